@@ -1,0 +1,1 @@
+"""Families, priors, lowering to NumPyro, inference and diagnostics."""

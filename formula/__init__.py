@@ -1,0 +1,1 @@
+"""brms formula language: parse, term algebra and design data (no JAX here)."""

@@ -1,0 +1,166 @@
+"""The design IR: what formula/ hands to backend/.
+
+A :class:`Design` is the data of one model: the response with its addition terms, one
+population-level block per predicted distributional parameter (``""`` is mu), and the
+group-level blocks in brms's ID order. It mirrors brms's ``make_standata`` (``X``, ``J_k``,
+``Z_k_m``) but keeps group indices 0-based and Z as one ``(N, M)`` array per block.
+
+Everything here is frozen; arrays are never mutated after construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class FixedBlock:
+    """Population-level design of one distributional parameter.
+
+    Attributes
+    ----------
+    dpar
+        ``""`` for mu, else the parameter name (``"sigma"``, ``"zi"``, ...).
+    columns
+        brms column names (R's model.matrix names after brms renaming); the first is
+        ``"Intercept"`` when ``intercept`` is True.
+    X
+        ``(N, K)`` float64 matrix, not centred (as brms's standata ``X``).
+    intercept
+        Whether the block has an intercept that brms centres (``Intercept`` parameter).
+    offset
+        ``(N,)`` sum of ``offset()`` terms, or None.
+    """
+
+    dpar: str
+    columns: tuple[str, ...]
+    X: np.ndarray
+    intercept: bool
+    offset: np.ndarray | None = None
+
+    @property
+    def K(self) -> int:
+        """Number of columns of X (brms's ``K``)."""
+        return len(self.columns)
+
+    @property
+    def slope_columns(self) -> tuple[str, ...]:
+        """Columns other than the intercept (the ``b`` coefficients)."""
+        return self.columns[1:] if self.intercept else self.columns
+
+
+@dataclass(frozen=True)
+class GroupBlock:
+    """One brms group-level ID: coefficients sharing a grouping factor and correlation matrix.
+
+    Attributes
+    ----------
+    id
+        1-based brms ID (``J_1``, ``Z_1_1`` ...).
+    group
+        Group name as brms writes it (``"Subject"``, ``"g1:g2"``).
+    levels
+        Level labels in index order (``g1:g2`` levels are pasted with ``_``).
+    coefs
+        Coefficient names, brms-renamed (``"Intercept"``, ``"Days"``).
+    dpars
+        Distributional parameter of each coefficient (``""`` for mu), parallel to ``coefs``.
+    cor
+        Whether the coefficients are correlated (``|``) or independent (``||``).
+    J
+        ``(N,)`` int32 level index, 0-based.
+    Z
+        ``(N, M)`` float64 values of the coefficients' predictors.
+    """
+
+    id: int
+    group: str
+    levels: tuple[str, ...]
+    coefs: tuple[str, ...]
+    dpars: tuple[str, ...]
+    cor: bool
+    J: np.ndarray
+    Z: np.ndarray
+
+    @property
+    def M(self) -> int:
+        """Number of coefficients per level (brms's ``M_k``)."""
+        return len(self.coefs)
+
+    @property
+    def n_levels(self) -> int:
+        """Number of levels (brms's ``N_k``)."""
+        return len(self.levels)
+
+    @property
+    def NC(self) -> int:
+        """Number of correlations (brms's ``NC_k``)."""
+        return self.M * (self.M - 1) // 2
+
+
+@dataclass(frozen=True)
+class Response:
+    """The response and its addition terms.
+
+    Attributes
+    ----------
+    name
+        Response variable label (``"Reaction"``).
+    y
+        ``(N,)`` float64 values; for a factor response, 1-based category codes.
+    levels
+        Category labels of a factor response, else None.
+    addition
+        Addition-term data keyed by brms's standata name: ``weights``, ``trials``, ``cens``,
+        ``rcens``/``y2`` (interval upper bound), ``lb``, ``ub``, ``se``, ``denom``.
+    """
+
+    name: str
+    y: np.ndarray
+    levels: tuple[str, ...] | None = None
+    addition: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Design:
+    """All data of a model, ready for lowering.
+
+    Attributes
+    ----------
+    response
+        Response values and addition terms.
+    fixed
+        Population-level blocks; ``fixed[0]`` is mu's.
+    groups
+        Group-level blocks in ID order.
+    rows
+        0-based indices of the data rows used (rows with NA in a used variable are dropped).
+    fixed_dpars
+        Distributional parameters fixed to constants in the formula (``bf(y ~ x, nu = 4)``).
+    state
+        Fitted state needed to encode new data identically (factor levels, poly/scale
+        parameters); produced and consumed by formula/.
+    """
+
+    response: Response
+    fixed: tuple[FixedBlock, ...]
+    groups: tuple[GroupBlock, ...]
+    rows: np.ndarray
+    fixed_dpars: Mapping[str, float] = field(default_factory=dict)
+    state: Any = None
+
+    @property
+    def N(self) -> int:
+        """Number of observations."""
+        return int(self.response.y.shape[0])
+
+    def block(self, dpar: str = "") -> FixedBlock | None:
+        """The population-level block of ``dpar``, or None if that parameter is not predicted."""
+        for b in self.fixed:
+            if b.dpar == dpar:
+                return b
+        return None
