@@ -1,0 +1,410 @@
+"""brms's reading of a formula: response, addition terms, distributional parameters, groups.
+
+``bf(y | weights(w) ~ x + (1 | p | g), sigma ~ x + (1 | p | g), nu = 4)`` becomes a
+:class:`BrmsTerms`: the response ``y`` with its addition terms, one :class:`DparTerms` per
+predicted parameter (mu first) with R's fixed-effect terms and brms group terms, and the
+parameters fixed to constants. brms's group rules: ``||`` stays one term with ``cor=False``;
+``g1/g2`` gives the groups ``g1`` and ``g1:g2``; ``gr(g, cor = FALSE, id = "p")`` is the long form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .ast import BinOp, Call, Formula, Name, Node, Number, String, strip_parens
+from .errors import FormulaSyntaxError, FormulaTermError, Span
+from .parse import deparse, parse, parse_formula
+from .terms import Bar, TermList, expand
+
+# Distributional parameter names that brms accepts on the left of a dpar formula.
+DPAR_NAMES = (
+    "mu", "sigma", "shape", "nu", "phi", "kappa", "beta", "zi", "hu", "zoi", "coi", "disc",
+    "alpha", "ndt", "bs", "bias", "quantile", "xi", "theta",
+)
+
+ADDITION_TERMS = (
+    "weights", "trials", "cens", "trunc", "se", "rate", "mi", "subset", "thres", "cat",
+    "dec", "index", "vreal", "vint", "bhaz",
+)
+_FORMULA_CALLS = {"bf", "brmsformula"}
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A response addition term such as ``weights(w)`` or ``trunc(lb = 0)``."""
+
+    name: str
+    call: Call
+
+
+@dataclass(frozen=True)
+class GroupTerm:
+    """A brms group-level term after expansion of ``/`` and ``gr()``.
+
+    Attributes
+    ----------
+    coefs
+        R's terms of the left-hand side (``1 + x``).
+    group_vars
+        The grouping variables (``g1``, ``g2`` for ``g1:g2``).
+    group
+        The group name brms uses (``"g1:g2"``).
+    cor
+        Whether the coefficients are correlated.
+    id
+        The correlation id of ``(x | p | g)`` or ``gr(g, id = "p")``, else None.
+    dpar
+        The distributional parameter the term belongs to (``""`` for mu).
+    """
+
+    coefs: TermList
+    group_vars: tuple[Node, ...]
+    group: str
+    cor: bool
+    id: str | None
+    dpar: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class DparTerms:
+    """The predictors of one distributional parameter."""
+
+    dpar: str
+    fixed: TermList
+    groups: tuple[GroupTerm, ...]
+    rhs: Node
+
+
+@dataclass(frozen=True)
+class BrmsTerms:
+    """Everything brms reads from a (possibly distributional) formula."""
+
+    source: str
+    response: Node
+    additions: tuple[Addition, ...]
+    dpars: tuple[DparTerms, ...]
+    fixed_dpars: Mapping[str, float] = field(default_factory=dict)
+    formula_lines: tuple[str, ...] = ()
+
+    @property
+    def response_label(self) -> str:
+        """The response's deparsed label (``Reaction``)."""
+        return deparse(self.response)
+
+    def addition(self, name: str) -> Addition | None:
+        """The addition term called ``name``, or None."""
+        for a in self.additions:
+            if a.name == name:
+                return a
+        return None
+
+
+@dataclass(frozen=True)
+class BrmsFormula:
+    """A brms formula with optional distributional formulas, as made by :func:`bf`.
+
+    Attributes
+    ----------
+    formulas
+        The main formula text, then one text per predicted dpar (``"sigma ~ x"``).
+    fixed
+        Distributional parameters fixed to constants (``nu = 4``).
+    """
+
+    formulas: tuple[str, ...]
+    fixed: Mapping[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
+        return f"bf({', '.join(args)})"
+
+
+def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
+    """Build a brms formula, as brms's ``bf()``.
+
+    Parameters
+    ----------
+    formula
+        The main formula, e.g. ``"y ~ x + (1 | g)"``.
+    *dpar_formulas
+        Formulas of distributional parameters, e.g. ``"sigma ~ x"``.
+    **fixed
+        Distributional parameters fixed to a constant, e.g. ``nu=4``.
+
+    Examples
+    --------
+    >>> bf("y ~ x + (1 | g)", "sigma ~ x")
+    BrmsFormula(formulas=('y ~ x + (1 | g)', 'sigma ~ x'), fixed={})
+    """
+    for text in (formula, *dpar_formulas):
+        if not isinstance(text, str):
+            raise TypeError(f"bf() takes formulas as strings, not {type(text).__name__}.")
+    for name, value in fixed.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FormulaTermError(
+                f"bf() argument '{name}' must be a number that fixes the parameter, "
+                f"not {value!r}."
+            )
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed))
+
+
+def _flatten(node: Node, op: str) -> list[Node]:
+    node = strip_parens(node) if op == ":" else node
+    if isinstance(node, BinOp) and node.op == op:
+        return _flatten(node.left, op) + _flatten(node.right, op)
+    return [node]
+
+
+def _additions(node: Node, source: str) -> tuple[Addition, ...]:
+    out = []
+    for raw in _flatten(node, "+"):
+        part = strip_parens(raw)
+        if not isinstance(part, Call):
+            raise FormulaTermError(
+                "Terms after '|' on the left-hand side must be addition terms such as "
+                "weights(w) or trials(n).",
+                source,
+                part.span,
+            )
+        name = part.func.removeprefix("resp_")
+        if name not in ADDITION_TERMS:
+            raise FormulaTermError(
+                f"Unknown addition term '{part.func}()'; brms's addition terms are: "
+                f"{', '.join(ADDITION_TERMS)}.",
+                source,
+                part.span,
+            )
+        if any(a.name == name for a in out):
+            raise FormulaTermError(
+                f"The addition term '{name}()' appears twice.", source, part.span
+            )
+        out.append(Addition(name, part))
+    return tuple(out)
+
+
+def _group_name(nodes: Sequence[Node]) -> str:
+    return ":".join(deparse(n) for n in nodes)
+
+
+def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]:
+    """Read ``gr(g, by = NULL, cor = TRUE, id = NA, dist = "gaussian")``."""
+    if not call.positional:
+        raise FormulaTermError("gr() needs the grouping variable as first argument.", source,
+                               call.span)
+    group = call.positional[0]
+    cor: bool | None = None
+    gid: str | None = None
+    for arg in call.args:
+        if arg.name is None:
+            continue
+        value = arg.value
+        if arg.name == "cor":
+            if not (isinstance(value, Name) and value.name in {"TRUE", "FALSE"}):
+                raise FormulaTermError("gr(cor = ) must be TRUE or FALSE.", source, arg.span)
+            cor = value.name == "TRUE"
+        elif arg.name == "id":
+            gid = value.value if isinstance(value, String) else deparse(value)
+            if gid == "NA":
+                gid = None
+        elif arg.name == "dist":
+            if not (isinstance(value, String) and value.value == "gaussian"):
+                raise FormulaTermError(
+                    "Only gr(dist = \"gaussian\") is supported.", source, arg.span
+                )
+        elif arg.name == "by":
+            if not (isinstance(value, Name) and value.name == "NULL"):
+                raise FormulaTermError(
+                    "gr(by = ) is not supported yet; fit one model per level instead.",
+                    source,
+                    arg.span,
+                )
+        else:
+            raise FormulaTermError(
+                f"gr() has no argument '{arg.name}'; its arguments are by, cor, id and dist.",
+                source,
+                arg.span,
+            )
+    return group, cor, gid
+
+
+def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
+    coefs, inner_bars = expand(bar.lhs, source)
+    if inner_bars:
+        raise FormulaTermError("Group-level terms cannot be nested inside each other.", source,
+                               inner_bars[0].span)
+    if coefs.offsets:
+        raise FormulaTermError("offset() cannot be used inside a group-level term.", source,
+                               bar.span)
+    group = strip_parens(bar.group)
+    cor, gid = bar.cor, bar.id
+    if isinstance(group, Call) and group.func == "gr":
+        group, gr_cor, gr_id = _gr_options(group, source)
+        group = strip_parens(group)
+        cor = cor if gr_cor is None else (cor and gr_cor)
+        gid = gr_id if gr_id is not None else gid
+    if isinstance(group, Call) and group.func in {"mm", "mmc"}:
+        raise FormulaTermError(
+            "Multi-membership terms mm() are not supported yet.", source, group.span
+        )
+    if isinstance(group, BinOp) and group.op == "/":
+        nested = _flatten(group, "/")
+        chains = [
+            [v for part in nested[: i + 1] for v in _flatten(part, ":")]
+            for i in range(len(nested))
+        ]
+    else:
+        chains = [_flatten(group, ":")]
+    out = []
+    for variables in chains:
+        for v in variables:
+            if not isinstance(v, Name | Call):
+                raise FormulaTermError(
+                    "A grouping factor must be a variable or an interaction such as g1:g2.",
+                    source,
+                    v.span,
+                )
+        out.append(
+            GroupTerm(
+                coefs=coefs,
+                group_vars=tuple(variables),
+                group=_group_name(variables),
+                cor=cor,
+                id=gid,
+                dpar=dpar,
+                span=bar.span,
+            )
+        )
+    return out
+
+
+def _dpar_terms(dpar: str, rhs: Node, source: str, response: Node | None,
+                columns: Sequence[str] | None) -> DparTerms:
+    fixed, bars = expand(rhs, source, response=response, columns=columns)
+    groups = [g for bar in bars for g in _group_terms(bar, dpar, source)]
+    return DparTerms(dpar=dpar, fixed=fixed, groups=tuple(groups), rhs=rhs)
+
+
+def _main_formula(node: Node, source: str) -> Formula:
+    if not isinstance(node, Formula) or node.lhs is None:
+        raise FormulaSyntaxError(
+            "The model formula needs a response: write it as 'y ~ x'.", source, node.span
+        )
+    return node
+
+
+def _number(node: Node) -> float | None:
+    inner = strip_parens(node)
+    if isinstance(inner, Number):
+        return inner.value
+    if isinstance(inner, BinOp | Name | String | Call | Formula):
+        return None
+    if inner.op == "-" and isinstance(inner.operand, Number):
+        return -inner.operand.value
+    return None
+
+
+def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], dict[str, float]]:
+    formulas: list[tuple[Formula, str]] = []
+    fixed: dict[str, float] = {}
+    for arg in call.args:
+        if arg.name is None:
+            if not isinstance(arg.value, Formula):
+                raise FormulaTermError(
+                    f"{call.func}() takes formulas such as sigma ~ x; this argument is not one.",
+                    source,
+                    arg.span,
+                )
+            formulas.append((arg.value, source))
+            continue
+        if arg.name in {"formula", "flist"} and isinstance(arg.value, Formula):
+            formulas.append((arg.value, source))
+            continue
+        value = _number(arg.value)
+        if arg.name in DPAR_NAMES and value is not None:
+            fixed[arg.name] = value
+            continue
+        raise FormulaTermError(
+            f"The {call.func}() argument '{arg.name}' is not supported yet.", source, arg.span
+        )
+    if not formulas:
+        raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source,
+                                 call.span)
+    return formulas, fixed
+
+
+def brms_terms(
+    formula: str | BrmsFormula | Node, columns: Sequence[str] | None = None
+) -> BrmsTerms:
+    """Read a brms formula.
+
+    Parameters
+    ----------
+    formula
+        A formula string (``"y ~ x"`` or ``"bf(y ~ x, sigma ~ x)"``), a :class:`BrmsFormula`
+        from :func:`bf`, or a parsed node.
+    columns
+        The data's column names (used to expand ``.``).
+    """
+    parts: list[tuple[Formula, str]] = []
+    fixed: dict[str, float] = {}
+    if isinstance(formula, BrmsFormula):
+        for text in formula.formulas:
+            node = parse(text)
+            if not isinstance(node, Formula):
+                raise FormulaSyntaxError(
+                    "Each formula given to bf() must contain '~', e.g. 'sigma ~ x'.",
+                    text, node.span,
+                )
+            parts.append((node, text))
+        fixed.update(formula.fixed)
+    elif isinstance(formula, str):
+        node = parse_formula(formula)
+        if isinstance(node, Call):
+            if node.func not in _FORMULA_CALLS:
+                raise FormulaTermError(
+                    f"{node.func}() formulas are not supported yet; use bf().", formula,
+                    node.span,
+                )
+            parts, fixed = _from_bf_call(node, formula)
+        else:
+            parts.append((node, formula))
+    else:
+        raise TypeError(f"A formula must be a string or bf(...), not {type(formula).__name__}.")
+    main, main_src = parts[0]
+    main = _main_formula(main, main_src)
+    lhs = strip_parens(main.lhs) if main.lhs is not None else main.rhs
+    additions: tuple[Addition, ...] = ()
+    if isinstance(lhs, BinOp) and lhs.op == "|":
+        additions = _additions(lhs.right, main_src)
+        lhs = lhs.left
+    dpars = [_dpar_terms("", main.rhs, main_src, lhs, columns)]
+    for node, text in parts[1:]:
+        name = node.lhs
+        if not (isinstance(name, Name) and name.name in DPAR_NAMES):
+            raise FormulaTermError(
+                "A distributional formula must start with a parameter name such as "
+                f"sigma ~ x; known parameters are: {', '.join(DPAR_NAMES)}.",
+                text,
+                (node.lhs or node).span,
+            )
+        if any(d.dpar == name.name for d in dpars):
+            raise FormulaTermError(f"The parameter '{name.name}' has two formulas.", text,
+                                   name.span)
+        dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns))
+    lines = tuple(deparse(n) for n, _ in parts)
+    return BrmsTerms(
+        source=main_src,
+        response=lhs,
+        additions=additions,
+        dpars=tuple(dpars),
+        fixed_dpars=fixed,
+        formula_lines=lines,
+    )
+
+
+__all__ = [
+    "Addition", "BrmsFormula", "BrmsTerms", "DparTerms", "GroupTerm", "bf",
+    "brms_terms",
+]

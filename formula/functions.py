@@ -1,0 +1,628 @@
+"""The whitelist of R functions and operators that formulas may call, in NumPy/SciPy.
+
+Calls are evaluated on the values of :mod:`.variables` with R's semantics: arguments are
+matched by exact name, then by position; logicals count as 0/1 in arithmetic; factors are not
+numbers; a comparison gives a logical. Nothing of the formula text ever reaches Python's
+``eval``: every function is a Python function in :data:`FUNCTIONS`.
+
+The stateful transforms (``poly``, ``scale``, ``factor``, ``ordered``, ``as.factor``) learn
+their state on the fitting data and reuse it on new data through the evaluator.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import expit, log_expit, logit
+
+from .ast import BinOp, Call, Node, UnaryOp
+from .errors import DesignError, FormulaTermError
+from .parse import deparse
+from .variables import (
+    LOGICAL_LEVELS,
+    Character,
+    Factor,
+    Integer,
+    LevelsState,
+    Numeric,
+    PolyState,
+    RValue,
+    ScaleState,
+    TransformState,
+    drop_unused,
+    relevel,
+)
+from .variables import _labelled as labelled
+
+if TYPE_CHECKING:
+    from .variables import Evaluator
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One call being evaluated: its matched argument nodes and the evaluator."""
+
+    node: Call
+    label: str
+    ev: Evaluator
+    args: dict[str, Node]
+    dots: tuple[Node, ...]
+
+    @property
+    def name(self) -> str:
+        """The function's name."""
+        return self.node.func
+
+    def error(self, message: str, arg: str | None = None) -> FormulaTermError:
+        """A :class:`FormulaTermError` with a caret under the argument ``arg`` or the call."""
+        node = self.args.get(arg, self.node) if arg is not None else self.node
+        return FormulaTermError(message, self.ev.source, node.span)
+
+    def value(self, arg: str) -> RValue:
+        """The evaluated argument ``arg``."""
+        return self.ev.evaluate(self.args[arg])
+
+    def numeric(self, arg: str) -> Numeric:
+        """The argument ``arg`` as a number (a logical counts as 0/1)."""
+        return as_number(self.value(arg), self.args[arg], self.ev, f"{self.name}()")
+
+    def scalar(self, arg: str, default: float) -> float:
+        """A length-one numeric argument, or ``default`` when it is not given."""
+        if arg not in self.args:
+            return default
+        value = self.numeric(arg).values
+        if value.size != 1 or np.isnan(value).any():
+            raise self.error(f"The argument '{arg}' of {self.name}() must be one number.", arg)
+        return float(value.reshape(-1)[0])
+
+    def flag(self, arg: str, default: bool) -> bool:
+        """A length-one logical argument (``TRUE``/``FALSE``), or ``default``."""
+        return bool(self.scalar(arg, float(default)))
+
+    def prior(self) -> TransformState | None:
+        """The fitted state of this call when encoding new data."""
+        return self.ev.prior(self.label)
+
+    def learn(self, state: TransformState) -> None:
+        """Record the state this call learned on the fitting data."""
+        self.ev.learn(self.label, state)
+
+
+Impl = Callable[[Invocation], RValue]
+
+
+@dataclass(frozen=True)
+class Function:
+    """A whitelisted function: R's parameter names (``...`` for variadic) and the code."""
+
+    params: tuple[str, ...]
+    required: int
+    impl: Impl
+
+
+def _bind(func: Function, node: Call, label: str, ev: Evaluator) -> Invocation:
+    named = [p for p in func.params if p != "..."]
+    args: dict[str, Node] = {}
+    for arg in node.args:
+        if arg.name is None:
+            continue
+        if arg.name not in named:
+            listed = ", ".join(named) if named else "none"
+            raise FormulaTermError(f"{node.func}() has no argument '{arg.name}'; its arguments "
+                                   f"are: {listed}.", ev.source, arg.span)
+        if arg.name in args:
+            raise FormulaTermError(f"The argument '{arg.name}' of {node.func}() is given twice.",
+                                   ev.source, arg.span)
+        args[arg.name] = arg.value
+    dots: list[Node] = []
+    free = iter(p for p in func.params if p not in args)
+    slot: str | None = next(free, None)
+    for arg in node.args:
+        if arg.name is not None:
+            continue
+        if slot == "...":
+            dots.append(arg.value)
+        elif slot is None:
+            count = sum(a.name is None for a in node.args)
+            raise FormulaTermError(
+                f"{node.func}() takes at most {len(named)} argument(s) ({', '.join(named)}), but "
+                f"{count} are given.", ev.source, arg.span)
+        else:
+            args[slot] = arg.value
+            slot = next(free, None)
+    for param in func.params[: func.required]:
+        if param not in args:
+            raise FormulaTermError(f"{node.func}() needs the argument '{param}'.", ev.source,
+                                   node.span)
+    return Invocation(node, label, ev, args, tuple(dots))
+
+
+def call(node: Call, label: str, ev: Evaluator) -> RValue:
+    """Evaluate the whitelisted call ``node``; an unknown function raises FormulaTermError."""
+    func = FUNCTIONS.get(node.func)
+    if func is None:
+        names = ", ".join(sorted(FUNCTIONS))
+        raise FormulaTermError(f"Unknown function '{node.func}' in the formula; supported "
+                               f"functions are: {names}.", ev.source, node.span)
+    inv = _bind(func, node, label, ev)
+    with np.errstate(all="ignore"):
+        return func.impl(inv)
+
+
+# ----------------------------------------------------------------------------------------------
+# coercions
+
+
+def as_number(value: RValue, node: Node, ev: Evaluator, what: str) -> Numeric:
+    """``value`` as a number: logicals become 0/1; factors and strings raise FormulaTermError."""
+    if isinstance(value, Numeric):
+        return value
+    if isinstance(value, Factor) and value.logical:
+        return Integer(np.where(value.codes < 0, np.nan, value.codes.astype(np.float64)))
+    kind = "a factor" if isinstance(value, Factor) else "a character variable"
+    raise ev.error(f"{what} needs numbers, but '{deparse(node)}' is {kind}; use "
+                   f"as.numeric({deparse(node)}) for its codes or a numeric variable.", node)
+
+
+def character(codes: np.ndarray, labels: tuple[str, ...]) -> Character:
+    """A character vector from codes into arbitrary labels (sorted, unused dropped)."""
+    used = np.zeros(len(labels), dtype=bool)
+    used[codes[codes >= 0]] = True
+    present = sorted({lb for lb, u in zip(labels, used, strict=True) if u})
+    position = {lb: i for i, lb in enumerate(present)}
+    remap = np.array([position.get(lb, -1) for lb in labels] + [-1], dtype=np.int64)
+    return Character(remap[codes], tuple(present))
+
+
+def labels_in_order(value: RValue) -> tuple[str, ...]:
+    """The elements of a (short) vector as R's ``as.character`` prints them, in order."""
+    codes, levels = labelled(value)
+    return tuple("NA" if c < 0 else levels[c] for c in codes)
+
+
+def as_logical(value: RValue) -> Factor:
+    """R's ``as.logical``: numbers are TRUE when not 0, strings ``TRUE``/``true``/``T``/..."""
+    if isinstance(value, Factor) and value.logical:
+        return value
+    if isinstance(value, Numeric):
+        x = value.values.reshape(len(value.values), -1)[:, 0]
+        return logical(x != 0, np.isnan(x))
+    truth = {"TRUE": 1, "true": 1, "T": 1, "True": 1, "FALSE": 0, "false": 0, "F": 0,
+             "False": 0}
+    table = np.array([truth.get(lv, -1) for lv in value.levels] + [-1], dtype=np.int64)
+    return Factor(table[value.codes], LOGICAL_LEVELS, logical=True)
+
+
+def logical(mask: np.ndarray, na: np.ndarray | None = None) -> Factor:
+    """A logical factor from a boolean mask; ``na`` marks NA entries."""
+    codes = mask.astype(np.int64)
+    if na is not None:
+        codes = np.where(na, -1, codes)
+    return Factor(codes, LOGICAL_LEVELS, logical=True)
+
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|Inf|inf|NaN)\s*$")
+
+
+def _parse_numbers(value: Character, node: Node) -> np.ndarray:
+    table = [float(lv) if _NUMBER.match(lv) else np.nan for lv in value.levels]
+    bad = [lv for lv, t in zip(value.levels, table, strict=True) if np.isnan(t) and lv != "NA"]
+    if bad:
+        warnings.warn(f"NAs introduced by coercion: '{bad[0]}' of '{deparse(node)}' is not a "
+                      "number.", UserWarning, stacklevel=4)
+    return np.append(np.array(table, dtype=np.float64), np.nan)[value.codes]
+
+
+def as_double(value: RValue, node: Node, integer: bool = False) -> Numeric:
+    """R's ``as.numeric`` (``integer``: ``as.integer``): factor codes count from 1."""
+    if isinstance(value, Numeric):
+        x = value.values
+        if x.ndim == 2 and x.shape[1] == 1:
+            x = x[:, 0]
+    elif isinstance(value, Factor):
+        x = np.where(value.codes < 0, np.nan, value.codes + (0.0 if value.logical else 1.0))
+    else:
+        x = _parse_numbers(value, node)
+    return Integer(np.trunc(x)) if integer else Numeric(np.asarray(x, dtype=np.float64))
+
+
+# ----------------------------------------------------------------------------------------------
+# operators
+
+
+_ARITH: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
+    "%%": np.mod, "%/%": np.floor_divide,
+}
+_INTEGER_OPS = {"+", "-", "*", "%%", "%/%"}
+_COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "==": np.equal, "!=": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
+    ">=": np.greater_equal,
+}
+
+
+def _broadcast(node: Node, ev: Evaluator, *arrays: np.ndarray) -> list[np.ndarray]:
+    lengths = {len(a) for a in arrays} - {1}
+    if len(lengths) > 1:
+        raise ev.error(f"The operands of '{deparse(node)}' have different lengths "
+                       f"({', '.join(map(str, sorted(lengths)))}).", node)
+    if any(a.ndim == 2 for a in arrays):
+        return [a if a.ndim == 2 else a[:, None] for a in arrays]
+    return list(arrays)
+
+
+def _colnames(*values: RValue) -> tuple[str, ...] | None:
+    for value in values:
+        if isinstance(value, Numeric) and value.values.ndim == 2:
+            return value.colnames
+    return None
+
+
+def binary(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
+    """Evaluate a binary operator of R code (inside a call) on evaluated operands."""
+    op = node.op
+    with np.errstate(all="ignore"):
+        if op in _ARITH:
+            a = as_number(left, node.left, ev, f"'{op}'")
+            b = as_number(right, node.right, ev, f"'{op}'")
+            x, y = _broadcast(node, ev, a.values, b.values)
+            out = _ARITH[op](x, y)
+            integer = isinstance(a, Integer) and isinstance(b, Integer) and op in _INTEGER_OPS
+            return (Integer if integer else Numeric)(out, _colnames(a, b))
+        if op in _COMPARE:
+            return _compare(node, op, left, right, ev)
+        if op in ("&", "|"):
+            a_codes, b_codes = _broadcast(node, ev, as_logical(_no_factor(left, node.left, ev))
+                                          .codes, as_logical(_no_factor(right, node.right, ev))
+                                          .codes)
+            if op == "&":
+                codes = np.where((a_codes == 0) | (b_codes == 0), 0,
+                                 np.where((a_codes < 0) | (b_codes < 0), -1, 1))
+            else:
+                codes = np.where((a_codes == 1) | (b_codes == 1), 1,
+                                 np.where((a_codes < 0) | (b_codes < 0), -1, 0))
+            return Factor(codes, LOGICAL_LEVELS, logical=True)
+        if op == "%in%":
+            return _in(left, right)
+    raise ev.error(f"The operator '{op}' has no meaning inside a function call here; use "
+                   "arithmetic (+ - * / ^ %% %/%), comparisons, & | ! or %in%.", node)
+
+
+def _no_factor(value: RValue, node: Node, ev: Evaluator) -> RValue:
+    if isinstance(value, Character) or (isinstance(value, Factor) and not value.logical):
+        as_number(value, node, ev, "A logical operator")
+    return value
+
+
+def _compare(node: Node, op: str, left: RValue, right: RValue, ev: Evaluator) -> Factor:
+    numeric_like = [isinstance(v, Numeric) or (isinstance(v, Factor) and v.logical)
+                    for v in (left, right)]
+    if all(numeric_like):
+        a = as_number(left, node, ev, op).values
+        b = as_number(right, node, ev, op).values
+        x, y = _broadcast(node, ev, a, b)
+        out = _COMPARE[op](x, y)
+        na = np.isnan(x) | np.isnan(y)
+        if out.ndim == 2:
+            out, na = out[:, 0], na[:, 0]
+        return logical(out, na)
+    ordered = next((v for v in (left, right) if isinstance(v, Factor) and v.ordered), None)
+    if op not in ("==", "!=") and ordered is None and any(
+            isinstance(v, Factor) and not v.logical for v in (left, right)):
+        raise ev.error(f"'{op}' is not meaningful for an unordered factor in "
+                       f"'{deparse(node)}'; compare with == or != or use an ordered factor.", node)
+    keys = [_keys(v, ordered) for v in (left, right)]
+    (a, a_na), (b, b_na) = keys
+    a, b = _broadcast(node, ev, a, b)
+    a_na, b_na = _broadcast(node, ev, a_na, b_na)
+    return logical(np.asarray(_COMPARE[op](a, b), dtype=bool), a_na | b_na)
+
+
+def _keys(value: RValue, ordered: Factor | None) -> tuple[np.ndarray, np.ndarray]:
+    codes, levels = labelled(value)
+    if ordered is not None and op_levels_match(levels, ordered.levels):
+        rank = {lv: i for i, lv in enumerate(ordered.levels)}
+        table = np.array([rank.get(lv, -1) for lv in levels] + [-1], dtype=np.float64)
+        keys = table[codes]
+        return keys, keys < 0
+    table_s = np.array([*levels, ""], dtype=object)
+    return table_s[codes], codes < 0
+
+
+def op_levels_match(levels: tuple[str, ...], ordered: tuple[str, ...]) -> bool:
+    """Whether every label of ``levels`` is a level of the ordered factor."""
+    known = set(ordered)
+    return all(lv in known for lv in levels)
+
+
+def _in(left: RValue, right: RValue) -> Factor:
+    if isinstance(left, Numeric) and isinstance(right, Numeric):
+        x, table = left.values.reshape(-1), right.values.reshape(-1)
+        hit = np.isin(x, table) | (np.isnan(x) & np.isnan(table).any())
+        return logical(hit)
+    codes, levels = labelled(left)
+    wanted = set(labels_in_order(right))
+    table = np.array([lv in wanted for lv in levels] + ["NA" in wanted], dtype=bool)
+    return logical(table[codes])
+
+
+def unary(node: UnaryOp, operand: RValue, ev: Evaluator) -> RValue:
+    """Evaluate a prefix ``-``, ``+`` or ``!`` of R code."""
+    if node.op == "!":
+        value = as_logical(_no_factor(operand, node.operand, ev))
+        flipped = np.where(value.codes < 0, -1, 1 - value.codes)
+        return Factor(flipped, LOGICAL_LEVELS, logical=True)
+    number = as_number(operand, node.operand, ev, f"Unary '{node.op}'")
+    if node.op == "-":
+        return type(number)(-number.values, number.colnames)
+    if node.op == "+":
+        return number
+    raise ev.error(f"The operator '{node.op}' has no meaning inside a function call.", node)
+
+
+
+# ----------------------------------------------------------------------------------------------
+# functions
+
+
+def _identity(inv: Invocation) -> RValue:
+    return inv.value("x")
+
+
+def _math(func: Callable[[np.ndarray], np.ndarray], keep_integer: bool = False) -> Impl:
+    def impl(inv: Invocation) -> RValue:
+        x = inv.numeric("x")
+        cls = Integer if keep_integer and isinstance(x, Integer) else Numeric
+        return cls(np.asarray(func(x.values), dtype=np.float64), x.colnames)
+
+    return impl
+
+
+def _log(inv: Invocation) -> RValue:
+    x = inv.numeric("x")
+    out = np.log(x.values)
+    if "base" in inv.args:
+        out = out / np.log(inv.scalar("base", np.e))
+    return Numeric(out, x.colnames)
+
+
+def _round(inv: Invocation) -> RValue:
+    x = inv.numeric("x")
+    digits = inv.scalar("digits", 0.0)
+    if digits != int(digits):
+        raise inv.error("The argument 'digits' of round() must be a whole number.", "digits")
+    if digits <= 0:
+        return Numeric(np.round(x.values, int(digits)), x.colnames)
+    uniq, inverse = np.unique(x.values, return_inverse=True)
+    rounded = np.array([round(float(u), int(digits)) for u in uniq], dtype=np.float64)
+    return Numeric(rounded[inverse].reshape(x.values.shape), x.colnames)
+
+
+def _scale_arg(inv: Invocation, arg: str, k: int,
+               default: Callable[[], np.ndarray]) -> np.ndarray | None:
+    if arg not in inv.args:
+        return default()
+    value = inv.value(arg)
+    if isinstance(value, Factor) and value.logical and len(value.codes) == 1:
+        return default() if value.codes[0] == 1 else None
+    if isinstance(value, Numeric) and value.values.size == k:
+        return np.asarray(value.values, dtype=np.float64).reshape(k)
+    raise inv.error(f"The argument '{arg}' of scale() must be TRUE, FALSE or one number per "
+                    "column.", arg)
+
+
+def _scale(inv: Invocation) -> RValue:
+    x = inv.numeric("x")
+    matrix = x.values if x.values.ndim == 2 else x.values[:, None]
+    k = matrix.shape[1]
+    prior = inv.prior()
+    if isinstance(prior, ScaleState):
+        center = None if prior.center is None else np.array(prior.center)
+        scale = None if prior.scale is None else np.array(prior.scale)
+    else:
+        count = (~np.isnan(matrix)).sum(axis=0)
+        center = _scale_arg(inv, "center", k,
+                            lambda: np.nansum(matrix, axis=0) / np.maximum(count, 1))
+        centred = matrix if center is None else matrix - center
+        scale = _scale_arg(inv, "scale", k, lambda: np.sqrt(
+            np.nansum(centred**2, axis=0) / np.maximum(1, count - 1)))
+        inv.learn(ScaleState(None if center is None else tuple(map(float, center)),
+                             None if scale is None else tuple(map(float, scale))))
+    out = matrix if center is None else matrix - center
+    out = out if scale is None else out / scale
+    return Numeric(out, x.colnames if x.values.ndim == 2 else None)
+
+
+def _poly_fit(inv: Invocation, x: np.ndarray, degree: int) -> tuple[np.ndarray, PolyState]:
+    ok = ~np.isnan(x)
+    xs = x[ok]
+    distinct = len(np.unique(xs))
+    if degree >= distinct:
+        raise inv.error(f"poly() needs more distinct values of '{deparse(inv.args['x'])}' than "
+                        f"its degree ({degree}), but there are {distinct}; lower the degree.")
+    xbar = float(xs.mean())
+    centred = xs - xbar
+    q, r = np.linalg.qr(centred[:, None] ** np.arange(degree + 1))
+    z = q * np.diag(r)
+    norm2 = (z**2).sum(axis=0)
+    alpha = ((centred[:, None] * z**2).sum(axis=0) / norm2 + xbar)[:degree]
+    norm2 = np.concatenate([[1.0], norm2])
+    out = np.full((len(x), degree), np.nan)
+    out[ok] = (z / np.sqrt(norm2[1:]))[:, 1:]
+    return out, PolyState(tuple(map(float, alpha)), tuple(map(float, norm2)))
+
+
+def poly_predict(x: np.ndarray, state: PolyState) -> np.ndarray:
+    """``poly(x, degree)`` on new data with the fitted coefficients (R's ``predict.poly``)."""
+    alpha, norm2 = np.array(state.alpha), np.array(state.norm2)
+    degree = len(alpha)
+    z = np.ones((len(x), degree + 1))
+    z[:, 1] = x - alpha[0]
+    for i in range(1, degree):
+        z[:, i + 1] = (x - alpha[i]) * z[:, i] - (norm2[i + 1] / norm2[i]) * z[:, i - 1]
+    return (z / np.sqrt(norm2[1:]))[:, 1:]
+
+
+def _poly(inv: Invocation) -> RValue:
+    if len(inv.dots) > 1:
+        raise inv.error("poly() of several variables is not supported; use one poly() per "
+                        "variable.")
+    if inv.dots:
+        if "degree" in inv.args:
+            raise inv.error("poly() is given the degree twice.")
+        inv = Invocation(inv.node, inv.label, inv.ev, {**inv.args, "degree": inv.dots[0]}, ())
+    x = inv.numeric("x")
+    if x.values.ndim != 1:
+        raise inv.error("poly() needs a numeric vector, not a matrix.", "x")
+    degree = inv.scalar("degree", 1.0)
+    if degree < 1 or degree != int(degree):
+        raise inv.error("The degree of poly() must be a whole number of at least 1.", "degree")
+    names = tuple(str(i) for i in range(1, int(degree) + 1))
+    if inv.flag("raw", False):
+        return Numeric(x.values[:, None] ** np.arange(1, int(degree) + 1), names)
+    prior = inv.prior()
+    if isinstance(prior, PolyState):
+        return Numeric(poly_predict(x.values, prior), names)
+    out, state = _poly_fit(inv, x.values, int(degree))
+    inv.learn(state)
+    return Numeric(out, names)
+
+
+def _levels_arg(inv: Invocation, arg: str) -> tuple[str, ...]:
+    labels = labels_in_order(inv.value(arg))
+    if len(set(labels)) != len(labels):
+        raise inv.error(f"The {arg} of {inv.name}() must be distinct.", arg)
+    return labels
+
+
+def _factor(inv: Invocation, ordered: bool = False, keep_unused: bool = False) -> RValue:
+    x = inv.value("x")
+    if isinstance(x, Numeric) and x.values.ndim == 2 and x.values.shape[1] != 1:
+        raise inv.error(f"{inv.name}() needs a vector, not a matrix.", "x")
+    if "exclude" in inv.args:
+        raise inv.error("The argument 'exclude' of factor() is not supported.", "exclude")
+    if "labels" in inv.args and "levels" not in inv.args:
+        raise inv.error(f"{inv.name}() with labels needs the levels too, so that new data gets "
+                        "the same labels.", "labels")
+    ordered = ordered or (isinstance(x, Factor) and x.ordered)
+    ordered = inv.flag("ordered", ordered)
+    codes, levels = labelled(x)
+    if "levels" in inv.args:
+        wanted = _levels_arg(inv, "levels")
+        position = {lv: i for i, lv in enumerate(wanted)}
+        table = np.array([position.get(lv, -1) for lv in levels] + [-1], dtype=np.int64)
+        codes, levels = table[codes], wanted
+        if "labels" in inv.args:
+            levels = _levels_arg(inv, "labels")
+            if len(levels) != len(wanted):
+                raise inv.error(f"{inv.name}() needs one label per level.", "labels")
+    else:
+        if isinstance(x, Factor) and not (keep_unused and not x.logical):
+            used = drop_unused(Factor(codes, levels))
+            codes, levels = used.codes, used.levels
+        prior = inv.prior()
+        if isinstance(prior, LevelsState):
+            codes = relevel(codes, levels, prior.levels, inv.label, source=inv.ev.source,
+                            span=inv.node.span)
+            levels = prior.levels
+        elif inv.ev.encoding:
+            raise DesignError(f"'{inv.label}' is not part of the fitted model; use the formula "
+                              "of the fitted model.", inv.ev.source, inv.node.span)
+    inv.learn(LevelsState(levels, ordered))
+    return Factor(codes, levels, ordered)
+
+
+def _as_character(inv: Invocation) -> RValue:
+    return character(*labelled(inv.value("x")))
+
+
+def _parallel(keep_na: Callable[..., np.ndarray], drop_na: Callable[..., np.ndarray]) -> Impl:
+    def impl(inv: Invocation) -> RValue:
+        if not inv.dots:
+            raise inv.error(f"{inv.name}() needs at least one argument.")
+        values = [as_number(inv.ev.evaluate(n), n, inv.ev, f"{inv.name}()") for n in inv.dots]
+        arrays = _broadcast(inv.node, inv.ev, *(v.values for v in values))
+        func = drop_na if inv.flag("na.rm", False) else keep_na
+        out = arrays[0]
+        for array in arrays[1:]:
+            out = func(out, array)
+        cls = Integer if all(isinstance(v, Integer) for v in values) else Numeric
+        return cls(np.asarray(out, dtype=np.float64), _colnames(*values))
+
+    return impl
+
+
+def _plogis(inv: Invocation) -> RValue:
+    q = inv.numeric("q")
+    z = (q.values - inv.scalar("location", 0.0)) / inv.scalar("scale", 1.0)
+    z = z if inv.flag("lower.tail", True) else -z
+    out = log_expit(z) if inv.flag("log.p", False) else expit(z)
+    return Numeric(out, q.colnames)
+
+
+def _qlogis(inv: Invocation) -> RValue:
+    p = inv.numeric("p")
+    out = inv.scalar("location", 0.0) + inv.scalar("scale", 1.0) * logit(p.values)
+    return Numeric(out, p.colnames)
+
+
+def _c(inv: Invocation) -> RValue:
+    values = [inv.ev.evaluate(n) for n in inv.dots]
+    if not values:
+        raise inv.error("c() needs at least one value.")
+    if any(isinstance(v, Character) for v in values):
+        labels = tuple(lb for v in values for lb in labels_in_order(v))
+        return character(np.arange(len(labels)), labels)
+    if all(isinstance(v, Factor) and v.logical for v in values):
+        return Factor(np.concatenate([v.codes for v in values if isinstance(v, Factor)]),
+                      LOGICAL_LEVELS, logical=True)
+    numbers = [as_number(v, n, inv.ev, "c()") for v, n in zip(values, inv.dots, strict=True)]
+    out = np.concatenate([v.values.reshape(-1) for v in numbers])
+    return (Integer if all(isinstance(v, Integer) for v in numbers) else Numeric)(out)
+
+
+_X = ("x",)
+FUNCTIONS: dict[str, Function] = {
+    "I": Function(_X, 1, _identity),
+    "log": Function(("x", "base"), 1, _log),
+    "log1p": Function(_X, 1, _math(np.log1p)),
+    "log2": Function(_X, 1, _math(np.log2)),
+    "log10": Function(_X, 1, _math(np.log10)),
+    "exp": Function(_X, 1, _math(np.exp)),
+    "expm1": Function(_X, 1, _math(np.expm1)),
+    "sqrt": Function(_X, 1, _math(np.sqrt)),
+    "abs": Function(_X, 1, _math(np.abs, keep_integer=True)),
+    "sin": Function(_X, 1, _math(np.sin)),
+    "cos": Function(_X, 1, _math(np.cos)),
+    "tan": Function(_X, 1, _math(np.tan)),
+    "floor": Function(_X, 1, _math(np.floor)),
+    "ceiling": Function(_X, 1, _math(np.ceil)),
+    "trunc": Function(_X, 1, _math(np.trunc)),
+    "round": Function(("x", "digits"), 1, _round),
+    "inv_logit": Function(_X, 1, _math(expit)),
+    "plogis": Function(("q", "location", "scale", "lower.tail", "log.p"), 1, _plogis),
+    "qlogis": Function(("p", "location", "scale"), 1, _qlogis),
+    "pmin": Function(("...", "na.rm"), 0, _parallel(np.minimum, np.fmin)),
+    "pmax": Function(("...", "na.rm"), 0, _parallel(np.maximum, np.fmax)),
+    "scale": Function(("x", "center", "scale"), 1, _scale),
+    "poly": Function(("x", "...", "degree", "raw"), 1, _poly),
+    "factor": Function(("x", "levels", "labels", "exclude", "ordered"), 1, _factor),
+    "ordered": Function(("x", "levels", "labels"), 1, lambda inv: _factor(inv, ordered=True)),
+    "as.factor": Function(_X, 1, lambda inv: _factor(inv, keep_unused=True)),
+    "as.numeric": Function(_X, 1, lambda inv: as_double(inv.value("x"), inv.args["x"])),
+    "as.double": Function(_X, 1, lambda inv: as_double(inv.value("x"), inv.args["x"])),
+    "as.integer": Function(_X, 1, lambda inv: as_double(inv.value("x"), inv.args["x"], True)),
+    "as.logical": Function(_X, 1, lambda inv: as_logical(inv.value("x"))),
+    "as.character": Function(_X, 1, _as_character),
+    "offset": Function(("object",), 1, lambda inv: inv.numeric("object")),
+    "c": Function(("...",), 0, _c),
+}
+"""The whitelist: R's name of each function a formula may call."""
+
+__all__ = ["FUNCTIONS", "Function", "Invocation", "as_double", "as_logical", "as_number",
+           "binary", "call", "character", "labels_in_order", "logical", "poly_predict", "unary"]

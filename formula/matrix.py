@@ -1,0 +1,151 @@
+"""R's ``model.matrix``: factor coding and column construction for a list of terms.
+
+Factor coding follows R's ``TermCode`` in ``src/library/stats/src/model.c``: a factor F in a
+term T is coded by contrasts when T without F is empty or is contained in a preceding term, and by
+full dummies otherwise. Without an intercept, the first factor of the first term that has one is
+coded by full dummies. Interaction columns vary the first variable fastest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .terms import TermList
+from .variables import Factor, Numeric, Value
+
+# brms's rename(): characters dropped and replaced in parameter names.
+_RENAME = (
+    (" ", ""), ("(", ""), (")", ""), ("[", ""), ("]", ""), (",", ""), ('"', ""), ("'", ""),
+    ("?", ""), ("+", "P"), ("-", "M"), ("*", "MU"), ("/", "D"), ("^", "E"), ("=", "EQ"),
+)
+
+
+def brms_rename(name: str) -> str:
+    """brms's ``rename()`` of a model.matrix column (``poly(x, 2)1`` -> ``polyx21``)."""
+    for old, new in _RENAME:
+        name = name.replace(old, new)
+    return name
+
+
+def contr_poly(n: int) -> np.ndarray:
+    """R's ``contr.poly(n)``: orthonormal polynomial contrasts, shape ``(n, n - 1)``."""
+    x = np.arange(1, n + 1, dtype=float)
+    x = x - x.mean()
+    basis = np.vander(x, n, increasing=True)
+    q, r = np.linalg.qr(basis)
+    z = q * np.diag(r)  # Gram-Schmidt residuals: sign-free, positive leading coefficient
+    z = z / np.sqrt((z**2).sum(axis=0))
+    return z[:, 1:]
+
+
+def contr_poly_names(n: int) -> list[str]:
+    """Column names of ``contr.poly(n)``: ``.L .Q .C ^4 ^5 ...``."""
+    names = [".L", ".Q", ".C"]
+    return [names[i] if i < 3 else f"^{i + 1}" for i in range(n - 1)]
+
+
+def _factor_columns(f: Factor, full: bool) -> tuple[np.ndarray, list[str]]:
+    n_levels = len(f.levels)
+    if full:
+        coding = np.eye(n_levels)
+        names = list(f.levels)
+    elif f.ordered:
+        coding = contr_poly(n_levels)
+        names = contr_poly_names(n_levels)
+    else:
+        coding = np.eye(n_levels)[:, 1:]
+        names = list(f.levels[1:])
+    codes = f.codes
+    out = coding[np.where(codes < 0, 0, codes)]
+    if np.any(codes < 0):
+        out[codes < 0] = np.nan
+    return out, names
+
+
+def _numeric_columns(v: Numeric) -> tuple[np.ndarray, list[str]]:
+    values = v.values if v.values.ndim == 2 else v.values[:, None]
+    if v.colnames is None:
+        return values, [""] * values.shape[1]
+    return values, list(v.colnames)
+
+
+def term_codes(terms: TermList, values: Mapping[str, Value]) -> list[list[int]]:
+    """R's factor pattern: per term, per variable, 0 numeric, 1 contrasts, 2 full dummies."""
+    sets = [frozenset(t.labels) for t in terms.terms]
+    codes: list[list[int]] = []
+    for j, term in enumerate(terms.terms):
+        row = []
+        for label in term.labels:
+            if not isinstance(values[label], Factor):
+                row.append(0)
+                continue
+            rest = sets[j] - {label}
+            if not rest or any(rest <= sets[i] for i in range(j)):
+                row.append(1)
+            else:
+                row.append(2)
+        codes.append(row)
+    if not terms.intercept:
+        for j, term in enumerate(terms.terms):
+            hit = next(
+                (i for i, label in enumerate(term.labels)
+                 if isinstance(values[label], Factor) and len(values[label].levels) > 1),  # type: ignore[union-attr]
+                None,
+            )
+            if hit is not None:
+                codes[j][hit] = 2
+                break
+    return codes
+
+
+def build_matrix(
+    terms: TermList, values: Mapping[str, Value], n: int
+) -> tuple[np.ndarray, list[str], list[int]]:
+    """Build R's model matrix.
+
+    Parameters
+    ----------
+    terms
+        Expanded terms with the intercept flag.
+    values
+        Evaluated variables keyed by label.
+    n
+        Number of rows.
+
+    Returns
+    -------
+    tuple
+        The ``(n, p)`` matrix, R's column names and R's ``assign`` vector (0 = intercept).
+    """
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    assign: list[int] = []
+    if terms.intercept:
+        blocks.append(np.ones((n, 1)))
+        names.append("(Intercept)")
+        assign.append(0)
+    for j, (term, row) in enumerate(zip(terms.terms, term_codes(terms, values), strict=True), 1):
+        cols: list[np.ndarray] = [np.ones(n)]
+        col_names: list[str] = [""]
+        for label, code in zip(term.labels, row, strict=True):
+            value = values[label]
+            if isinstance(value, Factor):
+                mat, suffixes = _factor_columns(value, full=code == 2)
+            else:
+                mat, suffixes = _numeric_columns(value)
+            new_cols, new_names = [], []
+            for k, suffix in enumerate(suffixes):
+                for prev, prev_name in zip(cols, col_names, strict=True):
+                    new_cols.append(prev * mat[:, k])
+                    part = f"{label}{suffix}"
+                    new_names.append(part if not prev_name else f"{prev_name}:{part}")
+            cols, col_names = new_cols, new_names
+        if cols:
+            blocks.append(np.column_stack(cols))
+            names.extend(col_names)
+            assign.extend([j] * len(cols))
+    matrix = np.hstack(blocks) if blocks else np.zeros((n, 0))
+    return matrix.astype(np.float64, copy=False), names, assign
+
