@@ -1,0 +1,317 @@
+"""Posterior summaries and brms 2.18's printed summary layout.
+
+Two layers: array summaries (:func:`summarise_axis0`, :func:`posterior_table`) that give the
+``Estimate Est.Error Q2.5 Q97.5`` columns of brms's ``posterior_summary``, and the
+:class:`Summary` object returned by ``BrmsFit.summary()``, whose ``str()`` reproduces
+``print.brmssummary`` of brms 2.18 character for character: the header lines written with R's
+``cat()`` (hence their trailing spaces), each table printed by brms's ``print_format`` (values
+formatted with ``sprintf("%.2f")``, ESS with ``"%.0f"``, ``NA`` for missing) through R's
+character-matrix printer (right-aligned columns one space apart, left-aligned row names, columns
+wrapped into blocks when a line would reach R's default width of 80).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from brmsjax.backend.diagnostics import ess_bulk, ess_tail, r_number, rhat
+from brmsjax.formula.errors import ModelError
+
+if TYPE_CHECKING:
+    from brmsjax.fit import FitInfo
+
+# R's mad() constant.
+MAD_CONSTANT = 1.4826
+# Columns printed without decimals (brms's print_format ``no_digits``).
+NO_DIGITS = ("Bulk_ESS", "Tail_ESS")
+FOOTER = (
+    "For each parameter, Bulk_ESS\n"
+    "and Tail_ESS are effective sample size measures, and Rhat is the potential\n"
+    "scale reduction factor on split chains (at convergence, Rhat = 1)."
+)
+
+
+def check_probs(probs: Sequence[float]) -> tuple[float, ...]:
+    """Validate quantile probabilities (each in [0, 1]) and return them as floats."""
+    try:
+        out = tuple(float(p) for p in probs)
+    except (TypeError, ValueError):
+        raise ModelError(f"probs must be a sequence of numbers in [0, 1]; got {probs!r}.") from None
+    if not out or any(not 0.0 <= p <= 1.0 for p in out):
+        raise ModelError(f"probs must be numbers in [0, 1]; got {list(out)}.")
+    return out
+
+
+def ci_bounds(prob: float) -> tuple[float, float]:
+    """Quantiles of a central interval of mass ``prob`` (brms's ``validate_ci_bounds``)."""
+    if isinstance(prob, bool) or not isinstance(prob, (int, float)) or not 0 <= prob <= 1:
+        raise ModelError(f"prob must be a single number in [0, 1]; got {prob!r}.")
+    lower = (1 - prob) / 2
+    return lower, 1 - lower
+
+
+def quantile_names(probs: Sequence[float]) -> list[str]:
+    """Column names of quantiles as brms writes them (``Q2.5``, ``Q97.5``)."""
+    return [f"Q{r_number(p * 100)}" for p in probs]
+
+
+def stat_names(probs: Sequence[float]) -> list[str]:
+    """The columns of a posterior summary: ``Estimate``, ``Est.Error`` and the quantiles."""
+    return ["Estimate", "Est.Error", *quantile_names(probs)]
+
+
+def summarise_axis0(x: np.ndarray, probs: Sequence[float], robust: bool = False) -> np.ndarray:
+    """Summarise draws along the first axis, ignoring NaN draws as brms does (``na.rm``).
+
+    Parameters
+    ----------
+    x
+        Draws with shape ``(draw, ...)``.
+    probs
+        Quantile probabilities (R's type 7 quantiles, numpy's default).
+    robust
+        Median and MAD (scaled by 1.4826, as R's ``mad``) instead of mean and SD.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(..., 2 + len(probs))``: estimate, error, quantiles.
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if robust:
+            est = np.nanmedian(arr, axis=0)
+            err = MAD_CONSTANT * np.nanmedian(np.abs(arr - est), axis=0)
+        else:
+            est = np.nanmean(arr, axis=0)
+            err = np.nanstd(arr, axis=0, ddof=1)
+        qs = np.nanquantile(arr, list(probs), axis=0)
+    return np.stack([est, err, *qs], axis=-1)
+
+
+def posterior_table(
+    draws: np.ndarray, names: Sequence[str], probs: Sequence[float], robust: bool = False
+) -> pd.DataFrame:
+    """brms's ``posterior_summary`` of a ``(draw, var)`` matrix, one row per variable."""
+    values = summarise_axis0(draws, probs, robust).reshape(len(names), -1)
+    return pd.DataFrame(values, index=pd.Index(list(names)), columns=stat_names(probs))
+
+
+def summary_table(
+    x: np.ndarray, names: Sequence[str], prob: float, robust: bool = False
+) -> pd.DataFrame:
+    """The summary columns of brms for ``(chain, draw, var)`` draws.
+
+    Columns are ``Estimate Est.Error l-95% CI u-95% CI Rhat Bulk_ESS Tail_ESS`` (the interval
+    labels follow ``prob``); R-hat and ESS come from ArviZ.
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    lo, hi = ci_bounds(prob)
+    flat = arr.reshape(-1, arr.shape[2])
+    stats = summarise_axis0(flat, (lo, hi), robust)
+    width = r_number((hi - lo) * 100)
+    cols = ["Estimate", "Est.Error", f"l-{width}% CI", f"u-{width}% CI"]
+    table = pd.DataFrame(stats, index=pd.Index(list(names)), columns=cols)
+    table["Rhat"] = rhat(arr)
+    table["Bulk_ESS"] = ess_bulk(arr)
+    table["Tail_ESS"] = ess_tail(arr)
+    return table
+
+
+def level_array(
+    draws: np.ndarray,
+    levels: Sequence[str],
+    coefs: Sequence[str],
+    *,
+    summary: bool,
+    probs: Sequence[float],
+    robust: bool,
+) -> xr.DataArray:
+    """``(draw, level, coef)`` draws as a DataArray, or their ``(level, stat, coef)`` summary."""
+    if not summary:
+        return xr.DataArray(
+            draws,
+            dims=("draw", "level", "coef"),
+            coords={"level": list(levels), "coef": list(coefs)},
+        )
+    stats = summarise_axis0(draws, probs, robust).transpose(0, 2, 1)
+    return xr.DataArray(
+        stats,
+        dims=("level", "stat", "coef"),
+        coords={"level": list(levels), "stat": stat_names(probs), "coef": list(coefs)},
+    )
+
+
+def matrix_array(
+    draws: np.ndarray, names: Sequence[str], *, summary: bool, probs: Sequence[float], robust: bool
+) -> xr.DataArray:
+    """``(draw, row, col)`` matrices as a DataArray, or their ``(row, stat, col)`` summary."""
+    coords = {"row": list(names), "col": list(names)}
+    if not summary:
+        return xr.DataArray(draws, dims=("draw", "row", "col"), coords=coords)
+    stats = summarise_axis0(draws, probs, robust).transpose(0, 2, 1)
+    return xr.DataArray(
+        stats, dims=("row", "stat", "col"), coords={**coords, "stat": stat_names(probs)}
+    )
+
+
+def sd_table(
+    draws: np.ndarray, names: Sequence[str], *, summary: bool, probs: Sequence[float], robust: bool
+) -> pd.DataFrame:
+    """Standard deviations: a summary per coefficient, or the draws."""
+    if summary:
+        return posterior_table(draws, names, probs, robust)
+    return pd.DataFrame(draws, columns=list(names))
+
+
+def _sprintf(value: float, digits: int) -> str:
+    """R's ``sprintf("%.<digits>f", value)``, which prints ``NA`` for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NA"
+    return f"{float(value):.{digits}f}"
+
+
+def format_matrix(
+    rownames: Sequence[str],
+    colnames: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    width: int = 80,
+) -> str:
+    """R's ``print(<character matrix>, quote = FALSE, right = TRUE)``.
+
+    Row names are left-aligned to their widest entry; each column is right-aligned to the wider of
+    its label and its cells and preceded by one space. Columns are added to a block while the line
+    stays shorter than ``width`` (R's ``printMatrix``), and each block repeats the row names.
+    """
+    rlabw = max((len(r) for r in rownames), default=0)
+    widths = [max([len(c)] + [len(row[j]) for row in cells]) + 1 for j, c in enumerate(colnames)]
+    out: list[str] = []
+    jmin = 0
+    while jmin < len(colnames):
+        total = rlabw + widths[jmin]
+        jmax = jmin + 1
+        while jmax < len(colnames) and total + widths[jmax] < width:
+            total += widths[jmax]
+            jmax += 1
+        block = range(jmin, jmax)
+        out.append(" " * rlabw + "".join(colnames[j].rjust(widths[j]) for j in block))
+        for name, row in zip(rownames, cells, strict=True):
+            out.append(name.ljust(rlabw) + "".join(row[j].rjust(widths[j]) for j in block))
+        jmin = jmax
+    return "".join(line + "\n" for line in out)
+
+
+def print_format(table: pd.DataFrame, digits: int = 2, width: int = 80) -> str:
+    """brms's ``print_format``: two decimals, ESS as integers, then R's matrix printer."""
+    cols = [str(c) for c in table.columns]
+    values = table.to_numpy(dtype=np.float64)
+    cells = [
+        [_sprintf(v, 0 if c in NO_DIGITS else digits) for c, v in zip(cols, row, strict=True)]
+        for row in values
+    ]
+    return format_matrix([str(r) for r in table.index], cols, cells, width=width)
+
+
+def _formula_lines(text: str) -> str:
+    """``print.brmsformula(wsp = 9)``: ``cat(first, "\n")``, then one indented line per
+    distributional formula."""
+    first, *rest = text.split("\n")
+    return f"{first} \n" + "".join(f"{' ' * 9}{line}\n" for line in rest)
+
+
+def _links_lines(text: str) -> str:
+    """``cat(summarise_links(wsp = 9), "\n")``: later lines indented, a space before the end."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(f"{' ' * 9}{line}" for line in rest)]) + " \n"
+
+
+def _warning_block(messages: Sequence[str]) -> str:
+    """Warnings as R shows them at top level after the printed summary."""
+    if not messages:
+        return ""
+    if len(messages) == 1:
+        return f"Warning message:\n{messages[0]}\n"
+    body = "".join(f"{i}: {m}\n" for i, m in enumerate(messages, start=1))
+    return f"Warning messages:\n{body}"
+
+
+@dataclass(frozen=True, eq=False)
+class Summary:
+    """A fit's summary; ``str()`` gives brms 2.18's printed layout.
+
+    Attributes
+    ----------
+    info
+        The fit's metadata (formula, family, data, sampler settings).
+    fixed
+        Population-level effects, rows named without the ``b_`` prefix.
+    random
+        One table per grouping factor, rows ``sd(...)``, ``cor(...,...)``.
+    spec_pars
+        Scalar family parameters (``sigma``).
+    ngrps
+        Number of levels per grouping factor.
+    total_ndraws
+        Post-warmup draws as brms counts them.
+    prob, robust
+        The interval mass and whether median/MAD were used.
+    warnings
+        Convergence and sampler warnings, in brms's words.
+    """
+
+    info: FitInfo
+    fixed: pd.DataFrame
+    random: dict[str, pd.DataFrame]
+    spec_pars: pd.DataFrame
+    ngrps: dict[str, int]
+    total_ndraws: int
+    prob: float
+    robust: bool
+    warnings: tuple[str, ...]
+
+    def text(self, digits: int = 2) -> str:
+        """The summary as brms prints it, followed by any warnings."""
+        info = self.info
+        parts = [
+            f" Family: {info.family} \n",
+            f"  Links: {_links_lines(info.links)}",
+            f"Formula: {_formula_lines(info.formula)}",
+            f"   Data: {info.data_name} (Number of observations: {info.nobs}) \n",
+            f"  Draws: {info.chains} chains, each with iter = {info.iter}; "
+            f"warmup = {info.warmup}; thin = {info.thin};\n",
+            f"         total post-warmup draws = {self.total_ndraws}\n",
+            "\n",
+        ]
+        if self.random:
+            parts.append("Group-Level Effects: \n")
+            for group, table in self.random.items():
+                parts.append(f"~{group} (Number of levels: {self.ngrps[group]}) \n")
+                parts.append(print_format(table, digits))
+                parts.append("\n")
+        if len(self.fixed):
+            parts.extend(["Population-Level Effects: \n", print_format(self.fixed, digits), "\n"])
+        if len(self.spec_pars):
+            parts.extend(
+                ["Family Specific Parameters: \n", print_format(self.spec_pars, digits), "\n"]
+            )
+        parts.append(f"Draws were sampled using {info.algorithm}. ")
+        if info.algorithm.split("(")[0] == "sampling":
+            parts.append(FOOTER)
+        parts.append("\n")
+        parts.append(_warning_block(self.warnings))
+        return "".join(parts)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self.text()
