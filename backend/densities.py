@@ -178,8 +178,12 @@ def _cdf(dist: str, x: Array, a: Array) -> Array:
         return jnp.where(x <= 0, 0.0, jsp.ndtr((jnp.log(jnp.maximum(x, 1e-300)) - a[0]) / a[1]))
     if dist == "chi_square":
         return jnp.where(x <= 0, 0.0, jsp.gammainc(a[0] / 2, jnp.maximum(x, 1e-300) / 2))
+    if dist == "inv_chi_square":
+        return jnp.where(x <= 0, 0.0, jsp.gammaincc(a[0] / 2, 0.5 / jnp.maximum(x, 1e-300)))
     if dist == "weibull":
         return jnp.where(x <= 0, 0.0, -jnp.expm1(-((jnp.maximum(x, 0.0) / a[1]) ** a[0])))
+    if dist == "frechet":
+        return jnp.where(x <= 0, 0.0, jnp.exp(-((jnp.maximum(x, 1e-300) / a[1]) ** -a[0])))
     if dist == "beta":
         return jsp.betainc(a[0], a[1], jnp.clip(x, 0.0, 1.0))
     if dist == "uniform":

@@ -1,3 +1,49 @@
-"""brmsjax: brms for Python, sampled with NumPyro on JAX."""
+"""brmsjax: brms for Python, sampled with NumPyro on JAX.
+
+>>> import brmsjax as bj
+>>> fit = bj.brm("Reaction ~ Days + (Days | Subject)", bj.datasets.sleepstudy())  # doctest: +SKIP
+>>> print(fit)  # doctest: +SKIP
+"""
 
 __version__ = "0.1.0"
+
+from brmsjax import datasets
+from brmsjax.api import brm, get_prior, make_standata, model_matrix
+from brmsjax.backend.families import Family, gaussian
+from brmsjax.backend.priors import Prior, prior, set_prior
+from brmsjax.fit import BrmsFit, load
+from brmsjax.formula.brmsterms import BrmsFormula, bf
+from brmsjax.formula.errors import (
+    BrmsjaxError,
+    DesignError,
+    FormulaError,
+    FormulaSyntaxError,
+    ModelError,
+    PriorError,
+    UnknownVariableError,
+)
+
+__all__ = [
+    "BrmsFit",
+    "BrmsFormula",
+    "BrmsjaxError",
+    "DesignError",
+    "Family",
+    "FormulaError",
+    "FormulaSyntaxError",
+    "ModelError",
+    "Prior",
+    "PriorError",
+    "UnknownVariableError",
+    "__version__",
+    "bf",
+    "brm",
+    "datasets",
+    "gaussian",
+    "get_prior",
+    "load",
+    "make_standata",
+    "model_matrix",
+    "prior",
+    "set_prior",
+]
