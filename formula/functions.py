@@ -15,7 +15,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from scipy.special import expit, log_expit, logit
@@ -41,6 +41,8 @@ from .variables import _labelled as labelled
 
 if TYPE_CHECKING:
     from .variables import Evaluator
+
+S = TypeVar("S", bound=TransformState)
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,21 @@ class Invocation:
         """A length-one logical argument (``TRUE``/``FALSE``), or ``default``."""
         return bool(self.scalar(arg, float(default)))
 
-    def prior(self) -> TransformState | None:
-        """The fitted state of this call when encoding new data."""
-        return self.ev.prior(self.label)
+    def prior(self, kind: type[S]) -> S | None:
+        """The fitted state of this call when encoding new data; None when fitting.
+
+        Raises
+        ------
+        DesignError
+            When encoding new data and the fitted model has no such state.
+        """
+        state = self.ev.prior(self.label)
+        if isinstance(state, kind):
+            return state
+        if self.ev.encoding:
+            raise DesignError(f"'{self.label}' is not part of the fitted model; use the formula "
+                              "of the fitted model.", self.ev.source, self.node.span)
+        return None
 
     def learn(self, state: TransformState) -> None:
         """Record the state this call learned on the fitting data."""
@@ -221,9 +235,7 @@ def _parse_numbers(value: Character, node: Node) -> np.ndarray:
 def as_double(value: RValue, node: Node, integer: bool = False) -> Numeric:
     """R's ``as.numeric`` (``integer``: ``as.integer``): factor codes count from 1."""
     if isinstance(value, Numeric):
-        x = value.values
-        if x.ndim == 2 and x.shape[1] == 1:
-            x = x[:, 0]
+        x = value.values.reshape(-1, order="F")  # a matrix becomes its columns, one by one
     elif isinstance(value, Factor):
         x = np.where(value.codes < 0, np.nan, value.codes + (0.0 if value.logical else 1.0))
     else:
@@ -289,8 +301,10 @@ def binary(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
             return Factor(codes, LOGICAL_LEVELS, logical=True)
         if op == "%in%":
             return _in(left, right)
+        if op == ":":
+            return _sequence(node, left, right, ev)
     raise ev.error(f"The operator '{op}' has no meaning inside a function call here; use "
-                   "arithmetic (+ - * / ^ %% %/%), comparisons, & | ! or %in%.", node)
+                   "arithmetic (+ - * / ^ %% %/%), comparisons, & | !, %in% or a:b.", node)
 
 
 def _no_factor(value: RValue, node: Node, ev: Evaluator) -> RValue:
@@ -316,7 +330,7 @@ def _compare(node: Node, op: str, left: RValue, right: RValue, ev: Evaluator) ->
             isinstance(v, Factor) and not v.logical for v in (left, right)):
         raise ev.error(f"'{op}' is not meaningful for an unordered factor in "
                        f"'{deparse(node)}'; compare with == or != or use an ordered factor.", node)
-    keys = [_keys(v, ordered) for v in (left, right)]
+    keys = [_keys(v, ordered if op not in ("==", "!=") else None) for v in (left, right)]
     (a, a_na), (b, b_na) = keys
     a, b = _broadcast(node, ev, a, b)
     a_na, b_na = _broadcast(node, ev, a_na, b_na)
@@ -325,19 +339,13 @@ def _compare(node: Node, op: str, left: RValue, right: RValue, ev: Evaluator) ->
 
 def _keys(value: RValue, ordered: Factor | None) -> tuple[np.ndarray, np.ndarray]:
     codes, levels = labelled(value)
-    if ordered is not None and op_levels_match(levels, ordered.levels):
+    if ordered is not None:  # positions in the ordered levels; another label is NA (as R)
         rank = {lv: i for i, lv in enumerate(ordered.levels)}
         table = np.array([rank.get(lv, -1) for lv in levels] + [-1], dtype=np.float64)
         keys = table[codes]
         return keys, keys < 0
     table_s = np.array([*levels, ""], dtype=object)
     return table_s[codes], codes < 0
-
-
-def op_levels_match(levels: tuple[str, ...], ordered: tuple[str, ...]) -> bool:
-    """Whether every label of ``levels`` is a level of the ordered factor."""
-    known = set(ordered)
-    return all(lv in known for lv in levels)
 
 
 def _in(left: RValue, right: RValue) -> Factor:
@@ -349,6 +357,20 @@ def _in(left: RValue, right: RValue) -> Factor:
     wanted = set(labels_in_order(right))
     table = np.array([lv in wanted for lv in levels] + ["NA" in wanted], dtype=bool)
     return logical(table[codes])
+
+
+def _sequence(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
+    """R's ``from:to`` of two numbers (as in ``levels = 1:4``)."""
+    ends = [as_number(v, n, ev, "':'").values.reshape(-1) for v, n in
+            ((left, node.left), (right, node.right))]
+    if any(e.size != 1 or not np.isfinite(e).all() for e in ends):
+        raise ev.error(f"'{deparse(node)}' needs one finite number on each side of ':'.", node)
+    start, stop = float(ends[0][0]), float(ends[1][0])
+    if abs(stop - start) > 1e6:
+        raise ev.error(f"'{deparse(node)}' is too long a sequence for a formula.", node)
+    step = 1.0 if stop >= start else -1.0
+    out = start + step * np.arange(int(np.floor(abs(stop - start) + 1e-10)) + 1)
+    return (Integer if start == int(start) else Numeric)(out)
 
 
 def unary(node: UnaryOp, operand: RValue, ev: Evaluator) -> RValue:
@@ -396,6 +418,10 @@ def _round(inv: Invocation) -> RValue:
     digits = inv.scalar("digits", 0.0)
     if digits != int(digits):
         raise inv.error("The argument 'digits' of round() must be a whole number.", "digits")
+    if digits > 308:  # no double has digits that far right: R returns x unchanged
+        return Numeric(x.values, x.colnames)
+    if digits < -308:  # every double rounds to 0 that far left
+        return Numeric(x.values * 0.0, x.colnames)
     if digits <= 0:
         return Numeric(np.round(x.values, int(digits)), x.colnames)
     uniq, inverse = np.unique(x.values, return_inverse=True)
@@ -420,8 +446,8 @@ def _scale(inv: Invocation) -> RValue:
     x = inv.numeric("x")
     matrix = x.values if x.values.ndim == 2 else x.values[:, None]
     k = matrix.shape[1]
-    prior = inv.prior()
-    if isinstance(prior, ScaleState):
+    prior = inv.prior(ScaleState)
+    if prior is not None:
         center = None if prior.center is None else np.array(prior.center)
         scale = None if prior.scale is None else np.array(prior.scale)
     else:
@@ -441,7 +467,9 @@ def _scale(inv: Invocation) -> RValue:
 def _poly_fit(inv: Invocation, x: np.ndarray, degree: int) -> tuple[np.ndarray, PolyState]:
     ok = ~np.isnan(x)
     xs = x[ok]
-    distinct = len(np.unique(xs))
+    distinct = len(np.unique(xs[: 4 * degree + 4]))
+    if degree >= distinct:
+        distinct = len(np.unique(xs))
     if degree >= distinct:
         raise inv.error(f"poly() needs more distinct values of '{deparse(inv.args['x'])}' than "
                         f"its degree ({degree}), but there are {distinct}; lower the degree.")
@@ -468,6 +496,9 @@ def poly_predict(x: np.ndarray, state: PolyState) -> np.ndarray:
     return (z / np.sqrt(norm2[1:]))[:, 1:]
 
 
+_MAX_RAW_DEGREE = 50
+
+
 def _poly(inv: Invocation) -> RValue:
     if len(inv.dots) > 1:
         raise inv.error("poly() of several variables is not supported; use one poly() per "
@@ -482,15 +513,19 @@ def _poly(inv: Invocation) -> RValue:
     degree = inv.scalar("degree", 1.0)
     if degree < 1 or degree != int(degree):
         raise inv.error("The degree of poly() must be a whole number of at least 1.", "degree")
-    names = tuple(str(i) for i in range(1, int(degree) + 1))
     if inv.flag("raw", False):
-        return Numeric(x.values[:, None] ** np.arange(1, int(degree) + 1), names)
-    prior = inv.prior()
-    if isinstance(prior, PolyState):
-        return Numeric(poly_predict(x.values, prior), names)
-    out, state = _poly_fit(inv, x.values, int(degree))
-    inv.learn(state)
-    return Numeric(out, names)
+        if degree > _MAX_RAW_DEGREE:
+            raise inv.error(f"The degree of a raw poly() must be at most {_MAX_RAW_DEGREE}.",
+                            "degree")
+        powers = np.arange(1, int(degree) + 1)
+        return Numeric(x.values[:, None] ** powers, tuple(map(str, powers)))
+    prior = inv.prior(PolyState)
+    if prior is None:
+        out, prior = _poly_fit(inv, x.values, int(degree))
+        inv.learn(prior)
+    else:
+        out = poly_predict(x.values, prior)
+    return Numeric(out, tuple(str(i) for i in range(1, len(prior.alpha) + 1)))
 
 
 def _levels_arg(inv: Invocation, arg: str) -> tuple[str, ...]:
@@ -525,14 +560,11 @@ def _factor(inv: Invocation, ordered: bool = False, keep_unused: bool = False) -
         if isinstance(x, Factor) and not (keep_unused and not x.logical):
             used = drop_unused(Factor(codes, levels))
             codes, levels = used.codes, used.levels
-        prior = inv.prior()
-        if isinstance(prior, LevelsState):
+        prior = inv.prior(LevelsState)
+        if prior is not None:
             codes = relevel(codes, levels, prior.levels, inv.label, source=inv.ev.source,
                             span=inv.node.span)
             levels = prior.levels
-        elif inv.ev.encoding:
-            raise DesignError(f"'{inv.label}' is not part of the fitted model; use the formula "
-                              "of the fitted model.", inv.ev.source, inv.node.span)
     inv.learn(LevelsState(levels, ordered))
     return Factor(codes, levels, ordered)
 

@@ -66,7 +66,7 @@ def _factor_columns(f: Factor, full: bool) -> tuple[np.ndarray, list[str]]:
 
 def _numeric_columns(v: Numeric) -> tuple[np.ndarray, list[str]]:
     values = v.values if v.values.ndim == 2 else v.values[:, None]
-    if v.colnames is None:
+    if v.colnames is None or values.shape[1] == 1:  # R names a one-column matrix by its label
         return values, [""] * values.shape[1]
     return values, list(v.colnames)
 

@@ -1,6 +1,6 @@
 """The variables of a formula evaluated on data, as R's ``model.frame`` evaluates them.
 
-A variable is a data column (``x``, ```my var```) or a call of a whitelisted function
+A variable is a data column (``x`` or a backticked name) or a call of a whitelisted function
 (``log(x)``, ``poly(x, 2)``, ``factor(n)``, ``I(x^2)``); see :mod:`.functions`. Its value is a
 :class:`Numeric` (a vector or a matrix) or a :class:`Factor` (characters, factors and logicals).
 
@@ -348,11 +348,12 @@ class Evaluator:
     def __init__(self, data: pd.DataFrame | Mapping[str, Any], source: str,
                  state: EvalState | None = None, *, drop_unused_levels: bool = False) -> None:
         self._data, self._n = _columns(data)
-        self.source = source
+        self.source = source or None
         self._prior = state
         self._drop = drop_unused_levels
         self._learned: dict[str, TransformState] = {}
         self._cache: dict[str, RValue] = {}
+        self._column_cache: dict[str, RValue] = {}
         self._values: dict[str, Value] = {}
 
     @property
@@ -419,8 +420,8 @@ class Evaluator:
             self.learn(label, LevelsState(factor.levels, factor.ordered, factor.logical))
             return factor
         if prior is None:
-            raise DesignError(f"'{label}' is not a variable of the fitted model; use the formula "
-                              "of the fitted model.", self.source, node.span)
+            raise DesignError(f"'{label}' is not part of the fitted model; use the formula of the "
+                              "fitted model.", self.source, node.span)
         if not isinstance(prior, LevelsState):
             raise self._type_error(label, "numeric", "a factor", node)
         codes = relevel(factor.codes, factor.levels, prior.levels, label, source=self.source,
@@ -465,12 +466,10 @@ class Evaluator:
             if constant is None:
                 raise self.error(f"'{name}' has no value in a formula; remove it.", node)
             return constant
-        if name in self._cache:
-            return self._cache[name]
         if name in self._data:
-            value = column_value(name, self._data[name], self._drop)
-            self._cache[name] = value
-            return value
+            if name not in self._column_cache:
+                self._column_cache[name] = column_value(name, self._data[name], self._drop)
+            return self._column_cache[name]
         constant = _constant(name) if name in _DEFAULTS else None
         if constant is not None:
             return constant
@@ -503,8 +502,8 @@ class Evaluator:
             return factor
         prior = self.prior(key)
         if not isinstance(prior, LevelsState):
-            raise DesignError(f"'{label}' is not a grouping factor of the fitted model; use the "
-                              "formula of the fitted model.", self.source, node.span)
+            raise DesignError(f"The grouping factor '{label}' is not part of the fitted model; use "
+                              "the formula of the fitted model.", self.source, node.span)
         codes = relevel(factor.codes, factor.levels, prior.levels, label, source=self.source,
                         span=node.span)
         return Factor(codes, prior.levels)
