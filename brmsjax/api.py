@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -25,8 +25,8 @@ from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design
 from brmsjax.formula.standata import standata
 
-Data = pd.DataFrame | Mapping[str, Any]
-FormulaLike = str | BrmsFormula
+Data: TypeAlias = pd.DataFrame | Mapping[str, Any]
+FormulaLike: TypeAlias = str | BrmsFormula
 
 _CONTROL_KEYS = ("adapt_delta", "max_treedepth")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .ast import BinOp, Call, Formula, Name, Node, Number, String, strip_parens
+from .ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from .errors import FormulaSyntaxError, FormulaTermError, Span
 from .parse import deparse, parse, parse_formula
 from .terms import Bar, TermList, expand
@@ -158,7 +158,7 @@ def _flatten(node: Node, op: str) -> list[Node]:
 
 
 def _additions(node: Node, source: str) -> tuple[Addition, ...]:
-    out = []
+    out: list[Addition] = []
     for raw in _flatten(node, "+"):
         part = strip_parens(raw)
         if not isinstance(part, Call):
@@ -298,9 +298,7 @@ def _number(node: Node) -> float | None:
     inner = strip_parens(node)
     if isinstance(inner, Number):
         return inner.value
-    if isinstance(inner, BinOp | Name | String | Call | Formula):
-        return None
-    if inner.op == "-" and isinstance(inner.operand, Number):
+    if isinstance(inner, UnaryOp) and inner.op == "-" and isinstance(inner.operand, Number):
         return -inner.operand.value
     return None
 
