@@ -63,6 +63,22 @@ class Family:
         """Pointwise log likelihood of ``y`` given mu on the response scale and the dpars."""
         raise NotImplementedError
 
+    def log_lik_eta(
+        self,
+        y: Array,
+        eta: Array,
+        dpars: Mapping[str, Array],
+        addition: Mapping[str, Array],
+    ) -> Array:
+        """Pointwise log likelihood given mu's linear predictor ``eta`` (link scale).
+
+        This is what the lowering calls. The default applies the inverse link and calls
+        :meth:`log_lik`; families override it for stable link-scale forms (bernoulli-logit) or
+        to read addition terms (``trials``, ``cens``, ...). ``dpars`` are on their natural
+        scale; ``weights`` are applied by the lowering, not here.
+        """
+        return self.log_lik(y, INV_LINKS[self.link](eta), dpars)
+
 
 @dataclass(frozen=True)
 class Gaussian(Family):

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from brmsjax.backend.diagnostics import import_arviz
-from brmsjax.formula.errors import ModelError
 
+from brmsjax.backend.diagnostics import import_arviz
 from brmsjax.fit import BrmsFit, FitError, FitFileError, FitInfo, GroupInfo, load
+from brmsjax.formula.errors import ModelError
 
 SUBJECTS = tuple(
     f"s{i}"

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from brmsjax.formula.ast import (
     Argument,
     BinOp,
@@ -25,8 +28,6 @@ from brmsjax.formula.ast import (
 )
 from brmsjax.formula.errors import FormulaError
 from brmsjax.formula.parse import deparse, parse
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 FAST = settings(max_examples=200, deadline=None)
 

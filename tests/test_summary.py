@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+
 from brmsjax.backend.diagnostics import (
     RHAT_MESSAGE,
     divergence_message,
@@ -23,7 +24,6 @@ from brmsjax.backend.diagnostics import (
     treedepth_from_steps,
     treedepth_message,
 )
-
 from brmsjax.fit import BrmsFit, GroupInfo
 from brmsjax.summary import ci_bounds, print_format, quantile_names, summary_table
 from tests.test_fit_methods import SLEEP_TRUTH, sleep_info, synthetic_fit
