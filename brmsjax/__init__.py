@@ -11,6 +11,7 @@ from brmsjax import datasets
 from brmsjax.api import brm, get_prior, make_standata, model_matrix
 from brmsjax.backend.families import Family, gaussian
 from brmsjax.backend.priors import Prior, prior, set_prior
+from brmsjax.equations import Equations, equations
 from brmsjax.fit import BrmsFit, load
 from brmsjax.formula.brmsterms import BrmsFormula, bf
 from brmsjax.formula.errors import (
@@ -22,12 +23,15 @@ from brmsjax.formula.errors import (
     PriorError,
     UnknownVariableError,
 )
+from brmsjax.multilevel import multilevel
+from brmsjax.multilevel_table import multilevel_table
 
 __all__ = [
     "BrmsFit",
     "BrmsFormula",
     "BrmsjaxError",
     "DesignError",
+    "Equations",
     "Family",
     "FormulaError",
     "FormulaSyntaxError",
@@ -39,11 +43,14 @@ __all__ = [
     "bf",
     "brm",
     "datasets",
+    "equations",
     "gaussian",
     "get_prior",
     "load",
     "make_standata",
     "model_matrix",
+    "multilevel",
+    "multilevel_table",
     "prior",
     "set_prior",
 ]

@@ -19,7 +19,7 @@ from brmsjax.backend.families import Family, get_family
 from brmsjax.backend.priors import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
 from brmsjax.formula.brmsterms import BrmsFormula
-from brmsjax.formula.design import build_design
+from brmsjax.formula.design import as_frame, build_design
 from brmsjax.formula.design import model_matrix as _model_matrix
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design
@@ -195,7 +195,7 @@ def brm(
     terms = design.state.terms
     info = _fit_info(design, fam, formula_lines=terms.formula_lines, data_name=data_name,
                      chains=chains, iter=iter, warmup=warmup, thin=thin, control=ctrl)
-    fit = BrmsFit(draws, info, stats, design=design, model=lowered)
+    fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=as_frame(data))
     for message in fit.summary().warnings:
         warnings.warn(message, SamplerWarning, stacklevel=2)
     return fit

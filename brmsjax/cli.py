@@ -72,12 +72,10 @@ def _demo(args: argparse.Namespace) -> None:
     fit = brm(DEMO_FORMULA, data, chains=args.chains, iter=args.iter, seed=args.seed,
               data_name="star1", progress=True)
     print(fit.summary(prob=0.9))
-    equations = getattr(fit, "equations", None)
-    if callable(equations):
-        print("\nThe model in level notation:\n")
-        print(equations(labels=DEMO_LABELS).text())
-        print()
-        print(fit.multilevel_table(prob=0.9, labels=DEMO_LABELS))
+    print("\nThe model in level notation:\n")
+    print(fit.equations(labels=DEMO_LABELS).text())
+    print()
+    print(fit.multilevel_table(prob=0.9, labels=DEMO_LABELS))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -209,8 +209,10 @@ class BrmsFit:
         draws: pd.DataFrame,
         info: FitInfo,
         sampler_stats: pd.DataFrame | None = None,
+        *,
         design: Any = None,
         model: Any = None,
+        data: pd.DataFrame | None = None,
     ) -> None:
         missing = [c for c in META_COLUMNS if c not in draws.columns]
         if missing:
@@ -231,6 +233,7 @@ class BrmsFit:
             self.sampler_stats = sampler_stats.iloc[order].reset_index(drop=True)
         self.design = design
         self.model = model
+        self.data = data
         expected = [f"b_{c}" for cs in info.fixed.values() for c in cs]
         expected += [f"sd_{b.group}__{c}" for b in info.groups for c in b.coefs]
         expected += list(info.spec_pars)
@@ -543,6 +546,23 @@ class BrmsFit:
                 stats[az_name] = values.reshape(shape)
         return import_arviz().from_dict(posterior=posterior, sample_stats=stats or None)
 
+    # -- level notation (the seed lecture's two-level view) -------------------------------
+
+    def equations(self, labels: Mapping[str, str] | None = None) -> Any:
+        """The model in level notation (level-1 and level-2 equations); see ``equations()``."""
+        from brmsjax.equations import equations
+
+        if self.data is None or self.design is None:
+            raise FitError("equations() needs the fit's data; refit with brm().")
+        formula = self.design.state.terms.source
+        return equations(formula, self.data, family=self.info.family, labels=labels)
+
+    def multilevel_table(self, prob: float = 0.9, labels: Mapping[str, str] | None = None) -> Any:
+        """The seed lecture's table of gammas, phis, rhos and sigma with ``prob`` intervals."""
+        from brmsjax.multilevel_table import multilevel_table
+
+        return multilevel_table(self._draws, self.equations(labels), prob=prob)
+
     def save(self, path: str | Path) -> None:
         """Write the fit to ``path`` (a pickle; load it with :func:`load`).
 
@@ -556,6 +576,7 @@ class BrmsFit:
             "sampler_stats": self.sampler_stats,
             "info": self.info,
             "design": self.design,
+            "data": self.data,
         }
         with open(path, "wb") as fh:
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -585,5 +606,6 @@ def load(path: str | Path) -> BrmsFit:
             f"{payload.get('version')}); refit the model with this version."
         )
     return BrmsFit(
-        payload["draws"], payload["info"], payload["sampler_stats"], design=payload["design"]
+        payload["draws"], payload["info"], payload["sampler_stats"], design=payload["design"],
+        data=payload.get("data"),
     )

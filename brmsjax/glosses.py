@@ -1,0 +1,93 @@
+"""The parameter table of a model in level notation, with a plain-language gloss per row.
+
+Each gamma, phi, rho and family parameter gets its symbol, its brms parameter name and a short
+meaning generated from the structure: ``gamma_00`` is the "Expected score when all covariates
+are zero", ``gamma_0q`` the "Baseline effect of size" (the effect when the level-1 covariates
+are zero), ``gamma_p0`` the "Baseline effect of age" (when the level-2 predictors are zero) and
+``gamma_pq`` the "Effect of size on the age slope".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from brmsjax.levels import Level2Block, Part
+from brmsjax.notation import Style, family_notation, index
+
+if TYPE_CHECKING:
+    from brmsjax.equations import Equations
+
+# (ASCII name, symbol, LaTeX, brms name, kind, group, meaning)
+Row = tuple[str, str, str, str, str, str, str]
+
+
+def _display(eq: Equations, parts: tuple[Part, ...]) -> str:
+    return " × ".join(
+        eq.labels.get(p.variable, p.variable) + (f"[{p.suffix}]" if p.suffix else "")
+        for p in parts
+    )
+
+
+def _slope(eq: Equations, beta: int) -> str:
+    if beta == 0:
+        return "intercept"
+    parts = next(b.parts for b in eq.levels.betas if b.index == beta)
+    return f"{_display(eq, parts)} slope"
+
+
+def _gamma_meaning(eq: Equations, beta: int, predictor: str | None) -> str:
+    response = eq.labels.get(eq.levels.response, eq.levels.response)
+    if beta == 0 and predictor is None:
+        scale = "" if eq.link == "identity" else f" on the {eq.link} scale"
+        return f"Expected {response}{scale} when all covariates are zero"
+    if predictor is None:
+        parts = next(b.parts for b in eq.levels.betas if b.index == beta)
+        return f"Baseline effect of {_display(eq, parts)}"
+    what = _display(eq, eq.levels.predictors[predictor])
+    if beta == 0:
+        return f"Baseline effect of {what}"
+    return f"Effect of {what} on the {_slope(eq, beta)}"
+
+
+def _variance_rows(eq: Equations, block: Level2Block, latex: Style, text: Style) -> list[Row]:
+    several = len(eq.blocks) > 1
+    sup = f"({block.letter})" if several else ""
+    tag = f"[{block.group}]" if several else ""
+    group = block.group or ""
+    between = f"Between-{eq.labels.get(group, group)}"
+    rows: list[Row] = []
+    for cov in block.covariance:
+        for p, name in zip(cov.betas, cov.sd, strict=True):
+            rows.append((f"phi_{p}{tag}", text.sym("phi", str(p), sup),
+                         latex.sym("phi", str(p), sup), name, "phi", group,
+                         f"{between} SD of the {_slope(eq, p)}"))
+    for cov in block.covariance:
+        for a, b, name in cov.cor:
+            rows.append((f"rho_{index(a, b)}{tag}", text.sym("rho", index(a, b), sup),
+                         latex.sym("rho", index(a, b), sup), name, "rho", group,
+                         f"{between} correlation of the {_slope(eq, a)} and the {_slope(eq, b)}"))
+    return rows
+
+
+def table_rows(eq: Equations) -> list[Row]:
+    """The rows of :meth:`Equations.table`: gammas by (p, q), then phi and rho per factor, then
+    the family's parameters."""
+    latex, text = Style(unicode=False), Style(unicode=True)
+    gammas = sorted(((e.beta, g) for e in eq.level2 for g in e.gammas),
+                    key=lambda item: (item[0], item[1].q))
+    rows: list[Row] = [
+        (f"gamma_{index(p, g.q)}", text.sym("gamma", index(p, g.q)),
+         latex.sym("gamma", index(p, g.q)), g.name, "gamma", "",
+         _gamma_meaning(eq, p, g.predictor))
+        for p, g in gammas
+    ]
+    for block in eq.blocks:
+        rows += _variance_rows(eq, block, latex, text)
+    for name, symbol, meaning in family_notation(eq.family).aux:
+        if name in eq.levels.fixed:
+            continue
+        rows.append((name, text.sym(symbol), latex.sym(symbol), name, name, "", meaning))
+    return rows
+
+
+__all__ = ["Row", "table_rows"]
