@@ -48,17 +48,18 @@ def standata(design: Design, ordinal: bool = False) -> dict[str, Any]:
         sfx = _suffix(block.dpar)
         out[f"K{sfx}"] = block.K
         out[f"X{sfx}"] = pd.DataFrame(block.X, columns=list(block.columns))
-        if block.offset is not None:
-            out[f"offsets{sfx}"] = block.offset
         for group in design.groups:
             for m, dpar in enumerate(group.dpars, 1):
                 if dpar == block.dpar:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
+        if block.offset is not None:
+            out[f"offsets{sfx}"] = block.offset
     if ordinal:
         out["disc"] = 1
     for group in design.groups:
+        out[f"J_{group.id}"] = group.J.astype(np.int64) + 1
+    for group in design.groups:
         k = group.id
-        out[f"J_{k}"] = group.J.astype(np.int64) + 1
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
