@@ -7,6 +7,11 @@
 
 __version__ = "0.1.0"
 
+# Parallel chains need host devices, which must be set before JAX starts.
+from brmsjax.backend.devices import configure_host_devices
+
+configure_host_devices()
+
 from brmsjax import datasets
 from brmsjax.api import brm, get_prior, make_standata, model_matrix
 from brmsjax.backend.families import Family, gaussian

@@ -1,0 +1,453 @@
+"""NUTS sampling of a lowered model with NumPyro, chains in parallel on host devices.
+
+Three compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior
+values; ``start`` finds a finite initial point per chain (Stan's uniform(-2, 2) on the
+unconstrained scale, up to 100 tries) and initializes NumPyro's NUTS kernel; ``advance`` runs
+warmup and sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's
+quantities into preallocated buffers. All take the data and prior values as arguments and are
+kept per model structure, sampler settings and argument shapes
+(:func:`brmsjax.backend.cache.compiled`), so a refit with data of the same shapes traces and
+compiles nothing. A progress bar calls ``advance`` in chunks: the same program, with no host
+callbacks in it. Chains are sharded over host devices (one chain per CPU core) and vectorized
+within a device (:func:`brmsjax.backend.devices.map_chains`).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from numpyro.infer.hmc import hmc
+from numpyro.infer.util import ParamInfo
+
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache
+from brmsjax.backend.devices import ChainLayout, chain_layout, map_chains
+from brmsjax.backend.lower import LoweredModel, ModelProgram
+from brmsjax.formula.errors import ModelError
+
+__all__ = ["SampleResult", "sample"]
+
+PyTree = Any
+_INIT_TRIES = 100
+_STATS = ("lp__", "diverging", "num_steps", "accept_prob", "energy")
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """Raw draws of one fit, with a chain dimension.
+
+    Attributes
+    ----------
+    samples
+        ``(chains, draws, ...)`` arrays by internal name: ``b``, ``b_Intercept``, ``Intercept``,
+        dpars (``sigma``), ``sd_k``, ``cor_k``, ``r_k`` (``(chains, draws, levels, coefs)``),
+        ``lprior`` and ``lp__``. ``lp__`` is minus NumPyro's potential energy: the log density
+        on the unconstrained scale with the Jacobians of the constraining transforms and every
+        normalizing constant (likelihood, priors, ``std_normal`` for ``z``). brms's programs
+        add full ``_lpdf`` terms to ``target`` and the transforms are Stan's (``exp`` for lower
+        bounds, ``tanh`` plus stick breaking for ``L_k``), so it estimates the same quantity as
+        Stan's ``lp__`` (sleep_rs: -901.8 against brms's -901.7, sd 6.7). It differs where a
+        model has no Stan twin: constants of families or priors written differently, or
+        parameters brms would treat as data.
+    stats
+        ``(chains, draws)`` sampler statistics: ``diverging``, ``num_steps`` (leapfrog steps),
+        ``treedepth`` (Stan's ``floor(log2(num_steps + 1))``), ``max_treedepth_hit``,
+        ``accept_prob`` (mean acceptance over the tree, Stan's ``accept_stat__``), ``energy``
+        and ``step_size``.
+    step_size, inverse_mass
+        Adapted step size ``(chains,)`` and diagonal inverse mass matrix ``(chains, dim)``.
+    layout, devices
+        How chains were placed, and the devices that held them.
+    seconds
+        Wall time of ``start`` (initialization, compiling included) and ``sample``.
+    """
+
+    samples: Mapping[str, np.ndarray]
+    stats: Mapping[str, np.ndarray]
+    step_size: np.ndarray
+    inverse_mass: np.ndarray
+    chains: int
+    iter: int
+    warmup: int
+    thin: int
+    seed: int
+    adapt_delta: float
+    max_treedepth: int
+    layout: ChainLayout
+    float32: bool
+    devices: tuple[str, ...] = ()
+    seconds: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def draws_per_chain(self) -> int:
+        """Number of kept draws per chain."""
+        return int(self.stats["diverging"].shape[1])
+
+
+@dataclass(frozen=True)
+class _Settings:
+    warmup: int
+    n_save: int
+    thin: int
+    max_treedepth: int
+
+    @property
+    def total(self) -> int:
+        """Iterations run: warmup, then sampling up to the last kept draw (as Stan)."""
+        return self.warmup + (self.n_save - 1) * self.thin + 1
+
+
+def _kernel(prog: ModelProgram) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def gen(data: PyTree, prior_args: PyTree) -> Callable[[jax.Array], jax.Array]:
+        return lambda u: prog.potential(u, data, prior_args)
+
+    return hmc(potential_fn_gen=gen, algo="NUTS")
+
+
+def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
+    """Per chain: a finite initial point, NUTS state and empty draw buffers."""
+
+    def start(chain: tuple[jax.Array, ...], shared: tuple[Any, ...]) -> PyTree:
+        seed, u_init, mask = chain
+        radius, target, data, prior_args = shared
+        value_and_grad = jax.value_and_grad(lambda u: prog.potential(u, data, prior_args))
+
+        def attempt(key: jax.Array) -> tuple[jax.Array, ...]:
+            draw = jax.random.uniform(key, u_init.shape, u_init.dtype, -radius, radius)
+            u = jnp.where(mask, u_init, draw)
+            pe, grad = value_and_grad(u)
+            return u, pe, grad, jnp.isfinite(pe) & jnp.all(jnp.isfinite(grad))
+
+        def body(c: tuple[Any, ...]) -> tuple[Any, ...]:
+            key, sub = jax.random.split(c[1])
+            return (c[0] + 1, key, *attempt(sub))
+
+        key_init, key_run = jax.random.split(jax.random.key(seed))
+        empty = (u_init, jnp.zeros((), u_init.dtype), jnp.zeros_like(u_init), jnp.array(False))
+        _, _, u, pe, grad, ok = lax.while_loop(
+            lambda c: (~c[-1]) & (c[0] < _INIT_TRIES), body, (0, key_init, *empty)
+        )
+        init_kernel, _ = _kernel(prog)
+        state = init_kernel(ParamInfo(u, pe, grad), s.warmup, target_accept_prob=target,
+                            max_tree_depth=s.max_treedepth, model_args=(data, prior_args),
+                            rng_key=key_run)
+        shapes = jax.eval_shape(prog.derive, u, data, prior_args)
+        bufs = {k: jnp.zeros((s.n_save, *v.shape), v.dtype) for k, v in shapes.items()}
+        for k, v in zip(_STATS, _stat_values(state), strict=True):
+            bufs[k] = jnp.zeros((s.n_save, *jnp.shape(v)), jnp.result_type(v))
+        return (state, bufs), ok
+
+    return start
+
+
+def _stat_values(state: Any) -> tuple[jax.Array, ...]:
+    return (-state.potential_energy, state.diverging, state.num_steps, state.accept_prob,
+            state.energy)
+
+
+def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
+    """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers."""
+
+    def advance(carry: PyTree, shared: tuple[Any, ...]) -> PyTree:
+        lo, hi, target, data, prior_args = shared
+        state, bufs = carry
+        init_kernel, sample_kernel = _kernel(prog)
+        # Binds the kernel's warmup schedule and tree depth; its result is unused.
+        init_kernel(ParamInfo(state.z, state.potential_energy, state.z_grad), s.warmup,
+                    target_accept_prob=target, max_tree_depth=s.max_treedepth,
+                    model_args=(data, prior_args), rng_key=state.rng_key)
+
+        def write(args: tuple[Any, ...]) -> PyTree:
+            st, b, j = args
+            vals = dict(prog.derive(st.z, data, prior_args))
+            vals.update(zip(_STATS, _stat_values(st), strict=True))
+            return {k: b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype)) for k in b}
+
+        def body(i: jax.Array, c: PyTree) -> PyTree:
+            st, b = c
+            st = sample_kernel(st, model_args=(data, prior_args))
+            keep = (i >= s.warmup) & ((i - s.warmup) % s.thin == 0)
+            j = jnp.clip((i - s.warmup) // s.thin, 0, s.n_save - 1)
+            b = lax.cond(keep, write, lambda a: a[1], (st, b, j))
+            return st, b
+
+        return lax.fori_loop(lo, hi, body, (state, bufs))
+
+    return advance
+
+
+def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32: bool,
+              start_args: tuple[Any, ...]) -> tuple[Any, Callable[[Any], Any]]:
+    """The compiled ``start`` program, and a getter of ``advance`` for ``start``'s output."""
+    prog = lowered.program
+    key = (prog.structure, layout, s, float32)
+    cpu = layout.platform == "cpu"
+    start = compiled(("start", *key), lambda: map_chains(_start_fn(prog, s), layout),
+                     start_args, ONE_OFF_OPTIONS if cpu else None)
+
+    def advance(advance_args: tuple[Any, ...]) -> Any:
+        return compiled(("advance", *key),
+                        lambda: map_chains(_advance_fn(prog, s), layout, donate=True),
+                        advance_args)
+
+    return start, advance
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ModelError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return int(value)
+
+
+def _control(control: Mapping[str, Any] | None) -> tuple[float, int]:
+    ctrl = {"adapt_delta": 0.8, "max_treedepth": 10, **(control or {})}
+    unknown = sorted(set(ctrl) - {"adapt_delta", "max_treedepth"})
+    if unknown:
+        raise ModelError(
+            f"Unknown control setting(s) {', '.join(map(repr, unknown))}; use adapt_delta and "
+            "max_treedepth."
+        )
+    delta = ctrl["adapt_delta"]
+    if isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta < 1:
+        raise ModelError(f"control['adapt_delta'] must be between 0 and 1, not {delta!r}.")
+    return float(delta), _check_int("control['max_treedepth']", ctrl["max_treedepth"], 1)
+
+
+def _inits(lowered: LoweredModel, init: Any, total: int, dtype: type,
+           n_chains: int | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Initial unconstrained values, which of them are given, and the random-init radius.
+
+    Rows are the ``total`` chains run; chains past ``n_chains`` (padding) copy the last one.
+    """
+    n_chains = total if n_chains is None else n_chains
+    dim = lowered.program.dim
+    u = np.zeros((total, dim), dtype=dtype)
+    mask = np.zeros((total, dim), dtype=bool)
+    if init is None or (isinstance(init, str) and init == "random"):
+        return u, mask, 2.0
+    if isinstance(init, str) and init == "0":
+        init = 0
+    if isinstance(init, int | float) and not isinstance(init, bool):
+        if init == 0:
+            return u, np.ones_like(mask), 2.0
+        if init > 0:
+            return u, mask, float(init)
+    per_chain: list[Any] = [init] * total if isinstance(init, Mapping) else init
+    if not isinstance(per_chain, list | tuple) or not all(
+        isinstance(d, Mapping) for d in per_chain
+    ):
+        raise ModelError(
+            f"init must be None, 'random', 0, a positive radius, a dict of parameter values or "
+            f"a list of dicts (one per chain), not {init!r}."
+        )
+    given = [_init_values(lowered, d, dtype) for d in per_chain]
+    if len(given) not in (1, n_chains):
+        raise ModelError(
+            f"init has {len(given)} dicts; give one dict for all chains or one per chain "
+            f"({n_chains})."
+        )
+    for c in range(total):
+        u[c], mask[c] = given[min(c, len(given) - 1)]
+    return u, mask, 2.0
+
+
+def _init_values(lowered: LoweredModel, values: Mapping[str, Any],
+                 dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    from numpyro.distributions.transforms import biject_to
+
+    sites = {s.name: s for s in lowered.sites}
+    unknown = [k for k in values if k not in sites]
+    if unknown:
+        raise ModelError(
+            f"init names unknown parameter(s) {', '.join(map(repr, unknown))}; the model's "
+            f"parameters are: {', '.join(sites)}."
+        )
+    u = np.zeros(lowered.program.dim, dtype=dtype)
+    mask = np.zeros(lowered.program.dim, dtype=bool)
+    offset = 0
+    for s in lowered.sites:
+        if s.name in values:
+            x = np.asarray(values[s.name], dtype=float)
+            if x.shape != s.shape:
+                raise ModelError(
+                    f"init['{s.name}'] has shape {x.shape}; the parameter has shape {s.shape}."
+                )
+            inv = np.asarray(biject_to(s.constraint).inv(jnp.asarray(x)))
+            if not np.all(np.isfinite(inv)):
+                raise ModelError(f"init['{s.name}'] is outside the parameter's support.")
+            u[offset : offset + s.size] = inv.reshape(-1)
+            mask[offset : offset + s.size] = True
+        offset += s.size
+    return u, mask
+
+
+def _cast(tree: PyTree, float32: bool) -> PyTree:
+    ftype = np.float32 if float32 else np.float64
+
+    def cast(a: Any) -> np.ndarray:
+        a = np.asarray(a)
+        return a.astype(ftype) if a.dtype.kind == "f" else a
+
+    return jax.tree.map(cast, tree)
+
+
+def _progress_bar(progress: bool | None, total: int, chains: int) -> Any:
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"Sampling {chains} chain{'s' * (chains > 1)}",
+                unit="it", delay=0 if progress else 2.0, leave=False)
+
+
+def sample(
+    lowered: LoweredModel,
+    *,
+    chains: int = 4,
+    iter: int = 2000,
+    warmup: int | None = None,
+    thin: int = 1,
+    cores: int | None = None,
+    seed: int | None = None,
+    control: Mapping[str, Any] | None = None,
+    init: Any = None,
+    progress: bool | None = False,
+    float32: bool = False,
+) -> SampleResult:
+    """Sample a lowered model with NumPyro's NUTS, with brms's ``brm()`` settings.
+
+    Parameters
+    ----------
+    lowered
+        The model from :func:`brmsjax.backend.lower.lower`.
+    chains, iter, warmup, thin
+        As brms: ``iter`` counts warmup, ``warmup`` defaults to ``iter // 2``, and each chain
+        keeps ``ceil((iter - warmup) / thin)`` draws.
+    cores
+        At most this many devices (CPU cores) in parallel; None uses one per chain as far as
+        host devices go (see :func:`brmsjax.backend.devices.configure_host_devices`).
+    seed
+        Random seed; None draws one (it is stored in the result).
+    control
+        ``{"adapt_delta": 0.8, "max_treedepth": 10}``: NUTS's target acceptance probability and
+        maximum tree depth.
+    init
+        None or ``"random"``: uniform(-2, 2) on the unconstrained scale (Stan's default);
+        ``0``: all unconstrained values 0; a positive number: uniform(-init, init); a dict of
+        constrained values by site name (``Intercept``, ``b``, ``sigma``, ``sd_1``, ``z_1``,
+        ``L_1``; others random) or a list of such dicts, one per chain.
+    progress
+        Show a progress bar; None shows one on a terminal once a run takes over 2 seconds.
+    float32
+        Compute in float32 instead of float64.
+
+    Returns
+    -------
+    SampleResult
+        Draws and sampler statistics with a chain dimension.
+    """
+    chains = _check_int("chains", chains, 1)
+    iter = _check_int("iter", iter, 1)
+    warmup = iter // 2 if warmup is None else _check_int("warmup", warmup, 0)
+    if warmup >= iter:
+        raise ModelError(f"warmup ({warmup}) must be smaller than iter ({iter}).")
+    thin = _check_int("thin", thin, 1)
+    if cores is not None:
+        cores = _check_int("cores", cores, 1)
+    adapt_delta, max_treedepth = _control(control)
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    seed = _check_int("seed", seed, 0)
+    settings = _Settings(warmup, math.ceil((iter - warmup) / thin), thin, max_treedepth)
+    layout = chain_layout(chains, cores)
+    ftype = np.float32 if float32 else np.float64
+    u0, mask, radius = _inits(lowered, init, layout.total, ftype, chains)
+    seeds = np.random.SeedSequence(seed).generate_state(layout.total, dtype=np.uint32)
+    chain_args = (seeds, u0, mask)
+    shared = (ftype(radius), ftype(adapt_delta), _cast(lowered.data, float32),
+              _cast(lowered.prior_args, float32))
+    bar = _progress_bar(progress, settings.total, chains)
+    try:
+        state, bufs, devices, times = _run(lowered, layout, settings, float32=float32,
+                                           chain_args=chain_args, shared=shared, chains=chains,
+                                           bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    out = {k: np.asarray(v)[:chains] for k, v in bufs.items()}
+    step_size = np.asarray(state.adapt_state.step_size)[:chains]
+    stats = _stats(out, step_size, max_treedepth)
+    return SampleResult(
+        samples=out, stats=stats, step_size=step_size,
+        inverse_mass=np.asarray(state.adapt_state.inverse_mass_matrix)[:chains], chains=chains,
+        iter=iter, warmup=warmup, thin=thin, seed=seed, adapt_delta=adapt_delta,
+        max_treedepth=max_treedepth, layout=layout, float32=float32, devices=devices,
+        seconds=times,
+    )
+
+
+def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, float32: bool,
+         chain_args: tuple[np.ndarray, ...], shared: tuple[Any, ...], chains: int,
+         bar: Any) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float]]:
+    """Initialize and run the chains; the draws come back as NumPy arrays."""
+    enable_persistent_cache()
+    radius, target, data, prior_args = shared
+    times: dict[str, float] = {}
+    with jax.enable_x64(not float32):
+        t0 = time.perf_counter()
+        prepare = compiled(("prepare", lowered.structure, float32),
+                           lambda: jax.jit(lowered.program.prepare), (prior_args,),
+                           ONE_OFF_OPTIONS if layout.platform == "cpu" else None)
+        prior_args = prepare(prior_args)
+        start_args = (chain_args, (radius, target, data, prior_args))
+        start, advance = _programs(lowered, layout, settings, float32, start_args)
+        carry, ok = start(*start_args)
+        times["start"] = time.perf_counter() - t0
+        _check_inits(np.asarray(ok)[:chains])
+        step = settings.total if bar is None else max(1, math.ceil(settings.total / 50))
+        run = None
+        for lo in range(0, settings.total, step):
+            hi = min(lo + step, settings.total)
+            args = (carry, (np.int32(lo), np.int32(hi), target, data, prior_args))
+            run = advance(args) if run is None else run
+            carry = run(*args)
+            if bar is not None:
+                jax.block_until_ready(carry)
+                bar.update(hi - lo)
+        devices = tuple(sorted(str(d) for d in carry[1]["lp__"].sharding.device_set))
+        state, bufs = jax.device_get(carry)
+        times["sample"] = time.perf_counter() - t0 - times["start"]
+    return state, bufs, devices, times
+
+
+def _check_inits(ok: np.ndarray) -> None:
+    if not ok.all():
+        bad = ", ".join(str(c + 1) for c in np.flatnonzero(~ok))
+        raise ModelError(
+            f"Chain(s) {bad} found no finite log density in {_INIT_TRIES} random initial "
+            "values; give init values (init=0 or a dict) or check the priors and data."
+        )
+
+
+def _stats(out: dict[str, np.ndarray], step_size: np.ndarray,
+           max_treedepth: int) -> dict[str, np.ndarray]:
+    """Move the per-draw sampler statistics out of ``out``; add Stan's tree depth."""
+    num_steps = out.pop("num_steps").astype(np.int64)
+    depth = np.floor(np.log2(num_steps + 1)).astype(np.int64)
+    return {
+        "diverging": out.pop("diverging").astype(bool),
+        "num_steps": num_steps,
+        "treedepth": depth,
+        "max_treedepth_hit": depth >= max_treedepth,
+        "accept_prob": out.pop("accept_prob"),
+        "energy": out.pop("energy"),
+        "step_size": np.broadcast_to(step_size[:, None], num_steps.shape).copy(),
+    }
