@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import jax.numpy as jnp
 from jax import Array
@@ -45,6 +46,15 @@ class Family:
         Lower and upper bound of each auxiliary parameter on its natural scale.
     allowed_links
         Links brms allows for mu.
+    dpar_priors
+        brms 2.18's default prior of each auxiliary parameter when it is a scalar
+        (``{"nu": "gamma(2, 0.1)"}``); ``sigma``'s data-dependent default is computed by the
+        priors code and is absent here.
+    kind
+        ``"continuous"``, ``"discrete"`` (counts and binary), ``"ordinal"`` (thresholds
+        ``Intercept[k]``, mu without intercept, ``dpars["thres"]`` holds the ordered
+        thresholds) or ``"categorical"`` (one linear predictor per non-reference category;
+        ``eta`` is ``(N, ncat)`` with a zero first column).
     """
 
     name: str
@@ -53,10 +63,19 @@ class Family:
     dpar_links: Mapping[str, str] = field(default_factory=dict)
     dpar_bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     allowed_links: tuple[str, ...] = ("identity",)
+    dpar_priors: Mapping[str, str] = field(default_factory=dict)
+    kind: str = "continuous"
 
-    def links_line(self) -> str:
-        """The ``Links:`` line of brms's summary, e.g. ``mu = identity; sigma = identity``."""
-        parts = [f"mu = {self.link}"] + [f"{d} = identity" for d in self.dpars]
+    def links_line(self, predicted: tuple[str, ...] = ()) -> str:
+        """The ``Links:`` line of brms's summary, e.g. ``mu = identity; sigma = identity``.
+
+        A predicted auxiliary parameter shows its link (``sigma = log``); a scalar one shows
+        ``identity`` as brms prints it.
+        """
+        parts = [f"mu = {self.link}"] + [
+            f"{d} = {self.dpar_links.get(d, 'identity') if d in predicted else 'identity'}"
+            for d in self.dpars
+        ]
         return "; ".join(parts)
 
     def log_lik(self, y: Array, mu: Array, dpars: Mapping[str, Array]) -> Array:
@@ -78,6 +97,33 @@ class Family:
         scale; ``weights`` are applied by the lowering, not here.
         """
         return self.log_lik(y, INV_LINKS[self.link](eta), dpars)
+
+    def epred(self, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Array:
+        """Expected value of the response (brms's ``posterior_epred``) per observation.
+
+        ``(N,)`` for most families; ``(N, ncat)`` category probabilities for ordinal and
+        categorical families. Broadcasts over leading draw dimensions of ``eta``.
+        """
+        raise NotImplementedError
+
+    def rng(
+        self,
+        key: Array,
+        eta: Array,
+        dpars: Mapping[str, Array],
+        addition: Mapping[str, Array],
+    ) -> Array:
+        """Draws of the response (brms's ``posterior_predict``), shaped like ``eta``'s rows."""
+        raise NotImplementedError
+
+    def check_response(self, name: str, y: Any, levels: tuple[str, ...] | None,
+                       addition: Mapping[str, Any]) -> None:
+        """Raise :class:`ModelError` naming ``name`` when the response does not suit the family."""
+        if levels is not None:
+            raise ModelError(
+                f"The response '{name}' is not numeric; the {self.name} family needs a numeric "
+                "response. Convert it, or choose a family for categories."
+            )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,12 @@ import pandas as pd
 import xarray as xr
 
 from brmsjax.backend.diagnostics import import_arviz, sampler_warnings
+from brmsjax.comparison import ComparisonMethods
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.hypothesis import HypothesisMethods
+from brmsjax.plots import PlotMethods
+from brmsjax.predictions import PredictionMethods
+from brmsjax.refit import RefitMethods
 from brmsjax.summary import (
     Summary,
     check_probs,
@@ -184,7 +189,8 @@ def _cor_names(group: str, rnames: Sequence[str]) -> list[str]:
     ]
 
 
-class BrmsFit:
+class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMethods,
+              RefitMethods):
     """A fitted brms-style model.
 
     Parameters
