@@ -195,7 +195,13 @@ def brm(
     terms = design.state.terms
     info = _fit_info(design, fam, formula_lines=terms.formula_lines, data_name=data_name,
                      chains=chains, iter=iter, warmup=warmup, thin=thin, control=ctrl)
-    fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=as_frame(data))
+    brm_args = {
+        "formula": formula, "family": fam, "prior": prior, "chains": chains, "iter": iter,
+        "warmup": warmup, "thin": thin, "cores": cores, "seed": seed, "control": ctrl,
+        "init": init, "sample_prior": sample_prior, "float32": float32, "data_name": data_name,
+    }
+    fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=as_frame(data),
+                  brm_args=brm_args)
     for message in fit.summary().warnings:
         warnings.warn(message, SamplerWarning, stacklevel=2)
     return fit

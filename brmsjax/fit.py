@@ -208,6 +208,11 @@ class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMetho
         The model's design data (kept for prediction; saved with the fit).
     model
         The lowered model (a cache; not saved, rebuilt from the design when needed).
+    data
+        The data the model was fitted to.
+    brm_args
+        The arguments of the :func:`~brmsjax.brm` call that made the fit (``formula``,
+        ``family``, ``prior``, ``chains``, ``iter``, ...), for ``update()``.
     """
 
     def __init__(
@@ -219,6 +224,7 @@ class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMetho
         design: Any = None,
         model: Any = None,
         data: pd.DataFrame | None = None,
+        brm_args: Mapping[str, Any] | None = None,
     ) -> None:
         missing = [c for c in META_COLUMNS if c not in draws.columns]
         if missing:
@@ -240,6 +246,7 @@ class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMetho
         self.design = design
         self.model = model
         self.data = data
+        self.brm_args: dict[str, Any] = dict(brm_args or {})
         expected = [f"b_{c}" for cs in info.fixed.values() for c in cs]
         expected += [f"sd_{b.group}__{c}" for b in info.groups for c in b.coefs]
         expected += list(info.spec_pars)
@@ -583,6 +590,7 @@ class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMetho
             "info": self.info,
             "design": self.design,
             "data": self.data,
+            "brm_args": self.brm_args,
         }
         with open(path, "wb") as fh:
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -613,5 +621,5 @@ def load(path: str | Path) -> BrmsFit:
         )
     return BrmsFit(
         payload["draws"], payload["info"], payload["sampler_stats"], design=payload["design"],
-        data=payload.get("data"),
+        data=payload.get("data"), brm_args=payload.get("brm_args"),
     )

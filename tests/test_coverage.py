@@ -146,4 +146,5 @@ def test_ninety_percent_intervals_cover_the_truth() -> None:
     lo, hi = cov.binomial_band(n, 0.9, 0.99)
     assert n == 20 * len(TRUTH.values())
     assert lo <= hit <= hi, f"{hit}/{n} intervals cover the truth; band [{lo}, {hi}]"
-    assert max(r.max_rhat for r in reps) < 1.05
+    rhats = [round(r.max_rhat, 3) for r in reps]
+    assert max(rhats) < 1.05, f"max Rhat per replication: {rhats}"
