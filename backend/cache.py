@@ -97,6 +97,11 @@ def compiled(key: Hashable, build: Callable[[], Any], args: tuple[Any, ...],
     return exe
 
 
+def lookup(key: Hashable, args: tuple[Any, ...]) -> Any:
+    """The program :func:`compiled` holds for ``key`` and the signature of ``args``, or None."""
+    return _FUNCTIONS.get((key, signature(args)))
+
+
 def clear() -> None:
     """Forget the compiled programs kept in memory (JAX's own caches are not touched)."""
     _FUNCTIONS.clear()

@@ -155,3 +155,15 @@ def map_chains(fn: Callable[[Any, Any], Any], layout: ChainLayout, donate: bool 
     mapped = jax.shard_map(shard, mesh=mesh, in_specs=(PartitionSpec("chain"), PartitionSpec()),
                            out_specs=PartitionSpec("chain"), check_vma=False)
     return jax.jit(mapped, donate_argnums=donate_argnums)
+
+
+def chain_sharding(layout: ChainLayout) -> Any:
+    """The sharding of arrays with a leading chain axis under :func:`map_chains`."""
+    import jax
+    import numpy as np
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec, SingleDeviceSharding
+
+    if layout.method == "vectorized":
+        return SingleDeviceSharding(jax.local_devices()[0])
+    mesh = Mesh(np.array(jax.local_devices()[: layout.n_devices]), ("chain",))
+    return NamedSharding(mesh, PartitionSpec("chain"))

@@ -1,6 +1,7 @@
 """NUTS sampling of a lowered model with NumPyro, chains in parallel on host devices.
 
-Three compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior
+Three compiled programs run a fit (``start`` and ``advance`` are compiled at the same time on
+two threads). ``prepare`` adds the prior truncation terms to the prior
 values; ``start`` finds a finite initial point per chain (Stan's uniform(-2, 2) on the
 unconstrained scale, up to 100 tries) and initializes NumPyro's NUTS kernel; ``advance`` runs
 warmup and sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's
@@ -18,6 +19,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +30,8 @@ from jax import lax
 from numpyro.infer.hmc import hmc
 from numpyro.infer.util import ParamInfo
 
-from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache
-from brmsjax.backend.devices import ChainLayout, chain_layout, map_chains
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache, lookup
+from brmsjax.backend.devices import ChainLayout, chain_layout, chain_sharding, map_chains
 from brmsjax.backend.lower import LoweredModel, ModelProgram
 from brmsjax.formula.errors import ModelError
 
@@ -185,19 +187,39 @@ def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
 
 
 def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32: bool,
-              start_args: tuple[Any, ...]) -> tuple[Any, Callable[[Any], Any]]:
-    """The compiled ``start`` program, and a getter of ``advance`` for ``start``'s output."""
+              start_args: tuple[Any, ...], *,
+              advance_shared: tuple[Any, ...]) -> tuple[Any, Callable[[Any], Any]]:
+    """The compiled ``start`` program, and a getter of ``advance`` for ``start``'s output.
+
+    On a first run both are compiled at once on two threads (XLA releases the GIL while it
+    compiles): ``advance`` is lowered against the shapes and shardings of ``start``'s output,
+    known from ``start``'s trace. Programs compiled before for these shapes are reused.
+    """
     prog = lowered.program
     key = (prog.structure, layout, s, float32)
-    cpu = layout.platform == "cpu"
-    start = compiled(("start", *key), lambda: map_chains(_start_fn(prog, s), layout),
-                     start_args, ONE_OFF_OPTIONS if cpu else None)
+    options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
 
     def advance(advance_args: tuple[Any, ...]) -> Any:
-        return compiled(("advance", *key),
-                        lambda: map_chains(_advance_fn(prog, s), layout, donate=True),
-                        advance_args)
+        with jax.enable_x64(not float32):
+            return compiled(("advance", *key),
+                            lambda: map_chains(_advance_fn(prog, s), layout, donate=True),
+                            advance_args)
 
+    start = lookup(("start", *key), start_args)
+    if start is not None:
+        return start, advance
+    start_jit = map_chains(_start_fn(prog, s), layout)
+    sharding = chain_sharding(layout)
+    carry = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=sharding),
+                         start_jit.trace(*start_args).out_info[0])
+
+    def build_start() -> Any:
+        with jax.enable_x64(not float32):
+            return compiled(("start", *key), lambda: start_jit, start_args, options)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
+        start, _ = (f.result() for f in futures)
     return start, advance
 
 
@@ -408,7 +430,9 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
                            ONE_OFF_OPTIONS if layout.platform == "cpu" else None)
         prior_args = prepare(prior_args)
         start_args = (chain_args, (radius, target, data, prior_args))
-        start, advance = _programs(lowered, layout, settings, float32, start_args)
+        lo_hi = (np.int32(0), np.int32(settings.total))
+        start, advance = _programs(lowered, layout, settings, float32, start_args,
+                                   advance_shared=(*lo_hi, target, data, prior_args))
         carry, ok = start(*start_args)
         times["start"] = time.perf_counter() - t0
         _check_inits(np.asarray(ok)[:chains])
