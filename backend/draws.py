@@ -1,9 +1,10 @@
 """Raw draws to brms 2.18's variable names, in brms's order.
 
 brms orders draws by parameter class (``reorder_pars`` in brms's ``rename_pars.R``): ``b``
-(intercepts first: ``b_Intercept``, ``b_sigma_Intercept``, then the slopes of mu and of each
-predicted dpar), ``sd``, ``cor``, the family's scalar dpars (``sigma``), ``r``, ``lprior`` and
-``lp__``; ``as_draws_df`` adds ``.chain``, ``.iteration`` and ``.draw``. Names follow
+(intercepts first: ``b_Intercept`` or the ordinal thresholds ``b_Intercept[1]``,
+``b_sigma_Intercept``, then the slopes of mu and of each predicted dpar), ``sd``, ``cor``, the
+family's scalar dpars (``sigma``), ``r``, ``lprior`` and ``lp__``; ``as_draws_df`` adds
+``.chain``, ``.iteration`` and ``.draw``. Names follow
 brms-semantics.md 4.2::
 
     b_Days  b_sigma_x  sd_Subject__Days  sd_g__sigma_Intercept  cor_Subject__Intercept__Days
@@ -47,11 +48,15 @@ _SPACE = re.compile(r"[ \t\r\n]")
 
 @dataclass(frozen=True)
 class FixedNames:
-    """Names of one population-level block: ``columns`` are the ``b`` coefficients in order."""
+    """Names of one population-level block: ``columns`` are the ``b`` coefficients in order.
+
+    ``thresholds`` is the number of ordinal thresholds (``b_Intercept[1]``, ...), else 0.
+    """
 
     dpar: str
     intercept: bool
     columns: tuple[str, ...]
+    thresholds: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,9 @@ class ModelNames:
     groups
         Group-level IDs in ID order.
     aux
-        Scalar distributional parameters that are sampled or fixed by a ``constant()`` prior, in
-        the family's order (``("sigma",)``); parameters fixed in the formula are not listed.
+        Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
+        by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
+        family's ``disc = 1``), as brms saves them all.
     """
 
     fixed: tuple[FixedNames, ...]
@@ -98,9 +104,11 @@ def _rnames(g: GroupNames) -> list[str]:
 def _columns(names: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
     """``(brms name, internal sample key, index into one draw)`` in brms's order."""
     for f in names.fixed:
+        key = f"b_{f.dpar}_Intercept" if f.dpar else "b_Intercept"
         if f.intercept:
-            key = f"b_{f.dpar}_Intercept" if f.dpar else "b_Intercept"
             yield key, key, ()
+        for k in range(f.thresholds):
+            yield f"{key}[{k + 1}]", key, (k,)
     for f in names.fixed:
         prefix = f"b_{f.dpar}" if f.dpar else "b"
         for i, col in enumerate(f.columns):

@@ -303,6 +303,7 @@ def _init_values(lowered: LoweredModel, values: Mapping[str, Any],
                     f"init['{s.name}'] has shape {x.shape}; the parameter has shape {s.shape}."
                 )
             inv = np.asarray(biject_to(s.constraint).inv(jnp.asarray(x)))
+            inv = lowered.program.site_value(s.name, inv, lowered.data)
             if not np.all(np.isfinite(inv)):
                 raise ModelError(f"init['{s.name}'] is outside the parameter's support.")
             u[offset : offset + s.size] = inv.reshape(-1)

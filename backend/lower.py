@@ -1,63 +1,62 @@
 """Lowering a :class:`~brmsjax.formula.ir.Design` to one NumPyro model per model structure.
 
-The model is brms's Stan program (brms-semantics.md 3.4-3.5) written as a NumPyro model::
-
-    Xc = X[:, 1:] - means_X                  # centred slopes and a separate Intercept
-    r_k = (diag(sd_k) L_k z_k)^T             # non-centred group effects (sd_k * z_k for ||)
-    eta = Intercept + Xc @ b + sum_m r_k[J_k, m] * Z_k[:, m] (+ offset)
-    target += log_lik(y | eta, dpars) + lprior + std_normal_lpdf(z_k)
+:func:`lower` plans the model (which parameter vectors exist, their bounds and prior groups,
+which dpars are predicted, scalar or fixed, ordinal thresholds and categorical predictors) and
+hands out the shared :class:`~brmsjax.backend.program.ModelProgram` of that plan, together with
+this fit's data and prior values.
 
 What chooses code is *structure*: the family, which parameters exist, prior distribution names
 and bounds, which elements ``constant()`` priors fix, and shapes. The data (``y``, ``Xc``,
 ``J_k``, ``Z_k``, ...) and the prior argument values are *arguments* of the model, so one traced
-and compiled sampler serves every refit with data of the same shapes or with other prior values:
-:func:`lower` hands out the same :class:`ModelProgram` for equal structures.
+and compiled sampler serves every refit with data of the same shapes or with other prior values.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-import numpyro
-import numpyro.distributions as dist
-from jax import Array
-from jax.scipy.special import gammaln
-from numpyro.distributions import constraints
-from numpyro.distributions.transforms import ParameterFreeTransform, biject_to
-from numpyro.infer.util import log_density, potential_energy
 
-from brmsjax.backend.densities import DIST_ARITY, PriorSpec, _cdf, _natural_support, log_prior
+from brmsjax.backend.densities import DIST_ARITY, PriorSpec
 from brmsjax.backend.draws import FixedNames, GroupNames, ModelNames
-from brmsjax.backend.families import INV_LINKS, Family
+from brmsjax.backend.families import Family
+from brmsjax.backend.program import (
+    FixedPlan,
+    GroupPlan,
+    ModelProgram,
+    Site,
+    Structure,
+    VectorPlan,
+    program,
+    sfx,
+    trace_count,
+)
+from brmsjax.backend.transforms import (
+    Bound,
+    StanCorrCholeskyTransform,
+    lkj_corr_cholesky_lpdf,
+)
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.ir import Design
+from brmsjax.formula.ir import Design, FixedBlock
 
 __all__ = [
     "LoweredModel",
     "ModelProgram",
     "Site",
+    "StanCorrCholeskyTransform",
     "lkj_corr_cholesky_lpdf",
     "lower",
     "trace_count",
 ]
 
 PyTree = Any
-Bound = float | None
 
 _SAMPLE_PRIOR = ("no", "only")
 _LKJ = ("lkj", "lkj_corr_cholesky")
-_TRACES = [0]
-
-
-def trace_count() -> int:
-    """How many times a lowered model function has been traced in this process."""
-    return _TRACES[0]
 
 
 class ParamPriorLike(Protocol):
@@ -68,414 +67,6 @@ class ParamPriorLike(Protocol):
 
     @property
     def specs(self) -> tuple[PriorSpec, ...]: ...
-
-
-# --------------------------------------------------------------------------- static plans
-
-
-@dataclass(frozen=True)
-class VectorPlan:
-    """One parameter vector: its free and ``constant()`` elements, bounds and prior groups.
-
-    ``priors`` holds ``(dist, element indices)`` for the non-flat free elements, grouped by
-    distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
-    """
-
-    name: str
-    size: int
-    scalar: bool
-    free: tuple[int, ...]
-    const: tuple[int, ...]
-    lb: Bound
-    ub: Bound
-    priors: tuple[tuple[str, tuple[int, ...]], ...]
-
-
-@dataclass(frozen=True)
-class FixedPlan:
-    """Population-level part of one distributional parameter (``""`` is mu)."""
-
-    dpar: str
-    center: bool
-    n_b: int
-    offset: bool
-
-
-@dataclass(frozen=True)
-class GroupPlan:
-    """One group-level ID: ``M`` coefficients on ``n_levels`` levels."""
-
-    id: int
-    M: int
-    n_levels: int
-    cor: bool
-    lkj: bool
-    dpar_cols: tuple[tuple[str, tuple[int, ...]], ...]
-
-
-@dataclass(frozen=True)
-class Site:
-    """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
-
-    name: str
-    shape: tuple[int, ...]
-    ushape: tuple[int, ...]
-    constraint: constraints.Constraint
-
-    @property
-    def size(self) -> int:
-        """Number of unconstrained coordinates."""
-        return int(np.prod(self.ushape, dtype=int))
-
-
-@dataclass(frozen=True)
-class Structure:
-    """Everything static about a model; equal structures share one :class:`ModelProgram`."""
-
-    family: str
-    fixed: tuple[FixedPlan, ...]
-    groups: tuple[GroupPlan, ...]
-    vectors: tuple[VectorPlan, ...]
-    aux: tuple[str, ...]
-    fixed_dpars: tuple[str, ...]
-    addition: tuple[str, ...]
-    prior_only: bool
-
-
-def _sfx(dpar: str) -> str:
-    return f"_{dpar}" if dpar else ""
-
-
-# --------------------------------------------------------------------------- densities
-
-
-def lkj_corr_cholesky_lpdf(L: Array, eta: Array) -> Array:
-    """Stan's ``lkj_corr_cholesky_lpdf(L | eta)`` with its normalizing constant.
-
-    The constant is Stan's ``do_lkj_constant`` (Lewandowski, Kurowicka and Joe 2009, theorem 5)
-    in its general form, which equals the ``eta == 1`` special case at ``eta = 1``.
-    """
-    K = L.shape[-1]
-    km1 = K - 1
-    k = np.arange(1, K, dtype=float)
-    const = km1 * gammaln(eta + 0.5 * km1) - jnp.sum(
-        0.5 * k * math.log(math.pi) + gammaln(eta + 0.5 * (km1 - k))
-    )
-    log_diag = jnp.log(jnp.diagonal(L)[1:])
-    power = (km1 - np.arange(km1) - 1) + 2.0 * eta - 2.0
-    return const + jnp.sum(power * log_diag)
-
-
-class _StanCorrCholesky(constraints._CorrCholesky):
-    """Cholesky factors of correlation matrices, unconstrained by Stan's transform."""
-
-
-corr_cholesky = _StanCorrCholesky()
-
-
-class StanCorrCholeskyTransform(ParameterFreeTransform):
-    """Stan's ``cholesky_corr_constrain``: ``z = tanh(y)``, then row-wise stick breaking.
-
-    Same map and Jacobian as NumPyro's ``CorrCholeskyTransform`` (``y`` fills the strict lower
-    triangle row by row), written with static loops so small factors compile to a few fused
-    operations.
-    """
-
-    domain = constraints.real_vector
-    codomain = corr_cholesky
-
-    @staticmethod
-    def _dim(n: int) -> int:
-        return int(round((1 + math.sqrt(1 + 8 * n)) / 2))
-
-    def __call__(self, x: Array) -> Array:
-        z = jnp.tanh(x)
-        M = self._dim(x.shape[-1])
-        one, zero = jnp.ones_like(z[..., 0]), jnp.zeros_like(z[..., 0])
-        rows, k = [[one] + [zero] * (M - 1)], 0
-        for i in range(1, M):
-            row: list[Array] = []
-            ss = zero
-            for _ in range(i):
-                v = z[..., k] if not row else z[..., k] * jnp.sqrt(1.0 - ss)
-                row.append(v)
-                ss = ss + v * v
-                k += 1
-            rows.append(row + [jnp.sqrt(1.0 - ss)] + [zero] * (M - i - 1))
-        return jnp.stack([jnp.stack(r, axis=-1) for r in rows], axis=-2)
-
-    def _inverse(self, y: Array) -> Array:
-        M = y.shape[-1]
-        out = []
-        for i in range(1, M):
-            ss = jnp.zeros_like(y[..., i, 0])
-            for j in range(i):
-                out.append(y[..., i, j] / jnp.sqrt(1.0 - ss))
-                ss = ss + y[..., i, j] ** 2
-        return jnp.arctanh(jnp.stack(out, axis=-1))
-
-    def log_abs_det_jacobian(self, x: Array, y: Array, intermediates: Any = None) -> Array:
-        tanh_logdet = -2.0 * jnp.sum(x + jax.nn.softplus(-2.0 * x) - math.log(2.0), axis=-1)
-        stick = jnp.zeros_like(tanh_logdet)
-        for i in range(2, y.shape[-1]):
-            ss = jnp.zeros_like(tanh_logdet)
-            for j in range(1, i):
-                ss = ss + y[..., i, j - 1] ** 2
-                stick = stick + 0.5 * jnp.log1p(-ss)
-        return tanh_logdet + stick
-
-    def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (*shape[:-1], self._dim(shape[-1]), self._dim(shape[-1]))
-
-    def inverse_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (*shape[:-2], shape[-1] * (shape[-1] - 1) // 2)
-
-
-@biject_to.register(_StanCorrCholesky)
-def _stan_corr_cholesky(constraint: constraints.Constraint) -> StanCorrCholeskyTransform:
-    return StanCorrCholeskyTransform()
-
-
-def _constraint(lb: Bound, ub: Bound) -> constraints.Constraint:
-    if lb is None and ub is None:
-        return constraints.real
-    if ub is None:
-        return constraints.positive if lb == 0 else constraints.greater_than(lb)
-    if lb is None:
-        return constraints.less_than(ub)
-    return constraints.interval(lb, ub)
-
-
-def _log_mass(name: str, args: Array, lb: Bound, ub: Bound) -> Array:
-    """Per element ``log(F(ub) - F(lb))`` as :func:`densities.log_prior` truncates, else 0."""
-    lo, hi = _natural_support(name)
-    cut_lo = lb is not None and lb > lo
-    cut_hi = ub is not None and ub < hi
-    if not (cut_lo or cut_hi):
-        return jnp.zeros(args.shape[:1], dtype=args.dtype)
-    a = jnp.moveaxis(args, -1, 0)
-    upper = _cdf(name, jnp.asarray(ub, args.dtype), a) if cut_hi else 1.0
-    lower = _cdf(name, jnp.asarray(lb, args.dtype), a) if cut_lo else 0.0
-    return jnp.broadcast_to(jnp.log(jnp.asarray(upper) - jnp.asarray(lower)), args.shape[:1])
-
-
-# --------------------------------------------------------------------------- the program
-
-
-class ModelProgram:
-    """The NumPyro model of one structure and the pure functions the sampler compiles.
-
-    Every function takes ``(data, prior_args)`` as arguments and closes over structure only.
-    """
-
-    def __init__(self, structure: Structure, family: Family) -> None:
-        self.structure = structure
-        self.family = family
-        self.sites = _sites(structure)
-        self.dim = sum(s.size for s in self.sites)
-        self.model: Callable[[PyTree, PyTree], None] = self._model
-
-    # -- flat unconstrained vector <-> sites
-    def unflatten(self, u: Array) -> dict[str, Array]:
-        """Split a flat unconstrained vector into the sites' unconstrained values."""
-        out, i = {}, 0
-        for s in self.sites:
-            out[s.name] = u[i : i + s.size].reshape(s.ushape)
-            i += s.size
-        return out
-
-    def constrain(self, u: Array) -> dict[str, Array]:
-        """Constrained site values from a flat unconstrained vector."""
-        parts = self.unflatten(u)
-        return {s.name: biject_to(s.constraint)(parts[s.name]) for s in self.sites}
-
-    # -- the model
-    def _model(self, data: PyTree, prior_args: PyTree) -> None:
-        _TRACES[0] += 1
-        values = {}
-        for s in self.sites:
-            if s.name.startswith("z_"):
-                fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(2)
-            else:
-                fn = dist.ImproperUniform(s.constraint, (), s.shape)
-            values[s.name] = numpyro.sample(s.name, fn)
-        params = self.assemble(values, prior_args)
-        numpyro.factor("lprior", self.lprior(params, prior_args))
-        if not self.structure.prior_only:
-            numpyro.factor("log_lik", self.log_lik(params, data))
-
-    def potential(self, u: Array, data: PyTree, prior_args: PyTree) -> Array:
-        """Potential energy (minus the log density on the unconstrained space) at ``u``."""
-        return potential_energy(self.model, (data, prior_args), {}, self.unflatten(u))
-
-    def log_density(self, values: Mapping[str, Array], data: PyTree, prior_args: PyTree) -> Array:
-        """Log density of the model at constrained site values (no Jacobian)."""
-        lp, _ = log_density(self.model, (data, prior_args), {}, dict(values))
-        return lp
-
-    # -- parameters
-    def assemble(self, values: Mapping[str, Array], prior_args: PyTree) -> dict[str, Array]:
-        """Full parameter vectors (constant elements filled in) plus ``z_k`` and ``L_k``."""
-        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_"))}
-        for vp in self.structure.vectors:
-            if not vp.const:
-                x = values[vp.name]
-            else:
-                c = jnp.asarray(prior_args[vp.name]["const"])
-                if not vp.free:
-                    x = c
-                else:
-                    free = jnp.reshape(values[vp.name], (-1,))
-                    x = jnp.zeros(vp.size, dtype=free.dtype)
-                    x = x.at[np.array(vp.free)].set(free).at[np.array(vp.const)].set(c)
-                x = x[0] if vp.scalar else x
-            params[vp.name] = x
-        return params
-
-    def group_effects(self, params: Mapping[str, Array]) -> dict[int, Array]:
-        """``r_k`` as ``(n_levels, M)`` matrices: ``(diag(sd) L z)^T`` or ``(sd * z)^T``."""
-        out = {}
-        for g in self.structure.groups:
-            sd, z = params[f"sd_{g.id}"], params[f"z_{g.id}"]
-            scaled = sd[:, None] * (params[f"L_{g.id}"] @ z if g.cor else z)
-            out[g.id] = scaled.T
-        return out
-
-    def prepare(self, prior_args: PyTree) -> PyTree:
-        """Add the truncation terms of bounded priors to the prior arguments.
-
-        ``prior_args[name]["t<i>"]`` is ``log(F(ub) - F(lb))`` per element of prior group ``i``
-        (brms's ``- n * student_t_lccdf(0 | ...)``). They depend on prior values only, so they
-        are computed once per run instead of in every gradient.
-        """
-        out = {k: dict(v) for k, v in prior_args.items()}
-        for vp in self.structure.vectors:
-            for i, (name, _) in enumerate(vp.priors):
-                args = jnp.asarray(out[vp.name][f"p{i}"])
-                out[vp.name][f"t{i}"] = _log_mass(name, args, vp.lb, vp.ub)
-        return out
-
-    def lprior(self, params: Mapping[str, Array], prior_args: PyTree) -> Array:
-        """brms's ``lprior``: every prior term with its constants, truncation and LKJ included.
-
-        ``prior_args`` must be :meth:`prepare`-d.
-        """
-        total = jnp.zeros(())
-        for vp in self.structure.vectors:
-            x = jnp.reshape(params[vp.name], (-1,))
-            for i, (name, idx) in enumerate(vp.priors):
-                xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
-                args = prior_args[vp.name]
-                total = total + log_prior(name, xi, args[f"p{i}"]) - jnp.sum(args[f"t{i}"])
-        for g in self.structure.groups:
-            if g.lkj:
-                eta = prior_args[f"L_{g.id}"]["eta"]
-                total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
-        return total
-
-    def linear_predictors(self, params: Mapping[str, Array], data: PyTree) -> dict[str, Array]:
-        """Linear predictor of every predicted distributional parameter (``""`` is mu)."""
-        y = data["y"]
-        eta: dict[str, Array] = {}
-        for fp in self.structure.fixed:
-            sfx = _sfx(fp.dpar)
-            e = jnp.zeros_like(y)
-            if fp.center:
-                e = e + params[f"Intercept{sfx}"]
-            if fp.n_b:
-                e = e + data["X"][fp.dpar] @ params[f"b{sfx}"]
-            if fp.offset:
-                e = e + data["offset"][fp.dpar]
-            eta[fp.dpar] = e
-        r = self.group_effects(params)
-        for g in self.structure.groups:
-            contrib = r[g.id][data["J"][str(g.id)]] * data["Z"][str(g.id)]
-            for dpar, cols in g.dpar_cols:
-                part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
-                eta[dpar] = eta.get(dpar, jnp.zeros_like(y)) + jnp.sum(part, axis=1)
-        eta.setdefault("", jnp.zeros_like(y))
-        return eta
-
-    def dpars(self, params: Mapping[str, Array], data: PyTree, eta: Mapping[str, Array]) -> dict:
-        """Auxiliary distributional parameters on their natural scale."""
-        out = {}
-        for d in self.family.dpars:
-            if d in eta:
-                out[d] = INV_LINKS[self.family.dpar_links[d]](eta[d])
-            elif d in self.structure.fixed_dpars:
-                out[d] = data["fixed_dpars"][d]
-            else:
-                out[d] = params[d]
-        return out
-
-    def log_lik(self, params: Mapping[str, Array], data: PyTree) -> Array:
-        """Summed log likelihood (weighted by ``weights`` when the response has them)."""
-        eta = self.linear_predictors(params, data)
-        ll = self.family.log_lik_eta(data["y"], eta[""], self.dpars(params, data, eta),
-                                     data["addition"])
-        if "weights" in data["addition"]:
-            ll = ll * data["addition"]["weights"]
-        return jnp.sum(ll)
-
-    def derive(self, u: Array, data: PyTree, prior_args: PyTree) -> dict[str, Array]:
-        """Quantities saved per draw, by internal name (see :func:`brmsjax.backend.draws`).
-
-        ``b<_dpar>`` and ``Intercept<_dpar>`` (centred), ``b<_dpar>_Intercept`` (brms's
-        ``Intercept - means_X @ b``), scalar dpars, ``sd_k``, ``cor_k`` (upper triangle column by
-        column), ``r_k`` (levels x coefficients) and ``lprior``.
-        """
-        params = self.assemble(self.constrain(u), prior_args)
-        out = {vp.name: params[vp.name] for vp in self.structure.vectors}
-        for fp in self.structure.fixed:
-            sfx = _sfx(fp.dpar)
-            if fp.center:
-                icpt = params[f"Intercept{sfx}"]
-                if fp.n_b:
-                    icpt = icpt - data["means_X"][fp.dpar] @ params[f"b{sfx}"]
-                out[f"b{sfx}_Intercept"] = icpt
-        for g in self.structure.groups:
-            if g.cor:
-                L = params[f"L_{g.id}"]
-                cor = L @ L.T
-                rows, cols = _upper_pairs(g.M)
-                out[f"cor_{g.id}"] = cor[rows, cols]
-        for gid, r in self.group_effects(params).items():
-            out[f"r_{gid}"] = r
-        out["lprior"] = self.lprior(params, prior_args)
-        return out
-
-
-def _upper_pairs(M: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column indices of brms's correlation order: (1,2), (1,3), (2,3), (1,4), ..."""
-    pairs = [(j, k) for k in range(M) for j in range(k)]
-    return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
-
-
-def _sites(structure: Structure) -> tuple[Site, ...]:
-    sites = []
-    for vp in structure.vectors:
-        if vp.free:
-            shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
-            sites.append(Site(vp.name, shape, shape, _constraint(vp.lb, vp.ub)))
-    for g in structure.groups:
-        sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
-        if g.cor:
-            nc = g.M * (g.M - 1) // 2
-            sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
-    return tuple(sites)
-
-
-_PROGRAMS: dict[Hashable, ModelProgram] = {}
-
-
-def _program(structure: Structure, family: Family) -> ModelProgram:
-    prog = _PROGRAMS.get(structure)
-    if prog is None:
-        prog = _PROGRAMS[structure] = ModelProgram(structure, family)
-    return prog
-
-
-# --------------------------------------------------------------------------- lowering
 
 
 @dataclass(frozen=True)
@@ -540,6 +131,8 @@ def lower(
     family: Family,
     priors: Mapping[str, ParamPriorLike],
     sample_prior: str = "no",
+    *,
+    reparam: bool = True,
 ) -> LoweredModel:
     """Lower a design, a family and resolved priors to a NumPyro model in brms's parameterization.
 
@@ -555,6 +148,10 @@ def lower(
         entry means flat priors; ``constant(v)`` fixes an element to ``v``.
     sample_prior
         ``"no"``, or ``"only"`` to sample from the priors alone.
+    reparam
+        Sample in coordinates that suit NUTS where that helps, with the model and its
+        posterior unchanged: population-level ``b`` in QR coordinates (``FixedPlan.qr``) and
+        group-level effects through centred covariates (:meth:`ModelProgram.group_effects`).
 
     Returns
     -------
@@ -567,70 +164,171 @@ def lower(
         )
     vectors: list[VectorPlan] = []
     prior_args: dict[str, dict[str, np.ndarray]] = {}
+    fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}
     data: dict[str, Any] = {
-        "y": np.asarray(design.response.y, dtype=float),
+        "y": np.asarray(family.response_values(design.response.y, design.response.levels),
+                        dtype=float),
         "X": {},
         "means_X": {},
         "offset": {},
         "J": {},
         "Z": {},
         "addition": {k: np.asarray(v) for k, v in design.response.addition.items()},
-        "fixed_dpars": {k: np.asarray(float(v)) for k, v in design.fixed_dpars.items()},
     }
+    kind = family.kind
+    plan = _Plan(vectors, prior_args, priors, reparam)
     fixed, fixed_names = [], []
     for block in design.fixed:
-        sfx = _sfx(block.dpar)
-        X = np.asarray(block.X, dtype=float)
-        if block.intercept:
-            slopes = X[:, 1:]
-            means = slopes.mean(axis=0)
-            data["X"][block.dpar] = slopes - means
-            data["means_X"][block.dpar] = means
-            _vector(vectors, prior_args, priors, name=f"Intercept{sfx}", size=1, scalar=True,
-                    natural=(None, None))
-        else:
-            data["X"][block.dpar] = X
-        n_b = len(block.slope_columns)
-        if n_b:
-            _vector(vectors, prior_args, priors, name=f"b{sfx}", size=n_b, scalar=False,
-                    natural=(None, None))
-        if block.offset is not None:
-            data["offset"][block.dpar] = np.asarray(block.offset, dtype=float)
-        fixed.append(FixedPlan(block.dpar, block.intercept, n_b, block.offset is not None))
-        fixed_names.append(FixedNames(block.dpar, block.intercept, block.slope_columns))
+        nthres = _thresholds(design, block) if kind == "ordinal" and not block.dpar else 0
+        fp, fn = plan.fixed_block(block, nthres, data)
+        fixed.append(fp)
+        fixed_names.append(fn)
     predicted = {b.dpar for b in design.fixed} | {d for g in design.groups for d in g.dpars}
-    aux = tuple(
-        d for d in family.dpars if d not in predicted and d not in design.fixed_dpars
-    )
+    if kind == "ordinal" and "disc" in family.dpars and "disc" not in predicted:
+        fixed_dpars.setdefault("disc", 1.0)
+    # Fixed dpars are Stan transformed parameters (``real nu = 4;``), saved with the draws.
+    shown = tuple(d for d in family.dpars if d in fixed_dpars)
+    data["fixed_dpars"] = {k: np.asarray(v) for k, v in fixed_dpars.items()}
+    aux = tuple(d for d in family.dpars if d not in predicted and d not in fixed_dpars)
     for d in aux:
         bounds = family.dpar_bounds.get(d, (None, None))
-        _vector(vectors, prior_args, priors, name=d, size=1, scalar=True, natural=bounds)
+        plan.vector(name=d, size=1, scalar=True, natural=bounds)
     groups, group_names = [], []
     for g in design.groups:
-        _vector(vectors, prior_args, priors, name=f"sd_{g.id}", size=g.M, scalar=False,
-                natural=(0.0, None))
+        plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
         cor = bool(g.cor and g.M > 1)
         lkj = cor and _lkj_args(prior_args, priors, g.id)
         cols: dict[str, list[int]] = {}
         for m, d in enumerate(g.dpars):
             cols.setdefault(d, []).append(m)
+        shear = _shear(g.coefs, g.dpars, np.asarray(g.Z, dtype=float)) if reparam else None
+        if shear is not None:
+            data.setdefault("shear", {})[str(g.id)] = shear
+            data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
         groups.append(GroupPlan(g.id, g.M, g.n_levels, cor, lkj,
-                                tuple((d, tuple(c)) for d, c in cols.items())))
+                                tuple((d, tuple(c)) for d, c in cols.items()),
+                                shear=shear is not None))
         group_names.append(GroupNames(g.id, g.group, g.levels, g.coefs, g.dpars, cor))
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
+    categories: tuple[str, ...] = ()
+    if kind == "categorical":
+        categories = tuple(d for d in dict.fromkeys(
+            [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
+        ) if d.startswith("mu"))
     structure = Structure(
         family=repr(family),
         fixed=tuple(fixed),
         groups=tuple(groups),
         vectors=tuple(vectors),
         aux=aux,
-        fixed_dpars=tuple(sorted(design.fixed_dpars)),
+        fixed_dpars=tuple(sorted(fixed_dpars)),
         addition=tuple(sorted(design.response.addition)),
         prior_only=sample_prior == "only",
+        categories=categories,
+        shown=shown,
     )
-    names = ModelNames(tuple(fixed_names), tuple(group_names), aux)
-    return LoweredModel(_program(structure, family), data, prior_args, names, sample_prior)
+    named = tuple(d for d in family.dpars if d in aux or d in shown)
+    names = ModelNames(tuple(fixed_names), tuple(group_names), named)
+    return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
+
+
+def _thresholds(design: Design, block: FixedBlock) -> int:
+    """Number of ordinal thresholds: the block's ``thresholds``, else categories minus one."""
+    if block.thresholds:
+        return block.thresholds
+    levels = design.response.levels
+    ncat = len(levels) if levels is not None else int(np.max(design.response.y))
+    if ncat < 2:
+        raise ModelError(
+            f"The ordinal response '{design.response.name}' has {ncat} category; it needs at "
+            "least 2 categories."
+        )
+    return ncat - 1
+
+
+@dataclass
+class _Plan:
+    """Collects parameter vectors and their prior argument values while lowering."""
+
+    vectors: list[VectorPlan]
+    prior_args: dict[str, dict[str, np.ndarray]]
+    priors: Mapping[str, ParamPriorLike]
+    reparam: bool = True
+
+    def fixed_block(
+        self, block: FixedBlock, nthres: int, data: dict[str, Any]
+    ) -> tuple[FixedPlan, FixedNames]:
+        """Plan one population-level block; centred columns go into ``data``."""
+        s = sfx(block.dpar)
+        X = np.asarray(block.X, dtype=float)
+        columns = block.slope_columns
+        if block.intercept or nthres:
+            slopes = X[:, 1:] if block.intercept else X
+            means = slopes.mean(axis=0)
+            data["X"][block.dpar] = slopes - means
+            data["means_X"][block.dpar] = means
+            if nthres:
+                self.vector(name="Intercept", size=nthres, scalar=False, natural=(None, None),
+                            ordered=True)
+            else:
+                self.vector(name=f"Intercept{s}", size=1, scalar=True, natural=(None, None))
+        else:
+            data["X"][block.dpar] = X
+        n_b = len(columns)
+        qr_inv = None
+        if n_b:
+            self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
+            vp = self.vectors[-1]
+            if self.reparam and n_b > 1 and not vp.const and vp.lb is None and vp.ub is None:
+                qr_inv = _qr_inverse(data["X"][block.dpar])
+        if qr_inv is not None:
+            data.setdefault("qr_inv", {})[block.dpar] = qr_inv
+        if block.offset is not None:
+            data["offset"][block.dpar] = np.asarray(block.offset, dtype=float)
+        center = block.intercept and not nthres
+        plan = FixedPlan(block.dpar, center, n_b, block.offset is not None, nthres,
+                         qr=qr_inv is not None)
+        return plan, FixedNames(block.dpar, center, columns, nthres)
+
+    def vector(self, *, name: str, size: int, scalar: bool, natural: tuple[Bound, Bound],
+               ordered: bool = False) -> None:
+        """Plan one parameter vector and collect its prior argument values."""
+        _vector(self.vectors, self.prior_args, self.priors, name=name, size=size, scalar=scalar,
+                natural=natural, ordered=ordered)
+
+
+def _qr_inverse(X: np.ndarray) -> np.ndarray | None:
+    """brms's scaled ``R*^-1`` of ``X = Q* R*`` (``R* = R / sqrt(N - 1)``), or None.
+
+    None when X is rank deficient or too short (the b site is then sampled as ``b``).
+    """
+    n, k = X.shape
+    if n <= k:
+        return None
+    R = np.asarray(np.linalg.qr(X, mode="r"))
+    R = R * np.sign(np.where(np.diag(R) == 0, 1.0, np.diag(R)))[:, None]
+    d = np.abs(np.diag(R))
+    if d.min() <= 1e-8 * max(d.max(), 1e-300):
+        return None
+    return np.linalg.inv(R / math.sqrt(n - 1))
+
+
+def _shear(coefs: Sequence[str], dpars: Sequence[str], Z: np.ndarray) -> np.ndarray | None:
+    """The shear ``T`` that centres a group's covariates on their means, or None.
+
+    ``T`` is the identity except ``T[i, m] = mean(Z[:, m])`` where ``i`` is the ``Intercept``
+    of coefficient ``m``'s dpar; ``T r`` holds each level's effects at the covariate means.
+    None when no group coefficient has a varying intercept and a covariate with a non-zero mean.
+    """
+    T = np.eye(len(coefs))
+    for i, (coef, dpar) in enumerate(zip(coefs, dpars, strict=True)):
+        if coef != "Intercept":
+            continue
+        for m, other in enumerate(dpars):
+            if m != i and other == dpar and Z.shape[0]:
+                T[i, m] = float(Z[:, m].mean())
+    return None if np.array_equal(T, np.eye(len(coefs))) else T
 
 
 def _specs(priors: Mapping[str, ParamPriorLike], name: str, size: int) -> tuple[PriorSpec, ...]:
@@ -660,12 +358,18 @@ def _vector(
     size: int,
     scalar: bool,
     natural: tuple[Bound, Bound],
+    ordered: bool = False,
 ) -> None:
     """Plan one parameter vector and collect its prior argument values."""
     specs = _specs(priors, name, size)
     free = tuple(i for i, s in enumerate(specs) if s.dist != "constant")
     const = tuple(i for i, s in enumerate(specs) if s.dist == "constant")
     bounds = {(s.lb, s.ub) for i, s in enumerate(specs) if i in free}
+    if ordered and (const or bounds - {(None, None)}):
+        raise ModelError(
+            f"The ordinal thresholds '{name}' take neither constant() priors nor bounds; give "
+            "them unbounded priors such as student_t(3, 0, 2.5)."
+        )
     lb, ub = natural
     if len(bounds) > 1:
         raise ModelError(
@@ -689,7 +393,7 @@ def _vector(
     if const:
         args["const"] = np.asarray([_checked_args(name, specs[i])[0] for i in const], dtype=float)
     prior_args[name] = args
-    vectors.append(VectorPlan(name, size, scalar, free, const, lb, ub, tuple(plan)))
+    vectors.append(VectorPlan(name, size, scalar, free, const, lb, ub, tuple(plan), ordered))
 
 
 def _checked_args(name: str, spec: PriorSpec) -> Sequence[float]:

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 from brmsjax.backend.densities import PriorSpec
 from brmsjax.backend.families import Family
-from brmsjax.backend.prior_rows import PriorRow, predicted_dpars, scalar_dpars
+from brmsjax.backend.prior_rows import (
+    PriorRow,
+    category_dpars,
+    predicted_dpars,
+    scalar_dpars,
+)
 from brmsjax.formula.errors import PriorError
 from brmsjax.formula.ir import Design
 
@@ -140,6 +145,9 @@ def _check_one(p: Prior, cls: str, dpar: str, design: Design) -> None:
             f"The prior for class 'cor' names group '{p.group}', which has no correlated "
             f"group-level effects; groups with correlations: {_names(groups)}."
         )
+    mu = design.block(dpar)
+    if cls == "Intercept" and p.coef and not p.group and mu is not None and mu.thresholds:
+        _lacks(p, cls, "coefficient", p.coef, [str(k) for k in range(1, mu.thresholds + 1)])
     extra = "coef" if p.coef else "group"
     raise PriorError(
         f"Priors of class '{cls}' take no coef or group; drop "
@@ -173,9 +181,10 @@ def _check_class(
                 f"The prior names dpar '{dpar}', which has no formula; set its prior with "
                 f"class_='{dpar}' and no dpar."
             )
+        have = category_dpars(design, family) or ("mu",)
         raise PriorError(
             f"The model has no distributional parameter '{dpar}'; its parameters are: "
-            f"{_names(['mu', *family.dpars])}."
+            f"{_names([*have, *family.dpars])}."
         )
     classes = [r.class_ for r in rows if r.dpar == dpar]
     if cls in classes:
@@ -217,10 +226,10 @@ def check_user_priors(
             _check_class(p, cls, dpar, design=design, family=family, rows=rows)
             _check_one(p, cls, dpar, design)
         if p.lb is not None or p.ub is not None:
-            if cls != "b":
+            if cls != "b" and cls not in family.dpars:
                 raise PriorError(
-                    f"Bounds (lb, ub) can only be set on priors of class 'b'; class '{cls}' "
-                    "has fixed bounds."
+                    f"Bounds (lb, ub) can only be set on priors of class 'b' or of a family "
+                    f"parameter such as 'sigma'; class '{cls}' has fixed bounds."
                 )
             if p.coef:
                 raise PriorError(

@@ -22,7 +22,7 @@ from brmsjax.backend.densities import PriorSpec
 # Links for which brms scales the default prior to the response (def_scale_prior's tlinks).
 SCALE_LINKS = ("identity", "log", "inverse", "sqrt", "1/mu^2")
 # Families whose response brms treats on the log scale (has_logscale).
-LOGSCALE_FAMILIES = frozenset({"lognormal", "shifted_lognormal"})
+LOGSCALE_FAMILIES = frozenset({"lognormal", "shifted_lognormal", "hurdle_lognormal"})
 # Families with categorical dpars (conv_cats_dpars): no data-scaled defaults.
 CATEGORICAL_FAMILIES = frozenset(
     {"categorical", "multinomial", "dirichlet", "dirichlet2", "logistic_normal"}

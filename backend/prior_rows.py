@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from brmsjax.backend.densities import PriorSpec
 from brmsjax.backend.families import Family
 from brmsjax.backend.prior_defaults import default_dpar_prior, family_scale_prior
+from brmsjax.backend.prior_parse import parse_prior
 from brmsjax.formula.ir import Design
 
 # ICU root order of ASCII whitespace, punctuation and symbols (before digits, then letters).
@@ -89,29 +90,51 @@ class PriorRow:
 
 
 def predicted_dpars(design: Design) -> tuple[str, ...]:
-    """Auxiliary parameters with their own formula (``sigma ~ x``), in design order."""
+    """Auxiliary parameters with their own formula (``sigma ~ x``), in design order; in a
+    categorical model also the category dpars (``mu2``, ...)."""
     return tuple(b.dpar for b in design.fixed if b.dpar)
 
 
+def is_categorical(design: Design, family: Family) -> bool:
+    """Whether the model has one mu per non-reference category (``mu2``, ...)."""
+    return design.kind == "categorical" or family.kind == "categorical"
+
+
+def category_dpars(design: Design, family: Family) -> tuple[str, ...]:
+    """The mu dpars of a categorical model (``mu2``, ``mu3``, ...), else ``()``."""
+    if not is_categorical(design, family):
+        return ()
+    return tuple(b.dpar for b in design.fixed if b.dpar.startswith("mu"))
+
+
 def scalar_dpars(design: Design, family: Family) -> tuple[str, ...]:
-    """Auxiliary parameters estimated as one scalar: neither predicted nor fixed."""
+    """Auxiliary parameters estimated as one scalar: neither predicted nor fixed (by the
+    formula, by ``se()``, or by the family as ordinal ``disc``)."""
     predicted = set(predicted_dpars(design))
-    return tuple(
-        d for d in family.dpars if d not in predicted and d not in design.fixed_dpars
-    )
+    fixed = {**getattr(family, "dpar_fixed", {}), **design.fixed_dpars}
+    return tuple(d for d in family.dpars if d not in predicted and d not in fixed)
 
 
 def dpar_link(family: Family, dpar: str) -> str:
-    """Link of a distributional parameter when it is predicted (mu's link for ``""``)."""
-    return family.link if dpar == "" else family.dpar_links.get(dpar, "identity")
+    """Link of a distributional parameter when it is predicted (mu's link for ``""`` and for
+    the ``mu<category>`` dpars of a categorical model)."""
+    if dpar == "" or (family.kind == "categorical" and dpar.startswith("mu")):
+        return family.link
+    return family.dpar_links.get(dpar, "identity")
 
 
 def default_prior(design: Design, family: Family, dpar: str, link: str) -> PriorSpec:
     """brms's default for ``dpar`` (``""`` is mu): the prior of the scalar parameter, or of its
-    ``Intercept`` when it is predicted on ``link``'s scale."""
+    ``Intercept`` when it is predicted on ``link``'s scale.
+
+    A scalar parameter takes the family's ``dpar_priors`` entry when it has one.
+    """
     block = design.block(dpar)
+    if link == "identity" and dpar and dpar in family.dpar_priors:
+        return parse_prior(family.dpar_priors[dpar])
+    role = "" if dpar in category_dpars(design, family) else dpar
     return default_dpar_prior(
-        dpar,
+        role,
         link,
         design.response.y,
         family_link=family.link,
@@ -121,17 +144,31 @@ def default_prior(design: Design, family: Family, dpar: str, link: str) -> Prior
     )
 
 
-def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
-    """All prior rows of the model in brms 2.18's ``get_prior`` order."""
+def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
+    """Rows of mu's population-level block: ``Intercept`` (with one row per ordinal threshold)
+    and ``b``; a categorical model adds brms's flat ``b`` and ``Intercept`` rows of mu itself."""
     rows: list[PriorRow] = []
+    if category_dpars(design, family):
+        flat = PriorSpec("flat")
+        rows += [PriorRow("b", spec=flat), PriorRow("Intercept", spec=flat)]
     for block in design.fixed:
         link = dpar_link(family, block.dpar)
-        if block.intercept:
+        if block.intercept or block.thresholds:
             spec = default_prior(design, family, block.dpar, link)
             rows.append(PriorRow("Intercept", dpar=block.dpar, spec=spec))
+            rows += [
+                PriorRow("Intercept", coef=str(k), dpar=block.dpar)
+                for k in range(1, block.thresholds + 1)
+            ]
         if block.slope_columns:
             rows.append(PriorRow("b", dpar=block.dpar, spec=PriorSpec("flat")))
             rows += [PriorRow("b", coef=c, dpar=block.dpar) for c in block.slope_columns]
+    return rows
+
+
+def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
+    """All prior rows of the model in brms 2.18's ``get_prior`` order."""
+    rows = _fixed_rows(design, family)
     for dpar in scalar_dpars(design, family):
         lb, ub = family.dpar_bounds.get(dpar, (None, None))
         spec = default_prior(design, family, dpar, "identity")

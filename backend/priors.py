@@ -24,6 +24,7 @@ from brmsjax.backend.prior_parse import parse_prior
 from brmsjax.backend.prior_rows import (
     LKJ_DEFAULT,
     PriorRow,
+    category_dpars,
     format_r_number,
     model_rows,
     scalar_dpars,
@@ -180,9 +181,11 @@ class ParamPrior:
     """The priors of one internal parameter, one :class:`PriorSpec` per element."""
 
     # internal parameter: "Intercept", "b", "sigma", "sd_1", "L_1";
-    # a predicted dpar: "Intercept_sigma", "b_sigma"
+    # a predicted dpar: "Intercept_sigma", "b_sigma"; a category of a categorical model:
+    # "Intercept_mu2", "b_mu2"
     param: str
     # one per element: b -> one per slope column (FixedBlock.slope_columns order);
+    # Intercept of an ordinal model -> one per threshold (FixedBlock.thresholds);
     # sd_k -> one per coef of GroupBlock k (k = GroupBlock.id); scalar params -> one;
     # L_k -> one lkj(eta)
     specs: tuple[PriorSpec, ...]
@@ -202,9 +205,11 @@ def resolve_priors(
     """The prior of every parameter element, from brms's defaults and the user's priors.
 
     Precedence is brms's: coefficient-level over group-level over class-level user priors over
-    defaults. ``sd`` and ``sigma`` keep their lower bound 0 (their priors are truncated there);
-    class ``b`` takes the bounds of its class-level user prior; ``cor`` priors become
-    ``lkj(eta)`` on ``L_k``.
+    defaults. An ordinal model's ``Intercept`` has one prior per threshold (``coef="1"``, ...);
+    a categorical model's categories (``Intercept_mu2``, ``b_mu2``, ...) fall back to the
+    class-level priors of mu (no dpar) as brms 2.18 does. ``sd`` and ``sigma`` keep their lower
+    bound 0 (their priors are truncated there); class ``b`` takes the bounds of its class-level
+    user prior; ``cor`` priors become ``lkj(eta)`` on ``L_k``.
 
     Raises
     ------
@@ -219,18 +224,30 @@ def resolve_priors(
     def pick(*keys: tuple[str, ...]) -> Prior | None:
         return next((chosen[k] for k in keys if k in chosen), None)
 
+    # brms applies the class-level b and Intercept priors of a categorical model's mu (dpar "")
+    # to every category that has none of its own.
+    categories = set(category_dpars(design, family))
+
+    def pick_class(cls: str, d: str) -> Prior | None:
+        own = pick((cls, "", "", "", d, ""))
+        return own if own or d not in categories else pick((cls, "", "", "", "", ""))
+
     out: dict[str, ParamPrior] = {}
     for block in design.fixed:
         d = block.dpar
         suffix = f"_{d}" if d else ""
-        if block.intercept:
+        if block.intercept or block.thresholds:
             key = ("Intercept", "", "", "", d, "")
-            p = pick(key)
-            spec = p.spec if p else _default(rows, key)
-            spec = check_bounds(spec, None, None, f"class 'Intercept'{_of(d)}")
-            out["Intercept" + suffix] = ParamPrior("Intercept" + suffix, (spec,))
+            top = pick_class("Intercept", d)
+            specs = []
+            for coef in [str(k) for k in range(1, block.thresholds + 1)] or [""]:
+                p = pick(("Intercept", coef, "", "", d, "")) or top
+                spec = p.spec if p else _default(rows, key)
+                where = f"threshold {coef} of class 'Intercept'" if coef else "class 'Intercept'"
+                specs.append(check_bounds(spec, None, None, where + _of(d)))
+            out["Intercept" + suffix] = ParamPrior("Intercept" + suffix, tuple(specs))
         if block.slope_columns:
-            top = pick(("b", "", "", "", d, ""))
+            top = pick_class("b", d)
             lb, ub = (top.lb, top.ub) if top else (None, None)
             specs = []
             for c in block.slope_columns:

@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 import pandas as pd
 
 from brmsjax.backend.diagnostics import SamplerWarning
+from brmsjax.backend.draws import ModelNames
 from brmsjax.backend.families import Family, get_family
 from brmsjax.backend.priors import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
@@ -38,18 +39,21 @@ def _check_int(name: str, value: object, minimum: int) -> int:
 
 
 def check_response(design: Design, family: Family) -> None:
-    """Check that the response suits the family (the families issue extends this)."""
+    """Check that the response suits the family and that enough rows are left."""
     resp = design.response
-    if family.name == "gaussian" and resp.levels is not None:
-        raise ModelError(
-            f"The response '{resp.name}' is not numeric; the gaussian family needs a numeric "
-            "response. Convert it, or choose a family for categories."
-        )
+    family.check_response(resp.name, resp.y, resp.levels, resp.addition)
     if design.N < 2:
         raise ModelError(
             f"The model has {design.N} usable row; it needs at least 2 rows without missing "
             "values."
         )
+
+
+def design_for(formula: FormulaLike, data: Data, family: Family) -> Design:
+    """The family-aware design of ``formula`` on ``data``, its response checked."""
+    design = build_design(formula, data, family=family)
+    check_response(design, family)
+    return design
 
 
 def _control(control: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -71,13 +75,32 @@ def _formula_text(formula: FormulaLike) -> str:
     return "\n".join(formula.formulas) if isinstance(formula, BrmsFormula) else formula
 
 
-def _fit_info(design: Design, family: Family, *, formula_lines: tuple[str, ...], data_name: str,
-              chains: int, iter: int, warmup: int, thin: int,
-              control: Mapping[str, Any]) -> FitInfo:
+def fit_info(design: Design, family: Family, names: ModelNames, *,
+             formula_lines: tuple[str, ...], data_name: str = "data", chains: int = 4,
+             iter: int = 2000, warmup: int = 1000, thin: int = 1,
+             control: Mapping[str, Any] | None = None) -> FitInfo:
+    """The :class:`FitInfo` of a model: brms's coefficient names, Links line, family parameters.
+
+    Parameters
+    ----------
+    design, family
+        The model's design and family.
+    names
+        The lowered model's names (``LoweredModel.names``): ordinal thresholds become
+        ``Intercept[k]`` rows, and every scalar or fixed family parameter a Family Specific
+        Parameters row.
+    formula_lines
+        The formula as brms prints it, one line per distributional formula.
+    data_name, chains, iter, warmup, thin, control
+        As given to :func:`brm`.
+    """
+    ctrl = _control(control)
     fixed = {}
-    for block in design.fixed:
-        prefix = f"{block.dpar}_" if block.dpar else ""
-        fixed[block.dpar] = tuple(f"{prefix}{c}" for c in block.columns)
+    for f in names.fixed:
+        prefix = f"{f.dpar}_" if f.dpar else ""
+        icpt = [f"{prefix}Intercept"] if f.intercept else []
+        icpt += [f"Intercept[{k}]" for k in range(1, f.thresholds + 1)]
+        fixed[f.dpar] = (*icpt, *(f"{prefix}{c}" for c in f.columns))
     groups = tuple(
         GroupInfo(
             group=g.group,
@@ -89,14 +112,14 @@ def _fit_info(design: Design, family: Family, *, formula_lines: tuple[str, ...],
         )
         for g in design.groups
     )
-    predicted = {b.dpar for b in design.fixed}
-    spec_pars = tuple(
-        d for d in family.dpars if d not in predicted and d not in design.fixed_dpars
-    )
+    predicted = tuple(dict.fromkeys(
+        [b.dpar for b in design.fixed if b.dpar] + [d for g in design.groups for d in g.dpars if d]
+    ))
+    categories = tuple(d[2:] for d in predicted if family.kind == "categorical")
     return FitInfo(
         formula="\n".join(formula_lines),
         family=family.name,
-        links=family.links_line(),
+        links=family.links_line(predicted, categories),
         response=design.response.name,
         data_name=data_name,
         nobs=design.N,
@@ -106,9 +129,9 @@ def _fit_info(design: Design, family: Family, *, formula_lines: tuple[str, ...],
         thin=thin,
         fixed=fixed,
         groups=groups,
-        spec_pars=spec_pars,
-        max_treedepth=int(control["max_treedepth"]),
-        adapt_delta=float(control["adapt_delta"]),
+        spec_pars=names.aux,
+        max_treedepth=int(ctrl["max_treedepth"]),
+        adapt_delta=float(ctrl["adapt_delta"]),
     )
 
 
@@ -116,7 +139,7 @@ def brm(
     formula: FormulaLike,
     data: Data,
     family: str | Family = "gaussian",
-    prior: PriorsLike = None,
+    prior: PriorsLike | str = None,
     *,
     chains: int = 4,
     iter: int = 2000,
@@ -142,7 +165,9 @@ def brm(
     family
         A family name (``"gaussian"``) or family object.
     prior
-        A :func:`prior`, a list of them, or None for brms's defaults.
+        A :func:`prior`, a list of them, R code of brms priors
+        (``"c(prior(normal(0, 1), class = b), prior(exponential(1), class = sd))"``), or None
+        for brms's defaults.
     chains, iter, warmup, thin
         As brms: ``iter`` counts warmup; ``warmup`` defaults to ``iter // 2``.
     cores
@@ -183,8 +208,8 @@ def brm(
         )
     ctrl = _control(control)
     fam = get_family(family)
-    design = build_design(formula, data)
-    check_response(design, fam)
+    design = design_for(formula, data, fam)
+    prior = r_priors(prior)
     priors = resolve_priors(design, fam, prior)
     lowered = lower(design, fam, priors, sample_prior=sample_prior)
     result = sample(
@@ -193,8 +218,9 @@ def brm(
     )
     draws, stats = to_draws(result, lowered)
     terms = design.state.terms
-    info = _fit_info(design, fam, formula_lines=terms.formula_lines, data_name=data_name,
-                     chains=chains, iter=iter, warmup=warmup, thin=thin, control=ctrl)
+    info = fit_info(design, fam, lowered.names, formula_lines=terms.formula_lines,
+                     data_name=data_name, chains=chains, iter=iter, warmup=warmup, thin=thin,
+                     control=ctrl)
     brm_args = {
         "formula": formula, "family": fam, "prior": prior, "chains": chains, "iter": iter,
         "warmup": warmup, "thin": thin, "cores": cores, "seed": seed, "control": ctrl,
@@ -207,24 +233,30 @@ def brm(
     return fit
 
 
+def r_priors(prior: PriorsLike | str) -> PriorsLike:
+    """Priors as given, or read from R code: ``"c(prior(normal(0, 1), class = b), ...)"``."""
+    if isinstance(prior, str):
+        from brmsjax.port import priors_from_r
+
+        return priors_from_r(prior)
+    return prior
+
+
 def get_prior(formula: FormulaLike, data: Data, family: str | Family = "gaussian",
-              prior: PriorsLike = None) -> pd.DataFrame:
+              prior: PriorsLike | str = None) -> pd.DataFrame:
     """brms's ``get_prior()``: the priors of every parameter class, coefficient and group."""
     fam = get_family(family)
-    design = build_design(formula, data)
-    check_response(design, fam)
-    return prior_table(design, fam, prior)
+    return prior_table(design_for(formula, data, fam), fam, r_priors(prior))
 
 
 def make_standata(formula: FormulaLike, data: Data, family: str | Family = "gaussian",
-                  prior: PriorsLike = None) -> dict[str, Any]:
+                  prior: PriorsLike | str = None) -> dict[str, Any]:
     """brms's ``make_standata()``: the model's data with brms's field names and order."""
     fam = get_family(family)
-    design = build_design(formula, data)
-    check_response(design, fam)
+    design = design_for(formula, data, fam)
     if prior is not None:
-        resolve_priors(design, fam, prior)
-    return standata(design)
+        resolve_priors(design, fam, r_priors(prior))
+    return standata(design, family=fam)
 
 
 def model_matrix(formula: str, data: Data) -> pd.DataFrame:

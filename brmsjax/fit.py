@@ -129,11 +129,14 @@ class FitInfo:
         Sampler settings as brms reports them (``iter`` includes warmup).
     fixed
         Population-level coefficient names per dpar (``""`` for mu), without ``b_``:
-        ``{"": ("Intercept", "Days"), "sigma": ("sigma_Intercept",)}``.
+        ``{"": ("Intercept", "Days"), "sigma": ("sigma_Intercept",)}``; ordinal thresholds are
+        ``Intercept[1]``, ``Intercept[2]``, ...; categorical blocks ``mu2_Intercept``, ...
     groups
         Group-level ID blocks in brms's ID order.
     spec_pars
-        Scalar family parameters (``("sigma",)``).
+        Scalar family parameters, the Family Specific Parameters rows (``("sigma",)``): sampled
+        ones and those fixed in the formula (``nu = 4``; an ordinal family's ``disc = 1``),
+        which brms saves with the draws.
     algorithm
         Sampler as brms prints it (``"sampling(NUTS)"``).
     max_treedepth, adapt_delta

@@ -9,6 +9,7 @@ parameters fixed to constants. brms's group rules: ``||`` stays one term with ``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -402,7 +403,86 @@ def brms_terms(
     )
 
 
+# --- addition terms: their arguments as brms reads them ----------------------------------
+
+# Named arguments of addition terms that are options, not data.
+ADDITION_OPTIONS: dict[str, set[str]] = {
+    "weights": {"scale"}, "se": {"sigma"}, "trials": set(), "rate": set(), "cens": set(),
+    "trunc": set(), "thres": set(),
+}
+
+
+def constant_value(node: Node) -> float | None:
+    """The value of a numeric or logical constant (``10``, ``-Inf``, ``TRUE``), else None."""
+    inner = strip_parens(node)
+    if isinstance(inner, Number):
+        return inner.value
+    if isinstance(inner, Name) and not inner.backticked:
+        return {"TRUE": 1.0, "FALSE": 0.0, "Inf": math.inf, "NA": math.nan}.get(inner.name)
+    if isinstance(inner, UnaryOp) and inner.op in {"-", "+"}:
+        value = constant_value(inner.operand)
+        return None if value is None else (-value if inner.op == "-" else value)
+    return None
+
+
+# The data arguments of each supported addition term, in brms's order.
+_ADDITION_ARGS = {"weights": ("x",), "trials": ("x",), "se": ("x",), "rate": ("x",),
+                  "cens": ("x", "y2"), "trunc": ("lb", "ub"), "thres": ("x",)}
+
+
+def addition_args(name: str, call: Call, source: str) -> list[Node]:
+    """The data arguments of an addition term by position (``trunc`` gives lb, ub)."""
+    params = _ADDITION_ARGS.get(name)
+    if params is None:
+        raise FormulaTermError(f"The addition term {name}() is not supported yet.", source,
+                               call.span)
+    options = ADDITION_OPTIONS[name]
+    given: dict[str, Node] = {}
+    positional = [a for a in call.args if a.name is None]
+    for param, arg in zip(params, positional, strict=False):
+        given[param] = arg.value
+    if len(positional) > len(params):
+        raise FormulaTermError(f"{name}() takes at most {len(params)} data arguments.", source,
+                               call.span)
+    for arg in call.args:
+        if arg.name is None or arg.name in options:
+            continue
+        if arg.name not in params:
+            raise FormulaTermError(
+                f"{name}() has no argument '{arg.name}'; its arguments are: "
+                f"{', '.join([*params, *sorted(options)])}.", source, arg.span)
+        given[arg.name] = arg.value
+    if name == "trunc":
+        return [given.get("lb", UnaryOp("-", Name("Inf"))), given.get("ub", Name("Inf"))]
+    if "x" not in given:
+        raise FormulaTermError(f"{name}() needs a variable or number.", source, call.span)
+    return [given[p] for p in params if p in given]
+
+
+def cens_upper_labels(bt: BrmsTerms) -> set[str]:
+    """Labels whose missing values keep the row: ``cens(x, y2)``'s ``y2`` is NA where a row
+    is not interval censored, as brms allows."""
+    add = bt.addition("cens")
+    if add is None:
+        return set()
+    y2 = add.call.keywords.get("y2")
+    positional = add.call.positional
+    if y2 is None and len(positional) > 1:
+        y2 = positional[1]
+    return set() if y2 is None else {deparse(y2)}
+
+
+def se_fixes_sigma(bt: BrmsTerms) -> bool:
+    """Whether ``se()`` fixes sigma to 0 (brms's default ``se(x, sigma = FALSE)``)."""
+    add = bt.addition("se")
+    if add is None:
+        return False
+    sigma = add.call.keywords.get("sigma")
+    return sigma is None or constant_value(sigma) == 0.0
+
+
 __all__ = [
-    "Addition", "BrmsFormula", "BrmsTerms", "DparTerms", "GroupTerm", "bf",
-    "brms_terms",
+    "ADDITION_OPTIONS", "Addition", "BrmsFormula", "BrmsTerms", "DparTerms", "GroupTerm",
+    "addition_args", "bf", "brms_terms", "cens_upper_labels", "constant_value",
+    "se_fixes_sigma",
 ]

@@ -9,16 +9,28 @@ group-level blocks in brms's ID order.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .ast import Name, Node, Number, String, strip_parens
-from .brmsterms import BrmsFormula, BrmsTerms, GroupTerm, brms_terms
+from .ast import Name, Node, String, strip_parens
+from .brmsterms import (
+    ADDITION_OPTIONS,
+    BrmsFormula,
+    BrmsTerms,
+    DparTerms,
+    GroupTerm,
+    addition_args,
+    brms_terms,
+    cens_upper_labels,
+    constant_value,
+    se_fixes_sigma,
+)
 from .errors import DesignError, FormulaTermError
 from .ir import Design, FixedBlock, GroupBlock, Response
 from .matrix import brms_rename, build_matrix
@@ -32,6 +44,58 @@ class DataWarning(UserWarning):
 
 
 NA_WARNING = "Rows containing NAs were excluded from the model."
+
+# brms families whose kind build_design needs when a family is given by name.
+ORDINAL_FAMILIES = frozenset({"cumulative", "sratio", "cratio", "acat"})
+CATEGORICAL_FAMILIES = frozenset({"categorical"})
+_CENS_CODES = {"left": -1.0, "none": 0.0, "right": 1.0, "interval": 2.0}
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A family's name and kind, as :func:`family_kind` reads them."""
+
+    name: str
+    kind: str
+
+
+def family_kind(family: Any = None) -> tuple[str, str]:
+    """The ``(name, kind)`` of a family given as None (gaussian), a name or a family object.
+
+    Only the kind matters to the design; objects are read by their ``name`` and ``kind``
+    attributes so that this module needs no backend import.
+    """
+    if family is None:
+        return "gaussian", "continuous"
+    if isinstance(family, str):
+        name = family.strip()
+        low = name.lower()
+        if low in ORDINAL_FAMILIES:
+            return low, "ordinal"
+        if low in CATEGORICAL_FAMILIES:
+            return low, "categorical"
+        return name, "continuous"
+    name = str(getattr(family, "name", "gaussian"))
+    kind = str(getattr(family, "kind", "continuous"))
+    return name, kind
+
+
+def make_stan_names(names: Sequence[str]) -> tuple[str, ...]:
+    """brms's ``make_stan_names``: R's ``make.names(unique = TRUE)`` without dots and
+    underscores (``"mua b"`` -> ``"muab"``)."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for name in names:
+        valid = re.sub(r"[^A-Za-z0-9._]", ".", name)
+        if not re.match(r"[A-Za-z]|\.(?![0-9])", valid):
+            valid = "X" + valid
+        if valid in seen:
+            seen[valid] += 1
+            valid = f"{valid}.{seen[valid]}"
+        else:
+            seen[valid] = 0
+        out.append(valid)
+    return tuple(re.sub(r"[._]", "", n) for n in out)
 
 
 @dataclass(frozen=True)
@@ -48,12 +112,22 @@ class DesignState:
         Levels of every factor variable after unused levels were dropped, by label.
     group_levels
         Levels of every grouping factor, by group name.
+    family, kind
+        The family's name and kind the design was built for; pass ``family=state`` to
+        :func:`_response` to code a new response the same way.
     """
 
     terms: BrmsTerms
     eval_state: Any
     factor_levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     group_levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    family: str = "gaussian"
+    kind: str = "continuous"
+
+    @property
+    def name(self) -> str:
+        """The family's name (so that the state can stand for the family)."""
+        return self.family
 
 
 def as_frame(data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
@@ -96,9 +170,13 @@ def _subset(value: Value, rows: np.ndarray, drop_levels: bool) -> Value:
 def _addition_nodes(bt: BrmsTerms) -> list[Node]:
     nodes = []
     for add in bt.additions:
+        options = ADDITION_OPTIONS.get(add.name, set())
         for arg in add.call.args:
-            if not isinstance(strip_parens(arg.value), Number | String):
-                nodes.append(arg.value)
+            if arg.name in options:
+                continue
+            value = arg.value
+            if not isinstance(strip_parens(value), String) and constant_value(value) is None:
+                nodes.append(value)
     return nodes
 
 
@@ -148,11 +226,16 @@ def _group_factor(group: GroupTerm, values: Mapping[str, Value]) -> Factor:
 
 
 def _fixed_block(dpar: str, terms: TermList, values: Mapping[str, Value], n: int,
-                 offsets: np.ndarray | None) -> FixedBlock:
+                 offsets: np.ndarray | None, *, thresholds: int = 0) -> FixedBlock:
+    """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
+    dropped, as brms's X of an ordinal model has none."""
     matrix, names, _ = build_matrix(terms, values, n)
     columns = tuple(brms_rename(c) for c in names)
+    if thresholds and terms.intercept:
+        return FixedBlock(dpar=dpar, columns=columns[1:], X=matrix[:, 1:], intercept=False,
+                          offset=offsets, thresholds=thresholds)
     return FixedBlock(dpar=dpar, columns=columns, X=matrix, intercept=terms.intercept,
-                      offset=offsets)
+                      offset=offsets, thresholds=thresholds)
 
 
 def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[GroupBlock, ...]:
@@ -217,8 +300,10 @@ def _evaluate(bt: BrmsTerms, data: pd.DataFrame, drop_levels: bool,
                 vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
-    for value in vals.values.values():
-        mask |= _na_mask(value)
+    exempt = cens_upper_labels(bt)
+    for label, value in vals.values.items():
+        if label not in exempt:
+            mask |= _na_mask(value)
     rows = np.flatnonzero(~mask)
     if mask.any() and warn:
         warnings.warn(NA_WARNING, DataWarning, stacklevel=3)
@@ -254,39 +339,166 @@ def _offset(nodes: Sequence[Node], values: Mapping[str, Value], n: int) -> np.nd
     return total
 
 
-def _response(bt: BrmsTerms, values: Mapping[str, Value]) -> Response:
-    value = values[deparse(bt.response)]
+def _response_values(bt: BrmsTerms, value: Value, name: str,
+                     kind: str) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    """The response as brms codes it for the family's kind, with its category labels."""
+    label = deparse(bt.response)
+    if isinstance(value, Numeric) and value.values.ndim != 1:
+        raise DesignError(f"The response '{label}' must be one column.")
+    if kind == "ordinal":
+        return _ordinal_response(value, label, name)
+    if kind == "categorical":
+        if isinstance(value, Factor):
+            return value.codes.astype(np.float64) + 1.0, value.levels
+        order = np.unique(value.values)
+        levels = tuple(format_r_number(x) for x in order)
+        return np.searchsorted(order, value.values).astype(np.float64) + 1.0, levels
     if isinstance(value, Factor):
-        y = value.codes.astype(np.float64) + 1.0
-        levels: tuple[str, ...] | None = value.levels
+        if value.logical:
+            return value.codes.astype(np.float64), None
+        return value.codes.astype(np.float64) + 1.0, value.levels
+    return value.values.astype(np.float64), None
+
+
+def _ordinal_response(value: Value, label: str,
+                      name: str) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    need = (f"The {name} family needs an ordered factor or positive integers (1, 2, ...) as "
+            f"response, but '{label}' is ")
+    if isinstance(value, Factor):
+        if not value.ordered:
+            raise DesignError(need + "an unordered factor; make it ordered "
+                              "(pandas.Categorical(..., ordered=True)).")
+        y, levels = value.codes.astype(np.float64) + 1.0, value.levels
     else:
-        if value.values.ndim != 1:
-            raise DesignError(f"The response '{deparse(bt.response)}' must be one column.")
-        y, levels = value.values.astype(np.float64), None
+        y = value.values.astype(np.float64)
+        if not np.all((y >= 1) & (y == np.round(y))):
+            bad = y[~((y >= 1) & (y == np.round(y)))][0]
+            raise DesignError(need + f"{format_r_number(float(bad))} in some rows; recode it.")
+        levels = tuple(str(k) for k in range(1, int(y.max()) + 1))
+    if len(levels) < 2:
+        raise DesignError(f"The response '{label}' has one category; the {name} family needs "
+                          "at least two.")
+    return y, levels
+
+
+def _response(bt: BrmsTerms, values: Mapping[str, Value], *, family: Any = None) -> Response:
+    """The response and its addition terms (``family`` as for :func:`build_design`)."""
+    name, kind = family_kind(family)
+    y, levels = _response_values(bt, values[deparse(bt.response)], name, kind)
     addition: dict[str, np.ndarray] = {}
     for add in bt.additions:
-        args = add.call.args
+        args = addition_args(add.name, add.call, bt.source)
         if add.name in {"weights", "trials", "se", "rate"}:
-            if not args:
-                raise FormulaTermError(f"{add.name}() needs a variable or number.", bt.source,
-                                       add.call.span)
             key = {"rate": "denom"}.get(add.name, add.name)
-            addition[key] = _addition_array(args[0].value, values, len(y))
+            addition[key] = _addition_array(args[0], values, len(y))
+            _check_addition(add.name, addition[key], deparse(args[0]))
+            scale = add.call.keywords.get("scale")
+            if add.name == "weights" and scale is not None and constant_value(scale) == 1.0:
+                addition[key] = addition[key] / np.mean(addition[key])
+        elif add.name == "cens":
+            addition.update(_censoring(args, values, len(y)))
+        elif add.name == "trunc":
+            addition.update(_truncation(args, values, y, deparse(bt.response)))
+        elif add.name == "thres":
+            levels = _thres_levels(args[0], y, levels, name, kind)
     return Response(name=deparse(bt.response), y=y, levels=levels, addition=addition)
 
 
+def _thres_levels(node: Node, y: np.ndarray, levels: tuple[str, ...] | None, name: str,
+                  kind: str) -> tuple[str, ...] | None:
+    """The categories ``1..k+1`` of ``thres(k)``, brms's fixed number of ordinal thresholds."""
+    k = constant_value(node)
+    if kind != "ordinal":
+        raise DesignError(f"thres() sets the thresholds of ordinal families, not of the {name} "
+                          "family; remove it.")
+    if k is None or k < 1 or k != round(k):
+        raise DesignError(f"thres({deparse(node)}) needs a whole number of thresholds such as "
+                          "thres(3).")
+    if levels is not None and int(y.max()) > k + 1:
+        raise DesignError(f"thres({deparse(node)}) allows {int(k) + 1} categories, but the "
+                          f"response has {int(y.max())}; raise the number of thresholds.")
+    if levels is not None and len(levels) == int(k) + 1:
+        return levels
+    return tuple(str(i) for i in range(1, int(k) + 2))
+
+
+def _check_addition(name: str, values: np.ndarray, label: str) -> None:
+    if name == "trials" and not np.all((values >= 0) & (values == np.round(values))):
+        raise DesignError(f"trials({label}) must be non-negative whole numbers; fix the values "
+                          "of its variable.")
+    if name in {"weights", "se", "rate"} and not np.all(values >= 0):
+        raise DesignError(f"{name}({label}) must not be negative; fix the values of its "
+                          "variable.")
+
+
+def _censoring(args: Sequence[Node], values: Mapping[str, Value], n: int) -> dict[str, np.ndarray]:
+    node = args[0]
+    label = deparse(node)
+    value = values.get(label) if constant_value(node) is None else None
+    if isinstance(value, Factor) and not value.logical:
+        labels = np.array(value.levels, dtype=object)[value.codes]
+        bad = [lv for lv in value.levels if lv not in _CENS_CODES]
+        if bad:
+            raise DesignError(f"cens({label}) has the value '{bad[0]}'; censoring values are "
+                              "'left', 'none', 'right' and 'interval' (or -1, 0, 1, 2).")
+        codes = np.array([_CENS_CODES[lv] for lv in labels], dtype=np.float64)
+    elif isinstance(value, Factor):
+        codes = value.codes.astype(np.float64)
+    else:
+        codes = _addition_array(node, values, n)
+        bad_codes = codes[~np.isin(codes, (-1.0, 0.0, 1.0, 2.0))]
+        if bad_codes.size:
+            raise DesignError(f"cens({label}) has the value {format_r_number(bad_codes[0])}; "
+                              "censoring codes are -1 (left), 0 (none), 1 (right) and 2 "
+                              "(interval).")
+    out = {"cens": codes}
+    if len(args) > 1:
+        upper = _addition_array(args[1], values, n)
+        if np.any(np.isnan(upper) & (codes == 2)):
+            raise DesignError(f"The upper bound {deparse(args[1])} of cens() is missing in an "
+                              "interval-censored row; give every such row its upper bound.")
+        out["rcens"] = np.where(codes == 2, upper, 0.0)
+    elif np.any(codes == 2):
+        raise DesignError(f"cens({label}) has interval-censored rows but no upper bound; write "
+                          f"cens({label}, y2) with the upper bounds in y2.")
+    return out
+
+
+def _truncation(args: Sequence[Node], values: Mapping[str, Value], y: np.ndarray,
+                response: str) -> dict[str, np.ndarray]:
+    lb = _addition_array(args[0], values, len(y))
+    ub = _addition_array(args[1], values, len(y))
+    if np.any(lb >= ub):
+        raise DesignError("trunc() needs lb < ub in every row; fix the truncation bounds.")
+    if np.any((y < lb) | (y > ub)):
+        raise DesignError(f"Some values of the response '{response}' lie outside the truncation "
+                          "bounds of trunc(); fix the bounds or the data.")
+    return {"lb": lb, "ub": ub}
+
+
 def _addition_array(node: Node, values: Mapping[str, Value], n: int) -> np.ndarray:
-    inner = strip_parens(node)
-    if isinstance(inner, Number):
-        return np.full(n, inner.value)
+    constant = constant_value(node)
+    if constant is not None:
+        return np.full(n, constant)
     value = values[deparse(node)]
-    if not isinstance(value, Numeric):
+    if not isinstance(value, Numeric) or value.values.ndim != 1:
         raise DesignError(f"The addition variable '{deparse(node)}' must be numeric.")
     return value.values.astype(np.float64)
 
 
+def _category_terms(bt: BrmsTerms, dpars: Sequence[str]) -> BrmsTerms:
+    """``bt`` with mu's formula replicated for each non-reference category (``mu2``, ...)."""
+    mu = bt.dpars[0]
+    copies = [
+        DparTerms(dpar=d, fixed=mu.fixed, rhs=mu.rhs,
+                  groups=tuple(replace(g, dpar=d) for g in mu.groups))
+        for d in dpars
+    ]
+    return replace(bt, dpars=(*copies, *bt.dpars[1:]))
+
+
 def build_design(
-    formula: str | BrmsFormula, data: pd.DataFrame | Mapping[str, Any]
+    formula: str | BrmsFormula, data: pd.DataFrame | Mapping[str, Any], family: Any = None
 ) -> Design:
     """Build brms's design data for ``formula`` on ``data``.
 
@@ -296,6 +508,10 @@ def build_design(
         A brms formula string, ``bf(...)`` string or :class:`BrmsFormula`.
     data
         A pandas DataFrame or a dict of columns.
+    family
+        The family (a family object with ``name`` and ``kind``, or a brms family name); None is
+        gaussian. Ordinal families drop mu's intercept column for thresholds; categorical
+        families get one population-level block per non-reference category.
 
     Returns
     -------
@@ -304,14 +520,32 @@ def build_design(
         for new data.
     """
     frame = as_frame(data)
+    name, kind = family_kind(family)
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
     n = len(rows)
     if n == 0:
         raise DesignError("No rows are left after excluding rows with missing values.")
+    response = _response(bt, values, family=_Kind(name, kind))
+    fixed_dpars = dict(bt.fixed_dpars)
+    if se_fixes_sigma(bt) and "sigma" not in fixed_dpars:
+        fixed_dpars["sigma"] = 0.0
+    nthres = 0
+    if kind == "ordinal":
+        if not bt.dpars[0].fixed.intercept:
+            raise FormulaTermError(
+                f"The {name} family needs the intercepts (its thresholds); remove '0 +' or "
+                "'- 1' from the formula.", bt.source, bt.dpars[0].rhs.span)
+        nthres = len(response.levels or ()) - 1
+        if all(dp.dpar != "disc" for dp in bt.dpars):
+            fixed_dpars.setdefault("disc", 1.0)
+    if kind == "categorical":
+        levels = response.levels or ()
+        bt = _category_terms(bt, make_stan_names([f"mu{lv}" for lv in levels])[1:])
     fixed = tuple(
-        _fixed_block(dp.dpar, dp.fixed, values, n, _offset(dp.fixed.offsets, values, n))
-        for dp in bt.dpars
+        _fixed_block(dp.dpar, dp.fixed, values, n, _offset(dp.fixed.offsets, values, n),
+                     thresholds=nthres if i == 0 else 0)
+        for i, dp in enumerate(bt.dpars)
     )
     groups = _group_blocks(bt, values, n)
     state = DesignState(
@@ -319,12 +553,13 @@ def build_design(
         eval_state=eval_state,
         factor_levels={k: v.levels for k, v in values.items() if isinstance(v, Factor)},
         group_levels={g.group: g.levels for g in groups},
+        family=name,
+        kind=kind,
     )
     return Design(
-        response=_response(bt, values), fixed=fixed, groups=groups, rows=rows,
-        fixed_dpars=dict(bt.fixed_dpars), state=state,
+        response=response, fixed=fixed, groups=groups, rows=rows,
+        fixed_dpars=fixed_dpars, state=state, kind=kind,
     )
-
 
 def model_matrix(formula: str, data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
     """R's ``model.matrix(formula, data)`` with R's column names.

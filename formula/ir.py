@@ -34,6 +34,11 @@ class FixedBlock:
         Whether the block has an intercept that brms centres (``Intercept`` parameter).
     offset
         ``(N,)`` sum of ``offset()`` terms, or None.
+    thresholds
+        Number of ordinal thresholds (brms's ``nthres``, categories - 1) of mu's block in an
+        ordinal model, else 0. Then X has no intercept column (``intercept`` is False) and the
+        model has the ordered ``Intercept[1..thresholds]`` instead: the lowering centres every
+        column of X and recovers ``b_Intercept[k] = Intercept[k] + means_X . b``.
     """
 
     dpar: str
@@ -41,6 +46,7 @@ class FixedBlock:
     X: np.ndarray
     intercept: bool
     offset: np.ndarray | None = None
+    thresholds: int = 0
 
     @property
     def K(self) -> int:
@@ -115,8 +121,10 @@ class Response:
     levels
         Category labels of a factor response, else None.
     addition
-        Addition-term data keyed by brms's standata name: ``weights``, ``trials``, ``cens``,
-        ``rcens``/``y2`` (interval upper bound), ``lb``, ``ub``, ``se``, ``denom``.
+        Addition-term data keyed by brms's standata name, each ``(N,)`` float64: ``weights``,
+        ``trials``, ``cens`` (codes -1 left, 0 none, 1 right, 2 interval), ``rcens`` (upper
+        bound of interval-censored rows, 0 elsewhere), ``lb`` and ``ub`` (truncation bounds,
+        -inf/inf where not given), ``se`` and ``denom`` (``rate()``).
     """
 
     name: str
@@ -140,7 +148,12 @@ class Design:
     rows
         0-based indices of the data rows used (rows with NA in a used variable are dropped).
     fixed_dpars
-        Distributional parameters fixed to constants in the formula (``bf(y ~ x, nu = 4)``).
+        Distributional parameters fixed to constants: in the formula (``bf(y ~ x, nu = 4)``),
+        ``sigma = 0`` for ``se(s)`` without ``sigma = TRUE``, ``disc = 1`` in ordinal models.
+    kind
+        The family's kind the design was built for: ``"continuous"``, ``"discrete"``,
+        ``"ordinal"`` (mu's block has ``thresholds``) or ``"categorical"`` (one block per
+        non-reference category, dpars ``mu<category>`` as brms names them).
     state
         Fitted state needed to encode new data identically (factor levels, poly/scale
         parameters); produced and consumed by formula/.
@@ -152,6 +165,7 @@ class Design:
     rows: np.ndarray
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     state: Any = None
+    kind: str = "continuous"
 
     @property
     def N(self) -> int:

@@ -9,15 +9,22 @@ import pandas as pd
 
 from .ir import Design
 
-# Addition-term data in the order brms writes it after Y.
-_ADDITION_ORDER = ("se", "weights", "denom", "trials", "cens", "rcens", "lb", "ub")
+# Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
+# counts of categorical and ordinal models).
+_ADDITION_ORDER = ("trials", "ncat", "nthres", "se", "weights", "denom", "cens", "rcens", "lb",
+                   "ub")
+_INTEGER_FIELDS = frozenset({"trials", "cens"})
 
 
 def _suffix(dpar: str) -> str:
     return f"_{dpar}" if dpar else ""
 
 
-def standata(design: Design, ordinal: bool = False) -> dict[str, Any]:
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[str, Any]:
     """Return the design as brms 2.18's ``make_standata()`` output.
 
     Parameters
@@ -25,25 +32,42 @@ def standata(design: Design, ordinal: bool = False) -> dict[str, Any]:
     design
         The design data.
     ordinal
-        Whether the family is ordinal (adds ``nthres`` and ``disc``; X has no intercept).
+        Treat the design as ordinal even if it was built without the family (adds ``nthres``
+        and ``disc``); designs built for an ordinal family are recognised by themselves.
+    family
+        The family (an object with ``name``, ``kind`` and ``dpars``), optional: parameters fixed
+        to constants (``nu = 4``, ``sigma = 0`` from ``se()``, ordinal ``disc = 1``) are
+        written after the predictors in the order of its ``dpars``, else in the order they
+        were fixed.
 
     Returns
     -------
     dict
-        ``N``, ``Y``, addition terms, ``K``, ``X`` (a DataFrame whose first column is
-        ``Intercept`` when the model has one), ``Z_k_m``, ``J_k`` (1-based), ``N_k``,
-        ``M_k``, ``NC_k``, ``K_<dpar>``, ``X_<dpar>``, ``offsets``, ``prior_only``.
+        ``N``, ``Y``, response data (``trials``, ``ncat``/``nthres``, ``se``, ``weights``,
+        ``denom``, ``cens``, ``rcens``, ``lb``, ``ub``), ``K``, ``X`` (a DataFrame whose first
+        column is ``Intercept`` when the model has one), ``Z_k_m``, the fixed parameters,
+        ``J_k`` (1-based), ``N_k``, ``M_k``, ``NC_k``, ``K_<dpar>``, ``X_<dpar>``, ``offsets``,
+        ``prior_only``.
     """
     out: dict[str, Any] = {"N": design.N}
     resp = design.response
     y = resp.y.astype(np.int64) if resp.levels is not None or _is_integer(resp.y) else resp.y
+    name = getattr(family, "name", None) or getattr(design.state, "family", "")
+    if resp.levels is not None and name == "bernoulli":
+        y = y - 1  # brms codes a two-level factor as 0 and 1
     out["Y"] = y
-    for key in _ADDITION_ORDER:
-        if key in resp.addition:
-            values = resp.addition[key]
-            out[key] = values.astype(np.int64) if key == "trials" else values
+    mu = design.fixed[0] if design.fixed else None
+    ordinal = (ordinal or design.kind == "ordinal" or bool(mu and mu.thresholds)
+               or getattr(family, "kind", "") == "ordinal")
+    response: dict[str, Any] = dict(resp.addition)
+    if design.kind == "categorical" and resp.levels is not None:
+        response["ncat"] = len(resp.levels)
     if ordinal and resp.levels is not None:
-        out["nthres"] = len(resp.levels) - 1
+        response["nthres"] = mu.thresholds if mu and mu.thresholds else len(resp.levels) - 1
+    for key in _ADDITION_ORDER:
+        if key in response:
+            values = response[key]
+            out[key] = values.astype(np.int64) if key in _INTEGER_FIELDS else values
     for block in design.fixed:
         sfx = _suffix(block.dpar)
         out[f"K{sfx}"] = block.K
@@ -54,8 +78,12 @@ def standata(design: Design, ordinal: bool = False) -> dict[str, Any]:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
         if block.offset is not None:
             out[f"offsets{sfx}"] = block.offset
-    if ordinal:
-        out["disc"] = 1
+    fixed = dict(design.fixed_dpars)
+    if ordinal and design.block("disc") is None:
+        fixed.setdefault("disc", 1.0)
+    order = [d for d in getattr(family, "dpars", ()) if d in fixed]
+    for dpar in [*order, *(d for d in fixed if d not in order)]:
+        out[dpar] = _number(fixed[dpar])
     for group in design.groups:
         out[f"J_{group.id}"] = group.J.astype(np.int64) + 1
     for group in design.groups:

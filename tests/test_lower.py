@@ -20,11 +20,12 @@ from brmsjax.backend.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.densities import PriorSpec
 from brmsjax.backend.families import gaussian
 from brmsjax.backend.lower import (
+    LoweredModel,
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
     lower,
 )
-from brmsjax.backend.priors import ParamPrior
+from brmsjax.backend.priors import ParamPrior, prior
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 
@@ -147,17 +148,37 @@ CASES = {
 }
 
 
+def brms_z(lowered: LoweredModel, v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Site values with each sheared ``z_k`` replaced by brms's ``z = S^-1 r``.
+
+    Sheared groups sample ``z'`` with ``r = T^-1 chol(T S S' T') z'``; ``z' -> S^-1 r`` is
+    orthogonal, so brms's density at ``(sd, L, S^-1 r)`` equals ours at ``(sd, L, z')``.
+    """
+    prog, out = lowered.program, dict(v)
+    params = prog.assemble({k: np.asarray(x) for k, x in v.items()}, lowered.prior_args,
+                           lowered.data)
+    with jax.enable_x64(True):
+        r = prog.group_effects(params, lowered.data)
+    for g in prog.structure.groups:
+        sd = np.asarray(params[f"sd_{g.id}"])
+        S = sd[:, None] * np.asarray(params[f"L_{g.id}"]) if g.cor else np.diag(sd)
+        out[f"z_{g.id}"] = np.linalg.solve(S, np.asarray(r[g.id]).T)
+    return out
+
+
+@pytest.mark.parametrize("reparam", [False, True], ids=["brms coordinates", "sheared"])
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_log_density_equals_the_stan_program(case: str) -> None:
+def test_log_density_equals_the_stan_program(case: str, reparam: bool) -> None:
     name, changes, sigma_x = CASES[case]
     design = sigma_design(name) if sigma_x else sleep_design(name)
     pri = _sigma_priors(design) if sigma_x else _with(default_priors(design), **(changes or {}))
-    lowered = lower(design, gaussian(), pri)
+    lowered = lower(design, gaussian(), pri, reparam=reparam)
     prog = lowered.program
+    assert all(g.shear == reparam for g in prog.structure.groups)
 
     def evaluate(u: jax.Array, data: dict, prior_args: dict) -> tuple[dict, jax.Array, jax.Array]:
         v = prog.constrain(u)
-        lprior = prog.lprior(prog.assemble(v, prior_args), prior_args)
+        lprior = prog.lprior(prog.assemble(v, prior_args, data), prior_args)
         return v, prog.log_density(v, data, prior_args), lprior
 
     data, prior_args = lowered.model_args
@@ -165,20 +186,22 @@ def test_log_density_equals_the_stan_program(case: str) -> None:
     with jax.enable_x64(True):
         values, got, lprior = fast_jit(jax.vmap(evaluate, (0, None, None)))(u, data, prior_args)
     for i in range(len(u)):
-        v = {k: np.asarray(x[i]) for k, x in values.items()}
+        v = brms_z(lowered, {k: np.asarray(x[i]) for k, x in values.items()})
         expected, expected_lprior = scipy_log_density(design, pri, v, sigma_x)
         assert float(got[i]) == pytest.approx(expected, rel=1e-12, abs=1e-9)
         assert float(lprior[i]) == pytest.approx(expected_lprior, rel=1e-12, abs=1e-9)
 
 
+@pytest.mark.parametrize("reparam", [False, True], ids=["brms coordinates", "sheared"])
 @pytest.mark.parametrize("case", ["sleep_rs", "sleep_uncorr"])
-def test_potential_adds_the_jacobians(case: str) -> None:
+def test_potential_adds_the_jacobians(case: str, reparam: bool) -> None:
     design = sleep_design(case)
-    lowered = lower(design, gaussian(), default_priors(design))
+    lowered = lower(design, gaussian(), default_priors(design), reparam=reparam)
     u = np.random.default_rng(7).uniform(-1.5, 1.5, lowered.program.dim)
     with jax.enable_x64(True):
         v = {k: np.asarray(x) for k, x in fast_jit(lowered.program.constrain)(u).items()}
         potential = float(fast_jit(lowered.program.potential)(u, *lowered.model_args))
+    v = brms_z(lowered, v)
     target, _ = scipy_log_density(design, default_priors(design), v)
     jacobian = math.log(v["sigma"]) + np.log(v["sd_1"]).sum()
     if "L_1" in v:
@@ -282,3 +305,33 @@ def test_bad_priors_raise(case: str) -> None:
     design = sleep_design("sleep_rs")
     with pytest.raises(ModelError, match=re.escape(message)):
         lower(design, gaussian(), _with(default_priors(design), **changes), sample_prior)
+
+
+@pytest.mark.parametrize("formula", ["Reaction ~ Days + I(Days^2)",
+                                     "Reaction ~ Days * f + (1 | Subject)"])
+def test_qr_coordinates_give_brms_density_at_b(formula: str) -> None:
+    from brmsjax.backend.priors import resolve_priors
+    from brmsjax.datasets import sleepstudy
+    from brmsjax.formula.design import build_design
+
+    frame = sleepstudy()
+    frame["f"] = np.where(frame["Subject"].str[-1].astype(int) % 2 == 0, "even", "odd")
+    design = build_design(formula, frame)
+    pri = resolve_priors(design, gaussian(), [prior("normal(0, 20)", class_="b")])
+    plain = lower(design, gaussian(), pri, reparam=False)
+    qr = lower(design, gaussian(), pri, reparam=True)
+    assert [f.qr for f in qr.program.structure.fixed] == [True]
+    assert not any(g.shear for g in qr.program.structure.groups)  # intercept-only groups
+    u = np.random.default_rng(3).uniform(-1.5, 1.5, plain.program.dim)
+    sites = {s.name: s for s in plain.sites}
+    start = sum(s.size for s in plain.sites[: list(sites).index("b")])
+    n_b = sites["b"].size
+    u_qr = u.copy()
+    u_qr[start : start + n_b] = qr.program.site_value("b", u[start : start + n_b], qr.data)
+    with jax.enable_x64(True):
+        p_plain = float(fast_jit(plain.program.potential)(u, *plain.model_args))
+        p_qr = float(fast_jit(qr.program.potential)(u_qr, *qr.model_args))
+        b = fast_jit(qr.program.constrain)(u_qr)["b"]
+    assert p_qr == pytest.approx(p_plain, rel=1e-12)
+    np.testing.assert_allclose(qr.data["qr_inv"][""] @ np.asarray(b), u[start : start + n_b],
+                               rtol=1e-10)

@@ -486,7 +486,7 @@ def test_resolve_two_groups_and_predicted_sigma() -> None:
         (prior("normal(0, 1)", nlpar="a"), "The prior for class 'b' names non-linear parameter "
          "'a', but the model has none; leave nlpar empty."),
         (prior("normal(0, 1)", class_="sd", lb=1), "Bounds (lb, ub) can only be set on priors "
-         "of class 'b'; class 'sd' has fixed bounds."),
+         "of class 'b' or of a family parameter such as 'sigma'; class 'sd' has fixed bounds."),
         (prior("normal(0, 1)", coef="Days", ub=1), "Bounds (lb, ub) apply to a whole class; set "
          "them on the class-level prior of class 'b' instead of on coefficient 'Days'."),
         (prior("gamma(1, 1)"), "The prior 'gamma(1, 1)' for coefficient 'Days' of class 'b' has "

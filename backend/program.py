@@ -1,0 +1,438 @@
+"""The NumPyro program of one model structure: sites, parameters, linear predictors, densities.
+
+The model is brms's Stan program (brms-semantics.md 3.4-3.5) written as a NumPyro model::
+
+    Xc = X[:, 1:] - means_X                  # centred slopes and a separate Intercept
+    r_k = (diag(sd_k) L_k z_k)^T             # non-centred group effects (sd_k * z_k for ||)
+    eta = Intercept + Xc @ b + sum_m r_k[J_k, m] * Z_k[:, m] (+ offset)
+    target += log_lik(y | eta, dpars) * weights + lprior + std_normal_lpdf(z_k)
+
+Ordinal families centre every column of ``X`` and sample ordered thresholds ``Intercept``
+(Stan's ``ordered`` transform); categorical families stack the linear predictors of ``mu2``,
+``mu3``, ... after a zero column for the reference category. A :class:`ModelProgram` closes over
+structure only; data and prior values are arguments of every function it hands out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jax import Array
+from numpyro.distributions import constraints
+from numpyro.distributions.transforms import biject_to
+from numpyro.infer.util import log_density, potential_energy
+
+from brmsjax.backend.densities import log_prior
+from brmsjax.backend.families import INV_LINKS, Family
+from brmsjax.backend.likelihood import pointwise_log_lik
+from brmsjax.backend.transforms import (
+    Bound,
+    constraint,
+    corr_cholesky,
+    lkj_corr_cholesky_lpdf,
+    log_mass,
+)
+
+__all__ = [
+    "FixedPlan",
+    "GroupPlan",
+    "ModelProgram",
+    "Site",
+    "Structure",
+    "VectorPlan",
+    "program",
+    "trace_count",
+]
+
+PyTree = Any
+_TRACES = [0]
+
+
+
+def trace_count() -> int:
+    """How many times a lowered model function has been traced in this process."""
+    return _TRACES[0]
+
+
+@dataclass(frozen=True)
+class VectorPlan:
+    """One parameter vector: its free and ``constant()`` elements, bounds and prior groups.
+
+    ``priors`` holds ``(dist, element indices)`` for the non-flat free elements, grouped by
+    distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
+    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``).
+    """
+
+    name: str
+    size: int
+    scalar: bool
+    free: tuple[int, ...]
+    const: tuple[int, ...]
+    lb: Bound
+    ub: Bound
+    priors: tuple[tuple[str, tuple[int, ...]], ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class FixedPlan:
+    """Population-level part of one distributional parameter (``""`` is mu).
+
+    ``center`` means a separate (centred) intercept; ``thresholds`` is the number of ordinal
+    thresholds of mu (0 otherwise), whose block centres every column. ``qr``: the sampled
+    ``b`` site holds ``b~ = R b`` with ``Xc = Q R`` (brms's ``decomp = "QR"``, scaled as brms
+    by ``sqrt(N - 1)``), so that correlated predictors do not correlate the sampler's
+    coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
+    """
+
+    dpar: str
+    center: bool
+    n_b: int
+    offset: bool
+    thresholds: int = 0
+    qr: bool = False
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """One group-level ID: ``M`` coefficients on ``n_levels`` levels.
+
+    ``shear``: the sampled ``z_k`` are the standardized effects of the *centred* covariates
+    (see :meth:`ModelProgram.group_effects`); the model and its posterior are unchanged.
+    """
+
+    id: int
+    M: int
+    n_levels: int
+    cor: bool
+    lkj: bool
+    dpar_cols: tuple[tuple[str, tuple[int, ...]], ...]
+    shear: bool = False
+
+
+@dataclass(frozen=True)
+class Site:
+    """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
+
+    name: str
+    shape: tuple[int, ...]
+    ushape: tuple[int, ...]
+    constraint: constraints.Constraint
+
+    @property
+    def size(self) -> int:
+        """Number of unconstrained coordinates."""
+        return int(np.prod(self.ushape, dtype=int))
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Everything static about a model; equal structures share one :class:`ModelProgram`.
+
+    ``categories`` lists the dpars of the non-reference categories of a categorical model
+    (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
+    """
+
+    family: str
+    fixed: tuple[FixedPlan, ...]
+    groups: tuple[GroupPlan, ...]
+    vectors: tuple[VectorPlan, ...]
+    aux: tuple[str, ...]
+    fixed_dpars: tuple[str, ...]
+    addition: tuple[str, ...]
+    prior_only: bool
+    categories: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ()
+
+
+def sfx(dpar: str) -> str:
+    """The suffix of a dpar's parameter names: ``""`` for mu, ``"_sigma"`` for sigma."""
+    return f"_{dpar}" if dpar else ""
+
+
+class ModelProgram:
+    """The NumPyro model of one structure and the pure functions the sampler compiles.
+
+    Every function takes ``(data, prior_args)`` as arguments and closes over structure only.
+    """
+
+    def __init__(self, structure: Structure, family: Family) -> None:
+        self.structure = structure
+        self.family = family
+        self.sites = _sites(structure)
+        self.dim = sum(s.size for s in self.sites)
+        self.model: Callable[[PyTree, PyTree], None] = self._model
+
+    # -- flat unconstrained vector <-> sites
+    def unflatten(self, u: Array) -> dict[str, Array]:
+        """Split a flat unconstrained vector into the sites' unconstrained values."""
+        out, i = {}, 0
+        for s in self.sites:
+            out[s.name] = u[i : i + s.size].reshape(s.ushape)
+            i += s.size
+        return out
+
+    def constrain(self, u: Array) -> dict[str, Array]:
+        """Constrained site values from a flat unconstrained vector."""
+        parts = self.unflatten(u)
+        return {s.name: biject_to(s.constraint)(parts[s.name]) for s in self.sites}
+
+    # -- the model
+    def _model(self, data: PyTree, prior_args: PyTree) -> None:
+        _TRACES[0] += 1
+        values = {}
+        for s in self.sites:
+            if s.name.startswith("z_"):
+                fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(2)
+            else:
+                fn = dist.ImproperUniform(s.constraint, (), s.shape)
+            values[s.name] = numpyro.sample(s.name, fn)
+        params = self.assemble(values, prior_args, data)
+        numpyro.factor("lprior", self.lprior(params, prior_args))
+        if not self.structure.prior_only:
+            numpyro.factor("log_lik", self.log_lik(params, data))
+
+    def potential(self, u: Array, data: PyTree, prior_args: PyTree) -> Array:
+        """Potential energy (minus the log density on the unconstrained space) at ``u``."""
+        return potential_energy(self.model, (data, prior_args), {}, self.unflatten(u))
+
+    def log_density(self, values: Mapping[str, Array], data: PyTree, prior_args: PyTree) -> Array:
+        """Log density of the model at constrained site values (no Jacobian)."""
+        lp, _ = log_density(self.model, (data, prior_args), {}, dict(values))
+        return lp
+
+    # -- parameters
+    def assemble(self, values: Mapping[str, Array], prior_args: PyTree,
+                 data: PyTree = None) -> dict[str, Array]:
+        """Full parameter vectors (constant elements filled in) plus ``z_k`` and ``L_k``.
+
+        ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
+        """
+        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_"))}
+        for vp in self.structure.vectors:
+            if not vp.const:
+                x = values[vp.name]
+            else:
+                c = jnp.asarray(prior_args[vp.name]["const"])
+                if not vp.free:
+                    x = c
+                else:
+                    free = jnp.reshape(values[vp.name], (-1,))
+                    x = jnp.zeros(vp.size, dtype=free.dtype)
+                    x = x.at[np.array(vp.free)].set(free).at[np.array(vp.const)].set(c)
+                x = x[0] if vp.scalar else x
+            params[vp.name] = x
+        for fp in self.structure.fixed:
+            if fp.qr:
+                name = f"b{sfx(fp.dpar)}"
+                params[name] = data["qr_inv"][fp.dpar] @ params[name]
+        return params
+
+    def site_value(self, name: str, value: np.ndarray, data: PyTree) -> np.ndarray:
+        """The sampled site's value for a parameter's value (``R b`` for a QR ``b`` site)."""
+        for fp in self.structure.fixed:
+            if fp.qr and name == f"b{sfx(fp.dpar)}":
+                return np.linalg.solve(np.asarray(data["qr_inv"][fp.dpar]), value)
+        return value
+
+    def group_effects(self, params: Mapping[str, Array], data: PyTree) -> dict[int, Array]:
+        """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``.
+
+        brms maps ``z ~ N(0, I)`` to ``r = S z`` with ``S = diag(sd) L`` (``diag(sd)`` for
+        ``||``). With a varying intercept and covariates that are not centred (the seed's
+        ``(age + female + black | class)``), the data pin down each level's effect at the mean
+        of the covariates far better than its intercept at zero, and the level's intercept and
+        slope are strongly correlated in ``z``. A sheared group samples the same ``z ~ N(0, I)``
+        but maps it through the centred coordinates: with ``T`` the shear that moves the
+        intercept to the covariate means (``T[0, m] = mean(Z[:, m])``),
+        ``r = T^-1 chol(T S S' T') z``. Given ``sd`` and ``L``, ``r ~ N(0, S S')`` either way,
+        so the model (prior, likelihood and posterior of every brms parameter) is the same;
+        only the sampler's coordinates differ.
+        """
+        out = {}
+        for g in self.structure.groups:
+            sd, z = params[f"sd_{g.id}"], params[f"z_{g.id}"]
+            if g.shear:
+                key = str(g.id)
+                S = sd[:, None] * params[f"L_{g.id}"] if g.cor else jnp.diag(sd)
+                A = data["shear"][key] @ S
+                r = data["shear_inv"][key] @ (jnp.linalg.cholesky(A @ A.T) @ z)
+            else:
+                r = sd[:, None] * (params[f"L_{g.id}"] @ z if g.cor else z)
+            out[g.id] = r.T
+        return out
+
+    def prepare(self, prior_args: PyTree) -> PyTree:
+        """Add the truncation terms of bounded priors to the prior arguments.
+
+        ``prior_args[name]["t<i>"]`` is ``log(F(ub) - F(lb))`` per element of prior group ``i``
+        (brms's ``- n * student_t_lccdf(0 | ...)``). They depend on prior values only, so they
+        are computed once per run instead of in every gradient.
+        """
+        out = {k: dict(v) for k, v in prior_args.items()}
+        for vp in self.structure.vectors:
+            for i, (name, _) in enumerate(vp.priors):
+                args = jnp.asarray(out[vp.name][f"p{i}"])
+                out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
+        return out
+
+    def lprior(self, params: Mapping[str, Array], prior_args: PyTree) -> Array:
+        """brms's ``lprior``: every prior term with its constants, truncation and LKJ included.
+
+        ``prior_args`` must be :meth:`prepare`-d.
+        """
+        total = jnp.zeros(())
+        for vp in self.structure.vectors:
+            x = jnp.reshape(params[vp.name], (-1,))
+            for i, (name, idx) in enumerate(vp.priors):
+                xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
+                args = prior_args[vp.name]
+                total = total + log_prior(name, xi, args[f"p{i}"]) - jnp.sum(args[f"t{i}"])
+        for g in self.structure.groups:
+            if g.lkj:
+                eta = prior_args[f"L_{g.id}"]["eta"]
+                total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
+        return total
+
+    # -- predictors and likelihood
+    def linear_predictors(self, params: Mapping[str, Array], data: PyTree) -> dict[str, Array]:
+        """Linear predictor of every predicted distributional parameter (``""`` is mu).
+
+        Ordinal mu excludes the thresholds; categorical models have ``mu2``, ``mu3``, ... and
+        no ``""`` entry (see :meth:`mu_eta`).
+        """
+        y = data["y"]
+        eta: dict[str, Array] = {}
+        for fp in self.structure.fixed:
+            s = sfx(fp.dpar)
+            e = jnp.zeros_like(y)
+            if fp.center:
+                e = e + params[f"Intercept{s}"]
+            if fp.n_b:
+                e = e + data["X"][fp.dpar] @ params[f"b{s}"]
+            if fp.offset:
+                e = e + data["offset"][fp.dpar]
+            eta[fp.dpar] = e
+        r = self.group_effects(params, data)
+        for g in self.structure.groups:
+            contrib = r[g.id][data["J"][str(g.id)]] * data["Z"][str(g.id)]
+            for dpar, cols in g.dpar_cols:
+                part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
+                eta[dpar] = eta.get(dpar, jnp.zeros_like(y)) + jnp.sum(part, axis=1)
+        if self.structure.categories:
+            for d in self.structure.categories:
+                eta.setdefault(d, jnp.zeros_like(y))
+        else:
+            eta.setdefault("", jnp.zeros_like(y))
+        return eta
+
+    def mu_eta(self, eta: Mapping[str, Array]) -> Array:
+        """mu's linear predictor as the likelihood takes it.
+
+        ``(N,)``, or ``(N, ncat)`` for a categorical model: a zero column for the reference
+        category, then the categories' predictors in order.
+        """
+        cats = self.structure.categories
+        if not cats:
+            return eta[""]
+        first = eta[cats[0]]
+        return jnp.stack([jnp.zeros_like(first), *(eta[d] for d in cats)], axis=-1)
+
+    def dpars(self, params: Mapping[str, Array], data: PyTree, eta: Mapping[str, Array]) -> dict:
+        """Auxiliary distributional parameters on their natural scale.
+
+        Ordinal models add ``thres``, the ordered thresholds ``Intercept``.
+        """
+        out = {}
+        for d in self.family.dpars:
+            if d in eta:
+                out[d] = INV_LINKS[self.family.dpar_links[d]](eta[d])
+            elif d in self.structure.fixed_dpars:
+                out[d] = data["fixed_dpars"][d]
+            else:
+                out[d] = params[d]
+        if any(fp.thresholds for fp in self.structure.fixed):
+            out["thres"] = params["Intercept"]
+        return out
+
+    def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
+        """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""
+        eta = self.linear_predictors(params, data)
+        return pointwise_log_lik(self.family, data["y"], self.mu_eta(eta),
+                                 self.dpars(params, data, eta), data["addition"])
+
+    def log_lik(self, params: Mapping[str, Array], data: PyTree) -> Array:
+        """Summed log likelihood (weighted by ``weights`` when the response has them)."""
+        ll = self.pointwise(params, data)
+        if "weights" in data["addition"]:
+            ll = ll * data["addition"]["weights"]
+        return jnp.sum(ll)
+
+    def derive(self, u: Array, data: PyTree, prior_args: PyTree) -> dict[str, Array]:
+        """Quantities saved per draw, by internal name (see :func:`brmsjax.backend.draws`).
+
+        ``b<_dpar>`` and ``Intercept<_dpar>`` (centred), ``b<_dpar>_Intercept`` (brms's
+        ``Intercept - means_X @ b``; ``Intercept + means_X @ b`` for ordinal thresholds),
+        scalar dpars, shown fixed dpars, ``sd_k``, ``cor_k`` (upper triangle column by column),
+        ``r_k`` (levels x coefficients) and ``lprior``.
+        """
+        params = self.assemble(self.constrain(u), prior_args, data)
+        out = {vp.name: params[vp.name] for vp in self.structure.vectors}
+        for fp in self.structure.fixed:
+            s = sfx(fp.dpar)
+            if fp.center or fp.thresholds:
+                icpt = params[f"Intercept{s}"]
+                if fp.n_b:
+                    shift = data["means_X"][fp.dpar] @ params[f"b{s}"]
+                    icpt = icpt + shift if fp.thresholds else icpt - shift
+                out[f"b{s}_Intercept"] = icpt
+        for d in self.structure.shown:
+            out[d] = jnp.asarray(data["fixed_dpars"][d])
+        for g in self.structure.groups:
+            if g.cor:
+                L = params[f"L_{g.id}"]
+                cor = L @ L.T
+                rows, cols = upper_pairs(g.M)
+                out[f"cor_{g.id}"] = cor[rows, cols]
+        for gid, r in self.group_effects(params, data).items():
+            out[f"r_{gid}"] = r
+        out["lprior"] = self.lprior(params, prior_args)
+        return out
+
+
+def upper_pairs(M: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of brms's correlation order: (1,2), (1,3), (2,3), (1,4), ..."""
+    pairs = [(j, k) for k in range(M) for j in range(k)]
+    return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
+
+
+def _sites(structure: Structure) -> tuple[Site, ...]:
+    sites = []
+    for vp in structure.vectors:
+        if vp.free:
+            shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
+            con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
+            sites.append(Site(vp.name, shape, shape, con))
+    for g in structure.groups:
+        sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
+        if g.cor:
+            nc = g.M * (g.M - 1) // 2
+            sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
+    return tuple(sites)
+
+
+_PROGRAMS: dict[Hashable, ModelProgram] = {}
+
+
+def program(structure: Structure, family: Family) -> ModelProgram:
+    """The shared :class:`ModelProgram` of a structure (made on first use)."""
+    prog = _PROGRAMS.get(structure)
+    if prog is None:
+        prog = _PROGRAMS[structure] = ModelProgram(structure, family)
+    return prog
