@@ -1,7 +1,481 @@
-"""brms's hypothesis() on a fit."""
+"""brms's ``hypothesis()``: posterior tests of (non-)linear combinations of parameters.
+
+A hypothesis is ``left (= | < | >) right`` in R's arithmetic over parameter names, e.g.
+``"age + age:size = 0"`` or ``"Intercept - Days = 200"``. It is read by a small Lark grammar
+whose names may hold ``:`` and a bracketed index (``age:size``, ``r_Subject[s308,Days]``), is
+rewritten as brms prints it (``(Intercept-Days)-(200) = 0``) and evaluated draw by draw. The
+summary follows brms 2.18's ``eval_hypothesis``: mean and SD (median and MAD when robust), a
+two-sided ``alpha`` interval for ``=`` and a one-sided one (``alpha``, ``1 - alpha`` quantiles)
+for ``<``/``>``, the evidence ratio ``P(h > 0) / P(h <= 0)`` (or its mirror) of one-sided
+hypotheses, and a star when the test passes.
+"""
 
 from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError
+
+from brmsjax.formula.errors import BrmsjaxError
+
+if TYPE_CHECKING:
+    from brmsjax.fit import BrmsFit
+
+__all__ = [
+    "Hypothesis", "HypothesisError", "HypothesisMethods", "hypothesis_levels", "hypothesis_table",
+]
+
+_GRAMMAR = r"""
+?start: sum
+?sum: sum "+" product -> add
+    | sum "-" product -> sub
+    | product
+?product: product "*" unary -> mul
+        | product "/" unary -> div
+        | unary
+?unary: "-" unary -> neg
+      | "+" unary -> pos
+      | power
+?power: atom "^" unary -> pow
+      | atom
+?atom: NUMBER -> number
+     | VAR -> var
+     | VAR "(" sum ("," sum)* ")" -> call
+     | "(" sum ")"
+VAR: /(?:[^\W\d]|\.(?![0-9]))[\w.]*(?::(?:[^\W\d]|\.(?![0-9]))[\w.]*)*(?:\[[^\]\[]+\])?/
+NUMBER: /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/
+%ignore /\s+/
+"""
+
+_FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "log1p": np.log1p,
+    "expm1": np.expm1, "inv_logit": lambda x: 1 / (1 + np.exp(-x)),
+    "plogis": lambda x: 1 / (1 + np.exp(-x)), "logit": lambda x: np.log(x / (1 - x)),
+    "qlogis": lambda x: np.log(x / (1 - x)), "log2": np.log2, "log10": np.log10,
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
+}  # fmt: skip
+_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+           "pow": np.power}
+_SIGNS = "=<>"
+_FOOTER = (
+    "---\n'CI': {one:g}%-CI for one-sided and {two:g}%-CI for two-sided hypotheses.\n"
+    "'*': For one-sided hypotheses, the posterior probability exceeds {two:g}%;\n"
+    "for two-sided hypotheses, the value tested against lies outside the {two:g}%-CI.\n"
+    "Posterior probabilities of point hypotheses assume equal prior probabilities."
+)
+
+
+class HypothesisError(BrmsjaxError, ValueError):
+    """A hypothesis cannot be read or names parameters the model lacks."""
+
+
+@functools.cache
+def _parser() -> Lark:
+    return Lark(_GRAMMAR, parser="lalr")
+
+
+def _split(text: str) -> tuple[str, str, str]:
+    """``(left, sign, right)`` of a whitespace-free hypothesis with exactly one sign."""
+    signs = [i for i, ch in enumerate(text) if ch in _SIGNS]
+    if len(signs) != 1 or signs[0] in (0, len(text) - 1):
+        raise HypothesisError(
+            f"The hypothesis '{text}' is not of the form 'left (= or < or >) right'; write "
+            "one comparison per hypothesis, e.g. 'Days > 5'."
+        )
+    i = signs[0]
+    return text[:i], text[i], text[i + 1 :]
+
+
+def _tree(side: str, text: str) -> Tree:
+    try:
+        return _parser().parse(side)
+    except LarkError:
+        raise HypothesisError(
+            f"The hypothesis '{text}' cannot be read: '{side}' is not an arithmetic expression "
+            "of parameter names and numbers."
+        ) from None
+
+
+def _variables(tree: Tree | Token) -> list[str]:
+    """Parameter names of a tree in order of appearance (no duplicates)."""
+    if isinstance(tree, Token):
+        return []
+    if tree.data == "var":
+        return [str(tree.children[0])]
+    found: list[str] = []
+    children = tree.children[1:] if tree.data == "call" else tree.children
+    for child in children:
+        found += [v for v in _variables(child) if v not in found]
+    return found
+
+
+def _evaluate(tree: Tree | Token, values: Mapping[str, np.ndarray], text: str) -> np.ndarray:
+    if isinstance(tree, Token):  # pragma: no cover - the grammar wraps every token
+        raise HypothesisError(f"The hypothesis '{text}' cannot be read.")
+    kind = tree.data
+    if kind == "number":
+        return np.asarray(float(str(tree.children[0])))
+    if kind == "var":
+        return values[str(tree.children[0])]
+    args = [_evaluate(c, values, text) for c in tree.children[1 if kind == "call" else 0 :]]
+    if kind == "call":
+        name = str(tree.children[0])
+        fun = _FUNCTIONS.get(name)
+        if fun is None or len(args) != 1:
+            raise HypothesisError(
+                f"The hypothesis '{text}' calls '{name}' with {len(args)} argument(s); use one "
+                f"of the one-argument functions {', '.join(sorted(_FUNCTIONS))}."
+            )
+        return np.asarray(fun(args[0]))
+    if kind == "neg":
+        return -args[0]
+    if kind == "pos":
+        return args[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(_BINARY[str(kind)](args[0], args[1]))
+
+
+def _missing_message(missing: list[str], known: list[str], prefix: str) -> str:
+    parts = []
+    for name in missing:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.75)
+        shown = ", ".join(repr(c[len(prefix) :]) for c in close)
+        hint = f" (did you mean {shown}?)" if close else ""
+        parts.append(f"'{name}'{hint}")
+    return (
+        f"The model has no parameter(s) {', '.join(parts)}. Use names from fit.variables()"
+        + (f" without the prefix '{prefix}'" if prefix else "")
+        + "."
+    )
+
+
+def _evidence_ratio(x: np.ndarray, sign: str) -> float:
+    if sign == "=":
+        return np.nan
+    hits = int(np.sum(x < 0) if sign == "<" else np.sum(x > 0))
+    rest = x.size - hits
+    return np.inf if rest == 0 else hits / rest
+
+
+def _one(text: str, name: str | None, draws: pd.DataFrame, *, prefix: str, alpha: float,
+         robust: bool) -> tuple[dict[str, Any], np.ndarray]:
+    compact = "".join(str(text).split())
+    left, sign, right = _split(compact)
+    trees = [_tree(left, text), _tree(right, text)]
+    names = list(dict.fromkeys(v for t in trees for v in _variables(t)))
+    known = [str(c) for c in draws.columns if str(c).startswith(prefix)]
+    missing = [prefix + v for v in names if prefix + v not in set(known)]
+    if missing:
+        raise HypothesisError(_missing_message(missing, known, prefix))
+    values = {v: draws[prefix + v].to_numpy(dtype=np.float64) for v in names}
+    n = len(draws)
+    x = np.broadcast_to(
+        _evaluate(trees[0], values, text) - _evaluate(trees[1], values, text), (n,)
+    ).astype(np.float64)
+    probs = (alpha / 2, 1 - alpha / 2) if sign == "=" else (alpha, 1 - alpha)
+    if robust:
+        est = float(np.median(x))
+        err = float(1.4826 * np.median(np.abs(x - est)))
+    else:
+        est, err = float(np.mean(x)), float(np.std(x, ddof=1))
+    lower, upper = (float(q) for q in np.quantile(x, probs))
+    ratio = _evidence_ratio(x, sign)
+    post = 1.0 if np.isinf(ratio) else ratio / (1 + ratio)
+    if sign == "=":
+        star = not (lower <= 0 <= upper)
+    else:
+        star = bool(post > 1 - alpha)
+    shown = f"({left})" + (f"-({right})" if right != "0" else "") + f" {sign} 0"
+    row = {
+        "Hypothesis": name if name else shown, "Estimate": est, "Est.Error": err,
+        "CI.Lower": lower, "CI.Upper": upper, "Evid.Ratio": ratio, "Post.Prob": post,
+        "Star": "*" if star else "",
+    }
+    return row, x
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """The result of :meth:`HypothesisMethods.hypothesis` (brms's ``brmshypothesis``).
+
+    Attributes
+    ----------
+    hypothesis
+        One row per hypothesis: ``Hypothesis Estimate Est.Error CI.Lower CI.Upper Evid.Ratio
+        Post.Prob Star`` (NaN where brms has NA).
+    samples
+        Posterior draws of each hypothesis (``left - right``), columns ``H1, H2, ...``.
+    class_
+        The parameter class tested (``"b"``, or ``""`` for full names).
+    alpha
+        The tests' alpha.
+    """
+
+    hypothesis: pd.DataFrame
+    samples: pd.DataFrame
+    class_: str
+    alpha: float
+
+    def __str__(self) -> str:
+        table = self.hypothesis.copy()
+        table["Hypothesis"] = [_limit_chars(h) for h in table["Hypothesis"]]
+        for col in ("Estimate", "Est.Error", "CI.Lower", "CI.Upper", "Evid.Ratio", "Post.Prob"):
+            table[col] = r_round(table[col].to_numpy(dtype=np.float64), 2)
+        table.index = [str(i + 1) for i in range(len(table))]
+        one, two = (1 - 2 * self.alpha) * 100, (1 - self.alpha) * 100
+        return (
+            f"Hypothesis Tests for class {self.class_}:\n{format_frame(table)}\n"
+            + _FOOTER.format(one=one, two=two)
+        )
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def r_round(x: np.ndarray, digits: int = 2) -> np.ndarray:
+    """R 4's ``round()``: the nearer of the two candidates, ties to the even last digit."""
+    x = np.asarray(x, dtype=np.float64)
+    p10 = 10.0**digits
+    ax = np.where(np.isfinite(x), np.abs(x), 0.0)
+    x10 = ax * p10
+    i10 = np.floor(x10)
+    xd, xu = i10 / p10, np.ceil(x10) / p10
+    du, dd = xu - ax, ax - xd
+    up = (du < dd) | ((du == dd) & (np.fmod(i10, 2) == 1))
+    out = np.sign(x) * np.where(up, xu, xd)
+    return np.where(np.isfinite(x), out, x)
+
+
+def _decimals(v: float, digits: int = 7) -> int:
+    """Decimals R's ``format`` needs to show ``v`` with at most ``digits`` significant digits."""
+    if v == 0:
+        return 0
+    e10 = int(np.floor(np.log10(abs(v))))
+    for sig in range(1, digits + 1):
+        if abs(v - float(f"{v:.{sig - 1}e}")) <= 1e-12 * abs(v):
+            break
+    return max(0, sig - 1 - e10)
+
+
+def _format_column(values: pd.Series) -> list[str]:
+    if not pd.api.types.is_numeric_dtype(values):
+        return [str(v) for v in values]
+    x = values.to_numpy(dtype=np.float64)
+    finite = x[np.isfinite(x)]
+    dec = max((_decimals(float(v)) for v in finite), default=0)
+    special = {True: "Inf", False: "-Inf"}
+    return [
+        f"{v:.{dec}f}" if np.isfinite(v) else ("NA" if np.isnan(v) else special[bool(v > 0)])
+        for v in x
+    ]
+
+
+def format_frame(table: pd.DataFrame, width: int = 80) -> str:
+    """R's ``print.data.frame``: right-aligned columns, wrapped into blocks of ``width``."""
+    rows = [str(i) for i in table.index]
+    rw = max((len(r) for r in rows), default=0)
+    cols = []
+    for name in table.columns:
+        cells = _format_column(table[name])
+        w = max([len(str(name)), *(len(c) for c in cells)])
+        cols.append([str(name).rjust(w), *(c.rjust(w) for c in cells)])
+    blocks: list[list[list[str]]] = []
+    used = width + 1
+    for col in cols:
+        if used + 1 + len(col[0]) > width and (not blocks or blocks[-1]):
+            blocks.append([])
+            used = rw
+        blocks[-1].append(col)
+        used += 1 + len(col[0])
+    lines = []
+    for block in blocks:
+        for i, label in enumerate(["", *rows]):
+            lines.append(" ".join([label.ljust(rw), *(c[i] for c in block)]))
+    return "\n".join(lines)
+
+
+def _limit_chars(text: str, chars: int = 20, suffix: int = 4) -> str:
+    """brms's ``limit_chars``: long hypotheses keep 17 characters, ``...`` and the sign part."""
+    cut = len(text) - suffix
+    if cut <= chars:
+        return text
+    return text[: chars - 3] + "..." + text[cut:]
+
+
+def hypothesis_table(
+    draws: pd.DataFrame,
+    hypothesis: str | Sequence[str] | Mapping[str, str],
+    *,
+    prefix: str = "",
+    alpha: float = 0.05,
+    robust: bool = False,
+    class_label: str = "",
+) -> Hypothesis:
+    """brms's ``.hypothesis``: test hypotheses over the columns of a draws table.
+
+    Parameters
+    ----------
+    draws
+        One row per draw, one column per parameter (brms names).
+    hypothesis
+        One hypothesis, a list of them, or a dict from names (shown instead of the rewritten
+        hypothesis) to hypotheses.
+    prefix
+        Prefix added to every name in the hypotheses (``"b_"`` for class ``b``).
+    alpha
+        Two-sided intervals have mass ``1 - alpha``; one-sided ones ``1 - 2 * alpha``.
+    robust
+        Median and MAD instead of mean and SD.
+    class_label
+        Class shown in the printout header.
+
+    Returns
+    -------
+    Hypothesis
+        The summary table and the draws of each hypothesis.
+    """
+    if isinstance(hypothesis, str):
+        items: list[tuple[str | None, str]] = [(None, hypothesis)]
+    elif isinstance(hypothesis, Mapping):
+        items = [(str(k), v) for k, v in hypothesis.items()]
+    else:
+        items = [(None, h) for h in hypothesis]
+    if not items or not all(isinstance(h, str) for _, h in items):
+        raise HypothesisError(
+            "hypothesis must be a string such as 'Days > 5', or a list or dict of such strings."
+        )
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 <= alpha <= 1:
+        raise HypothesisError(f"alpha must be a single number in [0, 1], not {alpha!r}.")
+    rows: list[dict[str, Any]] = []
+    samples: dict[str, np.ndarray] = {}
+    for i, (name, text) in enumerate(items):
+        row, x = _one(text, name, draws, prefix=prefix, alpha=float(alpha), robust=robust)
+        rows.append(row)
+        samples[f"H{i + 1}"] = x
+    return Hypothesis(pd.DataFrame(rows), pd.DataFrame(samples), class_label, float(alpha))
+
+
+def hypothesis_levels(
+    draws: np.ndarray,
+    levels: Sequence[str],
+    coefs: Sequence[str],
+    hypothesis: str | Sequence[str] | Mapping[str, str],
+    *,
+    alpha: float = 0.05,
+    robust: bool = False,
+) -> Hypothesis:
+    """brms's ``hypothesis_coef``: the hypotheses at every level of a grouping factor.
+
+    Parameters
+    ----------
+    draws
+        ``(draw, level, coef)`` array (``ranef(summary=False)`` or ``coef(summary=False)``).
+    levels, coefs
+        Labels of the level and coefficient axes.
+    hypothesis, alpha, robust
+        As :func:`hypothesis_table`; names are coefficient names (``"Days"``).
+
+    Returns
+    -------
+    Hypothesis
+        Rows ordered by hypothesis, then level, with a leading ``Group`` column.
+    """
+    per_level = [
+        hypothesis_table(pd.DataFrame(draws[:, i, :], columns=list(coefs)), hypothesis,
+                         alpha=alpha, robust=robust)
+        for i in range(len(levels))
+    ]
+    n_hyp = len(per_level[0].hypothesis)
+    rows: list[dict[str, Any]] = []
+    samples: dict[str, np.ndarray] = {}
+    for h in range(n_hyp):
+        for lv, res in zip(levels, per_level, strict=True):
+            row = res.hypothesis.iloc[h]
+            rows.append({"Group": str(lv), **{str(k): row[k] for k in row.index}})
+            samples[f"H{len(samples) + 1}"] = res.samples.iloc[:, h].to_numpy()
+    return Hypothesis(pd.DataFrame(rows), pd.DataFrame(samples), "", float(alpha))
 
 
 class HypothesisMethods:
     """Methods of :class:`~brmsjax.fit.BrmsFit` described in this module."""
+
+    def hypothesis(
+        self,
+        hypothesis: str | Sequence[str] | Mapping[str, str],
+        class_: str | None = "b",
+        group: str = "",
+        alpha: float = 0.05,
+        *,
+        scope: str = "standard",
+        robust: bool = False,
+        seed: int | None = None,
+    ) -> Hypothesis:
+        """brms's ``hypothesis()``: posterior tests of combinations of parameters.
+
+        Parameters
+        ----------
+        hypothesis
+            ``"left (= | < | >) right"`` over parameter names, e.g. ``"age + age:size = 0"``;
+            a list of them, or a dict naming each.
+        class_
+            Parameter class: ``"b"`` tests ``b_`` parameters by their names without ``b_``;
+            ``""`` (or None) takes full names (``"sd_Subject__Days > 2"``).
+        group
+            With a class, tests ``<class>_<group>__`` parameters (``class_="sd",
+            group="Subject"`` and ``"Days > 2"``); with ``scope`` ``"ranef"`` or ``"coef"``,
+            the grouping factor whose levels are tested.
+        alpha
+            Error rate: two-sided intervals at ``1 - alpha``, one-sided at ``1 - 2 alpha``.
+        scope
+            ``"standard"`` tests parameters; ``"ranef"`` / ``"coef"`` test the group-level
+            effects / coefficients (``fit.ranef()`` / ``fit.coef()``) of every level of
+            ``group`` by coefficient name (one row per hypothesis and level).
+        robust
+            Median and MAD instead of mean and SD.
+        seed
+            Accepted for brms's signature; the result does not depend on random numbers.
+
+        Returns
+        -------
+        Hypothesis
+            Printing it gives brms 2.18's layout; ``.hypothesis`` and ``.samples`` hold the
+            numbers.
+        """
+        del seed
+        fit = cast("BrmsFit", self)
+        if scope not in ("standard", "ranef", "coef"):
+            raise HypothesisError(
+                f"scope must be 'standard', 'ranef' or 'coef', not {scope!r}."
+            )
+        if scope != "standard":
+            groups = fit.info.group_names
+            if group not in groups:
+                raise HypothesisError(
+                    f"group must be one of the model's grouping factors ({', '.join(groups)}) "
+                    f"when scope is '{scope}', not {group!r}."
+                )
+            arr = (fit.ranef if scope == "ranef" else fit.coef)(summary=False)[group]
+            return hypothesis_levels(
+                np.asarray(arr.values), [str(v) for v in arr.coords["level"].values],
+                [str(v) for v in arr.coords["coef"].values], hypothesis, alpha=alpha,
+                robust=robust,
+            )
+        cls = class_ or ""
+        if group:
+            prefix = f"{cls}_{group}__"
+        else:
+            prefix = f"{cls}_" if cls else ""
+        label = prefix.rstrip("_")
+        meta = {".chain", ".iteration", ".draw"}
+        draws = fit.draws()
+        draws = draws[[c for c in draws.columns if c not in meta]]
+        return hypothesis_table(
+            draws, hypothesis, prefix=prefix, alpha=alpha, robust=robust, class_label=label
+        )

@@ -137,6 +137,10 @@ class EvalState(Mapping[str, TransformState]):
     def __repr__(self) -> str:
         return f"EvalState({dict(self._items)!r})"
 
+    def __reduce__(self) -> tuple[type[EvalState], tuple[dict[str, TransformState]]]:
+        """Pickle as the plain dict of items (a fit saves its design state)."""
+        return (EvalState, (dict(self._items),))
+
 
 def group_key(label: str) -> str:
     """The state key of the grouping factor with the label ``label`` (``"| g1:g2"``)."""

@@ -409,3 +409,16 @@ def test_load_rejects_what_is_not_a_fit(tmp_path: Path) -> None:
     other.write_bytes(pickle.dumps({"a": 1}))
     with pytest.raises(FitFileError, match=re.escape(f"'{other}' is not a brmsjax fit file; save")):
         load(other)
+
+
+def test_save_keeps_the_design_state_for_new_data(tmp_path: Path) -> None:
+    from brmsjax.formula.design import build_design
+
+    frame = pd.DataFrame({"y": np.arange(8.0), "x": np.linspace(0, 1, 8), "g": list("abcdabcd")})
+    design = build_design("y ~ poly(x, 2) + scale(x) + g + (1 | g)", frame)
+    fit = synthetic_fit(sleep_info(), SLEEP_TRUTH, draws=20, divergent=0, design=design)
+    fit.save(tmp_path / "fit.pkl")
+    back = load(tmp_path / "fit.pkl").design
+    assert dict(back.state.eval_state) == dict(design.state.eval_state)
+    assert len(back.state.eval_state) >= 3  # poly, scale and the factors' levels
+    np.testing.assert_array_equal(back.fixed[0].X, design.fixed[0].X)

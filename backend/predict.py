@@ -1,0 +1,395 @@
+"""Posterior predictions in JAX, streamed in chunks of draws and rows.
+
+The prediction layer hands over the draws of the parameters (population-level coefficients per
+distributional parameter, group-level effects per level, scalar dpars) and the encoded data.
+One jitted function per (family, quantity) evaluates a chunk: the linear predictors
+``eta = X b + offset + sum_m r[J, m] Z[:, m]``, the dpars, then the linear predictor, expected
+value, a response draw or the pointwise log likelihood. Chunks have fixed shapes (the last one
+is padded) so a model compiles once per chunk size, and memory stays bounded by the chunk size
+plus what the caller asks for: the full ``(S, N)`` array (:func:`compute`) or per-row summaries
+(:func:`summarize`, which holds only one block of rows at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from brmsjax.backend.families import INV_LINKS, Family
+
+__all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
+
+QUANTITIES = ("linpred", "epred", "predict", "log_lik")
+# Elements of one (draws x rows) chunk; intermediates are a few times this.
+CHUNK_ELEMENTS = 1 << 21
+_COMPILED: dict[Any, Callable[..., Any]] = {}
+
+
+@dataclass(frozen=True)
+class GroupDraws:
+    """Group-level effects of one ID block as used for prediction.
+
+    Attributes
+    ----------
+    dpars
+        Distributional parameter of each column (``""`` for mu).
+    r
+        ``(S, L, M)`` effects per draw, level and column (new levels appended).
+    J
+        ``(N,)`` level index of each row.
+    Z
+        ``(N, M)`` predictor values.
+    """
+
+    dpars: tuple[str, ...]
+    r: np.ndarray
+    J: np.ndarray
+    Z: np.ndarray
+
+
+@dataclass(frozen=True)
+class PredictInputs:
+    """Parameter draws and encoded data of one prediction.
+
+    Attributes
+    ----------
+    family
+        The response family.
+    b
+        ``(S, K)`` population-level coefficients per dpar (``""`` is mu), uncentred.
+    X
+        ``(N, K)`` uncentred population-level matrix per dpar.
+    offset
+        ``(N,)`` offsets per dpar that has them.
+    groups
+        Group-level blocks.
+    scalars
+        ``(S,)`` (or ``(S, k)``) draws of the family's scalar dpars (``sigma``, ``thres``).
+    fixed_dpars
+        dpars fixed to constants.
+    addition
+        ``(N,)`` addition-term values (``trials``, ``weights``, ...).
+    y
+        ``(N,)`` response values (needed for ``log_lik``).
+    categories
+        The dpars of the non-reference categories of a categorical model (``mu2``, ...), whose
+        linear predictors form mu's ``(draws, rows, ncat)`` predictor with a zero first column.
+    """
+
+    family: Family
+    b: Mapping[str, np.ndarray]
+    X: Mapping[str, np.ndarray]
+    offset: Mapping[str, np.ndarray] = field(default_factory=dict)
+    groups: tuple[GroupDraws, ...] = ()
+    scalars: Mapping[str, np.ndarray] = field(default_factory=dict)
+    fixed_dpars: Mapping[str, float] = field(default_factory=dict)
+    addition: Mapping[str, np.ndarray] = field(default_factory=dict)
+    y: np.ndarray | None = None
+    categories: tuple[str, ...] = ()
+
+    @property
+    def S(self) -> int:
+        """Number of draws."""
+        return int(next(iter(self.b.values())).shape[0])
+
+    @property
+    def N(self) -> int:
+        """Number of rows."""
+        return int(next(iter(self.X.values())).shape[0])
+
+    def draw_part(self, rows: np.ndarray, effects: Sequence[np.ndarray]) -> dict[str, Any]:
+        """The draw-indexed arrays at draw indices ``rows``; ``effects`` are the groups'
+        effects as ``(M, S, L)`` arrays (one contiguous ``(S, L)`` slab per column)."""
+        return {
+            "b": {k: v[rows] for k, v in self.b.items()},
+            "r": [r[:, rows] for r in effects],
+            "scalars": {k: v[rows] for k, v in self.scalars.items()},
+        }
+
+    def row_part(self, rows: np.ndarray) -> dict[str, Any]:
+        """The row-indexed arrays at row indices ``rows``."""
+        return {
+            "X": {k: v[rows] for k, v in self.X.items()},
+            "offset": {k: v[rows] for k, v in self.offset.items()},
+            "J": [g.J[rows] for g in self.groups],
+            "Z": [g.Z[rows] for g in self.groups],
+            "addition": {k: np.asarray(v)[rows] for k, v in self.addition.items()},
+            "y": None if self.y is None else self.y[rows],
+        }
+
+
+def _dpars_of(family: Family, eta: Mapping[str, Any], p: Mapping[str, Any],
+              fixed: Mapping[str, float], shape: tuple[int, ...]) -> dict[str, Any]:
+    """Every auxiliary dpar on its natural scale, broadcast to ``shape`` (draws x rows)."""
+    out: dict[str, Any] = {}
+    fixed_by_family = getattr(family, "dpar_fixed", {})
+    for d in family.dpars:
+        if d in eta:
+            out[d] = INV_LINKS[family.dpar_links[d]](eta[d])
+        elif d in fixed:
+            out[d] = jnp.full(shape, fixed[d])
+        elif d in p["scalars"]:
+            out[d] = jnp.broadcast_to(p["scalars"][d][:, None], shape)
+        elif d in fixed_by_family:
+            out[d] = jnp.full(shape, fixed_by_family[d])
+    for k, v in p["scalars"].items():
+        if k not in family.dpars:  # ordinal thresholds: (draws, 1, nthres)
+            out[k] = v.reshape(v.shape[0], 1, *v.shape[1:])
+    return out
+
+
+def _linear_predictors(p: Mapping[str, Any], d: Mapping[str, Any],
+                       group_dpars: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    eta: dict[str, Any] = {}
+    for dpar, X in d["X"].items():
+        e = jnp.einsum("nk,sk->sn", X, p["b"][dpar]) if X.shape[1] else None
+        if dpar in d["offset"]:
+            e = d["offset"][dpar][None, :] if e is None else e + d["offset"][dpar][None, :]
+        if e is not None:
+            eta[dpar] = e
+    for dpars, r, J, Z in zip(group_dpars, p["r"], d["J"], d["Z"], strict=True):
+        for m, dpar in enumerate(dpars):  # a 2-D take per column is far faster than 3-D
+            part = jnp.take(r[m], J, axis=1) * Z[None, :, m]
+            eta[dpar] = eta[dpar] + part if dpar in eta else part
+    return eta
+
+
+def _chunk_function(inputs: PredictInputs, what: str, dpar: str,
+                    transform: bool) -> Callable[..., Any]:
+    family = inputs.family
+    group_dpars = tuple(g.dpars for g in inputs.groups)
+    fixed = dict(inputs.fixed_dpars)
+    categories = inputs.categories
+    key = (repr(family), what, dpar, transform, group_dpars, tuple(sorted(fixed.items())),
+           categories)
+    fn = _COMPILED.get(key)
+    if fn is not None:
+        return fn
+
+    def run(p: Mapping[str, Any], d: Mapping[str, Any], rng: Any) -> Any:
+        eta = _linear_predictors(p, d, group_dpars)
+        n = next(iter(d["X"].values())).shape[0]
+        s = next(iter(p["b"].values())).shape[0]
+        for c in categories:
+            eta.setdefault(c, jnp.zeros((s, n)))
+        if categories:
+            eta[""] = jnp.stack([jnp.zeros((s, n)), *(eta[c] for c in categories)], axis=-1)
+        eta.setdefault("", jnp.zeros((s, n)))
+        if what == "linpred":
+            out = eta[dpar] if dpar in eta else jnp.zeros((s, n))
+            link = family.link if not dpar else family.dpar_links[dpar]
+            return INV_LINKS[link](out) if transform else out
+        dpars = _dpars_of(family, eta, p, fixed, (s, n))
+        if what == "epred":
+            return dpars[dpar] if dpar else _epred(family, eta[""], dpars, d["addition"])
+        if what == "predict":
+            return _rng(family, rng, eta[""], dpars, d["addition"])
+        ll = _log_lik(family, d["y"], eta[""], dpars, d["addition"])
+        if "weights" in d["addition"]:
+            ll = ll * d["addition"]["weights"]
+        return ll
+
+    fn = _COMPILED[key] = jax.jit(run)
+    return fn
+
+
+def _epred(family: Family, eta: Any, dpars: Mapping[str, Any],
+           addition: Mapping[str, Any]) -> Any:
+    try:
+        return family.epred(eta, dpars, addition)
+    except NotImplementedError:
+        if family.name != "gaussian":
+            raise
+        return INV_LINKS[family.link](eta)
+
+
+def _rng(family: Family, key: Any, eta: Any, dpars: Mapping[str, Any],
+         addition: Mapping[str, Any]) -> Any:
+    try:
+        return family.rng(key, eta, dpars, addition)
+    except NotImplementedError:
+        if family.name != "gaussian":
+            raise
+        mu = INV_LINKS[family.link](eta)
+        return mu + dpars["sigma"] * jax.random.normal(key, mu.shape, mu.dtype)
+
+
+def _log_lik(family: Family, y: Any, eta: Any, dpars: Mapping[str, Any],
+             addition: Mapping[str, Any]) -> Any:
+    try:
+        from brmsjax.backend.likelihood import pointwise_log_lik  # type: ignore[import-not-found]
+    except ImportError:
+        return family.log_lik_eta(y, eta, dpars, addition)
+    return pointwise_log_lik(family, y, eta, dpars, addition)
+
+
+def _pad(index: np.ndarray, size: int) -> np.ndarray:
+    """``index`` padded to ``size`` entries by repeating its last entry."""
+    if len(index) == size:
+        return index
+    return np.concatenate([index, np.full(size - len(index), index[-1])])
+
+
+def chunks(
+    inputs: PredictInputs,
+    what: str,
+    *,
+    draws: np.ndarray | None = None,
+    dpar: str = "",
+    transform: bool = False,
+    seed: int = 0,
+    row_chunk: int | None = None,
+    draw_chunk: int | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield ``(draw indices, row indices, values)`` blocks covering draws x rows.
+
+    Parameters
+    ----------
+    inputs
+        Parameter draws and data.
+    what
+        One of :data:`QUANTITIES`.
+    draws
+        Draw indices to use (default all), in output order.
+    dpar
+        Distributional parameter for ``linpred`` / ``epred`` (``""`` is mu).
+    transform
+        Apply the inverse link (``linpred`` only).
+    seed
+        Seed of the response draws (``predict``).
+    row_chunk, draw_chunk
+        Block sizes; by default all draws and as many rows as keep a block near
+        :data:`CHUNK_ELEMENTS` elements.
+    """
+    draw_idx = np.arange(inputs.S) if draws is None else np.asarray(draws)
+    n_draws, n_rows = len(draw_idx), inputs.N
+    dc = min(n_draws, draw_chunk or n_draws)
+    rc = min(n_rows, row_chunk or max(1, CHUNK_ELEMENTS // dc))
+    fn = _chunk_function(inputs, what, dpar, transform)
+    effects = [np.ascontiguousarray(np.moveaxis(g.r, 2, 0)) for g in inputs.groups]
+    base = jax.random.key(seed)
+    blocks = [(r0, d0) for r0 in range(0, n_rows, rc) for d0 in range(0, n_draws, dc)]
+    pending: tuple[np.ndarray, np.ndarray, Any] | None = None
+    with jax.enable_x64(True):
+        for counter, (r0, d0) in enumerate(blocks):
+            rows = np.arange(r0, min(r0 + rc, n_rows))
+            dsel = np.arange(d0, min(d0 + dc, n_draws))
+            p = inputs.draw_part(_pad(draw_idx[dsel], dc), effects)
+            d = inputs.row_part(_pad(rows, rc))
+            # JAX dispatches asynchronously: the next block computes while the caller
+            # consumes this one.
+            out = fn(p, d, jax.random.fold_in(base, counter))
+            if pending is not None:
+                yield _finish(pending)
+            pending = (dsel, rows, out)
+        if pending is not None:
+            yield _finish(pending)
+
+
+def _finish(block: tuple[np.ndarray, np.ndarray, Any]) -> tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray]:
+    dsel, rows, out = block
+    return dsel, rows, np.asarray(out)[: len(dsel), : len(rows)]
+
+
+def compute(inputs: PredictInputs, what: str, **kwargs: Any) -> np.ndarray:
+    """The full ``(S, N)`` (or ``(S, N, ncat)``) array of a quantity; see :func:`chunks`."""
+    out: np.ndarray | None = None
+    for d, rows, values in chunks(inputs, what, **kwargs):
+        if out is None:
+            n_draws = inputs.S if kwargs.get("draws") is None else len(kwargs["draws"])
+            out = np.empty((n_draws, inputs.N, *values.shape[2:]), dtype=values.dtype)
+        out[d[0] : d[-1] + 1, rows[0] : rows[-1] + 1] = values
+    assert out is not None
+    return out
+
+
+def summarize(inputs: PredictInputs, what: str, probs: Sequence[float], robust: bool = False,
+              **kwargs: Any) -> np.ndarray:
+    """Per-row ``Estimate, Est.Error, quantiles`` computed block by block.
+
+    Every block holds all draws of a few rows, so memory stays at one block however many rows
+    there are. Estimate is the mean (median when ``robust``), Est.Error the SD (MAD, scaled as
+    R's ``mad``), quantiles as R's type 7.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, 2 + len(probs))``, or ``(N, 2 + len(probs), ncat)`` for category probabilities.
+    """
+    kwargs = {**kwargs, "draw_chunk": None}
+    out: np.ndarray | None = None
+    for _, rows, values in chunks(inputs, what, **kwargs):
+        stats = summary_stats(values, probs, robust)
+        if out is None:
+            out = np.empty((inputs.N, *stats.shape[1:]))
+        out[rows[0] : rows[-1] + 1] = stats
+    assert out is not None
+    return out
+
+
+def summary_stats(values: np.ndarray, probs: Sequence[float], robust: bool) -> np.ndarray:
+    """``(n, 2 + len(probs), ...)`` summaries over the draws (axis 0) of ``values``."""
+    if robust:
+        est = np.median(values, axis=0)
+        err = 1.4826 * np.median(np.abs(values - est), axis=0)
+    else:
+        est = values.mean(axis=0)
+        err = values.std(axis=0, ddof=1) if values.shape[0] > 1 else np.full_like(est, np.nan)
+    q = np.quantile(np.moveaxis(values, 0, -1), list(probs), axis=-1)  # draws contiguous
+    return np.stack([est, err, *q], axis=1)
+
+
+SAMPLE_NEW_LEVELS = ("uncertainty", "gaussian", "old_levels")
+
+
+def new_level_effects(r: np.ndarray, n_new: int, mode: str, rng: np.random.Generator,
+                      chol: np.ndarray | None = None) -> np.ndarray:
+    """Effects of ``n_new`` new levels of one grouping factor (brms's ``get_new_rdraws``).
+
+    Parameters
+    ----------
+    r
+        ``(S, L, M)`` effects of the fitted levels (all coefficients of the grouping factor).
+    n_new
+        Number of new levels.
+    mode
+        ``"uncertainty"``: per new level and draw, the effects of a level drawn at random;
+        ``"old_levels"``: per new level, one level drawn at random, for all draws;
+        ``"gaussian"``: per new level and draw, a draw from ``N(0, Sigma_s)``.
+    rng
+        Random generator.
+    chol
+        ``(S, M, M)`` Cholesky factors of the per-draw covariance (``"gaussian"`` only).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(S, n_new, M)``.
+    """
+    S, L, M = r.shape
+    draws = np.arange(S)
+    out = np.empty((S, n_new, M))
+    for j in range(n_new):
+        if mode == "uncertainty":
+            out[:, j, :] = r[draws, rng.integers(L, size=S), :]
+        elif mode == "old_levels":
+            out[:, j, :] = r[:, int(rng.integers(L)), :]
+        else:
+            if chol is None:
+                raise ValueError("sample_new_levels='gaussian' needs the Cholesky factors.")
+            z = rng.standard_normal((S, M))
+            out[:, j, :] = np.einsum("smk,sk->sm", chol, z)
+    return out
+
+
+def cov_cholesky(sd: np.ndarray, cor: np.ndarray) -> np.ndarray:
+    """``(S, M, M)`` Cholesky factors of ``diag(sd) C diag(sd)`` from ``(S, M)`` sds and
+    ``(S, M, M)`` correlation matrices."""
+    cov = cor * sd[:, :, None] * sd[:, None, :]
+    return np.linalg.cholesky(cov)

@@ -1,0 +1,407 @@
+"""New data encoded with a fitted model's state (brms's ``validate_newdata``).
+
+:func:`encode_newdata` turns a data frame into the arrays a fitted model predicts from: one
+population-level matrix per distributional parameter with the fitted columns (same factor
+levels, ``poly``/``scale`` coefficients), offsets, and the group-level blocks chosen by
+``re_formula``. A level of a grouping factor that the fitting data lacks gets an index past the
+fitted levels (``n_levels + k`` for the ``k``-th new level) when new levels are allowed; the
+prediction layer gives it effects as brms's ``sample_new_levels`` says.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .brmsterms import BrmsTerms, GroupTerm, addition_args, brms_terms
+from .design import (
+    _addition_array,
+    _addition_nodes,
+    _fixed_block,
+    _group_factor,
+    _offset,
+    _response,
+    as_frame,
+)
+from .errors import BrmsjaxError, DesignError, FormulaError
+from .ir import Design, GroupBlock
+from .matrix import build_matrix
+from .parse import deparse
+from .variables import Evaluator, Factor, LevelsState, Value, relevel, variable_names
+
+__all__ = [
+    "EncodedGroup",
+    "NewData",
+    "NewDataError",
+    "ReFormulaError",
+    "encode_newdata",
+    "from_design",
+    "parse_re_formula",
+]
+
+# Addition terms that predictions read (the response's other additions matter for log_lik only).
+PREDICT_ADDITIONS = ("trials", "rate", "se")
+# re_formula values meaning "no group-level terms" (spaces removed).
+_NONE_TEXT = ("", "NA", "~0", "~1", "~-1", "~+0")
+
+
+class NewDataError(DesignError):
+    """New data lacks a variable, has missing values or has a level the model lacks."""
+
+
+class ReFormulaError(BrmsjaxError, ValueError):
+    """``re_formula`` names group-level terms that the model lacks."""
+
+
+@dataclass(frozen=True)
+class EncodedGroup:
+    """The kept columns of one group-level ID block on new data.
+
+    Attributes
+    ----------
+    id
+        brms's ID of the fitted block.
+    group
+        Grouping factor name.
+    columns
+        Indices of the kept coefficients among the fitted block's ``coefs``.
+    J
+        ``(N,)`` level index: fitted levels ``0..L-1``, new levels ``L, L+1, ...``.
+    Z
+        ``(N, len(columns))`` predictor values of the kept coefficients.
+    new_levels
+        Labels of the new levels in index order (``J == L + k`` is ``new_levels[k]``).
+    """
+
+    id: int
+    group: str
+    columns: tuple[int, ...]
+    J: np.ndarray
+    Z: np.ndarray
+    new_levels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewData:
+    """Everything predictions need from the data.
+
+    Attributes
+    ----------
+    n
+        Number of rows.
+    X
+        Uncentred population-level matrix per dpar (``""`` is mu), fitted columns.
+    offset
+        Offsets per dpar that has them.
+    groups
+        Kept group-level blocks in ID order.
+    addition
+        Addition-term values by brms's standata name (``trials``, ``denom``, ``weights``...).
+    y
+        Response values when they were asked for, else None.
+    """
+
+    n: int
+    X: Mapping[str, np.ndarray]
+    offset: Mapping[str, np.ndarray]
+    groups: tuple[EncodedGroup, ...]
+    addition: Mapping[str, np.ndarray] = field(default_factory=dict)
+    y: np.ndarray | None = None
+
+
+def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
+    """Read ``re_formula``: None (all groups), a formula, or NA / ``"~0"`` (no groups).
+
+    Returns
+    -------
+    BrmsTerms or None
+        None for "all group-level terms"; terms without groups for "none".
+    """
+    if re_formula is None:
+        return None
+    if isinstance(re_formula, float) and math.isnan(re_formula) or re_formula is pd.NA:
+        return brms_terms("y ~ 1")
+    if not isinstance(re_formula, str):
+        raise ReFormulaError(
+            f"re_formula must be None, NA or a formula string such as '~ (1 | g)', not "
+            f"{re_formula!r}."
+        )
+    text = re_formula.strip()
+    if text.replace(" ", "") in _NONE_TEXT:
+        return brms_terms("y ~ 1")
+    if not text.startswith("~"):
+        raise ReFormulaError(
+            f"re_formula '{re_formula}' must start with '~', e.g. '~ (1 | g)'."
+        )
+    try:
+        return brms_terms(f"y {text}")
+    except FormulaError as err:
+        raise ReFormulaError(f"re_formula '{re_formula}' cannot be read: {err.message}") from None
+
+
+def _kept(term: GroupTerm, re_terms: BrmsTerms | None) -> tuple[bool, set[str]]:
+    """Whether ``re_formula`` keeps the intercept of ``term``, and which term labels."""
+    if re_terms is None:
+        return term.coefs.intercept, set(term.coefs.labels)
+    icpt, labels = False, set()
+    for other in re_terms.dpars[0].groups:
+        if other.group == term.group:
+            icpt = icpt or other.coefs.intercept
+            labels |= set(other.coefs.labels)
+    return icpt, labels
+
+
+def check_re_terms(bt: BrmsTerms, re_terms: BrmsTerms | None) -> None:
+    """Raise :class:`ReFormulaError` when ``re_formula`` names a group or term the model lacks."""
+    if re_terms is None:
+        return
+    model = [g for dp in bt.dpars for g in dp.groups]
+    for other in re_terms.dpars[0].groups:
+        same = [g for g in model if g.group == other.group]
+        if not same:
+            have = ", ".join(dict.fromkeys(g.group for g in model)) or "none"
+            raise ReFormulaError(
+                f"re_formula names the grouping factor '{other.group}', which the model lacks "
+                f"(its grouping factors: {have}); use only the model's group-level terms."
+            )
+        labels = {lb for g in same for lb in g.coefs.labels}
+        extra = [lb for lb in other.coefs.labels if lb not in labels]
+        if extra or (other.coefs.intercept and not any(g.coefs.intercept for g in same)):
+            what = extra[0] if extra else "Intercept"
+            raise ReFormulaError(
+                f"re_formula has a group-level effect of '{what}' for '{other.group}', which "
+                "the model lacks; use only the model's group-level terms."
+            )
+
+
+def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list[Any]:
+    """The variable nodes the encoding evaluates, in order."""
+    nodes: list[Any] = [bt.response] if response else []
+    kept = bt.additions if response else tuple(
+        a for a in bt.additions if a.name in PREDICT_ADDITIONS)
+    nodes.extend(_addition_nodes(replace(bt, additions=kept)))
+    for dp in bt.dpars:
+        nodes.extend(dp.fixed.variables())
+        nodes.extend(dp.fixed.offsets)
+        for g in dp.groups:
+            if _group_kept(g, re_terms):
+                nodes.extend(t for term in g.coefs.terms for t in term.variables)
+                nodes.extend(g.group_vars)
+    return nodes
+
+
+def _check_columns(nodes: list[Any], frame: pd.DataFrame, bt: BrmsTerms) -> None:
+    have = [str(c) for c in frame.columns]
+    response = set(variable_names(bt.response, have))
+    for node in nodes:
+        for name in variable_names(node, have):
+            if name not in have:
+                hint = " (log_lik and residuals need the response)" if name in response else ""
+                raise NewDataError(
+                    f"newdata lacks the variable '{name}', which the model uses{hint}; add a "
+                    f"column '{name}'."
+                )
+
+
+def _check_na(values: Mapping[str, Value], n: int) -> None:
+    for label, value in values.items():
+        na = (value.codes < 0) if isinstance(value, Factor) else np.isnan(
+            value.values.reshape(n, -1)).any(axis=1)
+        if na.any():
+            row = int(np.flatnonzero(na)[0])
+            raise NewDataError(
+                f"newdata has a missing value in '{label}' (row {row}); remove or fill the "
+                "rows with missing values."
+            )
+
+
+def _refit_levels(values: dict[str, Value], design: Design) -> None:
+    """Recode factors to the levels kept after brms dropped unused levels in fitting."""
+    for label, value in list(values.items()):
+        target = design.state.factor_levels.get(label)
+        if isinstance(value, Factor) and target is not None and value.levels != target:
+            codes = relevel(value.codes, value.levels, tuple(target), label)
+            values[label] = Factor(codes, tuple(target), value.ordered, value.logical)
+
+
+def _group_codes(term: GroupTerm, frame: pd.DataFrame, source: str, block: GroupBlock,
+                 allow_new_levels: bool) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Level index of every row (new levels past the fitted ones) and the new levels."""
+    fresh = Evaluator(frame, source)
+    values = {deparse(v): fresh.value(v) for v in term.group_vars}
+    _check_na(values, len(frame))
+    factor = _group_factor(term, values)
+    labels = np.asarray(factor.levels, dtype=object)[factor.codes]
+    position = {lv: i for i, lv in enumerate(block.levels)}
+    known = np.array([lb in position for lb in labels], dtype=bool)
+    new = tuple(sorted({str(lb) for lb in labels[~known]}))
+    if new and not allow_new_levels:
+        raise NewDataError(
+            f"Level(s) {', '.join(repr(v) for v in new)} of grouping factor '{block.group}' "
+            "cannot be found in the fitted model; set allow_new_levels=True to predict for "
+            "new levels."
+        )
+    new_pos = {lv: block.n_levels + k for k, lv in enumerate(new)}
+    J = np.array([position[lb] if ok else new_pos[lb] for lb, ok in zip(labels, known,
+                                                                          strict=True)],
+                 dtype=np.int64)
+    return J, new
+
+
+def encode_newdata(
+    design: Design,
+    data: pd.DataFrame | Mapping[str, Any],
+    *,
+    re_formula: Any = None,
+    response: bool = False,
+    allow_new_levels: bool = False,
+) -> NewData:
+    """Encode ``data`` as the fitted model's data.
+
+    Parameters
+    ----------
+    design
+        The fitted model's design (its ``state`` holds the learned transforms).
+    data
+        New data: a DataFrame or a dict of columns.
+    re_formula
+        Group-level terms to keep: None (all), NA / ``"~0"`` (none) or a formula.
+    response
+        Read the response and every addition term (for ``log_lik``); otherwise only the
+        addition terms predictions need (``trials``, ``rate``, ``se``).
+    allow_new_levels
+        Allow levels of grouping factors that the fitting data lacks.
+
+    Returns
+    -------
+    NewData
+        Matrices with the fitted columns and the kept group-level blocks.
+
+    Raises
+    ------
+    NewDataError
+        A variable is missing, has missing values, or has a level the model lacks.
+    ReFormulaError
+        ``re_formula`` cannot be read or names terms the model lacks.
+    """
+    frame = as_frame(data)
+    bt: BrmsTerms = design.state.terms
+    re_terms = parse_re_formula(re_formula)
+    check_re_terms(bt, re_terms)
+    n = len(frame)
+    if n == 0:
+        raise NewDataError("newdata has no rows; give at least one row.")
+    nodes = _required(bt, re_terms, response)
+    _check_columns(nodes, frame, bt)
+    evaluator = Evaluator(frame, bt.source, design.state.eval_state)
+    values: dict[str, Value] = {}
+    group_vars = {deparse(v) for dp in bt.dpars for g in dp.groups for v in g.group_vars}
+    for node in nodes:
+        label = deparse(node)
+        if label in values or (label in group_vars and isinstance(
+                design.state.eval_state.get(label), LevelsState)):
+            continue
+        values[label] = evaluator.value(node)
+    _refit_levels(values, design)
+    _check_na(values, n)
+    X, offset = {}, {}
+    for dp, fitted in zip(bt.dpars, design.fixed, strict=True):
+        block = _fixed_block(dp.dpar, dp.fixed, values, n, _offset(dp.fixed.offsets, values, n),
+                             thresholds=fitted.thresholds)
+        if block.columns != fitted.columns:
+            raise NewDataError(
+                f"newdata gives the population-level columns {list(block.columns)} instead of "
+                f"the fitted {list(fitted.columns)}; give the variables the types and levels "
+                "they had in fitting."
+            )
+        X[dp.dpar] = block.X
+        if block.offset is not None:
+            offset[dp.dpar] = block.offset
+    groups = _encode_groups(design, bt, re_terms, values, frame,
+                            allow_new_levels=allow_new_levels)
+    addition: dict[str, np.ndarray] = {}
+    y = None
+    if response:
+        resp = _response(bt, values, family=design.state)
+        addition = dict(resp.addition)
+        y = resp.y
+    else:
+        for add in bt.additions:
+            if add.name in PREDICT_ADDITIONS:
+                key = {"rate": "denom"}.get(add.name, add.name)
+                node = addition_args(add.name, add.call, bt.source)[0]
+                addition[key] = _addition_array(node, values, n)
+    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y)
+
+
+def _encode_groups(design: Design, bt: BrmsTerms, re_terms: BrmsTerms | None,
+                   values: Mapping[str, Value], frame: pd.DataFrame, *,
+                   allow_new_levels: bool) -> tuple[EncodedGroup, ...]:
+    """The kept columns of every fitted ID block, merged as :func:`build_design` merges them."""
+    n = len(frame)
+    parts: dict[int, dict[str, Any]] = {}
+    by_id: dict[str, int] = {}
+    next_id = 1
+    for dp in bt.dpars:
+        for term in dp.groups:
+            if term.id is not None and term.id in by_id:
+                gid = by_id[term.id]
+            else:
+                gid, next_id = next_id, next_id + 1
+                if term.id is not None:
+                    by_id[term.id] = gid
+            entry = parts.setdefault(gid, {"start": 0, "cols": [], "Z": [], "term": term})
+            if not _group_kept(term, re_terms):
+                continue
+            icpt, labels = _kept(term, re_terms)
+            z, _, assign = build_matrix(term.coefs, values, n)
+            keep = [j for j, a in enumerate(assign)
+                    if (a == 0 and icpt) or (a > 0 and term.coefs.terms[a - 1].label in labels)]
+            entry["cols"].extend(entry["start"] + j for j in keep)
+            entry["Z"].append(z[:, keep])
+            entry["start"] += len(assign)
+    out = []
+    for gid, entry in sorted(parts.items()):
+        if not entry["cols"]:
+            continue
+        block = design.groups[gid - 1]
+        if entry["start"] != block.M:
+            raise NewDataError(
+                f"newdata gives {entry['start']} group-level column(s) for '{block.group}' "
+                f"instead of the fitted {block.M}; give the variables the types and levels "
+                "they had in fitting."
+            )
+        J, new = _group_codes(entry["term"], frame, bt.source, block, allow_new_levels)
+        out.append(EncodedGroup(gid, block.group, tuple(entry["cols"]), J,
+                                np.hstack(entry["Z"]).astype(np.float64), new))
+    return tuple(out)
+
+
+def _group_kept(term: GroupTerm, re_terms: BrmsTerms | None) -> bool:
+    """Whether ``re_formula`` keeps any effect of ``term``'s grouping factor."""
+    return re_terms is None or any(g.group == term.group for g in re_terms.dpars[0].groups)
+
+
+def from_design(design: Design, re_formula: Any = None) -> NewData:
+    """The fitting data's own arrays as :class:`NewData` (no re-encoding).
+
+    Only ``re_formula=None`` (all group-level terms) or NA (none) is supported here; a subset
+    formula needs the data re-encoded with :func:`encode_newdata`.
+    """
+    re_terms = parse_re_formula(re_formula)
+    if re_terms is not None and re_terms.dpars[0].groups:
+        raise ReFormulaError("from_design() keeps all or no group-level terms.")
+    X = {b.dpar: np.asarray(b.X, dtype=np.float64) for b in design.fixed}
+    offset = {b.dpar: np.asarray(b.offset) for b in design.fixed if b.offset is not None}
+    groups = () if re_terms is not None else tuple(
+        EncodedGroup(g.id, g.group, tuple(range(g.M)), np.asarray(g.J, dtype=np.int64),
+                     np.asarray(g.Z, dtype=np.float64))
+        for g in design.groups
+    )
+    return NewData(n=design.N, X=X, offset=offset, groups=groups,
+                   addition=dict(design.response.addition), y=np.asarray(design.response.y))
