@@ -1,4 +1,4 @@
-"""Command line: ``brmsjax fit FORMULA --data FILE.csv`` and ``brmsjax demo``."""
+"""Command line: ``brmsjax fit FORMULA --data FILE.csv``, ``brmsjax demo``, ``brmsjax port X.R``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--chains", type=int, default=4)
     demo.add_argument("--iter", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=2026)
+    port = sub.add_parser(
+        "port", help="print a Python script equivalent to the brms parts of an R script"
+    )
+    port.add_argument("script", help="the R script")
+    port.add_argument("-o", "--output", default=None, help="write the Python here, not stdout")
     return parser
 
 
@@ -78,6 +83,26 @@ def _demo(args: argparse.Namespace) -> None:
     print(fit.multilevel_table(prob=0.9, labels=DEMO_LABELS))
 
 
+def _port(args: argparse.Namespace) -> None:
+    from brmsjax.port.script import port_script
+
+    try:
+        with open(args.script, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise BrmsjaxError(f"The R script '{args.script}' does not exist.") from None
+    result = port_script(text, source_name=args.script)
+    if args.output is None:
+        print(result.code, end="")
+    else:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(result.code)
+    for note in result.notes:
+        print(f"brmsjax port: note: {note}", file=sys.stderr)
+    for problem in result.problems:
+        print(f"brmsjax port: not translated: {problem}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -86,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("default")
             if args.command == "fit":
                 _fit(args)
+            elif args.command == "port":
+                _port(args)
             else:
                 _demo(args)
     except BrmsjaxError as err:
