@@ -14,8 +14,38 @@ configure_host_devices()
 
 from brmsjax import datasets
 from brmsjax.api import brm, get_prior, make_standata, model_matrix
-from brmsjax.backend.families import Family, gaussian
+from brmsjax.backend.families import (
+    Beta,
+    Family,
+    Gamma,
+    bernoulli,
+    beta,
+    beta_binomial,
+    binomial,
+    categorical,
+    cumulative,
+    exponential,
+    gamma,
+    gaussian,
+    geometric,
+    get_family,
+    hurdle_gamma,
+    hurdle_lognormal,
+    hurdle_negbinomial,
+    hurdle_poisson,
+    lognormal,
+    negbinomial,
+    poisson,
+    skew_normal,
+    student,
+    weibull,
+    zero_inflated_binomial,
+    zero_inflated_negbinomial,
+    zero_inflated_poisson,
+)
 from brmsjax.backend.priors import Prior, prior, set_prior
+from brmsjax.comparison import loo_compare
+from brmsjax.conditional_effects import conditional_effects
 from brmsjax.equations import Equations, equations
 from brmsjax.fit import BrmsFit, load
 from brmsjax.formula.brmsterms import BrmsFormula, bf
@@ -30,8 +60,11 @@ from brmsjax.formula.errors import (
 )
 from brmsjax.multilevel import multilevel
 from brmsjax.multilevel_table import multilevel_table
+from brmsjax.port import from_r
+from brmsjax.refit import update
 
 __all__ = [
+    "Beta",
     "BrmsFit",
     "BrmsFormula",
     "BrmsjaxError",
@@ -40,22 +73,50 @@ __all__ = [
     "Family",
     "FormulaError",
     "FormulaSyntaxError",
+    "Gamma",
     "ModelError",
     "Prior",
     "PriorError",
     "UnknownVariableError",
     "__version__",
+    "bernoulli",
+    "beta",
+    "beta_binomial",
     "bf",
+    "binomial",
     "brm",
+    "categorical",
+    "conditional_effects",
+    "cumulative",
     "datasets",
     "equations",
+    "from_r",
+    "exponential",
+    "gamma",
     "gaussian",
+    "geometric",
+    "get_family",
     "get_prior",
+    "hurdle_gamma",
+    "hurdle_lognormal",
+    "hurdle_negbinomial",
+    "hurdle_poisson",
     "load",
+    "lognormal",
+    "loo_compare",
     "make_standata",
     "model_matrix",
     "multilevel",
     "multilevel_table",
+    "negbinomial",
+    "poisson",
     "prior",
     "set_prior",
+    "skew_normal",
+    "student",
+    "update",
+    "weibull",
+    "zero_inflated_binomial",
+    "zero_inflated_negbinomial",
+    "zero_inflated_poisson",
 ]
