@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
-from scipy.stats import norm
 
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.summary import check_probs, posterior_table
@@ -230,6 +229,8 @@ def psis_loo(log_lik: np.ndarray, r_eff: np.ndarray | float) -> Loo:
     n_eff = reff / w2.sum(axis=1)
     epd = np.exp(elpd_i)
     sd_epd = np.sqrt(np.sum(w2 * (np.exp(log_lik.T) - epd[:, None]) ** 2, axis=1))
+    from scipy.stats import norm  # scipy.stats takes a second to import; load it on use
+
     zn = norm.ppf((np.arange(1, 1001) - 3 / 8) / (1000 - 2 * 3 / 8 + 1))
     z = epd[:, None] + sd_epd[:, None] * zn[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
