@@ -34,9 +34,11 @@ from brmsjax.formula.ast import (
     Number,
     Paren,
     String,
-    UnaryOp,
 )
 from brmsjax.formula.errors import FormulaError, Span
+from brmsjax.formula.parse import _op as _binary
+from brmsjax.formula.parse import _prefix, _span
+from brmsjax.formula.parse import _token_span as _tspan
 
 __all__ = [
     "Apply",
@@ -124,14 +126,6 @@ class _BadLiteral(Exception):
         self.span = span
 
 
-def _span(meta: Meta) -> Span:
-    return Span(meta.start_pos, meta.end_pos)
-
-
-def _tspan(token: Token) -> Span:
-    return Span(token.start_pos or 0, token.end_pos or 0)
-
-
 def _unescape(token: Token) -> str:
     def replace(match: re.Match[str]) -> str:
         hex2, u4, u8, octal, other = match.groups()
@@ -140,20 +134,6 @@ def _unescape(token: Token) -> str:
         return chr(int(octal, 8) if octal is not None else int(hex2 or u4 or u8, 16))
 
     return _ESCAPE.sub(replace, str(token)[1:-1])
-
-
-def _binary(op: str) -> object:
-    def build(self: _Builder, meta: Meta, left: Node, right: Node) -> BinOp:
-        return BinOp(op, left, right, _span(meta))
-
-    return v_args(meta=True, inline=True)(build)
-
-
-def _prefix(op: str) -> object:
-    def build(self: _Builder, meta: Meta, operand: Node) -> UnaryOp:
-        return UnaryOp(op, operand, _span(meta))
-
-    return v_args(meta=True, inline=True)(build)
 
 
 @v_args(meta=True, inline=True)
