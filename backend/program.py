@@ -19,17 +19,20 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
 from jax import Array
+from jax.scipy.linalg import solve_triangular
 from numpyro.distributions import constraints
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer.util import log_density, potential_energy
 
 from brmsjax.backend.densities import log_prior
 from brmsjax.backend.families import INV_LINKS, Family
+from brmsjax.backend.forms import gather_rows, suffstat_model_log_lik
 from brmsjax.backend.likelihood import pointwise_log_lik
 from brmsjax.backend.transforms import (
     Bound,
@@ -38,6 +41,7 @@ from brmsjax.backend.transforms import (
     lkj_corr_cholesky_lpdf,
     log_mass,
 )
+from brmsjax.formula.errors import ModelError
 
 __all__ = [
     "FixedPlan",
@@ -105,6 +109,14 @@ class GroupPlan:
 
     ``shear``: the sampled ``z_k`` are the standardized effects of the *centred* covariates
     (see :meth:`ModelProgram.group_effects`); the model and its posterior are unchanged.
+    ``centred``: how many leading coordinates (in the order of ``chol(T S S' T')``) the
+    ``z_k`` site holds centred, as effects rather than standardized effects; 0 is brms's
+    non-centred ``z``, ``M`` is the classic centred parameterization.
+    ``gather``: how the plain form takes each row's effects, ``"onehot"``, ``"sorted"`` or
+    ``"index"`` (:func:`~brmsjax.backend.forms.gather_rows`).
+    ``cov``: ``sd_k`` and ``L_k`` are sampled as the Cholesky factor ``C`` of the sheared
+    covariance ``T S S' T'`` (site ``C_k``: ``log diag(C)``, then the strictly lower elements
+    row by row), with the log Jacobian of ``C -> (sd_k, L_k)`` added (:func:`_cov_params`).
     """
 
     id: int
@@ -114,6 +126,9 @@ class GroupPlan:
     lkj: bool
     dpar_cols: tuple[tuple[str, tuple[int, ...]], ...]
     shear: bool = False
+    centred: int = 0
+    gather: str = "index"
+    cov: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,8 @@ class Structure:
 
     ``categories`` lists the dpars of the non-reference categories of a categorical model
     (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
+    ``likelihood`` is the form of :meth:`ModelProgram.log_lik`, ``"plain"`` or ``"suffstat"``
+    (:mod:`brmsjax.backend.forms`).
     """
 
     family: str
@@ -149,6 +166,7 @@ class Structure:
     prior_only: bool
     categories: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
+    likelihood: str = "plain"
 
 
 def sfx(dpar: str) -> str:
@@ -187,14 +205,23 @@ class ModelProgram:
     def _model(self, data: PyTree, prior_args: PyTree) -> None:
         _TRACES[0] += 1
         values = {}
+        centred = {f"z_{g.id}" for g in self.structure.groups if g.centred}
         for s in self.sites:
-            if s.name.startswith("z_"):
+            if s.name.startswith("z_") and s.name not in centred:
                 fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(2)
             else:
                 fn = dist.ImproperUniform(s.constraint, (), s.shape)
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
         numpyro.factor("lprior", self.lprior(params, prior_args))
+        for g in self.structure.groups:
+            if g.cov:
+                numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
+            if g.centred:
+                # brms's std_normal(z) at the mapped z plus log|dz/dz_k| (MVN(0, Sigma) of r).
+                _, z, log_jac = _group_map(g, params, data)
+                numpyro.factor(f"z_{g.id}_prior", jnp.sum(dist.Normal(0.0, 1.0).log_prob(z))
+                               + log_jac)
         if not self.structure.prior_only:
             numpyro.factor("log_lik", self.log_lik(params, data))
 
@@ -215,6 +242,13 @@ class ModelProgram:
         ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
         """
         params = {k: v for k, v in values.items() if k.startswith(("z_", "L_"))}
+        values = dict(values)
+        for g in self.structure.groups:
+            if g.cov:
+                cov = _cov_params(g.M, values[f"C_{g.id}"], data["shear_inv"][str(g.id)])
+                values[f"sd_{g.id}"] = cov[1]
+                params[f"C_{g.id}"], params[f"L_{g.id}"] = cov[0], cov[2]
+                params[f"C_{g.id}_log_jac"] = cov[3]
         for vp in self.structure.vectors:
             if not vp.const:
                 x = values[vp.name]
@@ -234,12 +268,54 @@ class ModelProgram:
                 params[name] = data["qr_inv"][fp.dpar] @ params[name]
         return params
 
-    def site_value(self, name: str, value: np.ndarray, data: PyTree) -> np.ndarray:
-        """The sampled site's value for a parameter's value (``R b`` for a QR ``b`` site)."""
+    def site_value(self, name: str, value: np.ndarray, data: PyTree,
+                   values: Mapping[str, Any] | None = None) -> np.ndarray:
+        """The sampled site's value for a parameter's value (``R b`` for a QR ``b`` site).
+
+        A ``z_k`` value is brms's ``z``; where ``values`` holds ``sd_k`` (and ``L_k``), it is
+        mapped to the sampled coordinates of a sheared or centred group, so that ``r_k`` is
+        brms's ``diag(sd) L z``; without them ``z`` is taken as the sampled value.
+        """
         for fp in self.structure.fixed:
             if fp.qr and name == f"b{sfx(fp.dpar)}":
                 return np.linalg.solve(np.asarray(data["qr_inv"][fp.dpar]), value)
+        for g in self.structure.groups:
+            sd = np.asarray((values or {}).get(f"sd_{g.id}", np.nan), dtype=float)
+            if name != f"z_{g.id}" or sd.shape != (g.M,) or not (g.shear or g.centred):
+                continue
+            L = np.asarray(values.get(f"L_{g.id}", np.eye(g.M)) if values else np.eye(g.M))
+            S = sd[:, None] * L if g.cor else np.diag(sd)
+            T = np.asarray(data["shear"][str(g.id)]) if g.shear else np.eye(g.M)
+            C = np.linalg.cholesky((T @ S) @ (T @ S).T)
+            w = np.linalg.solve(C, T @ S @ value)
+            w[: g.centred] = C[: g.centred, : g.centred] @ w[: g.centred]
+            return w
         return value
+
+    def init_sites(self, values: Mapping[str, Any], data: PyTree) -> dict[str, Any]:
+        """Initial values by site: a ``cov`` group's ``sd_k`` (and ``L_k``) become its ``C_k``.
+
+        ``C = chol(T S S' T')`` with ``S = diag(sd) L`` (``L`` the identity when not given);
+        the site holds ``log`` of its row norms and the unconstrained correlation factor.
+        """
+        out = dict(values)
+        for g in self.structure.groups:
+            if not g.cov or f"sd_{g.id}" not in values:
+                continue
+            sd = np.asarray(out.pop(f"sd_{g.id}"), dtype=float).reshape(-1)
+            L = np.asarray(out.pop(f"L_{g.id}", np.eye(g.M)), dtype=float)
+            if sd.shape != (g.M,) or L.shape != (g.M, g.M) or not np.all(sd > 0):
+                raise ModelError(
+                    f"init['sd_{g.id}'] must hold {g.M} positive values (and init['L_{g.id}'] "
+                    f"a {g.M} x {g.M} correlation Cholesky factor)."
+                )
+            A = np.asarray(data["shear"][str(g.id)]) @ (sd[:, None] * L)
+            C = np.linalg.cholesky(A @ A.T)
+            sd_t = np.sqrt(np.sum(C * C, axis=1))
+            with jax.enable_x64(True):
+                corr = np.asarray(biject_to(corr_cholesky).inv(jnp.asarray(C / sd_t[:, None])))
+            out[f"C_{g.id}"] = np.concatenate([np.log(sd_t), corr])
+        return out
 
     def group_effects(self, params: Mapping[str, Array], data: PyTree) -> dict[int, Array]:
         """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``.
@@ -254,19 +330,12 @@ class ModelProgram:
         ``r = T^-1 chol(T S S' T') z``. Given ``sd`` and ``L``, ``r ~ N(0, S S')`` either way,
         so the model (prior, likelihood and posterior of every brms parameter) is the same;
         only the sampler's coordinates differ.
+
+        A centred group (``GroupPlan.centred = k``) samples the first ``k`` coordinates of
+        ``C z`` (``C = chol(T S S' T')``) instead of ``z``: ``z_1:k = C11^-1 w_1:k``; with
+        ``k = M`` the site holds ``T r`` itself (no Cholesky). See :func:`_group_map`.
         """
-        out = {}
-        for g in self.structure.groups:
-            sd, z = params[f"sd_{g.id}"], params[f"z_{g.id}"]
-            if g.shear:
-                key = str(g.id)
-                S = sd[:, None] * params[f"L_{g.id}"] if g.cor else jnp.diag(sd)
-                A = data["shear"][key] @ S
-                r = data["shear_inv"][key] @ (jnp.linalg.cholesky(A @ A.T) @ z)
-            else:
-                r = sd[:, None] * (params[f"L_{g.id}"] @ z if g.cor else z)
-            out[g.id] = r.T
-        return out
+        return {g.id: _group_map(g, params, data)[0].T for g in self.structure.groups}
 
     def prepare(self, prior_args: PyTree) -> PyTree:
         """Add the truncation terms of bounded priors to the prior arguments.
@@ -321,7 +390,7 @@ class ModelProgram:
             eta[fp.dpar] = e
         r = self.group_effects(params, data)
         for g in self.structure.groups:
-            contrib = r[g.id][data["J"][str(g.id)]] * data["Z"][str(g.id)]
+            contrib = gather_rows(r[g.id], data["J"][str(g.id)], g.gather) * data["Z"][str(g.id)]
             for dpar, cols in g.dpar_cols:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 eta[dpar] = eta.get(dpar, jnp.zeros_like(y)) + jnp.sum(part, axis=1)
@@ -368,7 +437,13 @@ class ModelProgram:
                                  self.dpars(params, data, eta), data["addition"])
 
     def log_lik(self, params: Mapping[str, Array], data: PyTree) -> Array:
-        """Summed log likelihood (weighted by ``weights`` when the response has them)."""
+        """Summed log likelihood (weighted by ``weights`` when the response has them).
+
+        In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.forms`).
+        """
+        if self.structure.likelihood == "suffstat":
+            return suffstat_model_log_lik(self.structure, params, data,
+                                          self.group_effects(params, data))
         ll = self.pointwise(params, data)
         if "weights" in data["addition"]:
             ll = ll * data["addition"]["weights"]
@@ -412,16 +487,83 @@ def upper_pairs(M: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
 
 
+def _group_map(g: GroupPlan, params: Mapping[str, Array],
+               data: PyTree) -> tuple[Array, Array, Array]:
+    """``(r, z, log_jac)`` of a group from its sampled site ``w = params["z_<id>"]``.
+
+    ``r`` is ``(M, n_levels)``; ``z`` has the norm of brms's ``z = S^-1 r`` per level (it is
+    brms's ``z`` up to an orthogonal map), and ``log_jac = log|det dz/dw|``:
+    ``-n_levels * sum(log diag(C11))`` for ``k`` leading centred coordinates, 0 when none.
+    """
+    sd, w = jnp.asarray(params[f"sd_{g.id}"]), jnp.asarray(params[f"z_{g.id}"])
+    k = min(g.centred, g.M)
+    L = params[f"L_{g.id}"] if g.cor else None
+    if not (g.shear or k):
+        return sd[:, None] * (L @ w if L is not None else w), w, jnp.zeros(())
+    S = sd[:, None] * L if L is not None else jnp.diag(sd)
+    key = str(g.id)
+    if k == g.M and not g.cov:  # fully centred: w = T r, z = S^-1 r, log|det S^-1| per level
+        r = data["shear_inv"][key] @ w if g.shear else w
+        z = solve_triangular(S, r, lower=True)
+        return r, z, -g.n_levels * jnp.sum(jnp.log(jnp.diagonal(S)))
+    if g.cov:
+        C = params[f"C_{g.id}"]
+    elif g.shear:
+        A = data["shear"][key] @ S
+        C = jnp.linalg.cholesky(A @ A.T)
+    else:
+        C = S
+    z = w
+    log_jac = jnp.zeros(())
+    if k:
+        z = jnp.concatenate([solve_triangular(C[:k, :k], w[:k], lower=True), w[k:]])
+        log_jac = -g.n_levels * jnp.sum(jnp.log(jnp.diagonal(C)[:k]))
+    r = C @ z
+    return (data["shear_inv"][key] @ r if g.shear else r), z, log_jac
+
+
+def _cov_params(M: int, u: Array, shear_inv: Array) -> tuple[Array, Array, Array, Array]:
+    """``(C, sd, L, log_jac)`` from a ``C_k`` site ``u`` (see ``GroupPlan.cov``).
+
+    ``u[:M]`` is ``log(sd_T)`` and ``u[M:]`` the unconstrained correlation Cholesky factor
+    ``L_T`` (Stan's transform) of the sheared effects; ``C = diag(sd_T) L_T`` and
+    ``S = T^-1 C`` has ``S S' = diag(sd) L L' diag(sd)`` (for slopes ``sd = sd_T``).
+    ``log_jac = log|det d(sd, L_strict) / du|``, rows ``i = 0..M-1``: ``sum log sd_T`` (exp),
+    Stan's Jacobian of ``L_T``, ``sum_i (i log sd_T_i - log L_T_ii)`` (``-> C``, polar
+    coordinates per row), ``sum_i (M-i) log C_ii`` (``C -> C C'``; ``det T = 1``), minus
+    ``M sum log sd`` (``(sd, R) -> Sigma``; the ``2^M`` cancel) and
+    ``sum_i (M-1-i) log L_ii`` (``L -> R = L L'``).
+    """
+    u = jnp.asarray(u)
+    to_chol = biject_to(corr_cholesky)
+    sd_t, L_t = jnp.exp(u[:M]), to_chol(u[M:])
+    C = sd_t[:, None] * L_t
+    S = shear_inv @ C
+    sd = jnp.sqrt(jnp.sum(S * S, axis=1))
+    U = S / sd[:, None]
+    L = jnp.linalg.cholesky(U @ U.T)
+    i = np.arange(M)
+    log_diag_t = jnp.log(jnp.diagonal(L_t))
+    log_jac = (jnp.sum(u[:M]) + to_chol.log_abs_det_jacobian(u[M:], L_t)
+               + jnp.sum(i * u[:M] - log_diag_t) + jnp.sum((M - i) * (u[:M] + log_diag_t))
+               - M * jnp.sum(jnp.log(sd)) - jnp.sum((M - 1 - i) * jnp.log(jnp.diagonal(L))))
+    return C, sd, L, log_jac
+
+
 def _sites(structure: Structure) -> tuple[Site, ...]:
     sites = []
+    cov = {f"sd_{g.id}" for g in structure.groups if g.cov}
     for vp in structure.vectors:
-        if vp.free:
+        if vp.free and vp.name not in cov:
             shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
             con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
             sites.append(Site(vp.name, shape, shape, con))
     for g in structure.groups:
         sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
-        if g.cor:
+        if g.cov:
+            nc = g.M * (g.M + 1) // 2
+            sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))
+        elif g.cor:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
     return tuple(sites)

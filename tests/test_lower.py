@@ -172,7 +172,7 @@ def test_log_density_equals_the_stan_program(case: str, reparam: bool) -> None:
     name, changes, sigma_x = CASES[case]
     design = sigma_design(name) if sigma_x else sleep_design(name)
     pri = _sigma_priors(design) if sigma_x else _with(default_priors(design), **(changes or {}))
-    lowered = lower(design, gaussian(), pri, reparam=reparam)
+    lowered = lower(design, gaussian(), pri, reparam=reparam, centred=0, shear_cov=False)
     prog = lowered.program
     assert all(g.shear == reparam for g in prog.structure.groups)
 
@@ -196,7 +196,8 @@ def test_log_density_equals_the_stan_program(case: str, reparam: bool) -> None:
 @pytest.mark.parametrize("case", ["sleep_rs", "sleep_uncorr"])
 def test_potential_adds_the_jacobians(case: str, reparam: bool) -> None:
     design = sleep_design(case)
-    lowered = lower(design, gaussian(), default_priors(design), reparam=reparam)
+    lowered = lower(design, gaussian(), default_priors(design), reparam=reparam, centred=0,
+                    shear_cov=False)
     u = np.random.default_rng(7).uniform(-1.5, 1.5, lowered.program.dim)
     with jax.enable_x64(True):
         v = {k: np.asarray(x) for k, x in fast_jit(lowered.program.constrain)(u).items()}
@@ -270,7 +271,7 @@ def test_equal_structures_share_one_program() -> None:
 
 def test_centring_and_sites() -> None:
     design = sleep_design("sleep_rs")
-    lowered = lower(design, gaussian(), default_priors(design))
+    lowered = lower(design, gaussian(), default_priors(design), centred=0, shear_cov=False)
     days = design.fixed[0].X[:, 1]
     np.testing.assert_allclose(lowered.data["X"][""][:, 0], days - 4.5)
     assert lowered.data["means_X"][""].tolist() == [4.5]
@@ -319,7 +320,7 @@ def test_qr_coordinates_give_brms_density_at_b(formula: str) -> None:
     design = build_design(formula, frame)
     pri = resolve_priors(design, gaussian(), [prior("normal(0, 20)", class_="b")])
     plain = lower(design, gaussian(), pri, reparam=False)
-    qr = lower(design, gaussian(), pri, reparam=True)
+    qr = lower(design, gaussian(), pri, reparam=True, centred=0)
     assert [f.qr for f in qr.program.structure.fixed] == [True]
     assert not any(g.shear for g in qr.program.structure.groups)  # intercept-only groups
     u = np.random.default_rng(3).uniform(-1.5, 1.5, plain.program.dim)
