@@ -84,12 +84,17 @@ class ChainLayout:
         chains, and the extra chains are discarded.
     platform
         JAX platform of the devices (``"cpu"``, ``"gpu"``).
+    rows
+        0, or the number of devices the data's rows are split over (``"vectorized"`` chains
+        replicated on every device of a ``("rows",)`` mesh; see
+        :mod:`brmsjax.backend.sharding`).
     """
 
     method: str
     n_devices: int
     per_device: int
     platform: str
+    rows: int = 0
 
     @property
     def total(self) -> int:
@@ -135,7 +140,8 @@ def map_chains(fn: Callable[[Any, Any], Any], layout: ChainLayout, donate: bool 
 
     Every leaf of ``chain`` has a leading chain axis of length ``layout.total``; ``shared`` is
     the same for all chains. Outputs get the leading chain axis. ``donate`` lets the program
-    reuse the buffers of ``chain``.
+    reuse the buffers of ``chain``. With ``layout.rows`` the outputs are replicated on the rows
+    mesh, and ``shared`` may hold row-sharded data (:mod:`brmsjax.backend.sharding`).
     """
     import jax
     import numpy as np
@@ -143,7 +149,8 @@ def map_chains(fn: Callable[[Any, Any], Any], layout: ChainLayout, donate: bool 
 
     donate_argnums = (0,) if donate else ()
     if layout.method == "vectorized":
-        return jax.jit(jax.vmap(fn, in_axes=(0, None)), donate_argnums=donate_argnums)
+        out = {"out_shardings": chain_sharding(layout)} if layout.rows else {}
+        return jax.jit(jax.vmap(fn, in_axes=(0, None)), donate_argnums=donate_argnums, **out)
 
     def shard(chain: Any, shared: Any) -> Any:
         if layout.per_device > 1:
@@ -163,7 +170,18 @@ def chain_sharding(layout: ChainLayout) -> Any:
     import numpy as np
     from jax.sharding import Mesh, NamedSharding, PartitionSpec, SingleDeviceSharding
 
+    if layout.rows:
+        return NamedSharding(row_mesh(layout.rows), PartitionSpec())
     if layout.method == "vectorized":
         return SingleDeviceSharding(jax.local_devices()[0])
     mesh = Mesh(np.array(jax.local_devices()[: layout.n_devices]), ("chain",))
     return NamedSharding(mesh, PartitionSpec("chain"))
+
+
+def row_mesh(n_devices: int) -> Any:
+    """A 1-D ``("rows",)`` mesh of the first ``n_devices`` local devices."""
+    import jax
+    import numpy as np
+    from jax.sharding import Mesh
+
+    return Mesh(np.array(jax.local_devices()[:n_devices]), ("rows",))

@@ -32,7 +32,9 @@ from numpyro.infer.util import ParamInfo
 
 from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache, lookup
 from brmsjax.backend.devices import ChainLayout, chain_layout, chain_sharding, map_chains
+from brmsjax.backend.diagnostics import import_arviz
 from brmsjax.backend.lower import LoweredModel, ModelProgram
+from brmsjax.backend.sharding import replicate, row_layout, shard_data
 from brmsjax.formula.errors import ModelError
 
 __all__ = ["SampleResult", "sample"]
@@ -196,6 +198,7 @@ def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32:
     known from ``start``'s trace. Programs compiled before for these shapes are reused.
     """
     prog = lowered.program
+    # ``layout.rows`` keeps row-sharded programs apart from unsharded ones.
     key = (prog.structure, layout, s, float32)
     options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
 
@@ -215,7 +218,10 @@ def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32:
 
     def build_start() -> Any:
         with jax.enable_x64(not float32):
-            return compiled(("start", *key), lambda: start_jit, start_args, options)
+            fn = compiled(("start", *key), lambda: start_jit, start_args, options)
+        # A core is idle while ``advance`` compiles: load ArviZ for the summary's diagnostics now.
+        import_arviz()
+        return fn
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
@@ -286,6 +292,8 @@ def _init_values(lowered: LoweredModel, values: Mapping[str, Any],
     from numpyro.distributions.transforms import biject_to
 
     sites = {s.name: s for s in lowered.sites}
+    given = values
+    values = lowered.program.init_sites(values, lowered.data)
     unknown = [k for k in values if k not in sites]
     if unknown:
         raise ModelError(
@@ -303,7 +311,7 @@ def _init_values(lowered: LoweredModel, values: Mapping[str, Any],
                     f"init['{s.name}'] has shape {x.shape}; the parameter has shape {s.shape}."
                 )
             inv = np.asarray(biject_to(s.constraint).inv(jnp.asarray(x)))
-            inv = lowered.program.site_value(s.name, inv, lowered.data)
+            inv = lowered.program.site_value(s.name, inv, lowered.data, given)
             if not np.all(np.isfinite(inv)):
                 raise ModelError(f"init['{s.name}'] is outside the parameter's support.")
             u[offset : offset + s.size] = inv.reshape(-1)
@@ -344,6 +352,7 @@ def sample(
     init: Any = None,
     progress: bool | None = False,
     float32: bool = False,
+    shard_rows: bool | int = False,
 ) -> SampleResult:
     """Sample a lowered model with NumPyro's NUTS, with brms's ``brm()`` settings.
 
@@ -371,6 +380,11 @@ def sample(
         Show a progress bar; None shows one on a terminal once a run takes over 2 seconds.
     float32
         Compute in float32 instead of float64.
+    shard_rows
+        Split the data's rows over devices (True: all local devices; a number: that many), for
+        data too big for one device: all chains run vectorized in one program, every device
+        holding every chain and a slice of the rows (:mod:`brmsjax.backend.sharding`);
+        ``cores`` is then ignored. False (the default) places chains as described above.
 
     Returns
     -------
@@ -390,16 +404,18 @@ def sample(
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     seed = _check_int("seed", seed, 0)
     settings = _Settings(warmup, math.ceil((iter - warmup) / thin), thin, max_treedepth)
-    layout = chain_layout(chains, cores)
+    layout = row_layout(chains, shard_rows) if shard_rows else chain_layout(chains, cores)
     ftype = np.float32 if float32 else np.float64
     u0, mask, radius = _inits(lowered, init, layout.total, ftype, chains)
     seeds = np.random.SeedSequence(seed).generate_state(layout.total, dtype=np.uint32)
     chain_args = (seeds, u0, mask)
-    shared = (ftype(radius), ftype(adapt_delta), _cast(lowered.data, float32),
-              _cast(lowered.prior_args, float32))
+    data, run_model = _cast(lowered.data, float32), lowered
+    if layout.rows:
+        run_model, data = shard_data(lowered, data, layout, x64=not float32)
+    shared = (ftype(radius), ftype(adapt_delta), data, _cast(lowered.prior_args, float32))
     bar = _progress_bar(progress, settings.total, chains)
     try:
-        state, bufs, devices, times = _run(lowered, layout, settings, float32=float32,
+        state, bufs, devices, times = _run(run_model, layout, settings, float32=float32,
                                            chain_args=chain_args, shared=shared, chains=chains,
                                            bar=bar)
     finally:
@@ -429,7 +445,7 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
         prepare = compiled(("prepare", lowered.structure, float32),
                            lambda: jax.jit(lowered.program.prepare), (prior_args,),
                            ONE_OFF_OPTIONS if layout.platform == "cpu" else None)
-        prior_args = prepare(prior_args)
+        prior_args = replicate(prepare(prior_args), layout)
         start_args = (chain_args, (radius, target, data, prior_args))
         lo_hi = (np.int32(0), np.int32(settings.total))
         start, advance = _programs(lowered, layout, settings, float32, start_args,
