@@ -78,7 +78,8 @@ def _formula_text(formula: FormulaLike) -> str:
 def fit_info(design: Design, family: Family, names: ModelNames, *,
              formula_lines: tuple[str, ...], data_name: str = "data", chains: int = 4,
              iter: int = 2000, warmup: int = 1000, thin: int = 1,
-             control: Mapping[str, Any] | None = None) -> FitInfo:
+             control: Mapping[str, Any] | None = None,
+             algorithm: str = "sampling(NUTS)") -> FitInfo:
     """The :class:`FitInfo` of a model: brms's coefficient names, Links line, family parameters.
 
     Parameters
@@ -93,6 +94,8 @@ def fit_info(design: Design, family: Family, names: ModelNames, *,
         The formula as brms prints it, one line per distributional formula.
     data_name, chains, iter, warmup, thin, control
         As given to :func:`brm`.
+    algorithm
+        The sampler as brms prints it (``"sampling(NUTS)"``, ``"variational(meanfield)"``).
     """
     ctrl = _control(control)
     fixed = {}
@@ -132,6 +135,7 @@ def fit_info(design: Design, family: Family, names: ModelNames, *,
         spec_pars=names.aux,
         max_treedepth=int(ctrl["max_treedepth"]),
         adapt_delta=float(ctrl["adapt_delta"]),
+        algorithm=algorithm,
     )
 
 
@@ -153,6 +157,11 @@ def brm(
     float32: bool = False,
     progress: bool | None = None,
     data_name: str = "data",
+    algorithm: str = "sampling",
+    output_samples: int = 1000,
+    batch_size: int | None = None,
+    eta: float | None = None,
+    shard_rows: bool | int = False,
 ) -> BrmsFit:
     """Fit a Bayesian multilevel model as brms's ``brm()`` does, sampled with NumPyro NUTS.
 
@@ -186,12 +195,35 @@ def brm(
         Show a progress bar (default: only for long runs).
     data_name
         Name of the data in the summary header.
+    algorithm
+        ``"sampling"`` (NUTS), or an approximation as brms offers them: ``"meanfield"`` or
+        ``"fullrank"`` (variational inference, Stan's ADVI), ``"laplace"`` (normal
+        approximation at the posterior mode) or ``"pathfinder"`` (needs ``blackjax``); see
+        :mod:`brmsjax.backend.approx`. For these, ``iter`` is the number of optimizer steps
+        (brms passes it to ADVI as its maximum), ``warmup``, ``thin``, ``chains``, ``cores``,
+        ``control`` and ``init`` are not used, and the fit holds one chain of
+        ``output_samples`` draws, summarized as brms summarizes variational fits.
+    output_samples
+        Draws from an approximation (brms's default 1000).
+    batch_size
+        Rows per optimizer step of an approximation (mini-batches, the log likelihood scaled
+        by ``N / batch_size``); None: all rows up to 100,000 rows, else 10,000.
+    eta
+        Initial step size of the approximations' optimizer (Adam): 0.01 for meanfield and
+        fullrank (in coordinates scaled to the posterior's sd), 0.05 for laplace.
+    shard_rows
+        Split the data's rows over devices, for data too big for one device: True uses all
+        local devices, a number that many (host CPU devices, or several GPUs). All chains then
+        run vectorized in one program, each device holding every chain and a slice of the
+        rows, and ``cores`` is not used; see :mod:`brmsjax.backend.sharding`. The draws are
+        those of the unsharded fit up to the rounding of the summed log likelihood.
 
     Returns
     -------
     BrmsFit
         Draws with brms's names and brms's methods (``summary``, ``fixef``, ``ranef``, ...).
     """
+    from brmsjax.backend.approx import check_algorithm
     from brmsjax.backend.draws import to_draws
     from brmsjax.backend.inference import sample
     from brmsjax.backend.lower import lower
@@ -207,30 +239,60 @@ def brm(
             f"sample_prior must be 'no' or 'only', not {sample_prior!r}."
         )
     ctrl = _control(control)
+    check_algorithm(algorithm)
     fam = get_family(family)
     design = design_for(formula, data, fam)
     prior = r_priors(prior)
     priors = resolve_priors(design, fam, prior)
     lowered = lower(design, fam, priors, sample_prior=sample_prior)
-    result = sample(
-        lowered, chains=chains, iter=iter, warmup=warmup, thin=thin, cores=cores, seed=seed,
-        control=ctrl, init=init, float32=float32, progress=progress,
-    )
-    draws, stats = to_draws(result, lowered)
+    if algorithm != "sampling":
+        draws, stats, settings = _approximate(lowered, algorithm, iter=iter, seed=seed,
+                                              output_samples=output_samples,
+                                              batch_size=batch_size, eta=eta)
+    else:
+        result = sample(
+            lowered, chains=chains, iter=iter, warmup=warmup, thin=thin, cores=cores,
+            seed=seed, control=ctrl, init=init, float32=float32, progress=progress,
+            shard_rows=shard_rows,
+        )
+        draws, stats = to_draws(result, lowered)
+        settings = {"chains": chains, "iter": iter, "warmup": warmup, "thin": thin,
+                    "algorithm": "sampling(NUTS)"}
     terms = design.state.terms
     info = fit_info(design, fam, lowered.names, formula_lines=terms.formula_lines,
-                     data_name=data_name, chains=chains, iter=iter, warmup=warmup, thin=thin,
-                     control=ctrl)
+                     data_name=data_name, control=ctrl, **settings)
     brm_args = {
         "formula": formula, "family": fam, "prior": prior, "chains": chains, "iter": iter,
         "warmup": warmup, "thin": thin, "cores": cores, "seed": seed, "control": ctrl,
         "init": init, "sample_prior": sample_prior, "float32": float32, "data_name": data_name,
+        "algorithm": algorithm, "output_samples": output_samples, "batch_size": batch_size,
+        "eta": eta, "shard_rows": shard_rows,
     }
     fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=as_frame(data),
                   brm_args=brm_args)
     for message in fit.summary().warnings:
         warnings.warn(message, SamplerWarning, stacklevel=2)
     return fit
+
+
+def _approximate(lowered: Any, algorithm: str, **options: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """Draws of an approximation, no sampler statistics, and the settings brms reports.
+
+    brms stores variational draws as one chain with ``iter`` = the number of draws, no warmup
+    and no thinning (rstan's ``vb``).
+    """
+    from typing import cast
+
+    from brmsjax.backend.approx import approximate, sampler_name
+    from brmsjax.backend.draws import to_draws
+    from brmsjax.backend.inference import SampleResult
+
+    result = approximate(lowered, algorithm=algorithm, **options)
+    draws, _ = to_draws(cast(SampleResult, result), lowered)  # an ApproxResult fits to_draws
+    n = result.draws_per_chain
+    settings = {"chains": 1, "iter": n, "warmup": 0, "thin": 1,
+                "algorithm": sampler_name(algorithm)}
+    return draws, None, settings
 
 
 def r_priors(prior: PriorsLike | str) -> PriorsLike:

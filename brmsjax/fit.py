@@ -328,13 +328,14 @@ class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMetho
             random[g] = (df + sd + cor, labels)
         chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec]
         full = summary_table(self._array(chosen), chosen, prob, robust)
+        # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
         warns = sampler_warnings(
             full["Rhat"].to_numpy(),
             self._stat("divergent__"),
             self._stat("treedepth__"),
             info.adapt_delta,
             info.max_treedepth,
-        )
+        ) if info.algorithm.startswith("sampling") else ()
         fixed_tab = full.loc[fixed].set_axis([FIXEF_PATTERN.sub("", v) for v in fixed])
         tables = {g: full.loc[vs].set_axis(labels) for g, (vs, labels) in random.items()}
         ngrps = {g: info.blocks(g)[0].n_levels for g in info.group_names}

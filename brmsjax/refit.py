@@ -34,7 +34,8 @@ __all__ = ["RefitMethods", "UpdateError", "update"]
 #: The brm() arguments update() accepts (besides formula and newdata).
 BRM_ARGS = (
     "family", "prior", "chains", "iter", "warmup", "thin", "cores", "seed", "control", "init",
-    "sample_prior", "float32", "progress", "data_name",
+    "sample_prior", "float32", "progress", "data_name", "algorithm", "output_samples",
+    "batch_size", "eta", "shard_rows",
 )  # fmt: skip
 _PRIOR_KEYS = ("class_", "coef", "group", "resp", "dpar", "nlpar")
 
@@ -92,7 +93,8 @@ def update(
     **brm_args
         Any other :func:`~brmsjax.brm` argument (``family``, ``prior``, ``chains``, ``iter``,
         ``warmup``, ``thin``, ``cores``, ``seed``, ``control``, ``init``, ``sample_prior``,
-        ``float32``, ``progress``, ``data_name``); the rest keep their old values.
+        ``float32``, ``progress``, ``data_name``, ``algorithm``, ``output_samples``,
+        ``batch_size``, ``eta``, ``shard_rows``); the rest keep their old values.
 
     Returns
     -------

@@ -121,10 +121,44 @@ def summary_table(
     width = r_number((hi - lo) * 100)
     cols = ["Estimate", "Est.Error", f"l-{width}% CI", f"u-{width}% CI"]
     table = pd.DataFrame(stats, index=pd.Index(list(names)), columns=cols)
-    table["Rhat"] = rhat(arr)
+    table["Rhat"] = rhat(arr) if arr.shape[0] > 1 else rhat_one_chain(arr)
     table["Bulk_ESS"] = ess_bulk(arr)
     table["Tail_ESS"] = ess_tail(arr)
     return table
+
+
+def rhat_one_chain(x: np.ndarray) -> np.ndarray:
+    """posterior's ``rhat`` of one chain ``(1, draw, var)``: its two halves as two chains.
+
+    ArviZ needs two chains; the R package posterior (brms's summary of a variational fit)
+    splits a single chain in halves (the middle draw left out when the count is odd) and takes
+    the larger of the rank-normalized bulk and folded R-hats (folded around the median of all
+    draws). NaN where draws are non-finite
+    or constant.
+    """
+    from scipy import special, stats
+
+    def z_scale(a: np.ndarray) -> np.ndarray:
+        r = stats.rankdata(a, method="average").reshape(a.shape)
+        return special.ndtri((r - 0.375) / (a.size + 0.25))
+
+    def split_rhat(a: np.ndarray) -> float:
+        n = a.shape[1]
+        b = n * np.var(a.mean(axis=1), ddof=1)
+        w = np.mean(np.var(a, axis=1, ddof=1))
+        return float(np.sqrt(((n - 1) / n * w + b / n) / w))
+
+    arr = np.asarray(x, dtype=np.float64)
+    half = arr.shape[1] // 2
+    out = np.full(arr.shape[2], np.nan)
+    for k in range(arr.shape[2]):
+        v = arr[0, :, k]
+        if half < 2 or not np.all(np.isfinite(v)) or np.ptp(v) < np.finfo(float).eps:
+            continue
+        folded = np.abs(v - np.median(v))
+        bulk = split_rhat(z_scale(np.stack([v[:half], v[-half:]])))
+        out[k] = max(bulk, split_rhat(z_scale(np.stack([folded[:half], folded[-half:]]))))
+    return out
 
 
 def level_array(
