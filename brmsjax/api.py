@@ -186,7 +186,8 @@ def brm(
     control
         ``{"adapt_delta": 0.8, "max_treedepth": 10}`` as brms.
     init
-        None (uniform on (-2, 2) on the unconstrained scale, as Stan), 0, or a dict.
+        None (uniform on (-2, 2) on the unconstrained scale, as Stan, with mu's ``Intercept``
+        and ``sigma`` centred at their priors' location and log scale), 0, or a dict.
     sample_prior
         ``"no"`` or ``"only"`` (sample from the priors, ignoring the likelihood).
     float32

@@ -360,3 +360,36 @@ def test_persistent_cache_directory(case: str, tmp_path: Path,
     assert now == want
     if want is not None and user_dir is None:
         assert Path(want).is_dir()  # created by brmsjax
+
+
+@pytest.mark.parametrize(
+    ("family", "expected"),
+    [
+        # brms's defaults: Intercept ~ student_t(3, median(y), mad), sigma ~ half student_t(3,
+        # 0, mad) on sleepstudy (288.7 and 59.3 in tests/fixtures/brms/sleep_rs.stan).
+        ("gaussian", {"Intercept": 288.7, "sigma": float(np.log(59.3))}),
+        # poisson: Intercept ~ student_t(3, round(log(median(y)), 1), 2.5); no sigma.
+        ("poisson", {"Intercept": 5.7}),
+    ],
+)
+def test_random_inits_are_centred_at_the_prior_locations(family: str,
+                                                         expected: dict[str, float]) -> None:
+    import pandas as pd
+
+    from brmsjax.api import design_for, get_family, resolve_priors
+    from brmsjax.backend.inference import init_centre
+
+    frame = pd.read_csv(Path(__file__).resolve().parents[1] / "brmsjax" / "data"
+                        / "sleepstudy.csv")
+    frame["Reaction"] = frame["Reaction"].round() if family == "poisson" else frame["Reaction"]
+    fam = get_family(family)
+    design = design_for("Reaction ~ Days + (Days | Subject)", frame, fam)
+    lowered = lower(design, fam, resolve_priors(design, fam, None))
+    centre = init_centre(lowered)
+    offset, got = 0, {}
+    for site in lowered.sites:
+        got[site.name] = centre[offset : offset + site.size]
+        offset += site.size
+    for name, value in expected.items():
+        np.testing.assert_allclose(got.pop(name), [value], rtol=1e-12)
+    assert all(np.all(v == 0) for v in got.values())
