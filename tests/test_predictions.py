@@ -5,6 +5,7 @@ draws: fitted/predict/posterior_* at the fitting data and new data, new levels f
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from scipy import stats
 
 import brmsjax as bj
+from brmsjax.backend.diagnostics import SamplerWarning
 from brmsjax.formula.errors import BrmsjaxError
 
 SLEEP = pd.read_csv("brmsjax/data/sleepstudy.csv")
@@ -21,8 +23,11 @@ PROBS = (0.025, 0.975)
 
 @pytest.fixture(scope="module")
 def fit() -> Any:
-    return bj.brm("Reaction ~ Days + (Days | Subject)", SLEEP, chains=2, iter=400, seed=11,
-                  progress=False)
+    # A short fit for arithmetic on its draws; convergence warnings are not under test here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplerWarning)
+        return bj.brm("Reaction ~ Days + (Days | Subject)", SLEEP, chains=2, iter=400, seed=11,
+                      progress=False)
 
 
 def _r(draws: pd.DataFrame, subject: str, coef: str) -> np.ndarray:
