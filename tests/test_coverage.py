@@ -141,13 +141,14 @@ def test_binomial_band(n: int, p: float, level: float, band: tuple[int, int]) ->
 
 @pytest.mark.slow
 def test_ninety_percent_intervals_cover_the_truth() -> None:
-    reps = cov.run_check(20, 300, 10, chains=2, iter=1000, seed=2026)
+    reps = cov.run_check(20, 300, 10, chains=2, iter=2000, seed=2026)
     hit, n = cov.pooled(reps)
     lo, hi = cov.binomial_band(n, 0.9, 0.99)
     assert n == 20 * len(TRUTH.values())
     assert lo <= hit <= hi, f"{hit}/{n} intervals cover the truth; band [{lo}, {hi}]"
-    # A convergence guard, not the acceptance: with 2 chains x 500 draws the slowest quantity
-    # (b_Intercept, traded against the mean of the 300 class intercepts) has bulk ESS 35-140,
-    # and its rank-normalized Rhat reaches 1.04-1.07; the classic 1.1 flags a failed fit.
+    # A convergence guard, not the acceptance: the slowest quantity (b_Intercept, traded
+    # against the class intercepts and the class-level predictors) reached Rhat 1.119 with
+    # bulk ESS 14 in one replicate of 2 chains x 500 draws; with 2 x 1000 draws (about 14 s per
+    # fit) max Rhat was 1.030 and min bulk ESS 96. The classic 1.1 flags a failed fit.
     rhats = [round(r.max_rhat, 3) for r in reps]
     assert max(rhats) < 1.1, f"max Rhat per replication: {rhats}"
