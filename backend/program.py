@@ -572,9 +572,11 @@ def _sites(structure: Structure) -> tuple[Site, ...]:
 _PROGRAMS: dict[Hashable, ModelProgram] = {}
 
 
-def program(structure: Structure, family: Family) -> ModelProgram:
-    """The shared :class:`ModelProgram` of a structure (made on first use)."""
-    prog = _PROGRAMS.get(structure)
+def program(structure: Structure, family: Family,
+            kind: type[ModelProgram] = ModelProgram) -> ModelProgram:
+    """The shared program of a structure (made on first use), of class ``kind``."""
+    key = (kind, structure)
+    prog = _PROGRAMS.get(key)
     if prog is None:
-        prog = _PROGRAMS[structure] = ModelProgram(structure, family)
+        prog = _PROGRAMS[key] = kind(structure, family)
     return prog

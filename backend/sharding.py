@@ -17,9 +17,9 @@ is always valid and never NaN), and a ``row_mask`` data entry zeroes their log l
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +30,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 from brmsjax.backend.devices import ChainLayout, row_mesh
 from brmsjax.backend.families import Family
 from brmsjax.backend.lower import LoweredModel
-from brmsjax.backend.program import ModelProgram, Structure
+from brmsjax.backend.program import ModelProgram, Structure, program
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -62,15 +62,9 @@ class RowShardedProgram(ModelProgram):
         return jnp.sum(jnp.where(data[MASK], ll, jnp.zeros_like(ll)))
 
 
-_PROGRAMS: dict[Hashable, RowShardedProgram] = {}
-
-
 def sharded_program(structure: Structure, family: Family) -> RowShardedProgram:
     """The shared :class:`RowShardedProgram` of a structure (made on first use)."""
-    prog = _PROGRAMS.get(structure)
-    if prog is None:
-        prog = _PROGRAMS[structure] = RowShardedProgram(structure, family)
-    return prog
+    return cast(RowShardedProgram, program(structure, family, RowShardedProgram))
 
 
 def row_keys(structure: Structure) -> tuple[tuple[str, ...], ...]:
