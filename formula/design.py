@@ -36,7 +36,7 @@ from .ir import Design, FixedBlock, GroupBlock, Response
 from .matrix import brms_rename, build_matrix
 from .parse import deparse
 from .terms import TermList, expand
-from .variables import Evaluator, Factor, Numeric, Value, format_r_number
+from .variables import Evaluator, Factor, Numeric, Value, format_r_number, unique_inverse
 
 
 class DataWarning(UserWarning):
@@ -152,19 +152,20 @@ def _na_mask(value: Value) -> np.ndarray:
     return np.isnan(values)
 
 
-def _subset(value: Value, rows: np.ndarray, drop_levels: bool) -> Value:
+def _subset(value: Value, rows: np.ndarray | None, drop_levels: bool) -> Value:
+    """``value`` at ``rows`` (None: all rows, without a copy), its unused levels dropped if
+    ``drop_levels``."""
     if isinstance(value, Numeric):
-        return Numeric(value.values[rows], value.colnames)
-    codes = value.codes[rows]
+        return Numeric(value.values if rows is None else value.values[rows], value.colnames)
+    codes = value.codes if rows is None else value.codes[rows]
     levels = value.levels
     if drop_levels:
-        used = np.zeros(len(levels), dtype=bool)
-        used[codes[codes >= 0]] = True
+        used = np.bincount(codes + 1, minlength=len(levels) + 1)[1:] > 0  # code -1 is NA
         if not used.all():
-            remap = np.cumsum(used) - 1
-            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+            remap = np.append(np.cumsum(used) - 1, -1)
+            codes = remap[codes]
             levels = tuple(lv for lv, u in zip(levels, used, strict=True) if u)
-    return Factor(codes.astype(np.int64), levels, value.ordered, value.logical)
+    return Factor(codes.astype(np.int64, copy=False), levels, value.ordered, value.logical)
 
 
 def _addition_nodes(bt: BrmsTerms) -> list[Node]:
@@ -199,30 +200,57 @@ class _Values:
 
 
 def _group_factor(group: GroupTerm, values: Mapping[str, Value]) -> Factor:
+    """The grouping factor of ``group``: a factor as it is, numbers as ``factor()`` codes them
+    (levels sorted numerically, printed as R prints them), and an interaction ``g1:g2`` as the
+    observed combinations pasted with ``_`` and sorted as strings.
+
+    Vectorized: labels are formatted once per distinct value or combination, never per row.
+    """
     parts = [values[deparse(v)] for v in group.group_vars]
     if len(parts) == 1 and isinstance(parts[0], Factor):
         return parts[0]
-    labels = []
     for part in parts:
-        if isinstance(part, Factor):
-            labels.append(np.array(part.levels, dtype=object)[np.maximum(part.codes, 0)])
-        else:
-            if part.values.ndim != 1:
-                raise DesignError(f"The grouping factor '{group.group}' must be one column.")
-            labels.append(np.array([format_r_number(x) for x in part.values], dtype=object))
+        if isinstance(part, Numeric) and part.values.ndim != 1:
+            raise DesignError(f"The grouping factor '{group.group}' must be one column.")
     if len(parts) == 1:
         numeric = parts[0]
         if not isinstance(numeric, Numeric):  # pragma: no cover - factors returned above
             raise DesignError(f"The grouping factor '{group.group}' cannot be read.")
-        order = np.unique(numeric.values)
-        levels = tuple(format_r_number(x) for x in order)
-        codes = np.searchsorted(order, numeric.values)
-        return Factor(codes.astype(np.int64), levels)
-    pasted = labels[0]
-    for lab in labels[1:]:
-        pasted = pasted + "_" + lab
-    uniq, codes = np.unique(pasted.astype(str), return_inverse=True)
-    return Factor(codes.astype(np.int64), tuple(str(u) for u in uniq))
+        order, codes = unique_inverse(numeric.values)
+        return Factor(codes, tuple(format_r_number(x) for x in order))
+    return _pasted_factor(parts)
+
+
+def _part_codes(part: Value) -> tuple[np.ndarray, list[str]]:
+    """Codes of one part of an interaction into its distinct labels (R's ``as.character``)."""
+    if isinstance(part, Factor):
+        return np.maximum(part.codes, 0), list(part.levels)
+    uniq, codes = unique_inverse(part.values)
+    return codes, [format_r_number(x) for x in uniq]
+
+
+def _pasted_factor(parts: Sequence[Value]) -> Factor:
+    """The interaction of ``parts`` as brms pastes it: labels joined by ``_``, the observed
+    ones sorted by code point (two combinations that paste to one label share a level)."""
+    codes, labels = _part_codes(parts[0])
+    # combo holds, per distinct observed combination, the code of each part.
+    combo = [np.arange(len(labels))]
+    part_labels = [labels]
+    for part in parts[1:]:
+        more, more_labels = _part_codes(part)
+        width = max(len(more_labels), 1)
+        uniq, codes = unique_inverse(codes.astype(np.int64) * width + more)
+        combo = [c[uniq // width] for c in combo] + [uniq % width]
+        part_labels.append(more_labels)
+    if len(combo[0]) == 0:
+        return Factor(codes.astype(np.int64), ())
+    pasted = ["_".join(pieces) for pieces in zip(
+        *([lab[i] for i in idx] for lab, idx in zip(part_labels, combo, strict=True)),
+        strict=True)]
+    levels = tuple(sorted(set(pasted)))
+    position = {lv: i for i, lv in enumerate(levels)}
+    remap = np.array([position[lb] for lb in pasted], dtype=np.int64)
+    return Factor(remap[codes], levels)
 
 
 def _fixed_block(dpar: str, terms: TermList, values: Mapping[str, Value], n: int,
@@ -271,7 +299,9 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
         out.append(GroupBlock(
             id=k, group=block["group"], levels=factor.levels, coefs=tuple(block["coefs"]),
             dpars=tuple(block["dpars"]), cor=bool(block["cor"]),
-            J=factor.codes.astype(np.int32), Z=np.hstack(block["Z"]).astype(np.float64),
+            J=factor.codes.astype(np.int32),
+            Z=(block["Z"][0] if len(block["Z"]) == 1 else np.hstack(block["Z"])).astype(
+                np.float64, copy=False),
         ))
     return tuple(out)
 
@@ -309,8 +339,9 @@ def _evaluate(bt: BrmsTerms, data: pd.DataFrame, drop_levels: bool,
         warnings.warn(NA_WARNING, DataWarning, stacklevel=3)
     char_labels = {label for label, node in _label_nodes(bt).items()
                    if _is_character_column(node, data)}
+    keep = rows if mask.any() else None
     values = {
-        label: _subset(value, rows, drop_levels or label in char_labels)
+        label: _subset(value, keep, drop_levels or label in char_labels)
         for label, value in vals.values.items()
     }
     return values, rows, vals.evaluator.state
@@ -350,9 +381,9 @@ def _response_values(bt: BrmsTerms, value: Value, name: str,
     if kind == "categorical":
         if isinstance(value, Factor):
             return value.codes.astype(np.float64) + 1.0, value.levels
-        order = np.unique(value.values)
+        order, codes = unique_inverse(value.values)
         levels = tuple(format_r_number(x) for x in order)
-        return np.searchsorted(order, value.values).astype(np.float64) + 1.0, levels
+        return codes.astype(np.float64) + 1.0, levels
     if isinstance(value, Factor):
         if value.logical:
             return value.codes.astype(np.float64), None

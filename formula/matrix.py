@@ -46,7 +46,9 @@ def contr_poly_names(n: int) -> list[str]:
     return [names[i] if i < 3 else f"^{i + 1}" for i in range(n - 1)]
 
 
-def _factor_columns(f: Factor, full: bool) -> tuple[np.ndarray, list[str]]:
+def _factor_columns(f: Factor, full: bool) -> tuple[list[np.ndarray], list[str]]:
+    """The columns of a factor as lazy gathers: per column, its coding table with a final NaN
+    row (code -1, R's NA, picks it), and the column names."""
     n_levels = len(f.levels)
     if full:
         coding = np.eye(n_levels)
@@ -57,11 +59,8 @@ def _factor_columns(f: Factor, full: bool) -> tuple[np.ndarray, list[str]]:
     else:
         coding = np.eye(n_levels)[:, 1:]
         names = list(f.levels[1:])
-    codes = f.codes
-    out = coding[np.where(codes < 0, 0, codes)]
-    if np.any(codes < 0):
-        out[codes < 0] = np.nan
-    return out, names
+    table = np.vstack([coding, np.full((1, coding.shape[1]), np.nan)])
+    return [np.ascontiguousarray(table[:, k]) for k in range(table.shape[1])], names
 
 
 def _numeric_columns(v: Numeric) -> tuple[np.ndarray, list[str]]:
@@ -69,6 +68,30 @@ def _numeric_columns(v: Numeric) -> tuple[np.ndarray, list[str]]:
     if v.colnames is None or values.shape[1] == 1:  # R names a one-column matrix by its label
         return values, [""] * values.shape[1]
     return values, list(v.colnames)
+
+
+# One factor of an output column: a numeric column, or (a coding table's column, factor codes).
+_Source = np.ndarray | tuple[np.ndarray, np.ndarray]
+
+
+# Rows per chunk when filling the matrix: every column of a chunk is written while the chunk
+# is in cache, so the (row-major) matrix goes to memory once, not once per column.
+_CHUNK = 1 << 15
+
+
+def _fill(out: np.ndarray, sources: list[_Source], rows: slice) -> None:
+    """Write the product of ``sources`` at ``rows`` (left to right, as R multiplies) into
+    ``out``."""
+    if not sources:
+        out[...] = 1.0
+        return
+    for i, source in enumerate(sources):
+        column = (np.take(source[0], source[1][rows]) if isinstance(source, tuple)
+                  else source[rows])
+        if i == 0:
+            out[...] = column
+        else:
+            np.multiply(out, column, out=out)
 
 
 def term_codes(terms: TermList, values: Mapping[str, Value]) -> list[list[int]]:
@@ -119,33 +142,38 @@ def build_matrix(
     tuple
         The ``(n, p)`` matrix, R's column names and R's ``assign`` vector (0 = intercept).
     """
-    blocks: list[np.ndarray] = []
+    columns: list[list[_Source]] = []
     names: list[str] = []
     assign: list[int] = []
     if terms.intercept:
-        blocks.append(np.ones((n, 1)))
+        columns.append([])
         names.append("(Intercept)")
         assign.append(0)
     for j, (term, row) in enumerate(zip(terms.terms, term_codes(terms, values), strict=True), 1):
-        cols: list[np.ndarray] = [np.ones(n)]
-        col_names: list[str] = [""]
+        # Interaction columns vary the first variable fastest.
+        combos: list[tuple[list[_Source], str]] = [([], "")]
         for label, code in zip(term.labels, row, strict=True):
             value = values[label]
+            sources: list[_Source]
             if isinstance(value, Factor):
-                mat, suffixes = _factor_columns(value, full=code == 2)
+                tables, suffixes = _factor_columns(value, full=code == 2)
+                sources = [(table, value.codes) for table in tables]
             else:
                 mat, suffixes = _numeric_columns(value)
-            new_cols, new_names = [], []
-            for k, suffix in enumerate(suffixes):
-                for prev, prev_name in zip(cols, col_names, strict=True):
-                    new_cols.append(prev * mat[:, k])
-                    part = f"{label}{suffix}"
-                    new_names.append(part if not prev_name else f"{prev_name}:{part}")
-            cols, col_names = new_cols, new_names
-        if cols:
-            blocks.append(np.column_stack(cols))
-            names.extend(col_names)
-            assign.extend([j] * len(cols))
-    matrix = np.hstack(blocks) if blocks else np.zeros((n, 0))
-    return matrix.astype(np.float64, copy=False), names, assign
-
+                sources = [mat[:, k] for k in range(mat.shape[1])]
+            combos = [
+                ([*prev, source], f"{label}{suffix}" if not prev_name
+                 else f"{prev_name}:{label}{suffix}")
+                for source, suffix in zip(sources, suffixes, strict=True)
+                for prev, prev_name in combos
+            ]
+        for sources_of_column, name in combos:
+            columns.append(sources_of_column)
+            names.append(name)
+            assign.append(j)
+    matrix = np.empty((n, len(columns)))
+    for start in range(0, n, _CHUNK):
+        rows = slice(start, min(start + _CHUNK, n))
+        for k, sources_of_column in enumerate(columns):
+            _fill(matrix[rows, k], sources_of_column, rows)
+    return matrix, names, assign

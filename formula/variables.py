@@ -170,6 +170,46 @@ def relevel(codes: np.ndarray, levels: tuple[str, ...], target: tuple[str, ...],
     return out
 
 
+def _counting_codes(whole: np.ndarray, lo: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of the int64 vector ``whole`` (all ``>= lo``), sorted, and each
+    element's index into them, by counting (O(n + range))."""
+    offset = whole - lo
+    used = np.bincount(offset) > 0
+    remap = np.cumsum(used) - 1
+    return np.flatnonzero(used) + lo, remap[offset]
+
+
+def _dense(n: int, lo: float, hi: float) -> bool:
+    """Whether the range ``lo..hi`` of n whole numbers is narrow enough to count."""
+    return -(2.0**53) <= lo and hi <= 2.0**53 and hi - lo <= 2 * n + 1024
+
+
+def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True)`` of a numeric vector, the inverse as 1-D int64 codes.
+
+    Integers, and floats that are whole numbers, in a range not much wider than the vector
+    (group ids, counts) are counted, O(n) instead of a sort; anything else (NaN, fractions, a
+    wide range) takes ``np.unique``. Both give the same codes and the same distinct values (as
+    float64 for float input) up to the sign of a zero (``-0.0`` and ``0.0`` are one value).
+    """
+    values = np.asarray(x).reshape(-1)
+    n = len(values)
+    if n and values.dtype.kind in "iu" and values.dtype.itemsize <= 8:
+        lo, hi = int(values.min()), int(values.max())
+        if _dense(n, lo, hi):
+            uniq, codes = _counting_codes(values.astype(np.int64, copy=False), lo)
+            return uniq.astype(values.dtype), codes
+    elif n and values.dtype == np.float64:
+        flo, fhi = float(values.min()), float(values.max())  # NaN if any value is NaN
+        if _dense(n, flo, fhi):
+            whole = values.astype(np.int64)
+            if np.array_equal(whole, values):
+                uniq, codes = _counting_codes(whole, int(flo))
+                return uniq.astype(np.float64), codes
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return uniq, inverse.reshape(-1).astype(np.int64, copy=False)
+
+
 def _sorted_strings(values: np.ndarray | pd.Series) -> Character:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     labels = [str(u) for u in uniques]
@@ -525,7 +565,7 @@ def _labelled(value: RValue) -> tuple[np.ndarray, tuple[str, ...]]:
     if isinstance(value, Numeric):
         x = value.values
         finite = ~np.isnan(x)
-        uniq, inverse = np.unique(x[finite], return_inverse=True)
+        uniq, inverse = unique_inverse(x[finite])
         codes = np.full(len(x), -1, dtype=np.int64)
         codes[finite] = inverse
         integer = isinstance(value, Integer)
@@ -548,7 +588,7 @@ def _pasted_group(values: list[RValue]) -> Factor:
     for codes, levels in parts:
         key = key * max(len(levels), 1) + np.maximum(codes, 0)
         valid &= codes >= 0
-    combos, inverse = np.unique(key[valid], return_inverse=True)
+    combos, inverse = unique_inverse(key[valid])
     labels = []
     for combo in combos:
         pieces = []
@@ -591,5 +631,5 @@ __all__ = [
     "Character", "EvalState", "Evaluator", "Factor", "Integer", "LevelsState", "Numeric",
     "NumericState", "PolyState", "RValue", "ScaleState", "TransformState", "Value",
     "column_value", "drop_unused", "format_r_number", "group_factor", "group_key",
-    "new_level_error", "relevel", "variable_names",
+    "new_level_error", "relevel", "unique_inverse", "variable_names",
 ]
