@@ -44,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from brmsjax.backend.marginal import pairs
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -56,14 +57,16 @@ __all__ = [
     "choose_gather",
     "choose_likelihood",
     "gather_rows",
+    "marginal_blocker",
     "n_stats",
+    "population_beta",
     "suffstat_blocker",
     "suffstat_data",
     "suffstat_log_lik",
     "suffstat_model_log_lik",
 ]
 
-LIKELIHOODS = ("auto", "plain", "suffstat")
+LIKELIHOODS = ("auto", "plain", "suffstat", "marginal")
 GATHERS = ("auto", "onehot", "sorted", "index")
 #: The suffstat form is chosen when the rows hold at least SUFF_RATIO times the numbers the
 #: statistics hold (``N (p + M + 2) >= SUFF_RATIO * n_stats``) and N is at least
@@ -104,6 +107,26 @@ def suffstat_blocker(
         return "the model has more than one group-level ID"
     if groups and any(d != "" for d, _ in groups[0].dpar_cols):
         return "a group-level term predicts a distributional parameter other than mu"
+    return None
+
+
+def marginal_blocker(
+    family: Any,
+    fixed: Sequence[Any],
+    groups: Sequence[Any],
+    addition: Sequence[str],
+    prior_only: bool,
+) -> str | None:
+    """Why the marginal form cannot compute this model's likelihood, or None when it can.
+
+    It needs what the suffstat form needs (:func:`suffstat_blocker`)
+    and exactly one group-level ID.
+    """
+    reason = suffstat_blocker(family, fixed, groups, addition, prior_only)
+    if reason is not None:
+        return reason
+    if len(groups) != 1:
+        return "the model has no group-level term"
     return None
 
 
@@ -187,6 +210,7 @@ def suffstat_data(
     J: np.ndarray | None = None,
     Z: np.ndarray | None = None,
     n_levels: int = 0,
+    reference_effects: bool = True,
 ) -> dict[str, np.ndarray]:
     """The suffstat form's statistics, in float64, around a host reference point.
 
@@ -201,6 +225,10 @@ def suffstat_data(
     J, Z, n_levels
         The group-level ID's 0-based level index ``(N,)``, covariates ``(N, M)`` and number
         of levels, or None.
+    reference_effects
+        Expand around per-level ridge fits ``r0`` of the group effects (the suffstat form).
+        False expands around ``r = 0`` and leaves out ``r0`` (the marginal form,
+        :mod:`brmsjax.backend.marginal`): ``Ze`` is then ``Z_j'W (y - P beta0)``.
 
     Returns
     -------
@@ -224,12 +252,13 @@ def suffstat_data(
         Z = np.asarray(Z, dtype=np.float64).reshape(len(y), -1)
         M = Z.shape[1]
         ZZ = np.stack([S @ (Z[:, m : m + 1] * Z) for m in range(M)], axis=1)
-        scale = np.trace(ZZ, axis1=1, axis2=2) / max(M, 1)
-        ridge = (_RIDGE * scale + 1e-300)[:, None, None] * np.eye(M)
-        r0 = np.linalg.solve(ZZ + ridge, (S @ (Z * e0[:, None]))[..., None])[..., 0]
-        r0 = _float32_grid(r0)
-        e0 = e0 - np.sum(r0[J] * Z, axis=1)
-        out["r0"] = r0
+        if reference_effects:
+            scale = np.trace(ZZ, axis1=1, axis2=2) / max(M, 1)
+            ridge = (_RIDGE * scale + 1e-300)[:, None, None] * np.eye(M)
+            r0 = np.linalg.solve(ZZ + ridge, (S @ (Z * e0[:, None]))[..., None])[..., 0]
+            r0 = _float32_grid(r0)
+            e0 = e0 - np.sum(r0[J] * Z, axis=1)
+            out["r0"] = r0
         out["Ze"] = np.asarray(S @ (Z * e0[:, None]))
         out["ZZ"] = ZZ
         out["ZP"] = np.stack([S @ (Z[:, m : m + 1] * P) for m in range(M)], axis=1)
@@ -271,29 +300,45 @@ def choose_forms(
     prior_only: bool,
     likelihood: str = "auto",
     gather: str = "auto",
+    marginalize: bool = True,
 ) -> tuple[str, tuple[str, ...]]:
     """The likelihood form and each group's gather for a lowered model's plans and data.
 
-    With the suffstat form, its statistics go into ``data["suff"]``.
+    ``"auto"`` picks the marginal form (:mod:`brmsjax.backend.marginal`) wherever it applies
+    and ``marginalize`` allows it, else :func:`choose_likelihood`'s rule. With the suffstat
+    or marginal form, its statistics go into ``data["suff"]``.
     """
     platform = jax.default_backend()
     gathers = tuple(choose_gather(gather, np.asarray(data["J"][str(g.id)]), g.n_levels,
                                   platform) for g in groups)
-    blocker = suffstat_blocker(family, fixed, groups, tuple(data["addition"]), prior_only)
+    addition = tuple(data["addition"])
+    blocker = suffstat_blocker(family, fixed, groups, addition, prior_only)
+    whole = marginal_blocker(family, fixed, groups, addition, prior_only)
+    if likelihood == "marginal" and whole is not None:
+        raise ModelError(f"The marginal likelihood cannot be used here: {whole}.")
     y = np.asarray(data["y"], dtype=np.float64)
     P = _population(data, fixed[0]) if blocker is None else np.zeros((len(y), 0))
     g = groups[0] if groups else None
-    form = choose_likelihood(likelihood, blocker, n_rows=len(y), p=P.shape[1],
-                             n_levels=g.n_levels if g else 0, M=g.M if g else 0)
-    if form == "suffstat":
+    if likelihood == "marginal" or (likelihood == "auto" and marginalize and whole is None):
+        form = "marginal"
+    else:
+        form = choose_likelihood(likelihood, blocker, n_rows=len(y), p=P.shape[1],
+                                 n_levels=g.n_levels if g else 0, M=g.M if g else 0)
+    if form in ("suffstat", "marginal"):
         if fixed[0].offset:
             y = y - np.asarray(data["offset"][""], dtype=np.float64)
         key = str(g.id) if g else ""
         data["suff"] = suffstat_data(
             y, P, weights=data["addition"].get("weights"),
             J=data["J"][key] if g else None, Z=data["Z"][key] if g else None,
-            n_levels=g.n_levels if g else 0,
+            n_levels=g.n_levels if g else 0, reference_effects=form == "suffstat",
         )
+        if form == "marginal" and g is not None:  # levels last (see brmsjax.backend.marginal)
+            suff = data["suff"]
+            suff["Ze"] = np.ascontiguousarray(suff["Ze"].T)
+            nm = pairs(g.M)
+            suff["ZZ"] = np.ascontiguousarray(suff["ZZ"][:, nm[:, 0], nm[:, 1]].T)
+            suff["ZP"] = np.ascontiguousarray(np.moveaxis(suff["ZP"], 0, -1))
     return form, gathers
 
 
@@ -303,6 +348,21 @@ def _population(data: Mapping[str, Any], fp: Any) -> np.ndarray:
     return np.column_stack([np.ones(len(X)), X]) if fp.center else X
 
 
+def population_beta(structure: Any, params: Mapping[str, Array],
+                    data: Any) -> tuple[Array, Array]:
+    """``(beta, sigma)`` of a gaussian structure: ``(Intercept, b)`` as ``P``'s columns.
+
+    ``params`` are the assembled parameters (plain ``b``).
+    """
+    fp = structure.fixed[0]
+    parts = [jnp.reshape(params["Intercept"], (1,))] if fp.center else []
+    if fp.n_b:
+        parts.append(params["b"])
+    beta = jnp.concatenate(parts) if parts else jnp.zeros_like(data["suff"]["beta0"])
+    sigma = params["sigma"] if "sigma" in structure.aux else data["fixed_dpars"]["sigma"]
+    return beta, sigma
+
+
 def suffstat_model_log_lik(
     structure: Any, params: Mapping[str, Array], data: Any, r: Mapping[int, Array]
 ) -> Array:
@@ -310,12 +370,6 @@ def suffstat_model_log_lik(
 
     ``params`` are the assembled parameters (plain ``b``), ``r`` the group effects by ID.
     """
-    fp = structure.fixed[0]
-    suff = data["suff"]
-    parts = [jnp.reshape(params["Intercept"], (1,))] if fp.center else []
-    if fp.n_b:
-        parts.append(params["b"])
-    beta = jnp.concatenate(parts) if parts else jnp.zeros_like(suff["beta0"])
+    beta, sigma = population_beta(structure, params, data)
     effects = r[structure.groups[0].id] if structure.groups else None
-    sigma = params["sigma"] if "sigma" in structure.aux else data["fixed_dpars"]["sigma"]
-    return suffstat_log_lik(beta, effects, sigma, suff)
+    return suffstat_log_lik(beta, effects, sigma, data["suff"])

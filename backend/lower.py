@@ -144,6 +144,7 @@ def lower(
     shear_cov: bool | None = None,
     likelihood: str = "auto",
     gather: str = "auto",
+    marginalize: bool = True,
 ) -> LoweredModel:
     """Lower a design, a family and resolved priors to a NumPyro model in brms's parameterization.
 
@@ -175,10 +176,16 @@ def lower(
         not at zero: in brms's ``(sd, L)`` that is a curved ridge (STAR's ``sd`` of the
         intercept and of ``age`` with their correlation). None: whenever possible.
     likelihood, gather
-        The form of the summed log likelihood (``"plain"`` or ``"suffstat"``) and how the
-        plain form gathers group effects (``"onehot"``, ``"sorted"`` or ``"index"``);
-        ``"auto"`` chooses from the model and the data's shapes (:mod:`brmsjax.backend.forms`).
-        Every form gives the same log density; the choice is in :attr:`LoweredModel.forms`.
+        The form of the summed log likelihood (``"plain"``, ``"suffstat"`` or ``"marginal"``)
+        and how the plain form gathers group effects (``"onehot"``, ``"sorted"`` or
+        ``"index"``); ``"auto"`` chooses from the model and the data's shapes
+        (:mod:`brmsjax.backend.forms`). The plain and suffstat forms give the same log
+        density; the marginal form (:mod:`brmsjax.backend.marginal`) integrates the group
+        effects out (same posterior of everything else) and draws them from their exact
+        conditional with each saved draw. The choice is in :attr:`LoweredModel.forms`.
+    marginalize
+        Whether ``likelihood="auto"`` may choose the marginal form (False for samplers that
+        need every coordinate in the density: row sharding, mini-batched approximations).
 
     Returns
     -------
@@ -253,7 +260,9 @@ def lower(
             [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
         ) if d.startswith("mu"))
     form, gathers = choose_forms(data, family, fixed, groups, prior_only=sample_prior == "only",
-                                 likelihood=likelihood, gather=gather)
+                                 likelihood=likelihood, gather=gather, marginalize=marginalize)
+    if form == "marginal":  # no group-effect coordinates are sampled, so none are centred
+        groups = [replace(g, centred=0) for g in groups]
     structure = Structure(
         family=repr(family),
         fixed=tuple(fixed),

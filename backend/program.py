@@ -32,8 +32,9 @@ from numpyro.infer.util import log_density, potential_energy
 
 from brmsjax.backend.densities import log_prior
 from brmsjax.backend.families import INV_LINKS, Family
-from brmsjax.backend.forms import gather_rows, suffstat_model_log_lik
+from brmsjax.backend.forms import gather_rows, population_beta, suffstat_model_log_lik
 from brmsjax.backend.likelihood import pointwise_log_lik
+from brmsjax.backend.marginal import conditional_effects, marginal_log_lik
 from brmsjax.backend.transforms import (
     Bound,
     constraint,
@@ -317,7 +318,8 @@ class ModelProgram:
             out[f"C_{g.id}"] = np.concatenate([np.log(sd_t), corr])
         return out
 
-    def group_effects(self, params: Mapping[str, Array], data: PyTree) -> dict[int, Array]:
+    def group_effects(self, params: Mapping[str, Array], data: PyTree,
+                      key: Array | None = None) -> dict[int, Array]:
         """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``.
 
         brms maps ``z ~ N(0, I)`` to ``r = S z`` with ``S = diag(sd) L`` (``diag(sd)`` for
@@ -334,7 +336,19 @@ class ModelProgram:
         A centred group (``GroupPlan.centred = k``) samples the first ``k`` coordinates of
         ``C z`` (``C = chol(T S S' T')``) instead of ``z``: ``z_1:k = C11^-1 w_1:k``; with
         ``k = M`` the site holds ``T r`` itself (no Cholesky). See :func:`_group_map`.
+
+        In the marginal form no ``z`` is sampled: ``r`` is drawn from its exact conditional
+        given the other parameters and the data (:mod:`brmsjax.backend.marginal`), with the
+        random ``key`` that form needs.
         """
+        if self.structure.likelihood == "marginal":
+            if key is None:
+                raise ValueError("The marginal form draws group effects: pass a random key.")
+            g = self.structure.groups[0]
+            beta, sigma = population_beta(self.structure, params, data)
+            r = conditional_effects(beta, _effects_sqrt(g, params, data), sigma, data["suff"],
+                                    key)
+            return {g.id: r}
         return {g.id: _group_map(g, params, data)[0].T for g in self.structure.groups}
 
     def prepare(self, prior_args: PyTree) -> PyTree:
@@ -444,18 +458,24 @@ class ModelProgram:
         if self.structure.likelihood == "suffstat":
             return suffstat_model_log_lik(self.structure, params, data,
                                           self.group_effects(params, data))
+        if self.structure.likelihood == "marginal":
+            beta, sigma = population_beta(self.structure, params, data)
+            g = self.structure.groups[0]
+            return marginal_log_lik(beta, _effects_sqrt(g, params, data), sigma, data["suff"])
         ll = self.pointwise(params, data)
         if "weights" in data["addition"]:
             ll = ll * data["addition"]["weights"]
         return jnp.sum(ll)
 
-    def derive(self, u: Array, data: PyTree, prior_args: PyTree) -> dict[str, Array]:
+    def derive(self, u: Array, data: PyTree, prior_args: PyTree,
+               key: Array | None = None) -> dict[str, Array]:
         """Quantities saved per draw, by internal name (see :func:`brmsjax.backend.draws`).
 
         ``b<_dpar>`` and ``Intercept<_dpar>`` (centred), ``b<_dpar>_Intercept`` (brms's
         ``Intercept - means_X @ b``; ``Intercept + means_X @ b`` for ordinal thresholds),
         scalar dpars, shown fixed dpars, ``sd_k``, ``cor_k`` (upper triangle column by column),
-        ``r_k`` (levels x coefficients) and ``lprior``.
+        ``r_k`` (levels x coefficients) and ``lprior``. ``key`` is the random key of the
+        marginal form's draw of ``r_k`` (:meth:`group_effects`); other forms ignore it.
         """
         params = self.assemble(self.constrain(u), prior_args, data)
         out = {vp.name: params[vp.name] for vp in self.structure.vectors}
@@ -475,7 +495,7 @@ class ModelProgram:
                 cor = L @ L.T
                 rows, cols = upper_pairs(g.M)
                 out[f"cor_{g.id}"] = cor[rows, cols]
-        for gid, r in self.group_effects(params, data).items():
+        for gid, r in self.group_effects(params, data, key).items():
             out[f"r_{gid}"] = r
         out["lprior"] = self.lprior(params, prior_args)
         return out
@@ -522,6 +542,18 @@ def _group_map(g: GroupPlan, params: Mapping[str, Array],
     return (data["shear_inv"][key] @ r if g.shear else r), z, log_jac
 
 
+def _effects_sqrt(g: GroupPlan, params: Mapping[str, Array], data: PyTree) -> Array:
+    """A square root ``A`` of the group's covariance ``Sigma = A A'`` (``(M, M)``).
+
+    ``T^-1 C`` for a ``cov`` group, brms's ``S = diag(sd) L`` (``diag(sd)`` for ``||``)
+    otherwise.
+    """
+    if g.cov:
+        return data["shear_inv"][str(g.id)] @ params[f"C_{g.id}"]
+    sd = jnp.asarray(params[f"sd_{g.id}"])
+    return sd[:, None] * params[f"L_{g.id}"] if g.cor else jnp.diag(sd)
+
+
 def _cov_params(M: int, u: Array, shear_inv: Array) -> tuple[Array, Array, Array, Array]:
     """``(C, sd, L, log_jac)`` from a ``C_k`` site ``u`` (see ``GroupPlan.cov``).
 
@@ -559,7 +591,9 @@ def _sites(structure: Structure) -> tuple[Site, ...]:
             con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
             sites.append(Site(vp.name, shape, shape, con))
     for g in structure.groups:
-        sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
+        if structure.likelihood != "marginal":  # the marginal form integrates z out
+            sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels),
+                              constraints.real))
         if g.cov:
             nc = g.M * (g.M + 1) // 2
             sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))

@@ -245,7 +245,9 @@ def brm(
     design = design_for(formula, data, fam)
     prior = r_priors(prior)
     priors = resolve_priors(design, fam, prior)
-    lowered = lower(design, fam, priors, sample_prior=sample_prior)
+    # Row-sharded programs sum per-row log likelihoods: every coordinate in the density.
+    marginalize = not shard_rows
+    lowered = lower(design, fam, priors, sample_prior=sample_prior, marginalize=marginalize)
     if algorithm != "sampling":
         draws, stats, settings = _approximate(lowered, algorithm, iter=iter, seed=seed,
                                               output_samples=output_samples,

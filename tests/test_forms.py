@@ -152,35 +152,43 @@ def test_group_gathers_give_the_index_gather_potential(gather: str) -> None:
                                atol=1e-12 * np.max(np.abs(g_index)))
 
 
-# (formula, family, rows, levels, sample_prior, expected form)
+# (formula, family, rows, levels, sample_prior, expected form, expected without marginalize)
 CHOICES = {
-    "gaussian, no groups": ("y ~ x1 + x2", "gaussian", 3000, 12, "no", "suffstat"),
-    "gaussian, (1 + x | g)": ("y ~ x + (1 + x | g)", "gaussian", 3000, 50, "no", "suffstat"),
+    "gaussian, no groups": ("y ~ x1 + x2", "gaussian", 3000, 12, "no", "suffstat", "suffstat"),
+    "gaussian, (1 + x | g)": ("y ~ x + (1 + x | g)", "gaussian", 3000, 50, "no", "marginal",
+                              "suffstat"),
     "weights and offset": ("y | weights(w) ~ x + offset(o) + (1 | g)", "gaussian", 3000, 50,
-                           "no", "suffstat"),
-    "too few rows": ("y ~ x + (1 + x | g)", "gaussian", 1500, 12, "no", "plain"),
-    "few rows per level": ("y ~ x + (1 + x | g)", "gaussian", 3000, 1000, "no", "plain"),
-    "two group IDs": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 3000, 12, "no", "plain"),
-    "student": ("y ~ x + (1 | g)", "student", 3000, 12, "no", "plain"),
-    "log link": ("y ~ x", "log", 3000, 12, "no", "plain"),
-    "censoring": ("y | cens(c) ~ x", "gaussian", 3000, 12, "no", "plain"),
-    "se": ("y | se(w) ~ x", "gaussian", 3000, 12, "no", "plain"),
-    "sigma ~ x": ("bf(y ~ x, sigma ~ x2)", "gaussian", 3000, 12, "no", "plain"),
-    "group term on sigma": ("bf(y ~ x, sigma ~ (1 | g))", "gaussian", 3000, 12, "no", "plain"),
-    "prior only": ("y ~ x + (1 | g)", "gaussian", 3000, 12, "only", "plain"),
+                           "no", "marginal", "suffstat"),
+    "too few rows": ("y ~ x + (1 + x | g)", "gaussian", 1500, 12, "no", "marginal", "plain"),
+    "few rows per level": ("y ~ x + (1 + x | g)", "gaussian", 3000, 1000, "no", "marginal",
+                           "plain"),
+    "two group IDs": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 3000, 12, "no", "plain", "plain"),
+    "student": ("y ~ x + (1 | g)", "student", 3000, 12, "no", "plain", "plain"),
+    "log link": ("y ~ x", "log", 3000, 12, "no", "plain", "plain"),
+    "censoring": ("y | cens(c) ~ x", "gaussian", 3000, 12, "no", "plain", "plain"),
+    "se": ("y | se(w) ~ x", "gaussian", 3000, 12, "no", "plain", "plain"),
+    "sigma ~ x": ("bf(y ~ x, sigma ~ x2)", "gaussian", 3000, 12, "no", "plain", "plain"),
+    "group term on sigma": ("bf(y ~ x, sigma ~ (1 | g))", "gaussian", 3000, 12, "no", "plain",
+                            "plain"),
+    "prior only": ("y ~ x + (1 | g)", "gaussian", 3000, 12, "only", "plain", "plain"),
 }
 
 
+@pytest.mark.parametrize("marginalize", [True, False])
 @pytest.mark.parametrize("case", CHOICES, ids=list(CHOICES))
-def test_automatic_likelihood_choice(case: str) -> None:
-    formula, family, rows, levels, sample_prior, expected = CHOICES[case]
+def test_automatic_likelihood_choice(case: str, marginalize: bool) -> None:
+    formula, family, rows, levels, sample_prior, *forms_ = CHOICES[case]
+    expected = forms_[0] if marginalize else forms_[1]
     data = frame(rows, levels=levels)
     fam = gaussian(link="log") if family == "log" else get_family(family)
-    model = lowered(formula, data, fam, sample_prior=sample_prior)
+    model = lowered(formula, data, fam, sample_prior=sample_prior, marginalize=marginalize)
     assert model.forms["likelihood"] == expected
     assert model.structure.likelihood == expected
     if expected == "plain":
         assert "suff" not in model.data
+    if model.structure.groups:  # the marginal form samples no group-effect coordinates
+        has_z = any(site.name.startswith("z_") for site in model.sites)
+        assert has_z == (expected != "marginal")
 
 
 GATHER_CHOICES = [  # (levels, rows sorted by level, platform, expected)
@@ -206,7 +214,17 @@ BAD_REQUESTS = {
                 "The suffstat likelihood cannot be used here: the family is student(identity), "
                 "not gaussian(identity)."),
     "unknown form": ({"likelihood": "fast"}, "gaussian",
-                     "likelihood must be one of 'auto', 'plain', 'suffstat', not 'fast'."),
+                     "likelihood must be one of 'auto', 'plain', 'suffstat', 'marginal', not "
+                     "'fast'."),
+    "marginal without groups": ({"likelihood": "marginal", "formula": "y ~ x"}, "gaussian",
+                                "The marginal likelihood cannot be used here: the model has no "
+                                "group-level term."),
+    "marginal with two IDs": ({"likelihood": "marginal", "formula": "y ~ x + (1 | g) + (1 | h)"},
+                              "gaussian", "The marginal likelihood cannot be used here: the "
+                              "model has more than one group-level ID."),
+    "marginal student": ({"likelihood": "marginal"}, "student",
+                         "The marginal likelihood cannot be used here: the family is "
+                         "student(identity), not gaussian(identity)."),
     "unsorted": ({"gather": "sorted"}, "gaussian",
                  "gather = 'sorted' needs the rows sorted by the group's levels."),
 }
@@ -215,8 +233,10 @@ BAD_REQUESTS = {
 @pytest.mark.parametrize("case", BAD_REQUESTS, ids=list(BAD_REQUESTS))
 def test_impossible_forms_raise(case: str) -> None:
     kwargs, family, message = BAD_REQUESTS[case]
+    kwargs = dict(kwargs)
+    formula = kwargs.pop("formula", "y ~ x + (1 | g)")
     with pytest.raises(ModelError, match=re.escape(message)):
-        lowered("y ~ x + (1 | g)", frame(100), family, **kwargs)
+        lowered(formula, frame(100), family, **kwargs)
 
 
 @pytest.mark.slow

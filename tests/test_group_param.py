@@ -64,8 +64,8 @@ def lowered_pair(formula: str, centred: int | tuple[int, ...], reparam: bool,
     design = design_for(formula, small_data(), GAUSSIAN)
     priors = resolve_priors(design, GAUSSIAN, None)
     ours = lower(design, GAUSSIAN, priors, reparam=reparam, centred=centred,
-                 shear_cov=shear_cov)
-    ref = lower(design, GAUSSIAN, priors, reparam=False, centred=0)
+                 shear_cov=shear_cov, marginalize=False)
+    ref = lower(design, GAUSSIAN, priors, reparam=False, centred=0, marginalize=False)
     return ours, ref
 
 
@@ -194,7 +194,7 @@ def simulated(levels: int, per: int, sd_icpt: float, sd_slope: float, *, seed: i
     frame = pd.DataFrame({"y": y, "x": x, "g": g.astype(str)})
     fam = get_family(family)
     design = design_for("y ~ x + (x | g)", frame, fam)
-    lowered = lower(design, fam, resolve_priors(design, fam, None))
+    lowered = lower(design, fam, resolve_priors(design, fam, None), marginalize=False)
     return tuple(gp.centred for gp in lowered.structure.groups)
 
 
@@ -218,6 +218,7 @@ def test_automatic_choice(case: tuple[int, int, float, float, str, int]) -> None
 
 def test_reparam_off_keeps_brms_coordinates() -> None:
     design = design_for("y ~ x + (x | g)", small_data(per=40), GAUSSIAN)
-    lowered = lower(design, GAUSSIAN, resolve_priors(design, GAUSSIAN, None), reparam=False)
+    lowered = lower(design, GAUSSIAN, resolve_priors(design, GAUSSIAN, None), reparam=False,
+                    marginalize=False)
     assert [g.centred for g in lowered.structure.groups] == [0]
     assert math.isfinite(lowered.program.dim)

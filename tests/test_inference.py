@@ -80,7 +80,7 @@ def events() -> Iterator[Events]:
 
 @pytest.fixture(scope="module")
 def toy_fit() -> tuple[LoweredModel, SampleResult]:
-    lowered = lower(toy_design(), gaussian(), toy_priors())
+    lowered = lower(toy_design(), gaussian(), toy_priors(), marginalize=False)
     return lowered, sample(lowered, seed=11, **SETTINGS)
 
 
@@ -95,7 +95,7 @@ def test_refit_traces_and_compiles_nothing(case: str, toy_fit: tuple, events: Ev
     first_lowered, first = toy_fit
     design, priors = REFITS[case]
     traces = trace_count()
-    lowered = lower(design(), gaussian(), priors())
+    lowered = lower(design(), gaussian(), priors(), marginalize=False)
     result = sample(lowered, seed=11, **SETTINGS)
     assert lowered.program is first_lowered.program
     assert trace_count() == traces
@@ -211,7 +211,7 @@ def test_bad_sampler_arguments_raise(case: str, toy_fit: tuple) -> None:
 
 def test_no_finite_initial_value_raises() -> None:
     priors = toy_priors(Intercept=PriorSpec("uniform", (100.0, 200.0)))
-    lowered = lower(toy_design(), gaussian(), priors)
+    lowered = lower(toy_design(), gaussian(), priors, marginalize=False)
     message = ("Chain(s) 1, 2 found no finite log density in 100 random initial values; give "
                "init values (init=0 or a dict) or check the priors and data.")
     with pytest.raises(ModelError, match=re.escape(message)):
@@ -384,7 +384,7 @@ def test_random_inits_are_centred_at_the_prior_locations(family: str,
     frame["Reaction"] = frame["Reaction"].round() if family == "poisson" else frame["Reaction"]
     fam = get_family(family)
     design = design_for("Reaction ~ Days + (Days | Subject)", frame, fam)
-    lowered = lower(design, fam, resolve_priors(design, fam, None))
+    lowered = lower(design, fam, resolve_priors(design, fam, None), marginalize=False)
     centre = init_centre(lowered)
     offset, got = 0, {}
     for site in lowered.sites:

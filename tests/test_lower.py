@@ -172,7 +172,8 @@ def test_log_density_equals_the_stan_program(case: str, reparam: bool) -> None:
     name, changes, sigma_x = CASES[case]
     design = sigma_design(name) if sigma_x else sleep_design(name)
     pri = _sigma_priors(design) if sigma_x else _with(default_priors(design), **(changes or {}))
-    lowered = lower(design, gaussian(), pri, reparam=reparam, centred=0, shear_cov=False)
+    lowered = lower(design, gaussian(), pri, reparam=reparam, centred=0, shear_cov=False,
+                    marginalize=False)
     prog = lowered.program
     assert all(g.shear == reparam for g in prog.structure.groups)
 
@@ -197,7 +198,7 @@ def test_log_density_equals_the_stan_program(case: str, reparam: bool) -> None:
 def test_potential_adds_the_jacobians(case: str, reparam: bool) -> None:
     design = sleep_design(case)
     lowered = lower(design, gaussian(), default_priors(design), reparam=reparam, centred=0,
-                    shear_cov=False)
+                    shear_cov=False, marginalize=False)
     u = np.random.default_rng(7).uniform(-1.5, 1.5, lowered.program.dim)
     with jax.enable_x64(True):
         v = {k: np.asarray(x) for k, x in fast_jit(lowered.program.constrain)(u).items()}
@@ -258,10 +259,11 @@ def test_equal_structures_share_one_program() -> None:
     design = sleep_design("sleep_rs")
     other_y = replace(design, response=Response("Reaction", design.response.y[::-1].copy()))
     pri = default_priors(design)
-    a = lower(design, gaussian(), pri)
-    b = lower(other_y, gaussian(), _with(pri, Intercept=(PriorSpec("student_t", (3, 250, 40)),)))
+    a = lower(design, gaussian(), pri, marginalize=False)
+    b = lower(other_y, gaussian(), _with(pri, Intercept=(PriorSpec("student_t", (3, 250, 40)),)),
+              marginalize=False)
     uncorr = sleep_design("sleep_uncorr")
-    c = lower(uncorr, gaussian(), default_priors(uncorr))
+    c = lower(uncorr, gaussian(), default_priors(uncorr), marginalize=False)
     assert a.program is b.program
     assert c.program is not a.program
     assert a.prior_args["Intercept"]["p0"].tolist() == [[3.0, 288.7, T_SCALE]]
@@ -271,7 +273,8 @@ def test_equal_structures_share_one_program() -> None:
 
 def test_centring_and_sites() -> None:
     design = sleep_design("sleep_rs")
-    lowered = lower(design, gaussian(), default_priors(design), centred=0, shear_cov=False)
+    lowered = lower(design, gaussian(), default_priors(design), centred=0, shear_cov=False,
+                    marginalize=False)
     days = design.fixed[0].X[:, 1]
     np.testing.assert_allclose(lowered.data["X"][""][:, 0], days - 4.5)
     assert lowered.data["means_X"][""].tolist() == [4.5]
@@ -305,7 +308,8 @@ def test_bad_priors_raise(case: str) -> None:
     changes, sample_prior, message = BAD[case]
     design = sleep_design("sleep_rs")
     with pytest.raises(ModelError, match=re.escape(message)):
-        lower(design, gaussian(), _with(default_priors(design), **changes), sample_prior)
+        lower(design, gaussian(), _with(default_priors(design), **changes), sample_prior,
+              marginalize=False)
 
 
 @pytest.mark.parametrize("formula", ["Reaction ~ Days + I(Days^2)",
@@ -319,8 +323,8 @@ def test_qr_coordinates_give_brms_density_at_b(formula: str) -> None:
     frame["f"] = np.where(frame["Subject"].str[-1].astype(int) % 2 == 0, "even", "odd")
     design = build_design(formula, frame)
     pri = resolve_priors(design, gaussian(), [prior("normal(0, 20)", class_="b")])
-    plain = lower(design, gaussian(), pri, reparam=False)
-    qr = lower(design, gaussian(), pri, reparam=True, centred=0)
+    plain = lower(design, gaussian(), pri, reparam=False, marginalize=False)
+    qr = lower(design, gaussian(), pri, reparam=True, centred=0, marginalize=False)
     assert [f.qr for f in qr.program.structure.fixed] == [True]
     assert not any(g.shear for g in qr.program.structure.groups)  # intercept-only groups
     u = np.random.default_rng(3).uniform(-1.5, 1.5, plain.program.dim)

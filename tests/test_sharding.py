@@ -75,7 +75,7 @@ def lowered_model(case: str) -> LoweredModel:
     formula, family, n = MODELS[case]
     fam = get_family(family)
     design = design_for(formula, frame(n), fam)
-    return lower(design, fam, resolve_priors(design, fam, None))
+    return lower(design, fam, resolve_priors(design, fam, None), marginalize=False)
 
 
 def test_process_has_four_host_devices() -> None:
