@@ -10,7 +10,9 @@ once. Data and prior values are arguments of every jitted function.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -35,12 +37,18 @@ from brmsjax.backend.cache import compiled
 from brmsjax.backend.lower import ModelProgram
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["LOWRANK_DIM", "hessian", "newton", "pathfinder_draws", "rows", "svi_run"]
+__all__ = ["ELBO_DRAWS", "HISTORY", "LOWRANK_DIM", "PATHS", "Pathfinder", "hessian", "newton",
+           "pathfinder_draws", "rows", "svi_run"]
 
 PyTree = Any
 #: Above this many unconstrained coordinates ``fullrank`` uses a low-rank plus diagonal
 #: covariance (``AutoLowRankMultivariateNormal``, rank ``sqrt(dim)``) instead of a full one.
 LOWRANK_DIM = 500
+#: Pathfinder's settings, Stan's defaults: paths (brms passes ``num_paths = chains``, 4),
+#: L-BFGS history size, and draws per ELBO estimate.
+PATHS = 4
+HISTORY = 5
+ELBO_DRAWS = 25
 _ROW_KEYS = ("X", "offset", "J", "Z", "addition")
 
 
@@ -216,24 +224,141 @@ def newton(prog: ModelProgram, u: np.ndarray, data: PyTree, prior_args: PyTree,
 
 
 def pathfinder_draws(prog: ModelProgram, data: PyTree, prior_args: PyTree, *, seed: int,
-                     draws: int, steps: int) -> np.ndarray:
-    """``(draws, dim)`` draws from BlackJAX's single-path Pathfinder (full data only)."""
+                     draws: int, steps: int, centre: np.ndarray,
+                     paths: int = PATHS) -> tuple[np.ndarray, Pathfinder]:
+    """``(draws, dim)`` draws of ``u`` from multi-path Pathfinder, as Stan's ``pathfinder``.
+
+    Each of ``paths`` paths runs L-BFGS (BlackJAX's, history :data:`HISTORY`, at most
+    ``steps`` iterations) on the full-data potential from ``centre`` plus uniform(-2, 2)
+    noise, estimates the ELBO of the normal approximation at every point of its path from
+    :data:`ELBO_DRAWS` draws, and draws ``draws`` times from the best one. The ``paths *
+    draws`` draws are then importance-resampled (Pareto-smoothed weights ``p / q``, with
+    replacement) to ``draws``, Stan's defaults (``num_paths`` is brms's ``chains``, 4).
+
+    The approximation at a path point ``x`` with inverse-Hessian estimate ``S`` has mean
+    ``x + S grad log p(x)`` (Zhang et al. 2022, algorithm 1); BlackJAX's own
+    ``pathfinder.approximate`` passes the potential's gradient, the opposite sign, which is
+    harmless only at the mode, so its pieces (``minimize_lbfgs``,
+    ``lbfgs_inverse_hessian_factors``, ``bfgs_sample``) are used directly.
+
+    Returns
+    -------
+    u
+        The resampled draws.
+    info
+        The ELBO, L-BFGS iterations and point chosen of each path, and the Pareto k of the
+        importance weights.
+    """
     try:
-        import blackjax
+        from blackjax.optimizers.lbfgs import (
+            bfgs_sample,
+            lbfgs_inverse_hessian_factors,
+            minimize_lbfgs,
+        )
     except ImportError:
         raise ModelError(
             "algorithm='pathfinder' needs the optional package 'blackjax', which is not "
             "installed; install it (pip install blackjax) or choose 'meanfield', 'fullrank' "
             "or 'laplace'."
         ) from None
+    n = int(np.shape(data["y"])[0])
+    chunk = max(1, min(draws, 2**22 // max(n, 1)))  # rows x draws per potential batch
 
-    def run(key: jax.Array, data: PyTree, prior_args: PyTree) -> jax.Array:
-        def logdensity(u: jax.Array) -> jax.Array:
-            return -potential(prog, u, data, prior_args, 1.0)
+    def run(key: jax.Array, x0: jax.Array, data: PyTree,
+            prior_args: PyTree) -> tuple[jax.Array, ...]:
+        def f(u: jax.Array) -> jax.Array:
+            return potential(prog, u, data, prior_args, 1.0)
+
+        last, hist = minimize_lbfgs(f, x0, maxiter=steps, maxcor=HISTORY, gtol=1e-8,
+                                    ftol=1e-12, maxls=1000)
+        n_iter = last.state.iter_num
+        mask = hist.update_mask[1:]
+        pad = ((HISTORY, 0), (0, 0))
+        s = jnp.pad(jnp.where(mask, jnp.diff(hist.x, axis=0), 0.0), pad)
+        z = jnp.pad(jnp.where(mask, jnp.diff(hist.g, axis=0), 0.0), pad)
+
+        def approx_at(i: jax.Array, k: jax.Array, size: int) -> tuple[jax.Array, jax.Array]:
+            # the updates that led to point i, at most HISTORY of them
+            S = lax.dynamic_slice_in_dim(s, i, HISTORY)
+            Z = lax.dynamic_slice_in_dim(z, i, HISTORY)
+            alpha = hist.alpha[i]
+            beta, gamma = lbfgs_inverse_hessian_factors(S.T, Z.T, alpha)
+            return bfgs_sample(k, size, hist.x[i], -hist.g[i], alpha, beta, gamma)
+
+        def elbo(args: tuple[jax.Array, jax.Array]) -> jax.Array:
+            i, k = args
+
+            def estimate(_: None) -> jax.Array:
+                phi, logq = approx_at(i, k, ELBO_DRAWS)
+                return jnp.mean(-jax.vmap(f)(phi) - logq)
+
+            value = lax.cond(i <= n_iter, estimate, lambda _: jnp.asarray(-jnp.inf), None)
+            return jnp.where(jnp.isfinite(value), value, -jnp.inf)
 
         k0, k1 = jax.random.split(key)
-        state, _ = blackjax.vi.pathfinder.approximate(k0, logdensity, jnp.zeros(prog.dim),
-                                                      maxiter=steps)
-        return blackjax.vi.pathfinder.sample(k1, state, draws)[0]
+        points = jnp.arange(steps + 1)
+        elbos = lax.map(elbo, (points, jax.random.split(k0, steps + 1)))
+        best = jnp.argmax(elbos)
+        phi, logq = approx_at(best, k1, draws)
+        logp = -lax.map(f, phi, batch_size=chunk)
+        return phi, logp - logq, elbos[best], n_iter, best
 
-    return np.asarray(jax.jit(run)(jax.random.key(seed), data, prior_args))
+    rng = np.random.default_rng(seed)
+    out = []
+    for p in range(paths):
+        x0 = centre + rng.uniform(-2.0, 2.0, centre.shape)
+        args = (jax.random.key(seed + p), x0, data, prior_args)
+        key = ("pathfinder", prog.structure, steps, draws)
+        out.append([np.asarray(a) for a in compiled(key, lambda: jax.jit(run), args)(*args)])
+    u = np.concatenate([o[0] for o in out])
+    lw = np.concatenate([o[1] for o in out])
+    lw = np.where(np.isfinite(lw), lw, -np.inf)
+    elbos = np.array([float(o[2]) for o in out])
+    if not np.any(np.isfinite(lw)):
+        raise ModelError(
+            "Pathfinder found no normal approximation with a finite density on any of its "
+            f"{paths} paths (ELBOs {', '.join(f'{e:.4g}' for e in elbos)}); use "
+            "algorithm='laplace', 'meanfield' or 'sampling'."
+        )
+    lw_smooth, k = _psis(lw)
+    idx = rng.choice(len(lw), size=draws, replace=True, p=np.exp(lw_smooth))
+    info = Pathfinder(elbo=elbos, iterations=np.array([int(o[3]) for o in out]),
+                      best=np.array([int(o[4]) for o in out]), pareto_k=k)
+    return u[idx], info
+
+
+@dataclass(frozen=True)
+class Pathfinder:
+    """What Pathfinder reports besides its draws.
+
+    Attributes
+    ----------
+    elbo
+        The ELBO estimate of each path's chosen approximation.
+    iterations
+        L-BFGS iterations of each path.
+    best
+        The path point (iteration) each path's approximation was taken at.
+    pareto_k
+        The Pareto k of the importance weights of all draws (above 0.7: the resampling could
+        not correct the approximation, which is then likely poor).
+    """
+
+    elbo: np.ndarray
+    iterations: np.ndarray
+    best: np.ndarray
+    pareto_k: float
+
+
+def _psis(lw: np.ndarray) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed, normalized log weights of ``lw`` (``-inf`` kept) and their k."""
+    from brmsjax.backend.diagnostics import import_arviz
+
+    ok = np.isfinite(lw)
+    out = np.full(lw.shape, -np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ArviZ warns about k > 0.7; the caller does
+        smooth, k = import_arviz().psislw(lw[ok])
+    out[ok] = np.asarray(smooth)
+    out -= np.logaddexp.reduce(out[ok])
+    return out, float(k)
