@@ -44,7 +44,6 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from brmsjax.backend.marginal import pairs
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -336,8 +335,7 @@ def choose_forms(
         if form == "marginal" and g is not None:  # levels last (see brmsjax.backend.marginal)
             suff = data["suff"]
             suff["Ze"] = np.ascontiguousarray(suff["Ze"].T)
-            nm = pairs(g.M)
-            suff["ZZ"] = np.ascontiguousarray(suff["ZZ"][:, nm[:, 0], nm[:, 1]].T)
+            suff["ZZ"] = np.ascontiguousarray(np.moveaxis(suff["ZZ"], 0, -1))
             suff["ZP"] = np.ascontiguousarray(np.moveaxis(suff["ZP"], 0, -1))
     return form, gathers
 

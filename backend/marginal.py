@@ -94,52 +94,116 @@ def _backward(F: list[list[Array]], rhs: Array) -> Array:
     return jnp.stack([out[i] for i in range(M)])
 
 
-def _level_terms(beta: Array, A: Array, sigma: Array,
-                 suff: Mapping[str, Array]) -> tuple[Array, Any, Array, Any]:
-    """``(R0, log|K_j|, v, solve)``: the residual sum of squares at ``r = 0``, each level's
-    ``log|K_j|`` ``(L,)``, ``v`` ``(M, L)`` and ``solve(x) = L_j^-T x_j`` per level.
+def _lower_index(M: int) -> dict[tuple[int, int], int]:
+    """Row of the lower entry ``(i, j)``, ``j <= i``, of ``K`` in :func:`_level_inputs`."""
+    return {(int(j), int(i)): k for k, (i, j) in enumerate(pairs(M))}  # (j, i): j >= i
 
-    The statistics have the levels last (``ZZ`` ``(M (M + 1) / 2, L)``: the unique entries
-    of each ``Z_j'W Z_j`` in :func:`pairs` order; ``ZP`` ``(M, p, L)``; ``Ze`` ``(M, L)``). The
-    unique entries of all ``K_j`` are then one matrix product, ``W' ZZ`` with ``W`` built
-    from products of ``A``'s entries, each entry a contiguous vector over the levels, and the
-    Cholesky factors and solves are a few dozen elementwise operations: batched LAPACK-style
-    calls on tiny matrices cost far more on a CPU (one call per level).
+
+def _level_inputs(beta: Array, A: Array, sigma: Array,
+                  suff: Mapping[str, Array]) -> tuple[Array, Array, Array]:
+    """``(R0, K, rhs)``: the residual sum of squares at ``r = 0``, the lower entries of every
+    ``K_j`` (``(M (M + 1) / 2, L)``, rows as :func:`_lower_index`) and ``A' b_j`` ``(M, L)``.
+
+    The statistics have the levels last (``ZZ`` ``(M, M, L)``, ``ZP`` ``(M, p, L)``, ``Ze``
+    ``(M, L)``), so that ``A' Z_j'W Z_j A`` for all levels is two matrix products and every
+    entry of every ``K_j`` is one contiguous vector over the levels: the Cholesky factors and
+    solves are then a few dozen elementwise operations (:func:`_cholesky`), where batched
+    LAPACK-style calls on tiny matrices cost far more on a CPU (one call per level).
     """
     d = beta - suff["beta0"]
     rss0 = suff["ee"] - 2.0 * (suff["Pe"] @ d) + d @ (suff["PP"] @ d)
     b = suff["Ze"] - jnp.einsum("mpl,p->ml", suff["ZP"], d)
+    M = A.shape[0]
+    nm = pairs(M)
+    full = (jnp.einsum("nk,njl->kjl", A, jnp.einsum("nml,mj->njl", suff["ZZ"], A))
+            / (sigma * sigma))
+    eye = jnp.asarray((nm[:, 0] == nm[:, 1]).astype(float))[:, None]
+    K = full[nm[:, 1], nm[:, 0]] + eye
+    return rss0, K, A.T @ b
+
+
+def _rows(K: Array) -> list[list[Array]]:
+    M = int(round((np.sqrt(8 * K.shape[0] + 1) - 1) / 2))
+    index = _lower_index(M)
+    return [[K[index[i, j]] for j in range(i + 1)] for i in range(M)]
+
+
+def _inverse_lower(F: list[list[Array]]) -> list[list[Array]]:
+    """``F^-1`` of lower triangular factors, entries ``G[i][j]``, ``j <= i``."""
+    M = len(F)
+    G: list[list[Array]] = [[] for _ in range(M)]
+    for i in range(M):
+        inv = 1.0 / F[i][i]
+        for j in range(i):
+            acc = sum((F[i][k] * G[k][j] for k in range(j, i)), jnp.zeros(()))
+            G[i].append(-acc * inv)
+        G[i].append(inv)
+    return G
+
+
+@jax.custom_vjp
+def _logdet_quad(K: Array, rhs: Array) -> tuple[Array, Array]:
+    """``(sum_j log|K_j|, sum_j rhs_j' K_j^-1 rhs_j)`` with an analytic gradient.
+
+    The gradient (``K^-1`` and ``-m m'`` with ``m = K^-1 rhs``; ``2 m``) takes a few
+    elementwise operations, where differentiating the Cholesky factorization and the solves
+    takes several times the operations of the forward pass.
+    """
+    return _logdet_quad_fwd(K, rhs)[0]
+
+
+def _logdet_quad_fwd(K: Array, rhs: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+    F = _cholesky(_rows(K))
+    M = len(F)
+    y = _forward(F, rhs)
+    logdet = 2.0 * jnp.sum(jnp.stack([jnp.log(F[i][i]) for i in range(M)]))
+    m = _backward(F, y)
+    G = _inverse_lower(F)
+    index = _lower_index(M)
+    inv = [jnp.zeros(())] * len(index)
+    for (i, j), k in index.items():  # (K^-1)_ij = sum_{l >= i} G_li G_lj, j <= i
+        inv[k] = sum((G[q][i] * G[q][j] for q in range(i, M)), jnp.zeros(()))
+    return (logdet, jnp.sum(y * y)), (jnp.stack(inv), m)
+
+
+def _logdet_quad_bwd(res: tuple[Array, Array],
+                     g: tuple[Array, Array]) -> tuple[Array, Array]:
+    inv, m = res
+    M = m.shape[0]
+    index = _lower_index(M)
+    ii = np.array([i for (i, j), _ in sorted(index.items(), key=lambda t: t[1])])
+    jj = np.array([j for (i, j), _ in sorted(index.items(), key=lambda t: t[1])])
+    both = jnp.asarray(np.where(ii == jj, 1.0, 2.0))[:, None]  # K_ij and K_ji are one entry
+    dK = both * (g[0] * inv - g[1] * m[ii] * m[jj])
+    return dK, 2.0 * g[1] * m
+
+
+_logdet_quad.defvjp(_logdet_quad_fwd, _logdet_quad_bwd)
+
+
+def _level_terms(beta: Array, A: Array, sigma: Array,
+                 suff: Mapping[str, Array]) -> tuple[Array, Array, Array, Any]:
+    """``(R0, sum_j log|K_j|, sum_j |v_j|^2, solve)`` and ``solve(x) = L_j^-T x_j`` for
+    the conditional draw, which also needs ``v`` ``(M, L)``: it gets ``(R0, v, solve)``
+    from :func:`_conditional_terms`."""
+    rss0, K, rhs = _level_inputs(beta, A, sigma, suff)
     var = sigma * sigma
     M = A.shape[0]
-    nm = pairs(M)  # pairs (n, m) of ZZ's rows
-    ij = nm[:, ::-1]  # lower entries (i, j), j <= i, of K, in the same order
-    # K_ij = sum_{n <= m} ZZ_nm (A_ni A_mj + [n != m] A_mi A_nj)
-    twice = (nm[:, 0] != nm[:, 1]).astype(float)[:, None]
-    W = (A[nm[:, 0]][:, ij[:, 0]] * A[nm[:, 1]][:, ij[:, 1]]
-         + twice * A[nm[:, 1]][:, ij[:, 0]] * A[nm[:, 0]][:, ij[:, 1]])
-    Kl = (W.T @ suff["ZZ"]) / var
-    index = {(int(i), int(j)): k for k, (i, j) in enumerate(ij)}
-    rows = [[Kl[index[i, j]] + (1.0 if i == j else 0.0) for j in range(i + 1)]
-            for i in range(M)]
-    rhs = A.T @ b
     if M <= UNROLL_MAX:
-        F = _cholesky(rows)
-        logdet = 2.0 * sum(jnp.log(F[i][i]) for i in range(M))
-        v = _forward(F, rhs) / var
+        logdet, quad = _logdet_quad(K, rhs)
+        return rss0, logdet, quad / (var * var), None
+    C = _dense(K, M)
+    logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
+    v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
+    return rss0, logdet, jnp.sum(v * v) / (var * var), None
 
-        def solve(x: Array) -> Array:
-            return _backward(F, x)
-    else:
-        K = jnp.stack([jnp.stack([rows[max(i, j)][min(i, j)] for j in range(M)], axis=-1)
-                       for i in range(M)], axis=-2)  # (L, M, M)
-        C = jnp.linalg.cholesky(K)
-        logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)), axis=-1)
-        v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0].T / var
 
-        def solve(x: Array) -> Array:
-            Ct = jnp.swapaxes(C, -1, -2)
-            return solve_triangular(Ct, x.T[..., None], lower=False)[..., 0].T
-    return rss0, logdet, v, solve
+def _dense(K: Array, M: int) -> Array:
+    """Cholesky factors ``(L, M, M)`` of the ``K_j`` from their lower entries (LAPACK)."""
+    rows = _rows(K)
+    full = jnp.stack([jnp.stack([rows[max(i, j)][min(i, j)] for j in range(M)], axis=-1)
+                      for i in range(M)], axis=-2)
+    return jnp.linalg.cholesky(full)
 
 
 def marginal_log_lik(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Array]) -> Array:
@@ -148,15 +212,25 @@ def marginal_log_lik(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Arr
     ``beta`` holds ``(Intercept, b)`` in the columns' order of ``P``; ``A`` is ``(M, M)``
     with ``A A' = Sigma``.
     """
-    rss0, logdet, v, _ = _level_terms(beta, A, sigma, suff)
+    rss0, logdet, vv, _ = _level_terms(beta, A, sigma, suff)
     var = sigma * sigma
-    levels = -0.5 * jnp.sum(logdet) + 0.5 * jnp.sum(v * v)
-    return -0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss0 / var + levels
+    return (-0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss0 / var
+            - 0.5 * logdet + 0.5 * vv)
 
 
 def conditional_effects(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Array],
                         key: Array) -> Array:
     """A draw of the group effects ``(L, M)`` from ``p(r | y, beta, Sigma, sigma)``."""
-    _, _, v, solve = _level_terms(beta, A, sigma, suff)
-    eps = jax.random.normal(key, v.shape, v.dtype)
-    return (A @ solve(v + eps)).T
+    _, K, rhs = _level_inputs(beta, A, sigma, suff)
+    var = sigma * sigma
+    M = A.shape[0]
+    eps = jax.random.normal(key, rhs.shape, rhs.dtype)
+    if M <= UNROLL_MAX:
+        F = _cholesky(_rows(K))
+        u = _backward(F, _forward(F, rhs) / var + eps)
+    else:
+        C = _dense(K, M)
+        v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0] / var
+        Ct = jnp.swapaxes(C, -1, -2)
+        u = solve_triangular(Ct, (v + eps.T)[..., None], lower=False)[..., 0].T
+    return (A @ u).T
