@@ -22,6 +22,12 @@ A model's log likelihood can be computed in several forms that give the same num
     device does not lose the result to the cancellation of ``y'y - 2 y'eta + eta'eta``.
     ``theta0`` lies on the float32 grid, so that ``d`` is exact in float32 too.
 
+``glm``
+    bernoulli(logit), binomial(logit) and poisson(log) with optional ``weights``, ``trials``
+    and offsets and any number of group-level IDs: ``sum w (y eta - n softplus(eta))`` (or
+    ``exp(eta)``) with the linear part ``sum w y eta`` from host statistics
+    (:mod:`brmsjax.backend.glm_forms`).
+
 Group effects in the plain form are gathered by level with one of (:func:`gather_rows`):
 ``onehot`` (``one_hot(J) @ r``, whose transpose is a matmul instead of a scatter: best when
 levels are few, where a scatter's atomic adds contend on a GPU), ``sorted`` (an index gather
@@ -56,6 +62,7 @@ __all__ = [
     "choose_gather",
     "choose_likelihood",
     "gather_rows",
+    "glm_blocker",
     "marginal_blocker",
     "n_stats",
     "population_beta",
@@ -65,7 +72,7 @@ __all__ = [
     "suffstat_model_log_lik",
 ]
 
-LIKELIHOODS = ("auto", "plain", "suffstat", "marginal")
+LIKELIHOODS = ("auto", "plain", "suffstat", "marginal", "glm")
 GATHERS = ("auto", "onehot", "sorted", "index")
 #: The suffstat form is chosen when the rows hold at least SUFF_RATIO times the numbers the
 #: statistics hold (``N (p + M + 2) >= SUFF_RATIO * n_stats``) and N is at least
@@ -126,6 +133,36 @@ def marginal_blocker(
         return reason
     if len(groups) != 1:
         return "the model has no group-level term"
+    return None
+
+
+def glm_blocker(
+    family: Any,
+    fixed: Sequence[Any],
+    groups: Sequence[Any],
+    addition: Sequence[str],
+    prior_only: bool,
+) -> str | None:
+    """Why the glm form (:mod:`brmsjax.backend.glm_forms`) cannot compute this model's
+    likelihood, or None when it can.
+
+    It needs bernoulli(logit), binomial(logit) or poisson(log) (families whose only predicted
+    parameter is mu) and no addition terms but ``weights`` (and ``trials`` for binomial).
+    ``fixed`` and ``groups`` are the ``FixedPlan`` and ``GroupPlan`` of the structure.
+    """
+    from brmsjax.backend.glm_forms import GLM_FAMILIES  # glm_forms imports this module
+
+    if GLM_FAMILIES.get(family.name) != family.link:
+        return (f"the family is {family.name}({family.link}), not bernoulli(logit), "
+                "binomial(logit) or poisson(log)")
+    if prior_only:
+        return "the likelihood is not evaluated (sample_prior = 'only')"
+    allowed = {"weights", "trials"} if family.name == "binomial" else {"weights"}
+    extra = sorted(set(addition) - allowed)
+    if extra:
+        return f"the response has the addition term(s) {', '.join(extra)}"
+    if [f.dpar for f in fixed] != [""] or any(d != "" for g in groups for d, _ in g.dpar_cols):
+        return "a distributional parameter other than mu is predicted"
     return None
 
 
@@ -304,25 +341,42 @@ def choose_forms(
     """The likelihood form and each group's gather for a lowered model's plans and data.
 
     ``"auto"`` picks the marginal form (:mod:`brmsjax.backend.marginal`) wherever it applies
-    and ``marginalize`` allows it, else :func:`choose_likelihood`'s rule. With the suffstat
-    or marginal form, its statistics go into ``data["suff"]``.
+    and ``marginalize`` allows it, else :func:`choose_likelihood`'s rule, and the glm form
+    (:mod:`brmsjax.backend.glm_forms`) over the plain one where it applies, the model has
+    at least ``GLM_MIN_ROWS[platform]`` rows and ``marginalize`` allows it (its statistics
+    sum all rows, so samplers that take subsets of the rows must not get it). With the
+    suffstat or marginal form, its statistics go into ``data["suff"]``; with the glm form,
+    into ``data["glm"]``.
     """
+    from brmsjax.backend.glm_forms import GLM_MIN_ROWS  # glm_forms imports this module
+
     platform = jax.default_backend()
     gathers = tuple(choose_gather(gather, np.asarray(data["J"][str(g.id)]), g.n_levels,
                                   platform) for g in groups)
     addition = tuple(data["addition"])
     blocker = suffstat_blocker(family, fixed, groups, addition, prior_only)
     whole = marginal_blocker(family, fixed, groups, addition, prior_only)
+    glm = glm_blocker(family, fixed, groups, addition, prior_only)
     if likelihood == "marginal" and whole is not None:
         raise ModelError(f"The marginal likelihood cannot be used here: {whole}.")
+    if likelihood == "glm" and glm is not None:
+        raise ModelError(f"The glm likelihood cannot be used here: {glm}.")
     y = np.asarray(data["y"], dtype=np.float64)
     P = _population(data, fixed[0]) if blocker is None else np.zeros((len(y), 0))
     g = groups[0] if groups else None
     if likelihood == "marginal" or (likelihood == "auto" and marginalize and whole is None):
         form = "marginal"
+    elif likelihood == "glm":
+        form = "glm"
     else:
         form = choose_likelihood(likelihood, blocker, n_rows=len(y), p=P.shape[1],
                                  n_levels=g.n_levels if g else 0, M=g.M if g else 0)
+        least = GLM_MIN_ROWS.get(platform)
+        if (likelihood == "auto" and marginalize and glm is None and least is not None
+                and len(y) >= least):
+            form = "glm"
+    if form == "glm":
+        data["glm"] = _glm_statistics(data, family.name, fixed[0], groups)
     if form in ("suffstat", "marginal"):
         if fixed[0].offset:
             y = y - np.asarray(data["offset"][""], dtype=np.float64)
@@ -338,6 +392,21 @@ def choose_forms(
             suff["ZZ"] = np.ascontiguousarray(np.moveaxis(suff["ZZ"], 0, -1))
             suff["ZP"] = np.ascontiguousarray(np.moveaxis(suff["ZP"], 0, -1))
     return form, gathers
+
+
+def _glm_statistics(data: Mapping[str, Any], family: str, fp: Any,
+                    groups: Sequence[Any]) -> dict[str, Any]:
+    """The glm form's statistics (:func:`~brmsjax.backend.glm_forms.glm_data`) of the data."""
+    from brmsjax.backend.glm_forms import glm_data
+
+    addition = data["addition"]
+    return glm_data(
+        family, data["y"], data["X"][""] if fp.n_b else None, center=fp.center,
+        weights=addition.get("weights"), trials=addition.get("trials"),
+        offset=data["offset"][""] if fp.offset else None,
+        groups=[(str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels)
+                for g in groups],
+    )
 
 
 def _population(data: Mapping[str, Any], fp: Any) -> np.ndarray:

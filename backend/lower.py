@@ -176,10 +176,10 @@ def lower(
         not at zero: in brms's ``(sd, L)`` that is a curved ridge (STAR's ``sd`` of the
         intercept and of ``age`` with their correlation). None: whenever possible.
     likelihood, gather
-        The form of the summed log likelihood (``"plain"``, ``"suffstat"`` or ``"marginal"``)
-        and how the plain form gathers group effects (``"onehot"``, ``"sorted"`` or
-        ``"index"``); ``"auto"`` chooses from the model and the data's shapes
-        (:mod:`brmsjax.backend.forms`). The plain and suffstat forms give the same log
+        The form of the summed log likelihood (``"plain"``, ``"suffstat"``, ``"glm"`` or
+        ``"marginal"``) and how the plain form gathers group effects (``"onehot"``,
+        ``"sorted"`` or ``"index"``); ``"auto"`` chooses from the model and the data's shapes
+        (:mod:`brmsjax.backend.forms`). The plain, suffstat and glm forms give the same log
         density; the marginal form (:mod:`brmsjax.backend.marginal`) integrates the group
         effects out (same posterior of everything else) and draws them from their exact
         conditional with each saved draw. The choice is in :attr:`LoweredModel.forms`.

@@ -33,6 +33,7 @@ from numpyro.infer.util import log_density, potential_energy
 from brmsjax.backend.densities import log_prior
 from brmsjax.backend.families import INV_LINKS, Family
 from brmsjax.backend.forms import gather_rows, population_beta, suffstat_model_log_lik
+from brmsjax.backend.glm_forms import glm_model_log_lik
 from brmsjax.backend.likelihood import pointwise_log_lik
 from brmsjax.backend.marginal import conditional_effects, marginal_log_lik
 from brmsjax.backend.transforms import (
@@ -153,8 +154,8 @@ class Structure:
 
     ``categories`` lists the dpars of the non-reference categories of a categorical model
     (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
-    ``likelihood`` is the form of :meth:`ModelProgram.log_lik`, ``"plain"`` or ``"suffstat"``
-    (:mod:`brmsjax.backend.forms`).
+    ``likelihood`` is the form of :meth:`ModelProgram.log_lik`, ``"plain"``, ``"suffstat"``,
+    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.forms`).
     """
 
     family: str
@@ -462,6 +463,9 @@ class ModelProgram:
             beta, sigma = population_beta(self.structure, params, data)
             g = self.structure.groups[0]
             return marginal_log_lik(beta, _effects_sqrt(g, params, data), sigma, data["suff"])
+        if self.structure.likelihood == "glm":
+            return glm_model_log_lik(self.structure, self.family.name, params, data,
+                                     self.group_effects(params, data))
         ll = self.pointwise(params, data)
         if "weights" in data["addition"]:
             ll = ll * data["addition"]["weights"]

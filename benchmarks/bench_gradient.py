@@ -1,7 +1,8 @@
-"""Gradient time of a gaussian multilevel model's potential in each likelihood form.
+"""Gradient time of a multilevel model's potential in each likelihood form.
 
-The model is ``y ~ x1 + ... + x9 + (1 + x1 | g)`` with brms's default priors, N rows and G
-levels (simulated; rows in random level order unless ``--sorted``). For each G it times the
+The model is ``y ~ x1 + ... + x9 + (1 + x1 | g)`` (``--slopes`` sets the 9) with brms's default
+priors, N rows and G levels (simulated; rows in random level order unless ``--sorted``), gaussian
+unless ``--family bernoulli`` or ``--family poisson``. For each G it times the
 jit-compiled ``jax.grad`` of :meth:`ModelProgram.potential <brmsjax.backend.program.
 ModelProgram.potential>` in the forms of :mod:`brmsjax.backend.forms`:
 
@@ -9,20 +10,26 @@ ModelProgram.potential>` in the forms of :mod:`brmsjax.backend.forms`:
   gradient);
 * ``plain/onehot``: the per-row form with ``one_hot(J) @ r`` (a matmul both ways);
 * ``plain/sorted``: the index gather told that the rows are sorted (only with ``--sorted``);
-* ``suffstat``: the sufficient-statistics form;
+* ``suffstat``: the sufficient-statistics form (gaussian);
+* ``glm``: the exponential-family form with host statistics (bernoulli, poisson;
+  :mod:`brmsjax.backend.glm_forms`);
 
-and a hand-written minimal kernel of the same model in sufficient statistics (``X'X``,
-``X'y``, ``y'y``, per-level cross-products; non-centred ``r = diag(sd) L z``; the same priors
-up to constants), the yardstick. Each time is the median of ``--repeats`` calls after a warm-up
-call, each ended by ``block_until_ready``. The table gives microseconds per gradient and the ratio
-to the kernel, and names the form that ``likelihood="auto"`` / ``gather="auto"`` choose. Run:
+and, for the gaussian model, a hand-written minimal kernel of the same model in sufficient
+statistics (``X'X``, ``X'y``, ``y'y``, per-level cross-products; non-centred
+``r = diag(sd) L z``; the same priors up to constants), the yardstick. Each time is the median
+of ``--repeats`` calls after a warm-up call, each ended by ``block_until_ready``, the forms
+called in turn (so that all see the same load). The table
+gives microseconds per gradient and the ratio to the kernel (to ``plain/index`` for the other
+families), and names the form that ``likelihood="auto"`` / ``gather="auto"`` choose. Run:
 
     python benchmarks/bench_gradient.py [--rows 100000] [--groups 8 1000] [--float32]
 
 On a GPU, the issue's sizes: ``--rows 1000000 --groups 8 10000`` (add ``--float32``); the
 one-hot / index crossover that sets ``forms.ONEHOT_MAX_LEVELS``:
 ``--rows 1000000 --groups 8 16 32 64 128 --forms plain/index plain/onehot``. ``--centred 0``
-pins brms's non-centred group coordinates (the default chooses per group).
+pins brms's non-centred group coordinates (the default chooses per group). The glm form
+against the plain one (the measurements behind ``glm_forms.GLM_MIN_ROWS``):
+``--family bernoulli poisson --slopes 5 --rows 100000 --groups 1000``.
 """
 
 from __future__ import annotations
@@ -41,17 +48,27 @@ import numpy as np
 P_SLOPES = 9
 
 
-def simulate(rows: int, groups: int, seed: int = 1, sort: bool = False) -> dict[str, np.ndarray]:
-    """Data of ``y ~ x1..x9 + (1 + x1 | g)``: X ``(N, 9)``, level index g, response y."""
+def simulate(rows: int, groups: int, seed: int = 1, *, sort: bool = False,
+             family: str = "gaussian", slopes: int = P_SLOPES) -> dict[str, np.ndarray]:
+    """Data of ``y ~ x1..xK + (1 + x1 | g)``: X ``(N, K)``, level index g, response y.
+
+    A bernoulli or poisson response takes the gaussian one, standardized, as its linear
+    predictor (scaled by 0.5 and shifted by 0.5 for poisson).
+    """
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, P_SLOPES)) + np.linspace(0.0, 2.0, P_SLOPES)
+    X = rng.normal(size=(rows, slopes)) + np.linspace(0.0, 2.0, slopes)
     g = rng.integers(0, groups, rows)
     g[:groups] = np.arange(min(groups, rows))  # every level has a row
     if sort:
         order = np.argsort(g, kind="stable")
         X, g = X[order], g[order]
     r = rng.normal(size=(groups, 2)) * [1.0, 0.3]
-    y = 3.0 + X @ rng.normal(size=P_SLOPES) + r[g, 0] + r[g, 1] * X[:, 0] + rng.normal(size=rows)
+    y = 3.0 + X @ rng.normal(size=slopes) + r[g, 0] + r[g, 1] * X[:, 0] + rng.normal(size=rows)
+    eta = (y - y.mean()) / y.std()
+    if family == "bernoulli":
+        y = (rng.uniform(size=rows) < 1.0 / (1.0 + np.exp(-eta))).astype(float)
+    elif family == "poisson":
+        y = rng.poisson(np.exp(0.5 + 0.5 * eta)).astype(float)
     return {"X": X, "g": g, "y": y}
 
 
@@ -61,7 +78,7 @@ def design(sim: dict[str, np.ndarray]) -> Any:
 
     X, g, y = sim["X"], sim["g"], sim["y"]
     n, groups = len(y), int(g.max()) + 1
-    cols = ("Intercept", *(f"x{k + 1}" for k in range(P_SLOPES)))
+    cols = ("Intercept", *(f"x{k + 1}" for k in range(X.shape[1])))
     fixed = FixedBlock("", cols, np.column_stack([np.ones(n), X]), True)
     Z = np.column_stack([np.ones(n), X[:, 0]])
     group = GroupBlock(1, "g", tuple(str(k) for k in range(groups)), ("Intercept", "x1"),
@@ -116,72 +133,101 @@ def kernel(sim: dict[str, np.ndarray], groups: int, float32: bool) -> tuple[Call
 
 def time_call(fn: Callable[[], Any], repeats: int) -> float:
     """Median seconds of ``fn()`` (after one warm-up call), each ended by block_until_ready."""
+    return time_calls({"": fn}, repeats)[""]
+
+
+def time_calls(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds of each ``fn()``, the calls taken in turn (one of each per round, after
+    one warm-up call each), so that every form sees the same machine load."""
     import jax
 
-    jax.block_until_ready(fn())
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+    for fn in fns.values():
         jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            jax.block_until_ready(fn())
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def run_forms(rows: int, groups: int, *, float32: bool, sort: bool, repeats: int,
-              options: dict[str, Any], only: list[str] | None = None) -> list[dict[str, Any]]:
-    """Time every form for one (N, G); rows of the table as dicts."""
+              options: dict[str, Any], only: list[str] | None = None,
+              family: str = "gaussian", slopes: int = P_SLOPES,
+              value: bool = False) -> list[dict[str, Any]]:
+    """Time every form for one (N, G) and family; rows of the table as dicts.
+
+    ``value``: time ``jax.value_and_grad`` (what NUTS evaluates per leapfrog step) instead of
+    ``jax.grad``, whose compiled program leaves out terms that do not depend on the parameters.
+
+    ``ratio`` is the time over the gaussian kernel's, or over ``plain/index`` for the other
+    families (which have no kernel).
+    """
     import jax
 
-    from brmsjax.backend.families import gaussian
+    from brmsjax.backend.families import get_family
     from brmsjax.backend.inference import _cast
     from brmsjax.backend.lower import lower
     from brmsjax.backend.priors import resolve_priors
 
-    sim = simulate(rows, groups, sort=sort)
+    sim = simulate(rows, groups, sort=sort, family=family, slopes=slopes)
     des = design(sim)
-    fam = gaussian()
+    fam = get_family(family)
     pri = resolve_priors(des, fam, [])
     auto = lower(des, fam, pri, **options).forms
-    forms = [("plain", "index"), ("plain", "onehot"), ("suffstat", "index")]
+    gaussian = family == "gaussian"
+    forms = [("plain", "index"), ("plain", "onehot"), ("suffstat" if gaussian else "glm", "index")]
     if sort:
         forms.insert(1, ("plain", "sorted"))
-    out = []
+    calls: dict[str, Callable[[], Any]] = {}
+    differentiate = jax.value_and_grad if value else jax.grad
     with jax.enable_x64(not float32):
-        pot, kdata, ku = kernel(sim, groups, float32)
-        kgrad = jax.jit(jax.grad(pot))
-        kdata, ku = jax.device_put(kdata), jax.device_put(ku)
-        base = time_call(partial(kgrad, ku, kdata), repeats)
+        if gaussian:
+            pot, kdata, ku = kernel(sim, groups, float32)
+            kdata, ku = jax.device_put(kdata), jax.device_put(ku)
+            calls["hand-written kernel"] = partial(jax.jit(differentiate(pot)), ku, kdata)
         for likelihood, gather in forms:
-            name = likelihood if likelihood == "suffstat" else f"plain/{gather}"
+            name = likelihood if likelihood != "plain" else f"plain/{gather}"
             if (gather == "onehot" and groups > 256) or (only and name not in only):
                 continue  # an (N, G) one-hot matrix: pointless past a few thousand levels
             lowered = lower(des, fam, pri, likelihood=likelihood, gather=gather, **options)
             data, prior_args = jax.device_put(_cast(lowered.model_args, float32))
             u = np.random.default_rng(3).uniform(-1.0, 1.0, lowered.program.dim)
             u = jax.device_put(u.astype(np.float32 if float32 else np.float64))
-            grad = jax.jit(jax.grad(lowered.program.potential))
-            sec = time_call(partial(grad, u, data, prior_args), repeats)
-            out.append({"form": name, "seconds": sec, "kernel": base})
-        out.append({"form": "hand-written kernel", "seconds": base, "kernel": base})
+            calls[name] = partial(jax.jit(differentiate(lowered.program.potential)), u, data,
+                                  prior_args)
+        seconds = time_calls(calls, repeats)
+    out = [{"form": name, "seconds": sec} for name, sec in seconds.items()
+           if name != "hand-written kernel"]
+    base = seconds.get("hand-written kernel")
+    if base is not None:
+        out.append({"form": "hand-written kernel", "seconds": base})
+    ref = base if base is not None else next((r["seconds"] for r in out
+                                              if r["form"] == "plain/index"), None)
     for row in out:
-        row.update(rows=rows, groups=groups,
+        row.update(rows=rows, groups=groups, family=family, slopes=slopes,
+                   ratio=row["seconds"] / ref if ref else float("nan"),
                    auto=f"{auto['likelihood']}, gather {auto['gather'][1]}")
     return out
 
 
-def table(results: list[dict[str, Any]], device: str, float32: bool) -> str:
+def table(results: list[dict[str, Any]], device: str, float32: bool,
+          value: bool = False) -> str:
     """The markdown table of the results."""
     lines = [
-        f"Gradient of the potential, `y ~ x1..x9 + (1 + x1 | g)`, "
+        f"{'Value and gradient' if value else 'Gradient'} of the potential, "
+        "`y ~ x1..xK + (1 + x1 | g)`, "
         f"{'float32' if float32 else 'float64'}; device {device}; "
-        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC.",
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC. Ratio: to the hand-written "
+        "kernel (gaussian), to plain/index (other families).",
         "",
-        "| N | G | form | us / gradient | ratio to kernel | auto chooses |",
-        "| ---: | ---: | --- | ---: | ---: | --- |",
+        "| family | K | N | G | form | us / call | ratio | auto chooses |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     for r in results:
-        lines.append(f"| {r['rows']:,} | {r['groups']:,} | {r['form']} | "
-                     f"{r['seconds'] * 1e6:,.1f} | {r['seconds'] / r['kernel']:.2f} | "
+        lines.append(f"| {r['family']} | {r['slopes']} | {r['rows']:,} | {r['groups']:,} | "
+                     f"{r['form']} | {r['seconds'] * 1e6:,.1f} | {r['ratio']:.2f} | "
                      f"{r['auto']} |")
     return "\n".join(lines)
 
@@ -197,7 +243,14 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--centred", type=int, default=None,
                         help="lower(centred=...): coordinates of the group term sampled centred")
     parser.add_argument("--forms", nargs="+", default=None,
-                        help="only these forms (plain/index, plain/onehot, plain/sorted, suffstat)")
+                        help="only these forms (plain/index, plain/onehot, plain/sorted, "
+                             "suffstat, glm)")
+    parser.add_argument("--family", nargs="+", default=["gaussian"],
+                        choices=["gaussian", "bernoulli", "poisson"])
+    parser.add_argument("--value", action="store_true",
+                        help="time jax.value_and_grad (as NUTS) instead of jax.grad")
+    parser.add_argument("--slopes", type=int, default=P_SLOPES,
+                        help="population-level slopes x1..xK")
     args = parser.parse_args(argv)
     options = {} if args.centred is None else {"centred": args.centred}
     import jax
@@ -205,10 +258,12 @@ def main(argv: list[str] | None = None) -> str:
     dev = jax.devices()[0]
     device = f"{dev.platform}: {getattr(dev, 'device_kind', '')} ({platform.node()})"
     results = []
-    for groups in args.groups:
-        results += run_forms(args.rows, groups, float32=args.float32, sort=args.sorted,
-                             repeats=max(1, args.repeats), options=options, only=args.forms)
-    text = table(results, device, args.float32)
+    for family in args.family:
+        for groups in args.groups:
+            results += run_forms(args.rows, groups, float32=args.float32, sort=args.sorted,
+                                 repeats=max(1, args.repeats), options=options, only=args.forms,
+                                 family=family, slopes=args.slopes, value=args.value)
+    text = table(results, device, args.float32, args.value)
     print(text)
     return text
 

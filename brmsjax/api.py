@@ -248,6 +248,14 @@ def brm(
     # Row-sharded programs sum per-row log likelihoods: every coordinate in the density.
     marginalize = not shard_rows
     lowered = lower(design, fam, priors, sample_prior=sample_prior, marginalize=marginalize)
+    if algorithm != "sampling" and lowered.forms["likelihood"] == "glm":
+        from brmsjax.backend.approx import BATCH_ROWS, HESSIAN_ROWS
+
+        # The glm form's linear part sums all rows: where an approximation takes batches or
+        # a subsample of rows, it gets brms's per-row form.
+        if batch_size is not None or len(design.response.y) > min(BATCH_ROWS, HESSIAN_ROWS):
+            lowered = lower(design, fam, priors, sample_prior=sample_prior,
+                            marginalize=marginalize, likelihood="plain")
     if algorithm != "sampling":
         draws, stats, settings = _approximate(lowered, algorithm, iter=iter, seed=seed,
                                               output_samples=output_samples,

@@ -214,8 +214,8 @@ BAD_REQUESTS = {
                 "The suffstat likelihood cannot be used here: the family is student(identity), "
                 "not gaussian(identity)."),
     "unknown form": ({"likelihood": "fast"}, "gaussian",
-                     "likelihood must be one of 'auto', 'plain', 'suffstat', 'marginal', not "
-                     "'fast'."),
+                     "likelihood must be one of 'auto', 'plain', 'suffstat', 'marginal', 'glm', "
+                     "not 'fast'."),
     "marginal without groups": ({"likelihood": "marginal", "formula": "y ~ x"}, "gaussian",
                                 "The marginal likelihood cannot be used here: the model has no "
                                 "group-level term."),
