@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 _ENV = "BRMSJAX_CACHE_DIR"
-# XLA:CPU's legacy emitters compile about twice as fast; used for programs that run once.
+# XLA:CPU's legacy emitters compile about twice as fast; used for programs that run once, and
+# for samplers whose steps are many small operations (brmsjax.backend.inference).
 ONE_OFF_OPTIONS: dict[str, Any] = {"xla_cpu_use_fusion_emitters": False}
 _STATE: dict[str, Any] = {"done": False, "path": None}
 _FUNCTIONS: dict[Hashable, Any] = {}
