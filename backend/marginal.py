@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -181,23 +180,6 @@ def _logdet_quad_bwd(res: tuple[Array, Array],
 _logdet_quad.defvjp(_logdet_quad_fwd, _logdet_quad_bwd)
 
 
-def _level_terms(beta: Array, A: Array, sigma: Array,
-                 suff: Mapping[str, Array]) -> tuple[Array, Array, Array, Any]:
-    """``(R0, sum_j log|K_j|, sum_j |v_j|^2, solve)`` and ``solve(x) = L_j^-T x_j`` for
-    the conditional draw, which also needs ``v`` ``(M, L)``: it gets ``(R0, v, solve)``
-    from :func:`_conditional_terms`."""
-    rss0, K, rhs = _level_inputs(beta, A, sigma, suff)
-    var = sigma * sigma
-    M = A.shape[0]
-    if M <= UNROLL_MAX:
-        logdet, quad = _logdet_quad(K, rhs)
-        return rss0, logdet, quad / (var * var), None
-    C = _dense(K, M)
-    logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
-    v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
-    return rss0, logdet, jnp.sum(v * v) / (var * var), None
-
-
 def _dense(K: Array, M: int) -> Array:
     """Cholesky factors ``(L, M, M)`` of the ``K_j`` from their lower entries (LAPACK)."""
     rows = _rows(K)
@@ -212,10 +194,18 @@ def marginal_log_lik(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Arr
     ``beta`` holds ``(Intercept, b)`` in the columns' order of ``P``; ``A`` is ``(M, M)``
     with ``A A' = Sigma``.
     """
-    rss0, logdet, vv, _ = _level_terms(beta, A, sigma, suff)
+    rss0, K, rhs = _level_inputs(beta, A, sigma, suff)
     var = sigma * sigma
+    M = A.shape[0]
+    if M <= UNROLL_MAX:
+        logdet, quad = _logdet_quad(K, rhs)
+    else:
+        C = _dense(K, M)
+        logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
+        v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
+        quad = jnp.sum(v * v)
     return (-0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss0 / var
-            - 0.5 * logdet + 0.5 * vv)
+            - 0.5 * logdet + 0.5 * quad / (var * var))
 
 
 def conditional_effects(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Array],
