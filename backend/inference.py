@@ -3,7 +3,9 @@
 Three compiled programs run a fit (``start`` and ``advance`` are compiled at the same time on
 two threads). ``prepare`` adds the prior truncation terms to the prior
 values; ``start`` finds a finite initial point per chain (Stan's uniform(-2, 2) on the
-unconstrained scale, up to 100 tries) and initializes NumPyro's NUTS kernel; ``advance`` runs
+unconstrained scale, up to 100 tries) and initializes NumPyro's NUTS kernel, its adaptation
+starting from the curvature of the posterior at its mode (:mod:`brmsjax.backend.metric_init`,
+found on ``start``'s thread while ``advance`` compiles); ``advance`` runs
 warmup and sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's
 quantities into preallocated buffers. All take the data and prior values as arguments and are
 kept per model structure, sampler settings and argument shapes
@@ -34,6 +36,7 @@ from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_c
 from brmsjax.backend.devices import ChainLayout, chain_layout, chain_sharding, map_chains
 from brmsjax.backend.diagnostics import import_arviz
 from brmsjax.backend.lower import LoweredModel, ModelProgram
+from brmsjax.backend.metric_init import laplace_inverse_mass
 from brmsjax.backend.sharding import replicate, row_layout, shard_data
 from brmsjax.formula.errors import ModelError
 
@@ -72,7 +75,12 @@ class SampleResult:
     layout, devices
         How chains were placed, and the devices that held them.
     seconds
-        Wall time of ``start`` (initialization, compiling included) and ``sample``.
+        Wall time of ``start`` (initialization, compiling included), ``metric`` (the search
+        for the first inverse mass matrix, within ``start``) and ``sample``.
+    metric
+        Where the adaptation of the mass matrix started: ``"laplace"`` (the curvature at the
+        posterior mode, :mod:`brmsjax.backend.metric_init`) or ``"identity"`` (NumPyro's
+        default, where that search fails).
     """
 
     samples: Mapping[str, np.ndarray]
@@ -90,6 +98,7 @@ class SampleResult:
     float32: bool
     devices: tuple[str, ...] = ()
     seconds: Mapping[str, float] = field(default_factory=dict)
+    metric: str = "identity"
 
     @property
     def draws_per_chain(self) -> int:
@@ -138,7 +147,7 @@ def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
 
     def start(chain: tuple[jax.Array, ...], shared: tuple[Any, ...]) -> PyTree:
         seed, u_init, mask = chain
-        radius, target, data, prior_args = shared
+        radius, target, data, prior_args, inverse_mass = shared
         value_and_grad = jax.value_and_grad(lambda u: prog.potential(u, data, prior_args))
 
         def attempt(key: jax.Array) -> tuple[jax.Array, ...]:
@@ -159,6 +168,7 @@ def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
         init_kernel, _ = _kernel(prog)
         state = init_kernel(ParamInfo(u, pe, grad), s.warmup, target_accept_prob=target,
                             max_tree_depth=s.max_treedepth, dense_mass=s.dense,
+                            inverse_mass_matrix=inverse_mass,
                             model_args=(data, prior_args),
                             rng_key=key_run)
         shapes = jax.eval_shape(prog.derive, u, data, prior_args, key_run)
@@ -208,13 +218,15 @@ def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
 
 
 def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32: bool,
-              start_args: tuple[Any, ...], *,
-              advance_shared: tuple[Any, ...]) -> tuple[Any, Callable[[Any], Any]]:
-    """The compiled ``start`` program, and a getter of ``advance`` for ``start``'s output.
+              start_args: tuple[Any, ...], *, advance_shared: tuple[Any, ...],
+              then: Callable[[], Any]) -> tuple[Any, Callable[[Any], Any], Any]:
+    """The compiled ``start`` program, a getter of ``advance`` for ``start``'s output, and
+    the result of ``then()``.
 
     On a first run both are compiled at once on two threads (XLA releases the GIL while it
     compiles): ``advance`` is lowered against the shapes and shardings of ``start``'s output,
-    known from ``start``'s trace. Programs compiled before for these shapes are reused.
+    known from ``start``'s trace; ``then`` runs on ``start``'s thread once ``start`` is
+    compiled. Programs compiled before for these shapes are reused.
     """
     prog = lowered.program
     # ``layout.rows`` keeps row-sharded programs apart from unsharded ones.
@@ -233,23 +245,23 @@ def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32:
 
     start = lookup(("start", *key), start_args)
     if start is not None:
-        return start, advance
+        return start, advance, then()
     start_jit = map_chains(_start_fn(prog, s), layout)
     sharding = chain_sharding(layout)
     carry = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=sharding),
                          start_jit.trace(*start_args).out_info[0])
 
-    def build_start() -> Any:
+    def build_start() -> tuple[Any, Any]:
         with jax.enable_x64(not float32):
             fn = compiled(("start", *key), lambda: start_jit, start_args, options)
         # A core is idle while ``advance`` compiles: load ArviZ for the summary's diagnostics now.
         import_arviz()
-        return fn
+        return fn, then()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
-        start, _ = (f.result() for f in futures)
-    return start, advance
+        (start, extra), _ = (f.result() for f in futures)
+    return start, advance, extra
 
 
 def _check_int(name: str, value: object, minimum: int) -> int:
@@ -473,7 +485,7 @@ def sample(
     shared = (ftype(radius), ftype(adapt_delta), data, _cast(lowered.prior_args, float32))
     bar = _progress_bar(progress, settings.total, chains)
     try:
-        state, bufs, devices, times = _run(run_model, layout, settings, float32=float32,
+        state, bufs, devices, times, metric = _run(run_model, layout, settings, float32=float32,
                                            chain_args=chain_args, shared=shared, chains=chains,
                                            bar=bar)
     finally:
@@ -487,27 +499,45 @@ def sample(
         inverse_mass=np.asarray(state.adapt_state.inverse_mass_matrix)[:chains], chains=chains,
         iter=iter, warmup=warmup, thin=thin, seed=seed, adapt_delta=adapt_delta,
         max_treedepth=max_treedepth, layout=layout, float32=float32, devices=devices,
-        seconds=times,
+        seconds=times, metric=metric,
     )
 
 
 def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, float32: bool,
          chain_args: tuple[np.ndarray, ...], shared: tuple[Any, ...], chains: int,
-         bar: Any) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float]]:
+         bar: Any) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float], str]:
     """Initialize and run the chains; the draws come back as NumPy arrays."""
     enable_persistent_cache()
     radius, target, data, prior_args = shared
     times: dict[str, float] = {}
+    info = {"metric": "identity"}
     with jax.enable_x64(not float32):
         t0 = time.perf_counter()
         prepare = compiled(("prepare", lowered.structure, float32),
                            lambda: jax.jit(lowered.program.prepare), (prior_args,),
                            ONE_OFF_OPTIONS if layout.platform == "cpu" else None)
         prior_args = replicate(prepare(prior_args), layout)
-        start_args = (chain_args, (radius, target, data, prior_args))
+        identity = _identity_mass(lowered.program.dim, settings.dense, chain_args[1].dtype)
+        start_args = (chain_args, (radius, target, data, prior_args, identity))
+
+        def metric() -> np.ndarray:
+            t_mode = time.perf_counter()
+            found = None
+            with jax.enable_x64(not float32):
+                found = laplace_inverse_mass(lowered, data, prior_args, chain_args[1][0],
+                                             dense=settings.dense, seed=int(chain_args[0][0]),
+                                             options=start_options)
+            times["metric"] = time.perf_counter() - t_mode
+            info["metric"] = "identity" if found is None else "laplace"
+            return identity if found is None else found.astype(identity.dtype)
+
         lo_hi = (np.int32(0), np.int32(settings.total))
-        start, advance = _programs(lowered, layout, settings, float32, start_args,
-                                   advance_shared=(*lo_hi, target, data, prior_args))
+        start_options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
+        start, advance, inverse_mass = _programs(
+            lowered, layout, settings, float32, start_args,
+            advance_shared=(*lo_hi, target, data, prior_args), then=metric)
+        start_args = (chain_args, (radius, target, data, prior_args,
+                                   replicate(inverse_mass, layout)))
         carry, ok = start(*start_args)
         times["start"] = time.perf_counter() - t0
         _check_inits(np.asarray(ok)[:chains])
@@ -524,7 +554,12 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
         devices = tuple(sorted(str(d) for d in carry[1]["lp__"].sharding.device_set))
         state, bufs = jax.device_get(carry)
         times["sample"] = time.perf_counter() - t0 - times["start"]
-    return state, bufs, devices, times
+    return state, bufs, devices, times, info["metric"]
+
+
+def _identity_mass(dim: int, dense: bool, dtype: Any) -> np.ndarray:
+    """NumPyro's default first inverse mass matrix: the identity, dense or diagonal."""
+    return np.eye(dim, dtype=dtype) if dense else np.ones(dim, dtype=dtype)
 
 
 def _check_inits(ok: np.ndarray) -> None:

@@ -82,7 +82,8 @@ def run_brmsjax(frame: pd.DataFrame, family: str, args: argparse.Namespace) -> d
     fit = brmsjax.brm(FORMULA, frame, family=family, chains=args.chains, iter=args.iter,
                       seed=args.seed, float32=args.float32, progress=False)
     seconds = time.perf_counter() - t0
-    out = {"contender": "brmsjax", "seconds": seconds, **_convergence(fit)}
+    out = {"contender": "brmsjax", "seconds": seconds, **_convergence(fit),
+           "forms": {k: str(v) for k, v in fit.model.forms.items()}}
     backend = getattr(fit, "backend_info", None)
     if backend is not None:
         out["backend"] = {k: str(v) for k, v in dict(backend).items()}
@@ -175,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--handwritten", action="store_true",
                         help="also fit the hand-written NumPyro model")
     parser.add_argument("--only-handwritten", action="store_true")
+    parser.add_argument("--metric", choices=["laplace", "identity"], default="laplace",
+                        help="brmsjax's first inverse mass matrix: the curvature at the mode "
+                             "(the default) or the identity (as before, for comparison)")
     parser.add_argument("--out", type=Path, default=None, help="append JSON lines here")
     parser.add_argument("--table", type=Path, default=None,
                         help="print a markdown table of a JSON-lines file and exit")
@@ -184,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
                      if line.strip()]))
         return 0
     import brmsjax  # noqa: F401  (host devices before JAX starts)
+
+    if args.metric == "identity":
+        from brmsjax.backend import inference
+
+        inference.laplace_inverse_mass = lambda *_, **__: None  # type: ignore[assignment]
 
     device = _device()
     for family in args.family:
@@ -196,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                 for runner in runners:
                     res = runner(frame, family, args)
                     res.update(family=family, rows=rows, groups=groups, chains=args.chains,
+                               metric=args.metric,
                                iter=args.iter, float32=args.float32, device=device,
                                host=platform.node(), date=dt.date.today().isoformat())
                     line = json.dumps(res)
