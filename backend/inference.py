@@ -36,6 +36,7 @@ from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_c
 from brmsjax.backend.devices import ChainLayout, chain_layout, chain_sharding, map_chains
 from brmsjax.backend.diagnostics import import_arviz
 from brmsjax.backend.lower import LoweredModel, ModelProgram
+from brmsjax.backend.metric_init import applies as metric_applies
 from brmsjax.backend.metric_init import laplace_inverse_mass
 from brmsjax.backend.sharding import replicate, row_layout, shard_data
 from brmsjax.formula.errors import ModelError
@@ -523,10 +524,12 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
         def metric() -> np.ndarray:
             t_mode = time.perf_counter()
             found = None
-            with jax.enable_x64(not float32):
-                found = laplace_inverse_mass(lowered, data, prior_args, chain_args[1][0],
-                                             dense=settings.dense, seed=int(chain_args[0][0]),
-                                             options=start_options)
+            if metric_applies(lowered):
+                with jax.enable_x64(not float32):
+                    found = laplace_inverse_mass(lowered, data, prior_args, chain_args[1][0],
+                                                 dense=settings.dense,
+                                                 seed=int(chain_args[0][0]),
+                                                 options=start_options)
             times["metric"] = time.perf_counter() - t_mode
             info["metric"] = "identity" if found is None else "laplace"
             return identity if found is None else found.astype(identity.dtype)

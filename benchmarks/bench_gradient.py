@@ -11,6 +11,9 @@ ModelProgram.potential>` in the forms of :mod:`brmsjax.backend.forms`:
 * ``plain/onehot``: the per-row form with ``one_hot(J) @ r`` (a matmul both ways);
 * ``plain/sorted``: the index gather told that the rows are sorted (only with ``--sorted``);
 * ``suffstat``: the sufficient-statistics form (gaussian);
+* ``marginal``: the group effects integrated out (gaussian, one group term;
+  :mod:`brmsjax.backend.marginal`): a potential of the population-level and covariance
+  coordinates only, so its gradient is not the same vector as the others';
 * ``glm``: the exponential-family form with host statistics (bernoulli, poisson;
   :mod:`brmsjax.backend.glm_forms`);
 
@@ -178,6 +181,8 @@ def run_forms(rows: int, groups: int, *, float32: bool, sort: bool, repeats: int
     auto = lower(des, fam, pri, **options).forms
     gaussian = family == "gaussian"
     forms = [("plain", "index"), ("plain", "onehot"), ("suffstat" if gaussian else "glm", "index")]
+    if gaussian:
+        forms.append(("marginal", "index"))
     if sort:
         forms.insert(1, ("plain", "sorted"))
     calls: dict[str, Callable[[], Any]] = {}

@@ -84,9 +84,6 @@ def run_brmsjax(frame: pd.DataFrame, family: str, args: argparse.Namespace) -> d
     seconds = time.perf_counter() - t0
     out = {"contender": "brmsjax", "seconds": seconds, **_convergence(fit),
            "forms": {k: str(v) for k, v in fit.model.forms.items()}}
-    backend = getattr(fit, "backend_info", None)
-    if backend is not None:
-        out["backend"] = {k: str(v) for k, v in dict(backend).items()}
     return out
 
 
@@ -225,6 +222,8 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         backend = r.get("backend", {})
         form = ", ".join(f"{k}={v}" for k, v in backend.items()) if backend else ""
+        if "forms" in r:
+            form = r["forms"]["likelihood"]
         lf = r.get("mean_leapfrog")
         lines.append(
             f"| {r['date']} | {r['device']} | {r['family']} | {r['rows']:,} | {r['groups']:,} | "
