@@ -529,7 +529,7 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
                     found = laplace_inverse_mass(lowered, data, prior_args, chain_args[1][0],
                                                  dense=settings.dense,
                                                  seed=int(chain_args[0][0]),
-                                                 options=start_options)
+                                                 options=start_options, key=layout)
             times["metric"] = time.perf_counter() - t_mode
             info["metric"] = "identity" if found is None else "laplace"
             return identity if found is None else found.astype(identity.dtype)

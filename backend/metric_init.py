@@ -32,7 +32,7 @@ that sample group-level coordinates (:func:`applies`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import jax
@@ -60,11 +60,15 @@ ValueAndGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
 def value_and_grad_fn(lowered: LoweredModel, data: Any, prior_args: Any, u: np.ndarray,
-                    options: dict[str, Any] | None) -> ValueAndGrad:
-    """Host function ``u -> (potential, gradient)`` backed by one compiled program."""
+                    options: dict[str, Any] | None, *, key: Hashable = ()) -> ValueAndGrad:
+    """Host function ``u -> (potential, gradient)`` backed by one compiled program.
+
+    The program is kept per model structure, argument shapes and ``key`` (the chains' layout:
+    row-sharded data compile apart from unsharded data of the same shapes).
+    """
     program = lowered.program
     args = (u, data, prior_args)
-    exe = compiled(("value_and_grad", lowered.structure), lambda: jax.jit(
+    exe = compiled(("value_and_grad", lowered.structure, key), lambda: jax.jit(
         jax.value_and_grad(program.potential)), args, options)
 
     def call(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -172,8 +176,8 @@ def applies(lowered: LoweredModel) -> bool:
 
 
 def laplace_inverse_mass(lowered: LoweredModel, data: Any, prior_args: Any, start: np.ndarray,
-                         *, dense: bool, seed: int = 0,
-                         options: dict[str, Any] | None = None) -> np.ndarray | None:
+                         *, dense: bool, seed: int = 0, options: dict[str, Any] | None = None,
+                         key: Hashable = ()) -> np.ndarray | None:
     """The first inverse mass matrix from the curvature at the mode, or None.
 
     Parameters
@@ -192,8 +196,9 @@ def laplace_inverse_mass(lowered: LoweredModel, data: Any, prior_args: Any, star
     seed
         Seed of the random sign vectors (models with over :data:`EXACT_MAX` coordinates
         besides their group terms').
-    options
-        XLA compile options of the ``value_and_grad`` program.
+    options, key
+        XLA compile options of the ``value_and_grad`` program, and a key that keeps it apart
+        (:func:`value_and_grad_fn`).
 
     Returns
     -------
@@ -202,7 +207,7 @@ def laplace_inverse_mass(lowered: LoweredModel, data: Any, prior_args: Any, star
         stops at its iteration limit (no mode: a funnel), or the Hessian is not positive
         definite (dense).
     """
-    value_and_grad = value_and_grad_fn(lowered, data, prior_args, start, options)
+    value_and_grad = value_and_grad_fn(lowered, data, prior_args, start, options, key=key)
     with np.errstate(all="ignore"):
         mode = posterior_mode(value_and_grad, start)
         if mode is None:
