@@ -160,10 +160,13 @@ def to_draws(result: SampleResult, lowered: LoweredModel) -> tuple[pd.DataFrame,
     """
     chains, n = result.chains, result.draws_per_chain
     columns: dict[str, np.ndarray] = {}
+    flats: dict[str, tuple[np.ndarray, tuple[int, ...]]] = {}
     for name, key, index in _columns(lowered.names):
-        values = np.asarray(result.samples[key], dtype=np.float64)
-        flat = values.reshape(chains * n, -1)
-        column = int(np.ravel_multi_index(index, values.shape[2:])) if index else 0
+        if key not in flats:  # one float64 copy per site (float32 draws), not one per column
+            values = np.asarray(result.samples[key], dtype=np.float64)
+            flats[key] = values.reshape(chains * n, -1), values.shape[2:]
+        flat, shape = flats[key]
+        column = int(np.ravel_multi_index(index, shape)) if index else 0
         columns[name] = flat[:, column]
     columns[".chain"] = np.repeat(np.arange(1, chains + 1), n)
     columns[".iteration"] = np.tile(np.arange(1, n + 1), chains)

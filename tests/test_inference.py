@@ -7,7 +7,9 @@ import os
 import re
 import subprocess
 import sys
+import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,26 @@ def test_draws_frame_has_brms_names_and_counts(toy_fit: tuple) -> None:
     np.testing.assert_allclose(draws["b_Intercept"], result.samples["b_Intercept"].reshape(-1))
     np.testing.assert_allclose(draws["r_g[d.1,Intercept]"], result.samples["r_1"][:, :, 3, 0]
                                .reshape(-1))
+
+
+def test_float32_draws_convert_once_per_site(toy_fit: tuple) -> None:
+    """float32 draws become float64 columns with one copy per site: a copy per column kept
+    every column's whole site alive (100,000 rows x 1,000 levels, float32: out of memory)."""
+    lowered, result = toy_fit
+    group = replace(lowered.names.groups[0], levels=tuple(f"l{i}" for i in range(2000)))
+    named = replace(lowered, names=replace(lowered.names, groups=(group,)))
+    samples = {k: np.asarray(v, dtype=np.float32) for k, v in result.samples.items()}
+    samples["r_1"] = np.random.default_rng(0).normal(size=(2, 10, 2000, 1)).astype(np.float32)
+    tracemalloc.start()
+    try:
+        draws, _ = to_draws(replace(result, samples=samples), named)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * samples["r_1"].size * 8  # one copy per column: 2,000 copies
+    np.testing.assert_array_equal(draws["r_g[l7,Intercept]"],
+                                  samples["r_1"][:, :, 7, 0].reshape(-1).astype(np.float64))
+    assert draws["b_x"].dtype == np.float64
 
 
 def test_same_seed_same_draws_with_or_without_progress(
