@@ -6,7 +6,8 @@ happened: a draws DataFrame with brms 2.18's variable names (``b_Intercept``,
 ``lprior``, ``lp__`` and the ``.chain .iteration .draw`` columns of ``posterior::as_draws_df``),
 per-draw sampler statistics with Stan's names (``divergent__``, ``treedepth__``), and a frozen
 :class:`FitInfo`. Every method is computed from these, so a fit restored by :func:`load` behaves
-exactly like the original.
+exactly like the original. The group-level extractors (``ranef``, ``coef``, ``VarCorr``) live in
+:mod:`brmsjax.group_effects`, the other method families in their own mixin modules.
 """
 
 from __future__ import annotations
@@ -20,31 +21,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from brmsjax.backend.diagnostics import import_arviz, sampler_warnings
 from brmsjax.comparison import ComparisonMethods
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.group_effects import (
+    ETA_MINUS_THRES,  # noqa: F401  (re-exported from brmsjax.group_effects)
+    THRES_MINUS_ETA,  # noqa: F401  (re-exported from brmsjax.group_effects)
+    GroupEffectMethods,
+)
 from brmsjax.hypothesis import HypothesisMethods
 from brmsjax.plots import PlotMethods
 from brmsjax.predictions import PredictionMethods
 from brmsjax.refit import RefitMethods
-from brmsjax.summary import (
-    Summary,
-    check_probs,
-    level_array,
-    matrix_array,
-    posterior_table,
-    sd_table,
-    summary_table,
-)
+from brmsjax.summary import Summary, check_probs, posterior_table, summary_table
 
 META_COLUMNS = (".chain", ".iteration", ".draw")
 # Population-level coefficient classes (brms's ``fixef_pars()``): b_, bs_, bcs_, bsp_, bmo_, ...
 FIXEF_PATTERN = re.compile(r"^b(|s|cs|sp|mo|me|mi|m)_")
-# Ordinal families whose thresholds enter as ``thres - eta`` / ``eta - thres`` (brms specials).
-THRES_MINUS_ETA = frozenset({"cumulative", "sratio"})
-ETA_MINUS_THRES = frozenset({"cratio", "acat"})
 _FILE_FORMAT = "brmsjax.BrmsFit"
 _FILE_VERSION = 1
 
@@ -175,25 +169,8 @@ class FitInfo:
         return int(np.ceil((self.iter - self.warmup) / self.thin * self.chains))
 
 
-def _group_coefs(info: FitInfo, group: str) -> list[tuple[GroupInfo, int]]:
-    """(block, index) of every coefficient of a grouping factor, in brms's ranef order."""
-    return [(b, k) for b in info.blocks(group) for k in range(len(b.coefs))]
-
-
-def _no_digits(name: str) -> str:
-    """A name without a trailing ``[k]`` (ordinal thresholds ``Intercept[1]``)."""
-    return name.split("[", 1)[0]
-
-
-def _cor_names(group: str, rnames: Sequence[str]) -> list[str]:
-    """brms's ``get_cornames``: upper triangle, column by column."""
-    return [
-        f"cor_{group}__{rnames[j]}__{rnames[i]}" for i in range(1, len(rnames)) for j in range(i)
-    ]
-
-
-class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMethods,
-              RefitMethods):
+class BrmsFit(GroupEffectMethods, PredictionMethods, ComparisonMethods, HypothesisMethods,
+              PlotMethods, RefitMethods):
     """A fitted brms-style model.
 
     Parameters
@@ -387,153 +364,6 @@ class BrmsFit(PredictionMethods, ComparisonMethods, HypothesisMethods, PlotMetho
         if summary:
             return posterior_table(draws, coefs, probs, robust)
         return pd.DataFrame(draws, columns=coefs)
-
-    def _ranef_draws(self, group: str) -> tuple[np.ndarray, list[str], list[str]]:
-        """``(draw, level, coef)`` group-level effects of one grouping factor."""
-        pairs = _group_coefs(self.info, group)
-        levels = list(pairs[0][0].levels)
-        coefs = [b.coefs[k] for b, k in pairs]
-        names = [b.r_name(lv, k) for b, k in pairs for lv in levels]
-        draws = self._matrix(names).reshape(self.ndraws, len(coefs), len(levels))
-        return draws.transpose(0, 2, 1), levels, coefs
-
-    def _require_groups(self, message: str) -> None:
-        if not self.info.groups:
-            raise FitError(message)
-
-    def ranef(
-        self, summary: bool = True, robust: bool = False, probs: Sequence[float] = (0.025, 0.975)
-    ) -> dict[str, xr.DataArray]:
-        """Group-level effects per grouping factor, as brms's 3-D arrays.
-
-        Returns
-        -------
-        dict of str to xarray.DataArray
-            Dims ``(level, stat, coef)``; with ``summary=False`` dims ``(draw, level, coef)``.
-            brms's ``ranef(fit)$Subject[, , "Intercept"]`` is
-            ``fit.ranef()["Subject"].sel(coef="Intercept")``.
-        """
-        self._require_groups("The model does not contain group-level effects.")
-        probs = check_probs(probs)
-        out = {}
-        for g in self.info.group_names:
-            draws, levels, coefs = self._ranef_draws(g)
-            out[g] = level_array(draws, levels, coefs, summary=summary, probs=probs, robust=robust)
-        return out
-
-    def coef(
-        self, summary: bool = True, robust: bool = False, probs: Sequence[float] = (0.025, 0.975)
-    ) -> dict[str, xr.DataArray]:
-        """Population plus group-level effects per level (brms's ``coef``), shaped as ``ranef``.
-
-        A coefficient with only a population-level effect gets that effect at every level; one
-        with only a group-level effect gets a population-level effect of zero. Ordinal
-        thresholds ``Intercept[k]`` combine with a varying ``Intercept`` with the family's sign.
-        """
-        self._require_groups(
-            "No group-level effects detected. Call method 'fixef' to access "
-            "population-level effects."
-        )
-        probs = check_probs(probs)
-        fixef = self.fixef(summary=False)
-        fnames = list(fixef.columns)
-        fvals = {n: fixef[n].to_numpy() for n in fnames}
-        ranefs = {g: self._ranef_draws(g) for g in self.info.group_names}
-        all_r = list(dict.fromkeys(c for _, _, cs in ranefs.values() for c in cs))
-        f_nodig = [_no_digits(n) for n in fnames]
-        miss_f = [n for n in all_r if n not in fnames]
-        rm_f = {n for n in fnames if n in {_no_digits(m) for m in miss_f}}
-        for n in miss_f:
-            if _no_digits(n) in fnames:
-                fvals[n] = fvals[_no_digits(n)]
-            elif n not in f_nodig:
-                fvals[n] = np.zeros(self.ndraws)
-        for n in rm_f:
-            fvals.pop(n)
-        out = {}
-        for g, (r, levels, rnames) in ranefs.items():
-            cols = {n: r[:, :, i] for i, n in enumerate(rnames)}
-            miss_r = [n for n in fnames if n not in rnames]
-            for n in miss_r:
-                if _no_digits(n) in rnames:
-                    cols[n] = cols[_no_digits(n)]
-                elif n not in [_no_digits(m) for m in rnames]:
-                    cols[n] = np.zeros(r.shape[:2])
-            for n in rnames:
-                if n in {_no_digits(m) for m in miss_r}:
-                    cols.pop(n)
-            combined = {n: self._combine(n, fvals[n], v) for n, v in cols.items()}
-            arr = np.stack(list(combined.values()), axis=-1)
-            out[g] = level_array(
-                arr, levels, list(combined), summary=summary, probs=probs, robust=robust
-            )
-        return out
-
-    def _combine(self, name: str, fixed: np.ndarray, varying: np.ndarray) -> np.ndarray:
-        """b + r, or a threshold's combination with a varying intercept (brms's sign rule)."""
-        if re.search(r"(^|_)Intercept\[\d+\]$", name):
-            if self.info.family in THRES_MINUS_ETA:
-                return fixed[:, None] - varying
-            if self.info.family in ETA_MINUS_THRES:
-                return varying - fixed[:, None]
-        return fixed[:, None] + varying
-
-    def VarCorr(  # brms's name
-        self,
-        sigma: float = 1,
-        summary: bool = True,
-        robust: bool = False,
-        probs: Sequence[float] = (0.025, 0.975),
-    ) -> dict[str, dict[str, Any]]:
-        """Standard deviations, correlations and covariances of the group-level effects.
-
-        Parameters
-        ----------
-        sigma
-            Ignored (brms keeps it for compatibility with nlme).
-        summary, robust, probs
-            As for :meth:`fixef`.
-
-        Returns
-        -------
-        dict
-            Per grouping factor ``{"sd": DataFrame, "cor": DataArray, "cov": DataArray}`` (the
-            last two only when the factor has correlations; dims ``(row, stat, col)``, or
-            ``(draw, row, col)`` with ``summary=False``), plus ``"residual__"`` with the ``sd``
-            of a scalar ``sigma``.
-        """
-        del sigma
-        info = self.info
-        if not info.groups and "sigma" not in self._names:
-            raise FitError("The model does not contain covariance matrices.")
-        probs = check_probs(probs)
-        out: dict[str, dict[str, Any]] = {}
-        for g in info.group_names:
-            rnames = [b.coefs[k] for b, k in _group_coefs(info, g)]
-            sds = self._matrix([f"sd_{g}__{c}" for c in rnames])
-            entry: dict[str, Any] = {
-                "sd": sd_table(sds, rnames, summary=summary, probs=probs, robust=robust)
-            }
-            cor_names = _cor_names(g, rnames)
-            if any(c in self._names for c in cor_names):
-                cors = np.nan_to_num(self._matrix(cor_names), nan=0.0)
-                n = len(rnames)
-                cor = np.broadcast_to(np.eye(n), (self.ndraws, n, n)).copy()
-                pairs = [(i, j) for j in range(1, n) for i in range(j)]
-                for k, (i, j) in enumerate(pairs):
-                    cor[:, i, j] = cor[:, j, i] = cors[:, k]
-                cov = cor * sds[:, :, None] * sds[:, None, :]
-                for key, val in (("cor", cor), ("cov", cov)):
-                    entry[key] = matrix_array(
-                        val, rnames, summary=summary, probs=probs, robust=robust
-                    )
-            out[g] = entry
-        if "sigma" in info.spec_pars and "sigma" in self._names:
-            sd = self._matrix(["sigma"])
-            out["residual__"] = {
-                "sd": sd_table(sd, [info.response], summary=summary, probs=probs, robust=robust)
-            }
-        return out
 
     # -- conversion and storage ----------------------------------------------------------
 
