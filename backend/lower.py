@@ -25,6 +25,7 @@ from brmsjax.backend.densities import DIST_ARITY, PriorSpec
 from brmsjax.backend.draws import FixedNames, GroupNames, ModelNames
 from brmsjax.backend.families import Family
 from brmsjax.backend.forms import choose_forms
+from brmsjax.backend.geometry import centred_coordinates, shear_matrix
 from brmsjax.backend.program import (
     FixedPlan,
     GroupPlan,
@@ -168,7 +169,7 @@ def lower(
         How many leading coordinates of each group-level term to sample centred
         (``GroupPlan.centred``): one number for every group or one per group; ``0`` is brms's
         non-centred ``z``, ``M`` (or more) fully centred. None chooses per group from how
-        informative the data are per level (:func:`_centring`).
+        informative the data are per level (:func:`~brmsjax.backend.geometry.centred_coordinates`).
     shear_cov
         Sample ``sd_k`` and ``L_k`` of a sheared correlated term as the Cholesky factor of the
         sheared covariance (``GroupPlan.cov``), where the ``sd_k`` are free with brms's
@@ -235,12 +236,12 @@ def lower(
         cols: dict[str, list[int]] = {}
         for m, d in enumerate(g.dpars):
             cols.setdefault(d, []).append(m)
-        shear = _shear(g.coefs, g.dpars, np.asarray(g.Z, dtype=float)) if reparam else None
+        shear = shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float)) if reparam else None
         if shear is not None:
             data.setdefault("shear", {})[str(g.id)] = shear
             data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
         if centred is None:
-            k = _centring(family, data, g, shear) if reparam else 0
+            k = centred_coordinates(family, data, g, shear) if reparam else 0
         else:
             ids = [h.id for h in design.groups]
             k = centred if isinstance(centred, int) else centred[ids.index(g.id)]
@@ -360,87 +361,6 @@ def _qr_inverse(X: np.ndarray) -> np.ndarray | None:
     if d.min() <= 1e-8 * max(d.max(), 1e-300):
         return None
     return np.linalg.inv(R / math.sqrt(n - 1))
-
-
-def _shear(coefs: Sequence[str], dpars: Sequence[str], Z: np.ndarray) -> np.ndarray | None:
-    """The shear ``T`` that centres a group's covariates on their means, or None.
-
-    ``T`` is the identity except ``T[i, m] = mean(Z[:, m])`` where ``i`` is the ``Intercept``
-    of coefficient ``m``'s dpar; ``T r`` holds each level's effects at the covariate means.
-    None when no group coefficient has a varying intercept and a covariate with a non-zero mean.
-    """
-    T = np.eye(len(coefs))
-    for i, (coef, dpar) in enumerate(zip(coefs, dpars, strict=True)):
-        if coef != "Intercept":
-            continue
-        for m, other in enumerate(dpars):
-            if m != i and other == dpar and Z.shape[0]:
-                T[i, m] = float(Z[:, m].mean())
-    return None if np.array_equal(T, np.eye(len(coefs))) else T
-
-
-_INFORMED = 20.0
-
-
-def _centring(family: Family, data: Mapping[str, Any], g: Any, shear: np.ndarray | None) -> int:
-    """How many leading coordinates of a group term to sample centred (the automatic rule).
-
-    A coordinate is worth centring when the data pin down each level's value better than the
-    prior does: the funnel of a non-centred ``z`` goes away and a centred one appears where
-    the likelihood is weak. For a gaussian (identity link) mu term the rule estimates, in
-    the sheared coordinates, per coefficient ``m``: the residual variance ``sigma^2`` of ``y``
-    after the population-level design and within the levels; per level, the coefficient's
-    least-squares estimate (the level mean of the residuals for the intercept, the slope on
-    the covariate centred within the level otherwise) and its variance ``V_jm``; the
-    between-level variance ``tau_m^2`` by moments (variance of the estimates minus their
-    mean ``V_jm``). The coordinate is informed when the median over levels of
-    ``tau_m^2 / V_jm`` (0 where the level does not identify it) exceeds 20, that is when
-    the data would shrink a typical level's estimate by less than 1/21. The leading
-    informed coordinates are centred (e.g. the intercept of a term whose slopes are weakly
-    informed). Other families and dpars get 0 (non-centred, brms's coordinates).
-
-    The threshold is measured, not derived: on the seed's STAR model (18 pupils per class,
-    intercept ratio 6.6, slopes 0.15; sheared covariance coordinates, 4 chains x 1000)
-    the non-centred term ran 47 leapfrog steps per iteration with no divergence, the
-    centred intercept 95, and the fully centred term 208 with 254 divergences. On sleepstudy
-    (intercept ratio 14) the centred intercept ran fewer steps (19 against 24) but mixed
-    ``b_Intercept`` worse (its mean 0.14 posterior sd off brms's in the slow agreement test):
-    a centred intercept trades the funnel for a ridge with the population ``Intercept``.
-    """
-    if family.name != "gaussian" or family.link != "identity" or set(g.dpars) != {""}:
-        return 0
-    y, J = np.asarray(data["y"], dtype=float), np.asarray(g.J)
-    X = np.asarray(data["X"][""], dtype=float) if "" in data["X"] else np.zeros((len(y), 0))
-    D = np.column_stack([np.ones(len(y)), X])
-    resid = y - D @ np.linalg.lstsq(D, y, rcond=None)[0]
-    Z = np.asarray(g.Z, dtype=float)
-    Z = Z @ np.linalg.inv(shear) if shear is not None else Z
-    n = np.bincount(J, minlength=g.n_levels).astype(float)
-    if len(y) <= g.n_levels:
-        return 0
-
-    def level_mean(v: np.ndarray) -> np.ndarray:
-        return np.bincount(J, v, g.n_levels) / np.maximum(n, 1)
-
-    sigma2 = np.sum((resid - level_mean(resid)[J]) ** 2) / (len(y) - g.n_levels)
-    ones = np.all(Z == 1.0, axis=0)
-    k = 0
-    for m in range(g.M):
-        if ones[m]:
-            beta, info = level_mean(resid), n
-        else:
-            x = Z[:, m] - level_mean(Z[:, m])[J] if ones.any() else Z[:, m]
-            info = np.bincount(J, x * x, g.n_levels)
-            beta = np.bincount(J, x * resid, g.n_levels) / np.where(info > 0, info, 1.0)
-        ok = info > 1e-8 * max(info.max(initial=0.0), 1e-300)
-        if ok.sum() < 2 or sigma2 <= 0:
-            break
-        V = sigma2 / np.where(ok, info, 1.0)
-        tau2 = max(float(np.var(beta[ok], ddof=1) - np.mean(V[ok])), 0.0)
-        if np.median(np.where(ok, tau2 / V, 0.0)) <= _INFORMED:
-            break
-        k += 1
-    return k
 
 
 def _specs(priors: Mapping[str, ParamPriorLike], name: str, size: int) -> tuple[PriorSpec, ...]:

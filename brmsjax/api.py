@@ -247,7 +247,10 @@ def brm(
     priors = resolve_priors(design, fam, prior)
     # Row-sharded programs sum per-row log likelihoods: every coordinate in the density.
     marginalize = not shard_rows
-    lowered = lower(design, fam, priors, sample_prior=sample_prior, marginalize=marginalize)
+    # An approximation depends on its coordinates: it gets brms's non-centred ones.
+    centred = None if algorithm == "sampling" else 0
+    lowered = lower(design, fam, priors, sample_prior=sample_prior, marginalize=marginalize,
+                    centred=centred)
     if algorithm != "sampling" and lowered.forms["likelihood"] == "glm":
         from brmsjax.backend.approx import BATCH_ROWS, HESSIAN_ROWS
 
@@ -255,7 +258,7 @@ def brm(
         # a subsample of rows, it gets brms's per-row form.
         if batch_size is not None or len(design.response.y) > min(BATCH_ROWS, HESSIAN_ROWS):
             lowered = lower(design, fam, priors, sample_prior=sample_prior,
-                            marginalize=marginalize, likelihood="plain")
+                            marginalize=marginalize, likelihood="plain", centred=centred)
     if algorithm != "sampling":
         draws, stats, settings = _approximate(lowered, algorithm, iter=iter, seed=seed,
                                               output_samples=output_samples,

@@ -190,7 +190,12 @@ def simulated(levels: int, per: int, sd_icpt: float, sd_slope: float, *, seed: i
     x = rng.normal(1.0, 1.0, levels * per)
     r = rng.normal(0, 1, (levels, 2)) * [sd_icpt, sd_slope]
     eta = 0.5 + 0.3 * x + r[g, 0] + r[g, 1] * x
-    y = rng.normal(eta, 1.0) if family == "gaussian" else rng.poisson(np.exp(eta / 4))
+    if family == "gaussian":
+        y = rng.normal(eta, 1.0)
+    elif family == "poisson":
+        y = rng.poisson(np.exp(eta / 4))
+    else:
+        y = (rng.random(levels * per) < 1.0 / (1.0 + np.exp(-eta))).astype(int)
     frame = pd.DataFrame({"y": y, "x": x, "g": g.astype(str)})
     fam = get_family(family)
     design = design_for("y ~ x + (x | g)", frame, fam)
@@ -206,7 +211,12 @@ CHOICES = [
     (60, 2, 0.5, 0.0, "gaussian", 0),  # two rows per level: 2 * 0.5^2 / 1 < 20
     (100, 18, 0.6, 0.1, "gaussian", 0),  # STAR-like: 18 * 0.36 = 6.5 < 20
     (18, 10, 1.4, 0.3, "gaussian", 0),  # sleepstudy-like: 10 * 1.4^2 = 19.6 < 20
-    (40, 50, 1.0, 0.5, "poisson", 0),  # other families keep brms's coordinates
+    # GLMs: working weights of the population-level fit (poisson: eta / 4, mean about 1.2)
+    (40, 50, 1.0, 0.5, "poisson", 0),  # 50 * 1.2 * 0.25^2 = 3.7 < 20
+    (20, 2000, 1.0, 0.5, "poisson", 2),  # 2000 * 1.2 * 0.25^2 = 150
+    (100, 10, 0.5, 0.3, "bernoulli", 0),  # 10 * 0.2 * 0.25 = 0.5
+    (10, 1000, 0.5, 0.5, "bernoulli", 2),  # 1000 * 0.2 * 0.25 = 50
+    (10, 2000, 0.5, 0.1, "bernoulli", 1),  # slopes: 2000 * 0.2 * 0.01 = 4
 ]
 
 
@@ -214,6 +224,59 @@ CHOICES = [
 def test_automatic_choice(case: tuple[int, int, float, float, str, int]) -> None:
     levels, per, sd_icpt, sd_slope, family, expected = case
     assert simulated(levels, per, sd_icpt, sd_slope, family=family) == (expected,)
+
+
+@pytest.mark.parametrize("family", ["bernoulli", "binomial", "poisson"])
+def test_glm_working_fit_solves_the_score_equations(family: str) -> None:
+    """The centring rule's population-level GLM fit is the maximum likelihood fit: its
+    residuals ``w * e = y - E y`` are orthogonal to the design (with an offset)."""
+    from brmsjax.backend.geometry import _glm_working
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    X = rng.normal(size=(n, 2))
+    trials = rng.integers(1, 6, n) if family == "binomial" else np.ones(n, dtype=int)
+    offset = rng.normal(0, 0.3, n)
+    eta = 0.4 + X @ [0.7, -0.5] + offset
+    y = (rng.poisson(np.exp(eta)) if family == "poisson"
+         else rng.binomial(trials, 1.0 / (1.0 + np.exp(-eta))))
+    data = {"y": y, "X": {"": X}, "offset": {"": offset},
+            "addition": {"trials": trials} if family == "binomial" else {}}
+    resid, w = _glm_working(get_family(family), data)
+    D = np.column_stack([np.ones(n), X])
+    np.testing.assert_allclose(D.T @ (w * resid), 0.0, atol=1e-7)
+    mean = np.exp(eta) if family == "poisson" else trials / (1.0 + np.exp(-eta))
+    np.testing.assert_allclose(w, mean * (1.0 if family == "poisson" else 1.0 - mean / trials),
+                               rtol=0.2)  # the fitted weights are near the truth's
+
+
+def test_centred_bernoulli_term_has_brms_log_density() -> None:
+    """Centring is the same map for every family: a centred bernoulli term (glm form) at
+    ``w`` has brms's log density at ``z(w)`` plus the log Jacobian."""
+    fam = get_family("bernoulli")
+    frame = small_data(per=6)
+    frame["y"] = (frame["y"] > 3.0).astype(int)
+    design = design_for("y ~ x + (x | g)", frame, fam)
+    priors = resolve_priors(design, fam, None)
+    ours = lower(design, fam, priors, centred=2, marginalize=False, likelihood="glm")
+    ref = lower(design, fam, priors, reparam=False, centred=0, marginalize=False)
+    assert [g.centred for g in ours.structure.groups] == [2]
+    data, prior_args = ours.model_args
+    u = np.random.default_rng(2).uniform(-1.5, 1.5, ours.program.dim)
+    with jax.enable_x64(True):
+        got, mapped, jac = fast_jit(partial(evaluate, ours, ref))(u, data, prior_args)
+    v = {k: np.asarray(x) for k, x in mapped.items()}
+    prog = ref.program
+
+    def mu_lprior(v: dict, data: dict, prior_args: dict) -> tuple[jax.Array, jax.Array]:
+        params = prog.assemble(v, prior_args, data)
+        return prog.linear_predictors(params, data)[""], prog.lprior(params, prior_args)
+
+    with jax.enable_x64(True):
+        mu, lprior = fast_jit(mu_lprior)(v, *ref.model_args)
+    expected = (stats.bernoulli.logpmf(frame["y"], 1.0 / (1.0 + np.exp(-np.asarray(mu)))).sum()
+                + float(lprior) + stats.norm.logpdf(v["z_1"]).sum())
+    assert float(got) == pytest.approx(expected + float(jac), rel=1e-12, abs=1e-10)
 
 
 def test_reparam_off_keeps_brms_coordinates() -> None:
