@@ -142,43 +142,63 @@ def _inverse_lower(F: list[list[Array]]) -> list[list[Array]]:
 
 
 @jax.custom_vjp
-def _logdet_quad(K: Array, rhs: Array) -> tuple[Array, Array]:
-    """``(sum_j log|K_j|, sum_j rhs_j' K_j^-1 rhs_j)`` with an analytic gradient.
+def _level_sum(d: Array, A: Array, var: Array, Ze: Array, ZZ: Array,  # noqa: PLR0917
+               ZP: Array) -> Array:
+    """``sum_j ( -log|K_j| / 2 + |v_j|^2 / 2 )`` (module docstring) with an analytic gradient.
 
-    The gradient (``K^-1`` and ``-m m'`` with ``m = K^-1 rhs``; ``2 m``) takes a few
-    elementwise operations, where differentiating the Cholesky factorization and the solves
-    takes several times the operations of the forward pass.
+    Everything per level is written out elementwise over the levels (``M <= UNROLL_MAX``),
+    and the gradient is a few elementwise operations plus one sum over the levels for ``A``
+    and one product with ``ZP`` for ``d``. Autodiff of the same steps took two dozen
+    reductions and matrix products of tiny matrices (2.2x the time on a CPU at 10,000
+    levels; on a GPU, each one a kernel launch). With ``G = dl/dK = -(K^-1 + m m' / var^2)
+    / 2``, ``m = K^-1 A' b`` and ``S = Z'W Z``: ``dl/dA = sum_j 2 S A G / var + b m' /
+    var^2``, ``dl/db = A m / var^2`` and ``dl/dvar = sum_j (M - tr K^-1 - |m|^2 / var^2) /
+    (2 var) - |v|^2 / (2 var^3)``.
     """
-    return _logdet_quad_fwd(K, rhs)[0]
+    return _level_sum_fwd(d, A, var, Ze, ZZ, ZP)[0]
 
 
-def _logdet_quad_fwd(K: Array, rhs: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
-    F = _cholesky(_rows(K))
-    M = len(F)
-    y = _forward(F, rhs)
-    logdet = 2.0 * jnp.sum(jnp.stack([jnp.log(F[i][i]) for i in range(M)]))
-    m = _backward(F, y)
+def _level_sum_fwd(d: Array, A: Array, var: Array, Ze: Array, ZZ: Array,  # noqa: PLR0917
+                   ZP: Array) -> tuple[Array, tuple[Array, ...]]:
+    M = A.shape[0]
+    b = Ze - jnp.einsum("mpl,p->ml", ZP, d)
+    SA = [[sum((ZZ[n, k] * A[k, j] for k in range(M)), jnp.zeros(())) for j in range(M)]
+          for n in range(M)]
+    rows = [[sum((A[n, i] * SA[n][j] for n in range(M)), jnp.zeros(())) / var
+             + (1.0 if i == j else 0.0) for j in range(i + 1)] for i in range(M)]
+    rhs = jnp.stack([sum((A[k, i] * b[k] for k in range(M)), jnp.zeros(())) for i in range(M)])
+    F = _cholesky(rows)
+    v = _forward(F, rhs)
+    m = _backward(F, v)
     G = _inverse_lower(F)
-    index = _lower_index(M)
-    inv = [jnp.zeros(())] * len(index)
-    for (i, j), k in index.items():  # (K^-1)_ij = sum_{l >= i} G_li G_lj, j <= i
-        inv[k] = sum((G[q][i] * G[q][j] for q in range(i, M)), jnp.zeros(()))
-    return (logdet, jnp.sum(y * y)), (jnp.stack(inv), m)
+    inv = [[sum((G[q][i] * G[q][j] for q in range(max(i, j), M)), jnp.zeros(()))
+            for j in range(M)]
+           for i in range(M)]  # (K^-1)_ij, both triangles
+    logdet = 2.0 * sum((jnp.log(F[i][i]) for i in range(M)), jnp.zeros(()))
+    quad = jnp.sum(v * v, axis=0)
+    value = jnp.sum(-0.5 * logdet + 0.5 * quad / (var * var))
+    tr_inv = sum((inv[i][i] for i in range(M)), jnp.zeros(()))
+    mm = jnp.sum(m * m, axis=0)
+    dvar = jnp.sum((0.5 * M - 0.5 * tr_inv - 0.5 * mm / (var * var)) / var
+                   - 0.5 * quad / (var * var * var))
+    return value, (jnp.stack([jnp.stack(r) for r in inv]), jnp.stack([jnp.stack(r) for r in SA]),
+                   m, b, A, var, dvar, ZP)
 
 
-def _logdet_quad_bwd(res: tuple[Array, Array],
-                     g: tuple[Array, Array]) -> tuple[Array, Array]:
-    inv, m = res
-    M = m.shape[0]
-    index = _lower_index(M)
-    ii = np.array([i for (i, j), _ in sorted(index.items(), key=lambda t: t[1])])
-    jj = np.array([j for (i, j), _ in sorted(index.items(), key=lambda t: t[1])])
-    both = jnp.asarray(np.where(ii == jj, 1.0, 2.0))[:, None]  # K_ij and K_ji are one entry
-    dK = both * (g[0] * inv - g[1] * m[ii] * m[jj])
-    return dK, 2.0 * g[1] * m
+def _level_sum_bwd(res: tuple[Array, ...], g: Array) -> tuple[Array | None, ...]:
+    inv, SA, m, b, A, var, dvar, ZP = res
+    M = A.shape[0]
+    w = 1.0 / (var * var)
+    Gm = [[-0.5 * (inv[i, j] + m[i] * m[j] * w) for j in range(M)] for i in range(M)]
+    dA = jnp.stack([jnp.stack([
+        sum((SA[a, j] * Gm[j][c] for j in range(M)), jnp.zeros(())) * (2.0 / var)
+        + b[a] * m[c] * w for c in range(M)]) for a in range(M)])
+    Am = jnp.stack([sum((A[a, c] * m[c] for c in range(M)), jnp.zeros(())) for a in range(M)])
+    dd = -jnp.einsum("mpl,ml->p", ZP, Am) * w
+    return g * dd, g * jnp.sum(dA, axis=-1), g * dvar, None, None, None
 
 
-_logdet_quad.defvjp(_logdet_quad_fwd, _logdet_quad_bwd)
+_level_sum.defvjp(_level_sum_fwd, _level_sum_bwd)
 
 
 def _dense(K: Array, M: int) -> Array:
@@ -195,16 +215,18 @@ def marginal_log_lik(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Arr
     ``beta`` holds ``(Intercept, b)`` in the columns' order of ``P``; ``A`` is ``(M, M)``
     with ``A A' = Sigma``.
     """
-    rss0, K, rhs = _level_inputs(beta, A, sigma, suff)
     var = sigma * sigma
     M = A.shape[0]
     if M <= UNROLL_MAX:
-        logdet, quad = _logdet_quad(K, rhs)
-    else:
-        C = _dense(K, M)
-        logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
-        v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
-        quad = jnp.sum(v * v)
+        d = beta - suff["beta0"]
+        rss0 = suff["ee"] - 2.0 * (suff["Pe"] @ d) + d @ (suff["PP"] @ d)
+        levels = _level_sum(d, A, var, suff["Ze"], suff["ZZ"], suff["ZP"])
+        return -0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss0 / var + levels
+    rss0, K, rhs = _level_inputs(beta, A, sigma, suff)
+    C = _dense(K, M)
+    logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
+    v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
+    quad = jnp.sum(v * v)
     return (-0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss0 / var
             - 0.5 * logdet + 0.5 * quad / (var * var))
 
