@@ -108,8 +108,10 @@ def evaluate(ours: LoweredModel, ref: LoweredModel, u: jax.Array, data: dict,
     return got, mapped, log_jac
 
 
-def brms_log_density(ref: LoweredModel, y: np.ndarray, v: dict[str, np.ndarray]) -> float:
-    """brms's Stan ``target``: scipy likelihood and ``std_normal(z)``, brms's lprior."""
+def brms_log_density(ref: LoweredModel, y: np.ndarray, v: dict[str, np.ndarray],
+                     family: str = "gaussian") -> float:
+    """brms's Stan ``target``: scipy likelihood (gaussian or bernoulli) and ``std_normal(z)``,
+    brms's lprior."""
     prog = ref.program
 
     def mu_lprior(v: dict, data: dict, prior_args: dict) -> tuple[jax.Array, jax.Array]:
@@ -118,7 +120,10 @@ def brms_log_density(ref: LoweredModel, y: np.ndarray, v: dict[str, np.ndarray])
 
     with jax.enable_x64(True):
         mu, lprior = fast_jit(mu_lprior)(v, *ref.model_args)
-    target = stats.norm.logpdf(y, np.asarray(mu), float(v["sigma"])).sum() + float(lprior)
+    mu = np.asarray(mu)
+    loglik = (stats.norm.logpdf(y, mu, float(v["sigma"])) if family == "gaussian"
+              else stats.bernoulli.logpmf(y, 1.0 / (1.0 + np.exp(-mu))))
+    target = loglik.sum() + float(lprior)
     for g in prog.structure.groups:
         target += stats.norm.logpdf(v[f"z_{g.id}"]).sum()
     return float(target)
@@ -266,16 +271,7 @@ def test_centred_bernoulli_term_has_brms_log_density() -> None:
     with jax.enable_x64(True):
         got, mapped, jac = fast_jit(partial(evaluate, ours, ref))(u, data, prior_args)
     v = {k: np.asarray(x) for k, x in mapped.items()}
-    prog = ref.program
-
-    def mu_lprior(v: dict, data: dict, prior_args: dict) -> tuple[jax.Array, jax.Array]:
-        params = prog.assemble(v, prior_args, data)
-        return prog.linear_predictors(params, data)[""], prog.lprior(params, prior_args)
-
-    with jax.enable_x64(True):
-        mu, lprior = fast_jit(mu_lprior)(v, *ref.model_args)
-    expected = (stats.bernoulli.logpmf(frame["y"], 1.0 / (1.0 + np.exp(-np.asarray(mu)))).sum()
-                + float(lprior) + stats.norm.logpdf(v["z_1"]).sum())
+    expected = brms_log_density(ref, frame["y"].to_numpy(), v, family="bernoulli")
     assert float(got) == pytest.approx(expected + float(jac), rel=1e-12, abs=1e-10)
 
 
