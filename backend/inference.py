@@ -137,8 +137,12 @@ class _Settings:
 
 
 def _kernel(prog: ModelProgram) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    def gen(data: PyTree, prior_args: PyTree) -> Callable[[jax.Array], jax.Array]:
-        return lambda u: prog.potential(u, data, prior_args)
+    """NUTS on the coordinates ``v = u / scale`` (``scale``, a model argument, from
+    :func:`_scaled`)."""
+
+    def gen(data: PyTree, prior_args: PyTree,
+            scale: jax.Array) -> Callable[[jax.Array], jax.Array]:
+        return lambda v: prog.potential(v * scale, data, prior_args)
 
     return hmc(potential_fn_gen=gen, algo="NUTS")
 
@@ -148,14 +152,14 @@ def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
 
     def start(chain: tuple[jax.Array, ...], shared: tuple[Any, ...]) -> PyTree:
         seed, u_init, mask = chain
-        radius, target, data, prior_args, inverse_mass = shared
-        value_and_grad = jax.value_and_grad(lambda u: prog.potential(u, data, prior_args))
+        radius, target, data, prior_args, inverse_mass, scale = shared
+        value_and_grad = jax.value_and_grad(lambda v: prog.potential(v * scale, data, prior_args))
 
         def attempt(key: jax.Array) -> tuple[jax.Array, ...]:
             draw = jax.random.uniform(key, u_init.shape, u_init.dtype, -radius, radius)
-            u = jnp.where(mask, u_init, u_init + draw)  # random values around u_init's centre
-            pe, grad = value_and_grad(u)
-            return u, pe, grad, jnp.isfinite(pe) & jnp.all(jnp.isfinite(grad))
+            v = jnp.where(mask, u_init, u_init + draw) / scale  # random values around the centre
+            pe, grad = value_and_grad(v)
+            return v, pe, grad, jnp.isfinite(pe) & jnp.all(jnp.isfinite(grad))
 
         def body(c: tuple[Any, ...]) -> tuple[Any, ...]:
             key, sub = jax.random.split(c[1])
@@ -170,7 +174,7 @@ def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
         state = init_kernel(ParamInfo(u, pe, grad), s.warmup, target_accept_prob=target,
                             max_tree_depth=s.max_treedepth, dense_mass=s.dense,
                             inverse_mass_matrix=inverse_mass,
-                            model_args=(data, prior_args),
+                            model_args=(data, prior_args, scale),
                             rng_key=key_run)
         shapes = jax.eval_shape(prog.derive, u, data, prior_args, key_run)
         bufs = {k: jnp.zeros((s.n_save, *v.shape), v.dtype) for k, v in shapes.items()}
@@ -190,24 +194,26 @@ def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
     """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers."""
 
     def advance(carry: PyTree, shared: tuple[Any, ...]) -> PyTree:
-        lo, hi, target, data, prior_args = shared
+        lo, hi, target, data, prior_args, scale = shared
         state, bufs = carry
         init_kernel, sample_kernel = _kernel(prog)
         # Binds the kernel's warmup schedule and tree depth; its result is unused.
         init_kernel(ParamInfo(state.z, state.potential_energy, state.z_grad), s.warmup,
                     target_accept_prob=target, max_tree_depth=s.max_treedepth,
-                    dense_mass=s.dense, model_args=(data, prior_args), rng_key=state.rng_key)
+                    dense_mass=s.dense, model_args=(data, prior_args, scale),
+                    rng_key=state.rng_key)
 
         def write(args: tuple[Any, ...]) -> PyTree:
             st, b, j = args
             # The marginal form draws group effects with each kept draw (a key of its own).
-            vals = dict(prog.derive(st.z, data, prior_args, jax.random.fold_in(st.rng_key, 1)))
+            vals = dict(prog.derive(st.z * scale, data, prior_args,
+                                    jax.random.fold_in(st.rng_key, 1)))
             vals.update(zip(_STATS, _stat_values(st), strict=True))
             return {k: b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype)) for k in b}
 
         def body(i: jax.Array, c: PyTree) -> PyTree:
             st, b = c
-            st = sample_kernel(st, model_args=(data, prior_args))
+            st = sample_kernel(st, model_args=(data, prior_args, scale))
             keep = (i >= s.warmup) & ((i - s.warmup) % s.thin == 0)
             j = jnp.clip((i - s.warmup) // s.thin, 0, s.n_save - 1)
             b = lax.cond(keep, write, lambda a: a[1], (st, b, j))
@@ -486,9 +492,9 @@ def sample(
     shared = (ftype(radius), ftype(adapt_delta), data, _cast(lowered.prior_args, float32))
     bar = _progress_bar(progress, settings.total, chains)
     try:
-        state, bufs, devices, times, metric = _run(run_model, layout, settings, float32=float32,
-                                           chain_args=chain_args, shared=shared, chains=chains,
-                                           bar=bar)
+        state, bufs, devices, times, metric, scale = _run(
+            run_model, layout, settings, float32=float32, chain_args=chain_args, shared=shared,
+            chains=chains, bar=bar)
     finally:
         if bar is not None:
             bar.close()
@@ -497,7 +503,8 @@ def sample(
     stats = _stats(out, step_size, max_treedepth)
     return SampleResult(
         samples=out, stats=stats, step_size=step_size,
-        inverse_mass=np.asarray(state.adapt_state.inverse_mass_matrix)[:chains], chains=chains,
+        inverse_mass=_unscaled(np.asarray(state.adapt_state.inverse_mass_matrix)[:chains], scale),
+        chains=chains,
         iter=iter, warmup=warmup, thin=thin, seed=seed, adapt_delta=adapt_delta,
         max_treedepth=max_treedepth, layout=layout, float32=float32, devices=devices,
         seconds=times, metric=metric,
@@ -506,8 +513,10 @@ def sample(
 
 def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, float32: bool,
          chain_args: tuple[np.ndarray, ...], shared: tuple[Any, ...], chains: int,
-         bar: Any) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float], str]:
-    """Initialize and run the chains; the draws come back as NumPy arrays."""
+         bar: Any) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float], str,
+                            np.ndarray]:
+    """Initialize and run the chains; the draws come back as NumPy arrays, with the metric's
+    origin and the coordinate scale NUTS ran on (:func:`_scaled`)."""
     enable_persistent_cache()
     radius, target, data, prior_args = shared
     times: dict[str, float] = {}
@@ -519,9 +528,10 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
                            ONE_OFF_OPTIONS if layout.platform == "cpu" else None)
         prior_args = replicate(prepare(prior_args), layout)
         identity = _identity_mass(lowered.program.dim, settings.dense, chain_args[1].dtype)
-        start_args = (chain_args, (radius, target, data, prior_args, identity))
+        ones = np.ones(lowered.program.dim, dtype=chain_args[1].dtype)
+        start_args = (chain_args, (radius, target, data, prior_args, identity, ones))
 
-        def metric() -> np.ndarray:
+        def metric() -> tuple[np.ndarray, np.ndarray]:
             t_mode = time.perf_counter()
             found = None
             if metric_applies(lowered):
@@ -532,15 +542,16 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
                                                  options=start_options, key=layout)
             times["metric"] = time.perf_counter() - t_mode
             info["metric"] = "identity" if found is None else "laplace"
-            return identity if found is None else found.astype(identity.dtype)
+            return (identity, ones) if found is None else _scaled(found.astype(identity.dtype))
 
         lo_hi = (np.int32(0), np.int32(settings.total))
         start_options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
-        start, advance, inverse_mass = _programs(
+        start, advance, (inverse_mass, scale) = _programs(
             lowered, layout, settings, float32, start_args,
-            advance_shared=(*lo_hi, target, data, prior_args), then=metric)
+            advance_shared=(*lo_hi, target, data, prior_args, ones), then=metric)
+        scale = replicate(scale, layout)
         start_args = (chain_args, (radius, target, data, prior_args,
-                                   replicate(inverse_mass, layout)))
+                                   replicate(inverse_mass, layout), scale))
         carry, ok = start(*start_args)
         times["start"] = time.perf_counter() - t0
         _check_inits(np.asarray(ok)[:chains])
@@ -548,7 +559,7 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
         run = None
         for lo in range(0, settings.total, step):
             hi = min(lo + step, settings.total)
-            args = (carry, (np.int32(lo), np.int32(hi), target, data, prior_args))
+            args = (carry, (np.int32(lo), np.int32(hi), target, data, prior_args, scale))
             run = advance(args) if run is None else run
             carry = run(*args)
             if bar is not None:
@@ -557,7 +568,32 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
         devices = tuple(sorted(str(d) for d in carry[1]["lp__"].sharding.device_set))
         state, bufs = jax.device_get(carry)
         times["sample"] = time.perf_counter() - t0 - times["start"]
-    return state, bufs, devices, times, info["metric"]
+    return state, bufs, devices, times, info["metric"], np.asarray(scale)
+
+
+def _unscaled(inverse_mass: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Adapted inverse mass matrices ``(chains, ...)`` of ``v = u / scale`` on ``u``."""
+    if inverse_mass.ndim == 3:
+        return inverse_mass * scale[:, None] * scale[None, :]
+    return inverse_mass * scale * scale
+
+
+def _scaled(inverse_mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NUTS's first inverse mass matrix and coordinate scale from one on the model's scale.
+
+    NUTS then runs on ``v = u / scale`` with ``scale = sqrt(diag(inverse_mass))``, starting
+    from the correlation matrix (dense) or ones (diagonal). Same dynamics as ``u`` with
+    ``inverse_mass``, but NumPyro (as Stan) regularizes each window's estimate towards
+    ``1e-3 I``, which on ``u`` swamps posterior variances far below ``1e-3``: ``sigma`` at
+    1,000,000 rows has a variance of about ``5e-7`` on the log scale. Measured (gaussian
+    ``(1 + x | g)``, 1,000 levels, 4 chains x 1000 warmup): step size 0.2 and 15.6 leapfrog
+    steps per iteration on ``u`` at 1,000,000 rows, against 0.55 and 6.5 at 100,000.
+    """
+    diag = np.diagonal(inverse_mass) if inverse_mass.ndim == 2 else inverse_mass
+    scale = np.sqrt(diag)
+    if inverse_mass.ndim == 2:
+        return inverse_mass / np.outer(scale, scale), scale
+    return np.ones_like(inverse_mass), scale
 
 
 def _identity_mass(dim: int, dense: bool, dtype: Any) -> np.ndarray:
