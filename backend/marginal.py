@@ -98,6 +98,11 @@ def _lower_index(M: int) -> dict[tuple[int, int], int]:
     return {(int(j), int(i)): k for k, (i, j) in enumerate(pairs(M))}  # (j, i): j >= i
 
 
+def _rss0(d: Array, suff: Mapping[str, Array]) -> Array:
+    """The weighted residual sum of squares at ``r = 0`` for ``beta = beta0 + d``."""
+    return suff["ee"] - 2.0 * (suff["Pe"] @ d) + d @ (suff["PP"] @ d)
+
+
 def _level_inputs(beta: Array, A: Array, sigma: Array,
                   suff: Mapping[str, Array]) -> tuple[Array, Array, Array]:
     """``(R0, K, rhs)``: the residual sum of squares at ``r = 0``, the lower entries of every
@@ -110,7 +115,7 @@ def _level_inputs(beta: Array, A: Array, sigma: Array,
     LAPACK-style calls on tiny matrices cost far more on a CPU (one call per level).
     """
     d = beta - suff["beta0"]
-    rss0 = suff["ee"] - 2.0 * (suff["Pe"] @ d) + d @ (suff["PP"] @ d)
+    rss0 = _rss0(d, suff)
     b = suff["Ze"] - jnp.einsum("mpl,p->ml", suff["ZP"], d)
     M = A.shape[0]
     nm = pairs(M)
@@ -217,18 +222,17 @@ def marginal_log_lik(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Arr
     """
     var = sigma * sigma
     M = A.shape[0]
+    d = beta - suff["beta0"]
     if M <= UNROLL_MAX:
-        d = beta - suff["beta0"]
-        rss0 = suff["ee"] - 2.0 * (suff["Pe"] @ d) + d @ (suff["PP"] @ d)
         levels = _level_sum(d, A, var, suff["Ze"], suff["ZZ"], suff["ZP"])
-        return -0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss0 / var + levels
-    rss0, K, rhs = _level_inputs(beta, A, sigma, suff)
-    C = _dense(K, M)
-    logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
-    v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
-    quad = jnp.sum(v * v)
-    return (-0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss0 / var
-            - 0.5 * logdet + 0.5 * quad / (var * var))
+    else:
+        _, K, rhs = _level_inputs(beta, A, sigma, suff)
+        C = _dense(K, M)
+        logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
+        v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
+        levels = -0.5 * logdet + 0.5 * jnp.sum(v * v) / (var * var)
+    return (-0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * _rss0(d, suff) / var
+            + levels)
 
 
 def conditional_effects(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Array],
