@@ -65,9 +65,21 @@ from brmsjax.backend.inference import init_centre
 from brmsjax.backend.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["ALGORITHMS", "BATCH_ROWS", "BATCH_SIZE", "ETA_MODE", "ETA_VARIATIONAL",
-           "HESSIAN_ROWS", "PARETO_K", "Z_MEAN_SQUARE", "ApproxResult", "approximate",
-           "check_algorithm", "sampler_name", "z_mean_squares"]
+__all__ = [
+    "ALGORITHMS",
+    "BATCH_ROWS",
+    "BATCH_SIZE",
+    "ETA_MODE",
+    "ETA_VARIATIONAL",
+    "HESSIAN_ROWS",
+    "PARETO_K",
+    "Z_MEAN_SQUARE",
+    "ApproxResult",
+    "approximate",
+    "check_algorithm",
+    "sampler_name",
+    "z_mean_squares",
+]
 
 #: Approximations and how brms prints them (``Draws were sampled using ...``).
 ALGORITHMS = {
@@ -212,17 +224,33 @@ def approximate(
     losses = np.zeros(0)
     with jax.enable_x64(True):
         if algorithm == "pathfinder":
-            u, info = approx_fit.pathfinder_draws(prog, data, prior_args, seed=seed,
-                                                  draws=draws, steps=iter,
-                                                  centre=init_centre(lowered))
+            u, info = approx_fit.pathfinder_draws(
+                prog,
+                data,
+                prior_args,
+                seed=seed,
+                draws=draws,
+                steps=iter,
+                centre=init_centre(lowered),
+            )
             losses = -info.elbo
             _check_pareto_k(info)
         else:
             zero, one = np.zeros(prog.dim), np.ones(prog.dim)
             eta_mode = step if algorithm == "laplace" else ETA_MODE
-            u, losses = approx_fit.svi_run(prog, "laplace", data, prior_args, steps=iter,
-                                           batch=batch, eta=eta_mode, seed=seed, draws=0,
-                                           center=zero, D=one)
+            u, losses = approx_fit.svi_run(
+                prog,
+                "laplace",
+                data,
+                prior_args,
+                steps=iter,
+                batch=batch,
+                eta=eta_mode,
+                seed=seed,
+                draws=0,
+                center=zero,
+                D=one,
+            )
             mode, H = _mode(lowered, u, data, prior_args, seed)
         if algorithm == "laplace":
             u = _laplace_draws(mode, H, seed, draws)
@@ -230,19 +258,43 @@ def approximate(
         elif algorithm != "pathfinder":
             d = np.diag(H)
             D = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1.0)), 1.0)
-            u, more = approx_fit.svi_run(prog, algorithm, data, prior_args, steps=iter,
-                                         batch=batch, eta=step, seed=seed + 1, draws=draws,
-                                         center=mode, D=D)
+            u, more = approx_fit.svi_run(
+                prog,
+                algorithm,
+                data,
+                prior_args,
+                steps=iter,
+                batch=batch,
+                eta=step,
+                seed=seed + 1,
+                draws=draws,
+                center=mode,
+                D=D,
+            )
             losses = np.concatenate([losses, more])
         t1 = time.perf_counter()
         samples = _derive(lowered, u, data, prior_args, seed + 2)
     t2 = time.perf_counter()
     zeros = np.zeros((1, draws))
-    stats = {"diverging": zeros.astype(bool), "accept_prob": zeros, "step_size": zeros,
-             "treedepth": zeros.astype(np.int64), "num_steps": zeros.astype(np.int64),
-             "energy": zeros}
-    return ApproxResult(samples, stats, algorithm, iter, batch, seed, step, losses,
-                        {"fit": t1 - t0, "draws": t2 - t1})
+    stats = {
+        "diverging": zeros.astype(bool),
+        "accept_prob": zeros,
+        "step_size": zeros,
+        "treedepth": zeros.astype(np.int64),
+        "num_steps": zeros.astype(np.int64),
+        "energy": zeros,
+    }
+    return ApproxResult(
+        samples,
+        stats,
+        algorithm,
+        iter,
+        batch,
+        seed,
+        step,
+        losses,
+        {"fit": t1 - t0, "draws": t2 - t1},
+    )
 
 
 def _check_pareto_k(info: approx_fit.Pathfinder) -> None:
@@ -252,7 +304,8 @@ def _check_pareto_k(info: approx_fit.Pathfinder) -> None:
             f"Pathfinder's Pareto k is {info.pareto_k:.2f}, greater than {PARETO_K}: importance "
             "resampling could not correct the normal approximations, which may therefore be "
             "poor; compare with algorithm='sampling'.",
-            SamplerWarning, stacklevel=3,
+            SamplerWarning,
+            stacklevel=3,
         )
 
 
@@ -276,8 +329,9 @@ def _batch(batch_size: int | None, n: int) -> int | None:
     return None if size >= n else size
 
 
-def _mode(lowered: LoweredModel, u: np.ndarray, data: Any, prior_args: Any,
-          seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _mode(
+    lowered: LoweredModel, u: np.ndarray, data: Any, prior_args: Any, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The mode of ``u`` (damped Newton steps from the optimizer's result) and the Hessian
     there."""
     prog = lowered.program
@@ -309,8 +363,7 @@ def _laplace_draws(mode: np.ndarray, H: np.ndarray, seed: int, draws: int) -> np
     return mode + np.linalg.solve(L.T, eps.T).T
 
 
-def z_mean_squares(lowered: LoweredModel, mode: np.ndarray,
-                   H: np.ndarray) -> dict[str, float]:
+def z_mean_squares(lowered: LoweredModel, mode: np.ndarray, H: np.ndarray) -> dict[str, float]:
     """The mean over levels of ``E[z^2]`` under the Laplace approximation, per coefficient of
     each non-centred group term, by brms's sd name (``sd_g__Intercept``).
 
@@ -356,8 +409,7 @@ def _check_funnel(lowered: LoweredModel, mode: np.ndarray, H: np.ndarray) -> Non
         )
 
 
-def _derive(lowered: LoweredModel, u: np.ndarray, data: Any, prior_args: Any,
-            seed: int) -> dict:
+def _derive(lowered: LoweredModel, u: np.ndarray, data: Any, prior_args: Any, seed: int) -> dict:
     """The per-draw quantities NUTS saves, with a chain dimension of 1 and ``lp__ = 0``.
 
     The marginal form (group effects integrated out) draws each draw's group effects from

@@ -37,8 +37,18 @@ from brmsjax.backend.cache import compiled
 from brmsjax.backend.lower import ModelProgram
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["ELBO_DRAWS", "HISTORY", "LOWRANK_DIM", "PATHS", "Pathfinder", "hessian", "newton",
-           "pathfinder_draws", "rows", "svi_run"]
+__all__ = [
+    "ELBO_DRAWS",
+    "HISTORY",
+    "LOWRANK_DIM",
+    "PATHS",
+    "Pathfinder",
+    "hessian",
+    "newton",
+    "pathfinder_draws",
+    "rows",
+    "svi_run",
+]
 
 PyTree = Any
 #: Above this many unconstrained coordinates ``fullrank`` uses a low-rank plus diagonal
@@ -64,8 +74,9 @@ class _ScaleSite(Messenger):
             msg["scale"] = self.scale if msg["scale"] is None else msg["scale"] * self.scale
 
 
-def potential(prog: ModelProgram, u: jax.Array, data: PyTree, prior_args: PyTree,
-              scale: Any) -> jax.Array:
+def potential(
+    prog: ModelProgram, u: jax.Array, data: PyTree, prior_args: PyTree, scale: Any
+) -> jax.Array:
     """The potential at ``u`` with the log likelihood of ``data``'s rows times ``scale``."""
     model = _ScaleSite(prog.model, "log_lik", scale)
     # block: the program's sites stay inside this call, unseen by an enclosing model's handlers.
@@ -83,8 +94,9 @@ def rows(data: PyTree, idx: Any, n: int) -> PyTree:
     out = dict(data)
     out["y"] = data["y"][idx]
     for key in _ROW_KEYS:
-        out[key] = {k: v[idx] if np.ndim(v) and np.shape(v)[0] == n else v
-                    for k, v in data[key].items()}
+        out[key] = {
+            k: v[idx] if np.ndim(v) and np.shape(v)[0] == n else v for k, v in data[key].items()
+        }
     return out
 
 
@@ -110,9 +122,20 @@ def _guide(kind: str, model: Callable[..., None], dim: int) -> Any:
     return AutoLaplaceApproximation(model, init_loc_fn=init)
 
 
-def svi_run(prog: ModelProgram, kind: str, data: PyTree, prior_args: PyTree, *, steps: int,
-            batch: int | None, eta: float, seed: int, draws: int, center: np.ndarray,
-            D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def svi_run(
+    prog: ModelProgram,
+    kind: str,
+    data: PyTree,
+    prior_args: PyTree,
+    *,
+    steps: int,
+    batch: int | None,
+    eta: float,
+    seed: int,
+    draws: int,
+    center: np.ndarray,
+    D: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Fit a guide with SVI in the coordinates ``v = (u - center) / D`` and draw from it.
 
     Laplace's guide returns its mode instead. ``center`` and ``D`` (the mode and the
@@ -135,10 +158,11 @@ def svi_run(prog: ModelProgram, kind: str, data: PyTree, prior_args: PyTree, *, 
     decay = 0.01 ** (1.0 / max(steps, 1))
     half = steps // 2
 
-    def run(key: jax.Array, data: PyTree, prior_args: PyTree,
-            settings: tuple[jax.Array, ...]) -> tuple[Any, jax.Array]:
+    def run(
+        key: jax.Array, data: PyTree, prior_args: PyTree, settings: tuple[jax.Array, ...]
+    ) -> tuple[Any, jax.Array]:
         center, D, eta = settings
-        optim = numpyro.optim.Adam(lambda i: eta * decay ** i)
+        optim = numpyro.optim.Adam(lambda i: eta * decay**i)
         svi = SVI(model, guide, optim, Trace_ELBO())
         scale = jnp.asarray(1.0 if batch is None else n / batch)
 
@@ -173,13 +197,15 @@ def svi_run(prog: ModelProgram, kind: str, data: PyTree, prior_args: PyTree, *, 
     return np.asarray(u), np.asarray(losses)
 
 
-def hessian(prog: ModelProgram, u: np.ndarray, data: PyTree, prior_args: PyTree,
-            scale: float) -> np.ndarray:
+def hessian(
+    prog: ModelProgram, u: np.ndarray, data: PyTree, prior_args: PyTree, scale: float
+) -> np.ndarray:
     """The Hessian of the potential at ``u`` (rows of ``data`` weighted by ``scale``).
 
     Built one Hessian-vector product per coordinate, 16 at a time, so memory stays at 16
     gradients.
     """
+
     def fn(u: jax.Array, data: PyTree, prior_args: PyTree, scale: jax.Array) -> jax.Array:
         grad = jax.grad(lambda x: potential(prog, x, data, prior_args, scale))
 
@@ -193,10 +219,18 @@ def hessian(prog: ModelProgram, u: np.ndarray, data: PyTree, prior_args: PyTree,
     return (H + H.T) / 2
 
 
-def newton(prog: ModelProgram, u: np.ndarray, data: PyTree, prior_args: PyTree,
-           hess: Callable[[np.ndarray], np.ndarray], *, tries: int = 20) -> np.ndarray:
+def newton(
+    prog: ModelProgram,
+    u: np.ndarray,
+    data: PyTree,
+    prior_args: PyTree,
+    hess: Callable[[np.ndarray], np.ndarray],
+    *,
+    tries: int = 20,
+) -> np.ndarray:
     """Damped Newton steps to the mode: the full-data gradient, ``hess(u)`` (ridged where it
     is not positive definite) and a backtracking line search on the full-data potential."""
+
     def fn(x: jax.Array, d: PyTree, p: PyTree) -> tuple[jax.Array, jax.Array]:
         return jax.value_and_grad(lambda v: potential(prog, v, d, p, 1.0))(x)
 
@@ -223,9 +257,17 @@ def newton(prog: ModelProgram, u: np.ndarray, data: PyTree, prior_args: PyTree,
     return u
 
 
-def pathfinder_draws(prog: ModelProgram, data: PyTree, prior_args: PyTree, *, seed: int,
-                     draws: int, steps: int, centre: np.ndarray,
-                     paths: int = PATHS) -> tuple[np.ndarray, Pathfinder]:
+def pathfinder_draws(
+    prog: ModelProgram,
+    data: PyTree,
+    prior_args: PyTree,
+    *,
+    seed: int,
+    draws: int,
+    steps: int,
+    centre: np.ndarray,
+    paths: int = PATHS,
+) -> tuple[np.ndarray, Pathfinder]:
     """``(draws, dim)`` draws of ``u`` from multi-path Pathfinder, as Stan's ``pathfinder``.
 
     Each of ``paths`` paths runs L-BFGS (BlackJAX's, history :data:`HISTORY`, at most
@@ -264,13 +306,15 @@ def pathfinder_draws(prog: ModelProgram, data: PyTree, prior_args: PyTree, *, se
     n = int(np.shape(data["y"])[0])
     chunk = max(1, min(draws, 2**22 // max(n, 1)))  # rows x draws per potential batch
 
-    def run(key: jax.Array, x0: jax.Array, data: PyTree,
-            prior_args: PyTree) -> tuple[jax.Array, ...]:
+    def run(
+        key: jax.Array, x0: jax.Array, data: PyTree, prior_args: PyTree
+    ) -> tuple[jax.Array, ...]:
         def f(u: jax.Array) -> jax.Array:
             return potential(prog, u, data, prior_args, 1.0)
 
-        last, hist = minimize_lbfgs(f, x0, maxiter=steps, maxcor=HISTORY, gtol=1e-8,
-                                    ftol=1e-12, maxls=1000)
+        last, hist = minimize_lbfgs(
+            f, x0, maxiter=steps, maxcor=HISTORY, gtol=1e-8, ftol=1e-12, maxls=1000
+        )
         n_iter = last.state.iter_num
         mask = hist.update_mask[1:]
         pad = ((HISTORY, 0), (0, 0))
@@ -322,8 +366,12 @@ def pathfinder_draws(prog: ModelProgram, data: PyTree, prior_args: PyTree, *, se
         )
     lw_smooth, k = _psis(lw)
     idx = rng.choice(len(lw), size=draws, replace=True, p=np.exp(lw_smooth))
-    info = Pathfinder(elbo=elbos, iterations=np.array([int(o[3]) for o in out]),
-                      best=np.array([int(o[4]) for o in out]), pareto_k=k)
+    info = Pathfinder(
+        elbo=elbos,
+        iterations=np.array([int(o[3]) for o in out]),
+        best=np.array([int(o[4]) for o in out]),
+        pareto_k=k,
+    )
     return u[idx], info
 
 

@@ -75,8 +75,12 @@ def signature(args: Any) -> Hashable:
     )
 
 
-def compiled(key: Hashable, build: Callable[[], Any], args: tuple[Any, ...],
-             options: dict[str, Any] | None = None) -> Any:
+def compiled(
+    key: Hashable,
+    build: Callable[[], Any],
+    args: tuple[Any, ...],
+    options: dict[str, Any] | None = None,
+) -> Any:
     """The compiled program for ``key`` and the signature of ``args``, compiled once.
 
     ``build()`` returns a jitted function; it is lowered with ``args`` and compiled with the XLA

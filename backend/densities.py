@@ -192,8 +192,16 @@ def _cdf(dist: str, x: Array, a: Array) -> Array:
 
 
 def _natural_support(dist: str) -> tuple[float, float]:
-    if dist in {"exponential", "gamma", "inv_gamma", "lognormal", "chi_square", "inv_chi_square",
-                "weibull", "frechet"}:
+    if dist in {
+        "exponential",
+        "gamma",
+        "inv_gamma",
+        "lognormal",
+        "chi_square",
+        "inv_chi_square",
+        "weibull",
+        "frechet",
+    }:
         return 0.0, math.inf
     if dist == "beta":
         return 0.0, 1.0

@@ -159,8 +159,13 @@ def map_chains(fn: Callable[[Any, Any], Any], layout: ChainLayout, donate: bool 
         return jax.tree.map(lambda a: a[None], out)
 
     mesh = Mesh(np.array(jax.local_devices()[: layout.n_devices]), ("chain",))
-    mapped = jax.shard_map(shard, mesh=mesh, in_specs=(PartitionSpec("chain"), PartitionSpec()),
-                           out_specs=PartitionSpec("chain"), check_vma=False)
+    mapped = jax.shard_map(
+        shard,
+        mesh=mesh,
+        in_specs=(PartitionSpec("chain"), PartitionSpec()),
+        out_specs=PartitionSpec("chain"),
+        check_vma=False,
+    )
     return jax.jit(mapped, donate_argnums=donate_argnums)
 
 

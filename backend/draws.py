@@ -41,8 +41,14 @@ __all__ = [
 ]
 
 META_COLUMNS = (".chain", ".iteration", ".draw")
-STAT_COLUMNS = ("accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__",
-                "energy__")
+STAT_COLUMNS = (
+    "accept_stat__",
+    "stepsize__",
+    "treedepth__",
+    "n_leapfrog__",
+    "divergent__",
+    "energy__",
+)
 _SPACE = re.compile(r"[ \t\r\n]")
 
 
@@ -173,12 +179,14 @@ def to_draws(result: SampleResult, lowered: LoweredModel) -> tuple[pd.DataFrame,
     columns[".draw"] = np.arange(1, chains * n + 1)
     draws = pd.DataFrame(columns)
     st = result.stats
-    stats = pd.DataFrame({
-        "accept_stat__": st["accept_prob"].reshape(-1).astype(np.float64),
-        "stepsize__": st["step_size"].reshape(-1).astype(np.float64),
-        "treedepth__": st["treedepth"].reshape(-1),
-        "n_leapfrog__": st["num_steps"].reshape(-1),
-        "divergent__": st["diverging"].reshape(-1).astype(np.int64),
-        "energy__": st["energy"].reshape(-1).astype(np.float64),
-    })
+    stats = pd.DataFrame(
+        {
+            "accept_stat__": st["accept_prob"].reshape(-1).astype(np.float64),
+            "stepsize__": st["step_size"].reshape(-1).astype(np.float64),
+            "treedepth__": st["treedepth"].reshape(-1),
+            "n_leapfrog__": st["num_steps"].reshape(-1),
+            "divergent__": st["diverging"].reshape(-1).astype(np.int64),
+            "energy__": st["energy"].reshape(-1).astype(np.float64),
+        }
+    )
     return draws, stats

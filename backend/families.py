@@ -43,11 +43,35 @@ from brmsjax.backend.links import INV_LINKS, LINKS
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
-    "INV_LINKS", "LINKS", "Beta", "Family", "Gamma", "bernoulli", "beta", "beta_binomial",
-    "binomial", "categorical", "cumulative", "exponential", "gamma", "gaussian", "geometric",
-    "get_family", "hurdle_gamma", "hurdle_lognormal", "hurdle_negbinomial", "hurdle_poisson",
-    "lognormal", "negbinomial", "poisson", "skew_normal", "student", "weibull",
-    "zero_inflated_binomial", "zero_inflated_negbinomial", "zero_inflated_poisson",
+    "INV_LINKS",
+    "LINKS",
+    "Beta",
+    "Family",
+    "Gamma",
+    "bernoulli",
+    "beta",
+    "beta_binomial",
+    "binomial",
+    "categorical",
+    "cumulative",
+    "exponential",
+    "gamma",
+    "gaussian",
+    "geometric",
+    "get_family",
+    "hurdle_gamma",
+    "hurdle_lognormal",
+    "hurdle_negbinomial",
+    "hurdle_poisson",
+    "lognormal",
+    "negbinomial",
+    "poisson",
+    "skew_normal",
+    "student",
+    "weibull",
+    "zero_inflated_binomial",
+    "zero_inflated_negbinomial",
+    "zero_inflated_poisson",
 ]
 
 # Allowed links of mu and of the auxiliary parameters (brms 2.18's brmsfamily()).
@@ -67,21 +91,31 @@ _DPAR_LINKS = {
     "disc": ("log", "identity"),
 }
 _BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "sigma": (0.0, None), "shape": (0.0, None), "phi": (0.0, None), "nu": (1.0, None),
-    "alpha": (None, None), "zi": (0.0, 1.0), "hu": (0.0, 1.0), "disc": (0.0, None),
+    "sigma": (0.0, None),
+    "shape": (0.0, None),
+    "phi": (0.0, None),
+    "nu": (1.0, None),
+    "alpha": (None, None),
+    "zi": (0.0, 1.0),
+    "hu": (0.0, 1.0),
+    "disc": (0.0, None),
 }
 _PRIORS = {
-    "shape": "gamma(0.01, 0.01)", "phi": "gamma(0.01, 0.01)", "nu": "gamma(2, 0.1)",
-    "alpha": "normal(0, 4)", "zi": "beta(1, 1)", "hu": "beta(1, 1)",
+    "shape": "gamma(0.01, 0.01)",
+    "phi": "gamma(0.01, 0.01)",
+    "nu": "gamma(2, 0.1)",
+    "alpha": "normal(0, 4)",
+    "zi": "beta(1, 1)",
+    "hu": "beta(1, 1)",
 }
 
 
-def _make(cls: type[Family], name: str, link: str, allowed: tuple[str, ...], kind: str,
-          **dpar_links: str) -> Family:
+def _make(
+    cls: type[Family], name: str, link: str, allowed: tuple[str, ...], kind: str, **dpar_links: str
+) -> Family:
     if not isinstance(link, str) or link not in allowed:
         raise ModelError(
-            f"Link '{link}' is not allowed for family '{name}'; use one of: "
-            f"{', '.join(allowed)}."
+            f"Link '{link}' is not allowed for family '{name}'; use one of: {', '.join(allowed)}."
         )
     for dpar, dlink in dpar_links.items():
         if dlink not in _DPAR_LINKS[dpar]:
@@ -113,11 +147,13 @@ def student(link: str = "identity", link_sigma: str = "log", link_nu: str = "log
     return _make(Student, "student", link, _REAL, "continuous", sigma=link_sigma, nu=link_nu)
 
 
-def skew_normal(link: str = "identity", link_sigma: str = "log",
-                link_alpha: str = "identity") -> Family:
+def skew_normal(
+    link: str = "identity", link_sigma: str = "log", link_alpha: str = "identity"
+) -> Family:
     """``skew_normal()``: skew normal with mean mu; alpha has prior ``normal(0, 4)``."""
-    return _make(SkewNormal, "skew_normal", link, _REAL, "continuous", sigma=link_sigma,
-                 alpha=link_alpha)
+    return _make(
+        SkewNormal, "skew_normal", link, _REAL, "continuous", sigma=link_sigma, alpha=link_alpha
+    )
 
 
 def bernoulli(link: str = "logit") -> Family:
@@ -157,8 +193,9 @@ def Gamma(link: str = "log", link_shape: str = "log") -> Family:  # noqa: N802
 
 def lognormal(link: str = "identity", link_sigma: str = "log") -> Family:
     """``lognormal()``: mu and sigma on the log scale."""
-    return _make(Lognormal, "lognormal", link, ("identity", "inverse"), "continuous",
-                 sigma=link_sigma)
+    return _make(
+        Lognormal, "lognormal", link, ("identity", "inverse"), "continuous", sigma=link_sigma
+    )
 
 
 def exponential(link: str = "log") -> Family:
@@ -188,21 +225,29 @@ def categorical(link: str = "logit") -> Family:
 
 def zero_inflated_poisson(link: str = "log", link_zi: str = "logit") -> Family:
     """``zero_inflated_poisson()``: zi has prior ``beta(1, 1)``."""
-    return _make(ZeroInflatedPoisson, "zero_inflated_poisson", link, _COUNT, "discrete",
-                 zi=link_zi)
+    return _make(ZeroInflatedPoisson, "zero_inflated_poisson", link, _COUNT, "discrete", zi=link_zi)
 
 
-def zero_inflated_negbinomial(link: str = "log", link_shape: str = "log",
-                              link_zi: str = "logit") -> Family:
+def zero_inflated_negbinomial(
+    link: str = "log", link_shape: str = "log", link_zi: str = "logit"
+) -> Family:
     """``zero_inflated_negbinomial()``."""
-    return _make(ZeroInflatedNegBinomial, "zero_inflated_negbinomial", link, _COUNT,
-                 "discrete", shape=link_shape, zi=link_zi)
+    return _make(
+        ZeroInflatedNegBinomial,
+        "zero_inflated_negbinomial",
+        link,
+        _COUNT,
+        "discrete",
+        shape=link_shape,
+        zi=link_zi,
+    )
 
 
 def zero_inflated_binomial(link: str = "logit", link_zi: str = "logit") -> Family:
     """``zero_inflated_binomial()``: needs ``trials()``."""
-    return _make(ZeroInflatedBinomial, "zero_inflated_binomial", link, _PROB, "discrete",
-                 zi=link_zi)
+    return _make(
+        ZeroInflatedBinomial, "zero_inflated_binomial", link, _PROB, "discrete", zi=link_zi
+    )
 
 
 def hurdle_poisson(link: str = "log", link_hu: str = "logit") -> Family:
@@ -210,24 +255,41 @@ def hurdle_poisson(link: str = "log", link_hu: str = "logit") -> Family:
     return _make(HurdlePoisson, "hurdle_poisson", link, _COUNT, "discrete", hu=link_hu)
 
 
-def hurdle_negbinomial(link: str = "log", link_shape: str = "log",
-                       link_hu: str = "logit") -> Family:
+def hurdle_negbinomial(
+    link: str = "log", link_shape: str = "log", link_hu: str = "logit"
+) -> Family:
     """``hurdle_negbinomial()``."""
-    return _make(HurdleNegBinomial, "hurdle_negbinomial", link, _COUNT, "discrete",
-                 shape=link_shape, hu=link_hu)
+    return _make(
+        HurdleNegBinomial,
+        "hurdle_negbinomial",
+        link,
+        _COUNT,
+        "discrete",
+        shape=link_shape,
+        hu=link_hu,
+    )
 
 
 def hurdle_gamma(link: str = "log", link_shape: str = "log", link_hu: str = "logit") -> Family:
     """``hurdle_gamma()``."""
-    return _make(HurdleGamma, "hurdle_gamma", link, _POSITIVE, "continuous",
-                 shape=link_shape, hu=link_hu)
+    return _make(
+        HurdleGamma, "hurdle_gamma", link, _POSITIVE, "continuous", shape=link_shape, hu=link_hu
+    )
 
 
-def hurdle_lognormal(link: str = "identity", link_sigma: str = "log",
-                     link_hu: str = "logit") -> Family:
+def hurdle_lognormal(
+    link: str = "identity", link_sigma: str = "log", link_hu: str = "logit"
+) -> Family:
     """``hurdle_lognormal()``."""
-    return _make(HurdleLognormal, "hurdle_lognormal", link, ("identity", "inverse"),
-                 "continuous", sigma=link_sigma, hu=link_hu)
+    return _make(
+        HurdleLognormal,
+        "hurdle_lognormal",
+        link,
+        ("identity", "inverse"),
+        "continuous",
+        sigma=link_sigma,
+        hu=link_hu,
+    )
 
 
 gamma = Gamma
@@ -236,10 +298,29 @@ beta = Beta
 _FAMILIES: dict[str, Callable[..., Family]] = {
     f.__name__.lower(): f
     for f in (
-        gaussian, student, skew_normal, bernoulli, binomial, beta_binomial, poisson,
-        negbinomial, geometric, Gamma, lognormal, exponential, weibull, Beta, cumulative,
-        categorical, zero_inflated_poisson, zero_inflated_negbinomial, zero_inflated_binomial,
-        hurdle_poisson, hurdle_negbinomial, hurdle_gamma, hurdle_lognormal,
+        gaussian,
+        student,
+        skew_normal,
+        bernoulli,
+        binomial,
+        beta_binomial,
+        poisson,
+        negbinomial,
+        geometric,
+        Gamma,
+        lognormal,
+        exponential,
+        weibull,
+        Beta,
+        cumulative,
+        categorical,
+        zero_inflated_poisson,
+        zero_inflated_negbinomial,
+        zero_inflated_binomial,
+        hurdle_poisson,
+        hurdle_negbinomial,
+        hurdle_gamma,
+        hurdle_lognormal,
     )
 }
 

@@ -142,8 +142,9 @@ class Family:
         raise NotImplementedError
 
     # -- the public interface
-    def stan_args(self, eta: Array, dpars: Mapping[str, Array],
-                  addition: Mapping[str, Array]) -> Args:
+    def stan_args(
+        self, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Args:
         """:meth:`args` from mu's linear predictor."""
         return self.args(self.inv_link(eta), dpars, addition)
 
@@ -151,8 +152,9 @@ class Family:
         """Pointwise log likelihood of ``y`` given mu on the response scale and the dpars."""
         return self.lpdf(y, self.args(mu, dpars, {}))
 
-    def log_lik_eta(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                    addition: Mapping[str, Array]) -> Array:
+    def log_lik_eta(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         """Pointwise log likelihood given mu's linear predictor ``eta`` (link scale).
 
         Reads the addition terms the family needs (``trials``, ``se``, ``denom``) but not
@@ -161,18 +163,21 @@ class Family:
         """
         return self.lpdf(y, self.stan_args(eta, dpars, addition))
 
-    def log_cdf(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                addition: Mapping[str, Array]) -> Array:
+    def log_cdf(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         """Pointwise ``log P(Y <= y)`` (brms's ``<family>_lcdf``)."""
         return self.lcdf(y, self.stan_args(eta, dpars, addition))
 
-    def log_ccdf(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                 addition: Mapping[str, Array]) -> Array:
+    def log_ccdf(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         """Pointwise ``log P(Y > y)`` (brms's ``<family>_lccdf``)."""
         return self.lccdf(y, self.stan_args(eta, dpars, addition))
 
-    def log_cdfs(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                 addition: Mapping[str, Array]) -> tuple[Array, Array]:
+    def log_cdfs(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> tuple[Array, Array]:
         """Pointwise ``(log P(Y <= y), log P(Y > y))`` in one evaluation."""
         return self.lcdfs(y, self.stan_args(eta, dpars, addition))
 
@@ -184,8 +189,9 @@ class Family:
         """
         return self.mean(self.stan_args(eta, dpars, addition))
 
-    def rng(self, key: Array, eta: Array, dpars: Mapping[str, Array],
-            addition: Mapping[str, Array]) -> Array:
+    def rng(
+        self, key: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         """Draws of the response (brms's ``posterior_predict``), shaped like ``eta``'s rows."""
         return self.draw(key, self.stan_args(eta, dpars, addition))
 
@@ -193,8 +199,9 @@ class Family:
         """The response as the likelihood reads it (a factor's codes become numbers)."""
         return np.asarray(y, dtype=float)
 
-    def check_response(self, name: str, y: Any, levels: tuple[str, ...] | None,
-                       addition: Mapping[str, Any]) -> None:
+    def check_response(
+        self, name: str, y: Any, levels: tuple[str, ...] | None, addition: Mapping[str, Any]
+    ) -> None:
         """Raise :class:`ModelError` naming ``name`` when the response does not suit the family."""
         if levels is not None:
             raise ModelError(

@@ -110,9 +110,7 @@ class SkewNormal(Family):
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         alpha = jnp.asarray(dpars["alpha"], dtype=float)
         delta = alpha / jnp.sqrt(1.0 + alpha * alpha)
-        omega = _total_sd(dpars["sigma"], addition) / jnp.sqrt(
-            1.0 - _SQRT_2_PI**2 * delta * delta
-        )
+        omega = _total_sd(dpars["sigma"], addition) / jnp.sqrt(1.0 - _SQRT_2_PI**2 * delta * delta)
         return (mu - omega * delta * _SQRT_2_PI, omega, alpha)
 
     def lpdf(self, y: Array, args: Args) -> Array:

@@ -64,8 +64,9 @@ class Bernoulli(Family):
         p = args[0]
         return jax.random.bernoulli(key, p, jnp.shape(p)).astype(jnp.result_type(float))
 
-    def log_lik_eta(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                    addition: Mapping[str, Array]) -> Array:
+    def log_lik_eta(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         if self.link == "logit":
             return sd.bernoulli_logit_lpmf(y, eta)
         return super().log_lik_eta(y, eta, dpars, addition)
@@ -74,8 +75,9 @@ class Bernoulli(Family):
         values = np.asarray(y, dtype=float)
         return values - 1.0 if levels is not None else values
 
-    def check_response(self, name: str, y: Any, levels: tuple[str, ...] | None,
-                       addition: Mapping[str, Any]) -> None:
+    def check_response(
+        self, name: str, y: Any, levels: tuple[str, ...] | None, addition: Mapping[str, Any]
+    ) -> None:
         if levels is not None:
             if len(levels) != 2:
                 raise ModelError(
@@ -116,8 +118,9 @@ class Binomial(Family):
         n, p = jnp.broadcast_arrays(*args)
         return jax.random.binomial(key, n, p, jnp.shape(p))
 
-    def log_lik_eta(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                    addition: Mapping[str, Array]) -> Array:
+    def log_lik_eta(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         if self.link == "logit":
             return sd.binomial_logit_lpmf(y, _trials(addition), eta)
         return super().log_lik_eta(y, eta, dpars, addition)
@@ -156,8 +159,9 @@ class BetaBinomial(Binomial):
         p = g[0] / (g[0] + g[1])
         return jax.random.binomial(k2, n, p, jnp.shape(p))
 
-    def log_lik_eta(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                    addition: Mapping[str, Array]) -> Array:
+    def log_lik_eta(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         return self.lpdf(y, self.stan_args(eta, dpars, addition))
 
 
@@ -187,8 +191,9 @@ class Poisson(Family):
     def draw(self, key: Array, args: Args) -> Array:
         return _poisson_draw(key, args[0])
 
-    def log_lik_eta(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                    addition: Mapping[str, Array]) -> Array:
+    def log_lik_eta(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         if self.link == "log":
             denom = _denom(addition)
             return sd.poisson_log_lpmf(y, eta if denom is None else eta + jnp.log(denom))
@@ -231,8 +236,9 @@ class NegBinomial(Family):
         k1, k2 = jax.random.split(key)
         return _poisson_draw(k2, jax.random.gamma(k1, phi) / phi * mu)
 
-    def log_lik_eta(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                    addition: Mapping[str, Array]) -> Array:
+    def log_lik_eta(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         if self.link == "log":
             phi, denom = self._phi(dpars), _denom(addition)
             if denom is not None:

@@ -46,8 +46,9 @@ def _zero_truncated_negbinomial(key: Array, mu: Array, phi: Array) -> Array:
         k, _, _, _, done = state
         return jnp.logical_and(~jnp.all(done), k < _MAX_COUNT)
 
-    def body(state: tuple[Array, Array, Array, Array, Array]
-             ) -> tuple[Array, Array, Array, Array, Array]:
+    def body(
+        state: tuple[Array, Array, Array, Array, Array],
+    ) -> tuple[Array, Array, Array, Array, Array]:
         k, log_pk, cdf, out, done = state
         k = k + 1.0
         log_pk = log_pk + jnp.log((k - 1.0 + phi) / k) + log_q
@@ -128,14 +129,14 @@ class Hurdle(_Inflated):
     def lpdf(self, y: Array, args: Args) -> Array:
         *base, hu = args
         safe = jnp.where(y == 0, 1.0, y)
-        above = (jnp.log1p(-hu) + self.base.lpdf(safe, tuple(base))
-                 - self._log_positive(tuple(base), y))
+        above = (
+            jnp.log1p(-hu) + self.base.lpdf(safe, tuple(base)) - self._log_positive(tuple(base), y)
+        )
         return jnp.where(y == 0, jnp.log(hu), above)
 
     def lccdf(self, y: Array, args: Args) -> Array:
         *base, hu = args
-        return (jnp.log1p(-hu) + self.base.lccdf(y, tuple(base))
-                - self._log_positive(tuple(base), y))
+        return jnp.log1p(-hu) + self.base.lccdf(y, tuple(base)) - self._log_positive(tuple(base), y)
 
     def mean(self, args: Args) -> Array:
         *base, hu = args

@@ -39,8 +39,9 @@ class _Categories(Family):
         """Log probability of every category, ``(..., N, ncat)``."""
         raise NotImplementedError
 
-    def log_lik_eta(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                    addition: Mapping[str, Array]) -> Array:
+    def log_lik_eta(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         return _pick(self.log_probs(eta, dpars), y)
 
     def log_lik(self, y: Array, mu: Array, dpars: Mapping[str, Array]) -> Array:
@@ -49,17 +50,20 @@ class _Categories(Family):
     def epred(self, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Array:
         return jnp.exp(self.log_probs(eta, dpars))
 
-    def rng(self, key: Array, eta: Array, dpars: Mapping[str, Array],
-            addition: Mapping[str, Array]) -> Array:
+    def rng(
+        self, key: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         codes = jax.random.categorical(key, self.log_probs(eta, dpars), axis=-1) + 1
         return codes.astype(jnp.result_type(float))
 
-    def log_cdf(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                addition: Mapping[str, Array]) -> Array:
+    def log_cdf(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         return self.lcdf(y, ())
 
-    def log_ccdf(self, y: Array, eta: Array, dpars: Mapping[str, Array],
-                 addition: Mapping[str, Array]) -> Array:
+    def log_ccdf(
+        self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
+    ) -> Array:
         return self.lcdf(y, ())
 
     def response_values(self, y: Any, levels: tuple[str, ...] | None) -> np.ndarray:
@@ -84,8 +88,9 @@ class Cumulative(_Categories):
         )
         return jnp.concatenate([lower[..., :1], middle, upper[..., -1:]], axis=-1)
 
-    def check_response(self, name: str, y: Any, levels: tuple[str, ...] | None,
-                       addition: Mapping[str, Any]) -> None:
+    def check_response(
+        self, name: str, y: Any, levels: tuple[str, ...] | None, addition: Mapping[str, Any]
+    ) -> None:
         if levels is not None:
             return
         values = np.asarray(y, dtype=float)
@@ -113,8 +118,9 @@ class Categorical(_Categories):
             return f"mu = {self.link}"
         return "; ".join(f"mu{c} = {self.link}" for c in categories)
 
-    def check_response(self, name: str, y: Any, levels: tuple[str, ...] | None,
-                       addition: Mapping[str, Any]) -> None:
+    def check_response(
+        self, name: str, y: Any, levels: tuple[str, ...] | None, addition: Mapping[str, Any]
+    ) -> None:
         if levels is None:
             raise ModelError(
                 f"The response '{name}' is numeric, but the categorical family needs a factor "

@@ -153,8 +153,10 @@ def glm_blocker(
     from brmsjax.backend.glm_forms import GLM_FAMILIES  # glm_forms imports this module
 
     if GLM_FAMILIES.get(family.name) != family.link:
-        return (f"the family is {family.name}({family.link}), not bernoulli(logit), "
-                "binomial(logit) or poisson(log)")
+        return (
+            f"the family is {family.name}({family.link}), not bernoulli(logit), "
+            "binomial(logit) or poisson(log)"
+        )
     if prior_only:
         return "the likelihood is not evaluated (sample_prior = 'only')"
     allowed = {"weights", "trials"} if family.name == "binomial" else {"weights"}
@@ -351,8 +353,10 @@ def choose_forms(
     from brmsjax.backend.glm_forms import GLM_MIN_ROWS  # glm_forms imports this module
 
     platform = jax.default_backend()
-    gathers = tuple(choose_gather(gather, np.asarray(data["J"][str(g.id)]), g.n_levels,
-                                  platform) for g in groups)
+    gathers = tuple(
+        choose_gather(gather, np.asarray(data["J"][str(g.id)]), g.n_levels, platform)
+        for g in groups
+    )
     addition = tuple(data["addition"])
     blocker = suffstat_blocker(family, fixed, groups, addition, prior_only)
     whole = marginal_blocker(family, fixed, groups, addition, prior_only)
@@ -369,11 +373,22 @@ def choose_forms(
     elif likelihood == "glm":
         form = "glm"
     else:
-        form = choose_likelihood(likelihood, blocker, n_rows=len(y), p=P.shape[1],
-                                 n_levels=g.n_levels if g else 0, M=g.M if g else 0)
+        form = choose_likelihood(
+            likelihood,
+            blocker,
+            n_rows=len(y),
+            p=P.shape[1],
+            n_levels=g.n_levels if g else 0,
+            M=g.M if g else 0,
+        )
         least = GLM_MIN_ROWS.get(platform)
-        if (likelihood == "auto" and marginalize and glm is None and least is not None
-                and len(y) >= least):
+        if (
+            likelihood == "auto"
+            and marginalize
+            and glm is None
+            and least is not None
+            and len(y) >= least
+        ):
             form = "glm"
     if form == "glm":
         data["glm"] = _glm_statistics(data, family.name, fixed[0], groups)
@@ -382,9 +397,13 @@ def choose_forms(
             y = y - np.asarray(data["offset"][""], dtype=np.float64)
         key = str(g.id) if g else ""
         data["suff"] = suffstat_data(
-            y, P, weights=data["addition"].get("weights"),
-            J=data["J"][key] if g else None, Z=data["Z"][key] if g else None,
-            n_levels=g.n_levels if g else 0, reference_effects=form == "suffstat",
+            y,
+            P,
+            weights=data["addition"].get("weights"),
+            J=data["J"][key] if g else None,
+            Z=data["Z"][key] if g else None,
+            n_levels=g.n_levels if g else 0,
+            reference_effects=form == "suffstat",
         )
         if form == "marginal" and g is not None:  # levels last (see brmsjax.backend.marginal)
             suff = data["suff"]
@@ -394,18 +413,24 @@ def choose_forms(
     return form, gathers
 
 
-def _glm_statistics(data: Mapping[str, Any], family: str, fp: Any,
-                    groups: Sequence[Any]) -> dict[str, Any]:
+def _glm_statistics(
+    data: Mapping[str, Any], family: str, fp: Any, groups: Sequence[Any]
+) -> dict[str, Any]:
     """The glm form's statistics (:func:`~brmsjax.backend.glm_forms.glm_data`) of the data."""
     from brmsjax.backend.glm_forms import glm_data
 
     addition = data["addition"]
     return glm_data(
-        family, data["y"], data["X"][""] if fp.n_b else None, center=fp.center,
-        weights=addition.get("weights"), trials=addition.get("trials"),
+        family,
+        data["y"],
+        data["X"][""] if fp.n_b else None,
+        center=fp.center,
+        weights=addition.get("weights"),
+        trials=addition.get("trials"),
         offset=data["offset"][""] if fp.offset else None,
-        groups=[(str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels)
-                for g in groups],
+        groups=[
+            (str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels) for g in groups
+        ],
     )
 
 
@@ -415,8 +440,7 @@ def _population(data: Mapping[str, Any], fp: Any) -> np.ndarray:
     return np.column_stack([np.ones(len(X)), X]) if fp.center else X
 
 
-def population_beta(structure: Any, params: Mapping[str, Array],
-                    data: Any) -> tuple[Array, Array]:
+def population_beta(structure: Any, params: Mapping[str, Array], data: Any) -> tuple[Array, Array]:
     """``(beta, sigma)`` of a gaussian structure: ``(Intercept, b)`` as ``P``'s columns.
 
     ``params`` are the assembled parameters (plain ``b``).

@@ -33,7 +33,9 @@ _CANONICAL: dict[tuple[str, str], Callable[[np.ndarray], np.ndarray]] = {
     ("poisson", "log"): lambda mu: mu,
 }
 _INVERSE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "logit": lambda eta: 1.0 / (1.0 + np.exp(-eta)), "log": np.exp}
+    "logit": lambda eta: 1.0 / (1.0 + np.exp(-eta)),
+    "log": np.exp,
+}
 _IRLS_STEPS = 25
 
 
@@ -59,8 +61,9 @@ def _population(data: Mapping[str, Any], n: int) -> np.ndarray:
     return np.column_stack([np.ones(n), X])
 
 
-def _gaussian_working(data: Mapping[str, Any], J: np.ndarray,
-                      n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+def _gaussian_working(
+    data: Mapping[str, Any], J: np.ndarray, n_levels: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Residuals of ``y`` after the population-level design, and the weight ``1 / sigma^2``
     with ``sigma^2`` the residual variance within the levels."""
     y = np.asarray(data["y"], dtype=float)
@@ -109,8 +112,9 @@ def _glm_working(family: Family, data: Mapping[str, Any]) -> tuple[np.ndarray, n
     return (y - trials * mu) / w, w
 
 
-def centred_coordinates(family: Family, data: Mapping[str, Any], g: Any,
-                        shear: np.ndarray | None) -> int:
+def centred_coordinates(
+    family: Family, data: Mapping[str, Any], g: Any, shear: np.ndarray | None
+) -> int:
     """How many leading coordinates of a group term to sample centred (the automatic rule).
 
     A coordinate is worth centring when the data pin down each level's value better than the

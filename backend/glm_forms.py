@@ -74,8 +74,13 @@ __all__ = ["GLM_FAMILIES", "GLM_MIN_ROWS", "glm_data", "glm_log_lik", "glm_model
 GLM_FAMILIES = {"bernoulli": "logit", "binomial": "logit", "poisson": "log"}
 #: Fewest rows for which ``likelihood="auto"`` chooses the glm form, per platform; None: never
 #: (not measured there). CPU: faster from 2,000 rows on (module docstring).
-GLM_MIN_ROWS: dict[str, int | None] = {"cpu": 2000, "gpu": None, "cuda": None, "rocm": None,
-                                       "tpu": None}
+GLM_MIN_ROWS: dict[str, int | None] = {
+    "cpu": 2000,
+    "gpu": None,
+    "cuda": None,
+    "rocm": None,
+    "tpu": None,
+}
 
 
 def glm_data(
@@ -136,8 +141,9 @@ def glm_data(
     for key, J, Z, n_levels in groups:
         index = np.asarray(J, dtype=np.intp)
         cols = np.asarray(Z, dtype=np.float64).reshape(len(y), -1)
-        out["Zy"][key] = np.stack([np.bincount(index, cols[:, m] * wy, n_levels)
-                                   for m in range(cols.shape[1])], axis=1)
+        out["Zy"][key] = np.stack(
+            [np.bincount(index, cols[:, m] * wy, n_levels) for m in range(cols.shape[1])], axis=1
+        )
     return out
 
 
@@ -157,7 +163,10 @@ def glm_log_lik(family: str, eta: Array, linear: Array, scale: Array | None) -> 
 
 
 def glm_model_log_lik(
-    structure: Any, family: str, params: Mapping[str, Array], data: Any,
+    structure: Any,
+    family: str,
+    params: Mapping[str, Array],
+    data: Any,
     r: Mapping[int, Array],
 ) -> Array:
     """A ``Structure``'s summed (weighted) log likelihood in the glm form.
@@ -179,8 +188,7 @@ def glm_model_log_lik(
         eta = eta + data["offset"][""]
     for g in structure.groups:
         key = str(g.id)
-        eta = eta + jnp.sum(gather_rows(r[g.id], data["J"][key], g.gather) * data["Z"][key],
-                            axis=1)
+        eta = eta + jnp.sum(gather_rows(r[g.id], data["J"][key], g.gather) * data["Z"][key], axis=1)
         linear = linear + jnp.sum(stats["Zy"][key] * r[g.id])
     addition = data["addition"]
     scale = None

@@ -140,8 +140,7 @@ def _kernel(prog: ModelProgram) -> tuple[Callable[..., Any], Callable[..., Any]]
     """NUTS on the coordinates ``v = u / scale`` (``scale``, a model argument, from
     :func:`_scaled`)."""
 
-    def gen(data: PyTree, prior_args: PyTree,
-            scale: jax.Array) -> Callable[[jax.Array], jax.Array]:
+    def gen(data: PyTree, prior_args: PyTree, scale: jax.Array) -> Callable[[jax.Array], jax.Array]:
         return lambda v: prog.potential(v * scale, data, prior_args)
 
     return hmc(potential_fn_gen=gen, algo="NUTS")
@@ -171,11 +170,16 @@ def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
             lambda c: (~c[-1]) & (c[0] < _INIT_TRIES), body, (0, key_init, *empty)
         )
         init_kernel, _ = _kernel(prog)
-        state = init_kernel(ParamInfo(u, pe, grad), s.warmup, target_accept_prob=target,
-                            max_tree_depth=s.max_treedepth, dense_mass=s.dense,
-                            inverse_mass_matrix=inverse_mass,
-                            model_args=(data, prior_args, scale),
-                            rng_key=key_run)
+        state = init_kernel(
+            ParamInfo(u, pe, grad),
+            s.warmup,
+            target_accept_prob=target,
+            max_tree_depth=s.max_treedepth,
+            dense_mass=s.dense,
+            inverse_mass_matrix=inverse_mass,
+            model_args=(data, prior_args, scale),
+            rng_key=key_run,
+        )
         shapes = jax.eval_shape(prog.derive, u, data, prior_args, key_run)
         bufs = {k: jnp.zeros((s.n_save, *v.shape), v.dtype) for k, v in shapes.items()}
         for k, v in zip(_STATS, _stat_values(state), strict=True):
@@ -186,8 +190,13 @@ def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
 
 
 def _stat_values(state: Any) -> tuple[jax.Array, ...]:
-    return (-state.potential_energy, state.diverging, state.num_steps, state.accept_prob,
-            state.energy)
+    return (
+        -state.potential_energy,
+        state.diverging,
+        state.num_steps,
+        state.accept_prob,
+        state.energy,
+    )
 
 
 def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
@@ -198,16 +207,22 @@ def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
         state, bufs = carry
         init_kernel, sample_kernel = _kernel(prog)
         # Binds the kernel's warmup schedule and tree depth; its result is unused.
-        init_kernel(ParamInfo(state.z, state.potential_energy, state.z_grad), s.warmup,
-                    target_accept_prob=target, max_tree_depth=s.max_treedepth,
-                    dense_mass=s.dense, model_args=(data, prior_args, scale),
-                    rng_key=state.rng_key)
+        init_kernel(
+            ParamInfo(state.z, state.potential_energy, state.z_grad),
+            s.warmup,
+            target_accept_prob=target,
+            max_tree_depth=s.max_treedepth,
+            dense_mass=s.dense,
+            model_args=(data, prior_args, scale),
+            rng_key=state.rng_key,
+        )
 
         def write(args: tuple[Any, ...]) -> PyTree:
             st, b, j = args
             # The marginal form draws group effects with each kept draw (a key of its own).
-            vals = dict(prog.derive(st.z * scale, data, prior_args,
-                                    jax.random.fold_in(st.rng_key, 1)))
+            vals = dict(
+                prog.derive(st.z * scale, data, prior_args, jax.random.fold_in(st.rng_key, 1))
+            )
             vals.update(zip(_STATS, _stat_values(st), strict=True))
             return {k: b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype)) for k in b}
 
@@ -224,9 +239,16 @@ def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
     return advance
 
 
-def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32: bool,
-              start_args: tuple[Any, ...], *, advance_shared: tuple[Any, ...],
-              then: Callable[[], Any]) -> tuple[Any, Callable[[Any], Any], Any]:
+def _programs(
+    lowered: LoweredModel,
+    layout: ChainLayout,
+    s: _Settings,
+    float32: bool,
+    start_args: tuple[Any, ...],
+    *,
+    advance_shared: tuple[Any, ...],
+    then: Callable[[], Any],
+) -> tuple[Any, Callable[[Any], Any], Any]:
     """The compiled ``start`` program, a getter of ``advance`` for ``start``'s output, and
     the result of ``then()``.
 
@@ -240,23 +262,30 @@ def _programs(lowered: LoweredModel, layout: ChainLayout, s: _Settings, float32:
     key = (prog.structure, layout, s, float32)
     options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
 
-    small = (prog.structure.likelihood in ("suffstat", "marginal")
-             or np.shape(lowered.data["y"])[0] <= SMALL_ROWS)
+    small = (
+        prog.structure.likelihood in ("suffstat", "marginal")
+        or np.shape(lowered.data["y"])[0] <= SMALL_ROWS
+    )
     advance_options = options if small else None
 
     def advance(advance_args: tuple[Any, ...]) -> Any:
         with jax.enable_x64(not float32):
-            return compiled(("advance", *key),
-                            lambda: map_chains(_advance_fn(prog, s), layout, donate=True),
-                            advance_args, advance_options)
+            return compiled(
+                ("advance", *key),
+                lambda: map_chains(_advance_fn(prog, s), layout, donate=True),
+                advance_args,
+                advance_options,
+            )
 
     start = lookup(("start", *key), start_args)
     if start is not None:
         return start, advance, then()
     start_jit = map_chains(_start_fn(prog, s), layout)
     sharding = chain_sharding(layout)
-    carry = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=sharding),
-                         start_jit.trace(*start_args).out_info[0])
+    carry = jax.tree.map(
+        lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=sharding),
+        start_jit.trace(*start_args).out_info[0],
+    )
 
     def build_start() -> tuple[Any, Any]:
         with jax.enable_x64(not float32):
@@ -291,8 +320,9 @@ def _control(control: Mapping[str, Any] | None) -> tuple[float, int]:
     return float(delta), _check_int("control['max_treedepth']", ctrl["max_treedepth"], 1)
 
 
-def _inits(lowered: LoweredModel, init: Any, total: int, dtype: type,
-           n_chains: int | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+def _inits(
+    lowered: LoweredModel, init: Any, total: int, dtype: type, n_chains: int | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Initial unconstrained values, which of them are given, and the random-init radius.
 
     Rows are the ``total`` chains run; chains past ``n_chains`` (padding) copy the last one.
@@ -348,8 +378,14 @@ def init_centre(lowered: LoweredModel) -> np.ndarray:
     offset = 0
     for site in lowered.sites:
         vp = vectors.get(site.name)
-        if (vp is not None and vp.scalar and not vp.ordered and len(vp.priors) == 1
-                and site.name in ("Intercept", "sigma") and vp.priors[0][0] in _LOCATION):
+        if (
+            vp is not None
+            and vp.scalar
+            and not vp.ordered
+            and len(vp.priors) == 1
+            and site.name in ("Intercept", "sigma")
+            and vp.priors[0][0] in _LOCATION
+        ):
             dist_name = vp.priors[0][0]
             args = np.asarray(lowered.prior_args[vp.name]["p0"], dtype=float).reshape(-1)
             loc, scale = args[_LOCATION[dist_name]], args[_LOCATION[dist_name] + 1]
@@ -361,8 +397,9 @@ def init_centre(lowered: LoweredModel) -> np.ndarray:
     return centre
 
 
-def _init_values(lowered: LoweredModel, values: Mapping[str, Any],
-                 dtype: type) -> tuple[np.ndarray, np.ndarray]:
+def _init_values(
+    lowered: LoweredModel, values: Mapping[str, Any], dtype: type
+) -> tuple[np.ndarray, np.ndarray]:
     from numpyro.distributions.transforms import biject_to
 
     sites = {s.name: s for s in lowered.sites}
@@ -409,8 +446,13 @@ def _progress_bar(progress: bool | None, total: int, chains: int) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=f"Sampling {chains} chain{'s' * (chains > 1)}",
-                unit="it", delay=0 if progress else 2.0, leave=False)
+    return tqdm(
+        total=total,
+        desc=f"Sampling {chains} chain{'s' * (chains > 1)}",
+        unit="it",
+        delay=0 if progress else 2.0,
+        leave=False,
+    )
 
 
 def sample(
@@ -478,8 +520,13 @@ def sample(
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     seed = _check_int("seed", seed, 0)
-    settings = _Settings(warmup, math.ceil((iter - warmup) / thin), thin, max_treedepth,
-                         dense=lowered.program.dim <= DENSE_MAX_DIM)
+    settings = _Settings(
+        warmup,
+        math.ceil((iter - warmup) / thin),
+        thin,
+        max_treedepth,
+        dense=lowered.program.dim <= DENSE_MAX_DIM,
+    )
     layout = row_layout(chains, shard_rows) if shard_rows else chain_layout(chains, cores)
     ftype = np.float32 if float32 else np.float64
     u0, mask, radius = _inits(lowered, init, layout.total, ftype, chains)
@@ -493,8 +540,15 @@ def sample(
     bar = _progress_bar(progress, settings.total, chains)
     try:
         state, bufs, devices, times, metric, scale = _run(
-            run_model, layout, settings, float32=float32, chain_args=chain_args, shared=shared,
-            chains=chains, bar=bar)
+            run_model,
+            layout,
+            settings,
+            float32=float32,
+            chain_args=chain_args,
+            shared=shared,
+            chains=chains,
+            bar=bar,
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -502,19 +556,36 @@ def sample(
     step_size = np.asarray(state.adapt_state.step_size)[:chains]
     stats = _stats(out, step_size, max_treedepth)
     return SampleResult(
-        samples=out, stats=stats, step_size=step_size,
+        samples=out,
+        stats=stats,
+        step_size=step_size,
         inverse_mass=_unscaled(np.asarray(state.adapt_state.inverse_mass_matrix)[:chains], scale),
         chains=chains,
-        iter=iter, warmup=warmup, thin=thin, seed=seed, adapt_delta=adapt_delta,
-        max_treedepth=max_treedepth, layout=layout, float32=float32, devices=devices,
-        seconds=times, metric=metric,
+        iter=iter,
+        warmup=warmup,
+        thin=thin,
+        seed=seed,
+        adapt_delta=adapt_delta,
+        max_treedepth=max_treedepth,
+        layout=layout,
+        float32=float32,
+        devices=devices,
+        seconds=times,
+        metric=metric,
     )
 
 
-def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, float32: bool,
-         chain_args: tuple[np.ndarray, ...], shared: tuple[Any, ...], chains: int,
-         bar: Any) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float], str,
-                            np.ndarray]:
+def _run(
+    lowered: LoweredModel,
+    layout: ChainLayout,
+    settings: _Settings,
+    *,
+    float32: bool,
+    chain_args: tuple[np.ndarray, ...],
+    shared: tuple[Any, ...],
+    chains: int,
+    bar: Any,
+) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float], str, np.ndarray]:
     """Initialize and run the chains; the draws come back as NumPy arrays, with the metric's
     origin and the coordinate scale NUTS ran on (:func:`_scaled`)."""
     enable_persistent_cache()
@@ -523,9 +594,12 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
     info = {"metric": "identity"}
     with jax.enable_x64(not float32):
         t0 = time.perf_counter()
-        prepare = compiled(("prepare", lowered.structure, float32),
-                           lambda: jax.jit(lowered.program.prepare), (prior_args,),
-                           ONE_OFF_OPTIONS if layout.platform == "cpu" else None)
+        prepare = compiled(
+            ("prepare", lowered.structure, float32),
+            lambda: jax.jit(lowered.program.prepare),
+            (prior_args,),
+            ONE_OFF_OPTIONS if layout.platform == "cpu" else None,
+        )
         prior_args = replicate(prepare(prior_args), layout)
         identity = _identity_mass(lowered.program.dim, settings.dense, chain_args[1].dtype)
         ones = np.ones(lowered.program.dim, dtype=chain_args[1].dtype)
@@ -536,10 +610,16 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
             found = None
             if metric_applies(lowered):
                 with jax.enable_x64(not float32):
-                    found = laplace_inverse_mass(lowered, data, prior_args, chain_args[1][0],
-                                                 dense=settings.dense,
-                                                 seed=int(chain_args[0][0]),
-                                                 options=start_options, key=layout)
+                    found = laplace_inverse_mass(
+                        lowered,
+                        data,
+                        prior_args,
+                        chain_args[1][0],
+                        dense=settings.dense,
+                        seed=int(chain_args[0][0]),
+                        options=start_options,
+                        key=layout,
+                    )
             times["metric"] = time.perf_counter() - t_mode
             info["metric"] = "identity" if found is None else "laplace"
             return (identity, ones) if found is None else _scaled(found.astype(identity.dtype))
@@ -547,11 +627,19 @@ def _run(lowered: LoweredModel, layout: ChainLayout, settings: _Settings, *, flo
         lo_hi = (np.int32(0), np.int32(settings.total))
         start_options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
         start, advance, (inverse_mass, scale) = _programs(
-            lowered, layout, settings, float32, start_args,
-            advance_shared=(*lo_hi, target, data, prior_args, ones), then=metric)
+            lowered,
+            layout,
+            settings,
+            float32,
+            start_args,
+            advance_shared=(*lo_hi, target, data, prior_args, ones),
+            then=metric,
+        )
         scale = replicate(scale, layout)
-        start_args = (chain_args, (radius, target, data, prior_args,
-                                   replicate(inverse_mass, layout), scale))
+        start_args = (
+            chain_args,
+            (radius, target, data, prior_args, replicate(inverse_mass, layout), scale),
+        )
         carry, ok = start(*start_args)
         times["start"] = time.perf_counter() - t0
         _check_inits(np.asarray(ok)[:chains])
@@ -610,8 +698,9 @@ def _check_inits(ok: np.ndarray) -> None:
         )
 
 
-def _stats(out: dict[str, np.ndarray], step_size: np.ndarray,
-           max_treedepth: int) -> dict[str, np.ndarray]:
+def _stats(
+    out: dict[str, np.ndarray], step_size: np.ndarray, max_treedepth: int
+) -> dict[str, np.ndarray]:
     """Move the per-draw sampler statistics out of ``out``; add Stan's tree depth."""
     num_steps = out.pop("num_steps").astype(np.int64)
     depth = np.floor(np.log2(num_steps + 1)).astype(np.int64)

@@ -91,13 +91,15 @@ def pointwise_log_lik(
         interval = lcdf[1] + log1m_exp(gap)
         if "rcens" not in addition:
             interval = jnp.full_like(interval, -jnp.inf)
-        ll = jnp.where(cens == 0, ll, jnp.where(cens == 1, lccdf[0],
-                                                 jnp.where(cens == -1, lcdf[0], interval)))
+        ll = jnp.where(
+            cens == 0, ll, jnp.where(cens == 1, lccdf[0], jnp.where(cens == -1, lcdf[0], interval))
+        )
     if has_trunc:
         # brms: lccdf(lb) with lb only, lcdf(ub) with ub only, log_diff_exp(lcdf(ub), lcdf(lb))
         both = lcdf[2] + log1m_exp(jnp.where(lb_fin & ub_fin, lcdf[3] - lcdf[2], -1.0))
-        ll = ll - jnp.where(lb_fin & ub_fin, both,
-                            jnp.where(lb_fin, lccdf[3], jnp.where(ub_fin, lcdf[2], 0.0)))
+        ll = ll - jnp.where(
+            lb_fin & ub_fin, both, jnp.where(lb_fin, lccdf[3], jnp.where(ub_fin, lcdf[2], 0.0))
+        )
     return ll
 
 

@@ -26,9 +26,7 @@ def log1m_exp(x: Array) -> Array:
     """``log(1 - exp(x))`` for ``x <= 0``, accurate on both sides of ``-log(2)``."""
     x = jnp.asarray(x)
     safe = jnp.minimum(x, -1e-300)
-    return jnp.where(
-        x > -math.log(2.0), jnp.log(-jnp.expm1(safe)), jnp.log1p(-jnp.exp(safe))
-    )
+    return jnp.where(x > -math.log(2.0), jnp.log(-jnp.expm1(safe)), jnp.log1p(-jnp.exp(safe)))
 
 
 def log_diff_exp(a: Array, b: Array) -> Array:

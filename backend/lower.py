@@ -128,8 +128,12 @@ class LoweredModel:
         with jax.enable_x64(True):
             args = (self.prior_args,)
             options = ONE_OFF_OPTIONS if jax.default_backend() == "cpu" else None
-            prepare = compiled(("prepare", self.structure, False),
-                               lambda: jax.jit(self.program.prepare), args, options)
+            prepare = compiled(
+                ("prepare", self.structure, False),
+                lambda: jax.jit(self.program.prepare),
+                args,
+                options,
+            )
             prepared = jax.tree.map(np.asarray, prepare(*args))
         return self.data, prepared
 
@@ -194,15 +198,14 @@ def lower(
         The shared program for this structure with this fit's data and prior values.
     """
     if sample_prior not in _SAMPLE_PRIOR:
-        raise ModelError(
-            f"sample_prior must be one of 'no' or 'only', not {sample_prior!r}."
-        )
+        raise ModelError(f"sample_prior must be one of 'no' or 'only', not {sample_prior!r}.")
     vectors: list[VectorPlan] = []
     prior_args: dict[str, dict[str, np.ndarray]] = {}
     fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}
     data: dict[str, Any] = {
-        "y": np.asarray(family.response_values(design.response.y, design.response.levels),
-                        dtype=float),
+        "y": np.asarray(
+            family.response_values(design.response.y, design.response.levels), dtype=float
+        ),
         "X": {},
         "means_X": {},
         "offset": {},
@@ -247,21 +250,49 @@ def lower(
             k = centred if isinstance(centred, int) else centred[ids.index(g.id)]
             k = min(max(int(k), 0), g.M)
         sd_plan = next(v for v in vectors if v.name == f"sd_{g.id}")
-        cov = (shear is not None and cor and shear_cov is not False and not sd_plan.const
-               and sd_plan.lb == 0.0 and sd_plan.ub is None)
-        groups.append(GroupPlan(g.id, g.M, g.n_levels, cor, lkj,
-                                tuple((d, tuple(c)) for d, c in cols.items()),
-                                shear=shear is not None, centred=k, cov=cov))
+        cov = (
+            shear is not None
+            and cor
+            and shear_cov is not False
+            and not sd_plan.const
+            and sd_plan.lb == 0.0
+            and sd_plan.ub is None
+        )
+        groups.append(
+            GroupPlan(
+                g.id,
+                g.M,
+                g.n_levels,
+                cor,
+                lkj,
+                tuple((d, tuple(c)) for d, c in cols.items()),
+                shear=shear is not None,
+                centred=k,
+                cov=cov,
+            )
+        )
         group_names.append(GroupNames(g.id, g.group, g.levels, g.coefs, g.dpars, cor))
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
     categories: tuple[str, ...] = ()
     if kind == "categorical":
-        categories = tuple(d for d in dict.fromkeys(
-            [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
-        ) if d.startswith("mu"))
-    form, gathers = choose_forms(data, family, fixed, groups, prior_only=sample_prior == "only",
-                                 likelihood=likelihood, gather=gather, marginalize=marginalize)
+        categories = tuple(
+            d
+            for d in dict.fromkeys(
+                [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
+            )
+            if d.startswith("mu")
+        )
+    form, gathers = choose_forms(
+        data,
+        family,
+        fixed,
+        groups,
+        prior_only=sample_prior == "only",
+        likelihood=likelihood,
+        gather=gather,
+        marginalize=marginalize,
+    )
     if form == "marginal":  # no group-effect coordinates are sampled, so none are centred
         groups = [replace(g, centred=0) for g in groups]
     structure = Structure(
@@ -318,8 +349,9 @@ class _Plan:
             data["X"][block.dpar] = slopes - means
             data["means_X"][block.dpar] = means
             if nthres:
-                self.vector(name="Intercept", size=nthres, scalar=False, natural=(None, None),
-                            ordered=True)
+                self.vector(
+                    name="Intercept", size=nthres, scalar=False, natural=(None, None), ordered=True
+                )
             else:
                 self.vector(name=f"Intercept{s}", size=1, scalar=True, natural=(None, None))
         else:
@@ -336,15 +368,31 @@ class _Plan:
         if block.offset is not None:
             data["offset"][block.dpar] = np.asarray(block.offset, dtype=float)
         center = block.intercept and not nthres
-        plan = FixedPlan(block.dpar, center, n_b, block.offset is not None, nthres,
-                         qr=qr_inv is not None)
+        plan = FixedPlan(
+            block.dpar, center, n_b, block.offset is not None, nthres, qr=qr_inv is not None
+        )
         return plan, FixedNames(block.dpar, center, columns, nthres)
 
-    def vector(self, *, name: str, size: int, scalar: bool, natural: tuple[Bound, Bound],
-               ordered: bool = False) -> None:
+    def vector(
+        self,
+        *,
+        name: str,
+        size: int,
+        scalar: bool,
+        natural: tuple[Bound, Bound],
+        ordered: bool = False,
+    ) -> None:
         """Plan one parameter vector and collect its prior argument values."""
-        _vector(self.vectors, self.prior_args, self.priors, name=name, size=size, scalar=scalar,
-                natural=natural, ordered=ordered)
+        _vector(
+            self.vectors,
+            self.prior_args,
+            self.priors,
+            name=name,
+            size=size,
+            scalar=scalar,
+            natural=natural,
+            ordered=ordered,
+        )
 
 
 def _qr_inverse(X: np.ndarray) -> np.ndarray | None:

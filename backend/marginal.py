@@ -103,8 +103,9 @@ def _rss0(d: Array, suff: Mapping[str, Array]) -> Array:
     return suff["ee"] - 2.0 * (suff["Pe"] @ d) + d @ (suff["PP"] @ d)
 
 
-def _level_inputs(beta: Array, A: Array, sigma: Array,
-                  suff: Mapping[str, Array]) -> tuple[Array, Array, Array]:
+def _level_inputs(
+    beta: Array, A: Array, sigma: Array, suff: Mapping[str, Array]
+) -> tuple[Array, Array, Array]:
     """``(R0, K, rhs)``: the residual sum of squares at ``r = 0``, the lower entries of every
     ``K_j`` (``(M (M + 1) / 2, L)``, rows as :func:`_lower_index`) and ``A' b_j`` ``(M, L)``.
 
@@ -119,8 +120,7 @@ def _level_inputs(beta: Array, A: Array, sigma: Array,
     b = suff["Ze"] - jnp.einsum("mpl,p->ml", suff["ZP"], d)
     M = A.shape[0]
     nm = pairs(M)
-    full = (jnp.einsum("nk,njl->kjl", A, jnp.einsum("nml,mj->njl", suff["ZZ"], A))
-            / (sigma * sigma))
+    full = jnp.einsum("nk,njl->kjl", A, jnp.einsum("nml,mj->njl", suff["ZZ"], A)) / (sigma * sigma)
     # Static slices, not an index gather: a gather's gradient is a scatter-add, which on a
     # CPU cost 7x the rest of this function's value and gradient (10,000 levels).
     K = jnp.stack([full[j, i] + (1.0 if i == j else 0.0) for i, j in nm])
@@ -147,8 +147,14 @@ def _inverse_lower(F: list[list[Array]]) -> list[list[Array]]:
 
 
 @jax.custom_vjp
-def _level_sum(d: Array, A: Array, var: Array, Ze: Array, ZZ: Array,  # noqa: PLR0917
-               ZP: Array) -> Array:
+def _level_sum(  # noqa: PLR0917
+    d: Array,
+    A: Array,
+    var: Array,
+    Ze: Array,
+    ZZ: Array,
+    ZP: Array,
+) -> Array:
     """``sum_j ( -log|K_j| / 2 + |v_j|^2 / 2 )`` (module docstring) with an analytic gradient.
 
     Everything per level is written out elementwise over the levels (``M <= UNROLL_MAX``),
@@ -163,31 +169,55 @@ def _level_sum(d: Array, A: Array, var: Array, Ze: Array, ZZ: Array,  # noqa: PL
     return _level_sum_fwd(d, A, var, Ze, ZZ, ZP)[0]
 
 
-def _level_sum_fwd(d: Array, A: Array, var: Array, Ze: Array, ZZ: Array,  # noqa: PLR0917
-                   ZP: Array) -> tuple[Array, tuple[Array, ...]]:
+def _level_sum_fwd(  # noqa: PLR0917
+    d: Array,
+    A: Array,
+    var: Array,
+    Ze: Array,
+    ZZ: Array,
+    ZP: Array,
+) -> tuple[Array, tuple[Array, ...]]:
     M = A.shape[0]
     b = Ze - jnp.einsum("mpl,p->ml", ZP, d)
-    SA = [[sum((ZZ[n, k] * A[k, j] for k in range(M)), jnp.zeros(())) for j in range(M)]
-          for n in range(M)]
-    rows = [[sum((A[n, i] * SA[n][j] for n in range(M)), jnp.zeros(())) / var
-             + (1.0 if i == j else 0.0) for j in range(i + 1)] for i in range(M)]
+    SA = [
+        [sum((ZZ[n, k] * A[k, j] for k in range(M)), jnp.zeros(())) for j in range(M)]
+        for n in range(M)
+    ]
+    rows = [
+        [
+            sum((A[n, i] * SA[n][j] for n in range(M)), jnp.zeros(())) / var
+            + (1.0 if i == j else 0.0)
+            for j in range(i + 1)
+        ]
+        for i in range(M)
+    ]
     rhs = jnp.stack([sum((A[k, i] * b[k] for k in range(M)), jnp.zeros(())) for i in range(M)])
     F = _cholesky(rows)
     v = _forward(F, rhs)
     m = _backward(F, v)
     G = _inverse_lower(F)
-    inv = [[sum((G[q][i] * G[q][j] for q in range(max(i, j), M)), jnp.zeros(()))
-            for j in range(M)]
-           for i in range(M)]  # (K^-1)_ij, both triangles
+    inv = [
+        [sum((G[q][i] * G[q][j] for q in range(max(i, j), M)), jnp.zeros(())) for j in range(M)]
+        for i in range(M)
+    ]  # (K^-1)_ij, both triangles
     logdet = 2.0 * sum((jnp.log(F[i][i]) for i in range(M)), jnp.zeros(()))
     quad = jnp.sum(v * v, axis=0)
     value = jnp.sum(-0.5 * logdet + 0.5 * quad / (var * var))
     tr_inv = sum((inv[i][i] for i in range(M)), jnp.zeros(()))
     mm = jnp.sum(m * m, axis=0)
-    dvar = jnp.sum((0.5 * M - 0.5 * tr_inv - 0.5 * mm / (var * var)) / var
-                   - 0.5 * quad / (var * var * var))
-    return value, (jnp.stack([jnp.stack(r) for r in inv]), jnp.stack([jnp.stack(r) for r in SA]),
-                   m, b, A, var, dvar, ZP)
+    dvar = jnp.sum(
+        (0.5 * M - 0.5 * tr_inv - 0.5 * mm / (var * var)) / var - 0.5 * quad / (var * var * var)
+    )
+    return value, (
+        jnp.stack([jnp.stack(r) for r in inv]),
+        jnp.stack([jnp.stack(r) for r in SA]),
+        m,
+        b,
+        A,
+        var,
+        dvar,
+        ZP,
+    )
 
 
 def _level_sum_bwd(res: tuple[Array, ...], g: Array) -> tuple[Array | None, ...]:
@@ -195,9 +225,18 @@ def _level_sum_bwd(res: tuple[Array, ...], g: Array) -> tuple[Array | None, ...]
     M = A.shape[0]
     w = 1.0 / (var * var)
     Gm = [[-0.5 * (inv[i, j] + m[i] * m[j] * w) for j in range(M)] for i in range(M)]
-    dA = jnp.stack([jnp.stack([
-        sum((SA[a, j] * Gm[j][c] for j in range(M)), jnp.zeros(())) * (2.0 / var)
-        + b[a] * m[c] * w for c in range(M)]) for a in range(M)])
+    dA = jnp.stack(
+        [
+            jnp.stack(
+                [
+                    sum((SA[a, j] * Gm[j][c] for j in range(M)), jnp.zeros(())) * (2.0 / var)
+                    + b[a] * m[c] * w
+                    for c in range(M)
+                ]
+            )
+            for a in range(M)
+        ]
+    )
     Am = jnp.stack([sum((A[a, c] * m[c] for c in range(M)), jnp.zeros(())) for a in range(M)])
     dd = -jnp.einsum("mpl,ml->p", ZP, Am) * w
     return g * dd, g * jnp.sum(dA, axis=-1), g * dvar, None, None, None
@@ -209,8 +248,10 @@ _level_sum.defvjp(_level_sum_fwd, _level_sum_bwd)
 def _dense(K: Array, M: int) -> Array:
     """Cholesky factors ``(L, M, M)`` of the ``K_j`` from their lower entries (LAPACK)."""
     rows = _rows(K)
-    full = jnp.stack([jnp.stack([rows[max(i, j)][min(i, j)] for j in range(M)], axis=-1)
-                      for i in range(M)], axis=-2)
+    full = jnp.stack(
+        [jnp.stack([rows[max(i, j)][min(i, j)] for j in range(M)], axis=-1) for i in range(M)],
+        axis=-2,
+    )
     return jnp.linalg.cholesky(full)
 
 
@@ -231,12 +272,12 @@ def marginal_log_lik(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Arr
         logdet = 2.0 * jnp.sum(jnp.log(jnp.diagonal(C, axis1=-2, axis2=-1)))
         v = solve_triangular(C, rhs.T[..., None], lower=True)[..., 0]
         levels = -0.5 * logdet + 0.5 * jnp.sum(v * v) / (var * var)
-    return (-0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * _rss0(d, suff) / var
-            + levels)
+    return -0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * _rss0(d, suff) / var + levels
 
 
-def conditional_effects(beta: Array, A: Array, sigma: Array, suff: Mapping[str, Array],
-                        key: Array) -> Array:
+def conditional_effects(
+    beta: Array, A: Array, sigma: Array, suff: Mapping[str, Array], key: Array
+) -> Array:
     """A draw of the group effects ``(L, M)`` from ``p(r | y, beta, Sigma, sigma)``."""
     _, K, rhs = _level_inputs(beta, A, sigma, suff)
     var = sigma * sigma

@@ -42,8 +42,15 @@ import scipy.optimize
 from brmsjax.backend.cache import compiled
 from brmsjax.backend.lower import LoweredModel
 
-__all__ = ["DIAGONAL_PROBES", "EXACT_MAX", "MODE_MAXITER", "applies", "laplace_inverse_mass",
-           "posterior_mode", "value_and_grad_fn"]
+__all__ = [
+    "DIAGONAL_PROBES",
+    "EXACT_MAX",
+    "MODE_MAXITER",
+    "applies",
+    "laplace_inverse_mass",
+    "posterior_mode",
+    "value_and_grad_fn",
+]
 
 #: L-BFGS-B iterations allowed in the search for the mode (STAR: 129).
 MODE_MAXITER = 500
@@ -59,8 +66,15 @@ _STEP = 1e-4
 ValueAndGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
-def value_and_grad_fn(lowered: LoweredModel, data: Any, prior_args: Any, u: np.ndarray,
-                    options: dict[str, Any] | None, *, key: Hashable = ()) -> ValueAndGrad:
+def value_and_grad_fn(
+    lowered: LoweredModel,
+    data: Any,
+    prior_args: Any,
+    u: np.ndarray,
+    options: dict[str, Any] | None,
+    *,
+    key: Hashable = (),
+) -> ValueAndGrad:
     """Host function ``u -> (potential, gradient)`` backed by one compiled program.
 
     The program is kept per model structure, argument shapes and ``key`` (the chains' layout:
@@ -68,8 +82,12 @@ def value_and_grad_fn(lowered: LoweredModel, data: Any, prior_args: Any, u: np.n
     """
     program = lowered.program
     args = (u, data, prior_args)
-    exe = compiled(("value_and_grad", lowered.structure, key), lambda: jax.jit(
-        jax.value_and_grad(program.potential)), args, options)
+    exe = compiled(
+        ("value_and_grad", lowered.structure, key),
+        lambda: jax.jit(jax.value_and_grad(program.potential)),
+        args,
+        options,
+    )
 
     def call(x: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = exe(np.asarray(x, u.dtype), data, prior_args)
@@ -87,8 +105,9 @@ def _hessian(value_and_grad: ValueAndGrad, mode: np.ndarray) -> np.ndarray:
     return (hess + hess.T) / 2
 
 
-def _hessian_product(value_and_grad: ValueAndGrad, mode: np.ndarray,
-                     direction: np.ndarray) -> np.ndarray:
+def _hessian_product(
+    value_and_grad: ValueAndGrad, mode: np.ndarray, direction: np.ndarray
+) -> np.ndarray:
     """``H @ direction`` by central differences of the gradient."""
     ahead = value_and_grad(mode + _STEP * direction)[1]
     behind = value_and_grad(mode - _STEP * direction)[1]
@@ -116,8 +135,9 @@ def _colours(lowered: LoweredModel) -> tuple[list[np.ndarray], np.ndarray]:
     return colours, np.asarray(rest, dtype=int)
 
 
-def _hessian_diagonal(value_and_grad: ValueAndGrad, mode: np.ndarray,
-                      lowered: LoweredModel, seed: int) -> np.ndarray:
+def _hessian_diagonal(
+    value_and_grad: ValueAndGrad, mode: np.ndarray, lowered: LoweredModel, seed: int
+) -> np.ndarray:
     """The Hessian's diagonal at ``mode``.
 
     Exact for the group coordinates (one product per colour of :func:`_colours`) and for up
@@ -154,9 +174,13 @@ def posterior_mode(value_and_grad: ValueAndGrad, start: np.ndarray) -> np.ndarra
         value, grad = value_and_grad(start)
         if not (np.isfinite(value) and np.all(np.isfinite(grad))):
             return None
-        found = scipy.optimize.minimize(value_and_grad, np.asarray(start, dtype=float),
-                                        jac=True, method="L-BFGS-B",
-                                        options={"maxiter": MODE_MAXITER})
+        found = scipy.optimize.minimize(
+            value_and_grad,
+            np.asarray(start, dtype=float),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": MODE_MAXITER},
+        )
     if found.status == 1 or not (np.isfinite(found.fun) and np.all(np.isfinite(found.x))):
         return None
     return np.asarray(found.x)
@@ -175,9 +199,17 @@ def applies(lowered: LoweredModel) -> bool:
     return not any(site.name.startswith("z_") for site in lowered.sites)
 
 
-def laplace_inverse_mass(lowered: LoweredModel, data: Any, prior_args: Any, start: np.ndarray,
-                         *, dense: bool, seed: int = 0, options: dict[str, Any] | None = None,
-                         key: Hashable = ()) -> np.ndarray | None:
+def laplace_inverse_mass(
+    lowered: LoweredModel,
+    data: Any,
+    prior_args: Any,
+    start: np.ndarray,
+    *,
+    dense: bool,
+    seed: int = 0,
+    options: dict[str, Any] | None = None,
+    key: Hashable = (),
+) -> np.ndarray | None:
     """The first inverse mass matrix from the curvature at the mode, or None.
 
     Parameters

@@ -123,8 +123,13 @@ class PredictInputs:
         }
 
 
-def _dpars_of(family: Family, eta: Mapping[str, Any], p: Mapping[str, Any],
-              fixed: Mapping[str, float], shape: tuple[int, ...]) -> dict[str, Any]:
+def _dpars_of(
+    family: Family,
+    eta: Mapping[str, Any],
+    p: Mapping[str, Any],
+    fixed: Mapping[str, float],
+    shape: tuple[int, ...],
+) -> dict[str, Any]:
     """Every auxiliary dpar on its natural scale, broadcast to ``shape`` (draws x rows)."""
     out: dict[str, Any] = {}
     fixed_by_family = getattr(family, "dpar_fixed", {})
@@ -143,8 +148,9 @@ def _dpars_of(family: Family, eta: Mapping[str, Any], p: Mapping[str, Any],
     return out
 
 
-def _linear_predictors(p: Mapping[str, Any], d: Mapping[str, Any],
-                       group_dpars: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+def _linear_predictors(
+    p: Mapping[str, Any], d: Mapping[str, Any], group_dpars: tuple[tuple[str, ...], ...]
+) -> dict[str, Any]:
     eta: dict[str, Any] = {}
     for dpar, X in d["X"].items():
         e = jnp.einsum("nk,sk->sn", X, p["b"][dpar]) if X.shape[1] else None
@@ -159,14 +165,22 @@ def _linear_predictors(p: Mapping[str, Any], d: Mapping[str, Any],
     return eta
 
 
-def _chunk_function(inputs: PredictInputs, what: str, dpar: str,
-                    transform: bool) -> Callable[..., Any]:
+def _chunk_function(
+    inputs: PredictInputs, what: str, dpar: str, transform: bool
+) -> Callable[..., Any]:
     family = inputs.family
     group_dpars = tuple(g.dpars for g in inputs.groups)
     fixed = dict(inputs.fixed_dpars)
     categories = inputs.categories
-    key = (repr(family), what, dpar, transform, group_dpars, tuple(sorted(fixed.items())),
-           categories)
+    key = (
+        repr(family),
+        what,
+        dpar,
+        transform,
+        group_dpars,
+        tuple(sorted(fixed.items())),
+        categories,
+    )
     fn = _COMPILED.get(key)
     if fn is not None:
         return fn
@@ -198,8 +212,7 @@ def _chunk_function(inputs: PredictInputs, what: str, dpar: str,
     return fn
 
 
-def _epred(family: Family, eta: Any, dpars: Mapping[str, Any],
-           addition: Mapping[str, Any]) -> Any:
+def _epred(family: Family, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]) -> Any:
     try:
         return family.epred(eta, dpars, addition)
     except NotImplementedError:
@@ -208,8 +221,9 @@ def _epred(family: Family, eta: Any, dpars: Mapping[str, Any],
         return INV_LINKS[family.link](eta)
 
 
-def _rng(family: Family, key: Any, eta: Any, dpars: Mapping[str, Any],
-         addition: Mapping[str, Any]) -> Any:
+def _rng(
+    family: Family, key: Any, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]
+) -> Any:
     try:
         return family.rng(key, eta, dpars, addition)
     except NotImplementedError:
@@ -219,8 +233,9 @@ def _rng(family: Family, key: Any, eta: Any, dpars: Mapping[str, Any],
         return mu + dpars["sigma"] * jax.random.normal(key, mu.shape, mu.dtype)
 
 
-def _log_lik(family: Family, y: Any, eta: Any, dpars: Mapping[str, Any],
-             addition: Mapping[str, Any]) -> Any:
+def _log_lik(
+    family: Family, y: Any, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]
+) -> Any:
     try:
         from brmsjax.backend.likelihood import pointwise_log_lik  # type: ignore[import-not-found]
     except ImportError:
@@ -291,8 +306,7 @@ def chunks(
             yield _finish(pending)
 
 
-def _finish(block: tuple[np.ndarray, np.ndarray, Any]) -> tuple[np.ndarray, np.ndarray,
-                                                                 np.ndarray]:
+def _finish(block: tuple[np.ndarray, np.ndarray, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     dsel, rows, out = block
     return dsel, rows, np.asarray(out)[: len(dsel), : len(rows)]
 
@@ -309,8 +323,9 @@ def compute(inputs: PredictInputs, what: str, **kwargs: Any) -> np.ndarray:
     return out
 
 
-def summarize(inputs: PredictInputs, what: str, probs: Sequence[float], robust: bool = False,
-              **kwargs: Any) -> np.ndarray:
+def summarize(
+    inputs: PredictInputs, what: str, probs: Sequence[float], robust: bool = False, **kwargs: Any
+) -> np.ndarray:
     """Per-row ``Estimate, Est.Error, quantiles`` computed block by block.
 
     Every block holds all draws of a few rows, so memory stays at one block however many rows
@@ -348,8 +363,9 @@ def summary_stats(values: np.ndarray, probs: Sequence[float], robust: bool) -> n
 SAMPLE_NEW_LEVELS = ("uncertainty", "gaussian", "old_levels")
 
 
-def new_level_effects(r: np.ndarray, n_new: int, mode: str, rng: np.random.Generator,
-                      chol: np.ndarray | None = None) -> np.ndarray:
+def new_level_effects(
+    r: np.ndarray, n_new: int, mode: str, rng: np.random.Generator, chol: np.ndarray | None = None
+) -> np.ndarray:
     """Effects of ``n_new`` new levels of one grouping factor (brms's ``get_new_rdraws``).
 
     Parameters

@@ -31,8 +31,16 @@ Key = tuple[str, str, str, str, str, str]
 
 LKJ = frozenset({"lkj", "lkj_corr_cholesky"})
 _POSITIVE_SUPPORT = frozenset(
-    {"exponential", "gamma", "inv_gamma", "lognormal", "chi_square", "inv_chi_square",
-     "weibull", "frechet"}
+    {
+        "exponential",
+        "gamma",
+        "inv_gamma",
+        "lognormal",
+        "chi_square",
+        "inv_chi_square",
+        "weibull",
+        "frechet",
+    }
 )
 
 
@@ -50,9 +58,7 @@ def _interval(lo: float, hi: float) -> str:
     return f"[{lo:g}, {hi:g}]"
 
 
-def check_bounds(
-    spec: PriorSpec, lb: float | None, ub: float | None, where: str
-) -> PriorSpec:
+def check_bounds(spec: PriorSpec, lb: float | None, ub: float | None, where: str) -> PriorSpec:
     """Attach a parameter's bounds to its prior after checking that they fit together.
 
     Parameters
@@ -130,15 +136,17 @@ def _check_one(p: Prior, cls: str, dpar: str, design: Design) -> None:
         if p.group not in groups:
             _lacks(p, cls, "group", p.group, groups)
         coefs = [
-            c for g in mine if g.group == p.group
-            for c, d in zip(g.coefs, g.dpars, strict=True) if d == dpar
+            c
+            for g in mine
+            if g.group == p.group
+            for c, d in zip(g.coefs, g.dpars, strict=True)
+            if d == dpar
         ]
         _lacks(p, cls, "coefficient", p.coef, coefs, extra=f" in group '{p.group}'")
     if cls == "cor":
         if p.coef:
             raise PriorError(
-                f"Priors of class 'cor' apply to whole correlation matrices; drop "
-                f"coef='{p.coef}'."
+                f"Priors of class 'cor' apply to whole correlation matrices; drop coef='{p.coef}'."
             )
         groups = [g.group for g in design.groups if g.cor and g.M > 1]
         raise PriorError(
@@ -150,8 +158,7 @@ def _check_one(p: Prior, cls: str, dpar: str, design: Design) -> None:
         _lacks(p, cls, "coefficient", p.coef, [str(k) for k in range(1, mu.thresholds + 1)])
     extra = "coef" if p.coef else "group"
     raise PriorError(
-        f"Priors of class '{cls}' take no coef or group; drop "
-        f"{extra}='{p.coef or p.group}'."
+        f"Priors of class '{cls}' take no coef or group; drop {extra}='{p.coef or p.group}'."
     )
 
 
@@ -248,8 +255,7 @@ def check_user_priors(
             )
         if key in chosen:
             raise PriorError(
-                f"Two priors are given for the same parameters ({chosen[key]}, and {p}); "
-                "keep one."
+                f"Two priors are given for the same parameters ({chosen[key]}, and {p}); keep one."
             )
         chosen[key] = p
     return chosen

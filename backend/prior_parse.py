@@ -109,24 +109,19 @@ def parse_prior(text: str) -> PriorSpec:
         for number in call.children[1].children:
             assert isinstance(number, Tree)
             numbers.append(_number(number, text))
-    _check_arity(
-        name, bare=call.data == "bare", numbers=numbers, text=text, start=start, end=end
-    )
+    _check_arity(name, bare=call.data == "bare", numbers=numbers, text=text, start=start, end=end)
     for arg, (value, a, b) in zip(ARG_NAMES[name], numbers, strict=True):
         if not math.isfinite(value):
             raise _error(f"The argument {arg} of '{name}' must be finite.", text, a, b)
         if arg in _POSITIVE.get(name, ()) and value <= 0:
             raise _error(
-                f"The argument {arg} of '{name}' must be positive, but it is "
-                f"{_show(value)}.",
+                f"The argument {arg} of '{name}' must be positive, but it is {_show(value)}.",
                 text,
                 a,
                 b,
             )
     if name == "uniform" and numbers[0][0] >= numbers[1][0]:
-        raise _error(
-            "The bounds of 'uniform(alpha, beta)' need alpha < beta.", text, start, end
-        )
+        raise _error("The bounds of 'uniform(alpha, beta)' need alpha < beta.", text, start, end)
     return PriorSpec(name, tuple(v for v, _, _ in numbers))
 
 
@@ -169,8 +164,7 @@ def _syntax_error(text: str, err: UnexpectedInput) -> PriorError:
     ):
         pos = len(text.rstrip())
         return _error(
-            f"The prior '{text}' ends too early; write a distribution call such as "
-            f"'{EXAMPLE}'.",
+            f"The prior '{text}' ends too early; write a distribution call such as '{EXAMPLE}'.",
             text,
             pos,
             pos,

@@ -199,9 +199,7 @@ def _default(rows: Mapping[tuple[str, ...], PriorRow], key: tuple[str, ...]) -> 
     return PriorSpec("flat") if spec is None else spec
 
 
-def resolve_priors(
-    design: Design, family: Family, user: PriorsLike = None
-) -> ResolvedPriors:
+def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> ResolvedPriors:
     """The prior of every parameter element, from brms's defaults and the user's priors.
 
     Precedence is brms's: coefficient-level over group-level over class-level user priors over
@@ -281,9 +279,7 @@ def _of(dpar: str) -> str:
     return f" of dpar '{dpar}'" if dpar else ""
 
 
-def prior_table(
-    design: Design, family: Family, user: PriorsLike = None
-) -> pd.DataFrame:
+def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.DataFrame:
     """brms 2.18's ``get_prior`` table, with user priors merged in.
 
     Columns are ``prior, class, coef, group, resp, dpar, nlpar, lb, ub, source``, all strings as

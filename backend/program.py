@@ -60,7 +60,6 @@ PyTree = Any
 _TRACES = [0]
 
 
-
 def trace_count() -> int:
     """How many times a lowered model function has been traced in this process."""
     return _TRACES[0]
@@ -222,8 +221,9 @@ class ModelProgram:
             if g.centred:
                 # brms's std_normal(z) at the mapped z plus log|dz/dz_k| (MVN(0, Sigma) of r).
                 _, z, log_jac = _group_map(g, params, data)
-                numpyro.factor(f"z_{g.id}_prior", jnp.sum(dist.Normal(0.0, 1.0).log_prob(z))
-                               + log_jac)
+                numpyro.factor(
+                    f"z_{g.id}_prior", jnp.sum(dist.Normal(0.0, 1.0).log_prob(z)) + log_jac
+                )
         if not self.structure.prior_only:
             numpyro.factor("log_lik", self.log_lik(params, data))
 
@@ -237,8 +237,9 @@ class ModelProgram:
         return lp
 
     # -- parameters
-    def assemble(self, values: Mapping[str, Array], prior_args: PyTree,
-                 data: PyTree = None) -> dict[str, Array]:
+    def assemble(
+        self, values: Mapping[str, Array], prior_args: PyTree, data: PyTree = None
+    ) -> dict[str, Array]:
         """Full parameter vectors (constant elements filled in) plus ``z_k`` and ``L_k``.
 
         ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
@@ -270,8 +271,9 @@ class ModelProgram:
                 params[name] = data["qr_inv"][fp.dpar] @ params[name]
         return params
 
-    def site_value(self, name: str, value: np.ndarray, data: PyTree,
-                   values: Mapping[str, Any] | None = None) -> np.ndarray:
+    def site_value(
+        self, name: str, value: np.ndarray, data: PyTree, values: Mapping[str, Any] | None = None
+    ) -> np.ndarray:
         """The sampled site's value for a parameter's value (``R b`` for a QR ``b`` site).
 
         A ``z_k`` value is brms's ``z``; where ``values`` holds ``sd_k`` (and ``L_k``), it is
@@ -319,8 +321,9 @@ class ModelProgram:
             out[f"C_{g.id}"] = np.concatenate([np.log(sd_t), corr])
         return out
 
-    def group_effects(self, params: Mapping[str, Array], data: PyTree,
-                      key: Array | None = None) -> dict[int, Array]:
+    def group_effects(
+        self, params: Mapping[str, Array], data: PyTree, key: Array | None = None
+    ) -> dict[int, Array]:
         """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``.
 
         brms maps ``z ~ N(0, I)`` to ``r = S z`` with ``S = diag(sd) L`` (``diag(sd)`` for
@@ -347,8 +350,7 @@ class ModelProgram:
                 raise ValueError("The marginal form draws group effects: pass a random key.")
             g = self.structure.groups[0]
             beta, sigma = population_beta(self.structure, params, data)
-            r = conditional_effects(beta, _effects_sqrt(g, params, data), sigma, data["suff"],
-                                    key)
+            r = conditional_effects(beta, _effects_sqrt(g, params, data), sigma, data["suff"], key)
             return {g.id: r}
         return {g.id: _group_map(g, params, data)[0].T for g in self.structure.groups}
 
@@ -448,8 +450,13 @@ class ModelProgram:
     def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
         """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""
         eta = self.linear_predictors(params, data)
-        return pointwise_log_lik(self.family, data["y"], self.mu_eta(eta),
-                                 self.dpars(params, data, eta), data["addition"])
+        return pointwise_log_lik(
+            self.family,
+            data["y"],
+            self.mu_eta(eta),
+            self.dpars(params, data, eta),
+            data["addition"],
+        )
 
     def log_lik(self, params: Mapping[str, Array], data: PyTree) -> Array:
         """Summed log likelihood (weighted by ``weights`` when the response has them).
@@ -457,22 +464,25 @@ class ModelProgram:
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.forms`).
         """
         if self.structure.likelihood == "suffstat":
-            return suffstat_model_log_lik(self.structure, params, data,
-                                          self.group_effects(params, data))
+            return suffstat_model_log_lik(
+                self.structure, params, data, self.group_effects(params, data)
+            )
         if self.structure.likelihood == "marginal":
             beta, sigma = population_beta(self.structure, params, data)
             g = self.structure.groups[0]
             return marginal_log_lik(beta, _effects_sqrt(g, params, data), sigma, data["suff"])
         if self.structure.likelihood == "glm":
-            return glm_model_log_lik(self.structure, self.family.name, params, data,
-                                     self.group_effects(params, data))
+            return glm_model_log_lik(
+                self.structure, self.family.name, params, data, self.group_effects(params, data)
+            )
         ll = self.pointwise(params, data)
         if "weights" in data["addition"]:
             ll = ll * data["addition"]["weights"]
         return jnp.sum(ll)
 
-    def derive(self, u: Array, data: PyTree, prior_args: PyTree,
-               key: Array | None = None) -> dict[str, Array]:
+    def derive(
+        self, u: Array, data: PyTree, prior_args: PyTree, key: Array | None = None
+    ) -> dict[str, Array]:
         """Quantities saved per draw, by internal name (see :func:`brmsjax.backend.draws`).
 
         ``b<_dpar>`` and ``Intercept<_dpar>`` (centred), ``b<_dpar>_Intercept`` (brms's
@@ -511,8 +521,9 @@ def upper_pairs(M: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
 
 
-def _group_map(g: GroupPlan, params: Mapping[str, Array],
-               data: PyTree) -> tuple[Array, Array, Array]:
+def _group_map(
+    g: GroupPlan, params: Mapping[str, Array], data: PyTree
+) -> tuple[Array, Array, Array]:
     """``(r, z, log_jac)`` of a group from its sampled site ``w = params["z_<id>"]``.
 
     ``r`` is ``(M, n_levels)``; ``z`` has the norm of brms's ``z = S^-1 r`` per level (it is
@@ -580,9 +591,14 @@ def _cov_params(M: int, u: Array, shear_inv: Array) -> tuple[Array, Array, Array
     L = jnp.linalg.cholesky(U @ U.T)
     i = np.arange(M)
     log_diag_t = jnp.log(jnp.diagonal(L_t))
-    log_jac = (jnp.sum(u[:M]) + to_chol.log_abs_det_jacobian(u[M:], L_t)
-               + jnp.sum(i * u[:M] - log_diag_t) + jnp.sum((M - i) * (u[:M] + log_diag_t))
-               - M * jnp.sum(jnp.log(sd)) - jnp.sum((M - 1 - i) * jnp.log(jnp.diagonal(L))))
+    log_jac = (
+        jnp.sum(u[:M])
+        + to_chol.log_abs_det_jacobian(u[M:], L_t)
+        + jnp.sum(i * u[:M] - log_diag_t)
+        + jnp.sum((M - i) * (u[:M] + log_diag_t))
+        - M * jnp.sum(jnp.log(sd))
+        - jnp.sum((M - 1 - i) * jnp.log(jnp.diagonal(L)))
+    )
     return C, sd, L, log_jac
 
 
@@ -596,8 +612,7 @@ def _sites(structure: Structure) -> tuple[Site, ...]:
             sites.append(Site(vp.name, shape, shape, con))
     for g in structure.groups:
         if structure.likelihood != "marginal":  # the marginal form integrates z out
-            sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels),
-                              constraints.real))
+            sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
         if g.cov:
             nc = g.M * (g.M + 1) // 2
             sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))
@@ -610,8 +625,9 @@ def _sites(structure: Structure) -> tuple[Site, ...]:
 _PROGRAMS: dict[Hashable, ModelProgram] = {}
 
 
-def program(structure: Structure, family: Family,
-            kind: type[ModelProgram] = ModelProgram) -> ModelProgram:
+def program(
+    structure: Structure, family: Family, kind: type[ModelProgram] = ModelProgram
+) -> ModelProgram:
     """The shared program of a structure (made on first use), of class ``kind``."""
     key = (kind, structure)
     prog = _PROGRAMS.get(key)

@@ -85,8 +85,10 @@ def row_count(n_devices: bool | int, available: int | None = None) -> int:
     available = jax.local_device_count() if available is None else available
     if n_devices is True:
         return available
-    if isinstance(n_devices, bool) or not isinstance(n_devices, int | np.integer) or (
-        not 1 <= n_devices <= available
+    if (
+        isinstance(n_devices, bool)
+        or not isinstance(n_devices, int | np.integer)
+        or (not 1 <= n_devices <= available)
     ):
         raise ModelError(
             f"shard_rows must be True, False or a number of devices from 1 to {available}, "
@@ -137,8 +139,9 @@ def _shardings(data: PyTree, structure: Structure, mesh: Any) -> PyTree:
     return jax.tree_util.tree_unflatten(treedef, specs)
 
 
-def shard_data(lowered: LoweredModel, data: PyTree, layout: ChainLayout, *,
-               x64: bool = True) -> tuple[LoweredModel, PyTree]:
+def shard_data(
+    lowered: LoweredModel, data: PyTree, layout: ChainLayout, *, x64: bool = True
+) -> tuple[LoweredModel, PyTree]:
     """The model with the row-masked program, and ``data`` padded and split over the rows mesh.
 
     ``data`` is ``lowered.data`` (cast to the sampler's dtype); ``layout`` comes from

@@ -50,8 +50,7 @@ def binomial_lpmf(y: Array, n: Array, p: Array) -> Array:
 
 def binomial_logit_lpmf(y: Array, n: Array, eta: Array) -> Array:
     """``binomial_logit_lpmf(y | n, eta)``."""
-    return (_lchoose(n, y) + y * jax.nn.log_sigmoid(eta)
-            + (n - y) * jax.nn.log_sigmoid(-eta))
+    return _lchoose(n, y) + y * jax.nn.log_sigmoid(eta) + (n - y) * jax.nn.log_sigmoid(-eta)
 
 
 def _binomial_parts(y: Array, n: Array, p: Array) -> tuple[Array, Array, Array]:
@@ -66,8 +65,10 @@ def _binomial_parts(y: Array, n: Array, p: Array) -> tuple[Array, Array, Array]:
 def binomial_lcdfs(y: Array, n: Array, p: Array) -> tuple[Array, Array]:
     """``(binomial_lcdf, binomial_lccdf)`` from one incomplete beta function."""
     inside, lcdf, lccdf = _binomial_parts(y, n, p)
-    return (jnp.where(inside, lcdf, jnp.where(y < 0, -jnp.inf, 0.0)),
-            jnp.where(inside, lccdf, jnp.where(y < 0, 0.0, -jnp.inf)))
+    return (
+        jnp.where(inside, lcdf, jnp.where(y < 0, -jnp.inf, 0.0)),
+        jnp.where(inside, lccdf, jnp.where(y < 0, 0.0, -jnp.inf)),
+    )
 
 
 def binomial_lcdf(y: Array, n: Array, p: Array) -> Array:
@@ -116,8 +117,13 @@ def neg_binomial_2_log_lpmf(y: Array, eta: Array, phi: Array) -> Array:
     """``neg_binomial_2_log_lpmf(y | eta, phi)`` with ``mu = exp(eta)``."""
     log_phi = jnp.log(phi)
     log_total = jnp.logaddexp(eta, log_phi)
-    return (gammaln(y + phi) - gammaln(phi) - gammaln(y + 1.0)
-            + phi * (log_phi - log_total) + xlogy(y, jnp.exp(eta - log_total)))
+    return (
+        gammaln(y + phi)
+        - gammaln(phi)
+        - gammaln(y + 1.0)
+        + phi * (log_phi - log_total)
+        + xlogy(y, jnp.exp(eta - log_total))
+    )
 
 
 def _neg_binomial_parts(y: Array, mu: Array, phi: Array) -> tuple[Array, Array, Array]:

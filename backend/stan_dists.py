@@ -91,8 +91,13 @@ def normal_lccdf(y: Array, mu: Array, sigma: Array) -> Array:
 def student_t_lpdf(y: Array, nu: Array, mu: Array, sigma: Array) -> Array:
     """``student_t_lpdf(y | nu, mu, sigma)``."""
     z = (y - mu) / sigma
-    return (gammaln((nu + 1.0) / 2.0) - gammaln(nu / 2.0) - 0.5 * jnp.log(nu * math.pi)
-            - jnp.log(sigma) - (nu + 1.0) / 2.0 * jnp.log1p(z * z / nu))
+    return (
+        gammaln((nu + 1.0) / 2.0)
+        - gammaln(nu / 2.0)
+        - 0.5 * jnp.log(nu * math.pi)
+        - jnp.log(sigma)
+        - (nu + 1.0) / 2.0 * jnp.log1p(z * z / nu)
+    )
 
 
 def _t_tail(y: Array, nu: Array, mu: Array, sigma: Array) -> tuple[Array, Array, Array]:
@@ -230,8 +235,10 @@ def beta_lpdf(y: Array, a: Array, b: Array) -> Array:
 def beta_lcdfs(y: Array, a: Array, b: Array) -> tuple[Array, Array]:
     """``(beta_lcdf, beta_lccdf)`` from one incomplete beta function."""
     lo, hi = log_betainc(a, b, y)
-    return (jnp.where(y <= 0, -jnp.inf, jnp.where(y >= 1, 0.0, lo)),
-            jnp.where(y <= 0, 0.0, jnp.where(y >= 1, -jnp.inf, hi)))
+    return (
+        jnp.where(y <= 0, -jnp.inf, jnp.where(y >= 1, 0.0, lo)),
+        jnp.where(y <= 0, 0.0, jnp.where(y >= 1, -jnp.inf, hi)),
+    )
 
 
 def beta_lcdf(y: Array, a: Array, b: Array) -> Array:

@@ -65,8 +65,13 @@ def child(task: str, rows: int, family: str, subsample: int) -> dict:
     kw = {"chains": 2, "iter": 1000} if task == "nuts" else {"algorithm": algorithm}
     fit = bj.brm(FORMULA, data, family=family, seed=1, progress=False, **kw)
     fe = fit.fixef()
-    return {"seconds": time.perf_counter() - t0, "rss_gib": _rss_gib(), "rss_data": rss0,
-            "mean": fe["Estimate"].tolist(), "sd": fe["Est.Error"].tolist()}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "rss_gib": _rss_gib(),
+        "rss_data": rss0,
+        "mean": fe["Estimate"].tolist(),
+        "sd": fe["Est.Error"].tolist(),
+    }
 
 
 def main() -> None:
@@ -75,8 +80,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--subsample", type=int, default=100_000)
     parser.add_argument("--family", default="gaussian", choices=("gaussian", "bernoulli"))
-    parser.add_argument("--tasks", default="design,meanfield,laplace,nuts,meanfield_sub,"
-                        "laplace_sub")
+    parser.add_argument(
+        "--tasks", default="design,meanfield,laplace,nuts,meanfield_sub,laplace_sub"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -84,17 +90,29 @@ def main() -> None:
         return
     results = {}
     for task in args.tasks.split(","):
-        cmd = [sys.executable, __file__, "--child", task, "--rows", str(args.rows),
-               "--subsample", str(args.subsample), "--family", args.family]
-        out = subprocess.run(cmd, check=False, capture_output=True, text=True,
-                             env=os.environ)
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            task,
+            "--rows",
+            str(args.rows),
+            "--subsample",
+            str(args.subsample),
+            "--family",
+            args.family,
+        ]
+        out = subprocess.run(cmd, check=False, capture_output=True, text=True, env=os.environ)
         if out.returncode:
             print(f"{task}: failed\n{out.stderr[-2000:]}")
             continue
         results[task] = json.loads(out.stdout.strip().splitlines()[-1])
         r = results[task]
-        print(f"{task:>14}: {r['seconds']:7.1f} s, peak RSS {r['rss_gib']:.2f} GiB "
-              f"(data alone {r['rss_data']:.2f} GiB)", flush=True)
+        print(
+            f"{task:>14}: {r['seconds']:7.1f} s, peak RSS {r['rss_gib']:.2f} GiB "
+            f"(data alone {r['rss_data']:.2f} GiB)",
+            flush=True,
+        )
     nuts = results.get("nuts")
     if nuts is None:
         return
@@ -104,8 +122,10 @@ def main() -> None:
         if "mean" in r and task != "nuts":
             z = np.abs(np.array(r["mean"]) - m) / s
             sd_ratio = np.array(r["sd"]) / s
-            print(f"{task:>14}: |mean - mean_NUTS| / sd_NUTS = {np.round(z, 3)} "
-                  f"(max {z.max():.3f}); sd / sd_NUTS = {np.round(sd_ratio, 3)}")
+            print(
+                f"{task:>14}: |mean - mean_NUTS| / sd_NUTS = {np.round(z, 3)} "
+                f"(max {z.max():.3f}); sd / sd_NUTS = {np.round(sd_ratio, 3)}"
+            )
             truth = np.abs(np.array(r["mean"][1:]) - TRUTH) / np.array(r["sd"][1:])
             print(f"{'':>14}  slopes: |mean - truth| / sd = {np.round(truth, 2)}")
 

@@ -78,6 +78,7 @@ _BRMS_SKIP = {"lp__", "lprior", ".chain", ".iteration", ".draw"}
 
 # -- shared: ESS and Rhat --------------------------------------------------------------------
 
+
 def convergence(draws: dict[str, np.ndarray], hyper: set[str]) -> dict[str, Any]:
     """Min bulk ESS over all ``(chains, draws)`` arrays and over ``hyper``; max Rhat of ``hyper``.
 
@@ -102,10 +103,15 @@ def convergence(draws: dict[str, np.ndarray], hyper: set[str]) -> dict[str, Any]
     worst = min(ess, key=ess.__getitem__)
     worst_hyper = min(hyper, key=ess.__getitem__)
     worst_rhat = max(rhat, key=rhat.__getitem__)
-    return {"min_bulk_ess": ess[worst], "min_bulk_ess_var": worst,
-            "min_bulk_ess_hyper": ess[worst_hyper], "min_bulk_ess_hyper_var": worst_hyper,
-            "max_rhat_hyper": rhat[worst_rhat], "max_rhat_hyper_var": worst_rhat,
-            "n_params": len(draws)}
+    return {
+        "min_bulk_ess": ess[worst],
+        "min_bulk_ess_var": worst,
+        "min_bulk_ess_hyper": ess[worst_hyper],
+        "min_bulk_ess_hyper_var": worst_hyper,
+        "max_rhat_hyper": rhat[worst_rhat],
+        "max_rhat_hyper_var": worst_rhat,
+        "n_params": len(draws),
+    }
 
 
 def _versions(packages: tuple[str, ...]) -> dict[str, str]:
@@ -122,8 +128,17 @@ def _versions(packages: tuple[str, ...]) -> dict[str, str]:
 
 # -- worker side: one fresh process, one fit ---------------------------------------------------
 
-def fit_brmsjax(formula: str, csv: Path, *, chains: int, warmup: int, draws: int, seed: int,
-                show_priors: bool = False) -> dict[str, Any]:
+
+def fit_brmsjax(
+    formula: str,
+    csv: Path,
+    *,
+    chains: int,
+    warmup: int,
+    draws: int,
+    seed: int,
+    show_priors: bool = False,
+) -> dict[str, Any]:
     """Fit ``formula`` to ``csv`` with ``brmsjax.brm`` (brms's default priors).
 
     Parameters
@@ -149,25 +164,40 @@ def fit_brmsjax(formula: str, csv: Path, *, chains: int, warmup: int, draws: int
 
     frame = pd.read_csv(csv, keep_default_na=True, na_values=["NA"])
     t0 = time.perf_counter()
-    fit = bj.brm(formula, frame, chains=chains, iter=warmup + draws, warmup=warmup, seed=seed,
-                 progress=False)
+    fit = bj.brm(
+        formula, frame, chains=chains, iter=warmup + draws, warmup=warmup, seed=seed, progress=False
+    )
     fit_s = time.perf_counter() - t0
     if show_priors:
         print(bj.get_prior(formula, frame).to_string(), file=sys.stderr)
     table = fit.draws()
     chain = table[".chain"].to_numpy()
     ids = np.unique(chain)
-    out = {str(c): np.stack([table.loc[chain == i, c].to_numpy() for i in ids])
-           for c in table.columns if c not in _BRMS_SKIP}
+    out = {
+        str(c): np.stack([table.loc[chain == i, c].to_numpy() for i in ids])
+        for c in table.columns
+        if c not in _BRMS_SKIP
+    }
     stats = fit.sampler_stats
-    return {"fit_s": fit_s, "_draws": out,
-            "_hyper": {k for k in out if k.startswith(_BRMS_HYPER)},
-            "divergent": int(stats["divergent__"].sum()),
-            "mean_leapfrog": float(stats["n_leapfrog__"].mean())}
+    return {
+        "fit_s": fit_s,
+        "_draws": out,
+        "_hyper": {k for k in out if k.startswith(_BRMS_HYPER)},
+        "divergent": int(stats["divergent__"].sum()),
+        "mean_leapfrog": float(stats["n_leapfrog__"].mean()),
+    }
 
 
-def fit_bambi(formula: str, csv: Path, *, chains: int, warmup: int, draws: int, seed: int,
-              show_priors: bool = False) -> dict[str, Any]:
+def fit_bambi(
+    formula: str,
+    csv: Path,
+    *,
+    chains: int,
+    warmup: int,
+    draws: int,
+    seed: int,
+    show_priors: bool = False,
+) -> dict[str, Any]:
     """Fit ``formula`` to ``csv`` with bambi's defaults and ``inference_method="numpyro"``.
 
     Parameters
@@ -192,8 +222,15 @@ def fit_bambi(formula: str, csv: Path, *, chains: int, warmup: int, draws: int, 
     frame = pd.read_csv(csv, keep_default_na=True, na_values=["NA"])
     t0 = time.perf_counter()
     model = bmb.Model(formula, frame)
-    idata = model.fit(draws=draws, tune=warmup, chains=chains, inference_method="numpyro",
-                      target_accept=0.8, random_seed=seed, progressbar=False)
+    idata = model.fit(
+        draws=draws,
+        tune=warmup,
+        chains=chains,
+        inference_method="numpyro",
+        target_accept=0.8,
+        random_seed=seed,
+        progressbar=False,
+    )
     fit_s = time.perf_counter() - t0
     if show_priors:
         print(model, file=sys.stderr)
@@ -211,34 +248,57 @@ def fit_bambi(formula: str, csv: Path, *, chains: int, warmup: int, draws: int, 
                 hyper.add(key)
     stats = idata.sample_stats
     steps = stats.get("n_steps")
-    return {"fit_s": fit_s, "_draws": out, "_hyper": hyper,
-            "divergent": int(stats["diverging"].values.sum()),
-            "mean_leapfrog": float(steps.mean()) if steps is not None else float("nan")}
+    return {
+        "fit_s": fit_s,
+        "_draws": out,
+        "_hyper": hyper,
+        "divergent": int(stats["diverging"].values.sum()),
+        "mean_leapfrog": float(steps.mean()) if steps is not None else float("nan"),
+    }
 
 
 FITTERS: dict[str, Callable[..., dict[str, Any]]] = {"brmsjax": fit_brmsjax, "bambi": fit_bambi}
-VERSIONS = {"brmsjax": ("brmsjax", "jax", "numpyro"),
-            "bambi": ("bambi", "pymc", "pytensor", "jax", "numpyro")}
+VERSIONS = {
+    "brmsjax": ("brmsjax", "jax", "numpyro"),
+    "bambi": ("bambi", "pymc", "pytensor", "jax", "numpyro"),
+}
 
 
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     """One fit in this process; its times, convergence and versions."""
     spawned = time.time() if args.spawned is None else args.spawned
     started = time.time()
-    res = FITTERS[args.worker](args.formula, args.csv, chains=args.chains, warmup=args.warmup,
-                               draws=args.draws, seed=args.seed, show_priors=args.show_priors)
+    res = FITTERS[args.worker](
+        args.formula,
+        args.csv,
+        chains=args.chains,
+        warmup=args.warmup,
+        draws=args.draws,
+        seed=args.seed,
+        show_priors=args.show_priors,
+    )
     process_s = time.time() - spawned
     import jax
 
     draws, hyper = res.pop("_draws"), res.pop("_hyper")
-    return {"contender": args.worker, "formula": args.formula, "process_s": process_s,
-            "startup_s": started - spawned, **res, **convergence(draws, hyper),
-            "chains": args.chains, "warmup": args.warmup, "draws": args.draws,
-            "seed": args.seed, "devices": jax.local_device_count(),
-            "versions": _versions(VERSIONS[args.worker])}
+    return {
+        "contender": args.worker,
+        "formula": args.formula,
+        "process_s": process_s,
+        "startup_s": started - spawned,
+        **res,
+        **convergence(draws, hyper),
+        "chains": args.chains,
+        "warmup": args.warmup,
+        "draws": args.draws,
+        "seed": args.seed,
+        "devices": jax.local_device_count(),
+        "versions": _versions(VERSIONS[args.worker]),
+    }
 
 
 # -- driver side -----------------------------------------------------------------------------
+
 
 def worker_env(contender: str, chains: int) -> dict[str, str]:
     """The environment of a worker: ``chains`` XLA host devices on CPU, no persistent caches."""
@@ -252,8 +312,18 @@ def worker_env(contender: str, chains: int) -> dict[str, str]:
     return env
 
 
-def spawn(contender: str, python: Path, *, formula: str, csv: Path, chains: int, warmup: int,
-          draws: int, seed: int, show_priors: bool = False) -> dict[str, Any]:
+def spawn(
+    contender: str,
+    python: Path,
+    *,
+    formula: str,
+    csv: Path,
+    chains: int,
+    warmup: int,
+    draws: int,
+    seed: int,
+    show_priors: bool = False,
+) -> dict[str, Any]:
     """Run one worker process (this script with ``--worker``) and return its result.
 
     Parameters
@@ -272,20 +342,42 @@ def spawn(contender: str, python: Path, *, formula: str, csv: Path, chains: int,
     dict
         The worker's JSON result.
     """
-    cmd = [str(python), str(Path(__file__).resolve()), "--worker", contender,
-           "--formula", formula, "--csv", str(csv), "--chains", str(chains),
-           "--warmup", str(warmup), "--draws", str(draws), "--seed", str(seed),
-           "--spawned", repr(time.time())]
+    cmd = [
+        str(python),
+        str(Path(__file__).resolve()),
+        "--worker",
+        contender,
+        "--formula",
+        formula,
+        "--csv",
+        str(csv),
+        "--chains",
+        str(chains),
+        "--warmup",
+        str(warmup),
+        "--draws",
+        str(draws),
+        "--seed",
+        str(seed),
+        "--spawned",
+        repr(time.time()),
+    ]
     if show_priors:
         cmd.append("--show-priors")
-    proc = subprocess.run(cmd, env=worker_env(contender, chains), cwd=ROOT, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        cmd,
+        env=worker_env(contender, chains),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(PREFIX)]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"{contender} worker failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     if show_priors:
         print(proc.stderr, file=sys.stderr)
-    result: dict[str, Any] = json.loads(lines[-1][len(PREFIX):])
+    result: dict[str, Any] = json.loads(lines[-1][len(PREFIX) :])
     return result
 
 
@@ -332,8 +424,7 @@ def table(results: list[dict[str, Any]], other: str = "bambi") -> str:
     for r in results:
         cells = " | ".join(f(r) for f in _COLUMNS.values())
         lines.append(f"| {r['case']} | {r['contender']} | {r['rep']} | {cells} |")
-    lines += ["", f"| case | ratio brmsjax / {other} (median over reps) | value |",
-              "|---|---|---|"]
+    lines += ["", f"| case | ratio brmsjax / {other} (median over reps) | value |", "|---|---|---|"]
     for case in dict.fromkeys(r["case"] for r in results):
         pairs = []
         for rep in sorted({r["rep"] for r in results if r["case"] == case}):
@@ -346,7 +437,8 @@ def table(results: list[dict[str, Any]], other: str = "bambi") -> str:
             ratio = statistics.median(b[key] / m[key] for b, m in pairs)
             lines.append(f"| {case} | {name} | {ratio:.2f} |")
         per_ess = statistics.median(
-            (b["fit_s"] / b["min_bulk_ess"]) / (m["fit_s"] / m["min_bulk_ess"]) for b, m in pairs)
+            (b["fit_s"] / b["min_bulk_ess"]) / (m["fit_s"] / m["min_bulk_ess"]) for b, m in pairs
+        )
         lines.append(f"| {case} | fit time per min-ESS draw | {per_ess:.2f} |")
     return "\n".join(lines)
 
@@ -354,8 +446,10 @@ def table(results: list[dict[str, Any]], other: str = "bambi") -> str:
 def machine() -> str:
     """Host, CPU count, load average and Python version for the results."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, load average "
-            f"{load}), Python {platform.python_version()}")
+    return (
+        f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{load}), Python {platform.python_version()}"
+    )
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -373,11 +467,20 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             for rep in range(args.reps):
                 order = [c for c in CONTENDERS if c in args.contenders]
                 for contender in order if rep % 2 == 0 else order[::-1]:
-                    res = spawn(contender, pythons[contender], formula=formula, csv=csv,
-                                chains=args.chains, warmup=args.warmup, draws=args.draws,
-                                seed=args.seed + rep, show_priors=args.show_priors)
-                    res.update(case=case, rep=rep, date=dt.date.today().isoformat(),
-                               host=machine(), **size)
+                    res = spawn(
+                        contender,
+                        pythons[contender],
+                        formula=formula,
+                        csv=csv,
+                        chains=args.chains,
+                        warmup=args.warmup,
+                        draws=args.draws,
+                        seed=args.seed + rep,
+                        show_priors=args.show_priors,
+                    )
+                    res.update(
+                        case=case, rep=rep, date=dt.date.today().isoformat(), host=machine(), **size
+                    )
                     line = json.dumps(res)
                     print(PREFIX + line, flush=True)
                     if args.out is not None:
@@ -389,10 +492,10 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments; run the comparison (or, with ``--worker``, one fit)."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", nargs="+", default=["sleepstudy"],
-                        choices=["sleepstudy", "sim"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", nargs="+", default=["sleepstudy"], choices=["sleepstudy", "sim"])
     parser.add_argument("--rows", type=int, default=10_000, help="rows of the sim case")
     parser.add_argument("--groups", type=int, default=100, help="groups of the sim case")
     parser.add_argument("--chains", type=int, default=4)
@@ -401,13 +504,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--contenders", nargs="+", default=list(CONTENDERS), choices=CONTENDERS)
-    parser.add_argument("--bambi-python", type=Path, default=DEFAULT_BAMBI_PYTHON,
-                        help="python of the venv with bambi (default: %(default)s)")
-    parser.add_argument("--show-priors", action="store_true",
-                        help="print each contender's priors (stderr)")
+    parser.add_argument(
+        "--bambi-python",
+        type=Path,
+        default=DEFAULT_BAMBI_PYTHON,
+        help="python of the venv with bambi (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--show-priors", action="store_true", help="print each contender's priors (stderr)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="append JSON lines here")
-    parser.add_argument("--table", type=Path, default=None,
-                        help="print the markdown table of a JSON-lines file and exit")
+    parser.add_argument(
+        "--table",
+        type=Path,
+        default=None,
+        help="print the markdown table of a JSON-lines file and exit",
+    )
     parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--formula", help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
@@ -422,10 +534,12 @@ def main(argv: list[str] | None = None) -> None:
         print(table([json.loads(ln) for ln in args.table.read_text().splitlines() if ln.strip()]))
         return
     if "bambi" in args.contenders and not args.bambi_python.exists():
-        sys.exit(f"No bambi environment at {args.bambi_python}; create it with\n"
-                 f"  python -m venv {HERE / '.venv-bambi'}\n"
-                 f"  {HERE / '.venv-bambi' / 'bin' / 'pip'} install -r "
-                 f"{HERE / 'requirements-bambi.txt'}\nor pass --bambi-python.")
+        sys.exit(
+            f"No bambi environment at {args.bambi_python}; create it with\n"
+            f"  python -m venv {HERE / '.venv-bambi'}\n"
+            f"  {HERE / '.venv-bambi' / 'bin' / 'pip'} install -r "
+            f"{HERE / 'requirements-bambi.txt'}\nor pass --bambi-python."
+        )
     results = run(args)
     print(f"\n{machine()}\n")
     print(table(results))

@@ -76,20 +76,34 @@ def check_r(rscript: str | None) -> str:
     if rscript is None or shutil.which(rscript) is None:
         sys.exit("bench_brms.py needs Rscript (R >= 4) on the PATH, or --rscript PATH.")
     path = str(shutil.which(rscript))
-    check = ("pk <- c(" + ", ".join(f'"{p}"' for p in R_PACKAGES) + "); "
-             "miss <- pk[!vapply(pk, requireNamespace, logical(1), quietly = TRUE)]; "
-             "cat(miss, sep = ' '); quit(status = length(miss) > 0)")
+    check = (
+        "pk <- c(" + ", ".join(f'"{p}"' for p in R_PACKAGES) + "); "
+        "miss <- pk[!vapply(pk, requireNamespace, logical(1), quietly = TRUE)]; "
+        "cat(miss, sep = ' '); quit(status = length(miss) > 0)"
+    )
     proc = subprocess.run([path, "-e", check], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         missing = proc.stdout.strip() or proc.stderr.strip()
-        sys.exit(f"R packages missing for bench_brms.py: {missing}. "
-                 f"Install them with install.packages(c({', '.join(repr(p) for p in R_PACKAGES)}))"
-                 ".")
+        sys.exit(
+            f"R packages missing for bench_brms.py: {missing}. "
+            f"Install them with install.packages(c({', '.join(repr(p) for p in R_PACKAGES)}))"
+            "."
+        )
     return path
 
 
-def run_brms(rscript: str, formula: str, csv: Path, *, chains: int, warmup: int, draws: int,
-             cores: int, seed: int, folder: Path) -> dict[str, Any]:
+def run_brms(
+    rscript: str,
+    formula: str,
+    csv: Path,
+    *,
+    chains: int,
+    warmup: int,
+    draws: int,
+    cores: int,
+    seed: int,
+    folder: Path,
+) -> dict[str, Any]:
     """Fit with brms through ``brms_fit.R`` in a fresh R process; its JSON plus ``process_s``.
 
     Parameters
@@ -109,8 +123,18 @@ def run_brms(rscript: str, formula: str, csv: Path, *, chains: int, warmup: int,
         The R script's result with ``process_s`` (spawn to exit) added.
     """
     out = folder / f"brms_{seed}.json"
-    cmd = [rscript, str(R_SCRIPT), str(csv), formula, str(chains), str(warmup + draws),
-           str(warmup), str(cores), str(seed), str(out)]
+    cmd = [
+        rscript,
+        str(R_SCRIPT),
+        str(csv),
+        formula,
+        str(chains),
+        str(warmup + draws),
+        str(warmup),
+        str(cores),
+        str(seed),
+        str(out),
+    ]
     t0 = time.time()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     process_s = time.time() - t0
@@ -123,8 +147,9 @@ def run_brms(rscript: str, formula: str, csv: Path, *, chains: int, warmup: int,
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments; fit brmsjax and brms in turn and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="sleepstudy", choices=["sleepstudy", "star"])
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=1000)
@@ -135,8 +160,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rscript", default="Rscript")
     parser.add_argument("--only-brms", action="store_true", help="skip the brmsjax fit")
     parser.add_argument("--out", type=Path, default=None, help="append JSON lines here")
-    parser.add_argument("--table", type=Path, default=None,
-                        help="print the markdown table of a JSON-lines file and exit")
+    parser.add_argument(
+        "--table",
+        type=Path,
+        default=None,
+        help="print the markdown table of a JSON-lines file and exit",
+    )
     args = parser.parse_args(argv)
     bench = _load("bench_bambi")
     if args.table is not None:
@@ -159,15 +188,35 @@ def main(argv: list[str] | None = None) -> None:
             seed = args.seed + rep
             for contender in order if rep % 2 == 0 else order[::-1]:
                 if contender == "brms":
-                    res = run_brms(rscript, formula, csv, chains=args.chains,
-                                   warmup=args.warmup, draws=args.draws, cores=args.cores,
-                                   seed=seed, folder=folder)
+                    res = run_brms(
+                        rscript,
+                        formula,
+                        csv,
+                        chains=args.chains,
+                        warmup=args.warmup,
+                        draws=args.draws,
+                        cores=args.cores,
+                        seed=seed,
+                        folder=folder,
+                    )
                 else:
-                    res = bench.spawn("brmsjax", Path(sys.executable), formula=formula, csv=csv,
-                                      chains=args.chains, warmup=args.warmup, draws=args.draws,
-                                      seed=seed)
-                res.update(case=args.model, rep=rep, date=dt.date.today().isoformat(),
-                           host=bench.machine(), **size)
+                    res = bench.spawn(
+                        "brmsjax",
+                        Path(sys.executable),
+                        formula=formula,
+                        csv=csv,
+                        chains=args.chains,
+                        warmup=args.warmup,
+                        draws=args.draws,
+                        seed=seed,
+                    )
+                res.update(
+                    case=args.model,
+                    rep=rep,
+                    date=dt.date.today().isoformat(),
+                    host=bench.machine(),
+                    **size,
+                )
                 line = json.dumps(res)
                 print(PREFIX + line, flush=True)
                 if args.out is not None:

@@ -44,20 +44,24 @@ def make_data(n: int, seed: int = 1, case: str = "str", levels: int = 10_000) ->
     """Simulated data with the columns of the benchmark ``case``."""
     rng = np.random.default_rng(seed)
     if case == "int":
-        return pd.DataFrame({
+        return pd.DataFrame(
+            {
+                "y": rng.normal(size=n),
+                "x1": rng.normal(size=n),
+                "x2": rng.normal(size=n),
+                "x3": rng.normal(size=n),
+                "g": rng.integers(0, levels, n),
+            }
+        )
+    return pd.DataFrame(
+        {
             "y": rng.normal(size=n),
             "x1": rng.normal(size=n),
             "x2": rng.normal(size=n),
-            "x3": rng.normal(size=n),
-            "g": rng.integers(0, levels, n),
-        })
-    return pd.DataFrame({
-        "y": rng.normal(size=n),
-        "x1": rng.normal(size=n),
-        "x2": rng.normal(size=n),
-        "f": np.array(list("abcde"), dtype=object)[rng.integers(0, 5, n)],
-        "g": np.char.add("g", rng.integers(0, levels, n).astype(str)).astype(object),
-    })
+            "f": np.array(list("abcde"), dtype=object)[rng.integers(0, 5, n)],
+            "g": np.char.add("g", rng.integers(0, levels, n).astype(str)).astype(object),
+        }
+    )
 
 
 def _rss_gib() -> float:
@@ -89,27 +93,52 @@ def child(args: argparse.Namespace) -> dict[str, float | str]:
         del design
     design = build_design(formula, data.iloc[:1000])
     block = design.groups[0]
-    return {"seconds": min(times), "rss_before_gib": before, "peak_gib": _peak_gib(),
-            "shape": f"K={design.fixed[0].K} M={block.M}"}
+    return {
+        "seconds": min(times),
+        "rss_before_gib": before,
+        "peak_gib": _peak_gib(),
+        "shape": f"K={design.fixed[0].K} M={block.M}",
+    }
 
 
 def _baseline_package(rev: str, folder: str) -> str:
     """Copy ``formula/`` at git revision ``rev`` into ``folder/baseline_formula``."""
     target = Path(folder) / "baseline_formula"
     target.mkdir()
-    names = subprocess.run(["git", "ls-tree", "--name-only", f"{rev}:formula"], cwd=ROOT,
-                           check=True, capture_output=True, text=True).stdout.split()
+    names = subprocess.run(
+        ["git", "ls-tree", "--name-only", f"{rev}:formula"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     for name in names:
         if name.endswith((".py", ".lark")):
-            text = subprocess.run(["git", "show", f"{rev}:formula/{name}"], cwd=ROOT, check=True,
-                                  capture_output=True, text=True).stdout
+            text = subprocess.run(
+                ["git", "show", f"{rev}:formula/{name}"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             (target / name).write_text(text)
     return folder
 
 
 def _run_child(args: argparse.Namespace, package_dir: str = "") -> dict[str, float | str]:
-    cmd = [sys.executable, __file__, "--child", "--rows", str(args.rows), "--case", args.case,
-           "--levels", str(args.levels), "--repeats", str(args.repeats)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--rows",
+        str(args.rows),
+        "--case",
+        args.case,
+        "--levels",
+        str(args.levels),
+        "--repeats",
+        str(args.repeats),
+    ]
     if package_dir:
         cmd += ["--package-dir", package_dir]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -118,8 +147,9 @@ def _run_child(args: argparse.Namespace, package_dir: str = "") -> dict[str, flo
 
 def main() -> None:
     """Time the design build (and the baseline's) and print one results-table row each."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--case", choices=sorted(FORMULAS), default="str")
     parser.add_argument("--levels", type=int, default=10_000, help="levels of g")
@@ -132,21 +162,28 @@ def main() -> None:
         print(json.dumps(child(args)))
         return
     host = f"{platform.node()} ({platform.processor() or 'cpu'}, {os.cpu_count()} cores)"
-    print(f"{FORMULAS[args.case]}  rows={args.rows:,} g levels={args.levels:,} "
-          f"best of {args.repeats}, each version in its own process")
-    print("| date | machine | version | rows | build | RSS before | peak RSS | build's peak "
-          "over RSS before | design |")
+    print(
+        f"{FORMULAS[args.case]}  rows={args.rows:,} g levels={args.levels:,} "
+        f"best of {args.repeats}, each version in its own process"
+    )
+    print(
+        "| date | machine | version | rows | build | RSS before | peak RSS | build's peak "
+        "over RSS before | design |"
+    )
     with tempfile.TemporaryDirectory() as folder:
         runs = [("working tree", "")]
         if args.baseline:
             runs.insert(0, (args.baseline, _baseline_package(args.baseline, folder)))
         for label, package_dir in runs:
             res = _run_child(args, package_dir)
-            print(f"| {time.strftime('%Y-%m-%d')} | {host} | {label} | {args.rows:,} | "
-                  f"{res['seconds']:.2f} s | {res['rss_before_gib']:.2f} GiB | "
-                  f"{res['peak_gib']:.2f} GiB | "
-                  f"{float(res['peak_gib']) - float(res['rss_before_gib']):.2f} GiB | "
-                  f"{res['shape']} |", flush=True)
+            print(
+                f"| {time.strftime('%Y-%m-%d')} | {host} | {label} | {args.rows:,} | "
+                f"{res['seconds']:.2f} s | {res['rss_before_gib']:.2f} GiB | "
+                f"{res['peak_gib']:.2f} GiB | "
+                f"{float(res['peak_gib']) - float(res['rss_before_gib']):.2f} GiB | "
+                f"{res['shape']} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

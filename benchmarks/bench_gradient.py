@@ -51,8 +51,15 @@ import numpy as np
 P_SLOPES = 9
 
 
-def simulate(rows: int, groups: int, seed: int = 1, *, sort: bool = False,
-             family: str = "gaussian", slopes: int = P_SLOPES) -> dict[str, np.ndarray]:
+def simulate(
+    rows: int,
+    groups: int,
+    seed: int = 1,
+    *,
+    sort: bool = False,
+    family: str = "gaussian",
+    slopes: int = P_SLOPES,
+) -> dict[str, np.ndarray]:
     """Data of ``y ~ x1..xK + (1 + x1 | g)``: X ``(N, K)``, level index g, response y.
 
     A bernoulli or poisson response takes the gaussian one, standardized, as its linear
@@ -84,8 +91,16 @@ def design(sim: dict[str, np.ndarray]) -> Any:
     cols = ("Intercept", *(f"x{k + 1}" for k in range(X.shape[1])))
     fixed = FixedBlock("", cols, np.column_stack([np.ones(n), X]), True)
     Z = np.column_stack([np.ones(n), X[:, 0]])
-    group = GroupBlock(1, "g", tuple(str(k) for k in range(groups)), ("Intercept", "x1"),
-                       ("", ""), True, g.astype(np.int32), Z)
+    group = GroupBlock(
+        1,
+        "g",
+        tuple(str(k) for k in range(groups)),
+        ("Intercept", "x1"),
+        ("", ""),
+        True,
+        g.astype(np.int32),
+        Z,
+    )
     return Design(Response("y", y), (fixed,), (group,), np.arange(n))
 
 
@@ -104,15 +119,28 @@ def kernel(sim: dict[str, np.ndarray], groups: int, float32: bool) -> tuple[Call
     A = np.column_stack([np.ones(n), X])
     Z = np.column_stack([np.ones(n), X[:, 0]])
     M = 2
-    ZZ = np.stack([np.bincount(g, Z[:, i] * Z[:, j], groups) for i in range(M)
-                   for j in range(M)], 1).reshape(groups, M, M)
-    ZA = np.stack([np.bincount(g, Z[:, i] * A[:, k], groups) for i in range(M)
-                   for k in range(A.shape[1])], 1).reshape(groups, M, A.shape[1])
+    ZZ = np.stack(
+        [np.bincount(g, Z[:, i] * Z[:, j], groups) for i in range(M) for j in range(M)], 1
+    ).reshape(groups, M, M)
+    ZA = np.stack(
+        [np.bincount(g, Z[:, i] * A[:, k], groups) for i in range(M) for k in range(A.shape[1])], 1
+    ).reshape(groups, M, A.shape[1])
     Zy = np.stack([np.bincount(g, Z[:, i] * y, groups) for i in range(M)], 1)
     ftype = np.float32 if float32 else np.float64
-    data = {k: np.asarray(v, ftype) for k, v in {
-        "AA": A.T @ A, "Ay": A.T @ y, "yy": y @ y, "ZZ": ZZ, "ZA": ZA, "Zy": Zy,
-        "n": float(n), "loc": float(np.mean(y)), "scale": max(2.5, float(np.std(y)))}.items()}
+    data = {
+        k: np.asarray(v, ftype)
+        for k, v in {
+            "AA": A.T @ A,
+            "Ay": A.T @ y,
+            "yy": y @ y,
+            "ZZ": ZZ,
+            "ZA": ZA,
+            "Zy": Zy,
+            "n": float(n),
+            "loc": float(np.mean(y)),
+            "scale": max(2.5, float(np.std(y))),
+        }.items()
+    }
     p = A.shape[1]
 
     def potential(u: Any, d: Any) -> Any:
@@ -121,13 +149,23 @@ def kernel(sim: dict[str, np.ndarray], groups: int, float32: bool) -> tuple[Call
         sigma, sd, rho = jnp.exp(log_sigma), jnp.exp(log_sd), jnp.tanh(w)
         L = jnp.array([[1.0, 0.0], [rho, jnp.sqrt(1.0 - rho * rho)]], dtype=u.dtype)
         r = (sd[:, None] * (L @ z)).T
-        rss = (d["yy"] - 2.0 * (d["Ay"] @ beta) + beta @ (d["AA"] @ beta)
-               - 2.0 * jnp.sum(d["Zy"] * r) + 2.0 * jnp.sum(r * jnp.sum(d["ZA"] * beta, -1))
-               + jnp.sum(r * jnp.sum(d["ZZ"] * r[:, None, :], -1)))
+        rss = (
+            d["yy"]
+            - 2.0 * (d["Ay"] @ beta)
+            + beta @ (d["AA"] @ beta)
+            - 2.0 * jnp.sum(d["Zy"] * r)
+            + 2.0 * jnp.sum(r * jnp.sum(d["ZA"] * beta, -1))
+            + jnp.sum(r * jnp.sum(d["ZZ"] * r[:, None, :], -1))
+        )
         ll = -d["n"] * log_sigma - 0.5 * rss / (sigma * sigma)
-        lp = (student.logpdf(beta[0], 3.0, d["loc"], d["scale"])
-              + jnp.sum(student.logpdf(jnp.concatenate([sd, sigma[None]]), 3.0, 0.0, d["scale"]))
-              - 0.5 * jnp.sum(z * z) + log_sigma + jnp.sum(log_sd) + jnp.log1p(-rho * rho))
+        lp = (
+            student.logpdf(beta[0], 3.0, d["loc"], d["scale"])
+            + jnp.sum(student.logpdf(jnp.concatenate([sd, sigma[None]]), 3.0, 0.0, d["scale"]))
+            - 0.5 * jnp.sum(z * z)
+            + log_sigma
+            + jnp.sum(log_sd)
+            + jnp.log1p(-rho * rho)
+        )
         return -(ll + lp)
 
     u0 = np.random.default_rng(2).uniform(-1.0, 1.0, p + 4 + M * groups).astype(ftype)
@@ -155,10 +193,19 @@ def time_calls(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, flo
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def run_forms(rows: int, groups: int, *, float32: bool, sort: bool, repeats: int,
-              options: dict[str, Any], only: list[str] | None = None,
-              family: str = "gaussian", slopes: int = P_SLOPES,
-              value: bool = False) -> list[dict[str, Any]]:
+def run_forms(
+    rows: int,
+    groups: int,
+    *,
+    float32: bool,
+    sort: bool,
+    repeats: int,
+    options: dict[str, Any],
+    only: list[str] | None = None,
+    family: str = "gaussian",
+    slopes: int = P_SLOPES,
+    value: bool = False,
+) -> list[dict[str, Any]]:
     """Time every form for one (N, G) and family; rows of the table as dicts.
 
     ``value``: time ``jax.value_and_grad`` (what NUTS evaluates per leapfrog step) instead of
@@ -200,25 +247,36 @@ def run_forms(rows: int, groups: int, *, float32: bool, sort: bool, repeats: int
             data, prior_args = jax.device_put(_cast(lowered.model_args, float32))
             u = np.random.default_rng(3).uniform(-1.0, 1.0, lowered.program.dim)
             u = jax.device_put(u.astype(np.float32 if float32 else np.float64))
-            calls[name] = partial(jax.jit(differentiate(lowered.program.potential)), u, data,
-                                  prior_args)
+            calls[name] = partial(
+                jax.jit(differentiate(lowered.program.potential)), u, data, prior_args
+            )
         seconds = time_calls(calls, repeats)
-    out = [{"form": name, "seconds": sec} for name, sec in seconds.items()
-           if name != "hand-written kernel"]
+    out = [
+        {"form": name, "seconds": sec}
+        for name, sec in seconds.items()
+        if name != "hand-written kernel"
+    ]
     base = seconds.get("hand-written kernel")
     if base is not None:
         out.append({"form": "hand-written kernel", "seconds": base})
-    ref = base if base is not None else next((r["seconds"] for r in out
-                                              if r["form"] == "plain/index"), None)
+    ref = (
+        base
+        if base is not None
+        else next((r["seconds"] for r in out if r["form"] == "plain/index"), None)
+    )
     for row in out:
-        row.update(rows=rows, groups=groups, family=family, slopes=slopes,
-                   ratio=row["seconds"] / ref if ref else float("nan"),
-                   auto=f"{auto['likelihood']}, gather {auto['gather'][1]}")
+        row.update(
+            rows=rows,
+            groups=groups,
+            family=family,
+            slopes=slopes,
+            ratio=row["seconds"] / ref if ref else float("nan"),
+            auto=f"{auto['likelihood']}, gather {auto['gather'][1]}",
+        )
     return out
 
 
-def table(results: list[dict[str, Any]], device: str, float32: bool,
-          value: bool = False) -> str:
+def table(results: list[dict[str, Any]], device: str, float32: bool, value: bool = False) -> str:
     """The markdown table of the results."""
     lines = [
         f"{'Value and gradient' if value else 'Gradient'} of the potential, "
@@ -231,9 +289,11 @@ def table(results: list[dict[str, Any]], device: str, float32: bool,
         "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     for r in results:
-        lines.append(f"| {r['family']} | {r['slopes']} | {r['rows']:,} | {r['groups']:,} | "
-                     f"{r['form']} | {r['seconds'] * 1e6:,.1f} | {r['ratio']:.2f} | "
-                     f"{r['auto']} |")
+        lines.append(
+            f"| {r['family']} | {r['slopes']} | {r['rows']:,} | {r['groups']:,} | "
+            f"{r['form']} | {r['seconds'] * 1e6:,.1f} | {r['ratio']:.2f} | "
+            f"{r['auto']} |"
+        )
     return "\n".join(lines)
 
 
@@ -245,17 +305,27 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--float32", action="store_true")
     parser.add_argument("--sorted", action="store_true", help="sort the rows by level")
     parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--centred", type=int, default=None,
-                        help="lower(centred=...): coordinates of the group term sampled centred")
-    parser.add_argument("--forms", nargs="+", default=None,
-                        help="only these forms (plain/index, plain/onehot, plain/sorted, "
-                             "suffstat, glm)")
-    parser.add_argument("--family", nargs="+", default=["gaussian"],
-                        choices=["gaussian", "bernoulli", "poisson"])
-    parser.add_argument("--value", action="store_true",
-                        help="time jax.value_and_grad (as NUTS) instead of jax.grad")
-    parser.add_argument("--slopes", type=int, default=P_SLOPES,
-                        help="population-level slopes x1..xK")
+    parser.add_argument(
+        "--centred",
+        type=int,
+        default=None,
+        help="lower(centred=...): coordinates of the group term sampled centred",
+    )
+    parser.add_argument(
+        "--forms",
+        nargs="+",
+        default=None,
+        help="only these forms (plain/index, plain/onehot, plain/sorted, suffstat, glm)",
+    )
+    parser.add_argument(
+        "--family", nargs="+", default=["gaussian"], choices=["gaussian", "bernoulli", "poisson"]
+    )
+    parser.add_argument(
+        "--value", action="store_true", help="time jax.value_and_grad (as NUTS) instead of jax.grad"
+    )
+    parser.add_argument(
+        "--slopes", type=int, default=P_SLOPES, help="population-level slopes x1..xK"
+    )
     args = parser.parse_args(argv)
     options = {} if args.centred is None else {"centred": args.centred}
     import jax
@@ -265,9 +335,18 @@ def main(argv: list[str] | None = None) -> str:
     results = []
     for family in args.family:
         for groups in args.groups:
-            results += run_forms(args.rows, groups, float32=args.float32, sort=args.sorted,
-                                 repeats=max(1, args.repeats), options=options, only=args.forms,
-                                 family=family, slopes=args.slopes, value=args.value)
+            results += run_forms(
+                args.rows,
+                groups,
+                float32=args.float32,
+                sort=args.sorted,
+                repeats=max(1, args.repeats),
+                options=options,
+                only=args.forms,
+                family=family,
+                slopes=args.slopes,
+                value=args.value,
+            )
     text = table(results, device, args.float32, args.value)
     print(text)
     return text

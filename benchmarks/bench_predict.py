@@ -34,8 +34,9 @@ def _fit() -> Any:
     import brmsjax as bj
 
     data = pd.read_csv(SLEEP)
-    fit = bj.brm("Reaction ~ Days + (Days | Subject)", data, chains=2, iter=400, seed=1,
-                 progress=False)
+    fit = bj.brm(
+        "Reaction ~ Days + (Days | Subject)", data, chains=2, iter=400, seed=1, progress=False
+    )
     rng = np.random.default_rng(1)
     draws = fit.draws().iloc[rng.integers(0, fit.ndraws, 4000)].reset_index(drop=True)
     draws[".chain"] = np.repeat(np.arange(1, 5), 1000)
@@ -48,9 +49,12 @@ def _fit() -> Any:
 def _newdata(rows: int) -> pd.DataFrame:
     rng = np.random.default_rng(2)
     subjects = sorted(pd.read_csv(SLEEP)["Subject"].unique())
-    return pd.DataFrame({"Days": rng.uniform(0, 9, rows),
-                         "Subject": np.asarray(subjects, dtype=object)[
-                             rng.integers(0, len(subjects), rows)]})
+    return pd.DataFrame(
+        {
+            "Days": rng.uniform(0, 9, rows),
+            "Subject": np.asarray(subjects, dtype=object)[rng.integers(0, len(subjects), rows)],
+        }
+    )
 
 
 def _maxrss_mib() -> float:
@@ -75,12 +79,18 @@ def run_case(case: str, rows: int, draws_predict: int) -> dict[str, Any]:
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     shape = list(out.shape)
-    return {"case": case, "rows": rows, "draws": 4000 if case != "posterior_predict"
-            else draws_predict, "shape": shape, "seconds": round(seconds, 1),
-            "result_mib": round(out.to_numpy().nbytes / 2**20 if hasattr(out, "to_numpy")
-                                else out.nbytes / 2**20, 1),
-            "tracemalloc_peak_mib": round(peak, 1),
-            "maxrss_above_base_mib": round(_maxrss_mib() - base_rss, 1)}
+    return {
+        "case": case,
+        "rows": rows,
+        "draws": 4000 if case != "posterior_predict" else draws_predict,
+        "shape": shape,
+        "seconds": round(seconds, 1),
+        "result_mib": round(
+            out.to_numpy().nbytes / 2**20 if hasattr(out, "to_numpy") else out.nbytes / 2**20, 1
+        ),
+        "tracemalloc_peak_mib": round(peak, 1),
+        "maxrss_above_base_mib": round(_maxrss_mib() - base_rss, 1),
+    }
 
 
 def main() -> None:
@@ -98,14 +108,27 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for case in CASES:
         proc = subprocess.run(
-            [sys.executable, __file__, "--case", case, "--rows", str(args.rows),
-             "--draws-predict", str(args.draws_predict)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--case",
+                case,
+                "--rows",
+                str(args.rows),
+                "--draws-predict",
+                str(args.draws_predict),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"| {r['case']} | {r['rows']:,} x {r['draws']} | {r['shape']} "
-              f"({r['result_mib']} MiB) | {r['seconds']} | {r['tracemalloc_peak_mib']} MiB | "
-              f"{r['maxrss_above_base_mib']} MiB |", flush=True)
+        print(
+            f"| {r['case']} | {r['rows']:,} x {r['draws']} | {r['shape']} "
+            f"({r['result_mib']} MiB) | {r['seconds']} | {r['tracemalloc_peak_mib']} MiB | "
+            f"{r['maxrss_above_base_mib']} MiB |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,12 @@ def simulate(family: str, rows: int, groups: int, seed: int) -> pd.DataFrame:
     """Rows from ``y ~ x + (1 + x | g)`` with the truth in :data:`TRUTH`."""
     rng = np.random.default_rng(seed)
     t = TRUTH
-    cov = np.array([[t["sd0"] ** 2, t["cor"] * t["sd0"] * t["sd1"]],
-                    [t["cor"] * t["sd0"] * t["sd1"], t["sd1"] ** 2]])
+    cov = np.array(
+        [
+            [t["sd0"] ** 2, t["cor"] * t["sd0"] * t["sd1"]],
+            [t["cor"] * t["sd0"] * t["sd1"], t["sd1"] ** 2],
+        ]
+    )
     r = rng.multivariate_normal(np.zeros(2), cov, size=groups)
     g = rng.integers(0, groups, size=rows)
     x = rng.normal(size=rows)
@@ -79,11 +83,23 @@ def run_brmsjax(frame: pd.DataFrame, family: str, args: argparse.Namespace) -> d
     import brmsjax
 
     t0 = time.perf_counter()
-    fit = brmsjax.brm(FORMULA, frame, family=family, chains=args.chains, iter=args.iter,
-                      seed=args.seed, float32=args.float32, progress=False)
+    fit = brmsjax.brm(
+        FORMULA,
+        frame,
+        family=family,
+        chains=args.chains,
+        iter=args.iter,
+        seed=args.seed,
+        float32=args.float32,
+        progress=False,
+    )
     seconds = time.perf_counter() - t0
-    out = {"contender": "brmsjax", "seconds": seconds, **_convergence(fit),
-           "forms": {k: str(v) for k, v in fit.model.forms.items()}}
+    out = {
+        "contender": "brmsjax",
+        "seconds": seconds,
+        **_convergence(fit),
+        "forms": {k: str(v) for k, v in fit.model.forms.items()},
+    }
     return out
 
 
@@ -128,29 +144,51 @@ def run_handwritten(frame: pd.DataFrame, family: str, args: argparse.Namespace) 
 
     dtype = np.float32 if args.float32 else np.float64
     with jax.enable_x64(not args.float32):
-        data = tuple(jnp.asarray(a) for a in (
-            (x - mean_x).astype(dtype), x.astype(dtype), g.astype(np.int32), y.astype(dtype)))
+        data = tuple(
+            jnp.asarray(a)
+            for a in (
+                (x - mean_x).astype(dtype),
+                x.astype(dtype),
+                g.astype(np.int32),
+                y.astype(dtype),
+            )
+        )
         warmup = args.iter // 2
-        mcmc = MCMC(NUTS(model), num_warmup=warmup, num_samples=args.iter - warmup,
-                    num_chains=args.chains, chain_method="vectorized", progress_bar=False)
+        mcmc = MCMC(
+            NUTS(model),
+            num_warmup=warmup,
+            num_samples=args.iter - warmup,
+            num_chains=args.chains,
+            chain_method="vectorized",
+            progress_bar=False,
+        )
         mcmc.run(jax.random.key(args.seed), *data, extra_fields=("num_steps", "diverging"))
         samples = jax.device_get(mcmc.get_samples(group_by_chain=True))
         extra = jax.device_get(mcmc.get_extra_fields(group_by_chain=True))
     seconds = time.perf_counter() - t0
     b = np.asarray(samples["b"])[..., 0]
-    hyper = {"b_Intercept": np.asarray(samples["Intercept"]) - b * mean_x, "b_x": b,
-             "sd_0": np.asarray(samples["sd"])[..., 0], "sd_1": np.asarray(samples["sd"])[..., 1],
-             "cor": np.asarray(samples["L"])[..., 1, 0]}
+    hyper = {
+        "b_Intercept": np.asarray(samples["Intercept"]) - b * mean_x,
+        "b_x": b,
+        "sd_0": np.asarray(samples["sd"])[..., 0],
+        "sd_1": np.asarray(samples["sd"])[..., 1],
+        "cor": np.asarray(samples["L"])[..., 1, 0],
+    }
     if family == "gaussian":
         hyper["sigma"] = np.asarray(samples["sigma"])
     rhat = max(float(az.rhat(v)) for v in hyper.values())
     ess = min(float(az.ess(v, method="bulk")) for v in hyper.values())
     steps = np.asarray(extra["num_steps"])
-    return {"contender": "handwritten", "seconds": seconds, "max_rhat": rhat,
-            "min_bulk_ess": ess, "divergent": int(np.asarray(extra["diverging"]).sum()),
-            "treedepth_hits": float((steps >= 1023).mean()),
-            "mean_leapfrog": float(steps.mean()),
-            "estimates": {k: float(v.mean()) for k, v in hyper.items()}}
+    return {
+        "contender": "handwritten",
+        "seconds": seconds,
+        "max_rhat": rhat,
+        "min_bulk_ess": ess,
+        "divergent": int(np.asarray(extra["diverging"]).sum()),
+        "treedepth_hits": float((steps >= 1023).mean()),
+        "mean_leapfrog": float(steps.mean()),
+        "estimates": {k: float(v.mean()) for k, v in hyper.items()},
+    }
 
 
 def _device() -> str:
@@ -162,27 +200,40 @@ def _device() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--family", nargs="+", default=["gaussian"],
-                        choices=["gaussian", "bernoulli"])
+    parser.add_argument(
+        "--family", nargs="+", default=["gaussian"], choices=["gaussian", "bernoulli"]
+    )
     parser.add_argument("--rows", nargs="+", type=int, default=[10_000])
     parser.add_argument("--groups", nargs="+", type=int, default=[100])
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--iter", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--float32", action="store_true")
-    parser.add_argument("--handwritten", action="store_true",
-                        help="also fit the hand-written NumPyro model")
+    parser.add_argument(
+        "--handwritten", action="store_true", help="also fit the hand-written NumPyro model"
+    )
     parser.add_argument("--only-handwritten", action="store_true")
-    parser.add_argument("--metric", choices=["laplace", "identity"], default="laplace",
-                        help="brmsjax's first inverse mass matrix: the curvature at the mode "
-                             "(the default) or the identity (as before, for comparison)")
+    parser.add_argument(
+        "--metric",
+        choices=["laplace", "identity"],
+        default="laplace",
+        help="brmsjax's first inverse mass matrix: the curvature at the mode "
+        "(the default) or the identity (as before, for comparison)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="append JSON lines here")
-    parser.add_argument("--table", type=Path, default=None,
-                        help="print a markdown table of a JSON-lines file and exit")
+    parser.add_argument(
+        "--table",
+        type=Path,
+        default=None,
+        help="print a markdown table of a JSON-lines file and exit",
+    )
     args = parser.parse_args(argv)
     if args.table is not None:
-        print(table([json.loads(line) for line in args.table.read_text().splitlines()
-                     if line.strip()]))
+        print(
+            table(
+                [json.loads(line) for line in args.table.read_text().splitlines() if line.strip()]
+            )
+        )
         return 0
     import brmsjax  # noqa: F401  (host devices before JAX starts)
 
@@ -201,10 +252,18 @@ def main(argv: list[str] | None = None) -> int:
                     runners.append(run_handwritten)
                 for runner in runners:
                     res = runner(frame, family, args)
-                    res.update(family=family, rows=rows, groups=groups, chains=args.chains,
-                               metric=args.metric,
-                               iter=args.iter, float32=args.float32, device=device,
-                               host=platform.node(), date=dt.date.today().isoformat())
+                    res.update(
+                        family=family,
+                        rows=rows,
+                        groups=groups,
+                        chains=args.chains,
+                        metric=args.metric,
+                        iter=args.iter,
+                        float32=args.float32,
+                        device=device,
+                        host=platform.node(),
+                        date=dt.date.today().isoformat(),
+                    )
                     line = json.dumps(res)
                     print("RESULT", line, flush=True)
                     if args.out is not None:
@@ -215,9 +274,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def table(results: list[dict[str, Any]]) -> str:
     """A markdown table of results (one row per fit)."""
-    head = ("| date | device | family | rows | groups | contender | chains x iter | dtype | "
-            "seconds | divergent | max Rhat | min bulk ESS | max-depth share | leapfrog/iter "
-            "| form |")
+    head = (
+        "| date | device | family | rows | groups | contender | chains x iter | dtype | "
+        "seconds | divergent | max Rhat | min bulk ESS | max-depth share | leapfrog/iter "
+        "| form |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         backend = r.get("backend", {})

@@ -105,8 +105,9 @@ def run(rows: int, chains: int, iter: int, repeat: int, fit: bool) -> str:
         grad = gradient_seconds(lowered, chains, devices, repeat) * 1e3
         f = fit_seconds(lowered, chains, iter, devices) if fit else {}
         cells = [f"{f[k]:.1f}" if k in f else "-" for k in ("start", "sample")]
-        lines.append(f"| {name} | {grad:.2f} | {cells[0]} | {cells[1]} | "
-                     f"{f.get('divergent', '-')} |")
+        lines.append(
+            f"| {name} | {grad:.2f} | {cells[0]} | {cells[1]} | {f.get('divergent', '-')} |"
+        )
         print(lines[-1], flush=True)
     return "\n".join(lines)
 

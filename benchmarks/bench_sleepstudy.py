@@ -52,6 +52,7 @@ _DEVICES = re.compile(r"--xla_force_host_platform_device_count=\d+")
 
 # -- worker side: one fresh process, two fits ------------------------------------------------
 
+
 def _listen() -> dict[str, float]:
     """Sum JAX's compile-phase durations (trace, lowering, XLA compile, cache reads)."""
     import jax
@@ -81,8 +82,15 @@ def _brmsjax_fitter(chains: int, warmup: int, draws: int) -> Any:
     data = bj.datasets.sleepstudy()
 
     def fit(seed: int) -> tuple[dict[str, np.ndarray], float]:
-        res = bj.brm(FORMULA, data, chains=chains, iter=warmup + draws, warmup=warmup,
-                     seed=seed, progress=False)
+        res = bj.brm(
+            FORMULA,
+            data,
+            chains=chains,
+            iter=warmup + draws,
+            warmup=warmup,
+            seed=seed,
+            progress=False,
+        )
         frame = res.draws()
         skip = {"lp__", "lprior", ".chain", ".iteration", ".draw"}
         out = {str(c): frame[c].to_numpy().reshape(chains, -1) for c in frame if c not in skip}
@@ -122,8 +130,15 @@ def _bambi_fitter(chains: int, warmup: int, draws: int) -> Any:
     model = bmb.Model(FORMULA, pd.read_csv(ROOT / "brmsjax" / "data" / "sleepstudy.csv"))
 
     def fit(seed: int) -> tuple[dict[str, np.ndarray], float]:
-        idata = model.fit(draws=draws, tune=warmup, chains=chains, inference_method="numpyro",
-                          target_accept=0.8, random_seed=seed, progressbar=False)
+        idata = model.fit(
+            draws=draws,
+            tune=warmup,
+            chains=chains,
+            inference_method="numpyro",
+            target_accept=0.8,
+            random_seed=seed,
+            progressbar=False,
+        )
         out = {}
         for name, var in idata.posterior.data_vars.items():
             if "__obs__" in var.dims:
@@ -137,18 +152,26 @@ def _bambi_fitter(chains: int, warmup: int, draws: int) -> Any:
     return fit
 
 
-def worker(contender: str, *, chains: int, warmup: int, draws: int, seed: int,
-           spawned: float) -> dict[str, Any]:
+def worker(
+    contender: str, *, chains: int, warmup: int, draws: int, seed: int, spawned: float
+) -> dict[str, Any]:
     """Two fits in this process; times, compile phases, ESS and leapfrog steps of each."""
     started = time.time()
     totals = _listen()
-    makers = {"brmsjax": _brmsjax_fitter, "handwritten": _handwritten_fitter,
-              "bambi": _bambi_fitter}
+    makers = {
+        "brmsjax": _brmsjax_fitter,
+        "handwritten": _handwritten_fitter,
+        "bambi": _bambi_fitter,
+    }
     fit = makers[contender](chains, warmup, draws)
     import jax
 
-    out: dict[str, Any] = {"contender": contender, "devices": jax.local_device_count(),
-                           "startup_s": started - spawned, "import_s": time.time() - started}
+    out: dict[str, Any] = {
+        "contender": contender,
+        "devices": jax.local_device_count(),
+        "startup_s": started - spawned,
+        "import_s": time.time() - started,
+    }
     for label, s in (("cold", seed), ("warm", seed + 1)):
         before = dict(totals)
         t0 = time.time()
@@ -156,7 +179,10 @@ def worker(contender: str, *, chains: int, warmup: int, draws: int, seed: int,
         t1 = time.time()
         ess, worst = min_bulk_ess(fit_draws)
         out[label] = {
-            "fit_s": t1 - t0, "min_ess": ess, "min_ess_var": worst, "steps": steps,
+            "fit_s": t1 - t0,
+            "min_ess": ess,
+            "min_ess_var": worst,
+            "steps": steps,
             "n_params": len(fit_draws),
             "phases": {k: v - before.get(k, 0.0) for k, v in totals.items()},
         }
@@ -167,6 +193,7 @@ def worker(contender: str, *, chains: int, warmup: int, draws: int, seed: int,
 
 
 # -- driver side ---------------------------------------------------------------------------
+
 
 def _env(contender: str, mode: str, chains: int, cache: Path) -> dict[str, str]:
     env = dict(os.environ)
@@ -181,28 +208,52 @@ def _env(contender: str, mode: str, chains: int, cache: Path) -> dict[str, str]:
     return env
 
 
-def spawn(contender: str, mode: str, args: argparse.Namespace, cache: Path,
-          seed: int) -> dict[str, Any]:
+def spawn(
+    contender: str, mode: str, args: argparse.Namespace, cache: Path, seed: int
+) -> dict[str, Any]:
     """Run one worker process and return its measurements."""
     python = args.bambi_python if contender == "bambi" else sys.executable
-    cmd = [str(python), str(Path(__file__).resolve()), "--worker", contender,
-           "--chains", str(args.chains), "--warmup", str(args.warmup),
-           "--draws", str(args.draws), "--seed", str(seed), "--spawned", repr(time.time())]
-    proc = subprocess.run(cmd, env=_env(contender, mode, args.chains, cache), cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    cmd = [
+        str(python),
+        str(Path(__file__).resolve()),
+        "--worker",
+        contender,
+        "--chains",
+        str(args.chains),
+        "--warmup",
+        str(args.warmup),
+        "--draws",
+        str(args.draws),
+        "--seed",
+        str(seed),
+        "--spawned",
+        repr(time.time()),
+    ]
+    proc = subprocess.run(
+        cmd,
+        env=_env(contender, mode, args.chains, cache),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(_PREFIX)]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"{contender} worker failed ({proc.returncode}):\n{proc.stderr}")
-    result: dict[str, Any] = json.loads(lines[-1][len(_PREFIX):])
+    result: dict[str, Any] = json.loads(lines[-1][len(_PREFIX) :])
     result["mode"] = mode
-    print(f"  {contender:11s} cache={mode:5s} cold {result['cold_s']:6.2f} s  warm "
-          f"{result['warm']['fit_s']:6.2f} s  min ESS {result['warm']['min_ess']:7.1f}",
-          file=sys.stderr, flush=True)
+    print(
+        f"  {contender:11s} cache={mode:5s} cold {result['cold_s']:6.2f} s  warm "
+        f"{result['warm']['fit_s']:6.2f} s  min ESS {result['warm']['min_ess']:7.1f}",
+        file=sys.stderr,
+        flush=True,
+    )
     return result
 
 
-def brms_reference(path: Path = BRMS_FIXTURE, warmup: int = 1000,
-                   draws: int = 1000) -> dict[str, float]:
+def brms_reference(
+    path: Path = BRMS_FIXTURE, warmup: int = 1000, draws: int = 1000
+) -> dict[str, float]:
     """brms 2.18's sleep_rs fit (4 x (1000 + 2500)) scaled to ``warmup + draws`` iterations.
 
     Warmup is 1000 iterations in both, so ``warmup_seconds`` stays; ``sampling_seconds`` is
@@ -216,8 +267,12 @@ def brms_reference(path: Path = BRMS_FIXTURE, warmup: int = 1000,
     sampling = ref["warmup_seconds"] * warmup / 1000 + ref["sampling_seconds"] * factor
     total = ref["total_seconds"] - ref["sampling_seconds"] * (1 - factor)
     ess = min(r["ess_bulk"] for r in ref["summary"] if r["variable"] not in {"lp__", "lprior"})
-    return {"total_s": total, "sampler_s": sampling, "min_ess": ess * factor,
-            "total_recorded_s": ref["total_seconds"]}
+    return {
+        "total_s": total,
+        "sampler_s": sampling,
+        "min_ess": ess * factor,
+        "total_recorded_s": ref["total_seconds"],
+    }
 
 
 def _compile_s(phases: dict[str, float]) -> float:
@@ -240,9 +295,12 @@ _COLUMNS: dict[str, Any] = {
 
 def table(results: list[dict[str, Any]], brms: dict[str, float], machine: str) -> str:
     """Markdown rows: medians per contender and cache mode, paired ratios, brms's row."""
-    lines = [f"| {time.strftime('%Y-%m-%d')} | {machine} |", "",
-             "| contender | persistent cache | runs | " + " | ".join(_COLUMNS) + " |",
-             "|---|---|---|" + "---|" * len(_COLUMNS)]
+    lines = [
+        f"| {time.strftime('%Y-%m-%d')} | {machine} |",
+        "",
+        "| contender | persistent cache | runs | " + " | ".join(_COLUMNS) + " |",
+        "|---|---|---|" + "---|" * len(_COLUMNS),
+    ]
     for mode in ("off", "empty", "warm"):
         for c in ALL_CONTENDERS:
             rows = [r for r in results if r["contender"] == c and r["mode"] == mode]
@@ -259,8 +317,11 @@ def table(results: list[dict[str, Any]], brms: dict[str, float], machine: str) -
         pairs = _pairs(results, mode)
         if not pairs:
             continue
-        for name, key in (("cold", "cold (s)"), ("warm fit", "warm (s)"),
-                          ("warm fit less compile", "warm less compile (s)")):
+        for name, key in (
+            ("cold", "cold (s)"),
+            ("warm fit", "warm (s)"),
+            ("warm fit less compile", "warm less compile (s)"),
+        ):
             f = _COLUMNS[key]
             ratio = statistics.median(f(b) / f(h) for b, h in pairs)
             lines.append(f"| {name} time, cache {mode} | {ratio:.2f} |")
@@ -278,8 +339,11 @@ def _pairs(results: list[dict[str, Any]], mode: str) -> list[tuple[dict[str, Any
     for r in results:
         if r["mode"] == mode:
             by_rep.setdefault(r["rep"], {})[r["contender"]] = r
-    return [(d["brmsjax"], d["handwritten"]) for d in by_rep.values()
-            if "brmsjax" in d and "handwritten" in d]
+    return [
+        (d["brmsjax"], d["handwritten"])
+        for d in by_rep.values()
+        if "brmsjax" in d and "handwritten" in d
+    ]
 
 
 def run_benchmark(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -298,8 +362,9 @@ def run_benchmark(args: argparse.Namespace) -> list[dict[str, Any]]:
                     seed = args.seed + 10 * (rep + 1)
                     results.append({**spawn(c, mode, args, cache, seed), "rep": rep})
             if args.bambi_python:
-                results.append({**spawn("bambi", "off", args, cache, args.seed + 10 * (rep + 1)),
-                                "rep": rep})
+                results.append(
+                    {**spawn("bambi", "off", args, cache, args.seed + 10 * (rep + 1)), "rep": rep}
+                )
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     return results
@@ -311,14 +376,17 @@ def machine() -> str:
 
     versions = ", ".join(f"{p} {md.version(p)}" for p in ("jax", "numpyro"))
     cpu = platform.processor() or platform.machine()
-    return (f"{platform.node()} ({cpu}, {os.cpu_count()} cores), "
-            f"Python {platform.python_version()}, {versions}")
+    return (
+        f"{platform.node()} ({cpu}, {os.cpu_count()} cores), "
+        f"Python {platform.python_version()}, {versions}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments; run the benchmark (or, with ``--worker``, one worker process)."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=1000)
@@ -328,8 +396,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contenders", nargs="+", default=list(CONTENDERS), choices=CONTENDERS)
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     parser.add_argument("--table-from", type=Path, help="print the table of a saved --json run")
-    parser.add_argument("--bambi-python", type=Path,
-                        help="python of a separate venv with bambi: adds bambi (cache off)")
+    parser.add_argument(
+        "--bambi-python",
+        type=Path,
+        help="python of a separate venv with bambi: adds bambi (cache off)",
+    )
     parser.add_argument("--worker", choices=ALL_CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -337,8 +408,14 @@ def main(argv: list[str] | None = None) -> None:
         # this folder's modules (coverage.py) must not shadow installed packages in a worker
         sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
         spawned = time.time() if args.spawned is None else args.spawned
-        out = worker(args.worker, chains=args.chains, warmup=args.warmup, draws=args.draws,
-                     seed=args.seed, spawned=spawned)
+        out = worker(
+            args.worker,
+            chains=args.chains,
+            warmup=args.warmup,
+            draws=args.draws,
+            seed=args.seed,
+            spawned=spawned,
+        )
         print(_PREFIX + json.dumps(out), flush=True)
         return
     if args.table_from:
@@ -350,8 +427,9 @@ def main(argv: list[str] | None = None) -> None:
     host = machine()
     print(table(results, brms, host))
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "brms": brms, "machine": host},
-                                        indent=1))
+        args.json.write_text(
+            json.dumps({"results": results, "brms": brms, "machine": host}, indent=1)
+        )
 
 
 if __name__ == "__main__":

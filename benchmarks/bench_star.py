@@ -61,8 +61,15 @@ def centred_value(variant: str) -> int | None:
     return VARIANTS[variant] if variant in VARIANTS else int(variant)
 
 
-def fit_star(chains: int, iter: int, *, variant: str, seed: int, cores: int | None = None,
-             float32: bool = False) -> tuple[Any, float]:
+def fit_star(
+    chains: int,
+    iter: int,
+    *,
+    variant: str,
+    seed: int,
+    cores: int | None = None,
+    float32: bool = False,
+) -> tuple[Any, float]:
     """Fit the model with ``brm``; the fit and its end-to-end seconds."""
     import brmsjax.backend.lower as lowering
     from brmsjax import brm
@@ -77,8 +84,17 @@ def fit_star(chains: int, iter: int, *, variant: str, seed: int, cores: int | No
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = brm(FORMULA, data, chains=chains, iter=iter, seed=seed, cores=cores,
-                      float32=float32, progress=False, data_name="star1")
+            fit = brm(
+                FORMULA,
+                data,
+                chains=chains,
+                iter=iter,
+                seed=seed,
+                cores=cores,
+                float32=float32,
+                progress=False,
+                data_name="star1",
+            )
             fit.summary()
         seconds = time.perf_counter() - t0
     finally:
@@ -116,17 +132,31 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--iter", type=int, default=2000)
-    parser.add_argument("--variant", default="auto",
-                        help="auto, noncentred, centred or a number of centred coordinates")
+    parser.add_argument(
+        "--variant",
+        default="auto",
+        help="auto, noncentred, centred or a number of centred coordinates",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cores", type=int, default=None)
     parser.add_argument("--float32", action="store_true")
     parser.add_argument("--json", default=None, help="also write the result to this file")
     args = parser.parse_args(argv)
-    fit, seconds = fit_star(args.chains, args.iter, variant=args.variant, seed=args.seed,
-                            cores=args.cores, float32=args.float32)
-    out = {"chains": args.chains, "iter": args.iter, "variant": args.variant,
-           "seed": args.seed, **diagnostics(fit, seconds)}
+    fit, seconds = fit_star(
+        args.chains,
+        args.iter,
+        variant=args.variant,
+        seed=args.seed,
+        cores=args.cores,
+        float32=args.float32,
+    )
+    out = {
+        "chains": args.chains,
+        "iter": args.iter,
+        "variant": args.variant,
+        "seed": args.seed,
+        **diagnostics(fit, seconds),
+    }
     ok = out["divergent"] == 0 and out["max_rhat"] < 1.01 and out["min_bulk_ess"] > 400
     out["converged"] = bool(ok)
     for k, v in out.items():

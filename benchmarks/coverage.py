@@ -90,9 +90,17 @@ class Truth:
 # (bulk ESS ~100 of 1000 draws, Rhat up to 1.06 with 2 chains).
 SEED_TRUTH = Truth(
     gamma={
-        "Intercept": 540.0, "age": -5.0, "size": -4.0, "exp": 2.0, "female": 10.0,
-        "black": -24.0, "tblack": -8.0, "propblack": -26.0, "age:size": 1.5,
-        "black:tblack": 14.0, "black:propblack": 4.0,
+        "Intercept": 540.0,
+        "age": -5.0,
+        "size": -4.0,
+        "exp": 2.0,
+        "female": 10.0,
+        "black": -24.0,
+        "tblack": -8.0,
+        "propblack": -26.0,
+        "age:size": 1.5,
+        "black:tblack": 14.0,
+        "black:propblack": 4.0,
     },
     phi=(20.0, 8.0, 12.0, 14.0),
     rho=(
@@ -140,13 +148,15 @@ def simulate(
         "propblack": share - 0.5,
     }
     width = len(str(n_classes))
-    data = pd.DataFrame({
-        "age": rng.normal(size=n),
-        "female": rng.binomial(1, 0.5, n).astype(np.float64),
-        "black": rng.binomial(1, share[cls]).astype(np.float64),
-        "class": [f"c{k + 1:0{width}d}" for k in cls],
-        **{name: col[cls] for name, col in klass.items()},
-    })
+    data = pd.DataFrame(
+        {
+            "age": rng.normal(size=n),
+            "female": rng.binomial(1, 0.5, n).astype(np.float64),
+            "black": rng.binomial(1, share[cls]).astype(np.float64),
+            "class": [f"c{k + 1:0{width}d}" for k in cls],
+            **{name: col[cls] for name, col in klass.items()},
+        }
+    )
     mu = np.zeros(n)
     for name, value in truth.gamma.items():
         parts = [] if name == "Intercept" else name.split(":")
@@ -218,8 +228,15 @@ def fit_replication(
 
 
 def run_check(
-    reps: int, n_classes: int, n_students: int, *, chains: int, iter: int, seed: int,
-    prob: float = 0.9, truth: Truth = SEED_TRUTH,
+    reps: int,
+    n_classes: int,
+    n_students: int,
+    *,
+    chains: int,
+    iter: int,
+    seed: int,
+    prob: float = 0.9,
+    truth: Truth = SEED_TRUTH,
     log: Callable[[int, Replication], None] | None = None,
 ) -> list[Replication]:
     """Simulate and fit ``reps`` replications; replication r uses data seed ``(seed, r)``."""
@@ -233,8 +250,9 @@ def run_check(
     return out
 
 
-def per_parameter(reps: Sequence[Replication], truth: Truth, prob: float = 0.9,
-                  level: float = 0.99) -> pd.DataFrame:
+def per_parameter(
+    reps: Sequence[Replication], truth: Truth, prob: float = 0.9, level: float = 0.99
+) -> pd.DataFrame:
     """Coverage per parameter: truth, covered count, rate and the binomial band."""
     hits = pd.concat([r.covered for r in reps], axis=1).sum(axis=1).astype(int)
     lo, hi = binomial_band(len(reps), prob, level)
@@ -273,15 +291,19 @@ def markdown(reps: Sequence[Replication], truth: Truth, args: argparse.Namespace
         "| parameter | truth | covered | rate |",
         "|---|---|---|---|",
     ]
-    lines += [f"| `{name}` | {row.truth:g} | {row.covered}/{len(reps)} | {row.rate:.2f}"
-              f"{'' if row.in_band else ' (out of band)'} |" for name, row in table.iterrows()]
+    lines += [
+        f"| `{name}` | {row.truth:g} | {row.covered}/{len(reps)} | {row.rate:.2f}"
+        f"{'' if row.in_band else ' (out of band)'} |"
+        for name, row in table.iterrows()
+    ]
     return "\n".join(lines)
 
 
 def main() -> None:
     """Run the check and print progress, then markdown rows for RESULTS.md."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--classes", type=int, default=300)
     parser.add_argument("--students", type=int, default=10)
@@ -293,12 +315,23 @@ def main() -> None:
     args = parser.parse_args()
 
     def log(r: int, rep: Replication) -> None:
-        print(f"rep {r + 1:2d}: {int(rep.covered.sum())}/{rep.covered.size} covered, "
-              f"{rep.seconds:.1f} s, max Rhat {rep.max_rhat:.3f}, min bulk ESS "
-              f"{rep.min_ess_bulk:.0f}, {rep.divergences} divergent", flush=True)
+        print(
+            f"rep {r + 1:2d}: {int(rep.covered.sum())}/{rep.covered.size} covered, "
+            f"{rep.seconds:.1f} s, max Rhat {rep.max_rhat:.3f}, min bulk ESS "
+            f"{rep.min_ess_bulk:.0f}, {rep.divergences} divergent",
+            flush=True,
+        )
 
-    reps = run_check(args.reps, args.classes, args.students, chains=args.chains,
-                     iter=args.iter, seed=args.seed, prob=args.prob, log=log)
+    reps = run_check(
+        args.reps,
+        args.classes,
+        args.students,
+        chains=args.chains,
+        iter=args.iter,
+        seed=args.seed,
+        prob=args.prob,
+        log=log,
+    )
     print()
     print(markdown(reps, SEED_TRUTH, args))
 

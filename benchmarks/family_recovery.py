@@ -70,8 +70,9 @@ class Case:
         return constructor()
 
 
-def _lin(b0: float, b1: float, sd: float, hu: float | None = None,
-         **dpars: float) -> dict[str, float]:
+def _lin(
+    b0: float, b1: float, sd: float, hu: float | None = None, **dpars: float
+) -> dict[str, float]:
     out = {"b_Intercept": b0, "b_x": b1, SD: sd, **dpars}
     if hu is not None:
         out["hu"] = hu
@@ -97,10 +98,14 @@ CASES: tuple[Case, ...] = (
     Case("exponential", _lin(0.5, 0.4, 0.4)),
     Case("weibull", _lin(1.0, 0.4, 0.4, shape=2.0)),
     Case("Beta", _lin(0.3, 0.5, 0.4, phi=10.0)),
-    Case("cumulative", {"b_Intercept[1]": -1.0, "b_Intercept[2]": 0.0, "b_Intercept[3]": 1.2,
-                        "b_x": 0.7, SD: 0.5}),
-    Case("categorical", {"b_mub_Intercept": 0.5, "b_muc_Intercept": -0.3, "b_mub_x": -0.6,
-                         "b_muc_x": 0.8}),
+    Case(
+        "cumulative",
+        {"b_Intercept[1]": -1.0, "b_Intercept[2]": 0.0, "b_Intercept[3]": 1.2, "b_x": 0.7, SD: 0.5},
+    ),
+    Case(
+        "categorical",
+        {"b_mub_Intercept": 0.5, "b_muc_Intercept": -0.3, "b_mub_x": -0.6, "b_muc_x": 0.8},
+    ),
     Case("zero_inflated_poisson", _lin(1.0, 0.4, 0.4, zi=0.3)),
     Case("zero_inflated_negbinomial", _lin(1.0, 0.4, 0.4, shape=3.0, zi=0.25)),
     Case("zero_inflated_binomial", _lin(-0.5, 0.6, 0.5, zi=0.2), trials=(5, 15)),
@@ -145,9 +150,10 @@ def simulate(case: Case, n_groups: int, n_per_group: int, seed: int) -> pd.DataF
     dpars: dict[str, Any] = {}
     addition: dict[str, Any] = {}
     if family.kind == "categorical":
-        eta = np.column_stack([np.zeros(n)] + [
-            truth[f"b_mu{c}_Intercept"] + truth[f"b_mu{c}_x"] * x for c in CATEGORIES[1:]
-        ])
+        eta = np.column_stack(
+            [np.zeros(n)]
+            + [truth[f"b_mu{c}_Intercept"] + truth[f"b_mu{c}_x"] * x for c in CATEGORIES[1:]]
+        )
     else:
         effect = rng.normal(0.0, truth[SD], n_groups)[group]
         eta = truth.get("b_Intercept", 0.0) + truth["b_x"] * x + effect
@@ -179,11 +185,14 @@ def covered(summary: pd.DataFrame, truth: Mapping[str, float]) -> pd.DataFrame:
     """
     names = list(truth)
     rows = summary.loc[names]
-    out = pd.DataFrame({
-        "truth": [float(truth[n]) for n in names],
-        "lower": rows.iloc[:, 2].to_numpy(dtype=np.float64),
-        "upper": rows.iloc[:, 3].to_numpy(dtype=np.float64),
-    }, index=names)
+    out = pd.DataFrame(
+        {
+            "truth": [float(truth[n]) for n in names],
+            "lower": rows.iloc[:, 2].to_numpy(dtype=np.float64),
+            "upper": rows.iloc[:, 3].to_numpy(dtype=np.float64),
+        },
+        index=names,
+    )
     out["covered"] = (out["lower"] <= out["truth"]) & (out["truth"] <= out["upper"])
     return out
 
@@ -218,8 +227,16 @@ class Recovery:
         return [str(n) for n in self.intervals.index[~self.intervals["covered"]]]
 
 
-def fit_case(case: Case, data: pd.DataFrame, *, rep: int, chains: int, iter: int, seed: int,
-             prob: float = 0.9) -> Recovery:
+def fit_case(
+    case: Case,
+    data: pd.DataFrame,
+    *,
+    rep: int,
+    chains: int,
+    iter: int,
+    seed: int,
+    prob: float = 0.9,
+) -> Recovery:
     """Fit ``data`` with ``brmsjax.brm`` and check ``case``'s ``prob`` intervals."""
     import brmsjax as bj
     from brmsjax.backend.diagnostics import SamplerWarning, ess_bulk, rhat
@@ -227,8 +244,15 @@ def fit_case(case: Case, data: pd.DataFrame, *, rep: int, chains: int, iter: int
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SamplerWarning)
-        fit = bj.brm(case.formula, data, family=case.make_family(), chains=chains, iter=iter,
-                     seed=seed, progress=False)
+        fit = bj.brm(
+            case.formula,
+            data,
+            family=case.make_family(),
+            chains=chains,
+            iter=iter,
+            seed=seed,
+            progress=False,
+        )
     seconds = time.perf_counter() - start
     names = list(case.truth)
     summary = fit.posterior_summary(probs=((1.0 - prob) / 2.0, (1.0 + prob) / 2.0))
@@ -236,17 +260,29 @@ def fit_case(case: Case, data: pd.DataFrame, *, rep: int, chains: int, iter: int
     stats_ = fit.sampler_stats
     div = 0 if stats_ is None else int(stats_["divergent__"].to_numpy().sum())
     return Recovery(
-        family=case.family, rep=rep, intervals=covered(summary, case.truth), seconds=seconds,
-        max_rhat=float(np.nanmax(rhat(draws))), min_ess_bulk=float(np.nanmin(ess_bulk(draws))),
+        family=case.family,
+        rep=rep,
+        intervals=covered(summary, case.truth),
+        seconds=seconds,
+        max_rhat=float(np.nanmax(rhat(draws))),
+        min_ess_bulk=float(np.nanmin(ess_bulk(draws))),
         divergences=div,
         warnings=tuple(str(w.message) for w in caught if issubclass(w.category, SamplerWarning)),
     )
 
 
-def run_check(cases: Sequence[Case] = CASES, *, reps: int = 2, n_groups: int = 20,
-              n_per_group: int = 20, chains: int = 2, iter: int = 1000, seed: int = 2026,
-              prob: float = 0.9, log: Callable[[Recovery], None] | None = None
-              ) -> list[Recovery]:
+def run_check(
+    cases: Sequence[Case] = CASES,
+    *,
+    reps: int = 2,
+    n_groups: int = 20,
+    n_per_group: int = 20,
+    chains: int = 2,
+    iter: int = 1000,
+    seed: int = 2026,
+    prob: float = 0.9,
+    log: Callable[[Recovery], None] | None = None,
+) -> list[Recovery]:
     """Simulate and fit every case ``reps`` times.
 
     Replication r of the i-th case uses data seed ``seed + 1000 r + i`` and the same seed for
@@ -272,14 +308,17 @@ def pooled(recs: Sequence[Recovery]) -> tuple[int, int]:
 def log_line(rec: Recovery) -> str:
     """One progress line for a fit."""
     miss = ", ".join(rec.misses) or "-"
-    return (f"{rec.family:>26s} rep {rec.rep + 1}: {rec.hits}/{len(rec.intervals)} covered "
-            f"(missed: {miss}), {rec.seconds:.1f} s, max Rhat {rec.max_rhat:.3f}, min bulk "
-            f"ESS {rec.min_ess_bulk:.0f}, {rec.divergences} divergent, "
-            f"{len(rec.warnings)} sampler warnings")
+    return (
+        f"{rec.family:>26s} rep {rec.rep + 1}: {rec.hits}/{len(rec.intervals)} covered "
+        f"(missed: {miss}), {rec.seconds:.1f} s, max Rhat {rec.max_rhat:.3f}, min bulk "
+        f"ESS {rec.min_ess_bulk:.0f}, {rec.divergences} divergent, "
+        f"{len(rec.warnings)} sampler warnings"
+    )
 
 
-def markdown(recs: Sequence[Recovery], *, chains: int, iter: int, prob: float = 0.9,
-             level: float = 0.99) -> str:
+def markdown(
+    recs: Sequence[Recovery], *, chains: int, iter: int, prob: float = 0.9, level: float = 0.99
+) -> str:
     """Markdown rows for RESULTS.md: one summary row, then one row per family."""
     hit, n = pooled(recs)
     lo, hi = binomial_band(n, prob, level)
@@ -296,15 +335,15 @@ def markdown(recs: Sequence[Recovery], *, chains: int, iter: int, prob: float = 
         f"{max(r.max_rhat for r in recs):.3f} | {min(r.min_ess_bulk for r in recs):.0f} | "
         f"{sum(r.divergences for r in recs)} |",
         "",
-        "| family | truth | covered | missed | s per fit | max Rhat | min bulk ESS "
-        "| divergences |",
+        "| family | truth | covered | missed | s per fit | max Rhat | min bulk ESS | divergences |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name in families:
         mine = [r for r in recs if r.family == name]
         truth = ", ".join(f"{k} = {v:g}" for k, v in mine[0].intervals["truth"].items())
-        missed = "; ".join(f"{', '.join(r.misses)} (rep {r.rep + 1})"
-                           for r in mine if r.misses) or "-"
+        missed = (
+            "; ".join(f"{', '.join(r.misses)} (rep {r.rep + 1})" for r in mine if r.misses) or "-"
+        )
         secs = ", ".join(f"{r.seconds:.0f}" for r in mine)
         lines.append(
             f"| {name} | {truth} | {sum(r.hits for r in mine)}/"
@@ -317,8 +356,9 @@ def markdown(recs: Sequence[Recovery], *, chains: int, iter: int, prob: float = 
 
 def main() -> None:
     """Run the check and print progress, then markdown rows for RESULTS.md."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--chains", type=int, default=2)
     parser.add_argument("--iter", type=int, default=1000)
@@ -329,8 +369,15 @@ def main() -> None:
     args = parser.parse_args()
     wanted = {f.strip() for f in args.families.split(",") if f.strip()}
     cases = [c for c in CASES if not wanted or c.family in wanted]
-    recs = run_check(cases, reps=args.reps, chains=args.chains, iter=args.iter, seed=args.seed,
-                     prob=args.prob, log=lambda rec: print(log_line(rec), flush=True))
+    recs = run_check(
+        cases,
+        reps=args.reps,
+        chains=args.chains,
+        iter=args.iter,
+        seed=args.seed,
+        prob=args.prob,
+        log=lambda rec: print(log_line(rec), flush=True),
+    )
     print()
     print(markdown(recs, chains=args.chains, iter=args.iter, prob=args.prob, level=args.level))
 

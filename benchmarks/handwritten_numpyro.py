@@ -29,8 +29,15 @@ from numpyro.distributions import constraints
 from numpyro.infer import MCMC, NUTS
 from numpyro.infer.util import log_density
 
-__all__ = ["SleepData", "brms_draws", "joint_log_density", "load_sleepstudy", "make_mcmc",
-           "model", "run"]
+__all__ = [
+    "SleepData",
+    "brms_draws",
+    "joint_log_density",
+    "load_sleepstudy",
+    "make_mcmc",
+    "model",
+    "run",
+]
 
 CSV = Path(__file__).resolve().parents[1] / "brmsjax" / "data" / "sleepstudy.csv"
 INTERCEPT_LOC = 288.7  # round(median(Reaction), 1), as in sleep_rs.stan
@@ -129,13 +136,20 @@ def joint_log_density(values: dict[str, Any], data: SleepData) -> float:
         return float(lp)
 
 
-def make_mcmc(chains: int, warmup: int, draws: int, *, adapt_delta: float = 0.8,
-              max_treedepth: int = 10) -> MCMC:
+def make_mcmc(
+    chains: int, warmup: int, draws: int, *, adapt_delta: float = 0.8, max_treedepth: int = 10
+) -> MCMC:
     """NUTS with brms's defaults, chains in parallel over host devices."""
     kernel = NUTS(model, target_accept_prob=adapt_delta, max_tree_depth=max_treedepth)
     method = "parallel" if jax.local_device_count() >= chains else "vectorized"
-    return MCMC(kernel, num_warmup=warmup, num_samples=draws, num_chains=chains,
-                chain_method=method, progress_bar=False)
+    return MCMC(
+        kernel,
+        num_warmup=warmup,
+        num_samples=draws,
+        num_chains=chains,
+        chain_method=method,
+        progress_bar=False,
+    )
 
 
 def brms_draws(samples: dict[str, np.ndarray], data: SleepData) -> dict[str, np.ndarray]:

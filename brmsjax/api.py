@@ -44,8 +44,7 @@ def check_response(design: Design, family: Family) -> None:
     family.check_response(resp.name, resp.y, resp.levels, resp.addition)
     if design.N < 2:
         raise ModelError(
-            f"The model has {design.N} usable row; it needs at least 2 rows without missing "
-            "values."
+            f"The model has {design.N} usable row; it needs at least 2 rows without missing values."
         )
 
 
@@ -75,11 +74,20 @@ def _formula_text(formula: FormulaLike) -> str:
     return "\n".join(formula.formulas) if isinstance(formula, BrmsFormula) else formula
 
 
-def fit_info(design: Design, family: Family, names: ModelNames, *,
-             formula_lines: tuple[str, ...], data_name: str = "data", chains: int = 4,
-             iter: int = 2000, warmup: int = 1000, thin: int = 1,
-             control: Mapping[str, Any] | None = None,
-             algorithm: str = "sampling(NUTS)") -> FitInfo:
+def fit_info(
+    design: Design,
+    family: Family,
+    names: ModelNames,
+    *,
+    formula_lines: tuple[str, ...],
+    data_name: str = "data",
+    chains: int = 4,
+    iter: int = 2000,
+    warmup: int = 1000,
+    thin: int = 1,
+    control: Mapping[str, Any] | None = None,
+    algorithm: str = "sampling(NUTS)",
+) -> FitInfo:
     """The :class:`FitInfo` of a model: brms's coefficient names, Links line, family parameters.
 
     Parameters
@@ -115,9 +123,12 @@ def fit_info(design: Design, family: Family, names: ModelNames, *,
         )
         for g in design.groups
     )
-    predicted = tuple(dict.fromkeys(
-        [b.dpar for b in design.fixed if b.dpar] + [d for g in design.groups for d in g.dpars if d]
-    ))
+    predicted = tuple(
+        dict.fromkeys(
+            [b.dpar for b in design.fixed if b.dpar]
+            + [d for g in design.groups for d in g.dpars if d]
+        )
+    )
     categories = tuple(d[2:] for d in predicted if family.kind == "categorical")
     return FitInfo(
         formula="\n".join(formula_lines),
@@ -236,9 +247,7 @@ def brm(
         raise ModelError(f"warmup ({warmup}) must be smaller than iter ({iter}).")
     thin = _check_int("thin", thin, 1)
     if sample_prior not in {"no", "only"}:
-        raise ModelError(
-            f"sample_prior must be 'no' or 'only', not {sample_prior!r}."
-        )
+        raise ModelError(f"sample_prior must be 'no' or 'only', not {sample_prior!r}.")
     ctrl = _control(control)
     check_algorithm(algorithm)
     fam = get_family(family)
@@ -249,41 +258,91 @@ def brm(
     marginalize = not shard_rows
     # An approximation depends on its coordinates: it gets brms's non-centred ones.
     centred = None if algorithm == "sampling" else 0
-    lowered = lower(design, fam, priors, sample_prior=sample_prior, marginalize=marginalize,
-                    centred=centred)
+    lowered = lower(
+        design, fam, priors, sample_prior=sample_prior, marginalize=marginalize, centred=centred
+    )
     if algorithm != "sampling" and lowered.forms["likelihood"] == "glm":
         from brmsjax.backend.approx import BATCH_ROWS, HESSIAN_ROWS
 
         # The glm form's linear part sums all rows: where an approximation takes batches or
         # a subsample of rows, it gets brms's per-row form.
         if batch_size is not None or len(design.response.y) > min(BATCH_ROWS, HESSIAN_ROWS):
-            lowered = lower(design, fam, priors, sample_prior=sample_prior,
-                            marginalize=marginalize, likelihood="plain", centred=centred)
+            lowered = lower(
+                design,
+                fam,
+                priors,
+                sample_prior=sample_prior,
+                marginalize=marginalize,
+                likelihood="plain",
+                centred=centred,
+            )
     if algorithm != "sampling":
-        draws, stats, settings = _approximate(lowered, algorithm, iter=iter, seed=seed,
-                                              output_samples=output_samples,
-                                              batch_size=batch_size, eta=eta)
+        draws, stats, settings = _approximate(
+            lowered,
+            algorithm,
+            iter=iter,
+            seed=seed,
+            output_samples=output_samples,
+            batch_size=batch_size,
+            eta=eta,
+        )
     else:
         result = sample(
-            lowered, chains=chains, iter=iter, warmup=warmup, thin=thin, cores=cores,
-            seed=seed, control=ctrl, init=init, float32=float32, progress=progress,
+            lowered,
+            chains=chains,
+            iter=iter,
+            warmup=warmup,
+            thin=thin,
+            cores=cores,
+            seed=seed,
+            control=ctrl,
+            init=init,
+            float32=float32,
+            progress=progress,
             shard_rows=shard_rows,
         )
         draws, stats = to_draws(result, lowered)
-        settings = {"chains": chains, "iter": iter, "warmup": warmup, "thin": thin,
-                    "algorithm": "sampling(NUTS)"}
+        settings = {
+            "chains": chains,
+            "iter": iter,
+            "warmup": warmup,
+            "thin": thin,
+            "algorithm": "sampling(NUTS)",
+        }
     terms = design.state.terms
-    info = fit_info(design, fam, lowered.names, formula_lines=terms.formula_lines,
-                     data_name=data_name, control=ctrl, **settings)
+    info = fit_info(
+        design,
+        fam,
+        lowered.names,
+        formula_lines=terms.formula_lines,
+        data_name=data_name,
+        control=ctrl,
+        **settings,
+    )
     brm_args = {
-        "formula": formula, "family": fam, "prior": prior, "chains": chains, "iter": iter,
-        "warmup": warmup, "thin": thin, "cores": cores, "seed": seed, "control": ctrl,
-        "init": init, "sample_prior": sample_prior, "float32": float32, "data_name": data_name,
-        "algorithm": algorithm, "output_samples": output_samples, "batch_size": batch_size,
-        "eta": eta, "shard_rows": shard_rows,
+        "formula": formula,
+        "family": fam,
+        "prior": prior,
+        "chains": chains,
+        "iter": iter,
+        "warmup": warmup,
+        "thin": thin,
+        "cores": cores,
+        "seed": seed,
+        "control": ctrl,
+        "init": init,
+        "sample_prior": sample_prior,
+        "float32": float32,
+        "data_name": data_name,
+        "algorithm": algorithm,
+        "output_samples": output_samples,
+        "batch_size": batch_size,
+        "eta": eta,
+        "shard_rows": shard_rows,
     }
-    fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=as_frame(data),
-                  brm_args=brm_args)
+    fit = BrmsFit(
+        draws, info, stats, design=design, model=lowered, data=as_frame(data), brm_args=brm_args
+    )
     for message in fit.summary().warnings:
         warnings.warn(message, SamplerWarning, stacklevel=2)
     return fit
@@ -304,8 +363,13 @@ def _approximate(lowered: Any, algorithm: str, **options: Any) -> tuple[Any, Any
     result = approximate(lowered, algorithm=algorithm, **options)
     draws, _ = to_draws(cast(SampleResult, result), lowered)  # an ApproxResult fits to_draws
     n = result.draws_per_chain
-    settings = {"chains": 1, "iter": n, "warmup": 0, "thin": 1,
-                "algorithm": sampler_name(algorithm)}
+    settings = {
+        "chains": 1,
+        "iter": n,
+        "warmup": 0,
+        "thin": 1,
+        "algorithm": sampler_name(algorithm),
+    }
     return draws, None, settings
 
 
@@ -318,15 +382,23 @@ def r_priors(prior: PriorsLike | str) -> PriorsLike:
     return prior
 
 
-def get_prior(formula: FormulaLike, data: Data, family: str | Family = "gaussian",
-              prior: PriorsLike | str = None) -> pd.DataFrame:
+def get_prior(
+    formula: FormulaLike,
+    data: Data,
+    family: str | Family = "gaussian",
+    prior: PriorsLike | str = None,
+) -> pd.DataFrame:
     """brms's ``get_prior()``: the priors of every parameter class, coefficient and group."""
     fam = get_family(family)
     return prior_table(design_for(formula, data, fam), fam, r_priors(prior))
 
 
-def make_standata(formula: FormulaLike, data: Data, family: str | Family = "gaussian",
-                  prior: PriorsLike | str = None) -> dict[str, Any]:
+def make_standata(
+    formula: FormulaLike,
+    data: Data,
+    family: str | Family = "gaussian",
+    prior: PriorsLike | str = None,
+) -> dict[str, Any]:
     """brms's ``make_standata()``: the model's data with brms's field names and order."""
     fam = get_family(family)
     design = design_for(formula, data, fam)

@@ -16,8 +16,14 @@ DEMO_FORMULA = (
     " + (age + female + black | class)"
 )
 DEMO_LABELS = {
-    "score": "Score", "age": "Age", "size": "Size", "exp": "Exp", "female": "Female",
-    "black": "Black", "tblack": "TeacherBlack", "propblack": "PropBlack",
+    "score": "Score",
+    "age": "Age",
+    "size": "Size",
+    "exp": "Exp",
+    "female": "Female",
+    "black": "Black",
+    "tblack": "TeacherBlack",
+    "propblack": "PropBlack",
 }
 
 
@@ -35,9 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--warmup", type=int, default=None)
     fit.add_argument("--seed", type=int, default=None)
     fit.add_argument("--prob", type=float, default=0.95, help="mass of the credible intervals")
-    demo = sub.add_parser(
-        "demo", help="fit the seed lecture's two-level model of STAR test scores"
-    )
+    demo = sub.add_parser("demo", help="fit the seed lecture's two-level model of STAR test scores")
     demo.add_argument("--chains", type=int, default=4)
     demo.add_argument("--iter", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=2026)
@@ -62,8 +66,16 @@ def _fit(args: argparse.Namespace) -> None:
     from brmsjax.api import brm
 
     data = _read_csv(args.data)
-    fit = brm(args.formula, data, family=args.family, chains=args.chains, iter=args.iter,
-              warmup=args.warmup, seed=args.seed, data_name=args.data)
+    fit = brm(
+        args.formula,
+        data,
+        family=args.family,
+        chains=args.chains,
+        iter=args.iter,
+        warmup=args.warmup,
+        seed=args.seed,
+        data_name=args.data,
+    )
     print(fit.summary(prob=args.prob))
 
 
@@ -74,8 +86,15 @@ def _demo(args: argparse.Namespace) -> None:
     data = star()
     print("The seed lecture's two-level model of grade-1 math scores (Tennessee STAR):")
     print(f"  {DEMO_FORMULA}\n")
-    fit = brm(DEMO_FORMULA, data, chains=args.chains, iter=args.iter, seed=args.seed,
-              data_name="star1", progress=True)
+    fit = brm(
+        DEMO_FORMULA,
+        data,
+        chains=args.chains,
+        iter=args.iter,
+        seed=args.seed,
+        data_name="star1",
+        progress=True,
+    )
     print(fit.summary(prob=0.9))
     print("\nThe model in level notation:\n")
     print(fit.equations(labels=DEMO_LABELS).text())

@@ -54,8 +54,7 @@ def _table(rows: Sequence[str], columns: dict[str, list[str]], right: bool) -> s
 
     lines = [" ".join([" " * rw, *(cell(c, widths[c]) for c in columns)])]
     for i, r in enumerate(rows):
-        lines.append(" ".join([r.ljust(rw), *(cell(v[i], widths[c]) for c, v in
-                                              columns.items())]))
+        lines.append(" ".join([r.ljust(rw), *(cell(v[i], widths[c]) for c, v in columns.items())]))
     return "\n".join(lines)
 
 
@@ -154,16 +153,20 @@ class Loo:
 
     def __str__(self) -> str:
         est = self.estimates
-        head = (f"Computed from {self.dims[0]} by {self.dims[1]} log-likelihood matrix\n\n"
-                + _table(list(est.index), {"Estimate": _fr(est["Estimate"].to_numpy()),
-                                           "SE": _fr(est["SE"].to_numpy())}, right=True))
+        head = f"Computed from {self.dims[0]} by {self.dims[1]} log-likelihood matrix\n\n" + _table(
+            list(est.index),
+            {"Estimate": _fr(est["Estimate"].to_numpy()), "SE": _fr(est["SE"].to_numpy())},
+            right=True,
+        )
         if self.criterion == "waic":
             p = self.pointwise["p"].to_numpy()
             n_big = int((p > 0.4).sum())
             if n_big:
                 pct = _fr(np.array([100 * n_big / len(p)]))[0].strip()
-                head += (f"\n\n{n_big} ({pct}%) p_waic estimates greater than 0.4. We "
-                         "recommend trying loo instead.")
+                head += (
+                    f"\n\n{n_big} ({pct}%) p_waic estimates greater than 0.4. We "
+                    "recommend trying loo instead."
+                )
             return head
         return head + "\n------\n" + self._k_text()
 
@@ -172,20 +175,28 @@ class Loo:
 
     def _k_text(self) -> str:
         k = self.pareto_k
-        mcse = "NA" if (k > 0.7).any() else _fr(np.array(
-            [np.sqrt(np.sum(self.pointwise["mcse_elpd"] ** 2))]))[0].strip()
+        mcse = (
+            "NA"
+            if (k > 0.7).any()
+            else _fr(np.array([np.sqrt(np.sum(self.pointwise["mcse_elpd"] ** 2))]))[0].strip()
+        )
         out = f"Monte Carlo SE of elpd_loo is {mcse}.\n"
         bins = np.digitize(k, [0.5, 0.7, 1.0], right=True)
         counts = np.bincount(bins, minlength=4)
         if counts[1:].sum() == 0:
             return out + f"\nAll Pareto k estimates are good (k < 0.5).\n{_K_HELP}"
         n_eff = self.pointwise["n_eff"].to_numpy()
-        mins = [str(int(np.round(n_eff[bins == b].min()))) if counts[b] else "<NA>"
-                for b in range(4)]
+        mins = [
+            str(int(np.round(n_eff[bins == b].min()))) if counts[b] else "<NA>" for b in range(4)
+        ]
         rows = [r.rjust(max(map(len, _K_ROWS))) for r in _K_ROWS]
-        cols = {" ": [""] * 4, "  ": list(_K_LABELS),
-                "Count": [str(c).rjust(len(str(counts.max()))) for c in counts],
-                "Pct.   ": [f"{v}%" for v in _fr(100 * counts / len(k))], "Min. n_eff": mins}
+        cols = {
+            " ": [""] * 4,
+            "  ": list(_K_LABELS),
+            "Count": [str(c).rjust(len(str(counts.max()))) for c in counts],
+            "Pct.   ": [f"{v}%" for v in _fr(100 * counts / len(k))],
+            "Min. n_eff": mins,
+        }
         out += "\nPareto k diagnostic values:\n" + _table(rows, cols, right=False)
         if counts[2:].sum() == 0:
             out += "\n\nAll Pareto k estimates are ok (k < 0.7)."
@@ -198,8 +209,9 @@ def _estimates(criterion: str, elpd_i: np.ndarray, p_i: np.ndarray) -> pd.DataFr
     est = [float(x.sum()) for x in rows]
     se = [float(np.sqrt(n * np.var(x, ddof=1))) if n > 1 else np.nan for x in rows]
     ic = "looic" if criterion == "loo" else "waic"
-    return pd.DataFrame({"Estimate": est, "SE": se},
-                        index=[f"elpd_{criterion}", f"p_{criterion}", ic])
+    return pd.DataFrame(
+        {"Estimate": est, "SE": se}, index=[f"elpd_{criterion}", f"p_{criterion}", ic]
+    )
 
 
 def psis_loo(log_lik: np.ndarray, r_eff: np.ndarray | float) -> Loo:
@@ -235,9 +247,15 @@ def psis_loo(log_lik: np.ndarray, r_eff: np.ndarray | float) -> Loo:
     z = epd[:, None] + sd_epd[:, None] * zn[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         var_elpd = np.array([np.var(np.log(zi[zi > 0]), ddof=1) for zi in z])
-    pointwise = pd.DataFrame({"elpd": elpd_i, "p": lpd_i - elpd_i,
-                              "mcse_elpd": np.sqrt(var_elpd / reff), "pareto_k": k,
-                              "n_eff": n_eff})
+    pointwise = pd.DataFrame(
+        {
+            "elpd": elpd_i,
+            "p": lpd_i - elpd_i,
+            "mcse_elpd": np.sqrt(var_elpd / reff),
+            "pareto_k": k,
+            "n_eff": n_eff,
+        }
+    )
     return Loo("loo", _estimates("loo", elpd_i, lpd_i - elpd_i), pointwise, (S, N))
 
 
@@ -338,11 +356,29 @@ def loo_compare(*fits: Any, criterion: str = "loo", **named: Any) -> LooCompare:
         diff = r.pointwise["elpd"].to_numpy() - best
         se = float(np.sqrt(len(diff)) * np.std(diff, ddof=1)) if i != order[0] else 0.0
         e = r.estimates
-        rows.append([diff.sum(), se, e.iloc[0, 0], e.iloc[0, 1], e.iloc[1, 0], e.iloc[1, 1],
-                     e.iloc[2, 0], e.iloc[2, 1]])
+        rows.append(
+            [
+                diff.sum(),
+                se,
+                e.iloc[0, 0],
+                e.iloc[0, 1],
+                e.iloc[1, 0],
+                e.iloc[1, 1],
+                e.iloc[2, 0],
+                e.iloc[2, 1],
+            ]
+        )
     ic = "looic" if c == "loo" else "waic"
-    columns = ["elpd_diff", "se_diff", f"elpd_{c}", f"se_elpd_{c}", f"p_{c}", f"se_p_{c}", ic,
-               f"se_{ic}"]
+    columns = [
+        "elpd_diff",
+        "se_diff",
+        f"elpd_{c}",
+        f"se_elpd_{c}",
+        f"p_{c}",
+        f"se_p_{c}",
+        ic,
+        f"se_{ic}",
+    ]
     return LooCompare(pd.DataFrame(rows, index=[names[i] for i in order], columns=columns))
 
 
@@ -374,8 +410,11 @@ class ComparisonMethods:
         return waic(cast("BrmsFit", self).log_lik())
 
     def bayes_R2(  # brms's name
-        self, summary: bool = True, robust: bool = False,
-        probs: Sequence[float] = (0.025, 0.975), **kwargs: Any,
+        self,
+        summary: bool = True,
+        robust: bool = False,
+        probs: Sequence[float] = (0.025, 0.975),
+        **kwargs: Any,
     ) -> pd.DataFrame | np.ndarray:
         """Bayesian R-squared (Gelman et al. 2019) as brms's ``bayes_R2``.
 

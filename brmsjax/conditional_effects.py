@@ -106,8 +106,7 @@ def _levels(col: pd.Series) -> list[Any]:
 def _default_conditions(data: pd.DataFrame, variables: Sequence[str]) -> dict[str, Any]:
     """Numeric variables at their mean, others at their reference (first) level."""
     return {
-        v: float(data[v].mean()) if _is_numeric(data[v]) else _levels(data[v])[0]
-        for v in variables
+        v: float(data[v].mean()) if _is_numeric(data[v]) else _levels(data[v])[0] for v in variables
     }
 
 
@@ -124,8 +123,10 @@ def _grid(col: pd.Series, resolution: int, second: bool) -> list[Any]:
 def _labels(conditions: pd.DataFrame) -> list[str]:
     if "cond__" in conditions.columns:
         return [str(v) for v in conditions["cond__"]]
-    return [" & ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
-                       for k, v in row.items()) for _, row in conditions.iterrows()]
+    return [
+        " & ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in row.items())
+        for _, row in conditions.iterrows()
+    ]
 
 
 @dataclass(frozen=True)
@@ -193,19 +194,25 @@ def _panel(ax: Any, table: pd.DataFrame, effect: str, numeric: bool) -> None:
     )
     for k, (level, sub) in enumerate(groups):
         color = _PALETTE[k % len(_PALETTE)]
-        label = None if level is None else (
-            f"{parts[1]} = {level:.2f}" if isinstance(level, float) else f"{parts[1]} = {level}"
+        label = (
+            None
+            if level is None
+            else (
+                f"{parts[1]} = {level:.2f}" if isinstance(level, float) else f"{parts[1]} = {level}"
+            )
         )
-        est, lo, hi = (sub[c].to_numpy(dtype=np.float64) for c in
-                       ("estimate__", "lower__", "upper__"))
+        est, lo, hi = (
+            sub[c].to_numpy(dtype=np.float64) for c in ("estimate__", "lower__", "upper__")
+        )
         if numeric:
             x = sub["effect1__"].to_numpy(dtype=np.float64)
             ax.plot(x, est, color=color, label=label)
             ax.fill_between(x, lo, hi, color=color, alpha=0.25, lw=0)
         else:
             pos = np.arange(len(sub)) + 0.1 * (k - (len(groups) - 1) / 2)
-            ax.errorbar(pos, est, yerr=[est - lo, hi - est], fmt="o", color=color, capsize=3,
-                        label=label)
+            ax.errorbar(
+                pos, est, yerr=[est - lo, hi - est], fmt="o", color=color, capsize=3, label=label
+            )
             ax.set_xticks(np.arange(len(sub)), [str(v) for v in sub["effect1__"]])
     if len(parts) > 1:
         ax.legend()
@@ -268,8 +275,9 @@ def conditional_effects(
         raise ConditionalEffectsError(
             "The model has no population-level predictors, so it has no conditional effects."
         )
-    chosen = known if effects is None else ([effects] if isinstance(effects, str) else
-                                            list(effects))
+    chosen = (
+        known if effects is None else ([effects] if isinstance(effects, str) else list(effects))
+    )
     variables = [v for v in model_variables(fit) if v in data.columns]
     for effect in chosen:
         bad = [v for v in effect.split(":") if v not in variables]

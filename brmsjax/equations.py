@@ -100,8 +100,11 @@ class Equations:
                 args.append(style.sym(fam.mean, obs))
             elif arg == "trials":
                 trials = self.levels.trials or "1"
-                args.append(trials if trials[0].isdigit() else
-                            style.var(self._name(trials), self._subscript(trials)))
+                args.append(
+                    trials
+                    if trials[0].isdigit()
+                    else style.var(self._name(trials), self._subscript(trials))
+                )
             elif arg in self.levels.fixed:
                 args.append(format_r_number(self.levels.fixed[arg]))
             else:
@@ -113,8 +116,12 @@ class Equations:
         fam = family_notation(self.family)
         terms = []
         for beta in self.levels.betas:
-            syms = [self._beta(eq, block, style) for block in self.blocks
-                    for eq in block.equations if eq.beta == beta.index]
+            syms = [
+                self._beta(eq, block, style)
+                for block in self.blocks
+                for eq in block.equations
+                if eq.beta == beta.index
+            ]
             coef = " + ".join(syms)
             if beta.parts:
                 coef = f"({coef})" if len(syms) > 1 else coef
@@ -147,8 +154,10 @@ class Equations:
             phis = [style.sym("phi", str(p), sup) for p in cov.betas]
             etas = [style.sym("eta", f"{p}{block.letter}") for p in cov.betas]
             if not cov.correlated:
-                lines += [f"{eta}{style.sim}{style.op('Norm')}(0, {phi})"
-                          for eta, phi in zip(etas, phis, strict=True)]
+                lines += [
+                    f"{eta}{style.sim}{style.op('Norm')}(0, {phi})"
+                    for eta, phi in zip(etas, phis, strict=True)
+                ]
                 continue
             sub = str(correlated.index(cov) + 1) if len(correlated) > 1 else ""
             big_phi, big_p = style.sym("Phi", sub, sup), style.sym("P", sub, sup)
@@ -156,16 +165,20 @@ class Equations:
             rho = {(a, b): style.sym("rho", index(a, b), sup) for a, b, _ in cov.cor}
             phi_rows = [[phis[i] if i == j else "0" for j in range(m)] for i in range(m)]
             b = cov.betas
-            p_rows = [["1" if i == j else rho[(min(b[i], b[j]), max(b[i], b[j]))]
-                       for j in range(m)] for i in range(m)]
+            p_rows = [
+                ["1" if i == j else rho[(min(b[i], b[j]), max(b[i], b[j]))] for j in range(m)]
+                for i in range(m)
+            ]
             product = f"{big_phi} {big_p} {big_phi}"
             if style.unicode:
                 lines.append(f"({', '.join(etas)})ᵀ ~ MVNorm(0, {product})")
                 lines += text_matrix(big_phi, phi_rows) + text_matrix(big_p, p_rows)
                 continue
             zeros = style.vector(["0"] * m, bmatrix)
-            lines.append(f"{style.vector(etas, bmatrix)} \\sim {style.op('MVNorm')} "
-                         f"\\left({zeros}, {product} \\right)")
+            lines.append(
+                f"{style.vector(etas, bmatrix)} \\sim {style.op('MVNorm')} "
+                f"\\left({zeros}, {product} \\right)"
+            )
             lines.append(f"{big_phi} = {style.matrix(phi_rows, bmatrix)}")
             lines.append(f"{big_p} = {style.matrix(p_rows, bmatrix)}")
         return lines
@@ -195,7 +208,8 @@ class Equations:
         sections = ["\n".join(s) for s in self.sections(unicode=True)]
         legend = ["i indexes observations"] + [
             f"{b.letter} indexes {self._name(b.group)} ({b.n_levels} levels)"
-            for b in self.blocks if b.group is not None
+            for b in self.blocks
+            if b.group is not None
         ]
         return "\n\n".join([*sections, "; ".join(legend) + "."])
 
@@ -207,8 +221,9 @@ class Equations:
 
     def _repr_latex_(self) -> str:
         lines = self.latex(bmatrix=True).split("\n")
-        return "$$\\begin{aligned}\n" + " \\\\\n".join(f"& {x}" for x in lines) + \
-            "\n\\end{aligned}$$"
+        return (
+            "$$\\begin{aligned}\n" + " \\\\\n".join(f"& {x}" for x in lines) + "\n\\end{aligned}$$"
+        )
 
     def table(self) -> pd.DataFrame:
         """Each gamma, phi, rho and family parameter with its brms parameter name.
@@ -221,8 +236,11 @@ class Equations:
             ``latex``, ``parameter`` (brms name), ``kind``, ``group`` and ``meaning``.
         """
         rows = table_rows(self)
-        frame = pd.DataFrame([r[1:] for r in rows], index=pd.Index([r[0] for r in rows]),
-                             columns=["symbol", "latex", "parameter", "kind", "group", "meaning"])
+        frame = pd.DataFrame(
+            [r[1:] for r in rows],
+            index=pd.Index([r[0] for r in rows]),
+            columns=["symbol", "latex", "parameter", "kind", "group", "meaning"],
+        )
         return frame
 
 

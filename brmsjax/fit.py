@@ -169,8 +169,14 @@ class FitInfo:
         return int(np.ceil((self.iter - self.warmup) / self.thin * self.chains))
 
 
-class BrmsFit(GroupEffectMethods, PredictionMethods, ComparisonMethods, HypothesisMethods,
-              PlotMethods, RefitMethods):
+class BrmsFit(
+    GroupEffectMethods,
+    PredictionMethods,
+    ComparisonMethods,
+    HypothesisMethods,
+    PlotMethods,
+    RefitMethods,
+):
     """A fitted brms-style model.
 
     Parameters
@@ -306,13 +312,17 @@ class BrmsFit(GroupEffectMethods, PredictionMethods, ComparisonMethods, Hypothes
         chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec]
         full = summary_table(self._array(chosen), chosen, prob, robust)
         # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
-        warns = sampler_warnings(
-            full["Rhat"].to_numpy(),
-            self._stat("divergent__"),
-            self._stat("treedepth__"),
-            info.adapt_delta,
-            info.max_treedepth,
-        ) if info.algorithm.startswith("sampling") else ()
+        warns = (
+            sampler_warnings(
+                full["Rhat"].to_numpy(),
+                self._stat("divergent__"),
+                self._stat("treedepth__"),
+                info.adapt_delta,
+                info.max_treedepth,
+            )
+            if info.algorithm.startswith("sampling")
+            else ()
+        )
         fixed_tab = full.loc[fixed].set_axis([FIXEF_PATTERN.sub("", v) for v in fixed])
         tables = {g: full.loc[vs].set_axis(labels) for g, (vs, labels) in random.items()}
         ngrps = {g: info.blocks(g)[0].n_levels for g in info.group_names}
@@ -454,6 +464,10 @@ def load(path: str | Path) -> BrmsFit:
             f"{payload.get('version')}); refit the model with this version."
         )
     return BrmsFit(
-        payload["draws"], payload["info"], payload["sampler_stats"], design=payload["design"],
-        data=payload.get("data"), brm_args=payload.get("brm_args"),
+        payload["draws"],
+        payload["info"],
+        payload["sampler_stats"],
+        design=payload["design"],
+        data=payload.get("data"),
+        brm_args=payload.get("brm_args"),
     )

@@ -23,8 +23,7 @@ Row = tuple[str, str, str, str, str, str, str]
 
 def _display(eq: Equations, parts: tuple[Part, ...]) -> str:
     return " × ".join(
-        eq.labels.get(p.variable, p.variable) + (f"[{p.suffix}]" if p.suffix else "")
-        for p in parts
+        eq.labels.get(p.variable, p.variable) + (f"[{p.suffix}]" if p.suffix else "") for p in parts
     )
 
 
@@ -58,14 +57,30 @@ def _variance_rows(eq: Equations, block: Level2Block, latex: Style, text: Style)
     rows: list[Row] = []
     for cov in block.covariance:
         for p, name in zip(cov.betas, cov.sd, strict=True):
-            rows.append((f"phi_{p}{tag}", text.sym("phi", str(p), sup),
-                         latex.sym("phi", str(p), sup), name, "phi", group,
-                         f"{between} SD of the {_slope(eq, p)}"))
+            rows.append(
+                (
+                    f"phi_{p}{tag}",
+                    text.sym("phi", str(p), sup),
+                    latex.sym("phi", str(p), sup),
+                    name,
+                    "phi",
+                    group,
+                    f"{between} SD of the {_slope(eq, p)}",
+                )
+            )
     for cov in block.covariance:
         for a, b, name in cov.cor:
-            rows.append((f"rho_{index(a, b)}{tag}", text.sym("rho", index(a, b), sup),
-                         latex.sym("rho", index(a, b), sup), name, "rho", group,
-                         f"{between} correlation of the {_slope(eq, a)} and the {_slope(eq, b)}"))
+            rows.append(
+                (
+                    f"rho_{index(a, b)}{tag}",
+                    text.sym("rho", index(a, b), sup),
+                    latex.sym("rho", index(a, b), sup),
+                    name,
+                    "rho",
+                    group,
+                    f"{between} correlation of the {_slope(eq, a)} and the {_slope(eq, b)}",
+                )
+            )
     return rows
 
 
@@ -73,12 +88,19 @@ def table_rows(eq: Equations) -> list[Row]:
     """The rows of :meth:`Equations.table`: gammas by (p, q), then phi and rho per factor, then
     the family's parameters."""
     latex, text = Style(unicode=False), Style(unicode=True)
-    gammas = sorted(((e.beta, g) for e in eq.level2 for g in e.gammas),
-                    key=lambda item: (item[0], item[1].q))
+    gammas = sorted(
+        ((e.beta, g) for e in eq.level2 for g in e.gammas), key=lambda item: (item[0], item[1].q)
+    )
     rows: list[Row] = [
-        (f"gamma_{index(p, g.q)}", text.sym("gamma", index(p, g.q)),
-         latex.sym("gamma", index(p, g.q)), g.name, "gamma", "",
-         _gamma_meaning(eq, p, g.predictor))
+        (
+            f"gamma_{index(p, g.q)}",
+            text.sym("gamma", index(p, g.q)),
+            latex.sym("gamma", index(p, g.q)),
+            g.name,
+            "gamma",
+            "",
+            _gamma_meaning(eq, p, g.predictor),
+        )
         for p, g in gammas
     ]
     for block in eq.blocks:

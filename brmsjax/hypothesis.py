@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from brmsjax.fit import BrmsFit
 
 __all__ = [
-    "Hypothesis", "HypothesisError", "HypothesisMethods", "hypothesis_levels", "hypothesis_table",
+    "Hypothesis",
+    "HypothesisError",
+    "HypothesisMethods",
+    "hypothesis_levels",
+    "hypothesis_table",
 ]
 
 _GRAMMAR = r"""
@@ -61,8 +65,7 @@ _FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
     "qlogis": lambda x: np.log(x / (1 - x)), "log2": np.log2, "log10": np.log10,
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
 }  # fmt: skip
-_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-           "pow": np.power}
+_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "pow": np.power}
 _SIGNS = "=<>"
 _FOOTER = (
     "---\n'CI': {one:g}%-CI for one-sided and {two:g}%-CI for two-sided hypotheses.\n"
@@ -164,8 +167,9 @@ def _evidence_ratio(x: np.ndarray, sign: str) -> float:
     return np.inf if rest == 0 else hits / rest
 
 
-def _one(text: str, name: str | None, draws: pd.DataFrame, *, prefix: str, alpha: float,
-         robust: bool) -> tuple[dict[str, Any], np.ndarray]:
+def _one(
+    text: str, name: str | None, draws: pd.DataFrame, *, prefix: str, alpha: float, robust: bool
+) -> tuple[dict[str, Any], np.ndarray]:
     compact = "".join(str(text).split())
     left, sign, right = _split(compact)
     trees = [_tree(left, text), _tree(right, text)]
@@ -194,8 +198,13 @@ def _one(text: str, name: str | None, draws: pd.DataFrame, *, prefix: str, alpha
         star = bool(post > 1 - alpha)
     shown = f"({left})" + (f"-({right})" if right != "0" else "") + f" {sign} 0"
     row = {
-        "Hypothesis": name if name else shown, "Estimate": est, "Est.Error": err,
-        "CI.Lower": lower, "CI.Upper": upper, "Evid.Ratio": ratio, "Post.Prob": post,
+        "Hypothesis": name if name else shown,
+        "Estimate": est,
+        "Est.Error": err,
+        "CI.Lower": lower,
+        "CI.Upper": upper,
+        "Evid.Ratio": ratio,
+        "Post.Prob": post,
         "Star": "*" if star else "",
     }
     return row, x
@@ -388,8 +397,12 @@ def hypothesis_levels(
         Rows ordered by hypothesis, then level, with a leading ``Group`` column.
     """
     per_level = [
-        hypothesis_table(pd.DataFrame(draws[:, i, :], columns=list(coefs)), hypothesis,
-                         alpha=alpha, robust=robust)
+        hypothesis_table(
+            pd.DataFrame(draws[:, i, :], columns=list(coefs)),
+            hypothesis,
+            alpha=alpha,
+            robust=robust,
+        )
         for i in range(len(levels))
     ]
     n_hyp = len(per_level[0].hypothesis)
@@ -451,9 +464,7 @@ class HypothesisMethods:
         del seed
         fit = cast("BrmsFit", self)
         if scope not in ("standard", "ranef", "coef"):
-            raise HypothesisError(
-                f"scope must be 'standard', 'ranef' or 'coef', not {scope!r}."
-            )
+            raise HypothesisError(f"scope must be 'standard', 'ranef' or 'coef', not {scope!r}.")
         if scope != "standard":
             groups = fit.info.group_names
             if group not in groups:
@@ -463,8 +474,11 @@ class HypothesisMethods:
                 )
             arr = (fit.ranef if scope == "ranef" else fit.coef)(summary=False)[group]
             return hypothesis_levels(
-                np.asarray(arr.values), [str(v) for v in arr.coords["level"].values],
-                [str(v) for v in arr.coords["coef"].values], hypothesis, alpha=alpha,
+                np.asarray(arr.values),
+                [str(v) for v in arr.coords["level"].values],
+                [str(v) for v in arr.coords["coef"].values],
+                hypothesis,
+                alpha=alpha,
                 robust=robust,
             )
         cls = class_ or ""

@@ -230,13 +230,16 @@ def _factors(groups: Iterable[GroupBlock]) -> list[_Factor]:
     for block in groups:
         out.setdefault(block.group, _Factor(block.group, block.J, block.n_levels))
     if len(out) > len(GROUP_LETTERS):
-        raise ModelError(f"equations() writes at most {len(GROUP_LETTERS)} grouping factors; "
-                         f"the formula has {len(out)}.")
+        raise ModelError(
+            f"equations() writes at most {len(GROUP_LETTERS)} grouping factors; "
+            f"the formula has {len(out)}."
+        )
     return list(out.values())
 
 
-def _classify(values: Mapping[str, Value], factors: Sequence[_Factor],
-              varying: set[str]) -> dict[str, Variable]:
+def _classify(
+    values: Mapping[str, Value], factors: Sequence[_Factor], varying: set[str]
+) -> dict[str, Variable]:
     out = {}
     for label, value in values.items():
         within = [f for f in factors if _constant(value, f)]
@@ -288,19 +291,33 @@ def model_levels(formula: Any, data: pd.DataFrame | Mapping[str, Any]) -> ModelL
             coef_parts[(group.group, coef_name(parts))] = parts
     varying = {p.variable for parts in coef_parts.values() for p in parts}
     variables = _classify(values, factors, varying)
-    return _assemble(design, bt, values=values, factors=factors, variables=variables,
-                     coef_parts=coef_parts, frame=frame)
+    return _assemble(
+        design,
+        bt,
+        values=values,
+        factors=factors,
+        variables=variables,
+        coef_parts=coef_parts,
+        frame=frame,
+    )
 
 
-def _assemble(design: Any, bt: Any, *, values: Mapping[str, Value], factors: Sequence[_Factor],
-              variables: Mapping[str, Variable],
-              coef_parts: Mapping[tuple[str, str], tuple[Part, ...]],
-              frame: pd.DataFrame) -> ModelLevels:
+def _assemble(
+    design: Any,
+    bt: Any,
+    *,
+    values: Mapping[str, Value],
+    factors: Sequence[_Factor],
+    variables: Mapping[str, Variable],
+    coef_parts: Mapping[tuple[str, str], tuple[Part, ...]],
+    frame: pd.DataFrame,
+) -> ModelLevels:
     columns = column_parts(bt.dpars[0].fixed, values)
     names = tuple(coef_name(parts) for parts in columns)
     if names != design.fixed[0].columns:  # pragma: no cover - guards the formula layer
-        raise RuntimeError(f"Column parts {names} disagree with the design's columns "
-                           f"{design.fixed[0].columns}.")
+        raise RuntimeError(
+            f"Column parts {names} disagree with the design's columns {design.fixed[0].columns}."
+        )
     keys: dict[frozenset[Part], Beta] = {}
 
     def beta(parts: tuple[Part, ...]) -> Beta:
@@ -325,8 +342,9 @@ def _assemble(design: Any, bt: Any, *, values: Mapping[str, Value], factors: Seq
             home = min((variables[p.variable].group or "" for p in level2), key=order.index)
             homes.setdefault(b.index, set()).add(home)
         q = sum(1 for g, _ in found if g.q > 0) + 1 if level2 else 0
-        found.append((Gamma(q, column_label(level2) if level2 else None, f"b_{coef_name(parts)}"),
-                      home))
+        found.append(
+            (Gamma(q, column_label(level2) if level2 else None, f"b_{coef_name(parts)}"), home)
+        )
     varies: dict[int, set[str]] = {}
     covariances: dict[str, list[Covariance]] = {}
     for block in design.groups:
@@ -335,18 +353,27 @@ def _assemble(design: Any, bt: Any, *, values: Mapping[str, Value], factors: Seq
             if block.group in varies.get(p, set()):
                 raise FormulaTermError(
                     f"'{coef}' varies by {block.group} in two group-level terms; brms does not "
-                    "allow duplicated group-level effects, so keep one of them.", bt.source,
+                    "allow duplicated group-level effects, so keep one of them.",
+                    bt.source,
                 )
             varies.setdefault(p, set()).add(block.group)
         covariances.setdefault(block.group, []).append(_covariance(block, ids))
     betas = tuple(sorted(keys.values(), key=lambda b: b.index))
-    blocks = _blocks(betas, factors, gammas=gammas, homes=homes, varies=varies,
-                     covariances=covariances)
+    blocks = _blocks(
+        betas, factors, gammas=gammas, homes=homes, varies=varies, covariances=covariances
+    )
     offsets = tuple(deparse(node) for node in bt.dpars[0].fixed.offsets)
     return ModelLevels(
-        formula=bt.source, response=design.response.name, trials=_trials(bt), offsets=offsets,
-        variables=dict(variables), betas=betas, blocks=blocks, predictors=predictors,
-        columns=tuple(map(str, frame.columns)), fixed=dict(bt.fixed_dpars),
+        formula=bt.source,
+        response=design.response.name,
+        trials=_trials(bt),
+        offsets=offsets,
+        variables=dict(variables),
+        betas=betas,
+        blocks=blocks,
+        predictors=predictors,
+        columns=tuple(map(str, frame.columns)),
+        fixed=dict(bt.fixed_dpars),
     )
 
 
@@ -363,21 +390,30 @@ def _covariance(block: GroupBlock, ids: Sequence[int]) -> Covariance:
     return Covariance(tuple(ids[m] for m in order), sd, tuple(cor))
 
 
-def _blocks(betas: Sequence[Beta], factors: Sequence[_Factor], *,
-            gammas: Mapping[int, list[tuple[Gamma, str | None]]],
-            homes: Mapping[int, set[str]], varies: Mapping[int, set[str]],
-            covariances: Mapping[str, list[Covariance]]) -> tuple[Level2Block, ...]:
+def _blocks(
+    betas: Sequence[Beta],
+    factors: Sequence[_Factor],
+    *,
+    gammas: Mapping[int, list[tuple[Gamma, str | None]]],
+    homes: Mapping[int, set[str]],
+    varies: Mapping[int, set[str]],
+    covariances: Mapping[str, list[Covariance]],
+) -> tuple[Level2Block, ...]:
     names: list[str | None] = [f.name for f in factors] or [None]
     placed: dict[str | None, list[Level2Equation]] = {name: [] for name in names}
     for b in betas:
         belongs = homes.get(b.index, set()) | varies.get(b.index, set())
         where = [name for name in names if name in belongs] or names[:1]
         for name in where:
-            own = [g for g, home in gammas.get(b.index, [])
-                   if home == name or (home is None and name == where[0])]
+            own = [
+                g
+                for g, home in gammas.get(b.index, [])
+                if home == name or (home is None and name == where[0])
+            ]
             own.sort(key=lambda g: g.q)
-            placed[name].append(Level2Equation(b.index, b.term, tuple(own),
-                                               name in varies.get(b.index, set())))
+            placed[name].append(
+                Level2Equation(b.index, b.term, tuple(own), name in varies.get(b.index, set()))
+            )
     return tuple(
         Level2Block(
             group=name,
@@ -391,6 +427,16 @@ def _blocks(betas: Sequence[Beta], factors: Sequence[_Factor], *,
 
 
 __all__ = [
-    "Beta", "Covariance", "Gamma", "Level2Block", "Level2Equation", "ModelLevels", "Part",
-    "Variable", "column_label", "column_parts", "coef_name", "model_levels",
+    "Beta",
+    "Covariance",
+    "Gamma",
+    "Level2Block",
+    "Level2Equation",
+    "ModelLevels",
+    "Part",
+    "Variable",
+    "column_label",
+    "column_parts",
+    "coef_name",
+    "model_levels",
 ]

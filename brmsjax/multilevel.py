@@ -47,14 +47,18 @@ def _key(text: str, what: str, terms: Mapping[frozenset[str], str]) -> frozenset
 
 def _level2_terms(key: str, text: str, level1_vars: set[str]) -> TermList:
     if not isinstance(text, str):
-        raise FormulaTermError(f"The level-2 predictors of '{key}' must be a string such as "
-                               f"'size + exp', not {text!r}.")
+        raise FormulaTermError(
+            f"The level-2 predictors of '{key}' must be a string such as "
+            f"'size + exp', not {text!r}."
+        )
     node = parse(text)
     found, bars = expand(node, text)
     if bars or found.offsets:
         raise FormulaTermError(
             f"The level-2 predictors of '{key}' must be plain terms such as 'size + exp'; write "
-            "varying effects with varying= and offsets in level1.", text, node.span,
+            "varying effects with varying= and offsets in level1.",
+            text,
+            node.span,
         )
     for term in found.terms:
         for label, var in zip(term.labels, term.variables, strict=True):
@@ -62,15 +66,17 @@ def _level2_terms(key: str, text: str, level1_vars: set[str]) -> TermList:
                 raise FormulaTermError(
                     f"'{label}' is a level-1 variable (level1 uses it), so it cannot be a level-2 "
                     f"predictor of '{key}'; give level-2 equations only variables of the group.",
-                    text, var.span,
+                    text,
+                    var.span,
                 )
     return found
 
 
 def _check_group(group: str) -> str:
     if not isinstance(group, str) or not group.strip():
-        raise FormulaTermError(f"group must name the grouping factor, such as 'class', not "
-                               f"{group!r}.")
+        raise FormulaTermError(
+            f"group must name the grouping factor, such as 'class', not {group!r}."
+        )
 
     def simple(node: Node) -> bool:
         node = strip_parens(node)
@@ -81,14 +87,20 @@ def _check_group(group: str) -> str:
     if not simple(parse(group)):
         raise FormulaTermError(
             f"group must be one grouping factor such as 'class' or 'school:class', not "
-            f"'{group}'; write one multilevel() model per grouping factor.", group,
+            f"'{group}'; write one multilevel() model per grouping factor.",
+            group,
             parse(group).span,
         )
     return group.strip()
 
 
-def _constant_check(formula: str, group: str, varying: bool, nodes: Sequence[Node],
-                    data: pd.DataFrame | Mapping[str, Any]) -> None:
+def _constant_check(
+    formula: str,
+    group: str,
+    varying: bool,
+    nodes: Sequence[Node],
+    data: pd.DataFrame | Mapping[str, Any],
+) -> None:
     frame = as_frame(data)
     check = formula if varying else f"{formula} + (1 | {group})"
     design = build_design(check, frame)
@@ -166,7 +178,8 @@ def multilevel(
     if bt.dpars[0].groups:
         raise FormulaTermError(
             "level1 has a group-level term; name the varying terms with varying= instead.",
-            level1, bt.dpars[0].groups[0].span,
+            level1,
+            bt.dpars[0].groups[0].span,
         )
     group = _check_group(group)
     terms: dict[frozenset[str], Term] = {frozenset(t.labels): t for t in fixed.terms}
@@ -195,7 +208,7 @@ def multilevel(
         lhs = [t.label for k, t in terms.items() if k in vary]
         lhs = ([] if frozenset() in vary else ["0"]) + (lhs or ["1"])
         rhs.append(f"({' + '.join(lhs)} {'|' if cor else '||'} {group})")
-    response = level1[node.lhs.span.start:node.lhs.span.end].strip()
+    response = level1[node.lhs.span.start : node.lhs.span.end].strip()
     formula = f"{response} ~ {' + '.join(rhs) or '1'}"
     brms_terms(formula)
     if data is not None:

@@ -49,8 +49,9 @@ class MultilevelTable:
             (f"Coefficients (posterior mean and {width}% credible interval):", self.coefficients),
             ("Variance parameters:", self.variance),
         ]
-        return "\n\n".join(f"{title}\n{_format(frame, digits)}" for title, frame in blocks
-                           if len(frame))
+        return "\n\n".join(
+            f"{title}\n{_format(frame, digits)}" for title, frame in blocks if len(frame)
+        )
 
     def __str__(self) -> str:
         return self.text()
@@ -60,19 +61,23 @@ def _format(frame: pd.DataFrame, digits: int) -> str:
     columns = list(frame.columns)
     cells = [[c if c != "symbol" else "" for c in columns]]
     for _, row in frame.iterrows():
-        cells.append([str(row[c]) if c in _TEXT_COLUMNS else f"{row[c]:.{digits}f}"
-                      for c in columns])
+        cells.append(
+            [str(row[c]) if c in _TEXT_COLUMNS else f"{row[c]:.{digits}f}" for c in columns]
+        )
     widths = [max(len(r[j]) for r in cells) for j in range(len(columns))]
     lines = []
     for r in cells:
-        parts = [cell.ljust(w) if c in _TEXT_COLUMNS else cell.rjust(w)
-                 for c, cell, w in zip(columns, r, widths, strict=True)]
+        parts = [
+            cell.ljust(w) if c in _TEXT_COLUMNS else cell.rjust(w)
+            for c, cell, w in zip(columns, r, widths, strict=True)
+        ]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
 
 
-def multilevel_table(draws: pd.DataFrame, equations: Equations,
-                     prob: float = 0.9) -> MultilevelTable:
+def multilevel_table(
+    draws: pd.DataFrame, equations: Equations, prob: float = 0.9
+) -> MultilevelTable:
     """Summarise the draws of a fit by the gammas, phis, rhos and sigma of its equations.
 
     Parameters
@@ -97,8 +102,7 @@ def multilevel_table(draws: pd.DataFrame, equations: Equations,
     """
     lower, upper = ci_bounds(prob)
     if not isinstance(draws, pd.DataFrame):
-        raise ModelError(f"draws must be a pandas DataFrame of draws, not "
-                         f"{type(draws).__name__}.")
+        raise ModelError(f"draws must be a pandas DataFrame of draws, not {type(draws).__name__}.")
     table = equations.table()
     missing = [p for p in table["parameter"] if p not in draws.columns]
     if missing:
@@ -109,11 +113,17 @@ def multilevel_table(draws: pd.DataFrame, equations: Equations,
     values = np.column_stack([np.asarray(draws[p], dtype=np.float64) for p in table["parameter"]])
     stats = summarise_axis0(values, (lower, upper))
     width = r_number((upper - lower) * 100)
-    out = pd.DataFrame({
-        "symbol": table["symbol"], "parameter": table["parameter"], "Mean": stats[:, 0],
-        f"l-{width}% CI": stats[:, 2], f"u-{width}% CI": stats[:, 3],
-        "meaning": table["meaning"],
-    }, index=table.index)
+    out = pd.DataFrame(
+        {
+            "symbol": table["symbol"],
+            "parameter": table["parameter"],
+            "Mean": stats[:, 0],
+            f"l-{width}% CI": stats[:, 2],
+            f"u-{width}% CI": stats[:, 3],
+            "meaning": table["meaning"],
+        },
+        index=table.index,
+    )
     gamma = (table["kind"] == "gamma").to_numpy()
     return MultilevelTable(out[gamma], out[~gamma], float(prob))
 

@@ -17,9 +17,17 @@ from brmsjax.formula.errors import ModelError
 
 # (LaTeX, Unicode) of each symbol name used in the equations.
 GREEK = {
-    "beta": (r"\beta", "β"), "gamma": (r"\gamma", "γ"), "eta": (r"\eta", "η"),
-    "phi": (r"\phi", "ϕ"), "rho": (r"\rho", "ρ"), "mu": (r"\mu", "μ"), "sigma": (r"\sigma", "σ"),
-    "nu": (r"\nu", "ν"), "lambda": (r"\lambda", "λ"), "Phi": (r"\Phi", "Φ"), "P": ("P", "P"),
+    "beta": (r"\beta", "β"),
+    "gamma": (r"\gamma", "γ"),
+    "eta": (r"\eta", "η"),
+    "phi": (r"\phi", "ϕ"),
+    "rho": (r"\rho", "ρ"),
+    "mu": (r"\mu", "μ"),
+    "sigma": (r"\sigma", "σ"),
+    "nu": (r"\nu", "ν"),
+    "lambda": (r"\lambda", "λ"),
+    "Phi": (r"\Phi", "Φ"),
+    "P": ("P", "P"),
     "p": ("p", "p"),
 }
 # Letters that index the levels of the 1st, 2nd, ... grouping factor (``i`` is the observation).
@@ -28,8 +36,16 @@ _SUB = str.maketrans("0123456789aehijklmnoprstuvx()", "₀₁₂₃₄₅₆₇�
 _SUP = str.maketrans("0123456789()klmnjhstT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ᵏˡᵐⁿʲʰˢᵗᵀ")
 # Characters escaped inside \text{...}; ^, ~ and \ leave text mode (mathtext has no text form).
 _TEXT_ESCAPES = {
-    "_": r"\_", "%": r"\%", "$": r"\$", "#": r"\#", "&": r"\&", "{": r"\{", "}": r"\}",
-    "^": r"}{}^\wedge\text{", "~": r"}{\sim}\text{", "\\": r"}\backslash\text{",
+    "_": r"\_",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "&": r"\&",
+    "{": r"\{",
+    "}": r"\}",
+    "^": r"}{}^\wedge\text{",
+    "~": r"}{\sim}\text{",
+    "\\": r"}\backslash\text{",
 }
 
 
@@ -66,7 +82,10 @@ _SIGMA = ("sigma", "sigma", "Residual standard deviation")
 FAMILIES = {
     "gaussian": FamilyNotation("gaussian", "Norm", "mu", ("mean", "sigma"), (_SIGMA,)),
     "student": FamilyNotation(
-        "student", "StudentT", "mu", ("nu", "mean", "sigma"),
+        "student",
+        "StudentT",
+        "mu",
+        ("nu", "mean", "sigma"),
         (_SIGMA, ("nu", "nu", "Degrees of freedom of the Student-t distribution")),
     ),
     "poisson": FamilyNotation("poisson", "Poisson", "lambda", ("mean",), link="log"),
@@ -136,8 +155,11 @@ class Style:
         """A data variable: ``\\text{Age}_i`` or ``Ageᵢ``; a one-letter label is italic."""
         if self.unicode:
             return label + self.sub(sub)
-        body = label if len(label) == 1 and label.isascii() and label.isalpha() else (
-            latex_text(label))
+        body = (
+            label
+            if len(label) == 1 and label.isascii() and label.isalpha()
+            else (latex_text(label))
+        )
         return body + self.sub(sub)
 
     def op(self, name: str) -> str:
@@ -162,16 +184,16 @@ class Style:
         if bmatrix:
             body = r" \\ ".join(" & ".join(row) for row in rows)
             return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
-        columns = [r"\substack{" + r" \\ ".join(row[j] for row in rows) + "}"
-                   for j in range(len(rows[0]))]
+        columns = [
+            r"\substack{" + r" \\ ".join(row[j] for row in rows) + "}" for j in range(len(rows[0]))
+        ]
         return r"\left[" + r" \quad ".join(columns) + r"\right]"
 
 
 def text_matrix(lhs: str, rows: Sequence[Sequence[str]]) -> list[str]:
     """``lhs = M`` as lines of Unicode text with bracket characters around the rows of M."""
     widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-    body = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-            for row in rows]
+    body = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     n = len(rows)
     if n == 1:
         brackets = [("[", "]")]
@@ -186,6 +208,13 @@ def text_matrix(lhs: str, rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 __all__ = [
-    "FAMILIES", "GREEK", "GROUP_LETTERS", "FamilyNotation", "Style", "family_notation", "index",
-    "latex_text", "text_matrix",
+    "FAMILIES",
+    "GREEK",
+    "GROUP_LETTERS",
+    "FamilyNotation",
+    "Style",
+    "family_notation",
+    "index",
+    "latex_text",
+    "text_matrix",
 ]

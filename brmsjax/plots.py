@@ -69,8 +69,7 @@ def _dens_overlay(ax: Any, y: np.ndarray, yrep: np.ndarray) -> None:
     lo, hi = min(y.min(), yrep.min()), max(y.max(), yrep.max())
     grid = np.linspace(lo, hi, 512)
     for i, row in enumerate(yrep):
-        ax.plot(grid, kde_nrd0(row, grid), color=LIGHT, lw=0.7,
-                label="y_rep" if i == 0 else None)
+        ax.plot(grid, kde_nrd0(row, grid), color=LIGHT, lw=0.7, label="y_rep" if i == 0 else None)
     ax.plot(grid, kde_nrd0(y, grid), color=DARK, lw=1.5, label="y")
     ax.legend()
 
@@ -152,15 +151,20 @@ class PlotMethods:
             ndraws = min(10, fit.ndraws)
         label, fun = _stat(stat)
         resp = fit.design.response
-        y = np.asarray(fit.model.program.family.response_values(resp.y, resp.levels)
-                       if fit.model is not None else resp.y, dtype=np.float64)
+        y = np.asarray(
+            fit.model.program.family.response_values(resp.y, resp.levels)
+            if fit.model is not None
+            else resp.y,
+            dtype=np.float64,
+        )
         yrep = np.asarray(fit.posterior_predict(ndraws=ndraws, seed=seed), dtype=np.float64)
         plt = _pyplot()
         if type == "hist":
             ncol = 4
             nrow = -(-(yrep.shape[0] + 1) // ncol)
-            fig, axes = plt.subplots(nrow, ncol, figsize=(3 * ncol, 2.2 * nrow), sharex=True,
-                                     squeeze=False)
+            fig, axes = plt.subplots(
+                nrow, ncol, figsize=(3 * ncol, 2.2 * nrow), sharex=True, squeeze=False
+            )
             flat = axes.ravel()
             bins = np.histogram_bin_edges(np.concatenate([y, yrep.ravel()]), bins=30)
             for k, (ax, data) in enumerate(zip(flat, [y, *yrep], strict=False)):
@@ -191,8 +195,11 @@ class PlotMethods:
             from brmsjax.fit import FIXEF_PATTERN
 
             spec = set(fit.info.spec_pars)
-            return [v for v in have if FIXEF_PATTERN.match(v) or v in spec
-                    or v.startswith(("sd_", "cor_"))]
+            return [
+                v
+                for v in have
+                if FIXEF_PATTERN.match(v) or v in spec or v.startswith(("sd_", "cor_"))
+            ]
         chosen = [variables] if isinstance(variables, str) else list(variables)
         missing = [v for v in chosen if v not in set(have)]
         if missing or not chosen:
@@ -227,8 +234,7 @@ class PlotMethods:
         """
         fit = cast("BrmsFit", self)
         if type not in MCMC_TYPES:
-            raise PlotError(f"mcmc_plot type must be one of {', '.join(MCMC_TYPES)}, not "
-                            f"{type!r}.")
+            raise PlotError(f"mcmc_plot type must be one of {', '.join(MCMC_TYPES)}, not {type!r}.")
         names = self._plot_variables(variables)
         plt = _pyplot()
         if type == "intervals":
@@ -241,8 +247,9 @@ class PlotMethods:
         for k, (ax, name) in enumerate(zip(axes[:, 0], names, strict=True)):
             if type == "trace":
                 for c in range(arr.shape[0]):
-                    ax.plot(np.arange(1, arr.shape[1] + 1), arr[c, :, k], lw=0.6,
-                            label=f"chain {c + 1}")
+                    ax.plot(
+                        np.arange(1, arr.shape[1] + 1), arr[c, :, k], lw=0.6, label=f"chain {c + 1}"
+                    )
             else:
                 x = arr[:, :, k].ravel()
                 grid = np.linspace(x.min(), x.max(), 512)
@@ -289,6 +296,11 @@ class PlotMethods:
         from brmsjax.conditional_effects import conditional_effects
 
         return conditional_effects(
-            cast("BrmsFit", self), effects, conditions, re_formula=re_formula, prob=prob,
-            resolution=resolution, robust=robust,
+            cast("BrmsFit", self),
+            effects,
+            conditions,
+            re_formula=re_formula,
+            prob=prob,
+            resolution=resolution,
+            robust=robust,
         )

@@ -41,8 +41,9 @@ def _family(fit: BrmsFit) -> Family:
     return fam if isinstance(fam, Family) else get_family(fit.info.family)
 
 
-def _draw_index(fit: BrmsFit, ndraws: int | None, draw_ids: Sequence[int] | None,
-                rng: np.random.Generator) -> np.ndarray:
+def _draw_index(
+    fit: BrmsFit, ndraws: int | None, draw_ids: Sequence[int] | None, rng: np.random.Generator
+) -> np.ndarray:
     """0-based rows of the draws to use (``draw_ids`` are brms's 1-based ``.draw`` ids)."""
     total = fit.ndraws
     if draw_ids is not None:
@@ -95,8 +96,9 @@ def _gaussian_chol(fit: BrmsFit, group: str, coefs: list[str], rows: np.ndarray)
     return bp.cov_cholesky(sd, cor)
 
 
-def _group_draws(fit: BrmsFit, nd: NewData, rows: np.ndarray, mode: str,
-                 rng: np.random.Generator) -> tuple[bp.GroupDraws, ...]:
+def _group_draws(
+    fit: BrmsFit, nd: NewData, rows: np.ndarray, mode: str, rng: np.random.Generator
+) -> tuple[bp.GroupDraws, ...]:
     """Effects of the kept blocks, new levels appended per grouping factor."""
     blocks = {g.id: g for g in fit.info.groups}
     r_all = {gid: _group_r(fit, blocks[gid], rows) for gid in {e.id for e in nd.groups}}
@@ -130,8 +132,9 @@ def _group_draws(fit: BrmsFit, nd: NewData, rows: np.ndarray, mode: str,
 class PredictionMethods:
     """Methods of :class:`~brmsjax.fit.BrmsFit` described in this module."""
 
-    def _newdata(self, newdata: Any, re_formula: Any, response: bool,
-                 allow_new_levels: bool) -> NewData:
+    def _newdata(
+        self, newdata: Any, re_formula: Any, response: bool, allow_new_levels: bool
+    ) -> NewData:
         from brmsjax.fit import FitError
 
         fit = cast("BrmsFit", self)
@@ -144,13 +147,26 @@ class PredictionMethods:
             if fit.data is None:
                 raise FitError("This re_formula needs the fit's data; refit with brm().")
             newdata = fit.data.iloc[np.asarray(fit.design.rows)]
-        return encode_newdata(fit.design, newdata, re_formula=re_formula, response=response,
-                              allow_new_levels=allow_new_levels)
+        return encode_newdata(
+            fit.design,
+            newdata,
+            re_formula=re_formula,
+            response=response,
+            allow_new_levels=allow_new_levels,
+        )
 
-    def _inputs(self, newdata: Any, re_formula: Any, *, response: bool = False,
-                allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-                ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
-                seed: int | None = None) -> tuple[bp.PredictInputs, int]:
+    def _inputs(
+        self,
+        newdata: Any,
+        re_formula: Any,
+        *,
+        response: bool = False,
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
+        seed: int | None = None,
+    ) -> tuple[bp.PredictInputs, int]:
         """Parameter draws and encoded data for one prediction, and a seed for the JAX draws."""
         if sample_new_levels not in bp.SAMPLE_NEW_LEVELS:
             raise PredictionError(
@@ -175,20 +191,33 @@ class PredictionMethods:
             scalars["thres"] = fit._matrix(thres)[rows]
         groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
         inputs = bp.PredictInputs(
-            family=family, b=b, X=dict(nd.X), offset=dict(nd.offset), groups=groups,
-            scalars=scalars, fixed_dpars=dict(fit.design.fixed_dpars),
+            family=family,
+            b=b,
+            X=dict(nd.X),
+            offset=dict(nd.offset),
+            groups=groups,
+            scalars=scalars,
+            fixed_dpars=dict(fit.design.fixed_dpars),
             addition=dict(nd.addition),
             y=None if nd.y is None else family.response_values(nd.y, fit.design.response.levels),
             categories=tuple(b.dpar for b in fit.design.fixed if b.dpar.startswith("mu"))
-            if family.kind == "categorical" else (),
+            if family.kind == "categorical"
+            else (),
         )
         return inputs, int(rng.integers(0, 2**31 - 1))
 
     def posterior_linpred(
-        self, newdata: Any = None, *, re_formula: Any = None, transform: bool = False,
-        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-        ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
-        seed: int | None = None, dpar: str | None = None,
+        self,
+        newdata: Any = None,
+        *,
+        re_formula: Any = None,
+        transform: bool = False,
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
+        seed: int | None = None,
+        dpar: str | None = None,
     ) -> np.ndarray:
         """Draws of the linear predictor (brms's ``posterior_linpred``), ``(draws, rows)``.
 
@@ -210,17 +239,29 @@ class PredictionMethods:
         dpar
             A predicted distributional parameter (default mu).
         """
-        inputs, key = self._inputs(newdata, re_formula, allow_new_levels=allow_new_levels,
-                                   sample_new_levels=sample_new_levels, ndraws=ndraws,
-                                   draw_ids=draw_ids, seed=seed)
+        inputs, key = self._inputs(
+            newdata,
+            re_formula,
+            allow_new_levels=allow_new_levels,
+            sample_new_levels=sample_new_levels,
+            ndraws=ndraws,
+            draw_ids=draw_ids,
+            seed=seed,
+        )
         d = _check_dpar(inputs, dpar, linear=True)
         return bp.compute(inputs, "linpred", dpar=d, transform=transform, seed=key)
 
     def posterior_epred(
-        self, newdata: Any = None, *, re_formula: Any = None,
-        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-        ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
-        seed: int | None = None, dpar: str | None = None,
+        self,
+        newdata: Any = None,
+        *,
+        re_formula: Any = None,
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
+        seed: int | None = None,
+        dpar: str | None = None,
     ) -> np.ndarray:
         """Draws of the expected response (brms's ``posterior_epred``), ``(draws, rows)``.
 
@@ -228,32 +269,56 @@ class PredictionMethods:
         draws of that distributional parameter on its natural scale. Arguments as
         :meth:`posterior_linpred`.
         """
-        inputs, key = self._inputs(newdata, re_formula, allow_new_levels=allow_new_levels,
-                                   sample_new_levels=sample_new_levels, ndraws=ndraws,
-                                   draw_ids=draw_ids, seed=seed)
+        inputs, key = self._inputs(
+            newdata,
+            re_formula,
+            allow_new_levels=allow_new_levels,
+            sample_new_levels=sample_new_levels,
+            ndraws=ndraws,
+            draw_ids=draw_ids,
+            seed=seed,
+        )
         d = _check_dpar(inputs, dpar, linear=False)
         if not d:
             _check_trunc(cast("BrmsFit", self), "posterior_epred")
         return bp.compute(inputs, "epred", dpar=d, seed=key)
 
     def posterior_predict(
-        self, newdata: Any = None, *, re_formula: Any = None,
-        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-        ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
+        self,
+        newdata: Any = None,
+        *,
+        re_formula: Any = None,
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
         seed: int | None = None,
     ) -> np.ndarray:
         """Draws from the posterior predictive distribution, ``(draws, rows)``.
 
         Arguments as :meth:`posterior_linpred`.
         """
-        inputs, key = self._inputs(newdata, re_formula, allow_new_levels=allow_new_levels,
-                                   sample_new_levels=sample_new_levels, ndraws=ndraws,
-                                   draw_ids=draw_ids, seed=seed)
+        inputs, key = self._inputs(
+            newdata,
+            re_formula,
+            allow_new_levels=allow_new_levels,
+            sample_new_levels=sample_new_levels,
+            ndraws=ndraws,
+            draw_ids=draw_ids,
+            seed=seed,
+        )
         _check_trunc(cast("BrmsFit", self), "posterior_predict")
         return bp.compute(inputs, "predict", seed=key)
 
-    def _summary(self, what: str, newdata: Any, probs: Sequence[float],
-                 robust: bool, dpar: str | None, **kwargs: Any) -> pd.DataFrame | np.ndarray:
+    def _summary(
+        self,
+        what: str,
+        newdata: Any,
+        probs: Sequence[float],
+        robust: bool,
+        dpar: str | None,
+        **kwargs: Any,
+    ) -> pd.DataFrame | np.ndarray:
         probs = check_probs(probs)
         inputs, key = self._inputs(newdata, **kwargs)
         d = _check_dpar(inputs, dpar, linear=what == "linpred")
@@ -265,11 +330,20 @@ class PredictionMethods:
         return stats
 
     def fitted(
-        self, newdata: Any = None, *, re_formula: Any = None, scale: str = "response",
-        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-        ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
-        seed: int | None = None, dpar: str | None = None, summary: bool = True,
-        robust: bool = False, probs: Sequence[float] = (0.025, 0.975),
+        self,
+        newdata: Any = None,
+        *,
+        re_formula: Any = None,
+        scale: str = "response",
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
+        seed: int | None = None,
+        dpar: str | None = None,
+        summary: bool = True,
+        robust: bool = False,
+        probs: Sequence[float] = (0.025, 0.975),
     ) -> pd.DataFrame | np.ndarray:
         """brms's ``fitted``: a summary of :meth:`posterior_epred` (``scale="linear"``:
         of :meth:`posterior_linpred`) per row.
@@ -282,9 +356,14 @@ class PredictionMethods:
         """
         if scale not in ("response", "linear"):
             raise PredictionError(f"scale must be 'response' or 'linear', not {scale!r}.")
-        args = {"re_formula": re_formula, "allow_new_levels": allow_new_levels,
-                "sample_new_levels": sample_new_levels, "ndraws": ndraws,
-                "draw_ids": draw_ids, "seed": seed}
+        args = {
+            "re_formula": re_formula,
+            "allow_new_levels": allow_new_levels,
+            "sample_new_levels": sample_new_levels,
+            "ndraws": ndraws,
+            "draw_ids": draw_ids,
+            "seed": seed,
+        }
         if not summary:
             if scale == "linear":
                 return self.posterior_linpred(newdata, dpar=dpar, **args)
@@ -293,40 +372,71 @@ class PredictionMethods:
         return self._summary(what, newdata, probs, robust, dpar, **args)
 
     def predict(
-        self, newdata: Any = None, *, re_formula: Any = None,
-        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-        ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
-        seed: int | None = None, summary: bool = True, robust: bool = False,
+        self,
+        newdata: Any = None,
+        *,
+        re_formula: Any = None,
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
+        seed: int | None = None,
+        summary: bool = True,
+        robust: bool = False,
         probs: Sequence[float] = (0.025, 0.975),
     ) -> pd.DataFrame | np.ndarray:
         """brms's ``predict``: a summary of :meth:`posterior_predict` per row (computed in
         blocks of rows, so it fits in memory for millions of rows)."""
-        args = {"re_formula": re_formula, "allow_new_levels": allow_new_levels,
-                "sample_new_levels": sample_new_levels, "ndraws": ndraws,
-                "draw_ids": draw_ids, "seed": seed}
+        args = {
+            "re_formula": re_formula,
+            "allow_new_levels": allow_new_levels,
+            "sample_new_levels": sample_new_levels,
+            "ndraws": ndraws,
+            "draw_ids": draw_ids,
+            "seed": seed,
+        }
         if not summary:
             return self.posterior_predict(newdata, **args)
         return self._summary("predict", newdata, probs, robust, None, **args)
 
     def log_lik(
-        self, newdata: Any = None, *, re_formula: Any = None,
-        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-        ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
+        self,
+        newdata: Any = None,
+        *,
+        re_formula: Any = None,
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
         seed: int | None = None,
     ) -> np.ndarray:
         """Pointwise log likelihood ``(draws, rows)`` (weighted as brms when the response has
         ``weights``); ``newdata`` must hold the response."""
-        inputs, key = self._inputs(newdata, re_formula, response=True,
-                                   allow_new_levels=allow_new_levels,
-                                   sample_new_levels=sample_new_levels, ndraws=ndraws,
-                                   draw_ids=draw_ids, seed=seed)
+        inputs, key = self._inputs(
+            newdata,
+            re_formula,
+            response=True,
+            allow_new_levels=allow_new_levels,
+            sample_new_levels=sample_new_levels,
+            ndraws=ndraws,
+            draw_ids=draw_ids,
+            seed=seed,
+        )
         return bp.compute(inputs, "log_lik", seed=key)
 
     def residuals(
-        self, newdata: Any = None, *, re_formula: Any = None, type: str = "ordinary",
-        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
-        ndraws: int | None = None, draw_ids: Sequence[int] | None = None,
-        seed: int | None = None, summary: bool = True, robust: bool = False,
+        self,
+        newdata: Any = None,
+        *,
+        re_formula: Any = None,
+        type: str = "ordinary",
+        allow_new_levels: bool = False,
+        sample_new_levels: str = "uncertainty",
+        ndraws: int | None = None,
+        draw_ids: Sequence[int] | None = None,
+        seed: int | None = None,
+        summary: bool = True,
+        robust: bool = False,
         probs: Sequence[float] = (0.025, 0.975),
     ) -> pd.DataFrame | np.ndarray:
         """brms's ``residuals``: ``y - posterior_epred`` per draw (``type="pearson"`` divides by
@@ -337,10 +447,16 @@ class PredictionMethods:
             )
         _check_trunc(cast("BrmsFit", self), "residuals")
         probs = check_probs(probs)
-        inputs, key = self._inputs(newdata, re_formula, response=True,
-                                   allow_new_levels=allow_new_levels,
-                                   sample_new_levels=sample_new_levels, ndraws=ndraws,
-                                   draw_ids=draw_ids, seed=seed)
+        inputs, key = self._inputs(
+            newdata,
+            re_formula,
+            response=True,
+            allow_new_levels=allow_new_levels,
+            sample_new_levels=sample_new_levels,
+            ndraws=ndraws,
+            draw_ids=draw_ids,
+            seed=seed,
+        )
         if inputs.y is None:  # pragma: no cover - response=True always reads y
             raise PredictionError("residuals need the response.")
         res = inputs.y[None, :] - bp.compute(inputs, "epred", seed=key)

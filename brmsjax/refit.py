@@ -131,14 +131,15 @@ def update(
         args["warmup"] = None
     if newdata is not None and "data_name" not in brm_args:
         args["data_name"] = "newdata"
-    new_formula = old["formula"] if formula is None else update_brms_formula(
-        old["formula"], formula
+    new_formula = (
+        old["formula"] if formula is None else update_brms_formula(old["formula"], formula)
     )
     data = fit.data if newdata is None else newdata
     try:
         if old.get("prior") is not None:
-            args["prior"] = _merge_priors(brm_args.get("prior"), old["prior"], new_formula,
-                                          data, args["family"])
+            args["prior"] = _merge_priors(
+                brm_args.get("prior"), old["prior"], new_formula, data, args["family"]
+            )
         return brm(new_formula, data, **args)
     except UnknownVariableError as err:
         if newdata is not None:

@@ -20,13 +20,43 @@ from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
 DPAR_NAMES = (
-    "mu", "sigma", "shape", "nu", "phi", "kappa", "beta", "zi", "hu", "zoi", "coi", "disc",
-    "alpha", "ndt", "bs", "bias", "quantile", "xi", "theta",
+    "mu",
+    "sigma",
+    "shape",
+    "nu",
+    "phi",
+    "kappa",
+    "beta",
+    "zi",
+    "hu",
+    "zoi",
+    "coi",
+    "disc",
+    "alpha",
+    "ndt",
+    "bs",
+    "bias",
+    "quantile",
+    "xi",
+    "theta",
 )
 
 ADDITION_TERMS = (
-    "weights", "trials", "cens", "trunc", "se", "rate", "mi", "subset", "thres", "cat",
-    "dec", "index", "vreal", "vint", "bhaz",
+    "weights",
+    "trials",
+    "cens",
+    "trunc",
+    "se",
+    "rate",
+    "mi",
+    "subset",
+    "thres",
+    "cat",
+    "dec",
+    "index",
+    "vreal",
+    "vint",
+    "bhaz",
 )
 _FORMULA_CALLS = {"bf", "brmsformula"}
 
@@ -145,8 +175,7 @@ def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
     for name, value in fixed.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise FormulaTermError(
-                f"bf() argument '{name}' must be a number that fixes the parameter, "
-                f"not {value!r}."
+                f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
     return BrmsFormula((formula, *dpar_formulas), dict(fixed))
 
@@ -192,8 +221,9 @@ def _group_name(nodes: Sequence[Node]) -> str:
 def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]:
     """Read ``gr(g, by = NULL, cor = TRUE, id = NA, dist = "gaussian")``."""
     if not call.positional:
-        raise FormulaTermError("gr() needs the grouping variable as first argument.", source,
-                               call.span)
+        raise FormulaTermError(
+            "gr() needs the grouping variable as first argument.", source, call.span
+        )
     group = call.positional[0]
     cor: bool | None = None
     gid: str | None = None
@@ -211,9 +241,7 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]
                 gid = None
         elif arg.name == "dist":
             if not (isinstance(value, String) and value.value == "gaussian"):
-                raise FormulaTermError(
-                    "Only gr(dist = \"gaussian\") is supported.", source, arg.span
-                )
+                raise FormulaTermError('Only gr(dist = "gaussian") is supported.', source, arg.span)
         elif arg.name == "by":
             if not (isinstance(value, Name) and value.name == "NULL"):
                 raise FormulaTermError(
@@ -233,11 +261,13 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     coefs, inner_bars = expand(bar.lhs, source)
     if inner_bars:
-        raise FormulaTermError("Group-level terms cannot be nested inside each other.", source,
-                               inner_bars[0].span)
+        raise FormulaTermError(
+            "Group-level terms cannot be nested inside each other.", source, inner_bars[0].span
+        )
     if coefs.offsets:
-        raise FormulaTermError("offset() cannot be used inside a group-level term.", source,
-                               bar.span)
+        raise FormulaTermError(
+            "offset() cannot be used inside a group-level term.", source, bar.span
+        )
     group = strip_parens(bar.group)
     cor, gid = bar.cor, bar.id
     if isinstance(group, Call) and group.func == "gr":
@@ -252,8 +282,7 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     if isinstance(group, BinOp) and group.op == "/":
         nested = _flatten(group, "/")
         chains = [
-            [v for part in nested[: i + 1] for v in _flatten(part, ":")]
-            for i in range(len(nested))
+            [v for part in nested[: i + 1] for v in _flatten(part, ":")] for i in range(len(nested))
         ]
     else:
         chains = [_flatten(group, ":")]
@@ -280,8 +309,9 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     return out
 
 
-def _dpar_terms(dpar: str, rhs: Node, source: str, response: Node | None,
-                columns: Sequence[str] | None) -> DparTerms:
+def _dpar_terms(
+    dpar: str, rhs: Node, source: str, response: Node | None, columns: Sequence[str] | None
+) -> DparTerms:
     fixed, bars = expand(rhs, source, response=response, columns=columns)
     groups = [g for bar in bars for g in _group_terms(bar, dpar, source)]
     return DparTerms(dpar=dpar, fixed=fixed, groups=tuple(groups), rhs=rhs)
@@ -328,8 +358,7 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
             f"The {call.func}() argument '{arg.name}' is not supported yet.", source, arg.span
         )
     if not formulas:
-        raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source,
-                                 call.span)
+        raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source, call.span)
     return formulas, fixed
 
 
@@ -354,7 +383,8 @@ def brms_terms(
             if not isinstance(node, Formula):
                 raise FormulaSyntaxError(
                     "Each formula given to bf() must contain '~', e.g. 'sigma ~ x'.",
-                    text, node.span,
+                    text,
+                    node.span,
                 )
             parts.append((node, text))
         fixed.update(formula.fixed)
@@ -363,7 +393,8 @@ def brms_terms(
         if isinstance(node, Call):
             if node.func not in _FORMULA_CALLS:
                 raise FormulaTermError(
-                    f"{node.func}() formulas are not supported yet; use bf().", formula,
+                    f"{node.func}() formulas are not supported yet; use bf().",
+                    formula,
                     node.span,
                 )
             parts, fixed = _from_bf_call(node, formula)
@@ -389,8 +420,9 @@ def brms_terms(
                 (node.lhs or node).span,
             )
         if any(d.dpar == name.name for d in dpars):
-            raise FormulaTermError(f"The parameter '{name.name}' has two formulas.", text,
-                                   name.span)
+            raise FormulaTermError(
+                f"The parameter '{name.name}' has two formulas.", text, name.span
+            )
         dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns))
     lines = tuple(deparse(n) for n, _ in parts)
     return BrmsTerms(
@@ -407,8 +439,13 @@ def brms_terms(
 
 # Named arguments of addition terms that are options, not data.
 ADDITION_OPTIONS: dict[str, set[str]] = {
-    "weights": {"scale"}, "se": {"sigma"}, "trials": set(), "rate": set(), "cens": set(),
-    "trunc": set(), "thres": set(),
+    "weights": {"scale"},
+    "se": {"sigma"},
+    "trials": set(),
+    "rate": set(),
+    "cens": set(),
+    "trunc": set(),
+    "thres": set(),
 }
 
 
@@ -426,31 +463,43 @@ def constant_value(node: Node) -> float | None:
 
 
 # The data arguments of each supported addition term, in brms's order.
-_ADDITION_ARGS = {"weights": ("x",), "trials": ("x",), "se": ("x",), "rate": ("x",),
-                  "cens": ("x", "y2"), "trunc": ("lb", "ub"), "thres": ("x",)}
+_ADDITION_ARGS = {
+    "weights": ("x",),
+    "trials": ("x",),
+    "se": ("x",),
+    "rate": ("x",),
+    "cens": ("x", "y2"),
+    "trunc": ("lb", "ub"),
+    "thres": ("x",),
+}
 
 
 def addition_args(name: str, call: Call, source: str) -> list[Node]:
     """The data arguments of an addition term by position (``trunc`` gives lb, ub)."""
     params = _ADDITION_ARGS.get(name)
     if params is None:
-        raise FormulaTermError(f"The addition term {name}() is not supported yet.", source,
-                               call.span)
+        raise FormulaTermError(
+            f"The addition term {name}() is not supported yet.", source, call.span
+        )
     options = ADDITION_OPTIONS[name]
     given: dict[str, Node] = {}
     positional = [a for a in call.args if a.name is None]
     for param, arg in zip(params, positional, strict=False):
         given[param] = arg.value
     if len(positional) > len(params):
-        raise FormulaTermError(f"{name}() takes at most {len(params)} data arguments.", source,
-                               call.span)
+        raise FormulaTermError(
+            f"{name}() takes at most {len(params)} data arguments.", source, call.span
+        )
     for arg in call.args:
         if arg.name is None or arg.name in options:
             continue
         if arg.name not in params:
             raise FormulaTermError(
                 f"{name}() has no argument '{arg.name}'; its arguments are: "
-                f"{', '.join([*params, *sorted(options)])}.", source, arg.span)
+                f"{', '.join([*params, *sorted(options)])}.",
+                source,
+                arg.span,
+            )
         given[arg.name] = arg.value
     if name == "trunc":
         return [given.get("lb", UnaryOp("-", Name("Inf"))), given.get("ub", Name("Inf"))]
@@ -482,7 +531,16 @@ def se_fixes_sigma(bt: BrmsTerms) -> bool:
 
 
 __all__ = [
-    "ADDITION_OPTIONS", "Addition", "BrmsFormula", "BrmsTerms", "DparTerms", "GroupTerm",
-    "addition_args", "bf", "brms_terms", "cens_upper_labels", "constant_value",
+    "ADDITION_OPTIONS",
+    "Addition",
+    "BrmsFormula",
+    "BrmsTerms",
+    "DparTerms",
+    "GroupTerm",
+    "addition_args",
+    "bf",
+    "brms_terms",
+    "cens_upper_labels",
+    "constant_value",
     "se_fixes_sigma",
 ]

@@ -113,8 +113,9 @@ def as_frame(data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
             return pd.DataFrame(dict(data))
         except ValueError as err:
             raise DesignError(f"The data columns cannot form a table: {err}.") from None
-    raise TypeError(f"data must be a pandas DataFrame or a dict of columns, not "
-                    f"{type(data).__name__}.")
+    raise TypeError(
+        f"data must be a pandas DataFrame or a dict of columns, not {type(data).__name__}."
+    )
 
 
 def _na_mask(value: Value) -> np.ndarray:
@@ -218,26 +219,49 @@ def _pasted_factor(parts: Sequence[Value]) -> Factor:
         part_labels.append(more_labels)
     if len(combo[0]) == 0:
         return Factor(codes.astype(np.int64), ())
-    pasted = ["_".join(pieces) for pieces in zip(
-        *([lab[i] for i in idx] for lab, idx in zip(part_labels, combo, strict=True)),
-        strict=True)]
+    pasted = [
+        "_".join(pieces)
+        for pieces in zip(
+            *([lab[i] for i in idx] for lab, idx in zip(part_labels, combo, strict=True)),
+            strict=True,
+        )
+    ]
     levels = tuple(sorted(set(pasted)))
     position = {lv: i for i, lv in enumerate(levels)}
     remap = np.array([position[lb] for lb in pasted], dtype=np.int64)
     return Factor(remap[codes], levels)
 
 
-def _fixed_block(dpar: str, terms: TermList, values: Mapping[str, Value], n: int,
-                 offsets: np.ndarray | None, *, thresholds: int = 0) -> FixedBlock:
+def _fixed_block(
+    dpar: str,
+    terms: TermList,
+    values: Mapping[str, Value],
+    n: int,
+    offsets: np.ndarray | None,
+    *,
+    thresholds: int = 0,
+) -> FixedBlock:
     """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
     dropped, as brms's X of an ordinal model has none."""
     matrix, names, _ = build_matrix(terms, values, n)
     columns = tuple(brms_rename(c) for c in names)
     if thresholds and terms.intercept:
-        return FixedBlock(dpar=dpar, columns=columns[1:], X=matrix[:, 1:], intercept=False,
-                          offset=offsets, thresholds=thresholds)
-    return FixedBlock(dpar=dpar, columns=columns, X=matrix, intercept=terms.intercept,
-                      offset=offsets, thresholds=thresholds)
+        return FixedBlock(
+            dpar=dpar,
+            columns=columns[1:],
+            X=matrix[:, 1:],
+            intercept=False,
+            offset=offsets,
+            thresholds=thresholds,
+        )
+    return FixedBlock(
+        dpar=dpar,
+        columns=columns,
+        X=matrix,
+        intercept=terms.intercept,
+        offset=offsets,
+        thresholds=thresholds,
+    )
 
 
 def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[GroupBlock, ...]:
@@ -254,7 +278,8 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                     raise FormulaTermError(
                         f"Group-level terms sharing the id '{group.id}' must use the same "
                         f"grouping factor, not both '{block['group']}' and '{group.group}'.",
-                        bt.source, group.span,
+                        bt.source,
+                        group.span,
                     )
                 block["Z"].append(z)
                 block["coefs"].extend(coefs)
@@ -263,20 +288,33 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                 continue
             if group.id is not None:
                 by_id[group.id] = len(blocks)
-            blocks.append({
-                "group": group.group, "factor": factor, "Z": [z], "coefs": list(coefs),
-                "dpars": [dp.dpar] * len(coefs), "cor": group.cor,
-            })
+            blocks.append(
+                {
+                    "group": group.group,
+                    "factor": factor,
+                    "Z": [z],
+                    "coefs": list(coefs),
+                    "dpars": [dp.dpar] * len(coefs),
+                    "cor": group.cor,
+                }
+            )
     out = []
     for k, block in enumerate(blocks, 1):
         factor = block["factor"]
-        out.append(GroupBlock(
-            id=k, group=block["group"], levels=factor.levels, coefs=tuple(block["coefs"]),
-            dpars=tuple(block["dpars"]), cor=bool(block["cor"]),
-            J=factor.codes.astype(np.int32),
-            Z=(block["Z"][0] if len(block["Z"]) == 1 else np.hstack(block["Z"])).astype(
-                np.float64, copy=False),
-        ))
+        out.append(
+            GroupBlock(
+                id=k,
+                group=block["group"],
+                levels=factor.levels,
+                coefs=tuple(block["coefs"]),
+                dpars=tuple(block["dpars"]),
+                cor=bool(block["cor"]),
+                J=factor.codes.astype(np.int32),
+                Z=(block["Z"][0] if len(block["Z"]) == 1 else np.hstack(block["Z"])).astype(
+                    np.float64, copy=False
+                ),
+            )
+        )
     return tuple(out)
 
 
@@ -288,8 +326,9 @@ def _is_character_column(node: Node, data: pd.DataFrame) -> bool:
     return not isinstance(dtype, pd.CategoricalDtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
-def _evaluate(bt: BrmsTerms, data: pd.DataFrame, drop_levels: bool,
-              state: Any = None, warn: bool = True) -> tuple[dict[str, Value], np.ndarray, Any]:
+def _evaluate(
+    bt: BrmsTerms, data: pd.DataFrame, drop_levels: bool, state: Any = None, warn: bool = True
+) -> tuple[dict[str, Value], np.ndarray, Any]:
     vals = _Values(data, bt, state)
     vals.add(bt.response)
     for node in _addition_nodes(bt):
@@ -311,8 +350,9 @@ def _evaluate(bt: BrmsTerms, data: pd.DataFrame, drop_levels: bool,
     rows = np.flatnonzero(~mask)
     if mask.any() and warn:
         warnings.warn(NA_WARNING, DataWarning, stacklevel=3)
-    char_labels = {label for label, node in _label_nodes(bt).items()
-                   if _is_character_column(node, data)}
+    char_labels = {
+        label for label, node in _label_nodes(bt).items() if _is_character_column(node, data)
+    }
     keep = rows if mask.any() else None
     values = {
         label: _subset(value, keep, drop_levels or label in char_labels)
@@ -348,8 +388,9 @@ def _category_terms(bt: BrmsTerms, dpars: Sequence[str]) -> BrmsTerms:
     """``bt`` with mu's formula replicated for each non-reference category (``mu2``, ...)."""
     mu = bt.dpars[0]
     copies = [
-        DparTerms(dpar=d, fixed=mu.fixed, rhs=mu.rhs,
-                  groups=tuple(replace(g, dpar=d) for g in mu.groups))
+        DparTerms(
+            dpar=d, fixed=mu.fixed, rhs=mu.rhs, groups=tuple(replace(g, dpar=d) for g in mu.groups)
+        )
         for d in dpars
     ]
     return replace(bt, dpars=(*copies, *bt.dpars[1:]))
@@ -393,7 +434,10 @@ def build_design(
         if not bt.dpars[0].fixed.intercept:
             raise FormulaTermError(
                 f"The {name} family needs the intercepts (its thresholds); remove '0 +' or "
-                "'- 1' from the formula.", bt.source, bt.dpars[0].rhs.span)
+                "'- 1' from the formula.",
+                bt.source,
+                bt.dpars[0].rhs.span,
+            )
         nthres = len(response.levels or ()) - 1
         if all(dp.dpar != "disc" for dp in bt.dpars):
             fixed_dpars.setdefault("disc", 1.0)
@@ -401,8 +445,14 @@ def build_design(
         levels = response.levels or ()
         bt = _category_terms(bt, make_stan_names([f"mu{lv}" for lv in levels])[1:])
     fixed = tuple(
-        _fixed_block(dp.dpar, dp.fixed, values, n, _offset(dp.fixed.offsets, values, n),
-                     thresholds=nthres if i == 0 else 0)
+        _fixed_block(
+            dp.dpar,
+            dp.fixed,
+            values,
+            n,
+            _offset(dp.fixed.offsets, values, n),
+            thresholds=nthres if i == 0 else 0,
+        )
         for i, dp in enumerate(bt.dpars)
     )
     groups = _group_blocks(bt, values, n)
@@ -415,9 +465,15 @@ def build_design(
         kind=kind,
     )
     return Design(
-        response=response, fixed=fixed, groups=groups, rows=rows,
-        fixed_dpars=fixed_dpars, state=state, kind=kind,
+        response=response,
+        fixed=fixed,
+        groups=groups,
+        rows=rows,
+        fixed_dpars=fixed_dpars,
+        state=state,
+        kind=kind,
     )
+
 
 def model_matrix(formula: str, data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
     """R's ``model.matrix(formula, data)`` with R's column names.
@@ -435,5 +491,13 @@ def model_matrix(formula: str, data: pd.DataFrame | Mapping[str, Any]) -> pd.Dat
 
 
 # CATEGORICAL_FAMILIES and ORDINAL_FAMILIES are re-exported from .response.
-__all__ = ["CATEGORICAL_FAMILIES", "ORDINAL_FAMILIES", "DataWarning", "DesignState", "as_frame",
-           "build_design", "expand", "model_matrix"]
+__all__ = [
+    "CATEGORICAL_FAMILIES",
+    "ORDINAL_FAMILIES",
+    "DataWarning",
+    "DesignState",
+    "as_frame",
+    "build_design",
+    "expand",
+    "model_matrix",
+]

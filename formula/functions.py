@@ -109,8 +109,12 @@ class Invocation:
         if isinstance(state, kind):
             return state
         if self.ev.encoding:
-            raise DesignError(f"'{self.label}' is not part of the fitted model; use the formula "
-                              "of the fitted model.", self.ev.source, self.node.span)
+            raise DesignError(
+                f"'{self.label}' is not part of the fitted model; use the formula "
+                "of the fitted model.",
+                self.ev.source,
+                self.node.span,
+            )
         return None
 
     def learn(self, state: TransformState) -> None:
@@ -138,11 +142,15 @@ def _bind(func: Function, node: Call, label: str, ev: Evaluator) -> Invocation:
             continue
         if arg.name not in named:
             listed = ", ".join(named) if named else "none"
-            raise FormulaTermError(f"{node.func}() has no argument '{arg.name}'; its arguments "
-                                   f"are: {listed}.", ev.source, arg.span)
+            raise FormulaTermError(
+                f"{node.func}() has no argument '{arg.name}'; its arguments are: {listed}.",
+                ev.source,
+                arg.span,
+            )
         if arg.name in args:
-            raise FormulaTermError(f"The argument '{arg.name}' of {node.func}() is given twice.",
-                                   ev.source, arg.span)
+            raise FormulaTermError(
+                f"The argument '{arg.name}' of {node.func}() is given twice.", ev.source, arg.span
+            )
         args[arg.name] = arg.value
     dots: list[Node] = []
     free = iter(p for p in func.params if p not in args)
@@ -156,14 +164,18 @@ def _bind(func: Function, node: Call, label: str, ev: Evaluator) -> Invocation:
             count = sum(a.name is None for a in node.args)
             raise FormulaTermError(
                 f"{node.func}() takes at most {len(named)} argument(s) ({', '.join(named)}), but "
-                f"{count} are given.", ev.source, arg.span)
+                f"{count} are given.",
+                ev.source,
+                arg.span,
+            )
         else:
             args[slot] = arg.value
             slot = next(free, None)
     for param in func.params[: func.required]:
         if param not in args:
-            raise FormulaTermError(f"{node.func}() needs the argument '{param}'.", ev.source,
-                                   node.span)
+            raise FormulaTermError(
+                f"{node.func}() needs the argument '{param}'.", ev.source, node.span
+            )
     return Invocation(node, label, ev, args, tuple(dots))
 
 
@@ -172,12 +184,14 @@ def call(node: Call, label: str, ev: Evaluator) -> RValue:
     func = FUNCTIONS.get(node.func)
     if func is None:
         names = ", ".join(sorted(FUNCTIONS))
-        raise FormulaTermError(f"Unknown function '{node.func}' in the formula; supported "
-                               f"functions are: {names}.", ev.source, node.span)
+        raise FormulaTermError(
+            f"Unknown function '{node.func}' in the formula; supported functions are: {names}.",
+            ev.source,
+            node.span,
+        )
     inv = _bind(func, node, label, ev)
     with np.errstate(all="ignore"):
         return func.impl(inv)
-
 
 
 # ----------------------------------------------------------------------------------------------
@@ -221,8 +235,9 @@ def _round(inv: Invocation) -> RValue:
     return Numeric(rounded[inverse].reshape(x.values.shape), x.colnames)
 
 
-def _scale_arg(inv: Invocation, arg: str, k: int,
-               default: Callable[[], np.ndarray]) -> np.ndarray | None:
+def _scale_arg(
+    inv: Invocation, arg: str, k: int, default: Callable[[], np.ndarray]
+) -> np.ndarray | None:
     if arg not in inv.args:
         return default()
     value = inv.value(arg)
@@ -230,8 +245,9 @@ def _scale_arg(inv: Invocation, arg: str, k: int,
         return default() if value.codes[0] == 1 else None
     if isinstance(value, Numeric) and value.values.size == k:
         return np.asarray(value.values, dtype=np.float64).reshape(k)
-    raise inv.error(f"The argument '{arg}' of scale() must be TRUE, FALSE or one number per "
-                    "column.", arg)
+    raise inv.error(
+        f"The argument '{arg}' of scale() must be TRUE, FALSE or one number per column.", arg
+    )
 
 
 def _scale(inv: Invocation) -> RValue:
@@ -244,13 +260,22 @@ def _scale(inv: Invocation) -> RValue:
         scale = None if prior.scale is None else np.array(prior.scale)
     else:
         count = (~np.isnan(matrix)).sum(axis=0)
-        center = _scale_arg(inv, "center", k,
-                            lambda: np.nansum(matrix, axis=0) / np.maximum(count, 1))
+        center = _scale_arg(
+            inv, "center", k, lambda: np.nansum(matrix, axis=0) / np.maximum(count, 1)
+        )
         centred = matrix if center is None else matrix - center
-        scale = _scale_arg(inv, "scale", k, lambda: np.sqrt(
-            np.nansum(centred**2, axis=0) / np.maximum(1, count - 1)))
-        inv.learn(ScaleState(None if center is None else tuple(map(float, center)),
-                             None if scale is None else tuple(map(float, scale))))
+        scale = _scale_arg(
+            inv,
+            "scale",
+            k,
+            lambda: np.sqrt(np.nansum(centred**2, axis=0) / np.maximum(1, count - 1)),
+        )
+        inv.learn(
+            ScaleState(
+                None if center is None else tuple(map(float, center)),
+                None if scale is None else tuple(map(float, scale)),
+            )
+        )
     out = matrix if center is None else matrix - center
     out = out if scale is None else out / scale
     return Numeric(out, x.colnames if x.values.ndim == 2 else None)
@@ -263,8 +288,10 @@ def _poly_fit(inv: Invocation, x: np.ndarray, degree: int) -> tuple[np.ndarray, 
     if degree >= distinct:
         distinct = len(np.unique(xs))
     if degree >= distinct:
-        raise inv.error(f"poly() needs more distinct values of '{deparse(inv.args['x'])}' than "
-                        f"its degree ({degree}), but there are {distinct}; lower the degree.")
+        raise inv.error(
+            f"poly() needs more distinct values of '{deparse(inv.args['x'])}' than "
+            f"its degree ({degree}), but there are {distinct}; lower the degree."
+        )
     xbar = float(xs.mean())
     centred = xs - xbar
     q, r = np.linalg.qr(centred[:, None] ** np.arange(degree + 1))
@@ -293,8 +320,9 @@ _MAX_RAW_DEGREE = 50
 
 def _poly(inv: Invocation) -> RValue:
     if len(inv.dots) > 1:
-        raise inv.error("poly() of several variables is not supported; use one poly() per "
-                        "variable.")
+        raise inv.error(
+            "poly() of several variables is not supported; use one poly() per variable."
+        )
     if inv.dots:
         if "degree" in inv.args:
             raise inv.error("poly() is given the degree twice.")
@@ -307,8 +335,9 @@ def _poly(inv: Invocation) -> RValue:
         raise inv.error("The degree of poly() must be a whole number of at least 1.", "degree")
     if inv.flag("raw", False):
         if degree > _MAX_RAW_DEGREE:
-            raise inv.error(f"The degree of a raw poly() must be at most {_MAX_RAW_DEGREE}.",
-                            "degree")
+            raise inv.error(
+                f"The degree of a raw poly() must be at most {_MAX_RAW_DEGREE}.", "degree"
+            )
         powers = np.arange(1, int(degree) + 1)
         return Numeric(x.values[:, None] ** powers, tuple(map(str, powers)))
     prior = inv.prior(PolyState)
@@ -334,8 +363,11 @@ def _factor(inv: Invocation, ordered: bool = False, keep_unused: bool = False) -
     if "exclude" in inv.args:
         raise inv.error("The argument 'exclude' of factor() is not supported.", "exclude")
     if "labels" in inv.args and "levels" not in inv.args:
-        raise inv.error(f"{inv.name}() with labels needs the levels too, so that new data gets "
-                        "the same labels.", "labels")
+        raise inv.error(
+            f"{inv.name}() with labels needs the levels too, so that new data gets "
+            "the same labels.",
+            "labels",
+        )
     ordered = ordered or (isinstance(x, Factor) and x.ordered)
     ordered = inv.flag("ordered", ordered)
     codes, levels = labelled(x)
@@ -354,8 +386,9 @@ def _factor(inv: Invocation, ordered: bool = False, keep_unused: bool = False) -
             codes, levels = used.codes, used.levels
         prior = inv.prior(LevelsState)
         if prior is not None:
-            codes = relevel(codes, levels, prior.levels, inv.label, source=inv.ev.source,
-                            span=inv.node.span)
+            codes = relevel(
+                codes, levels, prior.levels, inv.label, source=inv.ev.source, span=inv.node.span
+            )
             levels = prior.levels
     inv.learn(LevelsState(levels, ordered))
     return Factor(codes, levels, ordered)
@@ -403,8 +436,11 @@ def _c(inv: Invocation) -> RValue:
         labels = tuple(lb for v in values for lb in labels_in_order(v))
         return character(np.arange(len(labels)), labels)
     if all(isinstance(v, Factor) and v.logical for v in values):
-        return Factor(np.concatenate([v.codes for v in values if isinstance(v, Factor)]),
-                      LOGICAL_LEVELS, logical=True)
+        return Factor(
+            np.concatenate([v.codes for v in values if isinstance(v, Factor)]),
+            LOGICAL_LEVELS,
+            logical=True,
+        )
     numbers = [as_number(v, n, inv.ev, "c()") for v, n in zip(values, inv.dots, strict=True)]
     out = np.concatenate([v.values.reshape(-1) for v in numbers])
     return (Integer if all(isinstance(v, Integer) for v in numbers) else Numeric)(out)
@@ -448,5 +484,18 @@ FUNCTIONS: dict[str, Function] = {
 }
 """The whitelist: R's name of each function a formula may call."""
 
-__all__ = ["FUNCTIONS", "Function", "Invocation", "as_double", "as_logical", "as_number",
-           "binary", "call", "character", "labels_in_order", "logical", "poly_predict", "unary"]
+__all__ = [
+    "FUNCTIONS",
+    "Function",
+    "Invocation",
+    "as_double",
+    "as_logical",
+    "as_number",
+    "binary",
+    "call",
+    "character",
+    "labels_in_order",
+    "logical",
+    "poly_predict",
+    "unary",
+]

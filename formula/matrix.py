@@ -17,8 +17,21 @@ from .variables import Factor, Numeric, Value
 
 # brms's rename(): characters dropped and replaced in parameter names.
 _RENAME = (
-    (" ", ""), ("(", ""), (")", ""), ("[", ""), ("]", ""), (",", ""), ('"', ""), ("'", ""),
-    ("?", ""), ("+", "P"), ("-", "M"), ("*", "MU"), ("/", "D"), ("^", "E"), ("=", "EQ"),
+    (" ", ""),
+    ("(", ""),
+    (")", ""),
+    ("[", ""),
+    ("]", ""),
+    (",", ""),
+    ('"', ""),
+    ("'", ""),
+    ("?", ""),
+    ("+", "P"),
+    ("-", "M"),
+    ("*", "MU"),
+    ("/", "D"),
+    ("^", "E"),
+    ("=", "EQ"),
 )
 
 
@@ -86,8 +99,7 @@ def _fill(out: np.ndarray, sources: list[_Source], rows: slice) -> None:
         out[...] = 1.0
         return
     for i, source in enumerate(sources):
-        column = (np.take(source[0], source[1][rows]) if isinstance(source, tuple)
-                  else source[rows])
+        column = np.take(source[0], source[1][rows]) if isinstance(source, tuple) else source[rows]
         if i == 0:
             out[...] = column
         else:
@@ -113,8 +125,11 @@ def term_codes(terms: TermList, values: Mapping[str, Value]) -> list[list[int]]:
     if not terms.intercept:
         for j, term in enumerate(terms.terms):
             hit = next(
-                (i for i, label in enumerate(term.labels)
-                 if isinstance(values[label], Factor) and len(values[label].levels) > 1),  # type: ignore[union-attr]
+                (
+                    i
+                    for i, label in enumerate(term.labels)
+                    if isinstance(values[label], Factor) and len(values[label].levels) > 1
+                ),  # type: ignore[union-attr]
                 None,
             )
             if hit is not None:
@@ -162,8 +177,10 @@ def build_matrix(
                 mat, suffixes = _numeric_columns(value)
                 sources = [mat[:, k] for k in range(mat.shape[1])]
             combos = [
-                ([*prev, source], f"{label}{suffix}" if not prev_name
-                 else f"{prev_name}:{label}{suffix}")
+                (
+                    [*prev, source],
+                    f"{label}{suffix}" if not prev_name else f"{prev_name}:{label}{suffix}",
+                )
                 for source, suffix in zip(sources, suffixes, strict=True)
                 for prev, prev_name in combos
             ]

@@ -135,9 +135,7 @@ def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
     if text.replace(" ", "") in _NONE_TEXT:
         return brms_terms("y ~ 1")
     if not text.startswith("~"):
-        raise ReFormulaError(
-            f"re_formula '{re_formula}' must start with '~', e.g. '~ (1 | g)'."
-        )
+        raise ReFormulaError(f"re_formula '{re_formula}' must start with '~', e.g. '~ (1 | g)'.")
     try:
         return brms_terms(f"y {text}")
     except FormulaError as err:
@@ -182,8 +180,9 @@ def check_re_terms(bt: BrmsTerms, re_terms: BrmsTerms | None) -> None:
 def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list[Any]:
     """The variable nodes the encoding evaluates, in order."""
     nodes: list[Any] = [bt.response] if response else []
-    kept = bt.additions if response else tuple(
-        a for a in bt.additions if a.name in PREDICT_ADDITIONS)
+    kept = (
+        bt.additions if response else tuple(a for a in bt.additions if a.name in PREDICT_ADDITIONS)
+    )
     nodes.extend(_addition_nodes(replace(bt, additions=kept)))
     for dp in bt.dpars:
         nodes.extend(dp.fixed.variables())
@@ -210,8 +209,11 @@ def _check_columns(nodes: list[Any], frame: pd.DataFrame, bt: BrmsTerms) -> None
 
 def _check_na(values: Mapping[str, Value], n: int) -> None:
     for label, value in values.items():
-        na = (value.codes < 0) if isinstance(value, Factor) else np.isnan(
-            value.values.reshape(n, -1)).any(axis=1)
+        na = (
+            (value.codes < 0)
+            if isinstance(value, Factor)
+            else np.isnan(value.values.reshape(n, -1)).any(axis=1)
+        )
         if na.any():
             row = int(np.flatnonzero(na)[0])
             raise NewDataError(
@@ -229,8 +231,9 @@ def _refit_levels(values: dict[str, Value], design: Design) -> None:
             values[label] = Factor(codes, tuple(target), value.ordered, value.logical)
 
 
-def _group_codes(term: GroupTerm, frame: pd.DataFrame, source: str, block: GroupBlock,
-                 allow_new_levels: bool) -> tuple[np.ndarray, tuple[str, ...]]:
+def _group_codes(
+    term: GroupTerm, frame: pd.DataFrame, source: str, block: GroupBlock, allow_new_levels: bool
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Level index of every row (new levels past the fitted ones) and the new levels."""
     fresh = Evaluator(frame, source)
     values = {deparse(v): fresh.value(v) for v in term.group_vars}
@@ -247,9 +250,10 @@ def _group_codes(term: GroupTerm, frame: pd.DataFrame, source: str, block: Group
             "new levels."
         )
     new_pos = {lv: block.n_levels + k for k, lv in enumerate(new)}
-    J = np.array([position[lb] if ok else new_pos[lb] for lb, ok in zip(labels, known,
-                                                                          strict=True)],
-                 dtype=np.int64)
+    J = np.array(
+        [position[lb] if ok else new_pos[lb] for lb, ok in zip(labels, known, strict=True)],
+        dtype=np.int64,
+    )
     return J, new
 
 
@@ -303,16 +307,23 @@ def encode_newdata(
     group_vars = {deparse(v) for dp in bt.dpars for g in dp.groups for v in g.group_vars}
     for node in nodes:
         label = deparse(node)
-        if label in values or (label in group_vars and isinstance(
-                design.state.eval_state.get(label), LevelsState)):
+        if label in values or (
+            label in group_vars and isinstance(design.state.eval_state.get(label), LevelsState)
+        ):
             continue
         values[label] = evaluator.value(node)
     _refit_levels(values, design)
     _check_na(values, n)
     X, offset = {}, {}
     for dp, fitted in zip(bt.dpars, design.fixed, strict=True):
-        block = _fixed_block(dp.dpar, dp.fixed, values, n, _offset(dp.fixed.offsets, values, n),
-                             thresholds=fitted.thresholds)
+        block = _fixed_block(
+            dp.dpar,
+            dp.fixed,
+            values,
+            n,
+            _offset(dp.fixed.offsets, values, n),
+            thresholds=fitted.thresholds,
+        )
         if block.columns != fitted.columns:
             raise NewDataError(
                 f"newdata gives the population-level columns {list(block.columns)} instead of "
@@ -322,8 +333,7 @@ def encode_newdata(
         X[dp.dpar] = block.X
         if block.offset is not None:
             offset[dp.dpar] = block.offset
-    groups = _encode_groups(design, bt, re_terms, values, frame,
-                            allow_new_levels=allow_new_levels)
+    groups = _encode_groups(design, bt, re_terms, values, frame, allow_new_levels=allow_new_levels)
     addition: dict[str, np.ndarray] = {}
     y = None
     if response:
@@ -339,9 +349,15 @@ def encode_newdata(
     return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y)
 
 
-def _encode_groups(design: Design, bt: BrmsTerms, re_terms: BrmsTerms | None,
-                   values: Mapping[str, Value], frame: pd.DataFrame, *,
-                   allow_new_levels: bool) -> tuple[EncodedGroup, ...]:
+def _encode_groups(
+    design: Design,
+    bt: BrmsTerms,
+    re_terms: BrmsTerms | None,
+    values: Mapping[str, Value],
+    frame: pd.DataFrame,
+    *,
+    allow_new_levels: bool,
+) -> tuple[EncodedGroup, ...]:
     """The kept columns of every fitted ID block, merged as :func:`build_design` merges them."""
     n = len(frame)
     parts: dict[int, dict[str, Any]] = {}
@@ -360,8 +376,11 @@ def _encode_groups(design: Design, bt: BrmsTerms, re_terms: BrmsTerms | None,
                 continue
             icpt, labels = _kept(term, re_terms)
             z, _, assign = build_matrix(term.coefs, values, n)
-            keep = [j for j, a in enumerate(assign)
-                    if (a == 0 and icpt) or (a > 0 and term.coefs.terms[a - 1].label in labels)]
+            keep = [
+                j
+                for j, a in enumerate(assign)
+                if (a == 0 and icpt) or (a > 0 and term.coefs.terms[a - 1].label in labels)
+            ]
             entry["cols"].extend(entry["start"] + j for j in keep)
             entry["Z"].append(z[:, keep])
             entry["start"] += len(assign)
@@ -377,8 +396,16 @@ def _encode_groups(design: Design, bt: BrmsTerms, re_terms: BrmsTerms | None,
                 "they had in fitting."
             )
         J, new = _group_codes(entry["term"], frame, bt.source, block, allow_new_levels)
-        out.append(EncodedGroup(gid, block.group, tuple(entry["cols"]), J,
-                                np.hstack(entry["Z"]).astype(np.float64), new))
+        out.append(
+            EncodedGroup(
+                gid,
+                block.group,
+                tuple(entry["cols"]),
+                J,
+                np.hstack(entry["Z"]).astype(np.float64),
+                new,
+            )
+        )
     return tuple(out)
 
 
@@ -398,10 +425,25 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         raise ReFormulaError("from_design() keeps all or no group-level terms.")
     X = {b.dpar: np.asarray(b.X, dtype=np.float64) for b in design.fixed}
     offset = {b.dpar: np.asarray(b.offset) for b in design.fixed if b.offset is not None}
-    groups = () if re_terms is not None else tuple(
-        EncodedGroup(g.id, g.group, tuple(range(g.M)), np.asarray(g.J, dtype=np.int64),
-                     np.asarray(g.Z, dtype=np.float64))
-        for g in design.groups
+    groups = (
+        ()
+        if re_terms is not None
+        else tuple(
+            EncodedGroup(
+                g.id,
+                g.group,
+                tuple(range(g.M)),
+                np.asarray(g.J, dtype=np.int64),
+                np.asarray(g.Z, dtype=np.float64),
+            )
+            for g in design.groups
+        )
     )
-    return NewData(n=design.N, X=X, offset=offset, groups=groups,
-                   addition=dict(design.response.addition), y=np.asarray(design.response.y))
+    return NewData(
+        n=design.N,
+        X=X,
+        offset=offset,
+        groups=groups,
+        addition=dict(design.response.addition),
+        y=np.asarray(design.response.y),
+    )

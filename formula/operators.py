@@ -24,8 +24,16 @@ from .values import _labelled as labelled
 if TYPE_CHECKING:
     from .variables import Evaluator
 
-__all__ = ["as_double", "as_logical", "as_number", "binary", "character", "labels_in_order",
-           "logical", "unary"]
+__all__ = [
+    "as_double",
+    "as_logical",
+    "as_number",
+    "binary",
+    "character",
+    "labels_in_order",
+    "logical",
+    "unary",
+]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -39,8 +47,11 @@ def as_number(value: RValue, node: Node, ev: Evaluator, what: str) -> Numeric:
     if isinstance(value, Factor) and value.logical:
         return Integer(np.where(value.codes < 0, np.nan, value.codes.astype(np.float64)))
     kind = "a factor" if isinstance(value, Factor) else "a character variable"
-    raise ev.error(f"{what} needs numbers, but '{deparse(node)}' is {kind}; use "
-                   f"as.numeric({deparse(node)}) for its codes or a numeric variable.", node)
+    raise ev.error(
+        f"{what} needs numbers, but '{deparse(node)}' is {kind}; use "
+        f"as.numeric({deparse(node)}) for its codes or a numeric variable.",
+        node,
+    )
 
 
 def character(codes: np.ndarray, labels: tuple[str, ...]) -> Character:
@@ -66,8 +77,7 @@ def as_logical(value: RValue) -> Factor:
     if isinstance(value, Numeric):
         x = value.values.reshape(len(value.values), -1)[:, 0]
         return logical(x != 0, np.isnan(x))
-    truth = {"TRUE": 1, "true": 1, "T": 1, "True": 1, "FALSE": 0, "false": 0, "F": 0,
-             "False": 0}
+    truth = {"TRUE": 1, "true": 1, "T": 1, "True": 1, "FALSE": 0, "false": 0, "F": 0, "False": 0}
     table = np.array([truth.get(lv, -1) for lv in value.levels] + [-1], dtype=np.int64)
     return Factor(table[value.codes], LOGICAL_LEVELS, logical=True)
 
@@ -87,8 +97,11 @@ def _parse_numbers(value: Character, node: Node) -> np.ndarray:
     table = [float(lv) if _NUMBER.match(lv) else np.nan for lv in value.levels]
     bad = [lv for lv, t in zip(value.levels, table, strict=True) if np.isnan(t) and lv != "NA"]
     if bad:
-        warnings.warn(f"NAs introduced by coercion: '{bad[0]}' of '{deparse(node)}' is not a "
-                      "number.", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"NAs introduced by coercion: '{bad[0]}' of '{deparse(node)}' is not a number.",
+            UserWarning,
+            stacklevel=4,
+        )
     return np.append(np.array(table, dtype=np.float64), np.nan)[value.codes]
 
 
@@ -108,12 +121,21 @@ def as_double(value: RValue, node: Node, integer: bool = False) -> Numeric:
 
 
 _ARITH: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
-    "%%": np.mod, "%/%": np.floor_divide,
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.divide,
+    "^": np.power,
+    "%%": np.mod,
+    "%/%": np.floor_divide,
 }
 _INTEGER_OPS = {"+", "-", "*", "%%", "%/%"}
 _COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "==": np.equal, "!=": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+    "<": np.less,
+    ">": np.greater,
+    "<=": np.less_equal,
     ">=": np.greater_equal,
 }
 
@@ -121,8 +143,11 @@ _COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 def _broadcast(node: Node, ev: Evaluator, *arrays: np.ndarray) -> list[np.ndarray]:
     lengths = {len(a) for a in arrays} - {1}
     if len(lengths) > 1:
-        raise ev.error(f"The operands of '{deparse(node)}' have different lengths "
-                       f"({', '.join(map(str, sorted(lengths)))}).", node)
+        raise ev.error(
+            f"The operands of '{deparse(node)}' have different lengths "
+            f"({', '.join(map(str, sorted(lengths)))}).",
+            node,
+        )
     if any(a.ndim == 2 for a in arrays):
         return [a if a.ndim == 2 else a[:, None] for a in arrays]
     return list(arrays)
@@ -149,22 +174,34 @@ def binary(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
         if op in _COMPARE:
             return _compare(node, op, left, right, ev)
         if op in ("&", "|"):
-            a_codes, b_codes = _broadcast(node, ev, as_logical(_no_factor(left, node.left, ev))
-                                          .codes, as_logical(_no_factor(right, node.right, ev))
-                                          .codes)
+            a_codes, b_codes = _broadcast(
+                node,
+                ev,
+                as_logical(_no_factor(left, node.left, ev)).codes,
+                as_logical(_no_factor(right, node.right, ev)).codes,
+            )
             if op == "&":
-                codes = np.where((a_codes == 0) | (b_codes == 0), 0,
-                                 np.where((a_codes < 0) | (b_codes < 0), -1, 1))
+                codes = np.where(
+                    (a_codes == 0) | (b_codes == 0),
+                    0,
+                    np.where((a_codes < 0) | (b_codes < 0), -1, 1),
+                )
             else:
-                codes = np.where((a_codes == 1) | (b_codes == 1), 1,
-                                 np.where((a_codes < 0) | (b_codes < 0), -1, 0))
+                codes = np.where(
+                    (a_codes == 1) | (b_codes == 1),
+                    1,
+                    np.where((a_codes < 0) | (b_codes < 0), -1, 0),
+                )
             return Factor(codes, LOGICAL_LEVELS, logical=True)
         if op == "%in%":
             return _in(left, right)
         if op == ":":
             return _sequence(node, left, right, ev)
-    raise ev.error(f"The operator '{op}' has no meaning inside a function call here; use "
-                   "arithmetic (+ - * / ^ %% %/%), comparisons, & | !, %in% or a:b.", node)
+    raise ev.error(
+        f"The operator '{op}' has no meaning inside a function call here; use "
+        "arithmetic (+ - * / ^ %% %/%), comparisons, & | !, %in% or a:b.",
+        node,
+    )
 
 
 def _no_factor(value: RValue, node: Node, ev: Evaluator) -> RValue:
@@ -174,8 +211,9 @@ def _no_factor(value: RValue, node: Node, ev: Evaluator) -> RValue:
 
 
 def _compare(node: Node, op: str, left: RValue, right: RValue, ev: Evaluator) -> Factor:
-    numeric_like = [isinstance(v, Numeric) or (isinstance(v, Factor) and v.logical)
-                    for v in (left, right)]
+    numeric_like = [
+        isinstance(v, Numeric) or (isinstance(v, Factor) and v.logical) for v in (left, right)
+    ]
     if all(numeric_like):
         a = as_number(left, node, ev, op).values
         b = as_number(right, node, ev, op).values
@@ -186,10 +224,16 @@ def _compare(node: Node, op: str, left: RValue, right: RValue, ev: Evaluator) ->
             out, na = out[:, 0], na[:, 0]
         return logical(out, na)
     ordered = next((v for v in (left, right) if isinstance(v, Factor) and v.ordered), None)
-    if op not in ("==", "!=") and ordered is None and any(
-            isinstance(v, Factor) and not v.logical for v in (left, right)):
-        raise ev.error(f"'{op}' is not meaningful for an unordered factor in "
-                       f"'{deparse(node)}'; compare with == or != or use an ordered factor.", node)
+    if (
+        op not in ("==", "!=")
+        and ordered is None
+        and any(isinstance(v, Factor) and not v.logical for v in (left, right))
+    ):
+        raise ev.error(
+            f"'{op}' is not meaningful for an unordered factor in "
+            f"'{deparse(node)}'; compare with == or != or use an ordered factor.",
+            node,
+        )
     keys = [_keys(v, ordered if op not in ("==", "!=") else None) for v in (left, right)]
     (a, a_na), (b, b_na) = keys
     a, b = _broadcast(node, ev, a, b)
@@ -221,8 +265,10 @@ def _in(left: RValue, right: RValue) -> Factor:
 
 def _sequence(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
     """R's ``from:to`` of two numbers (as in ``levels = 1:4``)."""
-    ends = [as_number(v, n, ev, "':'").values.reshape(-1) for v, n in
-            ((left, node.left), (right, node.right))]
+    ends = [
+        as_number(v, n, ev, "':'").values.reshape(-1)
+        for v, n in ((left, node.left), (right, node.right))
+    ]
     if any(e.size != 1 or not np.isfinite(e).all() for e in ends):
         raise ev.error(f"'{deparse(node)}' needs one finite number on each side of ':'.", node)
     start, stop = float(ends[0][0]), float(ends[1][0])

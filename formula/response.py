@@ -60,8 +60,9 @@ def family_kind(family: Any = None) -> tuple[str, str]:
     return name, kind
 
 
-def _response_values(bt: BrmsTerms, value: Value, name: str,
-                     kind: str) -> tuple[np.ndarray, tuple[str, ...] | None]:
+def _response_values(
+    bt: BrmsTerms, value: Value, name: str, kind: str
+) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """The response as brms codes it for the family's kind, with its category labels."""
     label = deparse(bt.response)
     if isinstance(value, Numeric) and value.values.ndim != 1:
@@ -81,14 +82,19 @@ def _response_values(bt: BrmsTerms, value: Value, name: str,
     return value.values.astype(np.float64), None
 
 
-def _ordinal_response(value: Value, label: str,
-                      name: str) -> tuple[np.ndarray, tuple[str, ...] | None]:
-    need = (f"The {name} family needs an ordered factor or positive integers (1, 2, ...) as "
-            f"response, but '{label}' is ")
+def _ordinal_response(
+    value: Value, label: str, name: str
+) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    need = (
+        f"The {name} family needs an ordered factor or positive integers (1, 2, ...) as "
+        f"response, but '{label}' is "
+    )
     if isinstance(value, Factor):
         if not value.ordered:
-            raise DesignError(need + "an unordered factor; make it ordered "
-                              "(pandas.Categorical(..., ordered=True)).")
+            raise DesignError(
+                need + "an unordered factor; make it ordered "
+                "(pandas.Categorical(..., ordered=True))."
+            )
         y, levels = value.codes.astype(np.float64) + 1.0, value.levels
     else:
         y = value.values.astype(np.float64)
@@ -97,8 +103,9 @@ def _ordinal_response(value: Value, label: str,
             raise DesignError(need + f"{format_r_number(float(bad))} in some rows; recode it.")
         levels = tuple(str(k) for k in range(1, int(y.max()) + 1))
     if len(levels) < 2:
-        raise DesignError(f"The response '{label}' has one category; the {name} family needs "
-                          "at least two.")
+        raise DesignError(
+            f"The response '{label}' has one category; the {name} family needs at least two."
+        )
     return y, levels
 
 
@@ -125,19 +132,24 @@ def _response(bt: BrmsTerms, values: Mapping[str, Value], *, family: Any = None)
     return Response(name=deparse(bt.response), y=y, levels=levels, addition=addition)
 
 
-def _thres_levels(node: Node, y: np.ndarray, levels: tuple[str, ...] | None, name: str,
-                  kind: str) -> tuple[str, ...] | None:
+def _thres_levels(
+    node: Node, y: np.ndarray, levels: tuple[str, ...] | None, name: str, kind: str
+) -> tuple[str, ...] | None:
     """The categories ``1..k+1`` of ``thres(k)``, brms's fixed number of ordinal thresholds."""
     k = constant_value(node)
     if kind != "ordinal":
-        raise DesignError(f"thres() sets the thresholds of ordinal families, not of the {name} "
-                          "family; remove it.")
+        raise DesignError(
+            f"thres() sets the thresholds of ordinal families, not of the {name} family; remove it."
+        )
     if k is None or k < 1 or k != round(k):
-        raise DesignError(f"thres({deparse(node)}) needs a whole number of thresholds such as "
-                          "thres(3).")
+        raise DesignError(
+            f"thres({deparse(node)}) needs a whole number of thresholds such as thres(3)."
+        )
     if levels is not None and int(y.max()) > k + 1:
-        raise DesignError(f"thres({deparse(node)}) allows {int(k) + 1} categories, but the "
-                          f"response has {int(y.max())}; raise the number of thresholds.")
+        raise DesignError(
+            f"thres({deparse(node)}) allows {int(k) + 1} categories, but the "
+            f"response has {int(y.max())}; raise the number of thresholds."
+        )
     if levels is not None and len(levels) == int(k) + 1:
         return levels
     return tuple(str(i) for i in range(1, int(k) + 2))
@@ -145,11 +157,11 @@ def _thres_levels(node: Node, y: np.ndarray, levels: tuple[str, ...] | None, nam
 
 def _check_addition(name: str, values: np.ndarray, label: str) -> None:
     if name == "trials" and not np.all((values >= 0) & (values == np.round(values))):
-        raise DesignError(f"trials({label}) must be non-negative whole numbers; fix the values "
-                          "of its variable.")
+        raise DesignError(
+            f"trials({label}) must be non-negative whole numbers; fix the values of its variable."
+        )
     if name in {"weights", "se", "rate"} and not np.all(values >= 0):
-        raise DesignError(f"{name}({label}) must not be negative; fix the values of its "
-                          "variable.")
+        raise DesignError(f"{name}({label}) must not be negative; fix the values of its variable.")
 
 
 def _censoring(args: Sequence[Node], values: Mapping[str, Value], n: int) -> dict[str, np.ndarray]:
@@ -160,8 +172,10 @@ def _censoring(args: Sequence[Node], values: Mapping[str, Value], n: int) -> dic
         labels = np.array(value.levels, dtype=object)[value.codes]
         bad = [lv for lv in value.levels if lv not in _CENS_CODES]
         if bad:
-            raise DesignError(f"cens({label}) has the value '{bad[0]}'; censoring values are "
-                              "'left', 'none', 'right' and 'interval' (or -1, 0, 1, 2).")
+            raise DesignError(
+                f"cens({label}) has the value '{bad[0]}'; censoring values are "
+                "'left', 'none', 'right' and 'interval' (or -1, 0, 1, 2)."
+            )
         codes = np.array([_CENS_CODES[lv] for lv in labels], dtype=np.float64)
     elif isinstance(value, Factor):
         codes = value.codes.astype(np.float64)
@@ -169,31 +183,40 @@ def _censoring(args: Sequence[Node], values: Mapping[str, Value], n: int) -> dic
         codes = _addition_array(node, values, n)
         bad_codes = codes[~np.isin(codes, (-1.0, 0.0, 1.0, 2.0))]
         if bad_codes.size:
-            raise DesignError(f"cens({label}) has the value {format_r_number(bad_codes[0])}; "
-                              "censoring codes are -1 (left), 0 (none), 1 (right) and 2 "
-                              "(interval).")
+            raise DesignError(
+                f"cens({label}) has the value {format_r_number(bad_codes[0])}; "
+                "censoring codes are -1 (left), 0 (none), 1 (right) and 2 "
+                "(interval)."
+            )
     out = {"cens": codes}
     if len(args) > 1:
         upper = _addition_array(args[1], values, n)
         if np.any(np.isnan(upper) & (codes == 2)):
-            raise DesignError(f"The upper bound {deparse(args[1])} of cens() is missing in an "
-                              "interval-censored row; give every such row its upper bound.")
+            raise DesignError(
+                f"The upper bound {deparse(args[1])} of cens() is missing in an "
+                "interval-censored row; give every such row its upper bound."
+            )
         out["rcens"] = np.where(codes == 2, upper, 0.0)
     elif np.any(codes == 2):
-        raise DesignError(f"cens({label}) has interval-censored rows but no upper bound; write "
-                          f"cens({label}, y2) with the upper bounds in y2.")
+        raise DesignError(
+            f"cens({label}) has interval-censored rows but no upper bound; write "
+            f"cens({label}, y2) with the upper bounds in y2."
+        )
     return out
 
 
-def _truncation(args: Sequence[Node], values: Mapping[str, Value], y: np.ndarray,
-                response: str) -> dict[str, np.ndarray]:
+def _truncation(
+    args: Sequence[Node], values: Mapping[str, Value], y: np.ndarray, response: str
+) -> dict[str, np.ndarray]:
     lb = _addition_array(args[0], values, len(y))
     ub = _addition_array(args[1], values, len(y))
     if np.any(lb >= ub):
         raise DesignError("trunc() needs lb < ub in every row; fix the truncation bounds.")
     if np.any((y < lb) | (y > ub)):
-        raise DesignError(f"Some values of the response '{response}' lie outside the truncation "
-                          "bounds of trunc(); fix the bounds or the data.")
+        raise DesignError(
+            f"Some values of the response '{response}' lie outside the truncation "
+            "bounds of trunc(); fix the bounds or the data."
+        )
     return {"lb": lb, "ub": ub}
 
 

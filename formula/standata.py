@@ -11,8 +11,18 @@ from .ir import Design
 
 # Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
 # counts of categorical and ordinal models).
-_ADDITION_ORDER = ("trials", "ncat", "nthres", "se", "weights", "denom", "cens", "rcens", "lb",
-                   "ub")
+_ADDITION_ORDER = (
+    "trials",
+    "ncat",
+    "nthres",
+    "se",
+    "weights",
+    "denom",
+    "cens",
+    "rcens",
+    "lb",
+    "ub",
+)
 _INTEGER_FIELDS = frozenset({"trials", "cens"})
 
 
@@ -57,8 +67,12 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
         y = y - 1  # brms codes a two-level factor as 0 and 1
     out["Y"] = y
     mu = design.fixed[0] if design.fixed else None
-    ordinal = (ordinal or design.kind == "ordinal" or bool(mu and mu.thresholds)
-               or getattr(family, "kind", "") == "ordinal")
+    ordinal = (
+        ordinal
+        or design.kind == "ordinal"
+        or bool(mu and mu.thresholds)
+        or getattr(family, "kind", "") == "ordinal"
+    )
     response: dict[str, Any] = dict(resp.addition)
     if design.kind == "categorical" and resp.levels is not None:
         response["ncat"] = len(resp.levels)

@@ -24,8 +24,24 @@ from .parse import deparse
 
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = {
-    "s", "t2", "gp", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
-    "fcor", "unstr", "lasso", "horseshoe",
+    "s",
+    "t2",
+    "gp",
+    "mo",
+    "me",
+    "mi",
+    "cs",
+    "mmc",
+    "ar",
+    "ma",
+    "arma",
+    "cosy",
+    "car",
+    "sar",
+    "fcor",
+    "unstr",
+    "lasso",
+    "horseshoe",
 }
 
 
@@ -179,9 +195,7 @@ class _Encoder:
     def binop(self, node: BinOp) -> list[frozenset[int]]:
         op = node.op
         if op in {"|", "||"}:
-            raise self.error(
-                "A group-level term needs parentheses: write it as (x | g).", node
-            )
+            raise self.error("A group-level term needs parentheses: write it as (x | g).", node)
         if op == "+":
             return _trim(self.encode(node.left) + self.encode(node.right))
         if op == "-":
@@ -205,8 +219,11 @@ class _Encoder:
             return _trim([t | whole for t in left])
         if op == "^":
             return self.power(node)
-        raise self.error(f"The operator '{op}' has no meaning in a model formula; "
-                         "wrap arithmetic in I(), e.g. I(x > 2).", node)
+        raise self.error(
+            f"The operator '{op}' has no meaning in a model formula; "
+            "wrap arithmetic in I(), e.g. I(x > 2).",
+            node,
+        )
 
     def power(self, node: BinOp) -> list[frozenset[int]]:
         exponent = strip_parens(node.right)
@@ -254,9 +271,7 @@ def _bar(node: Node, source: str) -> Bar:
                 source,
                 bar_id_node.span,
             )
-        bar_id = (
-            bar_id_node.value if isinstance(bar_id_node, String) else deparse(bar_id_node)
-        )
+        bar_id = bar_id_node.value if isinstance(bar_id_node, String) else deparse(bar_id_node)
         cor = lhs.op == "|" and inner.op == "|"
         lhs = lhs.left
     return Bar(lhs=lhs, group=group, cor=cor, id=bar_id, span=node.span)

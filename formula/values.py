@@ -26,8 +26,18 @@ from .deparse import format_r_number
 from .errors import DesignError, Span
 
 __all__ = [
-    "LOGICAL_LEVELS", "Character", "Factor", "Integer", "Numeric", "RValue", "Value",
-    "column_value", "drop_unused", "new_level_error", "relevel", "unique_inverse",
+    "LOGICAL_LEVELS",
+    "Character",
+    "Factor",
+    "Integer",
+    "Numeric",
+    "RValue",
+    "Value",
+    "column_value",
+    "drop_unused",
+    "new_level_error",
+    "relevel",
+    "unique_inverse",
 ]
 
 
@@ -78,18 +88,27 @@ RValue: TypeAlias = Numeric | Factor | Character
 LOGICAL_LEVELS = ("FALSE", "TRUE")
 
 
-def new_level_error(level: str, label: str, source: str | None = None,
-                    span: Span | None = None) -> DesignError:
+def new_level_error(
+    level: str, label: str, source: str | None = None, span: Span | None = None
+) -> DesignError:
     """The error for a level of new data that the fitting data lacks."""
     return DesignError(
         f"Level '{level}' of '{label}' does not occur in the data the model was fitted to; "
         "drop the rows with new levels or refit the model on data that includes them.",
-        source, span,
+        source,
+        span,
     )
 
 
-def relevel(codes: np.ndarray, levels: tuple[str, ...], target: tuple[str, ...], label: str, *,
-            source: str | None = None, span: Span | None = None) -> np.ndarray:
+def relevel(
+    codes: np.ndarray,
+    levels: tuple[str, ...],
+    target: tuple[str, ...],
+    label: str,
+    *,
+    source: str | None = None,
+    span: Span | None = None,
+) -> np.ndarray:
     """Recode ``codes`` (into ``levels``) as codes into ``target``; an observed new level raises."""
     if levels == target:
         return codes
@@ -178,8 +197,11 @@ def column_value(name: str, raw: Any, drop_unused_levels: bool = False) -> RValu
     drop_unused_levels
         Drop the categories of a Categorical that no row uses.
     """
-    series = raw if isinstance(raw, pd.Series) else pd.Series(np.asarray(raw, dtype=object)
-                                                               if isinstance(raw, list) else raw)
+    series = (
+        raw
+        if isinstance(raw, pd.Series)
+        else pd.Series(np.asarray(raw, dtype=object) if isinstance(raw, list) else raw)
+    )
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         cats = dtype.categories
@@ -204,10 +226,14 @@ def column_value(name: str, raw: Any, drop_unused_levels: bool = False) -> RValu
             return Integer(pd.to_numeric(series).to_numpy(dtype=np.float64, na_value=np.nan))
         if kind in ("floating", "mixed-integer-float", "decimal"):
             return Numeric(pd.to_numeric(series).to_numpy(dtype=np.float64, na_value=np.nan))
-        raise DesignError(f"Column '{name}' mixes values of different types ({kind}); convert "
-                          "it to numbers, strings or booleans.")
-    raise DesignError(f"Column '{name}' has the type {dtype}, which formulas cannot use; convert "
-                      "it to numbers, strings, booleans or a pandas Categorical.")
+        raise DesignError(
+            f"Column '{name}' mixes values of different types ({kind}); convert "
+            "it to numbers, strings or booleans."
+        )
+    raise DesignError(
+        f"Column '{name}' has the type {dtype}, which formulas cannot use; convert "
+        "it to numbers, strings, booleans or a pandas Categorical."
+    )
 
 
 def drop_unused(factor: Factor) -> Factor:
@@ -225,16 +251,19 @@ def _columns(data: pd.DataFrame | Mapping[str, Any]) -> tuple[dict[str, Any], in
     if isinstance(data, pd.DataFrame):
         return {str(c): data.iloc[:, i] for i, c in enumerate(data.columns)}, len(data)
     if not isinstance(data, Mapping):
-        raise TypeError(f"data must be a pandas DataFrame or a dict of columns, not "
-                        f"{type(data).__name__}.")
+        raise TypeError(
+            f"data must be a pandas DataFrame or a dict of columns, not {type(data).__name__}."
+        )
     columns = {str(k): v for k, v in data.items()}
     lengths = {k: np.shape(v)[0] if np.ndim(v) >= 1 else -1 for k, v in columns.items()}
     n = next(iter(lengths.values()), 0)
     for k, length in lengths.items():
         if length != n:
             first = next(iter(lengths))
-            raise DesignError(f"Column '{k}' has {max(length, 1)} values but '{first}' has {n}; "
-                              "give every column one value per row.")
+            raise DesignError(
+                f"Column '{k}' has {max(length, 1)} values but '{first}' has {n}; "
+                "give every column one value per row."
+            )
     return columns, n
 
 

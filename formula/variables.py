@@ -85,8 +85,9 @@ class EvalState(Mapping[str, TransformState]):
 
     __slots__ = ("_items",)
 
-    def __init__(self, items: Mapping[str, TransformState] | Iterable[tuple[str, TransformState]]
-                 = ()) -> None:
+    def __init__(
+        self, items: Mapping[str, TransformState] | Iterable[tuple[str, TransformState]] = ()
+    ) -> None:
         self._items = MappingProxyType(dict(items))
 
     def __getitem__(self, key: str) -> TransformState:
@@ -127,8 +128,17 @@ def _closest(name: str, columns: list[str]) -> str:
     return f"the data has the columns {shown}{more}." if columns else "the data has no columns."
 
 
-_RESERVED = {"TRUE", "FALSE", "NA", "NaN", "Inf", "NULL", "NA_real_", "NA_integer_",
-             "NA_character_"}
+_RESERVED = {
+    "TRUE",
+    "FALSE",
+    "NA",
+    "NaN",
+    "Inf",
+    "NULL",
+    "NA_real_",
+    "NA_integer_",
+    "NA_character_",
+}
 _DEFAULTS = {"pi", "T", "F"}
 
 
@@ -196,8 +206,14 @@ class Evaluator:
         ``drop_unused_levels``); by default they are kept as R's ``model.frame`` keeps them.
     """
 
-    def __init__(self, data: pd.DataFrame | Mapping[str, Any], source: str,
-                 state: EvalState | None = None, *, drop_unused_levels: bool = False) -> None:
+    def __init__(
+        self,
+        data: pd.DataFrame | Mapping[str, Any],
+        source: str,
+        state: EvalState | None = None,
+        *,
+        drop_unused_levels: bool = False,
+    ) -> None:
         self._data, self._n = _columns(data)
         self.source = source or None
         self._prior = state
@@ -252,8 +268,11 @@ class Evaluator:
             raw = self.evaluate(node)
             length = _length(raw)
             if length != self._n:
-                what = ("is a constant, not a variable of the data; remove it from the formula"
-                        if length == 1 else f"has {length} values but the data has {self._n} rows")
+                what = (
+                    "is a constant, not a variable of the data; remove it from the formula"
+                    if length == 1
+                    else f"has {length} values but the data has {self._n} rows"
+                )
                 raise self.error(f"'{label}' {what}.", node)
             self._values[label] = self._output(label, raw, node)
         return self._values[label]
@@ -271,18 +290,25 @@ class Evaluator:
             self.learn(label, LevelsState(factor.levels, factor.ordered, factor.logical))
             return factor
         if prior is None:
-            raise DesignError(f"'{label}' is not part of the fitted model; use the formula of the "
-                              "fitted model.", self.source, node.span)
+            raise DesignError(
+                f"'{label}' is not part of the fitted model; use the formula of the fitted model.",
+                self.source,
+                node.span,
+            )
         if not isinstance(prior, LevelsState):
             raise self._type_error(label, "numeric", "a factor", node)
-        codes = relevel(factor.codes, factor.levels, prior.levels, label, source=self.source,
-                        span=node.span)
+        codes = relevel(
+            factor.codes, factor.levels, prior.levels, label, source=self.source, span=node.span
+        )
         return Factor(codes, prior.levels, prior.ordered, prior.logical)
 
     def _type_error(self, label: str, was: str, now: str, node: Node) -> DesignError:
-        return DesignError(f"'{label}' is {was} in the data the model was fitted to but {now} in "
-                           f"the new data; give it the type it had in fitting.", self.source,
-                           node.span)
+        return DesignError(
+            f"'{label}' is {was} in the data the model was fitted to but {now} in "
+            f"the new data; give it the type it had in fitting.",
+            self.source,
+            node.span,
+        )
 
     def evaluate(self, node: Node) -> RValue:
         """Evaluate any expression as R code (internal values: may have length 1)."""
@@ -303,12 +329,14 @@ class Evaluator:
                 self._cache[label] = functions.call(node, label, self)
             return self._cache[label]
         if isinstance(node, BinOp):
-            return functions.binary(node, self.evaluate(node.left), self.evaluate(node.right),
-                                    self)
+            return functions.binary(node, self.evaluate(node.left), self.evaluate(node.right), self)
         if isinstance(node, UnaryOp) and node.op != "~":
             return functions.unary(node, self.evaluate(node.operand), self)
-        raise self.error(f"'{deparse(node)}' is a formula, not a variable; use it only at the "
-                         "top level of the formula.", node)
+        raise self.error(
+            f"'{deparse(node)}' is a formula, not a variable; use it only at the "
+            "top level of the formula.",
+            node,
+        )
 
     def _name(self, node: Name) -> RValue:
         name = node.name
@@ -326,7 +354,8 @@ class Evaluator:
             return constant
         raise UnknownVariableError(
             f"Unknown variable '{name}' in the formula; {_closest(name, list(self._data))}",
-            self.source, node.span,
+            self.source,
+            node.span,
         )
 
     def group(self, node: Node) -> Factor:
@@ -343,8 +372,7 @@ class Evaluator:
         values = []
         for part in parts:
             value = self.evaluate(part)
-            if _length(value) != self._n or (isinstance(value, Numeric)
-                                             and value.values.ndim != 1):
+            if _length(value) != self._n or (isinstance(value, Numeric) and value.values.ndim != 1):
                 raise self.error(f"The grouping factor '{label}' needs one value per row.", part)
             values.append(value)
         factor = _single_group(values[0]) if len(values) == 1 else _pasted_group(values)
@@ -353,10 +381,15 @@ class Evaluator:
             return factor
         prior = self.prior(key)
         if not isinstance(prior, LevelsState):
-            raise DesignError(f"The grouping factor '{label}' is not part of the fitted model; use "
-                              "the formula of the fitted model.", self.source, node.span)
-        codes = relevel(factor.codes, factor.levels, prior.levels, label, source=self.source,
-                        span=node.span)
+            raise DesignError(
+                f"The grouping factor '{label}' is not part of the fitted model; use "
+                "the formula of the fitted model.",
+                self.source,
+                node.span,
+            )
+        codes = relevel(
+            factor.codes, factor.levels, prior.levels, label, source=self.source, span=node.span
+        )
         return Factor(codes, prior.levels)
 
 
@@ -399,8 +432,12 @@ def _pasted_group(values: list[RValue]) -> Factor:
     return Factor(codes, levels)
 
 
-def group_factor(expr: Node, data: pd.DataFrame | Mapping[str, Any], source: str = "",
-                 levels: Iterable[str] | None = None) -> Factor:
+def group_factor(
+    expr: Node,
+    data: pd.DataFrame | Mapping[str, Any],
+    source: str = "",
+    levels: Iterable[str] | None = None,
+) -> Factor:
     """The brms grouping factor of ``expr`` (``g`` or ``g1:g2``) on ``data``.
 
     Parameters
@@ -422,8 +459,26 @@ def group_factor(expr: Node, data: pd.DataFrame | Mapping[str, Any], source: str
 
 
 __all__ = [
-    "Character", "EvalState", "Evaluator", "Factor", "Integer", "LevelsState", "Numeric",
-    "NumericState", "PolyState", "RValue", "ScaleState", "TransformState", "Value",
-    "column_value", "drop_unused", "format_r_number", "group_factor", "group_key",
-    "new_level_error", "relevel", "unique_inverse", "variable_names",
+    "Character",
+    "EvalState",
+    "Evaluator",
+    "Factor",
+    "Integer",
+    "LevelsState",
+    "Numeric",
+    "NumericState",
+    "PolyState",
+    "RValue",
+    "ScaleState",
+    "TransformState",
+    "Value",
+    "column_value",
+    "drop_unused",
+    "format_r_number",
+    "group_factor",
+    "group_key",
+    "new_level_error",
+    "relevel",
+    "unique_inverse",
+    "variable_names",
 ]

@@ -46,8 +46,7 @@ def _fit(algorithm: str, n: int = N, **kw: Any) -> Any:
     if key not in _FITS:
         with warnings.catch_warnings():
             warnings.simplefilter("error", SamplerWarning)
-            _FITS[key] = bj.brm(FORMULA, _data(n), prior=PRIORS, algorithm=algorithm, seed=7,
-                                **kw)
+            _FITS[key] = bj.brm(FORMULA, _data(n), prior=PRIORS, algorithm=algorithm, seed=7, **kw)
     return _FITS[key]
 
 
@@ -62,13 +61,16 @@ def _exact(n: int) -> tuple[np.ndarray, np.ndarray]:
     return A @ mean, np.sqrt(np.diag(A @ cov @ A.T))
 
 
-@pytest.mark.parametrize(("algorithm", "sd_tol"), [
-    ("meanfield", None),  # a diagonal guide: means close, sds not promised
-    ("fullrank", 0.1),
-    ("laplace", 0.1),
-    # a Gaussian approximation of a Gaussian posterior: measured sd ratios 1.009 and 1.003
-    ("pathfinder", 0.1),
-])
+@pytest.mark.parametrize(
+    ("algorithm", "sd_tol"),
+    [
+        ("meanfield", None),  # a diagonal guide: means close, sds not promised
+        ("fullrank", 0.1),
+        ("laplace", 0.1),
+        # a Gaussian approximation of a Gaussian posterior: measured sd ratios 1.009 and 1.003
+        ("pathfinder", 0.1),
+    ],
+)
 def test_conjugate_posterior_recovered(algorithm: str, sd_tol: float | None) -> None:
     mean, sd = _exact(N)
     fe = _fit(algorithm).fixef()
@@ -90,9 +92,12 @@ def test_batched_potential_is_unbiased() -> None:
     with jax.enable_x64(True):
         full = float(low.program.potential(u, data, prior_args))
         one = float(approx_fit.potential(low.program, u, data, prior_args, 1.0))
-        parts = [float(approx_fit.potential(low.program, u, approx_fit.rows(data, idx, N),
-                                            prior_args, 4.0))
-                 for idx in np.split(np.random.default_rng(1).permutation(N), 4)]
+        parts = [
+            float(
+                approx_fit.potential(low.program, u, approx_fit.rows(data, idx, N), prior_args, 4.0)
+            )
+            for idx in np.split(np.random.default_rng(1).permutation(N), 4)
+        ]
     assert one == pytest.approx(full, rel=1e-12)
     assert np.mean(parts) == pytest.approx(full, rel=1e-10)
 
@@ -130,11 +135,14 @@ def test_loo_of_an_approximation() -> None:
     assert fit.loo().elpd == pytest.approx(float(fit.log_lik().mean(axis=0).sum()), abs=5)
 
 
-@pytest.mark.parametrize(("algorithm", "printed"), [
-    ("meanfield", "variational(meanfield)"),
-    ("laplace", "laplace"),
-    ("pathfinder", "pathfinder"),
-])
+@pytest.mark.parametrize(
+    ("algorithm", "printed"),
+    [
+        ("meanfield", "variational(meanfield)"),
+        ("laplace", "laplace"),
+        ("pathfinder", "pathfinder"),
+    ],
+)
 def test_algorithm_round_trips_through_update(algorithm: str, printed: str) -> None:
     fit = _fit(algorithm)
     assert fit.info.algorithm == printed
@@ -144,20 +152,26 @@ def test_algorithm_round_trips_through_update(algorithm: str, printed: str) -> N
 
 
 def test_unknown_algorithm_is_an_error() -> None:
-    with pytest.raises(ModelError, match=re.escape(
-        "algorithm must be one of 'sampling', 'meanfield', 'fullrank', 'laplace', "
-        "'pathfinder', not 'vb'."
-    )):
+    with pytest.raises(
+        ModelError,
+        match=re.escape(
+            "algorithm must be one of 'sampling', 'meanfield', 'fullrank', 'laplace', "
+            "'pathfinder', not 'vb'."
+        ),
+    ):
         bj.brm("y ~ x", _data(20), algorithm="vb")
 
 
 def test_pathfinder_without_blackjax_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "blackjax.optimizers.lbfgs", None)  # import fails
-    with pytest.raises(ModelError, match=re.escape(
-        "algorithm='pathfinder' needs the optional package 'blackjax', which is not "
-        "installed; install it (pip install blackjax) or choose 'meanfield', 'fullrank' "
-        "or 'laplace'."
-    )):
+    with pytest.raises(
+        ModelError,
+        match=re.escape(
+            "algorithm='pathfinder' needs the optional package 'blackjax', which is not "
+            "installed; install it (pip install blackjax) or choose 'meanfield', 'fullrank' "
+            "or 'laplace'."
+        ),
+    ):
         bj.brm("y ~ x", _data(20), algorithm="pathfinder", seed=1)
 
 
@@ -169,8 +183,9 @@ def test_pathfinder_fit_object() -> None:
 
 @pytest.mark.parametrize(("k", "warns"), [(0.69, False), (0.71, True), (1.45, True)])
 def test_pathfinder_pareto_k_warning(k: float, warns: bool) -> None:
-    info = approx_fit.Pathfinder(elbo=np.zeros(4), iterations=np.ones(4, int),
-                                 best=np.ones(4, int), pareto_k=k)
+    info = approx_fit.Pathfinder(
+        elbo=np.zeros(4), iterations=np.ones(4, int), best=np.ones(4, int), pareto_k=k
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         approx._check_pareto_k(info)
@@ -186,12 +201,15 @@ def test_pathfinder_pareto_k_warning(k: float, warns: bool) -> None:
 SLEEP = json.loads((Path(__file__).parent / "fixtures" / "brms" / "sleep_rs.json").read_text())
 
 
-@pytest.mark.parametrize(("algorithm", "z_tol"), [
-    # measured |mean - brms| / brms sd at most 0.16 (pathfinder), 0.41 (laplace: sigma's
-    # mode 25.2 lies below its mean 25.9); measured sds within 0.86 to 1.12 of brms's
-    ("pathfinder", 0.3),
-    ("laplace", 0.5),
-])
+@pytest.mark.parametrize(
+    ("algorithm", "z_tol"),
+    [
+        # measured |mean - brms| / brms sd at most 0.16 (pathfinder), 0.41 (laplace: sigma's
+        # mode 25.2 lies below its mean 25.9); measured sds within 0.86 to 1.12 of brms's
+        ("pathfinder", 0.3),
+        ("laplace", 0.5),
+    ],
+)
 def test_hierarchical_marginal_form_matches_brms(algorithm: str, z_tol: float) -> None:
     """With the group effects integrated out (the marginal form) the approximations of
     sleepstudy's ``(Days | Subject)`` model agree with brms's NUTS posterior."""
@@ -207,8 +225,14 @@ def test_hierarchical_marginal_form_matches_brms(algorithm: str, z_tol: float) -
         result = approx.approximate(low, algorithm=algorithm, seed=1)
     draws, _ = to_draws(result, low)  # type: ignore[arg-type]
     ref = {r["variable"]: (r["mean"], r["sd"]) for r in SLEEP["summary"]}
-    names = ["b_Intercept", "b_Days", "sd_Subject__Intercept", "sd_Subject__Days",
-             "cor_Subject__Intercept__Days", "sigma"]
+    names = [
+        "b_Intercept",
+        "b_Days",
+        "sd_Subject__Intercept",
+        "sd_Subject__Days",
+        "cor_Subject__Intercept__Days",
+        "sigma",
+    ]
     mean = np.array([ref[v][0] for v in names])
     sd = np.array([ref[v][1] for v in names])
     got = draws[names]
@@ -221,35 +245,50 @@ def _bernoulli_groups(levels: int, rows: int) -> pd.DataFrame:
     g = np.repeat(np.arange(levels), rows)
     x = rng.normal(size=levels * rows)
     eta = -0.3 + 0.8 * x + rng.normal(0, 0.5, levels)[g]
-    return pd.DataFrame({"y": (rng.random(levels * rows) < 1 / (1 + np.exp(-eta))).astype(int),
-                         "x": x, "g": g})
+    return pd.DataFrame(
+        {"y": (rng.random(levels * rows) < 1 / (1 + np.exp(-eta))).astype(int), "x": x, "g": g}
+    )
 
 
-@pytest.mark.parametrize(("formula", "data", "family", "name"), [
-    # NUTS: sd 0.71 (sd 0.21); the unchecked Laplace gave 3.75 (sd 2.9)
-    ("y ~ x + (1 | g)", _bernoulli_groups(10, 1000), "bernoulli", "sd_g__Intercept"),
-    # NUTS: sd 0.76 (sd 0.21); the unchecked Laplace gave 4.46 (sd 2.9)
-    ("incidence | trials(size) ~ period + (1 | herd)", bj.datasets.cbpp(), "binomial",
-     "sd_herd__Intercept"),
-])
-def test_laplace_refuses_a_collapsed_non_centred_mode(formula: str, data: pd.DataFrame,
-                                                      family: str, name: str) -> None:
-    with pytest.raises(ModelError, match=(
-        r"^The Laplace approximation is unreliable here: at the joint mode of brms's "
-        r"non-centred coordinates the standardized group-level effects z have a mean "
-        rf"square far below their prior's 1 for {name} \(0\.\d+\), so the mode sits at too "
-        r"large a group-level sd \(the data pin down each level's effect\)\. Use "
-        r"algorithm='pathfinder' or 'sampling'\.$"
-    )):
+@pytest.mark.parametrize(
+    ("formula", "data", "family", "name"),
+    [
+        # NUTS: sd 0.71 (sd 0.21); the unchecked Laplace gave 3.75 (sd 2.9)
+        ("y ~ x + (1 | g)", _bernoulli_groups(10, 1000), "bernoulli", "sd_g__Intercept"),
+        # NUTS: sd 0.76 (sd 0.21); the unchecked Laplace gave 4.46 (sd 2.9)
+        (
+            "incidence | trials(size) ~ period + (1 | herd)",
+            bj.datasets.cbpp(),
+            "binomial",
+            "sd_herd__Intercept",
+        ),
+    ],
+)
+def test_laplace_refuses_a_collapsed_non_centred_mode(
+    formula: str, data: pd.DataFrame, family: str, name: str
+) -> None:
+    with pytest.raises(
+        ModelError,
+        match=(
+            r"^The Laplace approximation is unreliable here: at the joint mode of brms's "
+            r"non-centred coordinates the standardized group-level effects z have a mean "
+            rf"square far below their prior's 1 for {name} \(0\.\d+\), so the mode sits at too "
+            r"large a group-level sd \(the data pin down each level's effect\)\. Use "
+            r"algorithm='pathfinder' or 'sampling'\.$"
+        ),
+    ):
         bj.brm(formula, data, family=family, algorithm="laplace", seed=1)
 
 
-@pytest.mark.parametrize(("n", "expected"), [
-    # R: x <- sin(seq_len(n) * 0.37) + seq_len(n) / 2000; posterior::rhat(matrix(v, ncol = 1))
-    # for v in x, exp(x) and seq_len(n) %% 7 (ties)
-    (1001, (1.059088860776226, 1.059088860776226, 0.999023151320516)),
-    (1000, (1.05917415192696, 1.05917415192696, 0.99901671653879)),
-])
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        # R: x <- sin(seq_len(n) * 0.37) + seq_len(n) / 2000; posterior::rhat(matrix(v, ncol = 1))
+        # for v in x, exp(x) and seq_len(n) %% 7 (ties)
+        (1001, (1.059088860776226, 1.059088860776226, 0.999023151320516)),
+        (1000, (1.05917415192696, 1.05917415192696, 0.99901671653879)),
+    ],
+)
 def test_one_chain_rhat_matches_posterior(n: int, expected: tuple[float, ...]) -> None:
     """brms summarizes a variational fit's single chain with posterior's split R-hat."""
     from brmsjax.summary import rhat_one_chain

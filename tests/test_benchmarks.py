@@ -82,7 +82,9 @@ def _stan_log_density(v: dict[str, Any]) -> float:
     ],
 )
 def test_handwritten_log_density_is_the_stan_program(
-    intercept_b_sigma: tuple[float, float, float], sd: tuple[float, float], rho: float,
+    intercept_b_sigma: tuple[float, float, float],
+    sd: tuple[float, float],
+    rho: float,
     z_seed: int,
 ) -> None:
     intercept, b, sigma = intercept_b_sigma
@@ -109,18 +111,27 @@ def test_brms_reference_scales_to_1000_draws() -> None:
 
 def _result(contender: str, rep: int, cold: float, warm: float, ess: float) -> dict[str, Any]:
     fit = {"fit_s": warm, "min_ess": ess, "steps": 15.0, "phases": {"x_duration": 1.0}}
-    return {"contender": contender, "mode": "off", "rep": rep, "cold_s": cold,
-            "cold": {**fit, "fit_s": cold - 1.0}, "warm": fit}
+    return {
+        "contender": contender,
+        "mode": "off",
+        "rep": rep,
+        "cold_s": cold,
+        "cold": {**fit, "fit_s": cold - 1.0},
+        "warm": fit,
+    }
 
 
 # brmsjax / hand-written per rep: cold 2.0, 1.0, 12/11 -> median 1.09 (ratio of medians 1.2);
 # warm 3/2, 4/4, 5/8 -> median 1.0; less 1 s compile 2/1, 3/3, 4/7 -> 1.0; time per ESS
 # (3/100)/(2/200) = 3, 1, 0.625 -> median 1.0. bambi has a row but takes no part in ratios.
 RESULTS = [
-    _result("brmsjax", 0, 16.0, 3.0, 100.0), _result("handwritten", 0, 8.0, 2.0, 200.0),
+    _result("brmsjax", 0, 16.0, 3.0, 100.0),
+    _result("handwritten", 0, 8.0, 2.0, 200.0),
     _result("bambi", 0, 30.0, 6.0, 50.0),
-    _result("handwritten", 1, 10.0, 4.0, 100.0), _result("brmsjax", 1, 10.0, 4.0, 100.0),
-    _result("brmsjax", 2, 12.0, 5.0, 100.0), _result("handwritten", 2, 11.0, 8.0, 100.0),
+    _result("handwritten", 1, 10.0, 4.0, 100.0),
+    _result("brmsjax", 1, 10.0, 4.0, 100.0),
+    _result("brmsjax", 2, 12.0, 5.0, 100.0),
+    _result("handwritten", 2, 11.0, 8.0, 100.0),
 ]
 
 
@@ -147,14 +158,29 @@ def test_table_reports_medians_and_paired_ratios(row: str) -> None:
 @pytest.mark.slow  # two worker processes, each compiling NUTS twice: about 90 s on 2 cores
 def test_script_runs_both_contenders_with_tiny_settings(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    cmd = [sys.executable, str(BENCH / "bench_sleepstudy.py"), "--chains", "2", "--warmup", "30",
-           "--draws", "30", "--reps", "1", "--modes", "off", "--json", str(out)]
+    cmd = [
+        sys.executable,
+        str(BENCH / "bench_sleepstudy.py"),
+        "--chains",
+        "2",
+        "--warmup",
+        "30",
+        "--draws",
+        "30",
+        "--reps",
+        "1",
+        "--modes",
+        "off",
+        "--json",
+        str(out),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())["results"]
     assert sorted(r["contender"] for r in results) == ["brmsjax", "handwritten"]
-    brms_names = {r["variable"] for r in json.loads((FIXTURES / "sleep_rs.json").read_text())
-                  ["summary"]} - {"lp__", "lprior"}
+    brms_names = {
+        r["variable"] for r in json.loads((FIXTURES / "sleep_rs.json").read_text())["summary"]
+    } - {"lp__", "lprior"}
     for r in results:
         assert r["devices"] == 2  # chains ran in parallel on two host devices
         assert set(r["names"]) == brms_names and len(brms_names) == 42

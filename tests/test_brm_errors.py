@@ -13,21 +13,33 @@ SLEEP = bj.datasets.sleepstudy()
 F = "Reaction ~ Days + (Days | Subject)"
 
 ERRORS = [
-    ({"family": "gaussain"}, bj.ModelError,
-     "Unknown family 'gaussain'; supported families are: bernoulli, beta, beta_binomial, "
-     "binomial, categorical, cumulative, exponential, gamma, gaussian, geometric, hurdle_gamma, "
-     "hurdle_lognormal, hurdle_negbinomial, hurdle_poisson, lognormal, negbinomial, poisson, "
-     "skew_normal, student, weibull, zero_inflated_binomial, zero_inflated_negbinomial, "
-     "zero_inflated_poisson."),
-    ({"prior": bj.prior("normal(0, 10)", class_="b", coef="Dayz")}, bj.PriorError,
-     "The prior for class 'b' names coefficient 'Dayz', which the model lacks; its "
-     "coefficients are: Days."),
+    (
+        {"family": "gaussain"},
+        bj.ModelError,
+        "Unknown family 'gaussain'; supported families are: bernoulli, beta, beta_binomial, "
+        "binomial, categorical, cumulative, exponential, gamma, gaussian, geometric, hurdle_gamma, "
+        "hurdle_lognormal, hurdle_negbinomial, hurdle_poisson, lognormal, negbinomial, poisson, "
+        "skew_normal, student, weibull, zero_inflated_binomial, zero_inflated_negbinomial, "
+        "zero_inflated_poisson.",
+    ),
+    (
+        {"prior": bj.prior("normal(0, 10)", class_="b", coef="Dayz")},
+        bj.PriorError,
+        "The prior for class 'b' names coefficient 'Dayz', which the model lacks; its "
+        "coefficients are: Days.",
+    ),
     ({"chains": 0}, bj.ModelError, "chains must be a whole number of at least 1, not 0."),
     ({"iter": 100, "warmup": 100}, bj.ModelError, "warmup (100) must be smaller than iter (100)."),
-    ({"control": {"adapt_delta": 1.5}}, bj.ModelError,
-     "control['adapt_delta'] must be between 0 and 1, not 1.5."),
-    ({"control": {"stepsize": 0.1}}, bj.ModelError,
-     "Unknown control setting 'stepsize'; brmsjax supports: adapt_delta, max_treedepth."),
+    (
+        {"control": {"adapt_delta": 1.5}},
+        bj.ModelError,
+        "control['adapt_delta'] must be between 0 and 1, not 1.5.",
+    ),
+    (
+        {"control": {"stepsize": 0.1}},
+        bj.ModelError,
+        "Unknown control setting 'stepsize'; brmsjax supports: adapt_delta, max_treedepth.",
+    ),
     ({"sample_prior": "yes"}, bj.ModelError, "sample_prior must be 'no' or 'only', not 'yes'."),
 ]
 
@@ -40,23 +52,32 @@ def test_bad_arguments(kwargs: dict, kind: type, message: str) -> None:
 
 def test_non_numeric_response_for_gaussian() -> None:
     data = SLEEP.assign(Reaction=SLEEP["Reaction"].map(lambda v: "fast" if v < 300 else "slow"))
-    with pytest.raises(bj.ModelError, match=re.escape(
-        "The response 'Reaction' is not numeric; the gaussian family needs a numeric response."
-    )):
+    with pytest.raises(
+        bj.ModelError,
+        match=re.escape(
+            "The response 'Reaction' is not numeric; the gaussian family needs a numeric response."
+        ),
+    ):
         bj.brm(F, data)
 
 
 def test_too_few_rows() -> None:
     data = pd.DataFrame({"y": [1.0], "x": [2.0]})
-    with pytest.raises(bj.ModelError, match=re.escape(
-        "The model has 1 usable row; it needs at least 2 rows without missing values."
-    )):
+    with pytest.raises(
+        bj.ModelError,
+        match=re.escape(
+            "The model has 1 usable row; it needs at least 2 rows without missing values."
+        ),
+    ):
         bj.brm("y ~ x", data)
 
 
 def test_unknown_variable_shows_caret() -> None:
-    with pytest.raises(bj.UnknownVariableError, match=re.escape(
-        "Unknown variable 'Dayz' in the formula; the data has 'Days'.\n"
-        "  Reaction ~ Dayz + (Days | Subject)\n             ^^^^"
-    )):
+    with pytest.raises(
+        bj.UnknownVariableError,
+        match=re.escape(
+            "Unknown variable 'Dayz' in the formula; the data has 'Days'.\n"
+            "  Reaction ~ Dayz + (Days | Subject)\n             ^^^^"
+        ),
+    ):
         bj.brm("Reaction ~ Dayz + (Days | Subject)", SLEEP)

@@ -30,8 +30,15 @@ SEEDS = {"cbpp_binom": 2031, "epil_pois": 2032, "wine_cumul": 2033}
 def test_posterior_matches_brms(name: str) -> None:
     case = CASES[name]
     data = pd.read_csv(ROOT / "brmsjax" / "data" / case["data"])
-    fit = brm(case["formula"], data, family=case["family"], chains=4, iter=2000, warmup=1000,
-              seed=SEEDS[name])
+    fit = brm(
+        case["formula"],
+        data,
+        family=case["family"],
+        chains=4,
+        iter=2000,
+        warmup=1000,
+        seed=SEEDS[name],
+    )
     draws = fit.draws()
     reference = json.loads((FIXTURES / f"{name}.json").read_text())["summary"]
     assert fit.variables() == [r["variable"] for r in reference]

@@ -50,20 +50,24 @@ def test_loo_matches_loo_package(model: str) -> None:
 @pytest.mark.parametrize("model", ["a", "b"])
 def test_waic_matches_loo_package(model: str) -> None:
     result = waic(_ll(model))
-    np.testing.assert_allclose(result.estimates.to_numpy(), REF[model]["waic_estimates"],
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        result.estimates.to_numpy(), REF[model]["waic_estimates"], rtol=1e-10
+    )
     assert str(result) == "\n".join(REF[model]["waic_print"][1:]).rstrip()
 
 
 def test_loo_compare_matches_loo_package() -> None:
     model_a = psis_loo(_ll("a"), relative_eff(_ll("a"), 2))
     model_b = psis_loo(_ll("b"), relative_eff(_ll("b"), 2))
-    by_keyword = {"model_a": psis_loo(_ll("a"), relative_eff(_ll("a"), 2)),
-                  "model_b": psis_loo(_ll("b"), relative_eff(_ll("b"), 2))}
+    by_keyword = {
+        "model_a": psis_loo(_ll("a"), relative_eff(_ll("a"), 2)),
+        "model_b": psis_loo(_ll("b"), relative_eff(_ll("b"), 2)),
+    }
     for table in (loo_compare(model_a, model_b), loo_compare(**by_keyword)):
         assert list(table.table.index) == REF["compare"]["names"]
-        np.testing.assert_allclose(table.table.to_numpy(), REF["compare"]["table"],
-                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            table.table.to_numpy(), REF["compare"]["table"], rtol=1e-10, atol=1e-12
+        )
         assert str(table) == "\n".join(REF["compare"]["print"])
 
 
@@ -72,8 +76,9 @@ def fits() -> tuple[Any, Any]:
     # Short fits for arithmetic on their draws; convergence warnings are not under test here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SamplerWarning)
-        full = bj.brm("Reaction ~ Days + (Days | Subject)", SLEEP, chains=2, iter=400, seed=11,
-                      progress=False)
+        full = bj.brm(
+            "Reaction ~ Days + (Days | Subject)", SLEEP, chains=2, iter=400, seed=11, progress=False
+        )
         plain = bj.brm("Reaction ~ Days", SLEEP, chains=2, iter=400, seed=11, progress=False)
     return full, plain
 
@@ -91,8 +96,10 @@ def test_fit_loo_equals_arviz_on_same_log_lik(fits: tuple[Any, Any]) -> None:
     np.testing.assert_allclose(got.pareto_k, expected.pareto_k.to_numpy(), rtol=1e-10)
     # default: loo's per-observation r_eff; each observation smoothed by ArviZ on its own
     reff = relative_eff(ll, 2)
-    elpd_i = [logsumexp(np.asarray(az.psislw(-ll[:, i], reff=reff[i])[0]) + ll[:, i])
-              for i in range(ll.shape[1])]
+    elpd_i = [
+        logsumexp(np.asarray(az.psislw(-ll[:, i], reff=reff[i])[0]) + ll[:, i])
+        for i in range(ll.shape[1])
+    ]
     default = fit.loo()
     assert default.elpd == pytest.approx(float(np.sum(elpd_i)), rel=1e-10)
     assert str(default).startswith("Computed from 400 by 180 log-likelihood matrix\n\n")
@@ -115,7 +122,8 @@ def test_fit_loo_compare_ranks_and_names(fits: tuple[Any, Any]) -> None:
     d = plain.loo().pointwise["elpd"].to_numpy() - full.loo().pointwise["elpd"].to_numpy()
     assert table.table.loc["plain", "elpd_diff"] == pytest.approx(d.sum(), rel=1e-10)
     assert table.table.loc["plain", "se_diff"] == pytest.approx(
-        np.sqrt(len(d)) * d.std(ddof=1), rel=1e-10)
+        np.sqrt(len(d)) * d.std(ddof=1), rel=1e-10
+    )
     assert str(table).splitlines()[0] == "      elpd_diff se_diff"
 
 
@@ -132,15 +140,27 @@ def test_bayes_r2_equals_gelman_formula(fits: tuple[Any, Any]) -> None:
 
 
 ERRORS = [
-    ("one-model", lambda f: loo_compare(f[0]), "loo_compare needs at least two models; pass two "
-     "or more fits."),
-    ("criterion", lambda f: loo_compare(f[0], f[1], criterion="kfold"),
-     "criterion must be 'loo' or 'waic', not 'kfold'."),
-    ("not-a-fit", lambda f: loo_compare(f[0], x=3), "'x' is a int, not a fit or a loo result; "
-     "pass fits."),
-    ("mixed", lambda f: loo_compare(a=f[0].loo(), b=waic(np.zeros((10, 180)))),
-     "The models were evaluated on different criteria or numbers of observations ([180]); "
-     "compare models fitted to the same data with one criterion."),
+    (
+        "one-model",
+        lambda f: loo_compare(f[0]),
+        "loo_compare needs at least two models; pass two or more fits.",
+    ),
+    (
+        "criterion",
+        lambda f: loo_compare(f[0], f[1], criterion="kfold"),
+        "criterion must be 'loo' or 'waic', not 'kfold'.",
+    ),
+    (
+        "not-a-fit",
+        lambda f: loo_compare(f[0], x=3),
+        "'x' is a int, not a fit or a loo result; pass fits.",
+    ),
+    (
+        "mixed",
+        lambda f: loo_compare(a=f[0].loo(), b=waic(np.zeros((10, 180)))),
+        "The models were evaluated on different criteria or numbers of observations ([180]); "
+        "compare models fitted to the same data with one criterion.",
+    ),
 ]
 
 

@@ -32,12 +32,21 @@ def _load() -> ModuleType:
 cov = _load()
 TRUTH = cov.SEED_TRUTH
 OTHER = cov.Truth(
-    gamma={"Intercept": 1.0, "age": 0.5, "size": 0.0, "exp": -1.0, "female": 0.2, "black": 0.0,
-           "tblack": 0.0, "propblack": 0.0, "age:size": -0.3, "black:tblack": 0.0,
-           "black:propblack": 0.7},
+    gamma={
+        "Intercept": 1.0,
+        "age": 0.5,
+        "size": 0.0,
+        "exp": -1.0,
+        "female": 0.2,
+        "black": 0.0,
+        "tblack": 0.0,
+        "propblack": 0.0,
+        "age:size": -0.3,
+        "black:tblack": 0.0,
+        "black:propblack": 0.7,
+    },
     phi=(1.0, 0.5, 2.0, 0.3),
-    rho=((1.0, 0.6, 0.0, 0.0), (0.6, 1.0, -0.5, 0.0), (0.0, -0.5, 1.0, 0.3),
-         (0.0, 0.0, 0.3, 1.0)),
+    rho=((1.0, 0.6, 0.0, 0.0), (0.6, 1.0, -0.5, 0.0), (0.0, -0.5, 1.0, 0.3), (0.0, 0.0, 0.3, 1.0)),
     sigma=0.5,
 )
 CLASS_COLUMNS = ["size", "exp", "tblack", "propblack"]
@@ -50,11 +59,21 @@ def _mean(truth: Any, d: pd.DataFrame, eta: np.ndarray) -> np.ndarray:
     codes = d["class"].str[1:].astype(int).to_numpy() - 1
     e = eta[codes]
     return (
-        g["Intercept"] + g["age"] * d.age + g["size"] * d["size"] + g["exp"] * d.exp
-        + g["female"] * d.female + g["black"] * d.black + g["tblack"] * d.tblack
-        + g["propblack"] * d.propblack + g["age:size"] * d.age * d["size"]
-        + g["black:tblack"] * d.black * d.tblack + g["black:propblack"] * d.black * d.propblack
-        + e[:, 0] + e[:, 1] * d.age + e[:, 2] * d.female + e[:, 3] * d.black
+        g["Intercept"]
+        + g["age"] * d.age
+        + g["size"] * d["size"]
+        + g["exp"] * d.exp
+        + g["female"] * d.female
+        + g["black"] * d.black
+        + g["tblack"] * d.tblack
+        + g["propblack"] * d.propblack
+        + g["age:size"] * d.age * d["size"]
+        + g["black:tblack"] * d.black * d.tblack
+        + g["black:propblack"] * d.black * d.propblack
+        + e[:, 0]
+        + e[:, 1] * d.age
+        + e[:, 2] * d.female
+        + e[:, 3] * d.black
     ).to_numpy()
 
 
@@ -108,19 +127,28 @@ def test_truth_values_use_brms_names_and_order() -> None:
     assert list(values)[:3] == ["b_Intercept", "b_age", "b_size"]
     assert values["b_age:size"] == 1.5
     assert [(k, v) for k, v in values.items() if k.startswith(("sd_", "cor_"))] == [
-        ("sd_class__Intercept", 20.0), ("sd_class__age", 8.0),
-        ("sd_class__female", 12.0), ("sd_class__black", 14.0),
-        ("cor_class__Intercept__age", -0.3), ("cor_class__Intercept__female", 0.2),
-        ("cor_class__age__female", 0.1), ("cor_class__Intercept__black", -0.4),
-        ("cor_class__age__black", 0.2), ("cor_class__female__black", -0.1),
+        ("sd_class__Intercept", 20.0),
+        ("sd_class__age", 8.0),
+        ("sd_class__female", 12.0),
+        ("sd_class__black", 14.0),
+        ("cor_class__Intercept__age", -0.3),
+        ("cor_class__Intercept__female", 0.2),
+        ("cor_class__age__female", 0.1),
+        ("cor_class__Intercept__black", -0.4),
+        ("cor_class__age__black", 0.2),
+        ("cor_class__female__black", -0.1),
     ]
     assert list(values)[-1] == "sigma" and len(values) == 11 + 4 + 6 + 1
 
 
 def test_covered_compares_the_truth_with_both_quantiles() -> None:
     summary = pd.DataFrame(
-        {"Estimate": [0.0, 0.0, 0.0, 0.0], "Est.Error": [1.0] * 4,
-         "Q5": [-1.0, -1.0, 0.5, -2.0], "Q95": [1.0, -0.5, 2.0, 2.0]},
+        {
+            "Estimate": [0.0, 0.0, 0.0, 0.0],
+            "Est.Error": [1.0] * 4,
+            "Q5": [-1.0, -1.0, 0.5, -2.0],
+            "Q95": [1.0, -0.5, 2.0, 2.0],
+        },
         index=["a", "b", "c", "unused"],
     )
     got = cov.covered(summary, {"c": 0.5, "a": 0.0, "b": 0.0})

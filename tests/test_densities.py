@@ -73,14 +73,20 @@ def test_truncated_density_matches_scipy(dist: str, side: str) -> None:
 @pytest.mark.parametrize(
     ("spec", "ref"),
     [  # brms's half priors: sd and sigma get lb = 0, and the prior is truncated there
-        (PriorSpec("student_t", (3.0, 0.0, 59.3), lb=0.0),
-         lambda x: stats.t(3, 0, 59.3).logpdf(x) + np.log(2.0)),
+        (
+            PriorSpec("student_t", (3.0, 0.0, 59.3), lb=0.0),
+            lambda x: stats.t(3, 0, 59.3).logpdf(x) + np.log(2.0),
+        ),
         (PriorSpec("normal", (0.0, 2.0), lb=0.0), lambda x: stats.halfnorm(scale=2.0).logpdf(x)),
         (PriorSpec("cauchy", (0.0, 5.0), lb=0.0), lambda x: stats.halfcauchy(scale=5.0).logpdf(x)),
-        (PriorSpec("student_t", (3.0, 2.0, 1.0), lb=0.0),
-         lambda x: stats.t(3, 2, 1).logpdf(x) - stats.t(3, 2, 1).logsf(0.0)),
-        (PriorSpec("logistic", (0.0, 1.0), lb=0.0, ub=1.0),
-         lambda x: stats.logistic().logpdf(x) - np.log(stats.logistic().cdf(1.0) - 0.5)),
+        (
+            PriorSpec("student_t", (3.0, 2.0, 1.0), lb=0.0),
+            lambda x: stats.t(3, 2, 1).logpdf(x) - stats.t(3, 2, 1).logsf(0.0),
+        ),
+        (
+            PriorSpec("logistic", (0.0, 1.0), lb=0.0, ub=1.0),
+            lambda x: stats.logistic().logpdf(x) - np.log(stats.logistic().cdf(1.0) - 0.5),
+        ),
     ],
 )
 def test_half_priors(spec: PriorSpec, ref: Callable[[np.ndarray], np.ndarray]) -> None:

@@ -17,43 +17,75 @@ from brmsjax.formula.errors import (
     UnknownVariableError,
 )
 
-DATA = pd.DataFrame({
-    "score": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-    "age": [6.1, 6.5, 6.2, 6.9, 6.3, 6.4],
-    "class": ["a", "a", "b", "b", "c", "c"],
-})
+DATA = pd.DataFrame(
+    {
+        "score": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "age": [6.1, 6.5, 6.2, 6.9, 6.3, 6.4],
+        "class": ["a", "a", "b", "b", "c", "c"],
+    }
+)
 
 ERRORS = [
-    ("score ~ agee + (1 | class)", UnknownVariableError,
-     "Unknown variable 'agee' in the formula; the data has 'age'.\n"
-     "  score ~ agee + (1 | class)\n          ^^^^"),
-    ("score ~ age + (1 | klass)", UnknownVariableError,
-     "Unknown variable 'klass' in the formula; the data has 'class'.\n"
-     "  score ~ age + (1 | klass)\n                     ^^^^^"),
-    ("score ~ age + (age | class", FormulaSyntaxError,
-     "The '(' here is never closed; add a matching ')'.\n"
-     "  score ~ age + (age | class\n                ^"),
-    ("score ~ age^x", FormulaTermError,
-     "Invalid power in formula: the power of a term must be a whole number of at least 1; "
-     "write I(x^2) for arithmetic.\n  score ~ age^x\n              ^"),
-    ("score ~ 3 + age", FormulaTermError,
-     "The number 3 cannot be a term; only 0, 1 and -1 set the intercept.\n"
-     "  score ~ 3 + age\n          ^"),
-    ("score | wieghts(w) ~ age", FormulaTermError,
-     "Unknown addition term 'wieghts()'; brms's addition terms are: weights, trials, cens, "
-     "trunc, se, rate, mi, subset, thres, cat, dec, index, vreal, vint, bhaz.\n"
-     "  score | wieghts(w) ~ age\n          ^^^^^^^^^^"),
-    ("score ~ age + x | class", FormulaTermError,
-     "A group-level term needs parentheses: write it as (x | g).\n"
-     "  score ~ age + x | class\n          ^^^^^^^^^^^^^^^"),
-    ("score ~ s(age)", FormulaTermError,
-     "The brms term 's()' is not supported yet; remove it from the formula.\n"
-     "  score ~ s(age)\n          ^^^^^^"),
-    ("score ~ age + (1 | mm(class, class))", FormulaTermError,
-     "Multi-membership terms mm() are not supported yet.\n"
-     "  score ~ age + (1 | mm(class, class))\n                     ^^^^^^^^^^^^^^^^"),
-    ("~ age", FormulaSyntaxError,
-     "The model formula needs a response: write it as 'y ~ x'.\n  ~ age\n  ^^^^^"),
+    (
+        "score ~ agee + (1 | class)",
+        UnknownVariableError,
+        "Unknown variable 'agee' in the formula; the data has 'age'.\n"
+        "  score ~ agee + (1 | class)\n          ^^^^",
+    ),
+    (
+        "score ~ age + (1 | klass)",
+        UnknownVariableError,
+        "Unknown variable 'klass' in the formula; the data has 'class'.\n"
+        "  score ~ age + (1 | klass)\n                     ^^^^^",
+    ),
+    (
+        "score ~ age + (age | class",
+        FormulaSyntaxError,
+        "The '(' here is never closed; add a matching ')'.\n"
+        "  score ~ age + (age | class\n                ^",
+    ),
+    (
+        "score ~ age^x",
+        FormulaTermError,
+        "Invalid power in formula: the power of a term must be a whole number of at least 1; "
+        "write I(x^2) for arithmetic.\n  score ~ age^x\n              ^",
+    ),
+    (
+        "score ~ 3 + age",
+        FormulaTermError,
+        "The number 3 cannot be a term; only 0, 1 and -1 set the intercept.\n"
+        "  score ~ 3 + age\n          ^",
+    ),
+    (
+        "score | wieghts(w) ~ age",
+        FormulaTermError,
+        "Unknown addition term 'wieghts()'; brms's addition terms are: weights, trials, cens, "
+        "trunc, se, rate, mi, subset, thres, cat, dec, index, vreal, vint, bhaz.\n"
+        "  score | wieghts(w) ~ age\n          ^^^^^^^^^^",
+    ),
+    (
+        "score ~ age + x | class",
+        FormulaTermError,
+        "A group-level term needs parentheses: write it as (x | g).\n"
+        "  score ~ age + x | class\n          ^^^^^^^^^^^^^^^",
+    ),
+    (
+        "score ~ s(age)",
+        FormulaTermError,
+        "The brms term 's()' is not supported yet; remove it from the formula.\n"
+        "  score ~ s(age)\n          ^^^^^^",
+    ),
+    (
+        "score ~ age + (1 | mm(class, class))",
+        FormulaTermError,
+        "Multi-membership terms mm() are not supported yet.\n"
+        "  score ~ age + (1 | mm(class, class))\n                     ^^^^^^^^^^^^^^^^",
+    ),
+    (
+        "~ age",
+        FormulaSyntaxError,
+        "The model formula needs a response: write it as 'y ~ x'.\n  ~ age\n  ^^^^^",
+    ),
 ]
 
 
@@ -83,7 +115,10 @@ def test_unused_levels_are_dropped_as_brms_does() -> None:
 
 def test_no_rows_left_is_an_error() -> None:
     data = DATA.assign(age=np.nan)
-    with pytest.warns(DataWarning), pytest.raises(
-        DesignError, match="No rows are left after excluding rows with missing values."
+    with (
+        pytest.warns(DataWarning),
+        pytest.raises(
+            DesignError, match="No rows are left after excluding rows with missing values."
+        ),
     ):
         build_design("score ~ age", data)

@@ -52,8 +52,9 @@ def test_unique_inverse_equals_np_unique(case: str) -> None:
     np.testing.assert_array_equal(codes, want_codes.reshape(-1))
 
 
-def _reference_matrix(terms: TermList, values: Mapping[str, Value],
-                      n: int) -> tuple[np.ndarray, list[str]]:
+def _reference_matrix(
+    terms: TermList, values: Mapping[str, Value], n: int
+) -> tuple[np.ndarray, list[str]]:
     """R's model matrix built column by column from dense codings (the general path)."""
     blocks, names = [], []
     if terms.intercept:
@@ -79,8 +80,11 @@ def _reference_matrix(terms: TermList, values: Mapping[str, Value],
                 suffixes = [""] * mat.shape[1] if one else list(value.colnames or ())
             cols, col_names = (
                 [prev * mat[:, k] for k in range(len(suffixes)) for prev in cols],
-                [f"{label}{s}" if not p else f"{p}:{label}{s}"
-                 for s in suffixes for p in col_names],
+                [
+                    f"{label}{s}" if not p else f"{p}:{label}{s}"
+                    for s in suffixes
+                    for p in col_names
+                ],
             )
         if cols:
             blocks.append(np.column_stack(cols))
@@ -90,32 +94,53 @@ def _reference_matrix(terms: TermList, values: Mapping[str, Value],
 
 def _frame(n: int = 97, seed: int = 2) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "y": rng.normal(size=n),
-        "x": rng.normal(size=n),
-        "z": rng.normal(size=n),
-        "h": np.array(["b", "a", "c"], dtype=object)[rng.integers(0, 3, n)],
-        "cat": pd.Categorical(rng.choice(["z", "m", "a"], n), categories=["z", "m", "a", "q"]),
-        "oc": pd.Categorical(rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"],
-                             ordered=True),
-        "one": np.array(["only"] * n, dtype=object),
-        "b": rng.random(n) < 0.5,
-        "g": rng.integers(0, 9, n),
-    })
+    return pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "x": rng.normal(size=n),
+            "z": rng.normal(size=n),
+            "h": np.array(["b", "a", "c"], dtype=object)[rng.integers(0, 3, n)],
+            "cat": pd.Categorical(rng.choice(["z", "m", "a"], n), categories=["z", "m", "a", "q"]),
+            "oc": pd.Categorical(
+                rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"], ordered=True
+            ),
+            "one": np.array(["only"] * n, dtype=object),
+            "b": rng.random(n) < 0.5,
+            "g": rng.integers(0, 9, n),
+        }
+    )
 
 
 MATRIX_CASES = [
-    "y ~ x", "y ~ 0 + x", "y ~ 1", "y ~ 0", "y ~ x * z", "y ~ h", "y ~ 0 + h", "y ~ h * x",
-    "y ~ x:h", "y ~ 0 + x:h", "y ~ h:cat", "y ~ h * cat * x", "y ~ oc", "y ~ oc * x + b",
-    "y ~ poly(x, 3)", "y ~ poly(x, 2) * h", "y ~ scale(z) + I(x^2)", "y ~ one + x",
-    "y ~ 0 + one:x", "y ~ factor(g) + x", "y ~ h + h:x + cat:oc",
+    "y ~ x",
+    "y ~ 0 + x",
+    "y ~ 1",
+    "y ~ 0",
+    "y ~ x * z",
+    "y ~ h",
+    "y ~ 0 + h",
+    "y ~ h * x",
+    "y ~ x:h",
+    "y ~ 0 + x:h",
+    "y ~ h:cat",
+    "y ~ h * cat * x",
+    "y ~ oc",
+    "y ~ oc * x + b",
+    "y ~ poly(x, 3)",
+    "y ~ poly(x, 2) * h",
+    "y ~ scale(z) + I(x^2)",
+    "y ~ one + x",
+    "y ~ 0 + one:x",
+    "y ~ factor(g) + x",
+    "y ~ h + h:x + cat:oc",
 ]
 
 
 @pytest.mark.parametrize("chunk", [1 << 15, 7], ids=["one chunk", "many chunks"])
 @pytest.mark.parametrize("formula", MATRIX_CASES)
-def test_build_matrix_equals_column_products(formula: str, chunk: int,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_matrix_equals_column_products(
+    formula: str, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(matrix_module, "_CHUNK", chunk)
     data = _frame()
     bt = brms_terms(formula, columns=list(data.columns))
@@ -153,8 +178,9 @@ def _reference_group(parts: list[Value]) -> Factor:
             labels.append(np.array([format_r_number(x) for x in part.values], dtype=object))
     if len(parts) == 1 and isinstance(parts[0], Numeric):
         order = np.unique(parts[0].values)
-        return Factor(np.searchsorted(order, parts[0].values),
-                      tuple(format_r_number(x) for x in order))
+        return Factor(
+            np.searchsorted(order, parts[0].values), tuple(format_r_number(x) for x in order)
+        )
     pasted = labels[0]
     for lab in labels[1:]:
         pasted = pasted + "_" + lab
@@ -164,21 +190,35 @@ def _reference_group(parts: list[Value]) -> Factor:
 
 def _group_frame(n: int = 200, seed: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "y": rng.normal(size=n),
-        "gi": rng.integers(0, 12, n),
-        "gneg": rng.integers(-3, 3, n) * 100_000,  # labels such as 1e+05 and -2e+05
-        "gf": rng.integers(-4, 4, n) * 0.25,
-        "gbig": rng.integers(0, 10**12, n),  # too wide to count: np.unique's path
-        "h": np.array(["a_b", "a", "c"], dtype=object)[rng.integers(0, 3, n)],
-        "k": np.array(["c", "b_c", "b"], dtype=object)[rng.integers(0, 3, n)],  # a_b_c twice
-        "cat": pd.Categorical(rng.choice(["z", "m"], n), categories=["z", "m", "q"]),
-        "b": rng.random(n) < 0.5,
-    })
+    return pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "gi": rng.integers(0, 12, n),
+            "gneg": rng.integers(-3, 3, n) * 100_000,  # labels such as 1e+05 and -2e+05
+            "gf": rng.integers(-4, 4, n) * 0.25,
+            "gbig": rng.integers(0, 10**12, n),  # too wide to count: np.unique's path
+            "h": np.array(["a_b", "a", "c"], dtype=object)[rng.integers(0, 3, n)],
+            "k": np.array(["c", "b_c", "b"], dtype=object)[rng.integers(0, 3, n)],  # a_b_c twice
+            "cat": pd.Categorical(rng.choice(["z", "m"], n), categories=["z", "m", "q"]),
+            "b": rng.random(n) < 0.5,
+        }
+    )
 
 
-GROUP_CASES = ["gi", "gneg", "gf", "gbig", "gi:h", "h:k", "gneg:gf", "gf:gi:h", "cat:gi",
-               "b:h", "gbig:gi", "h:cat:k"]
+GROUP_CASES = [
+    "gi",
+    "gneg",
+    "gf",
+    "gbig",
+    "gi:h",
+    "h:k",
+    "gneg:gf",
+    "gf:gi:h",
+    "cat:gi",
+    "b:h",
+    "gbig:gi",
+    "h:cat:k",
+]
 
 
 @pytest.mark.parametrize("group", GROUP_CASES)

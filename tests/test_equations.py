@@ -16,11 +16,20 @@ from brmsjax.formula.design import DataWarning
 from brmsjax.formula.errors import FormulaTermError, ModelError
 from brmsjax.levels import Gamma, Level2Equation
 
-SEED = ("score ~ age*size + exp + female*tfemale + black*tblack + black*propblack"
-        " + (age + female + black | class)")
+SEED = (
+    "score ~ age*size + exp + female*tfemale + black*tblack + black*propblack"
+    " + (age + female + black | class)"
+)
 SEED_LABELS = {
-    "score": "S", "age": "Age", "female": "Female", "black": "Black", "size": "Size",
-    "exp": "Exp", "tfemale": "TeacherFemale", "tblack": "TeacherBlack", "propblack": "PropBlack",
+    "score": "S",
+    "age": "Age",
+    "female": "Female",
+    "black": "Black",
+    "size": "Size",
+    "exp": "Exp",
+    "tfemale": "TeacherFemale",
+    "tblack": "TeacherBlack",
+    "propblack": "PropBlack",
 }
 
 
@@ -34,21 +43,29 @@ def simulate_star(n_class: int = 60, n_student: int = 15, seed: int = 6) -> pd.D
     k = np.repeat(np.arange(n_class), n_student)
     n = k.size
     black = rng.integers(0, 2, n)
-    frame = pd.DataFrame({
-        "age": rng.normal(6.5, 0.4, n).round(3),
-        "female": rng.integers(0, 2, n),
-        "black": black,
-        "class": [f"c{j:02d}" for j in k],
-        "school": [f"s{j // 3:02d}" for j in k],
-        "size": rng.integers(12, 26, n_class)[k].astype(float),
-        "exp": rng.integers(0, 30, n_class)[k].astype(float),
-        "tfemale": rng.integers(0, 2, n_class)[k],
-        "tblack": rng.integers(0, 2, n_class)[k],
-        "propblack": pd.Series(black).groupby(k).transform("mean").to_numpy(),
-        "urban": rng.integers(0, 2, n_class // 3)[k // 3],
-    })
-    frame["score"] = (540 - 1.5 * frame["size"] - 5 * frame["age"] + 10 * frame["female"]
-                      - 20 * frame["black"] + rng.normal(0, 30, n))
+    frame = pd.DataFrame(
+        {
+            "age": rng.normal(6.5, 0.4, n).round(3),
+            "female": rng.integers(0, 2, n),
+            "black": black,
+            "class": [f"c{j:02d}" for j in k],
+            "school": [f"s{j // 3:02d}" for j in k],
+            "size": rng.integers(12, 26, n_class)[k].astype(float),
+            "exp": rng.integers(0, 30, n_class)[k].astype(float),
+            "tfemale": rng.integers(0, 2, n_class)[k],
+            "tblack": rng.integers(0, 2, n_class)[k],
+            "propblack": pd.Series(black).groupby(k).transform("mean").to_numpy(),
+            "urban": rng.integers(0, 2, n_class // 3)[k // 3],
+        }
+    )
+    frame["score"] = (
+        540
+        - 1.5 * frame["size"]
+        - 5 * frame["age"]
+        + 10 * frame["female"]
+        - 20 * frame["black"]
+        + rng.normal(0, 30, n)
+    )
     return frame
 
 
@@ -76,19 +93,39 @@ LECTURE_LINES = [
 ]
 
 SEED_LEVEL2 = (
-    Level2Equation(0, "Intercept", (
-        Gamma(0, None, "b_Intercept"), Gamma(1, "size", "b_size"), Gamma(2, "exp", "b_exp"),
-        Gamma(3, "tfemale", "b_tfemale"), Gamma(4, "tblack", "b_tblack"),
-        Gamma(5, "propblack", "b_propblack"),
-    ), True),
+    Level2Equation(
+        0,
+        "Intercept",
+        (
+            Gamma(0, None, "b_Intercept"),
+            Gamma(1, "size", "b_size"),
+            Gamma(2, "exp", "b_exp"),
+            Gamma(3, "tfemale", "b_tfemale"),
+            Gamma(4, "tblack", "b_tblack"),
+            Gamma(5, "propblack", "b_propblack"),
+        ),
+        True,
+    ),
     Level2Equation(1, "age", (Gamma(0, None, "b_age"), Gamma(1, "size", "b_age:size")), True),
-    Level2Equation(2, "female", (
-        Gamma(0, None, "b_female"), Gamma(1, "tfemale", "b_female:tfemale"),
-    ), True),
-    Level2Equation(3, "black", (
-        Gamma(0, None, "b_black"), Gamma(1, "tblack", "b_black:tblack"),
-        Gamma(2, "propblack", "b_black:propblack"),
-    ), True),
+    Level2Equation(
+        2,
+        "female",
+        (
+            Gamma(0, None, "b_female"),
+            Gamma(1, "tfemale", "b_female:tfemale"),
+        ),
+        True,
+    ),
+    Level2Equation(
+        3,
+        "black",
+        (
+            Gamma(0, None, "b_black"),
+            Gamma(1, "tblack", "b_black:tblack"),
+            Gamma(2, "propblack", "b_black:propblack"),
+        ),
+        True,
+    ),
 )
 
 
@@ -98,8 +135,13 @@ def test_seed_model_gives_the_lectures_level2_equations() -> None:
     assert [(b.group, b.letter, b.n_levels) for b in eq.blocks] == [("class", "k", 60)]
     levels = {v.label: (v.level, v.group) for v in eq.levels.variables.values()}
     assert levels == {
-        "age": (1, None), "female": (1, None), "black": (1, None), "size": (2, "class"),
-        "exp": (2, "class"), "tfemale": (2, "class"), "tblack": (2, "class"),
+        "age": (1, None),
+        "female": (1, None),
+        "black": (1, None),
+        "size": (2, "class"),
+        "exp": (2, "class"),
+        "tfemale": (2, "class"),
+        "tblack": (2, "class"),
         "propblack": (2, "class"),
     }
 
@@ -120,9 +162,12 @@ def test_level2_is_read_after_rows_with_missing_values_are_dropped() -> None:
     data.loc[0, "score"] = 500.0
     eq = equations(SEED, data)
     assert eq.levels.variables["exp"].level == 1
-    assert eq.level2[0].gammas[1:] == (Gamma(1, "size", "b_size"), Gamma(2, "tfemale", "b_tfemale"),
-                                       Gamma(3, "tblack", "b_tblack"),
-                                       Gamma(4, "propblack", "b_propblack"))
+    assert eq.level2[0].gammas[1:] == (
+        Gamma(1, "size", "b_size"),
+        Gamma(2, "tfemale", "b_tfemale"),
+        Gamma(3, "tblack", "b_tblack"),
+        Gamma(4, "propblack", "b_propblack"),
+    )
 
 
 SLEEP_TEXT = """\
@@ -187,58 +232,101 @@ scoreᵢₖₗ ~ Norm(μᵢₖₗ, σ)
 i indexes observations; k indexes class (60 levels); l indexes school (20 levels)."""
 
 
-@pytest.mark.parametrize(("formula", "data", "expected"), [
-    ("Reaction ~ Days + (Days | Subject)", sleepstudy(), SLEEP_TEXT),
-    ("Reaction ~ Days + (Days || Subject)", sleepstudy(), SLEEP_UNCORR_TEXT),
-    ("score ~ age + exp + urban + (age | class) + (1 | school)", DATA, NESTED_TEXT),
-    ("score ~ age + female*urban + (1 | class) + (0 + female | class) + (1 | school)", DATA,
-     MIXED_TEXT),
-])
+@pytest.mark.parametrize(
+    ("formula", "data", "expected"),
+    [
+        ("Reaction ~ Days + (Days | Subject)", sleepstudy(), SLEEP_TEXT),
+        ("Reaction ~ Days + (Days || Subject)", sleepstudy(), SLEEP_UNCORR_TEXT),
+        ("score ~ age + exp + urban + (age | class) + (1 | school)", DATA, NESTED_TEXT),
+        (
+            "score ~ age + female*urban + (1 | class) + (0 + female | class) + (1 | school)",
+            DATA,
+            MIXED_TEXT,
+        ),
+    ],
+)
 def test_text_is_pinned(formula: str, data: pd.DataFrame, expected: str) -> None:
     eq = equations(formula, data)
     assert eq.text() == expected
     assert str(eq) == expected
 
 
-RATERS = DATA.assign(rater=[f"r{j % 7}" for j in range(len(DATA))],
-                     strict=[j % 7 // 4 for j in range(len(DATA))])
+RATERS = DATA.assign(
+    rater=[f"r{j % 7}" for j in range(len(DATA))], strict=[j % 7 // 4 for j in range(len(DATA))]
+)
 
 
-@pytest.mark.parametrize(("formula", "expected"), [
-    # Nested: exp is constant within school:class only, urban within school (the coarser).
-    ("score ~ age + exp + urban + (1 | school/class)",
-     {"age": (1, None), "exp": (2, "school:class"), "urban": (2, "school")}),
-    # Crossed: raters grade students of every class.
-    ("score ~ age + exp + strict + (1 | class) + (1 | rater)",
-     {"age": (1, None), "exp": (2, "class"), "strict": (2, "rater")}),
-    # A varying slope makes its variable level 1, even if it is constant within the group.
-    ("score ~ size + (1 + size | class)", {"size": (1, "class")}),
-    # Without grouping factors every variable is level 1.
-    ("score ~ age + size", {"age": (1, None), "size": (1, None)}),
-])
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        # Nested: exp is constant within school:class only, urban within school (the coarser).
+        (
+            "score ~ age + exp + urban + (1 | school/class)",
+            {"age": (1, None), "exp": (2, "school:class"), "urban": (2, "school")},
+        ),
+        # Crossed: raters grade students of every class.
+        (
+            "score ~ age + exp + strict + (1 | class) + (1 | rater)",
+            {"age": (1, None), "exp": (2, "class"), "strict": (2, "rater")},
+        ),
+        # A varying slope makes its variable level 1, even if it is constant within the group.
+        ("score ~ size + (1 + size | class)", {"size": (1, "class")}),
+        # Without grouping factors every variable is level 1.
+        ("score ~ age + size", {"age": (1, None), "size": (1, None)}),
+    ],
+)
 def test_variable_levels(formula: str, expected: dict[str, tuple[int, str | None]]) -> None:
     variables = equations(formula, RATERS).levels.variables
     assert {v.label: (v.level, v.group) for v in variables.values()} == expected
 
 
-@pytest.mark.parametrize(("formula", "family", "first_lines"), [
-    ("Reaction ~ Days + (1 | Subject)", "gaussian",
-     [r"\text{Reaction}_{ik} \sim \text{Norm}(\mu_{ik}, \sigma)",
-      r"\mu_{ik} = \beta_{0k} + \beta_1 \text{Days}_i"]),
-    ("Reaction ~ Days + (1 | Subject)", "student",
-     [r"\text{Reaction}_{ik} \sim \text{StudentT}(\nu, \mu_{ik}, \sigma)",
-      r"\mu_{ik} = \beta_{0k} + \beta_1 \text{Days}_i"]),
-    ("y ~ trt + V4 + offset(lage) + (1 | subject)", "poisson",
-     [r"y_{ik} \sim \text{Poisson}(\lambda_{ik})",
-      r"\log(\lambda_{ik}) = \beta_{0k} + \beta_1 \text{V4}_i + \text{lage}_i"]),
-    ("bf(Reaction ~ Days + (1 | Subject), nu = 4)", "student",
-     [r"\text{Reaction}_{ik} \sim \text{StudentT}(4, \mu_{ik}, \sigma)",
-      r"\mu_{ik} = \beta_{0k} + \beta_1 \text{Days}_i"]),
-    ("incidence | trials(size) ~ period + (1 | herd)", "binomial",
-     [r"\text{incidence}_{ik} \sim \text{Binomial}(\text{size}_i, p_{ik})",
-      r"\operatorname{logit}(p_{ik}) = \beta_{0k} + \beta_1 \text{period[p2]}_i + \beta_2 "
-      r"\text{period[p3]}_i + \beta_3 \text{period[p4]}_i"]),
-])
+@pytest.mark.parametrize(
+    ("formula", "family", "first_lines"),
+    [
+        (
+            "Reaction ~ Days + (1 | Subject)",
+            "gaussian",
+            [
+                r"\text{Reaction}_{ik} \sim \text{Norm}(\mu_{ik}, \sigma)",
+                r"\mu_{ik} = \beta_{0k} + \beta_1 \text{Days}_i",
+            ],
+        ),
+        (
+            "Reaction ~ Days + (1 | Subject)",
+            "student",
+            [
+                r"\text{Reaction}_{ik} \sim \text{StudentT}(\nu, \mu_{ik}, \sigma)",
+                r"\mu_{ik} = \beta_{0k} + \beta_1 \text{Days}_i",
+            ],
+        ),
+        (
+            "y ~ trt + V4 + offset(lage) + (1 | subject)",
+            "poisson",
+            [
+                r"y_{ik} \sim \text{Poisson}(\lambda_{ik})",
+                r"\log(\lambda_{ik}) = \beta_{0k} + \beta_1 \text{V4}_i + \text{lage}_i",
+            ],
+        ),
+        (
+            "bf(Reaction ~ Days + (1 | Subject), nu = 4)",
+            "student",
+            [
+                r"\text{Reaction}_{ik} \sim \text{StudentT}(4, \mu_{ik}, \sigma)",
+                r"\mu_{ik} = \beta_{0k} + \beta_1 \text{Days}_i",
+            ],
+        ),
+        (
+            "incidence | trials(size) ~ period + (1 | herd)",
+            "binomial",
+            [
+                r"\text{incidence}_{ik} \sim \text{Binomial}(\text{size}_i, p_{ik})",
+                r"\operatorname{logit}(p_{ik}) = \beta_{0k} + \beta_1 \text{period[p2]}_i +"
+                r" \beta_2 "
+                r"\text{period[p3]}_i + \beta_3 \text{period[p4]}_i",
+            ],
+        ),
+    ],
+)
 def test_family_lines(formula: str, family: str, first_lines: list[str]) -> None:
     data = {"poisson": "epil", "binomial": "cbpp"}.get(family, "sleepstudy")
     eq = equations(formula, load(data), family=family)
@@ -246,24 +334,50 @@ def test_family_lines(formula: str, family: str, first_lines: list[str]) -> None
     aux = {"gaussian": ["sigma"], "student": ["sigma", "nu"]}.get(family, [])
     kinds = eq.table()["kind"].tolist()
     assert [k for k in kinds if k not in {"gamma", "phi", "rho"}] == [
-        a for a in aux if a not in eq.levels.fixed]
+        a for a in aux if a not in eq.levels.fixed
+    ]
 
 
 def test_table_maps_symbols_to_brms_names() -> None:
     table = equations(SEED, DATA).table()
     assert list(table.index) == [
-        "gamma_00", "gamma_01", "gamma_02", "gamma_03", "gamma_04", "gamma_05", "gamma_10",
-        "gamma_11", "gamma_20", "gamma_21", "gamma_30", "gamma_31", "gamma_32", "phi_0",
-        "phi_1", "phi_2", "phi_3", "rho_01", "rho_02", "rho_12", "rho_03", "rho_13", "rho_23",
+        "gamma_00",
+        "gamma_01",
+        "gamma_02",
+        "gamma_03",
+        "gamma_04",
+        "gamma_05",
+        "gamma_10",
+        "gamma_11",
+        "gamma_20",
+        "gamma_21",
+        "gamma_30",
+        "gamma_31",
+        "gamma_32",
+        "phi_0",
+        "phi_1",
+        "phi_2",
+        "phi_3",
+        "rho_01",
+        "rho_02",
+        "rho_12",
+        "rho_03",
+        "rho_13",
+        "rho_23",
         "sigma",
     ]
     picked = table.loc[["gamma_00", "gamma_11", "phi_1", "rho_01", "sigma"]]
     assert picked["parameter"].tolist() == [
-        "b_Intercept", "b_age:size", "sd_class__age", "cor_class__Intercept__age", "sigma",
+        "b_Intercept",
+        "b_age:size",
+        "sd_class__age",
+        "cor_class__Intercept__age",
+        "sigma",
     ]
     assert picked["symbol"].tolist() == ["γ₀₀", "γ₁₁", "ϕ₁", "ρ₀₁", "σ"]
     assert picked["meaning"].tolist() == [
-        "Expected score when all covariates are zero", "Effect of size on the age slope",
+        "Expected score when all covariates are zero",
+        "Effect of size on the age slope",
         "Between-class SD of the age slope",
         "Between-class correlation of the intercept and the age slope",
         "Residual standard deviation",
@@ -271,8 +385,9 @@ def test_table_maps_symbols_to_brms_names() -> None:
 
 
 def test_real_star_varying_only_slope_and_brms_correlation_order() -> None:
-    formula = ("score ~ age*size + exp + black*tblack + black*propblack"
-               " + (age + female + black | class)")
+    formula = (
+        "score ~ age*size + exp + black*tblack + black*propblack + (age + female + black | class)"
+    )
     with pytest.warns(DataWarning):
         eq = equations(formula, star())
     assert eq.level2[3] == Level2Equation(3, "female", (), True)
@@ -280,20 +395,29 @@ def test_real_star_varying_only_slope_and_brms_correlation_order() -> None:
     # brms orders the class coefficients Intercept, age, female, black; the betas put black
     # (beta 2) before female (beta 3).
     assert table.loc[["phi_2", "phi_3", "rho_23", "rho_12"], "parameter"].tolist() == [
-        "sd_class__black", "sd_class__female", "cor_class__female__black",
+        "sd_class__black",
+        "sd_class__female",
+        "cor_class__female__black",
         "cor_class__age__black",
     ]
 
 
 def test_factor_predictors_and_a_varying_level2_variable() -> None:
-    data = DATA.assign(cltype=np.where(DATA["size"] < 17, "small", "regular"),
-                       sex=np.where(DATA["female"] == 1, "F", "M"))
-    eq = equations("score ~ sex + cltype + (1 + size | class)", data,
-                   labels={"cltype": "Type"})
+    data = DATA.assign(
+        cltype=np.where(DATA["size"] < 17, "small", "regular"),
+        sex=np.where(DATA["female"] == 1, "F", "M"),
+    )
+    eq = equations("score ~ sex + cltype + (1 + size | class)", data, labels={"cltype": "Type"})
     assert eq.level2 == (
-        Level2Equation(0, "Intercept", (
-            Gamma(0, None, "b_Intercept"), Gamma(1, "cltypesmall", "b_cltypesmall"),
-        ), True),
+        Level2Equation(
+            0,
+            "Intercept",
+            (
+                Gamma(0, None, "b_Intercept"),
+                Gamma(1, "cltypesmall", "b_cltypesmall"),
+            ),
+            True,
+        ),
         Level2Equation(1, "sexM", (Gamma(0, None, "b_sexM"),), False),
         Level2Equation(2, "size", (), True),
     )
@@ -308,15 +432,19 @@ def test_factor_predictors_and_a_varying_level2_variable() -> None:
 RENDER_CASES = [
     (SEED, DATA, SEED_LABELS),
     ("score ~ age + exp + urban + (age | class) + (1 | school)", DATA, {}),
-    ("score ~ I(age^2) + log(exp + 1) + (1 | class) + (0 + age | class)", DATA,
-     {"score": "test_score", "log(exp + 1)": "log #exp & {x} 100%"}),
+    (
+        "score ~ I(age^2) + log(exp + 1) + (1 | class) + (0 + age | class)",
+        DATA,
+        {"score": "test_score", "log(exp + 1)": "log #exp & {x} 100%"},
+    ),
     ("Reaction ~ Days + (Days || Subject)", sleepstudy(), {}),
 ]
 
 
 @pytest.mark.parametrize(("formula", "data", "labels"), RENDER_CASES)
-def test_every_latex_line_renders_with_mathtext(formula: str, data: pd.DataFrame,
-                                                labels: dict[str, str], tmp_path: Path) -> None:
+def test_every_latex_line_renders_with_mathtext(
+    formula: str, data: pd.DataFrame, labels: dict[str, str], tmp_path: Path
+) -> None:
     lines = equations(formula, data, labels=labels).latex().split("\n")
     for k, line in enumerate(lines):
         path = tmp_path / f"line{k}.png"
@@ -324,25 +452,49 @@ def test_every_latex_line_renders_with_mathtext(formula: str, data: pd.DataFrame
         assert path.stat().st_size > 100
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"family": "weibull"}, ModelError,
-     "equations() has no likelihood line for the family 'weibull'; it writes: bernoulli, "
-     "binomial, gaussian, poisson, student."),
-    ({"family": 3}, ModelError, "family must be a family name such as 'gaussian' or a family "
-     "object with name and link, not 3."),
-    ({"labels": {"teacher": "Teacher"}}, ModelError,
-     "labels names 'teacher', which is neither a variable of the model nor a data column; the "
-     "model's variables are: age, black, exp, female, propblack, size, tblack, tfemale."),
-    ({"labels": {"age": ""}}, ModelError, "The label of 'age' must be a non-empty string, not ''."),
-    ({"formula": "score ~ age + (1 | class) + (1 | class)"}, FormulaTermError,
-     "'Intercept' varies by class in two group-level terms; brms does not allow duplicated "
-     "group-level effects, so keep one of them."),
-    ({"formula": "bf(score ~ age + (1 | class), sigma ~ female)"}, ModelError,
-     "equations() writes models in which only mu has predictors; 'sigma' has its own formula "
-     "here."),
-])
-def test_bad_input_errors(kwargs: dict[str, object], error: type[Exception],
-                          message: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"family": "weibull"},
+            ModelError,
+            "equations() has no likelihood line for the family 'weibull'; it writes: bernoulli, "
+            "binomial, gaussian, poisson, student.",
+        ),
+        (
+            {"family": 3},
+            ModelError,
+            "family must be a family name such as 'gaussian' or a family "
+            "object with name and link, not 3.",
+        ),
+        (
+            {"labels": {"teacher": "Teacher"}},
+            ModelError,
+            "labels names 'teacher', which is neither a variable of the model nor a data"
+            " column; the "
+            "model's variables are: age, black, exp, female, propblack, size, tblack, tfemale.",
+        ),
+        (
+            {"labels": {"age": ""}},
+            ModelError,
+            "The label of 'age' must be a non-empty string, not ''.",
+        ),
+        (
+            {"formula": "score ~ age + (1 | class) + (1 | class)"},
+            FormulaTermError,
+            "'Intercept' varies by class in two group-level terms; brms does not allow duplicated "
+            "group-level effects, so keep one of them.",
+        ),
+        (
+            {"formula": "bf(score ~ age + (1 | class), sigma ~ female)"},
+            ModelError,
+            "equations() writes models in which only mu has predictors; 'sigma' has its own"
+            " formula "
+            "here.",
+        ),
+    ],
+)
+def test_bad_input_errors(kwargs: dict[str, object], error: type[Exception], message: str) -> None:
     args: dict[str, object] = {"formula": SEED, "data": DATA, **kwargs}
     with pytest.raises(error, match=re.escape(message)):
         equations(**args)  # type: ignore[arg-type]

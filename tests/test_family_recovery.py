@@ -31,10 +31,28 @@ def _load() -> ModuleType:
 fr = _load()
 CASES = {c.family: c for c in fr.CASES}
 FAMILIES = [
-    "gaussian", "student", "skew_normal", "bernoulli", "binomial", "beta_binomial", "poisson",
-    "negbinomial", "geometric", "Gamma", "lognormal", "exponential", "weibull", "Beta",
-    "cumulative", "categorical", "zero_inflated_poisson", "zero_inflated_negbinomial",
-    "zero_inflated_binomial", "hurdle_poisson", "hurdle_negbinomial", "hurdle_lognormal",
+    "gaussian",
+    "student",
+    "skew_normal",
+    "bernoulli",
+    "binomial",
+    "beta_binomial",
+    "poisson",
+    "negbinomial",
+    "geometric",
+    "Gamma",
+    "lognormal",
+    "exponential",
+    "weibull",
+    "Beta",
+    "cumulative",
+    "categorical",
+    "zero_inflated_poisson",
+    "zero_inflated_negbinomial",
+    "zero_inflated_binomial",
+    "hurdle_poisson",
+    "hurdle_negbinomial",
+    "hurdle_lognormal",
     "hurdle_gamma",
 ]
 
@@ -55,12 +73,17 @@ def test_cases_cover_every_family_once() -> None:
     [
         ("gaussian", "y ~ x + (1 | g)", ["b_Intercept", "b_x", "sd_g__Intercept", "sigma"]),
         ("binomial", "y | trials(n) ~ x + (1 | g)", ["b_Intercept", "b_x", "sd_g__Intercept"]),
-        ("categorical", "y ~ x",
-         ["b_mub_Intercept", "b_muc_Intercept", "b_mub_x", "b_muc_x"]),
-        ("cumulative", "y ~ x + (1 | g)",
-         ["b_Intercept[1]", "b_Intercept[2]", "b_Intercept[3]", "b_x", "sd_g__Intercept"]),
-        ("hurdle_negbinomial", "y ~ x + (1 | g)",
-         ["b_Intercept", "b_x", "sd_g__Intercept", "shape", "hu"]),
+        ("categorical", "y ~ x", ["b_mub_Intercept", "b_muc_Intercept", "b_mub_x", "b_muc_x"]),
+        (
+            "cumulative",
+            "y ~ x + (1 | g)",
+            ["b_Intercept[1]", "b_Intercept[2]", "b_Intercept[3]", "b_x", "sd_g__Intercept"],
+        ),
+        (
+            "hurdle_negbinomial",
+            "y ~ x + (1 | g)",
+            ["b_Intercept", "b_x", "sd_g__Intercept", "shape", "hu"],
+        ),
     ],
 )
 def test_case_formula_and_checked_names(family: str, formula: str, truth: list[str]) -> None:
@@ -89,8 +112,12 @@ def test_simulated_layout(family: str, columns: list[str], dtype: str) -> None:
 
 @pytest.mark.parametrize(
     ("family", "share"),
-    [("hurdle_poisson", 0.3), ("hurdle_negbinomial", 0.3), ("hurdle_lognormal", 0.25),
-     ("hurdle_gamma", 0.25)],
+    [
+        ("hurdle_poisson", 0.3),
+        ("hurdle_negbinomial", 0.3),
+        ("hurdle_lognormal", 0.25),
+        ("hurdle_gamma", 0.25),
+    ],
 )
 def test_hurdle_zeros_have_probability_hu(family: str, share: float) -> None:
     y = _big(family)["y"].to_numpy()
@@ -115,8 +142,9 @@ def _conditional_sd(data: pd.DataFrame, column: str = "y") -> float:
         ("skew_normal", "identity", 1.0, 0.5),
     ],
 )
-def test_location_scale_families_have_slope_and_sd(family: str, transform: str, sd: float,
-                                                   slope: float) -> None:
+def test_location_scale_families_have_slope_and_sd(
+    family: str, transform: str, sd: float, slope: float
+) -> None:
     data = _big(family)
     if transform == "log":
         data["y"] = np.log(data["y"])
@@ -131,8 +159,11 @@ def test_location_scale_families_have_slope_and_sd(family: str, transform: str, 
 
 def test_skew_normal_is_right_skewed_with_alpha_three() -> None:
     data = _big("skew_normal")
-    resid = data["y"] - data.groupby("g")["y"].transform("mean") - 0.5 * (
-        data["x"] - data.groupby("g")["x"].transform("mean"))
+    resid = (
+        data["y"]
+        - data.groupby("g")["y"].transform("mean")
+        - 0.5 * (data["x"] - data.groupby("g")["x"].transform("mean"))
+    )
     delta = 3.0 / np.sqrt(10.0)
     b = np.sqrt(2 / np.pi) * delta
     want = (4 - np.pi) / 2 * b**3 / (1 - b**2) ** 1.5
@@ -198,8 +229,13 @@ def test_category_shares_follow_the_truth(family: str, want: str) -> None:
         probs = (np.diff(cum, axis=2) * weights[None, :, None]).sum(axis=1).mean(axis=0)
         got = data["y"].value_counts(normalize=True).sort_index().to_numpy()
     else:
-        eta = np.column_stack([np.zeros_like(x), t["b_mub_Intercept"] + t["b_mub_x"] * x,
-                               t["b_muc_Intercept"] + t["b_muc_x"] * x])
+        eta = np.column_stack(
+            [
+                np.zeros_like(x),
+                t["b_mub_Intercept"] + t["b_mub_x"] * x,
+                t["b_muc_Intercept"] + t["b_muc_x"] * x,
+            ]
+        )
         probs = special.softmax(eta, axis=1).mean(axis=0)
         got = data["y"].value_counts(normalize=True).reindex(list(fr.CATEGORIES)).to_numpy()
     n = len(data)
@@ -208,8 +244,12 @@ def test_category_shares_follow_the_truth(family: str, want: str) -> None:
 
 def test_covered_reports_truth_interval_and_hit() -> None:
     summary = pd.DataFrame(
-        {"Estimate": [0.0] * 4, "Est.Error": [1.0] * 4,
-         "Q5": [-1.0, -1.0, 0.5, -2.0], "Q95": [1.0, -0.5, 2.0, 2.0]},
+        {
+            "Estimate": [0.0] * 4,
+            "Est.Error": [1.0] * 4,
+            "Q5": [-1.0, -1.0, 0.5, -2.0],
+            "Q95": [1.0, -0.5, 2.0, 2.0],
+        },
         index=["a", "b", "c", "unused"],
     )
     got = fr.covered(summary, {"c": 0.5, "a": 0.0, "b": 0.0})
@@ -232,8 +272,14 @@ def test_binomial_band(n: int, p: float, level: float, band: tuple[int, int]) ->
 
 @pytest.mark.slow
 def test_ninety_percent_intervals_recover_every_family() -> None:
-    recs = fr.run_check(fr.CASES, reps=2, chains=2, iter=1000, seed=2026,
-                        log=lambda rec: print(fr.log_line(rec), flush=True))
+    recs = fr.run_check(
+        fr.CASES,
+        reps=2,
+        chains=2,
+        iter=1000,
+        seed=2026,
+        log=lambda rec: print(fr.log_line(rec), flush=True),
+    )
     print()
     print(fr.markdown(recs, chains=2, iter=1000))
     hit, n = fr.pooled(recs)

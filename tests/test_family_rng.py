@@ -52,13 +52,22 @@ CASES: dict[str, tuple[Family, float, dict[str, Any], dict[str, Any], str]] = {
     "weibull": (fam.weibull(), 0.5, {"shape": 1.7}, {}, "positive"),
     "beta": (fam.Beta(), 0.0, {"phi": 5.0}, {}, "unit"),
     "zero_inflated_poisson": (fam.zero_inflated_poisson(), 1.0, {"zi": 0.3}, {}, "count"),
-    "zero_inflated_negbinomial": (fam.zero_inflated_negbinomial(), 1.0,
-                                  {"zi": 0.2, "shape": 2.0}, {}, "count"),
-    "zero_inflated_binomial": (fam.zero_inflated_binomial(), 0.0, {"zi": 0.25},
-                               {"trials": TRIALS}, "count"),
+    "zero_inflated_negbinomial": (
+        fam.zero_inflated_negbinomial(),
+        1.0,
+        {"zi": 0.2, "shape": 2.0},
+        {},
+        "count",
+    ),
+    "zero_inflated_binomial": (
+        fam.zero_inflated_binomial(),
+        0.0,
+        {"zi": 0.25},
+        {"trials": TRIALS},
+        "count",
+    ),
     "hurdle_poisson": (fam.hurdle_poisson(), -0.5, {"hu": 0.4}, {}, "count"),
-    "hurdle_negbinomial": (fam.hurdle_negbinomial(), 0.0, {"hu": 0.3, "shape": 1.5}, {},
-                           "count"),
+    "hurdle_negbinomial": (fam.hurdle_negbinomial(), 0.0, {"hu": 0.3, "shape": 1.5}, {}, "count"),
     "hurdle_gamma": (fam.hurdle_gamma(), 0.5, {"hu": 0.2, "shape": 3.0}, {}, "nonneg"),
     "hurdle_lognormal": (fam.hurdle_lognormal(), 0.0, {"hu": 0.35, "sigma": 0.4}, {}, "nonneg"),
 }
@@ -86,8 +95,11 @@ def test_rng_mean_matches_epred(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "zero"),
-    [("zero_inflated_poisson", 0.3 + 0.7 * np.exp(-np.exp(1 + ETA))),
-     ("hurdle_poisson", np.full(3, 0.4)), ("hurdle_gamma", np.full(3, 0.2))],
+    [
+        ("zero_inflated_poisson", 0.3 + 0.7 * np.exp(-np.exp(1 + ETA))),
+        ("hurdle_poisson", np.full(3, 0.4)),
+        ("hurdle_gamma", np.full(3, 0.2)),
+    ],
 )
 def test_rng_zero_fraction(name: str, zero: np.ndarray) -> None:
     family, offset, dpars, addition, _ = CASES[name]
@@ -123,27 +135,37 @@ def test_cumulative_rng_matches_epred(link: str) -> None:
 
 def test_categorical_rng_matches_epred() -> None:
     eta = np.array([[0.0, 0.5, -1.0], [0.0, -0.3, 0.8]])
-    draws = np.asarray(fam.categorical().rng(jax.random.PRNGKey(2),
-                                             np.broadcast_to(eta, (S, 2, 3)), {}, {}))
+    draws = np.asarray(
+        fam.categorical().rng(jax.random.PRNGKey(2), np.broadcast_to(eta, (S, 2, 3)), {}, {})
+    )
     probs = np.asarray(fam.categorical().epred(eta, {}, {}))
-    np.testing.assert_allclose(probs, np.exp(eta) / np.exp(eta).sum(-1, keepdims=True),
-                               rtol=1e-12)
+    np.testing.assert_allclose(probs, np.exp(eta) / np.exp(eta).sum(-1, keepdims=True), rtol=1e-12)
     freq = np.stack([(draws == k).mean(axis=0) for k in (1, 2, 3)], axis=-1)
     np.testing.assert_array_less(np.abs(freq - probs), 5 * np.sqrt(probs * (1 - probs) / S))
 
 
 @pytest.mark.parametrize(
     ("family", "eta", "dpars", "bounds", "dist"),
-    [(fam.gaussian(), 0.5, {"sigma": 1.0}, (0.0, np.inf), stats.truncnorm(-0.5, np.inf, 0.5, 1.0)),
-     (fam.gaussian(), 0.0, {"sigma": 2.0}, (-1.0, 3.0), stats.truncnorm(-0.5, 1.5, 0.0, 2.0)),
-     (fam.poisson(), np.log(1.5), {}, (1.0, np.inf), None)],
+    [
+        (
+            fam.gaussian(),
+            0.5,
+            {"sigma": 1.0},
+            (0.0, np.inf),
+            stats.truncnorm(-0.5, np.inf, 0.5, 1.0),
+        ),
+        (fam.gaussian(), 0.0, {"sigma": 2.0}, (-1.0, 3.0), stats.truncnorm(-0.5, 1.5, 0.0, 2.0)),
+        (fam.poisson(), np.log(1.5), {}, (1.0, np.inf), None),
+    ],
 )
-def test_predict_draws_respect_truncation(family: Family, eta: float, dpars: dict[str, Any],
-                                          bounds: tuple[float, float], dist: Any) -> None:
+def test_predict_draws_respect_truncation(
+    family: Family, eta: float, dpars: dict[str, Any], bounds: tuple[float, float], dist: Any
+) -> None:
     n, (lb, ub) = 4000, bounds
     addition = {"lb": np.full(n, lb), "ub": np.full(n, ub)}
-    draws = np.asarray(predict_draws(family, jax.random.PRNGKey(4), np.full(n, eta), dpars,
-                                     addition))
+    draws = np.asarray(
+        predict_draws(family, jax.random.PRNGKey(4), np.full(n, eta), dpars, addition)
+    )
     assert np.all((draws >= lb) & (draws <= ub))
     # zero-truncated poisson(1.5): mean lambda / (1 - exp(-lambda))
     mean = dist.mean() if dist is not None else 1.5 / (1 - np.exp(-1.5))

@@ -52,16 +52,18 @@ def frame(n: int, levels: int = 12, seed: int = 0, sort: bool = False) -> pd.Dat
     return out
 
 
-def lowered(formula: str, data: pd.DataFrame, family: str | Family = "gaussian",
-            **kwargs: Any) -> LoweredModel:
+def lowered(
+    formula: str, data: pd.DataFrame, family: str | Family = "gaussian", **kwargs: Any
+) -> LoweredModel:
     fam = get_family(family)
     design = design_for(formula, data, fam)
     pri = resolve_priors(design, fam, [])
     return lower(design, fam, pri, **kwargs)
 
 
-def value_and_grad(model: LoweredModel, u: np.ndarray,
-                   float32: bool = False) -> tuple[float, np.ndarray]:
+def value_and_grad(
+    model: LoweredModel, u: np.ndarray, float32: bool = False
+) -> tuple[float, np.ndarray]:
     with jax.enable_x64(not float32):
         args = _cast(model.model_args, float32)
         key = (model.program, float32)
@@ -97,8 +99,7 @@ def test_suffstat_potential_and_gradient_equal_the_plain_form(case: str) -> None
         v_plain, g_plain = value_and_grad(plain, u)
         v_suff, g_suff = value_and_grad(suff, u)
         assert v_suff == pytest.approx(v_plain, rel=1e-9)
-        np.testing.assert_allclose(g_suff, g_plain, rtol=1e-9,
-                                   atol=1e-9 * np.max(np.abs(g_plain)))
+        np.testing.assert_allclose(g_suff, g_plain, rtol=1e-9, atol=1e-9 * np.max(np.abs(g_plain)))
 
 
 def test_suffstat_log_lik_is_the_weighted_normal_log_density() -> None:
@@ -148,28 +149,55 @@ def test_group_gathers_give_the_index_gather_potential(gather: str) -> None:
     v_index, g_index = value_and_grad(index, u)
     v_other, g_other = value_and_grad(other, u)
     assert v_other == pytest.approx(v_index, rel=1e-12)
-    np.testing.assert_allclose(g_other, g_index, rtol=1e-10,
-                               atol=1e-12 * np.max(np.abs(g_index)))
+    np.testing.assert_allclose(g_other, g_index, rtol=1e-10, atol=1e-12 * np.max(np.abs(g_index)))
 
 
 # (formula, family, rows, levels, sample_prior, expected form, expected without marginalize)
 CHOICES = {
     "gaussian, no groups": ("y ~ x1 + x2", "gaussian", 3000, 12, "no", "suffstat", "suffstat"),
-    "gaussian, (1 + x | g)": ("y ~ x + (1 + x | g)", "gaussian", 3000, 50, "no", "marginal",
-                              "suffstat"),
-    "weights and offset": ("y | weights(w) ~ x + offset(o) + (1 | g)", "gaussian", 3000, 50,
-                           "no", "marginal", "suffstat"),
+    "gaussian, (1 + x | g)": (
+        "y ~ x + (1 + x | g)",
+        "gaussian",
+        3000,
+        50,
+        "no",
+        "marginal",
+        "suffstat",
+    ),
+    "weights and offset": (
+        "y | weights(w) ~ x + offset(o) + (1 | g)",
+        "gaussian",
+        3000,
+        50,
+        "no",
+        "marginal",
+        "suffstat",
+    ),
     "too few rows": ("y ~ x + (1 + x | g)", "gaussian", 1500, 12, "no", "marginal", "plain"),
-    "few rows per level": ("y ~ x + (1 + x | g)", "gaussian", 3000, 1000, "no", "marginal",
-                           "plain"),
+    "few rows per level": (
+        "y ~ x + (1 + x | g)",
+        "gaussian",
+        3000,
+        1000,
+        "no",
+        "marginal",
+        "plain",
+    ),
     "two group IDs": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 3000, 12, "no", "plain", "plain"),
     "student": ("y ~ x + (1 | g)", "student", 3000, 12, "no", "plain", "plain"),
     "log link": ("y ~ x", "log", 3000, 12, "no", "plain", "plain"),
     "censoring": ("y | cens(c) ~ x", "gaussian", 3000, 12, "no", "plain", "plain"),
     "se": ("y | se(w) ~ x", "gaussian", 3000, 12, "no", "plain", "plain"),
     "sigma ~ x": ("bf(y ~ x, sigma ~ x2)", "gaussian", 3000, 12, "no", "plain", "plain"),
-    "group term on sigma": ("bf(y ~ x, sigma ~ (1 | g))", "gaussian", 3000, 12, "no", "plain",
-                            "plain"),
+    "group term on sigma": (
+        "bf(y ~ x, sigma ~ (1 | g))",
+        "gaussian",
+        3000,
+        12,
+        "no",
+        "plain",
+        "plain",
+    ),
     "prior only": ("y ~ x + (1 | g)", "gaussian", 3000, 12, "only", "plain", "plain"),
 }
 
@@ -202,31 +230,47 @@ GATHER_CHOICES = [  # (levels, rows sorted by level, platform, expected)
 
 
 @pytest.mark.parametrize(("levels", "is_sorted", "platform", "expected"), GATHER_CHOICES)
-def test_automatic_gather_choice(levels: int, is_sorted: bool, platform: str,
-                                 expected: str) -> None:
+def test_automatic_gather_choice(
+    levels: int, is_sorted: bool, platform: str, expected: str
+) -> None:
     J = np.random.default_rng(1).integers(0, levels, 5000)
     J = np.sort(J) if is_sorted else J
     assert forms.choose_gather("auto", J, levels, platform) == expected
 
 
 BAD_REQUESTS = {
-    "student": ({"likelihood": "suffstat"}, "student",
-                "The suffstat likelihood cannot be used here: the family is student(identity), "
-                "not gaussian(identity)."),
-    "unknown form": ({"likelihood": "fast"}, "gaussian",
-                     "likelihood must be one of 'auto', 'plain', 'suffstat', 'marginal', 'glm', "
-                     "not 'fast'."),
-    "marginal without groups": ({"likelihood": "marginal", "formula": "y ~ x"}, "gaussian",
-                                "The marginal likelihood cannot be used here: the model has no "
-                                "group-level term."),
-    "marginal with two IDs": ({"likelihood": "marginal", "formula": "y ~ x + (1 | g) + (1 | h)"},
-                              "gaussian", "The marginal likelihood cannot be used here: the "
-                              "model has more than one group-level ID."),
-    "marginal student": ({"likelihood": "marginal"}, "student",
-                         "The marginal likelihood cannot be used here: the family is "
-                         "student(identity), not gaussian(identity)."),
-    "unsorted": ({"gather": "sorted"}, "gaussian",
-                 "gather = 'sorted' needs the rows sorted by the group's levels."),
+    "student": (
+        {"likelihood": "suffstat"},
+        "student",
+        "The suffstat likelihood cannot be used here: the family is student(identity), "
+        "not gaussian(identity).",
+    ),
+    "unknown form": (
+        {"likelihood": "fast"},
+        "gaussian",
+        "likelihood must be one of 'auto', 'plain', 'suffstat', 'marginal', 'glm', not 'fast'.",
+    ),
+    "marginal without groups": (
+        {"likelihood": "marginal", "formula": "y ~ x"},
+        "gaussian",
+        "The marginal likelihood cannot be used here: the model has no group-level term.",
+    ),
+    "marginal with two IDs": (
+        {"likelihood": "marginal", "formula": "y ~ x + (1 | g) + (1 | h)"},
+        "gaussian",
+        "The marginal likelihood cannot be used here: the model has more than one group-level ID.",
+    ),
+    "marginal student": (
+        {"likelihood": "marginal"},
+        "student",
+        "The marginal likelihood cannot be used here: the family is "
+        "student(identity), not gaussian(identity).",
+    ),
+    "unsorted": (
+        {"gather": "sorted"},
+        "gaussian",
+        "gather = 'sorted' needs the rows sorted by the group's levels.",
+    ),
 }
 
 

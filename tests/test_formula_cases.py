@@ -102,7 +102,10 @@ def test_brms_cases_give_brms_standata(case: dict) -> None:
         np.testing.assert_allclose(sd[name], values, err_msg=name)
     groups = {b.group: list(b.levels) for b in design.groups}
     assert groups == case["group_levels"]
-    ranef = [(str(b.id), b.group, c, b.cor, d) for b in design.groups
-             for c, d in zip(b.coefs, b.dpars, strict=True)]
+    ranef = [
+        (str(b.id), b.group, c, b.cor, d)
+        for b in design.groups
+        for c, d in zip(b.coefs, b.dpars, strict=True)
+    ]
     expected = [(r["id"], r["group"], r["coef"], r["cor"], r["dpar"]) for r in case["brms_ranef"]]
     assert ranef == expected

@@ -33,17 +33,24 @@ COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub
 def family_data() -> pd.DataFrame:
     """The data set the fixtures were made with."""
     raw = json.loads((FIXTURES / "data.json").read_text())
-    return pd.DataFrame({
-        name: np.asarray(values, dtype=np.float64) if name in raw["numeric"] else values
-        for name, values in raw["columns"].items()
-    })
+    return pd.DataFrame(
+        {
+            name: np.asarray(values, dtype=np.float64) if name in raw["numeric"] else values
+            for name, values in raw["columns"].items()
+        }
+    )
 
 
 def _family(name: str) -> Family:
     if name == "zero_inflated_beta":  # not among the families yet: its prior-relevant fields
-        return Family("zero_inflated_beta", "logit", ("phi", "zi"), {"phi": "log", "zi": "logit"},
-                      {"phi": (0.0, None), "zi": (0.0, 1.0)},
-                      dpar_priors={"phi": "gamma(0.01, 0.01)", "zi": "beta(1, 1)"})
+        return Family(
+            "zero_inflated_beta",
+            "logit",
+            ("phi", "zi"),
+            {"phi": "log", "zi": "logit"},
+            {"phi": (0.0, None), "zi": (0.0, 1.0)},
+            dpar_priors={"phi": "gamma(0.01, 0.01)", "zi": "beta(1, 1)"},
+        )
     return get_family(name)
 
 
@@ -96,9 +103,14 @@ def test_resolved_defaults(case_id: str, param: str, specs: tuple[PriorSpec, ...
 
 # (case, params the lowering must not sample)
 ABSENT = [
-    ("fixed_nu", "nu"), ("se_fixed_sigma", "sigma"), ("cumulative", "disc"),
-    ("cumulative", "Intercept_disc"), ("categorical", "Intercept"), ("categorical", "b"),
-    ("dist_sigma", "sigma"), ("exponential", "shape"),
+    ("fixed_nu", "nu"),
+    ("se_fixed_sigma", "sigma"),
+    ("cumulative", "disc"),
+    ("cumulative", "Intercept_disc"),
+    ("categorical", "Intercept"),
+    ("categorical", "b"),
+    ("dist_sigma", "sigma"),
+    ("exponential", "shape"),
 ]
 
 
@@ -110,41 +122,66 @@ def test_fixed_and_absent_params(case_id: str, param: str) -> None:
 
 def test_user_priors_on_thresholds_and_categories() -> None:
     _, design, family = fixture("cumulative")
-    user = prior("normal(0, 5)", class_="Intercept") + prior("normal(1, 2)", class_="Intercept",
-                                                                coef="2")
+    user = prior("normal(0, 5)", class_="Intercept") + prior(
+        "normal(1, 2)", class_="Intercept", coef="2"
+    )
     specs = resolve_priors(design, family, user)["Intercept"].specs
-    assert specs == (PriorSpec("normal", (0.0, 5.0)), PriorSpec("normal", (1.0, 2.0)),
-                     PriorSpec("normal", (0.0, 5.0)))
+    assert specs == (
+        PriorSpec("normal", (0.0, 5.0)),
+        PriorSpec("normal", (1.0, 2.0)),
+        PriorSpec("normal", (0.0, 5.0)),
+    )
     _, design, family = fixture("categorical")
     user = prior("normal(0, 3)", class_="b", dpar="muc")
     resolved = resolve_priors(design, family, user)
     assert (resolved["b_muc"].specs, resolved["b_mub"].specs) == (
-        (PriorSpec("normal", (0.0, 3.0)),), (PriorSpec("flat"),))
+        (PriorSpec("normal", (0.0, 3.0)),),
+        (PriorSpec("flat"),),
+    )
     # brms 2.18 (make_stancode) applies mu's class-level priors to every category without its
     # own: lprior += normal_lpdf(b_mub | 0, 5); ... normal_lpdf(Intercept_muc | 1, 2)
-    user = (prior("normal(0, 5)", class_="b") + prior("normal(1, 2)", class_="Intercept")
-            + prior("normal(0, 3)", class_="b", dpar="muc"))
+    user = (
+        prior("normal(0, 5)", class_="b")
+        + prior("normal(1, 2)", class_="Intercept")
+        + prior("normal(0, 3)", class_="b", dpar="muc")
+    )
     resolved = resolve_priors(design, family, user)
     assert [resolved[k].specs[0] for k in ("b_mub", "b_muc", "Intercept_mub", "Intercept_muc")] == [
-        PriorSpec("normal", (0.0, 5.0)), PriorSpec("normal", (0.0, 3.0)),
-        PriorSpec("normal", (1.0, 2.0)), PriorSpec("normal", (1.0, 2.0))]
+        PriorSpec("normal", (0.0, 5.0)),
+        PriorSpec("normal", (0.0, 3.0)),
+        PriorSpec("normal", (1.0, 2.0)),
+        PriorSpec("normal", (1.0, 2.0)),
+    ]
 
 
 PRIOR_ERRORS = [
-    ("cumulative", prior("normal(0, 1)", class_="Intercept", coef="4"),
-     "The prior for class 'Intercept' names coefficient '4', which the model lacks; its "
-     "coefficients are: 1, 2, 3."),
-    ("fixed_nu", prior("gamma(2, 0.1)", class_="nu"),
-     "'nu' is fixed to 4 by the formula; it takes no prior."),
-    ("se_fixed_sigma", prior("exponential(1)", class_="sigma"),
-     "'sigma' is fixed to 0 by the formula; it takes no prior."),
-    ("categorical", prior("normal(0, 1)", class_="b", dpar="mud"),
-     "The model has no distributional parameter 'mud'; its parameters are: mub, muc."),
+    (
+        "cumulative",
+        prior("normal(0, 1)", class_="Intercept", coef="4"),
+        "The prior for class 'Intercept' names coefficient '4', which the model lacks; its "
+        "coefficients are: 1, 2, 3.",
+    ),
+    (
+        "fixed_nu",
+        prior("gamma(2, 0.1)", class_="nu"),
+        "'nu' is fixed to 4 by the formula; it takes no prior.",
+    ),
+    (
+        "se_fixed_sigma",
+        prior("exponential(1)", class_="sigma"),
+        "'sigma' is fixed to 0 by the formula; it takes no prior.",
+    ),
+    (
+        "categorical",
+        prior("normal(0, 1)", class_="b", dpar="mud"),
+        "The model has no distributional parameter 'mud'; its parameters are: mub, muc.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case_id", "user", "message"), PRIOR_ERRORS,
-                         ids=[e[0] for e in PRIOR_ERRORS])
+@pytest.mark.parametrize(
+    ("case_id", "user", "message"), PRIOR_ERRORS, ids=[e[0] for e in PRIOR_ERRORS]
+)
 def test_prior_errors(case_id: str, user: Any, message: str) -> None:
     _, design, family = fixture(case_id)
     with pytest.raises(PriorError, match="^" + re.escape(message) + "$"):

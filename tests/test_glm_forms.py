@@ -44,17 +44,32 @@ GLM_MODELS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "bernoulli, weights, (1 + x | g)": ("yb | weights(w) ~ x + (1 + x | g)", "bernoulli", {}),
     "bernoulli, offset, two IDs": ("yb ~ x + offset(o) + (1 | g) + (1 | h)", "bernoulli", {}),
     "binomial, (1 + x | g)": ("k | trials(n) ~ x1 + (1 + x | g)", "binomial", {}),
-    "binomial, weights, no intercept": ("k | trials(n) + weights(w) ~ 0 + x1 + x2 + (1 | g)",
-                                        "binomial", {}),
-    "binomial, offset, brms coordinates": ("k | trials(n) ~ x2 + offset(o) + (1 + x || g)",
-                                           "binomial", {"reparam": False}),
+    "binomial, weights, no intercept": (
+        "k | trials(n) + weights(w) ~ 0 + x1 + x2 + (1 | g)",
+        "binomial",
+        {},
+    ),
+    "binomial, offset, brms coordinates": (
+        "k | trials(n) ~ x2 + offset(o) + (1 + x || g)",
+        "binomial",
+        {"reparam": False},
+    ),
     "poisson, intercept only": ("yc ~ 1", "poisson", {}),
-    "poisson, x1..x5 + (1 + x | g), QR": ("yc ~ x1 + x2 + x3 + x4 + x5 + (1 + x | g)",
-                                          "poisson", {}),
+    "poisson, x1..x5 + (1 + x | g), QR": (
+        "yc ~ x1 + x2 + x3 + x4 + x5 + (1 + x | g)",
+        "poisson",
+        {},
+    ),
     "poisson, weights, offset, two IDs": (
-        "yc | weights(w) ~ x + offset(o) + (1 + x | g) + (1 | h)", "poisson", {}),
-    "poisson, no intercept, one-hot gather": ("yc ~ 0 + x1 + (1 | g)", "poisson",
-                                              {"gather": "onehot"}),
+        "yc | weights(w) ~ x + offset(o) + (1 + x | g) + (1 | h)",
+        "poisson",
+        {},
+    ),
+    "poisson, no intercept, one-hot gather": (
+        "yc ~ 0 + x1 + (1 | g)",
+        "poisson",
+        {"gather": "onehot"},
+    ),
 }
 
 
@@ -73,14 +88,16 @@ def test_glm_potential_and_gradient_equal_the_plain_form(case: str) -> None:
         v_plain, g_plain = value_and_grad(plain, u)
         v_glm, g_glm = value_and_grad(glm, u)
         assert v_glm == pytest.approx(v_plain, rel=1e-9)
-        np.testing.assert_allclose(g_glm, g_plain, rtol=1e-9,
-                                   atol=1e-9 * np.max(np.abs(g_plain)))
+        np.testing.assert_allclose(g_glm, g_plain, rtol=1e-9, atol=1e-9 * np.max(np.abs(g_plain)))
 
 
-@pytest.mark.parametrize(("formula", "family"), [
-    ("yb ~ x1 + x2 + x3 + (1 + x | g)", "bernoulli"),
-    ("yc ~ x1 + x2 + x3 + (1 + x | g)", "poisson"),
-])
+@pytest.mark.parametrize(
+    ("formula", "family"),
+    [
+        ("yb ~ x1 + x2 + x3 + (1 + x | g)", "bernoulli"),
+        ("yc ~ x1 + x2 + x3 + (1 + x | g)", "poisson"),
+    ],
+)
 def test_glm_in_float32_keeps_the_float64_log_density(formula: str, family: str) -> None:
     """The linear statistics (rounded to float32) lose no more than the per-row sums."""
     data = glm_frame(8000, levels=40)
@@ -96,8 +113,12 @@ def test_glm_in_float32_keeps_the_float64_log_density(formula: str, family: str)
 def test_glm_pointwise_log_lik_is_the_plain_one() -> None:
     """brms's ``log_lik`` (loo) stays per row; its weighted sum is the glm form's log_lik."""
     data = glm_frame(200)
-    model = lowered("k | trials(n) + weights(w) ~ x1 + offset(o) + (1 + x | g)", data,
-                    "binomial", likelihood="glm")
+    model = lowered(
+        "k | trials(n) + weights(w) ~ x1 + offset(o) + (1 + x | g)",
+        data,
+        "binomial",
+        likelihood="glm",
+    )
     u = np.random.default_rng(2).uniform(-1.0, 1.0, model.program.dim)
     with jax.enable_x64(True):
         prog, (args, prior_args) = model.program, model.model_args
@@ -129,9 +150,16 @@ def test_glm_statistics_give_the_scipy_log_likelihood(family: str) -> None:
     else:
         y = rng.poisson(np.exp(eta)).astype(float)
         expected = np.sum(w * stats.poisson.logpmf(y, np.exp(eta)))
-    st = glm_forms.glm_data(family, y, X, center=True, weights=w,
-                            trials=trials if family == "binomial" else None, offset=off,
-                            groups=[("1", J, Z, levels)])
+    st = glm_forms.glm_data(
+        family,
+        y,
+        X,
+        center=True,
+        weights=w,
+        trials=trials if family == "binomial" else None,
+        offset=off,
+        groups=[("1", J, Z, levels)],
+    )
     linear = st["const"] + icpt * st["sy"] + st["Xy"] @ b + np.sum(st["Zy"]["1"] * r)
     scale = w * trials if family == "binomial" else w
     with jax.enable_x64(True):
@@ -140,25 +168,58 @@ def test_glm_statistics_give_the_scipy_log_likelihood(family: str) -> None:
 
 
 BAD_GLM = {  # (formula, family, lower() options, message)
-    "gaussian": ("y ~ x + (1 | g)", "gaussian", {}, "the family is gaussian(identity), not "
-                 "bernoulli(logit), binomial(logit) or poisson(log)."),
-    "sigma formula": ("bf(y ~ x, sigma ~ x2)", "gaussian", {}, "the family is "
-                      "gaussian(identity), not bernoulli(logit), binomial(logit) or poisson(log)."),
-    "negbinomial": ("yc ~ x", "negbinomial", {}, "the family is negbinomial(log), not "
-                    "bernoulli(logit), binomial(logit) or poisson(log)."),
-    "beta_binomial": ("k | trials(n) ~ x", "beta_binomial", {}, "the family is "
-                      "beta_binomial(logit), not bernoulli(logit), binomial(logit) or "
-                      "poisson(log)."),
-    "bernoulli probit": ("yb ~ x", "probit", {}, "the family is bernoulli(probit), not "
-                         "bernoulli(logit), binomial(logit) or poisson(log)."),
-    "poisson identity": ("yc ~ x", "identity", {}, "the family is poisson(identity), not "
-                         "bernoulli(logit), binomial(logit) or poisson(log)."),
+    "gaussian": (
+        "y ~ x + (1 | g)",
+        "gaussian",
+        {},
+        "the family is gaussian(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "sigma formula": (
+        "bf(y ~ x, sigma ~ x2)",
+        "gaussian",
+        {},
+        "the family is gaussian(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "negbinomial": (
+        "yc ~ x",
+        "negbinomial",
+        {},
+        "the family is negbinomial(log), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "beta_binomial": (
+        "k | trials(n) ~ x",
+        "beta_binomial",
+        {},
+        "the family is "
+        "beta_binomial(logit), not bernoulli(logit), binomial(logit) or "
+        "poisson(log).",
+    ),
+    "bernoulli probit": (
+        "yb ~ x",
+        "probit",
+        {},
+        "the family is bernoulli(probit), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "poisson identity": (
+        "yc ~ x",
+        "identity",
+        {},
+        "the family is poisson(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
     "cens": ("yc | cens(c) ~ x", "poisson", {}, "the response has the addition term(s) cens."),
-    "trunc": ("yc | trunc(ub = 100) ~ x + (1 | g)", "poisson", {},
-              "the response has the addition term(s) lb, ub."),
+    "trunc": (
+        "yc | trunc(ub = 100) ~ x + (1 | g)",
+        "poisson",
+        {},
+        "the response has the addition term(s) lb, ub.",
+    ),
     "rate": ("yc | rate(n) ~ x", "poisson", {}, "the response has the addition term(s) denom."),
-    "prior only": ("yb ~ x + (1 | g)", "bernoulli", {"sample_prior": "only"},
-                   "the likelihood is not evaluated (sample_prior = 'only')."),
+    "prior only": (
+        "yb ~ x + (1 | g)",
+        "bernoulli",
+        {"sample_prior": "only"},
+        "the likelihood is not evaluated (sample_prior = 'only').",
+    ),
 }
 
 
@@ -166,8 +227,9 @@ BAD_GLM = {  # (formula, family, lower() options, message)
 def test_glm_where_it_does_not_apply_raises(case: str) -> None:
     formula, family, kwargs, message = BAD_GLM[case]
     fam = {"probit": bernoulli("probit"), "identity": poisson("identity")}.get(family)
-    with pytest.raises(ModelError, match=re.escape(
-            f"The glm likelihood cannot be used here: {message}")):
+    with pytest.raises(
+        ModelError, match=re.escape(f"The glm likelihood cannot be used here: {message}")
+    ):
         lowered(formula, glm_frame(100), fam or get_family(family), likelihood="glm", **kwargs)
 
 
@@ -201,5 +263,10 @@ def test_automatic_glm_choice_without_marginalize(monkeypatch: pytest.MonkeyPatc
 
 def test_default_glm_rule() -> None:
     """The measured rule (benchmarks/bench_gradient.py, module docstring of glm_forms)."""
-    assert glm_forms.GLM_MIN_ROWS == {"cpu": 2000, "gpu": None, "cuda": None, "rocm": None,
-                                      "tpu": None}
+    assert glm_forms.GLM_MIN_ROWS == {
+        "cpu": 2000,
+        "gpu": None,
+        "cuda": None,
+        "rocm": None,
+        "tpu": None,
+    }

@@ -51,26 +51,39 @@ def small_data(seed: int = 3, levels: int = 5, per: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = levels * per
     g = np.repeat(np.arange(levels), per)
-    return pd.DataFrame({
-        "y": rng.normal(3.0, 2.0, n), "x": rng.normal(2.0, 1.0, n),
-        "w": rng.binomial(1, 0.4, n).astype(float), "g": [f"g{i}" for i in g],
-        "h": [f"h{i}" for i in rng.integers(0, 3, n)],
-    })
+    return pd.DataFrame(
+        {
+            "y": rng.normal(3.0, 2.0, n),
+            "x": rng.normal(2.0, 1.0, n),
+            "w": rng.binomial(1, 0.4, n).astype(float),
+            "g": [f"g{i}" for i in g],
+            "h": [f"h{i}" for i in rng.integers(0, 3, n)],
+        }
+    )
 
 
-def lowered_pair(formula: str, centred: int | tuple[int, ...], reparam: bool,
-                 shear_cov: bool | None = None) -> tuple[LoweredModel, LoweredModel]:
+def lowered_pair(
+    formula: str, centred: int | tuple[int, ...], reparam: bool, shear_cov: bool | None = None
+) -> tuple[LoweredModel, LoweredModel]:
     """The model in the tested coordinates and in brms's coordinates."""
     design = design_for(formula, small_data(), GAUSSIAN)
     priors = resolve_priors(design, GAUSSIAN, None)
-    ours = lower(design, GAUSSIAN, priors, reparam=reparam, centred=centred,
-                 shear_cov=shear_cov, marginalize=False)
+    ours = lower(
+        design,
+        GAUSSIAN,
+        priors,
+        reparam=reparam,
+        centred=centred,
+        shear_cov=shear_cov,
+        marginalize=False,
+    )
     ref = lower(design, GAUSSIAN, priors, reparam=False, centred=0, marginalize=False)
     return ours, ref
 
 
-def evaluate(ours: LoweredModel, ref: LoweredModel, u: jax.Array, data: dict,
-             prior_args: dict) -> tuple[jax.Array, dict[str, jax.Array], jax.Array]:
+def evaluate(
+    ours: LoweredModel, ref: LoweredModel, u: jax.Array, data: dict, prior_args: dict
+) -> tuple[jax.Array, dict[str, jax.Array], jax.Array]:
     """Our log density at ``u``, brms's site values at the mapped point, ``log|det|``.
 
     brms's values are the same parameters with ``z_k = S_k^-1 r_k``; the log Jacobian of
@@ -108,8 +121,9 @@ def evaluate(ours: LoweredModel, ref: LoweredModel, u: jax.Array, data: dict,
     return got, mapped, log_jac
 
 
-def brms_log_density(ref: LoweredModel, y: np.ndarray, v: dict[str, np.ndarray],
-                     family: str = "gaussian") -> float:
+def brms_log_density(
+    ref: LoweredModel, y: np.ndarray, v: dict[str, np.ndarray], family: str = "gaussian"
+) -> float:
     """brms's Stan ``target``: scipy likelihood (gaussian or bernoulli) and ``std_normal(z)``,
     brms's lprior."""
     prog = ref.program
@@ -121,8 +135,11 @@ def brms_log_density(ref: LoweredModel, y: np.ndarray, v: dict[str, np.ndarray],
     with jax.enable_x64(True):
         mu, lprior = fast_jit(mu_lprior)(v, *ref.model_args)
     mu = np.asarray(mu)
-    loglik = (stats.norm.logpdf(y, mu, float(v["sigma"])) if family == "gaussian"
-              else stats.bernoulli.logpmf(y, 1.0 / (1.0 + np.exp(-mu))))
+    loglik = (
+        stats.norm.logpdf(y, mu, float(v["sigma"]))
+        if family == "gaussian"
+        else stats.bernoulli.logpmf(y, 1.0 / (1.0 + np.exp(-mu)))
+    )
     target = loglik.sum() + float(lprior)
     for g in prog.structure.groups:
         target += stats.norm.logpdf(v[f"z_{g.id}"]).sum()
@@ -135,10 +152,12 @@ def test_log_density_is_brms_at_the_mapped_point_plus_the_jacobian(case: str) ->
     ours, ref = lowered_pair(formula, centred, reparam, shear_cov)
     k = centred if isinstance(centred, tuple) else (centred,) * len(ours.structure.groups)
     assert [g.centred for g in ours.structure.groups] == [
-        min(c, g.M) for c, g in zip(k, ours.structure.groups, strict=True)]
+        min(c, g.M) for c, g in zip(k, ours.structure.groups, strict=True)
+    ]
     assert all(g.shear == reparam for g in ours.structure.groups if g.M > 1)
     assert [g.cov for g in ours.structure.groups] == [
-        g.shear and g.cor and shear_cov is None for g in ours.structure.groups]
+        g.shear and g.cor and shear_cov is None for g in ours.structure.groups
+    ]
     data, prior_args = ours.model_args
     rng = np.random.default_rng(11)
     u = rng.uniform(-1.5, 1.5, ours.program.dim)
@@ -163,8 +182,9 @@ def test_init_values_map_to_brms_effects(centred: int, shear_cov: bool | None) -
     with jax.enable_x64(True):
         params = {"sd_1": jnp.asarray(sd), "L_1": jnp.asarray(L), "z_1": jnp.asarray(w)}
         T = np.asarray(ours.data["shear"]["1"])
-        params["C_1"] = jnp.asarray(np.linalg.cholesky(T @ np.diag(sd) @ L @ L.T @ np.diag(sd)
-                                                       @ T.T))
+        params["C_1"] = jnp.asarray(
+            np.linalg.cholesky(T @ np.diag(sd) @ L @ L.T @ np.diag(sd) @ T.T)
+        )
         r = np.asarray(prog.group_effects(params, ours.data)[1])
     np.testing.assert_allclose(r, (sd[:, None] * (L @ z)).T, rtol=1e-12, atol=1e-12)
 
@@ -179,7 +199,8 @@ def test_init_sd_and_cor_map_to_the_sheared_covariance_site() -> None:
     assert set(sites) == {"C_1", "sigma"}
     with jax.enable_x64(True):
         values = {s.name: jnp.zeros(s.shape) for s in prog.sites} | {
-            "C_1": jnp.asarray(sites["C_1"])}
+            "C_1": jnp.asarray(sites["C_1"])
+        }
         params = prog.assemble(values, ours.prior_args, ours.data)
     np.testing.assert_allclose(np.asarray(params["sd_1"]), sd, rtol=1e-12)
     np.testing.assert_allclose(np.asarray(params["L_1"]), L, atol=1e-12)
@@ -187,8 +208,15 @@ def test_init_sd_and_cor_map_to_the_sheared_covariance_site() -> None:
         prog.init_sites({"sd_1": [1.0, -1.0, 1.0]}, ours.data)
 
 
-def simulated(levels: int, per: int, sd_icpt: float, sd_slope: float, *, seed: int = 1,
-              family: str = "gaussian") -> tuple[int, ...]:
+def simulated(
+    levels: int,
+    per: int,
+    sd_icpt: float,
+    sd_slope: float,
+    *,
+    seed: int = 1,
+    family: str = "gaussian",
+) -> tuple[int, ...]:
     """The automatic choice on ``y ~ x + (x | g)`` simulated with the given effects."""
     rng = np.random.default_rng(seed)
     g = np.repeat(np.arange(levels), per)
@@ -243,16 +271,24 @@ def test_glm_working_fit_solves_the_score_equations(family: str) -> None:
     trials = rng.integers(1, 6, n) if family == "binomial" else np.ones(n, dtype=int)
     offset = rng.normal(0, 0.3, n)
     eta = 0.4 + X @ [0.7, -0.5] + offset
-    y = (rng.poisson(np.exp(eta)) if family == "poisson"
-         else rng.binomial(trials, 1.0 / (1.0 + np.exp(-eta))))
-    data = {"y": y, "X": {"": X}, "offset": {"": offset},
-            "addition": {"trials": trials} if family == "binomial" else {}}
+    y = (
+        rng.poisson(np.exp(eta))
+        if family == "poisson"
+        else rng.binomial(trials, 1.0 / (1.0 + np.exp(-eta)))
+    )
+    data = {
+        "y": y,
+        "X": {"": X},
+        "offset": {"": offset},
+        "addition": {"trials": trials} if family == "binomial" else {},
+    }
     resid, w = _glm_working(get_family(family), data)
     D = np.column_stack([np.ones(n), X])
     np.testing.assert_allclose(D.T @ (w * resid), 0.0, atol=1e-7)
     mean = np.exp(eta) if family == "poisson" else trials / (1.0 + np.exp(-eta))
-    np.testing.assert_allclose(w, mean * (1.0 if family == "poisson" else 1.0 - mean / trials),
-                               rtol=0.2)  # the fitted weights are near the truth's
+    np.testing.assert_allclose(
+        w, mean * (1.0 if family == "poisson" else 1.0 - mean / trials), rtol=0.2
+    )  # the fitted weights are near the truth's
 
 
 def test_centred_bernoulli_term_has_brms_log_density() -> None:
@@ -277,7 +313,8 @@ def test_centred_bernoulli_term_has_brms_log_density() -> None:
 
 def test_reparam_off_keeps_brms_coordinates() -> None:
     design = design_for("y ~ x + (x | g)", small_data(per=40), GAUSSIAN)
-    lowered = lower(design, GAUSSIAN, resolve_priors(design, GAUSSIAN, None), reparam=False,
-                    marginalize=False)
+    lowered = lower(
+        design, GAUSSIAN, resolve_priors(design, GAUSSIAN, None), reparam=False, marginalize=False
+    )
     assert [g.centred for g in lowered.structure.groups] == [0]
     assert math.isfinite(lowered.program.dim)

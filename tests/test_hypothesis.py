@@ -28,8 +28,16 @@ from brmsjax.hypothesis import (
 FIXTURES = Path(__file__).parent / "fixtures" / "hypothesis"
 DRAWS = pd.read_csv(FIXTURES / "draws.csv")
 CASES = json.loads((FIXTURES / "hypothesis.json").read_text())
-COLUMNS = ["Hypothesis", "Estimate", "Est.Error", "CI.Lower", "CI.Upper", "Evid.Ratio",
-           "Post.Prob", "Star"]
+COLUMNS = [
+    "Hypothesis",
+    "Estimate",
+    "Est.Error",
+    "CI.Lower",
+    "CI.Upper",
+    "Evid.Ratio",
+    "Post.Prob",
+    "Star",
+]
 
 
 def _r_value(v: Any) -> float:
@@ -47,9 +55,16 @@ def _fit() -> BrmsFit:
     draws[".iteration"] = np.tile(np.arange(1, n + 1), 2)
     draws[".draw"] = np.arange(1, 2 * n + 1)
     info = FitInfo(
-        formula="y ~ Days + age * size + (0 + Days | Subject)", family="gaussian",
-        links="mu = identity; sigma = identity", response="y", data_name="d", nobs=10,
-        chains=2, iter=2 * n, warmup=n, fixed={"": ("Intercept", "Days", "age:size", "age")},
+        formula="y ~ Days + age * size + (0 + Days | Subject)",
+        family="gaussian",
+        links="mu = identity; sigma = identity",
+        response="y",
+        data_name="d",
+        nobs=10,
+        chains=2,
+        iter=2 * n,
+        warmup=n,
+        fixed={"": ("Intercept", "Days", "age:size", "age")},
         groups=(GroupInfo("Subject", ("a", "b"), ("Days",)),),
     )
     return BrmsFit(draws, info)
@@ -84,22 +99,47 @@ def _hand(x: np.ndarray, sign: str, alpha: float = 0.05) -> dict[str, float]:
     else:
         hits = np.sum(x > 0) if sign == ">" else np.sum(x < 0)
         ratio = hits / (len(x) - hits) if hits < len(x) else np.inf
-    return {"Estimate": x.mean(), "Est.Error": x.std(ddof=1), "CI.Lower": lo, "CI.Upper": hi,
-            "Evid.Ratio": ratio}
+    return {
+        "Estimate": x.mean(),
+        "Est.Error": x.std(ddof=1),
+        "CI.Lower": lo,
+        "CI.Upper": hi,
+        "Evid.Ratio": ratio,
+    }
 
 
 D = FIT.draws()
 METHOD_CASES = [
     ("Days > 5", {}, D["b_Days"] - 5, ">", "(Days)-(5) > 0"),
-    ("Intercept - Days = 200", {}, D["b_Intercept"] - D["b_Days"] - 200, "=",
-     "(Intercept-Days)-(200) = 0"),
+    (
+        "Intercept - Days = 200",
+        {},
+        D["b_Intercept"] - D["b_Days"] - 200,
+        "=",
+        "(Intercept-Days)-(200) = 0",
+    ),
     ("age + age:size = 0", {}, D["b_age"] + D["b_age:size"], "=", "(age+age:size) = 0"),
-    ("2 * age:size < -age / 3", {"alpha": 0.1}, 2 * D["b_age:size"] + D["b_age"] / 3, "<",
-     "(2*age:size)-(-age/3) < 0"),
-    ("sd_Subject__Days > 2", {"class_": ""}, D["sd_Subject__Days"] - 2, ">",
-     "(sd_Subject__Days)-(2) > 0"),
-    ("Days^2 > 4", {"class_": "sd", "group": "Subject"}, D["sd_Subject__Days"] ** 2 - 4, ">",
-     "(Days^2)-(4) > 0"),
+    (
+        "2 * age:size < -age / 3",
+        {"alpha": 0.1},
+        2 * D["b_age:size"] + D["b_age"] / 3,
+        "<",
+        "(2*age:size)-(-age/3) < 0",
+    ),
+    (
+        "sd_Subject__Days > 2",
+        {"class_": ""},
+        D["sd_Subject__Days"] - 2,
+        ">",
+        "(sd_Subject__Days)-(2) > 0",
+    ),
+    (
+        "Days^2 > 4",
+        {"class_": "sd", "group": "Subject"},
+        D["sd_Subject__Days"] ** 2 - 4,
+        ">",
+        "(Days^2)-(4) > 0",
+    ),
     ("exp(age) = 1", {"class_": None}, None, "=", None),
 ]
 
@@ -117,22 +157,33 @@ def test_fit_method_equals_hand_computation(
     np.testing.assert_allclose(result.samples["H1"], values.to_numpy(), rtol=1e-12)
 
 
-BRACKETS = pd.DataFrame({"r_Subject[s308,Days]": np.arange(6.0), "b_Intercept[1]": np.ones(6),
-                         "b_x.1": np.linspace(0, 1, 6)})
+BRACKETS = pd.DataFrame(
+    {
+        "r_Subject[s308,Days]": np.arange(6.0),
+        "b_Intercept[1]": np.ones(6),
+        "b_x.1": np.linspace(0, 1, 6),
+    }
+)
 
 
 @pytest.mark.parametrize(
     ("text", "prefix", "values", "shown"),
     [
-        ("r_Subject[s308,Days] - 2*b_x.1 < 1", "",
-         BRACKETS["r_Subject[s308,Days]"] - 2 * BRACKETS["b_x.1"] - 1,
-         "(r_Subject[s308,Days]-2*b_x.1)-(1) < 0"),
-        ("Intercept[1] + x.1 > 3", "b_", BRACKETS["b_Intercept[1]"] + BRACKETS["b_x.1"] - 3,
-         "(Intercept[1]+x.1)-(3) > 0"),
+        (
+            "r_Subject[s308,Days] - 2*b_x.1 < 1",
+            "",
+            BRACKETS["r_Subject[s308,Days]"] - 2 * BRACKETS["b_x.1"] - 1,
+            "(r_Subject[s308,Days]-2*b_x.1)-(1) < 0",
+        ),
+        (
+            "Intercept[1] + x.1 > 3",
+            "b_",
+            BRACKETS["b_Intercept[1]"] + BRACKETS["b_x.1"] - 3,
+            "(Intercept[1]+x.1)-(3) > 0",
+        ),
     ],
 )
-def test_bracketed_and_dotted_names(text: str, prefix: str, values: pd.Series,
-                                    shown: str) -> None:
+def test_bracketed_and_dotted_names(text: str, prefix: str, values: pd.Series, shown: str) -> None:
     result = hypothesis_table(BRACKETS, text, prefix=prefix)
     assert result.hypothesis["Hypothesis"].tolist() == [shown]
     np.testing.assert_allclose(result.samples["H1"], values.to_numpy(), rtol=1e-12)
@@ -142,11 +193,21 @@ def test_levels_match_brms_hypothesis_coef() -> None:
     case = json.loads((FIXTURES / "coef.json").read_text())
     long = pd.read_csv(FIXTURES / "coef_draws.csv")
     levels, coefs = ["s308", "s309", "s310"], ["Intercept", "Days"]
-    arr = np.stack([
-        np.stack([long[(long.level == lv) & (long.coef == c)].sort_values("draw")["value"]
-                  .to_numpy() for c in coefs], axis=-1)
-        for lv in levels
-    ], axis=1)
+    arr = np.stack(
+        [
+            np.stack(
+                [
+                    long[(long.level == lv) & (long.coef == c)]
+                    .sort_values("draw")["value"]
+                    .to_numpy()
+                    for c in coefs
+                ],
+                axis=-1,
+            )
+            for lv in levels
+        ],
+        axis=1,
+    )
     result = hypothesis_levels(arr, levels, coefs, case["hypothesis"], alpha=0.1)
     table = result.hypothesis
     assert table["Group"].tolist() == case["Group"]
@@ -177,8 +238,10 @@ def test_several_hypotheses_and_header() -> None:
 
 @pytest.mark.parametrize(
     ("x", "expected"),
-    [([0.785, 0.125, 2.675, -0.785, 1.005], [0.78, 0.12, 2.67, -0.78, 1.0]),
-     ([np.nan, np.inf, -np.inf, 0.0], [np.nan, np.inf, -np.inf, 0.0])],
+    [
+        ([0.785, 0.125, 2.675, -0.785, 1.005], [0.78, 0.12, 2.67, -0.78, 1.0]),
+        ([np.nan, np.inf, -np.inf, 0.0], [np.nan, np.inf, -np.inf, 0.0]),
+    ],
 )
 def test_r_round(x: list[float], expected: list[float]) -> None:
     np.testing.assert_array_equal(r_round(np.array(x), 2), expected)
@@ -190,23 +253,46 @@ def test_format_frame_aligns_as_r() -> None:
 
 
 ERRORS = [
-    ("Dayz > 5", {}, "The model has no parameter(s) 'b_Dayz' (did you mean 'Days'?). Use "
-     "names from fit.variables() without the prefix 'b_'."),
-    ("sd_Subject__Dys > 1", {"class_": ""}, "The model has no parameter(s) "
-     "'sd_Subject__Dys' (did you mean 'sd_Subject__Days'?). Use names from fit.variables()."),
-    ("Days > 5 > 2", {}, "The hypothesis 'Days>5>2' is not of the form 'left (= or < or >) "
-     "right'; write one comparison per hypothesis, e.g. 'Days > 5'."),
-    ("Days + 5", {}, "The hypothesis 'Days+5' is not of the form 'left (= or < or >) right'; "
-     "write one comparison per hypothesis, e.g. 'Days > 5'."),
-    ("Days * (2 = 0", {}, "The hypothesis 'Days * (2 = 0' cannot be read: 'Days*(2' is not an "
-     "arithmetic expression of parameter names and numbers."),
+    (
+        "Dayz > 5",
+        {},
+        "The model has no parameter(s) 'b_Dayz' (did you mean 'Days'?). Use "
+        "names from fit.variables() without the prefix 'b_'.",
+    ),
+    (
+        "sd_Subject__Dys > 1",
+        {"class_": ""},
+        "The model has no parameter(s) "
+        "'sd_Subject__Dys' (did you mean 'sd_Subject__Days'?). Use names from fit.variables().",
+    ),
+    (
+        "Days > 5 > 2",
+        {},
+        "The hypothesis 'Days>5>2' is not of the form 'left (= or < or >) "
+        "right'; write one comparison per hypothesis, e.g. 'Days > 5'.",
+    ),
+    (
+        "Days + 5",
+        {},
+        "The hypothesis 'Days+5' is not of the form 'left (= or < or >) right'; "
+        "write one comparison per hypothesis, e.g. 'Days > 5'.",
+    ),
+    (
+        "Days * (2 = 0",
+        {},
+        "The hypothesis 'Days * (2 = 0' cannot be read: 'Days*(2' is not an "
+        "arithmetic expression of parameter names and numbers.",
+    ),
     ("gamma(Days) = 0", {}, "The hypothesis 'gamma(Days) = 0' calls 'gamma' with 1 argument(s)"),
     ("Days > 0", {"alpha": 1.5}, "alpha must be a single number in [0, 1], not 1.5."),
     ([], {}, "hypothesis must be a string such as 'Days > 5', or a list or dict of such"),
-    ("Days > 0", {"scope": "coef", "group": "Patient"}, "group must be one of the model's "
-     "grouping factors (Subject) when scope is 'coef', not 'Patient'."),
-    ("Days > 0", {"scope": "levels"}, "scope must be 'standard', 'ranef' or 'coef', not "
-     "'levels'."),
+    (
+        "Days > 0",
+        {"scope": "coef", "group": "Patient"},
+        "group must be one of the model's "
+        "grouping factors (Subject) when scope is 'coef', not 'Patient'.",
+    ),
+    ("Days > 0", {"scope": "levels"}, "scope must be 'standard', 'ranef' or 'coef', not 'levels'."),
 ]
 
 

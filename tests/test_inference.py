@@ -42,8 +42,9 @@ def toy_design(shift: float = 0.0) -> Design:
     y = 1.0 + 0.5 * x + rng.normal(0, 0.7, 6)[J] + rng.normal(0, 1.0, 60) + shift
     X = np.column_stack([np.ones(60), x])
     group = GroupBlock(1, "g", LEVELS, ("Intercept",), ("",), True, J, np.ones((60, 1)))
-    return Design(Response("y", y), (FixedBlock("", ("Intercept", "x"), X, True),), (group,),
-                  np.arange(60))
+    return Design(
+        Response("y", y), (FixedBlock("", ("Intercept", "x"), X, True),), (group,), np.arange(60)
+    )
 
 
 def plain_design() -> Design:
@@ -54,8 +55,13 @@ def plain_design() -> Design:
 
 def toy_priors(intercept: tuple[float, float] = (0.0, 5.0), **extra: PriorSpec) -> dict:
     half_t = PriorSpec("student_t", (3.0, 0.0, 2.5), lb=0.0)
-    specs = {"Intercept": PriorSpec("normal", intercept), "b": PriorSpec("normal", (0.0, 2.0)),
-             "sigma": half_t, "sd_1": half_t, **extra}
+    specs = {
+        "Intercept": PriorSpec("normal", intercept),
+        "b": PriorSpec("normal", (0.0, 2.0)),
+        "sigma": half_t,
+        "sd_1": half_t,
+        **extra,
+    }
     return {k: ParamPrior(k, (v,)) for k, v in specs.items()}
 
 
@@ -110,20 +116,37 @@ def test_draws_frame_has_brms_names_and_counts(toy_fit: tuple) -> None:
     lowered, result = toy_fit
     draws, st = to_draws(result, lowered)
     r = [f"r_g[{lv.replace(' ', '.')},Intercept]" for lv in LEVELS]
-    assert list(draws.columns) == ["b_Intercept", "b_x", "sd_g__Intercept", "sigma", *r,
-                                   "lprior", "lp__", ".chain", ".iteration", ".draw"]
+    assert list(draws.columns) == [
+        "b_Intercept",
+        "b_x",
+        "sd_g__Intercept",
+        "sigma",
+        *r,
+        "lprior",
+        "lp__",
+        ".chain",
+        ".iteration",
+        ".draw",
+    ]
     assert len(draws) == 20  # 2 chains x ceil((40 - 20) / 2)
     assert draws[".chain"].tolist() == [1] * 10 + [2] * 10
     assert draws[".iteration"].tolist() == list(range(1, 11)) * 2
     assert draws[".draw"].tolist() == list(range(1, 21))
-    assert list(st.columns) == ["accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__",
-                                "divergent__", "energy__"]
+    assert list(st.columns) == [
+        "accept_stat__",
+        "stepsize__",
+        "treedepth__",
+        "n_leapfrog__",
+        "divergent__",
+        "energy__",
+    ]
     n = st["n_leapfrog__"].to_numpy()
     np.testing.assert_array_equal(st["treedepth__"], np.floor(np.log2(n + 1)))
     assert st["stepsize__"].nunique() == 2  # one adapted step size per chain
     np.testing.assert_allclose(draws["b_Intercept"], result.samples["b_Intercept"].reshape(-1))
-    np.testing.assert_allclose(draws["r_g[d.1,Intercept]"], result.samples["r_1"][:, :, 3, 0]
-                               .reshape(-1))
+    np.testing.assert_allclose(
+        draws["r_g[d.1,Intercept]"], result.samples["r_1"][:, :, 3, 0].reshape(-1)
+    )
 
 
 def test_float32_draws_convert_once_per_site(toy_fit: tuple) -> None:
@@ -141,8 +164,9 @@ def test_float32_draws_convert_once_per_site(toy_fit: tuple) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 20 * samples["r_1"].size * 8  # one copy per column: 2,000 copies
-    np.testing.assert_array_equal(draws["r_g[l7,Intercept]"],
-                                  samples["r_1"][:, :, 7, 0].reshape(-1).astype(np.float64))
+    np.testing.assert_array_equal(
+        draws["r_g[l7,Intercept]"], samples["r_1"][:, :, 7, 0].reshape(-1).astype(np.float64)
+    )
     assert draws["b_x"].dtype == np.float64
 
 
@@ -190,12 +214,18 @@ def test_init_modes(case: str, toy_fit: tuple) -> None:
 
 
 BAD_INITS = {
-    "unknown": ({"sd": 1.0}, "init names unknown parameter(s) 'sd'; the model's parameters are: "
-                "Intercept, b, sigma, sd_1, z_1."),
+    "unknown": (
+        {"sd": 1.0},
+        "init names unknown parameter(s) 'sd'; the model's parameters are: "
+        "Intercept, b, sigma, sd_1, z_1.",
+    ),
     "shape": ({"b": [1.0, 2.0]}, "init['b'] has shape (2,); the parameter has shape (1,)."),
     "support": ({"sigma": -1.0}, "init['sigma'] is outside the parameter's support."),
-    "type": ("zeros", "init must be None, 'random', 0, a positive radius, a dict of parameter "
-             "values or a list of dicts (one per chain), not 'zeros'."),
+    "type": (
+        "zeros",
+        "init must be None, 'random', 0, a positive radius, a dict of parameter "
+        "values or a list of dicts (one per chain), not 'zeros'.",
+    ),
     "count": ([{}, {}, {}], "init has 3 dicts; give one dict for all chains or one per chain (2)."),
 }
 
@@ -214,12 +244,18 @@ BAD_ARGS: dict[str, tuple[dict[str, Any], str]] = {
     "warmup": ({"iter": 10, "warmup": 10}, "warmup (10) must be smaller than iter (10)."),
     "thin": ({"thin": 0}, "thin must be a whole number of at least 1, not 0."),
     "cores": ({"cores": 0}, "cores must be a whole number of at least 1, not 0."),
-    "control key": ({"control": {"adapt_dleta": 0.9}},
-                    "Unknown control setting(s) 'adapt_dleta'; use adapt_delta and max_treedepth."),
-    "adapt_delta": ({"control": {"adapt_delta": 1.5}},
-                    "control['adapt_delta'] must be between 0 and 1, not 1.5."),
-    "max_treedepth": ({"control": {"max_treedepth": 0}},
-                      "control['max_treedepth'] must be a whole number of at least 1, not 0."),
+    "control key": (
+        {"control": {"adapt_dleta": 0.9}},
+        "Unknown control setting(s) 'adapt_dleta'; use adapt_delta and max_treedepth.",
+    ),
+    "adapt_delta": (
+        {"control": {"adapt_delta": 1.5}},
+        "control['adapt_delta'] must be between 0 and 1, not 1.5.",
+    ),
+    "max_treedepth": (
+        {"control": {"max_treedepth": 0}},
+        "control['max_treedepth'] must be a whole number of at least 1, not 0.",
+    ),
 }
 
 
@@ -234,8 +270,10 @@ def test_bad_sampler_arguments_raise(case: str, toy_fit: tuple) -> None:
 def test_no_finite_initial_value_raises() -> None:
     priors = toy_priors(Intercept=PriorSpec("uniform", (100.0, 200.0)))
     lowered = lower(toy_design(), gaussian(), priors, marginalize=False)
-    message = ("Chain(s) 1, 2 found no finite log density in 100 random initial values; give "
-               "init values (init=0 or a dict) or check the priors and data.")
+    message = (
+        "Chain(s) 1, 2 found no finite log density in 100 random initial values; give "
+        "init values (init=0 or a dict) or check the priors and data."
+    )
     with pytest.raises(ModelError, match=re.escape(message)):
         sample(lowered, seed=1, **SETTINGS)
 
@@ -254,8 +292,12 @@ def test_sample_prior_only_draws_the_priors() -> None:
         draws = result.samples[name].reshape(-1)
         assert stats.kstest(draws, cdf).statistic < 0.05, name
     s = {k: v.reshape(-1) for k, v in result.samples.items()}
-    lprior = (stats.norm(0, 5).logpdf(s["Intercept"]) + stats.norm(0, 2).logpdf(s["b"])
-              + half_t.logpdf(s["sigma"]) + np.log(2))
+    lprior = (
+        stats.norm(0, 5).logpdf(s["Intercept"])
+        + stats.norm(0, 2).logpdf(s["b"])
+        + half_t.logpdf(s["sigma"])
+        + np.log(2)
+    )
     np.testing.assert_allclose(s["lprior"], lprior, rtol=1e-10)
 
 
@@ -284,21 +326,38 @@ def _run(code: str, xla_flags: str | None) -> dict:
     env.pop("XLA_FLAGS", None)
     if xla_flags is not None:
         env["XLA_FLAGS"] = xla_flags
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
-                         text=True, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 CONFIGURE = {
     "appends to user flags": (
-        "--xla_cpu_enable_fast_math=false", "",
-        {"count": 4, "flags": "--xla_cpu_enable_fast_math=false "
-         "--xla_force_host_platform_device_count=4", "devices": 4}),
+        "--xla_cpu_enable_fast_math=false",
+        "",
+        {
+            "count": 4,
+            "flags": "--xla_cpu_enable_fast_math=false --xla_force_host_platform_device_count=4",
+            "devices": 4,
+        },
+    ),
     "keeps the user's count": (
-        "--xla_force_host_platform_device_count=3", "",
-        {"count": 3, "flags": "--xla_force_host_platform_device_count=3", "devices": 3}),
+        "--xla_force_host_platform_device_count=3",
+        "",
+        {"count": 3, "flags": "--xla_force_host_platform_device_count=3", "devices": 3},
+    ),
     "too late after jax starts": (
-        None, "jax.devices()", {"count": None, "flags": None, "devices": 1}),
+        None,
+        "jax.devices()",
+        {"count": None, "flags": None, "devices": 1},
+    ),
 }
 
 
@@ -336,18 +395,35 @@ def test_parallel_chains_run_on_four_host_devices() -> None:
 def test_variable_names_for_a_predicted_sigma() -> None:
     names = ModelNames(
         fixed=(FixedNames("", True, ("x",)), FixedNames("sigma", True, ("x",))),
-        groups=(GroupNames(1, "g", ("l 1", "l2"), ("Intercept", "x", "Intercept"),
-                           ("", "", "sigma"), True),
-                GroupNames(2, "h:k", ("a_1",), ("Intercept",), ("",), False)),
+        groups=(
+            GroupNames(
+                1, "g", ("l 1", "l2"), ("Intercept", "x", "Intercept"), ("", "", "sigma"), True
+            ),
+            GroupNames(2, "h:k", ("a_1",), ("Intercept",), ("",), False),
+        ),
         aux=(),
     )
     assert variable_names(names) == [
-        "b_Intercept", "b_sigma_Intercept", "b_x", "b_sigma_x",
-        "sd_g__Intercept", "sd_g__x", "sd_g__sigma_Intercept", "sd_h:k__Intercept",
-        "cor_g__Intercept__x", "cor_g__Intercept__sigma_Intercept", "cor_g__x__sigma_Intercept",
-        "r_g[l.1,Intercept]", "r_g[l2,Intercept]", "r_g[l.1,x]", "r_g[l2,x]",
-        "r_g__sigma[l.1,Intercept]", "r_g__sigma[l2,Intercept]", "r_h:k[a_1,Intercept]",
-        "lprior", "lp__",
+        "b_Intercept",
+        "b_sigma_Intercept",
+        "b_x",
+        "b_sigma_x",
+        "sd_g__Intercept",
+        "sd_g__x",
+        "sd_g__sigma_Intercept",
+        "sd_h:k__Intercept",
+        "cor_g__Intercept__x",
+        "cor_g__Intercept__sigma_Intercept",
+        "cor_g__x__sigma_Intercept",
+        "r_g[l.1,Intercept]",
+        "r_g[l2,Intercept]",
+        "r_g[l.1,x]",
+        "r_g[l2,x]",
+        "r_g__sigma[l.1,Intercept]",
+        "r_g__sigma[l2,Intercept]",
+        "r_h:k[a_1,Intercept]",
+        "lprior",
+        "lp__",
     ]
 
 
@@ -360,8 +436,9 @@ CACHE_DIRS = {
 
 
 @pytest.mark.parametrize("case", CACHE_DIRS, ids=list(CACHE_DIRS))
-def test_persistent_cache_directory(case: str, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_persistent_cache_directory(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env, user_dir, expected = CACHE_DIRS[case]
     root = str(tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", root)
@@ -371,8 +448,9 @@ def test_persistent_cache_directory(case: str, tmp_path: Path,
     monkeypatch.setattr(cache, "_STATE", {"done": False, "path": None})
     before = jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]
     try:
-        jax.config.update("jax_compilation_cache_dir",
-                          None if user_dir is None else user_dir.format(root=root))
+        jax.config.update(
+            "jax_compilation_cache_dir", None if user_dir is None else user_dir.format(root=root)
+        )
         path = cache.enable_persistent_cache()
         now = jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]
     finally:
@@ -394,15 +472,15 @@ def test_persistent_cache_directory(case: str, tmp_path: Path,
         ("poisson", {"Intercept": 5.7}),
     ],
 )
-def test_random_inits_are_centred_at_the_prior_locations(family: str,
-                                                         expected: dict[str, float]) -> None:
+def test_random_inits_are_centred_at_the_prior_locations(
+    family: str, expected: dict[str, float]
+) -> None:
     import pandas as pd
 
     from brmsjax.api import design_for, get_family, resolve_priors
     from brmsjax.backend.inference import init_centre
 
-    frame = pd.read_csv(Path(__file__).resolve().parents[1] / "brmsjax" / "data"
-                        / "sleepstudy.csv")
+    frame = pd.read_csv(Path(__file__).resolve().parents[1] / "brmsjax" / "data" / "sleepstudy.csv")
     frame["Reaction"] = frame["Reaction"].round() if family == "poisson" else frame["Reaction"]
     fam = get_family(family)
     design = design_for("Reaction ~ Days + (Days | Subject)", frame, fam)
@@ -436,8 +514,9 @@ def test_nuts_runs_on_scaled_coordinates_where_variances_are_tiny() -> None:
     assert result.stats["num_steps"].mean() < 6
     u = np.stack([result.samples["Intercept"], np.log(result.samples["sigma"])], -1)
     for c in range(2):
-        np.testing.assert_allclose(result.inverse_mass[c], np.cov(u[c].T), rtol=0.35,
-                                   atol=0.35 * np.cov(u[c].T)[0, 0])
+        np.testing.assert_allclose(
+            result.inverse_mass[c], np.cov(u[c].T), rtol=0.35, atol=0.35 * np.cov(u[c].T)[0, 0]
+        )
 
 
 def test_scaled_metric_round_trips() -> None:

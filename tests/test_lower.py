@@ -44,10 +44,22 @@ def sleep_design(case: str) -> Design:
     )
     X = np.asarray(sd["X"], dtype=float)
     Z = np.stack([sd["Z_1_1"], sd["Z_1_2"]], axis=1).astype(float)
-    group = GroupBlock(1, "Subject", levels, ("Intercept", "Days"), ("", ""),
-                       case == "sleep_rs", np.asarray(sd["J_1"]) - 1, Z)
-    return Design(Response("Reaction", np.asarray(sd["Y"], dtype=float)),
-                  (FixedBlock("", ("Intercept", "Days"), X, True),), (group,), np.arange(len(X)))
+    group = GroupBlock(
+        1,
+        "Subject",
+        levels,
+        ("Intercept", "Days"),
+        ("", ""),
+        case == "sleep_rs",
+        np.asarray(sd["J_1"]) - 1,
+        Z,
+    )
+    return Design(
+        Response("Reaction", np.asarray(sd["Y"], dtype=float)),
+        (FixedBlock("", ("Intercept", "Days"), X, True),),
+        (group,),
+        np.arange(len(X)),
+    )
 
 
 def default_priors(design: Design) -> dict[str, ParamPrior]:
@@ -64,8 +76,9 @@ def default_priors(design: Design) -> dict[str, ParamPrior]:
     return out
 
 
-def scipy_log_density(design: Design, pri: dict[str, ParamPrior], v: dict[str, np.ndarray],
-                      sigma_x: bool = False) -> tuple[float, float]:
+def scipy_log_density(
+    design: Design, pri: dict[str, ParamPrior], v: dict[str, np.ndarray], sigma_x: bool = False
+) -> tuple[float, float]:
     """brms's Stan ``target`` (likelihood + lprior + std_normal(z)) and ``lprior``, by hand."""
     block, g = design.fixed[0], design.groups[0]
     x = block.X[:, 1]
@@ -105,7 +118,8 @@ def _scipy_prior(spec: PriorSpec, x: float) -> float:
     if spec.dist == "normal":
         m, s = spec.args
         mass = stats.norm.cdf(spec.ub if spec.ub is not None else np.inf, m, s) - stats.norm.cdf(
-            spec.lb if spec.lb is not None else -np.inf, m, s)
+            spec.lb if spec.lb is not None else -np.inf, m, s
+        )
         return stats.norm.logpdf(x, m, s) - math.log(mass)
     if spec.dist == "gamma":
         a, rate = spec.args
@@ -137,13 +151,24 @@ HALF = PriorSpec("student_t", (3.0, 0.0, T_SCALE), lb=0.0)
 CASES = {
     "sleep_rs defaults": ("sleep_rs", None, False),
     "sleep_uncorr defaults": ("sleep_uncorr", None, False),
-    "lkj(2), normal b": ("sleep_rs", {"L_1": (PriorSpec("lkj", (2.0,)),),
-                                      "b": (PriorSpec("normal", (10.0, 5.0)),)}, False),
-    "bounded b, gamma sd": ("sleep_rs", {"b": (PriorSpec("normal", (10.0, 5.0), 0.0, 30.0),),
-                                         "sd_1": (PriorSpec("gamma", (2.0, 0.1), lb=0.0), HALF)},
-                            False),
-    "constant sigma and b": ("sleep_uncorr", {"sigma": (PriorSpec("constant", (25.0,)),),
-                                              "b": (PriorSpec("constant", (10.0,)),)}, False),
+    "lkj(2), normal b": (
+        "sleep_rs",
+        {"L_1": (PriorSpec("lkj", (2.0,)),), "b": (PriorSpec("normal", (10.0, 5.0)),)},
+        False,
+    ),
+    "bounded b, gamma sd": (
+        "sleep_rs",
+        {
+            "b": (PriorSpec("normal", (10.0, 5.0), 0.0, 30.0),),
+            "sd_1": (PriorSpec("gamma", (2.0, 0.1), lb=0.0), HALF),
+        },
+        False,
+    ),
+    "constant sigma and b": (
+        "sleep_uncorr",
+        {"sigma": (PriorSpec("constant", (25.0,)),), "b": (PriorSpec("constant", (10.0,)),)},
+        False,
+    ),
     "sigma ~ Days": ("sleep_rs", {}, True),
 }
 
@@ -155,8 +180,9 @@ def brms_z(lowered: LoweredModel, v: dict[str, np.ndarray]) -> dict[str, np.ndar
     orthogonal, so brms's density at ``(sd, L, S^-1 r)`` equals ours at ``(sd, L, z')``.
     """
     prog, out = lowered.program, dict(v)
-    params = prog.assemble({k: np.asarray(x) for k, x in v.items()}, lowered.prior_args,
-                           lowered.data)
+    params = prog.assemble(
+        {k: np.asarray(x) for k, x in v.items()}, lowered.prior_args, lowered.data
+    )
     with jax.enable_x64(True):
         r = prog.group_effects(params, lowered.data)
     for g in prog.structure.groups:
@@ -172,8 +198,9 @@ def test_log_density_equals_the_stan_program(case: str, reparam: bool) -> None:
     name, changes, sigma_x = CASES[case]
     design = sigma_design(name) if sigma_x else sleep_design(name)
     pri = _sigma_priors(design) if sigma_x else _with(default_priors(design), **(changes or {}))
-    lowered = lower(design, gaussian(), pri, reparam=reparam, centred=0, shear_cov=False,
-                    marginalize=False)
+    lowered = lower(
+        design, gaussian(), pri, reparam=reparam, centred=0, shear_cov=False, marginalize=False
+    )
     prog = lowered.program
     assert all(g.shear == reparam for g in prog.structure.groups)
 
@@ -197,8 +224,15 @@ def test_log_density_equals_the_stan_program(case: str, reparam: bool) -> None:
 @pytest.mark.parametrize("case", ["sleep_rs", "sleep_uncorr"])
 def test_potential_adds_the_jacobians(case: str, reparam: bool) -> None:
     design = sleep_design(case)
-    lowered = lower(design, gaussian(), default_priors(design), reparam=reparam, centred=0,
-                    shear_cov=False, marginalize=False)
+    lowered = lower(
+        design,
+        gaussian(),
+        default_priors(design),
+        reparam=reparam,
+        centred=0,
+        shear_cov=False,
+        marginalize=False,
+    )
     u = np.random.default_rng(7).uniform(-1.5, 1.5, lowered.program.dim)
     with jax.enable_x64(True):
         v = {k: np.asarray(x) for k, x in fast_jit(lowered.program.constrain)(u).items()}
@@ -221,14 +255,16 @@ def test_lkj_2x2_is_a_normalized_density_of_the_correlation(eta: float) -> None:
     kernel = (eta - 1) * np.log1p(-r * r)  # the density's shape, known in closed form
     log_constant = lp - kernel
     np.testing.assert_allclose(log_constant, log_constant[0], atol=1e-12)
-    total, _ = integrate.quad(lambda x: math.exp(log_constant[0] + (eta - 1) * math.log1p(-x * x)),
-                              -1, 1)
+    total, _ = integrate.quad(
+        lambda x: math.exp(log_constant[0] + (eta - 1) * math.log1p(-x * x)), -1, 1
+    )
     assert total == pytest.approx(1.0, abs=1e-9)
 
 
 @pytest.mark.parametrize(("K", "eta"), [(3, 0.5), (3, 1.0), (4, 2.0), (5, 7.5)])
 def test_lkj_matches_numpyro_lkj_cholesky(K: int, eta: float) -> None:
     y = np.random.default_rng(K).normal(size=K * (K - 1) // 2)
+
     def both(y: jax.Array) -> tuple[jax.Array, jax.Array]:
         L = StanCorrCholeskyTransform()(y)
         return lkj_corr_cholesky_lpdf(L, eta), dist.LKJCholesky(K, eta).log_prob(L)
@@ -245,8 +281,13 @@ def test_stan_corr_cholesky_transform_matches_numpyro(K: int) -> None:
 
     def both(y: jax.Array) -> tuple[jax.Array, ...]:
         L = ours(y)
-        return (L, ref(y), ours._inverse(L), ours.log_abs_det_jacobian(y, L),
-                ref.log_abs_det_jacobian(y, L))
+        return (
+            L,
+            ref(y),
+            ours._inverse(L),
+            ours.log_abs_det_jacobian(y, L),
+            ref.log_abs_det_jacobian(y, L),
+        )
 
     with jax.enable_x64(True):
         L, L_ref, back, jac, jac_ref = fast_jit(both)(y)
@@ -260,8 +301,12 @@ def test_equal_structures_share_one_program() -> None:
     other_y = replace(design, response=Response("Reaction", design.response.y[::-1].copy()))
     pri = default_priors(design)
     a = lower(design, gaussian(), pri, marginalize=False)
-    b = lower(other_y, gaussian(), _with(pri, Intercept=(PriorSpec("student_t", (3, 250, 40)),)),
-              marginalize=False)
+    b = lower(
+        other_y,
+        gaussian(),
+        _with(pri, Intercept=(PriorSpec("student_t", (3, 250, 40)),)),
+        marginalize=False,
+    )
     uncorr = sleep_design("sleep_uncorr")
     c = lower(uncorr, gaussian(), default_priors(uncorr), marginalize=False)
     assert a.program is b.program
@@ -273,33 +318,57 @@ def test_equal_structures_share_one_program() -> None:
 
 def test_centring_and_sites() -> None:
     design = sleep_design("sleep_rs")
-    lowered = lower(design, gaussian(), default_priors(design), centred=0, shear_cov=False,
-                    marginalize=False)
+    lowered = lower(
+        design, gaussian(), default_priors(design), centred=0, shear_cov=False, marginalize=False
+    )
     days = design.fixed[0].X[:, 1]
     np.testing.assert_allclose(lowered.data["X"][""][:, 0], days - 4.5)
     assert lowered.data["means_X"][""].tolist() == [4.5]
     assert [(s.name, s.shape, s.ushape) for s in lowered.sites] == [
-        ("Intercept", (), ()), ("b", (1,), (1,)), ("sigma", (), ()), ("sd_1", (2,), (2,)),
-        ("z_1", (2, 18), (2, 18)), ("L_1", (2, 2), (1,)),
+        ("Intercept", (), ()),
+        ("b", (1,), (1,)),
+        ("sigma", (), ()),
+        ("sd_1", (2,), (2,)),
+        ("z_1", (2, 18), (2, 18)),
+        ("L_1", (2, 2), (1,)),
     ]
     assert lowered.program.dim == 42
 
 
 BAD: dict[str, tuple[dict[str, tuple[PriorSpec, ...]], str, str]] = {
     "sample_prior": ({}, "yes", "sample_prior must be one of 'no' or 'only', not 'yes'."),
-    "count": ({"sd_1": (HALF,)}, "no",
-              "The prior of 'sd_1' has 1 element(s) but the parameter has 2; resolve the priors "
-              "against this model's design."),
-    "lkj on b": ({"b": (PriorSpec("lkj", (1.0,)),)}, "no",
-                 "The prior 'lkj(1)' cannot be used for 'b'; use a univariate distribution."),
-    "L not lkj": ({"L_1": (PriorSpec("normal", (0.0, 1.0)),)}, "no",
-                  "The prior of 'L_1' must be one lkj(eta) prior, not normal(0, 1)."),
-    "arity": ({"Intercept": (PriorSpec("normal", (0.0,)),)}, "no",
-              "The prior 'normal' of 'Intercept' needs 2 argument(s), not 1."),
-    "bounds": ({"sd_1": (PriorSpec("normal", (0.0, 1.0), lb=0.0),
-                         PriorSpec("normal", (0.0, 1.0), lb=1.0))}, "no",
-               "The elements of 'sd_1' have different bounds [(0.0, None), (1.0, None)]; give all "
-               "of them the same lb and ub."),
+    "count": (
+        {"sd_1": (HALF,)},
+        "no",
+        "The prior of 'sd_1' has 1 element(s) but the parameter has 2; resolve the priors "
+        "against this model's design.",
+    ),
+    "lkj on b": (
+        {"b": (PriorSpec("lkj", (1.0,)),)},
+        "no",
+        "The prior 'lkj(1)' cannot be used for 'b'; use a univariate distribution.",
+    ),
+    "L not lkj": (
+        {"L_1": (PriorSpec("normal", (0.0, 1.0)),)},
+        "no",
+        "The prior of 'L_1' must be one lkj(eta) prior, not normal(0, 1).",
+    ),
+    "arity": (
+        {"Intercept": (PriorSpec("normal", (0.0,)),)},
+        "no",
+        "The prior 'normal' of 'Intercept' needs 2 argument(s), not 1.",
+    ),
+    "bounds": (
+        {
+            "sd_1": (
+                PriorSpec("normal", (0.0, 1.0), lb=0.0),
+                PriorSpec("normal", (0.0, 1.0), lb=1.0),
+            )
+        },
+        "no",
+        "The elements of 'sd_1' have different bounds [(0.0, None), (1.0, None)]; give all "
+        "of them the same lb and ub.",
+    ),
 }
 
 
@@ -308,12 +377,18 @@ def test_bad_priors_raise(case: str) -> None:
     changes, sample_prior, message = BAD[case]
     design = sleep_design("sleep_rs")
     with pytest.raises(ModelError, match=re.escape(message)):
-        lower(design, gaussian(), _with(default_priors(design), **changes), sample_prior,
-              marginalize=False)
+        lower(
+            design,
+            gaussian(),
+            _with(default_priors(design), **changes),
+            sample_prior,
+            marginalize=False,
+        )
 
 
-@pytest.mark.parametrize("formula", ["Reaction ~ Days + I(Days^2)",
-                                     "Reaction ~ Days * f + (1 | Subject)"])
+@pytest.mark.parametrize(
+    "formula", ["Reaction ~ Days + I(Days^2)", "Reaction ~ Days * f + (1 | Subject)"]
+)
 def test_qr_coordinates_give_brms_density_at_b(formula: str) -> None:
     from brmsjax.backend.priors import resolve_priors
     from brmsjax.datasets import sleepstudy
@@ -338,5 +413,6 @@ def test_qr_coordinates_give_brms_density_at_b(formula: str) -> None:
         p_qr = float(fast_jit(qr.program.potential)(u_qr, *qr.model_args))
         b = fast_jit(qr.program.constrain)(u_qr)["b"]
     assert p_qr == pytest.approx(p_plain, rel=1e-12)
-    np.testing.assert_allclose(qr.data["qr_inv"][""] @ np.asarray(b), u[start : start + n_b],
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        qr.data["qr_inv"][""] @ np.asarray(b), u[start : start + n_b], rtol=1e-10
+    )

@@ -120,85 +120,223 @@ def _categorical(y: np.ndarray, eta: dict, v: dict) -> np.ndarray:
 
 def _zip(y: np.ndarray, eta: dict, v: dict) -> np.ndarray:
     lam, zi = np.exp(eta[""]), v["zi"]
-    return np.where(y == 0, np.log(zi + (1 - zi) * np.exp(-lam)),
-                    np.log1p(-zi) + stats.poisson.logpmf(y, lam))
+    return np.where(
+        y == 0, np.log(zi + (1 - zi) * np.exp(-lam)), np.log1p(-zi) + stats.poisson.logpmf(y, lam)
+    )
 
 
 CASES: dict[str, Case] = {
-    "poisson": Case("poisson", COUNTS, (fixed(),), (group(1),), MU,
-                    lambda y, e, v: stats.poisson.logpmf(y, np.exp(e[""])),
-                    (*MU_NAMES, *r_names(), *END)),
-    "poisson weights": Case("poisson", COUNTS, (fixed(),), (), {"Intercept": (T,), "b": (NORMAL,)},
-                            lambda y, e, v: WEIGHTS * stats.poisson.logpmf(y, np.exp(e[""])),
-                            ("b_Intercept", "b_x", *END), addition={"weights": WEIGHTS}),
-    "binomial trials": Case("binomial", np.minimum(COUNTS, TRIALS), (fixed(),), (group(1),), MU,
-                            lambda y, e, v: stats.binom.logpmf(y, TRIALS, special.expit(e[""])),
-                            (*MU_NAMES, *r_names(), *END), addition={"trials": TRIALS}),
-    "bernoulli": Case("bernoulli", (COUNTS > 1).astype(float), (fixed(),), (),
-                      {"Intercept": (T,), "b": (NORMAL,)},
-                      lambda y, e, v: stats.bernoulli.logpmf(y, special.expit(e[""])),
-                      ("b_Intercept", "b_x", *END)),
+    "poisson": Case(
+        "poisson",
+        COUNTS,
+        (fixed(),),
+        (group(1),),
+        MU,
+        lambda y, e, v: stats.poisson.logpmf(y, np.exp(e[""])),
+        (*MU_NAMES, *r_names(), *END),
+    ),
+    "poisson weights": Case(
+        "poisson",
+        COUNTS,
+        (fixed(),),
+        (),
+        {"Intercept": (T,), "b": (NORMAL,)},
+        lambda y, e, v: WEIGHTS * stats.poisson.logpmf(y, np.exp(e[""])),
+        ("b_Intercept", "b_x", *END),
+        addition={"weights": WEIGHTS},
+    ),
+    "binomial trials": Case(
+        "binomial",
+        np.minimum(COUNTS, TRIALS),
+        (fixed(),),
+        (group(1),),
+        MU,
+        lambda y, e, v: stats.binom.logpmf(y, TRIALS, special.expit(e[""])),
+        (*MU_NAMES, *r_names(), *END),
+        addition={"trials": TRIALS},
+    ),
+    "bernoulli": Case(
+        "bernoulli",
+        (COUNTS > 1).astype(float),
+        (fixed(),),
+        (),
+        {"Intercept": (T,), "b": (NORMAL,)},
+        lambda y, e, v: stats.bernoulli.logpmf(y, special.expit(e[""])),
+        ("b_Intercept", "b_x", *END),
+    ),
     "negbinomial shape": Case(
-        "negbinomial", COUNTS, (fixed(),), (group(1),), {**MU, "shape": (GAMMA,)},
-        lambda y, e, v: stats.nbinom.logpmf(y, v["shape"],
-                                            v["shape"] / (v["shape"] + np.exp(e[""]))),
-        (*MU_NAMES, "shape", *r_names(), *END)),
+        "negbinomial",
+        COUNTS,
+        (fixed(),),
+        (group(1),),
+        {**MU, "shape": (GAMMA,)},
+        lambda y, e, v: stats.nbinom.logpmf(
+            y, v["shape"], v["shape"] / (v["shape"] + np.exp(e[""]))
+        ),
+        (*MU_NAMES, "shape", *r_names(), *END),
+    ),
     "student nu": Case(
-        "student", REAL, (fixed(),), (), {"Intercept": (T,), "b": (NORMAL,), "sigma": (HALF_T,),
-                                         "nu": (GAMMA_NU,)},
+        "student",
+        REAL,
+        (fixed(),),
+        (),
+        {"Intercept": (T,), "b": (NORMAL,), "sigma": (HALF_T,), "nu": (GAMMA_NU,)},
         lambda y, e, v: stats.t.logpdf(y, v["nu"], e[""], v["sigma"]),
-        ("b_Intercept", "b_x", "sigma", "nu", *END)),
+        ("b_Intercept", "b_x", "sigma", "nu", *END),
+    ),
     "student nu = 4": Case(
-        "student", REAL, (fixed(),), (), {"Intercept": (T,), "b": (NORMAL,), "sigma": (HALF_T,)},
+        "student",
+        REAL,
+        (fixed(),),
+        (),
+        {"Intercept": (T,), "b": (NORMAL,), "sigma": (HALF_T,)},
         lambda y, e, v: stats.t.logpdf(y, 4.0, e[""], v["sigma"]),
-        ("b_Intercept", "b_x", "sigma", "nu", *END), fixed_dpars={"nu": 4.0}),
+        ("b_Intercept", "b_x", "sigma", "nu", *END),
+        fixed_dpars={"nu": 4.0},
+    ),
     "zero_inflated_poisson zi": Case(
-        "zero_inflated_poisson", COUNTS, (fixed(),), (), {"Intercept": (T,), "b": (NORMAL,),
-                                                         "zi": (BETA,)},
-        _zip, ("b_Intercept", "b_x", "zi", *END)),
+        "zero_inflated_poisson",
+        COUNTS,
+        (fixed(),),
+        (),
+        {"Intercept": (T,), "b": (NORMAL,), "zi": (BETA,)},
+        _zip,
+        ("b_Intercept", "b_x", "zi", *END),
+    ),
     "beta phi": Case(
-        "beta", UNIT, (fixed(),), (), {"Intercept": (T,), "b": (NORMAL,), "phi": (GAMMA,)},
-        lambda y, e, v: stats.beta.logpdf(y, special.expit(e[""]) * v["phi"],
-                                          (1 - special.expit(e[""])) * v["phi"]),
-        ("b_Intercept", "b_x", "phi", *END)),
+        "beta",
+        UNIT,
+        (fixed(),),
+        (),
+        {"Intercept": (T,), "b": (NORMAL,), "phi": (GAMMA,)},
+        lambda y, e, v: stats.beta.logpdf(
+            y, special.expit(e[""]) * v["phi"], (1 - special.expit(e[""])) * v["phi"]
+        ),
+        ("b_Intercept", "b_x", "phi", *END),
+    ),
     "gaussian sigma ~ x + (1 | g)": Case(
-        "gaussian", REAL, (fixed(), fixed("sigma")), (group(1, "sigma"),),
-        {"Intercept": (T,), "b": (NORMAL,), "Intercept_sigma": (T,), "b_sigma": (NORMAL,),
-         "sd_1": (HALF_T,)},
+        "gaussian",
+        REAL,
+        (fixed(), fixed("sigma")),
+        (group(1, "sigma"),),
+        {
+            "Intercept": (T,),
+            "b": (NORMAL,),
+            "Intercept_sigma": (T,),
+            "b_sigma": (NORMAL,),
+            "sd_1": (HALF_T,),
+        },
         lambda y, e, v: stats.norm.logpdf(y, e[""], np.exp(e["sigma"])),
-        ("b_Intercept", "b_sigma_Intercept", "b_x", "b_sigma_x", "sd_g__sigma_Intercept",
-         *r_names("sigma"), *END)),
+        (
+            "b_Intercept",
+            "b_sigma_Intercept",
+            "b_x",
+            "b_sigma_x",
+            "sd_g__sigma_Intercept",
+            *r_names("sigma"),
+            *END,
+        ),
+    ),
     "cumulative": Case(
-        "cumulative", ORDINAL, (fixed(thresholds=3),), (group(1),),
-        {"Intercept": (T, T, T), "b": (NORMAL,), "sd_1": (HALF_T,)}, _cumulative,
-        ("b_Intercept[1]", "b_Intercept[2]", "b_Intercept[3]", "b_x", "sd_g__Intercept", "disc",
-         *r_names(), *END)),
+        "cumulative",
+        ORDINAL,
+        (fixed(thresholds=3),),
+        (group(1),),
+        {"Intercept": (T, T, T), "b": (NORMAL,), "sd_1": (HALF_T,)},
+        _cumulative,
+        (
+            "b_Intercept[1]",
+            "b_Intercept[2]",
+            "b_Intercept[3]",
+            "b_x",
+            "sd_g__Intercept",
+            "disc",
+            *r_names(),
+            *END,
+        ),
+    ),
     "cumulative disc ~ x": Case(
-        "cumulative", ORDINAL, (fixed(thresholds=3), fixed("disc")), (),
-        {"Intercept": (T, T, T), "b": (NORMAL,), "Intercept_disc": (NORMAL,),
-         "b_disc": (NORMAL,)}, _cumulative,
-        ("b_Intercept[1]", "b_Intercept[2]", "b_Intercept[3]", "b_disc_Intercept", "b_x",
-         "b_disc_x", *END)),
+        "cumulative",
+        ORDINAL,
+        (fixed(thresholds=3), fixed("disc")),
+        (),
+        {"Intercept": (T, T, T), "b": (NORMAL,), "Intercept_disc": (NORMAL,), "b_disc": (NORMAL,)},
+        _cumulative,
+        (
+            "b_Intercept[1]",
+            "b_Intercept[2]",
+            "b_Intercept[3]",
+            "b_disc_Intercept",
+            "b_x",
+            "b_disc_x",
+            *END,
+        ),
+    ),
     "student nu ~ x (logm1)": Case(
-        "student", REAL, (fixed(), fixed("nu")), (),
-        {"Intercept": (T,), "b": (NORMAL,), "sigma": (HALF_T,), "Intercept_nu": (T,),
-         "b_nu": (NORMAL,)},
+        "student",
+        REAL,
+        (fixed(), fixed("nu")),
+        (),
+        {
+            "Intercept": (T,),
+            "b": (NORMAL,),
+            "sigma": (HALF_T,),
+            "Intercept_nu": (T,),
+            "b_nu": (NORMAL,),
+        },
         lambda y, e, v: stats.t.logpdf(y, np.exp(e["nu"]) + 1, e[""], v["sigma"]),
-        ("b_Intercept", "b_nu_Intercept", "b_x", "b_nu_x", "sigma", *END)),
+        ("b_Intercept", "b_nu_Intercept", "b_x", "b_nu_x", "sigma", *END),
+    ),
     "zero_inflated_poisson zi ~ x (logit)": Case(
-        "zero_inflated_poisson", COUNTS, (fixed(), fixed("zi")), (group(1, "zi"),),
-        {"Intercept": (T,), "b": (NORMAL,), "Intercept_zi": (T,), "b_zi": (NORMAL,),
-         "sd_1": (HALF_T,)},
+        "zero_inflated_poisson",
+        COUNTS,
+        (fixed(), fixed("zi")),
+        (group(1, "zi"),),
+        {
+            "Intercept": (T,),
+            "b": (NORMAL,),
+            "Intercept_zi": (T,),
+            "b_zi": (NORMAL,),
+            "sd_1": (HALF_T,),
+        },
         lambda y, e, v: _zip(y, e, {"zi": special.expit(e["zi"])}),
-        ("b_Intercept", "b_zi_Intercept", "b_x", "b_zi_x", "sd_g__zi_Intercept",
-         *r_names("zi"), *END)),
+        (
+            "b_Intercept",
+            "b_zi_Intercept",
+            "b_x",
+            "b_zi_x",
+            "sd_g__zi_Intercept",
+            *r_names("zi"),
+            *END,
+        ),
+    ),
     "categorical": Case(
-        "categorical", CATS, (fixed("mu2"), fixed("mu3")), (group(1, "mu2"), group(2, "mu3")),
-        {"Intercept_mu2": (T,), "b_mu2": (NORMAL,), "Intercept_mu3": (T,), "b_mu3": (NORMAL,),
-         "sd_1": (HALF_T,), "sd_2": (HALF_T,)}, _categorical,
-        ("b_mu2_Intercept", "b_mu3_Intercept", "b_mu2_x", "b_mu3_x", "sd_g__mu2_Intercept",
-         "sd_g__mu3_Intercept", *r_names("mu2"), *r_names("mu3"), *END),
-        levels=("1", "2", "3")),
+        "categorical",
+        CATS,
+        (fixed("mu2"), fixed("mu3")),
+        (group(1, "mu2"), group(2, "mu3")),
+        {
+            "Intercept_mu2": (T,),
+            "b_mu2": (NORMAL,),
+            "Intercept_mu3": (T,),
+            "b_mu3": (NORMAL,),
+            "sd_1": (HALF_T,),
+            "sd_2": (HALF_T,),
+        },
+        _categorical,
+        (
+            "b_mu2_Intercept",
+            "b_mu3_Intercept",
+            "b_mu2_x",
+            "b_mu3_x",
+            "sd_g__mu2_Intercept",
+            "sd_g__mu3_Intercept",
+            *r_names("mu2"),
+            *r_names("mu3"),
+            *END,
+        ),
+        levels=("1", "2", "3"),
+    ),
 }
 
 
@@ -226,7 +364,8 @@ def hand_lprior(case: Case, v: dict[str, np.ndarray]) -> float:
             if spec.dist == "gamma" and name == "nu":
                 a, rate = spec.args
                 total += stats.gamma.logpdf(x, a, scale=1 / rate) - math.log(
-                    stats.gamma.sf(1.0, a, scale=1 / rate))
+                    stats.gamma.sf(1.0, a, scale=1 / rate)
+                )
             elif spec.dist == "beta":
                 total += stats.beta.logpdf(x, *spec.args)
             else:
@@ -306,15 +445,18 @@ BAD: dict[str, tuple[dict[str, tuple[PriorSpec, ...]], str]] = {
     "constant threshold": (
         {"Intercept": (T, PriorSpec("constant", (0.5,)), T)},
         "The ordinal thresholds 'Intercept' take neither constant() priors nor bounds; give "
-        "them unbounded priors such as student_t(3, 0, 2.5)."),
+        "them unbounded priors such as student_t(3, 0, 2.5).",
+    ),
     "bounded thresholds": (
         {"Intercept": (replace(T, lb=0.0),) * 3},
         "The ordinal thresholds 'Intercept' take neither constant() priors nor bounds; give "
-        "them unbounded priors such as student_t(3, 0, 2.5)."),
+        "them unbounded priors such as student_t(3, 0, 2.5).",
+    ),
     "threshold count": (
         {"Intercept": (T, T)},
         "The prior of 'Intercept' has 2 element(s) but the parameter has 3; resolve the priors "
-        "against this model's design."),
+        "against this model's design.",
+    ),
 }
 
 
@@ -353,8 +495,11 @@ DATA = Path(__file__).parent.parent / "brmsjax" / "data"
 STAN_CASES = {  # as in tests/fixtures/families/make_stancode.R
     "wine_cumul": ("rating ~ temp + contact + (1 | judge)", "wine.csv", "cumulative"),
     "wine_categorical": ("rcat ~ temp + (1 | judge)", "wine.csv", "categorical"),
-    "sleep_sigma": ("bf(Reaction ~ Days, sigma ~ Days + (1 | Subject))", "sleepstudy.csv",
-                    "gaussian"),
+    "sleep_sigma": (
+        "bf(Reaction ~ Days, sigma ~ Days + (1 | Subject))",
+        "sleepstudy.csv",
+        "gaussian",
+    ),
     "sleep_student": ("Reaction ~ Days", "sleepstudy.csv", "student"),
     "sleep_student_nu4": ("bf(Reaction ~ Days, nu = 4)", "sleepstudy.csv", "student"),
     "epil_negbin": ("y ~ trt + (1 | subject)", "epil.csv", "negbinomial"),
@@ -399,6 +544,9 @@ def test_parameters_and_bounds_match_brms_stan_code(name: str) -> None:
     declared = [m.groups() for line in _stan_block(code, "parameters") if (m := _DECL.match(line))]
     expected = sorted((t, b or "", n) for t, b, n in declared)
     assert sorted(_declaration(s) for s in lowered.sites) == expected
-    fixed = {m.group(1): float(m.group(2)) for line in _stan_block(code, "transformed parameters")
-             if (m := _FIXED.match(line)) and m.group(1) != "lprior"}
+    fixed = {
+        m.group(1): float(m.group(2))
+        for line in _stan_block(code, "transformed parameters")
+        if (m := _FIXED.match(line)) and m.group(1) != "lprior"
+    }
     assert {d: float(lowered.data["fixed_dpars"][d]) for d in lowered.structure.shown} == fixed

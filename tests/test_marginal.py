@@ -52,12 +52,15 @@ CASES = {  # formula, sd, correlation (for a correlated term)
     "four coefficients": ("y ~ x1 + (x1 + x2 + x3 | g)", [2.0, 0.5, 0.4, 0.3], 0.25),
     f"{UNROLL_MAX + 1} coefficients (batched Cholesky)": (
         "y ~ x1 + (" + " + ".join(f"x{k}" for k in range(1, UNROLL_MAX + 1)) + " | g)",
-        [2.0] + [0.3] * UNROLL_MAX, 0.1),
+        [2.0] + [0.3] * UNROLL_MAX,
+        0.1,
+    ),
 }
 
 
-def _values(model: LoweredModel, sd: list[float], rho: float | None,
-            rng: np.random.Generator) -> tuple[dict[str, Any], np.ndarray]:
+def _values(
+    model: LoweredModel, sd: list[float], rho: float | None, rng: np.random.Generator
+) -> tuple[dict[str, Any], np.ndarray]:
     """Site values for given group parameters, and the covariance ``Sigma`` they mean."""
     M = len(sd)
     corr = np.eye(M) if rho is None else np.full((M, M), rho) + (1 - rho) * np.eye(M)
@@ -104,8 +107,9 @@ def _reference(model: LoweredModel, values: dict[str, Any], sigma_mat: np.ndarra
         # log c = sum_i [w_i (-log(2 pi sigma^2) / 2) + (log(2 pi sigma^2 / w_i)) / 2]
         cov = Z[i] @ sigma_mat @ Z[i].T + sigma**2 * np.diag(1.0 / w[i])
         total += stats.multivariate_normal(mu[i], cov).logpdf(y[i])
-        total += np.sum(-0.5 * w[i] * np.log(2 * np.pi * sigma**2)
-                        + 0.5 * np.log(2 * np.pi * sigma**2 / w[i]))
+        total += np.sum(
+            -0.5 * w[i] * np.log(2 * np.pi * sigma**2) + 0.5 * np.log(2 * np.pi * sigma**2 / w[i])
+        )
     return float(total)
 
 
@@ -120,8 +124,15 @@ def test_marginal_log_lik_is_the_mvn_density_of_each_level(case: str) -> None:
     assert ll == pytest.approx(_reference(model, values, sigma_mat), rel=1e-9, abs=1e-8)
 
 
-@pytest.mark.parametrize("case", ["(1 + x1 | g)", "weights and offset", "four coefficients",
-                                  f"{UNROLL_MAX + 1} coefficients (batched Cholesky)"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "(1 + x1 | g)",
+        "weights and offset",
+        "four coefficients",
+        f"{UNROLL_MAX + 1} coefficients (batched Cholesky)",
+    ],
+)
 def test_group_effects_follow_their_exact_conditional(case: str) -> None:
     formula, sd, rho = CASES[case]
     model = lowered(formula, frame(levels=6))
@@ -130,8 +141,9 @@ def test_group_effects_follow_their_exact_conditional(case: str) -> None:
     with jax.enable_x64(True):
         params = _params(model, values)
         keys = jax.random.split(jax.random.key(3), 4000)
-        draws = np.asarray(jax.jit(jax.vmap(
-            lambda k: model.program.group_effects(params, data, k)[1]))(keys))
+        draws = np.asarray(
+            jax.jit(jax.vmap(lambda k: model.program.group_effects(params, data, k)[1]))(keys)
+        )
     # closed form: Q = Sigma^-1 + Z'WZ / sigma^2, mean Q^-1 Z'W (y - mu) / sigma^2
     y = np.asarray(model.data["y"], dtype=float)
     fp = model.structure.fixed[0]
@@ -161,8 +173,9 @@ def test_derive_needs_a_key_in_the_marginal_form() -> None:
         model.program.group_effects(_params(model, values), model.model_args[0])
 
 
-@pytest.mark.parametrize("case", ["(1 | g)", "(1 + x1 | g)", "weights and offset",
-                                  "four coefficients"])
+@pytest.mark.parametrize(
+    "case", ["(1 | g)", "(1 + x1 | g)", "weights and offset", "four coefficients"]
+)
 def test_analytic_gradient_equals_autodiff_through_lapack(
     case: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,5 +206,9 @@ def test_analytic_gradient_equals_autodiff_through_lapack(
         ref = jax.grad(f, argnums=(0, 1, 2))(*args)
         assert value == pytest.approx(float(f(*args)), rel=1e-12)
     for a, b in zip(ours, ref, strict=True):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-9,
-                                   atol=1e-9 * float(np.max(np.abs(np.asarray(b)))))
+        np.testing.assert_allclose(
+            np.asarray(a),
+            np.asarray(b),
+            rtol=1e-9,
+            atol=1e-9 * float(np.max(np.abs(np.asarray(b)))),
+        )

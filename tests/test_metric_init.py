@@ -30,17 +30,20 @@ def frame(n: int = 300, levels: int = 12, seed: int = 3) -> pd.DataFrame:
     x = rng.normal(2.0, 1.5, n)
     r = rng.normal(0.0, [0.8, 0.3], (levels, 2))
     eta = 1.0 + r[g, 0] + (0.5 + r[g, 1]) * x
-    return pd.DataFrame({
-        "y": eta + rng.normal(0.0, 0.7, n),
-        "yb": (rng.uniform(size=n) < 1 / (1 + np.exp(-(eta - 2.0)))).astype(float),
-        "x": x,
-        "g": [f"g{k:02d}" for k in g],
-        "h": [f"h{k}" for k in rng.integers(0, 7, n)],
-    })
+    return pd.DataFrame(
+        {
+            "y": eta + rng.normal(0.0, 0.7, n),
+            "yb": (rng.uniform(size=n) < 1 / (1 + np.exp(-(eta - 2.0)))).astype(float),
+            "x": x,
+            "g": [f"g{k:02d}" for k in g],
+            "h": [f"h{k}" for k in rng.integers(0, 7, n)],
+        }
+    )
 
 
-def lowered(formula: str, family: str = "gaussian", levels: int = 12,
-            **options: Any) -> LoweredModel:
+def lowered(
+    formula: str, family: str = "gaussian", levels: int = 12, **options: Any
+) -> LoweredModel:
     fam = get_family(family)
     design = design_for(formula, frame(levels=levels), fam)
     priors = resolve_priors(design, fam, None)
@@ -61,11 +64,16 @@ def _args(model: LoweredModel) -> tuple[Any, Any, np.ndarray]:
 
 
 def _mode(model: LoweredModel, data: Any, prior_args: Any, start: np.ndarray) -> np.ndarray:
-    value_and_grad = jax.jit(jax.value_and_grad(
-        lambda u: model.program.potential(u, data, prior_args)))
+    value_and_grad = jax.jit(
+        jax.value_and_grad(lambda u: model.program.potential(u, data, prior_args))
+    )
     found = scipy.optimize.minimize(
-        lambda u: tuple(np.asarray(a, float) for a in value_and_grad(u)), start, jac=True,
-        method="L-BFGS-B", options={"maxiter": 1000, "gtol": 1e-10, "ftol": 1e-15})
+        lambda u: tuple(np.asarray(a, float) for a in value_and_grad(u)),
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 1000, "gtol": 1e-10, "ftol": 1e-15},
+    )
     return found.x
 
 
@@ -79,8 +87,11 @@ CASES = {
     "linear": ("y ~ x", "gaussian", {}),
     "varying slopes, joint": ("y ~ x + (1 + x | g)", "gaussian", {"marginalize": False}),
     "varying intercepts, bernoulli": ("yb ~ x + (1 | g)", "bernoulli", {}),
-    "varying intercepts, centred": ("y ~ x + (1 | g)", "gaussian",
-                                    {"marginalize": False, "centred": 99}),
+    "varying intercepts, centred": (
+        "y ~ x + (1 | g)",
+        "gaussian",
+        {"marginalize": False, "centred": 99},
+    ),
 }
 
 
@@ -136,15 +147,19 @@ def test_non_finite_start_gives_none() -> None:
     assert metric_init.laplace_inverse_mass(model, data, prior_args, start, dense=True) is None
 
 
-@pytest.mark.parametrize(("formula", "family", "sample_prior", "metric"), [
-    ("y ~ x + (1 + x | g)", "gaussian", "no", "laplace"),
-    ("yb ~ x", "bernoulli", "no", "laplace"),
-    # Sampled group coordinates: their joint mode misleads, the identity is kept.
-    ("yb ~ x + (1 | g)", "bernoulli", "no", "identity"),
-    ("y ~ x", "gaussian", "only", "identity"),
-])
-def test_sampler_records_where_its_metric_started(formula: str, family: str, sample_prior: str,
-                                                  metric: str) -> None:
+@pytest.mark.parametrize(
+    ("formula", "family", "sample_prior", "metric"),
+    [
+        ("y ~ x + (1 + x | g)", "gaussian", "no", "laplace"),
+        ("yb ~ x", "bernoulli", "no", "laplace"),
+        # Sampled group coordinates: their joint mode misleads, the identity is kept.
+        ("yb ~ x + (1 | g)", "bernoulli", "no", "identity"),
+        ("y ~ x", "gaussian", "only", "identity"),
+    ],
+)
+def test_sampler_records_where_its_metric_started(
+    formula: str, family: str, sample_prior: str, metric: str
+) -> None:
     model = lowered(formula, family, sample_prior=sample_prior)
     result = sample(model, chains=2, iter=200, seed=7)
     assert result.metric == metric

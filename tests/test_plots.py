@@ -106,8 +106,9 @@ def check_intervals(fig: Any, y: np.ndarray) -> None:
 def check_bars(fig: Any, y: np.ndarray) -> None:
     (ax,) = fig.axes
     values = [round(p.get_x() + p.get_width() / 2) for p in ax.patches]
-    np.testing.assert_array_equal([p.get_height() for p in ax.patches],
-                                  [np.sum(y == v) for v in values])
+    np.testing.assert_array_equal(
+        [p.get_height() for p in ax.patches], [np.sum(y == v) for v in values]
+    )
     assert len(ax.containers) == 2  # bars for y, error bars for y_rep
 
 
@@ -121,16 +122,23 @@ PPC = [
 
 
 @pytest.mark.parametrize(("which", "type_", "check"), PPC, ids=[c[1] for c in PPC])
-def test_pp_check(which: str, type_: str, check: Any, request: pytest.FixtureRequest,
-                  tmp_path: Path) -> None:
+def test_pp_check(
+    which: str, type_: str, check: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     fit = request.getfixturevalue(which)
     fig = fit.pp_check(type_, seed=4)
     _save(fig, tmp_path, type_)
     check(fig, _y(fit))
 
 
-SLEEP_VARS = ["b_Intercept", "b_Days", "sd_Subject__Intercept", "sd_Subject__Days",
-              "cor_Subject__Intercept__Days", "sigma"]
+SLEEP_VARS = [
+    "b_Intercept",
+    "b_Days",
+    "sd_Subject__Intercept",
+    "sd_Subject__Days",
+    "cor_Subject__Intercept__Days",
+    "sigma",
+]
 
 
 @pytest.mark.parametrize(("type_", "n_axes"), [("trace", 6), ("dens", 6), ("intervals", 1)])
@@ -153,8 +161,9 @@ def test_plot_pairs_histogram_and_trace(sleep: BrmsFit, tmp_path: Path) -> None:
     fig: Any = sleep.plot(["b_Days", "sigma"])
     _save(fig, tmp_path, "plot")
     assert len(fig.axes) == 4
-    np.testing.assert_array_equal(fig.axes[3].lines[1].get_ydata(),
-                                  sleep._array(["sigma"])[1, :, 0])
+    np.testing.assert_array_equal(
+        fig.axes[3].lines[1].get_ydata(), sleep._array(["sigma"])[1, :, 0]
+    )
     assert sum(p.get_height() for p in fig.axes[0].patches) == sleep.ndraws
 
 
@@ -162,8 +171,15 @@ def test_conditional_effects_ribbon_is_epred_quantiles(sleep: BrmsFit, tmp_path:
     ce = sleep.conditional_effects()
     assert list(ce) == ["Days"]
     table = ce["Days"]
-    assert list(table.columns) == ["Days", "cond__", "effect1__", "estimate__", "se__",
-                                   "lower__", "upper__"]
+    assert list(table.columns) == [
+        "Days",
+        "cond__",
+        "effect1__",
+        "estimate__",
+        "se__",
+        "lower__",
+        "upper__",
+    ]
     grid = np.linspace(0, 9, 100)
     epred = sleep.posterior_epred(pd.DataFrame({"Days": grid}), re_formula=np.nan)
     lo, med, hi = np.quantile(epred, [0.025, 0.5, 0.975], axis=0)
@@ -190,8 +206,9 @@ def test_conditions_give_one_panel_per_row(epil: BrmsFit, tmp_path: Path) -> Non
         sub = table[table["cond__"] == c]
         assert set(sub["trt"]) == {trt}
         new = pd.DataFrame({"lbase": sub["lbase"].to_numpy(), "trt": trt})
-        np.testing.assert_allclose(sub["upper__"],
-                                   np.quantile(epil.posterior_epred(new), 0.975, axis=0))
+        np.testing.assert_allclose(
+            sub["upper__"], np.quantile(epil.posterior_epred(new), 0.975, axis=0)
+        )
 
 
 def test_interactions_and_factors(epil: BrmsFit, tmp_path: Path) -> None:
@@ -209,15 +226,23 @@ def test_interactions_and_factors(epil: BrmsFit, tmp_path: Path) -> None:
     assert len(figs[2].axes[0].containers) == 3  # one coloured set per lbase value
     line: Any = epil.conditional_effects("lbase:trt", resolution=10).plot()[0].axes[0]
     assert len(line.lines) == 2 and len(line.collections) == 2
-    assert [t.get_text() for t in line.get_legend().get_texts()] == ["trt = placebo",
-                                                                    "trt = progabide"]
+    assert [t.get_text() for t in line.get_legend().get_texts()] == [
+        "trt = placebo",
+        "trt = progabide",
+    ]
     placebo = ce["lbase"]
     assert set(placebo["trt"]) == {"placebo"}  # factor at its reference level
 
 
-D = pd.DataFrame({"y": np.linspace(0, 1, 12), "x": np.linspace(1, 2, 12),
-                  "z": np.cos(np.arange(12.0)), "w": np.sin(np.arange(12.0)),
-                  "o": np.linspace(2, 3, 12)})
+D = pd.DataFrame(
+    {
+        "y": np.linspace(0, 1, 12),
+        "x": np.linspace(1, 2, 12),
+        "z": np.cos(np.arange(12.0)),
+        "w": np.sin(np.arange(12.0)),
+        "o": np.linspace(2, 3, 12),
+    }
+)
 EFFECT_CASES = [
     ("incidence | trials(size) ~ period + (1 | herd)", "cbpp", ["period"], ["period", "size"]),
     (bj.bf("y ~ x * z", "sigma ~ w"), "D", ["x", "z", "x:z", "w"], ["x", "z", "w"]),
@@ -226,8 +251,9 @@ EFFECT_CASES = [
 
 
 @pytest.mark.parametrize(("formula", "data", "effects", "variables"), EFFECT_CASES)
-def test_default_effects_and_condition_variables(formula: Any, data: str, effects: list[str],
-                                                 variables: list[str]) -> None:
+def test_default_effects_and_condition_variables(
+    formula: Any, data: str, effects: list[str], variables: list[str]
+) -> None:
     frame = bj.datasets.cbpp() if data == "cbpp" else D
     fit: Any = SimpleNamespace(design=build_design(formula, frame))
     assert model_effects(fit) == effects
@@ -235,35 +261,68 @@ def test_default_effects_and_condition_variables(formula: Any, data: str, effect
 
 
 ERRORS = [
-    ("sleep", lambda f: f.pp_check("violin"), PlotError,
-     "pp_check type must be one of dens_overlay, hist, stat, intervals, bars, not 'violin'."),
-    ("sleep", lambda f: f.pp_check("bars"), PlotError,
-     "pp_check type 'bars' needs a discrete response (counts or categories); use "
-     "type='dens_overlay' or 'hist' for a continuous one."),
-    ("sleep", lambda f: f.pp_check("stat", stat="mode"), PlotError,
-     "stat must be one of mean, median, sd, min, max or a function, not 'mode'."),
-    ("sleep", lambda f: f.mcmc_plot(["b_Dayz"]), PlotError,
-     "The fit has no variable(s) b_Dayz; use names from fit.variables(). Did you mean b_Days?"),
-    ("sleep", lambda f: f.mcmc_plot(type="pairs"), PlotError,
-     "mcmc_plot type must be one of trace, dens, intervals, not 'pairs'."),
-    ("sleep", lambda f: f.conditional_effects("Dayz"), ConditionalEffectsError,
-     "'Dayz' is not an effect of the model; use one or two of its predictors joined by ':', "
-     "e.g. 'Days'."),
-    ("epil", lambda f: f.conditional_effects(conditions=pd.DataFrame({"age": [1]})),
-     ConditionalEffectsError, "conditions has column(s) age that the model's predictors lack; "
-     "use some of: trt, lbase."),
+    (
+        "sleep",
+        lambda f: f.pp_check("violin"),
+        PlotError,
+        "pp_check type must be one of dens_overlay, hist, stat, intervals, bars, not 'violin'.",
+    ),
+    (
+        "sleep",
+        lambda f: f.pp_check("bars"),
+        PlotError,
+        "pp_check type 'bars' needs a discrete response (counts or categories); use "
+        "type='dens_overlay' or 'hist' for a continuous one.",
+    ),
+    (
+        "sleep",
+        lambda f: f.pp_check("stat", stat="mode"),
+        PlotError,
+        "stat must be one of mean, median, sd, min, max or a function, not 'mode'.",
+    ),
+    (
+        "sleep",
+        lambda f: f.mcmc_plot(["b_Dayz"]),
+        PlotError,
+        "The fit has no variable(s) b_Dayz; use names from fit.variables(). Did you mean b_Days?",
+    ),
+    (
+        "sleep",
+        lambda f: f.mcmc_plot(type="pairs"),
+        PlotError,
+        "mcmc_plot type must be one of trace, dens, intervals, not 'pairs'.",
+    ),
+    (
+        "sleep",
+        lambda f: f.conditional_effects("Dayz"),
+        ConditionalEffectsError,
+        "'Dayz' is not an effect of the model; use one or two of its predictors joined by ':', "
+        "e.g. 'Days'.",
+    ),
+    (
+        "epil",
+        lambda f: f.conditional_effects(conditions=pd.DataFrame({"age": [1]})),
+        ConditionalEffectsError,
+        "conditions has column(s) age that the model's predictors lack; use some of: trt, lbase.",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("which", "call", "error", "message"), ERRORS)
-def test_errors(which: str, call: Any, error: type[Exception], message: str,
-                request: pytest.FixtureRequest) -> None:
+def test_errors(
+    which: str, call: Any, error: type[Exception], message: str, request: pytest.FixtureRequest
+) -> None:
     with pytest.raises(error, match=re.escape(message)):
         call(request.getfixturevalue(which))
 
 
 def test_importing_brmsjax_does_not_import_matplotlib() -> None:
     code = "import sys, brmsjax; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={"JAX_PLATFORMS": "cpu", "PATH": ""})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"JAX_PLATFORMS": "cpu", "PATH": ""},
+    )
     assert out.stdout.strip() == "False"

@@ -79,26 +79,39 @@ def test_spans_point_into_the_source() -> None:
     node = parse_r(code)
     assert isinstance(node, Assign) and isinstance(node.value, Call)
     formula, data = node.value.args
-    assert code[formula.span.start:formula.span.end] == "count ~ Trt"
-    assert code[data.value.span.start:data.value.span.end] == "epilepsy"
+    assert code[formula.span.start : formula.span.end] == "count ~ Trt"
+    assert code[data.value.span.start : data.value.span.end] == "epilepsy"
 
 
 ERRORS = [
-    ("brm(y ~ x", "The R code ends too early; close every '(' and finish the last argument.\n"
-     "  brm(y ~ x\n           ^"),
-    ("f(a b)", "Unexpected 'b' here; an operator or ',' is missing before it, or a bracket is "
-     "unbalanced.\n  f(a b)\n      ^"),
-    ('x <- "abc', 'The quote " that starts here is not closed; close it with ".\n'
-     '  x <- "abc\n       ^'),
-    ("function(x) { x }", "Braces { } (function bodies, if/for blocks) are not translated; keep "
-     "this code in R or rewrite it in Python.\n  function(x) { x }\n              ^"),
-    ("f(x))", "This ')' closes nothing or comes too early; check the brackets.\n"
-     "  f(x))\n      ^"),
+    (
+        "brm(y ~ x",
+        "The R code ends too early; close every '(' and finish the last argument.\n"
+        "  brm(y ~ x\n           ^",
+    ),
+    (
+        "f(a b)",
+        "Unexpected 'b' here; an operator or ',' is missing before it, or a bracket is "
+        "unbalanced.\n  f(a b)\n      ^",
+    ),
+    (
+        'x <- "abc',
+        'The quote " that starts here is not closed; close it with ".\n  x <- "abc\n       ^',
+    ),
+    (
+        "function(x) { x }",
+        "Braces { } (function bodies, if/for blocks) are not translated; keep "
+        "this code in R or rewrite it in Python.\n  function(x) { x }\n              ^",
+    ),
+    ("f(x))", "This ')' closes nothing or comes too early; check the brackets.\n  f(x))\n      ^"),
     ("x ? y", "The character '?' is not valid R here; remove it.\n  x ? y\n    ^"),
     ("1i", "Complex numbers are not supported; write a real number.\n  1i\n  ^^"),
     ("x |> y", "The right side of a pipe must be a call such as summary().\n  x |> y\n       ^"),
-    ("  # only a comment", "The R code is empty; write a call such as brm(y ~ x, data = d).\n"
-     "    # only a comment\n  ^"),
+    (
+        "  # only a comment",
+        "The R code is empty; write a call such as brm(y ~ x, data = d).\n"
+        "    # only a comment\n  ^",
+    ),
 ]
 
 
@@ -117,11 +130,13 @@ def test_errors_are_brmsjax_errors() -> None:
 
 
 SCRIPTS = [
-    ("library(brms)\nfit <- brm(y ~ x,\n  data = d)\nsummary(fit)\n",
-     ["library(brms)", "fit <- brm(y ~ x,\n  data = d)", "summary(fit)"]),
+    (
+        "library(brms)\nfit <- brm(y ~ x,\n  data = d)\nsummary(fit)\n",
+        ["library(brms)", "fit <- brm(y ~ x,\n  data = d)", "summary(fit)"],
+    ),
     ("a <- 1; b <- 2\n", ["a <- 1", "b <- 2"]),
     ("f <- y ~ x +\n  z # comment\ng(f)", ["f <- y ~ x +\n  z # comment", "g(f)"]),
-    ("s <- \"a\nb\"\n# just a comment\n\nx", ['s <- "a\nb"', "x"]),
+    ('s <- "a\nb"\n# just a comment\n\nx', ['s <- "a\nb"', "x"]),
     ("d <- d %>%\n  mutate(z = 1)\n", ["d <- d %>%\n  mutate(z = 1)"]),
     ("x <- c(1, # one\n  2)", ["x <- c(1, # one\n  2)"]),
 ]
@@ -136,4 +151,4 @@ def test_statement_lines_and_offsets() -> None:
     script = "library(brms)\n\nfit <- brm(y ~ x,\n  data = d)\nsummary(fit)"
     stmts = split_statements(script)
     assert [s.line for s in stmts] == [1, 3, 5]
-    assert all(script[s.start:s.end] == s.text for s in stmts)
+    assert all(script[s.start : s.end] == s.text for s in stmts)

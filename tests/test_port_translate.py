@@ -49,48 +49,101 @@ def _load() -> tuple[list[Case], list[str]]:
     for c in raw["calls"]:
         short = _short(c["source"])
         seen[short] += 1
-        cases.append(Case(f"{short}-{seen[short]}", c["code"], c["source"],
-                          tuple(c["brms"]["args"]), c["brms"]))
+        cases.append(
+            Case(
+                f"{short}-{seen[short]}",
+                c["code"],
+                c["source"],
+                tuple(c["brms"]["args"]),
+                c["brms"],
+            )
+        )
     return cases, raw["brm_formals"]
 
 
 CORPUS, FORMALS = _load()
 
 #: Why corpus calls are rejected: the culprit the message names, and how many calls.
-REJECTIONS = {"data2": 9, "nl": 6, "autocor": 4, "stanvars": 3, "empty": 2,
-              "Adding formula parts with '+'": 2, "theta1": 1, "threshold": 1, "data": 1}
+REJECTIONS = {
+    "data2": 9,
+    "nl": 6,
+    "autocor": 4,
+    "stanvars": 3,
+    "empty": 2,
+    "Adding formula parts with '+'": 2,
+    "theta1": 1,
+    "threshold": 1,
+    "data": 1,
+}
 
 FROM_R: list[tuple[str, dict[str, Any]]] = [
-    ("fit1 <- brm(count ~ zAge + zBase * Trt + (1|patient), data = epilepsy, "
-     "family = poisson())",
-     {"formula": "count ~ zAge + zBase * Trt + (1 | patient)", "family": ("poisson", {}),
-      "data_name": "epilepsy", "args": {}, "prior": None}),
-    ("brm(y ~ x, d, student, chains = 2, iter = 1000, warmup = 500, thin = 2, seed = 1)",
-     {"formula": "y ~ x", "family": ("student", {}), "data_name": "d",
-      "args": {"chains": 2, "iter": 1000, "warmup": 500, "thin": 2, "seed": 1}}),
-    ('brm(bf(y ~ x, sigma ~ x, nu = 4), data = d, family = student(link = "identity"))',
-     {"formula": BrmsFormula(("y ~ x", "sigma ~ x"), {"nu": 4}),
-      "family": ("student", {"link": "identity"})}),
-    ('brm(y ~ x, data = d, family = cumulative("probit"), inits = "0", sample_prior = TRUE)',
-     {"family": ("cumulative", {"link": "probit"}), "args": {"init": 0, "sample_prior": "yes"}}),
-    ('brm(y ~ x, data = d, family = Gamma(link = "log"), init = "random", seed = NA)',
-     {"family": ("gamma", {"link": "log"}), "args": {"init": None, "seed": None}}),
-    ('brm(y ~ x, data = d, family = brmsfamily("negbinomial", "log"), '
-     "control = list(adapt_delta = 0.95, max_treedepth = 12), cores = parallel::detectCores())",
-     {"family": ("negbinomial", {"link": "log"}),
-      "args": {"control": {"adapt_delta": 0.95, "max_treedepth": 12}},
-      "notes": ("brm() argument cores = parallel::detectCores() is ignored: brmsjax uses one "
-                "core per chain up to the machine's.",)}),
-    ('brm(y ~ x, data = d, prior = bprior, family = "bernoulli", backend = "cmdstanr", '
-     "refresh = 0, file_refit = 'on_change', sparse = FALSE, algorithm = \"sampling\")",
-     {"family": ("bernoulli", {}), "prior": [Ref("bprior")],
-      "notes": ('brm() argument backend = "cmdstanr" is ignored: brmsjax always samples with '
-                "NumPyro.", 'brm() argument file_refit = "on_change" is ignored: save the fit '
-                "with fit.save(path) instead.", "brm() argument refresh is ignored: brmsjax has "
-                "its own progress output.")}),
+    (
+        "fit1 <- brm(count ~ zAge + zBase * Trt + (1|patient), data = epilepsy, "
+        "family = poisson())",
+        {
+            "formula": "count ~ zAge + zBase * Trt + (1 | patient)",
+            "family": ("poisson", {}),
+            "data_name": "epilepsy",
+            "args": {},
+            "prior": None,
+        },
+    ),
+    (
+        "brm(y ~ x, d, student, chains = 2, iter = 1000, warmup = 500, thin = 2, seed = 1)",
+        {
+            "formula": "y ~ x",
+            "family": ("student", {}),
+            "data_name": "d",
+            "args": {"chains": 2, "iter": 1000, "warmup": 500, "thin": 2, "seed": 1},
+        },
+    ),
+    (
+        'brm(bf(y ~ x, sigma ~ x, nu = 4), data = d, family = student(link = "identity"))',
+        {
+            "formula": BrmsFormula(("y ~ x", "sigma ~ x"), {"nu": 4}),
+            "family": ("student", {"link": "identity"}),
+        },
+    ),
+    (
+        'brm(y ~ x, data = d, family = cumulative("probit"), inits = "0", sample_prior = TRUE)',
+        {"family": ("cumulative", {"link": "probit"}), "args": {"init": 0, "sample_prior": "yes"}},
+    ),
+    (
+        'brm(y ~ x, data = d, family = Gamma(link = "log"), init = "random", seed = NA)',
+        {"family": ("gamma", {"link": "log"}), "args": {"init": None, "seed": None}},
+    ),
+    (
+        'brm(y ~ x, data = d, family = brmsfamily("negbinomial", "log"), '
+        "control = list(adapt_delta = 0.95, max_treedepth = 12), cores = parallel::detectCores())",
+        {
+            "family": ("negbinomial", {"link": "log"}),
+            "args": {"control": {"adapt_delta": 0.95, "max_treedepth": 12}},
+            "notes": (
+                "brm() argument cores = parallel::detectCores() is ignored: brmsjax uses one "
+                "core per chain up to the machine's.",
+            ),
+        },
+    ),
+    (
+        'brm(y ~ x, data = d, prior = bprior, family = "bernoulli", backend = "cmdstanr", '
+        "refresh = 0, file_refit = 'on_change', sparse = FALSE, algorithm = \"sampling\")",
+        {
+            "family": ("bernoulli", {}),
+            "prior": [Ref("bprior")],
+            "notes": (
+                'brm() argument backend = "cmdstanr" is ignored: brmsjax always samples with '
+                "NumPyro.",
+                'brm() argument file_refit = "on_change" is ignored: save the fit '
+                "with fit.save(path) instead.",
+                "brm() argument refresh is ignored: brmsjax has its own progress output.",
+            ),
+        },
+    ),
     ("brm(y ~ x, data = d, family = my_family)", {"family": Ref("my_family")}),
-    ("brm(formula = form, data = d, fam = binomial(probit))",
-     {"formula": Ref("form"), "family": ("binomial", {"link": "probit"})}),
+    (
+        "brm(formula = form, data = d, fam = binomial(probit))",
+        {"formula": Ref("form"), "family": ("binomial", {"link": "probit"})},
+    ),
 ]
 
 
@@ -111,16 +164,24 @@ def test_from_r_brm(code: str, want: dict[str, Any]) -> None:
 
 
 PRIORS = [
-    ("c(prior(normal(0, 10), class = b), prior(cauchy(0, 2), class = sd))",
-     [("normal(0, 10)", "b", "", ""), ("cauchy(0, 2)", "sd", "", "")]),
-    ("prior(normal(0,5), class = b, coef = Days) + prior(lkj(2), class = cor, group = Subject)",
-     [("normal(0, 5)", "b", "Days", ""), ("lkj(2)", "cor", "", "Subject")]),
-    ('set_prior("student_t(3, 0, 2.5)", class = "Intercept")',
-     [("student_t(3, 0, 2.5)", "Intercept", "", "")]),
+    (
+        "c(prior(normal(0, 10), class = b), prior(cauchy(0, 2), class = sd))",
+        [("normal(0, 10)", "b", "", ""), ("cauchy(0, 2)", "sd", "", "")],
+    ),
+    (
+        "prior(normal(0,5), class = b, coef = Days) + prior(lkj(2), class = cor, group = Subject)",
+        [("normal(0, 5)", "b", "Days", ""), ("lkj(2)", "cor", "", "Subject")],
+    ),
+    (
+        'set_prior("student_t(3, 0, 2.5)", class = "Intercept")',
+        [("student_t(3, 0, 2.5)", "Intercept", "", "")],
+    ),
     ('prior_string("normal(0, 1)", class = "b", coef = "x")', [("normal(0, 1)", "b", "x", "")]),
     ("prior_(~normal(0, 1), class = ~sd)", [("normal(0, 1)", "sd", "", "")]),
-    ('rbind(prior(gamma(2, 0.1), class = nu), set_prior("normal(0, 1)", dpar = "sigma"))',
-     [("gamma(2, 0.1)", "nu", "", ""), ("normal(0, 1)", "b", "", "")]),
+    (
+        'rbind(prior(gamma(2, 0.1), class = nu), set_prior("normal(0, 1)", dpar = "sigma"))',
+        [("gamma(2, 0.1)", "nu", "", ""), ("normal(0, 1)", "b", "", "")],
+    ),
     ("prior(normal(0, 1), sd, group = g)", [("normal(0, 1)", "sd", "", "g")]),
 ]
 
@@ -141,41 +202,63 @@ def test_prior_bounds_and_dpar() -> None:
 
 
 REJECTED = [
-    ("brm(y ~ x, data = d, autocor = cor_ar(~ 1 | g))",
-     "The brm() argument 'autocor' is not supported by brmsjax (autocorrelation structures are "
-     "not supported); remove it.\n  brm(y ~ x, data = d, autocor = cor_ar(~ 1 | g))\n"
-     "                       ^^^^^^^^^^^^^^^^^^^^^^^^^"),
+    (
+        "brm(y ~ x, data = d, autocor = cor_ar(~ 1 | g))",
+        "The brm() argument 'autocor' is not supported by brmsjax (autocorrelation structures are "
+        "not supported); remove it.\n  brm(y ~ x, data = d, autocor = cor_ar(~ 1 | g))\n"
+        "                       ^^^^^^^^^^^^^^^^^^^^^^^^^",
+    ),
     ("brm(y ~ x, data = d, stanvars = sv)", "The brm() argument 'stanvars' is not supported"),
-    ("brm(y ~ x, data = d, algorithm = 'meanfield')", "The brm() argument 'algorithm' is not "
-     "supported by brmsjax (brmsjax only samples with NUTS); remove it."),
+    (
+        "brm(y ~ x, data = d, algorithm = 'meanfield')",
+        "The brm() argument 'algorithm' is not "
+        "supported by brmsjax (brmsjax only samples with NUTS); remove it.",
+    ),
     ("brm(y ~ x, data = d, empty = TRUE)", "The brm() argument 'empty' is not supported"),
     ("brm(y ~ x, data = d, drop_unused_levels = FALSE)", "'drop_unused_levels' is not supported"),
-    ("brm(y ~ x, data = d, adapt_delta = 0.9)",
-     "'adapt_delta' is not an argument that brmsjax's brm() supports; remove it."),
-    ("brm(bf(y ~ a * exp(b * x), a + b ~ 1, nl = TRUE), data = d)",
-     "The bf() argument 'nl' is not supported by brmsjax; bf() takes formulas and fixed "
-     "parameters such as nu = 4."),
-    ("brm(mvbf(y1 ~ x, y2 ~ x), data = d)", "mvbf() (multivariate and non-linear formula "
-     "parts) is not supported by brmsjax; write one bf() formula."),
+    (
+        "brm(y ~ x, data = d, adapt_delta = 0.9)",
+        "'adapt_delta' is not an argument that brmsjax's brm() supports; remove it.",
+    ),
+    (
+        "brm(bf(y ~ a * exp(b * x), a + b ~ 1, nl = TRUE), data = d)",
+        "The bf() argument 'nl' is not supported by brmsjax; bf() takes formulas and fixed "
+        "parameters such as nu = 4.",
+    ),
+    (
+        "brm(mvbf(y1 ~ x, y2 ~ x), data = d)",
+        "mvbf() (multivariate and non-linear formula "
+        "parts) is not supported by brmsjax; write one bf() formula.",
+    ),
     ("brm(bf(y1 ~ x) + bf(y2 ~ x), data = d)", "Adding formula parts with '+'"),
-    ("brm(y ~ x, data = d, family = mixture(gaussian, gaussian))",
-     "mixture() families are not supported by brmsjax; choose a built-in family."),
+    (
+        "brm(y ~ x, data = d, family = mixture(gaussian, gaussian))",
+        "mixture() families are not supported by brmsjax; choose a built-in family.",
+    ),
     ("brm(y ~ x, data = d[d$x > 0, ])", "The brm() argument 'data' must name a data frame"),
-    ("brm(y ~ x, data = d, chains = 2.5)",
-     "The brm() argument 'chains' must be a int, not 2.5."),
+    ("brm(y ~ x, data = d, chains = 2.5)", "The brm() argument 'chains' must be a int, not 2.5."),
     ("brm(y ~ x, data = d, init = 0.5)", "The brm() argument 'init' must be NULL"),
     ("brm(y ~ x, data = d, family = foo())", "This is not a brms family"),
     ("brm(data = d)", "brm() needs a formula, as in brm(y ~ x, data = d)."),
-    ("brm(y ~ x, data = d, iter = 100, iter = 200)",
-     "The argument 'iter' is given twice; keep one."),
+    (
+        "brm(y ~ x, data = d, iter = 100, iter = 200)",
+        "The argument 'iter' is given twice; keep one.",
+    ),
     ("brm(y ~ x, data = d,)", "This argument is empty; remove the extra ',' or give a value."),
-    ("brm(y ~ x, prior = prior(horseshoe(1), class = b))",
-     "Unknown prior distribution 'horseshoe'; supported distributions are: beta, cauchy,"),
-    ("brm(y ~ x, prior = prior(normal(0, 1), klass = b))",
-     "'klass' is not an argument of prior(); its arguments are: prior, class, coef, group, resp, "
-     "dpar, nlpar, lb, ub, check."),
-    ('brm(y ~ x, prior = set_prior(normal(0, 1)))',
-     "The set_prior() argument 'prior' must be a string here"),
+    (
+        "brm(y ~ x, prior = prior(horseshoe(1), class = b))",
+        "Unknown prior distribution 'horseshoe'; supported distributions are: beta, cauchy,",
+    ),
+    (
+        "brm(y ~ x, prior = prior(normal(0, 1), klass = b))",
+        "'klass' is not an argument of prior(); its arguments are: prior, class, coef, group,"
+        " resp, "
+        "dpar, nlpar, lb, ub, check.",
+    ),
+    (
+        "brm(y ~ x, prior = set_prior(normal(0, 1)))",
+        "The set_prior() argument 'prior' must be a string here",
+    ),
     ("summary(fit)", "from_r() reads a brm() call, a formula or bf(), or priors"),
 ]
 
@@ -195,18 +278,29 @@ def test_every_brm_argument_of_brms_2_18_is_classified() -> None:
 
 
 RUN_ERRORS = [
-    ("brm(y ~ x, data = d)", {}, "The brm() argument 'data' names the R object 'd'; pass it "
-     "from Python, e.g. env={'d': ...}."),
+    (
+        "brm(y ~ x, data = d)",
+        {},
+        "The brm() argument 'data' names the R object 'd'; pass it "
+        "from Python, e.g. env={'d': ...}.",
+    ),
     ("brm(y ~ x)", {}, "The brm() call names no data; pass the data to run()."),
-    ("brm(y ~ x, data = d, prior = bp)", {"d": pd.DataFrame({"y": [1.0, 2.0], "x": [0.0, 1.0]})},
-     "The brm() argument 'prior' names the R object 'bp'; pass it from Python"),
-    ("brm(y ~ x, data = d, family = sratio('cloglog'))",
-     {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})}, "The family 'sratio' is not available"),
+    (
+        "brm(y ~ x, data = d, prior = bp)",
+        {"d": pd.DataFrame({"y": [1.0, 2.0], "x": [0.0, 1.0]})},
+        "The brm() argument 'prior' names the R object 'bp'; pass it from Python",
+    ),
+    (
+        "brm(y ~ x, data = d, family = sratio('cloglog'))",
+        {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})},
+        "The family 'sratio' is not available",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("code", "frames", "message"), RUN_ERRORS,
-                         ids=[c for c, _, _ in RUN_ERRORS])
+@pytest.mark.parametrize(
+    ("code", "frames", "message"), RUN_ERRORS, ids=[c for c, _, _ in RUN_ERRORS]
+)
 def test_run_needs_the_named_objects(code: str, frames: dict[str, Any], message: str) -> None:
     call = from_r(code)
     assert isinstance(call, BrmCall)
@@ -221,7 +315,7 @@ def test_priors_from_r_refuses_a_name() -> None:
 
 def test_to_python_is_readable() -> None:
     call = from_r(
-        "fit <- brm(count ~ zAge + (1|patient), data = epilepsy, family = poisson(\"sqrt\"),\n"
+        'fit <- brm(count ~ zAge + (1|patient), data = epilepsy, family = poisson("sqrt"),\n'
         "           prior = c(prior(normal(0, 1), class = b), prior(cauchy(0, 2), class = sd)),\n"
         "           chains = 2, silent = 2)"
     )
@@ -283,9 +377,18 @@ def test_corpus_call_translates_like_brms(case: Any) -> None:
         assert call.family.kwargs.get("link", truth["family"]["link"]) == truth["family"]["link"]
     if "prior" in truth:
         rows = [(p.prior, p.class_, p.coef, p.group, p.dpar, p.lb, p.ub) for p in call.prior or ()]
-        want = [(r["prior"], r["class"], r["coef"], r["group"], r["dpar"],
-                 None if r["lb"] in ("", None) else float(r["lb"]),
-                 None if r["ub"] in ("", None) else float(r["ub"])) for r in truth["prior"]]
+        want = [
+            (
+                r["prior"],
+                r["class"],
+                r["coef"],
+                r["group"],
+                r["dpar"],
+                None if r["lb"] in ("", None) else float(r["lb"]),
+                None if r["ub"] in ("", None) else float(r["ub"]),
+            )
+            for r in truth["prior"]
+        ]
         assert rows == want
     for r_key, value in truth.get("sampler", {}).items():
         key = "init" if r_key == "inits" else r_key
@@ -294,8 +397,12 @@ def test_corpus_call_translates_like_brms(case: Any) -> None:
 
 
 #: brms values that brmsjax spells differently.
-_R_TO_PYTHON = {("init", '"0"'): 0, ("init", '"random"'): None, ("sample_prior", "true"): "yes",
-                ("sample_prior", "false"): "no"}
+_R_TO_PYTHON = {
+    ("init", '"0"'): 0,
+    ("init", '"random"'): None,
+    ("sample_prior", "true"): "yes",
+    ("sample_prior", "false"): "no",
+}
 
 
 def _check_python_source(call: BrmCall) -> None:
@@ -308,8 +415,11 @@ def _check_python_source(call: BrmCall) -> None:
     assert {k: kwargs[k] for k in call.args} == call.args
     if isinstance(call.family, FamilyCall):
         family = kwargs.get("family", "gaussian")
-        want = call.family.name if not call.family.kwargs else (
-            call.family.constructor() or call.family.name, dict(call.family.kwargs))
+        want = (
+            call.family.name
+            if not call.family.kwargs
+            else (call.family.constructor() or call.family.name, dict(call.family.kwargs))
+        )
         assert family == want
     if call.prior is not None:
         got = kwargs["prior"] if isinstance(kwargs["prior"], list) else [kwargs["prior"]]
@@ -363,14 +473,43 @@ def test_corpus_size_and_sources() -> None:
 # Corpus calls on simulated data with the variables they name
 # ---------------------------------------------------------------------------------------------
 
-_COUNTS = ("poisson", "negbinomial", "geometric", "zero_inflated_poisson", "com_poisson",
-           "zero_inflated_negbinomial", "hurdle_poisson", "hurdle_negbinomial")
-_POSITIVE = ("gamma", "lognormal", "exponential", "weibull", "frechet", "hurdle_gamma",
-             "hurdle_lognormal", "shifted_lognormal", "exgaussian", "wiener", "gen_extreme_value")
+_COUNTS = (
+    "poisson",
+    "negbinomial",
+    "geometric",
+    "zero_inflated_poisson",
+    "com_poisson",
+    "zero_inflated_negbinomial",
+    "hurdle_poisson",
+    "hurdle_negbinomial",
+)
+_POSITIVE = (
+    "gamma",
+    "lognormal",
+    "exponential",
+    "weibull",
+    "frechet",
+    "hurdle_gamma",
+    "hurdle_lognormal",
+    "shifted_lognormal",
+    "exgaussian",
+    "wiener",
+    "gen_extreme_value",
+)
 _ORDINAL = ("cumulative", "sratio", "cratio", "acat", "categorical")
-_ADDITION_ROLES = {"trials": "trials", "cens": "cens", "se": "positive", "weights": "positive",
-                   "rate": "positive", "factor": "factor", "gr": "group", "mm": "group",
-                   "cat": "trials", "thres": "trials", "dec": "binary"}
+_ADDITION_ROLES = {
+    "trials": "trials",
+    "cens": "cens",
+    "se": "positive",
+    "weights": "positive",
+    "rate": "positive",
+    "factor": "factor",
+    "gr": "group",
+    "mm": "group",
+    "cat": "trials",
+    "thres": "trials",
+    "dec": "binary",
+}
 
 
 def _roles(node: Any, role: str, out: dict[str, str]) -> None:
@@ -533,8 +672,11 @@ def test_corpus_has_enough_runnable_calls() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("case", "call"), [r for r in RUNNABLE if r[0].id not in DESIGN_GAPS],
-                         ids=[c.id for c, _ in RUNNABLE if c.id not in DESIGN_GAPS])
+@pytest.mark.parametrize(
+    ("case", "call"),
+    [r for r in RUNNABLE if r[0].id not in DESIGN_GAPS],
+    ids=[c.id for c, _ in RUNNABLE if c.id not in DESIGN_GAPS],
+)
 def test_corpus_call_runs(case: Case, call: BrmCall) -> None:
     """Each translated call fits on simulated data with tiny settings (or brm() rejects it)."""
     refs: dict[str, Any] = {p.name: [] for p in call.prior or () if isinstance(p, Ref)}
@@ -555,11 +697,19 @@ def test_api_reads_priors_given_as_r_code() -> None:
 
     data = bj.datasets.sleepstudy()
     formula = "Reaction ~ Days + (Days | Subject)"
-    as_r = bj.get_prior(formula, data, prior="c(prior(normal(0, 5), class = b), "
-                        "prior(exponential(1), class = sd, group = Subject))")
-    as_python = bj.get_prior(formula, data, prior=[
-        bj.prior("normal(0, 5)", class_="b"),
-        bj.prior("exponential(1)", class_="sd", group="Subject"),
-    ])
+    as_r = bj.get_prior(
+        formula,
+        data,
+        prior="c(prior(normal(0, 5), class = b), "
+        "prior(exponential(1), class = sd, group = Subject))",
+    )
+    as_python = bj.get_prior(
+        formula,
+        data,
+        prior=[
+            bj.prior("normal(0, 5)", class_="b"),
+            bj.prior("exponential(1)", class_="sd", group="Subject"),
+        ],
+    )
     pd.testing.assert_frame_equal(as_r, as_python)
     assert "exponential(1)" in set(as_r["prior"])

@@ -26,8 +26,9 @@ def fit() -> Any:
     # A short fit for arithmetic on its draws; convergence warnings are not under test here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SamplerWarning)
-        return bj.brm("Reaction ~ Days + (Days | Subject)", SLEEP, chains=2, iter=400, seed=11,
-                      progress=False)
+        return bj.brm(
+            "Reaction ~ Days + (Days | Subject)", SLEEP, chains=2, iter=400, seed=11, progress=False
+        )
 
 
 def _r(draws: pd.DataFrame, subject: str, coef: str) -> np.ndarray:
@@ -64,28 +65,31 @@ RE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("re_formula", "groups"), [c[1:] for c in RE_CASES],
-                         ids=[c[0] for c in RE_CASES])
+@pytest.mark.parametrize(
+    ("re_formula", "groups"), [c[1:] for c in RE_CASES], ids=[c[0] for c in RE_CASES]
+)
 @pytest.mark.parametrize("newdata", [None, NEW_KNOWN], ids=["fitdata", "newdata"])
-def test_fitted_equals_hand_summary(fit: Any, newdata: Any, re_formula: Any,
-                                    groups: tuple[str, ...]) -> None:
+def test_fitted_equals_hand_summary(
+    fit: Any, newdata: Any, re_formula: Any, groups: tuple[str, ...]
+) -> None:
     data = SLEEP if newdata is None else newdata
     expected = hand_mu(fit.draws(), data, groups)
     got = fit.fitted(newdata, re_formula=re_formula)
     assert list(got.columns) == ["Estimate", "Est.Error", "Q2.5", "Q97.5"]
     np.testing.assert_allclose(got.to_numpy(), summary(expected), rtol=1e-9)
-    np.testing.assert_allclose(fit.posterior_epred(newdata, re_formula=re_formula), expected,
-                               rtol=1e-10)
-    np.testing.assert_allclose(fit.posterior_linpred(newdata, re_formula=re_formula,
-                                                     transform=True), expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        fit.posterior_epred(newdata, re_formula=re_formula), expected, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        fit.posterior_linpred(newdata, re_formula=re_formula, transform=True), expected, rtol=1e-10
+    )
 
 
 def test_predict_summarizes_posterior_predict_around_hand_mu(fit: Any) -> None:
     draws = fit.draws()
     mu = hand_mu(draws, NEW_KNOWN, ("Intercept", "Days"))
     yrep = fit.posterior_predict(NEW_KNOWN, seed=5)
-    np.testing.assert_allclose(fit.predict(NEW_KNOWN, seed=5).to_numpy(), summary(yrep),
-                               rtol=1e-12)
+    np.testing.assert_allclose(fit.predict(NEW_KNOWN, seed=5).to_numpy(), summary(yrep), rtol=1e-12)
     z = (yrep - mu) / draws["sigma"].to_numpy()[:, None]
     assert stats.kstest(z.ravel(), "norm").pvalue > 1e-3
     assert not np.allclose(yrep, fit.posterior_predict(NEW_KNOWN, seed=6))
@@ -94,13 +98,16 @@ def test_predict_summarizes_posterior_predict_around_hand_mu(fit: Any) -> None:
 def test_log_lik_equals_scipy(fit: Any) -> None:
     draws = fit.draws()
     sigma = draws["sigma"].to_numpy()[:, None]
-    expected = stats.norm.logpdf(SLEEP["Reaction"].to_numpy()[None, :],
-                                 hand_mu(draws, SLEEP, ("Intercept", "Days")), sigma)
+    expected = stats.norm.logpdf(
+        SLEEP["Reaction"].to_numpy()[None, :], hand_mu(draws, SLEEP, ("Intercept", "Days")), sigma
+    )
     np.testing.assert_allclose(fit.log_lik(), expected, rtol=1e-10)
     new = SLEEP.iloc[[3, 50, 177]].reset_index(drop=True)
-    np.testing.assert_allclose(fit.log_lik(new, re_formula=np.nan),
-                               stats.norm.logpdf(new["Reaction"].to_numpy()[None, :],
-                                                 hand_mu(draws, new, ()), sigma), rtol=1e-10)
+    np.testing.assert_allclose(
+        fit.log_lik(new, re_formula=np.nan),
+        stats.norm.logpdf(new["Reaction"].to_numpy()[None, :], hand_mu(draws, new, ()), sigma),
+        rtol=1e-10,
+    )
 
 
 def test_residuals_and_sigma_epred(fit: Any) -> None:
@@ -115,16 +122,18 @@ def test_residuals_and_sigma_epred(fit: Any) -> None:
 
 def test_draw_subsets(fit: Any) -> None:
     full = fit.posterior_epred(NEW_KNOWN)
-    np.testing.assert_allclose(fit.posterior_epred(NEW_KNOWN, draw_ids=[1, 5, 400]),
-                               full[[0, 4, 399]])
+    np.testing.assert_allclose(
+        fit.posterior_epred(NEW_KNOWN, draw_ids=[1, 5, 400]), full[[0, 4, 399]]
+    )
     part = fit.posterior_epred(NEW_KNOWN, ndraws=7, seed=2)
     assert part.shape == (7, 3)
     rows = [int(np.flatnonzero((full == p).all(axis=1))[0]) for p in part]
     assert len(set(rows)) == 7
 
 
-NEW_SUBJECTS = pd.DataFrame({"Days": np.tile([0.0, 1.0], 60),
-                             "Subject": np.repeat([f"new{i}" for i in range(60)], 2)})
+NEW_SUBJECTS = pd.DataFrame(
+    {"Days": np.tile([0.0, 1.0], 60), "Subject": np.repeat([f"new{i}" for i in range(60)], 2)}
+)
 
 
 def _old_level_mus(draws: pd.DataFrame, days: float) -> np.ndarray:
@@ -137,8 +146,7 @@ def _old_level_mus(draws: pd.DataFrame, days: float) -> np.ndarray:
 @pytest.mark.parametrize("mode", ["uncertainty", "old_levels"])
 def test_new_levels_take_effects_of_existing_levels(fit: Any, mode: str) -> None:
     draws = fit.draws()
-    got = fit.posterior_epred(NEW_SUBJECTS, allow_new_levels=True, sample_new_levels=mode,
-                              seed=8)
+    got = fit.posterior_epred(NEW_SUBJECTS, allow_new_levels=True, sample_new_levels=mode, seed=8)
     old0, old1 = _old_level_mus(draws, 0.0), _old_level_mus(draws, 1.0)
     chosen = []
     for j in range(60):
@@ -157,8 +165,9 @@ def test_new_levels_take_effects_of_existing_levels(fit: Any, mode: str) -> None
 
 def test_new_levels_gaussian_follow_fitted_covariance(fit: Any) -> None:
     draws = fit.draws()
-    got = fit.posterior_epred(NEW_SUBJECTS, allow_new_levels=True, sample_new_levels="gaussian",
-                              seed=9)
+    got = fit.posterior_epred(
+        NEW_SUBJECTS, allow_new_levels=True, sample_new_levels="gaussian", seed=9
+    )
     r_int = got[:, 0::2] - draws["b_Intercept"].to_numpy()[:, None]
     r_days = got[:, 1::2] - got[:, 0::2] - draws["b_Days"].to_numpy()[:, None]
     sd0 = draws["sd_Subject__Intercept"].to_numpy()[:, None]
@@ -179,60 +188,104 @@ def test_known_levels_ignore_sample_new_levels(fit: Any) -> None:
 
 
 def test_summary_false_and_linear_scale(fit: Any) -> None:
-    np.testing.assert_allclose(fit.fitted(NEW_KNOWN, summary=False),
-                               fit.posterior_epred(NEW_KNOWN))
-    np.testing.assert_allclose(fit.fitted(NEW_KNOWN, scale="linear").to_numpy(),
-                               fit.fitted(NEW_KNOWN).to_numpy())
+    np.testing.assert_allclose(fit.fitted(NEW_KNOWN, summary=False), fit.posterior_epred(NEW_KNOWN))
+    np.testing.assert_allclose(
+        fit.fitted(NEW_KNOWN, scale="linear").to_numpy(), fit.fitted(NEW_KNOWN).to_numpy()
+    )
     robust = fit.fitted(NEW_KNOWN, robust=True, probs=(0.1, 0.5, 0.9))
     mu = hand_mu(fit.draws(), NEW_KNOWN, ("Intercept", "Days"))
     assert list(robust.columns) == ["Estimate", "Est.Error", "Q10", "Q50", "Q90"]
     np.testing.assert_allclose(robust["Estimate"], np.median(mu, axis=0))
-    np.testing.assert_allclose(robust["Est.Error"], stats.median_abs_deviation(
-        mu, axis=0, scale=1 / 1.4826))
+    np.testing.assert_allclose(
+        robust["Est.Error"], stats.median_abs_deviation(mu, axis=0, scale=1 / 1.4826)
+    )
 
 
 ERRORS = [
-    ("missing-column", lambda f: f.fitted(NEW_KNOWN[["Subject"]]), "NewDataError",
-     "newdata lacks the variable 'Days', which the model uses; add a column 'Days'."),
-    ("missing-response", lambda f: f.log_lik(NEW_KNOWN), "NewDataError",
-     "newdata lacks the variable 'Reaction', which the model uses (log_lik and residuals need "
-     "the response); add a column 'Reaction'."),
-    ("new-level", lambda f: f.predict(pd.DataFrame({"Days": [1], "Subject": ["s999"]})),
-     "NewDataError",
-     "Level(s) 's999' of grouping factor 'Subject' cannot be found in the fitted model; set "
-     "allow_new_levels=True to predict for new levels."),
-    ("re-formula-group", lambda f: f.fitted(NEW_KNOWN, re_formula="~ (1 | Classroom)"),
-     "ReFormulaError",
-     "re_formula names the grouping factor 'Classroom', which the model lacks (its grouping "
-     "factors: Subject); use only the model's group-level terms."),
-    ("re-formula-coef", lambda f: f.fitted(NEW_KNOWN, re_formula="~ (Days + x | Subject)"),
-     "ReFormulaError",
-     "re_formula has a group-level effect of 'x' for 'Subject', which the model lacks; use only "
-     "the model's group-level terms."),
-    ("sample-new-levels", lambda f: f.fitted(NEW_KNOWN, sample_new_levels="random"),
-     "PredictionError",
-     "sample_new_levels must be one of uncertainty, gaussian, old_levels, not 'random'."),
-    ("ndraws", lambda f: f.posterior_predict(NEW_KNOWN, ndraws=5000), "PredictionError",
-     "ndraws is 5000 but the fit has 400 draws; ask for at most 400."),
-    ("draw-ids", lambda f: f.posterior_epred(draw_ids=[0]), "PredictionError",
-     "draw_ids has 0, but the fit's draws are numbered 1 to 400."),
-    ("dpar", lambda f: f.posterior_epred(dpar="nu"), "PredictionError",
-     "dpar 'nu' is not a parameter of the gaussian family; use one of: mu, sigma."),
-    ("dpar-linpred", lambda f: f.posterior_linpred(dpar="sigma"), "PredictionError",
-     "dpar 'sigma' has no linear predictor in this model; use posterior_epred(dpar='sigma') "
-     "for its draws."),
-    ("missing-value", lambda f: f.fitted(pd.DataFrame({"Days": [1.0, np.nan],
-                                                        "Subject": ["s308", "s308"]})),
-     "NewDataError",
-     "newdata has a missing value in 'Days' (row 1); remove or fill the rows with missing "
-     "values."),
-    ("residual-type", lambda f: f.residuals(type="deviance"), "PredictionError",
-     "type must be one of ordinary, pearson, not 'deviance'."),
+    (
+        "missing-column",
+        lambda f: f.fitted(NEW_KNOWN[["Subject"]]),
+        "NewDataError",
+        "newdata lacks the variable 'Days', which the model uses; add a column 'Days'.",
+    ),
+    (
+        "missing-response",
+        lambda f: f.log_lik(NEW_KNOWN),
+        "NewDataError",
+        "newdata lacks the variable 'Reaction', which the model uses (log_lik and residuals need "
+        "the response); add a column 'Reaction'.",
+    ),
+    (
+        "new-level",
+        lambda f: f.predict(pd.DataFrame({"Days": [1], "Subject": ["s999"]})),
+        "NewDataError",
+        "Level(s) 's999' of grouping factor 'Subject' cannot be found in the fitted model; set "
+        "allow_new_levels=True to predict for new levels.",
+    ),
+    (
+        "re-formula-group",
+        lambda f: f.fitted(NEW_KNOWN, re_formula="~ (1 | Classroom)"),
+        "ReFormulaError",
+        "re_formula names the grouping factor 'Classroom', which the model lacks (its grouping "
+        "factors: Subject); use only the model's group-level terms.",
+    ),
+    (
+        "re-formula-coef",
+        lambda f: f.fitted(NEW_KNOWN, re_formula="~ (Days + x | Subject)"),
+        "ReFormulaError",
+        "re_formula has a group-level effect of 'x' for 'Subject', which the model lacks; use only "
+        "the model's group-level terms.",
+    ),
+    (
+        "sample-new-levels",
+        lambda f: f.fitted(NEW_KNOWN, sample_new_levels="random"),
+        "PredictionError",
+        "sample_new_levels must be one of uncertainty, gaussian, old_levels, not 'random'.",
+    ),
+    (
+        "ndraws",
+        lambda f: f.posterior_predict(NEW_KNOWN, ndraws=5000),
+        "PredictionError",
+        "ndraws is 5000 but the fit has 400 draws; ask for at most 400.",
+    ),
+    (
+        "draw-ids",
+        lambda f: f.posterior_epred(draw_ids=[0]),
+        "PredictionError",
+        "draw_ids has 0, but the fit's draws are numbered 1 to 400.",
+    ),
+    (
+        "dpar",
+        lambda f: f.posterior_epred(dpar="nu"),
+        "PredictionError",
+        "dpar 'nu' is not a parameter of the gaussian family; use one of: mu, sigma.",
+    ),
+    (
+        "dpar-linpred",
+        lambda f: f.posterior_linpred(dpar="sigma"),
+        "PredictionError",
+        "dpar 'sigma' has no linear predictor in this model; use posterior_epred(dpar='sigma') "
+        "for its draws.",
+    ),
+    (
+        "missing-value",
+        lambda f: f.fitted(pd.DataFrame({"Days": [1.0, np.nan], "Subject": ["s308", "s308"]})),
+        "NewDataError",
+        "newdata has a missing value in 'Days' (row 1); remove or fill the rows with missing "
+        "values.",
+    ),
+    (
+        "residual-type",
+        lambda f: f.residuals(type="deviance"),
+        "PredictionError",
+        "type must be one of ordinary, pearson, not 'deviance'.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("call", "cls", "message"), [e[1:] for e in ERRORS],
-                         ids=[e[0] for e in ERRORS])
+@pytest.mark.parametrize(
+    ("call", "cls", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
 def test_errors(fit: Any, call: Any, cls: str, message: str) -> None:
     with pytest.raises(BrmsjaxError, match=re.escape(message)) as info:
         call(fit)
@@ -243,11 +296,14 @@ def _simulated() -> pd.DataFrame:
     rng = np.random.default_rng(4)
     x = rng.normal(size=40)
     trials = rng.integers(5, 15, size=40)
-    return pd.DataFrame({
-        "x": x, "trials": trials,
-        "k": rng.binomial(trials, 1 / (1 + np.exp(-(0.2 - 0.6 * x)))),
-        "o": np.digitize(x + rng.logistic(size=40), [-1, 0.8]) + 1,
-    })
+    return pd.DataFrame(
+        {
+            "x": x,
+            "trials": trials,
+            "k": rng.binomial(trials, 1 / (1 + np.exp(-(0.2 - 0.6 * x)))),
+            "o": np.digitize(x + rng.logistic(size=40), [-1, 0.8]) + 1,
+        }
+    )
 
 
 SIM = _simulated()
@@ -256,23 +312,28 @@ NEW_TRIALS = pd.DataFrame({"x": [-1.0, 0.0, 2.0], "trials": [1, 20, 50]})
 
 @pytest.fixture(scope="module")
 def binomial_fit() -> Any:
-    return bj.brm("k | trials(trials) ~ x", SIM, family="binomial", chains=2, iter=300, seed=2,
-                  progress=False)
+    return bj.brm(
+        "k | trials(trials) ~ x", SIM, family="binomial", chains=2, iter=300, seed=2, progress=False
+    )
 
 
 def test_binomial_reads_trials_from_newdata(binomial_fit: Any) -> None:
     draws = binomial_fit.draws()
-    eta = draws["b_Intercept"].to_numpy()[:, None] + draws["b_x"].to_numpy()[:, None] * (
-        NEW_TRIALS["x"].to_numpy()[None, :])
+    eta = (
+        draws["b_Intercept"].to_numpy()[:, None]
+        + draws["b_x"].to_numpy()[:, None] * (NEW_TRIALS["x"].to_numpy()[None, :])
+    )
     p = 1 / (1 + np.exp(-eta))
     n = NEW_TRIALS["trials"].to_numpy()[None, :]
     np.testing.assert_allclose(binomial_fit.posterior_epred(NEW_TRIALS), n * p, rtol=1e-10)
-    np.testing.assert_allclose(binomial_fit.fitted(NEW_TRIALS, scale="linear").to_numpy(),
-                               summary(eta), rtol=1e-10)
+    np.testing.assert_allclose(
+        binomial_fit.fitted(NEW_TRIALS, scale="linear").to_numpy(), summary(eta), rtol=1e-10
+    )
     yrep = binomial_fit.posterior_predict(NEW_TRIALS, seed=1)
     assert ((yrep >= 0) & (yrep <= n) & (yrep == np.round(yrep))).all()
     assert (yrep[:, 0] <= 1).all() and yrep[:, 2].mean() == pytest.approx(
-        (n * p)[:, 2].mean(), rel=0.05)
+        (n * p)[:, 2].mean(), rel=0.05
+    )
     new = NEW_TRIALS.assign(k=[1, 7, 30])
     expected = stats.binom.logpmf(new["k"].to_numpy()[None, :], n, p)
     np.testing.assert_allclose(binomial_fit.log_lik(new), expected, rtol=1e-9)
@@ -284,8 +345,9 @@ def test_cumulative_epred_gives_category_probabilities() -> None:
     draws = fit.draws()
     x = NEW_TRIALS["x"].to_numpy()[None, :]
     eta = draws["b_x"].to_numpy()[:, None] * x
-    cdf = [1 / (1 + np.exp(-(draws[f"b_Intercept[{k}]"].to_numpy()[:, None] - eta)))
-           for k in (1, 2)]
+    cdf = [
+        1 / (1 + np.exp(-(draws[f"b_Intercept[{k}]"].to_numpy()[:, None] - eta))) for k in (1, 2)
+    ]
     expected = np.stack([cdf[0], cdf[1] - cdf[0], 1 - cdf[1]], axis=-1)
     np.testing.assert_allclose(fit.posterior_epred(NEW_TRIALS), expected, rtol=1e-9)
     assert fit.fitted(NEW_TRIALS).shape == (3, 4, 3)
@@ -295,12 +357,18 @@ def test_cumulative_epred_gives_category_probabilities() -> None:
 def _design_data() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 30
-    return pd.DataFrame({
-        "y": rng.normal(size=n), "x": rng.normal(size=n), "z": rng.uniform(1, 2, size=n),
-        "f": np.array(["lo", "mid", "hi"], dtype=object)[rng.integers(0, 3, n)],
-        "g": rng.integers(1, 6, n), "h": np.array(["a", "b"], dtype=object)[np.arange(n) % 2],
-        "k": rng.integers(0, 5, n), "n": rng.integers(5, 9, n),
-    })
+    return pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "x": rng.normal(size=n),
+            "z": rng.uniform(1, 2, size=n),
+            "f": np.array(["lo", "mid", "hi"], dtype=object)[rng.integers(0, 3, n)],
+            "g": rng.integers(1, 6, n),
+            "h": np.array(["a", "b"], dtype=object)[np.arange(n) % 2],
+            "k": rng.integers(0, 5, n),
+            "n": rng.integers(5, 9, n),
+        }
+    )
 
 
 DESIGN_CASES = [
@@ -312,8 +380,9 @@ DESIGN_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("formula", "family"), [c[1:] for c in DESIGN_CASES],
-                         ids=[c[0] for c in DESIGN_CASES])
+@pytest.mark.parametrize(
+    ("formula", "family"), [c[1:] for c in DESIGN_CASES], ids=[c[0] for c in DESIGN_CASES]
+)
 def test_newdata_encoding_reproduces_fitted_design(formula: str, family: str) -> None:
     from brmsjax.backend.families import get_family
     from brmsjax.formula.design import build_design
@@ -344,41 +413,68 @@ def _trunc_fit() -> Any:
     from brmsjax.formula.design import build_design
 
     data = pd.DataFrame({"y": [0.5, 1.0, 2.0, 3.5], "x": [0.0, 1.0, 2.0, 3.0]})
-    draws = pd.DataFrame({"b_Intercept": [0.4, 0.6], "b_x": [1.0, 0.9], "sigma": [0.5, 0.7],
-                          ".chain": [1, 1], ".iteration": [1, 2], ".draw": [1, 2]})
-    info = FitInfo(formula="y | trunc(lb = 0) ~ x", family="gaussian",
-                   links="mu = identity; sigma = identity", response="y", data_name="data",
-                   nobs=4, chains=1, iter=4, warmup=2, fixed={"": ("Intercept", "x")},
-                   spec_pars=("sigma",))
+    draws = pd.DataFrame(
+        {
+            "b_Intercept": [0.4, 0.6],
+            "b_x": [1.0, 0.9],
+            "sigma": [0.5, 0.7],
+            ".chain": [1, 1],
+            ".iteration": [1, 2],
+            ".draw": [1, 2],
+        }
+    )
+    info = FitInfo(
+        formula="y | trunc(lb = 0) ~ x",
+        family="gaussian",
+        links="mu = identity; sigma = identity",
+        response="y",
+        data_name="data",
+        nobs=4,
+        chains=1,
+        iter=4,
+        warmup=2,
+        fixed={"": ("Intercept", "x")},
+        spec_pars=("sigma",),
+    )
     design = build_design("y | trunc(lb = 0) ~ x", data)
     return BrmsFit(draws, info, design=design, data=data)
 
 
 def test_truncated_models_keep_linpred_and_refuse_draws() -> None:
     fit = _trunc_fit()
-    np.testing.assert_allclose(fit.posterior_linpred(),
-                               [[0.4, 1.4, 2.4, 3.4], [0.6, 1.5, 2.4, 3.3]])
+    np.testing.assert_allclose(
+        fit.posterior_linpred(), [[0.4, 1.4, 2.4, 3.4], [0.6, 1.5, 2.4, 3.3]]
+    )
     mu = np.array([[0.4, 1.4, 2.4, 3.4], [0.6, 1.5, 2.4, 3.3]])
     sigma = np.array([[0.5], [0.7]])
     y = np.array([0.5, 1.0, 2.0, 3.5])
     expected = stats.norm.logpdf(y, mu, sigma) - stats.norm.logsf(0.0, mu, sigma)
     np.testing.assert_allclose(fit.log_lik(), expected, rtol=1e-10)
-    for call, name in ((fit.posterior_predict, "posterior_predict"),
-                       (fit.posterior_epred, "posterior_epred"), (fit.predict, "predict"),
-                       (fit.residuals, "residuals")):
-        with pytest.raises(BrmsjaxError, match=re.escape(
+    for call, name in (
+        (fit.posterior_predict, "posterior_predict"),
+        (fit.posterior_epred, "posterior_epred"),
+        (fit.predict, "predict"),
+        (fit.residuals, "residuals"),
+    ):
+        with pytest.raises(
+            BrmsjaxError,
+            match=re.escape(
                 f"{name}() does not support models with trunc() yet; use posterior_linpred() "
-                "or log_lik() for this model.")):
+                "or log_lik() for this model."
+            ),
+        ):
             call()
 
 
 CHUNKS = [(None, None), (3, None), (3, 4), (1, 1), (7, 5)]
 
 
-@pytest.mark.parametrize(("row_chunk", "draw_chunk"), CHUNKS,
-                         ids=[f"rows{r}-draws{d}" for r, d in CHUNKS])
-def test_blocks_of_any_size_give_the_same_results(row_chunk: int | None,
-                                                   draw_chunk: int | None) -> None:
+@pytest.mark.parametrize(
+    ("row_chunk", "draw_chunk"), CHUNKS, ids=[f"rows{r}-draws{d}" for r, d in CHUNKS]
+)
+def test_blocks_of_any_size_give_the_same_results(
+    row_chunk: int | None, draw_chunk: int | None
+) -> None:
     from brmsjax.backend import predict as bp
     from brmsjax.backend.families import gaussian
 
@@ -391,16 +487,24 @@ def test_blocks_of_any_size_give_the_same_results(row_chunk: int | None,
     Z = np.column_stack([np.ones(N), rng.normal(size=N)])
     sigma = rng.uniform(0.5, 1.5, S)
     y = rng.normal(size=N)
-    inputs = bp.PredictInputs(family=gaussian(), b={"": b}, X={"": X},
-                              groups=(bp.GroupDraws(("", ""), r, J, Z),),
-                              scalars={"sigma": sigma}, y=y)
+    inputs = bp.PredictInputs(
+        family=gaussian(),
+        b={"": b},
+        X={"": X},
+        groups=(bp.GroupDraws(("", ""), r, J, Z),),
+        scalars={"sigma": sigma},
+        y=y,
+    )
     mu = b @ X.T + np.einsum("snm,nm->sn", r[:, J, :], Z)
     kw = {"row_chunk": row_chunk, "draw_chunk": draw_chunk}
     np.testing.assert_allclose(bp.compute(inputs, "epred", **kw), mu, rtol=1e-12)
-    np.testing.assert_allclose(bp.compute(inputs, "log_lik", **kw),
-                               stats.norm.logpdf(y, mu, sigma[:, None]), rtol=1e-12)
-    np.testing.assert_allclose(bp.summarize(inputs, "epred", PROBS, row_chunk=row_chunk),
-                               summary(mu), rtol=1e-12)
+    np.testing.assert_allclose(
+        bp.compute(inputs, "log_lik", **kw), stats.norm.logpdf(y, mu, sigma[:, None]), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        bp.summarize(inputs, "epred", PROBS, row_chunk=row_chunk), summary(mu), rtol=1e-12
+    )
     draws = np.array([8, 0, 3])
-    np.testing.assert_allclose(bp.compute(inputs, "linpred", draws=draws, **kw), mu[draws],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        bp.compute(inputs, "linpred", draws=draws, **kw), mu[draws], rtol=1e-12
+    )

@@ -56,8 +56,13 @@ def sleep_design(cor: bool = True) -> Design:
         m.group(1) for n in names if (m := re.fullmatch(r"r_Subject\[(\w+),Intercept\]", n))
     )
     group = GroupBlock(
-        id=1, group="Subject", levels=levels, coefs=("Intercept", "Days"), dpars=("", ""),
-        cor=cor, J=np.asarray(sd["J_1"], dtype=np.int32) - 1,
+        id=1,
+        group="Subject",
+        levels=levels,
+        coefs=("Intercept", "Days"),
+        dpars=("", ""),
+        cor=cor,
+        J=np.asarray(sd["J_1"], dtype=np.int32) - 1,
         Z=np.column_stack([sd["Z_1_1"], sd["Z_1_2"]]).astype(np.float64),
     )
     fixed = FixedBlock("", ("Intercept", "Days"), np.asarray(sd["X"], dtype=np.float64), True)
@@ -75,7 +80,7 @@ def _column(df: pd.DataFrame, name: str) -> np.ndarray:
         return df[name].to_numpy(dtype=np.float64)
     for var in df.columns:
         if name.startswith(var) and not pd.api.types.is_numeric_dtype(df[var]):
-            level = name[len(var):]
+            level = name[len(var) :]
             return (df[var].str.replace("+", "P") == level).to_numpy(dtype=np.float64)
     raise KeyError(name)
 
@@ -91,7 +96,9 @@ def make_design(
     cor) in brms ID order."""
     blocks = tuple(
         FixedBlock(
-            dpar, tuple(cols), np.column_stack([_column(df, c) for c in cols]),
+            dpar,
+            tuple(cols),
+            np.column_stack([_column(df, c) for c in cols]),
             intercept=cols[0] == "Intercept",
             offset=None if offset is None or dpar else df[offset].to_numpy(dtype=np.float64),
         )
@@ -100,10 +107,18 @@ def make_design(
     gbs = []
     for k, (g, coefs, dpar, cor) in enumerate(groups, start=1):
         codes, levels = pd.factorize(df[g], sort=True)
-        gbs.append(GroupBlock(
-            k, g, tuple(levels), coefs, (dpar,) * len(coefs), cor, codes.astype(np.int32),
-            np.column_stack([_column(df, c) for c in coefs]),
-        ))
+        gbs.append(
+            GroupBlock(
+                k,
+                g,
+                tuple(levels),
+                coefs,
+                (dpar,) * len(coefs),
+                cor,
+                codes.astype(np.int32),
+                np.column_stack([_column(df, c) for c in coefs]),
+            )
+        )
     resp = Response(y, df[y].to_numpy(dtype=np.float64))
     return Design(resp, blocks, tuple(gbs), np.arange(len(df)))
 
@@ -126,13 +141,13 @@ FAMILIES: dict[str, Family] = {
     "poisson_identity": poisson("identity"),
     "poisson_log_zero": poisson(),
     "lognormal": Family("lognormal", "identity", ("sigma",), {}, {"sigma": (0, None)}),
-    "student": Family("student", "identity", ("sigma", "nu"), {},
-                      {"sigma": (0, None), "nu": (1, None)}),
+    "student": Family(
+        "student", "identity", ("sigma", "nu"), {}, {"sigma": (0, None), "nu": (1, None)}
+    ),
     "negbinomial": Family("negbinomial", "log", ("shape",), {}, {"shape": (0, None)}),
     "bernoulli": Family("bernoulli", "logit"),
     "weibull": Family("weibull", "log", ("shape",), {}, {"shape": (0, None)}),
-    "skew_normal": Family("skew_normal", "identity", ("sigma", "alpha"), {},
-                          {"sigma": (0, None)}),
+    "skew_normal": Family("skew_normal", "identity", ("sigma", "alpha"), {}, {"sigma": (0, None)}),
     "hurdle_poisson": Family("hurdle_poisson", "log", ("hu",), {}, {"hu": (0, 1)}),
 }
 
@@ -149,10 +164,18 @@ def fixture_case(case_id: str) -> tuple[Design, Family]:
             "sleep_noint": (make_design(df, "Reaction", {"": ("Days",)}), gauss),
             "sleep_log": (make_design(df, "Reaction", mu), gaussian("log")),
             "sleep_offset": (make_design(df, "Reaction", mu, offset="Days"), gauss),
-            "sleep_sigma": (make_design(
-                df, "Reaction", {"": ("Intercept", "Days"), "sigma": ("Intercept", "Days")},
-                (("Subject", ("Intercept",), "", True), ("Subject", ("Intercept",), "sigma", True)),
-            ), gauss),
+            "sleep_sigma": (
+                make_design(
+                    df,
+                    "Reaction",
+                    {"": ("Intercept", "Days"), "sigma": ("Intercept", "Days")},
+                    (
+                        ("Subject", ("Intercept",), "", True),
+                        ("Subject", ("Intercept",), "sigma", True),
+                    ),
+                ),
+                gauss,
+            ),
         }[case_id]
     if case_id == "star_two_groups":
         df = _csv("star1.csv").dropna(subset=["score", "cltype", "age", "school", "class"])
@@ -168,8 +191,9 @@ def fixture_case(case_id: str) -> tuple[Design, Family]:
         return make_design(df, "y", {"": cols}, one), poisson()
     if case_id == "cbpp_binom":
         cols = ("Intercept", "periodp2", "periodp3", "periodp4")
-        design = make_design(_csv("cbpp.csv"), "incidence", {"": cols},
-                             (("herd", ("Intercept",), "", True),))
+        design = make_design(
+            _csv("cbpp.csv"), "incidence", {"": cols}, (("herd", ("Intercept",), "", True),)
+        )
         return design, Family("binomial", "logit")
     data = _json(GET_PRIOR / f"{case_id}.json")["data"]
     df = pd.DataFrame({k: np.asarray(v, dtype=np.float64) for k, v in data.items()})
@@ -228,29 +252,61 @@ SUPPORTED = (
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("normel(0, 1)", f"Unknown prior distribution 'normel'; supported distributions are: "
-         f"{SUPPORTED}.\n  normel(0, 1)\n  ^^^^^^"),
-        ("normal(0)", "The prior distribution 'normal' takes 2 arguments, normal(mu, sigma), but "
-         "the prior gives 1.\n  normal(0)\n  ^^^^^^^^^"),
-        ("normal", "The prior distribution 'normal' takes 2 arguments, normal(mu, sigma), but the "
-         "prior gives none.\n  normal\n  ^^^^^^"),
-        ("exponential(1, 2)", "The prior distribution 'exponential' takes 1 argument, "
-         "exponential(beta), but the prior gives 2.\n  exponential(1, 2)\n  ^^^^^^^^^^^^^^^^^"),
-        ("student_t(3, 0, -2.5)", "The argument sigma of 'student_t' must be positive, but it is "
-         "-2.5.\n  student_t(3, 0, -2.5)\n                  ^^^^"),
+        (
+            "normel(0, 1)",
+            f"Unknown prior distribution 'normel'; supported distributions are: "
+            f"{SUPPORTED}.\n  normel(0, 1)\n  ^^^^^^",
+        ),
+        (
+            "normal(0)",
+            "The prior distribution 'normal' takes 2 arguments, normal(mu, sigma), but "
+            "the prior gives 1.\n  normal(0)\n  ^^^^^^^^^",
+        ),
+        (
+            "normal",
+            "The prior distribution 'normal' takes 2 arguments, normal(mu, sigma), but the "
+            "prior gives none.\n  normal\n  ^^^^^^",
+        ),
+        (
+            "exponential(1, 2)",
+            "The prior distribution 'exponential' takes 1 argument, "
+            "exponential(beta), but the prior gives 2.\n  exponential(1, 2)\n  ^^^^^^^^^^^^^^^^^",
+        ),
+        (
+            "student_t(3, 0, -2.5)",
+            "The argument sigma of 'student_t' must be positive, but it is "
+            "-2.5.\n  student_t(3, 0, -2.5)\n                  ^^^^",
+        ),
         ("lkj(0)", "The argument eta of 'lkj' must be positive, but it is 0.\n  lkj(0)\n      ^"),
-        ("normal(0, 1e999)", "The argument sigma of 'normal' must be finite.\n"
-         "  normal(0, 1e999)\n            ^^^^^"),
-        ("uniform(1, -1)", "The bounds of 'uniform(alpha, beta)' need alpha < beta.\n"
-         "  uniform(1, -1)\n  ^^^^^^^^^^^^^^"),
-        ("normal(0 10)", "Unexpected '10' in the prior 'normal(0 10)'; write a distribution call "
-         "such as 'normal(0, 10)'.\n  normal(0 10)\n           ^^"),
-        ("normal(0, a)", "Unexpected 'a' in the prior 'normal(0, a)'; write a distribution call "
-         "such as 'normal(0, 10)'.\n  normal(0, a)\n            ^"),
-        ("normal(0;1)", "Unexpected ';' in the prior 'normal(0;1)'; write a distribution call "
-         "such as 'normal(0, 10)'.\n  normal(0;1)\n          ^"),
-        ("normal(0, 1", "The prior 'normal(0, 1' ends too early; write a distribution call such "
-         "as 'normal(0, 10)'.\n  normal(0, 1\n             ^"),
+        (
+            "normal(0, 1e999)",
+            "The argument sigma of 'normal' must be finite.\n  normal(0, 1e999)\n            ^^^^^",
+        ),
+        (
+            "uniform(1, -1)",
+            "The bounds of 'uniform(alpha, beta)' need alpha < beta.\n"
+            "  uniform(1, -1)\n  ^^^^^^^^^^^^^^",
+        ),
+        (
+            "normal(0 10)",
+            "Unexpected '10' in the prior 'normal(0 10)'; write a distribution call "
+            "such as 'normal(0, 10)'.\n  normal(0 10)\n           ^^",
+        ),
+        (
+            "normal(0, a)",
+            "Unexpected 'a' in the prior 'normal(0, a)'; write a distribution call "
+            "such as 'normal(0, 10)'.\n  normal(0, a)\n            ^",
+        ),
+        (
+            "normal(0;1)",
+            "Unexpected ';' in the prior 'normal(0;1)'; write a distribution call "
+            "such as 'normal(0, 10)'.\n  normal(0;1)\n          ^",
+        ),
+        (
+            "normal(0, 1",
+            "The prior 'normal(0, 1' ends too early; write a distribution call such "
+            "as 'normal(0, 10)'.\n  normal(0, 1\n             ^",
+        ),
     ],
 )
 def test_parse_errors(text: str, message: str) -> None:
@@ -269,18 +325,33 @@ def test_parse_rejects_non_strings() -> None:
 @pytest.mark.parametrize(
     ("x", "digits", "r_value"),
     [  # R 4.2.2's round(); Python's round() gives 0.5, 1.1, 4.5, 5.5, 0.1 for the first five
-        (0.45, 1, 0.4), (1.05, 1, 1.0), (4.45, 1, 4.4), (5.55, 1, 5.6), (0.05, 1, 0.0),
-        (0.15, 1, 0.1), (0.25, 1, 0.2), (2.675, 2, 2.67), (59.25, 1, 59.2), (288.65, 1, 288.6),
-        (288.75, 1, 288.8), (-2.675, 1, -2.7), (2.5, 0, 2.0), (-0.5, 0, -0.0), (1234.5, -1, 1230.0),
-        (59.339285879999991, 1, 59.3), (288.6508, 1, 288.7), (1e-20, 1, 0.0),
+        (0.45, 1, 0.4),
+        (1.05, 1, 1.0),
+        (4.45, 1, 4.4),
+        (5.55, 1, 5.6),
+        (0.05, 1, 0.0),
+        (0.15, 1, 0.1),
+        (0.25, 1, 0.2),
+        (2.675, 2, 2.67),
+        (59.25, 1, 59.2),
+        (288.65, 1, 288.6),
+        (288.75, 1, 288.8),
+        (-2.675, 1, -2.7),
+        (2.5, 0, 2.0),
+        (-0.5, 0, -0.0),
+        (1234.5, -1, 1230.0),
+        (59.339285879999991, 1, 59.3),
+        (288.6508, 1, 288.7),
+        (1e-20, 1, 0.0),
     ],
 )
 def test_r_round_table(x: float, digits: int, r_value: float) -> None:
     assert r_round(x, digits) == r_value
 
 
-@pytest.mark.parametrize("block", _json(GET_PRIOR / "r_round_mad.json")["round"],
-                         ids=lambda b: f"digits={b['digits']}")
+@pytest.mark.parametrize(
+    "block", _json(GET_PRIOR / "r_round_mad.json")["round"], ids=lambda b: f"digits={b['digits']}"
+)
 def test_r_round_matches_r(block: dict[str, Any]) -> None:
     got = [r_round(float(x), block["digits"]) for x in block["x"]]
     want = [float(r) for r in block["rounded"]]
@@ -402,31 +473,61 @@ def _half(dist: str, *args: float) -> PriorSpec:
     ("user", "param", "specs"),
     [
         ([], "sd_1", (T_SD, T_SD)),
-        ([prior("exponential(1)", class_="sd")], "sd_1",
-         (_half("exponential", 1.0), _half("exponential", 1.0))),
-        ([prior("exponential(1)", class_="sd"), prior("exponential(2)", class_="sd",
-                                                      group="Subject")],
-         "sd_1", (_half("exponential", 2.0), _half("exponential", 2.0))),
-        ([prior("exponential(2)", class_="sd", group="Subject"),
-          prior("normal(0, 5)", class_="sd", coef="Days", group="Subject"),
-          prior("exponential(1)", class_="sd")],
-         "sd_1", (_half("exponential", 2.0), _half("normal", 0.0, 5.0))),
-        ([prior("normal(0, 5)", class_="sd", coef="Intercept", group="Subject")], "sd_1",
-         (_half("normal", 0.0, 5.0), T_SD)),
+        (
+            [prior("exponential(1)", class_="sd")],
+            "sd_1",
+            (_half("exponential", 1.0), _half("exponential", 1.0)),
+        ),
+        (
+            [
+                prior("exponential(1)", class_="sd"),
+                prior("exponential(2)", class_="sd", group="Subject"),
+            ],
+            "sd_1",
+            (_half("exponential", 2.0), _half("exponential", 2.0)),
+        ),
+        (
+            [
+                prior("exponential(2)", class_="sd", group="Subject"),
+                prior("normal(0, 5)", class_="sd", coef="Days", group="Subject"),
+                prior("exponential(1)", class_="sd"),
+            ],
+            "sd_1",
+            (_half("exponential", 2.0), _half("normal", 0.0, 5.0)),
+        ),
+        (
+            [prior("normal(0, 5)", class_="sd", coef="Intercept", group="Subject")],
+            "sd_1",
+            (_half("normal", 0.0, 5.0), T_SD),
+        ),
         ([prior("normal(0, 1)")], "b", (PriorSpec("normal", (0.0, 1.0)),)),
-        ([prior("normal(0, 1)"), prior("normal(0, 10)", coef="Days")], "b",
-         (PriorSpec("normal", (0.0, 10.0)),)),
+        (
+            [prior("normal(0, 1)"), prior("normal(0, 10)", coef="Days")],
+            "b",
+            (PriorSpec("normal", (0.0, 10.0)),),
+        ),
         ([prior("", lb=0)], "b", (PriorSpec("flat", (), 0.0, None),)),
-        ([prior("normal(0, 1)", lb=-1, ub=2), prior("constant(1.5)", coef="Days")], "b",
-         (PriorSpec("constant", (1.5,), -1.0, 2.0),)),
-        ([prior("normal(250, 50)", class_="Intercept")], "Intercept",
-         (PriorSpec("normal", (250.0, 50.0)),)),
+        (
+            [prior("normal(0, 1)", lb=-1, ub=2), prior("constant(1.5)", coef="Days")],
+            "b",
+            (PriorSpec("constant", (1.5,), -1.0, 2.0),),
+        ),
+        (
+            [prior("normal(250, 50)", class_="Intercept")],
+            "Intercept",
+            (PriorSpec("normal", (250.0, 50.0)),),
+        ),
         ([prior("exponential(0.1)", class_="sigma")], "sigma", (_half("exponential", 0.1),)),
         ([prior("constant(20)", class_="sigma")], "sigma", (_half("constant", 20.0),)),
         ([prior("lkj(2)", class_="cor")], "L_1", (PriorSpec("lkj", (2.0,)),)),
-        ([prior("lkj(2)", class_="cor"), prior("lkj_corr_cholesky(4)", class_="cor",
-                                               group="Subject")],
-         "L_1", (PriorSpec("lkj", (4.0,)),)),
+        (
+            [
+                prior("lkj(2)", class_="cor"),
+                prior("lkj_corr_cholesky(4)", class_="cor", group="Subject"),
+            ],
+            "L_1",
+            (PriorSpec("lkj", (4.0,)),),
+        ),
         ([prior("lkj(3)", class_="L")], "L_1", (PriorSpec("lkj", (3.0,)),)),
     ],
 )
@@ -455,59 +556,127 @@ def test_resolve_two_groups_and_predicted_sigma() -> None:
 @pytest.mark.parametrize(
     ("user", "message"),
     [
-        (prior("normal(0, 1)", coef="agee"), "The prior for class 'b' names coefficient 'agee', "
-         "which the model lacks; its coefficients are: Days."),
-        (prior("normal(0, 1)", class_="sd", group="Subj"), "The prior for class 'sd' names "
-         "group 'Subj', which the model lacks; its groups are: Subject."),
-        (prior("normal(0, 1)", class_="sd", coef="Day", group="Subject"), "The prior for class "
-         "'sd' names coefficient 'Day' in group 'Subject', which the model lacks; its "
-         "coefficients are: Intercept, Days."),
-        (prior("normal(0, 1)", class_="sd", coef="Days"), "The prior for class 'sd' names "
-         "coefficient 'Days' but no group; set group to one of: Subject."),
-        (prior("lkj(2)", class_="cor", group="Days"), "The prior for class 'cor' names group "
-         "'Days', which has no correlated group-level effects; groups with correlations: "
-         "Subject."),
-        (prior("normal(0, 1)", class_="cor"), "The prior for class 'cor' is 'normal(0, 1)'; "
-         "correlation matrices take an lkj prior such as 'lkj(2)'."),
-        (prior("lkj(2)", class_="sd"), "The prior for class 'sd' is 'lkj(2)', but lkj priors "
-         "apply only to class 'cor'; use a prior for single values such as 'normal(0, 10)'."),
-        (prior("normal(0, 1)", class_="sigmaa"), "The model has no parameters of class "
-         "'sigmaa'; its classes are: b, cor, Intercept, sd, sigma."),
-        (prior("normal(0, 1)", class_="Intercept", coef="Days"), "Priors of class 'Intercept' "
-         "take no coef or group; drop coef='Days'."),
-        (prior("normal(0, 1)", group="Subject"), "Priors of class 'b' take no group; drop "
-         "group='Subject'."),
-        (prior("normal(0, 1)", dpar="sigma"), "The prior names dpar 'sigma', which has no "
-         "formula; set its prior with class_='sigma' and no dpar."),
-        (prior("normal(0, 1)", dpar="nu"), "The model has no distributional parameter 'nu'; its "
-         "parameters are: mu, sigma."),
-        (prior("normal(0, 1)", resp="y2"), "The prior for class 'b' names response 'y2', but the "
-         "model has one response ('Reaction'); leave resp empty."),
-        (prior("normal(0, 1)", nlpar="a"), "The prior for class 'b' names non-linear parameter "
-         "'a', but the model has none; leave nlpar empty."),
-        (prior("normal(0, 1)", class_="sd", lb=1), "Bounds (lb, ub) can only be set on priors "
-         "of class 'b' or of a family parameter such as 'sigma'; class 'sd' has fixed bounds."),
-        (prior("normal(0, 1)", coef="Days", ub=1), "Bounds (lb, ub) apply to a whole class; set "
-         "them on the class-level prior of class 'b' instead of on coefficient 'Days'."),
-        (prior("gamma(1, 1)"), "The prior 'gamma(1, 1)' for coefficient 'Days' of class 'b' has "
-         "support [0, inf], but the parameter is unbounded; set lb/ub on the class-level prior "
-         "of class 'b' to match, or use a prior on the whole real line."),
-        (prior("beta(2, 2)", class_="Intercept"), "The prior 'beta(2, 2)' for class 'Intercept' "
-         "has support [0, 1], but the parameter is unbounded; use a prior on the whole real "
-         "line."),
-        (prior("constant(-1)", class_="sigma"), "The prior 'constant(-1)' for class 'sigma' "
-         "fixes it outside its bounds [0, inf]; use a value inside them."),
-        (prior("constant(3)", lb=0, ub=2), "The prior 'constant(3)' for coefficient 'Days' of "
-         "class 'b' fixes it outside its bounds [0, 2]; use a value inside them."),
-        (prior("uniform(-3, -1)", class_="sd", group="Subject"), "The prior 'uniform(-3, -1)' "
-         "for coefficient 'Intercept' of class 'sd' in group 'Subject' has support [-3, -1], "
-         "outside the parameter's bounds [0, inf]; choose a prior that covers them."),
-        ([prior("normal(0, 1)"), prior("normal(0,2)")], "Two priors are given for the same "
-         "parameters (b ~ normal(0, 1), and b ~ normal(0, 2)); keep one."),
-        ("normal(0, 1)", "Priors must be made with prior() (one, a list, or joined with +), not "
-         "'normal(0, 1)'."),
-        ([prior("normal(0, 1)"), 3], "Item 2 of the priors is 3; make every prior with prior(), "
-         "e.g. prior('normal(0, 10)', class_='b')."),
+        (
+            prior("normal(0, 1)", coef="agee"),
+            "The prior for class 'b' names coefficient 'agee', "
+            "which the model lacks; its coefficients are: Days.",
+        ),
+        (
+            prior("normal(0, 1)", class_="sd", group="Subj"),
+            "The prior for class 'sd' names "
+            "group 'Subj', which the model lacks; its groups are: Subject.",
+        ),
+        (
+            prior("normal(0, 1)", class_="sd", coef="Day", group="Subject"),
+            "The prior for class "
+            "'sd' names coefficient 'Day' in group 'Subject', which the model lacks; its "
+            "coefficients are: Intercept, Days.",
+        ),
+        (
+            prior("normal(0, 1)", class_="sd", coef="Days"),
+            "The prior for class 'sd' names "
+            "coefficient 'Days' but no group; set group to one of: Subject.",
+        ),
+        (
+            prior("lkj(2)", class_="cor", group="Days"),
+            "The prior for class 'cor' names group "
+            "'Days', which has no correlated group-level effects; groups with correlations: "
+            "Subject.",
+        ),
+        (
+            prior("normal(0, 1)", class_="cor"),
+            "The prior for class 'cor' is 'normal(0, 1)'; "
+            "correlation matrices take an lkj prior such as 'lkj(2)'.",
+        ),
+        (
+            prior("lkj(2)", class_="sd"),
+            "The prior for class 'sd' is 'lkj(2)', but lkj priors "
+            "apply only to class 'cor'; use a prior for single values such as 'normal(0, 10)'.",
+        ),
+        (
+            prior("normal(0, 1)", class_="sigmaa"),
+            "The model has no parameters of class "
+            "'sigmaa'; its classes are: b, cor, Intercept, sd, sigma.",
+        ),
+        (
+            prior("normal(0, 1)", class_="Intercept", coef="Days"),
+            "Priors of class 'Intercept' take no coef or group; drop coef='Days'.",
+        ),
+        (
+            prior("normal(0, 1)", group="Subject"),
+            "Priors of class 'b' take no group; drop group='Subject'.",
+        ),
+        (
+            prior("normal(0, 1)", dpar="sigma"),
+            "The prior names dpar 'sigma', which has no "
+            "formula; set its prior with class_='sigma' and no dpar.",
+        ),
+        (
+            prior("normal(0, 1)", dpar="nu"),
+            "The model has no distributional parameter 'nu'; its parameters are: mu, sigma.",
+        ),
+        (
+            prior("normal(0, 1)", resp="y2"),
+            "The prior for class 'b' names response 'y2', but the "
+            "model has one response ('Reaction'); leave resp empty.",
+        ),
+        (
+            prior("normal(0, 1)", nlpar="a"),
+            "The prior for class 'b' names non-linear parameter "
+            "'a', but the model has none; leave nlpar empty.",
+        ),
+        (
+            prior("normal(0, 1)", class_="sd", lb=1),
+            "Bounds (lb, ub) can only be set on priors "
+            "of class 'b' or of a family parameter such as 'sigma'; class 'sd' has fixed bounds.",
+        ),
+        (
+            prior("normal(0, 1)", coef="Days", ub=1),
+            "Bounds (lb, ub) apply to a whole class; set "
+            "them on the class-level prior of class 'b' instead of on coefficient 'Days'.",
+        ),
+        (
+            prior("gamma(1, 1)"),
+            "The prior 'gamma(1, 1)' for coefficient 'Days' of class 'b' has "
+            "support [0, inf], but the parameter is unbounded; set lb/ub on the class-level prior "
+            "of class 'b' to match, or use a prior on the whole real line.",
+        ),
+        (
+            prior("beta(2, 2)", class_="Intercept"),
+            "The prior 'beta(2, 2)' for class 'Intercept' "
+            "has support [0, 1], but the parameter is unbounded; use a prior on the whole real "
+            "line.",
+        ),
+        (
+            prior("constant(-1)", class_="sigma"),
+            "The prior 'constant(-1)' for class 'sigma' "
+            "fixes it outside its bounds [0, inf]; use a value inside them.",
+        ),
+        (
+            prior("constant(3)", lb=0, ub=2),
+            "The prior 'constant(3)' for coefficient 'Days' of "
+            "class 'b' fixes it outside its bounds [0, 2]; use a value inside them.",
+        ),
+        (
+            prior("uniform(-3, -1)", class_="sd", group="Subject"),
+            "The prior 'uniform(-3, -1)' "
+            "for coefficient 'Intercept' of class 'sd' in group 'Subject' has support [-3, -1], "
+            "outside the parameter's bounds [0, inf]; choose a prior that covers them.",
+        ),
+        (
+            [prior("normal(0, 1)"), prior("normal(0,2)")],
+            "Two priors are given for the same "
+            "parameters (b ~ normal(0, 1), and b ~ normal(0, 2)); keep one.",
+        ),
+        (
+            "normal(0, 1)",
+            "Priors must be made with prior() (one, a list, or joined with +), not 'normal(0, 1)'.",
+        ),
+        (
+            [prior("normal(0, 1)"), 3],
+            "Item 2 of the priors is 3; make every prior with prior(), "
+            "e.g. prior('normal(0, 10)', class_='b').",
+        ),
     ],
 )
 def test_resolve_errors(user: Any, message: str) -> None:
@@ -520,19 +689,36 @@ def test_resolve_errors(user: Any, message: str) -> None:
 @pytest.mark.parametrize(
     ("case_id", "user", "message"),
     [
-        ("sleep_noint", prior("normal(0, 1)", class_="Intercept"), "The model has no parameters "
-         "of class 'Intercept'; its classes are: b, sigma."),
-        ("sleep_uncorr", prior("lkj(2)", class_="cor"), "The model has no parameters of class "
-         "'cor'; its classes are: b, Intercept, sd, sigma."),
-        ("sim_sigma", prior("normal(0, 1)", class_="sigma"), "'sigma' is predicted by a formula; "
-         "set its priors with class_='Intercept' or class_='b' and dpar='sigma'."),
-        ("sim_sigma", prior("normal(0, 1)", coef="z", dpar="sigma"), "The prior for class 'b' "
-         "and dpar 'sigma' names coefficient 'z', which the model lacks; its coefficients are: "
-         "x."),
-        ("sleep_sigma", prior("normal(0, 1)", class_="sd", coef="Days", group="Subject",
-                              dpar="sigma"), "The prior for class 'sd' and dpar 'sigma' names "
-         "coefficient 'Days' in group 'Subject', which the model lacks; its coefficients are: "
-         "Intercept."),
+        (
+            "sleep_noint",
+            prior("normal(0, 1)", class_="Intercept"),
+            "The model has no parameters of class 'Intercept'; its classes are: b, sigma.",
+        ),
+        (
+            "sleep_uncorr",
+            prior("lkj(2)", class_="cor"),
+            "The model has no parameters of class 'cor'; its classes are: b, Intercept, sd, sigma.",
+        ),
+        (
+            "sim_sigma",
+            prior("normal(0, 1)", class_="sigma"),
+            "'sigma' is predicted by a formula; "
+            "set its priors with class_='Intercept' or class_='b' and dpar='sigma'.",
+        ),
+        (
+            "sim_sigma",
+            prior("normal(0, 1)", coef="z", dpar="sigma"),
+            "The prior for class 'b' "
+            "and dpar 'sigma' names coefficient 'z', which the model lacks; its coefficients are: "
+            "x.",
+        ),
+        (
+            "sleep_sigma",
+            prior("normal(0, 1)", class_="sd", coef="Days", group="Subject", dpar="sigma"),
+            "The prior for class 'sd' and dpar 'sigma' names "
+            "coefficient 'Days' in group 'Subject', which the model lacks; its coefficients are: "
+            "Intercept.",
+        ),
     ],
 )
 def test_resolve_errors_other_models(case_id: str, user: Prior, message: str) -> None:
@@ -563,14 +749,22 @@ def test_prior_arithmetic_and_sequences() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"prior": "normal(0, 1)", "lb": 2, "ub": 1}, "The prior bounds need lb < ub, but lb = 2 "
-         "and ub = 1."),
-        ({"prior": "normal(0, 1)", "lb": "0"}, "The prior bound lb must be a number or None, not "
-         "'0'."),
-        ({"prior": "normal(0, 1)", "ub": True}, "The prior bound ub must be a number or None, not "
-         "True."),
-        ({"prior": "normal(0, 1)", "class_": ""}, "The prior class must not be empty; use e.g. "
-         "class_='b'."),
+        (
+            {"prior": "normal(0, 1)", "lb": 2, "ub": 1},
+            "The prior bounds need lb < ub, but lb = 2 and ub = 1.",
+        ),
+        (
+            {"prior": "normal(0, 1)", "lb": "0"},
+            "The prior bound lb must be a number or None, not '0'.",
+        ),
+        (
+            {"prior": "normal(0, 1)", "ub": True},
+            "The prior bound ub must be a number or None, not True.",
+        ),
+        (
+            {"prior": "normal(0, 1)", "class_": ""},
+            "The prior class must not be empty; use e.g. class_='b'.",
+        ),
         ({"prior": "normal(0, 1)", "coef": 1}, "The prior argument coef must be a string, not 1."),
         ({"prior": "normal(0 1)"}, "Unexpected '1' in the prior 'normal(0 1)'"),
     ],

@@ -49,14 +49,18 @@ def frame(n: int, seed: int = 1) -> pd.DataFrame:
     x = rng.normal(size=n)
     g = rng.integers(0, 7, n)
     eff = rng.normal(0, 0.5, 7)[g]
-    return pd.DataFrame({
-        "x": x, "g": [f"g{k}" for k in g],
-        "y": 1 + 0.5 * x + eff + rng.normal(size=n) * np.exp(0.3 * x),
-        "yb": (rng.uniform(size=n) < 1 / (1 + np.exp(-(0.3 + x + eff)))).astype(int),
-        "yc": rng.poisson(np.exp(0.5 + 0.3 * x + eff)),
-        "w": rng.uniform(0.2, 3.0, n), "o": rng.normal(0, 0.1, n),
-        "c": rng.choice([-1, 0, 0, 1], n),
-    })
+    return pd.DataFrame(
+        {
+            "x": x,
+            "g": [f"g{k}" for k in g],
+            "y": 1 + 0.5 * x + eff + rng.normal(size=n) * np.exp(0.3 * x),
+            "yb": (rng.uniform(size=n) < 1 / (1 + np.exp(-(0.3 + x + eff)))).astype(int),
+            "yc": rng.poisson(np.exp(0.5 + 0.3 * x + eff)),
+            "w": rng.uniform(0.2, 3.0, n),
+            "o": rng.normal(0, 0.1, n),
+            "c": rng.choice([-1, 0, 0, 1], n),
+        }
+    )
 
 
 MODELS = {
@@ -123,8 +127,13 @@ def test_sum_is_an_all_reduce_and_data_are_never_gathered() -> None:
 
 def test_row_keys_come_from_the_structure() -> None:
     lowered = lowered_model("poisson offset")
-    assert row_keys(lowered.structure) == (("y",), ("X", ""), ("offset", ""), ("J", "1"),
-                                           ("Z", "1"))
+    assert row_keys(lowered.structure) == (
+        ("y",),
+        ("X", ""),
+        ("offset", ""),
+        ("J", "1"),
+        ("Z", "1"),
+    )
     assert row_keys(lowered_model("weights").structure)[-1] == ("addition", "weights")
 
 
@@ -133,8 +142,9 @@ def test_padding_copies_the_first_row_and_contributes_nothing() -> None:
     padded = pad_rows(lowered.data, lowered.structure, 4)
     n = 101
     assert padded["y"].shape == (104,) and padded["J"]["1"].shape == (104,)
-    np.testing.assert_array_equal(padded["Z"]["1"][n:], np.repeat(lowered.data["Z"]["1"][:1], 3,
-                                                                   axis=0))
+    np.testing.assert_array_equal(
+        padded["Z"]["1"][n:], np.repeat(lowered.data["Z"]["1"][:1], 3, axis=0)
+    )
     np.testing.assert_array_equal(padded[MASK], np.arange(104) < n)
     np.testing.assert_array_equal(padded["means_X"][""], lowered.data["means_X"][""])
     layout = row_layout(1, 4)
@@ -147,8 +157,7 @@ def test_padding_copies_the_first_row_and_contributes_nothing() -> None:
         pot = jax.jit(jax.value_and_grad(sharded.program.potential))
         v0, g0 = pot(u, padded, prior_args)
         v1, g1 = pot(u, garbage, prior_args)
-        params = lowered.program.assemble(lowered.program.constrain(u), prior_args,
-                                          lowered.data)
+        params = lowered.program.assemble(lowered.program.constrain(u), prior_args, lowered.data)
         point = lowered.program.pointwise(params, lowered.data)
         point_padded = sharded.program.pointwise(params, padded)
     assert float(v0) == float(v1)
@@ -185,18 +194,32 @@ def test_sharded_sampling_follows_the_unsharded_chains() -> None:
     np.testing.assert_array_equal(split.stats["num_steps"], plain.stats["num_steps"])
     for k, v in plain.samples.items():
         np.testing.assert_allclose(split.samples[k], v, rtol=1e-8, atol=1e-8, err_msg=k)
-    programs = [exe.as_text() for key, exe in cache._FUNCTIONS.items()
-                if key[0][0] in ("start", "advance") and split.layout in key[0]]
+    programs = [
+        exe.as_text()
+        for key, exe in cache._FUNCTIONS.items()
+        if key[0][0] in ("start", "advance") and split.layout in key[0]
+    ]
     assert len(programs) == 2
     for text in programs:
         assert "all-reduce" in text and "all-gather" not in text
 
 
 def _run(code: str, devices: int) -> dict:
-    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
-           "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, cwd=ROOT, timeout=600, check=True)
+    env = {
+        **os.environ,
+        "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+        "JAX_PLATFORMS": "cpu",
+        "PYTHONPATH": str(ROOT),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

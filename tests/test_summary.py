@@ -387,20 +387,37 @@ def test_diagnostics_are_na_for_unusable_draws(kind: str) -> None:
 
 
 FAMILY_SUMMARIES = {
-    "cumulative": ("mu = logit; disc = identity",
-                   ["Intercept[1]", "Intercept[2]", "Intercept[3]", "x"], ["disc"],
-                   ["sd(Intercept)"]),
-    "categorical": ("mu2 = logit; mu3 = logit",
-                    ["mu2_Intercept", "mu3_Intercept", "mu2_x", "mu3_x"], [],
-                    ["sd(mu2_Intercept)", "sd(mu3_Intercept)"]),
-    "negbinomial shape": ("mu = log; shape = identity", ["Intercept", "x"], ["shape"],
-                          ["sd(Intercept)"]),
-    "student nu = 4": ("mu = identity; sigma = identity; nu = identity", ["Intercept", "x"],
-                       ["sigma", "nu"], []),
+    "cumulative": (
+        "mu = logit; disc = identity",
+        ["Intercept[1]", "Intercept[2]", "Intercept[3]", "x"],
+        ["disc"],
+        ["sd(Intercept)"],
+    ),
+    "categorical": (
+        "mu2 = logit; mu3 = logit",
+        ["mu2_Intercept", "mu3_Intercept", "mu2_x", "mu3_x"],
+        [],
+        ["sd(mu2_Intercept)", "sd(mu3_Intercept)"],
+    ),
+    "negbinomial shape": (
+        "mu = log; shape = identity",
+        ["Intercept", "x"],
+        ["shape"],
+        ["sd(Intercept)"],
+    ),
+    "student nu = 4": (
+        "mu = identity; sigma = identity; nu = identity",
+        ["Intercept", "x"],
+        ["sigma", "nu"],
+        [],
+    ),
     "zero_inflated_poisson zi": ("mu = log; zi = identity", ["Intercept", "x"], ["zi"], []),
-    "gaussian sigma ~ x + (1 | g)": ("mu = identity; sigma = log",
-                                     ["Intercept", "sigma_Intercept", "x", "sigma_x"], [],
-                                     ["sd(sigma_Intercept)"]),
+    "gaussian sigma ~ x + (1 | g)": (
+        "mu = identity; sigma = log",
+        ["Intercept", "sigma_Intercept", "x", "sigma_x"],
+        [],
+        ["sd(sigma_Intercept)"],
+    ),
 }
 
 
@@ -416,8 +433,9 @@ def test_family_summaries_follow_brms(name: str) -> None:
     family = get_family(case.family)
     design = case.design()
     lowered = lower(design, family, case.resolved())
-    info = fit_info(design, family, lowered.names, formula_lines=("y ~ x",), chains=2,
-                    iter=200, warmup=100)
+    info = fit_info(
+        design, family, lowered.names, formula_lines=("y ~ x",), chains=2, iter=200, warmup=100
+    )
     smry = synthetic_fit(info, {}, draws=100, seed=3).summary()
     text = str(smry)
     assert text.startswith(f" Family: {family.name} \n  Links: {links} \n")

@@ -53,9 +53,12 @@ def test_update_brms_formula(old: Any, new: Any, expected: Any) -> None:
 
 
 def test_update_formula_rejects_bf_update() -> None:
-    with pytest.raises(FormulaSyntaxError, match=re.escape(
-        "The new formula must be a single formula such as '. ~ . + x' here, not a bf() call."
-    )):
+    with pytest.raises(
+        FormulaSyntaxError,
+        match=re.escape(
+            "The new formula must be a single formula such as '. ~ . + x' here, not a bf() call."
+        ),
+    ):
         update_formula("y ~ x", "bf(. ~ ., sigma ~ x)")
 
 
@@ -85,8 +88,13 @@ def _est(fit: BrmsFit) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def fit() -> BrmsFit:
-    return _brm("y ~ x", _data(), prior=bj.prior("normal(0, 5)", coef="x"),
-                control={"adapt_delta": 0.9}, **SETTINGS)
+    return _brm(
+        "y ~ x",
+        _data(),
+        prior=bj.prior("normal(0, 5)", coef="x"),
+        control={"adapt_delta": 0.9},
+        **SETTINGS,
+    )
 
 
 def test_new_data_of_same_shape_compiles_nothing(fit: BrmsFit) -> None:
@@ -104,8 +112,10 @@ def test_formula_update_adds_a_term_and_merges_priors(fit: BrmsFit) -> None:
     assert new.info.formula == "y ~ x + z"
     est = _est(new)
     np.testing.assert_allclose([est["x"], est["z"]], [2.0, -1.5], atol=0.4)
-    assert new.brm_args["prior"] == [bj.prior("normal(0, 3)", coef="z"),
-                                     bj.prior("normal(0, 5)", coef="x")]
+    assert new.brm_args["prior"] == [
+        bj.prior("normal(0, 3)", coef="z"),
+        bj.prior("normal(0, 5)", coef="x"),
+    ]
 
 
 def test_settings_update(fit: BrmsFit) -> None:
@@ -116,8 +126,11 @@ def test_settings_update(fit: BrmsFit) -> None:
 
 
 PRIOR_CASES = [
-    ("y ~ z", [bj.prior("normal(0, 2)", class_="Intercept")],
-     [bj.prior("normal(0, 2)", class_="Intercept"), bj.prior("normal(0, 1)", coef="z")]),
+    (
+        "y ~ z",
+        [bj.prior("normal(0, 2)", class_="Intercept")],
+        [bj.prior("normal(0, 2)", class_="Intercept"), bj.prior("normal(0, 1)", coef="z")],
+    ),
     ("y ~ x", [bj.prior("normal(0, 1)", coef="x")], [bj.prior("normal(0, 1)", coef="x")]),
     ("y ~ x + z", None, [bj.prior("normal(0, 5)", coef="x"), bj.prior("normal(0, 1)", coef="z")]),
 ]
@@ -131,8 +144,11 @@ def test_priors_merge_and_stale_ones_drop(formula: str, new: Any, expected: list
 
 ERRORS = [
     ({"data": _data()}, "update() takes new data as 'newdata', not 'data'; pass newdata=."),
-    ({"adapt_delta": 0.9}, "update() got unknown argument(s) adapt_delta; it takes formula, "
-     "newdata and the brm() arguments family, prior, chains"),
+    (
+        {"adapt_delta": 0.9},
+        "update() got unknown argument(s) adapt_delta; it takes formula, "
+        "newdata and the brm() arguments family, prior, chains",
+    ),
     ({"formula": ". ~ . + w"}, "Unknown variable 'w'"),
     ({"formula": ". ~ . + w"}, "The fit's data lacks it: pass the data again with newdata=."),
 ]
@@ -146,8 +162,11 @@ def test_errors(fit: BrmsFit, kwargs: dict[str, Any], message: str) -> None:
 
 def test_fit_without_brm_args_cannot_update(fit: BrmsFit) -> None:
     bare = BrmsFit(fit.draws(), fit.info)
-    with pytest.raises(UpdateError, match=re.escape(
-        "This fit does not keep its brm() arguments and data, so it cannot be updated; fit the "
-        "model again with brm()."
-    )):
+    with pytest.raises(
+        UpdateError,
+        match=re.escape(
+            "This fit does not keep its brm() arguments and data, so it cannot be updated; fit the "
+            "model again with brm()."
+        ),
+    ):
         update(bare, iter=100)

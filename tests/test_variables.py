@@ -44,31 +44,52 @@ TYPING = [
     pytest.param(np.array([3, 1, 2]), [3.0, 1.0, 2.0], id="int64"),
     pytest.param(pd.array([3, None], dtype="Int64"), [3.0, NA], id="nullable Int64"),
     pytest.param([1, 2.5, None], [1.0, 2.5, NA], id="object numbers"),
-    pytest.param(["b", "A", "a", "B", "_z", "10"],
-                 (("10", "A", "B", "_z", "a", "b"), [5, 1, 4, 2, 3, 0], False, False),
-                 id="fe116 strings sort by code point"),
-    pytest.param(pd.Series(["b", None, "a", np.nan], dtype="str"),
-                 (("a", "b"), [1, -1, 0, -1], False, False), id="str dtype with NA"),
+    pytest.param(
+        ["b", "A", "a", "B", "_z", "10"],
+        (("10", "A", "B", "_z", "a", "b"), [5, 1, 4, 2, 3, 0], False, False),
+        id="fe116 strings sort by code point",
+    ),
+    pytest.param(
+        pd.Series(["b", None, "a", np.nan], dtype="str"),
+        (("a", "b"), [1, -1, 0, -1], False, False),
+        id="str dtype with NA",
+    ),
     pytest.param(["a", pd.NA, "b"], (("a", "b"), [0, -1, 1], False, False), id="pd.NA string"),
     pytest.param([1.0, pd.NA], [1.0, NA], id="pd.NA number"),
     pytest.param(pd.Series([1.5, None], dtype="Float64"), [1.5, NA], id="nullable Float64"),
     pytest.param(["é", "z", "Z"], (("Z", "z", "é"), [2, 1, 0], False, False), id="non-ASCII"),
-    pytest.param(pd.Categorical(["c", "a", None], categories=["c", "a", "b"]),
-                 (("c", "a", "b"), [0, 1, -1], False, False), id="Categorical keeps order"),
-    pytest.param(pd.Categorical(["lo", "hi"], categories=["lo", "hi"], ordered=True),
-                 (("lo", "hi"), [0, 1], True, False), id="ordered Categorical"),
-    pytest.param(pd.Categorical([10, 2, 10]), (("2", "10"), [1, 0, 1], False, False),
-                 id="Categorical of numbers"),
-    pytest.param(np.array([True, False, True]), (("FALSE", "TRUE"), [1, 0, 1], False, True),
-                 id="bool"),
-    pytest.param(pd.array([True, None], dtype="boolean"),
-                 (("FALSE", "TRUE"), [1, -1], False, True), id="nullable boolean"),
-    pytest.param([True, None, False], (("FALSE", "TRUE"), [1, -1, 0], False, True),
-                 id="object bools"),
-    pytest.param([True, True], (("FALSE", "TRUE"), [1, 1], False, True),
-                 id="logical keeps FALSE unobserved"),
-    pytest.param([None, None], (("FALSE", "TRUE"), [-1, -1], False, True),
-                 id="all NA is logical as in R"),
+    pytest.param(
+        pd.Categorical(["c", "a", None], categories=["c", "a", "b"]),
+        (("c", "a", "b"), [0, 1, -1], False, False),
+        id="Categorical keeps order",
+    ),
+    pytest.param(
+        pd.Categorical(["lo", "hi"], categories=["lo", "hi"], ordered=True),
+        (("lo", "hi"), [0, 1], True, False),
+        id="ordered Categorical",
+    ),
+    pytest.param(
+        pd.Categorical([10, 2, 10]),
+        (("2", "10"), [1, 0, 1], False, False),
+        id="Categorical of numbers",
+    ),
+    pytest.param(
+        np.array([True, False, True]), (("FALSE", "TRUE"), [1, 0, 1], False, True), id="bool"
+    ),
+    pytest.param(
+        pd.array([True, None], dtype="boolean"),
+        (("FALSE", "TRUE"), [1, -1], False, True),
+        id="nullable boolean",
+    ),
+    pytest.param(
+        [True, None, False], (("FALSE", "TRUE"), [1, -1, 0], False, True), id="object bools"
+    ),
+    pytest.param(
+        [True, True], (("FALSE", "TRUE"), [1, 1], False, True), id="logical keeps FALSE unobserved"
+    ),
+    pytest.param(
+        [None, None], (("FALSE", "TRUE"), [-1, -1], False, True), id="all NA is logical as in R"
+    ),
 ]
 
 
@@ -85,12 +106,21 @@ def test_columns_are_typed_as_r_types_them(column: Any, expected: Any) -> None:
         assert value.codes.dtype == np.int64
 
 
-@pytest.mark.parametrize(("column", "message"), [
-    (np.array([1 + 2j]), "Column 'v' has the type complex128, which formulas "
-     "cannot use; convert it to numbers, strings, booleans or a pandas Categorical."),
-    ([1, "a"], "Column 'v' mixes values of different types (mixed-integer); convert it to "
-     "numbers, strings or booleans."),
-])
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (
+            np.array([1 + 2j]),
+            "Column 'v' has the type complex128, which formulas "
+            "cannot use; convert it to numbers, strings, booleans or a pandas Categorical.",
+        ),
+        (
+            [1, "a"],
+            "Column 'v' mixes values of different types (mixed-integer); convert it to "
+            "numbers, strings or booleans.",
+        ),
+    ],
+)
 def test_unusable_columns_raise(column: Any, message: str) -> None:
     with pytest.raises(DesignError, match=re.escape(message)):
         Evaluator({"v": column}, "v").value(parse("v"))
@@ -131,8 +161,9 @@ FIXTURE_FACTORS = [
 
 
 @pytest.mark.parametrize(("case_id", "text", "levels", "ordered", "logical"), FIXTURE_FACTORS)
-def test_factor_variables_match_r_model_matrix(case_id: str, text: str, levels: tuple[str, ...],
-                                               ordered: bool, logical: bool) -> None:
+def test_factor_variables_match_r_model_matrix(
+    case_id: str, text: str, levels: tuple[str, ...], ordered: bool, logical: bool
+) -> None:
     c = case(case_id)
     value = Evaluator(case_frame(c), text).value(parse(text))
     assert isinstance(value, Factor)
@@ -147,8 +178,9 @@ def test_factor_variables_match_r_model_matrix(case_id: str, text: str, levels: 
     assert checked >= len(levels) - 1
 
 
-@pytest.mark.parametrize(("case_id", "group"), [("br009", "g1:g2"), ("br002", "g1"),
-                                                ("br005", "g1")])
+@pytest.mark.parametrize(
+    ("case_id", "group"), [("br009", "g1:g2"), ("br002", "g1"), ("br005", "g1")]
+)
 def test_group_factors_match_brms_standata(case_id: str, group: str) -> None:
     c = case(case_id)
     factor = Evaluator(case_frame(c), c["formula"]).group(parse(group))
@@ -167,26 +199,30 @@ def test_numeric_grouping_sorts_numerically_as_lme4() -> None:
 # ----------------------------------------------------------------------------------------------
 # learned state and new data
 
-TRAIN = pd.DataFrame({
-    "x": [1.0, 2.0, 4.0, 7.0, 11.0],
-    "g": ["b", "a", "c", "a", "b"],
-    "f": pd.Categorical(["lo", "hi", "lo", "hi", "lo"], categories=["lo", "mid", "hi"]),
-    "n": [1, 10, 2, 2, 10],
-    "h": ["u", "v", "u", "v", "v"],
-})
-NEW = pd.DataFrame({
-    "x": [0.0, 5.0, 20.0],
-    "g": ["c", "c", "a"],
-    "f": pd.Categorical(["hi", "lo", None], categories=["hi", "lo"]),
-    "n": [10, 1, 10],
-    "h": ["v", "u", "u"],
-})
+TRAIN = pd.DataFrame(
+    {
+        "x": [1.0, 2.0, 4.0, 7.0, 11.0],
+        "g": ["b", "a", "c", "a", "b"],
+        "f": pd.Categorical(["lo", "hi", "lo", "hi", "lo"], categories=["lo", "mid", "hi"]),
+        "n": [1, 10, 2, 2, 10],
+        "h": ["u", "v", "u", "v", "v"],
+    }
+)
+NEW = pd.DataFrame(
+    {
+        "x": [0.0, 5.0, 20.0],
+        "g": ["c", "c", "a"],
+        "f": pd.Categorical(["hi", "lo", None], categories=["hi", "lo"]),
+        "n": [10, 1, 10],
+        "h": ["v", "u", "u"],
+    }
+)
 
 STATEFUL = [
     ("g", ("a", "b", "c"), [2, 2, 0]),
     ("f", ("lo", "mid", "hi"), [2, 0, -1]),
     ("factor(n)", ("1", "2", "10"), [2, 0, 2]),
-    ("factor(g, levels = c(\"c\", \"a\"))", ("c", "a"), [0, 0, 1]),
+    ('factor(g, levels = c("c", "a"))', ("c", "a"), [0, 0, 1]),
     ("ordered(f)", ("lo", "hi"), [1, 0, -1]),
     ("as.factor(f)", ("lo", "mid", "hi"), [2, 0, -1]),
     ("I(x > 3)", ("FALSE", "TRUE"), [0, 1, 1]),
@@ -194,8 +230,9 @@ STATEFUL = [
 
 
 @pytest.mark.parametrize(("text", "levels", "new_codes"), STATEFUL)
-def test_new_data_gets_the_fitted_levels(text: str, levels: tuple[str, ...],
-                                         new_codes: list[int]) -> None:
+def test_new_data_gets_the_fitted_levels(
+    text: str, levels: tuple[str, ...], new_codes: list[int]
+) -> None:
     fitted = Evaluator(TRAIN, text)
     assert fitted.value(parse(text)).levels == levels
     new = Evaluator(NEW, text, state=fitted.state).value(parse(text))
@@ -203,8 +240,10 @@ def test_new_data_gets_the_fitted_levels(text: str, levels: tuple[str, ...],
     assert (new.levels, new.codes.tolist()) == (levels, new_codes)
 
 
-@pytest.mark.parametrize("text", ["poly(x, 2)", "scale(x)", "I(scale(x)^2)", "log(poly(x, 2)^2)",
-                                  "poly(x, 2, raw = TRUE)"])
+@pytest.mark.parametrize(
+    "text",
+    ["poly(x, 2)", "scale(x)", "I(scale(x)^2)", "log(poly(x, 2)^2)", "poly(x, 2, raw = TRUE)"],
+)
 def test_new_data_transform_equals_the_fitted_transform(text: str) -> None:
     """Encoding rows anew with the learned state reproduces their fitted values."""
     fitted = Evaluator(TRAIN, text)
@@ -218,18 +257,24 @@ def test_new_data_transform_equals_the_fitted_transform(text: str) -> None:
     assert ("raw" in text) == np.allclose(refit.values, again.values)
 
 
-NEW_LEVEL = ("Level '{level}' of '{label}' does not occur in the data the model was fitted to; "
-             "drop the rows with new levels or refit the model on data that includes them.")
+NEW_LEVEL = (
+    "Level '{level}' of '{label}' does not occur in the data the model was fitted to; "
+    "drop the rows with new levels or refit the model on data that includes them."
+)
 
 
-@pytest.mark.parametrize(("text", "column", "values", "level"), [
-    ("g", "g", ["a", "x9"], "x9"),
-    ("factor(n)", "n", [1, 5], "5"),
-    ("f", "f", pd.Categorical(["lo", "top"]), "top"),
-    ("ordered(g)", "g", ["d", "a"], "d"),
-])
-def test_unseen_level_names_variable_and_level(text: str, column: str, values: Any,
-                                               level: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "column", "values", "level"),
+    [
+        ("g", "g", ["a", "x9"], "x9"),
+        ("factor(n)", "n", [1, 5], "5"),
+        ("f", "f", pd.Categorical(["lo", "top"]), "top"),
+        ("ordered(g)", "g", ["d", "a"], "d"),
+    ],
+)
+def test_unseen_level_names_variable_and_level(
+    text: str, column: str, values: Any, level: str
+) -> None:
     fitted = Evaluator(TRAIN, text)
     fitted.value(parse(text))
     new = Evaluator({column: values}, text, state=fitted.state)
@@ -255,26 +300,38 @@ def test_type_change_in_new_data_is_refused() -> None:
     fitted.value(parse("x"))
     fitted.value(parse("g"))
     swapped = {"x": ["a", "b"], "g": [1.0, 2.0]}
-    with pytest.raises(DesignError, match=re.escape(
+    with pytest.raises(
+        DesignError,
+        match=re.escape(
             "'x' is numeric in the data the model was fitted to but a factor in the new data; "
-            "give it the type it had in fitting.")):
+            "give it the type it had in fitting."
+        ),
+    ):
         Evaluator(swapped, "x + g", state=fitted.state).value(parse("x"))
-    with pytest.raises(DesignError, match=re.escape("'g' is a factor in the data the model was "
-                                                    "fitted to but numeric in the new data")):
+    with pytest.raises(
+        DesignError,
+        match=re.escape(
+            "'g' is a factor in the data the model was fitted to but numeric in the new data"
+        ),
+    ):
         Evaluator(swapped, "x + g", state=fitted.state).value(parse("g"))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("poly(x, 2)", "'poly(x, 2)' is not part of the fitted model"),
-    ("scale(x)", "'scale(x)' is not part of the fitted model"),
-    ("factor(x)", "'factor(x)' is not part of the fitted model"),
-    ("I(x > 1)", "'I(x > 1)' is not part of the fitted model"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("poly(x, 2)", "'poly(x, 2)' is not part of the fitted model"),
+        ("scale(x)", "'scale(x)' is not part of the fitted model"),
+        ("factor(x)", "'factor(x)' is not part of the fitted model"),
+        ("I(x > 1)", "'I(x > 1)' is not part of the fitted model"),
+    ],
+)
 def test_new_data_with_a_transform_the_fit_lacks_is_refused(text: str, message: str) -> None:
     fitted = Evaluator(TRAIN, "x")
     fitted.value(parse("x"))
-    with pytest.raises(DesignError, match=re.escape(message + "; use the formula of the fitted "
-                                                    "model.")):
+    with pytest.raises(
+        DesignError, match=re.escape(message + "; use the formula of the fitted model.")
+    ):
         Evaluator(TRAIN, text, state=fitted.state).value(parse(text))
     with pytest.raises(DesignError, match=re.escape("The grouping factor 'g' is not part of")):
         Evaluator(TRAIN, text, state=fitted.state).group(parse("g"))
@@ -304,12 +361,21 @@ def test_drop_unused_levels_option() -> None:
 # names
 
 
-@pytest.mark.parametrize(("source", "message"), [
-    ("score ~ agee", "Unknown variable 'agee' in the formula; the data has 'age'.\n"
-     "  score ~ agee\n          ^^^^"),
-    ("score ~ log(qq)", "Unknown variable 'qq' in the formula; the data has the columns 'age', "
-     "'score', 'c1', 'c2', 'c3', 'c4' and 2 more."),
-])
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "score ~ agee",
+            "Unknown variable 'agee' in the formula; the data has 'age'.\n"
+            "  score ~ agee\n          ^^^^",
+        ),
+        (
+            "score ~ log(qq)",
+            "Unknown variable 'qq' in the formula; the data has the columns 'age', "
+            "'score', 'c1', 'c2', 'c3', 'c4' and 2 more.",
+        ),
+    ],
+)
 def test_unknown_variable_points_at_the_name(source: str, message: str) -> None:
     data = {k: [1.0] for k in ("age", "score", "c1", "c2", "c3", "c4", "c5", "c6")}
     node = parse(source)
@@ -318,12 +384,15 @@ def test_unknown_variable_points_at_the_name(source: str, message: str) -> None:
         Evaluator(data, source).value(rhs)
 
 
-@pytest.mark.parametrize(("text", "columns", "names"), [
-    ("log(x) + poly(z, 2, raw = TRUE)", ("x", "z"), ("x", "z")),
-    ("I(pi * x > T)", ("x",), ("x",)),
-    ("I(pi * x > T)", ("x", "T"), ("x", "T")),
-    ("factor(`my var`, levels = c(1, 2))", (), ("my var",)),
-])
+@pytest.mark.parametrize(
+    ("text", "columns", "names"),
+    [
+        ("log(x) + poly(z, 2, raw = TRUE)", ("x", "z"), ("x", "z")),
+        ("I(pi * x > T)", ("x",), ("x",)),
+        ("I(pi * x > T)", ("x", "T"), ("x", "T")),
+        ("factor(`my var`, levels = c(1, 2))", (), ("my var",)),
+    ],
+)
 def test_variable_names(text: str, columns: tuple[str, ...], names: tuple[str, ...]) -> None:
     assert variable_names(parse(text), columns) == names
 

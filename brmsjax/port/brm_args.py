@@ -120,8 +120,12 @@ def sampler_args(
             if name in IGNORED:
                 notes.append(f"{call}() argument {name} = {code} is ignored: {IGNORED[name]}.")
             elif code not in DEFAULT_ONLY[name][0]:
-                raise RCodeError(f"The {call}() argument '{name}' is not supported by brmsjax "
-                                 f"({DEFAULT_ONLY[name][1]}); remove it.", source, arg.span)
+                raise RCodeError(
+                    f"The {call}() argument '{name}' is not supported by brmsjax "
+                    f"({DEFAULT_ONLY[name][1]}); remove it.",
+                    source,
+                    arg.span,
+                )
             continue
         if name == "cores":
             value = _cores(arg, source, notes, call)
@@ -136,17 +140,24 @@ def sampler_args(
         elif name == "sample_prior":
             out[name] = _sample_prior(value)
         elif name == "control":
-            out[name] = check_scalar(value, (dict,), f"The {call}() argument 'control'", source,
-                                     arg.value.span)
+            out[name] = check_scalar(
+                value, (dict,), f"The {call}() argument 'control'", source, arg.value.span
+            )
     for arg in rest:
         if arg.name in DOTS_IGNORED:
             notes.append(f"{call}() argument {arg.name} is ignored: {DOTS_IGNORED[arg.name]}.")
             continue
         if arg.name is None:
-            raise RCodeError(f"This unnamed {call}() argument matches no argument of brm(); "
-                             "name it.", source, arg.span)
-        raise RCodeError(f"'{arg.name}' is not an argument that brmsjax's brm() supports; "
-                         "remove it.", source, arg.span)
+            raise RCodeError(
+                f"This unnamed {call}() argument matches no argument of brm(); name it.",
+                source,
+                arg.span,
+            )
+        raise RCodeError(
+            f"'{arg.name}' is not an argument that brmsjax's brm() supports; remove it.",
+            source,
+            arg.span,
+        )
     return out, notes
 
 
@@ -155,15 +166,17 @@ def _code(arg: Argument, source: str) -> str:
     try:
         return r_value(arg.value, source, "").code
     except RCodeError:
-        return " ".join(source[arg.value.span.start:arg.value.span.end].split())
+        return " ".join(source[arg.value.span.start : arg.value.span.end].split())
 
 
 def _cores(arg: Argument, source: str, notes: list[str], call: str) -> Value | None:
     try:
         return r_value(arg.value, source, "cores")
     except RCodeError:
-        notes.append(f"{call}() argument cores = {source[arg.value.span.start:arg.value.span.end]}"
-                     " is ignored: brmsjax uses one core per chain up to the machine's.")
+        notes.append(
+            f"{call}() argument cores = {source[arg.value.span.start : arg.value.span.end]}"
+            " is ignored: brmsjax uses one core per chain up to the machine's."
+        )
         return None
 
 
@@ -181,8 +194,12 @@ def _init(value: Value, source: str, arg: Argument, call: str) -> Value:
         return Value(0, "0")
     if isinstance(obj, Ref | dict):
         return value
-    raise RCodeError(f"The {call}() argument 'init' must be NULL, \"random\", 0 or a list; "
-                     "brmsjax takes one of those.", source, arg.value.span)
+    raise RCodeError(
+        f"The {call}() argument 'init' must be NULL, \"random\", 0 or a list; "
+        "brmsjax takes one of those.",
+        source,
+        arg.value.span,
+    )
 
 
 def _sample_prior(value: Value) -> Value:

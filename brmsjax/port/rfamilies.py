@@ -130,10 +130,14 @@ def r_family(node: RNode, source: str) -> FamilyCall | Ref:
         if func in {"mixture", "custom_family"}:
             raise RCodeError(
                 f"{func}() families are not supported by brmsjax; choose a built-in family.",
-                source, node.span,
+                source,
+                node.span,
             )
-    raise RCodeError("This is not a brms family; write one such as poisson() or "
-                     "cumulative(\"probit\").", source, node.span)
+    raise RCodeError(
+        'This is not a brms family; write one such as poisson() or cumulative("probit").',
+        source,
+        node.span,
+    )
 
 
 def _kwargs(call: Call, source: str) -> dict[str, Any]:
@@ -141,22 +145,31 @@ def _kwargs(call: Call, source: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, arg in [*matched.items(), *((a.name, a) for a in rest)]:
         if name is None:
-            raise RCodeError(f"{call.func}() takes one unnamed argument, the link; name this "
-                             "one.", source, arg.span)
+            raise RCodeError(
+                f"{call.func}() takes one unnamed argument, the link; name this one.",
+                source,
+                arg.span,
+            )
         value = arg.value
         if name.startswith("link") and isinstance(value, Name):
             out[name] = value.name  # poisson(log) is poisson("log") in R
             continue
         obj = r_value(value, source, f"the {call.func}() argument '{name}'").obj
         if isinstance(obj, Ref):
-            raise RCodeError(f"The {call.func}() argument '{name}' must be a value such as "
-                             "\"log\".", source, value.span)
+            raise RCodeError(
+                f"The {call.func}() argument '{name}' must be a value such as \"log\".",
+                source,
+                value.span,
+            )
         out[name] = obj
     return out
 
 
 def _known(name: str, func: str, kwargs: dict[str, Any], source: str, node: RNode) -> FamilyCall:
     if name not in BRMS_FAMILIES:
-        raise RCodeError(f"'{name}' is not a brms family; use one such as 'gaussian' or "
-                         "'poisson'.", source, node.span)
+        raise RCodeError(
+            f"'{name}' is not a brms family; use one such as 'gaussian' or 'poisson'.",
+            source,
+            node.span,
+        )
     return FamilyCall(BRMS_FAMILIES[name], func, kwargs)

@@ -114,8 +114,7 @@ _ESCAPE = re.compile(
     r"\\(?:x([0-9a-fA-F]{1,2})|u\{?([0-9a-fA-F]{1,4})\}?|U\{?([0-9a-fA-F]{1,8})\}?|([0-7]{1,3})|(.))",
     re.DOTALL,
 )
-_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f",
-           "v": "\v"}
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 _PIPES = frozenset({"|>", "%>%"})
 
 
@@ -176,8 +175,9 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     def pipe(self, meta: Meta, left: RNode, right: RNode) -> RNode:
         if not isinstance(right, Call):
-            raise _BadLiteral("The right side of a pipe must be a call such as summary().",
-                              right.span)
+            raise _BadLiteral(
+                "The right side of a pipe must be a call such as summary().", right.span
+            )
         first = Argument(None, left, left.span)  # type: ignore[arg-type]
         return Call(right.func, (first, *right.args), _span(meta))
 
@@ -193,8 +193,9 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
     def number(self, meta: Meta, token: Token) -> Number:
         text = str(token)
         if text.endswith("i"):
-            raise _BadLiteral("Complex numbers are not supported; write a real number.",
-                              _tspan(token))
+            raise _BadLiteral(
+                "Complex numbers are not supported; write a real number.", _tspan(token)
+            )
         digits = text.rstrip("L")
         value = float(int(digits, 16)) if digits[:2] in ("0x", "0X") else float(digits)
         return Number(value, text, _tspan(token))
@@ -271,8 +272,9 @@ def parse_r(text: str) -> RNode:
     if not isinstance(text, str):
         raise TypeError(f"R code must be a str, not {type(text).__name__}.")
     if not _strip_comments(text).strip():
-        raise RSyntaxError("The R code is empty; write a call such as brm(y ~ x, data = d).",
-                           text, Span(0, 0))
+        raise RSyntaxError(
+            "The R code is empty; write a call such as brm(y ~ x, data = d).", text, Span(0, 0)
+        )
     try:
         return _Builder().transform(_parser().parse(text))  # type: ignore[no-any-return]
     except UnexpectedInput as err:
@@ -282,8 +284,9 @@ def parse_r(text: str) -> RNode:
             raise RSyntaxError(err.orig_exc.message, text, err.orig_exc.span) from None
         raise err.orig_exc from None
     except RecursionError:
-        raise RSyntaxError("The R code is nested too deeply to read; split it up.", text,
-                           Span(0, len(text))) from None
+        raise RSyntaxError(
+            "The R code is nested too deeply to read; split it up.", text, Span(0, len(text))
+        ) from None
 
 
 _STOPWORDS = {"function", "if", "for", "while", "repeat", "else"}
@@ -296,8 +299,10 @@ def _syntax_error(text: str, err: UnexpectedInput) -> RSyntaxError:
         if char in "\"'`":
             message = f"The quote {char} that starts here is not closed; close it with {char}."
         elif char in "{}":
-            message = ("Braces { } (function bodies, if/for blocks) are not translated; "
-                       "keep this code in R or rewrite it in Python.")
+            message = (
+                "Braces { } (function bodies, if/for blocks) are not translated; "
+                "keep this code in R or rewrite it in Python."
+            )
         else:
             message = f"The character {char!r} is not valid R here; remove it."
         return RSyntaxError(message, text, Span(pos, pos + 1))
@@ -308,19 +313,24 @@ def _syntax_error(text: str, err: UnexpectedInput) -> RSyntaxError:
         end = len(text.rstrip())
         return RSyntaxError(
             "The R code ends too early; close every '(' and finish the last argument.",
-            text, Span(end, end),
+            text,
+            Span(end, end),
         )
     span = _tspan(token)
     if str(token) in _STOPWORDS:
-        message = (f"'{token}' (control flow and function definitions) is not translated; "
-                   "keep this code in R or rewrite it in Python.")
+        message = (
+            f"'{token}' (control flow and function definitions) is not translated; "
+            "keep this code in R or rewrite it in Python."
+        )
     elif str(token) in {")", "]"}:
         message = f"This '{token}' closes nothing or comes too early; check the brackets."
     elif str(token) == ",":
         message = "This ',' is outside a call's brackets; check the brackets before it."
     else:
-        message = (f"Unexpected '{token}' here; an operator or ',' is missing before it, "
-                   "or a bracket is unbalanced.")
+        message = (
+            f"Unexpected '{token}' here; an operator or ',' is missing before it, "
+            "or a bracket is unbalanced."
+        )
     return RSyntaxError(message, text, span)
 
 

@@ -35,7 +35,7 @@ class PriorItem:
 
 
 def _strip_ns(func: str) -> str:
-    return func[len("brms::"):] if func.startswith("brms::") else func
+    return func[len("brms::") :] if func.startswith("brms::") else func
 
 
 def r_priors(node: RNode, source: str) -> list[PriorItem]:
@@ -72,7 +72,9 @@ def r_priors(node: RNode, source: str) -> list[PriorItem]:
             return []
     raise RCodeError(
         "This is not a brms prior; write prior(normal(0, 1), class = b), set_prior(...), or "
-        "c() or + of them.", source, node.span,
+        "c() or + of them.",
+        source,
+        node.span,
     )
 
 
@@ -86,7 +88,9 @@ def _text(node: RNode, source: str, func: str, field: str) -> str:
         return deparse(node)
     raise RCodeError(
         f"The {func}() argument '{field}' must be a string here, as in {func}(\"normal(0, 1)\", "
-        "class = \"b\").", source, node.span,
+        'class = "b").',
+        source,
+        node.span,
     )
 
 
@@ -103,16 +107,18 @@ def _bound(node: RNode, source: str, field: str) -> float | None:
             pass
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    raise RCodeError(f"The prior bound '{field}' must be a number; write e.g. {field} = 0.",
-                     source, node.span)
+    raise RCodeError(
+        f"The prior bound '{field}' must be a number; write e.g. {field} = 0.", source, node.span
+    )
 
 
 def _one_prior(call: Call, func: str, source: str) -> PriorItem:
     matched, rest = match_args(call, _FORMALS, source, dots=False)
     del rest
     if "prior" not in matched:
-        raise RCodeError(f"{func}() needs a distribution, as in {func}(normal(0, 1)).", source,
-                         call.span)
+        raise RCodeError(
+            f"{func}() needs a distribution, as in {func}(normal(0, 1)).", source, call.span
+        )
     fields: dict[str, str] = {}
     for name in ("prior", *_TEXT_FIELDS):
         if name in matched:
@@ -168,6 +174,7 @@ def priors_from_r(text: str) -> list[Prior]:
         if isinstance(item.prior, Ref):
             raise RCodeError(
                 f"The priors name the R object '{item.prior.name}'; write the priors "
-                "themselves, as in c(prior(normal(0, 1), class = b)).")
+                "themselves, as in c(prior(normal(0, 1), class = b))."
+            )
         out.append(item.prior)
     return out

@@ -112,7 +112,8 @@ def r_value(node: RNode, source: str, what: str) -> Value:
     raise RCodeError(
         f"The value of {what} is an R computation that the port does not translate; "
         "write the value itself (a number, string, TRUE/FALSE, c() or list()).",
-        source, node.span,
+        source,
+        node.span,
     )
 
 
@@ -123,8 +124,11 @@ def _vector(node: Call, source: str, what: str) -> Value:
         code = "{" + ", ".join(f"{py_str(name)}: {v.code}" for name, v in items) + "}"
         return Value(obj, code)
     if any(name is not None for name, _ in items):
-        raise RCodeError(f"The value of {what} mixes named and unnamed elements; name all "
-                         "of them or none.", source, node.span)
+        raise RCodeError(
+            f"The value of {what} mixes named and unnamed elements; name all of them or none.",
+            source,
+            node.span,
+        )
     if node.func == "c" and len(items) == 1:
         return items[0][1]
     return Value([v.obj for _, v in items], "[" + ", ".join(v.code for _, v in items) + "]")
@@ -154,8 +158,11 @@ def match_args(
     positional: list[Argument] = []
     for arg in call.args:
         if isinstance(arg.value, Empty):
-            raise RCodeError("This argument is empty; remove the extra ',' or give a value.",
-                             source, arg.span if arg.span.end > arg.span.start else call.span)
+            raise RCodeError(
+                "This argument is empty; remove the extra ',' or give a value.",
+                source,
+                arg.span if arg.span.end > arg.span.start else call.span,
+            )
         if arg.name is None:
             positional.append(arg)
             continue
@@ -164,8 +171,7 @@ def match_args(
             partial = [f for f in formals if f.startswith(name)]
             name = partial[0] if len(partial) == 1 else name
         if name in matched:
-            raise RCodeError(f"The argument '{name}' is given twice; keep one.", source,
-                             arg.span)
+            raise RCodeError(f"The argument '{name}' is given twice; keep one.", source, arg.span)
         if name in formals:
             matched[name] = arg
         elif dots:
@@ -173,7 +179,9 @@ def match_args(
         else:
             raise RCodeError(
                 f"'{arg.name}' is not an argument of {call.func}(); its arguments are: "
-                f"{', '.join(formals)}.", source, arg.span,
+                f"{', '.join(formals)}.",
+                source,
+                arg.span,
             )
     free = [f for f in formals if f not in matched]
     for arg in positional:
@@ -181,14 +189,18 @@ def match_args(
             if dots:
                 rest.append(arg)
                 continue
-            raise RCodeError(f"{call.func}() takes at most {len(formals)} arguments; "
-                             "this one is too many.", source, arg.span)
+            raise RCodeError(
+                f"{call.func}() takes at most {len(formals)} arguments; this one is too many.",
+                source,
+                arg.span,
+            )
         matched[free.pop(0)] = arg
     return matched, rest
 
 
-def check_scalar(value: Value, types: tuple[type, ...], what: str, source: str,
-                 span: Span) -> Value:
+def check_scalar(
+    value: Value, types: tuple[type, ...], what: str, source: str, span: Span
+) -> Value:
     """Check that a translated value is one of ``types`` (or a :class:`Ref`)."""
     if isinstance(value.obj, Ref) or (
         isinstance(value.obj, types) and not (isinstance(value.obj, bool) and bool not in types)

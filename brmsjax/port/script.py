@@ -34,11 +34,16 @@ METHODS: dict[str, bool] = {
     "pp_check": False,
 }  # fmt: skip
 _MODEL_FUNCS = ("get_prior", "make_standata")
-_READERS = {"read.csv": "pd.read_csv", "read_csv": "pd.read_csv", "readr::read_csv":
-            "pd.read_csv", "read.table": "pd.read_table"}
+_READERS = {
+    "read.csv": "pd.read_csv",
+    "read_csv": "pd.read_csv",
+    "readr::read_csv": "pd.read_csv",
+    "read.table": "pd.read_table",
+}
 _DATASETS = {"sleepstudy": "sleepstudy", "lme4::sleepstudy": "sleepstudy", "cbpp": "cbpp"}
-_BRMS_WORDS = frozenset({"brm", "update", *PRIOR_CALLS, *METHODS, *_MODEL_FUNCS,
-                         "loo_compare", "bf"})
+_BRMS_WORDS = frozenset(
+    {"brm", "update", *PRIOR_CALLS, *METHODS, *_MODEL_FUNCS, "loo_compare", "bf"}
+)
 
 
 @dataclass
@@ -123,7 +128,8 @@ class _Porter:
             call = r_brm(node, src)
             self.use_data(call.data_name)
             self.families |= isinstance(call.family, FamilyCall) and "families." in (
-                call.family.to_python())
+                call.family.to_python()
+            )
             code = call.call_code()
             name = target if target not in (None, "__print__") else "fit"
             self.emit(stmt, f"{name} = {code}", call.notes)
@@ -154,8 +160,10 @@ class _Porter:
         if name in _DATASETS:
             self.lines.append(f"{py_name(name)} = bj.datasets.{_DATASETS[name]}()")
         else:
-            self.lines.append(f"# REVIEW: load the data frame '{name}', e.g. "
-                              f"{py_name(name)} = pd.read_csv(\"{name}.csv\")")
+            self.lines.append(
+                f"# REVIEW: load the data frame '{name}', e.g. "
+                f'{py_name(name)} = pd.read_csv("{name}.csv")'
+            )
         self.defined.add(py_name(name))
 
     def post(self, call: Call, stmt: Statement) -> str | None:
@@ -171,8 +179,7 @@ class _Porter:
         if func in METHODS and call.args and call.args[0].name in (None, "object", "x"):
             obj = call.args[0].value
             if not isinstance(obj, Name):
-                raise RCodeError(f"The first argument of {func}() must name a fit.", src,
-                                 obj.span)
+                raise RCodeError(f"The first argument of {func}() must name a fit.", src, obj.span)
             args = ", ".join(self.args(call.args[1:], src, func))
             return f"{py_name(obj.name)}.{func}({args})"
         return None
@@ -186,9 +193,12 @@ class _Porter:
             if arg.name is not None and accepted is not None and py_name(arg.name) not in accepted:
                 raise RCodeError(
                     f"'{arg.name}' is not an argument of brmsjax's fit.{func}(); its arguments "
-                    f"are: {', '.join(sorted(accepted)) or 'none'}.", src, arg.span)
+                    f"are: {', '.join(sorted(accepted)) or 'none'}.",
+                    src,
+                    arg.span,
+                )
             if isinstance(value, Formula):
-                code = py_str(" ".join(src[value.span.start:value.span.end].split()))
+                code = py_str(" ".join(src[value.span.start : value.span.end].split()))
             elif isinstance(value, Name) and value.name == "NA":
                 code = "math.nan"
             else:
@@ -210,8 +220,7 @@ class _Porter:
             parts.append(f"formula={r_formula(formula, src).code}")
         if "newdata" in matched:
             parts.append(f"newdata={r_value(matched.pop('newdata').value, src, 'newdata').code}")
-        brm_args, dots = match_args(Call("update", tuple(rest), call.span),
-                                    BRM_FORMALS[2:], src)
+        brm_args, dots = match_args(Call("update", tuple(rest), call.span), BRM_FORMALS[2:], src)
         if "family" in brm_args:
             fam = r_family(brm_args.pop("family").value, src)
             parts.append(f"family={fam.to_python() if isinstance(fam, FamilyCall) else fam}")
@@ -225,8 +234,11 @@ class _Porter:
     def model_func(self, call: Call, func: str, src: str) -> str:
         matched, rest = match_args(call, ("formula", "data", "family", "prior"), src)
         if rest:
-            raise RCodeError(f"The {func}() argument '{rest[0].name}' is not supported by "
-                             "brmsjax; remove it.", src, rest[0].span)
+            raise RCodeError(
+                f"The {func}() argument '{rest[0].name}' is not supported by brmsjax; remove it.",
+                src,
+                rest[0].span,
+            )
         parts = [r_formula(matched["formula"].value, src).code] if "formula" in matched else []
         if "data" in matched:
             parts.append(r_value(matched["data"].value, src, "data").code)
@@ -258,8 +270,11 @@ def _is_priors(node: RNode) -> bool:
         func = node.func.removeprefix("brms::")
         if func in PRIOR_CALLS:
             return True
-        return func in {"c", "rbind"} and bool(node.args) and all(
-            _is_priors(a.value) for a in node.args)
+        return (
+            func in {"c", "rbind"}
+            and bool(node.args)
+            and all(_is_priors(a.value) for a in node.args)
+        )
     return False
 
 

@@ -48,8 +48,11 @@ def split_statements(script: str) -> list[Statement]:
             i = script.find("\n", i)
             i = len(script) if i < 0 else i
             continue
-        elif ch in "\n;" and depth <= 0 and start is not None and (
-            ch == ";" or not last.endswith(_CONTINUES)
+        elif (
+            ch in "\n;"
+            and depth <= 0
+            and start is not None
+            and (ch == ";" or not last.endswith(_CONTINUES))
         ):
             out.append(_statement(script, start, i))
             start, depth, last = None, 0, ""

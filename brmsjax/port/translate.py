@@ -36,7 +36,7 @@ def _formula_text(node: Node, source: str) -> str:
     try:
         return deparse(node)
     except (TypeError, ValueError):
-        return " ".join(source[node.span.start:node.span.end].split())
+        return " ".join(source[node.span.start : node.span.end].split())
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,24 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     if isinstance(node, Call) and node.func.removeprefix("brms::") in _BF_CALLS:
         return _bf(node, source)
     if isinstance(node, Call) and node.func.removeprefix("brms::") in _MULTI:
-        raise RCodeError(f"{node.func}() (multivariate and non-linear formula parts) is not "
-                         "supported by brmsjax; write one bf() formula.", source, node.span)
+        raise RCodeError(
+            f"{node.func}() (multivariate and non-linear formula parts) is not "
+            "supported by brmsjax; write one bf() formula.",
+            source,
+            node.span,
+        )
     if isinstance(node, BinOp) and node.op == "+":
-        raise RCodeError("Adding formula parts with '+' (lf(), set_rescor(), mvbf()) is not "
-                         "supported by brmsjax; write one bf() formula.", source, node.span)
-    raise RCodeError("This is not a model formula; write one such as y ~ x or "
-                     "bf(y ~ x, sigma ~ x).", source, node.span)
+        raise RCodeError(
+            "Adding formula parts with '+' (lf(), set_rescor(), mvbf()) is not "
+            "supported by brmsjax; write one bf() formula.",
+            source,
+            node.span,
+        )
+    raise RCodeError(
+        "This is not a model formula; write one such as y ~ x or bf(y ~ x, sigma ~ x).",
+        source,
+        node.span,
+    )
 
 
 def _bf(call: Call, source: str) -> FormulaCall:
@@ -111,11 +122,16 @@ def _bf(call: Call, source: str) -> FormulaCall:
                 fixed[str(arg.name)] = number
                 continue
         what = f"argument '{arg.name}'" if arg.name else "unnamed argument"
-        raise RCodeError(f"The bf() {what} is not supported by brmsjax; bf() takes formulas "
-                         "and fixed parameters such as nu = 4.", source, arg.span)
+        raise RCodeError(
+            f"The bf() {what} is not supported by brmsjax; bf() takes formulas "
+            "and fixed parameters such as nu = 4.",
+            source,
+            arg.span,
+        )
     if not formulas or formulas[0].split("~", 1)[0].strip() in DPAR_NAMES:
-        raise RCodeError("bf() needs the model formula first, as in bf(y ~ x, sigma ~ x).",
-                         source, call.span)
+        raise RCodeError(
+            "bf() needs the model formula first, as in bf(y ~ x, sigma ~ x).", source, call.span
+        )
     obj = bf(formulas[0], *formulas[1:], **fixed)
     parts = [py_str(f) for f in formulas] + [f"{k}={v!r}" for k, v in fixed.items()]
     return FormulaCall(obj, f"bj.bf({', '.join(parts)})", source)
@@ -165,8 +181,9 @@ class BrmCall:
         """The other brmsjax ``brm()`` arguments as Python values."""
         return {k: v.obj for k, v in self.values.items()}
 
-    def run(self, data: Any = None, *, env: Mapping[str, Any] | None = None,
-            **overrides: Any) -> Any:
+    def run(
+        self, data: Any = None, *, env: Mapping[str, Any] | None = None, **overrides: Any
+    ) -> Any:
         """Fit the model with :func:`brmsjax.brm`.
 
         Parameters
@@ -194,16 +211,20 @@ class BrmCall:
             if self.data_name is None:
                 raise RCodeError("The brm() call names no data; pass the data to run().")
             data = resolve(Ref(self.data_name), names, "The brm() argument 'data'")
-        family = self.family.resolve() if isinstance(self.family, FamilyCall) else resolve(
-            self.family, names, "The brm() argument 'family'")
+        family = (
+            self.family.resolve()
+            if isinstance(self.family, FamilyCall)
+            else resolve(self.family, names, "The brm() argument 'family'")
+        )
         priors: list[Any] | None = None
         if self.prior_items is not None:
             priors = []
             for item in self.prior_items:
                 got = resolve(item.prior, names, "The brm() argument 'prior'")
                 priors.extend(got if isinstance(got, list | tuple) else [got])
-        kwargs = {k: resolve(v.obj, names, f"The brm() argument '{k}'")
-                  for k, v in self.values.items()}
+        kwargs = {
+            k: resolve(v.obj, names, f"The brm() argument '{k}'") for k, v in self.values.items()
+        }
         kwargs.update(overrides)
         kwargs.setdefault("data_name", self.data_name or "data")
         formula = resolve(self.formula, names, "The brm() argument 'formula'")
@@ -215,8 +236,9 @@ class BrmCall:
         lines = [f"{pad}{self.formula_call.code},"]
         data = py_name(self.data_name) if self.data_name else "data"
         lines.append(f"{pad}data={data},")
-        family = (self.family.to_python() if isinstance(self.family, FamilyCall)
-                  else self.family.python)
+        family = (
+            self.family.to_python() if isinstance(self.family, FamilyCall) else self.family.python
+        )
         if family != '"gaussian"':
             lines.append(f"{pad}family={family},")
         if self.prior_items is not None:
@@ -254,15 +276,18 @@ def r_brm(call: Call, source: str) -> BrmCall:
     """
     matched, rest = match_args(call, BRM_FORMALS, source)
     if "formula" not in matched:
-        raise RCodeError("brm() needs a formula, as in brm(y ~ x, data = d).", source,
-                         call.span)
+        raise RCodeError("brm() needs a formula, as in brm(y ~ x, data = d).", source, call.span)
     formula = r_formula(matched.pop("formula").value, source)
     data_name = None
     if "data" in matched:
         data = matched.pop("data").value
         if not isinstance(data, Name):
-            raise RCodeError("The brm() argument 'data' must name a data frame; make the data "
-                             "in a separate line and pass its name.", source, data.span)
+            raise RCodeError(
+                "The brm() argument 'data' must name a data frame; make the data "
+                "in a separate line and pass its name.",
+                source,
+                data.span,
+            )
         data_name = data.name
     family: FamilyCall | Ref = FamilyCall("gaussian", "gaussian")
     if "family" in matched:
@@ -309,11 +334,16 @@ def from_r(code: str) -> BrmCall | FormulaCall | PriorsCall:
     func = node.func.removeprefix("brms::") if isinstance(node, Call) else ""
     if isinstance(node, Call) and func == "brm":
         return r_brm(node, code)
-    if func in PRIOR_CALLS or func in {"c", "rbind"} or (
-        isinstance(node, BinOp) and node.op == "+"
+    if (
+        func in PRIOR_CALLS
+        or func in {"c", "rbind"}
+        or (isinstance(node, BinOp) and node.op == "+")
     ):
         return PriorsCall(tuple(r_priors(node, code)), code)
     if func in _BF_CALLS or isinstance(node, Formula):
         return r_formula(node, code)
-    raise RCodeError("from_r() reads a brm() call, a formula or bf(), or priors; this is none "
-                     "of them.", code, getattr(node, "span", None))
+    raise RCodeError(
+        "from_r() reads a brm() call, a formula or bf(), or priors; this is none of them.",
+        code,
+        getattr(node, "span", None),
+    )
