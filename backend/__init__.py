@@ -1,1 +1,19 @@
-"""Families, priors, lowering to NumPyro, inference and diagnostics."""
+"""The backend: a formula's :class:`~brmsjax.formula.ir.Design` to posterior draws (JAX here).
+
+The folders are the pipeline, in the order a fit runs through them::
+
+    dists/      distribution densities (Stan's lpdfs/lpmfs, prior densities): the one table
+        |
+    families/   brms's families: links, dpars, likelihoods, random draws, default priors
+    priors/     prior() and brms's prior table: grammar, parse, defaults, rows, checks
+        |
+    model/      lower a Design to a NumPyro program: parameters and transforms, the group-term
+        |       geometry (centred or not), likelihood forms (plain, statistic, glm, marginal)
+    infer/      run it: NUTS driver, metric from the mode, approximations (meanfield, laplace,
+        |       pathfinder), devices and row sharding, compile cache, draws with brms's names,
+        |       sampler diagnostics
+    predict.py  posterior predictions from draws (linear predictors, epred, predict, log_lik)
+
+Each folder's ``__init__`` says what it holds. Imports run down this list (and into
+``brmsjax.formula``), never up: import-linter checks it in CI.
+"""

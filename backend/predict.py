@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from brmsjax.backend.families import INV_LINKS, Family
+from brmsjax.backend.families.registry import INV_LINKS, Family
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
 
@@ -237,7 +237,7 @@ def _log_lik(
     family: Family, y: Any, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]
 ) -> Any:
     try:
-        from brmsjax.backend.likelihood import pointwise_log_lik  # type: ignore[import-not-found]
+        from brmsjax.backend.families.likelihood import pointwise_log_lik  # type: ignore[import-not-found]
     except ImportError:
         return family.log_lik_eta(y, eta, dpars, addition)
     return pointwise_log_lik(family, y, eta, dpars, addition)

@@ -50,7 +50,7 @@ def child(task: str, rows: int, family: str, subsample: int) -> dict:
     """Run one fit (or only the design build) and return its numbers."""
     import brmsjax as bj
     from brmsjax.api import design_for
-    from brmsjax.backend.families import get_family
+    from brmsjax.backend.families.registry import get_family
 
     data = make_data(rows, family)
     if task.endswith("_sub") or task == "nuts":

@@ -3,8 +3,8 @@
 The model is ``y ~ x1 + ... + x9 + (1 + x1 | g)`` (``--slopes`` sets the 9) with brms's default
 priors, N rows and G levels (simulated; rows in random level order unless ``--sorted``), gaussian
 unless ``--family bernoulli`` or ``--family poisson``. For each G it times the
-jit-compiled ``jax.grad`` of :meth:`ModelProgram.potential <brmsjax.backend.program.
-ModelProgram.potential>` in the forms of :mod:`brmsjax.backend.forms`:
+jit-compiled ``jax.grad`` of :meth:`ModelProgram.potential <brmsjax.backend.model.program.
+ModelProgram.potential>` in the forms of :mod:`brmsjax.backend.model.forms`:
 
 * ``plain/index``: brms's per-row form, group effects by an index gather (scatter-add in the
   gradient);
@@ -12,10 +12,10 @@ ModelProgram.potential>` in the forms of :mod:`brmsjax.backend.forms`:
 * ``plain/sorted``: the index gather told that the rows are sorted (only with ``--sorted``);
 * ``suffstat``: the sufficient-statistics form (gaussian);
 * ``marginal``: the group effects integrated out (gaussian, one group term;
-  :mod:`brmsjax.backend.marginal`): a potential of the population-level and covariance
+  :mod:`brmsjax.backend.model.marginal`): a potential of the population-level and covariance
   coordinates only, so its gradient is not the same vector as the others';
 * ``glm``: the exponential-family form with host statistics (bernoulli, poisson;
-  :mod:`brmsjax.backend.glm_forms`);
+  :mod:`brmsjax.backend.model.glm_forms`);
 
 and, for the gaussian model, a hand-written minimal kernel of the same model in sufficient
 statistics (``X'X``, ``X'y``, ``y'y``, per-level cross-products; non-centred
@@ -216,10 +216,10 @@ def run_forms(
     """
     import jax
 
-    from brmsjax.backend.families import get_family
-    from brmsjax.backend.inference import _cast
-    from brmsjax.backend.lower import lower
-    from brmsjax.backend.priors import resolve_priors
+    from brmsjax.backend.families.registry import get_family
+    from brmsjax.backend.infer.nuts import _cast
+    from brmsjax.backend.model.lower import lower
+    from brmsjax.backend.priors.resolve import resolve_priors
 
     sim = simulate(rows, groups, sort=sort, family=family, slopes=slopes)
     des = design(sim)

@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     import brmsjax  # noqa: F401  (host devices before JAX starts)
 
     if args.metric == "identity":
-        from brmsjax.backend import inference
+        from brmsjax.backend.infer import nuts as inference
 
         inference.laplace_inverse_mass = lambda *_, **__: None  # type: ignore[assignment]
 

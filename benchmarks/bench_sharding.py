@@ -8,7 +8,7 @@ The model is ``y ~ x + z + (1 + x | g)`` (gaussian, 100 groups) on simulated dat
 
 For each it times the log density and gradient of ``--chains`` points at once (vmapped, as the
 sampler evaluates them; the median of ``--repeat`` calls after a warm-up call) and, unless
-``--no-fit``, one fit with :func:`brmsjax.backend.inference.sample` (compilation and sampling
+``--no-fit``, one fit with :func:`brmsjax.backend.infer.nuts.sample` (compilation and sampling
 reported apart). On a machine with one accelerator D is 1 and both cases use that device (the
 table says so); on CPU ``import brmsjax`` gives at least 4 simulated host devices, which share
 the machine's physical cores. Run::
@@ -31,11 +31,11 @@ import pandas as pd
 
 import brmsjax  # noqa: F401  (sets the host device count before JAX starts)
 from brmsjax.api import design_for
-from brmsjax.backend.families import get_family
-from brmsjax.backend.inference import sample
-from brmsjax.backend.lower import LoweredModel, lower
-from brmsjax.backend.priors import resolve_priors
-from brmsjax.backend.sharding import replicate, row_layout, shard_data
+from brmsjax.backend.families.registry import get_family
+from brmsjax.backend.infer.nuts import sample
+from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
+from brmsjax.backend.model.lower import LoweredModel, lower
+from brmsjax.backend.priors.resolve import resolve_priors
 
 FORMULA = "y ~ x + z + (1 + x | g)"
 

@@ -71,7 +71,7 @@ def fit_star(
     float32: bool = False,
 ) -> tuple[Any, float]:
     """Fit the model with ``brm``; the fit and its end-to-end seconds."""
-    import brmsjax.backend.lower as lowering
+    import brmsjax.backend.model.lower as lowering
     from brmsjax import brm
     from brmsjax.datasets import star
 
@@ -104,7 +104,7 @@ def fit_star(
 
 def diagnostics(fit: Any, seconds: float) -> dict[str, Any]:
     """Divergences, leapfrog steps, max Rhat and min bulk ESS over population + hyper."""
-    from brmsjax.backend.diagnostics import ess_bulk, rhat
+    from brmsjax.backend.infer.diagnostics import ess_bulk, rhat
 
     draws = fit.draws()
     cols = [c for c in draws.columns if c.startswith(HYPER)]

@@ -204,7 +204,7 @@ def fit_replication(
 ) -> Replication:
     """Fit one data set with ``brmsjax.brm`` and check its ``prob`` intervals against the truth."""
     import brmsjax as bj
-    from brmsjax.backend.diagnostics import SamplerWarning, ess_bulk, rhat
+    from brmsjax.backend.infer.diagnostics import SamplerWarning, ess_bulk, rhat
 
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:

@@ -239,7 +239,7 @@ def fit_case(
 ) -> Recovery:
     """Fit ``data`` with ``brmsjax.brm`` and check ``case``'s ``prob`` intervals."""
     import brmsjax as bj
-    from brmsjax.backend.diagnostics import SamplerWarning, ess_bulk, rhat
+    from brmsjax.backend.infer.diagnostics import SamplerWarning, ess_bulk, rhat
 
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:

@@ -8,13 +8,13 @@
 __version__ = "0.1.0"
 
 # Parallel chains need host devices, which must be set before JAX starts.
-from brmsjax.backend.devices import configure_host_devices
+from brmsjax.backend.infer.devices import configure_host_devices
 
 configure_host_devices()
 
 from brmsjax import datasets
 from brmsjax.api import brm, get_prior, make_standata, model_matrix
-from brmsjax.backend.families import (
+from brmsjax.backend.families.registry import (
     Beta,
     Family,
     Gamma,
@@ -43,7 +43,7 @@ from brmsjax.backend.families import (
     zero_inflated_negbinomial,
     zero_inflated_poisson,
 )
-from brmsjax.backend.priors import Prior, prior, set_prior
+from brmsjax.backend.priors.resolve import Prior, prior, set_prior
 from brmsjax.comparison import loo_compare
 from brmsjax.conditional_effects import conditional_effects
 from brmsjax.equations import Equations, equations

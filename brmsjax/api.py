@@ -14,10 +14,10 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
-from brmsjax.backend.diagnostics import SamplerWarning
-from brmsjax.backend.draws import ModelNames
-from brmsjax.backend.families import Family, get_family
-from brmsjax.backend.priors import PriorsLike, prior_table, resolve_priors
+from brmsjax.backend.families.registry import Family, get_family
+from brmsjax.backend.infer.diagnostics import SamplerWarning
+from brmsjax.backend.infer.draws import ModelNames
+from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
 from brmsjax.formula.brmsterms import BrmsFormula
 from brmsjax.formula.design import as_frame, build_design
@@ -211,7 +211,7 @@ def brm(
         ``"sampling"`` (NUTS), or an approximation as brms offers them: ``"meanfield"`` or
         ``"fullrank"`` (variational inference, Stan's ADVI), ``"laplace"`` (normal
         approximation at the posterior mode) or ``"pathfinder"`` (needs ``blackjax``); see
-        :mod:`brmsjax.backend.approx`. For these, ``iter`` is the number of optimizer steps
+        :mod:`brmsjax.backend.infer.approx`. For these, ``iter`` is the number of optimizer steps
         (brms passes it to ADVI as its maximum), ``warmup``, ``thin``, ``chains``, ``cores``,
         ``control`` and ``init`` are not used, and the fit holds one chain of
         ``output_samples`` draws, summarized as brms summarizes variational fits.
@@ -227,7 +227,7 @@ def brm(
         Split the data's rows over devices, for data too big for one device: True uses all
         local devices, a number that many (host CPU devices, or several GPUs). All chains then
         run vectorized in one program, each device holding every chain and a slice of the
-        rows, and ``cores`` is not used; see :mod:`brmsjax.backend.sharding`. The draws are
+        rows, and ``cores`` is not used; see :mod:`brmsjax.backend.infer.sharding`. The draws are
         those of the unsharded fit up to the rounding of the summed log likelihood.
 
     Returns
@@ -235,10 +235,10 @@ def brm(
     BrmsFit
         Draws with brms's names and brms's methods (``summary``, ``fixef``, ``ranef``, ...).
     """
-    from brmsjax.backend.approx import check_algorithm
-    from brmsjax.backend.draws import to_draws
-    from brmsjax.backend.inference import sample
-    from brmsjax.backend.lower import lower
+    from brmsjax.backend.infer.approx import check_algorithm
+    from brmsjax.backend.infer.draws import to_draws
+    from brmsjax.backend.infer.nuts import sample
+    from brmsjax.backend.model.lower import lower
 
     chains = _check_int("chains", chains, 1)
     iter = _check_int("iter", iter, 2)
@@ -262,7 +262,7 @@ def brm(
         design, fam, priors, sample_prior=sample_prior, marginalize=marginalize, centred=centred
     )
     if algorithm != "sampling" and lowered.forms["likelihood"] == "glm":
-        from brmsjax.backend.approx import BATCH_ROWS, HESSIAN_ROWS
+        from brmsjax.backend.infer.approx import BATCH_ROWS, HESSIAN_ROWS
 
         # The glm form's linear part sums all rows: where an approximation takes batches or
         # a subsample of rows, it gets brms's per-row form.
@@ -356,9 +356,9 @@ def _approximate(lowered: Any, algorithm: str, **options: Any) -> tuple[Any, Any
     """
     from typing import cast
 
-    from brmsjax.backend.approx import approximate, sampler_name
-    from brmsjax.backend.draws import to_draws
-    from brmsjax.backend.inference import SampleResult
+    from brmsjax.backend.infer.approx import approximate, sampler_name
+    from brmsjax.backend.infer.draws import to_draws
+    from brmsjax.backend.infer.nuts import SampleResult
 
     result = approximate(lowered, algorithm=algorithm, **options)
     draws, _ = to_draws(cast(SampleResult, result), lowered)  # an ApproxResult fits to_draws

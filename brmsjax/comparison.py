@@ -221,7 +221,7 @@ def psis_loo(log_lik: np.ndarray, r_eff: np.ndarray | float) -> Loo:
     ``ceil(min(0.2 S, 3 sqrt(S / r_eff)))``; observations with equal tail lengths are smoothed
     in one call of ArviZ's ``psislw``.
     """
-    from brmsjax.backend.diagnostics import import_arviz
+    from brmsjax.backend.infer.diagnostics import import_arviz
 
     az = import_arviz()
     S, N = log_lik.shape

@@ -28,7 +28,7 @@ from brmsjax.notation import Style, family_notation, index, text_matrix
 
 
 class FamilyLike(Protocol):
-    """A family object such as ``brmsjax.backend.families.gaussian()``."""
+    """A family object such as ``brmsjax.backend.families.registry.gaussian()``."""
 
     name: str
     link: str

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from brmsjax.backend.diagnostics import import_arviz, sampler_warnings
+from brmsjax.backend.infer.diagnostics import import_arviz, sampler_warnings
 from brmsjax.comparison import ComparisonMethods
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.group_effects import (
@@ -440,6 +440,34 @@ class BrmsFit(
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+# Modules that moved since fits were first saved: a pickle names each class by its module.
+_MOVED_MODULES = {
+    f"brmsjax.backend.{old}": f"brmsjax.backend.{new}"
+    for old, new in {
+        "family_base": "families.base",
+        "family_continuous": "families.continuous",
+        "family_discrete": "families.discrete",
+        "family_inflated": "families.inflated",
+        "family_ordinal": "families.ordinal",
+        "families": "families.registry",
+        "links": "families.links",
+        "priors": "priors.resolve",
+        "prior_parse": "priors.parse",
+        "prior_rows": "priors.rows",
+        "densities": "dists.densities",
+        "lower": "model.lower",
+        "draws": "infer.draws",
+    }.items()
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads fits saved before a module move (old module paths mapped to their new homes)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(_MOVED_MODULES.get(module, module), name)
+
+
 def load(path: str | Path) -> BrmsFit:
     """Read a fit written by :meth:`BrmsFit.save`.
 
@@ -451,7 +479,7 @@ def load(path: str | Path) -> BrmsFit:
         raise FitFileError(f"No saved fit at '{p}'; check the path.")
     try:
         with open(p, "rb") as fh:
-            payload = pickle.load(fh)  # trusted files only, as documented
+            payload = _Unpickler(fh).load()  # trusted files only, as documented
     except Exception as exc:  # any unpickling failure means "not a fit file"
         raise FitFileError(
             f"'{p}' is not a brmsjax fit file ({type(exc).__name__}); save fits with fit.save()."

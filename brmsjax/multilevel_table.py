@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from brmsjax.backend.diagnostics import r_number
+from brmsjax.backend.infer.diagnostics import r_number
 from brmsjax.equations import Equations
 from brmsjax.formula.errors import ModelError
 from brmsjax.summary import ci_bounds, summarise_axis0

@@ -21,7 +21,7 @@ from brmsjax.formula.newdata import NewData, encode_newdata, from_design, parse_
 from brmsjax.summary import check_probs, stat_names
 
 if TYPE_CHECKING:
-    from brmsjax.backend.families import Family
+    from brmsjax.backend.families.registry import Family
     from brmsjax.fit import BrmsFit, GroupInfo
 
 _RESIDUAL_TYPES = ("ordinary", "pearson")
@@ -32,7 +32,7 @@ class PredictionError(BrmsjaxError, ValueError):
 
 
 def _family(fit: BrmsFit) -> Family:
-    from brmsjax.backend.families import Family, get_family
+    from brmsjax.backend.families.registry import Family, get_family
 
     model = getattr(fit, "model", None)
     if model is not None:

@@ -12,7 +12,7 @@ The fit keeps the arguments of the :func:`~brmsjax.brm` call that made it (``fit
   default warmup ``iter // 2``; every other argument keeps its old value (the seed included).
 
 The refit reuses compiled code whenever the model's structure and data shapes are unchanged
-(the backend caches the compiled program; see :func:`brmsjax.backend.lower.trace_count`).
+(the backend caches the compiled program; see :func:`brmsjax.backend.model.lower.trace_count`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from brmsjax.formula.brmsterms import BrmsFormula
 from brmsjax.formula.errors import BrmsjaxError, UnknownVariableError
 
 if TYPE_CHECKING:
-    from brmsjax.backend.priors import Prior
+    from brmsjax.backend.priors.resolve import Prior
     from brmsjax.fit import BrmsFit
 
 __all__ = ["RefitMethods", "UpdateError", "update"]
@@ -45,15 +45,15 @@ class UpdateError(BrmsjaxError, ValueError):
 
 
 def _as_list(priors: Any) -> list[Prior]:
-    from brmsjax.backend.priors import as_priors
+    from brmsjax.backend.priors.resolve import as_priors
 
     return list(as_priors(priors))
 
 
 def _merge_priors(new: Any, old: Any, formula: Any, data: Any, family: Any) -> list[Prior]:
     """New priors first, then the old ones for other parameters that the new model has."""
-    from brmsjax.backend.families import get_family
-    from brmsjax.backend.priors import resolve_priors
+    from brmsjax.backend.families.registry import get_family
+    from brmsjax.backend.priors.resolve import resolve_priors
     from brmsjax.formula.design import build_design
 
     fresh = _as_list(new)

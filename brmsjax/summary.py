@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from brmsjax.backend.diagnostics import ess_bulk, ess_tail, r_number, rhat
+from brmsjax.backend.infer.diagnostics import ess_bulk, ess_tail, r_number, rhat
 from brmsjax.formula.errors import ModelError
 
 if TYPE_CHECKING:

@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 import brmsjax as bj
-from brmsjax.backend import approx, approx_fit
-from brmsjax.backend.diagnostics import SamplerWarning
+from brmsjax.backend.infer import approx, approx_fit
+from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.formula.errors import ModelError
 
 PRIORS = [bj.prior("normal(0, 10)", class_="Intercept"), bj.prior("normal(0, 10)", class_="b")]
@@ -214,8 +214,8 @@ def test_hierarchical_marginal_form_matches_brms(algorithm: str, z_tol: float) -
     """With the group effects integrated out (the marginal form) the approximations of
     sleepstudy's ``(Days | Subject)`` model agree with brms's NUTS posterior."""
     from brmsjax.api import design_for, get_family, resolve_priors
-    from brmsjax.backend.draws import to_draws
-    from brmsjax.backend.lower import lower
+    from brmsjax.backend.infer.draws import to_draws
+    from brmsjax.backend.model.lower import lower
 
     fam = get_family("gaussian")
     design = design_for(SLEEP["formula"], bj.datasets.sleepstudy(), fam)

@@ -16,7 +16,7 @@ import pytest
 from scipy.special import logsumexp
 
 import brmsjax as bj
-from brmsjax.backend.diagnostics import SamplerWarning
+from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.comparison import (
     ComparisonError,
     Loo,

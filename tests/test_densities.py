@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from brmsjax.backend.densities import DIST_ARITY, PriorSpec, log_prior
+from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec, log_prior
 
 # Each distribution in Stan's parameterization, as a scipy frozen distribution, with arguments.
 SCIPY: dict[str, tuple[Callable[..., Any], tuple[float, ...]]] = {

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from brmsjax.backend import families as fam
-from brmsjax.backend.links import INV_LINKS, LINKS, LOG_CCDF, LOG_CDF
+from brmsjax.backend.families import registry as fam
+from brmsjax.backend.families.links import INV_LINKS, LINKS, LOG_CCDF, LOG_CDF
 from brmsjax.formula.errors import BrmsjaxError, ModelError
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "family_priors.json").read_text())

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brmsjax.backend.families import get_family
+from brmsjax.backend.families.registry import get_family
 from brmsjax.formula.design import build_design, make_stan_names
 from brmsjax.formula.errors import DesignError, FormulaError
 from brmsjax.formula.standata import standata

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from brmsjax.backend import families as fam
-from brmsjax.backend.family_base import Family
-from brmsjax.backend.likelihood import pointwise_log_lik
+from brmsjax.backend.families import registry as fam
+from brmsjax.backend.families.base import Family
+from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.formula.errors import ModelError
 
 N = 12

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from brmsjax.backend import families as fam
-from brmsjax.backend.family_base import Family
-from brmsjax.backend.likelihood import predict_draws
+from brmsjax.backend.families import registry as fam
+from brmsjax.backend.families.base import Family
+from brmsjax.backend.families.likelihood import predict_draws
 
 S = 20000
 ETA = np.array([-0.4, 0.1, 0.6])

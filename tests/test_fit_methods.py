@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brmsjax.backend.diagnostics import import_arviz
+from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.fit import BrmsFit, FitError, FitFileError, FitInfo, GroupInfo, load
 from brmsjax.formula.errors import ModelError
 

@@ -3,7 +3,7 @@
 The suffstat form (gaussian sufficient statistics around a host reference point) and the
 one-hot / sorted group gathers must give the same potential and gradient as brms's per-row
 form to 1e-9 (float64) at random points; :func:`choose_likelihood` must pick the suffstat
-form exactly where :mod:`brmsjax.backend.forms` says it does.
+form exactly where :mod:`brmsjax.backend.model.forms` says it does.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 
 from brmsjax.api import design_for
-from brmsjax.backend import forms
-from brmsjax.backend.cache import ONE_OFF_OPTIONS
-from brmsjax.backend.families import Family, gaussian, get_family
-from brmsjax.backend.inference import _cast
-from brmsjax.backend.lower import LoweredModel, lower
-from brmsjax.backend.priors import resolve_priors
+from brmsjax.backend.families.registry import Family, gaussian, get_family
+from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
+from brmsjax.backend.infer.nuts import _cast
+from brmsjax.backend.model import forms
+from brmsjax.backend.model.lower import LoweredModel, lower
+from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.errors import ModelError
 
 fast_jit = partial(jax.jit, compiler_options=ONE_OFF_OPTIONS)
@@ -290,7 +290,7 @@ def test_brm_fit_in_the_suffstat_form_matches_the_plain_form(
     import arviz as az
 
     import brmsjax as bj
-    from brmsjax.backend.diagnostics import SamplerWarning
+    from brmsjax.backend.infer.diagnostics import SamplerWarning
 
     data = frame(2500, levels=10)
     args: dict[str, Any] = {"chains": 2, "iter": 600, "seed": 3, "progress": False}

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brmsjax.backend.densities import PriorSpec
-from brmsjax.backend.families import Family, get_family
-from brmsjax.backend.priors import prior, prior_table, resolve_priors
+from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.families.registry import Family, get_family
+from brmsjax.backend.priors.resolve import prior, prior_table, resolve_priors
 from brmsjax.formula.design import build_design
 from brmsjax.formula.errors import PriorError
 from brmsjax.formula.ir import Design

@@ -3,7 +3,7 @@
 Its potential and gradient must equal the plain (per-row) form's to 1e-9 (float64) at random
 points; its host statistics must give the scipy log likelihood; asking for it where it does not
 apply must say why; ``likelihood="auto"`` must choose it exactly where
-:data:`~brmsjax.backend.glm_forms.GLM_MIN_ROWS` says.
+:data:`~brmsjax.backend.model.glm_forms.GLM_MIN_ROWS` says.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from brmsjax.backend import glm_forms
-from brmsjax.backend.families import bernoulli, get_family, poisson
+from brmsjax.backend.families.registry import bernoulli, get_family, poisson
+from brmsjax.backend.model import glm_forms
 from brmsjax.formula.errors import ModelError
 from tests.test_forms import frame, lowered, value_and_grad
 

@@ -21,8 +21,8 @@ import pytest
 from scipy import stats
 
 from brmsjax.api import design_for, get_family, resolve_priors
-from brmsjax.backend.cache import ONE_OFF_OPTIONS
-from brmsjax.backend.lower import LoweredModel, lower
+from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
+from brmsjax.backend.model.lower import LoweredModel, lower
 from brmsjax.formula.errors import ModelError
 
 GAUSSIAN = get_family("gaussian")
@@ -263,7 +263,7 @@ def test_automatic_choice(case: tuple[int, int, float, float, str, int]) -> None
 def test_glm_working_fit_solves_the_score_equations(family: str) -> None:
     """The centring rule's population-level GLM fit is the maximum likelihood fit: its
     residuals ``w * e = y - E y`` are orthogonal to the design (with an offset)."""
-    from brmsjax.backend.geometry import _glm_working
+    from brmsjax.backend.model.geometry import _glm_working
 
     rng = np.random.default_rng(4)
     n = 3000

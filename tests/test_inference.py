@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from brmsjax.backend import cache
-from brmsjax.backend.densities import PriorSpec
-from brmsjax.backend.devices import ChainLayout, plan_chains
-from brmsjax.backend.draws import FixedNames, GroupNames, ModelNames, to_draws, variable_names
-from brmsjax.backend.families import gaussian
-from brmsjax.backend.inference import SampleResult, _inits, sample
-from brmsjax.backend.lower import LoweredModel, lower, trace_count
-from brmsjax.backend.priors import ParamPrior
+from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.families.registry import gaussian
+from brmsjax.backend.infer import cache
+from brmsjax.backend.infer.devices import ChainLayout, plan_chains
+from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames, to_draws, variable_names
+from brmsjax.backend.infer.nuts import SampleResult, _inits, sample
+from brmsjax.backend.model.lower import LoweredModel, lower, trace_count
+from brmsjax.backend.priors.resolve import ParamPrior
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 
@@ -367,7 +367,7 @@ def test_configure_host_devices(case: str) -> None:
     code = (
         "import json, os, jax\n"
         f"{before}\n"  # JAX starts here in the "too late" case, before brmsjax is imported
-        "from brmsjax.backend.devices import configure_host_devices\n"
+        "from brmsjax.backend.infer.devices import configure_host_devices\n"
         "count = configure_host_devices(4)\n"
         "print(json.dumps({'count': count, 'flags': os.environ.get('XLA_FLAGS'),"
         " 'devices': jax.device_count()}))\n"
@@ -378,12 +378,12 @@ def test_configure_host_devices(case: str) -> None:
 def test_parallel_chains_run_on_four_host_devices() -> None:
     code = (
         "import json\n"
-        "from brmsjax.backend.devices import configure_host_devices\n"
+        "from brmsjax.backend.infer.devices import configure_host_devices\n"
         "configure_host_devices(4)\n"
         "from tests.test_inference import plain_design, toy_priors\n"
-        "from brmsjax.backend.families import gaussian\n"
-        "from brmsjax.backend.lower import lower\n"
-        "from brmsjax.backend.inference import sample\n"
+        "from brmsjax.backend.families.registry import gaussian\n"
+        "from brmsjax.backend.model.lower import lower\n"
+        "from brmsjax.backend.infer.nuts import sample\n"
         "priors = {k: v for k, v in toy_priors().items() if k != 'sd_1'}\n"
         "r = sample(lower(plain_design(), gaussian(), priors), chains=4, iter=6, seed=1)\n"
         "print(json.dumps({'method': r.layout.method, 'devices': len(r.devices),"
@@ -478,7 +478,7 @@ def test_random_inits_are_centred_at_the_prior_locations(
     import pandas as pd
 
     from brmsjax.api import design_for, get_family, resolve_priors
-    from brmsjax.backend.inference import init_centre
+    from brmsjax.backend.infer.nuts import init_centre
 
     frame = pd.read_csv(Path(__file__).resolve().parents[1] / "brmsjax" / "data" / "sleepstudy.csv")
     frame["Reaction"] = frame["Reaction"].round() if family == "poisson" else frame["Reaction"]
@@ -520,7 +520,7 @@ def test_nuts_runs_on_scaled_coordinates_where_variances_are_tiny() -> None:
 
 
 def test_scaled_metric_round_trips() -> None:
-    from brmsjax.backend.inference import _scaled, _unscaled
+    from brmsjax.backend.infer.nuts import _scaled, _unscaled
 
     A = np.array([[4e-6, 1e-6], [1e-6, 9e-2]])
     first, scale = _scaled(A)

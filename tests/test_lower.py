@@ -16,16 +16,16 @@ import pytest
 from numpyro.distributions.transforms import CorrCholeskyTransform
 from scipy import integrate, stats
 
-from brmsjax.backend.cache import ONE_OFF_OPTIONS
-from brmsjax.backend.densities import PriorSpec
-from brmsjax.backend.families import gaussian
-from brmsjax.backend.lower import (
+from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.families.registry import gaussian
+from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
+from brmsjax.backend.model.lower import (
     LoweredModel,
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
     lower,
 )
-from brmsjax.backend.priors import ParamPrior, prior
+from brmsjax.backend.priors.resolve import ParamPrior, prior
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 
@@ -390,7 +390,7 @@ def test_bad_priors_raise(case: str) -> None:
     "formula", ["Reaction ~ Days + I(Days^2)", "Reaction ~ Days * f + (1 | Subject)"]
 )
 def test_qr_coordinates_give_brms_density_at_b(formula: str) -> None:
-    from brmsjax.backend.priors import resolve_priors
+    from brmsjax.backend.priors.resolve import resolve_priors
     from brmsjax.datasets import sleepstudy
     from brmsjax.formula.design import build_design
 

@@ -25,13 +25,13 @@ from numpyro.distributions import constraints
 from scipy import special, stats
 
 from brmsjax.api import design_for
-from brmsjax.backend.cache import ONE_OFF_OPTIONS
-from brmsjax.backend.densities import PriorSpec
-from brmsjax.backend.draws import to_draws, variable_names
-from brmsjax.backend.families import get_family
-from brmsjax.backend.inference import sample
-from brmsjax.backend.lower import Site, lower, trace_count
-from brmsjax.backend.priors import ParamPrior, resolve_priors
+from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.families.registry import get_family
+from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
+from brmsjax.backend.infer.draws import to_draws, variable_names
+from brmsjax.backend.infer.nuts import sample
+from brmsjax.backend.model.lower import Site, lower, trace_count
+from brmsjax.backend.priors.resolve import ParamPrior, resolve_priors
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 from tests.test_lower import _scipy_prior

@@ -17,10 +17,10 @@ import pytest
 from scipy import stats
 
 from brmsjax.api import design_for
-from brmsjax.backend.families import get_family
-from brmsjax.backend.lower import LoweredModel, lower
-from brmsjax.backend.marginal import UNROLL_MAX
-from brmsjax.backend.priors import resolve_priors
+from brmsjax.backend.families.registry import get_family
+from brmsjax.backend.model.lower import LoweredModel, lower
+from brmsjax.backend.model.marginal import UNROLL_MAX
+from brmsjax.backend.priors.resolve import resolve_priors
 
 
 def frame(n: int = 240, levels: int = 15, seed: int = 0) -> pd.DataFrame:
@@ -181,7 +181,7 @@ def test_analytic_gradient_equals_autodiff_through_lapack(
 ) -> None:
     """The unrolled factorization's hand-written gradient against JAX's autodiff of
     ``jnp.linalg.cholesky`` and triangular solves (the path for large ``M``)."""
-    from brmsjax.backend import marginal
+    from brmsjax.backend.model import marginal
 
     formula, sd, rho = CASES[case]
     model = lowered(formula, frame())
@@ -191,7 +191,7 @@ def test_analytic_gradient_equals_autodiff_through_lapack(
     M = len(sd)
     with jax.enable_x64(True):
         params = _params(model, values)
-        from brmsjax.backend.forms import population_beta
+        from brmsjax.backend.model.forms import population_beta
 
         beta, sigma = population_beta(model.structure, params, data)
         A = jnp.asarray(np.linalg.cholesky(_values(model, sd, rho, np.random.default_rng(4))[1]))

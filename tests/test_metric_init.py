@@ -17,11 +17,11 @@ import pytest
 import scipy.optimize
 
 from brmsjax.api import design_for
-from brmsjax.backend import metric_init
-from brmsjax.backend.families import get_family
-from brmsjax.backend.inference import init_centre, sample
-from brmsjax.backend.lower import LoweredModel, lower
-from brmsjax.backend.priors import resolve_priors
+from brmsjax.backend.families.registry import get_family
+from brmsjax.backend.infer import metric_init
+from brmsjax.backend.infer.nuts import init_centre, sample
+from brmsjax.backend.model.lower import LoweredModel, lower
+from brmsjax.backend.priors.resolve import resolve_priors
 
 
 def frame(n: int = 300, levels: int = 12, seed: int = 3) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pytest
 from scipy import stats
 
 import brmsjax as bj
-from brmsjax.backend.diagnostics import SamplerWarning
+from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.conditional_effects import ConditionalEffectsError, model_effects, model_variables
 from brmsjax.fit import BrmsFit
 from brmsjax.formula.design import build_design

@@ -148,7 +148,7 @@ def test_unsupported_brms_code_is_reported(code: str, problem: str) -> None:
 def test_header_names_the_source_and_imports_families() -> None:
     code = port_script('fit <- brm(y ~ x, data = d, family = cumulative("probit"))', "a.R").code
     assert code.startswith('"""Ported from a.R by `brmsjax port`; check the lines marked REVIEW.')
-    assert "from brmsjax.backend import families\n" in code
+    assert "from brmsjax.backend.families import registry as families\n" in code
     assert '    family=families.cumulative(link="probit"),\n' in code
 
 

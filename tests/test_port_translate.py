@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import brmsjax as bj
-from brmsjax.backend.priors import Prior
+from brmsjax.backend.priors.resolve import Prior
 from brmsjax.formula.brmsterms import BrmsFormula
 from brmsjax.formula.design import DataWarning
 from brmsjax.formula.errors import BrmsjaxError, FormulaTermError, ModelError
@@ -322,7 +322,7 @@ def test_to_python_is_readable() -> None:
     assert isinstance(call, BrmCall)
     assert call.to_python() == (
         "import brmsjax as bj\n"
-        "from brmsjax.backend import families\n"
+        "from brmsjax.backend.families import registry as families\n"
         "\n"
         "# NOTE (port): brm() argument silent = 2 is ignored: brmsjax has its own progress "
         "output.\n"
@@ -427,7 +427,8 @@ def _check_python_source(call: BrmCall) -> None:
 
 
 class _Families:
-    """Stands in for ``brmsjax.backend.families``: a constructor call gives (name, kwargs)."""
+    """Stands in for ``brmsjax.backend.families.registry``: a constructor call gives (name,
+    kwargs)."""
 
     def __getattr__(self, name: str) -> Any:
         return lambda **kwargs: (name, kwargs)

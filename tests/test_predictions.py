@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 import brmsjax as bj
-from brmsjax.backend.diagnostics import SamplerWarning
+from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.formula.errors import BrmsjaxError
 
 SLEEP = pd.read_csv("brmsjax/data/sleepstudy.csv")
@@ -384,7 +384,7 @@ DESIGN_CASES = [
     ("formula", "family"), [c[1:] for c in DESIGN_CASES], ids=[c[0] for c in DESIGN_CASES]
 )
 def test_newdata_encoding_reproduces_fitted_design(formula: str, family: str) -> None:
-    from brmsjax.backend.families import get_family
+    from brmsjax.backend.families.registry import get_family
     from brmsjax.formula.design import build_design
     from brmsjax.formula.newdata import encode_newdata
 
@@ -476,7 +476,7 @@ def test_blocks_of_any_size_give_the_same_results(
     row_chunk: int | None, draw_chunk: int | None
 ) -> None:
     from brmsjax.backend import predict as bp
-    from brmsjax.backend.families import gaussian
+    from brmsjax.backend.families.registry import gaussian
 
     rng = np.random.default_rng(3)
     S, N, L = 9, 11, 4

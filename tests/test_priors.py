@@ -18,12 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brmsjax.backend.densities import PriorSpec
-from brmsjax.backend.families import Family, gaussian
-from brmsjax.backend.prior_defaults import r_mad, r_median, r_round, scale_prior
-from brmsjax.backend.prior_parse import parse_prior
-from brmsjax.backend.prior_rows import r_collate_key
-from brmsjax.backend.priors import (
+from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.families.registry import Family, gaussian
+from brmsjax.backend.priors.defaults import r_mad, r_median, r_round, scale_prior
+from brmsjax.backend.priors.parse import parse_prior
+from brmsjax.backend.priors.resolve import (
     Prior,
     PriorList,
     as_priors,
@@ -32,6 +31,7 @@ from brmsjax.backend.priors import (
     resolve_priors,
     set_prior,
 )
+from brmsjax.backend.priors.rows import r_collate_key
 from brmsjax.formula.errors import BrmsjaxError, PriorError
 from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 

@@ -21,14 +21,12 @@ import pandas as pd
 import pytest
 
 from brmsjax.api import brm, design_for
-from brmsjax.backend import cache
-from brmsjax.backend.cache import ONE_OFF_OPTIONS
-from brmsjax.backend.devices import ChainLayout
-from brmsjax.backend.families import get_family
-from brmsjax.backend.inference import sample
-from brmsjax.backend.lower import LoweredModel, lower
-from brmsjax.backend.priors import resolve_priors
-from brmsjax.backend.sharding import (
+from brmsjax.backend.families.registry import get_family
+from brmsjax.backend.infer import cache
+from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
+from brmsjax.backend.infer.devices import ChainLayout
+from brmsjax.backend.infer.nuts import sample
+from brmsjax.backend.infer.sharding import (
     MASK,
     pad_rows,
     replicate,
@@ -37,6 +35,8 @@ from brmsjax.backend.sharding import (
     row_layout,
     shard_data,
 )
+from brmsjax.backend.model.lower import LoweredModel, lower
+from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.errors import ModelError
 
 ROOT = Path(__file__).parent.parent
@@ -240,7 +240,7 @@ def test_brm_shard_rows_on_one_device() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::brmsjax.backend.diagnostics.SamplerWarning")
+@pytest.mark.filterwarnings("ignore::brmsjax.backend.infer.diagnostics.SamplerWarning")
 def test_brm_sharded_fit_equals_unsharded_fit() -> None:
     """brm(), same seed, chains 2, iter 200; the fit keeps the unpadded model.
 

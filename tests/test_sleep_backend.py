@@ -12,10 +12,10 @@ import json
 import numpy as np
 import pytest
 
-from brmsjax.backend.draws import to_draws
-from brmsjax.backend.families import gaussian
-from brmsjax.backend.inference import sample
-from brmsjax.backend.lower import lower
+from brmsjax.backend.families.registry import gaussian
+from brmsjax.backend.infer.draws import to_draws
+from brmsjax.backend.infer.nuts import sample
+from brmsjax.backend.model.lower import lower
 from tests.test_lower import FIXTURES, default_priors, sleep_design
 
 CASES = {

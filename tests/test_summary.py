@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brmsjax.backend.diagnostics import (
+from brmsjax.backend.infer.diagnostics import (
     RHAT_MESSAGE,
     divergence_message,
     ess_bulk,
@@ -424,8 +424,8 @@ FAMILY_SUMMARIES = {
 @pytest.mark.parametrize("name", FAMILY_SUMMARIES, ids=list(FAMILY_SUMMARIES))
 def test_family_summaries_follow_brms(name: str) -> None:
     from brmsjax.api import fit_info
-    from brmsjax.backend.families import get_family
-    from brmsjax.backend.lower import lower
+    from brmsjax.backend.families.registry import get_family
+    from brmsjax.backend.model.lower import lower
     from tests.test_lower_families import CASES
 
     links, fixed, spec, random = FAMILY_SUMMARIES[name]

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import brmsjax as bj
-from brmsjax.backend.diagnostics import SamplerWarning
-from brmsjax.backend.lower import trace_count
+from brmsjax.backend.infer.diagnostics import SamplerWarning
+from brmsjax.backend.model.lower import trace_count
 from brmsjax.fit import BrmsFit
 from brmsjax.formula.brmsterms import BrmsFormula, bf
 from brmsjax.formula.errors import FormulaSyntaxError

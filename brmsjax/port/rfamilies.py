@@ -1,7 +1,8 @@
 """brms families written in R: ``poisson()``, ``cumulative("probit")``, ``Gamma(link = "log")``.
 
 A family is kept as a :class:`FamilyCall` (the brms family name and its arguments) and is
-resolved to a :class:`~brmsjax.backend.families.Family` only when the model runs, so a script
+resolved to a :class:`~brmsjax.backend.families.registry.Family` only when the model runs, so a
+script
 translates even before brmsjax has every family.
 """
 
@@ -12,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from brmsjax.backend import families
-from brmsjax.backend.families import Family, get_family
+from brmsjax.backend.families import registry as families
+from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.formula.ast import Call, Name, Paren, String
 from brmsjax.formula.errors import ModelError
 

@@ -1,7 +1,7 @@
 """brms priors written in R (``prior()``, ``set_prior()``, ``prior_string()``, ``prior_()``).
 
 ``c(prior(normal(0, 1), class = b), prior(cauchy(0, 2), class = sd))``, the same joined with
-``+``, and ``rbind()`` of them become :class:`~brmsjax.backend.priors.Prior` objects and the
+``+``, and ``rbind()`` of them become :class:`~brmsjax.backend.priors.resolve.Prior` objects and the
 Python source ``bj.prior("normal(0, 1)", class_="b")``. As in brms, ``prior()`` takes its
 arguments unevaluated (``class = b``), while ``set_prior()`` and ``prior_string()`` take strings.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brmsjax.backend.priors import Prior
+from brmsjax.backend.priors.resolve import Prior
 from brmsjax.formula.ast import BinOp, Call, Formula, Name, Node, Paren, String
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.parse import deparse

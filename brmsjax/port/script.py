@@ -312,6 +312,6 @@ def port_script(text: str, source_name: str = "script.R") -> PortResult:
         "import brmsjax as bj",
     ]
     if porter.families:
-        head.append("from brmsjax.backend import families")
+        head.append("from brmsjax.backend.families import registry as families")
     porter.result.code = "\n".join([*head, "", *porter.lines]) + "\n"
     return porter.result

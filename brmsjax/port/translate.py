@@ -253,7 +253,7 @@ class BrmCall:
         out = ["import brmsjax as bj"]
         code = self.call_code()
         if "families." in code:
-            out.append("from brmsjax.backend import families")
+            out.append("from brmsjax.backend.families import registry as families")
         if "math." in code:
             out.insert(0, "import math")
         return out

@@ -1,0 +1,11 @@
+"""The model: a Design lowered to one NumPyro program per model structure.
+
+- :mod:`.lower`: plans parameters, bounds and priors from a Design and hands out the shared
+  program with this fit's data and prior values (:class:`~.lower.LoweredModel`).
+- :mod:`.program`: the NumPyro program (sites, linear predictors, densities).
+- :mod:`.transforms`: constraining transforms and their Jacobians (Stan's).
+- :mod:`.geometry`: the choice of centred or non-centred group coordinates, and the shear.
+- :mod:`.forms`, :mod:`.glm_forms`, :mod:`.marginal`: likelihood forms chosen from the model:
+  the plain row-wise sum, sufficient statistics, the exponential-family (glm) sum, and gaussian
+  group effects integrated out exactly.
+"""

@@ -1,0 +1,466 @@
+"""Forms of the likelihood: which one a model gets, and the host statistics of the exact one.
+
+A model's log likelihood can be computed in several forms that give the same number:
+
+``plain``
+    brms's own: one linear predictor per row, group effects gathered by level
+    (:meth:`~brmsjax.backend.model.program.ModelProgram.pointwise`).
+``suffstat``
+    Gaussian, identity link, ``sigma`` not predicted, no addition terms but ``weights`` and at
+    most one group-level ID (all of it on mu). With ``A = [1, Xc, Z by level]``,
+    ``theta = (Intercept, b, r)``, ``e0 = y - offset - A theta0`` at a host reference point
+    ``theta0`` (least squares, then per-level ridge fits of the residuals) and
+    ``d = theta - theta0``::
+
+        RSS_w(theta) = e0'W e0 - 2 e0'W A d + d'A'W A d
+        log_lik = -sum(w) / 2 log(2 pi sigma^2) - RSS_w / (2 sigma^2)
+
+    ``A'W A`` has the arrow structure ``P'W P`` (p x p), per level ``Z_j'W Z_j`` (M x M) and
+    ``Z_j'W P_j`` (M x p), so a gradient costs ``O(p^2 + L M (M + p))`` instead of
+    ``O(N (p + M))``. The statistics are sums in float64 on the host; expanding around
+    ``theta0`` keeps every term of the order of the residual sum of squares, so float32 on a
+    device does not lose the result to the cancellation of ``y'y - 2 y'eta + eta'eta``.
+    ``theta0`` lies on the float32 grid, so that ``d`` is exact in float32 too.
+
+``glm``
+    bernoulli(logit), binomial(logit) and poisson(log) with optional ``weights``, ``trials``
+    and offsets and any number of group-level IDs: ``sum w (y eta - n softplus(eta))`` (or
+    ``exp(eta)``) with the linear part ``sum w y eta`` from host statistics
+    (:mod:`brmsjax.backend.model.glm_forms`).
+
+Group effects in the plain form are gathered by level with one of (:func:`gather_rows`):
+``onehot`` (``one_hot(J) @ r``, whose transpose is a matmul instead of a scatter: best when
+levels are few, where a scatter's atomic adds contend on a GPU), ``sorted`` (an index gather
+told that ``J`` is sorted) or ``index``. Rows are never reordered: pointwise log likelihoods
+stay in the data's order.
+
+:func:`choose_likelihood` and :func:`choose_gather` make the choice; :func:`lower
+<brmsjax.backend.model.lower.lower>` records it in the ``Structure`` (``likelihood``) and each
+``GroupPlan`` (``gather``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+from brmsjax.formula.errors import ModelError
+
+__all__ = [
+    "GATHERS",
+    "LIKELIHOODS",
+    "ONEHOT_MAX_LEVELS",
+    "SUFF_MIN_ROWS",
+    "SUFF_RATIO",
+    "choose_forms",
+    "choose_gather",
+    "choose_likelihood",
+    "gather_rows",
+    "glm_blocker",
+    "marginal_blocker",
+    "n_stats",
+    "population_beta",
+    "suffstat_blocker",
+    "suffstat_data",
+    "suffstat_log_lik",
+    "suffstat_model_log_lik",
+]
+
+LIKELIHOODS = ("auto", "plain", "suffstat", "marginal", "glm")
+GATHERS = ("auto", "onehot", "sorted", "index")
+#: The suffstat form is chosen when the rows hold at least SUFF_RATIO times the numbers the
+#: statistics hold (``N (p + M + 2) >= SUFF_RATIO * n_stats``) and N is at least
+#: SUFF_MIN_ROWS: below that a gradient costs microseconds in any form, and brms's own is kept.
+#: On the seed's STAR model (ratio 5.4) the suffstat gradient costs 95 us against 318 us on CPU.
+SUFF_RATIO = 2
+SUFF_MIN_ROWS = 2000
+#: Most levels for which ``onehot`` is chosen, per platform. CPU: an index gather and its
+#: scatter are cheap there (see benchmarks/bench_gradient.py), so one-hot is never chosen.
+#: GPU: a scatter onto few levels serializes on atomic adds (8 levels: 0.5-8 ms for 1M rows
+#: against 0.19 ms for the one-hot matmul on an H100), while one-hot reads an (N, L) matrix;
+#: 32 is a provisional crossover until bench_gradient.py measures it on a GPU.
+ONEHOT_MAX_LEVELS = {"cpu": 0, "gpu": 32, "cuda": 32, "rocm": 32, "tpu": 32}
+_RIDGE = 1e-8
+
+
+def suffstat_blocker(
+    family: Any,
+    fixed: Sequence[Any],
+    groups: Sequence[Any],
+    addition: Sequence[str],
+    prior_only: bool,
+) -> str | None:
+    """Why the suffstat form cannot compute this model's likelihood, or None when it can.
+
+    ``fixed`` and ``groups`` are the ``FixedPlan`` and ``GroupPlan`` of the structure.
+    """
+    if family.name != "gaussian" or family.link != "identity":
+        return f"the family is {family.name}({family.link}), not gaussian(identity)"
+    if prior_only:
+        return "the likelihood is not evaluated (sample_prior = 'only')"
+    extra = sorted(set(addition) - {"weights"})
+    if extra:
+        return f"the response has the addition term(s) {', '.join(extra)}"
+    if [f.dpar for f in fixed] != [""] or fixed[0].thresholds:
+        return "a distributional parameter other than mu is predicted"
+    if len(groups) > 1:
+        return "the model has more than one group-level ID"
+    if groups and any(d != "" for d, _ in groups[0].dpar_cols):
+        return "a group-level term predicts a distributional parameter other than mu"
+    return None
+
+
+def marginal_blocker(
+    family: Any,
+    fixed: Sequence[Any],
+    groups: Sequence[Any],
+    addition: Sequence[str],
+    prior_only: bool,
+) -> str | None:
+    """Why the marginal form cannot compute this model's likelihood, or None when it can.
+
+    It needs what the suffstat form needs (:func:`suffstat_blocker`)
+    and exactly one group-level ID.
+    """
+    reason = suffstat_blocker(family, fixed, groups, addition, prior_only)
+    if reason is not None:
+        return reason
+    if len(groups) != 1:
+        return "the model has no group-level term"
+    return None
+
+
+def glm_blocker(
+    family: Any,
+    fixed: Sequence[Any],
+    groups: Sequence[Any],
+    addition: Sequence[str],
+    prior_only: bool,
+) -> str | None:
+    """Why the glm form (:mod:`brmsjax.backend.model.glm_forms`) cannot compute this model's
+    likelihood, or None when it can.
+
+    It needs bernoulli(logit), binomial(logit) or poisson(log) (families whose only predicted
+    parameter is mu) and no addition terms but ``weights`` (and ``trials`` for binomial).
+    ``fixed`` and ``groups`` are the ``FixedPlan`` and ``GroupPlan`` of the structure.
+    """
+    from brmsjax.backend.model.glm_forms import GLM_FAMILIES  # glm_forms imports this module
+
+    if GLM_FAMILIES.get(family.name) != family.link:
+        return (
+            f"the family is {family.name}({family.link}), not bernoulli(logit), "
+            "binomial(logit) or poisson(log)"
+        )
+    if prior_only:
+        return "the likelihood is not evaluated (sample_prior = 'only')"
+    allowed = {"weights", "trials"} if family.name == "binomial" else {"weights"}
+    extra = sorted(set(addition) - allowed)
+    if extra:
+        return f"the response has the addition term(s) {', '.join(extra)}"
+    if [f.dpar for f in fixed] != [""] or any(d != "" for g in groups for d, _ in g.dpar_cols):
+        return "a distributional parameter other than mu is predicted"
+    return None
+
+
+def n_stats(p: int, n_levels: int, M: int) -> int:
+    """How many numbers the suffstat form's statistics hold."""
+    return p * p + 2 * p + 2 + n_levels * M * (M + p + 2)
+
+
+def choose_likelihood(
+    requested: str,
+    blocker: str | None,
+    *,
+    n_rows: int,
+    p: int,
+    n_levels: int = 0,
+    M: int = 0,
+) -> str:
+    """``"plain"`` or ``"suffstat"`` for a model with N rows, p population coefficients of mu
+    (the intercept included) and one group-level ID of L levels with M coefficients.
+
+    ``requested`` is ``"auto"``, ``"plain"`` or ``"suffstat"``; asking for ``"suffstat"`` where
+    ``blocker`` (:func:`suffstat_blocker`) names a reason raises a ModelError.
+    """
+    if requested not in LIKELIHOODS:
+        raise ModelError(
+            f"likelihood must be one of {', '.join(map(repr, LIKELIHOODS))}, not {requested!r}."
+        )
+    if requested == "suffstat" and blocker is not None:
+        raise ModelError(f"The suffstat likelihood cannot be used here: {blocker}.")
+    if requested != "auto":
+        return requested
+    if blocker is not None or n_rows < SUFF_MIN_ROWS:
+        return "plain"
+    big = n_rows * (p + M + 2) >= SUFF_RATIO * n_stats(p, n_levels, M)
+    return "suffstat" if big else "plain"
+
+
+def choose_gather(requested: str, J: np.ndarray, n_levels: int, platform: str) -> str:
+    """How the plain form gathers a group's effects: ``onehot``, ``sorted`` or ``index``."""
+    if requested not in GATHERS:
+        raise ModelError(
+            f"gather must be one of {', '.join(map(repr, GATHERS))}, not {requested!r}."
+        )
+    is_sorted = bool(J.size < 2 or np.all(np.diff(J) >= 0))
+    if requested == "sorted" and not is_sorted:
+        raise ModelError("gather = 'sorted' needs the rows sorted by the group's levels.")
+    if requested != "auto":
+        return requested
+    if n_levels <= ONEHOT_MAX_LEVELS.get(platform, 0):
+        return "onehot"
+    return "sorted" if is_sorted else "index"
+
+
+def gather_rows(r: Array, J: Array, how: str) -> Array:
+    """``r[J]``: each row's group effects ``(N, M)`` from the levels' ``(L, M)``."""
+    if how == "onehot":
+        return jax.nn.one_hot(J, r.shape[0], dtype=r.dtype) @ r
+    if how == "sorted":
+        return r.at[J].get(indices_are_sorted=True, mode="promise_in_bounds")
+    return r[J]
+
+
+def _float32_grid(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to float32 values: a reference point that float32 holds exactly, so that
+    ``theta - theta0`` is exact in float32 near ``theta0``."""
+    return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
+def _level_sum_matrix(J: np.ndarray, n_levels: int, w: np.ndarray) -> Any:
+    """The sparse ``(L, N)`` matrix ``S`` with ``S[J[i], i] = w[i]``: ``S @ V`` sums by level."""
+    from scipy import sparse
+
+    return sparse.csr_matrix((w, (J, np.arange(len(J)))), shape=(n_levels, len(J)))
+
+
+def suffstat_data(
+    y: np.ndarray,
+    P: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    J: np.ndarray | None = None,
+    Z: np.ndarray | None = None,
+    n_levels: int = 0,
+    reference_effects: bool = True,
+) -> dict[str, np.ndarray]:
+    """The suffstat form's statistics, in float64, around a host reference point.
+
+    Parameters
+    ----------
+    y
+        Response minus offsets ``(N,)``.
+    P
+        mu's population columns ``(N, p)``: ``[1, Xc]`` with a centred intercept, else ``X``.
+    weights
+        Row weights ``(N,)`` or None.
+    J, Z, n_levels
+        The group-level ID's 0-based level index ``(N,)``, covariates ``(N, M)`` and number
+        of levels, or None.
+    reference_effects
+        Expand around per-level ridge fits ``r0`` of the group effects (the suffstat form).
+        False expands around ``r = 0`` and leaves out ``r0`` (the marginal form,
+        :mod:`brmsjax.backend.model.marginal`): ``Ze`` is then ``Z_j'W (y - P beta0)``.
+
+    Returns
+    -------
+    dict
+        ``n`` (sum of weights), ``ee`` (``e0'W e0``), ``beta0`` (p), ``Pe`` (p), ``PP``
+        (p x p) and, with a group, ``r0``, ``Ze`` (L x M), ``ZZ`` (L x M x M), ``ZP``
+        (L x M x p).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    P = np.asarray(P, dtype=np.float64).reshape(len(y), -1)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
+    Pw = P * w[:, None]
+    PP = Pw.T @ P
+    beta0 = np.zeros(P.shape[1])
+    if P.shape[1]:  # normal equations: theta0 need only be near the least-squares fit
+        beta0 = _float32_grid(np.linalg.lstsq(PP, Pw.T @ y, rcond=None)[0])
+    e0 = y - P @ beta0
+    out: dict[str, np.ndarray] = {"n": np.asarray(w.sum()), "beta0": beta0, "PP": PP}
+    if J is not None and Z is not None:
+        S = _level_sum_matrix(np.asarray(J, dtype=np.intp), n_levels, w)
+        Z = np.asarray(Z, dtype=np.float64).reshape(len(y), -1)
+        M = Z.shape[1]
+        ZZ = np.stack([S @ (Z[:, m : m + 1] * Z) for m in range(M)], axis=1)
+        if reference_effects:
+            scale = np.trace(ZZ, axis1=1, axis2=2) / max(M, 1)
+            ridge = (_RIDGE * scale + 1e-300)[:, None, None] * np.eye(M)
+            r0 = np.linalg.solve(ZZ + ridge, (S @ (Z * e0[:, None]))[..., None])[..., 0]
+            r0 = _float32_grid(r0)
+            e0 = e0 - np.sum(r0[J] * Z, axis=1)
+            out["r0"] = r0
+        out["Ze"] = np.asarray(S @ (Z * e0[:, None]))
+        out["ZZ"] = ZZ
+        out["ZP"] = np.stack([S @ (Z[:, m : m + 1] * P) for m in range(M)], axis=1)
+    out["ee"] = np.asarray((w * e0) @ e0)
+    out["Pe"] = Pw.T @ e0
+    return out
+
+
+def suffstat_log_lik(
+    beta: Array, r: Array | None, sigma: Array, suff: Mapping[str, Array]
+) -> Array:
+    """Gaussian log likelihood (weighted) from :func:`suffstat_data`'s statistics.
+
+    ``beta`` holds ``(Intercept, b)`` in the columns' order of ``P``, ``r`` the group effects
+    ``(L, M)`` (None without a group).
+    """
+    d = beta - suff["beta0"]
+    lin = suff["Pe"] @ d
+    quad = d @ (suff["PP"] @ d)
+    if r is not None:
+        dr = r - suff["r0"]
+        lin = lin + jnp.sum(suff["Ze"] * dr)
+        # Products with (L, M, M) and (L, M, p) as multiply-and-sum: one fused loop on a GPU
+        # instead of L tiny matrix products.
+        near = jnp.sum(suff["ZZ"] * dr[:, None, :], axis=-1)
+        near = near + 2.0 * jnp.sum(suff["ZP"] * d, axis=-1)
+        quad = quad + jnp.sum(dr * near)
+    rss = suff["ee"] - 2.0 * lin + quad
+    var = sigma * sigma
+    return -0.5 * suff["n"] * jnp.log(2.0 * math.pi * var) - 0.5 * rss / var
+
+
+def choose_forms(
+    data: dict[str, Any],
+    family: Any,
+    fixed: Sequence[Any],
+    groups: Sequence[Any],
+    *,
+    prior_only: bool,
+    likelihood: str = "auto",
+    gather: str = "auto",
+    marginalize: bool = True,
+) -> tuple[str, tuple[str, ...]]:
+    """The likelihood form and each group's gather for a lowered model's plans and data.
+
+    ``"auto"`` picks the marginal form (:mod:`brmsjax.backend.model.marginal`) wherever it applies
+    and ``marginalize`` allows it, else :func:`choose_likelihood`'s rule, and the glm form
+    (:mod:`brmsjax.backend.model.glm_forms`) over the plain one where it applies, the model has
+    at least ``GLM_MIN_ROWS[platform]`` rows and ``marginalize`` allows it (its statistics
+    sum all rows, so samplers that take subsets of the rows must not get it). With the
+    suffstat or marginal form, its statistics go into ``data["suff"]``; with the glm form,
+    into ``data["glm"]``.
+    """
+    from brmsjax.backend.model.glm_forms import GLM_MIN_ROWS  # glm_forms imports this module
+
+    platform = jax.default_backend()
+    gathers = tuple(
+        choose_gather(gather, np.asarray(data["J"][str(g.id)]), g.n_levels, platform)
+        for g in groups
+    )
+    addition = tuple(data["addition"])
+    blocker = suffstat_blocker(family, fixed, groups, addition, prior_only)
+    whole = marginal_blocker(family, fixed, groups, addition, prior_only)
+    glm = glm_blocker(family, fixed, groups, addition, prior_only)
+    if likelihood == "marginal" and whole is not None:
+        raise ModelError(f"The marginal likelihood cannot be used here: {whole}.")
+    if likelihood == "glm" and glm is not None:
+        raise ModelError(f"The glm likelihood cannot be used here: {glm}.")
+    y = np.asarray(data["y"], dtype=np.float64)
+    P = _population(data, fixed[0]) if blocker is None else np.zeros((len(y), 0))
+    g = groups[0] if groups else None
+    if likelihood == "marginal" or (likelihood == "auto" and marginalize and whole is None):
+        form = "marginal"
+    elif likelihood == "glm":
+        form = "glm"
+    else:
+        form = choose_likelihood(
+            likelihood,
+            blocker,
+            n_rows=len(y),
+            p=P.shape[1],
+            n_levels=g.n_levels if g else 0,
+            M=g.M if g else 0,
+        )
+        least = GLM_MIN_ROWS.get(platform)
+        if (
+            likelihood == "auto"
+            and marginalize
+            and glm is None
+            and least is not None
+            and len(y) >= least
+        ):
+            form = "glm"
+    if form == "glm":
+        data["glm"] = _glm_statistics(data, family.name, fixed[0], groups)
+    if form in ("suffstat", "marginal"):
+        if fixed[0].offset:
+            y = y - np.asarray(data["offset"][""], dtype=np.float64)
+        key = str(g.id) if g else ""
+        data["suff"] = suffstat_data(
+            y,
+            P,
+            weights=data["addition"].get("weights"),
+            J=data["J"][key] if g else None,
+            Z=data["Z"][key] if g else None,
+            n_levels=g.n_levels if g else 0,
+            reference_effects=form == "suffstat",
+        )
+        if form == "marginal" and g is not None:  # levels last (see brmsjax.backend.model.marginal)
+            suff = data["suff"]
+            suff["Ze"] = np.ascontiguousarray(suff["Ze"].T)
+            suff["ZZ"] = np.ascontiguousarray(np.moveaxis(suff["ZZ"], 0, -1))
+            suff["ZP"] = np.ascontiguousarray(np.moveaxis(suff["ZP"], 0, -1))
+    return form, gathers
+
+
+def _glm_statistics(
+    data: Mapping[str, Any], family: str, fp: Any, groups: Sequence[Any]
+) -> dict[str, Any]:
+    """The glm form's statistics (:func:`~brmsjax.backend.model.glm_forms.glm_data`) of the data."""
+    from brmsjax.backend.model.glm_forms import glm_data
+
+    addition = data["addition"]
+    return glm_data(
+        family,
+        data["y"],
+        data["X"][""] if fp.n_b else None,
+        center=fp.center,
+        weights=addition.get("weights"),
+        trials=addition.get("trials"),
+        offset=data["offset"][""] if fp.offset else None,
+        groups=[
+            (str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels) for g in groups
+        ],
+    )
+
+
+def _population(data: Mapping[str, Any], fp: Any) -> np.ndarray:
+    """mu's population columns: ``[1, Xc]`` with a centred intercept, else ``X``."""
+    X = np.asarray(data["X"][fp.dpar], dtype=np.float64)
+    return np.column_stack([np.ones(len(X)), X]) if fp.center else X
+
+
+def population_beta(structure: Any, params: Mapping[str, Array], data: Any) -> tuple[Array, Array]:
+    """``(beta, sigma)`` of a gaussian structure: ``(Intercept, b)`` as ``P``'s columns.
+
+    ``params`` are the assembled parameters (plain ``b``).
+    """
+    fp = structure.fixed[0]
+    parts = [jnp.reshape(params["Intercept"], (1,))] if fp.center else []
+    if fp.n_b:
+        parts.append(params["b"])
+    beta = jnp.concatenate(parts) if parts else jnp.zeros_like(data["suff"]["beta0"])
+    sigma = params["sigma"] if "sigma" in structure.aux else data["fixed_dpars"]["sigma"]
+    return beta, sigma
+
+
+def suffstat_model_log_lik(
+    structure: Any, params: Mapping[str, Array], data: Any, r: Mapping[int, Array]
+) -> Array:
+    """A ``Structure``'s summed log likelihood in the suffstat form.
+
+    ``params`` are the assembled parameters (plain ``b``), ``r`` the group effects by ID.
+    """
+    beta, sigma = population_beta(structure, params, data)
+    effects = r[structure.groups[0].id] if structure.groups else None
+    return suffstat_log_lik(beta, effects, sigma, data["suff"])

@@ -1,0 +1,199 @@
+"""The glm form: bernoulli(logit), binomial(logit) and poisson(log) likelihoods in
+exponential-family form, with the linear part from host statistics.
+
+With ``eta_i`` mu's linear predictor, weights ``w_i`` and trials ``n_i`` (1 for bernoulli)::
+
+    bernoulli, binomial:  log_lik = sum_i w_i [y_i eta_i - n_i softplus(eta_i)]
+                                    + sum_i w_i log choose(n_i, y_i)
+    poisson:              log_lik = sum_i w_i [y_i eta_i - exp(eta_i)] - sum_i w_i lgamma(y_i + 1)
+
+(``y log sigmoid(eta) + (n - y) log sigmoid(-eta) = y eta - n softplus(eta)``.) The linear
+part is a sum of host statistics, accumulated once in float64::
+
+    sum_i w_i y_i eta_i = (X'W y) . b + Intercept sum(w y) + sum_k sum_j (Z_kj'W y_kj) . r_kj
+                          + sum(w y offset)
+
+so only the nonlinear part ``sum_i w_i n_i f(eta_i)`` (``f`` = softplus or exp) needs each
+row's ``eta``; the gradient of the linear part is a constant vector, and the constants
+(``log choose``, ``lgamma``) are not evaluated per row in every gradient as the plain form does.
+The form needs mu as the only predicted parameter (these families have no other), any number
+of group-level IDs, optional ``weights()``, ``trials()`` and offsets, and no other addition
+terms (:func:`~brmsjax.backend.model.forms.glm_blocker`). Its statistics are ``data["glm"]``
+(:func:`glm_data`): ``const``, ``sy`` (with a centred intercept), ``Xy`` (with slopes) and
+``Zy`` (per group ID, ``(L, M)``), no per-row arrays. They sum all rows, so the form must not
+see a subset of the rows (mini-batches): ``likelihood="auto"`` chooses it only where
+``marginalize`` allows (:func:`~brmsjax.backend.model.forms.choose_forms`), and the row-sharded
+program sums the plain form. Pointwise log likelihoods (brms's ``log_lik``, ``loo``) are the
+plain form's.
+
+Measured on this project's 2-core CPU (float64, the value and gradient of the potential as NUTS
+evaluates them, the forms timed in turn while another process used about one core;
+``benchmarks/bench_gradient.py --family bernoulli poisson --slopes 5 --value``), model
+``y ~ x1..x5 + (1 + x1 | g)``, microseconds per call, plain / glm:
+
+=========  =====  ===============  ===============
+N          G      bernoulli        poisson
+=========  =====  ===============  ===============
+500        8      368 / 362        300 / 256
+500        100    423 / 440        483 / 393
+2,000      8      297 / 268        394 / 250
+2,000      100    466 / 431        405 / 268
+10,000     8      1,234 / 833      871 / 489
+10,000     100    1,182 / 815      1,357 / 827
+100,000    8      7,056 / 4,277    7,672 / 3,901
+100,000    1,000  5,893 / 3,795    9,044 / 5,412
+=========  =====  ===============  ===============
+
+binomial (``trials()``, whose plain form evaluates ``log choose(n, y)`` per row): 878 / 433 at
+2,000 rows, 3,985 / 1,440 at 20,000 (100 levels). ``jax.grad`` alone gains less (0.75-0.95 at
+100,000 rows), as XLA then drops the plain form's per-row constants. Most of the gain is the
+exponential-family form itself (one softplus or exp per row, no per-row ``log choose`` or
+``lgamma``): with the linear part summed per row instead (``sum(y eta)``, same run, 100,000
+rows, 1,000 levels) a call cost 6,647 against 6,600 us (bernoulli) and 6,476 against 6,088 us
+(poisson). In float32 the form is as accurate as the plain one (tests/test_glm_forms.py).
+Below about 2,000 rows a call costs a few hundred microseconds in either form, hence
+:data:`GLM_MIN_ROWS` on CPU; on accelerators the form is not measured yet and is chosen only
+on request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+from scipy.special import gammaln
+
+from brmsjax.backend.model.forms import gather_rows
+
+__all__ = ["GLM_FAMILIES", "GLM_MIN_ROWS", "glm_data", "glm_log_lik", "glm_model_log_lik"]
+
+#: The families (by name) of the glm form and the link each needs.
+GLM_FAMILIES = {"bernoulli": "logit", "binomial": "logit", "poisson": "log"}
+#: Fewest rows for which ``likelihood="auto"`` chooses the glm form, per platform; None: never
+#: (not measured there). CPU: faster from 2,000 rows on (module docstring).
+GLM_MIN_ROWS: dict[str, int | None] = {
+    "cpu": 2000,
+    "gpu": None,
+    "cuda": None,
+    "rocm": None,
+    "tpu": None,
+}
+
+
+def glm_data(
+    family: str,
+    y: np.ndarray,
+    X: np.ndarray | None,
+    *,
+    center: bool,
+    weights: np.ndarray | None = None,
+    trials: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
+    groups: Sequence[tuple[str, np.ndarray, np.ndarray, int]] = (),
+) -> dict[str, Any]:
+    """The glm form's statistics of a model, in float64.
+
+    Parameters
+    ----------
+    family
+        ``"bernoulli"``, ``"binomial"`` or ``"poisson"``.
+    y
+        The response ``(N,)``.
+    X
+        mu's slope columns ``(N, n_b)`` as the linear predictor multiplies ``b`` (centred
+        when ``center``), or None without slopes.
+    center
+        Whether mu has a separate (centred) intercept.
+    weights, trials, offset
+        Per-row ``weights()``, ``trials()`` (binomial) and offset, or None.
+    groups
+        ``(id, J, Z, n_levels)`` per group-level ID: 0-based level index ``(N,)`` and
+        covariates ``(N, M)``.
+
+    Returns
+    -------
+    dict
+        ``const`` (``sum(w y offset)`` plus the family's constant), ``sy`` (``sum(w y)``,
+        with ``center``), ``Xy`` (``X'W y``, with slopes) and ``Zy`` (by group ID, the
+        per-level ``Z_j'W y_j`` as ``(L, M)``).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
+    wy = w * y
+    if family == "poisson":
+        const = -np.sum(w * gammaln(y + 1.0))
+    elif family == "binomial":
+        n = np.ones_like(y) if trials is None else np.asarray(trials, dtype=np.float64)
+        const = np.sum(w * (gammaln(n + 1.0) - gammaln(y + 1.0) - gammaln(n - y + 1.0)))
+    else:
+        const = 0.0
+    if offset is not None:
+        const = const + wy @ np.asarray(offset, dtype=np.float64)
+    out: dict[str, Any] = {"const": np.asarray(const, dtype=np.float64)}
+    if center:
+        out["sy"] = np.asarray(wy.sum())
+    if X is not None and np.size(X):
+        out["Xy"] = np.asarray(X, dtype=np.float64).reshape(len(y), -1).T @ wy
+    out["Zy"] = {}
+    for key, J, Z, n_levels in groups:
+        index = np.asarray(J, dtype=np.intp)
+        cols = np.asarray(Z, dtype=np.float64).reshape(len(y), -1)
+        out["Zy"][key] = np.stack(
+            [np.bincount(index, cols[:, m] * wy, n_levels) for m in range(cols.shape[1])], axis=1
+        )
+    return out
+
+
+def glm_log_lik(family: str, eta: Array, linear: Array, scale: Array | None) -> Array:
+    """``linear - sum(scale * f(eta))``: the summed log likelihood from its linear part.
+
+    ``f`` is ``exp`` (poisson) or ``softplus`` (bernoulli, binomial); ``scale`` is
+    ``w n`` per row (None: all ones).
+    """
+    if family == "poisson":
+        nonlin = jnp.exp(eta)
+    else:  # softplus, written out: jax.nn.softplus (logaddexp) costs about twice as much
+        nonlin = jnp.maximum(eta, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(eta)))
+    if scale is not None:
+        nonlin = nonlin * scale
+    return linear - jnp.sum(nonlin)
+
+
+def glm_model_log_lik(
+    structure: Any,
+    family: str,
+    params: Mapping[str, Array],
+    data: Any,
+    r: Mapping[int, Array],
+) -> Array:
+    """A ``Structure``'s summed (weighted) log likelihood in the glm form.
+
+    ``params`` are the assembled parameters (plain ``b``), ``r`` the group effects by ID as
+    ``(n_levels, M)``; the statistics are ``data["glm"]`` (:func:`glm_data`).
+    """
+    fp = structure.fixed[0]
+    stats = data["glm"]
+    linear = stats["const"]
+    eta = jnp.zeros_like(data["y"])
+    if fp.center:
+        eta = eta + params["Intercept"]
+        linear = linear + params["Intercept"] * stats["sy"]
+    if fp.n_b:
+        eta = eta + data["X"][""] @ params["b"]
+        linear = linear + stats["Xy"] @ params["b"]
+    if fp.offset:
+        eta = eta + data["offset"][""]
+    for g in structure.groups:
+        key = str(g.id)
+        eta = eta + jnp.sum(gather_rows(r[g.id], data["J"][key], g.gather) * data["Z"][key], axis=1)
+        linear = linear + jnp.sum(stats["Zy"][key] * r[g.id])
+    addition = data["addition"]
+    scale = None
+    for name in ("weights", "trials"):
+        if name in addition:
+            term = jnp.asarray(addition[name], dtype=eta.dtype)
+            scale = term if scale is None else scale * term
+    return glm_log_lik(family, eta, linear, scale)

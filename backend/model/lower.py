@@ -1,0 +1,507 @@
+"""Lowering a :class:`~brmsjax.formula.ir.Design` to one NumPyro model per model structure.
+
+:func:`lower` plans the model (which parameter vectors exist, their bounds and prior groups,
+which dpars are predicted, scalar or fixed, ordinal thresholds and categorical predictors) and
+hands out the shared :class:`~brmsjax.backend.model.program.ModelProgram` of that plan, together
+with
+this fit's data and prior values.
+
+What chooses code is *structure*: the family, which parameters exist, prior distribution names
+and bounds, which elements ``constant()`` priors fix, and shapes. The data (``y``, ``Xc``,
+``J_k``, ``Z_k``, ...) and the prior argument values are *arguments* of the model, so one traced
+and compiled sampler serves every refit with data of the same shapes or with other prior values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import jax
+import numpy as np
+
+from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
+from brmsjax.backend.families.registry import Family
+from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames
+from brmsjax.backend.model.forms import choose_forms
+from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
+from brmsjax.backend.model.program import (
+    FixedPlan,
+    GroupPlan,
+    ModelProgram,
+    Site,
+    Structure,
+    VectorPlan,
+    program,
+    sfx,
+    trace_count,
+)
+from brmsjax.backend.model.transforms import (
+    Bound,
+    StanCorrCholeskyTransform,
+    lkj_corr_cholesky_lpdf,
+)
+from brmsjax.formula.errors import ModelError
+from brmsjax.formula.ir import Design, FixedBlock
+
+__all__ = [
+    "LoweredModel",
+    "ModelProgram",
+    "Site",
+    "StanCorrCholeskyTransform",
+    "lkj_corr_cholesky_lpdf",
+    "lower",
+    "trace_count",
+]
+
+PyTree = Any
+
+_SAMPLE_PRIOR = ("no", "only")
+_LKJ = ("lkj", "lkj_corr_cholesky")
+
+
+class ParamPriorLike(Protocol):
+    """What :func:`lower` reads from a resolved prior
+    (``brmsjax.backend.priors.resolve.ParamPrior``)."""
+
+    @property
+    def param(self) -> str: ...
+
+    @property
+    def specs(self) -> tuple[PriorSpec, ...]: ...
+
+
+@dataclass(frozen=True)
+class LoweredModel:
+    """A model ready for sampling: a shared program plus this fit's data and prior values.
+
+    Attributes
+    ----------
+    program
+        The structure's :class:`ModelProgram`; ``program.model(data, prior_args)`` is the
+        NumPyro model.
+    data
+        NumPy arrays: ``y``, ``X`` and ``means_X`` per dpar, ``offset``, ``J`` and ``Z`` per
+        group ID (keys are the ID as a string), ``addition`` and ``fixed_dpars``.
+    prior_args
+        NumPy prior argument values by parameter name (``p<i>`` per prior group, ``const``
+        for ``constant()`` elements, ``eta`` for LKJ); the model takes them after
+        :meth:`ModelProgram.prepare` (see :attr:`model_args`).
+    names
+        Names for the results layer.
+    sample_prior
+        ``"no"`` or ``"only"`` (the likelihood is skipped).
+    """
+
+    program: ModelProgram
+    data: PyTree
+    prior_args: PyTree
+    names: ModelNames
+    sample_prior: str
+
+    @property
+    def structure(self) -> Structure:
+        """The hashable structure key."""
+        return self.program.structure
+
+    @property
+    def forms(self) -> dict[str, Any]:
+        """The likelihood form and each group's gather (keys ``"likelihood"``, ``"gather"``)."""
+        s = self.program.structure
+        return {"likelihood": s.likelihood, "gather": {g.id: g.gather for g in s.groups}}
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """Sampled sites in the order of the flat unconstrained vector."""
+        return self.program.sites
+
+    @property
+    def model(self) -> Callable[[PyTree, PyTree], None]:
+        """The NumPyro model; call it as ``model(*lowered.model_args)``."""
+        return self.program.model
+
+    @property
+    def model_args(self) -> tuple[PyTree, PyTree]:
+        """``(data, prepared prior_args)`` in float64, the arguments of :attr:`model`."""
+        from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS, compiled
+
+        with jax.enable_x64(True):
+            args = (self.prior_args,)
+            options = ONE_OFF_OPTIONS if jax.default_backend() == "cpu" else None
+            prepare = compiled(
+                ("prepare", self.structure, False),
+                lambda: jax.jit(self.program.prepare),
+                args,
+                options,
+            )
+            prepared = jax.tree.map(np.asarray, prepare(*args))
+        return self.data, prepared
+
+
+def lower(
+    design: Design,
+    family: Family,
+    priors: Mapping[str, ParamPriorLike],
+    sample_prior: str = "no",
+    *,
+    reparam: bool = True,
+    centred: int | Sequence[int] | None = None,
+    shear_cov: bool | None = None,
+    likelihood: str = "auto",
+    gather: str = "auto",
+    marginalize: bool = True,
+) -> LoweredModel:
+    """Lower a design, a family and resolved priors to a NumPyro model in brms's parameterization.
+
+    Parameters
+    ----------
+    design
+        Model data from the formula layer.
+    family
+        Response family; its auxiliary dpars and their bounds come from the family object.
+    priors
+        Resolved priors by parameter name (``Intercept``, ``b``, ``sigma``, ``sd_1``, ``L_1``,
+        ``Intercept_sigma``, ``b_sigma``, ...), one :class:`PriorSpec` per element. A missing
+        entry means flat priors; ``constant(v)`` fixes an element to ``v``.
+    sample_prior
+        ``"no"``, or ``"only"`` to sample from the priors alone.
+    reparam
+        Sample in coordinates that suit NUTS where that helps, with the model and its
+        posterior unchanged: population-level ``b`` in QR coordinates (``FixedPlan.qr``) and
+        group-level effects through centred covariates (:meth:`ModelProgram.group_effects`).
+    centred
+        How many leading coordinates of each group-level term to sample centred
+        (``GroupPlan.centred``): one number for every group or one per group; ``0`` is brms's
+        non-centred ``z``, ``M`` (or more) fully centred. None chooses per group from how
+        informative the data are per level
+        (:func:`~brmsjax.backend.model.geometry.centred_coordinates`).
+    shear_cov
+        Sample ``sd_k`` and ``L_k`` of a sheared correlated term as the Cholesky factor of the
+        sheared covariance (``GroupPlan.cov``), where the ``sd_k`` are free with brms's
+        ``lb = 0``. The data pin down the covariance of the effects at the covariate means,
+        not at zero: in brms's ``(sd, L)`` that is a curved ridge (STAR's ``sd`` of the
+        intercept and of ``age`` with their correlation). None: whenever possible.
+    likelihood, gather
+        The form of the summed log likelihood (``"plain"``, ``"suffstat"``, ``"glm"`` or
+        ``"marginal"``) and how the plain form gathers group effects (``"onehot"``,
+        ``"sorted"`` or ``"index"``); ``"auto"`` chooses from the model and the data's shapes
+        (:mod:`brmsjax.backend.model.forms`). The plain, suffstat and glm forms give the same log
+        density; the marginal form (:mod:`brmsjax.backend.model.marginal`) integrates the group
+        effects out (same posterior of everything else) and draws them from their exact
+        conditional with each saved draw. The choice is in :attr:`LoweredModel.forms`.
+    marginalize
+        Whether ``likelihood="auto"`` may choose the marginal form (False for samplers that
+        need every coordinate in the density: row sharding, mini-batched approximations).
+
+    Returns
+    -------
+    LoweredModel
+        The shared program for this structure with this fit's data and prior values.
+    """
+    if sample_prior not in _SAMPLE_PRIOR:
+        raise ModelError(f"sample_prior must be one of 'no' or 'only', not {sample_prior!r}.")
+    vectors: list[VectorPlan] = []
+    prior_args: dict[str, dict[str, np.ndarray]] = {}
+    fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}
+    data: dict[str, Any] = {
+        "y": np.asarray(
+            family.response_values(design.response.y, design.response.levels), dtype=float
+        ),
+        "X": {},
+        "means_X": {},
+        "offset": {},
+        "J": {},
+        "Z": {},
+        "addition": {k: np.asarray(v) for k, v in design.response.addition.items()},
+    }
+    kind = family.kind
+    plan = _Plan(vectors, prior_args, priors, reparam)
+    fixed, fixed_names = [], []
+    for block in design.fixed:
+        nthres = _thresholds(design, block) if kind == "ordinal" and not block.dpar else 0
+        fp, fn = plan.fixed_block(block, nthres, data)
+        fixed.append(fp)
+        fixed_names.append(fn)
+    predicted = {b.dpar for b in design.fixed} | {d for g in design.groups for d in g.dpars}
+    if kind == "ordinal" and "disc" in family.dpars and "disc" not in predicted:
+        fixed_dpars.setdefault("disc", 1.0)
+    # Fixed dpars are Stan transformed parameters (``real nu = 4;``), saved with the draws.
+    shown = tuple(d for d in family.dpars if d in fixed_dpars)
+    data["fixed_dpars"] = {k: np.asarray(v) for k, v in fixed_dpars.items()}
+    aux = tuple(d for d in family.dpars if d not in predicted and d not in fixed_dpars)
+    for d in aux:
+        bounds = family.dpar_bounds.get(d, (None, None))
+        plan.vector(name=d, size=1, scalar=True, natural=bounds)
+    groups, group_names = [], []
+    for g in design.groups:
+        plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
+        cor = bool(g.cor and g.M > 1)
+        lkj = cor and _lkj_args(prior_args, priors, g.id)
+        cols: dict[str, list[int]] = {}
+        for m, d in enumerate(g.dpars):
+            cols.setdefault(d, []).append(m)
+        shear = shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float)) if reparam else None
+        if shear is not None:
+            data.setdefault("shear", {})[str(g.id)] = shear
+            data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
+        if centred is None:
+            k = centred_coordinates(family, data, g, shear) if reparam else 0
+        else:
+            ids = [h.id for h in design.groups]
+            k = centred if isinstance(centred, int) else centred[ids.index(g.id)]
+            k = min(max(int(k), 0), g.M)
+        sd_plan = next(v for v in vectors if v.name == f"sd_{g.id}")
+        cov = (
+            shear is not None
+            and cor
+            and shear_cov is not False
+            and not sd_plan.const
+            and sd_plan.lb == 0.0
+            and sd_plan.ub is None
+        )
+        groups.append(
+            GroupPlan(
+                g.id,
+                g.M,
+                g.n_levels,
+                cor,
+                lkj,
+                tuple((d, tuple(c)) for d, c in cols.items()),
+                shear=shear is not None,
+                centred=k,
+                cov=cov,
+            )
+        )
+        group_names.append(GroupNames(g.id, g.group, g.levels, g.coefs, g.dpars, cor))
+        data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
+        data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
+    categories: tuple[str, ...] = ()
+    if kind == "categorical":
+        categories = tuple(
+            d
+            for d in dict.fromkeys(
+                [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
+            )
+            if d.startswith("mu")
+        )
+    form, gathers = choose_forms(
+        data,
+        family,
+        fixed,
+        groups,
+        prior_only=sample_prior == "only",
+        likelihood=likelihood,
+        gather=gather,
+        marginalize=marginalize,
+    )
+    if form == "marginal":  # no group-effect coordinates are sampled, so none are centred
+        groups = [replace(g, centred=0) for g in groups]
+    structure = Structure(
+        family=repr(family),
+        fixed=tuple(fixed),
+        groups=tuple(replace(g, gather=h) for g, h in zip(groups, gathers, strict=True)),
+        vectors=tuple(vectors),
+        aux=aux,
+        fixed_dpars=tuple(sorted(fixed_dpars)),
+        addition=tuple(sorted(design.response.addition)),
+        prior_only=sample_prior == "only",
+        categories=categories,
+        shown=shown,
+        likelihood=form,
+    )
+    named = tuple(d for d in family.dpars if d in aux or d in shown)
+    names = ModelNames(tuple(fixed_names), tuple(group_names), named)
+    return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
+
+
+def _thresholds(design: Design, block: FixedBlock) -> int:
+    """Number of ordinal thresholds: the block's ``thresholds``, else categories minus one."""
+    if block.thresholds:
+        return block.thresholds
+    levels = design.response.levels
+    ncat = len(levels) if levels is not None else int(np.max(design.response.y))
+    if ncat < 2:
+        raise ModelError(
+            f"The ordinal response '{design.response.name}' has {ncat} category; it needs at "
+            "least 2 categories."
+        )
+    return ncat - 1
+
+
+@dataclass
+class _Plan:
+    """Collects parameter vectors and their prior argument values while lowering."""
+
+    vectors: list[VectorPlan]
+    prior_args: dict[str, dict[str, np.ndarray]]
+    priors: Mapping[str, ParamPriorLike]
+    reparam: bool = True
+
+    def fixed_block(
+        self, block: FixedBlock, nthres: int, data: dict[str, Any]
+    ) -> tuple[FixedPlan, FixedNames]:
+        """Plan one population-level block; centred columns go into ``data``."""
+        s = sfx(block.dpar)
+        X = np.asarray(block.X, dtype=float)
+        columns = block.slope_columns
+        if block.intercept or nthres:
+            slopes = X[:, 1:] if block.intercept else X
+            means = slopes.mean(axis=0)
+            data["X"][block.dpar] = slopes - means
+            data["means_X"][block.dpar] = means
+            if nthres:
+                self.vector(
+                    name="Intercept", size=nthres, scalar=False, natural=(None, None), ordered=True
+                )
+            else:
+                self.vector(name=f"Intercept{s}", size=1, scalar=True, natural=(None, None))
+        else:
+            data["X"][block.dpar] = X
+        n_b = len(columns)
+        qr_inv = None
+        if n_b:
+            self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
+            vp = self.vectors[-1]
+            if self.reparam and n_b > 1 and not vp.const and vp.lb is None and vp.ub is None:
+                qr_inv = _qr_inverse(data["X"][block.dpar])
+        if qr_inv is not None:
+            data.setdefault("qr_inv", {})[block.dpar] = qr_inv
+        if block.offset is not None:
+            data["offset"][block.dpar] = np.asarray(block.offset, dtype=float)
+        center = block.intercept and not nthres
+        plan = FixedPlan(
+            block.dpar, center, n_b, block.offset is not None, nthres, qr=qr_inv is not None
+        )
+        return plan, FixedNames(block.dpar, center, columns, nthres)
+
+    def vector(
+        self,
+        *,
+        name: str,
+        size: int,
+        scalar: bool,
+        natural: tuple[Bound, Bound],
+        ordered: bool = False,
+    ) -> None:
+        """Plan one parameter vector and collect its prior argument values."""
+        _vector(
+            self.vectors,
+            self.prior_args,
+            self.priors,
+            name=name,
+            size=size,
+            scalar=scalar,
+            natural=natural,
+            ordered=ordered,
+        )
+
+
+def _qr_inverse(X: np.ndarray) -> np.ndarray | None:
+    """brms's scaled ``R*^-1`` of ``X = Q* R*`` (``R* = R / sqrt(N - 1)``), or None.
+
+    None when X is rank deficient or too short (the b site is then sampled as ``b``).
+    """
+    n, k = X.shape
+    if n <= k:
+        return None
+    R = np.asarray(np.linalg.qr(X, mode="r"))
+    R = R * np.sign(np.where(np.diag(R) == 0, 1.0, np.diag(R)))[:, None]
+    d = np.abs(np.diag(R))
+    if d.min() <= 1e-8 * max(d.max(), 1e-300):
+        return None
+    return np.linalg.inv(R / math.sqrt(n - 1))
+
+
+def _specs(priors: Mapping[str, ParamPriorLike], name: str, size: int) -> tuple[PriorSpec, ...]:
+    entry = priors.get(name)
+    if entry is None:
+        return (PriorSpec("flat"),) * size
+    specs = tuple(entry.specs)
+    if len(specs) != size:
+        raise ModelError(
+            f"The prior of '{name}' has {len(specs)} element(s) but the parameter has {size}; "
+            "resolve the priors against this model's design."
+        )
+    for s in specs:
+        if s.dist not in DIST_ARITY or s.dist in _LKJ:
+            raise ModelError(
+                f"The prior '{s}' cannot be used for '{name}'; use a univariate distribution."
+            )
+    return specs
+
+
+def _vector(
+    vectors: list[VectorPlan],
+    prior_args: dict[str, dict[str, np.ndarray]],
+    priors: Mapping[str, ParamPriorLike],
+    *,
+    name: str,
+    size: int,
+    scalar: bool,
+    natural: tuple[Bound, Bound],
+    ordered: bool = False,
+) -> None:
+    """Plan one parameter vector and collect its prior argument values."""
+    specs = _specs(priors, name, size)
+    free = tuple(i for i, s in enumerate(specs) if s.dist != "constant")
+    const = tuple(i for i, s in enumerate(specs) if s.dist == "constant")
+    bounds = {(s.lb, s.ub) for i, s in enumerate(specs) if i in free}
+    if ordered and (const or bounds - {(None, None)}):
+        raise ModelError(
+            f"The ordinal thresholds '{name}' take neither constant() priors nor bounds; give "
+            "them unbounded priors such as student_t(3, 0, 2.5)."
+        )
+    lb, ub = natural
+    if len(bounds) > 1:
+        raise ModelError(
+            f"The elements of '{name}' have different bounds {sorted(bounds, key=str)}; "
+            "give all of them the same lb and ub."
+        )
+    if bounds:
+        spec_lb, spec_ub = bounds.pop()
+        lb = spec_lb if spec_lb is not None else lb
+        ub = spec_ub if spec_ub is not None else ub
+    groups: dict[str, list[int]] = {}
+    for i in free:
+        if specs[i].dist != "flat":
+            groups.setdefault(specs[i].dist, []).append(i)
+    args: dict[str, np.ndarray] = {}
+    plan = []
+    for k, (dname, idx) in enumerate(groups.items()):
+        rows = [_checked_args(name, specs[i]) for i in idx]
+        args[f"p{k}"] = np.asarray(rows, dtype=float).reshape(len(idx), DIST_ARITY[dname])
+        plan.append((dname, tuple(idx)))
+    if const:
+        args["const"] = np.asarray([_checked_args(name, specs[i])[0] for i in const], dtype=float)
+    prior_args[name] = args
+    vectors.append(VectorPlan(name, size, scalar, free, const, lb, ub, tuple(plan), ordered))
+
+
+def _checked_args(name: str, spec: PriorSpec) -> Sequence[float]:
+    if len(spec.args) != DIST_ARITY[spec.dist]:
+        raise ModelError(
+            f"The prior '{spec.dist}' of '{name}' needs {DIST_ARITY[spec.dist]} argument(s), "
+            f"not {len(spec.args)}."
+        )
+    return spec.args
+
+
+def _lkj_args(
+    prior_args: dict[str, dict[str, np.ndarray]], priors: Mapping[str, ParamPriorLike], gid: int
+) -> bool:
+    """Collect the LKJ shape of ``L_<gid>``; False when its prior is flat."""
+    name = f"L_{gid}"
+    entry = priors.get(name)
+    specs = tuple(entry.specs) if entry is not None else (PriorSpec("flat"),)
+    if len(specs) != 1 or specs[0].dist not in (*_LKJ, "flat"):
+        raise ModelError(
+            f"The prior of '{name}' must be one lkj(eta) prior, not "
+            f"{', '.join(str(s) for s in specs)}."
+        )
+    if specs[0].dist == "flat":
+        prior_args[name] = {}
+        return False
+    prior_args[name] = {"eta": np.asarray(float(specs[0].args[0]))}
+    return True

@@ -1,0 +1,636 @@
+"""The NumPyro program of one model structure: sites, parameters, linear predictors, densities.
+
+The model is brms's Stan program (brms-semantics.md 3.4-3.5) written as a NumPyro model::
+
+    Xc = X[:, 1:] - means_X                  # centred slopes and a separate Intercept
+    r_k = (diag(sd_k) L_k z_k)^T             # non-centred group effects (sd_k * z_k for ||)
+    eta = Intercept + Xc @ b + sum_m r_k[J_k, m] * Z_k[:, m] (+ offset)
+    target += log_lik(y | eta, dpars) * weights + lprior + std_normal_lpdf(z_k)
+
+Ordinal families centre every column of ``X`` and sample ordered thresholds ``Intercept``
+(Stan's ``ordered`` transform); categorical families stack the linear predictors of ``mu2``,
+``mu3``, ... after a zero column for the reference category. A :class:`ModelProgram` closes over
+structure only; data and prior values are arguments of every function it hands out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jax import Array
+from jax.scipy.linalg import solve_triangular
+from numpyro.distributions import constraints
+from numpyro.distributions.transforms import biject_to
+from numpyro.infer.util import log_density, potential_energy
+
+from brmsjax.backend.dists.densities import log_prior
+from brmsjax.backend.families.likelihood import pointwise_log_lik
+from brmsjax.backend.families.registry import INV_LINKS, Family
+from brmsjax.backend.model.forms import gather_rows, population_beta, suffstat_model_log_lik
+from brmsjax.backend.model.glm_forms import glm_model_log_lik
+from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
+from brmsjax.backend.model.transforms import (
+    Bound,
+    constraint,
+    corr_cholesky,
+    lkj_corr_cholesky_lpdf,
+    log_mass,
+)
+from brmsjax.formula.errors import ModelError
+
+__all__ = [
+    "FixedPlan",
+    "GroupPlan",
+    "ModelProgram",
+    "Site",
+    "Structure",
+    "VectorPlan",
+    "program",
+    "trace_count",
+]
+
+PyTree = Any
+_TRACES = [0]
+
+
+def trace_count() -> int:
+    """How many times a lowered model function has been traced in this process."""
+    return _TRACES[0]
+
+
+@dataclass(frozen=True)
+class VectorPlan:
+    """One parameter vector: its free and ``constant()`` elements, bounds and prior groups.
+
+    ``priors`` holds ``(dist, element indices)`` for the non-flat free elements, grouped by
+    distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
+    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``).
+    """
+
+    name: str
+    size: int
+    scalar: bool
+    free: tuple[int, ...]
+    const: tuple[int, ...]
+    lb: Bound
+    ub: Bound
+    priors: tuple[tuple[str, tuple[int, ...]], ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class FixedPlan:
+    """Population-level part of one distributional parameter (``""`` is mu).
+
+    ``center`` means a separate (centred) intercept; ``thresholds`` is the number of ordinal
+    thresholds of mu (0 otherwise), whose block centres every column. ``qr``: the sampled
+    ``b`` site holds ``b~ = R b`` with ``Xc = Q R`` (brms's ``decomp = "QR"``, scaled as brms
+    by ``sqrt(N - 1)``), so that correlated predictors do not correlate the sampler's
+    coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
+    """
+
+    dpar: str
+    center: bool
+    n_b: int
+    offset: bool
+    thresholds: int = 0
+    qr: bool = False
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """One group-level ID: ``M`` coefficients on ``n_levels`` levels.
+
+    ``shear``: the sampled ``z_k`` are the standardized effects of the *centred* covariates
+    (see :meth:`ModelProgram.group_effects`); the model and its posterior are unchanged.
+    ``centred``: how many leading coordinates (in the order of ``chol(T S S' T')``) the
+    ``z_k`` site holds centred, as effects rather than standardized effects; 0 is brms's
+    non-centred ``z``, ``M`` is the classic centred parameterization.
+    ``gather``: how the plain form takes each row's effects, ``"onehot"``, ``"sorted"`` or
+    ``"index"`` (:func:`~brmsjax.backend.model.forms.gather_rows`).
+    ``cov``: ``sd_k`` and ``L_k`` are sampled as the Cholesky factor ``C`` of the sheared
+    covariance ``T S S' T'`` (site ``C_k``: ``log diag(C)``, then the strictly lower elements
+    row by row), with the log Jacobian of ``C -> (sd_k, L_k)`` added (:func:`_cov_params`).
+    """
+
+    id: int
+    M: int
+    n_levels: int
+    cor: bool
+    lkj: bool
+    dpar_cols: tuple[tuple[str, tuple[int, ...]], ...]
+    shear: bool = False
+    centred: int = 0
+    gather: str = "index"
+    cov: bool = False
+
+
+@dataclass(frozen=True)
+class Site:
+    """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
+
+    name: str
+    shape: tuple[int, ...]
+    ushape: tuple[int, ...]
+    constraint: constraints.Constraint
+
+    @property
+    def size(self) -> int:
+        """Number of unconstrained coordinates."""
+        return int(np.prod(self.ushape, dtype=int))
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Everything static about a model; equal structures share one :class:`ModelProgram`.
+
+    ``categories`` lists the dpars of the non-reference categories of a categorical model
+    (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
+    ``likelihood`` is the form of :meth:`ModelProgram.log_lik`, ``"plain"``, ``"suffstat"``,
+    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`).
+    """
+
+    family: str
+    fixed: tuple[FixedPlan, ...]
+    groups: tuple[GroupPlan, ...]
+    vectors: tuple[VectorPlan, ...]
+    aux: tuple[str, ...]
+    fixed_dpars: tuple[str, ...]
+    addition: tuple[str, ...]
+    prior_only: bool
+    categories: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ()
+    likelihood: str = "plain"
+
+
+def sfx(dpar: str) -> str:
+    """The suffix of a dpar's parameter names: ``""`` for mu, ``"_sigma"`` for sigma."""
+    return f"_{dpar}" if dpar else ""
+
+
+class ModelProgram:
+    """The NumPyro model of one structure and the pure functions the sampler compiles.
+
+    Every function takes ``(data, prior_args)`` as arguments and closes over structure only.
+    """
+
+    def __init__(self, structure: Structure, family: Family) -> None:
+        self.structure = structure
+        self.family = family
+        self.sites = _sites(structure)
+        self.dim = sum(s.size for s in self.sites)
+        self.model: Callable[[PyTree, PyTree], None] = self._model
+
+    # -- flat unconstrained vector <-> sites
+    def unflatten(self, u: Array) -> dict[str, Array]:
+        """Split a flat unconstrained vector into the sites' unconstrained values."""
+        out, i = {}, 0
+        for s in self.sites:
+            out[s.name] = u[i : i + s.size].reshape(s.ushape)
+            i += s.size
+        return out
+
+    def constrain(self, u: Array) -> dict[str, Array]:
+        """Constrained site values from a flat unconstrained vector."""
+        parts = self.unflatten(u)
+        return {s.name: biject_to(s.constraint)(parts[s.name]) for s in self.sites}
+
+    # -- the model
+    def _model(self, data: PyTree, prior_args: PyTree) -> None:
+        _TRACES[0] += 1
+        values = {}
+        centred = {f"z_{g.id}" for g in self.structure.groups if g.centred}
+        for s in self.sites:
+            if s.name.startswith("z_") and s.name not in centred:
+                fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(2)
+            else:
+                fn = dist.ImproperUniform(s.constraint, (), s.shape)
+            values[s.name] = numpyro.sample(s.name, fn)
+        params = self.assemble(values, prior_args, data)
+        numpyro.factor("lprior", self.lprior(params, prior_args))
+        for g in self.structure.groups:
+            if g.cov:
+                numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
+            if g.centred:
+                # brms's std_normal(z) at the mapped z plus log|dz/dz_k| (MVN(0, Sigma) of r).
+                _, z, log_jac = _group_map(g, params, data)
+                numpyro.factor(
+                    f"z_{g.id}_prior", jnp.sum(dist.Normal(0.0, 1.0).log_prob(z)) + log_jac
+                )
+        if not self.structure.prior_only:
+            numpyro.factor("log_lik", self.log_lik(params, data))
+
+    def potential(self, u: Array, data: PyTree, prior_args: PyTree) -> Array:
+        """Potential energy (minus the log density on the unconstrained space) at ``u``."""
+        return potential_energy(self.model, (data, prior_args), {}, self.unflatten(u))
+
+    def log_density(self, values: Mapping[str, Array], data: PyTree, prior_args: PyTree) -> Array:
+        """Log density of the model at constrained site values (no Jacobian)."""
+        lp, _ = log_density(self.model, (data, prior_args), {}, dict(values))
+        return lp
+
+    # -- parameters
+    def assemble(
+        self, values: Mapping[str, Array], prior_args: PyTree, data: PyTree = None
+    ) -> dict[str, Array]:
+        """Full parameter vectors (constant elements filled in) plus ``z_k`` and ``L_k``.
+
+        ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
+        """
+        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_"))}
+        values = dict(values)
+        for g in self.structure.groups:
+            if g.cov:
+                cov = _cov_params(g.M, values[f"C_{g.id}"], data["shear_inv"][str(g.id)])
+                values[f"sd_{g.id}"] = cov[1]
+                params[f"C_{g.id}"], params[f"L_{g.id}"] = cov[0], cov[2]
+                params[f"C_{g.id}_log_jac"] = cov[3]
+        for vp in self.structure.vectors:
+            if not vp.const:
+                x = values[vp.name]
+            else:
+                c = jnp.asarray(prior_args[vp.name]["const"])
+                if not vp.free:
+                    x = c
+                else:
+                    free = jnp.reshape(values[vp.name], (-1,))
+                    x = jnp.zeros(vp.size, dtype=free.dtype)
+                    x = x.at[np.array(vp.free)].set(free).at[np.array(vp.const)].set(c)
+                x = x[0] if vp.scalar else x
+            params[vp.name] = x
+        for fp in self.structure.fixed:
+            if fp.qr:
+                name = f"b{sfx(fp.dpar)}"
+                params[name] = data["qr_inv"][fp.dpar] @ params[name]
+        return params
+
+    def site_value(
+        self, name: str, value: np.ndarray, data: PyTree, values: Mapping[str, Any] | None = None
+    ) -> np.ndarray:
+        """The sampled site's value for a parameter's value (``R b`` for a QR ``b`` site).
+
+        A ``z_k`` value is brms's ``z``; where ``values`` holds ``sd_k`` (and ``L_k``), it is
+        mapped to the sampled coordinates of a sheared or centred group, so that ``r_k`` is
+        brms's ``diag(sd) L z``; without them ``z`` is taken as the sampled value.
+        """
+        for fp in self.structure.fixed:
+            if fp.qr and name == f"b{sfx(fp.dpar)}":
+                return np.linalg.solve(np.asarray(data["qr_inv"][fp.dpar]), value)
+        for g in self.structure.groups:
+            sd = np.asarray((values or {}).get(f"sd_{g.id}", np.nan), dtype=float)
+            if name != f"z_{g.id}" or sd.shape != (g.M,) or not (g.shear or g.centred):
+                continue
+            L = np.asarray(values.get(f"L_{g.id}", np.eye(g.M)) if values else np.eye(g.M))
+            S = sd[:, None] * L if g.cor else np.diag(sd)
+            T = np.asarray(data["shear"][str(g.id)]) if g.shear else np.eye(g.M)
+            C = np.linalg.cholesky((T @ S) @ (T @ S).T)
+            w = np.linalg.solve(C, T @ S @ value)
+            w[: g.centred] = C[: g.centred, : g.centred] @ w[: g.centred]
+            return w
+        return value
+
+    def init_sites(self, values: Mapping[str, Any], data: PyTree) -> dict[str, Any]:
+        """Initial values by site: a ``cov`` group's ``sd_k`` (and ``L_k``) become its ``C_k``.
+
+        ``C = chol(T S S' T')`` with ``S = diag(sd) L`` (``L`` the identity when not given);
+        the site holds ``log`` of its row norms and the unconstrained correlation factor.
+        """
+        out = dict(values)
+        for g in self.structure.groups:
+            if not g.cov or f"sd_{g.id}" not in values:
+                continue
+            sd = np.asarray(out.pop(f"sd_{g.id}"), dtype=float).reshape(-1)
+            L = np.asarray(out.pop(f"L_{g.id}", np.eye(g.M)), dtype=float)
+            if sd.shape != (g.M,) or L.shape != (g.M, g.M) or not np.all(sd > 0):
+                raise ModelError(
+                    f"init['sd_{g.id}'] must hold {g.M} positive values (and init['L_{g.id}'] "
+                    f"a {g.M} x {g.M} correlation Cholesky factor)."
+                )
+            A = np.asarray(data["shear"][str(g.id)]) @ (sd[:, None] * L)
+            C = np.linalg.cholesky(A @ A.T)
+            sd_t = np.sqrt(np.sum(C * C, axis=1))
+            with jax.enable_x64(True):
+                corr = np.asarray(biject_to(corr_cholesky).inv(jnp.asarray(C / sd_t[:, None])))
+            out[f"C_{g.id}"] = np.concatenate([np.log(sd_t), corr])
+        return out
+
+    def group_effects(
+        self, params: Mapping[str, Array], data: PyTree, key: Array | None = None
+    ) -> dict[int, Array]:
+        """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``.
+
+        brms maps ``z ~ N(0, I)`` to ``r = S z`` with ``S = diag(sd) L`` (``diag(sd)`` for
+        ``||``). With a varying intercept and covariates that are not centred (the seed's
+        ``(age + female + black | class)``), the data pin down each level's effect at the mean
+        of the covariates far better than its intercept at zero, and the level's intercept and
+        slope are strongly correlated in ``z``. A sheared group samples the same ``z ~ N(0, I)``
+        but maps it through the centred coordinates: with ``T`` the shear that moves the
+        intercept to the covariate means (``T[0, m] = mean(Z[:, m])``),
+        ``r = T^-1 chol(T S S' T') z``. Given ``sd`` and ``L``, ``r ~ N(0, S S')`` either way,
+        so the model (prior, likelihood and posterior of every brms parameter) is the same;
+        only the sampler's coordinates differ.
+
+        A centred group (``GroupPlan.centred = k``) samples the first ``k`` coordinates of
+        ``C z`` (``C = chol(T S S' T')``) instead of ``z``: ``z_1:k = C11^-1 w_1:k``; with
+        ``k = M`` the site holds ``T r`` itself (no Cholesky). See :func:`_group_map`.
+
+        In the marginal form no ``z`` is sampled: ``r`` is drawn from its exact conditional
+        given the other parameters and the data (:mod:`brmsjax.backend.model.marginal`), with the
+        random ``key`` that form needs.
+        """
+        if self.structure.likelihood == "marginal":
+            if key is None:
+                raise ValueError("The marginal form draws group effects: pass a random key.")
+            g = self.structure.groups[0]
+            beta, sigma = population_beta(self.structure, params, data)
+            r = conditional_effects(beta, _effects_sqrt(g, params, data), sigma, data["suff"], key)
+            return {g.id: r}
+        return {g.id: _group_map(g, params, data)[0].T for g in self.structure.groups}
+
+    def prepare(self, prior_args: PyTree) -> PyTree:
+        """Add the truncation terms of bounded priors to the prior arguments.
+
+        ``prior_args[name]["t<i>"]`` is ``log(F(ub) - F(lb))`` per element of prior group ``i``
+        (brms's ``- n * student_t_lccdf(0 | ...)``). They depend on prior values only, so they
+        are computed once per run instead of in every gradient.
+        """
+        out = {k: dict(v) for k, v in prior_args.items()}
+        for vp in self.structure.vectors:
+            for i, (name, _) in enumerate(vp.priors):
+                args = jnp.asarray(out[vp.name][f"p{i}"])
+                out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
+        return out
+
+    def lprior(self, params: Mapping[str, Array], prior_args: PyTree) -> Array:
+        """brms's ``lprior``: every prior term with its constants, truncation and LKJ included.
+
+        ``prior_args`` must be :meth:`prepare`-d.
+        """
+        total = jnp.zeros(())
+        for vp in self.structure.vectors:
+            x = jnp.reshape(params[vp.name], (-1,))
+            for i, (name, idx) in enumerate(vp.priors):
+                xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
+                args = prior_args[vp.name]
+                total = total + log_prior(name, xi, args[f"p{i}"]) - jnp.sum(args[f"t{i}"])
+        for g in self.structure.groups:
+            if g.lkj:
+                eta = prior_args[f"L_{g.id}"]["eta"]
+                total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
+        return total
+
+    # -- predictors and likelihood
+    def linear_predictors(self, params: Mapping[str, Array], data: PyTree) -> dict[str, Array]:
+        """Linear predictor of every predicted distributional parameter (``""`` is mu).
+
+        Ordinal mu excludes the thresholds; categorical models have ``mu2``, ``mu3``, ... and
+        no ``""`` entry (see :meth:`mu_eta`).
+        """
+        y = data["y"]
+        eta: dict[str, Array] = {}
+        for fp in self.structure.fixed:
+            s = sfx(fp.dpar)
+            e = jnp.zeros_like(y)
+            if fp.center:
+                e = e + params[f"Intercept{s}"]
+            if fp.n_b:
+                e = e + data["X"][fp.dpar] @ params[f"b{s}"]
+            if fp.offset:
+                e = e + data["offset"][fp.dpar]
+            eta[fp.dpar] = e
+        r = self.group_effects(params, data)
+        for g in self.structure.groups:
+            contrib = gather_rows(r[g.id], data["J"][str(g.id)], g.gather) * data["Z"][str(g.id)]
+            for dpar, cols in g.dpar_cols:
+                part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
+                eta[dpar] = eta.get(dpar, jnp.zeros_like(y)) + jnp.sum(part, axis=1)
+        if self.structure.categories:
+            for d in self.structure.categories:
+                eta.setdefault(d, jnp.zeros_like(y))
+        else:
+            eta.setdefault("", jnp.zeros_like(y))
+        return eta
+
+    def mu_eta(self, eta: Mapping[str, Array]) -> Array:
+        """mu's linear predictor as the likelihood takes it.
+
+        ``(N,)``, or ``(N, ncat)`` for a categorical model: a zero column for the reference
+        category, then the categories' predictors in order.
+        """
+        cats = self.structure.categories
+        if not cats:
+            return eta[""]
+        first = eta[cats[0]]
+        return jnp.stack([jnp.zeros_like(first), *(eta[d] for d in cats)], axis=-1)
+
+    def dpars(self, params: Mapping[str, Array], data: PyTree, eta: Mapping[str, Array]) -> dict:
+        """Auxiliary distributional parameters on their natural scale.
+
+        Ordinal models add ``thres``, the ordered thresholds ``Intercept``.
+        """
+        out = {}
+        for d in self.family.dpars:
+            if d in eta:
+                out[d] = INV_LINKS[self.family.dpar_links[d]](eta[d])
+            elif d in self.structure.fixed_dpars:
+                out[d] = data["fixed_dpars"][d]
+            else:
+                out[d] = params[d]
+        if any(fp.thresholds for fp in self.structure.fixed):
+            out["thres"] = params["Intercept"]
+        return out
+
+    def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
+        """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""
+        eta = self.linear_predictors(params, data)
+        return pointwise_log_lik(
+            self.family,
+            data["y"],
+            self.mu_eta(eta),
+            self.dpars(params, data, eta),
+            data["addition"],
+        )
+
+    def log_lik(self, params: Mapping[str, Array], data: PyTree) -> Array:
+        """Summed log likelihood (weighted by ``weights`` when the response has them).
+
+        In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
+        """
+        if self.structure.likelihood == "suffstat":
+            return suffstat_model_log_lik(
+                self.structure, params, data, self.group_effects(params, data)
+            )
+        if self.structure.likelihood == "marginal":
+            beta, sigma = population_beta(self.structure, params, data)
+            g = self.structure.groups[0]
+            return marginal_log_lik(beta, _effects_sqrt(g, params, data), sigma, data["suff"])
+        if self.structure.likelihood == "glm":
+            return glm_model_log_lik(
+                self.structure, self.family.name, params, data, self.group_effects(params, data)
+            )
+        ll = self.pointwise(params, data)
+        if "weights" in data["addition"]:
+            ll = ll * data["addition"]["weights"]
+        return jnp.sum(ll)
+
+    def derive(
+        self, u: Array, data: PyTree, prior_args: PyTree, key: Array | None = None
+    ) -> dict[str, Array]:
+        """Quantities saved per draw, by internal name (see :func:`brmsjax.backend.infer.draws`).
+
+        ``b<_dpar>`` and ``Intercept<_dpar>`` (centred), ``b<_dpar>_Intercept`` (brms's
+        ``Intercept - means_X @ b``; ``Intercept + means_X @ b`` for ordinal thresholds),
+        scalar dpars, shown fixed dpars, ``sd_k``, ``cor_k`` (upper triangle column by column),
+        ``r_k`` (levels x coefficients) and ``lprior``. ``key`` is the random key of the
+        marginal form's draw of ``r_k`` (:meth:`group_effects`); other forms ignore it.
+        """
+        params = self.assemble(self.constrain(u), prior_args, data)
+        out = {vp.name: params[vp.name] for vp in self.structure.vectors}
+        for fp in self.structure.fixed:
+            s = sfx(fp.dpar)
+            if fp.center or fp.thresholds:
+                icpt = params[f"Intercept{s}"]
+                if fp.n_b:
+                    shift = data["means_X"][fp.dpar] @ params[f"b{s}"]
+                    icpt = icpt + shift if fp.thresholds else icpt - shift
+                out[f"b{s}_Intercept"] = icpt
+        for d in self.structure.shown:
+            out[d] = jnp.asarray(data["fixed_dpars"][d])
+        for g in self.structure.groups:
+            if g.cor:
+                L = params[f"L_{g.id}"]
+                cor = L @ L.T
+                rows, cols = upper_pairs(g.M)
+                out[f"cor_{g.id}"] = cor[rows, cols]
+        for gid, r in self.group_effects(params, data, key).items():
+            out[f"r_{gid}"] = r
+        out["lprior"] = self.lprior(params, prior_args)
+        return out
+
+
+def upper_pairs(M: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of brms's correlation order: (1,2), (1,3), (2,3), (1,4), ..."""
+    pairs = [(j, k) for k in range(M) for j in range(k)]
+    return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
+
+
+def _group_map(
+    g: GroupPlan, params: Mapping[str, Array], data: PyTree
+) -> tuple[Array, Array, Array]:
+    """``(r, z, log_jac)`` of a group from its sampled site ``w = params["z_<id>"]``.
+
+    ``r`` is ``(M, n_levels)``; ``z`` has the norm of brms's ``z = S^-1 r`` per level (it is
+    brms's ``z`` up to an orthogonal map), and ``log_jac = log|det dz/dw|``:
+    ``-n_levels * sum(log diag(C11))`` for ``k`` leading centred coordinates, 0 when none.
+    """
+    sd, w = jnp.asarray(params[f"sd_{g.id}"]), jnp.asarray(params[f"z_{g.id}"])
+    k = min(g.centred, g.M)
+    L = params[f"L_{g.id}"] if g.cor else None
+    if not (g.shear or k):
+        return sd[:, None] * (L @ w if L is not None else w), w, jnp.zeros(())
+    S = sd[:, None] * L if L is not None else jnp.diag(sd)
+    key = str(g.id)
+    if k == g.M and not g.cov:  # fully centred: w = T r, z = S^-1 r, log|det S^-1| per level
+        r = data["shear_inv"][key] @ w if g.shear else w
+        z = solve_triangular(S, r, lower=True)
+        return r, z, -g.n_levels * jnp.sum(jnp.log(jnp.diagonal(S)))
+    if g.cov:
+        C = params[f"C_{g.id}"]
+    elif g.shear:
+        A = data["shear"][key] @ S
+        C = jnp.linalg.cholesky(A @ A.T)
+    else:
+        C = S
+    z = w
+    log_jac = jnp.zeros(())
+    if k:
+        z = jnp.concatenate([solve_triangular(C[:k, :k], w[:k], lower=True), w[k:]])
+        log_jac = -g.n_levels * jnp.sum(jnp.log(jnp.diagonal(C)[:k]))
+    r = C @ z
+    return (data["shear_inv"][key] @ r if g.shear else r), z, log_jac
+
+
+def _effects_sqrt(g: GroupPlan, params: Mapping[str, Array], data: PyTree) -> Array:
+    """A square root ``A`` of the group's covariance ``Sigma = A A'`` (``(M, M)``).
+
+    ``T^-1 C`` for a ``cov`` group, brms's ``S = diag(sd) L`` (``diag(sd)`` for ``||``)
+    otherwise.
+    """
+    if g.cov:
+        return data["shear_inv"][str(g.id)] @ params[f"C_{g.id}"]
+    sd = jnp.asarray(params[f"sd_{g.id}"])
+    return sd[:, None] * params[f"L_{g.id}"] if g.cor else jnp.diag(sd)
+
+
+def _cov_params(M: int, u: Array, shear_inv: Array) -> tuple[Array, Array, Array, Array]:
+    """``(C, sd, L, log_jac)`` from a ``C_k`` site ``u`` (see ``GroupPlan.cov``).
+
+    ``u[:M]`` is ``log(sd_T)`` and ``u[M:]`` the unconstrained correlation Cholesky factor
+    ``L_T`` (Stan's transform) of the sheared effects; ``C = diag(sd_T) L_T`` and
+    ``S = T^-1 C`` has ``S S' = diag(sd) L L' diag(sd)`` (for slopes ``sd = sd_T``).
+    ``log_jac = log|det d(sd, L_strict) / du|``, rows ``i = 0..M-1``: ``sum log sd_T`` (exp),
+    Stan's Jacobian of ``L_T``, ``sum_i (i log sd_T_i - log L_T_ii)`` (``-> C``, polar
+    coordinates per row), ``sum_i (M-i) log C_ii`` (``C -> C C'``; ``det T = 1``), minus
+    ``M sum log sd`` (``(sd, R) -> Sigma``; the ``2^M`` cancel) and
+    ``sum_i (M-1-i) log L_ii`` (``L -> R = L L'``).
+    """
+    u = jnp.asarray(u)
+    to_chol = biject_to(corr_cholesky)
+    sd_t, L_t = jnp.exp(u[:M]), to_chol(u[M:])
+    C = sd_t[:, None] * L_t
+    S = shear_inv @ C
+    sd = jnp.sqrt(jnp.sum(S * S, axis=1))
+    U = S / sd[:, None]
+    L = jnp.linalg.cholesky(U @ U.T)
+    i = np.arange(M)
+    log_diag_t = jnp.log(jnp.diagonal(L_t))
+    log_jac = (
+        jnp.sum(u[:M])
+        + to_chol.log_abs_det_jacobian(u[M:], L_t)
+        + jnp.sum(i * u[:M] - log_diag_t)
+        + jnp.sum((M - i) * (u[:M] + log_diag_t))
+        - M * jnp.sum(jnp.log(sd))
+        - jnp.sum((M - 1 - i) * jnp.log(jnp.diagonal(L)))
+    )
+    return C, sd, L, log_jac
+
+
+def _sites(structure: Structure) -> tuple[Site, ...]:
+    sites = []
+    cov = {f"sd_{g.id}" for g in structure.groups if g.cov}
+    for vp in structure.vectors:
+        if vp.free and vp.name not in cov:
+            shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
+            con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
+            sites.append(Site(vp.name, shape, shape, con))
+    for g in structure.groups:
+        if structure.likelihood != "marginal":  # the marginal form integrates z out
+            sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
+        if g.cov:
+            nc = g.M * (g.M + 1) // 2
+            sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))
+        elif g.cor:
+            nc = g.M * (g.M - 1) // 2
+            sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
+    return tuple(sites)
+
+
+_PROGRAMS: dict[Hashable, ModelProgram] = {}
+
+
+def program(
+    structure: Structure, family: Family, kind: type[ModelProgram] = ModelProgram
+) -> ModelProgram:
+    """The shared program of a structure (made on first use), of class ``kind``."""
+    key = (kind, structure)
+    prog = _PROGRAMS.get(key)
+    if prog is None:
+        prog = _PROGRAMS[key] = kind(structure, family)
+    return prog

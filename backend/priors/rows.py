@@ -1,0 +1,196 @@
+"""The prior rows of a model: brms's ``get_prior`` table before user priors.
+
+Each :class:`PriorRow` is one row of brms 2.18's table, keyed by ``(class, coef, group, resp,
+dpar, nlpar)``. Class-level rows carry the default prior; rows below them (``b`` per coefficient,
+``sd`` per group and per coefficient, ``cor`` per group) carry none and inherit it. Rows are in
+brms's order: sorted by ``(resp, dpar, nlpar, class, group, coef)`` under R's collation (ICU root:
+case-insensitive first, punctuation before digits before letters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.families.registry import Family
+from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_prior
+from brmsjax.backend.priors.parse import parse_prior
+from brmsjax.formula.ir import Design
+
+# ICU root order of ASCII whitespace, punctuation and symbols (before digits, then letters).
+_PUNCTUATION = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
+_RANK = {c: i for i, c in enumerate(_PUNCTUATION)}
+
+LKJ_DEFAULT = PriorSpec("lkj", (1.0,))
+
+
+def r_collate_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+    """Sort key that orders ASCII strings as R's ``order()`` does with ICU root collation.
+
+    Strings compare first by their characters ignoring case (punctuation < digits < letters),
+    then by case, lower before upper, from the left.
+    """
+    primary: list[tuple[int, int]] = []
+    tertiary: list[int] = []
+    for c in text:
+        if c in _RANK:
+            primary.append((0, _RANK[c]))
+        elif c.isdigit():
+            primary.append((1, ord(c)))
+        elif c.isalpha():
+            primary.append((2, ord(c.lower())))
+        else:
+            primary.append((3, ord(c)))
+        tertiary.append(1 if c.isupper() else 0)
+    return tuple(primary), tuple(tertiary)
+
+
+def format_r_number(x: float | None) -> str:
+    """A bound or prior argument as R's ``as.character`` writes it; ``""`` for None."""
+    if x is None:
+        return ""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.15g}"
+
+
+@dataclass(frozen=True)
+class PriorRow:
+    """One row of brms's prior table.
+
+    Attributes
+    ----------
+    class_, coef, group, resp, dpar, nlpar
+        The row's key, as brms writes it.
+    spec
+        Default prior of a class-level row; None for rows that inherit it.
+    lb, ub
+        Bounds shown in the table (class-level rows of bounded classes).
+    """
+
+    class_: str
+    coef: str = ""
+    group: str = ""
+    resp: str = ""
+    dpar: str = ""
+    nlpar: str = ""
+    spec: PriorSpec | None = None
+    lb: float | None = None
+    ub: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str, str]:
+        """``(class, coef, group, resp, dpar, nlpar)``."""
+        return (self.class_, self.coef, self.group, self.resp, self.dpar, self.nlpar)
+
+    def sort_key(self) -> tuple[object, ...]:
+        """brms's ``order(resp, dpar, nlpar, class, group, coef)``."""
+        fields = (self.resp, self.dpar, self.nlpar, self.class_, self.group, self.coef)
+        return tuple(r_collate_key(f) for f in fields)
+
+
+def predicted_dpars(design: Design) -> tuple[str, ...]:
+    """Auxiliary parameters with their own formula (``sigma ~ x``), in design order; in a
+    categorical model also the category dpars (``mu2``, ...)."""
+    return tuple(b.dpar for b in design.fixed if b.dpar)
+
+
+def is_categorical(design: Design, family: Family) -> bool:
+    """Whether the model has one mu per non-reference category (``mu2``, ...)."""
+    return design.kind == "categorical" or family.kind == "categorical"
+
+
+def category_dpars(design: Design, family: Family) -> tuple[str, ...]:
+    """The mu dpars of a categorical model (``mu2``, ``mu3``, ...), else ``()``."""
+    if not is_categorical(design, family):
+        return ()
+    return tuple(b.dpar for b in design.fixed if b.dpar.startswith("mu"))
+
+
+def scalar_dpars(design: Design, family: Family) -> tuple[str, ...]:
+    """Auxiliary parameters estimated as one scalar: neither predicted nor fixed (by the
+    formula, by ``se()``, or by the family as ordinal ``disc``)."""
+    predicted = set(predicted_dpars(design))
+    fixed = {**getattr(family, "dpar_fixed", {}), **design.fixed_dpars}
+    return tuple(d for d in family.dpars if d not in predicted and d not in fixed)
+
+
+def dpar_link(family: Family, dpar: str) -> str:
+    """Link of a distributional parameter when it is predicted (mu's link for ``""`` and for
+    the ``mu<category>`` dpars of a categorical model)."""
+    if dpar == "" or (family.kind == "categorical" and dpar.startswith("mu")):
+        return family.link
+    return family.dpar_links.get(dpar, "identity")
+
+
+def default_prior(design: Design, family: Family, dpar: str, link: str) -> PriorSpec:
+    """brms's default for ``dpar`` (``""`` is mu): the prior of the scalar parameter, or of its
+    ``Intercept`` when it is predicted on ``link``'s scale.
+
+    A scalar parameter takes the family's ``dpar_priors`` entry when it has one.
+    """
+    block = design.block(dpar)
+    if link == "identity" and dpar and dpar in family.dpar_priors:
+        return parse_prior(family.dpar_priors[dpar])
+    role = "" if dpar in category_dpars(design, family) else dpar
+    return default_dpar_prior(
+        role,
+        link,
+        design.response.y,
+        family_link=family.link,
+        family_name=family.name,
+        factor_like=design.response.levels is not None,
+        offset=None if block is None else block.offset,
+    )
+
+
+def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
+    """Rows of mu's population-level block: ``Intercept`` (with one row per ordinal threshold)
+    and ``b``; a categorical model adds brms's flat ``b`` and ``Intercept`` rows of mu itself."""
+    rows: list[PriorRow] = []
+    if category_dpars(design, family):
+        flat = PriorSpec("flat")
+        rows += [PriorRow("b", spec=flat), PriorRow("Intercept", spec=flat)]
+    for block in design.fixed:
+        link = dpar_link(family, block.dpar)
+        if block.intercept or block.thresholds:
+            spec = default_prior(design, family, block.dpar, link)
+            rows.append(PriorRow("Intercept", dpar=block.dpar, spec=spec))
+            rows += [
+                PriorRow("Intercept", coef=str(k), dpar=block.dpar)
+                for k in range(1, block.thresholds + 1)
+            ]
+        if block.slope_columns:
+            rows.append(PriorRow("b", dpar=block.dpar, spec=PriorSpec("flat")))
+            rows += [PriorRow("b", coef=c, dpar=block.dpar) for c in block.slope_columns]
+    return rows
+
+
+def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
+    """All prior rows of the model in brms 2.18's ``get_prior`` order."""
+    rows = _fixed_rows(design, family)
+    for dpar in scalar_dpars(design, family):
+        lb, ub = family.dpar_bounds.get(dpar, (None, None))
+        spec = default_prior(design, family, dpar, "identity")
+        rows.append(PriorRow(dpar, spec=spec, lb=lb, ub=ub))
+    if design.groups:
+        sd_spec = family_scale_prior(
+            design.response.y,
+            family.link,
+            family_name=family.name,
+            factor_like=design.response.levels is not None,
+        )
+        for dpar in dict.fromkeys(d for g in design.groups for d in g.dpars):
+            rows.append(PriorRow("sd", dpar=dpar, spec=sd_spec, lb=0.0))
+        for g in design.groups:
+            rows += [PriorRow("sd", group=g.group, dpar=d) for d in dict.fromkeys(g.dpars)]
+            rows += [
+                PriorRow("sd", coef=c, group=g.group, dpar=d)
+                for c, d in zip(g.coefs, g.dpars, strict=True)
+            ]
+            if g.cor and g.M > 1:
+                rows += [PriorRow("cor", spec=LKJ_DEFAULT), PriorRow("cor", group=g.group)]
+    unique: dict[tuple[str, ...], PriorRow] = {}
+    for row in sorted(rows, key=PriorRow.sort_key):
+        unique.setdefault(row.key, row)
+    return tuple(unique.values())
