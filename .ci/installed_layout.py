@@ -9,8 +9,12 @@ file a symbolic link to the file in the repository (so mypy's messages name real
 
 import shutil
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT = ROOT / "build" / "layout"

@@ -194,7 +194,10 @@ class ParamPrior:
 ResolvedPriors = Mapping[str, ParamPrior]  # keyed by param
 
 
-def _default(rows: Mapping[tuple[str, ...], PriorRow], key: tuple[str, ...]) -> PriorSpec:
+def _default(
+    rows: Mapping[tuple[str, str, str, str, str, str], PriorRow],
+    key: tuple[str, str, str, str, str, str],
+) -> PriorSpec:
     spec = rows[key].spec
     return PriorSpec("flat") if spec is None else spec
 

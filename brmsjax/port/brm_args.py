@@ -144,7 +144,7 @@ def sampler_args(
                 value, (dict,), f"The {call}() argument 'control'", source, arg.value.span
             )
     for arg in rest:
-        if arg.name in DOTS_IGNORED:
+        if arg.name is not None and arg.name in DOTS_IGNORED:
             notes.append(f"{call}() argument {arg.name} is ignored: {DOTS_IGNORED[arg.name]}.")
             continue
         if arg.name is None:

@@ -119,9 +119,10 @@ def r_value(node: RNode, source: str, what: str) -> Value:
 
 def _vector(node: Call, source: str, what: str) -> Value:
     items = [(a.name, r_value(a.value, source, what)) for a in node.args]
-    if items and all(name is not None for name, _ in items):
-        obj = {name: v.obj for name, v in items}
-        code = "{" + ", ".join(f"{py_str(name)}: {v.code}" for name, v in items) + "}"
+    named = [(name, v) for name, v in items if name is not None]
+    if items and len(named) == len(items):
+        obj = {name: v.obj for name, v in named}
+        code = "{" + ", ".join(f"{py_str(name)}: {v.code}" for name, v in named) + "}"
         return Value(obj, code)
     if any(name is not None for name, _ in items):
         raise RCodeError(
