@@ -3,22 +3,22 @@
 Every name a fit shows (``b_Intercept``, ``b_sigma_x``, ``sd_Subject__Days``,
 ``cor_Subject__Intercept__Days``, ``r_Subject[308,Days]``, ``r_g__sigma[a,Intercept]``) is made
 here, so the draws, the prior table, the summaries and the group-level extractors cannot drift
-apart. The rules are brms's (``brms:::paste_colon``-free forms of its Stan names):
+apart. The rules are brms's:
 
 - a coefficient of a distributional parameter other than ``mu`` carries the parameter as a
   prefix (``sigma_Intercept``); population-level names prefix ``b_``;
 - group-level standard deviations are ``sd_<group>__<coef>``, correlations
   ``cor_<group>__<coef1>__<coef2>`` with the earlier coefficient first;
 - group-level effects are ``r_<group>[<level>,<coef>]`` (``r_<group>__<dpar>`` for other
-  parameters, with the coefficient name unprefixed), whitespace in level labels becoming ``.``
-  as brms's ``make.names``-free ``gsub("[ \\t\\r\\n]+", ".", x)`` does.
+  parameters, with the coefficient name unprefixed), each space, tab or newline in a level
+  label becoming ``.``.
 """
 
 from __future__ import annotations
 
 import re
 
-_SPACE = re.compile(r"\s")
+_SPACE = re.compile(r"[ \t\r\n]")
 
 
 def coef_name(coef: str, dpar: str = "") -> str:
