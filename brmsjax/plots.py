@@ -1,29 +1,30 @@
-"""Plots of a fit with matplotlib: ``pp_check``, ``plot``/``mcmc_plot`` and conditional effects.
+"""Plots of a fit with matplotlib: ``pp_check``, ``plot`` and ``mcmc_plot``.
 
 The plots follow brms 2.18, which draws them with bayesplot: ``pp_check`` overlays the data
 ``y`` on draws ``y_rep`` of the posterior predictive distribution (``dens_overlay``, ``hist``,
 ``stat``, ``intervals``, ``bars``); ``mcmc_plot`` shows chains (``trace``), posterior densities
 (``dens``) or 50% and 90% intervals (``intervals``); ``plot`` pairs a density with a trace for
-each parameter. Every function returns the matplotlib Figure. matplotlib is imported inside the
+each parameter (conditional effects plot in :mod:`brmsjax.conditional_effects`). Every
+function returns the matplotlib Figure. matplotlib is imported inside the
 functions, so importing brmsjax does not import it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from brmsjax.core import FIXEF_PATTERN, FitLike
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.predictions import posterior_predict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from brmsjax.conditional_effects import ConditionalEffects
-    from brmsjax.fit import BrmsFit
 
-__all__ = ["PPC_TYPES", "PlotError", "PlotMethods", "kde_nrd0"]
+__all__ = ["PPC_TYPES", "PlotError", "kde_nrd0", "mcmc_plot", "plot", "pp_check"]
 
 PPC_TYPES = ("dens_overlay", "hist", "stat", "intervals", "bars")
 MCMC_TYPES = ("trace", "dens", "intervals")
@@ -109,198 +110,164 @@ def _interval_rows(ax: Any, draws: np.ndarray, names: Sequence[str]) -> None:
     ax.set_yticks(pos, list(names))
 
 
-class PlotMethods:
-    """Methods of :class:`~brmsjax.fit.BrmsFit` described in this module."""
+def pp_check(
+    fit: FitLike,
+    type: str = "dens_overlay",
+    ndraws: int | None = None,
+    seed: int | None = None,
+    stat: str | Callable[[np.ndarray], Any] = "mean",
+) -> Figure:
+    """brms's ``pp_check``: the data against posterior predictive draws.
 
-    def pp_check(
-        self,
-        type: str = "dens_overlay",
-        ndraws: int | None = None,
-        seed: int | None = None,
-        stat: str | Callable[[np.ndarray], Any] = "mean",
-    ) -> Figure:
-        """brms's ``pp_check``: the data against posterior predictive draws.
+    Parameters
+    ----------
+    type
+        ``"dens_overlay"`` (densities of ``ndraws`` draws over the data's), ``"hist"``
+        (histograms of the data and of ``ndraws`` draws), ``"stat"`` (the distribution of
+        ``stat`` over draws with the data's value), ``"intervals"`` (50% and 90% predictive
+        intervals per observation with the data), or ``"bars"`` (counts of each value of a
+        discrete response, with 90% predictive intervals).
+    ndraws
+        Number of draws; brms's default: 10 for ``dens_overlay`` and ``hist``, all draws
+        otherwise.
+    seed
+        Seed for choosing draws and simulating ``y_rep``.
+    stat
+        ``"mean"``, ``"median"``, ``"sd"``, ``"min"``, ``"max"`` or a function of a vector
+        (for ``type="stat"``).
 
-        Parameters
-        ----------
-        type
-            ``"dens_overlay"`` (densities of ``ndraws`` draws over the data's), ``"hist"``
-            (histograms of the data and of ``ndraws`` draws), ``"stat"`` (the distribution of
-            ``stat`` over draws with the data's value), ``"intervals"`` (50% and 90% predictive
-            intervals per observation with the data), or ``"bars"`` (counts of each value of a
-            discrete response, with 90% predictive intervals).
-        ndraws
-            Number of draws; brms's default: 10 for ``dens_overlay`` and ``hist``, all draws
-            otherwise.
-        seed
-            Seed for choosing draws and simulating ``y_rep``.
-        stat
-            ``"mean"``, ``"median"``, ``"sd"``, ``"min"``, ``"max"`` or a function of a vector
-            (for ``type="stat"``).
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        fit = cast("BrmsFit", self)
-        if type not in PPC_TYPES:
-            raise PlotError(f"pp_check type must be one of {', '.join(PPC_TYPES)}, not {type!r}.")
-        if fit.design is None:
-            raise PlotError("pp_check needs the fit's data; refit the model with brm().")
-        if ndraws is None and type in _DRAWWISE:
-            ndraws = min(10, fit.ndraws)
-        label, fun = _stat(stat)
-        resp = fit.design.response
-        y = np.asarray(
-            fit.model.program.family.response_values(resp.y, resp.levels)
-            if fit.model is not None
-            else resp.y,
-            dtype=np.float64,
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if type not in PPC_TYPES:
+        raise PlotError(f"pp_check type must be one of {', '.join(PPC_TYPES)}, not {type!r}.")
+    if fit.design is None:
+        raise PlotError("pp_check needs the fit's data; refit the model with brm().")
+    if ndraws is None and type in _DRAWWISE:
+        ndraws = min(10, fit.ndraws)
+    label, fun = _stat(stat)
+    resp = fit.design.response
+    y = np.asarray(
+        fit.model.program.family.response_values(resp.y, resp.levels)
+        if fit.model is not None
+        else resp.y,
+        dtype=np.float64,
+    )
+    yrep = np.asarray(posterior_predict(fit, ndraws=ndraws, seed=seed), dtype=np.float64)
+    plt = _pyplot()
+    if type == "hist":
+        ncol = 4
+        nrow = -(-(yrep.shape[0] + 1) // ncol)
+        fig, axes = plt.subplots(
+            nrow, ncol, figsize=(3 * ncol, 2.2 * nrow), sharex=True, squeeze=False
         )
-        yrep = np.asarray(fit.posterior_predict(ndraws=ndraws, seed=seed), dtype=np.float64)
-        plt = _pyplot()
-        if type == "hist":
-            ncol = 4
-            nrow = -(-(yrep.shape[0] + 1) // ncol)
-            fig, axes = plt.subplots(
-                nrow, ncol, figsize=(3 * ncol, 2.2 * nrow), sharex=True, squeeze=False
-            )
-            flat = axes.ravel()
-            bins = np.histogram_bin_edges(np.concatenate([y, yrep.ravel()]), bins=30)
-            for k, (ax, data) in enumerate(zip(flat, [y, *yrep], strict=False)):
-                ax.hist(data, bins=bins, color=DARK if k == 0 else LIGHT)
-                ax.set_title("y" if k == 0 else "y_rep")
-            for ax in flat[yrep.shape[0] + 1 :]:
-                fig.delaxes(ax)
-            fig.tight_layout()
-            return fig
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        if type == "dens_overlay":
-            _dens_overlay(ax, y, yrep)
-        elif type == "stat":
-            ax.hist(fun(yrep), bins=30, color=LIGHT, edgecolor=DARK, label=f"T = {label}")
-            ax.axvline(float(fun(y[None, :])[0]), color=DARK, lw=2, label="T(y)")
-            ax.legend()
-        elif type == "intervals":
-            _intervals(ax, y, yrep)
-        else:
-            _bars(ax, y, yrep)
+        flat = axes.ravel()
+        bins = np.histogram_bin_edges(np.concatenate([y, yrep.ravel()]), bins=30)
+        for k, (ax, data) in enumerate(zip(flat, [y, *yrep], strict=False)):
+            ax.hist(data, bins=bins, color=DARK if k == 0 else LIGHT)
+            ax.set_title("y" if k == 0 else "y_rep")
+        for ax in flat[yrep.shape[0] + 1 :]:
+            fig.delaxes(ax)
         fig.tight_layout()
         return fig
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    if type == "dens_overlay":
+        _dens_overlay(ax, y, yrep)
+    elif type == "stat":
+        ax.hist(fun(yrep), bins=30, color=LIGHT, edgecolor=DARK, label=f"T = {label}")
+        ax.axvline(float(fun(y[None, :])[0]), color=DARK, lw=2, label="T(y)")
+        ax.legend()
+    elif type == "intervals":
+        _intervals(ax, y, yrep)
+    else:
+        _bars(ax, y, yrep)
+    fig.tight_layout()
+    return fig
 
-    def _plot_variables(self, variables: Sequence[str] | str | None) -> list[str]:
-        fit = cast("BrmsFit", self)
-        have = fit.variables()
-        if variables is None:
-            from brmsjax.fit import FIXEF_PATTERN
 
-            spec = set(fit.info.spec_pars)
-            return [
-                v
-                for v in have
-                if FIXEF_PATTERN.match(v) or v in spec or v.startswith(("sd_", "cor_"))
-            ]
-        chosen = [variables] if isinstance(variables, str) else list(variables)
-        missing = [v for v in chosen if v not in set(have)]
-        if missing or not chosen:
-            import difflib
+def _plot_variables(fit: FitLike, variables: Sequence[str] | str | None) -> list[str]:
+    have = fit.variables()
+    if variables is None:
+        spec = set(fit.info.spec_pars)
+        return [
+            v for v in have if FIXEF_PATTERN.match(v) or v in spec or v.startswith(("sd_", "cor_"))
+        ]
+    chosen = [variables] if isinstance(variables, str) else list(variables)
+    missing = [v for v in chosen if v not in set(have)]
+    if missing or not chosen:
+        import difflib
 
-            hints = [m for v in missing for m in difflib.get_close_matches(v, have, n=2)]
-            hint = f" Did you mean {', '.join(hints)}?" if hints else ""
-            raise PlotError(
-                f"The fit has no variable(s) {', '.join(missing) or '(none given)'}; use names "
-                f"from fit.variables().{hint}"
-            )
-        return chosen
+        hints = [m for v in missing for m in difflib.get_close_matches(v, have, n=2)]
+        hint = f" Did you mean {', '.join(hints)}?" if hints else ""
+        raise PlotError(
+            f"The fit has no variable(s) {', '.join(missing) or '(none given)'}; use names "
+            f"from fit.variables().{hint}"
+        )
+    return chosen
 
-    def mcmc_plot(
-        self, variables: Sequence[str] | str | None = None, type: str = "intervals"
-    ) -> Figure:
-        """brms's ``mcmc_plot``: one bayesplot-style view of the draws.
 
-        Parameters
-        ----------
-        variables
-            Variable names (brms names, ``"b_Days"``); default: population-level, group-level
-            SD and correlation, and family parameters.
-        type
-            ``"trace"`` (one panel per variable, one line per chain), ``"dens"`` (one
-            posterior density per variable) or ``"intervals"`` (medians with 50% and 90%
-            intervals, one row per variable).
+def mcmc_plot(
+    fit: FitLike, variables: Sequence[str] | str | None = None, type: str = "intervals"
+) -> Figure:
+    """brms's ``mcmc_plot``: one bayesplot-style view of the draws.
 
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        fit = cast("BrmsFit", self)
-        if type not in MCMC_TYPES:
-            raise PlotError(f"mcmc_plot type must be one of {', '.join(MCMC_TYPES)}, not {type!r}.")
-        names = self._plot_variables(variables)
-        plt = _pyplot()
-        if type == "intervals":
-            fig, ax = plt.subplots(figsize=(6, 1 + 0.4 * len(names)))
-            _interval_rows(ax, fit._matrix(names), names)
-            fig.tight_layout()
-            return fig
-        fig, axes = plt.subplots(len(names), 1, figsize=(7, 2 * len(names)), squeeze=False)
-        arr = fit._array(names)
-        for k, (ax, name) in enumerate(zip(axes[:, 0], names, strict=True)):
-            if type == "trace":
-                for c in range(arr.shape[0]):
-                    ax.plot(
-                        np.arange(1, arr.shape[1] + 1), arr[c, :, k], lw=0.6, label=f"chain {c + 1}"
-                    )
-            else:
-                x = arr[:, :, k].ravel()
-                grid = np.linspace(x.min(), x.max(), 512)
-                ax.plot(grid, kde_nrd0(x, grid), color=DARK)
-            ax.set_title(name)
+    Parameters
+    ----------
+    variables
+        Variable names (brms names, ``"b_Days"``); default: population-level, group-level
+        SD and correlation, and family parameters.
+    type
+        ``"trace"`` (one panel per variable, one line per chain), ``"dens"`` (one
+        posterior density per variable) or ``"intervals"`` (medians with 50% and 90%
+        intervals, one row per variable).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if type not in MCMC_TYPES:
+        raise PlotError(f"mcmc_plot type must be one of {', '.join(MCMC_TYPES)}, not {type!r}.")
+    names = _plot_variables(fit, variables)
+    plt = _pyplot()
+    if type == "intervals":
+        fig, ax = plt.subplots(figsize=(6, 1 + 0.4 * len(names)))
+        _interval_rows(ax, fit.store.matrix(names), names)
         fig.tight_layout()
         return fig
-
-    def plot(self, variables: Sequence[str] | str | None = None) -> Figure:
-        """brms's ``plot``: per variable, a posterior histogram (left) and chain traces (right).
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        fit = cast("BrmsFit", self)
-        names = self._plot_variables(variables)
-        plt = _pyplot()
-        fig, axes = plt.subplots(len(names), 2, figsize=(9, 2 * len(names)), squeeze=False)
-        arr = fit._array(names)
-        for k, name in enumerate(names):
-            axes[k, 0].hist(arr[:, :, k].ravel(), bins=30, color=LIGHT, edgecolor=DARK)
-            axes[k, 0].set_title(name)
+    fig, axes = plt.subplots(len(names), 1, figsize=(7, 2 * len(names)), squeeze=False)
+    arr = fit.store.array(names)
+    for k, (ax, name) in enumerate(zip(axes[:, 0], names, strict=True)):
+        if type == "trace":
             for c in range(arr.shape[0]):
-                axes[k, 1].plot(np.arange(1, arr.shape[1] + 1), arr[c, :, k], lw=0.6)
-            axes[k, 1].set_title(name)
-        fig.tight_layout()
-        return fig
+                ax.plot(
+                    np.arange(1, arr.shape[1] + 1), arr[c, :, k], lw=0.6, label=f"chain {c + 1}"
+                )
+        else:
+            x = arr[:, :, k].ravel()
+            grid = np.linspace(x.min(), x.max(), 512)
+            ax.plot(grid, kde_nrd0(x, grid), color=DARK)
+        ax.set_title(name)
+    fig.tight_layout()
+    return fig
 
-    def conditional_effects(
-        self,
-        effects: str | Sequence[str] | None = None,
-        conditions: Any = None,
-        *,
-        re_formula: Any = np.nan,
-        prob: float = 0.95,
-        resolution: int = 100,
-        robust: bool = True,
-    ) -> ConditionalEffects:
-        """brms's ``conditional_effects``: expected response along each effect.
 
-        See :func:`brmsjax.conditional_effects.conditional_effects` for the arguments.
-        """
-        from brmsjax.conditional_effects import conditional_effects
+def plot(fit: FitLike, variables: Sequence[str] | str | None = None) -> Figure:
+    """brms's ``plot``: per variable, a posterior histogram (left) and chain traces (right).
 
-        return conditional_effects(
-            cast("BrmsFit", self),
-            effects,
-            conditions,
-            re_formula=re_formula,
-            prob=prob,
-            resolution=resolution,
-            robust=robust,
-        )
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    names = _plot_variables(fit, variables)
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(names), 2, figsize=(9, 2 * len(names)), squeeze=False)
+    arr = fit.store.array(names)
+    for k, name in enumerate(names):
+        axes[k, 0].hist(arr[:, :, k].ravel(), bins=30, color=LIGHT, edgecolor=DARK)
+        axes[k, 0].set_title(name)
+        for c in range(arr.shape[0]):
+            axes[k, 1].plot(np.arange(1, arr.shape[1] + 1), arr[c, :, k], lw=0.6)
+        axes[k, 1].set_title(name)
+    fig.tight_layout()
+    return fig

@@ -146,7 +146,7 @@ def test_mcmc_plot(sleep: BrmsFit, type_: str, n_axes: int, tmp_path: Path) -> N
     fig: Any = sleep.mcmc_plot(type=type_)
     _save(fig, tmp_path, type_)
     assert len(fig.axes) == n_axes
-    arr = sleep._array(SLEEP_VARS)
+    arr = sleep.store.array(SLEEP_VARS)
     if type_ == "trace":
         assert [ax.get_title() for ax in fig.axes] == SLEEP_VARS
         for k, ax in enumerate(fig.axes):
@@ -154,7 +154,7 @@ def test_mcmc_plot(sleep: BrmsFit, type_: str, n_axes: int, tmp_path: Path) -> N
                 np.testing.assert_array_equal(line.get_ydata(), arr[c, :, k])
     elif type_ == "intervals":
         medians = np.asarray(fig.axes[0].lines[0].get_xdata(), dtype=float)
-        np.testing.assert_allclose(medians, np.median(sleep._matrix(SLEEP_VARS), axis=0))
+        np.testing.assert_allclose(medians, np.median(sleep.store.matrix(SLEEP_VARS), axis=0))
 
 
 def test_plot_pairs_histogram_and_trace(sleep: BrmsFit, tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_plot_pairs_histogram_and_trace(sleep: BrmsFit, tmp_path: Path) -> None:
     _save(fig, tmp_path, "plot")
     assert len(fig.axes) == 4
     np.testing.assert_array_equal(
-        fig.axes[3].lines[1].get_ydata(), sleep._array(["sigma"])[1, :, 0]
+        fig.axes[3].lines[1].get_ydata(), sleep.store.array(["sigma"])[1, :, 0]
     )
     assert sum(p.get_height() for p in fig.axes[0].patches) == sleep.ndraws
 
