@@ -25,7 +25,7 @@ from brmsjax.formula.design import model_matrix as _model_matrix
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design
 from brmsjax.formula.standata import standata
-from brmsjax.refit import use_brm
+from brmsjax.methods.refit import use_brm
 
 Data: TypeAlias = pd.DataFrame | Mapping[str, Any]
 FormulaLike: TypeAlias = str | BrmsFormula

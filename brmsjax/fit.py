@@ -27,8 +27,6 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.backend.infer.diagnostics import import_arviz
-from brmsjax.comparison import bayes_R2, fit_waic, loo
-from brmsjax.conditional_effects import conditional_effects
 from brmsjax.core import (
     FIXEF_PATTERN,
     META_COLUMNS,
@@ -38,16 +36,18 @@ from brmsjax.core import (
     FitInfo,
     GroupInfo,
 )
-from brmsjax.group_effects import (
+from brmsjax.methods.comparison import bayes_R2, fit_waic, loo
+from brmsjax.methods.conditional_effects import conditional_effects
+from brmsjax.methods.group_effects import (
     ETA_MINUS_THRES,
     THRES_MINUS_ETA,
     VarCorr,
     coef,
     ranef,
 )
-from brmsjax.hypothesis import hypothesis
-from brmsjax.plots import mcmc_plot, plot, pp_check
-from brmsjax.predictions import (
+from brmsjax.methods.hypothesis import hypothesis
+from brmsjax.methods.plots import mcmc_plot, plot, pp_check
+from brmsjax.methods.predictions import (
     fitted,
     log_lik,
     posterior_epred,
@@ -56,8 +56,8 @@ from brmsjax.predictions import (
     predict,
     residuals,
 )
-from brmsjax.refit import update
-from brmsjax.summary import fixef, posterior_summary, summary
+from brmsjax.methods.refit import update
+from brmsjax.methods.summary import fixef, posterior_summary, summary
 
 __all__ = [
     "ETA_MINUS_THRES",
@@ -225,7 +225,7 @@ class BrmsFit:
 
     def equations(self, labels: Mapping[str, str] | None = None) -> Any:
         """The model in level notation (level-1 and level-2 equations); see ``equations()``."""
-        from brmsjax.equations import equations
+        from brmsjax.lecture.equations import equations
 
         if self.data is None or self.design is None:
             raise FitError("equations() needs the fit's data; refit with brm().")
@@ -234,7 +234,7 @@ class BrmsFit:
 
     def multilevel_table(self, prob: float = 0.9, labels: Mapping[str, str] | None = None) -> Any:
         """The seed lecture's table of gammas, phis, rhos and sigma with ``prob`` intervals."""
-        from brmsjax.multilevel_table import multilevel_table
+        from brmsjax.lecture.multilevel_table import multilevel_table
 
         return multilevel_table(self.store.frame, self.equations(labels), prob=prob)
 

@@ -29,10 +29,14 @@ from scipy import stats
 
 import brmsjax as bj
 from brmsjax.backend.infer.diagnostics import SamplerWarning
-from brmsjax.conditional_effects import ConditionalEffectsError, model_effects, model_variables
 from brmsjax.fit import BrmsFit
 from brmsjax.formula.design import build_design
-from brmsjax.plots import PlotError
+from brmsjax.methods.conditional_effects import (
+    ConditionalEffectsError,
+    model_effects,
+    model_variables,
+)
+from brmsjax.methods.plots import PlotError
 
 SETTINGS: dict[str, Any] = {"chains": 2, "iter": 300, "seed": 3, "cores": 1}
 

@@ -22,8 +22,8 @@ from scipy.special import logsumexp
 
 from brmsjax.core import FitLike
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.predictions import encode_data, log_lik, posterior_epred
-from brmsjax.summary import check_probs, posterior_table
+from brmsjax.methods.predictions import encode_data, log_lik, posterior_epred
+from brmsjax.methods.summary import check_probs, posterior_table
 
 __all__ = [
     "ComparisonError",

@@ -4,7 +4,7 @@ The plots follow brms 2.18, which draws them with bayesplot: ``pp_check`` overla
 ``y`` on draws ``y_rep`` of the posterior predictive distribution (``dens_overlay``, ``hist``,
 ``stat``, ``intervals``, ``bars``); ``mcmc_plot`` shows chains (``trace``), posterior densities
 (``dens``) or 50% and 90% intervals (``intervals``); ``plot`` pairs a density with a trace for
-each parameter (conditional effects plot in :mod:`brmsjax.conditional_effects`). Every
+each parameter (conditional effects plot in :mod:`brmsjax.methods.conditional_effects`). Every
 function returns the matplotlib Figure. matplotlib is imported inside the
 functions, so importing brmsjax does not import it.
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 from brmsjax.core import FIXEF_PATTERN, FitLike
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.predictions import posterior_predict
+from brmsjax.methods.predictions import posterior_predict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

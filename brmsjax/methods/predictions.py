@@ -19,7 +19,7 @@ from brmsjax.backend import predict as bp
 from brmsjax.core import FitError, FitLike, GroupInfo
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.newdata import NewData, encode_newdata, from_design, parse_re_formula
-from brmsjax.summary import check_probs, stat_names
+from brmsjax.methods.summary import check_probs, stat_names
 
 if TYPE_CHECKING:
     from brmsjax.backend.families.registry import Family

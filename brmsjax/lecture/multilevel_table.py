@@ -16,9 +16,9 @@ import pandas as pd
 
 from brmsjax.backend.infer.diagnostics import r_number
 from brmsjax.backend.summaries import summarise_draws
-from brmsjax.equations import Equations
 from brmsjax.formula.errors import ModelError
-from brmsjax.summary import ci_bounds
+from brmsjax.lecture.equations import Equations
+from brmsjax.methods.summary import ci_bounds
 
 _TEXT_COLUMNS = ("symbol", "parameter", "meaning")
 
@@ -86,7 +86,7 @@ def multilevel_table(
     draws
         Posterior draws, one column per variable with brms's names (other columns are ignored).
     equations
-        The model in level notation (:func:`brmsjax.equations.equations`).
+        The model in level notation (:func:`brmsjax.lecture.equations.equations`).
     prob
         Mass of the central credible intervals: quantiles ``(1 - prob) / 2`` and
         ``1 - (1 - prob) / 2`` (R's type 7).

@@ -26,7 +26,7 @@ from lark.exceptions import LarkError
 from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FitLike
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.group_effects import coef, ranef
+from brmsjax.methods.group_effects import coef, ranef
 
 __all__ = [
     "Hypothesis",

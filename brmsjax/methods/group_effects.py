@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from brmsjax.core import FitError, FitInfo, FitLike, GroupInfo
-from brmsjax.summary import check_probs, fixef, level_array, matrix_array, sd_table
+from brmsjax.methods.summary import check_probs, fixef, level_array, matrix_array, sd_table
 
 __all__ = ["ETA_MINUS_THRES", "THRES_MINUS_ETA", "VarCorr", "coef", "ranef"]
 

@@ -25,7 +25,7 @@ from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FitLike
 from brmsjax.formula.ast import Call, Name, Node
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.predictions import posterior_epred
+from brmsjax.methods.predictions import posterior_epred
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from brmsjax.levels import Level2Block, Level2Equation, ModelLevels, Part
-from brmsjax.notation import Style, family_notation, index
+from brmsjax.lecture.levels import Level2Block, Level2Equation, ModelLevels, Part
+from brmsjax.lecture.notation import Style, family_notation, index
 
 
 class EquationsLike(Protocol):
-    """What the glosses read of a model in level notation (:class:`~brmsjax.equations.Equations`,
-    whose module imports this one)."""
+    """What the glosses read of a model in level notation.
+
+    The shape of :class:`~brmsjax.lecture.equations.Equations`, whose module imports this one.
+    """
 
     @property
     def levels(self) -> ModelLevels:
