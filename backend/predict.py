@@ -350,14 +350,9 @@ def summarize(
 
 def summary_stats(values: np.ndarray, probs: Sequence[float], robust: bool) -> np.ndarray:
     """``(n, 2 + len(probs), ...)`` summaries over the draws (axis 0) of ``values``."""
-    if robust:
-        est = np.median(values, axis=0)
-        err = 1.4826 * np.median(np.abs(values - est), axis=0)
-    else:
-        est = values.mean(axis=0)
-        err = values.std(axis=0, ddof=1) if values.shape[0] > 1 else np.full_like(est, np.nan)
-    q = np.quantile(np.moveaxis(values, 0, -1), list(probs), axis=-1)  # draws contiguous
-    return np.stack([est, err, *q], axis=1)
+    from brmsjax.backend.summaries import summarise_draws
+
+    return np.moveaxis(summarise_draws(values, probs, robust), -1, 1)
 
 
 SAMPLE_NEW_LEVELS = ("uncertainty", "gaussian", "old_levels")

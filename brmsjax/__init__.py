@@ -44,9 +44,6 @@ from brmsjax.backend.families.registry import (
     zero_inflated_poisson,
 )
 from brmsjax.backend.priors.resolve import Prior, prior, set_prior
-from brmsjax.comparison import loo_compare
-from brmsjax.conditional_effects import conditional_effects
-from brmsjax.equations import Equations, equations
 from brmsjax.fit import BrmsFit, load
 from brmsjax.formula.brmsterms import BrmsFormula, bf
 from brmsjax.formula.errors import (
@@ -58,10 +55,13 @@ from brmsjax.formula.errors import (
     PriorError,
     UnknownVariableError,
 )
-from brmsjax.multilevel import multilevel
-from brmsjax.multilevel_table import multilevel_table
+from brmsjax.lecture.equations import Equations, equations
+from brmsjax.lecture.multilevel import multilevel
+from brmsjax.lecture.multilevel_table import multilevel_table
+from brmsjax.methods.comparison import loo_compare
+from brmsjax.methods.conditional_effects import conditional_effects
+from brmsjax.methods.refit import update
 from brmsjax.port import from_r
-from brmsjax.refit import update
 
 __all__ = [
     "Beta",

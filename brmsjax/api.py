@@ -25,6 +25,7 @@ from brmsjax.formula.design import model_matrix as _model_matrix
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.ir import Design
 from brmsjax.formula.standata import standata
+from brmsjax.methods.refit import use_brm
 
 Data: TypeAlias = pd.DataFrame | Mapping[str, Any]
 FormulaLike: TypeAlias = str | BrmsFormula
@@ -376,7 +377,7 @@ def _approximate(lowered: Any, algorithm: str, **options: Any) -> tuple[Any, Any
 def r_priors(prior: PriorsLike | str) -> PriorsLike:
     """Priors as given, or read from R code: ``"c(prior(normal(0, 1), class = b), ...)"``."""
     if isinstance(prior, str):
-        from brmsjax.port import priors_from_r
+        from brmsjax.port.rpriors import priors_from_r
 
         return priors_from_r(prior)
     return prior
@@ -411,5 +412,8 @@ def model_matrix(formula: str, data: Data) -> pd.DataFrame:
     """R's ``model.matrix()``: the population-level design with R's column names."""
     return _model_matrix(formula, data)
 
+
+# fit.update() refits with brm(); the fit layer below cannot import it, so it is handed down.
+use_brm(brm)
 
 __all__ = ["brm", "get_prior", "make_standata", "model_matrix"]

@@ -291,7 +291,7 @@ def test_laplace_refuses_a_collapsed_non_centred_mode(
 )
 def test_one_chain_rhat_matches_posterior(n: int, expected: tuple[float, ...]) -> None:
     """brms summarizes a variational fit's single chain with posterior's split R-hat."""
-    from brmsjax.summary import rhat_one_chain
+    from brmsjax.methods.summary import rhat_one_chain
 
     i = np.arange(1, n + 1)
     x = np.sin(i * 0.37) + i / 2000

@@ -17,7 +17,7 @@ from scipy.special import logsumexp
 
 import brmsjax as bj
 from brmsjax.backend.infer.diagnostics import SamplerWarning
-from brmsjax.comparison import (
+from brmsjax.methods.comparison import (
     ComparisonError,
     Loo,
     loo_compare,

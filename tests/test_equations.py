@@ -11,10 +11,10 @@ import pytest
 from matplotlib.mathtext import math_to_image
 
 from brmsjax.datasets import load, sleepstudy, star
-from brmsjax.equations import equations
 from brmsjax.formula.design import DataWarning
 from brmsjax.formula.errors import FormulaTermError, ModelError
-from brmsjax.levels import Gamma, Level2Equation
+from brmsjax.lecture.equations import equations
+from brmsjax.lecture.levels import Gamma, Level2Equation
 
 SEED = (
     "score ~ age*size + exp + female*tfemale + black*tblack + black*propblack"

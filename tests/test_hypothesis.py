@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
-from brmsjax.hypothesis import (
+from brmsjax.methods.hypothesis import (
     HypothesisError,
     format_frame,
     hypothesis_levels,

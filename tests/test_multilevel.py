@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from brmsjax.datasets import sleepstudy, star
-from brmsjax.equations import equations
 from brmsjax.formula.design import DataWarning, build_design, model_matrix
 from brmsjax.formula.errors import DesignError, FormulaError, FormulaTermError, ModelError
 from brmsjax.formula.standata import standata
-from brmsjax.multilevel import multilevel
-from brmsjax.multilevel_table import multilevel_table
+from brmsjax.lecture.equations import equations
+from brmsjax.lecture.multilevel import multilevel
+from brmsjax.lecture.multilevel_table import multilevel_table
 from tests.test_equations import DATA, SEED, SEED_LEVEL2
 
 SEED_ARGS: dict[str, object] = {

@@ -29,10 +29,14 @@ from scipy import stats
 
 import brmsjax as bj
 from brmsjax.backend.infer.diagnostics import SamplerWarning
-from brmsjax.conditional_effects import ConditionalEffectsError, model_effects, model_variables
 from brmsjax.fit import BrmsFit
 from brmsjax.formula.design import build_design
-from brmsjax.plots import PlotError
+from brmsjax.methods.conditional_effects import (
+    ConditionalEffectsError,
+    model_effects,
+    model_variables,
+)
+from brmsjax.methods.plots import PlotError
 
 SETTINGS: dict[str, Any] = {"chains": 2, "iter": 300, "seed": 3, "cores": 1}
 
@@ -146,7 +150,7 @@ def test_mcmc_plot(sleep: BrmsFit, type_: str, n_axes: int, tmp_path: Path) -> N
     fig: Any = sleep.mcmc_plot(type=type_)
     _save(fig, tmp_path, type_)
     assert len(fig.axes) == n_axes
-    arr = sleep._array(SLEEP_VARS)
+    arr = sleep.store.array(SLEEP_VARS)
     if type_ == "trace":
         assert [ax.get_title() for ax in fig.axes] == SLEEP_VARS
         for k, ax in enumerate(fig.axes):
@@ -154,7 +158,7 @@ def test_mcmc_plot(sleep: BrmsFit, type_: str, n_axes: int, tmp_path: Path) -> N
                 np.testing.assert_array_equal(line.get_ydata(), arr[c, :, k])
     elif type_ == "intervals":
         medians = np.asarray(fig.axes[0].lines[0].get_xdata(), dtype=float)
-        np.testing.assert_allclose(medians, np.median(sleep._matrix(SLEEP_VARS), axis=0))
+        np.testing.assert_allclose(medians, np.median(sleep.store.matrix(SLEEP_VARS), axis=0))
 
 
 def test_plot_pairs_histogram_and_trace(sleep: BrmsFit, tmp_path: Path) -> None:
@@ -162,7 +166,7 @@ def test_plot_pairs_histogram_and_trace(sleep: BrmsFit, tmp_path: Path) -> None:
     _save(fig, tmp_path, "plot")
     assert len(fig.axes) == 4
     np.testing.assert_array_equal(
-        fig.axes[3].lines[1].get_ydata(), sleep._array(["sigma"])[1, :, 0]
+        fig.axes[3].lines[1].get_ydata(), sleep.store.array(["sigma"])[1, :, 0]
     )
     assert sum(p.get_height() for p in fig.axes[0].patches) == sleep.ndraws
 

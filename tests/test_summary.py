@@ -25,7 +25,7 @@ from brmsjax.backend.infer.diagnostics import (
     treedepth_message,
 )
 from brmsjax.fit import BrmsFit, GroupInfo
-from brmsjax.summary import ci_bounds, print_format, quantile_names, summary_table
+from brmsjax.methods.summary import ci_bounds, print_format, quantile_names, summary_table
 from tests.test_fit_methods import SLEEP_TRUTH, sleep_info, synthetic_fit
 
 COLS = ["Estimate", "Est.Error", "l-95% CI", "u-95% CI", "Rhat", "Bulk_ESS", "Tail_ESS"]

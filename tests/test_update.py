@@ -25,7 +25,7 @@ from brmsjax.fit import BrmsFit
 from brmsjax.formula.brmsterms import BrmsFormula, bf
 from brmsjax.formula.errors import FormulaSyntaxError
 from brmsjax.formula.update import update_brms_formula, update_formula
-from brmsjax.refit import UpdateError, _merge_priors, update
+from brmsjax.methods.refit import UpdateError, _merge_priors, update
 
 CASES = json.loads(
     (Path(__file__).parent / "fixtures" / "update" / "update_formula.json").read_text()

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.summaries import MAD_CONSTANT
 
 # Links for which brms scales the default prior to the response (def_scale_prior's tlinks).
 SCALE_LINKS = ("identity", "log", "inverse", "sqrt", "1/mu^2")
@@ -139,7 +140,7 @@ def r_median(x: ArrayLike) -> float:
     return a / 2.0 + b / 2.0 if math.isinf(mid) and math.isfinite(a) and math.isfinite(b) else mid
 
 
-def r_mad(x: ArrayLike, constant: float = 1.4826) -> float:
+def r_mad(x: ArrayLike, constant: float = MAD_CONSTANT) -> float:
     """R's ``mad(x)``: ``constant * median(|x - median(x)|)``."""
     v = np.asarray(x, dtype=np.float64).ravel()
     center = r_median(v)

@@ -5,8 +5,8 @@
 'score ~ age + female + size + exp + age:size + (age | class)'
 
 The level-1 terms come first so that R names each cross-level interaction level-1 variable first
-(``age:size``, brms's ``b_age:size``); :func:`brmsjax.equations.equations` of the result gives
-back the betas and gammas the arguments describe.
+(``age:size``, brms's ``b_age:size``); :func:`brmsjax.lecture.equations.equations` of the result
+gives back the betas and gammas the arguments describe.
 """
 
 from __future__ import annotations

@@ -14,19 +14,28 @@ import inspect
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from brmsjax.core import FitLike
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.summary import check_probs, posterior_table
+from brmsjax.methods.predictions import encode_data, log_lik, posterior_epred
+from brmsjax.methods.summary import check_probs, posterior_table
 
-if TYPE_CHECKING:
-    from brmsjax.fit import BrmsFit
-
-__all__ = ["ComparisonError", "ComparisonMethods", "Loo", "LooCompare", "loo_compare"]
+__all__ = [
+    "ComparisonError",
+    "Loo",
+    "LooCompare",
+    "bayes_R2",
+    "fit_waic",
+    "loo",
+    "loo_compare",
+    "psis_loo",
+    "waic",
+]
 
 _K_ROWS = ("(-Inf, 0.5]", "(0.5, 0.7]", "(0.7, 1]", "(1, Inf)")
 _K_LABELS = ("(good)", "(ok)", "(bad)", "(very bad)")
@@ -382,62 +391,59 @@ def loo_compare(*fits: Any, criterion: str = "loo", **named: Any) -> LooCompare:
     return LooCompare(pd.DataFrame(rows, index=[names[i] for i in order], columns=columns))
 
 
-class ComparisonMethods:
-    """Methods of :class:`~brmsjax.fit.BrmsFit` described in this module."""
+def loo(fit: FitLike, r_eff: float | np.ndarray | None = None) -> Loo:
+    """PSIS-LOO cross-validation as brms's ``loo`` (loo package 2.5).
 
-    def loo(self, r_eff: float | np.ndarray | None = None) -> Loo:
-        """PSIS-LOO cross-validation as brms's ``loo`` (loo package 2.5).
+    Parameters
+    ----------
+    r_eff
+        Relative efficiency per observation (or one number); by default loo's
+        ``relative_eff`` of each observation's likelihood over the chains, as brms.
 
-        Parameters
-        ----------
-        r_eff
-            Relative efficiency per observation (or one number); by default loo's
-            ``relative_eff`` of each observation's likelihood over the chains, as brms.
+    Returns
+    -------
+    Loo
+        Prints as brms: ``Computed from S by N log-likelihood matrix``, the
+        ``elpd_loo p_loo looic`` table with SEs and the Pareto k diagnostics.
+    """
+    ll = log_lik(fit)
+    reff = relative_eff(ll, fit.nchains) if r_eff is None else r_eff
+    return psis_loo(ll, reff)
 
-        Returns
-        -------
-        Loo
-            Prints as brms: ``Computed from S by N log-likelihood matrix``, the
-            ``elpd_loo p_loo looic`` table with SEs and the Pareto k diagnostics.
-        """
-        fit = cast("BrmsFit", self)
-        ll = fit.log_lik()
-        reff = relative_eff(ll, fit.nchains) if r_eff is None else r_eff
-        return psis_loo(ll, reff)
 
-    def waic(self) -> Loo:
-        """WAIC as brms's ``waic``: ``elpd_waic p_waic waic`` with SEs."""
-        return waic(cast("BrmsFit", self).log_lik())
+def fit_waic(fit: FitLike) -> Loo:
+    """WAIC as brms's ``waic``: ``elpd_waic p_waic waic`` with SEs."""
+    return waic(log_lik(fit))
 
-    def bayes_R2(  # brms's name
-        self,
-        summary: bool = True,
-        robust: bool = False,
-        probs: Sequence[float] = (0.025, 0.975),
-        **kwargs: Any,
-    ) -> pd.DataFrame | np.ndarray:
-        """Bayesian R-squared (Gelman et al. 2019) as brms's ``bayes_R2``.
 
-        Per draw ``var(epred) / (var(epred) + var(y - epred))`` over the observations, with
-        ``epred`` from :meth:`posterior_epred` (``kwargs`` go to it; ``newdata`` must hold the
-        response).
+def bayes_R2(  # brms's name
+    fit: FitLike,
+    summary: bool = True,
+    robust: bool = False,
+    probs: Sequence[float] = (0.025, 0.975),
+    **kwargs: Any,
+) -> pd.DataFrame | np.ndarray:
+    """Bayesian R-squared (Gelman et al. 2019) as brms's ``bayes_R2``.
 
-        Returns
-        -------
-        pandas.DataFrame or numpy.ndarray
-            One row ``R2`` with ``Estimate Est.Error Q2.5 Q97.5``; with ``summary=False`` the
-            ``(draws,)`` values.
-        """
-        probs = check_probs(probs)
-        fit = cast("BrmsFit", self)
-        newdata = kwargs.pop("newdata", None)
-        ypred = fit.posterior_epred(newdata, **kwargs)
-        y = fit._newdata(newdata, kwargs.get("re_formula"), True, True).y
-        if y is None:  # pragma: no cover - response=True always reads y
-            raise ComparisonError("bayes_R2 needs the response.")
-        e = y[None, :] - ypred
-        var_ypred = np.var(ypred, axis=1, ddof=1)
-        r2 = var_ypred / (var_ypred + np.var(e, axis=1, ddof=1))
-        if not summary:
-            return r2
-        return posterior_table(r2[:, None], ["R2"], probs, robust)
+    Per draw ``var(epred) / (var(epred) + var(y - epred))`` over the observations, with
+    ``epred`` from :meth:`posterior_epred` (``kwargs`` go to it; ``newdata`` must hold the
+    response).
+
+    Returns
+    -------
+    pandas.DataFrame or numpy.ndarray
+        One row ``R2`` with ``Estimate Est.Error Q2.5 Q97.5``; with ``summary=False`` the
+        ``(draws,)`` values.
+    """
+    probs = check_probs(probs)
+    newdata = kwargs.pop("newdata", None)
+    ypred = posterior_epred(fit, newdata, **kwargs)
+    y = encode_data(fit, newdata, kwargs.get("re_formula"), True, True).y
+    if y is None:  # pragma: no cover - response=True always reads y
+        raise ComparisonError("bayes_R2 needs the response.")
+    e = y[None, :] - ypred
+    var_ypred = np.var(ypred, axis=1, ddof=1)
+    r2 = var_ypred / (var_ypred + np.var(e, axis=1, ddof=1))
+    if not summary:
+        return r2
+    return posterior_table(r2[:, None], ["R2"], probs, robust)

@@ -1,7 +1,8 @@
 """Posterior summaries and brms 2.18's printed summary layout.
 
-Two layers: array summaries (:func:`summarise_axis0`, :func:`posterior_table`) that give the
-``Estimate Est.Error Q2.5 Q97.5`` columns of brms's ``posterior_summary``, and the
+Two layers: array summaries (:func:`posterior_table`, over
+:func:`~brmsjax.backend.summaries.summarise_draws`) that give the ``Estimate Est.Error Q2.5
+Q97.5`` columns of brms's ``posterior_summary``, and the
 :class:`Summary` object returned by ``BrmsFit.summary()``, whose ``str()`` reproduces
 ``print.brmssummary`` of brms 2.18 character for character: the header lines written with R's
 ``cat()`` (hence their trailing spaces), each table printed by brms's ``print_format`` (values
@@ -13,23 +14,18 @@ wrapped into blocks when a line would reach R's default width of 80).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from brmsjax.backend.infer.diagnostics import ess_bulk, ess_tail, r_number, rhat
+from brmsjax.backend.infer.diagnostics import ess_bulk, ess_tail, r_number, rhat, sampler_warnings
+from brmsjax.backend.summaries import summarise_draws
+from brmsjax.core import FIXEF_PATTERN, FitInfo, FitLike
 from brmsjax.formula.errors import ModelError
 
-if TYPE_CHECKING:
-    from brmsjax.fit import FitInfo
-
-# R's mad() constant.
-MAD_CONSTANT = 1.4826
 # Columns printed without decimals (brms's print_format ``no_digits``).
 NO_DIGITS = ("Bulk_ESS", "Tail_ESS")
 FOOTER = (
@@ -68,41 +64,11 @@ def stat_names(probs: Sequence[float]) -> list[str]:
     return ["Estimate", "Est.Error", *quantile_names(probs)]
 
 
-def summarise_axis0(x: np.ndarray, probs: Sequence[float], robust: bool = False) -> np.ndarray:
-    """Summarise draws along the first axis, ignoring NaN draws as brms does (``na.rm``).
-
-    Parameters
-    ----------
-    x
-        Draws with shape ``(draw, ...)``.
-    probs
-        Quantile probabilities (R's type 7 quantiles, numpy's default).
-    robust
-        Median and MAD (scaled by 1.4826, as R's ``mad``) instead of mean and SD.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(..., 2 + len(probs))``: estimate, error, quantiles.
-    """
-    arr = np.asarray(x, dtype=np.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if robust:
-            est = np.nanmedian(arr, axis=0)
-            err = MAD_CONSTANT * np.nanmedian(np.abs(arr - est), axis=0)
-        else:
-            est = np.nanmean(arr, axis=0)
-            err = np.nanstd(arr, axis=0, ddof=1)
-        qs = np.nanquantile(arr, list(probs), axis=0)
-    return np.stack([est, err, *qs], axis=-1)
-
-
 def posterior_table(
     draws: np.ndarray, names: Sequence[str], probs: Sequence[float], robust: bool = False
 ) -> pd.DataFrame:
     """brms's ``posterior_summary`` of a ``(draw, var)`` matrix, one row per variable."""
-    values = summarise_axis0(draws, probs, robust).reshape(len(names), -1)
+    values = summarise_draws(draws, probs, robust, skipna=True).reshape(len(names), -1)
     return pd.DataFrame(values, index=pd.Index(list(names)), columns=stat_names(probs))
 
 
@@ -117,7 +83,7 @@ def summary_table(
     arr = np.asarray(x, dtype=np.float64)
     lo, hi = ci_bounds(prob)
     flat = arr.reshape(-1, arr.shape[2])
-    stats = summarise_axis0(flat, (lo, hi), robust)
+    stats = summarise_draws(flat, (lo, hi), robust, skipna=True)
     width = r_number((hi - lo) * 100)
     cols = ["Estimate", "Est.Error", f"l-{width}% CI", f"u-{width}% CI"]
     table = pd.DataFrame(stats, index=pd.Index(list(names)), columns=cols)
@@ -177,7 +143,7 @@ def level_array(
             dims=("draw", "level", "coef"),
             coords={"level": list(levels), "coef": list(coefs)},
         )
-    stats = summarise_axis0(draws, probs, robust).transpose(0, 2, 1)
+    stats = summarise_draws(draws, probs, robust, skipna=True).transpose(0, 2, 1)
     return xr.DataArray(
         stats,
         dims=("level", "stat", "coef"),
@@ -192,7 +158,7 @@ def matrix_array(
     coords = {"row": list(names), "col": list(names)}
     if not summary:
         return xr.DataArray(draws, dims=("draw", "row", "col"), coords=coords)
-    stats = summarise_axis0(draws, probs, robust).transpose(0, 2, 1)
+    stats = summarise_draws(draws, probs, robust, skipna=True).transpose(0, 2, 1)
     return xr.DataArray(
         stats, dims=("row", "stat", "col"), coords={**coords, "stat": stat_names(probs)}
     )
@@ -349,3 +315,96 @@ class Summary:
 
     def __repr__(self) -> str:
         return self.text()
+
+
+# -- the fit's summary methods --------------------------------------------------------------
+
+
+def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
+    """brms's ``summary()``: tables of group-level, population-level and family parameters.
+
+    Parameters
+    ----------
+    prob
+        Mass of the central credible intervals (``l-95% CI``, ``u-95% CI``).
+    robust
+        Median and MAD instead of mean and SD.
+
+    Returns
+    -------
+    Summary
+        Printing it gives brms 2.18's layout; ``.fixed``, ``.random``, ``.spec_pars`` are
+        DataFrames.
+    """
+    info = fit.info
+    names = fit.store.names
+    fixed = [v for v in names if FIXEF_PATTERN.match(v)]
+    spec = [v for v in names if v in set(info.spec_pars)]
+    random: dict[str, tuple[list[str], list[str]]] = {}
+    for g in info.group_names:
+        sd = [v for v in names if v.startswith(f"sd_{g}__")]
+        cor = [v for v in names if v.startswith(f"cor_{g}__")]
+        df = [v for v in names if v == f"df_{g}"]
+        labels = ["df"] * len(df) + [f"sd({v[len(g) + 5 :]})" for v in sd]
+        labels += ["cor({})".format(v[len(g) + 6 :].replace("__", ",", 1)) for v in cor]
+        random[g] = (df + sd + cor, labels)
+    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec]
+    full = summary_table(fit.store.array(chosen), chosen, prob, robust)
+    # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
+    warns = (
+        sampler_warnings(
+            full["Rhat"].to_numpy(),
+            fit.store.stat("divergent__"),
+            fit.store.stat("treedepth__"),
+            info.adapt_delta,
+            info.max_treedepth,
+        )
+        if info.algorithm.startswith("sampling")
+        else ()
+    )
+    fixed_tab = full.loc[fixed].set_axis([FIXEF_PATTERN.sub("", v) for v in fixed])
+    tables = {g: full.loc[vs].set_axis(labels) for g, (vs, labels) in random.items()}
+    ngrps = {g: info.blocks(g)[0].n_levels for g in info.group_names}
+    return Summary(
+        info=info,
+        fixed=fixed_tab,
+        random=tables,
+        spec_pars=full.loc[spec],
+        ngrps=ngrps,
+        total_ndraws=info.total_ndraws,
+        prob=prob,
+        robust=robust,
+        warnings=warns,
+    )
+
+
+def posterior_summary(
+    fit: FitLike, probs: Sequence[float] = (0.025, 0.975), robust: bool = False
+) -> pd.DataFrame:
+    """All variables: ``Estimate Est.Error Q2.5 Q97.5`` (median and MAD when robust)."""
+    probs = check_probs(probs)
+    names = fit.store.names
+    return posterior_table(fit.store.matrix(names), names, probs, robust)
+
+
+def fixef(
+    fit: FitLike,
+    summary: bool = True,
+    robust: bool = False,
+    probs: Sequence[float] = (0.025, 0.975),
+) -> pd.DataFrame:
+    """Population-level effects: a summary per coefficient, or the draws (``summary=False``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows = coefficients (no ``b_``), columns ``Estimate Est.Error Q2.5 Q97.5``; with
+        ``summary=False`` one row per draw and one column per coefficient.
+    """
+    probs = check_probs(probs)
+    names = [v for v in fit.store.names if FIXEF_PATTERN.match(v)]
+    coefs = [FIXEF_PATTERN.sub("", v) for v in names]
+    draws = fit.store.matrix(names)
+    if summary:
+        return posterior_table(draws, coefs, probs, robust)
+    return pd.DataFrame(draws, columns=coefs)

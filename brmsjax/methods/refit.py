@@ -11,25 +11,33 @@ The fit keeps the arguments of the :func:`~brmsjax.brm` call that made it (``fit
 * ``control`` settings are merged into the old ones; a new ``iter`` without ``warmup`` gets the
   default warmup ``iter // 2``; every other argument keeps its old value (the seed included).
 
+:func:`~brmsjax.brm` builds a :class:`~brmsjax.fit.BrmsFit` and the fit binds :func:`update` as
+its method, so this module cannot import ``brm()`` without an import cycle; ``brmsjax.api`` hands
+``brm()`` down with :func:`use_brm` when it is imported (which importing brmsjax always does).
+
 The refit reuses compiled code whenever the model's structure and data shapes are unchanged
 (the backend caches the compiled program; see :func:`brmsjax.backend.model.lower.trace_count`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from brmsjax.core import FitLike
 from brmsjax.formula.brmsterms import BrmsFormula
 from brmsjax.formula.errors import BrmsjaxError, UnknownVariableError
 
 if TYPE_CHECKING:
     from brmsjax.backend.priors.resolve import Prior
-    from brmsjax.fit import BrmsFit
 
-__all__ = ["RefitMethods", "UpdateError", "update"]
+__all__ = ["UpdateError", "update", "use_brm"]
+
+_Fit = TypeVar("_Fit", bound=FitLike)
+# The model-fitting function update() calls: brmsjax.api.brm, set by use_brm().
+_BRM: dict[str, Callable[..., Any]] = {}
 
 #: The brm() arguments update() accepts (besides formula and newdata).
 BRM_ARGS = (
@@ -42,6 +50,15 @@ _PRIOR_KEYS = ("class_", "coef", "group", "resp", "dpar", "nlpar")
 
 class UpdateError(BrmsjaxError, ValueError):
     """update() is called with arguments it cannot use, or on a fit it cannot refit."""
+
+
+def use_brm(brm: Callable[..., Any]) -> None:
+    """Set the function :func:`update` refits with (``brmsjax.api`` passes its ``brm``).
+
+    The fit layer sits below ``brm()`` (which builds fits), so it receives ``brm()`` here
+    instead of importing it.
+    """
+    _BRM["brm"] = brm
 
 
 def _as_list(priors: Any) -> list[Prior]:
@@ -74,11 +91,11 @@ def _merge_priors(new: Any, old: Any, formula: Any, data: Any, family: Any) -> l
 
 
 def update(
-    fit: BrmsFit,
+    fit: _Fit,
     formula: str | BrmsFormula | None = None,
     newdata: pd.DataFrame | Mapping[str, Any] | None = None,
     **brm_args: Any,
-) -> BrmsFit:
+) -> _Fit:
     """Refit ``fit`` with a new formula, data or sampler settings (brms's ``update``).
 
     Parameters
@@ -107,7 +124,6 @@ def update(
         For ``data=`` (use ``newdata``), unknown arguments, a fit without its ``brm()``
         arguments, or a formula with variables the old data lacks and no ``newdata``.
     """
-    from brmsjax.api import brm
     from brmsjax.formula.update import update_brms_formula
 
     if "data" in brm_args:
@@ -140,23 +156,10 @@ def update(
             args["prior"] = _merge_priors(
                 brm_args.get("prior"), old["prior"], new_formula, data, args["family"]
             )
-        return brm(new_formula, data, **args)
+        return _BRM["brm"](new_formula, data, **args)
     except UnknownVariableError as err:
         if newdata is not None:
             raise
         raise UpdateError(
             f"{err.message} The fit's data lacks it: pass the data again with newdata=."
         ) from None
-
-
-class RefitMethods:
-    """Methods of :class:`~brmsjax.fit.BrmsFit` described in this module."""
-
-    def update(
-        self,
-        formula: str | BrmsFormula | None = None,
-        newdata: pd.DataFrame | Mapping[str, Any] | None = None,
-        **brm_args: Any,
-    ) -> BrmsFit:
-        """Refit the model with a new formula, data or settings; see :func:`update`."""
-        return update(cast("BrmsFit", self), formula, newdata, **brm_args)

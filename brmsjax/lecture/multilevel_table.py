@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.backend.infer.diagnostics import r_number
-from brmsjax.equations import Equations
+from brmsjax.backend.summaries import summarise_draws
 from brmsjax.formula.errors import ModelError
-from brmsjax.summary import ci_bounds, summarise_axis0
+from brmsjax.lecture.equations import Equations
+from brmsjax.methods.summary import ci_bounds
 
 _TEXT_COLUMNS = ("symbol", "parameter", "meaning")
 
@@ -85,7 +86,7 @@ def multilevel_table(
     draws
         Posterior draws, one column per variable with brms's names (other columns are ignored).
     equations
-        The model in level notation (:func:`brmsjax.equations.equations`).
+        The model in level notation (:func:`brmsjax.lecture.equations.equations`).
     prob
         Mass of the central credible intervals: quantiles ``(1 - prob) / 2`` and
         ``1 - (1 - prob) / 2`` (R's type 7).
@@ -111,7 +112,7 @@ def multilevel_table(
             "need; pass the draws of a fit of the model the equations describe."
         )
     values = np.column_stack([np.asarray(draws[p], dtype=np.float64) for p in table["parameter"]])
-    stats = summarise_axis0(values, (lower, upper))
+    stats = summarise_draws(values, (lower, upper), skipna=True)
     width = r_number((upper - lower) * 100)
     out = pd.DataFrame(
         {

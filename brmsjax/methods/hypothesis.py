@@ -16,22 +16,22 @@ import difflib
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 
+from brmsjax.backend.summaries import summarise_draws
+from brmsjax.core import FitLike
 from brmsjax.formula.errors import BrmsjaxError
-
-if TYPE_CHECKING:
-    from brmsjax.fit import BrmsFit
+from brmsjax.methods.group_effects import coef, ranef
 
 __all__ = [
     "Hypothesis",
     "HypothesisError",
-    "HypothesisMethods",
+    "hypothesis",
     "hypothesis_levels",
     "hypothesis_table",
 ]
@@ -184,12 +184,7 @@ def _one(
         _evaluate(trees[0], values, text) - _evaluate(trees[1], values, text), (n,)
     ).astype(np.float64)
     probs = (alpha / 2, 1 - alpha / 2) if sign == "=" else (alpha, 1 - alpha)
-    if robust:
-        est = float(np.median(x))
-        err = float(1.4826 * np.median(np.abs(x - est)))
-    else:
-        est, err = float(np.mean(x)), float(np.std(x, ddof=1))
-    lower, upper = (float(q) for q in np.quantile(x, probs))
+    est, err, lower, upper = (float(v) for v in summarise_draws(x, probs, robust))
     ratio = _evidence_ratio(x, sign)
     post = 1.0 if np.isinf(ratio) else ratio / (1 + ratio)
     if sign == "=":
@@ -212,7 +207,7 @@ def _one(
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """The result of :meth:`HypothesisMethods.hypothesis` (brms's ``brmshypothesis``).
+    """The result of :func:`hypothesis` (brms's ``brmshypothesis``).
 
     Attributes
     ----------
@@ -416,80 +411,76 @@ def hypothesis_levels(
     return Hypothesis(pd.DataFrame(rows), pd.DataFrame(samples), "", float(alpha))
 
 
-class HypothesisMethods:
-    """Methods of :class:`~brmsjax.fit.BrmsFit` described in this module."""
+def hypothesis(
+    fit: FitLike,
+    hypothesis: str | Sequence[str] | Mapping[str, str],
+    class_: str | None = "b",
+    group: str = "",
+    alpha: float = 0.05,
+    *,
+    scope: str = "standard",
+    robust: bool = False,
+    seed: int | None = None,
+) -> Hypothesis:
+    """brms's ``hypothesis()``: posterior tests of combinations of parameters.
 
-    def hypothesis(
-        self,
-        hypothesis: str | Sequence[str] | Mapping[str, str],
-        class_: str | None = "b",
-        group: str = "",
-        alpha: float = 0.05,
-        *,
-        scope: str = "standard",
-        robust: bool = False,
-        seed: int | None = None,
-    ) -> Hypothesis:
-        """brms's ``hypothesis()``: posterior tests of combinations of parameters.
+    Parameters
+    ----------
+    hypothesis
+        ``"left (= | < | >) right"`` over parameter names, e.g. ``"age + age:size = 0"``;
+        a list of them, or a dict naming each.
+    class_
+        Parameter class: ``"b"`` tests ``b_`` parameters by their names without ``b_``;
+        ``""`` (or None) takes full names (``"sd_Subject__Days > 2"``).
+    group
+        With a class, tests ``<class>_<group>__`` parameters (``class_="sd",
+        group="Subject"`` and ``"Days > 2"``); with ``scope`` ``"ranef"`` or ``"coef"``,
+        the grouping factor whose levels are tested.
+    alpha
+        Error rate: two-sided intervals at ``1 - alpha``, one-sided at ``1 - 2 alpha``.
+    scope
+        ``"standard"`` tests parameters; ``"ranef"`` / ``"coef"`` test the group-level
+        effects / coefficients (``fit.ranef()`` / ``fit.coef()``) of every level of
+        ``group`` by coefficient name (one row per hypothesis and level).
+    robust
+        Median and MAD instead of mean and SD.
+    seed
+        Accepted for brms's signature; the result does not depend on random numbers.
 
-        Parameters
-        ----------
-        hypothesis
-            ``"left (= | < | >) right"`` over parameter names, e.g. ``"age + age:size = 0"``;
-            a list of them, or a dict naming each.
-        class_
-            Parameter class: ``"b"`` tests ``b_`` parameters by their names without ``b_``;
-            ``""`` (or None) takes full names (``"sd_Subject__Days > 2"``).
-        group
-            With a class, tests ``<class>_<group>__`` parameters (``class_="sd",
-            group="Subject"`` and ``"Days > 2"``); with ``scope`` ``"ranef"`` or ``"coef"``,
-            the grouping factor whose levels are tested.
-        alpha
-            Error rate: two-sided intervals at ``1 - alpha``, one-sided at ``1 - 2 alpha``.
-        scope
-            ``"standard"`` tests parameters; ``"ranef"`` / ``"coef"`` test the group-level
-            effects / coefficients (``fit.ranef()`` / ``fit.coef()``) of every level of
-            ``group`` by coefficient name (one row per hypothesis and level).
-        robust
-            Median and MAD instead of mean and SD.
-        seed
-            Accepted for brms's signature; the result does not depend on random numbers.
-
-        Returns
-        -------
-        Hypothesis
-            Printing it gives brms 2.18's layout; ``.hypothesis`` and ``.samples`` hold the
-            numbers.
-        """
-        del seed
-        fit = cast("BrmsFit", self)
-        if scope not in ("standard", "ranef", "coef"):
-            raise HypothesisError(f"scope must be 'standard', 'ranef' or 'coef', not {scope!r}.")
-        if scope != "standard":
-            groups = fit.info.group_names
-            if group not in groups:
-                raise HypothesisError(
-                    f"group must be one of the model's grouping factors ({', '.join(groups)}) "
-                    f"when scope is '{scope}', not {group!r}."
-                )
-            arr = (fit.ranef if scope == "ranef" else fit.coef)(summary=False)[group]
-            return hypothesis_levels(
-                np.asarray(arr.values),
-                [str(v) for v in arr.coords["level"].values],
-                [str(v) for v in arr.coords["coef"].values],
-                hypothesis,
-                alpha=alpha,
-                robust=robust,
+    Returns
+    -------
+    Hypothesis
+        Printing it gives brms 2.18's layout; ``.hypothesis`` and ``.samples`` hold the
+        numbers.
+    """
+    del seed
+    if scope not in ("standard", "ranef", "coef"):
+        raise HypothesisError(f"scope must be 'standard', 'ranef' or 'coef', not {scope!r}.")
+    if scope != "standard":
+        groups = fit.info.group_names
+        if group not in groups:
+            raise HypothesisError(
+                f"group must be one of the model's grouping factors ({', '.join(groups)}) "
+                f"when scope is '{scope}', not {group!r}."
             )
-        cls = class_ or ""
-        if group:
-            prefix = f"{cls}_{group}__"
-        else:
-            prefix = f"{cls}_" if cls else ""
-        label = prefix.rstrip("_")
-        meta = {".chain", ".iteration", ".draw"}
-        draws = fit.draws()
-        draws = draws[[c for c in draws.columns if c not in meta]]
-        return hypothesis_table(
-            draws, hypothesis, prefix=prefix, alpha=alpha, robust=robust, class_label=label
+        arr = (ranef if scope == "ranef" else coef)(fit, summary=False)[group]
+        return hypothesis_levels(
+            np.asarray(arr.values),
+            [str(v) for v in arr.coords["level"].values],
+            [str(v) for v in arr.coords["coef"].values],
+            hypothesis,
+            alpha=alpha,
+            robust=robust,
         )
+    cls = class_ or ""
+    if group:
+        prefix = f"{cls}_{group}__"
+    else:
+        prefix = f"{cls}_" if cls else ""
+    label = prefix.rstrip("_")
+    meta = {".chain", ".iteration", ".draw"}
+    draws = fit.draws()
+    draws = draws[[c for c in draws.columns if c not in meta]]
+    return hypothesis_table(
+        draws, hypothesis, prefix=prefix, alpha=alpha, robust=robust, class_label=label
+    )

@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from brmsjax.backend.summaries import summarise_draws
+from brmsjax.core import FitLike
 from brmsjax.formula.ast import Call, Name, Node
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.methods.predictions import posterior_epred
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from brmsjax.fit import BrmsFit
 
 __all__ = ["ConditionalEffects", "ConditionalEffectsError", "conditional_effects"]
 
@@ -61,7 +63,7 @@ def _term_names(term: Any) -> list[str]:
     return names
 
 
-def model_effects(fit: BrmsFit) -> list[str]:
+def model_effects(fit: FitLike) -> list[str]:
     """brms's default effects: every main effect and two-way interaction of the population-level
     terms of every distributional parameter (mu first)."""
     effects: list[str] = []
@@ -73,7 +75,7 @@ def model_effects(fit: BrmsFit) -> list[str]:
     return effects
 
 
-def model_variables(fit: BrmsFit) -> list[str]:
+def model_variables(fit: FitLike) -> list[str]:
     """Data variables that predictions without group-level effects need, in order of use."""
     from brmsjax.formula.newdata import PREDICT_ADDITIONS
 
@@ -221,17 +223,11 @@ def _panel(ax: Any, table: pd.DataFrame, effect: str, numeric: bool) -> None:
 def _summaries(draws: np.ndarray, prob: float, robust: bool) -> np.ndarray:
     if draws.ndim == 3:  # ordinal: the expected category
         draws = (draws * np.arange(1, draws.shape[2] + 1)).sum(axis=2)
-    if robust:
-        est = np.median(draws, axis=0)
-        se = 1.4826 * np.median(np.abs(draws - est), axis=0)
-    else:
-        est, se = draws.mean(axis=0), draws.std(axis=0, ddof=1)
-    lo, hi = np.quantile(draws, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)
-    return np.column_stack([est, se, lo, hi])
+    return summarise_draws(draws, [(1 - prob) / 2, 1 - (1 - prob) / 2], robust)
 
 
 def conditional_effects(
-    fit: BrmsFit,
+    fit: FitLike,
     effects: str | Sequence[str] | None = None,
     conditions: pd.DataFrame | None = None,
     *,
@@ -316,7 +312,7 @@ def conditional_effects(
         for v in variables:
             if not _is_numeric(data[v]) and isinstance(data[v].dtype, pd.CategoricalDtype):
                 newdata[v] = pd.Categorical(newdata[v], categories=data[v].cat.categories)
-        draws = fit.posterior_epred(newdata, re_formula=re_formula)
+        draws = posterior_epred(fit, newdata, re_formula=re_formula)
         table[list(SUMMARY_COLUMNS)] = _summaries(np.asarray(draws), prob, robust)
         out[effect] = table
         numeric[effect] = _is_numeric(data[parts[0]])

@@ -39,7 +39,7 @@ from brmsjax.formula.matrix import brms_rename, contr_poly_names, term_codes
 from brmsjax.formula.parse import deparse, format_r_number
 from brmsjax.formula.terms import TermList
 from brmsjax.formula.variables import Evaluator, Factor, Numeric, Value, drop_unused
-from brmsjax.notation import GROUP_LETTERS
+from brmsjax.lecture.notation import GROUP_LETTERS
 
 
 @dataclass(frozen=True)

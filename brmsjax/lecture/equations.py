@@ -7,9 +7,9 @@ Reactionᵢₖ ~ Norm(μᵢₖ, σ)
 ...
 
 The structure (which variable is level 1 or 2, the betas, the gammas attached to each beta)
-comes from :func:`brmsjax.levels.model_levels`; this module writes it as LaTeX (one equation per
-line; matplotlib's mathtext renders every line), as Unicode text, and as a table that maps every
-gamma, phi, rho and sigma to its brms parameter name.
+comes from :func:`brmsjax.lecture.levels.model_levels`; this module writes it as LaTeX (one
+equation per line; matplotlib's mathtext renders every line), as Unicode text, and as a table
+that maps every gamma, phi, rho and sigma to its brms parameter name.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import pandas as pd
 
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.parse import format_r_number
-from brmsjax.glosses import table_rows
-from brmsjax.levels import Level2Block, Level2Equation, ModelLevels, Part, model_levels
-from brmsjax.notation import Style, family_notation, index, text_matrix
+from brmsjax.lecture.glosses import table_rows
+from brmsjax.lecture.levels import Level2Block, Level2Equation, ModelLevels, Part, model_levels
+from brmsjax.lecture.notation import Style, family_notation, index, text_matrix
 
 
 class FamilyLike(Protocol):

@@ -9,32 +9,68 @@ are zero), ``gamma_p0`` the "Baseline effect of age" (when the level-2 predictor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
-from brmsjax.levels import Level2Block, Part
-from brmsjax.notation import Style, family_notation, index
+from brmsjax.lecture.levels import Level2Block, Level2Equation, ModelLevels, Part
+from brmsjax.lecture.notation import Style, family_notation, index
 
-if TYPE_CHECKING:
-    from brmsjax.equations import Equations
+
+class EquationsLike(Protocol):
+    """What the glosses read of a model in level notation.
+
+    The shape of :class:`~brmsjax.lecture.equations.Equations`, whose module imports this one.
+    """
+
+    @property
+    def levels(self) -> ModelLevels:
+        """The model's structure."""
+        ...
+
+    @property
+    def family(self) -> str:
+        """brms family name."""
+        ...
+
+    @property
+    def link(self) -> str:
+        """Link of the mean."""
+        ...
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        """Display names of variables."""
+        ...
+
+    @property
+    def blocks(self) -> tuple[Level2Block, ...]:
+        """One level-2 block per grouping factor."""
+        ...
+
+    @property
+    def level2(self) -> tuple[Level2Equation, ...]:
+        """The level-2 equations."""
+        ...
+
 
 # (ASCII name, symbol, LaTeX, brms name, kind, group, meaning)
 Row = tuple[str, str, str, str, str, str, str]
 
 
-def _display(eq: Equations, parts: tuple[Part, ...]) -> str:
+def _display(eq: EquationsLike, parts: tuple[Part, ...]) -> str:
     return " × ".join(
         eq.labels.get(p.variable, p.variable) + (f"[{p.suffix}]" if p.suffix else "") for p in parts
     )
 
 
-def _slope(eq: Equations, beta: int) -> str:
+def _slope(eq: EquationsLike, beta: int) -> str:
     if beta == 0:
         return "intercept"
     parts = next(b.parts for b in eq.levels.betas if b.index == beta)
     return f"{_display(eq, parts)} slope"
 
 
-def _gamma_meaning(eq: Equations, beta: int, predictor: str | None) -> str:
+def _gamma_meaning(eq: EquationsLike, beta: int, predictor: str | None) -> str:
     response = eq.labels.get(eq.levels.response, eq.levels.response)
     if beta == 0 and predictor is None:
         scale = "" if eq.link == "identity" else f" on the {eq.link} scale"
@@ -48,7 +84,7 @@ def _gamma_meaning(eq: Equations, beta: int, predictor: str | None) -> str:
     return f"Effect of {what} on the {_slope(eq, beta)}"
 
 
-def _variance_rows(eq: Equations, block: Level2Block, latex: Style, text: Style) -> list[Row]:
+def _variance_rows(eq: EquationsLike, block: Level2Block, latex: Style, text: Style) -> list[Row]:
     several = len(eq.blocks) > 1
     sup = f"({block.letter})" if several else ""
     tag = f"[{block.group}]" if several else ""
@@ -84,7 +120,7 @@ def _variance_rows(eq: Equations, block: Level2Block, latex: Style, text: Style)
     return rows
 
 
-def table_rows(eq: Equations) -> list[Row]:
+def table_rows(eq: EquationsLike) -> list[Row]:
     """The rows of :meth:`Equations.table`: gammas by (p, q), then phi and rho per factor, then
     the family's parameters."""
     latex, text = Style(unicode=False), Style(unicode=True)

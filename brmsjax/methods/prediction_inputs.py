@@ -1,0 +1,195 @@
+"""What a prediction from a fit computes with: the chosen draws and the encoded data.
+
+As brms 2.18's ``prepare_predictions``: new data is encoded with the fitted state
+(:func:`encode_data`), ``re_formula`` chooses the group-level terms, draws are chosen by
+``ndraws`` or ``draw_ids``, and levels the fitting data lacks get effects as
+``sample_new_levels`` says (brms's ``get_new_rdraws``). :func:`prediction_inputs` hands all of
+it to :mod:`brmsjax.backend.predict` as one :class:`~brmsjax.backend.predict.PredictInputs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from brmsjax.backend import predict as bp
+from brmsjax.core import FitError, FitLike, GroupInfo
+from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.formula.newdata import NewData, encode_newdata, from_design, parse_re_formula
+
+if TYPE_CHECKING:
+    from brmsjax.backend.families.registry import Family
+
+__all__ = ["PredictionError", "encode_data", "prediction_inputs"]
+
+
+class PredictionError(BrmsjaxError, ValueError):
+    """A prediction argument is invalid (draws, new levels, dpar, type)."""
+
+
+def _family(fit: FitLike) -> Family:
+    from brmsjax.backend.families.registry import Family, get_family
+
+    model = getattr(fit, "model", None)
+    if model is not None:
+        return model.program.family  # type: ignore[no-any-return]
+    fam = fit.brm_args.get("family")
+    return fam if isinstance(fam, Family) else get_family(fit.info.family)
+
+
+def _draw_index(
+    fit: FitLike, ndraws: int | None, draw_ids: Sequence[int] | None, rng: np.random.Generator
+) -> np.ndarray:
+    """0-based rows of the draws to use (``draw_ids`` are brms's 1-based ``.draw`` ids)."""
+    total = fit.ndraws
+    if draw_ids is not None:
+        ids = np.asarray(draw_ids).reshape(-1)
+        if not np.issubdtype(ids.dtype, np.integer) or ids.size == 0:
+            raise PredictionError("draw_ids must be whole numbers (brms's 1-based draw ids).")
+        bad = ids[(ids < 1) | (ids > total)]
+        if bad.size:
+            raise PredictionError(
+                f"draw_ids has {int(bad[0])}, but the fit's draws are numbered 1 to {total}."
+            )
+        return ids.astype(np.int64) - 1
+    if ndraws is None:
+        return np.arange(total)
+    if isinstance(ndraws, bool) or not isinstance(ndraws, int | np.integer) or ndraws < 1:
+        raise PredictionError(f"ndraws must be a positive whole number, not {ndraws!r}.")
+    if ndraws > total:
+        raise PredictionError(
+            f"ndraws is {ndraws} but the fit has {total} draws; ask for at most {total}."
+        )
+    return np.sort(rng.choice(total, size=int(ndraws), replace=False))
+
+
+def _group_r(fit: FitLike, block: GroupInfo, rows: np.ndarray) -> np.ndarray:
+    """``(S, L, M)`` draws of one ID block's effects at the draw rows ``rows``."""
+    names = [block.r_name(lv, k) for lv in block.levels for k in range(len(block.coefs))]
+    return fit.store.matrix(names)[rows].reshape(len(rows), block.n_levels, len(block.coefs))
+
+
+def _gaussian_chol(fit: FitLike, group: str, coefs: list[str], rows: np.ndarray) -> np.ndarray:
+    sd = fit.store.matrix([f"sd_{group}__{c}" for c in coefs])[rows]
+    M = len(coefs)
+    cor = np.broadcast_to(np.eye(M), (len(rows), M, M)).copy()
+    names = set(fit.variables())
+    for j in range(1, M):
+        for i in range(j):
+            name = f"cor_{group}__{coefs[i]}__{coefs[j]}"
+            if name in names:
+                cor[:, i, j] = cor[:, j, i] = fit.store.matrix([name])[rows, 0]
+    return bp.cov_cholesky(sd, cor)
+
+
+def _group_draws(
+    fit: FitLike, nd: NewData, rows: np.ndarray, mode: str, rng: np.random.Generator
+) -> tuple[bp.GroupDraws, ...]:
+    """Effects of the kept blocks, new levels appended per grouping factor."""
+    blocks = {g.id: g for g in fit.info.groups}
+    r_all = {gid: _group_r(fit, blocks[gid], rows) for gid in {e.id for e in nd.groups}}
+    new_r: dict[int, np.ndarray] = {}
+    for group in dict.fromkeys(e.group for e in nd.groups):
+        enc = [e for e in nd.groups if e.group == group]
+        n_new = len(enc[0].new_levels)
+        if not n_new:
+            continue
+        ids = [g.id for g in fit.info.blocks(group)]
+        r = np.concatenate([r_all.get(i, _group_r(fit, blocks[i], rows)) for i in ids], axis=2)
+        coefs = [c for i in ids for c in blocks[i].coefs]
+        chol = _gaussian_chol(fit, group, coefs, rows) if mode == "gaussian" else None
+        new = bp.new_level_effects(r, n_new, mode, rng, chol)
+        start = 0
+        for i in ids:
+            width = len(blocks[i].coefs)
+            new_r[i] = new[:, :, start : start + width]
+            start += width
+    out = []
+    for e in nd.groups:
+        r = r_all[e.id]
+        if e.id in new_r:
+            r = np.concatenate([r, new_r[e.id]], axis=1)
+        cols = np.asarray(e.columns)
+        dpars = tuple(blocks[e.id].dpars[c] for c in e.columns)
+        out.append(bp.GroupDraws(dpars, np.ascontiguousarray(r[:, :, cols]), e.J, e.Z))
+    return tuple(out)
+
+
+def encode_data(
+    fit: FitLike, newdata: Any, re_formula: Any, response: bool, allow_new_levels: bool
+) -> NewData:
+    """The data to predict for, encoded with the fit's design (the fitting data if None).
+
+    ``re_formula`` chooses the group-level terms kept; ``response`` reads the response too
+    (``log_lik``, ``residuals``, ``bayes_R2``); ``allow_new_levels`` admits levels of grouping
+    factors the fitting data lacks.
+    """
+    if fit.design is None:
+        raise FitError("Predictions need the fit's design; refit the model with brm().")
+    if newdata is None:
+        re_terms = parse_re_formula(re_formula)
+        if re_terms is None or not re_terms.dpars[0].groups:
+            return from_design(fit.design, re_formula)
+        if fit.data is None:
+            raise FitError("This re_formula needs the fit's data; refit with brm().")
+        newdata = fit.data.iloc[np.asarray(fit.design.rows)]
+    return encode_newdata(
+        fit.design,
+        newdata,
+        re_formula=re_formula,
+        response=response,
+        allow_new_levels=allow_new_levels,
+    )
+
+
+def prediction_inputs(
+    fit: FitLike,
+    newdata: Any,
+    re_formula: Any,
+    *,
+    response: bool = False,
+    allow_new_levels: bool = False,
+    sample_new_levels: str = "uncertainty",
+    ndraws: int | None = None,
+    draw_ids: Sequence[int] | None = None,
+    seed: int | None = None,
+) -> tuple[bp.PredictInputs, int]:
+    """Parameter draws and encoded data for one prediction, and a seed for the JAX draws."""
+    if sample_new_levels not in bp.SAMPLE_NEW_LEVELS:
+        raise PredictionError(
+            f"sample_new_levels must be one of {', '.join(bp.SAMPLE_NEW_LEVELS)}, not "
+            f"{sample_new_levels!r}."
+        )
+    if seed is None:
+        seed = int(np.random.randint(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    rows = _draw_index(fit, ndraws, draw_ids, rng)
+    nd = encode_data(fit, newdata, re_formula, response, allow_new_levels)
+    family = _family(fit)
+    b = {}
+    for block in fit.design.fixed:
+        prefix = f"b_{block.dpar}_" if block.dpar else "b_"
+        b[block.dpar] = fit.store.matrix([prefix + c for c in block.columns])[rows]
+    have = set(fit.variables())
+    scalars = {d: fit.store.matrix([d])[rows, 0] for d in fit.info.spec_pars if d in have}
+    thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]
+    if family.kind == "ordinal" and thres:
+        scalars["thres"] = fit.store.matrix(thres)[rows]
+    groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
+    inputs = bp.PredictInputs(
+        family=family,
+        b=b,
+        X=dict(nd.X),
+        offset=dict(nd.offset),
+        groups=groups,
+        scalars=scalars,
+        fixed_dpars=dict(fit.design.fixed_dpars),
+        addition=dict(nd.addition),
+        y=None if nd.y is None else family.response_values(nd.y, fit.design.response.levels),
+        categories=tuple(b.dpar for b in fit.design.fixed if b.dpar.startswith("mu"))
+        if family.kind == "categorical"
+        else (),
+    )
+    return inputs, int(rng.integers(0, 2**31 - 1))
