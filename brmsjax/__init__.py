@@ -48,7 +48,6 @@ from brmsjax.comparison import loo_compare
 from brmsjax.conditional_effects import conditional_effects
 from brmsjax.equations import Equations, equations
 from brmsjax.fit import BrmsFit, load
-from brmsjax.formula.brmsterms import BrmsFormula, bf
 from brmsjax.formula.errors import (
     BrmsjaxError,
     DesignError,
@@ -58,6 +57,7 @@ from brmsjax.formula.errors import (
     PriorError,
     UnknownVariableError,
 )
+from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
 from brmsjax.multilevel import multilevel
 from brmsjax.multilevel_table import multilevel_table
 from brmsjax.port import from_r

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from brmsjax.formula.ast import Call, Name, Node
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.formula.syntax.ast import Call, Name, Node
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -75,7 +75,7 @@ def model_effects(fit: BrmsFit) -> list[str]:
 
 def model_variables(fit: BrmsFit) -> list[str]:
     """Data variables that predictions without group-level effects need, in order of use."""
-    from brmsjax.formula.newdata import PREDICT_ADDITIONS
+    from brmsjax.formula.design.newdata import PREDICT_ADDITIONS
 
     bt = fit.design.state.terms
     names: list[str] = []

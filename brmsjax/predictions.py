@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.backend import predict as bp
+from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.formula.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.summary import check_probs, stat_names
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ The fit keeps the arguments of the :func:`~brmsjax.brm` call that made it (``fit
 ``update`` starts from them and changes what it is given:
 
 * ``formula`` is read with R's ``update.formula`` rules (``". ~ . + x"``, ``"~ . - x"``), the
-  ``.`` standing for the old formula (:func:`brmsjax.formula.update.update_brms_formula`);
+  ``.`` standing for the old formula (:func:`brmsjax.formula.terms.update.update_brms_formula`);
 * ``newdata`` replaces the data (a formula that needs variables the old data lacks needs it);
 * new priors are added to the old user priors, replacing those of the same parameter; old ones
   that no longer match a parameter are dropped (brms's ``allow_invalid_prior``);
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from brmsjax.formula.brmsterms import BrmsFormula
 from brmsjax.formula.errors import BrmsjaxError, UnknownVariableError
+from brmsjax.formula.terms.brmsterms import BrmsFormula
 
 if TYPE_CHECKING:
     from brmsjax.backend.priors.resolve import Prior
@@ -54,7 +54,7 @@ def _merge_priors(new: Any, old: Any, formula: Any, data: Any, family: Any) -> l
     """New priors first, then the old ones for other parameters that the new model has."""
     from brmsjax.backend.families.registry import get_family
     from brmsjax.backend.priors.resolve import resolve_priors
-    from brmsjax.formula.design import build_design
+    from brmsjax.formula.design.design import build_design
 
     fresh = _as_list(new)
     taken = {tuple(getattr(p, k) for k in _PRIOR_KEYS) for p in fresh}
@@ -108,7 +108,7 @@ def update(
         arguments, or a formula with variables the old data lacks and no ``newdata``.
     """
     from brmsjax.api import brm
-    from brmsjax.formula.update import update_brms_formula
+    from brmsjax.formula.terms.update import update_brms_formula
 
     if "data" in brm_args:
         raise UpdateError("update() takes new data as 'newdata', not 'data'; pass newdata=.")

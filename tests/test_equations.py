@@ -12,7 +12,7 @@ from matplotlib.mathtext import math_to_image
 
 from brmsjax.datasets import load, sleepstudy, star
 from brmsjax.equations import equations
-from brmsjax.formula.design import DataWarning
+from brmsjax.formula.design.design import DataWarning
 from brmsjax.formula.errors import FormulaTermError, ModelError
 from brmsjax.levels import Gamma, Level2Equation
 

@@ -10,9 +10,9 @@ import pytest
 
 from brmsjax.datasets import sleepstudy, star
 from brmsjax.equations import equations
-from brmsjax.formula.design import DataWarning, build_design, model_matrix
+from brmsjax.formula.design.design import DataWarning, build_design, model_matrix
+from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import DesignError, FormulaError, FormulaTermError, ModelError
-from brmsjax.formula.standata import standata
 from brmsjax.multilevel import multilevel
 from brmsjax.multilevel_table import multilevel_table
 from tests.test_equations import DATA, SEED, SEED_LEVEL2

@@ -31,7 +31,7 @@ import brmsjax as bj
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.conditional_effects import ConditionalEffectsError, model_effects, model_variables
 from brmsjax.fit import BrmsFit
-from brmsjax.formula.design import build_design
+from brmsjax.formula.design.design import build_design
 from brmsjax.plots import PlotError
 
 SETTINGS: dict[str, Any] = {"chains": 2, "iter": 300, "seed": 3, "cores": 1}

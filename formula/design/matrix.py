@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .terms import TermList
-from .variables import Factor, Numeric, Value
+from ..evaluate.variables import Factor, Numeric, Value
+from ..terms.terms import TermList
 
 # brms's rename(): characters dropped and replaced in parameter names.
 _RENAME = (

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 from scipy.special import expit, log_expit, logit
 
-from .ast import Call, Node
-from .errors import DesignError, FormulaTermError
+from ..errors import DesignError, FormulaTermError
+from ..syntax.ast import Call, Node
+from ..syntax.parse import deparse
 from .operators import (
     _broadcast,
     _colnames,
@@ -33,7 +34,6 @@ from .operators import (
     logical,
     unary,
 )
-from .parse import deparse
 from .variables import (
     LOGICAL_LEVELS,
     Character,

@@ -13,9 +13,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
-from .errors import FormulaSyntaxError, FormulaTermError, Span
-from .parse import deparse, parse, parse_formula
+from ..errors import FormulaSyntaxError, FormulaTermError, Span
+from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
+from ..syntax.parse import deparse, parse, parse_formula
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .ast import BinOp, Node, UnaryOp
-from .deparse import deparse
+from ..syntax.ast import BinOp, Node, UnaryOp
+from ..syntax.deparse import deparse
 from .values import LOGICAL_LEVELS, Character, Factor, Integer, Numeric, RValue
 from .values import _labelled as labelled
 

@@ -19,8 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .ast import Name, Node, String, strip_parens
-from .brmsterms import (
+from ..errors import DesignError, FormulaTermError
+from ..evaluate.variables import Evaluator, Factor, Numeric, Value, format_r_number, unique_inverse
+from ..syntax.ast import Name, Node, String, strip_parens
+from ..syntax.parse import deparse
+from ..terms.brmsterms import (
     ADDITION_OPTIONS,
     BrmsFormula,
     BrmsTerms,
@@ -31,10 +34,9 @@ from .brmsterms import (
     constant_value,
     se_fixes_sigma,
 )
-from .errors import DesignError, FormulaTermError
+from ..terms.terms import TermList, expand
 from .ir import Design, FixedBlock, GroupBlock
 from .matrix import brms_rename, build_matrix
-from .parse import deparse
 from .response import (
     CATEGORICAL_FAMILIES,
     ORDINAL_FAMILIES,
@@ -43,8 +45,6 @@ from .response import (
     _response,
     family_kind,
 )
-from .terms import TermList, expand
-from .variables import Evaluator, Factor, Numeric, Value, format_r_number, unique_inverse
 
 
 class DataWarning(UserWarning):

@@ -23,9 +23,20 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from .ast import BinOp, Call, Formula, Name, Node, Number, Paren, String, UnaryOp, strip_parens
-from .errors import DesignError, FormulaTermError, UnknownVariableError
-from .parse import deparse, format_r_number
+from ..errors import DesignError, FormulaTermError, UnknownVariableError
+from ..syntax.ast import (
+    BinOp,
+    Call,
+    Formula,
+    Name,
+    Node,
+    Number,
+    Paren,
+    String,
+    UnaryOp,
+    strip_parens,
+)
+from ..syntax.parse import deparse, format_r_number
 from .values import (
     LOGICAL_LEVELS,
     Character,
