@@ -468,7 +468,7 @@ _MOVED_MODULES = {
         "brmsterms": "terms.brmsterms",
         "update": "terms.update",
         "values": "evaluate.values",
-        "variables": "evaluate.variables",
+        "variables": "evaluate.state",
         "functions": "evaluate.functions",
         "operators": "evaluate.operators",
         "design": "design.design",

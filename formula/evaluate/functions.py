@@ -1,6 +1,6 @@
 """The whitelist of R functions and operators that formulas may call, in NumPy/SciPy.
 
-Calls are evaluated on the values of :mod:`.variables` with R's semantics: arguments are
+Calls are evaluated on the values of :mod:`.values` with R's semantics: arguments are
 matched by exact name, then by position; logicals count as 0/1 in arithmetic; factors are not
 numbers; a comparison gives a logical. Nothing of the formula text ever reaches Python's
 ``eval``: every function is a Python function in :data:`FUNCTIONS`. R's coercions and operators
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from scipy.special import expit, log_expit, logit
@@ -34,24 +34,18 @@ from .operators import (
     logical,
     unary,
 )
-from .variables import (
+from .state import EvalContext, LevelsState, PolyState, ScaleState, TransformState
+from .values import (
     LOGICAL_LEVELS,
     Character,
     Factor,
     Integer,
-    LevelsState,
     Numeric,
-    PolyState,
     RValue,
-    ScaleState,
-    TransformState,
     drop_unused,
     relevel,
 )
-from .variables import _labelled as labelled
-
-if TYPE_CHECKING:
-    from .variables import Evaluator
+from .values import _labelled as labelled
 
 S = TypeVar("S", bound=TransformState)
 
@@ -62,7 +56,7 @@ class Invocation:
 
     node: Call
     label: str
-    ev: Evaluator
+    ev: EvalContext
     args: dict[str, Node]
     dots: tuple[Node, ...]
 
@@ -134,7 +128,7 @@ class Function:
     impl: Impl
 
 
-def _bind(func: Function, node: Call, label: str, ev: Evaluator) -> Invocation:
+def _bind(func: Function, node: Call, label: str, ev: EvalContext) -> Invocation:
     named = [p for p in func.params if p != "..."]
     args: dict[str, Node] = {}
     for arg in node.args:
@@ -179,7 +173,7 @@ def _bind(func: Function, node: Call, label: str, ev: Evaluator) -> Invocation:
     return Invocation(node, label, ev, args, tuple(dots))
 
 
-def call(node: Call, label: str, ev: Evaluator) -> RValue:
+def call(node: Call, label: str, ev: EvalContext) -> RValue:
     """Evaluate the whitelisted call ``node``; an unknown function raises FormulaTermError."""
     func = FUNCTIONS.get(node.func)
     if func is None:
