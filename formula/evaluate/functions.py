@@ -6,22 +6,21 @@ numbers; a comparison gives a logical. Nothing of the formula text ever reaches 
 ``eval``: every function is a Python function in :data:`FUNCTIONS`. R's coercions and operators
 (``as.numeric``, ``+``, ``==``, ``%in%``, ...) live in :mod:`.operators` and are re-exported here.
 
-The stateful transforms (``poly``, ``scale``, ``factor``, ``ordered``, ``as.factor``) learn
-their state on the fitting data and reuse it on new data through the evaluator.
+A call's arguments are bound by :mod:`.invocation`. The stateful transforms (``poly``,
+``scale``, ``factor``, ``ordered``, ``as.factor``) live in :mod:`.transforms`: they learn their
+state on the fitting data and reuse it on new data through the evaluator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 from scipy.special import expit, log_expit, logit
 
-from ..errors import DesignError, FormulaTermError
-from ..syntax.ast import Call, Node
-from ..syntax.parse import deparse
+from ..errors import FormulaTermError
+from ..syntax.ast import Call
+from .invocation import Function, Impl, Invocation, bind
 from .operators import (
     _broadcast,
     _colnames,
@@ -34,7 +33,8 @@ from .operators import (
     logical,
     unary,
 )
-from .state import EvalContext, LevelsState, PolyState, ScaleState, TransformState
+from .state import EvalContext
+from .transforms import factor_call, poly_call, poly_predict, scale_call
 from .values import (
     LOGICAL_LEVELS,
     Character,
@@ -42,135 +42,8 @@ from .values import (
     Integer,
     Numeric,
     RValue,
-    drop_unused,
-    relevel,
 )
 from .values import _labelled as labelled
-
-S = TypeVar("S", bound=TransformState)
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One call being evaluated: its matched argument nodes and the evaluator."""
-
-    node: Call
-    label: str
-    ev: EvalContext
-    args: dict[str, Node]
-    dots: tuple[Node, ...]
-
-    @property
-    def name(self) -> str:
-        """The function's name."""
-        return self.node.func
-
-    def error(self, message: str, arg: str | None = None) -> FormulaTermError:
-        """A :class:`FormulaTermError` with a caret under the argument ``arg`` or the call."""
-        node = self.args.get(arg, self.node) if arg is not None else self.node
-        return FormulaTermError(message, self.ev.source, node.span)
-
-    def value(self, arg: str) -> RValue:
-        """The evaluated argument ``arg``."""
-        return self.ev.evaluate(self.args[arg])
-
-    def numeric(self, arg: str) -> Numeric:
-        """The argument ``arg`` as a number (a logical counts as 0/1)."""
-        return as_number(self.value(arg), self.args[arg], self.ev, f"{self.name}()")
-
-    def scalar(self, arg: str, default: float) -> float:
-        """A length-one numeric argument, or ``default`` when it is not given."""
-        if arg not in self.args:
-            return default
-        value = self.numeric(arg).values
-        if value.size != 1 or np.isnan(value).any():
-            raise self.error(f"The argument '{arg}' of {self.name}() must be one number.", arg)
-        return float(value.reshape(-1)[0])
-
-    def flag(self, arg: str, default: bool) -> bool:
-        """A length-one logical argument (``TRUE``/``FALSE``), or ``default``."""
-        return bool(self.scalar(arg, float(default)))
-
-    def prior(self, kind: type[S]) -> S | None:
-        """The fitted state of this call when encoding new data; None when fitting.
-
-        Raises
-        ------
-        DesignError
-            When encoding new data and the fitted model has no such state.
-        """
-        state = self.ev.prior(self.label)
-        if isinstance(state, kind):
-            return state
-        if self.ev.encoding:
-            raise DesignError(
-                f"'{self.label}' is not part of the fitted model; use the formula "
-                "of the fitted model.",
-                self.ev.source,
-                self.node.span,
-            )
-        return None
-
-    def learn(self, state: TransformState) -> None:
-        """Record the state this call learned on the fitting data."""
-        self.ev.learn(self.label, state)
-
-
-Impl = Callable[[Invocation], RValue]
-
-
-@dataclass(frozen=True)
-class Function:
-    """A whitelisted function: R's parameter names (``...`` for variadic) and the code."""
-
-    params: tuple[str, ...]
-    required: int
-    impl: Impl
-
-
-def _bind(func: Function, node: Call, label: str, ev: EvalContext) -> Invocation:
-    named = [p for p in func.params if p != "..."]
-    args: dict[str, Node] = {}
-    for arg in node.args:
-        if arg.name is None:
-            continue
-        if arg.name not in named:
-            listed = ", ".join(named) if named else "none"
-            raise FormulaTermError(
-                f"{node.func}() has no argument '{arg.name}'; its arguments are: {listed}.",
-                ev.source,
-                arg.span,
-            )
-        if arg.name in args:
-            raise FormulaTermError(
-                f"The argument '{arg.name}' of {node.func}() is given twice.", ev.source, arg.span
-            )
-        args[arg.name] = arg.value
-    dots: list[Node] = []
-    free = iter(p for p in func.params if p not in args)
-    slot: str | None = next(free, None)
-    for arg in node.args:
-        if arg.name is not None:
-            continue
-        if slot == "...":
-            dots.append(arg.value)
-        elif slot is None:
-            count = sum(a.name is None for a in node.args)
-            raise FormulaTermError(
-                f"{node.func}() takes at most {len(named)} argument(s) ({', '.join(named)}), but "
-                f"{count} are given.",
-                ev.source,
-                arg.span,
-            )
-        else:
-            args[slot] = arg.value
-            slot = next(free, None)
-    for param in func.params[: func.required]:
-        if param not in args:
-            raise FormulaTermError(
-                f"{node.func}() needs the argument '{param}'.", ev.source, node.span
-            )
-    return Invocation(node, label, ev, args, tuple(dots))
 
 
 def call(node: Call, label: str, ev: EvalContext) -> RValue:
@@ -183,7 +56,7 @@ def call(node: Call, label: str, ev: EvalContext) -> RValue:
             ev.source,
             node.span,
         )
-    inv = _bind(func, node, label, ev)
+    inv = bind(func, node, label, ev)
     with np.errstate(all="ignore"):
         return func.impl(inv)
 
@@ -227,165 +100,6 @@ def _round(inv: Invocation) -> RValue:
     uniq, inverse = np.unique(x.values, return_inverse=True)
     rounded = np.array([round(float(u), int(digits)) for u in uniq], dtype=np.float64)
     return Numeric(rounded[inverse].reshape(x.values.shape), x.colnames)
-
-
-def _scale_arg(
-    inv: Invocation, arg: str, k: int, default: Callable[[], np.ndarray]
-) -> np.ndarray | None:
-    if arg not in inv.args:
-        return default()
-    value = inv.value(arg)
-    if isinstance(value, Factor) and value.logical and len(value.codes) == 1:
-        return default() if value.codes[0] == 1 else None
-    if isinstance(value, Numeric) and value.values.size == k:
-        return np.asarray(value.values, dtype=np.float64).reshape(k)
-    raise inv.error(
-        f"The argument '{arg}' of scale() must be TRUE, FALSE or one number per column.", arg
-    )
-
-
-def _scale(inv: Invocation) -> RValue:
-    x = inv.numeric("x")
-    matrix = x.values if x.values.ndim == 2 else x.values[:, None]
-    k = matrix.shape[1]
-    prior = inv.prior(ScaleState)
-    if prior is not None:
-        center = None if prior.center is None else np.array(prior.center)
-        scale = None if prior.scale is None else np.array(prior.scale)
-    else:
-        count = (~np.isnan(matrix)).sum(axis=0)
-        center = _scale_arg(
-            inv, "center", k, lambda: np.nansum(matrix, axis=0) / np.maximum(count, 1)
-        )
-        centred = matrix if center is None else matrix - center
-        scale = _scale_arg(
-            inv,
-            "scale",
-            k,
-            lambda: np.sqrt(np.nansum(centred**2, axis=0) / np.maximum(1, count - 1)),
-        )
-        inv.learn(
-            ScaleState(
-                None if center is None else tuple(map(float, center)),
-                None if scale is None else tuple(map(float, scale)),
-            )
-        )
-    out = matrix if center is None else matrix - center
-    out = out if scale is None else out / scale
-    return Numeric(out, x.colnames if x.values.ndim == 2 else None)
-
-
-def _poly_fit(inv: Invocation, x: np.ndarray, degree: int) -> tuple[np.ndarray, PolyState]:
-    ok = ~np.isnan(x)
-    xs = x[ok]
-    distinct = len(np.unique(xs[: 4 * degree + 4]))
-    if degree >= distinct:
-        distinct = len(np.unique(xs))
-    if degree >= distinct:
-        raise inv.error(
-            f"poly() needs more distinct values of '{deparse(inv.args['x'])}' than "
-            f"its degree ({degree}), but there are {distinct}; lower the degree."
-        )
-    xbar = float(xs.mean())
-    centred = xs - xbar
-    q, r = np.linalg.qr(centred[:, None] ** np.arange(degree + 1))
-    z = q * np.diag(r)
-    norm2 = (z**2).sum(axis=0)
-    alpha = ((centred[:, None] * z**2).sum(axis=0) / norm2 + xbar)[:degree]
-    norm2 = np.concatenate([[1.0], norm2])
-    out = np.full((len(x), degree), np.nan)
-    out[ok] = (z / np.sqrt(norm2[1:]))[:, 1:]
-    return out, PolyState(tuple(map(float, alpha)), tuple(map(float, norm2)))
-
-
-def poly_predict(x: np.ndarray, state: PolyState) -> np.ndarray:
-    """``poly(x, degree)`` on new data with the fitted coefficients (R's ``predict.poly``)."""
-    alpha, norm2 = np.array(state.alpha), np.array(state.norm2)
-    degree = len(alpha)
-    z = np.ones((len(x), degree + 1))
-    z[:, 1] = x - alpha[0]
-    for i in range(1, degree):
-        z[:, i + 1] = (x - alpha[i]) * z[:, i] - (norm2[i + 1] / norm2[i]) * z[:, i - 1]
-    return (z / np.sqrt(norm2[1:]))[:, 1:]
-
-
-_MAX_RAW_DEGREE = 50
-
-
-def _poly(inv: Invocation) -> RValue:
-    if len(inv.dots) > 1:
-        raise inv.error(
-            "poly() of several variables is not supported; use one poly() per variable."
-        )
-    if inv.dots:
-        if "degree" in inv.args:
-            raise inv.error("poly() is given the degree twice.")
-        inv = Invocation(inv.node, inv.label, inv.ev, {**inv.args, "degree": inv.dots[0]}, ())
-    x = inv.numeric("x")
-    if x.values.ndim != 1:
-        raise inv.error("poly() needs a numeric vector, not a matrix.", "x")
-    degree = inv.scalar("degree", 1.0)
-    if degree < 1 or degree != int(degree):
-        raise inv.error("The degree of poly() must be a whole number of at least 1.", "degree")
-    if inv.flag("raw", False):
-        if degree > _MAX_RAW_DEGREE:
-            raise inv.error(
-                f"The degree of a raw poly() must be at most {_MAX_RAW_DEGREE}.", "degree"
-            )
-        powers = np.arange(1, int(degree) + 1)
-        return Numeric(x.values[:, None] ** powers, tuple(map(str, powers)))
-    prior = inv.prior(PolyState)
-    if prior is None:
-        out, prior = _poly_fit(inv, x.values, int(degree))
-        inv.learn(prior)
-    else:
-        out = poly_predict(x.values, prior)
-    return Numeric(out, tuple(str(i) for i in range(1, len(prior.alpha) + 1)))
-
-
-def _levels_arg(inv: Invocation, arg: str) -> tuple[str, ...]:
-    labels = labels_in_order(inv.value(arg))
-    if len(set(labels)) != len(labels):
-        raise inv.error(f"The {arg} of {inv.name}() must be distinct.", arg)
-    return labels
-
-
-def _factor(inv: Invocation, ordered: bool = False, keep_unused: bool = False) -> RValue:
-    x = inv.value("x")
-    if isinstance(x, Numeric) and x.values.ndim == 2 and x.values.shape[1] != 1:
-        raise inv.error(f"{inv.name}() needs a vector, not a matrix.", "x")
-    if "exclude" in inv.args:
-        raise inv.error("The argument 'exclude' of factor() is not supported.", "exclude")
-    if "labels" in inv.args and "levels" not in inv.args:
-        raise inv.error(
-            f"{inv.name}() with labels needs the levels too, so that new data gets "
-            "the same labels.",
-            "labels",
-        )
-    ordered = ordered or (isinstance(x, Factor) and x.ordered)
-    ordered = inv.flag("ordered", ordered)
-    codes, levels = labelled(x)
-    if "levels" in inv.args:
-        wanted = _levels_arg(inv, "levels")
-        position = {lv: i for i, lv in enumerate(wanted)}
-        table = np.array([position.get(lv, -1) for lv in levels] + [-1], dtype=np.int64)
-        codes, levels = table[codes], wanted
-        if "labels" in inv.args:
-            levels = _levels_arg(inv, "labels")
-            if len(levels) != len(wanted):
-                raise inv.error(f"{inv.name}() needs one label per level.", "labels")
-    else:
-        if isinstance(x, Factor) and not (keep_unused and not x.logical):
-            used = drop_unused(Factor(codes, levels))
-            codes, levels = used.codes, used.levels
-        prior = inv.prior(LevelsState)
-        if prior is not None:
-            codes = relevel(
-                codes, levels, prior.levels, inv.label, source=inv.ev.source, span=inv.node.span
-            )
-            levels = prior.levels
-    inv.learn(LevelsState(levels, ordered))
-    return Factor(codes, levels, ordered)
 
 
 def _as_character(inv: Invocation) -> RValue:
@@ -463,11 +177,11 @@ FUNCTIONS: dict[str, Function] = {
     "qlogis": Function(("p", "location", "scale"), 1, _qlogis),
     "pmin": Function(("...", "na.rm"), 0, _parallel(np.minimum, np.fmin)),
     "pmax": Function(("...", "na.rm"), 0, _parallel(np.maximum, np.fmax)),
-    "scale": Function(("x", "center", "scale"), 1, _scale),
-    "poly": Function(("x", "...", "degree", "raw"), 1, _poly),
-    "factor": Function(("x", "levels", "labels", "exclude", "ordered"), 1, _factor),
-    "ordered": Function(("x", "levels", "labels"), 1, lambda inv: _factor(inv, ordered=True)),
-    "as.factor": Function(_X, 1, lambda inv: _factor(inv, keep_unused=True)),
+    "scale": Function(("x", "center", "scale"), 1, scale_call),
+    "poly": Function(("x", "...", "degree", "raw"), 1, poly_call),
+    "factor": Function(("x", "levels", "labels", "exclude", "ordered"), 1, factor_call),
+    "ordered": Function(("x", "levels", "labels"), 1, lambda inv: factor_call(inv, ordered=True)),
+    "as.factor": Function(_X, 1, lambda inv: factor_call(inv, keep_unused=True)),
     "as.numeric": Function(_X, 1, lambda inv: as_double(inv.value("x"), inv.args["x"])),
     "as.double": Function(_X, 1, lambda inv: as_double(inv.value("x"), inv.args["x"])),
     "as.integer": Function(_X, 1, lambda inv: as_double(inv.value("x"), inv.args["x"], True)),
