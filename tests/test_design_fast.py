@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 import brmsjax.formula.design.matrix as matrix_module
-from brmsjax.formula.design.design import _evaluate, _group_factor, build_design
+from brmsjax.formula.design.design import _evaluate, build_design
+from brmsjax.formula.design.groups import _group_factor
 from brmsjax.formula.design.matrix import build_matrix, contr_poly, contr_poly_names, term_codes
 from brmsjax.formula.evaluate.variables import Factor, Numeric, Value, group_factor, unique_inverse
 from brmsjax.formula.syntax.parse import deparse, format_r_number, parse

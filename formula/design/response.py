@@ -20,7 +20,8 @@ from ..errors import DesignError
 from ..evaluate.variables import Factor, Numeric, Value, format_r_number, unique_inverse
 from ..syntax.ast import Node
 from ..syntax.parse import deparse
-from ..terms.brmsterms import BrmsTerms, addition_args, constant_value
+from ..terms.additions import addition_args, constant_value
+from ..terms.brmsterms import BrmsTerms
 from .ir import Response
 
 __all__ = ["CATEGORICAL_FAMILIES", "ORDINAL_FAMILIES", "family_kind"]
