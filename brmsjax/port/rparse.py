@@ -22,6 +22,7 @@ from typing import TypeAlias
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.load_grammar import FromPackageLoader
 from lark.tree import Meta
 
 from brmsjax.formula.errors import FormulaError, Span
@@ -243,6 +244,7 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 def _parser() -> Lark:
     return Lark.open(
         str(Path(__file__).with_name("r_grammar.lark")),
+        import_paths=[FromPackageLoader("brmsjax.formula.syntax", ("",))],
         parser="lalr",
         strict=True,
         propagate_positions=True,
