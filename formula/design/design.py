@@ -1,11 +1,11 @@
 """Design data from a formula and a data frame: R's model.matrix and brms's standata.
 
 :func:`build_design` is a pure function of (formula, data): it reads the formula
-(:mod:`.brmsterms`), evaluates every variable once (:mod:`.variables`), drops rows with a missing
-value in any used variable (with brms's warning), drops unused factor levels as brms does, then
-builds one population-level matrix per distributional parameter (:mod:`.matrix`) and the
-group-level blocks in brms's ID order. The response and its addition terms are coded by
-:mod:`.response`, whose names are re-exported here.
+(:mod:`..terms.brmsterms`), evaluates every variable once (:mod:`..evaluate.variables`), drops
+rows with a missing value in any used variable (with brms's warning), drops unused factor
+levels as brms does, then builds one population-level matrix per distributional parameter
+(:mod:`.matrix`) and the group-level blocks in brms's ID order (:mod:`.groups`). The response
+and its addition terms are coded by :mod:`.response`, whose names are re-exported here.
 """
 
 from __future__ import annotations
