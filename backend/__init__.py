@@ -1,4 +1,4 @@
-"""The backend: a formula's :class:`~brmsjax.formula.ir.Design` to posterior draws (JAX here).
+"""The backend: a formula's :class:`~brmsjax.formula.design.ir.Design` to posterior draws (JAX).
 
 The folders are the pipeline, in the order a fit runs through them::
 

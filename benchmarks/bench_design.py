@@ -79,7 +79,7 @@ def child(args: argparse.Namespace) -> dict[str, float | str]:
     # The working tree's formula/ is imported as the top-level package ``formula`` (not as
     # brmsjax.formula, whose parent imports JAX) so that both versions start from the same memory.
     sys.path.insert(0, args.package_dir or str(ROOT))
-    module = "baseline_formula.design" if args.package_dir else "formula.design"
+    module = "baseline_formula.design" if args.package_dir else "formula.design.design"
     build_design = importlib.import_module(module).build_design
     formula = FORMULAS[args.case]
     build_design(formula, make_data(100, case=args.case, levels=args.levels))  # imports, grammar

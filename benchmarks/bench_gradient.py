@@ -84,7 +84,7 @@ def simulate(
 
 def design(sim: dict[str, np.ndarray]) -> Any:
     """The formula layer's design of the simulated data, built directly (it is not timed)."""
-    from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
+    from brmsjax.formula.design.ir import Design, FixedBlock, GroupBlock, Response
 
     X, g, y = sim["X"], sim["g"], sim["y"]
     n, groups = len(y), int(g.max()) + 1

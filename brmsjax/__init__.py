@@ -45,7 +45,6 @@ from brmsjax.backend.families.registry import (
 )
 from brmsjax.backend.priors.resolve import Prior, prior, set_prior
 from brmsjax.fit import BrmsFit, load
-from brmsjax.formula.brmsterms import BrmsFormula, bf
 from brmsjax.formula.errors import (
     BrmsjaxError,
     DesignError,
@@ -55,6 +54,7 @@ from brmsjax.formula.errors import (
     PriorError,
     UnknownVariableError,
 )
+from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
 from brmsjax.lecture.equations import Equations, equations
 from brmsjax.lecture.multilevel import multilevel
 from brmsjax.lecture.multilevel_table import multilevel_table

@@ -19,12 +19,12 @@ from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.infer.draws import ModelNames
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
-from brmsjax.formula.brmsterms import BrmsFormula
-from brmsjax.formula.design import as_frame, build_design
-from brmsjax.formula.design import model_matrix as _model_matrix
+from brmsjax.formula.design.design import as_frame, build_design
+from brmsjax.formula.design.design import model_matrix as _model_matrix
+from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.ir import Design
-from brmsjax.formula.standata import standata
+from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.methods.refit import use_brm
 
 Data: TypeAlias = pd.DataFrame | Mapping[str, Any]

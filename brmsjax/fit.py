@@ -276,6 +276,26 @@ _MOVED_MODULES = {
         "lower": "model.lower",
         "draws": "infer.draws",
     }.items()
+} | {
+    f"brmsjax.formula.{old}": f"brmsjax.formula.{new}"
+    for old, new in {
+        "ast": "syntax.ast",
+        "parse": "syntax.parse",
+        "deparse": "syntax.deparse",
+        "terms": "terms.terms",
+        "brmsterms": "terms.brmsterms",
+        "update": "terms.update",
+        "values": "evaluate.values",
+        "variables": "evaluate.state",
+        "functions": "evaluate.functions",
+        "operators": "evaluate.operators",
+        "design": "design.design",
+        "matrix": "design.matrix",
+        "response": "design.response",
+        "newdata": "design.newdata",
+        "ir": "design.ir",
+        "standata": "design.standata",
+    }.items()
 }
 
 

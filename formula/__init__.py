@@ -1,13 +1,24 @@
 """brms formula language: parse, term algebra and design data (no JAX here).
 
-The pipeline is text -> :func:`parse_formula` (frozen AST with spans) -> :func:`brms_terms`
-(R's term algebra and brms's group terms) -> :func:`build_design` (the :class:`Design` IR that
-the backend lowers). :func:`model_matrix` is R's ``model.matrix`` and :func:`standata` brms's
-``make_standata``.
+The subfolders are the pipeline, in the order a formula runs through them::
+
+    "y ~ x + (1 | g)", data
+      |
+      v  syntax/     grammar.lark + parse -> frozen AST with spans (deparse prints it back)
+      v  terms/      R's term algebra, brms's addition terms, dpars and group terms (BrmsTerms)
+      v  evaluate/   each variable evaluated on the data (values, functions, operators, state)
+      v  design/     model matrices, response, group blocks -> the Design IR (ir.py)
+      |
+      v  Design      lowered by brmsjax.backend; standata() prints it as brms's make_standata
+
+:func:`parse_formula`, :func:`brms_terms` and :func:`build_design` are the stages' entry points;
+:func:`model_matrix` is R's ``model.matrix`` and :func:`standata` brms's ``make_standata``.
+:mod:`.errors` (the error classes with caret spans) is shared by every stage.
 """
 
-from .brmsterms import BrmsFormula, BrmsTerms, bf, brms_terms
-from .design import DataWarning, build_design, model_matrix
+from .design.design import DataWarning, build_design, model_matrix
+from .design.ir import Design, FixedBlock, GroupBlock, Response
+from .design.standata import standata
 from .errors import (
     BrmsjaxError,
     DesignError,
@@ -18,9 +29,8 @@ from .errors import (
     PriorError,
     UnknownVariableError,
 )
-from .ir import Design, FixedBlock, GroupBlock, Response
-from .parse import deparse, parse, parse_formula
-from .standata import standata
+from .syntax.parse import deparse, parse, parse_formula
+from .terms.brmsterms import BrmsFormula, BrmsTerms, bf, brms_terms
 
 __all__ = [
     "BrmsFormula",

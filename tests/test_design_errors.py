@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brmsjax.formula.design import NA_WARNING, DataWarning, build_design, model_matrix
+from brmsjax.formula.design.design import NA_WARNING, DataWarning, build_design, model_matrix
 from brmsjax.formula.errors import (
     DesignError,
     FormulaError,

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import brmsjax.formula.matrix as matrix_module
-from brmsjax.formula.brmsterms import brms_terms
-from brmsjax.formula.design import _evaluate, _group_factor, build_design
-from brmsjax.formula.matrix import build_matrix, contr_poly, contr_poly_names, term_codes
-from brmsjax.formula.parse import deparse, format_r_number, parse
-from brmsjax.formula.terms import TermList
-from brmsjax.formula.variables import Factor, Numeric, Value, group_factor, unique_inverse
+import brmsjax.formula.design.matrix as matrix_module
+from brmsjax.formula.design.design import _evaluate, build_design
+from brmsjax.formula.design.groups import _group_factor
+from brmsjax.formula.design.matrix import build_matrix, contr_poly, contr_poly_names, term_codes
+from brmsjax.formula.evaluate.variables import Factor, Numeric, Value, group_factor, unique_inverse
+from brmsjax.formula.syntax.parse import deparse, format_r_number, parse
+from brmsjax.formula.terms.brmsterms import brms_terms
+from brmsjax.formula.terms.terms import TermList
 
 UNIQUE_CASES = {
     "small ints": np.array([3, 1, 2, 3, 1, 7], dtype=np.int64),

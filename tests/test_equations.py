@@ -11,7 +11,7 @@ import pytest
 from matplotlib.mathtext import math_to_image
 
 from brmsjax.datasets import load, sleepstudy, star
-from brmsjax.formula.design import DataWarning
+from brmsjax.formula.design.design import DataWarning
 from brmsjax.formula.errors import FormulaTermError, ModelError
 from brmsjax.lecture.equations import equations
 from brmsjax.lecture.levels import Gamma, Level2Equation

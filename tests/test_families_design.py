@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from brmsjax.backend.families.registry import get_family
-from brmsjax.formula.design import build_design, make_stan_names
+from brmsjax.formula.design.design import build_design, make_stan_names
+from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import DesignError, FormulaError
-from brmsjax.formula.standata import standata
 
 FIXTURES = Path(__file__).parent / "fixtures" / "standata_families"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.json") if p.stem != "data")

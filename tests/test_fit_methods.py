@@ -412,7 +412,7 @@ def test_load_rejects_what_is_not_a_fit(tmp_path: Path) -> None:
 
 
 def test_save_keeps_the_design_state_for_new_data(tmp_path: Path) -> None:
-    from brmsjax.formula.design import build_design
+    from brmsjax.formula.design.design import build_design
 
     frame = pd.DataFrame({"y": np.arange(8.0), "x": np.linspace(0, 1, 8), "g": list("abcdabcd")})
     design = build_design("y ~ poly(x, 2) + scale(x) + g + (1 | g)", frame)

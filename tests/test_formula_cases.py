@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-from brmsjax.formula.design import build_design, model_matrix
-from brmsjax.formula.ir import Design
-from brmsjax.formula.standata import standata
+from brmsjax.formula.design.design import build_design, model_matrix
+from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.standata import standata
 from tests.formula_fixtures import case_frame, cases
 
 FIXED = cases("fixed")

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from brmsjax.formula.errors import DesignError, FormulaTermError
-from brmsjax.formula.parse import parse
-from brmsjax.formula.variables import Evaluator, Factor, Numeric, PolyState, ScaleState
+from brmsjax.formula.evaluate.variables import Evaluator, Factor, Numeric, PolyState, ScaleState
+from brmsjax.formula.syntax.parse import parse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "r_functions.json"
 

@@ -20,9 +20,9 @@ import pytest
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.priors.resolve import prior, prior_table, resolve_priors
-from brmsjax.formula.design import build_design
+from brmsjax.formula.design.design import build_design
+from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import PriorError
-from brmsjax.formula.ir import Design
 
 FIXTURES = Path(__file__).parent / "fixtures" / "get_prior" / "families"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.json") if p.stem != "data")

@@ -26,8 +26,8 @@ from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames, to_d
 from brmsjax.backend.infer.nuts import SampleResult, _inits, sample
 from brmsjax.backend.model.lower import LoweredModel, lower, trace_count
 from brmsjax.backend.priors.resolve import ParamPrior
+from brmsjax.formula.design.ir import Design, FixedBlock, GroupBlock, Response
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 
 ROOT = Path(__file__).parent.parent
 LEVELS = ("a", "b", "c", "d 1", "e", "f")

@@ -26,8 +26,8 @@ from brmsjax.backend.model.lower import (
     lower,
 )
 from brmsjax.backend.priors.resolve import ParamPrior, prior
+from brmsjax.formula.design.ir import Design, FixedBlock, GroupBlock, Response
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "brms"
 fast_jit = partial(jax.jit, compiler_options=ONE_OFF_OPTIONS)
@@ -392,7 +392,7 @@ def test_bad_priors_raise(case: str) -> None:
 def test_qr_coordinates_give_brms_density_at_b(formula: str) -> None:
     from brmsjax.backend.priors.resolve import resolve_priors
     from brmsjax.datasets import sleepstudy
-    from brmsjax.formula.design import build_design
+    from brmsjax.formula.design.design import build_design
 
     frame = sleepstudy()
     frame["f"] = np.where(frame["Subject"].str[-1].astype(int) % 2 == 0, "even", "odd")

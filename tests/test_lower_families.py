@@ -32,8 +32,8 @@ from brmsjax.backend.infer.draws import to_draws, variable_names
 from brmsjax.backend.infer.nuts import sample
 from brmsjax.backend.model.lower import Site, lower, trace_count
 from brmsjax.backend.priors.resolve import ParamPrior, resolve_priors
+from brmsjax.formula.design.ir import Design, FixedBlock, GroupBlock, Response
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 from tests.test_lower import _scipy_prior
 
 fast_jit = partial(jax.jit, compiler_options=ONE_OFF_OPTIONS)

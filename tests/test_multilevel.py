@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from brmsjax.datasets import sleepstudy, star
-from brmsjax.formula.design import DataWarning, build_design, model_matrix
+from brmsjax.formula.design.design import DataWarning, build_design, model_matrix
+from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import DesignError, FormulaError, FormulaTermError, ModelError
-from brmsjax.formula.standata import standata
 from brmsjax.lecture.equations import equations
 from brmsjax.lecture.multilevel import multilevel
 from brmsjax.lecture.multilevel_table import multilevel_table

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from brmsjax.formula.ast import (
+from brmsjax.formula.errors import FormulaError, FormulaSyntaxError, Span
+from brmsjax.formula.syntax.ast import (
     Argument,
     BinOp,
     Call,
@@ -21,8 +22,7 @@ from brmsjax.formula.ast import (
     String,
     UnaryOp,
 )
-from brmsjax.formula.errors import FormulaError, FormulaSyntaxError, Span
-from brmsjax.formula.parse import deparse, format_r_number, parse, parse_formula
+from brmsjax.formula.syntax.parse import deparse, format_r_number, parse, parse_formula
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -14,7 +14,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brmsjax.formula.ast import (
+from brmsjax.formula.errors import FormulaError
+from brmsjax.formula.syntax.ast import (
     Argument,
     BinOp,
     Call,
@@ -26,8 +27,7 @@ from brmsjax.formula.ast import (
     String,
     UnaryOp,
 )
-from brmsjax.formula.errors import FormulaError
-from brmsjax.formula.parse import deparse, parse
+from brmsjax.formula.syntax.parse import deparse, parse
 
 FAST = settings(max_examples=200, deadline=None)
 

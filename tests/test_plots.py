@@ -30,7 +30,7 @@ from scipy import stats
 import brmsjax as bj
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.fit import BrmsFit
-from brmsjax.formula.design import build_design
+from brmsjax.formula.design.design import build_design
 from brmsjax.methods.conditional_effects import (
     ConditionalEffectsError,
     model_effects,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from brmsjax.formula.ast import (
+from brmsjax.formula.syntax.ast import (
     Argument,
     BinOp,
     Call,

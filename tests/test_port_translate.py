@@ -17,9 +17,9 @@ import pytest
 
 import brmsjax as bj
 from brmsjax.backend.priors.resolve import Prior
-from brmsjax.formula.brmsterms import BrmsFormula
-from brmsjax.formula.design import DataWarning
+from brmsjax.formula.design.design import DataWarning
 from brmsjax.formula.errors import BrmsjaxError, FormulaTermError, ModelError
+from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.port import BrmCall, FamilyCall, PriorsCall, RCodeError, Ref, from_r, priors_from_r
 from brmsjax.port.brm_args import BRM_FORMALS, DEFAULT_ONLY, IGNORED, SUPPORTED
 
@@ -515,7 +515,7 @@ _ADDITION_ROLES = {
 
 def _roles(node: Any, role: str, out: dict[str, str]) -> None:
     """Give each variable of a formula tree a role: response, group, factor, trials, ..."""
-    from brmsjax.formula import ast
+    from brmsjax.formula.syntax import ast
 
     if isinstance(node, ast.Name):
         if node.name not in {"TRUE", "FALSE", "Intercept", ".", "pi"}:
@@ -541,7 +541,7 @@ def _roles(node: Any, role: str, out: dict[str, str]) -> None:
 
 def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
     """Small data with every variable the call's formula names, typed as the family needs."""
-    from brmsjax.formula.parse import parse
+    from brmsjax.formula.syntax.parse import parse
 
     formula = call.formula
     assert not isinstance(formula, Ref)

@@ -385,8 +385,8 @@ DESIGN_CASES = [
 )
 def test_newdata_encoding_reproduces_fitted_design(formula: str, family: str) -> None:
     from brmsjax.backend.families.registry import get_family
-    from brmsjax.formula.design import build_design
-    from brmsjax.formula.newdata import encode_newdata
+    from brmsjax.formula.design.design import build_design
+    from brmsjax.formula.design.newdata import encode_newdata
 
     data = _design_data()
     design = build_design(formula, data, family=get_family(family))
@@ -410,7 +410,7 @@ def test_newdata_encoding_reproduces_fitted_design(formula: str, family: str) ->
 def _trunc_fit() -> Any:
     """A fit of ``y | trunc(lb = 0) ~ x`` built from given draws (no sampling)."""
     from brmsjax.fit import BrmsFit, FitInfo
-    from brmsjax.formula.design import build_design
+    from brmsjax.formula.design.design import build_design
 
     data = pd.DataFrame({"y": [0.5, 1.0, 2.0, 3.5], "x": [0.0, 1.0, 2.0, 3.0]})
     draws = pd.DataFrame(

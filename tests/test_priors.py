@@ -32,8 +32,8 @@ from brmsjax.backend.priors.resolve import (
     set_prior,
 )
 from brmsjax.backend.priors.rows import r_collate_key
+from brmsjax.formula.design.ir import Design, FixedBlock, GroupBlock, Response
 from brmsjax.formula.errors import BrmsjaxError, PriorError
-from brmsjax.formula.ir import Design, FixedBlock, GroupBlock, Response
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GET_PRIOR = FIXTURES / "get_prior"

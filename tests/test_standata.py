@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from brmsjax.datasets import load
-from brmsjax.formula.design import build_design
-from brmsjax.formula.standata import standata
+from brmsjax.formula.design.design import build_design
+from brmsjax.formula.design.standata import standata
 
 BRMS = Path(__file__).parent / "fixtures" / "brms"
 CASES = [

@@ -22,9 +22,9 @@ import brmsjax as bj
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.lower import trace_count
 from brmsjax.fit import BrmsFit
-from brmsjax.formula.brmsterms import BrmsFormula, bf
 from brmsjax.formula.errors import FormulaSyntaxError
-from brmsjax.formula.update import update_brms_formula, update_formula
+from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
+from brmsjax.formula.terms.update import update_brms_formula, update_formula
 from brmsjax.methods.refit import UpdateError, _merge_priors, update
 
 CASES = json.loads(

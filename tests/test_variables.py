@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from brmsjax.formula.errors import DesignError, UnknownVariableError
-from brmsjax.formula.parse import parse
-from brmsjax.formula.variables import (
+from brmsjax.formula.evaluate.variables import (
     EvalState,
     Evaluator,
     Factor,
@@ -22,6 +21,7 @@ from brmsjax.formula.variables import (
     group_key,
     variable_names,
 )
+from brmsjax.formula.syntax.parse import parse
 from tests.formula_fixtures import case_frame, formula_cases
 
 

@@ -1,4 +1,4 @@
-"""Lowering a :class:`~brmsjax.formula.ir.Design` to one NumPyro model per model structure.
+"""Lowering a :class:`~brmsjax.formula.design.ir.Design` to one NumPyro model per model structure.
 
 :func:`lower` plans the model (which parameter vectors exist, their bounds and prior groups,
 which dpars are predicted, scalar or fixed, ordinal thresholds and categorical predictors) and
@@ -43,8 +43,8 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
+from brmsjax.formula.design.ir import Design, FixedBlock
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.ir import Design, FixedBlock
 
 __all__ = [
     "LoweredModel",

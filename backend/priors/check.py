@@ -21,8 +21,8 @@ from brmsjax.backend.priors.rows import (
     predicted_dpars,
     scalar_dpars,
 )
+from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import PriorError
-from brmsjax.formula.ir import Design
 
 if TYPE_CHECKING:
     from brmsjax.backend.priors.resolve import Prior

@@ -29,8 +29,8 @@ from brmsjax.backend.priors.rows import (
     model_rows,
     scalar_dpars,
 )
+from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import PriorError
-from brmsjax.formula.ir import Design
 
 TABLE_COLUMNS = ("prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source")
 

@@ -15,7 +15,7 @@ from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_prior
 from brmsjax.backend.priors.parse import parse_prior
-from brmsjax.formula.ir import Design
+from brmsjax.formula.design.ir import Design
 
 # ICU root order of ASCII whitespace, punctuation and symbols (before digits, then letters).
 _PUNCTUATION = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.parse import format_r_number
+from brmsjax.formula.syntax.parse import format_r_number
 from brmsjax.lecture.glosses import table_rows
 from brmsjax.lecture.levels import Level2Block, Level2Equation, ModelLevels, Part, model_levels
 from brmsjax.lecture.notation import Style, family_notation, index, text_matrix

@@ -31,14 +31,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from brmsjax.formula.ast import Number, strip_parens
-from brmsjax.formula.design import as_frame, build_design
+from brmsjax.formula.design.design import as_frame, build_design
+from brmsjax.formula.design.ir import GroupBlock
+from brmsjax.formula.design.matrix import brms_rename, contr_poly_names, term_codes
 from brmsjax.formula.errors import FormulaTermError, ModelError
-from brmsjax.formula.ir import GroupBlock
-from brmsjax.formula.matrix import brms_rename, contr_poly_names, term_codes
-from brmsjax.formula.parse import deparse, format_r_number
-from brmsjax.formula.terms import TermList
-from brmsjax.formula.variables import Evaluator, Factor, Numeric, Value, drop_unused
+from brmsjax.formula.evaluate.variables import Evaluator, Factor, Numeric, Value, drop_unused
+from brmsjax.formula.syntax.ast import Number, strip_parens
+from brmsjax.formula.syntax.parse import deparse, format_r_number
+from brmsjax.formula.terms.terms import TermList
 from brmsjax.lecture.notation import GROUP_LETTERS
 
 

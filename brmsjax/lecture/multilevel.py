@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from brmsjax.formula.ast import BinOp, Call, Name, Node, strip_parens
-from brmsjax.formula.brmsterms import brms_terms
-from brmsjax.formula.design import as_frame, build_design
+from brmsjax.formula.design.design import as_frame, build_design
 from brmsjax.formula.errors import DesignError, FormulaTermError
-from brmsjax.formula.parse import deparse, parse, parse_formula
-from brmsjax.formula.terms import Term, TermList, expand
-from brmsjax.formula.variables import Evaluator, Factor
+from brmsjax.formula.evaluate.variables import Evaluator, Factor
+from brmsjax.formula.syntax.ast import BinOp, Call, Name, Node, strip_parens
+from brmsjax.formula.syntax.parse import deparse, parse, parse_formula
+from brmsjax.formula.terms.brmsterms import brms_terms
+from brmsjax.formula.terms.terms import Term, TermList, expand
 
 _INTERCEPT = frozenset({"1", "Intercept"})
 

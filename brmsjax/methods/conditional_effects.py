@@ -23,8 +23,8 @@ import pandas as pd
 
 from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FitLike
-from brmsjax.formula.ast import Call, Name, Node
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.formula.syntax.ast import Call, Name, Node
 from brmsjax.methods.predictions import posterior_epred
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def model_effects(fit: FitLike) -> list[str]:
 
 def model_variables(fit: FitLike) -> list[str]:
     """Data variables that predictions without group-level effects need, in order of use."""
-    from brmsjax.formula.newdata import PREDICT_ADDITIONS
+    from brmsjax.formula.design.newdata import PREDICT_ADDITIONS
 
     bt = fit.design.state.terms
     names: list[str] = []

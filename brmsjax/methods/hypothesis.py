@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
+from lark.load_grammar import FromPackageLoader
 
 from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FitLike
@@ -35,28 +36,6 @@ __all__ = [
     "hypothesis_levels",
     "hypothesis_table",
 ]
-
-_GRAMMAR = r"""
-?start: sum
-?sum: sum "+" product -> add
-    | sum "-" product -> sub
-    | product
-?product: product "*" unary -> mul
-        | product "/" unary -> div
-        | unary
-?unary: "-" unary -> neg
-      | "+" unary -> pos
-      | power
-?power: atom "^" unary -> pow
-      | atom
-?atom: NUMBER -> number
-     | VAR -> var
-     | VAR "(" sum ("," sum)* ")" -> call
-     | "(" sum ")"
-VAR: /(?:[^\W\d]|\.(?![0-9]))[\w.]*(?::(?:[^\W\d]|\.(?![0-9]))[\w.]*)*(?:\[[^\]\[]+\])?/
-NUMBER: /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/
-%ignore /\s+/
-"""
 
 _FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
     "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "log1p": np.log1p,
@@ -81,7 +60,12 @@ class HypothesisError(BrmsjaxError, ValueError):
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark(_GRAMMAR, parser="lalr")
+    return Lark.open_from_package(
+        "brmsjax.methods",
+        "hypothesis.lark",
+        parser="lalr",
+        import_paths=[FromPackageLoader("brmsjax.formula.syntax")],
+    )
 
 
 def _split(text: str) -> tuple[str, str, str]:

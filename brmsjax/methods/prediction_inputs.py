@@ -16,8 +16,8 @@ import numpy as np
 
 from brmsjax.backend import predict as bp
 from brmsjax.core import FitError, FitLike, GroupInfo
+from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.formula.newdata import NewData, encode_newdata, from_design, parse_re_formula
 
 if TYPE_CHECKING:
     from brmsjax.backend.families.registry import Family

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pandas as pd
 
 from brmsjax.core import FitLike
-from brmsjax.formula.brmsterms import BrmsFormula
 from brmsjax.formula.errors import BrmsjaxError, UnknownVariableError
+from brmsjax.formula.terms.brmsterms import BrmsFormula
 
 if TYPE_CHECKING:
     from brmsjax.backend.priors.resolve import Prior
@@ -71,7 +71,7 @@ def _merge_priors(new: Any, old: Any, formula: Any, data: Any, family: Any) -> l
     """New priors first, then the old ones for other parameters that the new model has."""
     from brmsjax.backend.families.registry import get_family
     from brmsjax.backend.priors.resolve import resolve_priors
-    from brmsjax.formula.design import build_design
+    from brmsjax.formula.design.design import build_design
 
     fresh = _as_list(new)
     taken = {tuple(getattr(p, k) for k in _PRIOR_KEYS) for p in fresh}
@@ -124,7 +124,7 @@ def update(
         For ``data=`` (use ``newdata``), unknown arguments, a fit without its ``brm()``
         arguments, or a formula with variables the old data lacks and no ``newdata``.
     """
-    from brmsjax.formula.update import update_brms_formula
+    from brmsjax.formula.terms.update import update_brms_formula
 
     if "data" in brm_args:
         raise UpdateError("update() takes new data as 'newdata', not 'data'; pass newdata=.")

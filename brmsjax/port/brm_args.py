@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from brmsjax.formula.ast import Argument
+from brmsjax.formula.syntax.ast import Argument
 
 from .rparse import RCodeError
 from .rvalues import Ref, Value, check_scalar, r_value

@@ -15,8 +15,8 @@ from typing import Any
 
 from brmsjax.backend.families import registry as families
 from brmsjax.backend.families.registry import Family, get_family
-from brmsjax.formula.ast import Call, Name, Paren, String
 from brmsjax.formula.errors import ModelError
+from brmsjax.formula.syntax.ast import Call, Name, Paren, String
 
 from .rparse import RCodeError, RNode
 from .rvalues import Ref, match_args, py_literal, py_str, r_value

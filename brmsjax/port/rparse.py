@@ -1,7 +1,7 @@
 """Read the R code of brms scripts into a small frozen syntax tree with source spans.
 
 The grammar is ``r_grammar.lark`` (LALR, R's ``?Syntax`` precedence). Expressions reuse the
-formula AST of :mod:`brmsjax.formula.ast` (:class:`Name`, :class:`Number`, :class:`String`,
+formula AST of :mod:`brmsjax.formula.syntax.ast` (:class:`Name`, :class:`Number`, :class:`String`,
 :class:`Call`, :class:`BinOp`, :class:`UnaryOp`, :class:`Formula`, :class:`Paren`), so a formula
 inside ``brm()`` is already a formula tree; R-only syntax gets the nodes defined here:
 :class:`Assign`, :class:`Index`, :class:`Member`, :class:`Apply` and :class:`Empty`. A pipe
@@ -22,9 +22,11 @@ from typing import TypeAlias
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.load_grammar import FromPackageLoader
 from lark.tree import Meta
 
-from brmsjax.formula.ast import (
+from brmsjax.formula.errors import FormulaError, Span
+from brmsjax.formula.syntax.ast import (
     Argument,
     BinOp,
     Call,
@@ -35,10 +37,9 @@ from brmsjax.formula.ast import (
     Paren,
     String,
 )
-from brmsjax.formula.errors import FormulaError, Span
-from brmsjax.formula.parse import _op as _binary
-from brmsjax.formula.parse import _prefix, _span
-from brmsjax.formula.parse import _token_span as _tspan
+from brmsjax.formula.syntax.parse import _op as _binary
+from brmsjax.formula.syntax.parse import _prefix, _span
+from brmsjax.formula.syntax.parse import _token_span as _tspan
 
 __all__ = [
     "Apply",
@@ -243,6 +244,7 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 def _parser() -> Lark:
     return Lark.open(
         str(Path(__file__).with_name("r_grammar.lark")),
+        import_paths=[FromPackageLoader("brmsjax.formula.syntax", ("",))],
         parser="lalr",
         strict=True,
         propagate_positions=True,

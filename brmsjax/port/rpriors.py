@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brmsjax.backend.priors.resolve import Prior
-from brmsjax.formula.ast import BinOp, Call, Formula, Name, Node, Paren, String
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.formula.parse import deparse
+from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren, String
+from brmsjax.formula.syntax.parse import deparse
 
 from .rparse import RCodeError, RNode, parse_r
 from .rvalues import Ref, match_args, py_name, py_str

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from brmsjax.formula.ast import Argument, Call, Name, Number, Paren, String, UnaryOp
 from brmsjax.formula.errors import Span
+from brmsjax.formula.syntax.ast import Argument, Call, Name, Number, Paren, String, UnaryOp
 
 from .rparse import Empty, RCodeError, RNode
 

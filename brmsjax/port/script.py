@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
-from brmsjax.formula.ast import Argument, BinOp, Call, Formula, Name, Paren
+from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Formula, Name, Paren
 
 from .brm_args import BRM_FORMALS, sampler_args
 from .rfamilies import FamilyCall, r_family

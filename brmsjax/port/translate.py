@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from brmsjax.formula.ast import BinOp, Call, Formula, Name, Node, Paren
-from brmsjax.formula.brmsterms import DPAR_NAMES, BrmsFormula, bf
-from brmsjax.formula.parse import deparse
+from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
+from brmsjax.formula.syntax.parse import deparse
+from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
 
 from .brm_args import BRM_FORMALS, sampler_args
 from .rfamilies import FamilyCall, r_family

@@ -9,13 +9,13 @@ parameters fixed to constants. brms's group rules: ``||`` stays one term with ``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
-from .errors import FormulaSyntaxError, FormulaTermError, Span
-from .parse import deparse, parse, parse_formula
+from ..errors import FormulaSyntaxError, FormulaTermError, Span
+from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
+from ..syntax.parse import deparse, parse, parse_formula
+from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
@@ -41,23 +41,6 @@ DPAR_NAMES = (
     "theta",
 )
 
-ADDITION_TERMS = (
-    "weights",
-    "trials",
-    "cens",
-    "trunc",
-    "se",
-    "rate",
-    "mi",
-    "subset",
-    "thres",
-    "cat",
-    "dec",
-    "index",
-    "vreal",
-    "vint",
-    "bhaz",
-)
 _FORMULA_CALLS = {"bf", "brmsformula"}
 
 
@@ -433,79 +416,6 @@ def brms_terms(
         fixed_dpars=fixed,
         formula_lines=lines,
     )
-
-
-# --- addition terms: their arguments as brms reads them ----------------------------------
-
-# Named arguments of addition terms that are options, not data.
-ADDITION_OPTIONS: dict[str, set[str]] = {
-    "weights": {"scale"},
-    "se": {"sigma"},
-    "trials": set(),
-    "rate": set(),
-    "cens": set(),
-    "trunc": set(),
-    "thres": set(),
-}
-
-
-def constant_value(node: Node) -> float | None:
-    """The value of a numeric or logical constant (``10``, ``-Inf``, ``TRUE``), else None."""
-    inner = strip_parens(node)
-    if isinstance(inner, Number):
-        return inner.value
-    if isinstance(inner, Name) and not inner.backticked:
-        return {"TRUE": 1.0, "FALSE": 0.0, "Inf": math.inf, "NA": math.nan}.get(inner.name)
-    if isinstance(inner, UnaryOp) and inner.op in {"-", "+"}:
-        value = constant_value(inner.operand)
-        return None if value is None else (-value if inner.op == "-" else value)
-    return None
-
-
-# The data arguments of each supported addition term, in brms's order.
-_ADDITION_ARGS = {
-    "weights": ("x",),
-    "trials": ("x",),
-    "se": ("x",),
-    "rate": ("x",),
-    "cens": ("x", "y2"),
-    "trunc": ("lb", "ub"),
-    "thres": ("x",),
-}
-
-
-def addition_args(name: str, call: Call, source: str) -> list[Node]:
-    """The data arguments of an addition term by position (``trunc`` gives lb, ub)."""
-    params = _ADDITION_ARGS.get(name)
-    if params is None:
-        raise FormulaTermError(
-            f"The addition term {name}() is not supported yet.", source, call.span
-        )
-    options = ADDITION_OPTIONS[name]
-    given: dict[str, Node] = {}
-    positional = [a for a in call.args if a.name is None]
-    for param, arg in zip(params, positional, strict=False):
-        given[param] = arg.value
-    if len(positional) > len(params):
-        raise FormulaTermError(
-            f"{name}() takes at most {len(params)} data arguments.", source, call.span
-        )
-    for arg in call.args:
-        if arg.name is None or arg.name in options:
-            continue
-        if arg.name not in params:
-            raise FormulaTermError(
-                f"{name}() has no argument '{arg.name}'; its arguments are: "
-                f"{', '.join([*params, *sorted(options)])}.",
-                source,
-                arg.span,
-            )
-        given[arg.name] = arg.value
-    if name == "trunc":
-        return [given.get("lb", UnaryOp("-", Name("Inf"))), given.get("ub", Name("Inf"))]
-    if "x" not in given:
-        raise FormulaTermError(f"{name}() needs a variable or number.", source, call.span)
-    return [given[p] for p in params if p in given]
 
 
 def cens_upper_labels(bt: BrmsTerms) -> set[str]:

@@ -14,10 +14,10 @@ old one, parameter by parameter, as brms's ``update.brmsformula`` does.
 
 from __future__ import annotations
 
-from .ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp, strip_parens
+from ..errors import FormulaSyntaxError
+from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp, strip_parens
+from ..syntax.parse import deparse, parse_formula
 from .brmsterms import BrmsFormula, _from_bf_call
-from .errors import FormulaSyntaxError
-from .parse import deparse, parse_formula
 from .terms import expand
 
 __all__ = ["update_brms_formula", "update_formula"]

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .ast import BinOp, Node, UnaryOp
-from .deparse import deparse
+from ..syntax.ast import BinOp, Node, UnaryOp
+from ..syntax.deparse import deparse
 from .values import LOGICAL_LEVELS, Character, Factor, Integer, Numeric, RValue
 from .values import _labelled as labelled
 
 if TYPE_CHECKING:
-    from .variables import Evaluator
+    from .state import EvalContext
 
 __all__ = [
     "as_double",
@@ -40,7 +40,7 @@ __all__ = [
 # coercions
 
 
-def as_number(value: RValue, node: Node, ev: Evaluator, what: str) -> Numeric:
+def as_number(value: RValue, node: Node, ev: EvalContext, what: str) -> Numeric:
     """``value`` as a number: logicals become 0/1; factors and strings raise FormulaTermError."""
     if isinstance(value, Numeric):
         return value
@@ -140,7 +140,7 @@ _COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def _broadcast(node: Node, ev: Evaluator, *arrays: np.ndarray) -> list[np.ndarray]:
+def _broadcast(node: Node, ev: EvalContext, *arrays: np.ndarray) -> list[np.ndarray]:
     lengths = {len(a) for a in arrays} - {1}
     if len(lengths) > 1:
         raise ev.error(
@@ -160,7 +160,7 @@ def _colnames(*values: RValue) -> tuple[str, ...] | None:
     return None
 
 
-def binary(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
+def binary(node: BinOp, left: RValue, right: RValue, ev: EvalContext) -> RValue:
     """Evaluate a binary operator of R code (inside a call) on evaluated operands."""
     op = node.op
     with np.errstate(all="ignore"):
@@ -204,13 +204,13 @@ def binary(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
     )
 
 
-def _no_factor(value: RValue, node: Node, ev: Evaluator) -> RValue:
+def _no_factor(value: RValue, node: Node, ev: EvalContext) -> RValue:
     if isinstance(value, Character) or (isinstance(value, Factor) and not value.logical):
         as_number(value, node, ev, "A logical operator")
     return value
 
 
-def _compare(node: Node, op: str, left: RValue, right: RValue, ev: Evaluator) -> Factor:
+def _compare(node: Node, op: str, left: RValue, right: RValue, ev: EvalContext) -> Factor:
     numeric_like = [
         isinstance(v, Numeric) or (isinstance(v, Factor) and v.logical) for v in (left, right)
     ]
@@ -263,7 +263,7 @@ def _in(left: RValue, right: RValue) -> Factor:
     return logical(table[codes])
 
 
-def _sequence(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue:
+def _sequence(node: BinOp, left: RValue, right: RValue, ev: EvalContext) -> RValue:
     """R's ``from:to`` of two numbers (as in ``levels = 1:4``)."""
     ends = [
         as_number(v, n, ev, "':'").values.reshape(-1)
@@ -279,7 +279,7 @@ def _sequence(node: BinOp, left: RValue, right: RValue, ev: Evaluator) -> RValue
     return (Integer if start == int(start) else Numeric)(out)
 
 
-def unary(node: UnaryOp, operand: RValue, ev: Evaluator) -> RValue:
+def unary(node: UnaryOp, operand: RValue, ev: EvalContext) -> RValue:
     """Evaluate a prefix ``-``, ``+`` or ``!`` of R code."""
     if node.op == "!":
         value = as_logical(_no_factor(operand, node.operand, ev))

@@ -123,7 +123,7 @@ def deparse(node: Node) -> str:
 
     Examples
     --------
-    >>> from brmsjax.formula.parse import parse
+    >>> from brmsjax.formula.syntax.parse import parse
     >>> deparse(parse("poly(x,2, raw=TRUE)"))
     'poly(x, 2, raw = TRUE)'
     >>> deparse(parse("y~x*z"))

@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from .ast import Node
-from .brmsterms import BrmsTerms, addition_args, constant_value
-from .errors import DesignError
+from ..errors import DesignError
+from ..evaluate.variables import Factor, Numeric, Value, format_r_number, unique_inverse
+from ..syntax.ast import Node
+from ..syntax.parse import deparse
+from ..terms.additions import addition_args, constant_value
+from ..terms.brmsterms import BrmsTerms
 from .ir import Response
-from .parse import deparse
-from .variables import Factor, Numeric, Value, format_r_number, unique_inverse
 
 __all__ = ["CATEGORICAL_FAMILIES", "ORDINAL_FAMILIES", "family_kind"]
 

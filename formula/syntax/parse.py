@@ -1,4 +1,4 @@
-"""Parse brms formula text into the frozen AST of :mod:`brmsjax.formula.ast`, and print it back.
+"""Parse brms formula text into the frozen AST of :mod:`.ast`, and print it back.
 
 The grammar lives in ``grammar.lark`` (LALR, R's operator precedence). :func:`parse` reads any
 expression, :func:`parse_formula` insists on a formula (``y ~ x``) or a ``bf(...)``-style call,
@@ -26,6 +26,7 @@ from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 from lark.tree import Meta
 
+from ..errors import FormulaSyntaxError, Span
 from .ast import (
     Argument,
     BinOp,
@@ -40,7 +41,6 @@ from .ast import (
     strip_parens,
 )
 from .deparse import deparse, format_r_number, is_syntactic_name
-from .errors import FormulaSyntaxError, Span
 
 __all__ = [
     "FORMULA_CALLS",

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .terms import TermList
-from .variables import Factor, Numeric, Value
+from ..evaluate.variables import Factor, Numeric, Value
+from ..terms.terms import TermList
 
 # brms's rename(): characters dropped and replaced in parameter names.
 _RENAME = (
@@ -128,8 +128,8 @@ def term_codes(terms: TermList, values: Mapping[str, Value]) -> list[list[int]]:
                 (
                     i
                     for i, label in enumerate(term.labels)
-                    if isinstance(values[label], Factor) and len(values[label].levels) > 1
-                ),  # type: ignore[union-attr]
+                    if isinstance(values[label], Factor) and len(values[label].levels) > 1  # type: ignore[union-attr]
+                ),
                 None,
             )
             if hit is not None:

@@ -1,6 +1,6 @@
 """The frozen syntax tree of a brms formula.
 
-The parser (:mod:`brmsjax.formula.parse`) turns text into these nodes; the terms layer gives
+The parser (:mod:`brmsjax.formula.syntax.parse`) turns text into these nodes; the terms layer gives
 them meaning. Nodes are immutable and compare by structure only: the ``span`` (position in the
 source, used for caret errors) is excluded from equality and hashing, so ``parse(deparse(t)) ==
 t`` holds although spacing changes.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from .errors import Span
+from ..errors import Span
 
 _NO_SPAN = Span(0, 0)
 

@@ -18,9 +18,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .ast import BinOp, Call, Formula, Name, Node, Number, Paren, String, UnaryOp, strip_parens
-from .errors import FormulaTermError, Span
-from .parse import deparse
+from ..errors import FormulaTermError, Span
+from ..syntax.ast import (
+    BinOp,
+    Call,
+    Formula,
+    Name,
+    Node,
+    Number,
+    Paren,
+    String,
+    UnaryOp,
+    strip_parens,
+)
+from ..syntax.parse import deparse
 
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = {

@@ -22,8 +22,8 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from .deparse import format_r_number
-from .errors import DesignError, Span
+from ..errors import DesignError, Span
+from ..syntax.deparse import format_r_number
 
 __all__ = [
     "LOGICAL_LEVELS",

@@ -18,21 +18,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .brmsterms import BrmsTerms, GroupTerm, addition_args, brms_terms
+from ..errors import BrmsjaxError, DesignError, FormulaError
+from ..evaluate.variables import Evaluator, Factor, LevelsState, Value, relevel, variable_names
+from ..syntax.parse import deparse
+from ..terms.additions import addition_args
+from ..terms.brmsterms import BrmsTerms, GroupTerm, brms_terms
 from .design import (
     _addition_array,
     _addition_nodes,
     _fixed_block,
-    _group_factor,
     _offset,
     _response,
     as_frame,
 )
-from .errors import BrmsjaxError, DesignError, FormulaError
+from .groups import _group_factor
 from .ir import Design, GroupBlock
 from .matrix import build_matrix
-from .parse import deparse
-from .variables import Evaluator, Factor, LevelsState, Value, relevel, variable_names
 
 __all__ = [
     "EncodedGroup",

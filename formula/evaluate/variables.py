@@ -4,8 +4,8 @@ A variable is a data column (``x`` or a backticked name) or a call of a whitelis
 (``log(x)``, ``poly(x, 2)``, ``factor(n)``, ``I(x^2)``); see :mod:`.functions`. Its value is a
 :class:`Numeric` (a vector or a matrix) or a :class:`Factor` (characters, factors and logicals).
 
-The value types and the typing of data columns as R types them live in :mod:`.values` and are
-re-exported here.
+The value types and the typing of data columns as R types them live in :mod:`.values`, the
+transform states in :mod:`.state`; both are re-exported here.
 
 :class:`Evaluator` learns the state of its transforms on the fitting data (factor levels,
 ``poly``'s recurrence coefficients, ``scale``'s centre and scale) and, given that state, encodes
@@ -15,17 +15,36 @@ new data identically; a level that the fitting data lacks raises :class:`DesignE
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .ast import BinOp, Call, Formula, Name, Node, Number, Paren, String, UnaryOp, strip_parens
-from .errors import DesignError, FormulaTermError, UnknownVariableError
-from .parse import deparse, format_r_number
+from ..errors import DesignError, FormulaTermError, UnknownVariableError
+from ..syntax.ast import (
+    BinOp,
+    Call,
+    Formula,
+    Name,
+    Node,
+    Number,
+    Paren,
+    String,
+    UnaryOp,
+    strip_parens,
+)
+from ..syntax.parse import deparse, format_r_number
+from . import functions
+from .state import (
+    EvalState,
+    LevelsState,
+    NumericState,
+    PolyState,
+    ScaleState,
+    TransformState,
+    group_key,
+)
 from .values import (
     LOGICAL_LEVELS,
     Character,
@@ -42,77 +61,6 @@ from .values import (
     relevel,
     unique_inverse,
 )
-
-
-@dataclass(frozen=True)
-class NumericState:
-    """A numeric variable (kept to check the type of the variable in new data)."""
-
-
-@dataclass(frozen=True)
-class LevelsState:
-    """The levels of a factor variable or of a ``factor()``/``ordered()`` call."""
-
-    levels: tuple[str, ...]
-    ordered: bool = False
-    logical: bool = False
-
-
-@dataclass(frozen=True)
-class PolyState:
-    """``poly()``'s recurrence coefficients (R's ``attr(, "coefs")``)."""
-
-    alpha: tuple[float, ...]
-    norm2: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class ScaleState:
-    """``scale()``'s centres and scales per column (None when not applied)."""
-
-    center: tuple[float, ...] | None
-    scale: tuple[float, ...] | None
-
-
-TransformState: TypeAlias = NumericState | LevelsState | PolyState | ScaleState
-
-
-class EvalState(Mapping[str, TransformState]):
-    """A frozen mapping from a deparsed label (``factor(n)``, ``poly(x, 2)``) to its state.
-
-    Grouping factors are stored under ``group_key(label)``.
-    """
-
-    __slots__ = ("_items",)
-
-    def __init__(
-        self, items: Mapping[str, TransformState] | Iterable[tuple[str, TransformState]] = ()
-    ) -> None:
-        self._items = MappingProxyType(dict(items))
-
-    def __getitem__(self, key: str) -> TransformState:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(tuple(self._items.items()))
-
-    def __repr__(self) -> str:
-        return f"EvalState({dict(self._items)!r})"
-
-    def __reduce__(self) -> tuple[type[EvalState], tuple[dict[str, TransformState]]]:
-        """Pickle as the plain dict of items (a fit saves its design state)."""
-        return (EvalState, (dict(self._items),))
-
-
-def group_key(label: str) -> str:
-    """The state key of the grouping factor with the label ``label`` (``"| g1:g2"``)."""
-    return f"| {label}"
 
 
 def _length(value: RValue) -> int:
@@ -321,8 +269,6 @@ class Evaluator:
             return Character(np.array([0]), (node.value,))
         if isinstance(node, Name):
             return self._name(node)
-        from . import functions
-
         if isinstance(node, Call):
             label = deparse(node)
             if label not in self._cache:

@@ -1,0 +1,8 @@
+"""Model terms and evaluated variables to design data: the last stage of the formula pipeline.
+
+:mod:`.design` builds the :class:`~.ir.Design` of a formula and a data frame (rows with NAs
+dropped, brms's group ID order); :mod:`.matrix` is R's ``model.matrix`` for one term list;
+:mod:`.response` codes the response and its addition terms; :mod:`.ir` is the Design IR the
+backend lowers; :mod:`.newdata` encodes new data with a fitted design's state;
+:mod:`.standata` prints a Design as brms's ``make_standata``.
+"""

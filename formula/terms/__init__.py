@@ -1,0 +1,7 @@
+"""A formula's syntax tree to model terms: the second stage of the formula pipeline.
+
+:mod:`.terms` is R's term algebra (``terms.formula``: ``*``, ``/``, ``^``, ``-``, ``%in%``,
+``.``); :mod:`.additions` reads brms's addition terms (``y | weights(w) ~ ...``);
+:mod:`.brmsterms` reads a brms formula into response, distributional parameters and group
+terms; :mod:`.update` is brms's ``update()`` of a formula (``. ~ . + x``).
+"""
