@@ -377,7 +377,7 @@ def _approximate(lowered: Any, algorithm: str, **options: Any) -> tuple[Any, Any
 def r_priors(prior: PriorsLike | str) -> PriorsLike:
     """Priors as given, or read from R code: ``"c(prior(normal(0, 1), class = b), ...)"``."""
     if isinstance(prior, str):
-        from brmsjax.port.rpriors import priors_from_r
+        from brmsjax.rcode.rpriors import priors_from_r
 
         return priors_from_r(prior)
     return prior

@@ -17,7 +17,8 @@ from brmsjax.formula.syntax.ast import (
     String,
     UnaryOp,
 )
-from brmsjax.port.rparse import (
+from brmsjax.port.statements import split_statements
+from brmsjax.rcode.rparse import (
     Apply,
     Assign,
     Empty,
@@ -27,7 +28,6 @@ from brmsjax.port.rparse import (
     RSyntaxError,
     parse_r,
 )
-from brmsjax.port.statements import split_statements
 
 
 def _call(func: str, *args: object, **kwargs: object) -> Call:

@@ -1,15 +1,18 @@
-"""Port brms scripts from R: read R calls, translate them to brmsjax, print Python.
+"""Port brms scripts from R: translate brm() calls and whole scripts to brmsjax, print Python.
+
+R code itself is read by :mod:`brmsjax.rcode`; this folder holds the translation of brm()
+calls (:mod:`.translate`, :mod:`.brm_args`) and of scripts (:mod:`.script`, :mod:`.statements`).
 
 >>> from brmsjax.port import from_r
 >>> from_r("brm(y ~ x, data = d, chains = 2)").args
 {'chains': 2}
 """
 
-from brmsjax.port.rfamilies import FamilyCall
-from brmsjax.port.rparse import RCodeError, RSyntaxError, parse_r
-from brmsjax.port.rpriors import priors_from_r
-from brmsjax.port.rvalues import Ref
 from brmsjax.port.translate import BrmCall, FormulaCall, PriorsCall, from_r
+from brmsjax.rcode.rfamilies import FamilyCall
+from brmsjax.rcode.rparse import RCodeError, RSyntaxError, parse_r
+from brmsjax.rcode.rpriors import priors_from_r
+from brmsjax.rcode.rvalues import Ref
 
 __all__ = [
     "BrmCall",

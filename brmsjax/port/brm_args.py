@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from brmsjax.formula.syntax.ast import Argument
-
-from .rparse import RCodeError
-from .rvalues import Ref, Value, check_scalar, r_value
+from brmsjax.rcode.rparse import RCodeError
+from brmsjax.rcode.rvalues import Ref, Value, check_scalar, r_value
 
 __all__ = [
     "BRM_FORMALS",

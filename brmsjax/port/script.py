@@ -14,12 +14,12 @@ import inspect
 from dataclasses import dataclass, field
 
 from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Formula, Name, Paren
+from brmsjax.rcode.rfamilies import FamilyCall, r_family
+from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
+from brmsjax.rcode.rpriors import PRIOR_CALLS, priors_code, r_priors
+from brmsjax.rcode.rvalues import match_args, py_name, py_str, r_value
 
 from .brm_args import BRM_FORMALS, sampler_args
-from .rfamilies import FamilyCall, r_family
-from .rparse import Assign, RCodeError, RNode, parse_r
-from .rpriors import PRIOR_CALLS, priors_code, r_priors
-from .rvalues import match_args, py_name, py_str, r_value
 from .statements import Statement, split_statements
 from .translate import r_brm, r_formula
 

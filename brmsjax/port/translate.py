@@ -3,7 +3,7 @@
 :func:`from_r` reads ``brm(...)``, ``bf(...)`` or priors (``c(prior(...), ...)``) and returns a
 :class:`BrmCall`, :class:`FormulaCall` or :class:`PriorsCall`. Formulas keep their R text (the
 brms formula parser reads it); ``bf()`` with distributional formulas and fixed parameters
-becomes :func:`brmsjax.bf`; families become :class:`~brmsjax.port.rfamilies.FamilyCall`;
+becomes :func:`brmsjax.bf`; families become :class:`~brmsjax.rcode.rfamilies.FamilyCall`;
 priors become :func:`brmsjax.prior` objects; ``brm()``'s other arguments are supported, ignored
 with a note (Stan tuning) or rejected with a message naming them (see :mod:`.brm_args`).
 """
@@ -19,12 +19,12 @@ import pandas as pd
 from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
+from brmsjax.rcode.rfamilies import FamilyCall, r_family
+from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
+from brmsjax.rcode.rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors
+from brmsjax.rcode.rvalues import Ref, Value, match_args, py_name, py_str, r_value, resolve
 
 from .brm_args import BRM_FORMALS, sampler_args
-from .rfamilies import FamilyCall, r_family
-from .rparse import Assign, RCodeError, RNode, parse_r
-from .rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors
-from .rvalues import Ref, Value, match_args, py_name, py_str, r_value, resolve
 
 __all__ = ["BrmCall", "FormulaCall", "PriorsCall", "from_r", "r_brm", "r_formula"]
 
