@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
@@ -200,47 +201,16 @@ def _chunk_function(
             return INV_LINKS[link](out) if transform else out
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
         if what == "epred":
-            return dpars[dpar] if dpar else _epred(family, eta[""], dpars, d["addition"])
+            return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
         if what == "predict":
-            return _rng(family, rng, eta[""], dpars, d["addition"])
-        ll = _log_lik(family, d["y"], eta[""], dpars, d["addition"])
+            return family.rng(rng, eta[""], dpars, d["addition"])
+        ll = pointwise_log_lik(family, d["y"], eta[""], dpars, d["addition"])
         if "weights" in d["addition"]:
             ll = ll * d["addition"]["weights"]
         return ll
 
     fn = _COMPILED[key] = jax.jit(run)
     return fn
-
-
-def _epred(family: Family, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]) -> Any:
-    try:
-        return family.epred(eta, dpars, addition)
-    except NotImplementedError:
-        if family.name != "gaussian":
-            raise
-        return INV_LINKS[family.link](eta)
-
-
-def _rng(
-    family: Family, key: Any, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]
-) -> Any:
-    try:
-        return family.rng(key, eta, dpars, addition)
-    except NotImplementedError:
-        if family.name != "gaussian":
-            raise
-        mu = INV_LINKS[family.link](eta)
-        return mu + dpars["sigma"] * jax.random.normal(key, mu.shape, mu.dtype)
-
-
-def _log_lik(
-    family: Family, y: Any, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]
-) -> Any:
-    try:
-        from brmsjax.backend.families.likelihood import pointwise_log_lik  # type: ignore[import-not-found]
-    except ImportError:
-        return family.log_lik_eta(y, eta, dpars, addition)
-    return pointwise_log_lik(family, y, eta, dpars, addition)
 
 
 def _pad(index: np.ndarray, size: int) -> np.ndarray:

@@ -11,7 +11,6 @@ brms's ``lprior`` does, and bounded priors are truncated exactly as brms writes 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import jax.numpy as jnp
@@ -240,6 +239,3 @@ def log_prior(
     lower = _cdf(dist, jnp.asarray(lb), a) if cut_lo else 0.0
     mass = jnp.broadcast_to(jnp.asarray(upper) - jnp.asarray(lower), jnp.shape(x))
     return lp - jnp.sum(jnp.log(mass))
-
-
-LogPrior = Callable[[Array, Array], Array]
