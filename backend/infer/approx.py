@@ -24,19 +24,15 @@ the number of rows.
 Caveat, hierarchical models: in brms's non-centred coordinates ``(log sd, z)`` the joint mode
 has ``sum_j z_j^2 = sd * d/dsd(-log prior(sd)) - 1`` (at most ``nu`` under a half
 student-t(``nu``) prior, whatever the number of levels), while the posterior's mean of
-``z_j^2`` is about 1: the mode sits at a far too large ``sd`` with collapsed ``z`` (measured:
-bernoulli ``(1 | g)``, 10 levels of 1000 rows, mode-based sd 3.75 against NUTS's 0.71; the
-same on cbpp, epilepsy and 30 x 30 or 100 x 10 simulated levels). Laplace (as Stan's, on the
-same coordinates) is then wrong and refuses with a :class:`ModelError` naming the group-level
-sd (:func:`z_mean_squares`, :data:`Z_MEAN_SQUARE`); meanfield and fullrank start there and can
-stay near it; Pathfinder's best points are early on its paths, nearer the posterior but still
-off (sleepstudy's ``(Days | Subject)``: ``b_Days`` 5.4 to 6.7 against brms's 10.4, sd 1.7,
-with Pareto k above 1, warned). Group terms sampled centred (gaussian terms with informative
-levels) are not affected, and the marginal form (:mod:`brmsjax.backend.model.marginal`, group
-effects
-integrated out and drawn from their conditional) removes the problem: on sleepstudy all four
-algorithms then agree with brms's NUTS posterior (measured means within 0.41 sd; pathfinder and
-laplace are tested).
+``z_j^2`` is about 1: the mode sits at a far too large ``sd`` with collapsed ``z``. Laplace (as
+Stan's, on the same coordinates) is then wrong and refuses with a :class:`ModelError` naming
+the group-level sd (:func:`z_mean_squares`, :data:`Z_MEAN_SQUARE`); meanfield and fullrank
+start there and can stay near it; Pathfinder's best points are early on its paths, nearer the
+posterior but still off (warned through Pareto k). Group terms sampled centred (gaussian terms
+with informative levels) are not affected, and the marginal form
+(:mod:`brmsjax.backend.model.marginal`, group effects integrated out and drawn from their
+conditional) removes the problem (pathfinder and laplace are tested on sleepstudy). The
+measurements: benchmarks/RESULTS.md, "Timings moved from backend docstrings".
 The suffstat and marginal forms cost the same for any number of rows and are never batched.
 
 Data with more than :data:`BATCH_ROWS` rows are mini-batched: each optimizer step uses

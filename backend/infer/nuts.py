@@ -673,9 +673,9 @@ def _scaled(inverse_mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from the correlation matrix (dense) or ones (diagonal). Same dynamics as ``u`` with
     ``inverse_mass``, but NumPyro (as Stan) regularizes each window's estimate towards
     ``1e-3 I``, which on ``u`` swamps posterior variances far below ``1e-3``: ``sigma`` at
-    1,000,000 rows has a variance of about ``5e-7`` on the log scale. Measured (gaussian
-    ``(1 + x | g)``, 1,000 levels, 4 chains x 1000 warmup): step size 0.2 and 15.6 leapfrog
-    steps per iteration on ``u`` at 1,000,000 rows, against 0.55 and 6.5 at 100,000.
+    1,000,000 rows has a variance of about ``5e-7`` on the log scale, and the step size then
+    fell with the number of rows (benchmarks/RESULTS.md, "NUTS on coordinates scaled by the
+    mode's curvature").
     """
     diag = np.diagonal(inverse_mass) if inverse_mass.ndim == 2 else inverse_mass
     scale = np.sqrt(diag)
