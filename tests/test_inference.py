@@ -246,7 +246,7 @@ BAD_ARGS: dict[str, tuple[dict[str, Any], str]] = {
     "cores": ({"cores": 0}, "cores must be a whole number of at least 1, not 0."),
     "control key": (
         {"control": {"adapt_dleta": 0.9}},
-        "Unknown control setting(s) 'adapt_dleta'; use adapt_delta and max_treedepth.",
+        "Unknown control setting 'adapt_dleta'; brmsjax supports: adapt_delta, max_treedepth.",
     ),
     "adapt_delta": (
         {"control": {"adapt_delta": 1.5}},

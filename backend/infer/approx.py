@@ -60,6 +60,7 @@ from brmsjax.backend.infer.cache import enable_persistent_cache
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.infer.draws import coef_name
 from brmsjax.backend.infer.nuts import init_centre
+from brmsjax.backend.model.arguments import check_int
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
 
@@ -146,12 +147,6 @@ class ApproxResult:
         return int(self.stats["diverging"].shape[1])
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ModelError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
-    return int(value)
-
-
 def check_algorithm(algorithm: object) -> str:
     """``algorithm`` if brmsjax knows it, else a :class:`ModelError` listing the choices."""
     choices = ("sampling", *ALGORITHMS)
@@ -206,11 +201,11 @@ def approximate(
     if algorithm not in ALGORITHMS:
         check_algorithm(algorithm)
         raise ModelError("algorithm='sampling' runs NUTS; call brmsjax.backend.infer.nuts.sample.")
-    iter = _check_int("iter", iter, 1)
-    draws = _check_int("output_samples", output_samples, 1)
+    iter = check_int("iter", iter, 1)
+    draws = check_int("output_samples", output_samples, 1)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     data, prior_args = lowered.model_args
     n = int(np.shape(data["y"])[0])
     batch = None if _summed(lowered) else _batch(batch_size, n)
@@ -323,7 +318,7 @@ def _summed(lowered: LoweredModel) -> bool:
 def _batch(batch_size: int | None, n: int) -> int | None:
     if batch_size is None:
         return BATCH_SIZE if n > BATCH_ROWS else None
-    size = _check_int("batch_size", batch_size, 1)
+    size = check_int("batch_size", batch_size, 1)
     return None if size >= n else size
 
 

@@ -38,6 +38,7 @@ from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.metric_init import applies as metric_applies
 from brmsjax.backend.infer.metric_init import laplace_inverse_mass
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
+from brmsjax.backend.model.arguments import check_control, check_int
 from brmsjax.backend.model.lower import LoweredModel, ModelProgram
 from brmsjax.formula.errors import ModelError
 
@@ -300,26 +301,6 @@ def _programs(
     return start, advance, extra
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ModelError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
-    return int(value)
-
-
-def _control(control: Mapping[str, Any] | None) -> tuple[float, int]:
-    ctrl = {"adapt_delta": 0.8, "max_treedepth": 10, **(control or {})}
-    unknown = sorted(set(ctrl) - {"adapt_delta", "max_treedepth"})
-    if unknown:
-        raise ModelError(
-            f"Unknown control setting(s) {', '.join(map(repr, unknown))}; use adapt_delta and "
-            "max_treedepth."
-        )
-    delta = ctrl["adapt_delta"]
-    if isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta < 1:
-        raise ModelError(f"control['adapt_delta'] must be between 0 and 1, not {delta!r}.")
-    return float(delta), _check_int("control['max_treedepth']", ctrl["max_treedepth"], 1)
-
-
 def _inits(
     lowered: LoweredModel, init: Any, total: int, dtype: type, n_chains: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -508,18 +489,19 @@ def sample(
     SampleResult
         Draws and sampler statistics with a chain dimension.
     """
-    chains = _check_int("chains", chains, 1)
-    iter = _check_int("iter", iter, 1)
-    warmup = iter // 2 if warmup is None else _check_int("warmup", warmup, 0)
+    chains = check_int("chains", chains, 1)
+    iter = check_int("iter", iter, 1)
+    warmup = iter // 2 if warmup is None else check_int("warmup", warmup, 0)
     if warmup >= iter:
         raise ModelError(f"warmup ({warmup}) must be smaller than iter ({iter}).")
-    thin = _check_int("thin", thin, 1)
+    thin = check_int("thin", thin, 1)
     if cores is not None:
-        cores = _check_int("cores", cores, 1)
-    adapt_delta, max_treedepth = _control(control)
+        cores = check_int("cores", cores, 1)
+    ctrl = check_control(control)
+    adapt_delta, max_treedepth = ctrl["adapt_delta"], ctrl["max_treedepth"]
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     settings = _Settings(
         warmup,
         math.ceil((iter - warmup) / thin),
