@@ -59,7 +59,7 @@ from brmsjax.backend.infer import approx_fit
 from brmsjax.backend.infer.cache import enable_persistent_cache
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.infer.draws import coef_name
-from brmsjax.backend.infer.nuts import init_centre
+from brmsjax.backend.infer.inits import init_centre
 from brmsjax.backend.model.arguments import check_int
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
