@@ -28,17 +28,8 @@ from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
-from brmsjax.backend.model.program import (
-    FixedPlan,
-    GroupPlan,
-    ModelProgram,
-    Site,
-    Structure,
-    VectorPlan,
-    program,
-    sfx,
-    trace_count,
-)
+from brmsjax.backend.model.plans import FixedPlan, GroupPlan, Site, Structure, VectorPlan, sfx
+from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.transforms import (
     Bound,
     StanCorrCholeskyTransform,
