@@ -39,9 +39,8 @@ _STATS = ("lp__", "diverging", "num_steps", "accept_prob", "energy")
 #: On a CPU, samplers of models whose log density is a function of summed statistics (the
 #: suffstat and marginal forms) or of at most this many rows are compiled with XLA's legacy
 #: emitters (``ONE_OFF_OPTIONS``): their steps are many small operations, which those
-#: emitters compile about 30% faster with no slower steps. Measured cache off on the 2-core VM
-#: (2026-11-26): STAR cold fit 45.7 s against 52.6 s (sampling 33.4-34.9 s against
-#: 34.1-37.2 s); sleepstudy cold 9.3-10.6 s against 13.4-14.2 s, warm 1.3-1.9 s either way.
+#: emitters compile about 30% faster with no slower steps (timings: benchmarks/RESULTS.md,
+#: "Timings moved from backend docstrings").
 SMALL_ROWS = 20_000
 
 
