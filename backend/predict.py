@@ -20,7 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
+from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
 
@@ -149,19 +151,29 @@ def _dpars_of(
 
 
 def _linear_predictors(
-    p: Mapping[str, Any], d: Mapping[str, Any], group_dpars: tuple[tuple[str, ...], ...]
+    p: Mapping[str, Any],
+    d: Mapping[str, Any],
+    group_dpars: tuple[tuple[str, ...], ...],
+    categories: tuple[str, ...],
 ) -> dict[str, Any]:
-    eta: dict[str, Any] = {}
+    """``(S, N)`` predictors of a chunk, summed by the fit's builder; mu stacked for categories."""
+    n = next(iter(d["X"].values())).shape[0]
+    s = next(iter(p["b"].values())).shape[0]
+    population = []
     for dpar, X in d["X"].items():
-        e = jnp.einsum("nk,sk->sn", X, p["b"][dpar]) if X.shape[1] else None
+        terms = [jnp.einsum("nk,sk->sn", X, p["b"][dpar])] if X.shape[1] else []
         if dpar in d["offset"]:
-            e = d["offset"][dpar][None, :] if e is None else e + d["offset"][dpar][None, :]
-        if e is not None:
-            eta[dpar] = e
-    for dpars, r, J, Z in zip(group_dpars, p["r"], d["J"], d["Z"], strict=True):
-        for m, dpar in enumerate(dpars):  # a 2-D take per column is far faster than 3-D
-            part = jnp.take(r[m], J, axis=1) * Z[None, :, m]
-            eta[dpar] = eta[dpar] + part if dpar in eta else part
+            terms.append(d["offset"][dpar][None, :])
+        population.append((dpar, terms))
+    parts = [
+        # a 2-D take per column is far faster than 3-D
+        (dpar, jnp.take(r[m], J, axis=1) * Z[None, :, m])
+        for dpars, r, J, Z in zip(group_dpars, p["r"], d["J"], d["Z"], strict=True)
+        for m, dpar in enumerate(dpars)
+    ]
+    eta = linear_predictors(population, parts, jnp.zeros((s, n)), categories)
+    if categories:
+        eta[""] = mu_eta(eta, categories)
     return eta
 
 
@@ -186,61 +198,25 @@ def _chunk_function(
         return fn
 
     def run(p: Mapping[str, Any], d: Mapping[str, Any], rng: Any) -> Any:
-        eta = _linear_predictors(p, d, group_dpars)
+        eta = _linear_predictors(p, d, group_dpars, categories)
         n = next(iter(d["X"].values())).shape[0]
         s = next(iter(p["b"].values())).shape[0]
-        for c in categories:
-            eta.setdefault(c, jnp.zeros((s, n)))
-        if categories:
-            eta[""] = jnp.stack([jnp.zeros((s, n)), *(eta[c] for c in categories)], axis=-1)
-        eta.setdefault("", jnp.zeros((s, n)))
         if what == "linpred":
             out = eta[dpar] if dpar in eta else jnp.zeros((s, n))
             link = family.link if not dpar else family.dpar_links[dpar]
             return INV_LINKS[link](out) if transform else out
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
         if what == "epred":
-            return dpars[dpar] if dpar else _epred(family, eta[""], dpars, d["addition"])
+            return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
         if what == "predict":
-            return _rng(family, rng, eta[""], dpars, d["addition"])
-        ll = _log_lik(family, d["y"], eta[""], dpars, d["addition"])
+            return family.rng(rng, eta[""], dpars, d["addition"])
+        ll = pointwise_log_lik(family, d["y"], eta[""], dpars, d["addition"])
         if "weights" in d["addition"]:
             ll = ll * d["addition"]["weights"]
         return ll
 
     fn = _COMPILED[key] = jax.jit(run)
     return fn
-
-
-def _epred(family: Family, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]) -> Any:
-    try:
-        return family.epred(eta, dpars, addition)
-    except NotImplementedError:
-        if family.name != "gaussian":
-            raise
-        return INV_LINKS[family.link](eta)
-
-
-def _rng(
-    family: Family, key: Any, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]
-) -> Any:
-    try:
-        return family.rng(key, eta, dpars, addition)
-    except NotImplementedError:
-        if family.name != "gaussian":
-            raise
-        mu = INV_LINKS[family.link](eta)
-        return mu + dpars["sigma"] * jax.random.normal(key, mu.shape, mu.dtype)
-
-
-def _log_lik(
-    family: Family, y: Any, eta: Any, dpars: Mapping[str, Any], addition: Mapping[str, Any]
-) -> Any:
-    try:
-        from brmsjax.backend.families.likelihood import pointwise_log_lik  # type: ignore[import-not-found]
-    except ImportError:
-        return family.log_lik_eta(y, eta, dpars, addition)
-    return pointwise_log_lik(family, y, eta, dpars, addition)
 
 
 def _pad(index: np.ndarray, size: int) -> np.ndarray:

@@ -217,7 +217,7 @@ def run_forms(
     import jax
 
     from brmsjax.backend.families.registry import get_family
-    from brmsjax.backend.infer.nuts import _cast
+    from brmsjax.backend.infer.inits import cast_floats
     from brmsjax.backend.model.lower import lower
     from brmsjax.backend.priors.resolve import resolve_priors
 
@@ -244,7 +244,7 @@ def run_forms(
             if (gather == "onehot" and groups > 256) or (only and name not in only):
                 continue  # an (N, G) one-hot matrix: pointless past a few thousand levels
             lowered = lower(des, fam, pri, likelihood=likelihood, gather=gather, **options)
-            data, prior_args = jax.device_put(_cast(lowered.model_args, float32))
+            data, prior_args = jax.device_put(cast_floats(lowered.model_args, float32))
             u = np.random.default_rng(3).uniform(-1.0, 1.0, lowered.program.dim)
             u = jax.device_put(u.astype(np.float32 if float32 else np.float64))
             calls[name] = partial(

@@ -17,6 +17,7 @@ import pandas as pd
 from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.infer.draws import ModelNames
+from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
 from brmsjax.formula.design.design import as_frame, build_design
@@ -29,14 +30,6 @@ from brmsjax.methods.refit import use_brm
 
 Data: TypeAlias = pd.DataFrame | Mapping[str, Any]
 FormulaLike: TypeAlias = str | BrmsFormula
-
-_CONTROL_KEYS = ("adapt_delta", "max_treedepth")
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ModelError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
-    return value
 
 
 def check_response(design: Design, family: Family) -> None:
@@ -54,21 +47,6 @@ def design_for(formula: FormulaLike, data: Data, family: Family) -> Design:
     design = build_design(formula, data, family=family)
     check_response(design, family)
     return design
-
-
-def _control(control: Mapping[str, Any] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"adapt_delta": 0.8, "max_treedepth": 10}
-    for key, value in (control or {}).items():
-        if key not in _CONTROL_KEYS:
-            raise ModelError(
-                f"Unknown control setting '{key}'; brmsjax supports: {', '.join(_CONTROL_KEYS)}."
-            )
-        out[key] = value
-    delta = out["adapt_delta"]
-    if isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta < 1:
-        raise ModelError(f"control['adapt_delta'] must be between 0 and 1, not {delta!r}.")
-    _check_int("control['max_treedepth']", out["max_treedepth"], 1)
-    return out
 
 
 def _formula_text(formula: FormulaLike) -> str:
@@ -106,7 +84,7 @@ def fit_info(
     algorithm
         The sampler as brms prints it (``"sampling(NUTS)"``, ``"variational(meanfield)"``).
     """
-    ctrl = _control(control)
+    ctrl = check_control(control)
     fixed = {}
     for f in names.fixed:
         prefix = f"{f.dpar}_" if f.dpar else ""
@@ -241,15 +219,14 @@ def brm(
     from brmsjax.backend.infer.nuts import sample
     from brmsjax.backend.model.lower import lower
 
-    chains = _check_int("chains", chains, 1)
-    iter = _check_int("iter", iter, 2)
-    warmup = iter // 2 if warmup is None else _check_int("warmup", warmup, 0)
+    chains = check_int("chains", chains, 1)
+    iter = check_int("iter", iter, 2)
+    warmup = iter // 2 if warmup is None else check_int("warmup", warmup, 0)
     if warmup >= iter:
         raise ModelError(f"warmup ({warmup}) must be smaller than iter ({iter}).")
-    thin = _check_int("thin", thin, 1)
-    if sample_prior not in {"no", "only"}:
-        raise ModelError(f"sample_prior must be 'no' or 'only', not {sample_prior!r}.")
-    ctrl = _control(control)
+    thin = check_int("thin", thin, 1)
+    check_sample_prior(sample_prior)
+    ctrl = check_control(control)
     check_algorithm(algorithm)
     fam = get_family(family)
     design = design_for(formula, data, fam)

@@ -13,11 +13,9 @@ from typing import Any
 import jax
 import numpy as np
 import pytest
-from scipy import stats
 
 from brmsjax.backend.families import registry as fam
 from brmsjax.backend.families.base import Family
-from brmsjax.backend.families.likelihood import predict_draws
 
 S = 20000
 ETA = np.array([-0.4, 0.1, 0.6])
@@ -142,31 +140,3 @@ def test_categorical_rng_matches_epred() -> None:
     np.testing.assert_allclose(probs, np.exp(eta) / np.exp(eta).sum(-1, keepdims=True), rtol=1e-12)
     freq = np.stack([(draws == k).mean(axis=0) for k in (1, 2, 3)], axis=-1)
     np.testing.assert_array_less(np.abs(freq - probs), 5 * np.sqrt(probs * (1 - probs) / S))
-
-
-@pytest.mark.parametrize(
-    ("family", "eta", "dpars", "bounds", "dist"),
-    [
-        (
-            fam.gaussian(),
-            0.5,
-            {"sigma": 1.0},
-            (0.0, np.inf),
-            stats.truncnorm(-0.5, np.inf, 0.5, 1.0),
-        ),
-        (fam.gaussian(), 0.0, {"sigma": 2.0}, (-1.0, 3.0), stats.truncnorm(-0.5, 1.5, 0.0, 2.0)),
-        (fam.poisson(), np.log(1.5), {}, (1.0, np.inf), None),
-    ],
-)
-def test_predict_draws_respect_truncation(
-    family: Family, eta: float, dpars: dict[str, Any], bounds: tuple[float, float], dist: Any
-) -> None:
-    n, (lb, ub) = 4000, bounds
-    addition = {"lb": np.full(n, lb), "ub": np.full(n, ub)}
-    draws = np.asarray(
-        predict_draws(family, jax.random.PRNGKey(4), np.full(n, eta), dpars, addition)
-    )
-    assert np.all((draws >= lb) & (draws <= ub))
-    # zero-truncated poisson(1.5): mean lambda / (1 - exp(-lambda))
-    mean = dist.mean() if dist is not None else 1.5 / (1 - np.exp(-1.5))
-    assert abs(draws.mean() - mean) < 5 * draws.std() / np.sqrt(n)

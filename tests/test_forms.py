@@ -21,7 +21,7 @@ import pytest
 from brmsjax.api import design_for
 from brmsjax.backend.families.registry import Family, gaussian, get_family
 from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
-from brmsjax.backend.infer.nuts import _cast
+from brmsjax.backend.infer.inits import cast_floats
 from brmsjax.backend.model import forms
 from brmsjax.backend.model.lower import LoweredModel, lower
 from brmsjax.backend.priors.resolve import resolve_priors
@@ -65,7 +65,7 @@ def value_and_grad(
     model: LoweredModel, u: np.ndarray, float32: bool = False
 ) -> tuple[float, np.ndarray]:
     with jax.enable_x64(not float32):
-        args = _cast(model.model_args, float32)
+        args = cast_floats(model.model_args, float32)
         key = (model.program, float32)
         fn = _GRADS.get(key)
         if fn is None:

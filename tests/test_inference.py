@@ -23,7 +23,8 @@ from brmsjax.backend.families.registry import gaussian
 from brmsjax.backend.infer import cache
 from brmsjax.backend.infer.devices import ChainLayout, plan_chains
 from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames, to_draws, variable_names
-from brmsjax.backend.infer.nuts import SampleResult, _inits, sample
+from brmsjax.backend.infer.inits import initial_values
+from brmsjax.backend.infer.nuts import SampleResult, sample
 from brmsjax.backend.model.lower import LoweredModel, lower, trace_count
 from brmsjax.backend.priors.resolve import ParamPrior
 from brmsjax.formula.design.ir import Design, FixedBlock, GroupBlock, Response
@@ -187,7 +188,7 @@ def test_init_dict_runs_from_given_values(toy_fit: tuple) -> None:
     inits = [{"sigma": 2.0, "b": [0.5]}, {"Intercept": 1.0}]
     result = sample(lowered, seed=3, init=inits, **SETTINGS)
     assert np.isfinite(result.samples["lp__"]).all()
-    u, mask, radius = _inits(lowered, inits, 2, np.float64)
+    u, mask, radius = initial_values(lowered, inits, 2, np.float64)
     assert radius == 2.0
     assert np.flatnonzero(mask[0]).tolist() == [1, 2]  # sites: Intercept, b, sigma, sd_1, z_1
     np.testing.assert_allclose(u[0, [1, 2]], [0.5, np.log(2.0)])
@@ -207,7 +208,7 @@ INITS = {
 def test_init_modes(case: str, toy_fit: tuple) -> None:
     lowered, _ = toy_fit
     init, n_given, radius = INITS[case]
-    u, mask, r = _inits(lowered, init, 3, np.float64)
+    u, mask, r = initial_values(lowered, init, 3, np.float64)
     assert u.shape == (3, 10) and not u.any()
     assert mask.sum(axis=1).tolist() == [n_given] * 3
     assert r == radius
@@ -246,7 +247,7 @@ BAD_ARGS: dict[str, tuple[dict[str, Any], str]] = {
     "cores": ({"cores": 0}, "cores must be a whole number of at least 1, not 0."),
     "control key": (
         {"control": {"adapt_dleta": 0.9}},
-        "Unknown control setting(s) 'adapt_dleta'; use adapt_delta and max_treedepth.",
+        "Unknown control setting 'adapt_dleta'; brmsjax supports: adapt_delta, max_treedepth.",
     ),
     "adapt_delta": (
         {"control": {"adapt_delta": 1.5}},
@@ -478,7 +479,7 @@ def test_random_inits_are_centred_at_the_prior_locations(
     import pandas as pd
 
     from brmsjax.api import design_for, get_family, resolve_priors
-    from brmsjax.backend.infer.nuts import init_centre
+    from brmsjax.backend.infer.inits import init_centre
 
     frame = pd.read_csv(Path(__file__).resolve().parents[1] / "brmsjax" / "data" / "sleepstudy.csv")
     frame["Reaction"] = frame["Reaction"].round() if family == "poisson" else frame["Reaction"]

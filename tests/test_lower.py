@@ -336,7 +336,7 @@ def test_centring_and_sites() -> None:
 
 
 BAD: dict[str, tuple[dict[str, tuple[PriorSpec, ...]], str, str]] = {
-    "sample_prior": ({}, "yes", "sample_prior must be one of 'no' or 'only', not 'yes'."),
+    "sample_prior": ({}, "yes", "sample_prior must be 'no' or 'only', not 'yes'."),
     "count": (
         {"sd_1": (HALF,)},
         "no",

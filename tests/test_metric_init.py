@@ -19,7 +19,8 @@ import scipy.optimize
 from brmsjax.api import design_for
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.infer import metric_init
-from brmsjax.backend.infer.nuts import init_centre, sample
+from brmsjax.backend.infer.inits import init_centre
+from brmsjax.backend.infer.nuts import sample
 from brmsjax.backend.model.lower import LoweredModel, lower
 from brmsjax.backend.priors.resolve import resolve_priors
 

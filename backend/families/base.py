@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 from jax import Array
 
+from brmsjax.backend.dists.table import DISTRIBUTIONS
 from brmsjax.backend.families.links import INV_LINKS
 from brmsjax.formula.errors import ModelError
 
@@ -86,6 +87,10 @@ class Family:
     # Stan CDFs for cens() and trunc().
     support: ClassVar[str] = "real"
     has_cdf: ClassVar[bool] = False
+    #: Stan's distribution of the response in the distribution table
+    #: (:data:`~brmsjax.backend.dists.table.DISTRIBUTIONS`), whose lpdf and log CDFs
+    #: :meth:`args` feeds; None where the family writes its own (inflated, ordinal, ...).
+    dist: ClassVar[str | None] = None
 
     def links_line(self, predicted: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> str:
         """The ``Links:`` line of brms's summary, e.g. ``mu = identity; sigma = identity``.
@@ -115,23 +120,31 @@ class Family:
         raise NotImplementedError
 
     def lpdf(self, y: Array, args: Args) -> Array:
-        """Log density or mass of ``y``."""
-        raise NotImplementedError
+        """Log density or mass of ``y`` (the table's entry for :attr:`dist`)."""
+        fn = _table_fn(self.dist, "lpdf")
+        if fn is None:
+            raise NotImplementedError
+        return fn(y, *args)
 
     def lcdf(self, y: Array, args: Args) -> Array:
         """Log CDF ``log P(Y <= y)``."""
-        raise ModelError(
-            f"The {self.name} family does not support cens() or trunc() in brmsjax; remove "
-            "them or choose a family such as gaussian, poisson or lognormal."
-        )
+        fn = _table_fn(self.dist, "lcdf")
+        if fn is None:
+            raise ModelError(
+                f"The {self.name} family does not support cens() or trunc() in brmsjax; remove "
+                "them or choose a family such as gaussian, poisson or lognormal."
+            )
+        return fn(y, *args)
 
     def lccdf(self, y: Array, args: Args) -> Array:
         """Log complementary CDF ``log P(Y > y)``."""
-        return self.lcdf(y, args)
+        fn = _table_fn(self.dist, "lccdf")
+        return self.lcdf(y, args) if fn is None else fn(y, *args)
 
     def lcdfs(self, y: Array, args: Args) -> tuple[Array, Array]:
-        """``(lcdf, lccdf)``; families whose CDF is expensive compute both at once."""
-        return self.lcdf(y, args), self.lccdf(y, args)
+        """``(lcdf, lccdf)``; distributions whose CDF is expensive compute both at once."""
+        fn = _table_fn(self.dist, "lcdfs")
+        return (self.lcdf(y, args), self.lccdf(y, args)) if fn is None else fn(y, *args)
 
     def mean(self, args: Args) -> Array:
         """Expected value of the response."""
@@ -212,6 +225,11 @@ class Family:
         check_support(self.name, self.support, name, values)
         if self.support == "trials":
             check_trials(self.name, name, values, addition)
+
+
+def _table_fn(dist: str | None, what: str) -> Any:
+    """The table's function ``what`` of ``dist``, or None (no ``dist``, or none in the table)."""
+    return None if dist is None else getattr(DISTRIBUTIONS[dist], what)
 
 
 def _bad(family: str, support: str, name: str, value: float) -> ModelError:

@@ -20,7 +20,6 @@ import jax.numpy as jnp
 from jax import Array
 from jax.scipy.special import gammaln
 
-from brmsjax.backend.dists import stan as st
 from brmsjax.backend.families.base import Args, Family
 
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -48,18 +47,10 @@ class Gaussian(Family):
     """``gaussian()``: y ~ normal(mu, sqrt(sigma^2 + se^2))."""
 
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "normal"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         return (mu, _total_sd(dpars["sigma"], addition))
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.normal_lpdf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.normal_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.normal_lccdf(y, *args)
 
     def mean(self, args: Args) -> Array:
         return args[0] * jnp.ones_like(args[1])
@@ -74,21 +65,10 @@ class Student(Family):
     """``student()``: y ~ student_t(nu, mu, sqrt(sigma^2 + se^2))."""
 
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "student_t"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         return (jnp.asarray(dpars["nu"], dtype=float), mu, _total_sd(dpars["sigma"], addition))
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.student_t_lpdf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.student_t_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.student_t_lccdf(y, *args)
-
-    def lcdfs(self, y: Array, args: Args) -> tuple[Array, Array]:
-        return st.student_t_lcdfs(y, *args)
 
     def mean(self, args: Args) -> Array:
         nu, mu, sigma = jnp.broadcast_arrays(*args)
@@ -106,21 +86,13 @@ class SkewNormal(Family):
     """``skew_normal()``: mu is the mean; y ~ skew_normal(xi, omega, alpha)."""
 
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "skew_normal"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         alpha = jnp.asarray(dpars["alpha"], dtype=float)
         delta = alpha / jnp.sqrt(1.0 + alpha * alpha)
         omega = _total_sd(dpars["sigma"], addition) / jnp.sqrt(1.0 - _SQRT_2_PI**2 * delta * delta)
         return (mu - omega * delta * _SQRT_2_PI, omega, alpha)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.skew_normal_lpdf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.skew_normal_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.skew_normal_lccdf(y, *args)
 
     def mean(self, args: Args) -> Array:
         xi, omega, alpha = jnp.broadcast_arrays(*args)
@@ -139,18 +111,10 @@ class Lognormal(Family):
 
     support: ClassVar[str] = "positive"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "lognormal"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         return (mu, jnp.asarray(dpars["sigma"], dtype=float))
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.lognormal_lpdf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.lognormal_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.lognormal_lccdf(y, *args)
 
     def mean(self, args: Args) -> Array:
         mu, sigma = args
@@ -167,19 +131,11 @@ class GammaFamily(Family):
 
     support: ClassVar[str] = "positive"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "gamma"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         shape = jnp.asarray(dpars["shape"], dtype=float)
         return (shape, shape / mu)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.gamma_lpdf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.gamma_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.gamma_lccdf(y, *args)
 
     def mean(self, args: Args) -> Array:
         return args[0] / args[1]
@@ -195,18 +151,10 @@ class Exponential(Family):
 
     support: ClassVar[str] = "positive"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "exponential"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         return (1.0 / mu,)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.exponential_lpdf(y, args[0])
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.exponential_lcdf(y, args[0])
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.exponential_lccdf(y, args[0])
 
     def mean(self, args: Args) -> Array:
         return 1.0 / args[0]
@@ -221,19 +169,11 @@ class Weibull(Family):
 
     support: ClassVar[str] = "positive"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "weibull"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         shape = jnp.asarray(dpars["shape"], dtype=float)
         return (shape, mu / jnp.exp(gammaln(1.0 + 1.0 / shape)))
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.weibull_lpdf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.weibull_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.weibull_lccdf(y, *args)
 
     def mean(self, args: Args) -> Array:
         shape, scale = args
@@ -250,22 +190,11 @@ class BetaFamily(Family):
 
     support: ClassVar[str] = "unit"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "beta"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         phi = dpars["phi"]
         return (mu * phi, (1.0 - mu) * phi)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return st.beta_lpdf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return st.beta_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return st.beta_lccdf(y, *args)
-
-    def lcdfs(self, y: Array, args: Args) -> tuple[Array, Array]:
-        return st.beta_lcdfs(y, *args)
 
     def mean(self, args: Args) -> Array:
         a, b = args

@@ -44,18 +44,10 @@ class Bernoulli(Family):
 
     support: ClassVar[str] = "binary"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "bernoulli"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         return (mu,)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return sd.bernoulli_lpmf(y, args[0])
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return sd.bernoulli_lcdf(y, args[0])
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return sd.bernoulli_lccdf(y, args[0])
 
     def mean(self, args: Args) -> Array:
         return args[0]
@@ -95,21 +87,10 @@ class Binomial(Family):
 
     support: ClassVar[str] = "trials"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "binomial"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         return (_trials(addition), mu)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return sd.binomial_lpmf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return sd.binomial_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return sd.binomial_lccdf(y, *args)
-
-    def lcdfs(self, y: Array, args: Args) -> tuple[Array, Array]:
-        return sd.binomial_lcdfs(y, *args)
 
     def mean(self, args: Args) -> Array:
         return args[0] * args[1]
@@ -131,13 +112,11 @@ class BetaBinomial(Binomial):
     """``beta_binomial()``: y ~ beta_binomial(trials, mu * phi, (1 - mu) * phi)."""
 
     has_cdf: ClassVar[bool] = False
+    dist: ClassVar[str | None] = "beta_binomial"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         phi = dpars["phi"]
         return (_trials(addition), mu * phi, (1.0 - mu) * phi)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return sd.beta_binomial_lpmf(y, *args)
 
     def lcdf(self, y: Array, args: Args) -> Array:
         return Family.lcdf(self, y, args)
@@ -171,19 +150,11 @@ class Poisson(Family):
 
     support: ClassVar[str] = "count"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "poisson"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
         denom = _denom(addition)
         return (mu if denom is None else mu * denom,)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return sd.poisson_lpmf(y, args[0])
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return sd.poisson_lcdf(y, args[0])
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return sd.poisson_lccdf(y, args[0])
 
     def mean(self, args: Args) -> Array:
         return args[0]
@@ -206,6 +177,7 @@ class NegBinomial(Family):
 
     support: ClassVar[str] = "count"
     has_cdf: ClassVar[bool] = True
+    dist: ClassVar[str | None] = "neg_binomial_2"
 
     def _phi(self, dpars: Mapping[str, Array]) -> Array:
         return dpars["shape"]
@@ -215,18 +187,6 @@ class NegBinomial(Family):
         if denom is None:
             return (mu, jnp.asarray(phi, dtype=float))
         return (mu * denom, phi * denom)
-
-    def lpdf(self, y: Array, args: Args) -> Array:
-        return sd.neg_binomial_2_lpmf(y, *args)
-
-    def lcdf(self, y: Array, args: Args) -> Array:
-        return sd.neg_binomial_2_lcdf(y, *args)
-
-    def lccdf(self, y: Array, args: Args) -> Array:
-        return sd.neg_binomial_2_lccdf(y, *args)
-
-    def lcdfs(self, y: Array, args: Args) -> tuple[Array, Array]:
-        return sd.neg_binomial_2_lcdfs(y, *args)
 
     def mean(self, args: Args) -> Array:
         return args[0] * jnp.ones_like(args[1])

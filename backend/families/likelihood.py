@@ -24,9 +24,7 @@ from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.links import log1m_exp
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["pointwise_log_lik", "predict_draws"]
-
-_MAX_TRIES = 1000
+__all__ = ["pointwise_log_lik"]
 
 
 def _check_cdf(family: Family, addition: Mapping[str, Array]) -> None:
@@ -101,38 +99,3 @@ def pointwise_log_lik(
             lb_fin & ub_fin, both, jnp.where(lb_fin, lccdf[3], jnp.where(ub_fin, lcdf[2], 0.0))
         )
     return ll
-
-
-def predict_draws(
-    family: Family,
-    key: Array,
-    eta: Array,
-    dpars: Mapping[str, Array],
-    addition: Mapping[str, Array],
-) -> Array:
-    """Draws of the response as brms's ``posterior_predict``, honouring ``trunc()``.
-
-    Without ``lb``/``ub`` this is ``family.rng``. With them, every draw lies in
-    ``[lb, ub]`` as brms's truncated predictions do: draws outside are redrawn (up to 1000
-    times, then clipped to the bounds).
-    """
-    if "lb" not in addition and "ub" not in addition:
-        return family.rng(key, eta, dpars, addition)
-    first, key = jax.random.split(key)
-    y = family.rng(first, eta, dpars, addition)
-    lb = jnp.asarray(addition.get("lb", -jnp.inf), dtype=float)
-    ub = jnp.asarray(addition.get("ub", jnp.inf), dtype=float)
-
-    def cond(state: tuple[Array, Array, Array, int]) -> Array:
-        return jnp.logical_and(~jnp.all(state[2]), state[3] < _MAX_TRIES)
-
-    def body(state: tuple[Array, Array, Array, int]) -> tuple[Array, Array, Array, int]:
-        k, out, done, i = state
-        k, sub = jax.random.split(k)
-        new = family.rng(sub, eta, dpars, addition)
-        take = (~done) & (new >= lb) & (new <= ub)
-        return k, jnp.where(take, new, out), done | take, i + 1
-
-    init = (key, y, (y >= lb) & (y <= ub), 0)
-    _, out, done, _ = jax.lax.while_loop(cond, body, init)
-    return jnp.where(done, out, jnp.clip(out, lb, ub))

@@ -24,19 +24,15 @@ the number of rows.
 Caveat, hierarchical models: in brms's non-centred coordinates ``(log sd, z)`` the joint mode
 has ``sum_j z_j^2 = sd * d/dsd(-log prior(sd)) - 1`` (at most ``nu`` under a half
 student-t(``nu``) prior, whatever the number of levels), while the posterior's mean of
-``z_j^2`` is about 1: the mode sits at a far too large ``sd`` with collapsed ``z`` (measured:
-bernoulli ``(1 | g)``, 10 levels of 1000 rows, mode-based sd 3.75 against NUTS's 0.71; the
-same on cbpp, epilepsy and 30 x 30 or 100 x 10 simulated levels). Laplace (as Stan's, on the
-same coordinates) is then wrong and refuses with a :class:`ModelError` naming the group-level
-sd (:func:`z_mean_squares`, :data:`Z_MEAN_SQUARE`); meanfield and fullrank start there and can
-stay near it; Pathfinder's best points are early on its paths, nearer the posterior but still
-off (sleepstudy's ``(Days | Subject)``: ``b_Days`` 5.4 to 6.7 against brms's 10.4, sd 1.7,
-with Pareto k above 1, warned). Group terms sampled centred (gaussian terms with informative
-levels) are not affected, and the marginal form (:mod:`brmsjax.backend.model.marginal`, group
-effects
-integrated out and drawn from their conditional) removes the problem: on sleepstudy all four
-algorithms then agree with brms's NUTS posterior (measured means within 0.41 sd; pathfinder and
-laplace are tested).
+``z_j^2`` is about 1: the mode sits at a far too large ``sd`` with collapsed ``z``. Laplace (as
+Stan's, on the same coordinates) is then wrong and refuses with a :class:`ModelError` naming
+the group-level sd (:func:`z_mean_squares`, :data:`Z_MEAN_SQUARE`); meanfield and fullrank
+start there and can stay near it; Pathfinder's best points are early on its paths, nearer the
+posterior but still off (warned through Pareto k). Group terms sampled centred (gaussian terms
+with informative levels) are not affected, and the marginal form
+(:mod:`brmsjax.backend.model.marginal`, group effects integrated out and drawn from their
+conditional) removes the problem (pathfinder and laplace are tested on sleepstudy). The
+measurements: benchmarks/RESULTS.md, "Timings moved from backend docstrings".
 The suffstat and marginal forms cost the same for any number of rows and are never batched.
 
 Data with more than :data:`BATCH_ROWS` rows are mini-batched: each optimizer step uses
@@ -63,7 +59,8 @@ from brmsjax.backend.infer import approx_fit
 from brmsjax.backend.infer.cache import enable_persistent_cache
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.infer.draws import coef_name
-from brmsjax.backend.infer.nuts import init_centre
+from brmsjax.backend.infer.inits import init_centre
+from brmsjax.backend.model.arguments import check_int
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
 
@@ -150,12 +147,6 @@ class ApproxResult:
         return int(self.stats["diverging"].shape[1])
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ModelError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
-    return int(value)
-
-
 def check_algorithm(algorithm: object) -> str:
     """``algorithm`` if brmsjax knows it, else a :class:`ModelError` listing the choices."""
     choices = ("sampling", *ALGORITHMS)
@@ -210,11 +201,11 @@ def approximate(
     if algorithm not in ALGORITHMS:
         check_algorithm(algorithm)
         raise ModelError("algorithm='sampling' runs NUTS; call brmsjax.backend.infer.nuts.sample.")
-    iter = _check_int("iter", iter, 1)
-    draws = _check_int("output_samples", output_samples, 1)
+    iter = check_int("iter", iter, 1)
+    draws = check_int("output_samples", output_samples, 1)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     data, prior_args = lowered.model_args
     n = int(np.shape(data["y"])[0])
     batch = None if _summed(lowered) else _batch(batch_size, n)
@@ -327,7 +318,7 @@ def _summed(lowered: LoweredModel) -> bool:
 def _batch(batch_size: int | None, n: int) -> int | None:
     if batch_size is None:
         return BATCH_SIZE if n > BATCH_ROWS else None
-    size = _check_int("batch_size", batch_size, 1)
+    size = check_int("batch_size", batch_size, 1)
     return None if size >= n else size
 
 

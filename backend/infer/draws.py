@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "META_COLUMNS",
-    "STAT_COLUMNS",
     "FixedNames",
     "GroupNames",
     "ModelNames",
@@ -41,14 +40,6 @@ __all__ = [
 ]
 
 META_COLUMNS = (".chain", ".iteration", ".draw")
-STAT_COLUMNS = (
-    "accept_stat__",
-    "stepsize__",
-    "treedepth__",
-    "n_leapfrog__",
-    "divergent__",
-    "energy__",
-)
 _SPACE = re.compile(r"[ \t\r\n]")
 
 

@@ -3,11 +3,10 @@
 NUTS adapts its metric in Stan's windows: until the first slow window ends (iteration 100 of
 a 1000-iteration warmup) it moves with the identity. Where the posterior's scales differ by
 orders of magnitude and its coordinates correlate, those first iterations build trees of
-hundreds of leapfrog steps: on the seed's STAR model (22 coordinates, a dense metric) the first
-100 warmup iterations took 35,700 of a chain's 61,000 warmup steps. Starting the adaptation
-from the inverse Hessian of the potential at the posterior mode on the unconstrained scale
-(the covariance of the Laplace approximation) cut that to 1,400 and the warmup to 23,300
-(measured 2026-11-26, one chain per setting). Only the metric changes: the chains start from
+hundreds of leapfrog steps. Starting the adaptation from the inverse Hessian of the potential
+at the posterior mode on the unconstrained scale (the covariance of the Laplace approximation)
+cuts most of them (step counts: benchmarks/RESULTS.md, "Timings moved from backend
+docstrings"). Only the metric changes: the chains start from
 their own random initial values (Stan's dispersed starts, which R-hat relies on) and the
 adaptation replaces the matrix with draw covariances at the end of each window, so the
 posterior is untouched.
@@ -23,8 +22,8 @@ one product gives all levels at once) and one per other coordinate, whatever the
 levels. The reciprocal diagonal, not the diagonal of the inverse: at the joint mode of a
 hierarchical model the group coordinates and their sd correlate strongly, and the diagonal of
 the inverse overstated the typical set's variances up to eightfold (a bernoulli
-``(1 + x | g)`` model, 20,000 rows and 200 levels: warmup 79,300 leapfrog steps against
-37,500 from the identity and 22,700 from the reciprocal diagonal). Where a potential or
+``(1 + x | g)`` model with 200 levels warmed up in more leapfrog steps than from the identity;
+same section of benchmarks/RESULTS.md). Where a potential or
 gradient is not finite, the search ends at its iteration limit, or the Hessian is not positive
 definite, the adaptation starts from the identity, as NumPyro's does; so it does for models
 that sample group-level coordinates (:func:`applies`).
@@ -190,10 +189,9 @@ def applies(lowered: LoweredModel) -> bool:
     """Whether the sampler starts its adaptation from the mode's curvature.
 
     Not for models that sample group-level coordinates (sites ``z_k``): their joint mode sits
-    in the neck of the funnel (small sd), where the curvature misleads. Measured 2026-11-26: a
-    bernoulli ``(1 + x | g)`` model with 10 levels and 10,000 rows (25 coordinates) took
-    120.7 s from the mode's inverse Hessian against 54.3 s from the identity (8 and 6
-    divergent transitions). Models with their group effects integrated out (the marginal
+    in the neck of the funnel (small sd), where the curvature misleads (a bernoulli
+    ``(1 + x | g)`` model sampled twice as slowly from it: benchmarks/RESULTS.md, "STAR with
+    the first metric from the mode"). Models with their group effects integrated out (the marginal
     form) or without group terms keep it.
     """
     return not any(site.name.startswith("z_") for site in lowered.sites)

@@ -1,18 +1,17 @@
 """NUTS sampling of a lowered model with NumPyro, chains in parallel on host devices.
 
-Three compiled programs run a fit (``start`` and ``advance`` are compiled at the same time on
-two threads). ``prepare`` adds the prior truncation terms to the prior
-values; ``start`` finds a finite initial point per chain (Stan's uniform(-2, 2) on the
-unconstrained scale, up to 100 tries) and initializes NumPyro's NUTS kernel, its adaptation
-starting from the curvature of the posterior at its mode (:mod:`brmsjax.backend.infer.metric_init`,
-found on ``start``'s thread while ``advance`` compiles); ``advance`` runs
-warmup and sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's
-quantities into preallocated buffers. All take the data and prior values as arguments and are
-kept per model structure, sampler settings and argument shapes
+Three compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior
+values; ``start`` and ``advance`` (:mod:`brmsjax.backend.infer.nuts_programs`, compiled at the
+same time on two threads) find a finite initial point per chain around the initial values
+(:mod:`brmsjax.backend.infer.inits`) and run warmup and sampling iterations. NUTS's adaptation
+starts from the curvature of the posterior at its mode (:mod:`brmsjax.backend.infer.metric_init`,
+found on ``start``'s thread while ``advance`` compiles). All take the data and prior values as
+arguments and are kept per model structure, sampler settings and argument shapes
 (:func:`brmsjax.backend.infer.cache.compiled`), so a refit with data of the same shapes traces and
 compiles nothing. A progress bar calls ``advance`` in chunks: the same program, with no host
 callbacks in it. Chains are sharded over host devices (one chain per CPU core) and vectorized
-within a device (:func:`brmsjax.backend.infer.devices.map_chains`).
+within a device (:func:`brmsjax.backend.infer.devices.map_chains`). This module is the driver:
+:func:`sample` checks brms's arguments, runs the programs and returns the draws.
 """
 
 from __future__ import annotations
@@ -20,32 +19,27 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-from jax import lax
-from numpyro.infer.hmc import hmc
-from numpyro.infer.util import ParamInfo
 
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache, lookup
-from brmsjax.backend.infer.devices import ChainLayout, chain_layout, chain_sharding, map_chains
-from brmsjax.backend.infer.diagnostics import import_arviz
+from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache
+from brmsjax.backend.infer.devices import ChainLayout, chain_layout
+from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, initial_values
 from brmsjax.backend.infer.metric_init import applies as metric_applies
 from brmsjax.backend.infer.metric_init import laplace_inverse_mass
+from brmsjax.backend.infer.nuts_programs import Settings, programs
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
-from brmsjax.backend.model.lower import LoweredModel, ModelProgram
+from brmsjax.backend.model.arguments import check_control, check_int
+from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
 
 __all__ = ["SampleResult", "sample"]
 
 PyTree = Any
-_INIT_TRIES = 100
-_STATS = ("lp__", "diverging", "num_steps", "accept_prob", "energy")
 
 
 @dataclass(frozen=True)
@@ -107,338 +101,11 @@ class SampleResult:
         return int(self.stats["diverging"].shape[1])
 
 
-#: On a CPU, samplers of models whose log density is a function of summed statistics (the
-#: suffstat and marginal forms) or of at most this many rows are compiled with XLA's legacy
-#: emitters (``ONE_OFF_OPTIONS``): their steps are many small operations, which those
-#: emitters compile about 30% faster with no slower steps. Measured cache off on the 2-core VM
-#: (2026-11-26): STAR cold fit 45.7 s against 52.6 s (sampling 33.4-34.9 s against
-#: 34.1-37.2 s); sleepstudy cold 9.3-10.6 s against 13.4-14.2 s, warm 1.3-1.9 s either way.
-SMALL_ROWS = 20_000
-
 #: Models with at most this many unconstrained coordinates adapt a dense mass matrix (Stan's
 #: ``dense_e``) instead of a diagonal one: cheap at this size, and it takes out the
 #: correlations of population-level effects and covariance parameters (the seed's STAR model
 #: with its class effects integrated out, 22 coordinates: 23 -> 16 leapfrog steps per draw).
 DENSE_MAX_DIM = 64
-
-
-@dataclass(frozen=True)
-class _Settings:
-    warmup: int
-    n_save: int
-    thin: int
-    max_treedepth: int
-    dense: bool = False
-
-    @property
-    def total(self) -> int:
-        """Iterations run: warmup, then sampling up to the last kept draw (as Stan)."""
-        return self.warmup + (self.n_save - 1) * self.thin + 1
-
-
-def _kernel(prog: ModelProgram) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """NUTS on the coordinates ``v = u / scale`` (``scale``, a model argument, from
-    :func:`_scaled`)."""
-
-    def gen(data: PyTree, prior_args: PyTree, scale: jax.Array) -> Callable[[jax.Array], jax.Array]:
-        return lambda v: prog.potential(v * scale, data, prior_args)
-
-    return hmc(potential_fn_gen=gen, algo="NUTS")
-
-
-def _start_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
-    """Per chain: a finite initial point, NUTS state and empty draw buffers."""
-
-    def start(chain: tuple[jax.Array, ...], shared: tuple[Any, ...]) -> PyTree:
-        seed, u_init, mask = chain
-        radius, target, data, prior_args, inverse_mass, scale = shared
-        value_and_grad = jax.value_and_grad(lambda v: prog.potential(v * scale, data, prior_args))
-
-        def attempt(key: jax.Array) -> tuple[jax.Array, ...]:
-            draw = jax.random.uniform(key, u_init.shape, u_init.dtype, -radius, radius)
-            v = jnp.where(mask, u_init, u_init + draw) / scale  # random values around the centre
-            pe, grad = value_and_grad(v)
-            return v, pe, grad, jnp.isfinite(pe) & jnp.all(jnp.isfinite(grad))
-
-        def body(c: tuple[Any, ...]) -> tuple[Any, ...]:
-            key, sub = jax.random.split(c[1])
-            return (c[0] + 1, key, *attempt(sub))
-
-        key_init, key_run = jax.random.split(jax.random.key(seed))
-        empty = (u_init, jnp.zeros((), u_init.dtype), jnp.zeros_like(u_init), jnp.array(False))
-        _, _, u, pe, grad, ok = lax.while_loop(
-            lambda c: (~c[-1]) & (c[0] < _INIT_TRIES), body, (0, key_init, *empty)
-        )
-        init_kernel, _ = _kernel(prog)
-        state = init_kernel(
-            ParamInfo(u, pe, grad),
-            s.warmup,
-            target_accept_prob=target,
-            max_tree_depth=s.max_treedepth,
-            dense_mass=s.dense,
-            inverse_mass_matrix=inverse_mass,
-            model_args=(data, prior_args, scale),
-            rng_key=key_run,
-        )
-        shapes = jax.eval_shape(prog.derive, u, data, prior_args, key_run)
-        bufs = {k: jnp.zeros((s.n_save, *v.shape), v.dtype) for k, v in shapes.items()}
-        for k, v in zip(_STATS, _stat_values(state), strict=True):
-            bufs[k] = jnp.zeros((s.n_save, *jnp.shape(v)), jnp.result_type(v))
-        return (state, bufs), ok
-
-    return start
-
-
-def _stat_values(state: Any) -> tuple[jax.Array, ...]:
-    return (
-        -state.potential_energy,
-        state.diverging,
-        state.num_steps,
-        state.accept_prob,
-        state.energy,
-    )
-
-
-def _advance_fn(prog: ModelProgram, s: _Settings) -> Callable[..., Any]:
-    """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers."""
-
-    def advance(carry: PyTree, shared: tuple[Any, ...]) -> PyTree:
-        lo, hi, target, data, prior_args, scale = shared
-        state, bufs = carry
-        init_kernel, sample_kernel = _kernel(prog)
-        # Binds the kernel's warmup schedule and tree depth; its result is unused.
-        init_kernel(
-            ParamInfo(state.z, state.potential_energy, state.z_grad),
-            s.warmup,
-            target_accept_prob=target,
-            max_tree_depth=s.max_treedepth,
-            dense_mass=s.dense,
-            model_args=(data, prior_args, scale),
-            rng_key=state.rng_key,
-        )
-
-        def write(args: tuple[Any, ...]) -> PyTree:
-            st, b, j = args
-            # The marginal form draws group effects with each kept draw (a key of its own).
-            vals = dict(
-                prog.derive(st.z * scale, data, prior_args, jax.random.fold_in(st.rng_key, 1))
-            )
-            vals.update(zip(_STATS, _stat_values(st), strict=True))
-            return {k: b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype)) for k in b}
-
-        def body(i: jax.Array, c: PyTree) -> PyTree:
-            st, b = c
-            st = sample_kernel(st, model_args=(data, prior_args, scale))
-            keep = (i >= s.warmup) & ((i - s.warmup) % s.thin == 0)
-            j = jnp.clip((i - s.warmup) // s.thin, 0, s.n_save - 1)
-            b = lax.cond(keep, write, lambda a: a[1], (st, b, j))
-            return st, b
-
-        return lax.fori_loop(lo, hi, body, (state, bufs))
-
-    return advance
-
-
-def _programs(
-    lowered: LoweredModel,
-    layout: ChainLayout,
-    s: _Settings,
-    float32: bool,
-    start_args: tuple[Any, ...],
-    *,
-    advance_shared: tuple[Any, ...],
-    then: Callable[[], Any],
-) -> tuple[Any, Callable[[Any], Any], Any]:
-    """The compiled ``start`` program, a getter of ``advance`` for ``start``'s output, and
-    the result of ``then()``.
-
-    On a first run both are compiled at once on two threads (XLA releases the GIL while it
-    compiles): ``advance`` is lowered against the shapes and shardings of ``start``'s output,
-    known from ``start``'s trace; ``then`` runs on ``start``'s thread once ``start`` is
-    compiled. Programs compiled before for these shapes are reused.
-    """
-    prog = lowered.program
-    # ``layout.rows`` keeps row-sharded programs apart from unsharded ones.
-    key = (prog.structure, layout, s, float32)
-    options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
-
-    small = (
-        prog.structure.likelihood in ("suffstat", "marginal")
-        or np.shape(lowered.data["y"])[0] <= SMALL_ROWS
-    )
-    advance_options = options if small else None
-
-    def advance(advance_args: tuple[Any, ...]) -> Any:
-        with jax.enable_x64(not float32):
-            return compiled(
-                ("advance", *key),
-                lambda: map_chains(_advance_fn(prog, s), layout, donate=True),
-                advance_args,
-                advance_options,
-            )
-
-    start = lookup(("start", *key), start_args)
-    if start is not None:
-        return start, advance, then()
-    start_jit = map_chains(_start_fn(prog, s), layout)
-    sharding = chain_sharding(layout)
-    carry = jax.tree.map(
-        lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=sharding),
-        start_jit.trace(*start_args).out_info[0],
-    )
-
-    def build_start() -> tuple[Any, Any]:
-        with jax.enable_x64(not float32):
-            fn = compiled(("start", *key), lambda: start_jit, start_args, options)
-        # A core is idle while ``advance`` compiles: load ArviZ for the summary's diagnostics now.
-        import_arviz()
-        return fn, then()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
-        (start, extra), _ = (f.result() for f in futures)
-    return start, advance, extra
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ModelError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
-    return int(value)
-
-
-def _control(control: Mapping[str, Any] | None) -> tuple[float, int]:
-    ctrl = {"adapt_delta": 0.8, "max_treedepth": 10, **(control or {})}
-    unknown = sorted(set(ctrl) - {"adapt_delta", "max_treedepth"})
-    if unknown:
-        raise ModelError(
-            f"Unknown control setting(s) {', '.join(map(repr, unknown))}; use adapt_delta and "
-            "max_treedepth."
-        )
-    delta = ctrl["adapt_delta"]
-    if isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta < 1:
-        raise ModelError(f"control['adapt_delta'] must be between 0 and 1, not {delta!r}.")
-    return float(delta), _check_int("control['max_treedepth']", ctrl["max_treedepth"], 1)
-
-
-def _inits(
-    lowered: LoweredModel, init: Any, total: int, dtype: type, n_chains: int | None = None
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Initial unconstrained values, which of them are given, and the random-init radius.
-
-    Rows are the ``total`` chains run; chains past ``n_chains`` (padding) copy the last one.
-    """
-    n_chains = total if n_chains is None else n_chains
-    dim = lowered.program.dim
-    u = np.zeros((total, dim), dtype=dtype)
-    mask = np.zeros((total, dim), dtype=bool)
-    if init is None or (isinstance(init, str) and init == "random"):
-        return u, mask, 2.0
-    if isinstance(init, str) and init == "0":
-        init = 0
-    if isinstance(init, int | float) and not isinstance(init, bool):
-        if init == 0:
-            return u, np.ones_like(mask), 2.0
-        if init > 0:
-            return u, mask, float(init)
-    per_chain: list[Any] = [init] * total if isinstance(init, Mapping) else init
-    if not isinstance(per_chain, list | tuple) or not all(
-        isinstance(d, Mapping) for d in per_chain
-    ):
-        raise ModelError(
-            f"init must be None, 'random', 0, a positive radius, a dict of parameter values or "
-            f"a list of dicts (one per chain), not {init!r}."
-        )
-    given = [_init_values(lowered, d, dtype) for d in per_chain]
-    if len(given) not in (1, n_chains):
-        raise ModelError(
-            f"init has {len(given)} dicts; give one dict for all chains or one per chain "
-            f"({n_chains})."
-        )
-    for c in range(total):
-        u[c], mask[c] = given[min(c, len(given) - 1)]
-    return u, mask, 2.0
-
-
-_LOCATION = {"normal": 0, "student_t": 1, "cauchy": 0}  # index of the location argument
-
-
-def init_centre(lowered: LoweredModel) -> np.ndarray:
-    """Centre of the random initial values on the unconstrained scale.
-
-    Stan draws every unconstrained value from uniform(-2, 2). Here two scalars are drawn
-    around a better centre (the posterior is the same; warmup is shorter): mu's ``Intercept``
-    around the location of its normal, student-t or Cauchy prior (brms's default prior is
-    centred at the response's median, so a gaussian chain no longer starts about
-    ``median(y)`` away and spends its first warmup windows travelling), and a family's
-    ``sigma`` around the log of the scale of its half normal, half student-t or half Cauchy
-    prior (brms's default: the response's MAD). Everything else is centred at 0.
-    """
-    centre = np.zeros(lowered.program.dim)
-    vectors = {vp.name: vp for vp in lowered.structure.vectors}
-    offset = 0
-    for site in lowered.sites:
-        vp = vectors.get(site.name)
-        if (
-            vp is not None
-            and vp.scalar
-            and not vp.ordered
-            and len(vp.priors) == 1
-            and site.name in ("Intercept", "sigma")
-            and vp.priors[0][0] in _LOCATION
-        ):
-            dist_name = vp.priors[0][0]
-            args = np.asarray(lowered.prior_args[vp.name]["p0"], dtype=float).reshape(-1)
-            loc, scale = args[_LOCATION[dist_name]], args[_LOCATION[dist_name] + 1]
-            if site.name == "Intercept" and vp.lb is None and vp.ub is None:
-                centre[offset] = loc
-            elif site.name == "sigma" and vp.lb == 0 and vp.ub is None and loc == 0 < scale:
-                centre[offset] = math.log(scale)
-        offset += site.size
-    return centre
-
-
-def _init_values(
-    lowered: LoweredModel, values: Mapping[str, Any], dtype: type
-) -> tuple[np.ndarray, np.ndarray]:
-    from numpyro.distributions.transforms import biject_to
-
-    sites = {s.name: s for s in lowered.sites}
-    given = values
-    values = lowered.program.init_sites(values, lowered.data)
-    unknown = [k for k in values if k not in sites]
-    if unknown:
-        raise ModelError(
-            f"init names unknown parameter(s) {', '.join(map(repr, unknown))}; the model's "
-            f"parameters are: {', '.join(sites)}."
-        )
-    u = np.zeros(lowered.program.dim, dtype=dtype)
-    mask = np.zeros(lowered.program.dim, dtype=bool)
-    offset = 0
-    for s in lowered.sites:
-        if s.name in values:
-            x = np.asarray(values[s.name], dtype=float)
-            if x.shape != s.shape:
-                raise ModelError(
-                    f"init['{s.name}'] has shape {x.shape}; the parameter has shape {s.shape}."
-                )
-            inv = np.asarray(biject_to(s.constraint).inv(jnp.asarray(x)))
-            inv = lowered.program.site_value(s.name, inv, lowered.data, given)
-            if not np.all(np.isfinite(inv)):
-                raise ModelError(f"init['{s.name}'] is outside the parameter's support.")
-            u[offset : offset + s.size] = inv.reshape(-1)
-            mask[offset : offset + s.size] = True
-        offset += s.size
-    return u, mask
-
-
-def _cast(tree: PyTree, float32: bool) -> PyTree:
-    ftype = np.float32 if float32 else np.float64
-
-    def cast(a: Any) -> np.ndarray:
-        a = np.asarray(a)
-        return a.astype(ftype) if a.dtype.kind == "f" else a
-
-    return jax.tree.map(cast, tree)
 
 
 def _progress_bar(progress: bool | None, total: int, chains: int) -> Any:
@@ -508,19 +175,20 @@ def sample(
     SampleResult
         Draws and sampler statistics with a chain dimension.
     """
-    chains = _check_int("chains", chains, 1)
-    iter = _check_int("iter", iter, 1)
-    warmup = iter // 2 if warmup is None else _check_int("warmup", warmup, 0)
+    chains = check_int("chains", chains, 1)
+    iter = check_int("iter", iter, 1)
+    warmup = iter // 2 if warmup is None else check_int("warmup", warmup, 0)
     if warmup >= iter:
         raise ModelError(f"warmup ({warmup}) must be smaller than iter ({iter}).")
-    thin = _check_int("thin", thin, 1)
+    thin = check_int("thin", thin, 1)
     if cores is not None:
-        cores = _check_int("cores", cores, 1)
-    adapt_delta, max_treedepth = _control(control)
+        cores = check_int("cores", cores, 1)
+    ctrl = check_control(control)
+    adapt_delta, max_treedepth = ctrl["adapt_delta"], ctrl["max_treedepth"]
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    seed = _check_int("seed", seed, 0)
-    settings = _Settings(
+    seed = check_int("seed", seed, 0)
+    settings = Settings(
         warmup,
         math.ceil((iter - warmup) / thin),
         thin,
@@ -529,14 +197,14 @@ def sample(
     )
     layout = row_layout(chains, shard_rows) if shard_rows else chain_layout(chains, cores)
     ftype = np.float32 if float32 else np.float64
-    u0, mask, radius = _inits(lowered, init, layout.total, ftype, chains)
+    u0, mask, radius = initial_values(lowered, init, layout.total, ftype, chains)
     u0 = np.where(mask, u0, init_centre(lowered)).astype(ftype)
     seeds = np.random.SeedSequence(seed).generate_state(layout.total, dtype=np.uint32)
     chain_args = (seeds, u0, mask)
-    data, run_model = _cast(lowered.data, float32), lowered
+    data, run_model = cast_floats(lowered.data, float32), lowered
     if layout.rows:
         run_model, data = shard_data(lowered, data, layout, x64=not float32)
-    shared = (ftype(radius), ftype(adapt_delta), data, _cast(lowered.prior_args, float32))
+    shared = (ftype(radius), ftype(adapt_delta), data, cast_floats(lowered.prior_args, float32))
     bar = _progress_bar(progress, settings.total, chains)
     try:
         state, bufs, devices, times, metric, scale = _run(
@@ -578,7 +246,7 @@ def sample(
 def _run(
     lowered: LoweredModel,
     layout: ChainLayout,
-    settings: _Settings,
+    settings: Settings,
     *,
     float32: bool,
     chain_args: tuple[np.ndarray, ...],
@@ -626,7 +294,7 @@ def _run(
 
         lo_hi = (np.int32(0), np.int32(settings.total))
         start_options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
-        start, advance, (inverse_mass, scale) = _programs(
+        start, advance, (inverse_mass, scale) = programs(
             lowered,
             layout,
             settings,
@@ -642,7 +310,7 @@ def _run(
         )
         carry, ok = start(*start_args)
         times["start"] = time.perf_counter() - t0
-        _check_inits(np.asarray(ok)[:chains])
+        check_inits(np.asarray(ok)[:chains])
         step = settings.total if bar is None else max(1, math.ceil(settings.total / 50))
         run = None
         for lo in range(0, settings.total, step):
@@ -673,9 +341,9 @@ def _scaled(inverse_mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from the correlation matrix (dense) or ones (diagonal). Same dynamics as ``u`` with
     ``inverse_mass``, but NumPyro (as Stan) regularizes each window's estimate towards
     ``1e-3 I``, which on ``u`` swamps posterior variances far below ``1e-3``: ``sigma`` at
-    1,000,000 rows has a variance of about ``5e-7`` on the log scale. Measured (gaussian
-    ``(1 + x | g)``, 1,000 levels, 4 chains x 1000 warmup): step size 0.2 and 15.6 leapfrog
-    steps per iteration on ``u`` at 1,000,000 rows, against 0.55 and 6.5 at 100,000.
+    1,000,000 rows has a variance of about ``5e-7`` on the log scale, and the step size then
+    fell with the number of rows (benchmarks/RESULTS.md, "NUTS on coordinates scaled by the
+    mode's curvature").
     """
     diag = np.diagonal(inverse_mass) if inverse_mass.ndim == 2 else inverse_mass
     scale = np.sqrt(diag)
@@ -687,15 +355,6 @@ def _scaled(inverse_mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _identity_mass(dim: int, dense: bool, dtype: Any) -> np.ndarray:
     """NumPyro's default first inverse mass matrix: the identity, dense or diagonal."""
     return np.eye(dim, dtype=dtype) if dense else np.ones(dim, dtype=dtype)
-
-
-def _check_inits(ok: np.ndarray) -> None:
-    if not ok.all():
-        bad = ", ".join(str(c + 1) for c in np.flatnonzero(~ok))
-        raise ModelError(
-            f"Chain(s) {bad} found no finite log density in {_INIT_TRIES} random initial "
-            "values; give init values (init=0 or a dict) or check the priors and data."
-        )
 
 
 def _stats(

@@ -2,7 +2,7 @@
 
 With ``shard_rows``, every per-row array of a lowered model's data (``y``, ``X[dpar]``,
 ``offset[dpar]``, ``J[k]``, ``Z[k]`` and the ``addition`` terms; found from the model's
-:class:`~brmsjax.backend.model.program.Structure`) is split over a 1-D ``("rows",)`` mesh of ``D``
+:class:`~brmsjax.backend.model.plans.Structure`) is split over a 1-D ``("rows",)`` mesh of ``D``
 devices with a ``NamedSharding``; parameters, prior values, the other data (``means_X``,
 ``qr_inv``, ``shear``, fixed dpars) and the chains' state are replicated on every device. All
 chains are vectorized within the one sharded program (every device holds every chain and a
@@ -30,7 +30,8 @@ from jax.sharding import NamedSharding, PartitionSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.infer.devices import ChainLayout, row_mesh
 from brmsjax.backend.model.lower import LoweredModel
-from brmsjax.backend.model.program import ModelProgram, Structure, program
+from brmsjax.backend.model.plans import Structure
+from brmsjax.backend.model.program import ModelProgram, program
 from brmsjax.formula.errors import ModelError
 
 __all__ = [

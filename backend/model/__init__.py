@@ -2,7 +2,12 @@
 
 - :mod:`.lower`: plans parameters, bounds and priors from a Design and hands out the shared
   program with this fit's data and prior values (:class:`~.lower.LoweredModel`).
-- :mod:`.program`: the NumPyro program (sites, linear predictors, densities).
+- :mod:`.plans`: the static structure of a model (parameter vectors, blocks, group IDs, sites).
+- :mod:`.program`: the NumPyro program (parameters, linear predictors, densities).
+- :mod:`.group_terms`: group-level coordinates to effects, covariances and correlations.
+- :mod:`.predictor`: the one builder of linear predictors, for fitting and prediction.
+- :mod:`.arguments`: checks of the fitting arguments (``chains``, ``control``, ...) that
+  ``brm``, the samplers and ``lower`` share.
 - :mod:`.transforms`: constraining transforms and their Jacobians (Stan's).
 - :mod:`.geometry`: the choice of centred or non-centred group coordinates, and the shear.
 - :mod:`.forms`, :mod:`.glm_forms`, :mod:`.marginal`: likelihood forms chosen from the model:

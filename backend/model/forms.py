@@ -76,15 +76,15 @@ LIKELIHOODS = ("auto", "plain", "suffstat", "marginal", "glm")
 GATHERS = ("auto", "onehot", "sorted", "index")
 #: The suffstat form is chosen when the rows hold at least SUFF_RATIO times the numbers the
 #: statistics hold (``N (p + M + 2) >= SUFF_RATIO * n_stats``) and N is at least
-#: SUFF_MIN_ROWS: below that a gradient costs microseconds in any form, and brms's own is kept.
-#: On the seed's STAR model (ratio 5.4) the suffstat gradient costs 95 us against 318 us on CPU.
+#: SUFF_MIN_ROWS: below that a gradient costs microseconds in any form, and brms's own is kept
+#: (timings: benchmarks/RESULTS.md, "The seed's STAR model").
 SUFF_RATIO = 2
 SUFF_MIN_ROWS = 2000
 #: Most levels for which ``onehot`` is chosen, per platform. CPU: an index gather and its
 #: scatter are cheap there (see benchmarks/bench_gradient.py), so one-hot is never chosen.
-#: GPU: a scatter onto few levels serializes on atomic adds (8 levels: 0.5-8 ms for 1M rows
-#: against 0.19 ms for the one-hot matmul on an H100), while one-hot reads an (N, L) matrix;
-#: 32 is a provisional crossover until bench_gradient.py measures it on a GPU.
+#: GPU: a scatter onto few levels serializes on atomic adds, while one-hot reads an (N, L)
+#: matrix (timings: benchmarks/RESULTS.md, "Timings moved from backend docstrings"); 32 is a
+#: provisional crossover until bench_gradient.py measures it on a GPU.
 ONEHOT_MAX_LEVELS = {"cpu": 0, "gpu": 32, "cuda": 32, "rocm": 32, "tpu": 32}
 _RIDGE = 1e-8
 

@@ -1,6 +1,6 @@
 """Sampling coordinates of group terms chosen from the data: the shear and the centring rule.
 
-Both are configuration of a :class:`~brmsjax.backend.model.program.GroupPlan`, chosen per group
+Both are configuration of a :class:`~brmsjax.backend.model.plans.GroupPlan`, chosen per group
 term when a model is lowered; the model, its priors and its posterior are unchanged.
 
 * :func:`shear_matrix`: the shear ``T`` that samples a varying intercept at the means of the

@@ -26,34 +26,12 @@ see a subset of the rows (mini-batches): ``likelihood="auto"`` chooses it only w
 program sums the plain form. Pointwise log likelihoods (brms's ``log_lik``, ``loo``) are the
 plain form's.
 
-Measured on this project's 2-core CPU (float64, the value and gradient of the potential as NUTS
-evaluates them, the forms timed in turn while another process used about one core;
-``benchmarks/bench_gradient.py --family bernoulli poisson --slopes 5 --value``), model
-``y ~ x1..x5 + (1 + x1 | g)``, microseconds per call, plain / glm:
-
-=========  =====  ===============  ===============
-N          G      bernoulli        poisson
-=========  =====  ===============  ===============
-500        8      368 / 362        300 / 256
-500        100    423 / 440        483 / 393
-2,000      8      297 / 268        394 / 250
-2,000      100    466 / 431        405 / 268
-10,000     8      1,234 / 833      871 / 489
-10,000     100    1,182 / 815      1,357 / 827
-100,000    8      7,056 / 4,277    7,672 / 3,901
-100,000    1,000  5,893 / 3,795    9,044 / 5,412
-=========  =====  ===============  ===============
-
-binomial (``trials()``, whose plain form evaluates ``log choose(n, y)`` per row): 878 / 433 at
-2,000 rows, 3,985 / 1,440 at 20,000 (100 levels). ``jax.grad`` alone gains less (0.75-0.95 at
-100,000 rows), as XLA then drops the plain form's per-row constants. Most of the gain is the
-exponential-family form itself (one softplus or exp per row, no per-row ``log choose`` or
-``lgamma``): with the linear part summed per row instead (``sum(y eta)``, same run, 100,000
-rows, 1,000 levels) a call cost 6,647 against 6,600 us (bernoulli) and 6,476 against 6,088 us
-(poisson). In float32 the form is as accurate as the plain one (tests/test_glm_forms.py).
-Below about 2,000 rows a call costs a few hundred microseconds in either form, hence
-:data:`GLM_MIN_ROWS` on CPU; on accelerators the form is not measured yet and is chosen only
-on request.
+Most of the gain is the exponential-family form itself (one softplus or exp per row, no
+per-row ``log choose`` or ``lgamma``), little of it the host statistics; in float32 the form is
+as accurate as the plain one (tests/test_glm_forms.py). Below about 2,000 rows a call costs a
+few hundred microseconds in either form, hence :data:`GLM_MIN_ROWS` on CPU; on accelerators the
+form is not measured yet and is chosen only on request. Timings: benchmarks/RESULTS.md, "glm
+form for bernoulli and poisson".
 """
 
 from __future__ import annotations

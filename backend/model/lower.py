@@ -25,19 +25,11 @@ import numpy as np
 from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames
+from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
-from brmsjax.backend.model.program import (
-    FixedPlan,
-    GroupPlan,
-    ModelProgram,
-    Site,
-    Structure,
-    VectorPlan,
-    program,
-    sfx,
-    trace_count,
-)
+from brmsjax.backend.model.plans import FixedPlan, GroupPlan, Site, Structure, VectorPlan, sfx
+from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.transforms import (
     Bound,
     StanCorrCholeskyTransform,
@@ -58,7 +50,6 @@ __all__ = [
 
 PyTree = Any
 
-_SAMPLE_PRIOR = ("no", "only")
 _LKJ = ("lkj", "lkj_corr_cholesky")
 
 
@@ -200,8 +191,7 @@ def lower(
     LoweredModel
         The shared program for this structure with this fit's data and prior values.
     """
-    if sample_prior not in _SAMPLE_PRIOR:
-        raise ModelError(f"sample_prior must be one of 'no' or 'only', not {sample_prior!r}.")
+    check_sample_prior(sample_prior)
     vectors: list[VectorPlan] = []
     prior_args: dict[str, dict[str, np.ndarray]] = {}
     fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}

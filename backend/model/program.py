@@ -16,7 +16,6 @@ structure only; data and prior values are arguments of every function it hands o
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -25,8 +24,6 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 from jax import Array
-from jax.scipy.linalg import solve_triangular
-from numpyro.distributions import constraints
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer.util import log_density, potential_energy
 
@@ -35,14 +32,19 @@ from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.forms import gather_rows, population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
+from brmsjax.backend.model.group_terms import cov_params, effects_sqrt, group_map, upper_pairs
 from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
-from brmsjax.backend.model.transforms import (
-    Bound,
-    constraint,
-    corr_cholesky,
-    lkj_corr_cholesky_lpdf,
-    log_mass,
+from brmsjax.backend.model.plans import (
+    FixedPlan,
+    GroupPlan,
+    Site,
+    Structure,
+    VectorPlan,
+    model_sites,
+    sfx,
 )
+from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf, log_mass
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -65,116 +67,6 @@ def trace_count() -> int:
     return _TRACES[0]
 
 
-@dataclass(frozen=True)
-class VectorPlan:
-    """One parameter vector: its free and ``constant()`` elements, bounds and prior groups.
-
-    ``priors`` holds ``(dist, element indices)`` for the non-flat free elements, grouped by
-    distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
-    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``).
-    """
-
-    name: str
-    size: int
-    scalar: bool
-    free: tuple[int, ...]
-    const: tuple[int, ...]
-    lb: Bound
-    ub: Bound
-    priors: tuple[tuple[str, tuple[int, ...]], ...]
-    ordered: bool = False
-
-
-@dataclass(frozen=True)
-class FixedPlan:
-    """Population-level part of one distributional parameter (``""`` is mu).
-
-    ``center`` means a separate (centred) intercept; ``thresholds`` is the number of ordinal
-    thresholds of mu (0 otherwise), whose block centres every column. ``qr``: the sampled
-    ``b`` site holds ``b~ = R b`` with ``Xc = Q R`` (brms's ``decomp = "QR"``, scaled as brms
-    by ``sqrt(N - 1)``), so that correlated predictors do not correlate the sampler's
-    coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
-    """
-
-    dpar: str
-    center: bool
-    n_b: int
-    offset: bool
-    thresholds: int = 0
-    qr: bool = False
-
-
-@dataclass(frozen=True)
-class GroupPlan:
-    """One group-level ID: ``M`` coefficients on ``n_levels`` levels.
-
-    ``shear``: the sampled ``z_k`` are the standardized effects of the *centred* covariates
-    (see :meth:`ModelProgram.group_effects`); the model and its posterior are unchanged.
-    ``centred``: how many leading coordinates (in the order of ``chol(T S S' T')``) the
-    ``z_k`` site holds centred, as effects rather than standardized effects; 0 is brms's
-    non-centred ``z``, ``M`` is the classic centred parameterization.
-    ``gather``: how the plain form takes each row's effects, ``"onehot"``, ``"sorted"`` or
-    ``"index"`` (:func:`~brmsjax.backend.model.forms.gather_rows`).
-    ``cov``: ``sd_k`` and ``L_k`` are sampled as the Cholesky factor ``C`` of the sheared
-    covariance ``T S S' T'`` (site ``C_k``: ``log diag(C)``, then the strictly lower elements
-    row by row), with the log Jacobian of ``C -> (sd_k, L_k)`` added (:func:`_cov_params`).
-    """
-
-    id: int
-    M: int
-    n_levels: int
-    cor: bool
-    lkj: bool
-    dpar_cols: tuple[tuple[str, tuple[int, ...]], ...]
-    shear: bool = False
-    centred: int = 0
-    gather: str = "index"
-    cov: bool = False
-
-
-@dataclass(frozen=True)
-class Site:
-    """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
-
-    name: str
-    shape: tuple[int, ...]
-    ushape: tuple[int, ...]
-    constraint: constraints.Constraint
-
-    @property
-    def size(self) -> int:
-        """Number of unconstrained coordinates."""
-        return int(np.prod(self.ushape, dtype=int))
-
-
-@dataclass(frozen=True)
-class Structure:
-    """Everything static about a model; equal structures share one :class:`ModelProgram`.
-
-    ``categories`` lists the dpars of the non-reference categories of a categorical model
-    (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
-    ``likelihood`` is the form of :meth:`ModelProgram.log_lik`, ``"plain"``, ``"suffstat"``,
-    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`).
-    """
-
-    family: str
-    fixed: tuple[FixedPlan, ...]
-    groups: tuple[GroupPlan, ...]
-    vectors: tuple[VectorPlan, ...]
-    aux: tuple[str, ...]
-    fixed_dpars: tuple[str, ...]
-    addition: tuple[str, ...]
-    prior_only: bool
-    categories: tuple[str, ...] = ()
-    shown: tuple[str, ...] = ()
-    likelihood: str = "plain"
-
-
-def sfx(dpar: str) -> str:
-    """The suffix of a dpar's parameter names: ``""`` for mu, ``"_sigma"`` for sigma."""
-    return f"_{dpar}" if dpar else ""
-
-
 class ModelProgram:
     """The NumPyro model of one structure and the pure functions the sampler compiles.
 
@@ -184,7 +76,7 @@ class ModelProgram:
     def __init__(self, structure: Structure, family: Family) -> None:
         self.structure = structure
         self.family = family
-        self.sites = _sites(structure)
+        self.sites = model_sites(structure)
         self.dim = sum(s.size for s in self.sites)
         self.model: Callable[[PyTree, PyTree], None] = self._model
 
@@ -220,7 +112,7 @@ class ModelProgram:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
             if g.centred:
                 # brms's std_normal(z) at the mapped z plus log|dz/dz_k| (MVN(0, Sigma) of r).
-                _, z, log_jac = _group_map(g, params, data)
+                _, z, log_jac = group_map(g, params, data)
                 numpyro.factor(
                     f"z_{g.id}_prior", jnp.sum(dist.Normal(0.0, 1.0).log_prob(z)) + log_jac
                 )
@@ -248,7 +140,7 @@ class ModelProgram:
         values = dict(values)
         for g in self.structure.groups:
             if g.cov:
-                cov = _cov_params(g.M, values[f"C_{g.id}"], data["shear_inv"][str(g.id)])
+                cov = cov_params(g.M, values[f"C_{g.id}"], data["shear_inv"][str(g.id)])
                 values[f"sd_{g.id}"] = cov[1]
                 params[f"C_{g.id}"], params[f"L_{g.id}"] = cov[0], cov[2]
                 params[f"C_{g.id}_log_jac"] = cov[3]
@@ -339,7 +231,7 @@ class ModelProgram:
 
         A centred group (``GroupPlan.centred = k``) samples the first ``k`` coordinates of
         ``C z`` (``C = chol(T S S' T')``) instead of ``z``: ``z_1:k = C11^-1 w_1:k``; with
-        ``k = M`` the site holds ``T r`` itself (no Cholesky). See :func:`_group_map`.
+        ``k = M`` the site holds ``T r`` itself (no Cholesky). See :func:`group_map`.
 
         In the marginal form no ``z`` is sampled: ``r`` is drawn from its exact conditional
         given the other parameters and the data (:mod:`brmsjax.backend.model.marginal`), with the
@@ -350,9 +242,9 @@ class ModelProgram:
                 raise ValueError("The marginal form draws group effects: pass a random key.")
             g = self.structure.groups[0]
             beta, sigma = population_beta(self.structure, params, data)
-            r = conditional_effects(beta, _effects_sqrt(g, params, data), sigma, data["suff"], key)
+            r = conditional_effects(beta, effects_sqrt(g, params, data), sigma, data["suff"], key)
             return {g.id: r}
-        return {g.id: _group_map(g, params, data)[0].T for g in self.structure.groups}
+        return {g.id: group_map(g, params, data)[0].T for g in self.structure.groups}
 
     def prepare(self, prior_args: PyTree) -> PyTree:
         """Add the truncation terms of bounded priors to the prior arguments.
@@ -391,32 +283,27 @@ class ModelProgram:
         """Linear predictor of every predicted distributional parameter (``""`` is mu).
 
         Ordinal mu excludes the thresholds; categorical models have ``mu2``, ``mu3``, ... and
-        no ``""`` entry (see :meth:`mu_eta`).
+        no ``""`` entry (see :meth:`mu_eta`). The terms are summed by
+        :func:`brmsjax.backend.model.predictor.linear_predictors`, as in prediction.
         """
-        y = data["y"]
-        eta: dict[str, Array] = {}
+        population = []
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
-            e = jnp.zeros_like(y)
-            if fp.center:
-                e = e + params[f"Intercept{s}"]
+            terms = [params[f"Intercept{s}"]] if fp.center else []
             if fp.n_b:
-                e = e + data["X"][fp.dpar] @ params[f"b{s}"]
+                terms.append(data["X"][fp.dpar] @ params[f"b{s}"])
             if fp.offset:
-                e = e + data["offset"][fp.dpar]
-            eta[fp.dpar] = e
+                terms.append(data["offset"][fp.dpar])
+            population.append((fp.dpar, terms))
         r = self.group_effects(params, data)
+        parts = []
         for g in self.structure.groups:
             contrib = gather_rows(r[g.id], data["J"][str(g.id)], g.gather) * data["Z"][str(g.id)]
             for dpar, cols in g.dpar_cols:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
-                eta[dpar] = eta.get(dpar, jnp.zeros_like(y)) + jnp.sum(part, axis=1)
-        if self.structure.categories:
-            for d in self.structure.categories:
-                eta.setdefault(d, jnp.zeros_like(y))
-        else:
-            eta.setdefault("", jnp.zeros_like(y))
-        return eta
+                parts.append((dpar, jnp.sum(part, axis=1)))
+        zeros = jnp.zeros_like(data["y"])
+        return linear_predictors(population, parts, zeros, self.structure.categories)
 
     def mu_eta(self, eta: Mapping[str, Array]) -> Array:
         """mu's linear predictor as the likelihood takes it.
@@ -424,11 +311,7 @@ class ModelProgram:
         ``(N,)``, or ``(N, ncat)`` for a categorical model: a zero column for the reference
         category, then the categories' predictors in order.
         """
-        cats = self.structure.categories
-        if not cats:
-            return eta[""]
-        first = eta[cats[0]]
-        return jnp.stack([jnp.zeros_like(first), *(eta[d] for d in cats)], axis=-1)
+        return mu_eta(eta, self.structure.categories)
 
     def dpars(self, params: Mapping[str, Array], data: PyTree, eta: Mapping[str, Array]) -> dict:
         """Auxiliary distributional parameters on their natural scale.
@@ -470,7 +353,7 @@ class ModelProgram:
         if self.structure.likelihood == "marginal":
             beta, sigma = population_beta(self.structure, params, data)
             g = self.structure.groups[0]
-            return marginal_log_lik(beta, _effects_sqrt(g, params, data), sigma, data["suff"])
+            return marginal_log_lik(beta, effects_sqrt(g, params, data), sigma, data["suff"])
         if self.structure.likelihood == "glm":
             return glm_model_log_lik(
                 self.structure, self.family.name, params, data, self.group_effects(params, data)
@@ -513,113 +396,6 @@ class ModelProgram:
             out[f"r_{gid}"] = r
         out["lprior"] = self.lprior(params, prior_args)
         return out
-
-
-def upper_pairs(M: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column indices of brms's correlation order: (1,2), (1,3), (2,3), (1,4), ..."""
-    pairs = [(j, k) for k in range(M) for j in range(k)]
-    return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
-
-
-def _group_map(
-    g: GroupPlan, params: Mapping[str, Array], data: PyTree
-) -> tuple[Array, Array, Array]:
-    """``(r, z, log_jac)`` of a group from its sampled site ``w = params["z_<id>"]``.
-
-    ``r`` is ``(M, n_levels)``; ``z`` has the norm of brms's ``z = S^-1 r`` per level (it is
-    brms's ``z`` up to an orthogonal map), and ``log_jac = log|det dz/dw|``:
-    ``-n_levels * sum(log diag(C11))`` for ``k`` leading centred coordinates, 0 when none.
-    """
-    sd, w = jnp.asarray(params[f"sd_{g.id}"]), jnp.asarray(params[f"z_{g.id}"])
-    k = min(g.centred, g.M)
-    L = params[f"L_{g.id}"] if g.cor else None
-    if not (g.shear or k):
-        return sd[:, None] * (L @ w if L is not None else w), w, jnp.zeros(())
-    S = sd[:, None] * L if L is not None else jnp.diag(sd)
-    key = str(g.id)
-    if k == g.M and not g.cov:  # fully centred: w = T r, z = S^-1 r, log|det S^-1| per level
-        r = data["shear_inv"][key] @ w if g.shear else w
-        z = solve_triangular(S, r, lower=True)
-        return r, z, -g.n_levels * jnp.sum(jnp.log(jnp.diagonal(S)))
-    if g.cov:
-        C = params[f"C_{g.id}"]
-    elif g.shear:
-        A = data["shear"][key] @ S
-        C = jnp.linalg.cholesky(A @ A.T)
-    else:
-        C = S
-    z = w
-    log_jac = jnp.zeros(())
-    if k:
-        z = jnp.concatenate([solve_triangular(C[:k, :k], w[:k], lower=True), w[k:]])
-        log_jac = -g.n_levels * jnp.sum(jnp.log(jnp.diagonal(C)[:k]))
-    r = C @ z
-    return (data["shear_inv"][key] @ r if g.shear else r), z, log_jac
-
-
-def _effects_sqrt(g: GroupPlan, params: Mapping[str, Array], data: PyTree) -> Array:
-    """A square root ``A`` of the group's covariance ``Sigma = A A'`` (``(M, M)``).
-
-    ``T^-1 C`` for a ``cov`` group, brms's ``S = diag(sd) L`` (``diag(sd)`` for ``||``)
-    otherwise.
-    """
-    if g.cov:
-        return data["shear_inv"][str(g.id)] @ params[f"C_{g.id}"]
-    sd = jnp.asarray(params[f"sd_{g.id}"])
-    return sd[:, None] * params[f"L_{g.id}"] if g.cor else jnp.diag(sd)
-
-
-def _cov_params(M: int, u: Array, shear_inv: Array) -> tuple[Array, Array, Array, Array]:
-    """``(C, sd, L, log_jac)`` from a ``C_k`` site ``u`` (see ``GroupPlan.cov``).
-
-    ``u[:M]`` is ``log(sd_T)`` and ``u[M:]`` the unconstrained correlation Cholesky factor
-    ``L_T`` (Stan's transform) of the sheared effects; ``C = diag(sd_T) L_T`` and
-    ``S = T^-1 C`` has ``S S' = diag(sd) L L' diag(sd)`` (for slopes ``sd = sd_T``).
-    ``log_jac = log|det d(sd, L_strict) / du|``, rows ``i = 0..M-1``: ``sum log sd_T`` (exp),
-    Stan's Jacobian of ``L_T``, ``sum_i (i log sd_T_i - log L_T_ii)`` (``-> C``, polar
-    coordinates per row), ``sum_i (M-i) log C_ii`` (``C -> C C'``; ``det T = 1``), minus
-    ``M sum log sd`` (``(sd, R) -> Sigma``; the ``2^M`` cancel) and
-    ``sum_i (M-1-i) log L_ii`` (``L -> R = L L'``).
-    """
-    u = jnp.asarray(u)
-    to_chol = biject_to(corr_cholesky)
-    sd_t, L_t = jnp.exp(u[:M]), to_chol(u[M:])
-    C = sd_t[:, None] * L_t
-    S = shear_inv @ C
-    sd = jnp.sqrt(jnp.sum(S * S, axis=1))
-    U = S / sd[:, None]
-    L = jnp.linalg.cholesky(U @ U.T)
-    i = np.arange(M)
-    log_diag_t = jnp.log(jnp.diagonal(L_t))
-    log_jac = (
-        jnp.sum(u[:M])
-        + to_chol.log_abs_det_jacobian(u[M:], L_t)
-        + jnp.sum(i * u[:M] - log_diag_t)
-        + jnp.sum((M - i) * (u[:M] + log_diag_t))
-        - M * jnp.sum(jnp.log(sd))
-        - jnp.sum((M - 1 - i) * jnp.log(jnp.diagonal(L)))
-    )
-    return C, sd, L, log_jac
-
-
-def _sites(structure: Structure) -> tuple[Site, ...]:
-    sites = []
-    cov = {f"sd_{g.id}" for g in structure.groups if g.cov}
-    for vp in structure.vectors:
-        if vp.free and vp.name not in cov:
-            shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
-            con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
-            sites.append(Site(vp.name, shape, shape, con))
-    for g in structure.groups:
-        if structure.likelihood != "marginal":  # the marginal form integrates z out
-            sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
-        if g.cov:
-            nc = g.M * (g.M + 1) // 2
-            sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))
-        elif g.cor:
-            nc = g.M * (g.M - 1) // 2
-            sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
-    return tuple(sites)
 
 
 _PROGRAMS: dict[Hashable, ModelProgram] = {}

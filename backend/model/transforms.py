@@ -19,7 +19,8 @@ from jax.scipy.special import gammaln
 from numpyro.distributions import constraints
 from numpyro.distributions.transforms import ParameterFreeTransform, biject_to
 
-from brmsjax.backend.dists.densities import _cdf, _natural_support
+from brmsjax.backend.dists.densities import prior_cdf
+from brmsjax.backend.dists.table import DISTRIBUTIONS
 
 __all__ = [
     "Bound",
@@ -133,12 +134,12 @@ def constraint(lb: Bound, ub: Bound) -> constraints.Constraint:
 
 def log_mass(name: str, args: Array, lb: Bound, ub: Bound) -> Array:
     """Per element ``log(F(ub) - F(lb))`` as :func:`densities.log_prior` truncates, else 0."""
-    lo, hi = _natural_support(name)
+    lo, hi = DISTRIBUTIONS[name].support
     cut_lo = lb is not None and lb > lo
     cut_hi = ub is not None and ub < hi
     if not (cut_lo or cut_hi):
         return jnp.zeros(args.shape[:1], dtype=args.dtype)
     a = jnp.moveaxis(args, -1, 0)
-    upper = _cdf(name, jnp.asarray(ub, args.dtype), a) if cut_hi else 1.0
-    lower = _cdf(name, jnp.asarray(lb, args.dtype), a) if cut_lo else 0.0
+    upper = prior_cdf(name, jnp.asarray(ub, args.dtype), a) if cut_hi else 1.0
+    lower = prior_cdf(name, jnp.asarray(lb, args.dtype), a) if cut_lo else 0.0
     return jnp.broadcast_to(jnp.log(jnp.asarray(upper) - jnp.asarray(lower)), args.shape[:1])

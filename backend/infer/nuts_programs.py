@@ -1,0 +1,228 @@
+"""The compiled programs of a NUTS fit: ``start`` and ``advance``, per chain.
+
+``start`` finds a finite initial point per chain (Stan's uniform(-2, 2) on the unconstrained
+scale around a centre, up to :data:`~brmsjax.backend.infer.inits.INIT_TRIES` tries),
+initializes NumPyro's NUTS kernel and allocates the draw buffers; ``advance`` runs warmup and
+sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's quantities
+into the buffers. Both take the data and prior values as arguments and are kept per model
+structure, sampler settings and argument shapes (:func:`brmsjax.backend.infer.cache.compiled`);
+:func:`programs` compiles them at the same time on two threads. The driver that calls them is
+:func:`brmsjax.backend.infer.nuts.sample`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from numpyro.infer.hmc import hmc
+from numpyro.infer.util import ParamInfo
+
+from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS, compiled, lookup
+from brmsjax.backend.infer.devices import ChainLayout, chain_sharding, map_chains
+from brmsjax.backend.infer.diagnostics import import_arviz
+from brmsjax.backend.infer.inits import INIT_TRIES
+from brmsjax.backend.model.lower import LoweredModel, ModelProgram
+
+__all__ = ["SMALL_ROWS", "Settings", "programs"]
+
+PyTree = Any
+_STATS = ("lp__", "diverging", "num_steps", "accept_prob", "energy")
+
+
+#: On a CPU, samplers of models whose log density is a function of summed statistics (the
+#: suffstat and marginal forms) or of at most this many rows are compiled with XLA's legacy
+#: emitters (``ONE_OFF_OPTIONS``): their steps are many small operations, which those
+#: emitters compile about 30% faster with no slower steps (timings: benchmarks/RESULTS.md,
+#: "Timings moved from backend docstrings").
+SMALL_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The sampler settings a compiled program bakes in (part of its cache key).
+
+    ``warmup`` iterations, ``n_save`` kept draws every ``thin`` iterations, NUTS's
+    ``max_treedepth``, and whether the metric is ``dense``.
+    """
+
+    warmup: int
+    n_save: int
+    thin: int
+    max_treedepth: int
+    dense: bool = False
+
+    @property
+    def total(self) -> int:
+        """Iterations run: warmup, then sampling up to the last kept draw (as Stan)."""
+        return self.warmup + (self.n_save - 1) * self.thin + 1
+
+
+def _kernel(prog: ModelProgram) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """NUTS on the coordinates ``v = u / scale`` (``scale``, a model argument, from
+    :func:`_scaled`)."""
+
+    def gen(data: PyTree, prior_args: PyTree, scale: jax.Array) -> Callable[[jax.Array], jax.Array]:
+        return lambda v: prog.potential(v * scale, data, prior_args)
+
+    return hmc(potential_fn_gen=gen, algo="NUTS")
+
+
+def _start_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
+    """Per chain: a finite initial point, NUTS state and empty draw buffers."""
+
+    def start(chain: tuple[jax.Array, ...], shared: tuple[Any, ...]) -> PyTree:
+        seed, u_init, mask = chain
+        radius, target, data, prior_args, inverse_mass, scale = shared
+        value_and_grad = jax.value_and_grad(lambda v: prog.potential(v * scale, data, prior_args))
+
+        def attempt(key: jax.Array) -> tuple[jax.Array, ...]:
+            draw = jax.random.uniform(key, u_init.shape, u_init.dtype, -radius, radius)
+            v = jnp.where(mask, u_init, u_init + draw) / scale  # random values around the centre
+            pe, grad = value_and_grad(v)
+            return v, pe, grad, jnp.isfinite(pe) & jnp.all(jnp.isfinite(grad))
+
+        def body(c: tuple[Any, ...]) -> tuple[Any, ...]:
+            key, sub = jax.random.split(c[1])
+            return (c[0] + 1, key, *attempt(sub))
+
+        key_init, key_run = jax.random.split(jax.random.key(seed))
+        empty = (u_init, jnp.zeros((), u_init.dtype), jnp.zeros_like(u_init), jnp.array(False))
+        _, _, u, pe, grad, ok = lax.while_loop(
+            lambda c: (~c[-1]) & (c[0] < INIT_TRIES), body, (0, key_init, *empty)
+        )
+        init_kernel, _ = _kernel(prog)
+        state = init_kernel(
+            ParamInfo(u, pe, grad),
+            s.warmup,
+            target_accept_prob=target,
+            max_tree_depth=s.max_treedepth,
+            dense_mass=s.dense,
+            inverse_mass_matrix=inverse_mass,
+            model_args=(data, prior_args, scale),
+            rng_key=key_run,
+        )
+        shapes = jax.eval_shape(prog.derive, u, data, prior_args, key_run)
+        bufs = {k: jnp.zeros((s.n_save, *v.shape), v.dtype) for k, v in shapes.items()}
+        for k, v in zip(_STATS, _stat_values(state), strict=True):
+            bufs[k] = jnp.zeros((s.n_save, *jnp.shape(v)), jnp.result_type(v))
+        return (state, bufs), ok
+
+    return start
+
+
+def _stat_values(state: Any) -> tuple[jax.Array, ...]:
+    return (
+        -state.potential_energy,
+        state.diverging,
+        state.num_steps,
+        state.accept_prob,
+        state.energy,
+    )
+
+
+def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
+    """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers."""
+
+    def advance(carry: PyTree, shared: tuple[Any, ...]) -> PyTree:
+        lo, hi, target, data, prior_args, scale = shared
+        state, bufs = carry
+        init_kernel, sample_kernel = _kernel(prog)
+        # Binds the kernel's warmup schedule and tree depth; its result is unused.
+        init_kernel(
+            ParamInfo(state.z, state.potential_energy, state.z_grad),
+            s.warmup,
+            target_accept_prob=target,
+            max_tree_depth=s.max_treedepth,
+            dense_mass=s.dense,
+            model_args=(data, prior_args, scale),
+            rng_key=state.rng_key,
+        )
+
+        def write(args: tuple[Any, ...]) -> PyTree:
+            st, b, j = args
+            # The marginal form draws group effects with each kept draw (a key of its own).
+            vals = dict(
+                prog.derive(st.z * scale, data, prior_args, jax.random.fold_in(st.rng_key, 1))
+            )
+            vals.update(zip(_STATS, _stat_values(st), strict=True))
+            return {k: b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype)) for k in b}
+
+        def body(i: jax.Array, c: PyTree) -> PyTree:
+            st, b = c
+            st = sample_kernel(st, model_args=(data, prior_args, scale))
+            keep = (i >= s.warmup) & ((i - s.warmup) % s.thin == 0)
+            j = jnp.clip((i - s.warmup) // s.thin, 0, s.n_save - 1)
+            b = lax.cond(keep, write, lambda a: a[1], (st, b, j))
+            return st, b
+
+        return lax.fori_loop(lo, hi, body, (state, bufs))
+
+    return advance
+
+
+def programs(
+    lowered: LoweredModel,
+    layout: ChainLayout,
+    s: Settings,
+    float32: bool,
+    start_args: tuple[Any, ...],
+    *,
+    advance_shared: tuple[Any, ...],
+    then: Callable[[], Any],
+) -> tuple[Any, Callable[[Any], Any], Any]:
+    """The compiled ``start`` program, a getter of ``advance`` for ``start``'s output, and
+    the result of ``then()``.
+
+    On a first run both are compiled at once on two threads (XLA releases the GIL while it
+    compiles): ``advance`` is lowered against the shapes and shardings of ``start``'s output,
+    known from ``start``'s trace; ``then`` runs on ``start``'s thread once ``start`` is
+    compiled. Programs compiled before for these shapes are reused.
+    """
+    prog = lowered.program
+    # ``layout.rows`` keeps row-sharded programs apart from unsharded ones.
+    key = (prog.structure, layout, s, float32)
+    options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
+
+    small = (
+        prog.structure.likelihood in ("suffstat", "marginal")
+        or np.shape(lowered.data["y"])[0] <= SMALL_ROWS
+    )
+    advance_options = options if small else None
+
+    def advance(advance_args: tuple[Any, ...]) -> Any:
+        with jax.enable_x64(not float32):
+            return compiled(
+                ("advance", *key),
+                lambda: map_chains(_advance_fn(prog, s), layout, donate=True),
+                advance_args,
+                advance_options,
+            )
+
+    start = lookup(("start", *key), start_args)
+    if start is not None:
+        return start, advance, then()
+    start_jit = map_chains(_start_fn(prog, s), layout)
+    sharding = chain_sharding(layout)
+    carry = jax.tree.map(
+        lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=sharding),
+        start_jit.trace(*start_args).out_info[0],
+    )
+
+    def build_start() -> tuple[Any, Any]:
+        with jax.enable_x64(not float32):
+            fn = compiled(("start", *key), lambda: start_jit, start_args, options)
+        # A core is idle while ``advance`` compiles: load ArviZ for the summary's diagnostics now.
+        import_arviz()
+        return fn, then()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
+        (start, extra), _ = (f.result() for f in futures)
+    return start, advance, extra

@@ -1,0 +1,160 @@
+"""The static plan of a model: what :func:`~brmsjax.backend.model.lower.lower` decides.
+
+A :class:`Structure` holds everything about a model that chooses code, not data: its
+parameter vectors (:class:`VectorPlan`), population-level blocks (:class:`FixedPlan`),
+group-level IDs (:class:`GroupPlan`) and likelihood form. Equal structures share one compiled
+:class:`~brmsjax.backend.model.program.ModelProgram`, so these are frozen, hashable dataclasses.
+:func:`model_sites` lists the sampled sites a structure implies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpyro.distributions import constraints
+
+from brmsjax.backend.model.transforms import Bound, constraint, corr_cholesky
+
+__all__ = [
+    "FixedPlan",
+    "GroupPlan",
+    "Site",
+    "Structure",
+    "VectorPlan",
+    "model_sites",
+    "sfx",
+]
+
+
+@dataclass(frozen=True)
+class VectorPlan:
+    """One parameter vector: its free and ``constant()`` elements, bounds and prior groups.
+
+    ``priors`` holds ``(dist, element indices)`` for the non-flat free elements, grouped by
+    distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
+    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``).
+    """
+
+    name: str
+    size: int
+    scalar: bool
+    free: tuple[int, ...]
+    const: tuple[int, ...]
+    lb: Bound
+    ub: Bound
+    priors: tuple[tuple[str, tuple[int, ...]], ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class FixedPlan:
+    """Population-level part of one distributional parameter (``""`` is mu).
+
+    ``center`` means a separate (centred) intercept; ``thresholds`` is the number of ordinal
+    thresholds of mu (0 otherwise), whose block centres every column. ``qr``: the sampled
+    ``b`` site holds ``b~ = R b`` with ``Xc = Q R`` (brms's ``decomp = "QR"``, scaled as brms
+    by ``sqrt(N - 1)``), so that correlated predictors do not correlate the sampler's
+    coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
+    """
+
+    dpar: str
+    center: bool
+    n_b: int
+    offset: bool
+    thresholds: int = 0
+    qr: bool = False
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """One group-level ID: ``M`` coefficients on ``n_levels`` levels.
+
+    ``shear``: the sampled ``z_k`` are the standardized effects of the *centred* covariates
+    (see :meth:`~brmsjax.backend.model.program.ModelProgram.group_effects`); the model and
+    its posterior are unchanged.
+    ``centred``: how many leading coordinates (in the order of ``chol(T S S' T')``) the
+    ``z_k`` site holds centred, as effects rather than standardized effects; 0 is brms's
+    non-centred ``z``, ``M`` is the classic centred parameterization.
+    ``gather``: how the plain form takes each row's effects, ``"onehot"``, ``"sorted"`` or
+    ``"index"`` (:func:`~brmsjax.backend.model.forms.gather_rows`).
+    ``cov``: ``sd_k`` and ``L_k`` are sampled as the Cholesky factor ``C`` of the sheared
+    covariance ``T S S' T'`` (site ``C_k``: ``log diag(C)``, then the strictly lower elements
+    row by row), with the log Jacobian of ``C -> (sd_k, L_k)`` added
+    (:func:`~brmsjax.backend.model.group_terms.cov_params`).
+    """
+
+    id: int
+    M: int
+    n_levels: int
+    cor: bool
+    lkj: bool
+    dpar_cols: tuple[tuple[str, tuple[int, ...]], ...]
+    shear: bool = False
+    centred: int = 0
+    gather: str = "index"
+    cov: bool = False
+
+
+@dataclass(frozen=True)
+class Site:
+    """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
+
+    name: str
+    shape: tuple[int, ...]
+    ushape: tuple[int, ...]
+    constraint: constraints.Constraint
+
+    @property
+    def size(self) -> int:
+        """Number of unconstrained coordinates."""
+        return int(np.prod(self.ushape, dtype=int))
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Everything static about a model; equal structures share one compiled program.
+
+    ``categories`` lists the dpars of the non-reference categories of a categorical model
+    (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
+    ``likelihood`` is the form of
+    :meth:`~brmsjax.backend.model.program.ModelProgram.log_lik`, ``"plain"``, ``"suffstat"``,
+    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`).
+    """
+
+    family: str
+    fixed: tuple[FixedPlan, ...]
+    groups: tuple[GroupPlan, ...]
+    vectors: tuple[VectorPlan, ...]
+    aux: tuple[str, ...]
+    fixed_dpars: tuple[str, ...]
+    addition: tuple[str, ...]
+    prior_only: bool
+    categories: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ()
+    likelihood: str = "plain"
+
+
+def sfx(dpar: str) -> str:
+    """The suffix of a dpar's parameter names: ``""`` for mu, ``"_sigma"`` for sigma."""
+    return f"_{dpar}" if dpar else ""
+
+
+def model_sites(structure: Structure) -> tuple[Site, ...]:
+    sites = []
+    cov = {f"sd_{g.id}" for g in structure.groups if g.cov}
+    for vp in structure.vectors:
+        if vp.free and vp.name not in cov:
+            shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
+            con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
+            sites.append(Site(vp.name, shape, shape, con))
+    for g in structure.groups:
+        if structure.likelihood != "marginal":  # the marginal form integrates z out
+            sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
+        if g.cov:
+            nc = g.M * (g.M + 1) // 2
+            sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))
+        elif g.cor:
+            nc = g.M * (g.M - 1) // 2
+            sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
+    return tuple(sites)
