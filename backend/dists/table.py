@@ -26,6 +26,7 @@ from brmsjax.backend.dists import stan_priors as sp
 __all__ = ["DISTRIBUTIONS", "DIST_ARITY", "Distribution"]
 
 Fn = Callable[..., Array]
+PairFn = Callable[..., tuple[Array, Array]]
 _REAL = (-math.inf, math.inf)
 _POSITIVE = (0.0, math.inf)
 
@@ -60,7 +61,7 @@ class Distribution:
     lpdf: Fn | None = None
     lcdf: Fn | None = None
     lccdf: Fn | None = None
-    lcdfs: Fn | None = None
+    lcdfs: PairFn | None = None
     cdf: Fn | None = None
     support: tuple[float, float] = _REAL
     prior: bool = True

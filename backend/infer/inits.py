@@ -37,7 +37,7 @@ def initial_values(
     """
     n_chains = total if n_chains is None else n_chains
     dim = lowered.program.dim
-    u = np.zeros((total, dim), dtype=dtype)
+    u: np.ndarray = np.zeros((total, dim), dtype=dtype)
     mask = np.zeros((total, dim), dtype=bool)
     if init is None or (isinstance(init, str) and init == "random"):
         return u, mask, 2.0
@@ -119,7 +119,7 @@ def _init_values(
             f"init names unknown parameter(s) {', '.join(map(repr, unknown))}; the model's "
             f"parameters are: {', '.join(sites)}."
         )
-    u = np.zeros(lowered.program.dim, dtype=dtype)
+    u: np.ndarray = np.zeros(lowered.program.dim, dtype=dtype)
     mask = np.zeros(lowered.program.dim, dtype=bool)
     offset = 0
     for s in lowered.sites:

@@ -170,9 +170,13 @@ def multilevel(
     """
     bt = brms_terms(level1)
     node = parse_formula(level1)
-    if isinstance(node, Call) or node.lhs is None:
+    if isinstance(node, Call):
         raise FormulaTermError(
             f"level1 must be one formula such as 'y ~ x', not {node.func}().", level1, node.span
+        )
+    if node.lhs is None:
+        raise FormulaTermError(
+            "level1 must be one formula with a response, such as 'y ~ x'.", level1, node.span
         )
     fixed = bt.dpars[0].fixed
     if bt.dpars[0].groups:
