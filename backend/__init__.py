@@ -10,9 +10,12 @@ The folders are the pipeline, in the order a fit runs through them::
     model/      lower a Design to a NumPyro program: parameters and transforms, the group-term
         |       geometry (centred or not), likelihood forms (plain, statistic, glm, marginal)
     infer/      run it: NUTS driver, metric from the mode, approximations (meanfield, laplace,
-        |       pathfinder), devices and row sharding, compile cache, draws with brms's names,
+        |       pathfinder), devices and row sharding, draws with brms's names,
         |       sampler diagnostics
     predict.py  posterior predictions from draws (linear predictors, epred, predict, log_lik)
+
+Beside the stages, at the bottom: ``cache.py`` (the compiled-program cache that ``model/`` and
+``infer/`` share) and ``summaries.py`` (the one Estimate/Est.Error/quantile summary of draws).
 
 Each folder's ``__init__`` says what it holds. Imports run down this list (and into
 ``brmsjax.formula``), never up: import-linter checks it in CI.

@@ -43,7 +43,7 @@ from brmsjax.backend.families.registry import (
     zero_inflated_negbinomial,
     zero_inflated_poisson,
 )
-from brmsjax.backend.priors.resolve import Prior, prior, set_prior
+from brmsjax.backend.priors.user import Prior, prior, set_prior
 from brmsjax.fit import BrmsFit, load
 from brmsjax.formula.errors import (
     BrmsjaxError,

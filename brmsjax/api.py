@@ -16,10 +16,10 @@ import pandas as pd
 
 from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.infer.diagnostics import SamplerWarning
-from brmsjax.backend.infer.draws import ModelNames
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
+from brmsjax.backend.model.lower import ModelNames
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
-from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
+from brmsjax.fit import BrmsFit, FitInfo
 from brmsjax.formula.design.design import as_frame, build_design
 from brmsjax.formula.design.design import model_matrix as _model_matrix
 from brmsjax.formula.design.ir import Design
@@ -85,23 +85,8 @@ def fit_info(
         The sampler as brms prints it (``"sampling(NUTS)"``, ``"variational(meanfield)"``).
     """
     ctrl = check_control(control)
-    fixed = {}
-    for f in names.fixed:
-        prefix = f"{f.dpar}_" if f.dpar else ""
-        icpt = [f"{prefix}Intercept"] if f.intercept else []
-        icpt += [f"Intercept[{k}]" for k in range(1, f.thresholds + 1)]
-        fixed[f.dpar] = (*icpt, *(f"{prefix}{c}" for c in f.columns))
-    groups = tuple(
-        GroupInfo(
-            group=g.group,
-            levels=g.levels,
-            coefs=tuple(f"{d}_{c}" if d else c for c, d in zip(g.coefs, g.dpars, strict=True)),
-            dpars=g.dpars,
-            cor=g.cor and g.M > 1,
-            id=g.id,
-        )
-        for g in design.groups
-    )
+    fixed = {f.dpar: f.coefs() for f in names.fixed}
+    groups = tuple(g.spec for g in design.groups)
     predicted = tuple(
         dict.fromkeys(
             [b.dpar for b in design.fixed if b.dpar]

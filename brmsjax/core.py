@@ -2,7 +2,8 @@
 
 Everything here depends only on numpy, pandas and the error base class, so every module of the
 fit layer can import it without importing :mod:`brmsjax.fit` (which binds the method functions
-into :class:`~brmsjax.fit.BrmsFit`): the metadata (:class:`FitInfo`, :class:`GroupInfo`), the
+into :class:`~brmsjax.fit.BrmsFit`): the metadata (:class:`FitInfo`, whose groups are the design's
+:class:`~brmsjax.formula.design.ir.GroupSpec`), the
 errors, the brms name conventions (:data:`META_COLUMNS`, :data:`FIXEF_PATTERN`), the draws
 accessor :class:`DrawStore` and :class:`FitLike`, the protocol the method functions take (brms's
 S3 methods take a ``brmsfit``; these take anything shaped like one).
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.errors import BrmsjaxError
 
 __all__ = [
@@ -28,7 +30,7 @@ __all__ = [
     "FitFileError",
     "FitInfo",
     "FitLike",
-    "GroupInfo",
+    "group_spec",
 ]
 
 META_COLUMNS = (".chain", ".iteration", ".draw")
@@ -44,53 +46,26 @@ class FitFileError(BrmsjaxError, OSError):
     """A saved fit cannot be read."""
 
 
-@dataclass(frozen=True)
-class GroupInfo:
-    """One brms group-level ID block (coefficients sharing a grouping factor and a correlation).
+def group_spec(
+    group: str,
+    levels: Sequence[str],
+    coefs: Sequence[str],
+    dpars: Sequence[str] = (),
+    *,
+    cor: bool = True,
+    id: int = 1,
+) -> GroupSpec:
+    """A fit's :class:`~brmsjax.formula.design.ir.GroupSpec` from brms's ``sd_`` coefficient names.
 
-    A grouping factor may have several blocks, e.g. ``(1 | g) + (0 + x | g)``.
-
-    Attributes
-    ----------
-    group
-        Grouping factor as brms names it (``"Subject"``, ``"g1:g2"``).
-    levels
-        Level labels in index order.
-    coefs
-        Coefficient names as in ``sd_`` names, with the dpar prefix for non-mu parameters
-        (``"Intercept"``, ``"Days"``, ``"sigma_Intercept"``).
-    dpars
-        Distributional parameter of each coefficient (``""`` for mu), parallel to ``coefs``.
-    cor
-        Whether the coefficients are correlated (``|``) or independent (``||``).
-    id
-        brms's 1-based ID number.
+    For building a :class:`FitInfo` by hand (``brm()`` takes the specs from the design):
+    ``coefs`` carry the dpar prefix as brms shows them (``"sigma_Intercept"``), ``dpars`` default
+    to mu's, and ``cor`` is True only where correlations are estimated.
     """
-
-    group: str
-    levels: tuple[str, ...]
-    coefs: tuple[str, ...]
-    dpars: tuple[str, ...] = ()
-    cor: bool = True
-    id: int = 1
-
-    def __post_init__(self) -> None:
-        if not self.dpars:
-            object.__setattr__(self, "dpars", ("",) * len(self.coefs))
-        if len(self.dpars) != len(self.coefs):
-            raise ValueError("GroupInfo.dpars must be parallel to GroupInfo.coefs")
-
-    @property
-    def n_levels(self) -> int:
-        """Number of levels."""
-        return len(self.levels)
-
-    def r_name(self, level: str, k: int) -> str:
-        """brms's name of the effect of coefficient ``k`` at ``level`` (``r_g__sigma[a,x]``)."""
-        dpar = self.dpars[k]
-        coef = self.coefs[k][len(dpar) + 1 :] if dpar else self.coefs[k]
-        label = re.sub(r"\s", ".", level)
-        return f"r_{self.group}{'__' + dpar if dpar else ''}[{label},{coef}]"
+    dpars = tuple(dpars) or ("",) * len(coefs)
+    if len(dpars) != len(coefs):
+        raise ValueError("group_spec(): dpars must be parallel to coefs")
+    bare = tuple(c[len(d) + 1 :] if d else c for c, d in zip(coefs, dpars, strict=True))
+    return GroupSpec(id, group, tuple(levels), bare, dpars, cor and len(coefs) > 1)
 
 
 @dataclass(frozen=True)
@@ -141,7 +116,7 @@ class FitInfo:
     warmup: int
     thin: int = 1
     fixed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    groups: tuple[GroupInfo, ...] = ()
+    groups: tuple[GroupSpec, ...] = ()
     spec_pars: tuple[str, ...] = ()
     algorithm: str = "sampling(NUTS)"
     max_treedepth: int = 10
@@ -152,7 +127,7 @@ class FitInfo:
         """Grouping factors in order of first appearance (one summary table each)."""
         return tuple(dict.fromkeys(g.group for g in self.groups))
 
-    def blocks(self, group: str) -> tuple[GroupInfo, ...]:
+    def blocks(self, group: str) -> tuple[GroupSpec, ...]:
         """The ID blocks of one grouping factor."""
         return tuple(g for g in self.groups if g.group == group)
 

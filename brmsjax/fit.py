@@ -12,8 +12,8 @@ The methods are plain functions of a fit in :mod:`brmsjax.methods` (as brms's S3
 ``ranef(fit)`` is ``fit.ranef()``), bound here as class attributes; they take any
 :class:`~brmsjax.core.FitLike` and read the draws through its public
 :class:`~brmsjax.core.DrawStore`. This module imports them, never the reverse. The core types
-(:class:`FitInfo`, :class:`GroupInfo`, the errors) live in :mod:`brmsjax.core` and are
-re-exported here, where fits saved by earlier versions name them.
+(:class:`FitInfo`, the errors) live in :mod:`brmsjax.core` and are re-exported here, where fits
+saved by earlier versions name them (:mod:`brmsjax.saved_fits` reads those).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from brmsjax.core import (
     FitError,
     FitFileError,
     FitInfo,
-    GroupInfo,
+    group_spec,
 )
 from brmsjax.methods.comparison import bayes_R2, fit_waic, loo
 from brmsjax.methods.conditional_effects import conditional_effects
@@ -58,6 +58,7 @@ from brmsjax.methods.predictions import (
 )
 from brmsjax.methods.refit import update
 from brmsjax.methods.summary import fixef, posterior_summary, summary
+from brmsjax.saved_fits import SavedFitUnpickler
 
 __all__ = [
     "ETA_MINUS_THRES",
@@ -68,7 +69,7 @@ __all__ = [
     "FitError",
     "FitFileError",
     "FitInfo",
-    "GroupInfo",
+    "group_spec",
     "load",
 ]
 
@@ -134,7 +135,7 @@ class BrmsFit:
         self.data: pd.DataFrame | None = data
         self.brm_args: dict[str, Any] = dict(brm_args or {})
         expected = [f"b_{c}" for cs in info.fixed.values() for c in cs]
-        expected += [f"sd_{b.group}__{c}" for b in info.groups for c in b.coefs]
+        expected += [f"sd_{b.group}__{c}" for b in info.groups for c in b.names]
         expected += list(info.spec_pars)
         absent = [v for v in expected if v not in set(names)]
         if absent:
@@ -258,54 +259,6 @@ class BrmsFit:
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-# Modules that moved since fits were first saved: a pickle names each class by its module.
-_MOVED_MODULES = {
-    f"brmsjax.backend.{old}": f"brmsjax.backend.{new}"
-    for old, new in {
-        "family_base": "families.base",
-        "family_continuous": "families.continuous",
-        "family_discrete": "families.discrete",
-        "family_inflated": "families.inflated",
-        "family_ordinal": "families.ordinal",
-        "families": "families.registry",
-        "links": "families.links",
-        "priors": "priors.resolve",
-        "prior_parse": "priors.parse",
-        "prior_rows": "priors.rows",
-        "densities": "dists.densities",
-        "lower": "model.lower",
-        "draws": "infer.draws",
-    }.items()
-} | {
-    f"brmsjax.formula.{old}": f"brmsjax.formula.{new}"
-    for old, new in {
-        "ast": "syntax.ast",
-        "parse": "syntax.parse",
-        "deparse": "syntax.deparse",
-        "terms": "terms.terms",
-        "brmsterms": "terms.brmsterms",
-        "update": "terms.update",
-        "values": "evaluate.values",
-        "variables": "evaluate.state",
-        "functions": "evaluate.functions",
-        "operators": "evaluate.operators",
-        "design": "design.design",
-        "matrix": "design.matrix",
-        "response": "design.response",
-        "newdata": "design.newdata",
-        "ir": "design.ir",
-        "standata": "design.standata",
-    }.items()
-}
-
-
-class _Unpickler(pickle.Unpickler):
-    """Reads fits saved before a module move (old module paths mapped to their new homes)."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        return super().find_class(_MOVED_MODULES.get(module, module), name)
-
-
 def load(path: str | Path) -> BrmsFit:
     """Read a fit written by :meth:`BrmsFit.save`.
 
@@ -317,7 +270,7 @@ def load(path: str | Path) -> BrmsFit:
         raise FitFileError(f"No saved fit at '{p}'; check the path.")
     try:
         with open(p, "rb") as fh:
-            payload = _Unpickler(fh).load()  # trusted files only, as documented
+            payload = SavedFitUnpickler(fh).load()  # trusted files only, as documented
     except Exception as exc:  # any unpickling failure means "not a fit file"
         raise FitFileError(
             f"'{p}' is not a brmsjax fit file ({type(exc).__name__}); save fits with fit.save()."

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from brmsjax.backend.infer.diagnostics import import_arviz
-from brmsjax.fit import BrmsFit, FitError, FitFileError, FitInfo, GroupInfo, load
+from brmsjax.fit import BrmsFit, FitError, FitFileError, FitInfo, load
+from brmsjax.fit import group_spec as GroupInfo
 from brmsjax.formula.errors import ModelError
 
 SUBJECTS = tuple(
@@ -67,10 +68,10 @@ def variable_names(info: FitInfo) -> list[str]:
     names += [f"b_{c}" for c in coefs if f"b_{c}" not in names]
     for g in info.group_names:
         blocks = info.blocks(g)
-        names += [f"sd_{g}__{c}" for b in blocks for c in b.coefs]
+        names += [f"sd_{g}__{c}" for b in blocks for c in b.names]
         for b in blocks:
             if b.cor:
-                cs = b.coefs
+                cs = b.names
                 names += [f"cor_{g}__{cs[j]}__{cs[i]}" for i in range(1, len(cs)) for j in range(i)]
     names += list(info.spec_pars)
     for b in info.groups:

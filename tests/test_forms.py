@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from brmsjax.api import design_for
+from brmsjax.backend.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.families.registry import Family, gaussian, get_family
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.infer.inits import cast_floats
 from brmsjax.backend.model import forms
 from brmsjax.backend.model.lower import LoweredModel, lower

@@ -21,7 +21,7 @@ import pytest
 from scipy import stats
 
 from brmsjax.api import design_for, get_family, resolve_priors
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
+from brmsjax.backend.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.model.lower import LoweredModel, lower
 from brmsjax.formula.errors import ModelError
 

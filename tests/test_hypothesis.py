@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brmsjax.fit import BrmsFit, FitInfo, GroupInfo
+from brmsjax.fit import BrmsFit, FitInfo
+from brmsjax.fit import group_spec as GroupInfo
 from brmsjax.methods.hypothesis import (
     HypothesisError,
     format_frame,

@@ -18,16 +18,18 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from brmsjax.backend import cache
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import gaussian
-from brmsjax.backend.infer import cache
 from brmsjax.backend.infer.devices import ChainLayout, plan_chains
-from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames, to_draws, variable_names
+from brmsjax.backend.infer.draws import to_draws, variable_names
 from brmsjax.backend.infer.inits import initial_values
 from brmsjax.backend.infer.nuts import SampleResult, sample
-from brmsjax.backend.model.lower import LoweredModel, lower, trace_count
+from brmsjax.backend.model.lower import LoweredModel, ModelNames, lower, trace_count
 from brmsjax.backend.priors.resolve import ParamPrior
 from brmsjax.formula.design.ir import Design, FixedBlock, GroupBlock, Response
+from brmsjax.formula.design.ir import FixedSpec as FixedNames
+from brmsjax.formula.design.ir import GroupSpec as GroupNames
 from brmsjax.formula.errors import ModelError
 
 ROOT = Path(__file__).parent.parent

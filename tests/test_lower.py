@@ -16,9 +16,9 @@ import pytest
 from numpyro.distributions.transforms import CorrCholeskyTransform
 from scipy import integrate, stats
 
+from brmsjax.backend.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import gaussian
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.model.lower import (
     LoweredModel,
     StanCorrCholeskyTransform,

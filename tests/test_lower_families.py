@@ -25,9 +25,9 @@ from numpyro.distributions import constraints
 from scipy import special, stats
 
 from brmsjax.api import design_for
+from brmsjax.backend.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import get_family
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.infer.draws import to_draws, variable_names
 from brmsjax.backend.infer.nuts import sample
 from brmsjax.backend.model.lower import Site, lower, trace_count

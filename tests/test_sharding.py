@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 
 from brmsjax.api import brm, design_for
+from brmsjax.backend import cache
+from brmsjax.backend.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.families.registry import get_family
-from brmsjax.backend.infer import cache
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS
 from brmsjax.backend.infer.devices import ChainLayout
 from brmsjax.backend.infer.nuts import sample
 from brmsjax.backend.infer.sharding import (

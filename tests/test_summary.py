@@ -24,7 +24,8 @@ from brmsjax.backend.infer.diagnostics import (
     treedepth_from_steps,
     treedepth_message,
 )
-from brmsjax.fit import BrmsFit, GroupInfo
+from brmsjax.fit import BrmsFit
+from brmsjax.fit import group_spec as GroupInfo
 from brmsjax.methods.summary import ci_bounds, print_format, quantile_names, summary_table
 from tests.test_fit_methods import SLEEP_TRUTH, sleep_info, synthetic_fit
 

@@ -17,7 +17,7 @@ import numpy as np
 from jax import Array
 from jax.scipy.special import gammainc, gammaincc, gammaln, log_ndtr, ndtr, xlog1py, xlogy
 
-from brmsjax.backend.families.links import log1m_exp
+from brmsjax.backend.dists.stan_math import log1m_exp
 
 _TINY = 1e-300
 _BETACF_STEPS = 200

@@ -22,10 +22,10 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
+from brmsjax.backend.dists.stan_math import log1m_exp
 from brmsjax.backend.families.base import Args, Family
 from brmsjax.backend.families.continuous import GammaFamily, Lognormal
 from brmsjax.backend.families.discrete import Binomial, NegBinomial, Poisson
-from brmsjax.backend.families.links import log1m_exp
 
 _MAX_COUNT = 100_000.0
 

@@ -20,8 +20,8 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
+from brmsjax.backend.dists.stan_math import log1m_exp
 from brmsjax.backend.families.base import Family
-from brmsjax.backend.families.links import log1m_exp
 from brmsjax.formula.errors import ModelError
 
 __all__ = ["pointwise_log_lik"]

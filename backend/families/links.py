@@ -17,21 +17,11 @@ import jax.numpy as jnp
 from jax import Array
 from jax.scipy.special import log_ndtr, ndtr, ndtri
 
-__all__ = ["INV_LINKS", "LINKS", "LOG_CCDF", "LOG_CDF", "log1m_exp", "log_diff_exp"]
+from brmsjax.backend.dists.stan_math import log1m_exp
+
+__all__ = ["INV_LINKS", "LINKS", "LOG_CCDF", "LOG_CDF"]
 
 Fn = Callable[[Array], Array]
-
-
-def log1m_exp(x: Array) -> Array:
-    """``log(1 - exp(x))`` for ``x <= 0``, accurate on both sides of ``-log(2)``."""
-    x = jnp.asarray(x)
-    safe = jnp.minimum(x, -1e-300)
-    return jnp.where(x > -math.log(2.0), jnp.log(-jnp.expm1(safe)), jnp.log1p(-jnp.exp(safe)))
-
-
-def log_diff_exp(a: Array, b: Array) -> Array:
-    """``log(exp(a) - exp(b))`` for ``a >= b`` (Stan's ``log_diff_exp``)."""
-    return a + log1m_exp(b - a)
 
 
 def _phi_approx(x: Array) -> Array:

@@ -20,8 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from brmsjax.backend.dists.stan_math import log_diff_exp
 from brmsjax.backend.families.base import Family
-from brmsjax.backend.families.links import LOG_CCDF, LOG_CDF, log_diff_exp
+from brmsjax.backend.families.links import LOG_CCDF, LOG_CDF
 from brmsjax.formula.errors import ModelError
 
 

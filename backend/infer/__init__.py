@@ -5,7 +5,6 @@
 - :mod:`.metric_init`: NUTS's first metric from the curvature at the posterior mode.
 - :mod:`.approx`, :mod:`.approx_fit`: meanfield/fullrank ADVI, laplace and pathfinder.
 - :mod:`.devices`, :mod:`.sharding`: host devices for parallel chains; data sharded by rows.
-- :mod:`.cache`: the compiled-program cache (in memory and on disk).
 - :mod:`.draws`: draws with brms's names (``b_``, ``sd_``, ``cor_``, ``r_g[level,coef]``).
 - :mod:`.diagnostics`: Rhat, ESS and the sampler warnings brms prints.
 

@@ -55,14 +55,14 @@ from typing import Any
 import jax
 import numpy as np
 
+from brmsjax.backend.cache import enable_persistent_cache
 from brmsjax.backend.infer import approx_fit
-from brmsjax.backend.infer.cache import enable_persistent_cache
 from brmsjax.backend.infer.diagnostics import SamplerWarning
-from brmsjax.backend.infer.draws import coef_name
 from brmsjax.backend.infer.inits import init_centre
 from brmsjax.backend.model.arguments import check_int
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
+from brmsjax.formula.names import coef_name
 
 __all__ = [
     "ALGORITHMS",

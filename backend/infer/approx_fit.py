@@ -33,7 +33,7 @@ from numpyro.infer.initialization import init_to_value
 from numpyro.infer.util import potential_energy
 from numpyro.primitives import Messenger
 
-from brmsjax.backend.infer.cache import compiled
+from brmsjax.backend.cache import compiled
 from brmsjax.backend.model.lower import ModelProgram
 from brmsjax.formula.errors import ModelError
 

@@ -17,116 +17,54 @@ becomes ``.``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from brmsjax.formula import names
+
 if TYPE_CHECKING:
     from brmsjax.backend.infer.nuts import SampleResult
-    from brmsjax.backend.model.lower import LoweredModel
+    from brmsjax.backend.model.lower import LoweredModel, ModelNames
 
 __all__ = [
     "META_COLUMNS",
-    "FixedNames",
-    "GroupNames",
-    "ModelNames",
-    "coef_name",
     "to_draws",
     "variable_names",
 ]
 
 META_COLUMNS = (".chain", ".iteration", ".draw")
-_SPACE = re.compile(r"[ \t\r\n]")
 
 
-@dataclass(frozen=True)
-class FixedNames:
-    """Names of one population-level block: ``columns`` are the ``b`` coefficients in order.
-
-    ``thresholds`` is the number of ordinal thresholds (``b_Intercept[1]``, ...), else 0.
-    """
-
-    dpar: str
-    intercept: bool
-    columns: tuple[str, ...]
-    thresholds: int = 0
-
-
-@dataclass(frozen=True)
-class GroupNames:
-    """Names of one group-level ID (``cor`` is True only when correlations are estimated)."""
-
-    id: int
-    group: str
-    levels: tuple[str, ...]
-    coefs: tuple[str, ...]
-    dpars: tuple[str, ...]
-    cor: bool
-
-
-@dataclass(frozen=True)
-class ModelNames:
-    """What the results layer needs to name draws as brms does (``LoweredModel.names``).
-
-    Attributes
-    ----------
-    fixed
-        Population-level blocks, mu first.
-    groups
-        Group-level IDs in ID order.
-    aux
-        Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
-        by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
-        family's ``disc = 1``), as brms saves them all.
-    """
-
-    fixed: tuple[FixedNames, ...]
-    groups: tuple[GroupNames, ...]
-    aux: tuple[str, ...]
-
-
-def coef_name(coef: str, dpar: str) -> str:
-    """brms's name of a group-level coefficient: ``Days`` for mu, ``sigma_Intercept``."""
-    return f"{dpar}_{coef}" if dpar else coef
-
-
-def _rnames(g: GroupNames) -> list[str]:
-    return [coef_name(c, d) for c, d in zip(g.coefs, g.dpars, strict=True)]
-
-
-def _columns(names: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
+def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
     """``(brms name, internal sample key, index into one draw)`` in brms's order."""
-    for f in names.fixed:
-        key = f"b_{f.dpar}_Intercept" if f.dpar else "b_Intercept"
+    for f in model.fixed:
+        key = names.b_name("Intercept", f.dpar)
         if f.intercept:
             yield key, key, ()
         for k in range(f.thresholds):
             yield f"{key}[{k + 1}]", key, (k,)
-    for f in names.fixed:
+    for f in model.fixed:
         prefix = f"b_{f.dpar}" if f.dpar else "b"
         for i, col in enumerate(f.columns):
-            yield f"{prefix}_{col}", prefix, (i,)
-    for g in names.groups:
-        for m, rn in enumerate(_rnames(g)):
-            yield f"sd_{g.group}__{rn}", f"sd_{g.id}", (m,)
-    for g in names.groups:
+            yield names.b_name(col, f.dpar), prefix, (i,)
+    for g in model.groups:
+        for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
+            yield names.sd_name(g.group, coef, dpar), f"sd_{g.id}", (m,)
+    for g in model.groups:
         if g.cor:
-            coefs = _rnames(g)
+            coefs = g.names
             pairs = [(j, k) for k in range(len(coefs)) for j in range(k)]
             for i, (j, k) in enumerate(pairs):
-                yield f"cor_{g.group}__{coefs[j]}__{coefs[k]}", f"cor_{g.id}", (i,)
-    for d in names.aux:
+                yield names.cor_name(g.group, coefs[j], coefs[k]), f"cor_{g.id}", (i,)
+    for d in model.aux:
         yield d, d, ()
-    for g in names.groups:
-        levels = [_SPACE.sub(".", lv) for lv in g.levels]
-        for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
-            base = f"r_{g.group}__{dpar}" if dpar else f"r_{g.group}"
-            for lv_i, lv in enumerate(levels):
-                yield f"{base}[{lv},{coef}]", f"r_{g.id}", (lv_i, m)
+    for g in model.groups:
+        for m in range(g.M):
+            for lv_i, lv in enumerate(g.levels):
+                yield g.r_name(lv, m), f"r_{g.id}", (lv_i, m)
     yield "lprior", "lprior", ()
     yield "lp__", "lp__", ()
 

@@ -38,7 +38,7 @@ import jax
 import numpy as np
 import scipy.optimize
 
-from brmsjax.backend.infer.cache import compiled
+from brmsjax.backend.cache import compiled
 from brmsjax.backend.model.lower import LoweredModel
 
 __all__ = [

@@ -7,7 +7,7 @@ same time on two threads) find a finite initial point per chain around the initi
 starts from the curvature of the posterior at its mode (:mod:`brmsjax.backend.infer.metric_init`,
 found on ``start``'s thread while ``advance`` compiles). All take the data and prior values as
 arguments and are kept per model structure, sampler settings and argument shapes
-(:func:`brmsjax.backend.infer.cache.compiled`), so a refit with data of the same shapes traces and
+(:func:`brmsjax.backend.cache.compiled`), so a refit with data of the same shapes traces and
 compiles nothing. A progress bar calls ``advance`` in chunks: the same program, with no host
 callbacks in it. Chains are sharded over host devices (one chain per CPU core) and vectorized
 within a device (:func:`brmsjax.backend.infer.devices.map_chains`). This module is the driver:
@@ -26,7 +26,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache
 from brmsjax.backend.infer.devices import ChainLayout, chain_layout
 from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, initial_values
 from brmsjax.backend.infer.metric_init import applies as metric_applies

@@ -5,7 +5,7 @@ scale around a centre, up to :data:`~brmsjax.backend.infer.inits.INIT_TRIES` tri
 initializes NumPyro's NUTS kernel and allocates the draw buffers; ``advance`` runs warmup and
 sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's quantities
 into the buffers. Both take the data and prior values as arguments and are kept per model
-structure, sampler settings and argument shapes (:func:`brmsjax.backend.infer.cache.compiled`);
+structure, sampler settings and argument shapes (:func:`brmsjax.backend.cache.compiled`);
 :func:`programs` compiles them at the same time on two threads. The driver that calls them is
 :func:`brmsjax.backend.infer.nuts.sample`.
 """
@@ -24,7 +24,7 @@ from jax import lax
 from numpyro.infer.hmc import hmc
 from numpyro.infer.util import ParamInfo
 
-from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS, compiled, lookup
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, lookup
 from brmsjax.backend.infer.devices import ChainLayout, chain_sharding, map_chains
 from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.inits import INIT_TRIES

@@ -28,7 +28,8 @@ A model's log likelihood can be computed in several forms that give the same num
     ``exp(eta)``) with the linear part ``sum w y eta`` from host statistics
     (:mod:`brmsjax.backend.model.glm_forms`).
 
-Group effects in the plain form are gathered by level with one of (:func:`gather_rows`):
+Group effects in the plain form are gathered by level with one of
+(:func:`~brmsjax.backend.model.group_terms.gather_rows`):
 ``onehot`` (``one_hot(J) @ r``, whose transpose is a matmul instead of a scatter: best when
 levels are few, where a scatter's atomic adds contend on a GPU), ``sorted`` (an index gather
 told that ``J`` is sorted) or ``index``. Rows are never reordered: pointwise log likelihoods
@@ -61,7 +62,6 @@ __all__ = [
     "choose_forms",
     "choose_gather",
     "choose_likelihood",
-    "gather_rows",
     "glm_blocker",
     "marginal_blocker",
     "n_stats",
@@ -216,15 +216,6 @@ def choose_gather(requested: str, J: np.ndarray, n_levels: int, platform: str) -
     if n_levels <= ONEHOT_MAX_LEVELS.get(platform, 0):
         return "onehot"
     return "sorted" if is_sorted else "index"
-
-
-def gather_rows(r: Array, J: Array, how: str) -> Array:
-    """``r[J]``: each row's group effects ``(N, M)`` from the levels' ``(L, M)``."""
-    if how == "onehot":
-        return jax.nn.one_hot(J, r.shape[0], dtype=r.dtype) @ r
-    if how == "sorted":
-        return r.at[J].get(indices_are_sorted=True, mode="promise_in_bounds")
-    return r[J]
 
 
 def _float32_grid(x: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 from jax import Array
 from scipy.special import gammaln
 
-from brmsjax.backend.model.forms import gather_rows
+from brmsjax.backend.model.group_terms import gather_rows
 
 __all__ = ["GLM_FAMILIES", "GLM_MIN_ROWS", "glm_data", "glm_log_lik", "glm_model_log_lik"]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
@@ -112,3 +113,12 @@ def cov_params(M: int, u: Array, shear_inv: Array) -> tuple[Array, Array, Array,
         - jnp.sum((M - 1 - i) * jnp.log(jnp.diagonal(L)))
     )
     return C, sd, L, log_jac
+
+
+def gather_rows(r: Array, J: Array, how: str) -> Array:
+    """``r[J]``: each row's group effects ``(N, M)`` from the levels' ``(L, M)``."""
+    if how == "onehot":
+        return jax.nn.one_hot(J, r.shape[0], dtype=r.dtype) @ r
+    if how == "sorted":
+        return r.at[J].get(indices_are_sorted=True, mode="promise_in_bounds")
+    return r[J]

@@ -24,7 +24,6 @@ import numpy as np
 
 from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
 from brmsjax.backend.families.registry import Family
-from brmsjax.backend.infer.draws import FixedNames, GroupNames, ModelNames
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
@@ -35,7 +34,7 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
-from brmsjax.formula.design.ir import Design, FixedBlock
+from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec, GroupSpec
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -62,6 +61,27 @@ class ParamPriorLike(Protocol):
 
     @property
     def specs(self) -> tuple[PriorSpec, ...]: ...
+
+
+@dataclass(frozen=True)
+class ModelNames:
+    """What the results layer needs to name draws as brms does (``LoweredModel.names``).
+
+    Attributes
+    ----------
+    fixed
+        Population-level blocks, mu first.
+    groups
+        Group-level IDs in ID order.
+    aux
+        Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
+        by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
+        family's ``disc = 1``), as brms saves them all.
+    """
+
+    fixed: tuple[FixedSpec, ...]
+    groups: tuple[GroupSpec, ...]
+    aux: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -116,7 +136,7 @@ class LoweredModel:
     @property
     def model_args(self) -> tuple[PyTree, PyTree]:
         """``(data, prepared prior_args)`` in float64, the arguments of :attr:`model`."""
-        from brmsjax.backend.infer.cache import ONE_OFF_OPTIONS, compiled
+        from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled
 
         with jax.enable_x64(True):
             args = (self.prior_args,)
@@ -264,7 +284,7 @@ def lower(
                 cov=cov,
             )
         )
-        group_names.append(GroupNames(g.id, g.group, g.levels, g.coefs, g.dpars, cor))
+        group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
     categories: tuple[str, ...] = ()
@@ -331,7 +351,7 @@ class _Plan:
 
     def fixed_block(
         self, block: FixedBlock, nthres: int, data: dict[str, Any]
-    ) -> tuple[FixedPlan, FixedNames]:
+    ) -> tuple[FixedPlan, FixedSpec]:
         """Plan one population-level block; centred columns go into ``data``."""
         s = sfx(block.dpar)
         X = np.asarray(block.X, dtype=float)
@@ -364,7 +384,7 @@ class _Plan:
         plan = FixedPlan(
             block.dpar, center, n_b, block.offset is not None, nthres, qr=qr_inv is not None
         )
-        return plan, FixedNames(block.dpar, center, columns, nthres)
+        return plan, FixedSpec(block.dpar, center, columns, nthres)
 
     def vector(
         self,

@@ -30,9 +30,15 @@ from numpyro.infer.util import log_density, potential_energy
 from brmsjax.backend.dists.densities import log_prior
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
-from brmsjax.backend.model.forms import gather_rows, population_beta, suffstat_model_log_lik
+from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
-from brmsjax.backend.model.group_terms import cov_params, effects_sqrt, group_map, upper_pairs
+from brmsjax.backend.model.group_terms import (
+    cov_params,
+    effects_sqrt,
+    gather_rows,
+    group_map,
+    upper_pairs,
+)
 from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
 from brmsjax.backend.model.plans import (
     FixedPlan,

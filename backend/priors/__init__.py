@@ -1,7 +1,8 @@
 """Priors as brms takes them: ``prior()``, brms 2.18's prior table, the priors the sampler uses.
 
-- :mod:`.resolve`: :class:`~.resolve.Prior` and ``prior()``/``set_prior()``, the
-  ``get_prior`` table, and the resolution of defaults and user priors to one prior per parameter.
+- :mod:`.user`: the user's priors, :class:`~.user.Prior` made by ``prior()``/``set_prior()``.
+- :mod:`.resolve`: the ``get_prior`` table, and the resolution of defaults and user priors to
+  one prior per parameter.
 - ``grammar.lark`` and :mod:`.parse`: the prior language (``normal(0, 10)``, ``lkj(2)``, ...).
 - :mod:`.defaults`: brms's data-dependent default priors (``student_t(3, 257.6, 25.8)``).
 - :mod:`.rows`: the rows of the prior table a design has (class, coef, group, dpar).

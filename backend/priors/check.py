@@ -25,7 +25,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import PriorError
 
 if TYPE_CHECKING:
-    from brmsjax.backend.priors.resolve import Prior
+    from brmsjax.backend.priors.user import Prior
 
 Key = tuple[str, str, str, str, str, str]
 

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from brmsjax.core import FitError, FitInfo, FitLike, GroupInfo
+from brmsjax.core import FitError, FitInfo, FitLike
+from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.methods.summary import check_probs, fixef, level_array, matrix_array, sd_table
 
 __all__ = ["ETA_MINUS_THRES", "THRES_MINUS_ETA", "VarCorr", "coef", "ranef"]
@@ -27,7 +28,7 @@ THRES_MINUS_ETA = frozenset({"cumulative", "sratio"})
 ETA_MINUS_THRES = frozenset({"cratio", "acat"})
 
 
-def _group_coefs(info: FitInfo, group: str) -> list[tuple[GroupInfo, int]]:
+def _group_coefs(info: FitInfo, group: str) -> list[tuple[GroupSpec, int]]:
     """(block, index) of every coefficient of a grouping factor, in brms's ranef order."""
     return [(b, k) for b in info.blocks(group) for k in range(len(b.coefs))]
 
@@ -48,7 +49,7 @@ def _ranef_draws(fit: FitLike, group: str) -> tuple[np.ndarray, list[str], list[
     """``(draw, level, coef)`` group-level effects of one grouping factor."""
     pairs = _group_coefs(fit.info, group)
     levels = list(pairs[0][0].levels)
-    coefs = [b.coefs[k] for b, k in pairs]
+    coefs = [b.names[k] for b, k in pairs]
     names = [b.r_name(lv, k) for b, k in pairs for lv in levels]
     draws = fit.store.matrix(names).reshape(fit.ndraws, len(coefs), len(levels))
     return draws.transpose(0, 2, 1), levels, coefs
@@ -176,7 +177,7 @@ def VarCorr(  # brms's name
     probs = check_probs(probs)
     out: dict[str, dict[str, Any]] = {}
     for g in info.group_names:
-        rnames = [b.coefs[k] for b, k in _group_coefs(info, g)]
+        rnames = [b.names[k] for b, k in _group_coefs(info, g)]
         sds = fit.store.matrix([f"sd_{g}__{c}" for c in rnames])
         entry: dict[str, Any] = {
             "sd": sd_table(sds, rnames, summary=summary, probs=probs, robust=robust)

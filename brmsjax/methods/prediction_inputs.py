@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
-from brmsjax.core import FitError, FitLike, GroupInfo
+from brmsjax.core import FitError, FitLike
+from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.errors import BrmsjaxError
 
@@ -65,7 +66,7 @@ def _draw_index(
     return np.sort(rng.choice(total, size=int(ndraws), replace=False))
 
 
-def _group_r(fit: FitLike, block: GroupInfo, rows: np.ndarray) -> np.ndarray:
+def _group_r(fit: FitLike, block: GroupSpec, rows: np.ndarray) -> np.ndarray:
     """``(S, L, M)`` draws of one ID block's effects at the draw rows ``rows``."""
     names = [block.r_name(lv, k) for lv in block.levels for k in range(len(block.coefs))]
     return fit.store.matrix(names)[rows].reshape(len(rows), block.n_levels, len(block.coefs))
@@ -98,7 +99,7 @@ def _group_draws(
             continue
         ids = [g.id for g in fit.info.blocks(group)]
         r = np.concatenate([r_all.get(i, _group_r(fit, blocks[i], rows)) for i in ids], axis=2)
-        coefs = [c for i in ids for c in blocks[i].coefs]
+        coefs = [c for i in ids for c in blocks[i].names]
         chol = _gaussian_chol(fit, group, coefs, rows) if mode == "gaussian" else None
         new = bp.new_level_effects(r, n_new, mode, rng, chol)
         start = 0

@@ -31,7 +31,7 @@ from brmsjax.formula.errors import BrmsjaxError, UnknownVariableError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
 
 if TYPE_CHECKING:
-    from brmsjax.backend.priors.resolve import Prior
+    from brmsjax.backend.priors.user import Prior
 
 __all__ = ["UpdateError", "update", "use_brm"]
 
@@ -62,7 +62,7 @@ def use_brm(brm: Callable[..., Any]) -> None:
 
 
 def _as_list(priors: Any) -> list[Prior]:
-    from brmsjax.backend.priors.resolve import as_priors
+    from brmsjax.backend.priors.user import as_priors
 
     return list(as_priors(priors))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brmsjax.backend.priors.resolve import Prior
+from brmsjax.backend.priors.user import Prior
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren, String
 from brmsjax.formula.syntax.parse import deparse

@@ -16,6 +16,38 @@ from typing import Any
 
 import numpy as np
 
+from brmsjax.formula import names
+
+
+@dataclass(frozen=True)
+class FixedSpec:
+    """The names of one population-level block, as the draws and the fit show them (no data).
+
+    Attributes
+    ----------
+    dpar
+        ``""`` for mu, else the parameter name (``"sigma"``).
+    intercept
+        Whether the block has a separate (centred) ``Intercept`` parameter.
+    columns
+        The ``b`` coefficients in order, without the intercept.
+    thresholds
+        The number of ordinal thresholds (``b_Intercept[1]``, ...), else 0.
+    """
+
+    dpar: str
+    intercept: bool
+    columns: tuple[str, ...]
+    thresholds: int = 0
+
+    def coefs(self) -> tuple[str, ...]:
+        """The block's coefficients as ``fixef()`` rows name them: intercepts first
+        (``Intercept``, ``sigma_Intercept``, ``Intercept[1]``), then the slopes with the dpar
+        prefix (``sigma_x``)."""
+        icpt = [names.coef_name("Intercept", self.dpar)] if self.intercept else []
+        icpt += [f"Intercept[{k}]" for k in range(1, self.thresholds + 1)]
+        return (*icpt, *(names.coef_name(c, self.dpar) for c in self.columns))
+
 
 @dataclass(frozen=True)
 class FixedBlock:
@@ -60,8 +92,12 @@ class FixedBlock:
 
 
 @dataclass(frozen=True)
-class GroupBlock:
-    """One brms group-level ID: coefficients sharing a grouping factor and correlation matrix.
+class GroupSpec:
+    """One brms group-level ID as every stage names it: the design, the draws and the fit.
+
+    The one description of a group-level block's coefficients, shared from the design
+    (:class:`GroupBlock` adds the data) through the lowered model to the fit object
+    (``FitInfo.groups``); brms's names of its parameters come from :mod:`brmsjax.formula.names`.
 
     Attributes
     ----------
@@ -72,15 +108,13 @@ class GroupBlock:
     levels
         Level labels in index order (``g1:g2`` levels are pasted with ``_``).
     coefs
-        Coefficient names, brms-renamed (``"Intercept"``, ``"Days"``).
+        Coefficient names, brms-renamed (``"Intercept"``, ``"Days"``), without the dpar prefix.
     dpars
         Distributional parameter of each coefficient (``""`` for mu), parallel to ``coefs``.
     cor
-        Whether the coefficients are correlated (``|``) or independent (``||``).
-    J
-        ``(N,)`` int32 level index, 0-based.
-    Z
-        ``(N, M)`` float64 values of the coefficients' predictors.
+        Whether the coefficients are correlated (``|``) or independent (``||``). In
+        :attr:`GroupBlock.spec` (what the draws and the fit hold) it is True only where
+        correlations are estimated, i.e. with two or more coefficients.
     """
 
     id: int
@@ -89,8 +123,6 @@ class GroupBlock:
     coefs: tuple[str, ...]
     dpars: tuple[str, ...]
     cor: bool
-    J: np.ndarray
-    Z: np.ndarray
 
     @property
     def M(self) -> int:
@@ -106,6 +138,38 @@ class GroupBlock:
     def NC(self) -> int:
         """Number of correlations (brms's ``NC_k``)."""
         return self.M * (self.M - 1) // 2
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Coefficient names with their dpar prefix, as ``sd_`` names show them."""
+        return tuple(names.coef_name(c, d) for c, d in zip(self.coefs, self.dpars, strict=True))
+
+    def r_name(self, level: str, k: int) -> str:
+        """brms's name of coefficient ``k``'s effect at ``level`` (``r_g__sigma[a,x]``)."""
+        return names.r_name(self.group, level, self.coefs[k], self.dpars[k])
+
+
+@dataclass(frozen=True)
+class GroupBlock(GroupSpec):
+    """A :class:`GroupSpec` with its data: the level index and the coefficients' predictors.
+
+    Attributes
+    ----------
+    J
+        ``(N,)`` int32 level index, 0-based.
+    Z
+        ``(N, M)`` float64 values of the coefficients' predictors.
+    """
+
+    J: np.ndarray
+    Z: np.ndarray
+
+    @property
+    def spec(self) -> GroupSpec:
+        """The block without its data, ``cor`` True only where correlations are estimated."""
+        return GroupSpec(
+            self.id, self.group, self.levels, self.coefs, self.dpars, self.cor and self.M > 1
+        )
 
 
 @dataclass(frozen=True)
