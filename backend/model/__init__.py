@@ -1,5 +1,6 @@
 """The model: a Design lowered to one NumPyro program per model structure.
 
+- :mod:`.prior_values`: each parameter vector's plan and prior values (arguments of the program).
 - :mod:`.lower`: plans parameters, bounds and priors from a Design and hands out the shared
   program with this fit's data and prior values (:class:`~.lower.LoweredModel`).
 - :mod:`.plans`: the static structure of a model (parameter vectors, blocks, group IDs, sites).

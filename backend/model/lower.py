@@ -17,24 +17,32 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import jax
 import numpy as np
 
-from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
-from brmsjax.backend.model.plans import FixedPlan, GroupPlan, Site, Structure, VectorPlan, sfx
+from brmsjax.backend.model.plans import (
+    FixedPlan,
+    GroupPlan,
+    ModelNames,
+    Site,
+    Structure,
+    VectorPlan,
+    sfx,
+)
+from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args, plan_vector
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.transforms import (
     Bound,
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
-from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec, GroupSpec
+from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -48,40 +56,6 @@ __all__ = [
 ]
 
 PyTree = Any
-
-_LKJ = ("lkj", "lkj_corr_cholesky")
-
-
-class ParamPriorLike(Protocol):
-    """What :func:`lower` reads from a resolved prior
-    (``brmsjax.backend.priors.resolve.ParamPrior``)."""
-
-    @property
-    def param(self) -> str: ...
-
-    @property
-    def specs(self) -> tuple[PriorSpec, ...]: ...
-
-
-@dataclass(frozen=True)
-class ModelNames:
-    """What the results layer needs to name draws as brms does (``LoweredModel.names``).
-
-    Attributes
-    ----------
-    fixed
-        Population-level blocks, mu first.
-    groups
-        Group-level IDs in ID order.
-    aux
-        Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
-        by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
-        family's ``disc = 1``), as brms saves them all.
-    """
-
-    fixed: tuple[FixedSpec, ...]
-    groups: tuple[GroupSpec, ...]
-    aux: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -248,7 +222,7 @@ def lower(
     for g in design.groups:
         plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
         cor = bool(g.cor and g.M > 1)
-        lkj = cor and _lkj_args(prior_args, priors, g.id)
+        lkj = cor and lkj_args(prior_args, priors, g.id)
         cols: dict[str, list[int]] = {}
         for m, d in enumerate(g.dpars):
             cols.setdefault(d, []).append(m)
@@ -396,7 +370,7 @@ class _Plan:
         ordered: bool = False,
     ) -> None:
         """Plan one parameter vector and collect its prior argument values."""
-        _vector(
+        plan_vector(
             self.vectors,
             self.prior_args,
             self.priors,
@@ -422,96 +396,3 @@ def _qr_inverse(X: np.ndarray) -> np.ndarray | None:
     if d.min() <= 1e-8 * max(d.max(), 1e-300):
         return None
     return np.linalg.inv(R / math.sqrt(n - 1))
-
-
-def _specs(priors: Mapping[str, ParamPriorLike], name: str, size: int) -> tuple[PriorSpec, ...]:
-    entry = priors.get(name)
-    if entry is None:
-        return (PriorSpec("flat"),) * size
-    specs = tuple(entry.specs)
-    if len(specs) != size:
-        raise ModelError(
-            f"The prior of '{name}' has {len(specs)} element(s) but the parameter has {size}; "
-            "resolve the priors against this model's design."
-        )
-    for s in specs:
-        if s.dist not in DIST_ARITY or s.dist in _LKJ:
-            raise ModelError(
-                f"The prior '{s}' cannot be used for '{name}'; use a univariate distribution."
-            )
-    return specs
-
-
-def _vector(
-    vectors: list[VectorPlan],
-    prior_args: dict[str, dict[str, np.ndarray]],
-    priors: Mapping[str, ParamPriorLike],
-    *,
-    name: str,
-    size: int,
-    scalar: bool,
-    natural: tuple[Bound, Bound],
-    ordered: bool = False,
-) -> None:
-    """Plan one parameter vector and collect its prior argument values."""
-    specs = _specs(priors, name, size)
-    free = tuple(i for i, s in enumerate(specs) if s.dist != "constant")
-    const = tuple(i for i, s in enumerate(specs) if s.dist == "constant")
-    bounds = {(s.lb, s.ub) for i, s in enumerate(specs) if i in free}
-    if ordered and (const or bounds - {(None, None)}):
-        raise ModelError(
-            f"The ordinal thresholds '{name}' take neither constant() priors nor bounds; give "
-            "them unbounded priors such as student_t(3, 0, 2.5)."
-        )
-    lb, ub = natural
-    if len(bounds) > 1:
-        raise ModelError(
-            f"The elements of '{name}' have different bounds {sorted(bounds, key=str)}; "
-            "give all of them the same lb and ub."
-        )
-    if bounds:
-        spec_lb, spec_ub = bounds.pop()
-        lb = spec_lb if spec_lb is not None else lb
-        ub = spec_ub if spec_ub is not None else ub
-    groups: dict[str, list[int]] = {}
-    for i in free:
-        if specs[i].dist != "flat":
-            groups.setdefault(specs[i].dist, []).append(i)
-    args: dict[str, np.ndarray] = {}
-    plan = []
-    for k, (dname, idx) in enumerate(groups.items()):
-        rows = [_checked_args(name, specs[i]) for i in idx]
-        args[f"p{k}"] = np.asarray(rows, dtype=float).reshape(len(idx), DIST_ARITY[dname])
-        plan.append((dname, tuple(idx)))
-    if const:
-        args["const"] = np.asarray([_checked_args(name, specs[i])[0] for i in const], dtype=float)
-    prior_args[name] = args
-    vectors.append(VectorPlan(name, size, scalar, free, const, lb, ub, tuple(plan), ordered))
-
-
-def _checked_args(name: str, spec: PriorSpec) -> Sequence[float]:
-    if len(spec.args) != DIST_ARITY[spec.dist]:
-        raise ModelError(
-            f"The prior '{spec.dist}' of '{name}' needs {DIST_ARITY[spec.dist]} argument(s), "
-            f"not {len(spec.args)}."
-        )
-    return spec.args
-
-
-def _lkj_args(
-    prior_args: dict[str, dict[str, np.ndarray]], priors: Mapping[str, ParamPriorLike], gid: int
-) -> bool:
-    """Collect the LKJ shape of ``L_<gid>``; False when its prior is flat."""
-    name = f"L_{gid}"
-    entry = priors.get(name)
-    specs = tuple(entry.specs) if entry is not None else (PriorSpec("flat"),)
-    if len(specs) != 1 or specs[0].dist not in (*_LKJ, "flat"):
-        raise ModelError(
-            f"The prior of '{name}' must be one lkj(eta) prior, not "
-            f"{', '.join(str(s) for s in specs)}."
-        )
-    if specs[0].dist == "flat":
-        prior_args[name] = {}
-        return False
-    prior_args[name] = {"eta": np.asarray(float(specs[0].args[0]))}
-    return True

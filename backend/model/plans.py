@@ -4,7 +4,8 @@ A :class:`Structure` holds everything about a model that chooses code, not data:
 parameter vectors (:class:`VectorPlan`), population-level blocks (:class:`FixedPlan`),
 group-level IDs (:class:`GroupPlan`) and likelihood form. Equal structures share one compiled
 :class:`~brmsjax.backend.model.program.ModelProgram`, so these are frozen, hashable dataclasses.
-:func:`model_sites` lists the sampled sites a structure implies.
+:func:`model_sites` lists the sampled sites a structure implies. :class:`ModelNames` is the
+other half of the plan: the design's specs that name the draws, which no code depends on.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import numpy as np
 from numpyro.distributions import constraints
 
 from brmsjax.backend.model.transforms import Bound, constraint, corr_cholesky
+from brmsjax.formula.design.ir import FixedSpec, GroupSpec
 
 __all__ = [
     "FixedPlan",
     "GroupPlan",
+    "ModelNames",
     "Site",
     "Structure",
     "VectorPlan",
@@ -158,3 +161,24 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
     return tuple(sites)
+
+
+@dataclass(frozen=True)
+class ModelNames:
+    """What the results layer needs to name draws as brms does (``LoweredModel.names``).
+
+    Attributes
+    ----------
+    fixed
+        Population-level blocks, mu first.
+    groups
+        Group-level IDs in ID order.
+    aux
+        Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
+        by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
+        family's ``disc = 1``), as brms saves them all.
+    """
+
+    fixed: tuple[FixedSpec, ...]
+    groups: tuple[GroupSpec, ...]
+    aux: tuple[str, ...]
