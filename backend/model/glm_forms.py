@@ -28,7 +28,7 @@ plain form's.
 
 Most of the gain is the exponential-family form itself (one softplus or exp per row, no
 per-row ``log choose`` or ``lgamma``), little of it the host statistics; in float32 the form is
-as accurate as the plain one (tests/test_glm_forms.py). Below about 2,000 rows a call costs a
+as accurate as the plain one (tests/model/test_glm_forms.py). Below about 2,000 rows a call costs a
 few hundred microseconds in either form, hence :data:`GLM_MIN_ROWS` on CPU; on accelerators the
 form is not measured yet and is chosen only on request. Timings: benchmarks/RESULTS.md, "glm
 form for bernoulli and poisson".

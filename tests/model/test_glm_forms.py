@@ -1,0 +1,272 @@
+"""The glm form: bernoulli(logit), binomial(logit) and poisson(log) in exponential-family form.
+
+Its potential and gradient must equal the plain (per-row) form's to 1e-9 (float64) at random
+points; its host statistics must give the scipy log likelihood; asking for it where it does not
+apply must say why; ``likelihood="auto"`` must choose it exactly where
+:data:`~brmsjax.backend.model.glm_forms.GLM_MIN_ROWS` says.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jax
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from brmsjax.backend.families.registry import bernoulli, get_family, poisson
+from brmsjax.backend.model import glm_forms
+from brmsjax.formula.errors import ModelError
+from tests.model.test_forms import frame, lowered, value_and_grad
+
+
+def glm_frame(n: int, levels: int = 12, seed: int = 0) -> pd.DataFrame:
+    """:func:`tests.model.test_forms.frame` plus a binary ``yb``, counts ``yc``, ``k`` of ``n``."""
+    out = frame(n, levels=levels, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    r = rng.normal(size=levels) * 0.5
+    g = out["g"].str[1:].astype(int).to_numpy()
+    eta = -0.3 + 0.6 * out["x1"] - 0.4 * out["x2"] + 0.2 * out["x3"] + r[g]
+    out["yb"] = (rng.uniform(size=n) < 1.0 / (1.0 + np.exp(-eta))).astype(int)
+    out["yc"] = rng.poisson(np.exp(0.5 + 0.3 * eta))
+    out["n"] = rng.integers(1, 12, n)
+    out["k"] = rng.binomial(out["n"], 1.0 / (1.0 + np.exp(-eta)))
+    return out
+
+
+# (formula, family, lower() options)
+GLM_MODELS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "bernoulli, no groups": ("yb ~ x1 + x2 + x3", "bernoulli", {}),
+    "bernoulli, (1 | g)": ("yb ~ x1 + x2 + (1 | g)", "bernoulli", {}),
+    "bernoulli, weights, (1 + x | g)": ("yb | weights(w) ~ x + (1 + x | g)", "bernoulli", {}),
+    "bernoulli, offset, two IDs": ("yb ~ x + offset(o) + (1 | g) + (1 | h)", "bernoulli", {}),
+    "binomial, (1 + x | g)": ("k | trials(n) ~ x1 + (1 + x | g)", "binomial", {}),
+    "binomial, weights, no intercept": (
+        "k | trials(n) + weights(w) ~ 0 + x1 + x2 + (1 | g)",
+        "binomial",
+        {},
+    ),
+    "binomial, offset, brms coordinates": (
+        "k | trials(n) ~ x2 + offset(o) + (1 + x || g)",
+        "binomial",
+        {"reparam": False},
+    ),
+    "poisson, intercept only": ("yc ~ 1", "poisson", {}),
+    "poisson, x1..x5 + (1 + x | g), QR": (
+        "yc ~ x1 + x2 + x3 + x4 + x5 + (1 + x | g)",
+        "poisson",
+        {},
+    ),
+    "poisson, weights, offset, two IDs": (
+        "yc | weights(w) ~ x + offset(o) + (1 + x | g) + (1 | h)",
+        "poisson",
+        {},
+    ),
+    "poisson, no intercept, one-hot gather": (
+        "yc ~ 0 + x1 + (1 | g)",
+        "poisson",
+        {"gather": "onehot"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", GLM_MODELS, ids=list(GLM_MODELS))
+def test_glm_potential_and_gradient_equal_the_plain_form(case: str) -> None:
+    formula, family, kwargs = GLM_MODELS[case]
+    data = glm_frame(400)
+    plain = lowered(formula, data, family, likelihood="plain", **kwargs)
+    glm = lowered(formula, data, family, likelihood="glm", **kwargs)
+    assert (plain.forms["likelihood"], glm.forms["likelihood"]) == ("plain", "glm")
+    assert "glm" in glm.data and "glm" not in plain.data
+    assert sorted(glm.data["glm"]["Zy"]) == [str(g.id) for g in glm.structure.groups]
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        u = rng.uniform(-1.5, 1.5, plain.program.dim)
+        v_plain, g_plain = value_and_grad(plain, u)
+        v_glm, g_glm = value_and_grad(glm, u)
+        assert v_glm == pytest.approx(v_plain, rel=1e-9)
+        np.testing.assert_allclose(g_glm, g_plain, rtol=1e-9, atol=1e-9 * np.max(np.abs(g_plain)))
+
+
+@pytest.mark.parametrize(
+    ("formula", "family"),
+    [
+        ("yb ~ x1 + x2 + x3 + (1 + x | g)", "bernoulli"),
+        ("yc ~ x1 + x2 + x3 + (1 + x | g)", "poisson"),
+    ],
+)
+def test_glm_in_float32_keeps_the_float64_log_density(formula: str, family: str) -> None:
+    """The linear statistics (rounded to float32) lose no more than the per-row sums."""
+    data = glm_frame(8000, levels=40)
+    plain = lowered(formula, data, family, likelihood="plain")
+    glm = lowered(formula, data, family, likelihood="glm")
+    u = np.random.default_rng(1).uniform(-0.3, 0.3, plain.program.dim)
+    exact, g_exact = value_and_grad(plain, u)
+    v32, g32 = value_and_grad(glm, u, float32=True)
+    assert abs(v32 - exact) <= 1e-6 * abs(exact)
+    assert np.max(np.abs(g32 - g_exact)) <= 1e-5 * np.max(np.abs(g_exact))
+
+
+def test_glm_pointwise_log_lik_is_the_plain_one() -> None:
+    """brms's ``log_lik`` (loo) stays per row; its weighted sum is the glm form's log_lik."""
+    data = glm_frame(200)
+    model = lowered(
+        "k | trials(n) + weights(w) ~ x1 + offset(o) + (1 + x | g)",
+        data,
+        "binomial",
+        likelihood="glm",
+    )
+    u = np.random.default_rng(2).uniform(-1.0, 1.0, model.program.dim)
+    with jax.enable_x64(True):
+        prog, (args, prior_args) = model.program, model.model_args
+        params = prog.assemble(prog.constrain(u), prior_args, args)
+        pointwise = np.asarray(prog.pointwise(params, args))
+        total = float(prog.log_lik(params, args))
+    assert pointwise.shape == (200,)
+    assert total == pytest.approx(float(np.sum(data["w"] * pointwise)), rel=1e-12)
+
+
+@pytest.mark.parametrize("family", ["bernoulli", "binomial", "poisson"])
+def test_glm_statistics_give_the_scipy_log_likelihood(family: str) -> None:
+    rng = np.random.default_rng(3)
+    n, levels = 300, 9
+    X = rng.normal(size=(n, 2))
+    J = rng.integers(0, levels, n)
+    Z = np.column_stack([np.ones(n), rng.normal(size=n)])
+    w, off = rng.uniform(0.5, 2.0, n), rng.normal(size=n) * 0.3
+    trials = rng.integers(1, 15, n).astype(float)
+    icpt, b, r = 0.4, np.array([0.3, -0.5]), rng.normal(size=(levels, 2)) * 0.4
+    eta = icpt + X @ b + off + np.sum(r[J] * Z, axis=1)
+    p = 1.0 / (1.0 + np.exp(-eta))
+    if family == "bernoulli":
+        y, ll = (rng.uniform(size=n) < p).astype(float), stats.bernoulli.logpmf
+        expected = np.sum(w * ll(y, p))
+    elif family == "binomial":
+        y = rng.binomial(trials.astype(int), p).astype(float)
+        expected = np.sum(w * stats.binom.logpmf(y, trials, p))
+    else:
+        y = rng.poisson(np.exp(eta)).astype(float)
+        expected = np.sum(w * stats.poisson.logpmf(y, np.exp(eta)))
+    st = glm_forms.glm_data(
+        family,
+        y,
+        X,
+        center=True,
+        weights=w,
+        trials=trials if family == "binomial" else None,
+        offset=off,
+        groups=[("1", J, Z, levels)],
+    )
+    linear = st["const"] + icpt * st["sy"] + st["Xy"] @ b + np.sum(st["Zy"]["1"] * r)
+    scale = w * trials if family == "binomial" else w
+    with jax.enable_x64(True):
+        got = float(glm_forms.glm_log_lik(family, eta, linear, scale))
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+BAD_GLM = {  # (formula, family, lower() options, message)
+    "gaussian": (
+        "y ~ x + (1 | g)",
+        "gaussian",
+        {},
+        "the family is gaussian(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "sigma formula": (
+        "bf(y ~ x, sigma ~ x2)",
+        "gaussian",
+        {},
+        "the family is gaussian(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "negbinomial": (
+        "yc ~ x",
+        "negbinomial",
+        {},
+        "the family is negbinomial(log), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "beta_binomial": (
+        "k | trials(n) ~ x",
+        "beta_binomial",
+        {},
+        "the family is "
+        "beta_binomial(logit), not bernoulli(logit), binomial(logit) or "
+        "poisson(log).",
+    ),
+    "bernoulli probit": (
+        "yb ~ x",
+        "probit",
+        {},
+        "the family is bernoulli(probit), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "poisson identity": (
+        "yc ~ x",
+        "identity",
+        {},
+        "the family is poisson(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+    ),
+    "cens": ("yc | cens(c) ~ x", "poisson", {}, "the response has the addition term(s) cens."),
+    "trunc": (
+        "yc | trunc(ub = 100) ~ x + (1 | g)",
+        "poisson",
+        {},
+        "the response has the addition term(s) lb, ub.",
+    ),
+    "rate": ("yc | rate(n) ~ x", "poisson", {}, "the response has the addition term(s) denom."),
+    "prior only": (
+        "yb ~ x + (1 | g)",
+        "bernoulli",
+        {"sample_prior": "only"},
+        "the likelihood is not evaluated (sample_prior = 'only').",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_GLM, ids=list(BAD_GLM))
+def test_glm_where_it_does_not_apply_raises(case: str) -> None:
+    formula, family, kwargs, message = BAD_GLM[case]
+    fam = {"probit": bernoulli("probit"), "identity": poisson("identity")}.get(family)
+    with pytest.raises(
+        ModelError, match=re.escape(f"The glm likelihood cannot be used here: {message}")
+    ):
+        lowered(formula, glm_frame(100), fam or get_family(family), likelihood="glm", **kwargs)
+
+
+# (formula, family, rows, GLM_MIN_ROWS on this platform, expected)
+GLM_CHOICES = {
+    "never chosen": ("yb ~ x + (1 | g)", "bernoulli", 300, None, "plain"),
+    "enough rows": ("yb ~ x + (1 | g)", "bernoulli", 300, 300, "glm"),
+    "too few rows": ("yc ~ x + (1 | g)", "poisson", 299, 300, "plain"),
+    "binomial": ("k | trials(n) ~ x", "binomial", 300, 100, "glm"),
+    "negbinomial": ("yc ~ x", "negbinomial", 300, 100, "plain"),
+    "cens": ("yc | cens(c) ~ x", "poisson", 300, 100, "plain"),
+    "gaussian": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 300, 100, "plain"),
+}
+
+
+@pytest.mark.parametrize("case", GLM_CHOICES, ids=list(GLM_CHOICES))
+def test_automatic_glm_choice(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    formula, family, rows, least, expected = GLM_CHOICES[case]
+    monkeypatch.setitem(glm_forms.GLM_MIN_ROWS, jax.default_backend(), least)
+    model = lowered(formula, glm_frame(rows), family)
+    assert model.forms["likelihood"] == expected
+    assert ("glm" in model.data) == (expected == "glm")
+
+
+def test_automatic_glm_choice_without_marginalize(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Samplers that take subsets of the rows (marginalize=False) keep the per-row form."""
+    monkeypatch.setitem(glm_forms.GLM_MIN_ROWS, jax.default_backend(), 100)
+    model = lowered("yb ~ x + (1 | g)", glm_frame(300), "bernoulli", marginalize=False)
+    assert model.forms["likelihood"] == "plain"
+
+
+def test_default_glm_rule() -> None:
+    """The measured rule (benchmarks/bench_gradient.py, module docstring of glm_forms)."""
+    assert glm_forms.GLM_MIN_ROWS == {
+        "cpu": 2000,
+        "gpu": None,
+        "cuda": None,
+        "rocm": None,
+        "tpu": None,
+    }

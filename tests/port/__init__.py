@@ -1,0 +1,1 @@
+"""The porter: R code read as brms calls and scripts translated to Python."""
