@@ -21,6 +21,7 @@ import pandas as pd
 
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.formula.names import META_COLUMNS
 
 __all__ = [
     "FIXEF_PATTERN",
@@ -33,7 +34,6 @@ __all__ = [
     "group_spec",
 ]
 
-META_COLUMNS = (".chain", ".iteration", ".draw")
 # Population-level coefficient classes (brms's ``fixef_pars()``): b_, bs_, bcs_, bsp_, bmo_, ...
 FIXEF_PATTERN = re.compile(r"^b(|s|cs|sp|mo|me|mi|m)_")
 

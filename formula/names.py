@@ -20,6 +20,9 @@ import re
 
 _SPACE = re.compile(r"[ \t\r\n]")
 
+#: The columns ``posterior::as_draws_df`` adds to a draws frame, as brms's draws have them.
+META_COLUMNS = (".chain", ".iteration", ".draw")
+
 
 def coef_name(coef: str, dpar: str = "") -> str:
     """A group-level coefficient as ``sd_`` names show it: ``Days``, ``sigma_Intercept``."""

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.formula import names
+from brmsjax.formula.names import META_COLUMNS
 
 if TYPE_CHECKING:
     from brmsjax.backend.infer.nuts import SampleResult
@@ -34,8 +35,6 @@ __all__ = [
     "to_draws",
     "variable_names",
 ]
-
-META_COLUMNS = (".chain", ".iteration", ".draw")
 
 
 def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
