@@ -16,24 +16,8 @@ the speed-up on brms's 900 s. ``--variant`` sets how the group term is sampled
 
     python benchmarks/bench_star.py [--chains 4] [--iter 2000] [--variant auto] [--seed 1]
 
-Measured 2026-11-26 (helper B; seconds not benchmarks: shared 2-core machine under load, or
-an idle 16-core machine running several variants at once). 4 chains x (1000 + 1000) unless
-noted; "leapfrog" is mean steps per iteration:
-
-=====================================================  ====  ========  ========  =======
-variant                                                div   leapfrog  max Rhat  min ESS
-=====================================================  ====  ========  ========  =======
-brms's coordinates (``reparam=False``)                   94     240
-sheared ``z``, ``sd``/``L`` sampled as brms's (before)  147     113     1.019     253
-sheared covariance, non-centred (``auto``: default)      15      31     1.025     197
-sheared covariance, non-centred, 4 x (500 + 500)          0      47     1.042      98
-sheared covariance, intercept centred, 4 x (500 + 500)    0      95     1.075      40
-sheared covariance, fully centred, 4 x (500 + 500)      254     208     2.08        5
-=====================================================  ====  ========  ========  =======
-
-The slowest parameters are ``sd_class__black`` and its correlations (``black`` hardly
-varies within a class). The default does not yet meet the issue's bar (no divergence,
-Rhat < 1.01, bulk ESS > 400).
+Measured numbers are in benchmarks/RESULTS.md (the variants table moved there from this
+docstring).
 """
 
 from __future__ import annotations
