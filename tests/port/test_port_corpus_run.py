@@ -1,0 +1,241 @@
+"""Translated corpus calls on simulated data: their designs build and (slow) their fits run."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import brmsjax as bj
+from brmsjax.backend.priors.resolve import Prior
+from brmsjax.formula.design.design import DataWarning
+from brmsjax.formula.errors import BrmsjaxError, FormulaTermError, ModelError
+from brmsjax.formula.terms.brmsterms import BrmsFormula
+from brmsjax.port import BrmCall, FamilyCall, RCodeError, Ref, from_r
+from tests.port.test_port_corpus import CORPUS, Case
+
+# ---------------------------------------------------------------------------------------------
+# Corpus calls on simulated data with the variables they name
+# ---------------------------------------------------------------------------------------------
+
+_COUNTS = (
+    "poisson",
+    "negbinomial",
+    "geometric",
+    "zero_inflated_poisson",
+    "com_poisson",
+    "zero_inflated_negbinomial",
+    "hurdle_poisson",
+    "hurdle_negbinomial",
+)
+_POSITIVE = (
+    "gamma",
+    "lognormal",
+    "exponential",
+    "weibull",
+    "frechet",
+    "hurdle_gamma",
+    "hurdle_lognormal",
+    "shifted_lognormal",
+    "exgaussian",
+    "wiener",
+    "gen_extreme_value",
+)
+_ORDINAL = ("cumulative", "sratio", "cratio", "acat", "categorical")
+_ADDITION_ROLES = {
+    "trials": "trials",
+    "cens": "cens",
+    "se": "positive",
+    "weights": "positive",
+    "rate": "positive",
+    "factor": "factor",
+    "gr": "group",
+    "mm": "group",
+    "cat": "trials",
+    "thres": "trials",
+    "dec": "binary",
+}
+
+
+def _roles(node: Any, role: str, out: dict[str, str]) -> None:
+    """Give each variable of a formula tree a role: response, group, factor, trials, ..."""
+    from brmsjax.formula.syntax import ast
+
+    if isinstance(node, ast.Name):
+        if node.name not in {"TRUE", "FALSE", "Intercept", ".", "pi"}:
+            out.setdefault(node.name, role)
+    elif isinstance(node, ast.Formula):
+        if node.lhs is not None:
+            _roles(node.lhs, "response", out)
+        _roles(node.rhs, role, out)
+    elif isinstance(node, ast.BinOp):
+        _roles(node.left, role, out)
+        right = role
+        if node.op in {"|", "||"}:
+            right = "addition" if role == "response" else "group"
+        _roles(node.right, right, out)
+    elif isinstance(node, ast.UnaryOp | ast.Paren):
+        _roles(node.operand if isinstance(node, ast.UnaryOp) else node.expr, role, out)
+    elif isinstance(node, ast.Call):
+        inner = _ADDITION_ROLES.get(node.func, "number" if role != "response" else role)
+        for i, arg in enumerate(node.args):
+            sub = inner if (i == 0 or inner == "group") and arg.name in (None, "x") else "number"
+            _roles(arg.value, sub, out)
+
+
+def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
+    """Small data with every variable the call's formula names, typed as the family needs."""
+    from brmsjax.formula.syntax.parse import parse
+
+    formula = call.formula
+    assert not isinstance(formula, Ref)
+    roles: dict[str, str] = {}
+    for text in formula.formulas if isinstance(formula, BrmsFormula) else (formula,):
+        _roles(parse(text), "number", roles)
+    family = call.family.name if isinstance(call.family, FamilyCall) else "gaussian"
+    rng = np.random.default_rng(7)
+    trials = 1 if re.search(r"trials\(1\)", str(formula)) else 10
+    make = {
+        "group": lambda: np.array(list("abcd") * (n // 4)),
+        "factor": lambda: np.tile([1, 2, 3], n // 3),
+        "trials": lambda: np.full(n, 10),
+        "cens": lambda: np.tile([0, 0, 1, -1], n // 4),
+        "positive": lambda: rng.uniform(0.5, 2.0, n),
+        "binary": lambda: rng.integers(0, 2, n),
+    }
+    cols: dict[str, Any] = {}
+    for name, role in roles.items():
+        if role == "response":
+            cols[name] = _response(family, rng, n, trials)
+        else:
+            cols[name] = make.get(role, lambda: rng.uniform(0.5, 2.5, n))()
+    return pd.DataFrame(cols)
+
+
+def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.ndarray:
+    if family in _COUNTS:
+        return rng.poisson(3.0, n)
+    if family == "bernoulli":
+        return rng.integers(0, 2, n)
+    if family in ("binomial", "zero_inflated_binomial", "beta_binomial"):
+        return rng.integers(0, trials + 1, n)
+    if family in _ORDINAL:
+        return np.tile([1, 2, 3, 4], n // 4)
+    if family in ("beta", "zero_inflated_beta", "zero_one_inflated_beta"):
+        return rng.uniform(0.05, 0.95, n)
+    if family in _POSITIVE:
+        return rng.gamma(2.0, 1.0, n)
+    return rng.normal(5.0, 1.0, n)  # positive, for log(y) ~ x
+
+
+#: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
+DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
+    "ar-1": (FormulaTermError, "The brms term 'ar()' is not supported"),
+    "arma-1": (FormulaTermError, "The brms term 'arma()' is not supported"),
+    "conditional_smooths-1": (FormulaTermError, "The brms term 's()' is not supported"),
+    "conditional_smooths-2": (FormulaTermError, "The brms term 't2()' is not supported"),
+    "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
+    "gp-1": (FormulaTermError, "The brms term 'gp()' is not supported"),
+    "gp-2": (FormulaTermError, "The brms term 'gp()' is not supported"),
+    "gp-3": (FormulaTermError, "The brms term 'gp()' is not supported"),
+    "gp-4": (FormulaTermError, "The brms term 'gp()' is not supported"),
+    "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
+    "ma-1": (FormulaTermError, "The brms term 'ma()' is not supported"),
+    "me-1": (FormulaTermError, "The brms term 'me()' is not supported"),
+    "mm-1": (FormulaTermError, "Multi-membership terms mm() are not supported"),
+    "mm-2": (FormulaTermError, "Multi-membership terms mm() are not supported"),
+    "mm-3": (FormulaTermError, "The brms term 'mmc()' is not supported"),
+    "mmc-1": (FormulaTermError, "The brms term 'mmc()' is not supported"),
+    "mo-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "mo-2": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "mo-3": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "posterior_smooths-1": (FormulaTermError, "The brms term 's()' is not supported"),
+    "s-1": (FormulaTermError, "The brms term 's()' is not supported"),
+    "s-2": (FormulaTermError, "The brms term 't2()' is not supported"),
+    "brms_distreg-4": (FormulaTermError, "The brms term 's()' is not supported"),
+    "brms_monotonic-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "brms_monotonic-4": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "brms_monotonic-5": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "brms_monotonic-6": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "brms_multilevel-3": (FormulaTermError, "The brms term 't2()' is not supported"),
+    "brms_multilevel-6": (FormulaTermError, "Multi-membership terms mm() are not supported"),
+    "brms_multilevel-7": (FormulaTermError, "Multi-membership terms mm() are not supported"),
+}
+
+
+def _runnable() -> list[tuple[Case, BrmCall]]:
+    """Translated corpus calls with a formula and a family that brmsjax has."""
+    out = []
+    for case in CORPUS:
+        try:
+            call = from_r(case.code)
+        except RCodeError:
+            continue
+        assert isinstance(call, BrmCall)
+        if isinstance(call.formula, Ref) or not isinstance(call.family, FamilyCall):
+            continue
+        try:
+            call.family.resolve()
+        except BrmsjaxError:
+            continue
+        out.append((case, call))
+    return out
+
+
+RUNNABLE = _runnable()
+
+
+def _priors(call: BrmCall) -> list[Prior] | None:
+    return None if call.prior is None else [p for p in call.prior if isinstance(p, Prior)]
+
+
+@pytest.mark.parametrize(("case", "call"), RUNNABLE, ids=[c.id for c, _ in RUNNABLE])
+def test_corpus_design_builds(case: Case, call: BrmCall) -> None:
+    """make_standata builds each translated call's design on simulated data (or a known gap)."""
+    assert isinstance(call.family, FamilyCall)
+    data = simulate(call)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        if case.id in DESIGN_GAPS:
+            error, start = DESIGN_GAPS[case.id]
+            with pytest.raises(error, match=re.escape(start)):
+                bj.make_standata(call.formula, data, call.family.resolve(), _priors(call))
+            return
+        standata = bj.make_standata(call.formula, data, call.family.resolve(), _priors(call))
+    assert standata["N"] == len(data)
+
+
+#: Corpus calls that translate but that brmsjax's brm() rejects, with its message.
+RUN_GAPS = {
+    "hypothesis-1": "sample_prior must be 'no' or 'only', not 'yes'.",
+    "prior_draws-1": "sample_prior must be 'no' or 'only', not 'yes'.",
+}
+
+
+def test_corpus_has_enough_runnable_calls() -> None:
+    assert len(RUNNABLE) - len(DESIGN_GAPS) >= 105
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("case", "call"),
+    [r for r in RUNNABLE if r[0].id not in DESIGN_GAPS],
+    ids=[c.id for c, _ in RUNNABLE if c.id not in DESIGN_GAPS],
+)
+def test_corpus_call_runs(case: Case, call: BrmCall) -> None:
+    """Each translated call fits on simulated data with tiny settings (or brm() rejects it)."""
+    refs: dict[str, Any] = {p.name: [] for p in call.prior or () if isinstance(p, Ref)}
+    tiny = {"chains": 1, "iter": 60, "warmup": 30, "thin": 1, "seed": 1, "progress": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if case.id in RUN_GAPS:
+            with pytest.raises(ModelError, match=re.escape(RUN_GAPS[case.id])):
+                call.run(simulate(call), env=refs, **tiny)
+            return
+        fit = call.run(simulate(call), env=refs, **tiny)
+    assert fit.ndraws == 30
+    assert np.isfinite(fit.draws().to_numpy(dtype=float)).all()
