@@ -36,6 +36,7 @@ from brmsjax.core import (
     FitInfo,
     group_spec,
 )
+from brmsjax.formula.names import b_name, sd_name
 from brmsjax.methods.comparison import bayes_R2, fit_waic, loo
 from brmsjax.methods.conditional_effects import conditional_effects
 from brmsjax.methods.group_effects import (
@@ -134,8 +135,8 @@ class BrmsFit:
         self.model: Any = model
         self.data: pd.DataFrame | None = data
         self.brm_args: dict[str, Any] = dict(brm_args or {})
-        expected = [f"b_{c}" for cs in info.fixed.values() for c in cs]
-        expected += [f"sd_{b.group}__{c}" for b in info.groups for c in b.names]
+        expected = [b_name(c) for cs in info.fixed.values() for c in cs]
+        expected += [sd_name(b.group, c) for b in info.groups for c in b.names]
         expected += list(info.spec_pars)
         absent = [v for v in expected if v not in set(names)]
         if absent:

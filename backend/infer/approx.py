@@ -62,7 +62,7 @@ from brmsjax.backend.infer.inits import init_centre
 from brmsjax.backend.model.arguments import check_int
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.names import coef_name
+from brmsjax.formula.names import sd_name
 
 __all__ = [
     "ALGORITHMS",
@@ -383,7 +383,7 @@ def z_mean_squares(lowered: LoweredModel, mode: np.ndarray, H: np.ndarray) -> di
         ez2 = (mode[sl] ** 2 + cov_diag[sl]).reshape(g.M, g.n_levels).mean(axis=1)
         gn = names[g.id]
         for coef, dpar, value in zip(gn.coefs, gn.dpars, ez2, strict=True):
-            out[f"sd_{gn.group}__{coef_name(coef, dpar)}"] = float(value)
+            out[sd_name(gn.group, coef, dpar)] = float(value)
     return out
 
 

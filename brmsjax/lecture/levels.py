@@ -36,6 +36,7 @@ from brmsjax.formula.design.ir import GroupBlock
 from brmsjax.formula.design.matrix import brms_rename, contr_poly_names, term_codes
 from brmsjax.formula.errors import FormulaTermError, ModelError
 from brmsjax.formula.evaluate.variables import Evaluator, Factor, Numeric, Value, drop_unused
+from brmsjax.formula.names import cor_name, sd_name
 from brmsjax.formula.syntax.ast import Number, strip_parens
 from brmsjax.formula.syntax.parse import deparse, format_r_number
 from brmsjax.formula.terms.terms import TermList
@@ -379,13 +380,13 @@ def _assemble(
 
 def _covariance(block: GroupBlock, ids: Sequence[int]) -> Covariance:
     order = sorted(range(len(ids)), key=lambda m: ids[m])
-    sd = tuple(f"sd_{block.group}__{block.coefs[m]}" for m in order)
+    sd = tuple(sd_name(block.group, block.coefs[m]) for m in order)
     cor = []
     if block.cor and len(ids) > 1:
         for j in range(1, len(order)):
             for i in range(j):
                 first, second = sorted((order[i], order[j]))
-                name = f"cor_{block.group}__{block.coefs[first]}__{block.coefs[second]}"
+                name = cor_name(block.group, block.coefs[first], block.coefs[second])
                 cor.append((ids[order[i]], ids[order[j]], name))
     return Covariance(tuple(ids[m] for m in order), sd, tuple(cor))
 

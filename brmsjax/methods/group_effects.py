@@ -19,6 +19,7 @@ import xarray as xr
 
 from brmsjax.core import FitError, FitInfo, FitLike
 from brmsjax.formula.design.ir import GroupSpec
+from brmsjax.formula.names import cor_name, sd_name
 from brmsjax.methods.summary import check_probs, fixef, level_array, matrix_array, sd_table
 
 __all__ = ["ETA_MINUS_THRES", "THRES_MINUS_ETA", "VarCorr", "coef", "ranef"]
@@ -40,9 +41,7 @@ def _no_digits(name: str) -> str:
 
 def _cor_names(group: str, rnames: Sequence[str]) -> list[str]:
     """brms's ``get_cornames``: upper triangle, column by column."""
-    return [
-        f"cor_{group}__{rnames[j]}__{rnames[i]}" for i in range(1, len(rnames)) for j in range(i)
-    ]
+    return [cor_name(group, rnames[j], rnames[i]) for i in range(1, len(rnames)) for j in range(i)]
 
 
 def _ranef_draws(fit: FitLike, group: str) -> tuple[np.ndarray, list[str], list[str]]:
@@ -178,7 +177,7 @@ def VarCorr(  # brms's name
     out: dict[str, dict[str, Any]] = {}
     for g in info.group_names:
         rnames = [b.names[k] for b, k in _group_coefs(info, g)]
-        sds = fit.store.matrix([f"sd_{g}__{c}" for c in rnames])
+        sds = fit.store.matrix([sd_name(g, c) for c in rnames])
         entry: dict[str, Any] = {
             "sd": sd_table(sds, rnames, summary=summary, probs=probs, robust=robust)
         }

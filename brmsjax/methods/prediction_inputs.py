@@ -19,6 +19,7 @@ from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.formula.names import b_name, cor_name, sd_name
 
 if TYPE_CHECKING:
     from brmsjax.backend.families.registry import Family
@@ -73,13 +74,13 @@ def _group_r(fit: FitLike, block: GroupSpec, rows: np.ndarray) -> np.ndarray:
 
 
 def _gaussian_chol(fit: FitLike, group: str, coefs: list[str], rows: np.ndarray) -> np.ndarray:
-    sd = fit.store.matrix([f"sd_{group}__{c}" for c in coefs])[rows]
+    sd = fit.store.matrix([sd_name(group, c) for c in coefs])[rows]
     M = len(coefs)
     cor = np.broadcast_to(np.eye(M), (len(rows), M, M)).copy()
     names = set(fit.variables())
     for j in range(1, M):
         for i in range(j):
-            name = f"cor_{group}__{coefs[i]}__{coefs[j]}"
+            name = cor_name(group, coefs[i], coefs[j])
             if name in names:
                 cor[:, i, j] = cor[:, j, i] = fit.store.matrix([name])[rows, 0]
     return bp.cov_cholesky(sd, cor)
@@ -171,8 +172,7 @@ def prediction_inputs(
     family = _family(fit)
     b = {}
     for block in fit.design.fixed:
-        prefix = f"b_{block.dpar}_" if block.dpar else "b_"
-        b[block.dpar] = fit.store.matrix([prefix + c for c in block.columns])[rows]
+        b[block.dpar] = fit.store.matrix([b_name(c, block.dpar) for c in block.columns])[rows]
     have = set(fit.variables())
     scalars = {d: fit.store.matrix([d])[rows, 0] for d in fit.info.spec_pars if d in have}
     thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]
