@@ -36,7 +36,7 @@ from brmsjax.formula.design.ir import GroupBlock
 from brmsjax.formula.design.matrix import brms_rename, contr_poly_names, term_codes
 from brmsjax.formula.errors import FormulaTermError, ModelError
 from brmsjax.formula.evaluate.variables import Evaluator, Factor, Numeric, Value, drop_unused
-from brmsjax.formula.names import cor_name, sd_name
+from brmsjax.formula.names import b_name, cor_name, sd_name
 from brmsjax.formula.syntax.ast import Number, strip_parens
 from brmsjax.formula.syntax.parse import deparse, format_r_number
 from brmsjax.formula.terms.terms import TermList
@@ -344,7 +344,7 @@ def _assemble(
             homes.setdefault(b.index, set()).add(home)
         q = sum(1 for g, _ in found if g.q > 0) + 1 if level2 else 0
         found.append(
-            (Gamma(q, column_label(level2) if level2 else None, f"b_{coef_name(parts)}"), home)
+            (Gamma(q, column_label(level2) if level2 else None, b_name(coef_name(parts))), home)
         )
     varies: dict[int, set[str]] = {}
     covariances: dict[str, list[Covariance]] = {}
