@@ -108,6 +108,12 @@ class DesignState:
 def as_frame(data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
     """Accept a DataFrame or a dict of columns."""
     if isinstance(data, pd.DataFrame):
+        duplicated = data.columns[data.columns.duplicated()]
+        if len(duplicated):
+            raise DesignError(
+                f"The data have the column '{duplicated[0]}' more than once; give every column "
+                "its own name."
+            )
         return data
     if isinstance(data, Mapping):
         try:
@@ -218,6 +224,13 @@ def _is_character_column(node: Node, data: pd.DataFrame) -> bool:
 def _evaluate(
     bt: BrmsTerms, data: pd.DataFrame, drop_levels: bool, state: Any = None, warn: bool = True
 ) -> tuple[dict[str, Value], np.ndarray, Any]:
+    """Evaluate the formula's variables on ``data`` and drop the rows with missing values.
+
+    Raises
+    ------
+    DesignError
+        When missing values leave no row; the message names the variables that hold them.
+    """
     vals = _Values(data, bt, state)
     vals.add(bt.response)
     for node in _addition_nodes(bt):
@@ -233,10 +246,19 @@ def _evaluate(
     n = len(data)
     mask = np.zeros(n, dtype=bool)
     exempt = cens_upper_labels(bt)
+    missing: list[str] = []
     for label, value in vals.values.items():
         if label not in exempt:
-            mask |= _na_mask(value)
+            na = _na_mask(value)
+            mask |= na
+            if na.any():
+                missing.append(label)
     rows = np.flatnonzero(~mask)
+    if n and not rows.size:
+        raise DesignError(
+            "No rows are left after excluding rows with missing values; the missing values are "
+            f"in {', '.join(map(repr, missing))}."
+        )
     if mask.any() and warn:
         warnings.warn(NA_WARNING, DataWarning, stacklevel=3)
     char_labels = {
@@ -310,10 +332,10 @@ def build_design(
     frame = as_frame(data)
     name, kind = family_kind(family)
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
+    if not len(frame):
+        raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
     n = len(rows)
-    if n == 0:
-        raise DesignError("No rows are left after excluding rows with missing values.")
     response = _response(bt, values, family=_Kind(name, kind))
     fixed_dpars = dict(bt.fixed_dpars)
     if se_fixes_sigma(bt) and "sigma" not in fixed_dpars:

@@ -21,7 +21,7 @@ from ..evaluate.variables import Factor, Numeric, Value, format_r_number, unique
 from ..syntax.ast import Node
 from ..syntax.parse import deparse
 from ..terms.additions import addition_args, constant_value
-from ..terms.brmsterms import BrmsTerms
+from ..terms.brmsterms import Addition, BrmsTerms
 from .ir import Response
 
 __all__ = ["CATEGORICAL_FAMILIES", "ORDINAL_FAMILIES", "family_kind"]
@@ -116,21 +116,44 @@ def _response(bt: BrmsTerms, values: Mapping[str, Value], *, family: Any = None)
     y, levels = _response_values(bt, values[deparse(bt.response)], name, kind)
     addition: dict[str, np.ndarray] = {}
     for add in bt.additions:
-        args = addition_args(add.name, add.call, bt.source)
-        if add.name in {"weights", "trials", "se", "rate"}:
-            key = {"rate": "denom"}.get(add.name, add.name)
-            addition[key] = _addition_array(args[0], values, len(y))
-            _check_addition(add.name, addition[key], deparse(args[0]))
-            scale = add.call.keywords.get("scale")
-            if add.name == "weights" and scale is not None and constant_value(scale) == 1.0:
-                addition[key] = addition[key] / np.mean(addition[key])
-        elif add.name == "cens":
-            addition.update(_censoring(args, values, len(y)))
-        elif add.name == "trunc":
-            addition.update(_truncation(args, values, y, deparse(bt.response)))
-        elif add.name == "thres":
-            levels = _thres_levels(args[0], y, levels, name, kind)
+        try:
+            levels = _addition(
+                add, bt, values, y=y, levels=levels, addition=addition, name=name, kind=kind
+            )
+        except DesignError as err:
+            if err.span is not None:
+                raise
+            raise type(err)(err.message, bt.source, add.call.span) from None
     return Response(name=deparse(bt.response), y=y, levels=levels, addition=addition)
+
+
+def _addition(
+    add: Addition,
+    bt: BrmsTerms,
+    values: Mapping[str, Value],
+    *,
+    y: np.ndarray,
+    levels: tuple[str, ...] | None,
+    addition: dict[str, np.ndarray],
+    name: str,
+    kind: str,
+) -> tuple[str, ...] | None:
+    """Check and code one addition term into ``addition``; returns the (thres) levels."""
+    args = addition_args(add.name, add.call, bt.source)
+    if add.name in {"weights", "trials", "se", "rate"}:
+        key = {"rate": "denom"}.get(add.name, add.name)
+        addition[key] = _addition_array(args[0], values, len(y))
+        _check_addition(add.name, addition[key], deparse(args[0]))
+        scale = add.call.keywords.get("scale")
+        if add.name == "weights" and scale is not None and constant_value(scale) == 1.0:
+            addition[key] = addition[key] / np.mean(addition[key])
+    elif add.name == "cens":
+        addition.update(_censoring(args, values, len(y)))
+    elif add.name == "trunc":
+        addition.update(_truncation(args, values, y, deparse(bt.response)))
+    elif add.name == "thres":
+        levels = _thres_levels(args[0], y, levels, name, kind)
+    return levels
 
 
 def _thres_levels(
@@ -157,6 +180,11 @@ def _thres_levels(
 
 
 def _check_addition(name: str, values: np.ndarray, label: str) -> None:
+    if np.isnan(values).any():
+        raise DesignError(
+            f"The values of {name}({label}) must not be missing; give {name}() a number "
+            "or a variable without missing values."
+        )
     if name == "trials" and not np.all((values >= 0) & (values == np.round(values))):
         raise DesignError(
             f"trials({label}) must be non-negative whole numbers; fix the values of its variable."

@@ -89,9 +89,9 @@ def _log(inv: Invocation) -> RValue:
 def _round(inv: Invocation) -> RValue:
     x = inv.numeric("x")
     digits = inv.scalar("digits", 0.0)
-    if digits != int(digits):
+    if np.isfinite(digits) and digits != int(digits):
         raise inv.error("The argument 'digits' of round() must be a whole number.", "digits")
-    if digits > 308:  # no double has digits that far right: R returns x unchanged
+    if digits > 308:  # no double has digits that far right (Inf too): R returns x unchanged
         return Numeric(x.values, x.colnames)
     if digits < -308:  # every double rounds to 0 that far left
         return Numeric(x.values * 0.0, x.colnames)
@@ -103,7 +103,10 @@ def _round(inv: Invocation) -> RValue:
 
 
 def _as_character(inv: Invocation) -> RValue:
-    return character(*labelled(inv.value("x")))
+    x = inv.value("x")
+    if isinstance(x, Numeric) and x.values.ndim == 2 and x.values.shape[1] != 1:
+        raise inv.error("as.character() needs a vector, not a matrix.", "x")
+    return character(*labelled(x))
 
 
 def _parallel(keep_na: Callable[..., np.ndarray], drop_na: Callable[..., np.ndarray]) -> Impl:

@@ -123,7 +123,7 @@ def poly_call(inv: Invocation) -> RValue:
     if x.values.ndim != 1:
         raise inv.error("poly() needs a numeric vector, not a matrix.", "x")
     degree = inv.scalar("degree", 1.0)
-    if degree < 1 or degree != int(degree):
+    if not np.isfinite(degree) or degree < 1 or degree != int(degree):
         raise inv.error("The degree of poly() must be a whole number of at least 1.", "degree")
     if inv.flag("raw", False):
         if degree > _MAX_RAW_DEGREE:

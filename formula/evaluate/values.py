@@ -271,6 +271,8 @@ def _labelled(value: RValue) -> tuple[np.ndarray, tuple[str, ...]]:
     """Codes and level labels of a value as R's ``as.character`` prints it."""
     if isinstance(value, Numeric):
         x = value.values
+        if x.ndim == 2 and x.shape[1] == 1:  # poly(x) and other one-column matrices
+            x = x[:, 0]
         finite = ~np.isnan(x)
         uniq, inverse = unique_inverse(x[finite])
         codes = np.full(len(x), -1, dtype=np.int64)

@@ -125,10 +125,18 @@ def _unescape(token: Token) -> str:
     return _ESCAPE.sub(replace, body)
 
 
-def _number_value(text: str) -> float:
+def _number_value(token: Token) -> float:
+    text = str(token)
     digits = text[:-1] if text.endswith("L") else text
     if digits[:2] in ("0x", "0X"):
-        return float(int(digits, 16))
+        try:
+            return float(int(digits, 16))
+        except OverflowError:
+            raise _BadLiteral(
+                f"The hexadecimal number '{text[:20]}...' ({len(digits) - 2} digits) is too "
+                "large for a double; write a smaller number.",
+                _token_span(token),
+            ) from None
     return float(digits)
 
 
@@ -194,7 +202,7 @@ class _AstBuilder(Transformer_NonRecursive):  # type: ignore[type-arg]
         return Name(name, not is_syntactic_name(name), _token_span(token))
 
     def number(self, meta: Meta, token: Token) -> Number:
-        return Number(_number_value(str(token)), str(token), _token_span(token))
+        return Number(_number_value(token), str(token), _token_span(token))
 
     def string(self, meta: Meta, token: Token) -> String:
         return String(_unescape(token), _token_span(token))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 from ..errors import FormulaTermError
-from ..syntax.ast import Call, Name, Node, Number, UnaryOp, strip_parens
+from ..syntax.ast import Call, Name, Node, Number, String, UnaryOp, strip_parens
+from ..syntax.deparse import deparse
 
 # The addition terms brms knows (those not supported yet raise when they are read).
 ADDITION_TERMS = (
@@ -95,6 +96,14 @@ def addition_args(name: str, call: Call, source: str) -> list[Node]:
                 arg.span,
             )
         given[arg.name] = arg.value
+    for param, value in given.items():
+        if isinstance(strip_parens(value), String):
+            raise FormulaTermError(
+                f"The argument '{param}' of {name}() is the string {deparse(value)}; give a "
+                "variable of the data or a number.",
+                source,
+                value.span,
+            )
     if name == "trunc":
         return [given.get("lb", UnaryOp("-", Name("Inf"))), given.get("ub", Name("Inf"))]
     if "x" not in given:

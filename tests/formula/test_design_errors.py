@@ -113,12 +113,11 @@ def test_unused_levels_are_dropped_as_brms_does() -> None:
     assert list(model_matrix("score ~ f", data).columns) == ["(Intercept)", "fy", "fz"]
 
 
-def test_no_rows_left_is_an_error() -> None:
+def test_no_rows_left_is_an_error_that_names_the_columns() -> None:
     data = DATA.assign(age=np.nan)
-    with (
-        pytest.warns(DataWarning),
-        pytest.raises(
-            DesignError, match="No rows are left after excluding rows with missing values."
-        ),
-    ):
+    with pytest.raises(DesignError) as err:
         build_design("score ~ age", data)
+    assert str(err.value) == (
+        "No rows are left after excluding rows with missing values; the missing values are "
+        "in 'age'."
+    )
