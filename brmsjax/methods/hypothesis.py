@@ -91,29 +91,56 @@ def _tree(side: str, text: str) -> Tree:
 
 
 def _variables(tree: Tree | Token) -> list[str]:
-    """Parameter names of a tree in order of appearance (no duplicates)."""
-    if isinstance(tree, Token):
-        return []
-    if tree.data == "var":
-        return [str(tree.children[0])]
-    found: list[str] = []
-    children = tree.children[1:] if tree.data == "call" else tree.children
-    for child in children:
-        found += [v for v in _variables(child) if v not in found]
-    return found
+    """Parameter names of a tree in order of appearance (no duplicates).
+
+    The walk keeps its own stack: a hypothesis of thousands of terms is a tree as deep, too
+    deep for Python's recursion limit.
+    """
+    found: dict[str, None] = {}
+    stack: list[Tree | Token] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Token):
+            continue
+        if node.data == "var":
+            found.setdefault(str(node.children[0]))
+            continue
+        children = node.children[1:] if node.data == "call" else node.children
+        stack += reversed(children)
+    return list(found)
 
 
 def _evaluate(tree: Tree | Token, values: Mapping[str, np.ndarray], text: str) -> np.ndarray:
-    if isinstance(tree, Token):  # pragma: no cover - the grammar wraps every token
-        raise HypothesisError(f"The hypothesis '{text}' cannot be read.")
-    kind = tree.data
-    if kind == "number":
-        return np.asarray(float(str(tree.children[0])))
-    if kind == "var":
-        return values[str(tree.children[0])]
-    args = [_evaluate(c, values, text) for c in tree.children[1 if kind == "call" else 0 :]]
+    """The draws of an expression tree, evaluated bottom-up with an explicit stack."""
+    results: dict[int, np.ndarray] = {}
+    stack: list[tuple[Tree | Token, bool]] = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, Token):  # pragma: no cover - the grammar wraps every token
+            raise HypothesisError(f"The hypothesis '{text}' cannot be read.")
+        kind = node.data
+        if kind == "number":
+            results[id(node)] = np.asarray(float(str(node.children[0])))
+        elif kind == "var":
+            results[id(node)] = values[str(node.children[0])]
+        elif not ready:
+            stack.append((node, True))
+            stack += [(child, False) for child in reversed(_operands(node))]
+        else:
+            args = [results.pop(id(child)) for child in _operands(node)]
+            results[id(node)] = _apply(node, args, text)
+    return results[id(tree)]
+
+
+def _operands(node: Tree) -> list[Tree | Token]:
+    return node.children[1:] if node.data == "call" else node.children
+
+
+def _apply(node: Tree, args: list[np.ndarray], text: str) -> np.ndarray:
+    """One operator or function call of the tree on its evaluated operands."""
+    kind = node.data
     if kind == "call":
-        name = str(tree.children[0])
+        name = str(node.children[0])
         fun = _FUNCTIONS.get(name)
         if fun is None or len(args) != 1:
             raise HypothesisError(

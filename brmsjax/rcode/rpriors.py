@@ -54,28 +54,30 @@ def r_priors(node: RNode, source: str) -> list[PriorItem]:
     RCodeError
         If the expression is not a prior, or uses an argument or distribution brmsjax lacks.
     """
-    if isinstance(node, Paren):
-        return r_priors(node.expr, source)
-    if isinstance(node, BinOp) and node.op == "+":
-        return r_priors(node.left, source) + r_priors(node.right, source)
-    if isinstance(node, Name) and node.name != "NULL":
-        return [PriorItem(Ref(node.name), f"*{py_name(node.name)}")]
-    if isinstance(node, Name):
-        return []
-    if isinstance(node, Call):
-        func = _strip_ns(node.func)
-        if func in {"c", "rbind"}:
-            return [item for arg in node.args for item in r_priors(arg.value, source)]
-        if func in PRIOR_CALLS:
-            return [_one_prior(node, func, source)]
-        if func == "empty_prior":
-            return []
-    raise RCodeError(
-        "This is not a brms prior; write prior(normal(0, 1), class = b), set_prior(...), or "
-        "c() or + of them.",
-        source,
-        node.span,
-    )
+    out: list[PriorItem] = []
+    stack = [node]  # an explicit stack, so that deeply nested c(c(...)) cannot overflow
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Paren):
+            stack.append(node.expr)
+        elif isinstance(node, BinOp) and node.op == "+":
+            stack += [node.right, node.left]
+        elif isinstance(node, Name) and node.name != "NULL":
+            out.append(PriorItem(Ref(node.name), f"*{py_name(node.name)}"))
+        elif isinstance(node, Name):
+            pass
+        elif isinstance(node, Call) and _strip_ns(node.func) in {"c", "rbind"}:
+            stack += [arg.value for arg in reversed(node.args)]
+        elif isinstance(node, Call) and _strip_ns(node.func) in PRIOR_CALLS:
+            out.append(_one_prior(node, _strip_ns(node.func), source))
+        elif not (isinstance(node, Call) and _strip_ns(node.func) == "empty_prior"):
+            raise RCodeError(
+                "This is not a brms prior; write prior(normal(0, 1), class = b), set_prior(...), "
+                "or c() or + of them.",
+                source,
+                node.span,
+            )
+    return out
 
 
 def _text(node: RNode, source: str, func: str, field: str) -> str:

@@ -301,3 +301,20 @@ ERRORS = [
 def test_errors(text: Any, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(HypothesisError, match=re.escape(message)):
         FIT.hypothesis(text, **kwargs)
+
+
+DEEP = [
+    ("+".join(["Days"] * 5000) + " = 0", 5000.0),
+    ("(" * 5000 + "Days" + ")" * 5000 + " = 0", 1.0),
+    ("-" * 5000 + "Days = 0", 1.0),
+    ("abs(" * 5000 + "Days" + ")" * 5000 + " = 0", None),
+]
+
+
+@pytest.mark.parametrize(("text", "times"), DEEP, ids=["5000 terms", "parens", "signs", "calls"])
+def test_deep_hypotheses_do_not_overflow_the_stack(text: str, times: float | None) -> None:
+    # The tree of a 5,000-term hypothesis is 5,000 deep: its walk must not recurse.
+    table = FIT.hypothesis(text).hypothesis
+    if times is not None:
+        days = FIT.draws()["b_Days"].to_numpy()
+        assert table["Estimate"].iloc[0] == pytest.approx(times * days.mean())

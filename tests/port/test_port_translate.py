@@ -290,3 +290,15 @@ def test_api_reads_priors_given_as_r_code() -> None:
     )
     pd.testing.assert_frame_equal(as_r, as_python)
     assert "exponential(1)" in set(as_r["prior"])
+
+
+def test_deeply_nested_priors_do_not_overflow_the_stack() -> None:
+    prior = "prior(normal(0, 1), class = b)"
+    deep = "c(" * 5000 + prior + ")" * 5000
+    assert from_r(deep) == from_r(prior).__class__(from_r(prior).items, deep)
+    with pytest.raises(RCodeError) as err:
+        from_r("c(" * 5000 + "1" + ")" * 5000)
+    assert str(err.value).startswith(
+        "This is not a brms prior; write prior(normal(0, 1), class = b), set_prior(...), or "
+        "c() or + of them.\n  c(c(c("
+    )
