@@ -58,6 +58,12 @@ def _read_csv(path: str) -> pd.DataFrame:
         return pd.read_csv(path)
     except FileNotFoundError:
         raise BrmsjaxError(f"The data file '{path}' does not exist.") from None
+    except IsADirectoryError:
+        raise BrmsjaxError(f"The data file '{path}' is a directory; give a CSV file.") from None
+    except pd.errors.EmptyDataError:
+        raise BrmsjaxError(
+            f"The data file '{path}' is empty; give a CSV file with a header row."
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise BrmsjaxError(f"The data file '{path}' is not a readable CSV file: {err}") from None
 
@@ -110,20 +116,47 @@ def _port(args: argparse.Namespace) -> None:
             text = handle.read()
     except FileNotFoundError:
         raise BrmsjaxError(f"The R script '{args.script}' does not exist.") from None
+    except IsADirectoryError:
+        raise BrmsjaxError(
+            f"The R script '{args.script}' is a directory; give an .R file."
+        ) from None
+    except UnicodeDecodeError as err:
+        raise BrmsjaxError(
+            f"The R script '{args.script}' is not UTF-8 text (byte {err.start + 1}); "
+            "save it as UTF-8."
+        ) from None
     result = port_script(text, source_name=args.script)
     if args.output is None:
         print(result.code, end="")
     else:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(result.code)
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(result.code)
+        except OSError as err:
+            raise BrmsjaxError(
+                f"Cannot write the Python to '{args.output}': {err.strerror or err}."
+            ) from None
     for note in result.notes:
         print(f"brmsjax port: note: {note}", file=sys.stderr)
     for problem in result.problems:
         print(f"brmsjax port: not translated: {problem}", file=sys.stderr)
 
 
+def _message(err: Exception) -> str:
+    """The one-line reason of an error that reached the command line's boundary."""
+    if isinstance(err, OSError) and not isinstance(err, BrmsjaxError) and err.strerror:
+        return f"{err.strerror}: '{err.filename}'" if err.filename else err.strerror
+    return str(err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Every failure the user can cause (bad input: a brmsjax error; a file that cannot be read
+    or written; text that is not UTF-8; an empty CSV file) is printed as ``brmsjax: error:
+    ...`` on stderr with exit status 2, argparse's convention for usage errors, without a
+    traceback. Other exceptions are bugs and keep their traceback.
+    """
     args = _parser().parse_args(argv)
     try:
         with warnings.catch_warnings():
@@ -134,8 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _port(args)
             else:
                 _demo(args)
-    except BrmsjaxError as err:
-        print(f"brmsjax: error: {err}", file=sys.stderr)
+    except (BrmsjaxError, OSError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        print(f"brmsjax: error: {_message(err)}", file=sys.stderr)
         return 2
     return 0
 

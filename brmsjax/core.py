@@ -43,7 +43,7 @@ class FitError(BrmsjaxError, ValueError):
 
 
 class FitFileError(BrmsjaxError, OSError):
-    """A saved fit cannot be read."""
+    """A saved fit cannot be read, or a fit cannot be written."""
 
 
 def group_spec(

@@ -245,6 +245,12 @@ class BrmsFit:
 
         The draws, sampler statistics, metadata and design are saved; the lowered model is a
         cache and is not.
+
+        Raises
+        ------
+        FitFileError
+            When ``path`` cannot be written (a folder, a missing folder, no permission); the
+            message names the path.
         """
         payload = {
             "format": _FILE_FORMAT,
@@ -256,8 +262,12 @@ class BrmsFit:
             "data": self.data,
             "brm_args": self.brm_args,
         }
-        with open(path, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with open(path, "wb") as fh:
+                pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError as err:
+            reason = err.strerror or type(err).__name__
+            raise FitFileError(f"Cannot save the fit to '{path}': {reason}.") from None
 
 
 def load(path: str | Path) -> BrmsFit:
