@@ -156,6 +156,11 @@ def brm(
         As brms: ``iter`` counts warmup; ``warmup`` defaults to ``iter // 2``.
     cores
         CPU cores for parallel chains (default: as many as chains, up to the machine's).
+        The draws of a seed also depend on this layout: chains that share a core run as one
+        vectorized program (``cores=1`` runs all of them so), whose batched arithmetic rounds
+        differently from the one-chain program of a chain with a core of its own. The draws
+        then differ in the last digits (1e-10), which NUTS's trajectories can grow (1e-5 seen).
+        To reproduce draws exactly, fix ``cores`` as well as ``seed``.
     seed
         Random seed (None draws one).
     control

@@ -43,7 +43,7 @@ def initial_values(
         return u, mask, 2.0
     if isinstance(init, str) and init == "0":
         init = 0
-    if isinstance(init, int | float) and not isinstance(init, bool):
+    if isinstance(init, int | float | np.integer | np.floating) and not isinstance(init, bool):
         if init == 0:
             return u, np.ones_like(mask), 2.0
         if init > 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -81,3 +82,25 @@ def test_unknown_variable_shows_caret() -> None:
         ),
     ):
         bj.brm("Reaction ~ Dayz + (Days | Subject)", SLEEP)
+
+
+@pytest.mark.filterwarnings("ignore::brmsjax.backend.infer.diagnostics.SamplerWarning")
+def test_numpy_integers_are_accepted_for_every_integer_argument() -> None:
+    # A NumPy integer is an integer: iter=np.int64(100) used to be refused.
+    ints = {
+        "chains": np.int64(2),
+        "iter": np.int64(40),
+        "warmup": np.int32(20),
+        "thin": np.int64(1),
+        "cores": np.int64(1),
+        "seed": np.int64(3),
+        "init": np.int64(0),
+        "control": {"max_treedepth": np.int64(4)},
+    }
+    fit = bj.brm("Reaction ~ Days", SLEEP, **ints)
+    plain = bj.brm(
+        "Reaction ~ Days", SLEEP, chains=2, iter=40, warmup=20, thin=1, cores=1, seed=3,
+        init=0, control={"max_treedepth": 4},
+    )  # fmt: skip
+    assert fit.draws().shape == (40, plain.draws().shape[1])
+    pd.testing.assert_frame_equal(fit.draws(), plain.draws())
