@@ -19,6 +19,7 @@ from jax import Array
 from brmsjax.backend.dists.table import DISTRIBUTIONS
 from brmsjax.backend.families.links import INV_LINKS
 from brmsjax.formula.errors import ModelError
+from brmsjax.formula.terms.family_checks import BRMS_ADDITIONS, FAMILY_ADDITIONS
 
 Args = tuple[Array, ...]
 
@@ -91,6 +92,27 @@ class Family:
     #: (:data:`~brmsjax.backend.dists.table.DISTRIBUTIONS`), whose lpdf and log CDFs
     #: :meth:`args` feeds; None where the family writes its own (inflated, ordinal, ...).
     dist: ClassVar[str | None] = None
+    #: Addition terms brmsjax implements for the family besides ``cens()`` and ``trunc()``
+    #: (which need :attr:`has_cdf`); see :attr:`implemented_additions`.
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights"})
+
+    @property
+    def ad(self) -> tuple[str, ...]:
+        """brms 2.18's allowed addition terms of the family (its ``ad`` list).
+
+        A name brms does not know (a family built for a test) allows every term.
+        """
+        return FAMILY_ADDITIONS.get(self.name, BRMS_ADDITIONS)
+
+    @property
+    def implemented_additions(self) -> frozenset[str]:
+        """The addition terms brmsjax implements for the family, within :attr:`ad`.
+
+        brms allows some that brmsjax does not implement yet (``mi()``, ``subset()``,
+        ``cens()`` of beta_binomial); the design refuses those rather than ignore them.
+        """
+        terms = set(self.addition_terms) | ({"cens", "trunc"} if self.has_cdf else set())
+        return frozenset(terms & set(self.ad))
 
     def links_line(self, predicted: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> str:
         """The ``Links:`` line of brms's summary, e.g. ``mu = identity; sigma = identity``.

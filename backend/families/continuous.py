@@ -46,6 +46,7 @@ def _beta_draw(key: Array, a: Array, b: Array) -> Array:
 class Gaussian(Family):
     """``gaussian()``: y ~ normal(mu, sqrt(sigma^2 + se^2))."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "se"})
     has_cdf: ClassVar[bool] = True
     dist: ClassVar[str | None] = "normal"
 
@@ -64,6 +65,7 @@ class Gaussian(Family):
 class Student(Family):
     """``student()``: y ~ student_t(nu, mu, sqrt(sigma^2 + se^2))."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "se"})
     has_cdf: ClassVar[bool] = True
     dist: ClassVar[str | None] = "student_t"
 
@@ -85,6 +87,7 @@ class Student(Family):
 class SkewNormal(Family):
     """``skew_normal()``: mu is the mean; y ~ skew_normal(xi, omega, alpha)."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "se"})
     has_cdf: ClassVar[bool] = True
     dist: ClassVar[str | None] = "skew_normal"
 

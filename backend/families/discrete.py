@@ -85,6 +85,7 @@ class Bernoulli(Family):
 class Binomial(Family):
     """``binomial()``: y ~ binomial(trials, mu); ``trials()`` is required."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "trials"})
     support: ClassVar[str] = "trials"
     has_cdf: ClassVar[bool] = True
     dist: ClassVar[str | None] = "binomial"
@@ -148,6 +149,7 @@ class BetaBinomial(Binomial):
 class Poisson(Family):
     """``poisson()``: y ~ poisson(mu * denom)."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "rate"})
     support: ClassVar[str] = "count"
     has_cdf: ClassVar[bool] = True
     dist: ClassVar[str | None] = "poisson"
@@ -175,6 +177,7 @@ class Poisson(Family):
 class NegBinomial(Family):
     """``negbinomial()``: y ~ neg_binomial_2(mu * denom, shape * denom)."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "rate"})
     support: ClassVar[str] = "count"
     has_cdf: ClassVar[bool] = True
     dist: ClassVar[str | None] = "neg_binomial_2"

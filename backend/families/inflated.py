@@ -181,6 +181,7 @@ class ZeroInflatedNegBinomial(ZeroInflated):
 class ZeroInflatedBinomial(ZeroInflated):
     """``zero_inflated_binomial()``."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "trials"})
     base: ClassVar[Family] = _BINOMIAL
     support: ClassVar[str] = "trials"
 

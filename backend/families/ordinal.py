@@ -75,6 +75,8 @@ class _Categories(Family):
 class Cumulative(_Categories):
     """``cumulative()``: ``P(y <= k) = F(disc * (thres_k - mu))`` with F the link's CDF."""
 
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "thres"})
+
     def log_probs(self, eta: Array, dpars: Mapping[str, Array]) -> Array:
         thres = jnp.asarray(dpars["thres"], dtype=float)
         disc = jnp.asarray(dpars.get("disc", 1.0), dtype=float)

@@ -44,6 +44,7 @@ from brmsjax.backend.model.transforms import (
 )
 from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
+from brmsjax.formula.terms.family_checks import addition_terms, family_summary
 
 __all__ = [
     "LoweredModel",
@@ -186,6 +187,7 @@ def lower(
         The shared program for this structure with this fit's data and prior values.
     """
     check_sample_prior(sample_prior)
+    _check_family(design, family)
     vectors: list[VectorPlan] = []
     prior_args: dict[str, dict[str, np.ndarray]] = {}
     fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}
@@ -298,6 +300,32 @@ def lower(
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     names = ModelNames(tuple(fixed_names), tuple(group_names), named)
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
+
+
+def _check_family(design: Design, family: Family) -> None:
+    """Refuse a design whose addition data or predicted parameters the family lacks.
+
+    The design of :func:`~brmsjax.formula.design.design.build_design` is checked against its
+    family already; a design built for another family (or none) would otherwise lower with
+    the terms silently ignored or the parameters sampled without a likelihood.
+    """
+    summary = family_summary(family.name, family.link)
+    for term in addition_terms(design.response.addition):
+        if term not in family.ad:
+            raise ModelError(f"Argument '{term}' is not supported for family '{summary}'.")
+        if term not in family.implemented_additions:
+            raise ModelError(
+                f"Argument '{term}' of family '{summary}' is not supported yet in brmsjax "
+                "(brms allows it); remove it from the formula."
+            )
+    valid = {"", *family.dpars}
+    predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
+    for dpar in predicted:
+        if dpar not in valid and not (family.kind == "categorical" and dpar.startswith("mu")):
+            raise ModelError(
+                f"The parameter '{dpar}' is not a valid distributional or non-linear "
+                "parameter. Did you forget to set 'nl = TRUE'?"
+            )
 
 
 def _thresholds(design: Design, block: FixedBlock) -> int:

@@ -34,6 +34,7 @@ from ..terms.brmsterms import (
     constant_value,
     se_fixes_sigma,
 )
+from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
 from .groups import _group_blocks
 from .ir import Design, FixedBlock
@@ -321,7 +322,10 @@ def build_design(
     family
         The family (a family object with ``name`` and ``kind``, or a brms family name); None is
         gaussian. Ordinal families drop mu's intercept column for thresholds; categorical
-        families get one population-level block per non-reference category.
+        families get one population-level block per non-reference category. The formula is
+        checked against it first as brms does (:func:`~..terms.family_checks.
+        check_family_terms`): addition terms the family does not allow, formulas and fixed
+        values of parameters it lacks are refused.
 
     Returns
     -------
@@ -332,6 +336,7 @@ def build_design(
     frame = as_frame(data)
     name, kind = family_kind(family)
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
+    check_family_terms(bt, family)
     if not len(frame):
         raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)

@@ -89,6 +89,9 @@ class DparTerms:
     fixed: TermList
     groups: tuple[GroupTerm, ...]
     rhs: Node
+    #: The text of the dpar's formula and the span of its name there (for carets).
+    source: str = ""
+    name_span: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -293,11 +296,24 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
 
 
 def _dpar_terms(
-    dpar: str, rhs: Node, source: str, response: Node | None, columns: Sequence[str] | None
+    dpar: str,
+    rhs: Node,
+    source: str,
+    response: Node | None,
+    columns: Sequence[str] | None,
+    *,
+    name_span: Span | None = None,
 ) -> DparTerms:
     fixed, bars = expand(rhs, source, response=response, columns=columns)
     groups = [g for bar in bars for g in _group_terms(bar, dpar, source)]
-    return DparTerms(dpar=dpar, fixed=fixed, groups=tuple(groups), rhs=rhs)
+    return DparTerms(
+        dpar=dpar,
+        fixed=fixed,
+        groups=tuple(groups),
+        rhs=rhs,
+        source=source,
+        name_span=name_span,
+    )
 
 
 def _main_formula(node: Node, source: str) -> Formula:
@@ -406,7 +422,7 @@ def brms_terms(
             raise FormulaTermError(
                 f"The parameter '{name.name}' has two formulas.", text, name.span
             )
-        dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns))
+        dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns, name_span=name.span))
     lines = tuple(deparse(n) for n, _ in parts)
     return BrmsTerms(
         source=main_src,

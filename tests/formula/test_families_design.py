@@ -244,8 +244,8 @@ ERRORS = [
     (
         "y_cnt | thres(3) ~ x",
         "poisson",
-        DesignError,
-        "thres() sets the thresholds of ordinal families, not of the poisson family; remove it.",
+        FormulaError,
+        "Argument 'thres' is not supported for family 'poisson(log)'.",
     ),
 ]
 
