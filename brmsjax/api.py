@@ -206,7 +206,7 @@ def brm(
     """
     from brmsjax.backend.infer.approx import check_algorithm
     from brmsjax.backend.infer.draws import to_draws
-    from brmsjax.backend.infer.nuts import sample
+    from brmsjax.backend.infer.nuts import SamplingInterrupted, sample
     from brmsjax.backend.model.lower import lower
 
     chains = check_int("chains", chains, 1)
@@ -255,20 +255,24 @@ def brm(
             eta=eta,
         )
     else:
-        result = sample(
-            lowered,
-            chains=chains,
-            iter=iter,
-            warmup=warmup,
-            thin=thin,
-            cores=cores,
-            seed=seed,
-            control=ctrl,
-            init=init,
-            float32=float32,
-            progress=progress,
-            shard_rows=shard_rows,
-        )
+        try:
+            result = sample(
+                lowered,
+                chains=chains,
+                iter=iter,
+                warmup=warmup,
+                thin=thin,
+                cores=cores,
+                seed=seed,
+                control=ctrl,
+                init=init,
+                float32=float32,
+                progress=progress,
+                shard_rows=shard_rows,
+            )
+        except SamplingInterrupted as stop:
+            # Ctrl-C: the one-line message, without the sampler's frames.
+            raise stop.with_traceback(None) from None
         draws, stats = to_draws(result, lowered)
         settings = {
             "chains": chains,

@@ -8,10 +8,12 @@ starts from the curvature of the posterior at its mode (:mod:`brmsjax.backend.in
 found on ``start``'s thread while ``advance`` compiles). All take the data and prior values as
 arguments and are kept per model structure, sampler settings and argument shapes
 (:func:`brmsjax.backend.cache.compiled`), so a refit with data of the same shapes traces and
-compiles nothing. A progress bar calls ``advance`` in chunks: the same program, with no host
-callbacks in it. Chains are sharded over host devices (one chain per CPU core) and vectorized
-within a device (:func:`brmsjax.backend.infer.devices.map_chains`). This module is the driver:
-:func:`sample` checks brms's arguments, runs the programs and returns the draws.
+compiles nothing. ``advance`` runs in chunks of about a quarter second
+(:mod:`brmsjax.backend.infer.chunks`): the same program, with no host callbacks in it, so a
+progress bar can follow and Ctrl-C stops the run at the end of a chunk
+(:class:`SamplingInterrupted`). Chains are sharded over host devices (one chain per CPU core)
+and vectorized within a device (:func:`brmsjax.backend.infer.devices.map_chains`). This module
+is the driver: :func:`sample` checks brms's arguments, runs the programs and returns the draws.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import jax
 import numpy as np
 
 from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache
+from brmsjax.backend.infer.chunks import SamplingInterrupted, run_chunks
 from brmsjax.backend.infer.devices import ChainLayout, chain_layout
 from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, initial_values
 from brmsjax.backend.infer.metric_init import applies as metric_applies
@@ -37,7 +40,7 @@ from brmsjax.backend.model.arguments import check_control, check_int
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["SampleResult", "sample"]
+__all__ = ["SampleResult", "SamplingInterrupted", "sample"]
 
 PyTree = Any
 
@@ -217,6 +220,11 @@ def sample(
             chains=chains,
             bar=bar,
         )
+    except SamplingInterrupted:
+        raise
+    except KeyboardInterrupt:
+        # Ctrl-C while compiling or initializing (the compile threads have been joined).
+        raise SamplingInterrupted(0, settings.total) from None
     finally:
         if bar is not None:
             bar.close()
@@ -311,16 +319,16 @@ def _run(
         carry, ok = start(*start_args)
         times["start"] = time.perf_counter() - t0
         check_inits(np.asarray(ok)[:chains])
-        step = settings.total if bar is None else max(1, math.ceil(settings.total / 50))
         run = None
-        for lo in range(0, settings.total, step):
-            hi = min(lo + step, settings.total)
+
+        def step(lo: int, hi: int) -> Any:
+            nonlocal carry, run
             args = (carry, (np.int32(lo), np.int32(hi), target, data, prior_args, scale))
             run = advance(args) if run is None else run
             carry = run(*args)
-            if bar is not None:
-                jax.block_until_ready(carry)
-                bar.update(hi - lo)
+            return carry
+
+        carry = run_chunks(step, settings.total, bar=bar)
         devices = tuple(sorted(str(d) for d in carry[1]["lp__"].sharding.device_set))
         state, bufs = jax.device_get(carry)
         times["sample"] = time.perf_counter() - t0 - times["start"]

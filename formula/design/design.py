@@ -36,6 +36,7 @@ from ..terms.brmsterms import (
 )
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
+from .finite import check_matrix, check_values, fit_advice
 from .groups import _group_blocks
 from .ir import Design, FixedBlock
 from .matrix import brms_rename, build_matrix
@@ -308,6 +309,18 @@ def _category_terms(bt: BrmsTerms, dpars: Sequence[str]) -> BrmsTerms:
     return replace(bt, dpars=(*copies, *bt.dpars[1:]))
 
 
+def _check_matrices(fixed: Sequence[FixedBlock], groups: Sequence[Any], labels: Any) -> None:
+    """Refuse an infinite value that the matrices made from finite variables (an overflow)."""
+    advice = "rescale the variables that form it so that the products stay finite."
+    for block in fixed:
+        where = f" of {block.dpar}" if block.dpar else ""
+        what = f"The population-level column{where}"
+        check_matrix(block.X, block.columns, labels, what=what, advice=advice)
+    for g in groups:
+        what = f"The group-level column of ({g.group})"
+        check_matrix(g.Z, g.coefs, labels, what=what, advice=advice)
+
+
 def build_design(
     formula: str | BrmsFormula, data: pd.DataFrame | Mapping[str, Any], family: Any = None
 ) -> Design:
@@ -341,6 +354,8 @@ def build_design(
         raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
     n = len(rows)
+    labels = frame.index[rows]
+    check_values(bt, values, labels, advice=fit_advice)
     response = _response(bt, values, family=_Kind(name, kind))
     fixed_dpars = dict(bt.fixed_dpars)
     if se_fixes_sigma(bt) and "sigma" not in fixed_dpars:
@@ -372,6 +387,7 @@ def build_design(
         for i, dp in enumerate(bt.dpars)
     )
     groups = _group_blocks(bt, values, n)
+    _check_matrices(fixed, groups, labels)
     state = DesignState(
         terms=bt,
         eval_state=eval_state,

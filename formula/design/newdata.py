@@ -31,6 +31,7 @@ from .design import (
     _response,
     as_frame,
 )
+from .finite import check_matrix, check_values, newdata_advice
 from .groups import _group_factor
 from .ir import Design, GroupBlock
 from .matrix import build_matrix
@@ -315,6 +316,9 @@ def encode_newdata(
         values[label] = evaluator.value(node)
     _refit_levels(values, design)
     _check_na(values, n)
+    check_values(
+        bt, values, frame.index, advice=newdata_advice, prefix="newdata's", error=NewDataError
+    )
     X, offset = {}, {}
     for dp, fitted in zip(bt.dpars, design.fixed, strict=True):
         block = _fixed_block(
@@ -331,6 +335,14 @@ def encode_newdata(
                 f"the fitted {list(fitted.columns)}; give the variables the types and levels "
                 "they had in fitting."
             )
+        check_matrix(
+            block.X,
+            block.columns,
+            frame.index,
+            what="newdata's population-level column",
+            advice=newdata_advice("", ""),
+            error=NewDataError,
+        )
         X[dp.dpar] = block.X
         if block.offset is not None:
             offset[dp.dpar] = block.offset

@@ -275,6 +275,13 @@ ERRORS = [
         "values.",
     ),
     (
+        "infinite-value",
+        lambda f: f.predict(pd.DataFrame({"Days": [1.0, np.inf], "Subject": ["s308", "s308"]})),
+        "NewDataError",
+        "newdata's predictor Days has non-finite values (Inf) in row 1 (by the data's index); "
+        "remove or fix those rows; predictions for them would be NaN.",
+    ),
+    (
         "residual-type",
         lambda f: f.residuals(type="deviance"),
         "PredictionError",
