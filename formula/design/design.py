@@ -57,6 +57,18 @@ class DataWarning(UserWarning):
 NA_WARNING = "Rows containing NAs were excluded from the model."
 
 
+def response_warnings(position: int) -> tuple[str, str]:
+    """R's two model.matrix warnings for a right-hand term identical to the response.
+
+    ``y ~ y`` keeps the term in R's terms; ``model.matrix`` (stats/src/model.c) drops it and
+    warns twice, the second time about the term's position among the terms.
+    """
+    return (
+        "the response appeared on the right-hand side and was dropped",
+        f"problem with term {position} in model.matrix: no columns are assigned",
+    )
+
+
 def make_stan_names(names: Sequence[str]) -> tuple[str, ...]:
     """brms's ``make_stan_names``: R's ``make.names(unique = TRUE)`` without dots and
     underscores (``"mua b"`` -> ``"muab"``)."""
@@ -194,6 +206,9 @@ def _fixed_block(
 ) -> FixedBlock:
     """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
     dropped, as brms's X of an ordinal model has none."""
+    if terms.dropped_response is not None:
+        for message in response_warnings(terms.dropped_response):
+            warnings.warn(message, DataWarning, stacklevel=4)
     matrix, names, _ = build_matrix(terms, values, n)
     columns = tuple(brms_rename(c) for c in names)
     if thresholds and terms.intercept:
@@ -418,7 +433,11 @@ def model_matrix(formula: str, data: pd.DataFrame | Mapping[str, Any]) -> pd.Dat
     frame = as_frame(data)
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
     values, rows, _ = _evaluate(bt, frame, drop_levels=False, warn=False)
-    matrix, names, _ = build_matrix(bt.dpars[0].fixed, values, len(rows))
+    fixed = bt.dpars[0].fixed
+    if fixed.dropped_response is not None:
+        for message in response_warnings(fixed.dropped_response):
+            warnings.warn(message, DataWarning, stacklevel=2)
+    matrix, names, _ = build_matrix(fixed, values, len(rows))
     return pd.DataFrame(matrix, columns=names, index=frame.index[rows])
 
 

@@ -105,6 +105,11 @@ def _constant(name: str) -> RValue | None:
     return None if value is None else Numeric(np.array([value]))
 
 
+def _short(label: str, width: int = 60) -> str:
+    """``label`` cut to ``width`` characters for a message."""
+    return label if len(label) <= width else label[: width - 3] + "..."
+
+
 def variable_names(node: Node, columns: Iterable[str] = ()) -> tuple[str, ...]:
     """The data columns a variable's expression uses, in order of appearance (R's ``all.vars``).
 
@@ -114,25 +119,23 @@ def variable_names(node: Node, columns: Iterable[str] = ()) -> tuple[str, ...]:
     have = set(columns)
     out: dict[str, None] = {}
 
-    def visit(n: Node) -> None:
+    stack = [node]  # an explicit stack: a long chain of operators is no deeper than one
+    while stack:
+        n = stack.pop()
         if isinstance(n, Name):
             reserved = not n.backticked and n.name in _RESERVED
             if not reserved and (n.name not in _DEFAULTS or n.name in have):
                 out.setdefault(n.name)
         elif isinstance(n, Call):
-            for arg in n.args:
-                visit(arg.value)
+            stack.extend(arg.value for arg in reversed(n.args))
         elif isinstance(n, BinOp):
-            visit(n.left)
-            visit(n.right)
+            stack.extend([n.right, n.left])
         elif isinstance(n, UnaryOp | Paren):
-            visit(n.operand if isinstance(n, UnaryOp) else n.expr)
+            stack.append(n.operand if isinstance(n, UnaryOp) else n.expr)
         elif isinstance(n, Formula):
+            stack.append(n.rhs)
             if n.lhs is not None:
-                visit(n.lhs)
-            visit(n.rhs)
-
-    visit(node)
+                stack.append(n.lhs)
     return tuple(out)
 
 
@@ -213,7 +216,16 @@ class Evaluator:
         """
         label = deparse(node)
         if label not in self._values:
-            raw = self.evaluate(node)
+            try:
+                raw = self.evaluate(node)
+            except RecursionError:
+                # R stops too (options(expressions = 5000)); brackets are already limited by
+                # the parser, so only long operator chains inside a call get here.
+                raise self.error(
+                    f"'{_short(label)}' nests its operators too deeply to evaluate; split it "
+                    "into simpler terms.",
+                    node,
+                ) from None
             length = _length(raw)
             if length != self._n:
                 what = (

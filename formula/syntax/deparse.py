@@ -57,6 +57,7 @@ _BINARY_LEVEL = {
 }  # fmt: skip
 _PREFIX_LEVEL = {"~": _TILDE, "!": _NOT, "-": _UNARY, "+": _UNARY}
 _TIGHT = frozenset({":", "/", "^"})
+_NODE_TYPES = (Name, Number, String, Call, BinOp, UnaryOp, Paren, Formula)
 _STRING_ESCAPES = {
     "\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a", "\b": "\\b",
     "\f": "\\f", "\v": "\\v",
@@ -119,7 +120,8 @@ def deparse(node: Node) -> str:
     TypeError
         If ``node`` is not an AST node.
     ValueError
-        If a ``BinOp`` has an operator that R does not have, or the tree is too deep to print.
+        If a ``BinOp`` has an operator that R does not have. Depth is not limited: the walk
+        keeps its own stack, so a sum of thousands of terms prints like a short one.
 
     Examples
     --------
@@ -129,18 +131,48 @@ def deparse(node: Node) -> str:
     >>> deparse(parse("y~x*z"))
     'y ~ x * z'
     """
-    try:
-        return _deparse(node)
-    except RecursionError:
-        raise ValueError("The tree is nested too deeply to print.") from None
+    if not isinstance(node, _NODE_TYPES):
+        raise TypeError(f"deparse() expects a formula AST node, not {type(node).__name__}.")
+    texts: list[str] = []
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        current, ready = stack.pop()
+        children = _children(current)
+        if ready or not children:
+            parts = [texts.pop() for _ in children][::-1]
+            texts.append(_print(current, parts))
+            continue
+        stack.append((current, True))
+        for child in reversed(children):
+            if not isinstance(child, _NODE_TYPES):
+                raise TypeError(
+                    f"deparse() expects a formula AST node, not {type(child).__name__}."
+                )
+            stack.append((child, False))
+    return texts[0]
 
 
-def _wrap(node: Node, least: int) -> str:
-    text = _deparse(node)
+def _children(node: Node) -> tuple[Node, ...]:
+    """The operands printed inside ``node``, left to right."""
+    if isinstance(node, Paren):
+        return (node.expr,)
+    if isinstance(node, Call):
+        return tuple(a.value for a in node.args)
+    if isinstance(node, UnaryOp):
+        return (node.operand,)
+    if isinstance(node, Formula):
+        return (node.rhs,) if node.lhs is None else (node.lhs, node.rhs)
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    return ()
+
+
+def _wrap(node: Node, text: str, least: int) -> str:
     return f"({text})" if _level(node) < least else text
 
 
-def _deparse(node: Node) -> str:
+def _print(node: Node, parts: list[str]) -> str:
+    """Print ``node`` given the printed text of its operands (from :func:`_children`)."""
     if isinstance(node, Name):
         return _name_text(node.name, node.backticked)
     if isinstance(node, Number):
@@ -148,21 +180,22 @@ def _deparse(node: Node) -> str:
     if isinstance(node, String):
         return _string_text(node.value)
     if isinstance(node, Paren):
-        return f"({_deparse(node.expr)})"
+        return f"({parts[0]})"
     if isinstance(node, Call):
         args = ", ".join(
-            _deparse(a.value) if a.name is None else f"{_name_text(a.name)} = {_deparse(a.value)}"
-            for a in node.args
+            text if a.name is None else f"{_name_text(a.name)} = {text}"
+            for a, text in zip(node.args, parts, strict=True)
         )
         return f"{_name_text(node.func)}({args})"
     if isinstance(node, UnaryOp):
-        return f"{node.op}{_wrap(node.operand, _PREFIX_LEVEL.get(node.op, _UNARY))}"
+        return f"{node.op}{_wrap(node.operand, parts[0], _PREFIX_LEVEL.get(node.op, _UNARY))}"
     if isinstance(node, Formula):
-        rhs = _wrap(node.rhs, _OR)
-        return f"~{rhs}" if node.lhs is None else f"{_wrap(node.lhs, _TILDE)} ~ {rhs}"
+        rhs = _wrap(node.rhs, parts[-1], _OR)
+        return f"~{rhs}" if node.lhs is None else f"{_wrap(node.lhs, parts[0], _TILDE)} ~ {rhs}"
     if isinstance(node, BinOp):
         left_least, right_least = _operand_levels(node)
-        left, right = _wrap(node.left, left_least), _wrap(node.right, right_least)
+        left = _wrap(node.left, parts[0], left_least)
+        right = _wrap(node.right, parts[1], right_least)
         sep = node.op if node.op in _TIGHT else f" {node.op} "
         return f"{left}{sep}{right}"
     raise TypeError(f"deparse() expects a formula AST node, not {type(node).__name__}.")

@@ -259,6 +259,7 @@ def parse(text: str) -> Node:
         raise FormulaSyntaxError(
             "The formula is empty; write a model formula such as 'y ~ x'.", text, Span(0, 0)
         )
+    _check_bracket_depth(text)
     try:
         tree = _parser().parse(text)
         node: Node = _AstBuilder().transform(tree)
@@ -275,6 +276,34 @@ def parse(text: str) -> Node:
             Span(0, len(text)),
         ) from None
     return node
+
+
+#: R's parser keeps at most this many brackets open at once (``CONTEXTSTACK_SIZE`` in
+#: ``src/main/gram.y``, R 4.2); one more stops it with "contextstack overflow".
+R_MAX_OPEN_BRACKETS = 50
+
+
+def _check_bracket_depth(text: str) -> None:
+    """Stop where R's parser stops: at the 51st bracket open at the same time.
+
+    Parentheses and calls both open a bracket, so ``I(I(...))`` counts as ``((...))``. The
+    limit also keeps every later walk over the tree (the evaluator's included) shallow.
+    """
+    depth = 0
+    for token in _tokens(text):
+        if token.value == "(":
+            depth += 1
+            if depth > R_MAX_OPEN_BRACKETS:
+                start = token.start_pos or 0
+                raise FormulaSyntaxError(
+                    f"The formula nests more than {R_MAX_OPEN_BRACKETS} brackets, where R's "
+                    'parser stops ("contextstack overflow"); write the term with fewer '
+                    "nested calls or parentheses.",
+                    text,
+                    Span(start, start + 1),
+                )
+        elif token.value == ")":
+            depth = max(0, depth - 1)
 
 
 def parse_formula(text: str) -> Formula | Call:

@@ -295,6 +295,15 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     return out
 
 
+def _has_coefficients(group: GroupTerm) -> bool:
+    """Whether a group-level term has any coefficient.
+
+    brms 2.18 drops a term without one, such as ``(0 | g)`` or ``(-1 | g)``, silently:
+    ``split_re_terms`` (R/formula-re.R) builds no left-hand side for it, so the term vanishes.
+    """
+    return group.coefs.intercept or bool(group.coefs.terms)
+
+
 def _dpar_terms(
     dpar: str,
     rhs: Node,
@@ -305,7 +314,7 @@ def _dpar_terms(
     name_span: Span | None = None,
 ) -> DparTerms:
     fixed, bars = expand(rhs, source, response=response, columns=columns)
-    groups = [g for bar in bars for g in _group_terms(bar, dpar, source)]
+    groups = [g for bar in bars for g in _group_terms(bar, dpar, source) if _has_coefficients(g)]
     return DparTerms(
         dpar=dpar,
         fixed=fixed,

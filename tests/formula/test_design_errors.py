@@ -47,8 +47,9 @@ ERRORS = [
     (
         "score ~ age^x",
         FormulaTermError,
-        "Invalid power in formula: the power of a term must be a whole number of at least 1; "
-        "write I(x^2) for arithmetic.\n  score ~ age^x\n              ^",
+        "Invalid power in formula: the power of a term must be a number from 2 to 2147483647 "
+        "(R truncates it: 2.5 is 2); write I(x^2) for arithmetic.\n  score ~ age^x\n"
+        "              ^",
     ),
     (
         "score ~ 3 + age",

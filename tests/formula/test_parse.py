@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from brmsjax.formula.errors import FormulaError, FormulaSyntaxError, Span
+from brmsjax.formula.errors import FormulaSyntaxError, Span
 from brmsjax.formula.syntax.ast import (
     Argument,
     BinOp,
@@ -352,9 +352,16 @@ def test_non_str_input_raises_type_error(value: object) -> None:
         parse(value)  # type: ignore[arg-type]
 
 
-def test_deep_nesting_raises_nothing_but_formula_error() -> None:
-    text = "y ~ " + "(" * 1000 + "x" + ")" * 1000
-    tree = parse(text)
+def test_nesting_stops_where_rs_parser_does() -> None:
+    """R 4.2's parser keeps 50 brackets open at once and stops at the 51st (gram.y)."""
+    ok = "y ~ " + "(" * 50 + "x" + ")" * 50
+    tree = parse(ok)
     assert isinstance(tree, Formula)
-    with pytest.raises(FormulaError, match=re.escape("The '(' here is never closed")):
-        parse(text[:-1])
+    assert deparse(tree) == ok
+    deep = "y ~ " + "(" * 1000 + "x" + ")" * 1000
+    for text in (deep, deep[:-1], "y ~ " + "I(" * 51 + "x" + ")" * 51):
+        with pytest.raises(FormulaSyntaxError) as info:
+            parse(text)
+        assert info.value.span is not None
+        assert info.value.span.start == [i for i, c in enumerate(text) if c == "("][50]
+        assert 'R\'s parser stops ("contextstack overflow")' in str(info.value)
