@@ -310,7 +310,7 @@ def equations(
         names no variable.
     """
     name, link = _family(family)
-    levels = model_levels(formula, data)
+    levels = model_levels(formula, data, name)
     return Equations(levels, name, link, _check_labels(levels, labels or {}))
 
 

@@ -258,7 +258,9 @@ def _trials(bt: Any) -> str | None:
     return format_r_number(node.value) if isinstance(node, Number) else deparse(node)
 
 
-def model_levels(formula: Any, data: pd.DataFrame | Mapping[str, Any]) -> ModelLevels:
+def model_levels(
+    formula: Any, data: pd.DataFrame | Mapping[str, Any], family: str = "gaussian"
+) -> ModelLevels:
     """Read the levels, betas and gammas of a flat brms formula on its data.
 
     Parameters
@@ -267,6 +269,9 @@ def model_levels(formula: Any, data: pd.DataFrame | Mapping[str, Any]) -> ModelL
         A brms formula string or ``bf()`` formula with mu as the only predicted parameter.
     data
         The data the model is fitted to.
+    family
+        The family's name: it decides which addition terms the formula may have
+        (``trials()`` for binomial models).
 
     Returns
     -------
@@ -274,7 +279,7 @@ def model_levels(formula: Any, data: pd.DataFrame | Mapping[str, Any]) -> ModelL
         Variables with their levels, the betas, one level-2 block per grouping factor.
     """
     frame = as_frame(data)
-    design = build_design(formula, frame)
+    design = build_design(formula, frame, family=family)
     bt = design.state.terms
     if len(bt.dpars) > 1:
         raise ModelError(

@@ -259,7 +259,8 @@ def test_default_effects_and_condition_variables(
     formula: Any, data: str, effects: list[str], variables: list[str]
 ) -> None:
     frame = bj.datasets.cbpp() if data == "cbpp" else D
-    fit: Any = SimpleNamespace(design=build_design(formula, frame))
+    family = "binomial" if data == "cbpp" else "gaussian"
+    fit: Any = SimpleNamespace(design=build_design(formula, frame, family=family))
     assert model_effects(fit) == effects
     assert model_variables(fit) == variables
 
