@@ -1,1 +1,1 @@
-"""brmsjax's tests by layer: formula/, families/, model/, fit/, port/; fixtures in fixtures/."""
+"""brmsjax's tests by layer (formula/, families/, model/, fit/, port/) and errors/ (bad input)."""
