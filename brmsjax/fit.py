@@ -36,6 +36,7 @@ from brmsjax.core import (
     FitInfo,
     group_spec,
 )
+from brmsjax.fit_files import is_netcdf, read_netcdf, write_netcdf
 from brmsjax.formula.names import b_name, sd_name
 from brmsjax.methods.comparison import bayes_R2, fit_waic, loo
 from brmsjax.methods.conditional_effects import conditional_effects
@@ -240,18 +241,44 @@ class BrmsFit:
 
         return multilevel_table(self.store.frame, self.equations(labels), prob=prob)
 
-    def save(self, path: str | Path) -> None:
-        """Write the fit to ``path`` (a pickle; load it with :func:`load`).
+    def save(self, path: str | Path, format: str | None = None) -> None:
+        """Write the fit to ``path``; load it with :func:`load`.
 
-        The draws, sampler statistics, metadata and design are saved; the lowered model is a
-        cache and is not.
+        Two formats, for two uses:
+
+        - ``"pickle"`` (the default) stores the fit's Python objects as they are. Loading a
+          pickle can run code stored in the file, so open only pickles you wrote yourself.
+        - ``"netcdf"`` (chosen by a ``.nc`` suffix, or by ``format="netcdf"``) stores only
+          data: the draws, sampler statistics and fitted data as arrays and the model's spec
+          (formula, family and links, priors, ``brm()``'s arguments, the fit info) as JSON
+          text; :func:`load` rebuilds the design from them. Loading it runs no code from the
+          file, so netCDF is the format to share fits in and to open from anyone. ArviZ reads
+          it too (``arviz.from_netcdf``: ``posterior``, ``sample_stats``).
+
+        The lowered model is a cache and is saved in neither format.
+
+        Parameters
+        ----------
+        path
+            The file to write.
+        format
+            ``"pickle"``, ``"netcdf"``, or None: netCDF for a ``.nc`` suffix, else a pickle.
 
         Raises
         ------
         FitFileError
             When ``path`` cannot be written (a folder, a missing folder, no permission); the
-            message names the path.
+            message names the path. For netCDF also when the fit holds something the format
+            cannot store exactly (a custom family object, a data column of Python objects);
+            the message names it and suggests a pickle.
         """
+        if format is None:
+            format = "netcdf" if Path(path).suffix.lower() == ".nc" else "pickle"
+        if format not in ("pickle", "netcdf"):
+            raise FitFileError(f"Unknown fit file format {format!r}; use 'pickle' or 'netcdf'.")
+        if format == "netcdf":
+            write_netcdf(self, path)
+            return
         payload = {
             "format": _FILE_FORMAT,
             "version": _FILE_VERSION,
@@ -271,14 +298,31 @@ class BrmsFit:
 
 
 def load(path: str | Path) -> BrmsFit:
-    """Read a fit written by :meth:`BrmsFit.save`.
+    """Read a fit written by :meth:`BrmsFit.save`, in either format (told apart by content).
 
-    The file is a pickle, and unpickling runs code stored in the file: load only files you
-    trust (your own fits).
+    A netCDF file (HDF5 or netCDF signature) is read as data only: nothing in it runs, so
+    netCDF fits are safe to open from anyone. Anything else is read as a pickle, and
+    unpickling runs code stored in the file: load pickles only from yourself (fits you saved).
+
+    Raises
+    ------
+    FitFileError
+        When there is no file at ``path``, or it is not a brmsjax fit, or it was written by
+        another file format version.
     """
     p = Path(path)
     if not p.is_file():
         raise FitFileError(f"No saved fit at '{p}'; check the path.")
+    if is_netcdf(p):
+        parts = read_netcdf(p)
+        return BrmsFit(
+            parts["draws"],
+            parts["info"],
+            parts["sampler_stats"],
+            design=parts["design"],
+            data=parts["data"],
+            brm_args=parts["brm_args"],
+        )
     try:
         with open(p, "rb") as fh:
             payload = SavedFitUnpickler(fh).load()  # trusted files only, as documented
