@@ -1,4 +1,8 @@
-"""Command line: ``brmsjax fit FORMULA --data FILE.csv``, ``brmsjax demo``, ``brmsjax port X.R``."""
+"""Command line: ``brmsjax fit FORMULA --data FILE.csv``, ``brmsjax demo``, ``brmsjax port X.R``.
+
+:func:`main` parses the arguments and is the one error boundary; ``fit`` lives in
+:mod:`brmsjax.cli.fit`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from brmsjax import __version__
+from brmsjax.cli.fit import add_fit_parser, run_fit
 from brmsjax.formula.errors import BrmsjaxError
 
 DEMO_FORMULA = (
@@ -31,58 +37,23 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="brmsjax", description="Bayesian multilevel models with brms formulas, on JAX."
     )
+    parser.add_argument(
+        "--version", action="version", version=f"brmsjax {__version__}", help="print the version"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    fit = sub.add_parser("fit", help="fit a formula to a CSV file and print the summary")
-    fit.add_argument("formula", help='a brms formula, e.g. "y ~ x + (1 | g)"')
-    fit.add_argument("--data", required=True, help="CSV file with a header row")
-    fit.add_argument("--family", default="gaussian")
-    fit.add_argument("--chains", type=int, default=4)
-    fit.add_argument("--iter", type=int, default=2000)
-    fit.add_argument("--warmup", type=int, default=None)
-    fit.add_argument("--seed", type=int, default=None)
-    fit.add_argument("--prob", type=float, default=0.95, help="mass of the credible intervals")
+    add_fit_parser(sub)
     demo = sub.add_parser("demo", help="fit the seed lecture's two-level model of STAR test scores")
-    demo.add_argument("--chains", type=int, default=4)
-    demo.add_argument("--iter", type=int, default=2000)
-    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--chains", type=int, default=4, help="number of chains (default 4)")
+    demo.add_argument(
+        "--iter", type=int, default=2000, help="iterations per chain including warmup"
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     port = sub.add_parser(
         "port", help="print a Python script equivalent to the brms parts of an R script"
     )
     port.add_argument("script", help="the R script")
     port.add_argument("-o", "--output", default=None, help="write the Python here, not stdout")
     return parser
-
-
-def _read_csv(path: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise BrmsjaxError(f"The data file '{path}' does not exist.") from None
-    except IsADirectoryError:
-        raise BrmsjaxError(f"The data file '{path}' is a directory; give a CSV file.") from None
-    except pd.errors.EmptyDataError:
-        raise BrmsjaxError(
-            f"The data file '{path}' is empty; give a CSV file with a header row."
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise BrmsjaxError(f"The data file '{path}' is not a readable CSV file: {err}") from None
-
-
-def _fit(args: argparse.Namespace) -> None:
-    from brmsjax.api import brm
-
-    data = _read_csv(args.data)
-    fit = brm(
-        args.formula,
-        data,
-        family=args.family,
-        chains=args.chains,
-        iter=args.iter,
-        warmup=args.warmup,
-        seed=args.seed,
-        data_name=args.data,
-    )
-    print(fit.summary(prob=args.prob))
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -162,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             if args.command == "fit":
-                _fit(args)
+                run_fit(args)
             elif args.command == "port":
                 _port(args)
             else:
