@@ -28,7 +28,8 @@ from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.methods.refit import use_brm
 
-Data: TypeAlias = pd.DataFrame | Mapping[str, Any]
+# A pandas DataFrame, a dict of columns, or any DataFrame narwhals reads (polars, pyarrow, ...).
+Data: TypeAlias = pd.DataFrame | Mapping[str, Any] | Any
 FormulaLike: TypeAlias = str | BrmsFormula
 
 
@@ -145,7 +146,8 @@ def brm(
     formula
         A brms formula: ``"y ~ x + (x | g)"``, ``"bf(y ~ x, sigma ~ x)"`` or :func:`bf`.
     data
-        A pandas DataFrame or a dict of columns.
+        A DataFrame (pandas, polars DataFrame or LazyFrame, pyarrow Table) or a dict of
+        columns; converted once to pandas, each column keeping its type.
     family
         A family name (``"gaussian"``) or family object.
     prior
@@ -219,6 +221,7 @@ def brm(
     ctrl = check_control(control)
     check_algorithm(algorithm)
     fam = get_family(family)
+    data = as_frame(data)
     design = design_for(formula, data, fam)
     prior = r_priors(prior)
     priors = resolve_priors(design, fam, prior)
@@ -312,9 +315,7 @@ def brm(
         "eta": eta,
         "shard_rows": shard_rows,
     }
-    fit = BrmsFit(
-        draws, info, stats, design=design, model=lowered, data=as_frame(data), brm_args=brm_args
-    )
+    fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=data, brm_args=brm_args)
     for message in fit.summary().warnings:
         warnings.warn(message, SamplerWarning, stacklevel=2)
     return fit

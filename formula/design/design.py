@@ -37,6 +37,7 @@ from ..terms.brmsterms import (
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
 from .finite import check_matrix, check_values, fit_advice
+from .frames import to_pandas
 from .groups import _group_blocks
 from .ir import Design, FixedBlock
 from .matrix import brms_rename, build_matrix
@@ -119,24 +120,12 @@ class DesignState:
         return self.family
 
 
-def as_frame(data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
-    """Accept a DataFrame or a dict of columns."""
-    if isinstance(data, pd.DataFrame):
-        duplicated = data.columns[data.columns.duplicated()]
-        if len(duplicated):
-            raise DesignError(
-                f"The data have the column '{duplicated[0]}' more than once; give every column "
-                "its own name."
-            )
-        return data
-    if isinstance(data, Mapping):
-        try:
-            return pd.DataFrame(dict(data))
-        except ValueError as err:
-            raise DesignError(f"The data columns cannot form a table: {err}.") from None
-    raise TypeError(
-        f"data must be a pandas DataFrame or a dict of columns, not {type(data).__name__}."
-    )
+def as_frame(data: Any) -> pd.DataFrame:
+    """Accept a DataFrame (pandas, polars, pyarrow, ...) or a dict of columns.
+
+    See :func:`~brmsjax.formula.design.frames.to_pandas`, which does the conversion.
+    """
+    return to_pandas(data)
 
 
 def _na_mask(value: Value) -> np.ndarray:
@@ -336,9 +325,7 @@ def _check_matrices(fixed: Sequence[FixedBlock], groups: Sequence[Any], labels: 
         check_matrix(g.Z, g.coefs, labels, what=what, advice=advice)
 
 
-def build_design(
-    formula: str | BrmsFormula, data: pd.DataFrame | Mapping[str, Any], family: Any = None
-) -> Design:
+def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> Design:
     """Build brms's design data for ``formula`` on ``data``.
 
     Parameters
@@ -346,7 +333,7 @@ def build_design(
     formula
         A brms formula string, ``bf(...)`` string or :class:`BrmsFormula`.
     data
-        A pandas DataFrame or a dict of columns.
+        A DataFrame (pandas, polars, pyarrow) or a dict of columns.
     family
         The family (a family object with ``name`` and ``kind``, or a brms family name); None is
         gaussian. Ordinal families drop mu's intercept column for thresholds; categorical
@@ -422,7 +409,7 @@ def build_design(
     )
 
 
-def model_matrix(formula: str, data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
+def model_matrix(formula: str, data: Any) -> pd.DataFrame:
     """R's ``model.matrix(formula, data)`` with R's column names.
 
     Rows with a missing value in any variable of the formula are dropped (``na.omit``); the

@@ -261,7 +261,7 @@ def _group_codes(
 
 def encode_newdata(
     design: Design,
-    data: pd.DataFrame | Mapping[str, Any],
+    data: Any,
     *,
     re_formula: Any = None,
     response: bool = False,
@@ -274,7 +274,7 @@ def encode_newdata(
     design
         The fitted model's design (its ``state`` holds the learned transforms).
     data
-        New data: a DataFrame or a dict of columns.
+        New data: a DataFrame (pandas, polars, pyarrow) or a dict of columns.
     re_formula
         Group-level terms to keep: None (all), NA / ``"~0"`` (none) or a formula.
     response
