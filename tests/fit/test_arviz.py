@@ -147,3 +147,29 @@ def test_cheap_conversion_and_missing_design(fits: tuple[Any, Any]) -> None:
     assert set(bare.to_arviz().groups()) == {"posterior", "sample_stats"}
     with pytest.raises(ArvizConversionError, match="design and data"):
         bare.to_arviz(log_likelihood=True)
+
+
+def test_prior_only_fit_fills_the_prior_groups() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplerWarning)
+        fit = bj.brm(
+            "Reaction ~ Days",
+            SLEEP,
+            prior=bj.prior("normal(0, 10)", class_="b"),
+            sample_prior="only",
+            chains=2,
+            iter=200,
+            seed=1,
+            progress=False,
+        )
+    idata = fit.to_arviz(seed=1)
+    assert set(idata.groups()) == {
+        "prior",
+        "sample_stats_prior",
+        "prior_predictive",
+        "observed_data",
+        "constant_data",
+    }
+    np.testing.assert_array_equal(
+        idata.prior["b_Days"].values.ravel(), fit.draws()["b_Days"].to_numpy()
+    )
