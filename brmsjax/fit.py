@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.core import (
     FIXEF_PATTERN,
     META_COLUMNS,
@@ -38,6 +37,7 @@ from brmsjax.core import (
 )
 from brmsjax.fit_files import is_netcdf, read_netcdf, write_netcdf
 from brmsjax.formula.names import b_name, sd_name
+from brmsjax.methods.arviz_data import to_arviz
 from brmsjax.methods.comparison import bayes_R2, fit_waic, loo
 from brmsjax.methods.conditional_effects import conditional_effects
 from brmsjax.methods.group_effects import (
@@ -193,36 +193,9 @@ class BrmsFit:
     plot = plot
     conditional_effects = conditional_effects
     update = update
+    to_arviz = to_arviz
 
     # -- conversion and storage ----------------------------------------------------------
-
-    def to_arviz(self) -> Any:
-        """An ArviZ ``InferenceData``: brms-named variables in ``posterior`` (all but ``lp__``),
-        ``lp`` and the NUTS statistics (``diverging``, ``tree_depth``, ...) in ``sample_stats``."""
-        shape = (self.nchains, -1)
-        posterior = {
-            n: self.store.frame[n].to_numpy().reshape(shape)
-            for n in self.store.names
-            if n != "lp__"
-        }
-        stats: dict[str, np.ndarray] = {}
-        if self.store.has("lp__"):
-            stats["lp"] = self.store.frame["lp__"].to_numpy().reshape(shape)
-        renames = {
-            "divergent__": "diverging",
-            "treedepth__": "tree_depth",
-            "accept_stat__": "acceptance_rate",
-            "stepsize__": "step_size",
-            "n_leapfrog__": "n_steps",
-            "energy__": "energy",
-        }
-        for stan_name, az_name in renames.items():
-            values = self.store.stat(stan_name)
-            if values is not None:
-                if stan_name == "divergent__":
-                    values = values.astype(bool)
-                stats[az_name] = values.reshape(shape)
-        return import_arviz().from_dict(posterior=posterior, sample_stats=stats or None)
 
     # -- level notation (the seed lecture's two-level view) -------------------------------
 
@@ -253,7 +226,8 @@ class BrmsFit:
           (formula, family and links, priors, ``brm()``'s arguments, the fit info) as JSON
           text; :func:`load` rebuilds the design from them. Loading it runs no code from the
           file, so netCDF is the format to share fits in and to open from anyone. ArviZ reads
-          it too (``arviz.from_netcdf``: ``posterior``, ``sample_stats``).
+          it too (``arviz.from_netcdf``: ``posterior``, ``sample_stats``); for ArviZ's full
+          layout write ``fit.to_arviz().to_netcdf(path)`` instead.
 
         The lowered model is a cache and is saved in neither format.
 

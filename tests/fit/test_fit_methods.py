@@ -317,9 +317,9 @@ def test_distributional_group_names() -> None:
 
 def test_to_arviz_keeps_brms_names(sleep_fit: BrmsFit) -> None:
     idata = sleep_fit.to_arviz()
-    names = [v for v in sleep_fit.variables() if v != "lp__"]
-    assert list(idata.posterior.data_vars) == names
-    post = idata.posterior["r_Subject[s309,Days]"]
+    names = [v for v in sleep_fit.variables() if v != "lp__" and not v.startswith("r_")]
+    assert [v for v in idata.posterior.data_vars if v != "r_Subject"] == names
+    post = idata.posterior["r_Subject"].sel(Subject="s309", Subject_coef="Days")
     assert post.shape == (4, 1000)
     d = sleep_fit.draws()
     np.testing.assert_array_equal(post.values[1], d["r_Subject[s309,Days]"].to_numpy()[1000:2000])
