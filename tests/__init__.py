@@ -1,1 +1,1 @@
-"""brmsjax's tests by layer (formula/, families/, model/, fit/, port/) and errors/ (bad input)."""
+"""brmsjax's tests by layer (formula/, families/, model/, fit/, port/), errors/ and interop/."""
