@@ -92,7 +92,7 @@ def run(rows: int, chains: int, iter: int, repeat: int, fit: bool) -> str:
     cases = [("1 device (unsharded)", 0), (f"{d} devices (rows sharded)", d)]
     lines = [
         f"Row sharding, `{FORMULA}`, N = {rows:,}, {chains} chains, "
-        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
         f"Device: {d} x {dev.platform} ({dev.device_kind})"
         + (" - one device only, so D = 1: both rows use it" if d == 1 else "")
         + (" - simulated host devices share the CPU cores" if dev.platform == "cpu" else ""),

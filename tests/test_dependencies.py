@@ -9,11 +9,11 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
 import pytest
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
