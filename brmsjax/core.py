@@ -24,6 +24,7 @@ from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import META_COLUMNS
 
 __all__ = [
+    "ARVIZ_STAT_NAMES",
     "FIXEF_PATTERN",
     "META_COLUMNS",
     "DrawStore",
@@ -36,6 +37,17 @@ __all__ = [
 
 # Population-level coefficient classes (brms's ``fixef_pars()``): b_, bs_, bcs_, bsp_, bmo_, ...
 FIXEF_PATTERN = re.compile(r"^b(|s|cs|sp|mo|me|mi|m)_")
+
+
+#: Stan's sampler statistics (the draws' ``divergent__``, ...) under ArviZ's names.
+ARVIZ_STAT_NAMES = {
+    "divergent__": "diverging",
+    "treedepth__": "tree_depth",
+    "accept_stat__": "acceptance_rate",
+    "stepsize__": "step_size",
+    "n_leapfrog__": "n_steps",
+    "energy__": "energy",
+}
 
 
 class FitError(BrmsjaxError, ValueError):

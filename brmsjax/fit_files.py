@@ -38,7 +38,7 @@ import pandas as pd
 from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.priors.user import Prior, PriorList, as_priors
-from brmsjax.core import META_COLUMNS, FitFileError, FitInfo, FitLike
+from brmsjax.core import ARVIZ_STAT_NAMES, META_COLUMNS, FitFileError, FitInfo, FitLike
 from brmsjax.formula.design.design import build_design
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.errors import BrmsjaxError
@@ -51,15 +51,6 @@ VERSION = 1
 _ENGINE: Literal["h5netcdf"] = "h5netcdf"
 # HDF5's signature (netCDF4 files) and netCDF3's ("CDF" and a version byte).
 _MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
-# Stan's sampler statistics under ArviZ's names (as BrmsFit.to_arviz names them).
-_STAT_NAMES = {
-    "divergent__": "diverging",
-    "treedepth__": "tree_depth",
-    "accept_stat__": "acceptance_rate",
-    "stepsize__": "step_size",
-    "n_leapfrog__": "n_steps",
-    "energy__": "energy",
-}
 _ADVICE = "save the fit as a pickle instead (fit.save(path, format='pickle'))"
 
 
@@ -368,7 +359,7 @@ def write_netcdf(fit: FitLike, path: str | Path) -> None:
     index = _draws_group(meta, spec["draws_index"]["keys"], "brms_name", nchains)
     stats, stats_ds = fit.store.sampler_stats, None
     if stats is not None:
-        arviz_names = [_STAT_NAMES.get(str(c), str(c)) for c in stats.columns]
+        arviz_names = [ARVIZ_STAT_NAMES.get(str(c), str(c)) for c in stats.columns]
         spec["sampler_stats"] = _table_spec(stats, _keys(arviz_names, {"chain", "draw"}))
         stats_ds = _draws_group(stats, spec["sampler_stats"]["keys"], "stan_name", nchains)
     data_ds = None

@@ -44,22 +44,13 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.backend.infer.diagnostics import import_arviz
-from brmsjax.core import FitLike
+from brmsjax.core import ARVIZ_STAT_NAMES, FitLike
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import level_label, r_prefix
 from brmsjax.methods.predictions import log_lik, posterior_predict
 
 __all__ = ["ArvizConversionError", "group_effect_arrays", "to_arviz"]
 
-#: Stan's sampler statistics under ArviZ's names.
-STAT_NAMES = {
-    "divergent__": "diverging",
-    "treedepth__": "tree_depth",
-    "accept_stat__": "acceptance_rate",
-    "stepsize__": "step_size",
-    "n_leapfrog__": "n_steps",
-    "energy__": "energy",
-}
 
 _OBS = "obs_id"
 
@@ -138,7 +129,7 @@ def _sample_stats(fit: FitLike) -> dict[str, np.ndarray]:
     stats: dict[str, np.ndarray] = {}
     if fit.store.has("lp__"):
         stats["lp"] = fit.store.frame["lp__"].to_numpy().reshape(shape)
-    for stan_name, az_name in STAT_NAMES.items():
+    for stan_name, az_name in ARVIZ_STAT_NAMES.items():
         values = fit.store.stat(stan_name)
         if values is not None:
             if stan_name == "divergent__":
