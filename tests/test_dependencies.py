@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -70,3 +71,22 @@ def test_every_third_party_import_is_declared() -> None:
         if not any(canonicalize_name(d) in declared for d in dists.get(module, []))
     }
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
+
+
+def _lowest_pins() -> dict[str, Version]:
+    pins = {}
+    for line in (ROOT / ".ci" / "lowest.txt").read_text().splitlines():
+        req = Requirement(line.split("#")[0]) if line.split("#")[0].strip() else None
+        if req is not None and [s.operator for s in req.specifier] == ["=="]:
+            pins[canonicalize_name(req.name)] = Version(next(iter(req.specifier)).version)
+    return pins
+
+
+LOWER_BOUNDED = [*DEPENDENCIES, *{r.name: r for r in OPTIONAL if r.name == "blackjax"}.values()]
+
+
+@pytest.mark.parametrize("req", LOWER_BOUNDED, ids=lambda r: r.name)
+def test_ci_lowest_versions_pin_each_lower_bound(req: Requirement) -> None:
+    """.ci/run's lowest-versions step tests exactly the lower bounds pyproject.toml declares."""
+    (lower,) = [Version(s.version) for s in req.specifier if s.operator == ">="]
+    assert _lowest_pins().get(canonicalize_name(req.name)) == lower

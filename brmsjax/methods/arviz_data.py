@@ -230,4 +230,8 @@ def to_arviz(
     else:
         groups["posterior"] = variables
         groups["sample_stats"] = stats
-    return az.from_dict(**groups, coords=coords, dims=dims)
+    idata = az.from_dict(**groups, coords=coords, dims=dims)
+    # ArviZ < 0.20 sorts a group's variables by name; keep brms's order (b_Intercept first).
+    for group in ("prior" if prior_only else "posterior",):
+        setattr(idata, group, getattr(idata, group)[list(variables)])
+    return idata
