@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TypeAlias
 
+import numpy as np
 import pandas as pd
 
 from brmsjax.backend.families.registry import Family, get_family
@@ -19,7 +21,7 @@ from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
 from brmsjax.backend.model.lower import ModelNames
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
-from brmsjax.fit import BrmsFit, FitInfo
+from brmsjax.fit import BrmsFit, FitInfo, load
 from brmsjax.formula.design.design import as_frame, build_design
 from brmsjax.formula.design.design import model_matrix as _model_matrix
 from brmsjax.formula.design.ir import Design
@@ -138,6 +140,8 @@ def brm(
     batch_size: int | None = None,
     eta: float | None = None,
     shard_rows: bool | int = False,
+    file: str | Path | None = None,
+    file_refit: str = "never",
 ) -> BrmsFit:
     """Fit a Bayesian multilevel model as brms's ``brm()`` does, sampled with NumPyro NUTS.
 
@@ -201,6 +205,16 @@ def brm(
         rows, and ``cores`` is not used; see :mod:`brmsjax.backend.infer.sharding`. The draws are
         those of the unsharded fit up to the rounding of the summed log likelihood.
 
+    file
+        As brms: a file to save the fit in (:meth:`BrmsFit.save`; ``.nc``, netCDF, is added
+        unless the name ends in ``.nc`` or ``.pkl``) and to read it back from instead of
+        refitting when it exists.
+    file_refit
+        When to refit although ``file`` exists: ``"never"`` (brms's default: the saved fit is
+        returned without looking at the other arguments), ``"on_change"`` (when the model's data
+        (``make_standata``), priors, family or algorithm differ from the saved fit's) or
+        ``"always"``.
+
     Returns
     -------
     BrmsFit
@@ -211,6 +225,9 @@ def brm(
     from brmsjax.backend.infer.nuts import SamplingInterrupted, sample
     from brmsjax.backend.model.lower import lower
 
+    path = _fit_file(file, file_refit)
+    if path is not None and file_refit == "never" and path.is_file():
+        return load(path)
     chains = check_int("chains", chains, 1)
     iter = check_int("iter", iter, 2)
     warmup = iter // 2 if warmup is None else check_int("warmup", warmup, 0)
@@ -225,6 +242,10 @@ def brm(
     design = design_for(formula, data, fam)
     prior = r_priors(prior)
     priors = resolve_priors(design, fam, prior)
+    if path is not None and file_refit == "on_change" and path.is_file():
+        saved = load(path)
+        if _same_model(saved, design, fam, prior, algorithm):
+            return saved
     # Row-sharded programs sum per-row log likelihoods: every coordinate in the density.
     marginalize = not shard_rows
     # An approximation depends on its coordinates: it gets brms's non-centred ones.
@@ -318,7 +339,43 @@ def brm(
     fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=data, brm_args=brm_args)
     for message in fit.summary().warnings:
         warnings.warn(message, SamplerWarning, stacklevel=2)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fit.save(path)
     return fit
+
+
+_FILE_REFIT = ("never", "always", "on_change")
+
+
+def _fit_file(file: str | Path | None, file_refit: str) -> Path | None:
+    """The path of ``brm(file=)`` with its suffix (brms adds ``.rds``; brmsjax ``.nc``)."""
+    if file_refit not in _FILE_REFIT:
+        raise ModelError(
+            f"file_refit must be one of 'never', 'always', 'on_change', not {file_refit!r}."
+        )
+    if file is None:
+        return None
+    if not isinstance(file, str | Path) or not str(file):
+        raise ModelError(f"file must be a path (a string), not {file!r}.")
+    path = Path(file)
+    return path if path.suffix.lower() in (".nc", ".pkl") else Path(f"{path}.nc")
+
+
+def _same_model(saved: BrmsFit, design: Design, fam: Family, prior: Any, algorithm: str) -> bool:
+    """brms's ``brmsfit_needs_refit``, negated: the same data, priors, family and algorithm."""
+    old_family = saved.brm_args.get("family")
+    if saved.design is None or old_family is None or saved.brm_args.get("algorithm") != algorithm:
+        return False
+    if str(old_family) != str(fam) or old_family.name != fam.name:
+        return False
+    old, new = standata(saved.design, family=old_family), standata(design, family=fam)
+    if old.keys() != new.keys() or not all(
+        np.array_equal(np.asarray(old[k]), np.asarray(new[k])) for k in old
+    ):
+        return False
+    old_priors = prior_table(saved.design, old_family, r_priors(saved.brm_args.get("prior")))
+    return bool(old_priors.equals(prior_table(design, fam, prior)))
 
 
 def _approximate(lowered: Any, algorithm: str, **options: Any) -> tuple[Any, Any, dict[str, Any]]:

@@ -37,8 +37,17 @@ from brmsjax.core import (
 )
 from brmsjax.fit_files import is_netcdf, read_netcdf, write_netcdf
 from brmsjax.formula.names import b_name, sd_name
+from brmsjax.methods.accessors import (
+    neff_ratio,
+    ngrps,
+    nobs,
+    nuts_params,
+    posterior_interval,
+    prior_summary,
+    rhat_values,
+)
 from brmsjax.methods.arviz_data import to_arviz
-from brmsjax.methods.comparison import bayes_R2, fit_waic, loo
+from brmsjax.methods.comparison import fit_waic, loo
 from brmsjax.methods.conditional_effects import conditional_effects
 from brmsjax.methods.group_effects import (
     ETA_MINUS_THRES,
@@ -58,6 +67,7 @@ from brmsjax.methods.predictions import (
     predict,
     residuals,
 )
+from brmsjax.methods.r2 import bayes_R2, loo_R2
 from brmsjax.methods.refit import update
 from brmsjax.methods.summary import fixef, posterior_summary, summary
 from brmsjax.saved_fits import SavedFitUnpickler
@@ -187,6 +197,14 @@ class BrmsFit:
     loo = loo
     waic = fit_waic
     bayes_R2 = bayes_R2
+    loo_R2 = loo_R2
+    prior_summary = prior_summary
+    posterior_interval = posterior_interval
+    nobs = nobs
+    ngrps = ngrps
+    rhat = rhat_values
+    neff_ratio = neff_ratio
+    nuts_params = nuts_params
     hypothesis = hypothesis
     pp_check = pp_check
     mcmc_plot = mcmc_plot

@@ -74,8 +74,8 @@ def _apply(arr: np.ndarray, kind: str) -> np.ndarray:
     az = import_arviz()
     ds = xr.Dataset({"x": (("chain", "draw", "var"), arr[:, :, ok])})
     with np.errstate(divide="ignore", invalid="ignore"):
-        if kind == "rhat":
-            res = az.rhat(ds, method="rank")
+        if kind in ("rank", "split"):
+            res = az.rhat(ds, method=kind)
         else:
             res = az.ess(ds, method=kind)
     out[ok] = np.asarray(res["x"].values, dtype=np.float64)
@@ -95,7 +95,13 @@ def rhat(x: np.ndarray) -> np.ndarray:
     numpy.ndarray
         One value per variable; NaN for non-finite or constant draws.
     """
-    return _apply(_as_chain_draw_var(x), "rhat")
+    return _apply(_as_chain_draw_var(x), "rank")
+
+
+def rhat_split(x: np.ndarray) -> np.ndarray:
+    """Classic split R-hat per variable (rstan's ``Rhat`` column, Gelman et al. 2013): chains
+    split in halves, not rank-normalized. NaN for non-finite or constant draws."""
+    return _apply(_as_chain_draw_var(x), "split")
 
 
 def ess_bulk(x: np.ndarray) -> np.ndarray:

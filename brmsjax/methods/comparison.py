@@ -1,11 +1,12 @@
 """Model checking and comparison: ``loo``, ``waic``, ``loo_compare`` and ``bayes_R2``.
 
-As brms 2.18 with the loo package (2.5): PSIS-LOO smooths the importance weights with ArviZ's
+As brms 2.18 with the loo package: PSIS-LOO smooths the importance weights with ArviZ's
 ``psislw``, using loo's relative efficiency of each observation (``relative_eff(exp(log_lik),
 chain_id)``, which only sets the length of the Pareto tail); WAIC is ``lpd - p_waic`` with
 ``p_waic`` the variance of the log likelihood; standard errors are ``sqrt(N * var(pointwise))``;
-``loo_compare`` ranks models by elpd with ``se_diff = sqrt(N) * sd(elpd_i - elpd_best_i)``; and
-``bayes_R2`` is Gelman et al. (2019)'s ``var(epred) / (var(epred) + var(y - epred))`` per draw.
+``loo_compare`` ranks models by elpd with ``se_diff = sqrt(N) * sd(elpd_i - elpd_best_i)``.
+The Pareto k diagnostics use loo >= 2.6's sample-size dependent threshold
+``min(1 - 1 / log10(S), 0.7)`` (loo 2.5 used fixed cut-offs at 0.5 and 0.7).
 """
 
 from __future__ import annotations
@@ -20,25 +21,26 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from brmsjax.backend.infer.diagnostics import r_number
 from brmsjax.core import FitLike
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.methods.predictions import encode_data, log_lik, posterior_epred
-from brmsjax.methods.summary import check_probs, posterior_table
+from brmsjax.methods.predictions import log_lik
 
 __all__ = [
     "ComparisonError",
     "Loo",
     "LooCompare",
-    "bayes_R2",
+    "ess_ratio",
     "fit_waic",
+    "k_threshold",
     "loo",
     "loo_compare",
     "psis_loo",
+    "psis_smooth",
     "waic",
 ]
 
-_K_ROWS = ("(-Inf, 0.5]", "(0.5, 0.7]", "(0.7, 1]", "(1, Inf)")
-_K_LABELS = ("(good)", "(ok)", "(bad)", "(very bad)")
+_K_LABELS = ("(good)", "(bad)", "(very bad)")
 _K_HELP = "See help('pareto-k-diagnostic') for details."
 
 
@@ -112,20 +114,26 @@ def _ess_rfun(acov: np.ndarray, chain_mean: np.ndarray, n: int) -> float:
     return float(ess / max(tau, 1 / np.log10(ess)))
 
 
-def relative_eff(log_lik: np.ndarray, nchains: int) -> np.ndarray:
-    """loo's ``relative_eff(exp(log_lik), chain_id)``: ESS / S of each observation's likelihood.
+def ess_ratio(x: np.ndarray, nchains: int) -> np.ndarray:
+    """rstan's classic ESS (not rank-normalized, chains not split) over the number of draws, of
+    each column of ``x`` ``(draws, columns)``, as loo's ``ess_rfun`` computes it.
 
     Draws are rows in chain order, ``S / nchains`` per chain.
     """
-    S, N = log_lik.shape
+    S, N = x.shape
     n = S // nchains
-    x = np.exp(log_lik).reshape(nchains, n, N)
+    x = np.asarray(x, dtype=np.float64).reshape(nchains, n, N)
     m = _next_good_size(n)
     yc = x - x.mean(axis=1, keepdims=True)
     f = np.fft.rfft(yc, n=2 * m, axis=1)
     acov = np.fft.irfft(f * np.conj(f), n=2 * m, axis=1)[:, :n] * (2 * m) / (n * n * 2)
     chain_mean = x.mean(axis=1)
     return np.array([_ess_rfun(acov[:, :, i].T, chain_mean[:, i], n) for i in range(N)]) / S
+
+
+def relative_eff(log_lik: np.ndarray, nchains: int) -> np.ndarray:
+    """loo's ``relative_eff(exp(log_lik), chain_id)``: ESS / S of each observation's likelihood."""
+    return ess_ratio(np.exp(log_lik), nchains)
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,17 @@ class Loo:
         """Pareto shape estimate per observation (LOO only)."""
         return self.pointwise["pareto_k"].to_numpy()
 
+    def __getattr__(self, name: str) -> float:
+        """The loo object's fields by R's names: ``elpd_loo``, ``p_loo``, ``looic`` and their
+        ``se_`` versions (``elpd_waic``, ``p_waic``, ``waic``, ... for WAIC)."""
+        if name.startswith("__") or "estimates" not in self.__dict__:
+            raise AttributeError(name)
+        se = name.startswith("se_")
+        row = name[3:] if se else name
+        if row in self.estimates.index:
+            return float(self.estimates["SE" if se else "Estimate"][row])
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+
     def __str__(self) -> str:
         est = self.estimates
         head = f"Computed from {self.dims[0]} by {self.dims[1]} log-likelihood matrix\n\n" + _table(
@@ -184,32 +203,41 @@ class Loo:
 
     def _k_text(self) -> str:
         k = self.pareto_k
+        threshold = k_threshold(self.dims[0])
         mcse = (
             "NA"
-            if (k > 0.7).any()
+            if (k > threshold).any()
             else _fr(np.array([np.sqrt(np.sum(self.pointwise["mcse_elpd"] ** 2))]))[0].strip()
         )
         out = f"Monte Carlo SE of elpd_loo is {mcse}.\n"
-        bins = np.digitize(k, [0.5, 0.7, 1.0], right=True)
-        counts = np.bincount(bins, minlength=4)
+        bins = np.digitize(k, [threshold, 1.0], right=True)
+        counts = np.bincount(bins, minlength=3)
+        cut = r_number(round(threshold, 2))
         if counts[1:].sum() == 0:
-            return out + f"\nAll Pareto k estimates are good (k < 0.5).\n{_K_HELP}"
+            return out + f"\nAll Pareto k estimates are good (k < {cut}).\n{_K_HELP}"
         n_eff = self.pointwise["n_eff"].to_numpy()
         mins = [
-            str(int(np.round(n_eff[bins == b].min()))) if counts[b] else "<NA>" for b in range(4)
+            str(int(np.round(n_eff[bins == b].min()))) if counts[b] else "<NA>" for b in range(3)
         ]
-        rows = [r.rjust(max(map(len, _K_ROWS))) for r in _K_ROWS]
+        labels = (f"(-Inf, {cut}]", f"({cut}, 1]", "(1, Inf)")
+        rows = [r.rjust(max(map(len, labels))) for r in labels]
         cols = {
-            " ": [""] * 4,
+            " ": [""] * 3,
             "  ": list(_K_LABELS),
             "Count": [str(c).rjust(len(str(counts.max()))) for c in counts],
             "Pct.   ": [f"{v}%" for v in _fr(100 * counts / len(k))],
-            "Min. n_eff": mins,
+            "Min. ESS": mins,
         }
         out += "\nPareto k diagnostic values:\n" + _table(rows, cols, right=False)
-        if counts[2:].sum() == 0:
-            out += "\n\nAll Pareto k estimates are ok (k < 0.7)."
         return out + "\n" + _K_HELP
+
+
+def k_threshold(draws: int) -> float:
+    """loo >= 2.6's Pareto k threshold for ``draws`` draws: ``min(1 - 1 / log10(S), 0.7)``.
+
+    Below it PSIS estimates are reliable; with fewer than about 2,200 draws it is below 0.7.
+    """
+    return min(1 - 1 / np.log10(draws), 0.7)
 
 
 def _estimates(criterion: str, elpd_i: np.ndarray, p_i: np.ndarray) -> pd.DataFrame:
@@ -223,8 +251,8 @@ def _estimates(criterion: str, elpd_i: np.ndarray, p_i: np.ndarray) -> pd.DataFr
     )
 
 
-def psis_loo(log_lik: np.ndarray, r_eff: np.ndarray | float) -> Loo:
-    """PSIS-LOO of a ``(draws, observations)`` log-likelihood matrix (loo's ``loo.matrix``).
+def psis_smooth(log_lik: np.ndarray, r_eff: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """loo's ``psis(-log_lik, r_eff)``: normalized log weights ``(observations, draws)`` and k.
 
     ``r_eff`` (one per observation, or a scalar) sets the Pareto tail length
     ``ceil(min(0.2 S, 3 sqrt(S / r_eff)))``; observations with equal tail lengths are smoothed
@@ -244,6 +272,17 @@ def psis_loo(log_lik: np.ndarray, r_eff: np.ndarray | float) -> Loo:
             cols = np.flatnonzero(tail == t)
             w, kk = az.psislw(-log_lik[:, cols].T, reff=float(reff[cols[0]]))
             lw[cols], k[cols] = np.asarray(w), np.asarray(kk)
+    return lw, k
+
+
+def psis_loo(log_lik: np.ndarray, r_eff: np.ndarray | float) -> Loo:
+    """PSIS-LOO of a ``(draws, observations)`` log-likelihood matrix (loo's ``loo.matrix``).
+
+    ``r_eff`` is one relative efficiency per observation, or a scalar (:func:`psis_smooth`).
+    """
+    S, N = log_lik.shape
+    reff = np.broadcast_to(np.asarray(r_eff, dtype=np.float64), (N,))
+    lw, k = psis_smooth(log_lik, reff)
     elpd_i = logsumexp(lw + log_lik.T, axis=1)
     lpd_i = logsumexp(log_lik, axis=0) - np.log(S)
     w2 = np.exp(2 * lw)
@@ -392,7 +431,7 @@ def loo_compare(*fits: Any, criterion: str = "loo", **named: Any) -> LooCompare:
 
 
 def loo(fit: FitLike, r_eff: float | np.ndarray | None = None) -> Loo:
-    """PSIS-LOO cross-validation as brms's ``loo`` (loo package 2.5).
+    """PSIS-LOO cross-validation as brms's ``loo``.
 
     Parameters
     ----------
@@ -414,36 +453,3 @@ def loo(fit: FitLike, r_eff: float | np.ndarray | None = None) -> Loo:
 def fit_waic(fit: FitLike) -> Loo:
     """WAIC as brms's ``waic``: ``elpd_waic p_waic waic`` with SEs."""
     return waic(log_lik(fit))
-
-
-def bayes_R2(  # brms's name
-    fit: FitLike,
-    summary: bool = True,
-    robust: bool = False,
-    probs: Sequence[float] = (0.025, 0.975),
-    **kwargs: Any,
-) -> pd.DataFrame | np.ndarray:
-    """Bayesian R-squared (Gelman et al. 2019) as brms's ``bayes_R2``.
-
-    Per draw ``var(epred) / (var(epred) + var(y - epred))`` over the observations, with
-    ``epred`` from :meth:`posterior_epred` (``kwargs`` go to it; ``newdata`` must hold the
-    response).
-
-    Returns
-    -------
-    pandas.DataFrame or numpy.ndarray
-        One row ``R2`` with ``Estimate Est.Error Q2.5 Q97.5``; with ``summary=False`` the
-        ``(draws,)`` values.
-    """
-    probs = check_probs(probs)
-    newdata = kwargs.pop("newdata", None)
-    ypred = posterior_epred(fit, newdata, **kwargs)
-    y = encode_data(fit, newdata, kwargs.get("re_formula"), True, True).y
-    if y is None:  # pragma: no cover - response=True always reads y
-        raise ComparisonError("bayes_R2 needs the response.")
-    e = y[None, :] - ypred
-    var_ypred = np.var(ypred, axis=1, ddof=1)
-    r2 = var_ypred / (var_ypred + np.var(e, axis=1, ddof=1))
-    if not summary:
-        return r2
-    return posterior_table(r2[:, None], ["R2"], probs, robust)

@@ -43,7 +43,7 @@ _BRM: dict[str, Callable[..., Any]] = {}
 BRM_ARGS = (
     "family", "prior", "chains", "iter", "warmup", "thin", "cores", "seed", "control", "init",
     "sample_prior", "float32", "progress", "data_name", "algorithm", "output_samples",
-    "batch_size", "eta", "shard_rows",
+    "batch_size", "eta", "shard_rows", "file", "file_refit",
 )  # fmt: skip
 _PRIOR_KEYS = ("class_", "coef", "group", "resp", "dpar", "nlpar")
 
@@ -111,7 +111,8 @@ def update(
         Any other :func:`~brmsjax.brm` argument (``family``, ``prior``, ``chains``, ``iter``,
         ``warmup``, ``thin``, ``cores``, ``seed``, ``control``, ``init``, ``sample_prior``,
         ``float32``, ``progress``, ``data_name``, ``algorithm``, ``output_samples``,
-        ``batch_size``, ``eta``, ``shard_rows``); the rest keep their old values.
+        ``batch_size``, ``eta``, ``shard_rows``, ``file``, ``file_refit``); the rest keep their
+        old values (``file`` is not kept: the new fit is saved only where it is given).
 
     Returns
     -------

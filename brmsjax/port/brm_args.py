@@ -35,8 +35,11 @@ BRM_FORMALS = (
 #: Arguments brmsjax's ``brm()`` takes (``inits`` is brms's old name of ``init``).
 SUPPORTED = frozenset({
     "formula", "data", "family", "prior", "sample_prior", "init", "inits", "chains", "iter",
-    "warmup", "thin", "cores", "control", "seed",
+    "warmup", "thin", "cores", "control", "seed", "algorithm", "file", "file_refit",
 })  # fmt: skip
+
+#: brms 2.18's algorithms, all of which brmsjax's ``brm()`` runs.
+_ALGORITHMS = ("sampling", "meanfield", "fullrank")
 
 #: Stan, backend and output settings with no meaning for NumPyro: accepted, noted, ignored.
 IGNORED: Mapping[str, str] = {
@@ -48,8 +51,6 @@ IGNORED: Mapping[str, str] = {
     "future": "chains run in parallel on JAX devices",
     "save_model": "there is no Stan program to save",
     "stan_model_args": "there is no Stan model to compile",
-    "file": "save the fit with fit.save(path) instead",
-    "file_refit": "save the fit with fit.save(path) instead",
     "save_pars": "brmsjax keeps all draws",
     "save_ranef": "brmsjax keeps all draws",
     "save_mevars": "brmsjax keeps all draws",
@@ -68,7 +69,6 @@ DEFAULT_ONLY: Mapping[str, tuple[tuple[str, ...], str]] = {
     "stanvars": (("None",), "there is no Stan program to add code to"),
     "stan_funs": (("None",), "there is no Stan program to add functions to"),
     "fit": (("None",), "reusing a compiled model from another fit is not supported"),
-    "algorithm": (('"sampling"',), "brmsjax only samples with NUTS"),
     "empty": (("False",), "brmsjax always fits the model"),
 }
 
@@ -138,6 +138,19 @@ def sampler_args(
             out["init"] = _init(value, source, arg, call)
         elif name == "sample_prior":
             out[name] = _sample_prior(value)
+        elif name in ("file", "file_refit"):
+            out[name] = check_scalar(
+                value, (str,), f"The {call}() argument '{name}'", source, arg.value.span
+            )
+        elif name == "algorithm":
+            if value.obj not in _ALGORITHMS:
+                raise RCodeError(
+                    f"The {call}() argument 'algorithm' must be one of "
+                    f"{', '.join(repr(a) for a in _ALGORITHMS)} in brms 2.18.",
+                    source,
+                    arg.value.span,
+                )
+            out[name] = value
         elif name == "control":
             out[name] = check_scalar(
                 value, (dict,), f"The {call}() argument 'control'", source, arg.value.span

@@ -20,6 +20,7 @@ from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.methods.comparison import (
     ComparisonError,
     Loo,
+    k_threshold,
     loo_compare,
     psis_loo,
     relative_eff,
@@ -44,7 +45,56 @@ def test_loo_matches_loo_package(model: str) -> None:
     np.testing.assert_allclose(result.pareto_k, ref["pareto_k"], rtol=1e-8)
     np.testing.assert_allclose(result.pointwise["n_eff"], ref["n_eff"], rtol=1e-8)
     np.testing.assert_allclose(result.pointwise["mcse_elpd"], ref["mcse_elpd"], rtol=1e-8)
-    assert str(result) == "\n".join(ref["loo_print"][1:])
+    # the estimates as loo prints them; the Pareto k table follows loo >= 2.6 (below)
+    head, _, tail = str(result).partition("\n------\n")
+    assert head == "\n".join(ref["loo_print"][1:]).partition("\n------\n")[0]
+    assert tail == K_TEXT[model]
+
+
+# loo >= 2.6's print of the k diagnostics for the fixture's k values (S = 400 draws: threshold
+# min(1 - 1 / log10(400), 0.7) = 0.6157); loo 2.5.1 binned the same k at 0.5 and 0.7.
+K_TEXT = {
+    "a": "\n".join(
+        [
+            "Monte Carlo SE of elpd_loo is NA.",
+            "",
+            "Pareto k diagnostic values:",
+            "                          Count Pct.    Min. ESS",
+            "(-Inf, 0.62]   (good)     27    90.0%   122     ",
+            "   (0.62, 1]   (bad)       1     3.3%   16      ",
+            "    (1, Inf)   (very bad)  2     6.7%   1       ",
+            "See help('pareto-k-diagnostic') for details.",
+        ]
+    ),
+    "b": "\n".join(
+        [
+            "Monte Carlo SE of elpd_loo is 0.1.",
+            "",
+            "All Pareto k estimates are good (k < 0.62).",
+            "See help('pareto-k-diagnostic') for details.",
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("draws", "threshold"), [(400, 1 - 1 / np.log10(400)), (2000, 0.6971), (4000, 0.7)]
+)
+def test_pareto_k_threshold_depends_on_the_draws(draws: int, threshold: float) -> None:
+    assert k_threshold(draws) == pytest.approx(threshold, abs=1e-4)
+
+
+@pytest.mark.parametrize("model", ["a", "b"])
+def test_loo_fields_have_rs_names(model: str) -> None:
+    result = psis_loo(_ll(model), relative_eff(_ll(model), REF["chains"]))
+    (elpd, se_elpd), (p, se_p), (ic, se_ic) = REF[model]["loo_estimates"]
+    got = [result.elpd_loo, result.se_elpd_loo, result.p_loo, result.se_p_loo]
+    np.testing.assert_allclose(got, [elpd, se_elpd, p, se_p], rtol=1e-10)
+    np.testing.assert_allclose([result.looic, result.se_looic], [ic, se_ic], rtol=1e-10)
+    w = waic(_ll(model))
+    assert w.waic == pytest.approx(REF[model]["waic_estimates"][2][0], rel=1e-10)
+    with pytest.raises(AttributeError, match="has no field 'elpd_waic'"):
+        _ = result.elpd_waic
 
 
 @pytest.mark.parametrize("model", ["a", "b"])

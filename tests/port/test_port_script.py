@@ -53,10 +53,8 @@ STATEMENTS = [
         "b12.2b <- update(b12.2, prior = c(prior(normal(0, 1), class = Intercept)), seed = 12,\n"
         "                 file = 'fits/b12.02b')",
         [
-            '# NOTE (port): update() argument file = "fits/b12.02b" is ignored: save the fit with '
-            "fit.save(path) instead.",
             'b12_2b = b12_2.update(prior=[\n        bj.prior("normal(0, 1)", class_="Intercept"),\n'
-            "    ], seed=12)",
+            '    ], seed=12, file="fits/b12.02b")',
         ],
     ),
     ("fit", ["print(fit)"]),
@@ -171,8 +169,6 @@ def test_ported_sample_script_runs_like_the_r_call(
     assert result.notes == [
         'line 13: brm() argument backend = "cmdstanr" is ignored: brmsjax always samples with '
         "NumPyro.",
-        'line 13: brm() argument file = "fits/fit1" is ignored: save the fit with fit.save(path) '
-        "instead.",
         "line 13: brm() argument refresh is ignored: brmsjax has its own progress output.",
     ]
     assert [p.split("\n")[0] for p in result.problems] == [

@@ -70,8 +70,6 @@ FROM_R: list[tuple[str, dict[str, Any]]] = [
             "notes": (
                 'brm() argument backend = "cmdstanr" is ignored: brmsjax always samples with '
                 "NumPyro.",
-                'brm() argument file_refit = "on_change" is ignored: save the fit '
-                "with fit.save(path) instead.",
                 "brm() argument refresh is ignored: brmsjax has its own progress output.",
             ),
         },
@@ -147,9 +145,9 @@ REJECTED = [
     ),
     ("brm(y ~ x, data = d, stanvars = sv)", "The brm() argument 'stanvars' is not supported"),
     (
-        "brm(y ~ x, data = d, algorithm = 'meanfield')",
-        "The brm() argument 'algorithm' is not "
-        "supported by brmsjax (brmsjax only samples with NUTS); remove it.",
+        "brm(y ~ x, data = d, algorithm = 'laplace')",
+        "The brm() argument 'algorithm' must be one of 'sampling', 'meanfield', 'fullrank' in "
+        "brms 2.18.",
     ),
     ("brm(y ~ x, data = d, empty = TRUE)", "The brm() argument 'empty' is not supported"),
     ("brm(y ~ x, data = d, drop_unused_levels = FALSE)", "'drop_unused_levels' is not supported"),
