@@ -1,0 +1,86 @@
+"""brms's reserved variable ``Intercept``: ``y ~ 0 + Intercept + x``.
+
+In a formula without R's intercept (``0 +`` or ``- 1``), brms reads the variable ``Intercept``
+(or the deprecated ``intercept``) as a column of ones: an ordinary population-level coefficient
+``b_Intercept`` (class ``b``, coef ``Intercept``), not centred and without the temporary
+``Intercept`` parameter. brms 2.18 does it in two steps that this module mirrors:
+
+- ``terms_fe`` marks a parameter's population-level formula as having a reserved intercept
+  (``has_rsv_intercept``: no intercept, and ``Intercept`` or ``intercept`` among R's
+  ``all.vars`` of its terms): :func:`has_reserved_intercept`;
+- ``data_rsv_intercept`` then adds the columns ``intercept`` and ``Intercept``, both ones, to
+  the data, after refusing a data column of that name with other values:
+  :func:`with_reserved_intercept`, used for the fitting data and for new data alike.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DesignError
+from ..evaluate.variables import variable_names
+from ..terms.brmsterms import BrmsTerms
+from ..terms.terms import TermList
+
+__all__ = [
+    "RESERVED_INTERCEPTS",
+    "coded_with_intercept",
+    "has_reserved_intercept",
+    "with_reserved_intercept",
+]
+
+#: The variable names brms reserves for the intercept column, as ``data_rsv_intercept``.
+RESERVED_INTERCEPTS = ("intercept", "Intercept")
+
+
+def has_reserved_intercept(terms: TermList) -> bool:
+    """brms's ``has_rsv_intercept``: no intercept, and ``Intercept`` used by a fixed term."""
+    if terms.intercept:
+        return False
+    used = {name for node in terms.variables() for name in variable_names(node)}
+    return any(name in used for name in RESERVED_INTERCEPTS)
+
+
+def coded_with_intercept(terms: TermList, *, cmc: bool = True) -> bool:
+    """Whether brms codes the terms' factors as if the formula had an intercept.
+
+    brms's ``validate_terms``: with a reserved intercept, or without an intercept and with
+    ``cmc = FALSE`` (no cell-mean coding), ``model.matrix`` runs with R's intercept, whose
+    column ``(Intercept)`` is then dropped. A factor is then coded by contrasts
+    (``0 + Intercept + f`` has ``fb``, ``fc`` but not ``fa``), not by R's full dummies.
+    """
+    return not terms.intercept and (not cmc or has_reserved_intercept(terms))
+
+
+def with_reserved_intercept(frame: pd.DataFrame, bt: BrmsTerms) -> pd.DataFrame:
+    """``frame`` with the columns ``intercept`` and ``Intercept`` set to one, where brms adds
+    them (a parameter's formula has a reserved intercept); else ``frame`` itself.
+
+    Raises
+    ------
+    DesignError
+        With brms's message, when the data have an ``Intercept`` (or ``intercept``) column
+        whose values are not all one.
+    """
+    dpars = [dp for dp in bt.dpars if has_reserved_intercept(dp.fixed)]
+    if not dpars:
+        return frame
+    if any("intercept" in variable_names(node) for dp in dpars for node in dp.fixed.variables()):
+        warnings.warn(
+            "Reserved variable name 'intercept' is deprecated. Please use 'Intercept' instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+    for name in RESERVED_INTERCEPTS:
+        if name in frame.columns:
+            values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+            if not np.all(values == 1):
+                raise DesignError(
+                    f"Variable name '{name}' is reserved in models without a population-level "
+                    f"intercept; rename the data column '{name}' (brms adds it as a column of "
+                    "ones for '0 + Intercept')."
+                )
+    return frame.assign(**{name: np.ones(len(frame)) for name in RESERVED_INTERCEPTS})
