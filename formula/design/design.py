@@ -39,7 +39,7 @@ from ..terms.terms import TermList, expand
 from .finite import check_matrix, check_values, fit_advice
 from .frames import to_pandas
 from .groups import _group_blocks
-from .intercept import coded_with_intercept, with_reserved_intercept
+from .intercept import coded_with_intercept, is_main, with_options, with_reserved_intercept
 from .ir import Design, FixedBlock
 from .matrix import brms_rename, build_matrix
 from .response import (
@@ -387,13 +387,17 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         levels = response.levels or ()
         bt = _category_terms(bt, make_stan_names([f"mu{lv}" for lv in levels])[1:])
     fixed = tuple(
-        _fixed_block(
-            dp.dpar,
-            dp.fixed,
-            values,
-            n,
-            _offset(dp.fixed.offsets, values, n),
-            thresholds=nthres if i == 0 else 0,
+        with_options(
+            _fixed_block(
+                dp.dpar,
+                dp.fixed,
+                values,
+                n,
+                _offset(dp.fixed.offsets, values, n),
+                thresholds=nthres if i == 0 else 0,
+                cmc=not is_main(dp) or bt.options.cmc,
+            ),
+            bt.options if is_main(dp) else None,
         )
         for i, dp in enumerate(bt.dpars)
     )

@@ -16,19 +16,24 @@ In a formula without R's intercept (``0 +`` or ``- 1``), brms reads the variable
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
 from ..evaluate.variables import variable_names
-from ..terms.brmsterms import BrmsTerms
+from ..terms.brmsterms import BrmsTerms, DparTerms
+from ..terms.options import FormulaOptions
 from ..terms.terms import TermList
+from .ir import FixedBlock
 
 __all__ = [
     "RESERVED_INTERCEPTS",
     "coded_with_intercept",
     "has_reserved_intercept",
+    "is_main",
+    "with_options",
     "with_reserved_intercept",
 ]
 
@@ -84,3 +89,22 @@ def with_reserved_intercept(frame: pd.DataFrame, bt: BrmsTerms) -> pd.DataFrame:
                     "ones for '0 + Intercept')."
                 )
     return frame.assign(**{name: np.ones(len(frame)) for name in RESERVED_INTERCEPTS})
+
+
+def is_main(dp: DparTerms) -> bool:
+    """Whether ``dp`` is the main formula's (``mu``, or a category's ``mu2`` in a categorical
+    model), to which brms applies ``bf()``'s options."""
+    return dp.dpar == "" or dp.dpar.startswith("mu")
+
+
+def with_options(block: FixedBlock, options: FormulaOptions | None) -> FixedBlock:
+    """``block`` as the main formula's options make it: ``center = FALSE`` turns the centred
+    intercept into the uncentred ``b_Intercept`` (its X column stays), ``decomp = "QR"`` marks
+    the block for sampling and priors on the QR scale."""
+    if options is None:
+        return block
+    if not options.center:
+        block = replace(block, intercept=False, center=False)
+    if options.decomp == "QR":
+        block = replace(block, qr=True)
+    return block

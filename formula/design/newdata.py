@@ -33,7 +33,7 @@ from .design import (
 )
 from .finite import check_matrix, check_values, newdata_advice
 from .groups import _group_factor
-from .intercept import with_reserved_intercept
+from .intercept import is_main, with_reserved_intercept
 from .ir import Design, GroupBlock
 from .matrix import build_matrix
 
@@ -330,6 +330,7 @@ def encode_newdata(
             n,
             _offset(dp.fixed.offsets, values, n),
             thresholds=fitted.thresholds,
+            cmc=not is_main(dp) or bt.options.cmc,
         )
         if block.columns != fitted.columns:
             raise NewDataError(
