@@ -11,6 +11,10 @@ In a formula without R's intercept (``0 +`` or ``- 1``), brms reads the variable
 - ``data_rsv_intercept`` then adds the columns ``intercept`` and ``Intercept``, both ones, to
   the data, after refusing a data column of that name with other values:
   :func:`with_reserved_intercept`, used for the fitting data and for new data alike.
+
+The same coding serves ``bf(cmc = FALSE)`` (:func:`coded_with_intercept`); :func:`with_options`
+applies the main formula's other options (``center = FALSE``, ``decomp = "QR"``, see
+:mod:`..terms.options`) to its population-level blocks.
 """
 
 from __future__ import annotations
