@@ -160,8 +160,8 @@ def bf(formula: str, *dpar_formulas: str, **fixed: Any) -> BrmsFormula:
 
     Examples
     --------
-    >>> bf("y ~ x + (1 | g)", "sigma ~ x")
-    BrmsFormula(formulas=('y ~ x + (1 | g)', 'sigma ~ x'), fixed={})
+    >>> print(bf("y ~ x + (1 | g)", "sigma ~ x", center=False))
+    bf(y ~ x + (1 | g), sigma ~ x, center = FALSE)
     """
     for text in (formula, *dpar_formulas):
         if not isinstance(text, str):

@@ -47,10 +47,12 @@ class FormulaOptions:
 
     def r_args(self) -> list[str]:
         """The options that differ from brms's defaults, as R arguments (``center = FALSE``)."""
-        return [
-            f"{k} = {str(v).upper() if isinstance(v, bool) else repr(v)}"
-            for k, v in self.as_kwargs().items()
-        ]
+        return [f"{k} = {_r_value(v)}" for k, v in self.as_kwargs().items()]
+
+
+def _r_value(value: object) -> str:
+    """An option's value as R writes it: ``FALSE``, ``"QR"``."""
+    return str(value).upper() if isinstance(value, bool) else f'"{value}"'
 
 
 def _check(name: str, value: Any) -> Any:

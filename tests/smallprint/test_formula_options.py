@@ -67,7 +67,7 @@ def test_options_are_read_from_bf(formula: str, options: FormulaOptions) -> None
     ("kwargs", "text"),
     [
         ({"center": False}, "bf(y ~ x, center = FALSE)"),
-        ({"cmc": False, "decomp": "QR"}, "bf(y ~ x, cmc = FALSE, decomp = 'QR')"),
+        ({"cmc": False, "decomp": "QR"}, 'bf(y ~ x, cmc = FALSE, decomp = "QR")'),
         ({"nu": 4, "center": True}, "bf(y ~ x, nu = 4)"),
     ],
 )
@@ -250,7 +250,7 @@ def test_saved_fits_keep_the_options(formula: bj.BrmsFormula) -> None:
     [
         (bj.bf("y ~ x", center=False), ". ~ . + z", "bf(y ~ x + z, center = FALSE)"),
         ("bf(y ~ x, cmc = FALSE)", ". ~ . - x + f", "bf(y ~ f, cmc = FALSE)"),
-        ("y ~ x", 'bf(. ~ . + z, decomp = "QR")', "bf(y ~ x + z, decomp = 'QR')"),
+        ("y ~ x", 'bf(. ~ . + z, decomp = "QR")', 'bf(y ~ x + z, decomp = "QR")'),
     ],
 )
 def test_update_keeps_the_options(old: object, new: str, text: str) -> None:
