@@ -43,6 +43,7 @@ from brmsjax.formula.design.design import build_design
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
+from brmsjax.formula.terms.options import options_from_kwargs
 
 __all__ = ["is_netcdf", "read_netcdf", "write_netcdf"]
 
@@ -90,7 +91,11 @@ def _formula_json(formula: Any) -> dict[str, Any] | None:
     if isinstance(formula, str):
         return {"text": formula}
     if type(formula) is BrmsFormula:
-        return {"bf": list(formula.formulas), "fixed": dict(formula.fixed)}
+        return {
+            "bf": list(formula.formulas),
+            "fixed": dict(formula.fixed),
+            "options": formula.options.as_kwargs(),
+        }
     raise FitFileError(
         f"A fit whose formula is a {type(formula).__name__} cannot be saved as netCDF; {_ADVICE}."
     )
@@ -101,7 +106,8 @@ def _formula_from(spec: Mapping[str, Any] | None) -> str | BrmsFormula | None:
         return None
     if "text" in spec:
         return str(spec["text"])
-    return BrmsFormula(tuple(spec["bf"]), dict(spec["fixed"]))
+    options = options_from_kwargs(spec.get("options", {}))
+    return BrmsFormula(tuple(spec["bf"]), dict(spec["fixed"]), options)
 
 
 def _family_json(family: Any) -> dict[str, Any] | None:

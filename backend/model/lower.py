@@ -360,7 +360,8 @@ class _Plan:
         columns = block.slope_columns
         if block.intercept or nthres:
             slopes = X[:, 1:] if block.intercept else X
-            means = slopes.mean(axis=0)
+            # bf(center = FALSE) leaves ordinal thresholds uncentred (b_Intercept = Intercept)
+            means = slopes.mean(axis=0) if block.center else np.zeros(slopes.shape[1])
             data["X"][block.dpar] = slopes - means
             data["means_X"][block.dpar] = means
             if nthres:
@@ -373,10 +374,13 @@ class _Plan:
             data["X"][block.dpar] = X
         n_b = len(columns)
         qr_inv = None
+        qr_prior = bool(n_b and block.qr and len(block.columns) >= 2)
         if n_b:
             self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
             vp = self.vectors[-1]
-            if self.reparam and n_b > 1 and not vp.const and vp.lb is None and vp.ub is None:
+            if qr_prior:
+                qr_inv = brms_qr_inverse(vp, data["X"][block.dpar])
+            elif self.reparam and n_b > 1 and not vp.const and vp.lb is None and vp.ub is None:
                 qr_inv = _qr_inverse(data["X"][block.dpar])
         if qr_inv is not None:
             data.setdefault("qr_inv", {})[block.dpar] = qr_inv
@@ -384,7 +388,13 @@ class _Plan:
             data["offset"][block.dpar] = np.asarray(block.offset, dtype=float)
         center = block.intercept and not nthres
         plan = FixedPlan(
-            block.dpar, center, n_b, block.offset is not None, nthres, qr=qr_inv is not None
+            block.dpar,
+            center,
+            n_b,
+            block.offset is not None,
+            nthres,
+            qr=qr_inv is not None,
+            qr_prior=qr_prior,
         )
         return plan, FixedSpec(block.dpar, center, columns, nthres)
 
@@ -408,6 +418,31 @@ class _Plan:
             natural=natural,
             ordered=ordered,
         )
+
+
+def brms_qr_inverse(vp: VectorPlan, X: np.ndarray) -> np.ndarray:
+    """``XR_inv`` of brms's ``decomp = "QR"``, whose priors of class b apply to ``bQ = XR b``.
+
+    Raises
+    ------
+    ModelError
+        With brms's message for bounds on ``b``; for constant priors on ``b`` and for an X
+        without full column rank (brms's ``inverse(XR)`` fails there too).
+    """
+    if vp.lb is not None or vp.ub is not None:
+        raise ModelError("Cannot add bounds to class 'b' for this prior.")
+    if vp.const:
+        raise ModelError(
+            "constant() priors of class b cannot be combined with decomp = 'QR' (brms would fix "
+            "the QR-scale coefficients bQ, not b); remove decomp = 'QR' or the constant prior."
+        )
+    qr_inv = _qr_inverse(X)
+    if qr_inv is None:
+        raise ModelError(
+            "decomp = 'QR' needs a population-level design of full column rank with more rows "
+            "than columns; remove decomp = 'QR' or the redundant predictors."
+        )
+    return qr_inv
 
 
 def _qr_inverse(X: np.ndarray) -> np.ndarray | None:

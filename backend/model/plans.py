@@ -59,6 +59,8 @@ class FixedPlan:
     ``b`` site holds ``b~ = R b`` with ``Xc = Q R`` (brms's ``decomp = "QR"``, scaled as brms
     by ``sqrt(N - 1)``), so that correlated predictors do not correlate the sampler's
     coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
+    ``qr_prior``: the user's ``decomp = "QR"``, where brms's priors of class b apply to
+    ``bQ = b~`` instead (then ``qr`` is set too).
     """
 
     dpar: str
@@ -67,6 +69,7 @@ class FixedPlan:
     offset: bool
     thresholds: int = 0
     qr: bool = False
+    qr_prior: bool = False
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,8 @@ class ModelProgram:
         for fp in self.structure.fixed:
             if fp.qr:
                 name = f"b{sfx(fp.dpar)}"
+                if fp.qr_prior:  # brms's decomp = "QR": the priors see bQ
+                    params[f"bQ{sfx(fp.dpar)}"] = params[name]
                 params[name] = data["qr_inv"][fp.dpar] @ params[name]
         return params
 
@@ -272,8 +274,9 @@ class ModelProgram:
         ``prior_args`` must be :meth:`prepare`-d.
         """
         total = jnp.zeros(())
+        qr = {f"b{sfx(fp.dpar)}" for fp in self.structure.fixed if fp.qr_prior}
         for vp in self.structure.vectors:
-            x = jnp.reshape(params[vp.name], (-1,))
+            x = jnp.reshape(params[f"bQ{vp.name[1:]}" if vp.name in qr else vp.name], (-1,))
             for i, (name, idx) in enumerate(vp.priors):
                 xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
                 args = prior_args[vp.name]

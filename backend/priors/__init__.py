@@ -3,7 +3,8 @@
 - :mod:`.user`: the user's priors, :class:`~.user.Prior` made by ``prior()``/``set_prior()``.
 - :mod:`.resolve`: the ``get_prior`` table, and the resolution of defaults and user priors to
   one prior per parameter.
-- ``grammar.lark`` and :mod:`.parse`: the prior language (``normal(0, 10)``, ``lkj(2)``, ...).
+- ``grammar.lark`` and :mod:`.parse`: the prior language (``normal(0, 10)``, ``lkj(2)``, ...);
+  :mod:`.arith` evaluates arguments written as Stan expressions (``normal(log(9), 0.5)``).
 - :mod:`.defaults`: brms's data-dependent default priors (``student_t(3, 257.6, 25.8)``).
 - :mod:`.rows`: the rows of the prior table a design has (class, coef, group, dpar).
 - :mod:`.check`: brms's checks of user priors (unknown classes, bounds, improper priors).

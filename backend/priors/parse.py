@@ -1,7 +1,8 @@
 """Reading prior strings in brms/Stan distribution syntax.
 
-``parse_prior("student_t(3, 0, 2.5)")`` gives ``PriorSpec("student_t", (3.0, 0.0, 2.5))``. The
-grammar (``grammar.lark``) is parsed with LALR in strict mode; every problem is a
+``parse_prior("student_t(3, 0, 2.5)")`` gives ``PriorSpec("student_t", (3.0, 0.0, 2.5))``;
+arguments may be constant Stan expressions (``normal(log(9), 0.5)``), evaluated by
+:mod:`.arith`. The grammar (``grammar.lark``) is parsed with LALR in strict mode; every problem is a
 :class:`~brmsjax.formula.errors.PriorError` that shows the prior with a caret under the culprit::
 
     Unknown prior distribution 'normel'; supported distributions are: beta, cauchy, ...
@@ -12,6 +13,7 @@ grammar (``grammar.lark``) is parsed with LALR in strict mode; every problem is 
 from __future__ import annotations
 
 import math
+import warnings
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
+from brmsjax.backend.priors.arith import evaluate, is_plain_number
 from brmsjax.formula.errors import PriorError, Span, caret_lines
 
 # Argument names of every distribution, in Stan's order (used in messages and checks).
@@ -65,9 +68,17 @@ def _error(message: str, text: str, start: int, end: int) -> PriorError:
     return PriorError(f"{message}\n{caret_lines(text, Span(start, end))}")
 
 
-@lru_cache(maxsize=512)
+class PriorWarning(UserWarning):
+    """A prior that means something else than it may seem: ``normal(7/2, 1)`` is
+    ``normal(3, 1)`` in Stan, and so in brms."""
+
+
 def parse_prior(text: str) -> PriorSpec:
     """Parse a prior string into a :class:`PriorSpec` without bounds.
+
+    Arguments may be constant Stan expressions (``normal(log(9), 0.5)``), evaluated by
+    :mod:`.arith`; an integer division that drops a remainder (``7/2`` is 3, as in Stan) gives
+    a :class:`PriorWarning`.
 
     Parameters
     ----------
@@ -83,8 +94,31 @@ def parse_prior(text: str) -> PriorSpec:
     """
     if not isinstance(text, str):
         raise PriorError(f"A prior must be a string such as '{EXAMPLE}', not {text!r}.")
+    spec, truncated, _ = _parse(text)
+    for cut in truncated:
+        warnings.warn(
+            f"Stan divides integers as integers, so {cut} in the prior '{text}' is rounded "
+            "toward zero (as in brms); write a real number such as 1.0 to divide exactly.",
+            PriorWarning,
+            stacklevel=2,
+        )
+    return spec
+
+
+def prior_label(text: str) -> str:
+    """The prior as the ``get_prior`` table shows it: the distribution with its numbers
+    (``normal(0, 5)``), or the text as written where an argument is an expression
+    (``normal(log(9), 0.5)``, as brms shows it)."""
+    spec, _, plain = _parse(text)
+    return str(spec) if plain else text.strip()
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> tuple[PriorSpec, tuple[str, ...], bool]:
+    """The prior's distribution, the integer divisions that dropped a remainder, and whether
+    every argument is a plain number."""
     if not text.strip():
-        return PriorSpec("flat")
+        return PriorSpec("flat"), (), True
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
@@ -105,32 +139,36 @@ def parse_prior(text: str) -> PriorSpec:
             start + len(name),
         )
     numbers: list[tuple[float, int, int]] = []
+    truncated: list[str] = []
+    plain = True
     if call.data == "call" and isinstance(call.children[1], Tree):
-        for number in call.children[1].children:
-            assert isinstance(number, Tree)
-            numbers.append(_number(number, text))
+        for node in call.children[1].children:
+            assert isinstance(node, Tree)
+            given = evaluate(node, text)
+            numbers.append((given.value, node.meta.start_pos, node.meta.end_pos))
+            truncated.append(given.truncated)
+            plain = plain and is_plain_number(node)
     _check_arity(name, bare=call.data == "bare", numbers=numbers, text=text, start=start, end=end)
-    for arg, (value, a, b) in zip(ARG_NAMES[name], numbers, strict=True):
+    for arg, (value, a, b), cut in zip(ARG_NAMES[name], numbers, truncated, strict=True):
+        hint = (
+            f" Stan divides integers as integers: {cut} is {_show(value)}; write a real "
+            "number such as 1.0 to divide exactly."
+            if cut
+            else ""
+        )
         if not math.isfinite(value):
-            raise _error(f"The argument {arg} of '{name}' must be finite.", text, a, b)
+            raise _error(f"The argument {arg} of '{name}' must be finite.{hint}", text, a, b)
         if arg in _POSITIVE.get(name, ()) and value <= 0:
             raise _error(
-                f"The argument {arg} of '{name}' must be positive, but it is {_show(value)}.",
+                f"The argument {arg} of '{name}' must be positive, but it is {_show(value)}.{hint}",
                 text,
                 a,
                 b,
             )
     if name == "uniform" and numbers[0][0] >= numbers[1][0]:
         raise _error("The bounds of 'uniform(alpha, beta)' need alpha < beta.", text, start, end)
-    return PriorSpec(name, tuple(v for v, _, _ in numbers))
-
-
-def _number(node: Tree, text: str) -> tuple[float, int, int]:
-    tokens = [t for t in node.children if isinstance(t, Token)]
-    start = tokens[0].start_pos or 0
-    end = tokens[-1].end_pos or start
-    sign = -1.0 if tokens[0].type == "SIGN" and str(tokens[0]) == "-" else 1.0
-    return sign * float(str(tokens[-1])), start, end
+    spec = PriorSpec(name, tuple(v for v, _, _ in numbers))
+    return spec, tuple(c for c in truncated if c), plain
 
 
 def _check_arity(
@@ -168,6 +206,18 @@ def _syntax_error(text: str, err: UnexpectedInput) -> PriorError:
             text,
             pos,
             pos,
+        )
+    history = getattr(err, "token_history", None) or []
+    if isinstance(err, UnexpectedToken) and history and history[-1].type == "NAME":
+        name = history[-1]
+        pos = name.start_pos or 0
+        return _error(
+            f"'{name}' in the prior '{text}' is not a constant; a prior argument is a number or "
+            "an expression of numbers such as log(9) or pi() (brms hands it to Stan, which "
+            "knows no R variables).",
+            text,
+            pos,
+            pos + len(name),
         )
     if isinstance(err, UnexpectedToken):
         pos = err.token.start_pos or 0

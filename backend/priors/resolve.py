@@ -162,13 +162,14 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
     for row in rows:
         p = chosen.get(row.key)
         spec, lb, ub, source = row.spec, row.lb, row.ub, "default"
+        label = "" if spec is None else str(spec)
         if p is not None:
-            spec, source = p.spec, "user"
+            label, source = p.label, "user"
             if p.lb is not None or p.ub is not None:
                 lb, ub = p.lb, p.ub
         records.append(
             {
-                "prior": "" if spec is None else str(spec),
+                "prior": label,
                 "class": row.class_,
                 "coef": row.coef,
                 "group": row.group,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypeAlias, overload
 
 from brmsjax.backend.dists.densities import PriorSpec
-from brmsjax.backend.priors.parse import parse_prior
+from brmsjax.backend.priors.parse import parse_prior, prior_label
 from brmsjax.formula.errors import PriorError
 
 __all__ = ["Prior", "PriorList", "PriorsLike", "as_priors", "prior", "set_prior"]
@@ -35,7 +35,9 @@ class Prior:
     Attributes
     ----------
     prior
-        Stan distribution call (``"normal(0, 10)"``); ``""`` or ``"flat"`` is flat.
+        Stan distribution call (``"normal(0, 10)"``); ``""`` or ``"flat"`` is flat. Arguments
+        may be constant Stan expressions, as brms hands them to Stan: ``"normal(log(9), 0.5)"``,
+        ``"student_t(3, 0, 2.5 * 2)"`` (integers divide as in Stan: ``1/10`` is 0).
     class_
         Parameter class: ``b``, ``Intercept``, ``sd``, ``cor``, ``sigma`` or another dpar.
     coef, group, resp, dpar, nlpar
@@ -69,6 +71,11 @@ class Prior:
         object.__setattr__(self, "lb", lb)
         object.__setattr__(self, "ub", ub)
         parse_prior(self.prior)
+
+    @property
+    def label(self) -> str:
+        """The prior as the ``get_prior`` table shows it (:func:`~.parse.prior_label`)."""
+        return prior_label(self.prior)
 
     @property
     def spec(self) -> PriorSpec:

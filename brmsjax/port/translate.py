@@ -16,9 +16,11 @@ from typing import Any
 
 import pandas as pd
 
+from brmsjax.formula.errors import FormulaTermError
 from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
+from brmsjax.formula.terms.options import OPTION_NAMES
 from brmsjax.rcode.rfamilies import FamilyCall, r_family
 from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
 from brmsjax.rcode.rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors
@@ -111,6 +113,7 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
 def _bf(call: Call, source: str) -> FormulaCall:
     formulas: list[str] = []
     fixed: dict[str, float] = {}
+    options: dict[str, object] = {}
     for arg in call.args:
         value = arg.value
         if isinstance(value, Formula) and arg.name in (None, "formula", "flist"):
@@ -121,6 +124,9 @@ def _bf(call: Call, source: str) -> FormulaCall:
             if isinstance(number, int | float) and not isinstance(number, bool):
                 fixed[str(arg.name)] = number
                 continue
+        if arg.name in OPTION_NAMES:  # center = FALSE, cmc = FALSE, decomp = "QR"
+            options[arg.name] = r_value(value, source, f"the bf() argument '{arg.name}'").obj
+            continue
         what = f"argument '{arg.name}'" if arg.name else "unnamed argument"
         raise RCodeError(
             f"The bf() {what} is not supported by brmsjax; bf() takes formulas "
@@ -132,8 +138,15 @@ def _bf(call: Call, source: str) -> FormulaCall:
         raise RCodeError(
             "bf() needs the model formula first, as in bf(y ~ x, sigma ~ x).", source, call.span
         )
-    obj = bf(formulas[0], *formulas[1:], **fixed)
+    try:
+        obj = bf(formulas[0], *formulas[1:], **fixed, **options)
+    except FormulaTermError as err:
+        raise RCodeError(err.message, source, call.span) from None
     parts = [py_str(f) for f in formulas] + [f"{k}={v!r}" for k, v in fixed.items()]
+    parts += [
+        f"{k}={py_str(v) if isinstance(v, str) else repr(v)}"
+        for k, v in obj.options.as_kwargs().items()
+    ]
     return FormulaCall(obj, f"bj.bf({', '.join(parts)})", source)
 
 

@@ -4,5 +4,6 @@
 dropped, brms's group ID order); :mod:`.matrix` is R's ``model.matrix`` for one term list;
 :mod:`.response` codes the response and its addition terms; :mod:`.ir` is the Design IR the
 backend lowers; :mod:`.newdata` encodes new data with a fitted design's state;
-:mod:`.standata` prints a Design as brms's ``make_standata``.
+:mod:`.standata` prints a Design as brms's ``make_standata``; :mod:`.intercept` is brms's
+reserved ``Intercept`` variable (``0 + Intercept``) and the ``bf()`` options of the blocks.
 """

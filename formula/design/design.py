@@ -39,6 +39,7 @@ from ..terms.terms import TermList, expand
 from .finite import check_matrix, check_values, fit_advice
 from .frames import to_pandas
 from .groups import _group_blocks
+from .intercept import coded_with_intercept, is_main, with_options, with_reserved_intercept
 from .ir import Design, FixedBlock
 from .matrix import brms_rename, build_matrix
 from .response import (
@@ -192,13 +193,20 @@ def _fixed_block(
     offsets: np.ndarray | None,
     *,
     thresholds: int = 0,
+    cmc: bool = True,
 ) -> FixedBlock:
     """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
-    dropped, as brms's X of an ordinal model has none."""
+    dropped, as brms's X of an ordinal model has none. A reserved ``Intercept`` or
+    ``cmc = False`` codes factors as with an intercept (:func:`.intercept.coded_with_intercept`).
+    """
     if terms.dropped_response is not None:
         for message in response_warnings(terms.dropped_response):
             warnings.warn(message, DataWarning, stacklevel=4)
-    matrix, names, _ = build_matrix(terms, values, n)
+    if coded_with_intercept(terms, cmc=cmc):
+        matrix, names, _ = build_matrix(replace(terms, intercept=True), values, n)
+        matrix, names = matrix[:, 1:], names[1:]
+    else:
+        matrix, names, _ = build_matrix(terms, values, n)
     columns = tuple(brms_rename(c) for c in names)
     if thresholds and terms.intercept:
         return FixedBlock(
@@ -352,6 +360,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     name, kind = family_kind(family)
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
     check_family_terms(bt, family)
+    frame = with_reserved_intercept(frame, bt)
     if not len(frame):
         raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
@@ -378,13 +387,17 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         levels = response.levels or ()
         bt = _category_terms(bt, make_stan_names([f"mu{lv}" for lv in levels])[1:])
     fixed = tuple(
-        _fixed_block(
-            dp.dpar,
-            dp.fixed,
-            values,
-            n,
-            _offset(dp.fixed.offsets, values, n),
-            thresholds=nthres if i == 0 else 0,
+        with_options(
+            _fixed_block(
+                dp.dpar,
+                dp.fixed,
+                values,
+                n,
+                _offset(dp.fixed.offsets, values, n),
+                thresholds=nthres if i == 0 else 0,
+                cmc=not is_main(dp) or bt.options.cmc,
+            ),
+            bt.options if is_main(dp) else None,
         )
         for i, dp in enumerate(bt.dpars)
     )

@@ -82,11 +82,21 @@ def _pasted_factor(parts: Sequence[Value]) -> Factor:
 def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[GroupBlock, ...]:
     blocks: list[dict[str, Any]] = []
     by_id: dict[str, int] = {}
+    seen: set[tuple[str, str, str]] = set()
     for dp in bt.dpars:
         for group in dp.groups:
             z, names, _ = build_matrix(group.coefs, values, n)
             factor = _group_factor(group, values)
             coefs = [brms_rename(c) for c in names]
+            for coef in coefs:  # brms's tidy_ranef: one effect per group, coef and dpar
+                if (group.group, coef, dp.dpar) in seen:
+                    raise FormulaTermError(
+                        "Duplicated group-level effects are not allowed.\nOccured for effect "
+                        f"'{coef}' of group '{group.group}'.",
+                        dp.source or bt.source,
+                        group.span,
+                    )
+                seen.add((group.group, coef, dp.dpar))
             if group.id is not None and group.id in by_id:
                 block = blocks[by_id[group.id]]
                 if block["group"] != group.group:

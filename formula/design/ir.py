@@ -71,6 +71,12 @@ class FixedBlock:
         ordinal model, else 0. Then X has no intercept column (``intercept`` is False) and the
         model has the ordered ``Intercept[1..thresholds]`` instead: the lowering centres every
         column of X and recovers ``b_Intercept[k] = Intercept[k] + means_X . b``.
+    center
+        Whether brms centres X (False with ``bf(center = FALSE)``: then ``intercept`` is False,
+        an intercept column is an ordinary ``b``, and ordinal thresholds are not centred).
+    qr
+        brms's ``decomp = "QR"``: ``b`` is sampled as ``bQ = R b`` (``Xc = Q R``, scaled by
+        ``sqrt(N - 1)``) and the priors of class ``b`` apply to ``bQ``.
     """
 
     dpar: str
@@ -79,6 +85,8 @@ class FixedBlock:
     intercept: bool
     offset: np.ndarray | None = None
     thresholds: int = 0
+    center: bool = True
+    qr: bool = False
 
     @property
     def K(self) -> int:

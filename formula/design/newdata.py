@@ -33,6 +33,7 @@ from .design import (
 )
 from .finite import check_matrix, check_values, newdata_advice
 from .groups import _group_factor
+from .intercept import is_main, with_reserved_intercept
 from .ir import Design, GroupBlock
 from .matrix import build_matrix
 
@@ -302,6 +303,7 @@ def encode_newdata(
     n = len(frame)
     if n == 0:
         raise NewDataError("newdata has no rows; give at least one row.")
+    frame = with_reserved_intercept(frame, bt)
     nodes = _required(bt, re_terms, response)
     _check_columns(nodes, frame, bt)
     evaluator = Evaluator(frame, bt.source, design.state.eval_state)
@@ -328,6 +330,7 @@ def encode_newdata(
             n,
             _offset(dp.fixed.offsets, values, n),
             thresholds=fitted.thresholds,
+            cmc=not is_main(dp) or bt.options.cmc,
         )
         if block.columns != fitted.columns:
             raise NewDataError(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse, parse_formula
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
+from .options import OPTION_NAMES, FormulaOptions, options_from_call, options_from_kwargs
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
@@ -104,6 +106,7 @@ class BrmsTerms:
     dpars: tuple[DparTerms, ...]
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     formula_lines: tuple[str, ...] = ()
+    options: FormulaOptions = FormulaOptions()  # bf(center =, cmc =, decomp =)
 
     @property
     def response_label(self) -> str:
@@ -128,17 +131,21 @@ class BrmsFormula:
         The main formula text, then one text per predicted dpar (``"sigma ~ x"``).
     fixed
         Distributional parameters fixed to constants (``nu = 4``).
+    options
+        brms's formula options (``center = FALSE``), see :mod:`.options`.
     """
 
     formulas: tuple[str, ...]
     fixed: Mapping[str, float] = field(default_factory=dict)
+    options: FormulaOptions = FormulaOptions()
 
     def __str__(self) -> str:
         args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
+        args += self.options.r_args()
         return f"bf({', '.join(args)})"
 
 
-def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
+def bf(formula: str, *dpar_formulas: str, **fixed: Any) -> BrmsFormula:
     """Build a brms formula, as brms's ``bf()``.
 
     Parameters
@@ -148,22 +155,25 @@ def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
     *dpar_formulas
         Formulas of distributional parameters, e.g. ``"sigma ~ x"``.
     **fixed
-        Distributional parameters fixed to a constant, e.g. ``nu=4``.
+        Distributional parameters fixed to a constant, e.g. ``nu=4``; and brms's options
+        ``center``, ``cmc`` (True or False) and ``decomp`` (``"none"`` or ``"QR"``).
 
     Examples
     --------
-    >>> bf("y ~ x + (1 | g)", "sigma ~ x")
-    BrmsFormula(formulas=('y ~ x + (1 | g)', 'sigma ~ x'), fixed={})
+    >>> print(bf("y ~ x + (1 | g)", "sigma ~ x", center=False))
+    bf(y ~ x + (1 | g), sigma ~ x, center = FALSE)
     """
     for text in (formula, *dpar_formulas):
         if not isinstance(text, str):
             raise TypeError(f"bf() takes formulas as strings, not {type(text).__name__}.")
+    options = options_from_kwargs(fixed)
+    fixed = {k: v for k, v in fixed.items() if k not in OPTION_NAMES}
     for name, value in fixed.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise FormulaTermError(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed))
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options)
 
 
 def _flatten(node: Node, op: str) -> list[Node]:
@@ -358,6 +368,8 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
         if arg.name in {"formula", "flist"} and isinstance(arg.value, Formula):
             formulas.append((arg.value, source))
             continue
+        if arg.name in OPTION_NAMES:  # read by options_from_call
+            continue
         value = _number(arg.value)
         if arg.name in DPAR_NAMES and value is not None:
             fixed[arg.name] = value
@@ -385,6 +397,7 @@ def brms_terms(
     """
     parts: list[tuple[Formula, str]] = []
     fixed: dict[str, float] = {}
+    options = FormulaOptions()
     if isinstance(formula, BrmsFormula):
         for text in formula.formulas:
             node = parse(text)
@@ -396,6 +409,7 @@ def brms_terms(
                 )
             parts.append((node, text))
         fixed.update(formula.fixed)
+        options = formula.options
     elif isinstance(formula, str):
         node = parse_formula(formula)
         if isinstance(node, Call):
@@ -406,6 +420,7 @@ def brms_terms(
                     node.span,
                 )
             parts, fixed = _from_bf_call(node, formula)
+            options = options_from_call(node, formula)
         else:
             parts.append((node, formula))
     else:
@@ -440,6 +455,7 @@ def brms_terms(
         dpars=tuple(dpars),
         fixed_dpars=fixed,
         formula_lines=lines,
+        options=options,
     )
 
 

@@ -120,7 +120,9 @@ class Encoder:
             if is_bar(node):
                 if product is not None:
                     raise self._bar_in_product(node, product)
-                self.bars.append(_bar(node, self.source))
+                bar = _bar(node, self.source)
+                if all(_bar_label(b) != _bar_label(bar) for b in self.bars):
+                    self.bars.append(bar)  # R's terms keep one of identical terms, as brms
                 results.append({})
             else:
                 stack.append((node.expr, 0, product))
@@ -290,6 +292,11 @@ def _combine(op: str, left: Terms, right: Terms) -> Terms:
     # %in%
     whole = frozenset().union(*right)
     return _ordered([t | whole for t in left])
+
+
+def _bar_label(bar: Bar) -> tuple[str, str, bool, str | None]:
+    """What R's term label of a bar term tells apart: ``(1 | g)`` twice is one term."""
+    return deparse(bar.lhs), deparse(bar.group), bar.cor, bar.id
 
 
 def _bar(node: Node, source: str) -> Bar:

@@ -18,6 +18,7 @@ from ..errors import FormulaSyntaxError
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse_formula
 from .brmsterms import BrmsFormula, _from_bf_call
+from .options import FormulaOptions, options_from_call, options_from_kwargs
 from .terms import expand
 
 __all__ = ["update_brms_formula", "update_formula"]
@@ -156,6 +157,15 @@ def update_brms_formula(old: str | BrmsFormula, new: str | BrmsFormula) -> str |
     fixed = {**old_fixed, **new_fixed}
     for name in fixed:
         dpars.pop(name, None)
-    if not dpars and not fixed:
+    options = {**_options(old).as_kwargs(), **_options(new).as_kwargs()}
+    if not dpars and not fixed and not options:
         return main
-    return BrmsFormula((main, *dpars.values()), fixed)
+    return BrmsFormula((main, *dpars.values()), fixed, options_from_kwargs(options))
+
+
+def _options(formula: str | BrmsFormula) -> FormulaOptions:
+    """The ``bf()`` options (``center = FALSE``) of a formula or ``bf()`` text."""
+    if isinstance(formula, BrmsFormula):
+        return formula.options
+    node = parse_formula(formula)
+    return FormulaOptions() if isinstance(node, Formula) else options_from_call(node, formula)

@@ -104,8 +104,9 @@ SUPPORTED = (
         ),
         (
             "normal(0, a)",
-            "Unexpected 'a' in the prior 'normal(0, a)'; write a distribution call "
-            "such as 'normal(0, 10)'.\n  normal(0, a)\n            ^",
+            "'a' in the prior 'normal(0, a)' is not a constant; a prior argument is a "
+            "number or an expression of numbers such as log(9) or pi() (brms hands it to "
+            "Stan, which knows no R variables).\n  normal(0, a)\n            ^",
         ),
         (
             "normal(0;1)",

@@ -204,10 +204,10 @@ def test_every_latex_line_renders_with_mathtext(
             "The label of 'age' must be a non-empty string, not ''.",
         ),
         (
-            {"formula": "score ~ age + (1 | class) + (1 | class)"},
+            {"formula": "score ~ age + (1 | class) + (age | class)"},
             FormulaTermError,
-            "'Intercept' varies by class in two group-level terms; brms does not allow duplicated "
-            "group-level effects, so keep one of them.",
+            "Duplicated group-level effects are not allowed.\nOccured for effect 'Intercept' of "
+            "group 'class'.",
         ),
         (
             {"formula": "bf(score ~ age + (1 | class), sigma ~ female)"},
