@@ -26,6 +26,7 @@ from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
+from brmsjax.backend.model.gp import gp_data, gp_plan
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -42,6 +43,7 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
+from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_checks import addition_terms, family_summary
@@ -263,6 +265,18 @@ def lower(
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
+    gps = tuple(gp_plan(b) for b in design.gps)
+    if gps:
+        for b in design.gps:
+            s = b.prefix()
+            plan.vector(name=f"sdgp{s}", size=b.K, scalar=False, natural=(0.0, None))
+            plan.vector(name=f"lscale{s}", size=b.K * b.n_lscale, scalar=False, natural=(0.0, None))
+        data["gp"] = {b.prefix(): gp_data(b) for b in design.gps}
+        if likelihood not in {"auto", "plain"}:
+            raise ModelError(
+                f"The {likelihood} likelihood cannot be used with gp() terms; use 'plain'."
+            )
+        likelihood, marginalize = "plain", False
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -296,9 +310,12 @@ def lower(
         categories=categories,
         shown=shown,
         likelihood=form,
+        gps=gps,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
-    names = ModelNames(tuple(fixed_names), tuple(group_names), named)
+    names = ModelNames(
+        tuple(fixed_names), tuple(group_names), named, tuple(gp_spec(b) for b in design.gps)
+    )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
 
