@@ -58,6 +58,8 @@ def test_approximate_gp_predicts_new_data_with_the_fitted_basis() -> None:
     spd = spd * np.exp(-0.5 * ell[:, None] ** 2 * slambda[:, 0] ** 2)
     want = draws["b_Intercept"].to_numpy()[:, None] + (np.sqrt(spd) * z) @ phi.T
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+    # brms's default effects include a gp() term's covariates
+    assert list(fit.conditional_effects()) == ["x1"]
 
 
 def test_exact_gp_in_sample_prediction_is_the_cholesky_of_the_latents() -> None:
