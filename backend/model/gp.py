@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
@@ -34,8 +35,10 @@ __all__ = [
     "cov_exp_quad",
     "gp_data",
     "gp_derive",
+    "gp_marginal_log_lik",
     "gp_parts",
     "gp_plan",
+    "row_basis",
     "spd_cov_exp_quad",
     "zgp_site",
 ]
@@ -59,6 +62,7 @@ class GpPlan:
     sizes: tuple[int, ...]
     by: str
     gr: bool
+    marginal: bool = False
 
     @property
     def K(self) -> int:
@@ -71,8 +75,9 @@ def zgp_site(key: str, j: int) -> str:
     return f"zgp{key}_{j}"
 
 
-def gp_plan(block: GpBlock) -> GpPlan:
-    """The plan of a design's GP term."""
+def gp_plan(block: GpBlock, marginal: bool = False) -> GpPlan:
+    """The plan of a design's GP term (``marginal``: its latents integrated out, see
+    :func:`gp_marginal_log_lik`)."""
     return GpPlan(
         block.prefix(),
         block.dpar,
@@ -81,6 +86,7 @@ def gp_plan(block: GpBlock) -> GpPlan:
         block.latent_sizes,
         block.by,
         block.term.gr,
+        marginal and block.approx,
     )
 
 
@@ -108,6 +114,24 @@ def gp_data(block: GpBlock) -> dict[str, Any]:
         out["C"] = [np.asarray(s.C, dtype=float) for s in subs]
     if block.Cgp is not None:
         out["Cgp"] = np.asarray(block.Cgp, dtype=float)
+    return out
+
+
+def row_basis(block: GpBlock, n: int) -> list[np.ndarray]:
+    """Per sub-GP of an approximate GP the ``(N, NB)`` basis at every row, times the row's
+    contrast (0 on rows outside a factor ``by`` level): the term is ``sum_j A_j beta_j``."""
+    out = []
+    for sub in block.subs:
+        X = np.asarray(sub.X, dtype=float)
+        rows = X[sub.J] if sub.J is not None else X
+        full = np.zeros((n, X.shape[1]))
+        if sub.I is not None and sub.C is not None:
+            full[sub.I] = rows * sub.C[:, None]
+        else:
+            full = rows.copy()
+        if block.Cgp is not None:
+            full = full * np.asarray(block.Cgp, dtype=float)[:, None]
+        out.append(full)
     return out
 
 
@@ -144,6 +168,8 @@ def gp_parts(
     """``(dpar, (N,) contribution)`` of every GP term, for the linear predictors."""
     parts = []
     for plan in plans:
+        if plan.marginal:  # integrated out: gp_marginal_log_lik
+            continue
         d = data["gp"][plan.key]
         sd = jnp.reshape(params[f"sdgp{plan.key}"], (-1,))
         ls = jnp.reshape(params[f"lscale{plan.key}"], (plan.K, plan.n_lscale))
@@ -162,8 +188,79 @@ def gp_parts(
     return parts
 
 
-def gp_derive(plans: tuple[GpPlan, ...], params: Mapping[str, Array]) -> dict[str, Array]:
-    """The latent variables saved with each draw, by site name."""
-    return {
-        zgp_site(p.key, j): params[zgp_site(p.key, j)] for p in plans for j in range(1, p.K + 1)
+def gp_derive(
+    plans: tuple[GpPlan, ...],
+    params: Mapping[str, Array],
+    data: PyTree,
+    resid: Array | None = None,
+    key: Array | None = None,
+) -> dict[str, Array]:
+    """The latent variables saved with each draw, by site name; those of marginal terms drawn
+    from their conditional given the residual ``resid`` with the random ``key``."""
+    out = {
+        zgp_site(p.key, j): params[zgp_site(p.key, j)]
+        for p in plans
+        if not p.marginal
+        for j in range(1, p.K + 1)
     }
+    if any(p.marginal for p in plans):
+        if resid is None or key is None:
+            raise ValueError("Marginal GP terms draw their latents: pass the residual and a key.")
+        B, sites, sizes = _marginal_basis(plans, params, data)
+        sigma = params["sigma"]
+        Lm, w = _marginal_factor(B, resid, sigma)
+        eps = jax.random.normal(key, w.shape, dtype=w.dtype)
+        z = jax.scipy.linalg.solve_triangular(Lm.T, w / sigma**2 + eps, lower=False)
+        start = 0
+        for site, size in zip(sites, sizes, strict=True):
+            out[site] = z[start : start + size]
+            start += size
+    return out
+
+
+def _marginal_basis(
+    plans: tuple[GpPlan, ...], params: Mapping[str, Array], data: PyTree
+) -> tuple[Array, list[str], list[int]]:
+    """``B = [A_j sqrt(spd_j)]`` over the sub-GPs of marginal terms, their sites and sizes."""
+    cols, sites, sizes = [], [], []
+    for plan in plans:
+        if not plan.marginal:
+            continue
+        d = data["gp"][plan.key]
+        sd = jnp.reshape(params[f"sdgp{plan.key}"], (-1,))
+        ls = jnp.reshape(params[f"lscale{plan.key}"], (plan.K, plan.n_lscale))
+        for j in range(plan.K):
+            s = jnp.sqrt(spd_cov_exp_quad(d["slambda"][j], sd[j], ls[j]))
+            cols.append(d["A"][j] * s[None, :])
+            sites.append(zgp_site(plan.key, j + 1))
+            sizes.append(plan.sizes[j])
+    return jnp.concatenate(cols, axis=1), sites, sizes
+
+
+def _marginal_factor(B: Array, resid: Array, sigma: Array) -> tuple[Array, Array]:
+    """``chol(I + B'B / sigma^2)`` and ``w = Lm^-1 B' r``."""
+    M = jnp.eye(B.shape[1], dtype=B.dtype) + (B.T @ B) / sigma**2
+    Lm = jnp.linalg.cholesky(M)
+    w = jax.scipy.linalg.solve_triangular(Lm, B.T @ resid, lower=True)
+    return Lm, w
+
+
+def gp_marginal_log_lik(
+    plans: tuple[GpPlan, ...], params: Mapping[str, Array], data: PyTree, resid: Array
+) -> Array:
+    """The gaussian log likelihood with the approximate GPs' latents integrated out.
+
+    With ``B = [A_j sqrt(spd_j)]`` (the basis at the rows scaled by the spectral densities),
+    brms's ``y ~ N(eta + B zgp, sigma)``, ``zgp ~ N(0, I)`` is ``y ~ N(eta, sigma^2 I + B B')``
+    (same posterior of every other parameter, no funnel between ``sdgp``, ``lscale`` and
+    ``zgp``); by Woodbury with ``M = I + B'B / sigma^2``: ``log|Sigma| = 2 N log sigma +
+    log|M|`` and ``r' Sigma^-1 r = (r'r - |chol(M)^-1 B'r|^2 / sigma^2) / sigma^2``.
+    :func:`gp_derive` draws ``zgp`` from its conditional ``N(M^-1 B'r / sigma^2, M^-1)``.
+    """
+    B, _, _ = _marginal_basis(plans, params, data)
+    sigma = params["sigma"]
+    Lm, w = _marginal_factor(B, resid, sigma)
+    n = resid.shape[0]
+    quad = (jnp.sum(resid**2) - jnp.sum(w**2) / sigma**2) / sigma**2
+    logdet = 2 * n * jnp.log(sigma) + 2 * jnp.sum(jnp.log(jnp.diag(Lm)))
+    return -0.5 * (n * math.log(2 * math.pi) + logdet + quad)

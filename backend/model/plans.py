@@ -164,6 +164,8 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
     for gp in structure.gps:
+        if gp.marginal:  # integrated out
+            continue
         for j, size in enumerate(gp.sizes, 1):
             sites.append(Site(zgp_site(gp.key, j), (size,), (size,), constraints.real))
     return tuple(sites)

@@ -32,7 +32,7 @@ from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
-from brmsjax.backend.model.gp import gp_derive, gp_parts
+from brmsjax.backend.model.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.group_terms import (
     cov_params,
     effects_sqrt,
@@ -356,6 +356,9 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
+        if any(p.marginal for p in self.structure.gps):
+            resid = data["y"] - self.linear_predictors(params, data)[""]
+            return gp_marginal_log_lik(self.structure.gps, params, data, resid)
         if self.structure.likelihood == "suffstat":
             return suffstat_model_log_lik(
                 self.structure, params, data, self.group_effects(params, data)
@@ -404,7 +407,10 @@ class ModelProgram:
                 out[f"cor_{g.id}"] = cor[rows, cols]
         for gid, r in self.group_effects(params, data, key).items():
             out[f"r_{gid}"] = r
-        out.update(gp_derive(self.structure.gps, params))
+        resid = None
+        if any(p.marginal for p in self.structure.gps):
+            resid = data["y"] - self.linear_predictors(params, data)[""]
+        out.update(gp_derive(self.structure.gps, params, data, resid, key))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 

@@ -89,7 +89,8 @@ def _brms_lp(case: str, p: dict[str, np.ndarray]) -> float:
 )
 def test_log_density_equals_brms_stan_model(formula: str, case: str, lscale_prior: tuple) -> None:
     design = build_design(formula, gp_data(), GAUSSIAN)
-    lowered = lower(design, GAUSSIAN, resolve_priors(design, GAUSSIAN, None))
+    # brms's coordinates: the latents sampled (reparam=False keeps them in the density)
+    lowered = lower(design, GAUSSIAN, resolve_priors(design, GAUSSIAN, None), reparam=False)
     rng = np.random.default_rng(3)
     p = {
         "Intercept": np.array(0.4),
@@ -110,3 +111,52 @@ def test_log_density_equals_brms_stan_model(formula: str, case: str, lscale_prio
         data, prior_args = lowered.model_args
         got = float(lowered.program.log_density(values, data, prior_args))
     np.testing.assert_allclose(got, _brms_lp(case, p), rtol=1e-8)
+
+
+def test_marginal_form_integrates_the_latents_out() -> None:
+    """Gaussian models with approximate GPs sample without the latents: the likelihood is
+    ``N(y | eta, sigma^2 I + B B')`` and each draw's ``zgp`` comes from its exact conditional."""
+    from brmsjax.backend.model.gp import gp_derive, row_basis
+
+    formula = "y ~ gp(x1, k = 10, c = 5/4) + gp(x2, by = f, k = 4, c = 5/4)"
+    data_frame = gp_data()
+    design = build_design(formula, data_frame, GAUSSIAN)
+    lowered = lower(design, GAUSSIAN, resolve_priors(design, GAUSSIAN, None))
+    assert all(p.marginal for p in lowered.structure.gps)
+    assert not [s for s in lowered.sites if s.name.startswith("zgp")]
+    values = {
+        "Intercept": np.array(0.4),
+        "sdgp_1": np.array([1.1]),
+        "lscale_1": np.array([0.25]),
+        "sdgp_2": np.array([0.5, 0.7, 0.9]),
+        "lscale_2": np.array([0.3, 0.2, 0.4]),
+        "sigma": np.array(0.6),
+    }
+    B = []
+    for block in design.gps:
+        A = row_basis(block, design.N)
+        for j, sub in enumerate(block.subs):
+            sd, ell = values[f"sdgp{block.prefix()}"][j], values[f"lscale{block.prefix()}"][j]
+            lam2 = np.sum(sub.slambda**2, axis=1)
+            spd = sd**2 * math.sqrt(2 * math.pi) * ell * np.exp(-0.5 * ell**2 * lam2)
+            B.append(A[j] * np.sqrt(spd))
+    Bm = np.concatenate(B, axis=1)
+    y = data_frame["y"].to_numpy()
+    cov = 0.36 * np.eye(len(y)) + Bm @ Bm.T
+    with jax.enable_x64(True):
+        data, prior_args = lowered.model_args
+        params = lowered.program.assemble(values, prior_args, data)
+        got = float(lowered.program.log_lik(params, data))
+        want = stats.multivariate_normal(np.full(len(y), 0.4), cov).logpdf(y)
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+        # the conditional of the latents: mean M^-1 B'r / sigma^2, covariance M^-1
+        resid = jnp.asarray(y - 0.4)
+        keys = jax.random.split(jax.random.key(0), 4000)
+        draws = jax.vmap(
+            lambda k: gp_derive(lowered.structure.gps, params, data, resid, k)["zgp_1_1"]
+        )(keys)
+    M = np.eye(Bm.shape[1]) + Bm.T @ Bm / 0.36
+    mean = np.linalg.solve(M, Bm.T @ (y - 0.4) / 0.36)[:10]
+    sd = np.sqrt(np.diag(np.linalg.inv(M)))[:10]
+    assert np.all(np.abs(np.asarray(draws).mean(axis=0) - mean) < 5 * sd / np.sqrt(4000))
+    np.testing.assert_allclose(np.asarray(draws).std(axis=0), sd, rtol=0.08)
