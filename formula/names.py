@@ -60,3 +60,9 @@ def r_name(group: str, level: str, coef: str, dpar: str = "") -> str:
     ``coef`` is the coefficient without the ``dpar`` prefix, as brms writes it inside brackets.
     """
     return f"{r_prefix(group, dpar)}[{level_label(level)},{coef}]"
+
+
+def gp_name(cls: str, suffix: str, dpar: str = "") -> str:
+    """A Gaussian process parameter (``cls`` ``sdgp``, ``lscale`` or ``zgp``) as brms names it:
+    ``sdgp_gpx``, ``lscale_sigma_gpx1x2fa``; ``zgp`` names take ``[m]`` after them."""
+    return f"{cls}_{dpar}_{suffix}" if dpar else f"{cls}_{suffix}"

@@ -58,12 +58,17 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             pairs = [(j, k) for k in range(len(coefs)) for j in range(k)]
             for i, (j, k) in enumerate(pairs):
                 yield names.cor_name(g.group, coefs[j], coefs[k]), f"cor_{g.id}", (i,)
+    for cls in ("sdgp", "lscale"):  # brms: every sdgp, then every lscale
+        for gp in model.gps:
+            yield from (c for c in gp.columns() if c[1].startswith(cls))
     for d in model.aux:
         yield d, d, ()
     for g in model.groups:
         for m in range(g.M):
             for lv_i, lv in enumerate(g.levels):
                 yield g.r_name(lv, m), f"r_{g.id}", (lv_i, m)
+    for gp in model.gps:
+        yield from gp.latent_columns()
     yield "lprior", "lprior", ()
     yield "lp__", "lp__", ()
 

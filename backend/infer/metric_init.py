@@ -194,7 +194,7 @@ def applies(lowered: LoweredModel) -> bool:
     the first metric from the mode"). Models with their group effects integrated out (the marginal
     form) or without group terms keep it.
     """
-    return not any(site.name.startswith("z_") for site in lowered.sites)
+    return not any(site.name.startswith(("z_", "zgp")) for site in lowered.sites)
 
 
 def laplace_inverse_mass(

@@ -26,6 +26,7 @@ from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
+from brmsjax.backend.model.gp import gp_data, gp_plan, row_basis
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -42,6 +43,7 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
+from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_checks import addition_terms, family_summary
@@ -263,6 +265,25 @@ def lower(
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
+    gp_marginal = _gp_marginal(design, family, fixed_dpars, aux, sample_prior)
+    gps = tuple(
+        gp_plan(b, marginal=gp_marginal and reparam and likelihood == "auto" and marginalize)
+        for b in design.gps
+    )
+    if gps:
+        for b in design.gps:
+            s = b.prefix()
+            plan.vector(name=f"sdgp{s}", size=b.K, scalar=False, natural=(0.0, None))
+            plan.vector(name=f"lscale{s}", size=b.K * b.n_lscale, scalar=False, natural=(0.0, None))
+        data["gp"] = {b.prefix(): gp_data(b) for b in design.gps}
+        for b, gp in zip(design.gps, gps, strict=True):
+            if gp.marginal:
+                data["gp"][gp.key]["A"] = row_basis(b, design.N)
+        if likelihood not in {"auto", "plain"}:
+            raise ModelError(
+                f"The {likelihood} likelihood cannot be used with gp() terms; use 'plain'."
+            )
+        likelihood, marginalize = "plain", False
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -296,9 +317,12 @@ def lower(
         categories=categories,
         shown=shown,
         likelihood=form,
+        gps=gps,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
-    names = ModelNames(tuple(fixed_names), tuple(group_names), named)
+    names = ModelNames(
+        tuple(fixed_names), tuple(group_names), named, tuple(gp_spec(b) for b in design.gps)
+    )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
 
@@ -326,6 +350,31 @@ def _check_family(design: Design, family: Family) -> None:
                 f"The parameter '{dpar}' is not a valid distributional or non-linear "
                 "parameter. Did you forget to set 'nl = TRUE'?"
             )
+
+
+def _gp_marginal(
+    design: Design,
+    family: Family,
+    fixed_dpars: Mapping[str, float],
+    aux: tuple[str, ...],
+    sample_prior: str,
+) -> bool:
+    """Whether the approximate GPs' latents can be integrated out exactly
+    (:func:`~brmsjax.backend.model.gp.gp_marginal_log_lik`): a gaussian identity-link model
+    with a scalar sigma, only approximate GP terms of mu, no group-level terms and no addition
+    terms (weights, censoring, ...)."""
+    return (
+        family.name == "gaussian"
+        and family.link == "identity"
+        and sample_prior == "no"
+        and "sigma" in aux
+        and not fixed_dpars
+        and len(design.fixed) == 1
+        and not design.groups
+        and not design.response.addition
+        and bool(design.gps)
+        and all(b.approx and not b.dpar for b in design.gps)
+    )
 
 
 def _thresholds(design: Design, block: FixedBlock) -> int:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpyro.distributions import constraints
 
+from brmsjax.backend.model.gp import GpPlan, zgp_site
 from brmsjax.backend.model.transforms import Bound, constraint, corr_cholesky
+from brmsjax.formula.design.gp import GpSpec
 from brmsjax.formula.design.ir import FixedSpec, GroupSpec
 
 __all__ = [
@@ -139,6 +141,7 @@ class Structure:
     categories: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
     likelihood: str = "plain"
+    gps: tuple[GpPlan, ...] = ()
 
 
 def sfx(dpar: str) -> str:
@@ -163,6 +166,11 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
         elif g.cor:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
+    for gp in structure.gps:
+        if gp.marginal:  # integrated out
+            continue
+        for j, size in enumerate(gp.sizes, 1):
+            sites.append(Site(zgp_site(gp.key, j), (size,), (size,), constraints.real))
     return tuple(sites)
 
 
@@ -180,8 +188,11 @@ class ModelNames:
         Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
         by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
         family's ``disc = 1``), as brms saves them all.
+    gps
+        Gaussian process terms (``sdgp_gpx``, ``lscale_gpx``, ``zgp_gpx[m]``).
     """
 
     fixed: tuple[FixedSpec, ...]
     groups: tuple[GroupSpec, ...]
     aux: tuple[str, ...]
+    gps: tuple[GpSpec, ...] = ()

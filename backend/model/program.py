@@ -32,6 +32,7 @@ from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
+from brmsjax.backend.model.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.group_terms import (
     cov_params,
     effects_sqrt,
@@ -108,6 +109,8 @@ class ModelProgram:
         for s in self.sites:
             if s.name.startswith("z_") and s.name not in centred:
                 fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(2)
+            elif s.name.startswith("zgp"):  # brms's std_normal(zgp) of a gp() term
+                fn = dist.Normal(0.0, 1.0).expand(s.shape).to_event(1)
             else:
                 fn = dist.ImproperUniform(s.constraint, (), s.shape)
             values[s.name] = numpyro.sample(s.name, fn)
@@ -142,7 +145,7 @@ class ModelProgram:
 
         ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
         """
-        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_"))}
+        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_", "zgp"))}
         values = dict(values)
         for g in self.structure.groups:
             if g.cov:
@@ -311,6 +314,7 @@ class ModelProgram:
             for dpar, cols in g.dpar_cols:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 parts.append((dpar, jnp.sum(part, axis=1)))
+        parts += gp_parts(self.structure.gps, params, data, data["y"].shape[0])
         zeros = jnp.zeros_like(data["y"])
         return linear_predictors(population, parts, zeros, self.structure.categories)
 
@@ -355,6 +359,9 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
+        if any(p.marginal for p in self.structure.gps):
+            resid = data["y"] - self.linear_predictors(params, data)[""]
+            return gp_marginal_log_lik(self.structure.gps, params, data, resid)
         if self.structure.likelihood == "suffstat":
             return suffstat_model_log_lik(
                 self.structure, params, data, self.group_effects(params, data)
@@ -403,6 +410,10 @@ class ModelProgram:
                 out[f"cor_{g.id}"] = cor[rows, cols]
         for gid, r in self.group_effects(params, data, key).items():
             out[f"r_{gid}"] = r
+        resid = None
+        if any(p.marginal for p in self.structure.gps):
+            resid = data["y"] - self.linear_predictors(params, data)[""]
+        out.update(gp_derive(self.structure.gps, params, data, resid, key))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 

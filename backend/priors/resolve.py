@@ -138,6 +138,20 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             p = pick(("cor", "", g.group, "", "", ""), ("cor", "", "", "", "", ""))
             spec = LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args)
             out[f"L_{g.id}"] = ParamPrior(f"L_{g.id}", (spec,))
+    for gp in design.gps:
+        d, p_ = gp.dpar, gp.prefix()
+        for cls, names in (("sdgp", gp.sfx1), ("lscale", [n for s in gp.sfx2 for n in s])):
+            specs = []
+            for name in names:
+                # brms: a coefficient's default (lscale's data-tuned one) beats a class prior
+                coef_key, class_key = (cls, name, "", "", d, ""), (cls, "", "", "", d, "")
+                p = pick(coef_key)
+                if p is None and rows[coef_key].spec is None:
+                    p = pick(class_key)
+                    coef_key = class_key
+                spec = p.spec if p else _default(rows, coef_key)
+                specs.append(check_bounds(spec, 0.0, None, f"'{name}' of class '{cls}'{_of(d)}"))
+            out[f"{cls}{p_}"] = ParamPrior(f"{cls}{p_}", tuple(specs))
     return out
 
 

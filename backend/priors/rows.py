@@ -190,7 +190,34 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
             ]
             if g.cor and g.M > 1:
                 rows += [PriorRow("cor", spec=LKJ_DEFAULT), PriorRow("cor", group=g.group)]
+    rows += gp_rows(design, family)
     unique: dict[tuple[str, ...], PriorRow] = {}
     for row in sorted(rows, key=PriorRow.sort_key):
         unique.setdefault(row.key, row)
     return tuple(unique.values())
+
+
+def gp_rows(design: Design, family: Family) -> list[PriorRow]:
+    """brms's rows of the GP terms (``prior_gp``): per dpar a class-level ``sdgp`` row with
+    the data-scaled default and a flat ``lscale`` row, both bounded at 0, then per term a row
+    per sub-GP (``sdgp``) and per length-scale (``lscale``, with its data-tuned default)."""
+    from brmsjax.backend.priors.gp import gp_rows_specs
+
+    if not design.gps:
+        return []
+    sd_spec = family_scale_prior(
+        design.response.y,
+        family.link,
+        family_name=family.name,
+        factor_like=design.response.levels is not None,
+    )
+    rows: list[PriorRow] = []
+    for dpar in dict.fromkeys(b.dpar for b in design.gps):
+        rows.append(PriorRow("sdgp", dpar=dpar, spec=sd_spec, lb=0.0))
+        rows.append(PriorRow("lscale", dpar=dpar, lb=0.0))
+    for block in design.gps:
+        rows += [
+            PriorRow(cls, coef=coef, dpar=block.dpar, spec=spec)
+            for cls, coef, spec in gp_rows_specs(block)
+        ]
+    return rows

@@ -23,6 +23,7 @@ import pandas as pd
 
 from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FitLike
+from brmsjax.formula.design.gp import gp_nodes
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.syntax.ast import Call, Name, Node
 from brmsjax.methods.predictions import posterior_epred
@@ -72,6 +73,12 @@ def model_effects(fit: FitLike) -> list[str]:
             names = _term_names(term)
             if 1 <= len(names) <= 2 and ":".join(names) not in effects:
                 effects.append(":".join(names))
+        for call in dp.fixed.gps:  # brms: a gp() term's covariates (and by) as one effect
+            names = []
+            for node in gp_nodes(call):
+                _data_names(node, names)
+            if 1 <= len(names) <= 2 and ":".join(names) not in effects:
+                effects.append(":".join(names))
     return effects
 
 
@@ -88,6 +95,9 @@ def model_variables(fit: FitLike) -> list[str]:
                     names.append(n)
         for offset in dp.fixed.offsets:
             _data_names(offset, names)
+        for call in dp.fixed.gps:
+            for node in gp_nodes(call):
+                _data_names(node, names)
     for add in bt.additions:
         if add.name in PREDICT_ADDITIONS:
             for arg in add.call.args:

@@ -20,6 +20,7 @@ from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import b_name, cor_name, sd_name
+from brmsjax.methods.gp_predict import gp_group_draws
 
 if TYPE_CHECKING:
     from brmsjax.backend.families.registry import Family
@@ -179,6 +180,7 @@ def prediction_inputs(
     if family.kind == "ordinal" and thres:
         scalars["thres"] = fit.store.matrix(thres)[rows]
     groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
+    groups += gp_group_draws(fit, nd, rows, rng)
     inputs = bp.PredictInputs(
         family=family,
         b=b,

@@ -266,6 +266,8 @@ class Summary:
         The interval mass and whether median/MAD were used.
     warnings
         Convergence and sampler warnings, in brms's words.
+    gp
+        Gaussian process parameters, rows ``sdgp(gpx)``, ``lscale(gpx)``; None without them.
     """
 
     info: FitInfo
@@ -277,6 +279,7 @@ class Summary:
     prob: float
     robust: bool
     warnings: tuple[str, ...]
+    gp: pd.DataFrame | None = None
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -299,6 +302,8 @@ class Summary:
                 parts.append("\n")
         if len(self.fixed):
             parts.extend(["Population-Level Effects: \n", print_format(self.fixed, digits), "\n"])
+        if self.gp is not None and len(self.gp):
+            parts.extend(["Gaussian Process Terms: \n", print_format(self.gp, digits), "\n"])
         if len(self.spec_pars):
             parts.extend(
                 ["Family Specific Parameters: \n", print_format(self.spec_pars, digits), "\n"]
@@ -348,7 +353,8 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         labels = ["df"] * len(df) + [f"sd({v[len(g) + 5 :]})" for v in sd]
         labels += ["cor({})".format(v[len(g) + 6 :].replace("__", ",", 1)) for v in cor]
         random[g] = (df + sd + cor, labels)
-    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec]
+    gp = [v for v in names if v.startswith(("sdgp_", "lscale_"))]
+    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *gp, *spec]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
     warns = (
@@ -375,6 +381,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         prob=prob,
         robust=robust,
         warnings=warns,
+        gp=full.loc[gp].set_axis([v.replace("_", "(", 1) + ")" for v in gp]) if gp else None,
     )
 
 

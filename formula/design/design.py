@@ -38,6 +38,7 @@ from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
 from .finite import check_matrix, check_values, fit_advice
 from .frames import to_pandas
+from .gp import GpBlock, gp_blocks, gp_nodes
 from .groups import _group_blocks
 from .intercept import coded_with_intercept, is_main, with_options, with_reserved_intercept
 from .ir import Design, FixedBlock
@@ -254,6 +255,9 @@ def _evaluate(
             vals.add(node)
         for node in dp.fixed.offsets:
             vals.add(node)
+        for call in dp.fixed.gps:
+            for node in gp_nodes(call):
+                vals.add(node)
         for group in dp.groups:
             for node in _group_nodes(group):
                 vals.add(node)
@@ -291,6 +295,9 @@ def _label_nodes(bt: BrmsTerms) -> dict[str, Node]:
     for dp in bt.dpars:
         for node in dp.fixed.variables():
             out.setdefault(deparse(node), node)
+        for call in dp.fixed.gps:
+            for node in gp_nodes(call):
+                out.setdefault(deparse(node), node)
         for group in dp.groups:
             for node in _group_nodes(group):
                 out.setdefault(deparse(node), node)
@@ -403,6 +410,9 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     )
     groups = _group_blocks(bt, values, n)
     _check_matrices(fixed, groups, labels)
+    gps: tuple[GpBlock, ...] = tuple(
+        b for dp in bt.dpars for b in gp_blocks(dp.dpar, dp.fixed.gps, values, bt.source)
+    )
     state = DesignState(
         terms=bt,
         eval_state=eval_state,
@@ -419,6 +429,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         fixed_dpars=fixed_dpars,
         state=state,
         kind=kind,
+        gps=gps,
     )
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from brmsjax.formula import names
+
+if TYPE_CHECKING:
+    from .gp import GpBlock
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,8 @@ class Design:
     state
         Fitted state needed to encode new data identically (factor levels, poly/scale
         parameters); produced and consumed by formula/.
+    gps
+        Gaussian process terms ``gp()`` of every dpar, with their data (:mod:`.gp`).
     """
 
     response: Response
@@ -238,6 +243,7 @@ class Design:
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     state: Any = None
     kind: str = "continuous"
+    gps: tuple[GpBlock, ...] = ()
 
     @property
     def N(self) -> int:

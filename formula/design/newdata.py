@@ -32,6 +32,7 @@ from .design import (
     as_frame,
 )
 from .finite import check_matrix, check_values, newdata_advice
+from .gp import GpBlock, gp_blocks, gp_nodes
 from .groups import _group_factor
 from .intercept import is_main, with_reserved_intercept
 from .ir import Design, GroupBlock
@@ -107,6 +108,10 @@ class NewData:
         Addition-term values by brms's standata name (``trials``, ``denom``, ``weights``...).
     y
         Response values when they were asked for, else None.
+    gps
+        The GP terms on these rows (new data: with the fit's scaling and boundaries).
+    gps_fitted
+        Whether ``gps`` are the fitting data's own (an exact GP then needs no conditioning).
     """
 
     n: int
@@ -115,6 +120,8 @@ class NewData:
     groups: tuple[EncodedGroup, ...]
     addition: Mapping[str, np.ndarray] = field(default_factory=dict)
     y: np.ndarray | None = None
+    gps: tuple[GpBlock, ...] = ()
+    gps_fitted: bool = False
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -190,6 +197,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
     for dp in bt.dpars:
         nodes.extend(dp.fixed.variables())
         nodes.extend(dp.fixed.offsets)
+        nodes.extend(v for call in dp.fixed.gps for v in gp_nodes(call))
         for g in dp.groups:
             if _group_kept(g, re_terms):
                 nodes.extend(t for term in g.coefs.terms for t in term.variables)
@@ -362,7 +370,18 @@ def encode_newdata(
                 key = {"rate": "denom"}.get(add.name, add.name)
                 node = addition_args(add.name, add.call, bt.source)[0]
                 addition[key] = _addition_array(node, values, n)
-    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y)
+    gps = tuple(
+        b
+        for dp in bt.dpars
+        for b in gp_blocks(
+            dp.dpar,
+            dp.fixed.gps,
+            values,
+            bt.source,
+            states=tuple(g for g in design.gps if g.dpar == dp.dpar),
+        )
+    )
+    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, gps=gps)
 
 
 def _encode_groups(
@@ -462,4 +481,6 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         groups=groups,
         addition=dict(design.response.addition),
         y=np.asarray(design.response.y),
+        gps=design.gps,
+        gps_fitted=True,
     )

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .gp import gp_standata
 from .ir import Design
 
 # Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
@@ -90,6 +91,9 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
             for m, dpar in enumerate(group.dpars, 1):
                 if dpar == block.dpar:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
+        for gp in design.gps:
+            if gp.dpar == block.dpar:
+                out.update(gp_standata(gp))
         if block.offset is not None:
             out[f"offsets{sfx}"] = block.offset
     fixed = dict(design.fixed_dpars)

@@ -32,7 +32,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "s", "t2", "gp", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
+        "s", "t2", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -86,6 +86,7 @@ class Encoder:
         self.intercept = True
         self.parity = True
         self.offsets: list[Node] = []
+        self.gps: list[Call] = []
         self.bars: list[Bar] = []
 
     def error(self, message: str, node: Node) -> FormulaTermError:
@@ -195,6 +196,9 @@ class Encoder:
             if len(node.args) != 1 or node.args[0].name is not None:
                 raise self.error("offset() takes exactly one argument.", node)
             self.offsets.append(node.args[0].value)
+            return {}
+        if node.func == "gp":  # a special term: its data are built by design/gp.py
+            self.gps.append(node)
             return {}
         if node.func in _UNSUPPORTED_SPECIALS:
             raise self.error(

@@ -67,12 +67,15 @@ class TermList:
     dropped_response
         Where R's ``model.matrix`` would drop a right-hand term identical to the response (its
         1-based position among R's terms), or None; the design warns about it as R does.
+    gps
+        The ``gp()`` calls, in order (brms's Gaussian process terms; see ``design/gp.py``).
     """
 
     terms: tuple[Term, ...]
     intercept: bool
     offsets: tuple[Node, ...] = ()
     dropped_response: int | None = None
+    gps: tuple[Call, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -248,5 +251,6 @@ def expand(
         intercept=encoder.intercept,
         offsets=tuple(encoder.offsets),
         dropped_response=dropped,
+        gps=tuple(encoder.gps),
     )
     return termlist, tuple(encoder.bars)
