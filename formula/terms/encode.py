@@ -32,7 +32,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "s", "t2", "gp", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
+        "t2", "gp", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -87,6 +87,7 @@ class Encoder:
         self.parity = True
         self.offsets: list[Node] = []
         self.bars: list[Bar] = []
+        self.smooths: list[Call] = []
 
     def error(self, message: str, node: Node) -> FormulaTermError:
         return FormulaTermError(message, self.source, node.span)
@@ -193,6 +194,9 @@ class Encoder:
             if len(node.args) != 1 or node.args[0].name is not None:
                 raise self.error("offset() takes exactly one argument.", node)
             self.offsets.append(node.args[0].value)
+            return {}
+        if node.func == "s":  # a brms smooth: its own design (formula/design/smooth_terms.py)
+            self.smooths.append(node)
             return {}
         if node.func in _UNSUPPORTED_SPECIALS:
             raise self.error(
