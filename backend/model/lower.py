@@ -37,6 +37,7 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args, plan_vector
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
+from brmsjax.backend.model.smooth_plans import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.transforms import (
     Bound,
     StanCorrCholeskyTransform,
@@ -211,6 +212,7 @@ def lower(
         fixed.append(fp)
         fixed_names.append(fn)
     predicted = {b.dpar for b in design.fixed} | {d for g in design.groups for d in g.dpars}
+    predicted |= {sm.dpar for sm in design.smooths}
     if kind == "ordinal" and "disc" in family.dpars and "disc" not in predicted:
         fixed_dpars.setdefault("disc", 1.0)
     # Fixed dpars are Stan transformed parameters (``real nu = 4;``), saved with the draws.
@@ -263,6 +265,9 @@ def lower(
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
+    smooths = plan_smooths(design, plan.vector, data)
+    if smooths:  # the other forms' statistics leave the smooths' Zs s out
+        likelihood = smooth_likelihood(likelihood)
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -296,9 +301,12 @@ def lower(
         categories=categories,
         shown=shown,
         likelihood=form,
+        smooths=smooths,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
-    names = ModelNames(tuple(fixed_names), tuple(group_names), named)
+    names = ModelNames(
+        tuple(fixed_names), tuple(group_names), named, tuple(sm.spec for sm in design.smooths)
+    )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
 
@@ -386,7 +394,7 @@ class _Plan:
         plan = FixedPlan(
             block.dpar, center, n_b, block.offset is not None, nthres, qr=qr_inv is not None
         )
-        return plan, FixedSpec(block.dpar, center, columns, nthres)
+        return plan, FixedSpec(block.dpar, center, columns, nthres, block.smooth)
 
     def vector(
         self,

@@ -16,13 +16,14 @@ import numpy as np
 from numpyro.distributions import constraints
 
 from brmsjax.backend.model.transforms import Bound, constraint, corr_cholesky
-from brmsjax.formula.design.ir import FixedSpec, GroupSpec
+from brmsjax.formula.design.ir import FixedSpec, GroupSpec, SmoothSpec
 
 __all__ = [
     "FixedPlan",
     "GroupPlan",
     "ModelNames",
     "Site",
+    "SmoothPlan",
     "Structure",
     "VectorPlan",
     "model_sites",
@@ -100,6 +101,19 @@ class GroupPlan:
 
 
 @dataclass(frozen=True)
+class SmoothPlan:
+    """The penalized part of one ``s()`` term (see :mod:`~brmsjax.backend.model.smooth_terms`).
+
+    ``key`` names its vectors (``sds_<key>``, site ``zs_<key>``, data ``Zs[key]``); ``knots``
+    is the number of columns of each random part, each with its own ``sds`` element.
+    """
+
+    key: str
+    dpar: str
+    knots: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Site:
     """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
 
@@ -136,6 +150,7 @@ class Structure:
     categories: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
     likelihood: str = "plain"
+    smooths: tuple[SmoothPlan, ...] = ()
 
 
 def sfx(dpar: str) -> str:
@@ -160,6 +175,9 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
         elif g.cor:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
+    for sm in structure.smooths:
+        size = sum(sm.knots)
+        sites.append(Site(f"zs_{sm.key}", (size,), (size,), constraints.real))
     return tuple(sites)
 
 
@@ -177,8 +195,11 @@ class ModelNames:
         Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
         by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
         family's ``disc = 1``), as brms saves them all.
+    smooths
+        The penalized parts of the ``s()`` terms.
     """
 
     fixed: tuple[FixedSpec, ...]
     groups: tuple[GroupSpec, ...]
     aux: tuple[str, ...]
+    smooths: tuple[SmoothSpec, ...] = ()

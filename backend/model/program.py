@@ -50,6 +50,7 @@ from brmsjax.backend.model.plans import (
     sfx,
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.smooth_terms import smooth_coefficients, smooth_parts
 from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf, log_mass
 from brmsjax.formula.errors import ModelError
 
@@ -106,8 +107,8 @@ class ModelProgram:
         values = {}
         centred = {f"z_{g.id}" for g in self.structure.groups if g.centred}
         for s in self.sites:
-            if s.name.startswith("z_") and s.name not in centred:
-                fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(2)
+            if s.name.startswith(("z_", "zs_")) and s.name not in centred:
+                fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(len(s.shape))
             else:
                 fn = dist.ImproperUniform(s.constraint, (), s.shape)
             values[s.name] = numpyro.sample(s.name, fn)
@@ -142,7 +143,7 @@ class ModelProgram:
 
         ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
         """
-        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_"))}
+        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_", "zs_"))}
         values = dict(values)
         for g in self.structure.groups:
             if g.cov:
@@ -308,6 +309,7 @@ class ModelProgram:
             for dpar, cols in g.dpar_cols:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 parts.append((dpar, jnp.sum(part, axis=1)))
+        parts += smooth_parts(self.structure, params, data)
         zeros = jnp.zeros_like(data["y"])
         return linear_predictors(population, parts, zeros, self.structure.categories)
 
@@ -400,6 +402,7 @@ class ModelProgram:
                 out[f"cor_{g.id}"] = cor[rows, cols]
         for gid, r in self.group_effects(params, data, key).items():
             out[f"r_{gid}"] = r
+        out.update(smooth_coefficients(self.structure, params))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 

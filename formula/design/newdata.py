@@ -35,6 +35,7 @@ from .finite import check_matrix, check_values, newdata_advice
 from .groups import _group_factor
 from .ir import Design, GroupBlock
 from .matrix import build_matrix
+from .smooth_terms import encode_smooths, smooth_matrix, smooth_nodes
 
 __all__ = [
     "EncodedGroup",
@@ -97,7 +98,8 @@ class NewData:
     n
         Number of rows.
     X
-        Uncentred population-level matrix per dpar (``""`` is mu), fitted columns.
+        Uncentred population-level matrix per dpar (``""`` is mu), fitted columns, then the
+        penalized columns of the dpar's ``s()`` terms (coefficients ``s_<label>_1[i]``).
     offset
         Offsets per dpar that has them.
     groups
@@ -189,6 +191,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
     for dp in bt.dpars:
         nodes.extend(dp.fixed.variables())
         nodes.extend(dp.fixed.offsets)
+        nodes.extend(smooth_nodes(dp.fixed))
         for g in dp.groups:
             if _group_kept(g, re_terms):
                 nodes.extend(t for term in g.coefs.terms for t in term.variables)
@@ -329,6 +332,11 @@ def encode_newdata(
             _offset(dp.fixed.offsets, values, n),
             thresholds=fitted.thresholds,
         )
+        Xs, Zs = encode_smooths(design, dp.dpar, values)
+        if Xs:
+            block = replace(
+                block, X=np.hstack([block.X, *Xs]), columns=(*block.columns, *fitted.smooth)
+            )
         if block.columns != fitted.columns:
             raise NewDataError(
                 f"newdata gives the population-level columns {list(block.columns)} instead of "
@@ -343,7 +351,7 @@ def encode_newdata(
             advice=newdata_advice("", ""),
             error=NewDataError,
         )
-        X[dp.dpar] = block.X
+        X[dp.dpar] = np.hstack([block.X, *Zs]) if Zs else block.X
         if block.offset is not None:
             offset[dp.dpar] = block.offset
     groups = _encode_groups(design, bt, re_terms, values, frame, allow_new_levels=allow_new_levels)
@@ -436,7 +444,10 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
     re_terms = parse_re_formula(re_formula)
     if re_terms is not None and re_terms.dpars[0].groups:
         raise ReFormulaError("from_design() keeps all or no group-level terms.")
-    X = {b.dpar: np.asarray(b.X, dtype=np.float64) for b in design.fixed}
+    X = {
+        b.dpar: np.hstack([np.asarray(b.X, dtype=np.float64), *smooth_matrix(design, b.dpar)])
+        for b in design.fixed
+    }
     offset = {b.dpar: np.asarray(b.offset) for b in design.fixed if b.offset is not None}
     groups = (
         ()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import names as brms_names
 from ..errors import DesignError, FormulaTermError
 from ..evaluate.variables import Numeric, Value
 from ..smooths import tp_smooth, tprs_predict
@@ -26,7 +27,15 @@ from ..terms.terms import TermList
 from .ir import Design, FixedBlock, SmoothBlock
 from .matrix import brms_rename
 
-__all__ = ["SmoothTerm", "add_smooths", "encode_smooths", "smooth_nodes", "smooth_term"]
+__all__ = [
+    "SmoothTerm",
+    "add_smooths",
+    "encode_smooths",
+    "smooth_draws",
+    "smooth_matrix",
+    "smooth_nodes",
+    "smooth_term",
+]
 
 # Basis types brms users pass to s(); only the thin plate one is built so far.
 _BASES = ("tp", "ts", "cr", "cs", "cc", "ps", "cp", "re", "gp", "ad", "ds", "sos", "mrf", "fs")
@@ -208,3 +217,20 @@ def encode_smooths(
         Xs.append(Xf)
         Zs.append(Z)
     return Xs, Zs
+
+
+def smooth_draws(design: Design, dpar: str) -> list[str]:
+    """The draws of a dpar's penalized smooth coefficients in their columns' order
+    (``s_slstat_1[1]``, ...), matching the ``Zs`` columns that prediction appends."""
+    return [
+        brms_names.s_name(sm.prefix, j + 1, i + 1)
+        for sm in design.smooths
+        if sm.dpar == dpar
+        for j, size in enumerate(sm.knots)
+        for i in range(size)
+    ]
+
+
+def smooth_matrix(design: Design, dpar: str) -> list[np.ndarray]:
+    """The fitting data's penalized columns of a dpar's smooths (prediction's ``Zs``)."""
+    return [np.asarray(z, dtype=float) for sm in design.smooths if sm.dpar == dpar for z in sm.Zs]
