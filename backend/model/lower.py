@@ -265,7 +265,7 @@ def lower(
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
-    smooths = plan_smooths(design, plan.vector, data)
+    smooths = plan_smooths(design, plan.vector, data, family if reparam else None)
     if smooths:  # the other forms' statistics leave the smooths' Zs s out
         likelihood = smooth_likelihood(likelihood)
     categories: tuple[str, ...] = ()

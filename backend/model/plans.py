@@ -106,11 +106,14 @@ class SmoothPlan:
 
     ``key`` names its vectors (``sds_<key>``, site ``zs_<key>``, data ``Zs[key]``); ``knots``
     is the number of columns of each random part, each with its own ``sds`` element.
+    ``centred``: the site holds the coefficients ``s`` themselves (prior ``N(0, sds)``) rather
+    than brms's standardized ``zs``; the model and its posterior are the same.
     """
 
     key: str
     dpar: str
     knots: tuple[int, ...]
+    centred: bool = False
 
 
 @dataclass(frozen=True)

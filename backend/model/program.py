@@ -50,7 +50,11 @@ from brmsjax.backend.model.plans import (
     sfx,
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
-from brmsjax.backend.model.smooth_terms import smooth_coefficients, smooth_parts
+from brmsjax.backend.model.smooth_terms import (
+    smooth_coefficients,
+    smooth_log_priors,
+    smooth_parts,
+)
 from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf, log_mass
 from brmsjax.formula.errors import ModelError
 
@@ -106,6 +110,7 @@ class ModelProgram:
         _TRACES[0] += 1
         values = {}
         centred = {f"z_{g.id}" for g in self.structure.groups if g.centred}
+        centred |= {f"zs_{sm.key}" for sm in self.structure.smooths if sm.centred}
         for s in self.sites:
             if s.name.startswith(("z_", "zs_")) and s.name not in centred:
                 fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(len(s.shape))
@@ -114,6 +119,8 @@ class ModelProgram:
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
         numpyro.factor("lprior", self.lprior(params, prior_args))
+        for name, lp in smooth_log_priors(self.structure, params).items():
+            numpyro.factor(name, lp)
         for g in self.structure.groups:
             if g.cov:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])

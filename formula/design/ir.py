@@ -193,7 +193,8 @@ class SmoothSpec:
     label
         brms's label (``slstat``: mgcv's ``s(lstat)`` renamed); draws are ``sds_slstat_1``.
     term
-        mgcv's label (``s(lstat)``), the ``coef`` of its ``sds`` prior rows.
+        The term as the formula writes it (``s(z, k = 6)``), the ``coef`` of its ``sds``
+        prior rows.
     knots
         Number of penalized columns of each random part (brms's ``knots_<k>``).
     """

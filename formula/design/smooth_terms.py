@@ -185,7 +185,7 @@ def add_smooths(
             names += cols
             smooths.append(
                 SmoothBlock(
-                    dpar, k, term.label, term.term, (fit.Zs.shape[1],), (fit.Zs,), (basis, fit)
+                    dpar, k, term.label, deparse(call), (fit.Zs.shape[1],), (fit.Zs,), (basis, fit)
                 )
             )
         out.append(
