@@ -266,6 +266,9 @@ class Summary:
         The interval mass and whether median/MAD were used.
     warnings
         Convergence and sampler warnings, in brms's words.
+    splines
+        Standard deviations of the smooths' penalized coefficients, rows ``sds(slstat_1)``
+        (brms's Smooth Terms), or None without ``s()`` terms.
     """
 
     info: FitInfo
@@ -277,6 +280,7 @@ class Summary:
     prob: float
     robust: bool
     warnings: tuple[str, ...]
+    splines: pd.DataFrame | None = None
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -291,6 +295,8 @@ class Summary:
             f"         total post-warmup draws = {self.total_ndraws}\n",
             "\n",
         ]
+        if self.splines is not None and len(self.splines):
+            parts.extend(["Smooth Terms: \n", print_format(self.splines, digits), "\n"])
         if self.random:
             parts.append("Group-Level Effects: \n")
             for group, table in self.random.items():
@@ -348,7 +354,8 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         labels = ["df"] * len(df) + [f"sd({v[len(g) + 5 :]})" for v in sd]
         labels += ["cor({})".format(v[len(g) + 6 :].replace("__", ",", 1)) for v in cor]
         random[g] = (df + sd + cor, labels)
-    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec]
+    sds = [v for v in names if v.startswith("sds_")]
+    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec, *sds]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
     warns = (
@@ -375,6 +382,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         prob=prob,
         robust=robust,
         warnings=warns,
+        splines=full.loc[sds].set_axis([f"sds({v[4:]})" for v in sds]) if sds else None,
     )
 
 
