@@ -13,13 +13,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from .. import names as brms_names
 from ..errors import DesignError, FormulaTermError
-from ..evaluate.variables import Numeric, Value
-from ..smooths import tp_smooth, tprs_predict
+from ..evaluate.variables import Factor, Numeric, Value
+from ..smooths import SmoothFit, smooth_con, tprs_predict, tprs_setup
 from ..smooths.tprs import default_order, null_space_dimension
 from ..syntax.ast import Call, Node, Number, String, strip_parens
 from ..syntax.parse import deparse
@@ -55,22 +56,27 @@ class SmoothTerm:
         The basis dimension, -1 for mgcv's default.
     bs
         The basis type (``"tp"``).
+    by
+        The ``by`` variable (a factor: one smooth per level; numeric: a varying coefficient).
     """
 
     call: Call
     covariates: tuple[Node, ...]
     k: int
     bs: str
+    by: Node | None = None
 
     @property
     def term(self) -> str:
         """mgcv's label: ``s(lstat)``, ``s(x1,x2)``."""
         return "s(" + ",".join(deparse(c) for c in self.covariates) + ")"
 
-    @property
-    def label(self) -> str:
-        """brms's label: mgcv's renamed (``slstat``)."""
-        return brms_rename(self.term)
+    def label_of(self, level: str | None = None) -> str:
+        """mgcv's label of the smooth (of a factor ``by`` level): ``s(x)``, ``s(x):fa``,
+        ``s(x):w``."""
+        if self.by is None:
+            return self.term
+        return f"{self.term}:{deparse(self.by)}{'' if level is None else level}"
 
 
 def smooth_term(call: Call, source: str) -> SmoothTerm:
@@ -84,6 +90,7 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
     """
     covariates: list[Node] = []
     k, bs = -1, "tp"
+    by: Node | None = None
     for arg in call.args:
         value = strip_parens(arg.value)
         if arg.name is None:
@@ -115,21 +122,25 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
                     source,
                     arg.span,
                 )
+        elif arg.name == "by":
+            by = arg.value
         else:
             raise FormulaTermError(
                 f"The argument '{arg.name}' of s() is not supported yet; s() takes the "
-                "covariates, k and bs.",
+                "covariates, k, bs and by.",
                 source,
                 arg.span,
             )
     if not covariates:
         raise FormulaTermError("s() needs at least one covariate, as in s(x).", source, call.span)
-    return SmoothTerm(call, tuple(covariates), k, bs)
+    return SmoothTerm(call, tuple(covariates), k, bs, by)
 
 
 def smooth_nodes(terms: TermList) -> list[Node]:
     """The covariates of a formula part's smooths, evaluated with its other variables."""
-    return [a.value for call in terms.smooths for a in call.args if a.name is None]
+    return [
+        a.value for call in terms.smooths for a in call.args if a.name is None or a.name == "by"
+    ]
 
 
 def _covariates(term: SmoothTerm, values: Mapping[str, Value]) -> np.ndarray:
@@ -138,8 +149,8 @@ def _covariates(term: SmoothTerm, values: Mapping[str, Value]) -> np.ndarray:
         value = values[deparse(node)]
         if not isinstance(value, Numeric) or value.values.ndim != 1:
             raise DesignError(
-                f"The covariate {deparse(node)} of {term.term} must be numeric; give factors "
-                "to s() with by (not supported yet) or as a separate term."
+                f"The covariate {deparse(node)} of {term.term} must be numeric; give a factor "
+                "to s() as by (one smooth per level) or as a separate term."
             )
         cols.append(np.asarray(value.values, dtype=float))
     return np.column_stack(cols)
@@ -160,6 +171,60 @@ def _dimension(term: SmoothTerm, d: int) -> int:
     return term.k
 
 
+@dataclass(frozen=True)
+class FittedSmooth:
+    """What new data needs of one fitted smooth (``SmoothBlock.basis``).
+
+    Attributes
+    ----------
+    term
+        The index of its ``s()`` call among the formula part's smooths.
+    basis
+        The raw basis (:class:`~brmsjax.formula.smooths.tprs.TprsBasis`).
+    fit
+        The constraint and reparameterization (:class:`~brmsjax.formula.smooths.SmoothFit`).
+    level
+        The level of a factor ``by`` variable this smooth belongs to, else None.
+    """
+
+    term: int
+    basis: Any
+    fit: SmoothFit
+    level: str | None = None
+
+
+def _by_multipliers(
+    term: SmoothTerm, values: Mapping[str, Value], level: str | None = None
+) -> tuple[list[np.ndarray] | None, list[str | None], bool]:
+    """mgcv's ``by`` handling: the multipliers, their levels and whether to constrain.
+
+    A factor gives one smooth per level (an ordered factor's first level dropped), each the
+    basis times the level's indicator; a numeric variable multiplies the basis and, unless it
+    is constant, removes the sum-to-zero constraint. ``level`` picks one level (new data).
+    """
+    if term.by is None:
+        return None, [None], True
+    value = values[deparse(term.by)]
+    if isinstance(value, Factor):
+        labels = np.asarray(value.levels, dtype=object)
+        levels = list(value.levels)
+        if value.ordered and len(levels) > 1:
+            levels = levels[1:]
+        if level is not None:
+            levels = [level]
+        codes = value.codes
+        return [(codes >= 0) & (labels[codes] == lv) for lv in levels], list(levels), True
+    by = np.asarray(value.values, dtype=float)
+    if by.ndim != 1:
+        raise DesignError(f"The by variable of {term.term} must be one numeric column or a factor.")
+    varying = (
+        bool(np.std(by, ddof=1) > np.mean(by) * np.finfo(float).eps * 1000)
+        if len(by) > 1
+        else False
+    )
+    return [by], [None], not varying
+
+
 def add_smooths(
     dpar_terms: Sequence[tuple[str, TermList]],
     fixed: Sequence[FixedBlock],
@@ -168,26 +233,32 @@ def add_smooths(
 ) -> tuple[tuple[FixedBlock, ...], tuple[SmoothBlock, ...]]:
     """The blocks with the smooths' unpenalized columns appended, and the smooths' blocks.
 
-    ``dpar_terms`` pairs each block's dpar with its formula part (as ``fixed``, in order).
+    ``dpar_terms`` pairs each block's dpar with its formula part (as ``fixed``, in order). A
+    smooth with a factor ``by`` gives one block per level, numbered on as brms does.
     """
     out, smooths = [], []
     for (dpar, terms), block in zip(dpar_terms, fixed, strict=True):
         extra, names = [], []
-        for k, call in enumerate(terms.smooths, 1):
+        k = 0
+        for t, call in enumerate(terms.smooths):
             term = smooth_term(call, source)
             x = _covariates(term, values)
             try:
-                basis, fit = tp_smooth(x, _dimension(term, x.shape[1]))
+                basis = tprs_setup(x, _dimension(term, x.shape[1]))
             except ValueError as e:
                 raise FormulaTermError(f"{term.term}: {e}.", source, call.span) from None
-            cols = [brms_rename(f"{term.term}_{i}") for i in range(1, fit.Xf.shape[1] + 1)]
-            extra.append(fit.Xf)
-            names += cols
-            smooths.append(
-                SmoothBlock(
-                    dpar, k, term.label, deparse(call), (fit.Zs.shape[1],), (fit.Zs,), (basis, fit)
-                )
-            )
+            by, levels, constrain = _by_multipliers(term, values)
+            fits = smooth_con(basis.X, basis.S, basis.X.shape[1] - basis.M, by, constrain)
+            for fit, level in zip(fits, levels, strict=True):
+                k += 1
+                mgcv = term.label_of(level)
+                cols = [brms_rename(f"{mgcv}_{i}") for i in range(1, fit.Xf.shape[1] + 1)]
+                extra.append(fit.Xf)
+                names += cols
+                label = brms_rename(mgcv).replace(":", "")
+                fitted = FittedSmooth(t, basis, fit, level)
+                knots = (fit.Zs.shape[1],)
+                smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, (fit.Zs,), fitted))
         out.append(
             replace(
                 block,
@@ -206,14 +277,18 @@ def encode_smooths(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """New data's unpenalized and penalized columns of a dpar's smooths (fitted bases)."""
     bt = design.state.terms
-    terms = next(dp.fixed for dp in bt.dpars if dp.dpar == dpar) if bt else None
+    terms = next(dp.fixed for dp in bt.dpars if dp.dpar == dpar)
     Xs, Zs = [], []
     for sm in design.smooths:
-        if sm.dpar != dpar or terms is None:
+        if sm.dpar != dpar:
             continue
-        term = smooth_term(terms.smooths[sm.k - 1], bt.source)
-        basis, fit = sm.basis
-        Xf, Z = fit.transform(tprs_predict(basis, _covariates(term, values)))
+        fitted: FittedSmooth = sm.basis
+        term = smooth_term(terms.smooths[fitted.term], bt.source)
+        raw = tprs_predict(fitted.basis, _covariates(term, values))
+        by, _, _ = _by_multipliers(term, values, fitted.level)
+        if by is not None:
+            raw = raw * np.asarray(by[0], dtype=float)[:, None]
+        Xf, Z = fitted.fit.transform(raw)
         Xs.append(Xf)
         Zs.append(Z)
     return Xs, Zs

@@ -53,4 +53,4 @@ def tp_smooth(x: np.ndarray, k: int = -1, m: int = 0) -> tuple[TprsBasis, Smooth
         d = x.shape[1]
         k = null_space_dimension(d, default_order(d, m)) + (8, 27, 100)[min(d, 3) - 1]
     basis = tprs_setup(x, k, m)
-    return basis, smooth_con(basis.X, basis.S, k - basis.M)
+    return basis, smooth_con(basis.X, basis.S, k - basis.M)[0]

@@ -59,7 +59,8 @@ class SmoothFit:
     Zs
         ``(n, rank)`` penalized columns (brms's ``Zs_<k>_1``).
     constraint
-        The constraint row ``colMeans(X)`` of the raw basis (absorbed by a Householder).
+        The constraint row ``colMeans(X)`` of the raw basis (absorbed by a Householder), or
+        None (a smooth with a numeric ``by`` variable has none).
     P
         ``nat.param``'s transform of the constrained basis.
     order
@@ -70,19 +71,26 @@ class SmoothFit:
 
     Xf: np.ndarray
     Zs: np.ndarray
-    constraint: np.ndarray
+    constraint: np.ndarray | None
     P: np.ndarray
     order: np.ndarray
     rank: int
 
     def transform(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(Xf, Zs)`` of the raw basis ``X`` evaluated at other data (brms's ``s2rPred``)."""
-        Xc = _qr_qty_drop(self.constraint.copy(), X.T).T
+        """``(Xf, Zs)`` of the raw basis ``X`` evaluated at other data (times the ``by``
+        values, as mgcv's ``PredictMat``), as brms's ``s2rPred``."""
+        Xc = X if self.constraint is None else _qr_qty_drop(self.constraint.copy(), X.T).T
         Xr = (Xc @ self.P)[:, self.order]
         return Xr[:, self.rank :], Xr[:, : self.rank]
 
 
-def smooth_con(X: np.ndarray, S: np.ndarray, rank: int) -> SmoothFit:
+def smooth_con(
+    X: np.ndarray,
+    S: np.ndarray,
+    rank: int,
+    by: list[np.ndarray] | None = None,
+    constrain: bool = True,
+) -> list[SmoothFit]:
     """``smoothCon(absorb.cons = TRUE, diagonal.penalty = TRUE)`` then ``smooth2random``.
 
     Parameters
@@ -91,29 +99,45 @@ def smooth_con(X: np.ndarray, S: np.ndarray, rank: int) -> SmoothFit:
         The raw basis and its penalty from the basis constructor.
     rank
         The penalty's rank before the constraint (mgcv's ``sm$rank``).
+    by
+        The ``by`` multipliers, one smooth each: a numeric variable's values, or a factor's
+        0/1 indicators per level; None for a smooth without ``by``.
+    constrain
+        Whether the sum-to-zero constraint is absorbed (mgcv drops it for a non-constant
+        numeric ``by``).
+
+    Returns
+    -------
+    list
+        One :class:`SmoothFit` per ``by`` multiplier (one without ``by``). As mgcv, the
+        penalty's scaling comes from the raw basis and the diagonalizing transform ``P`` from
+        the first smooth; the others reuse it.
     """
     X = np.asarray(X, dtype=float)
     S = np.asarray(S, dtype=float)
     k = X.shape[1]
-    C = X.mean(axis=0)
+    C = X.mean(axis=0) if constrain else None
     maXX = float(np.max(np.sum(np.abs(X), axis=1))) ** 2
     maS = float(np.max(np.sum(np.abs(S), axis=0))) / maXX
     S = S / maS
-    Xc = _qr_qty_drop(C.copy(), X.T).T
-    Sc = _qr_qty_drop(C.copy(), _qr_qty_drop(C.copy(), S).T)
-    rank = min(rank, k - 1)
-    p = Xc.shape[1]
-    values, vectors = r_eigh(Sc)
+    Xs = [X] if by is None else [X * np.asarray(m, dtype=float)[:, None] for m in by]
+    if C is not None:
+        Xs = [_qr_qty_drop(C.copy(), x.T).T for x in Xs]
+        S = _qr_qty_drop(C.copy(), _qr_qty_drop(C.copy(), S).T)
+        rank = min(rank, k - 1)
+    p = Xs[0].shape[1]
+    values, vectors = r_eigh(S)
     E = np.ones(p)
     E[:rank] = np.sqrt(values[:rank])
-    Xv = Xc @ vectors
+    Xv = Xs[0] @ vectors
     col_norm = np.sum(Xv * Xv, axis=0) / E**2
     av_norm = float(np.mean(col_norm[:rank]))
     E[rank:] = np.sqrt(col_norm[rank:] / av_norm)
     P = vectors / E
-    Xn = Xv / E
-    Sd = np.diag(np.r_[np.ones(rank), np.zeros(p - rank)])
-    _, U = r_eigh(Sd)
+    _, U = r_eigh(np.diag(np.r_[np.ones(rank), np.zeros(p - rank)]))
     order = np.array([int(np.argmax(np.abs(U[:, j]))) for j in range(p)])
-    Xr = Xn[:, order]
-    return SmoothFit(Xr[:, rank:], Xr[:, :rank], C, P, order, rank)
+    out = []
+    for x in Xs:
+        Xr = (x @ P)[:, order]
+        out.append(SmoothFit(Xr[:, rank:], Xr[:, :rank], C, P, order, rank))
+    return out

@@ -113,8 +113,8 @@ def test_new_data_through_the_fitted_basis(case: str) -> None:
         ),
         ('y ~ s(x, bs = "zz")', "'zz' is not an mgcv basis; use one of tp, ts, cr"),
         (
-            "y ~ s(x, by = z)",
-            "The argument 'by' of s() is not supported yet; s() takes the covariates, k and bs.",
+            "y ~ s(x, m = 3)",
+            "The argument 'm' of s() is not supported yet; s() takes the covariates, k, bs and by.",
         ),
         ("y ~ s(x, k = 2.5)", "The argument k of s() must be a whole number"),
         ("y ~ s(k = 5)", "s() needs at least one covariate, as in s(x)."),
