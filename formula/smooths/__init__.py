@@ -20,7 +20,11 @@ from LAPACK's ``dsyevr`` (R's ``eigen``), whose sign LAPACK does not normalise a
 not either; R's bundled LAPACK and the one under scipy choose different signs for some
 columns even on the same matrix. The model is unchanged by the sign of a ``Zs`` column (its
 coefficient has a symmetric prior, ``zs ~ N(0, 1)``); only that coefficient's draws
-(``s_<label>_1[i]``) change sign.
+(``s_<label>_1[i]``) change sign. With two or more unpenalized columns from a penalty whose
+null space is not exactly zero in floating point (``s(x, z)``: the constraint mixes it), those
+columns come from eigenvectors of a repeated eigenvalue 0, which LAPACK returns in an
+arbitrary rotation: ``Xs`` then spans R's column space in another basis (``Xs = Xs_R A``); the
+flat ``b`` prior makes the fit and predictions the same, only ``bs_`` draws are rotated.
 """
 
 from __future__ import annotations
