@@ -20,7 +20,7 @@ import numpy as np
 from .. import names as brms_names
 from ..errors import DesignError, FormulaTermError
 from ..evaluate.variables import Factor, Numeric, Value
-from ..smooths import SmoothFit, smooth_con, tprs_predict, tprs_setup
+from ..smooths import BASES, SmoothFit, basis_setup, smooth_con
 from ..smooths.tprs import default_order, null_space_dimension
 from ..syntax.ast import Call, Node, Number, String, strip_parens
 from ..syntax.parse import deparse
@@ -55,7 +55,7 @@ class SmoothTerm:
     k
         The basis dimension, -1 for mgcv's default.
     bs
-        The basis type (``"tp"``).
+        The basis type (``"tp"`` or ``"cr"``).
     by
         The ``by`` variable (a factor: one smooth per level; numeric: a varying coefficient).
     """
@@ -115,10 +115,10 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
                     source,
                     arg.span,
                 )
-            if bs != "tp":
+            if bs not in BASES:
                 raise FormulaTermError(
                     f'The smooth basis bs = "{bs}" is not supported yet; brmsjax builds the '
-                    'thin plate basis bs = "tp" (the default).',
+                    'bases bs = "tp" (the default) and "cr".',
                     source,
                     arg.span,
                 )
@@ -158,9 +158,9 @@ def _covariates(term: SmoothTerm, values: Mapping[str, Value]) -> np.ndarray:
 
 def _dimension(term: SmoothTerm, d: int) -> int:
     """mgcv's basis dimension: the default, or ``k`` raised to the minimum with its warning."""
-    M = null_space_dimension(d, default_order(d, 0))
+    M = null_space_dimension(d, default_order(d, 0)) if term.bs == "tp" else 2
     if term.k < 0:
-        return M + (8, 27, 100)[min(d, 3) - 1]
+        return M + (8, 27, 100)[min(d, 3) - 1] if term.bs == "tp" else 10
     if term.k < M + 1:
         warnings.warn(
             f"basis dimension, k, increased to minimum possible ({term.term}: k = {M + 1})",
@@ -244,11 +244,11 @@ def add_smooths(
             term = smooth_term(call, source)
             x = _covariates(term, values)
             try:
-                basis = tprs_setup(x, _dimension(term, x.shape[1]))
+                basis = basis_setup(term.bs, x, _dimension(term, x.shape[1]))
             except ValueError as e:
                 raise FormulaTermError(f"{term.term}: {e}.", source, call.span) from None
             by, levels, constrain = _by_multipliers(term, values)
-            fits = smooth_con(basis.X, basis.S, basis.X.shape[1] - basis.M, by, constrain)
+            fits = smooth_con(basis.X, basis.S, basis.rank, by, constrain)
             for fit, level in zip(fits, levels, strict=True):
                 k += 1
                 mgcv = term.label_of(level)
@@ -284,7 +284,7 @@ def encode_smooths(
             continue
         fitted: FittedSmooth = sm.basis
         term = smooth_term(terms.smooths[fitted.term], bt.source)
-        raw = tprs_predict(fitted.basis, _covariates(term, values))
+        raw = fitted.basis.predict(_covariates(term, values))
         by, _, _ = _by_multipliers(term, values, fitted.level)
         if by is not None:
             raw = raw * np.asarray(by[0], dtype=float)[:, None]

@@ -8,23 +8,26 @@ This folder reproduces those matrices:
 - :mod:`.tprs`: the thin plate regression spline basis (``bs = "tp"``, mgcv's ``tprs.c``:
   Lanczos eigenvectors, the ``QT`` constraint factorization, unit-rms columns) and its
   evaluation at new covariate values (``predict_tprs``);
+- :mod:`.cr`: the cubic regression spline basis (``bs = "cr"``, mgcv's ``crspl``);
 - :mod:`.construct`: ``smoothCon``'s constraint, penalty scaling and diagonal
   reparameterization, then ``smooth2random``; :class:`~.construct.SmoothFit` maps the basis at
   new data the same way (brms's ``s2rPred``).
 
 :func:`tp_smooth` runs both for one covariate matrix.
 
-Agreement with R: ``Xs`` and the new-data matrices equal brms's to about 1e-13. The columns
-of ``Zs`` equal brms's up to their sign: each is an eigenvector of the constrained penalty
-from LAPACK's ``dsyevr`` (R's ``eigen``), whose sign LAPACK does not normalise and mgcv does
-not either; R's bundled LAPACK and the one under scipy choose different signs for some
-columns even on the same matrix. The model is unchanged by the sign of a ``Zs`` column (its
-coefficient has a symmetric prior, ``zs ~ N(0, 1)``); only that coefficient's draws
-(``s_<label>_1[i]``) change sign. With two or more unpenalized columns from a penalty whose
-null space is not exactly zero in floating point (``s(x, z)``: the constraint mixes it), those
-columns come from eigenvectors of a repeated eigenvalue 0, which LAPACK returns in an
-arbitrary rotation: ``Xs`` then spans R's column space in another basis (``Xs = Xs_R A``); the
-flat ``b`` prior makes the fit and predictions the same, only ``bs_`` draws are rotated.
+Agreement with R: ``Xs``, ``Zs`` and the new-data matrices equal brms's to about 1e-13 up to
+the sign of each column (``Xs`` mostly has R's sign). Each column comes from an eigenvector of
+the constrained penalty from LAPACK's ``dsyevr`` (R's ``eigen``), whose sign LAPACK does not
+normalise and mgcv does not either; R's LAPACK (the reference LAPACK 3.11 here) and scipy's
+(OpenBLAS's) choose different signs for some columns even on the same matrix.
+The model is unchanged by the sign of a column whose coefficient has a symmetric prior
+(``zs ~ N(0, 1)``; class ``b`` flat or centred at 0); only that coefficient's draws
+(``s_<label>_1[i]``, ``bs_<label>_1``) change sign. With two or more unpenalized columns from
+a penalty whose null space is not exactly zero in floating point (``s(x, z)``: the constraint
+mixes it), those columns come from eigenvectors of a repeated eigenvalue 0, which LAPACK
+returns in an arbitrary rotation: ``Xs`` then spans R's column space in another basis
+(``Xs = Xs_R A``); with a flat ``b`` prior the fit and predictions are the same, only the
+``bs_`` draws are in other coordinates.
 """
 
 from __future__ import annotations
@@ -32,9 +35,33 @@ from __future__ import annotations
 import numpy as np
 
 from .construct import SmoothFit, smooth_con
+from .cr import CrBasis, cr_setup
 from .tprs import TprsBasis, default_order, null_space_dimension, tprs_predict, tprs_setup
 
-__all__ = ["SmoothFit", "TprsBasis", "smooth_con", "tp_smooth", "tprs_predict", "tprs_setup"]
+__all__ = [
+    "CrBasis",
+    "SmoothFit",
+    "TprsBasis",
+    "basis_setup",
+    "cr_setup",
+    "smooth_con",
+    "tp_smooth",
+    "tprs_predict",
+    "tprs_setup",
+]
+
+#: The basis types built here (the others are refused with a clear message).
+BASES = ("tp", "cr")
+
+
+def basis_setup(bs: str, x: np.ndarray, k: int) -> TprsBasis | CrBasis:
+    """The raw basis of type ``bs`` at covariate values ``x`` ``(n, d)`` with dimension ``k``
+    (mgcv's ``smooth.construct``); it has ``X``, ``S``, ``rank`` and ``predict(x)``."""
+    if bs == "cr":
+        if x.shape[1] != 1:
+            raise ValueError("the cr basis only handles 1D smooths")
+        return cr_setup(x, k)
+    return tprs_setup(x, k)
 
 
 def tp_smooth(x: np.ndarray, k: int = -1, m: int = 0) -> tuple[TprsBasis, SmoothFit]:

@@ -252,6 +252,15 @@ class TprsBasis:
     m: int
     M: int
 
+    @property
+    def rank(self) -> int:
+        """The penalty's rank (``k - M``)."""
+        return self.X.shape[1] - self.M
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The basis at new covariate values ``(n, d)`` (:func:`tprs_predict`)."""
+        return tprs_predict(self, x)
+
 
 def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     """``smooth.construct.tp.smooth.spec`` + ``construct_tprs`` without knots.

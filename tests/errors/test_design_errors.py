@@ -71,10 +71,11 @@ ERRORS = [
         "  score ~ age + x | class\n          ^^^^^^^^^^^^^^^",
     ),
     (
-        "score ~ s(age)",
+        'score ~ s(age, bs = "ps")',
         FormulaTermError,
-        "The brms term 's()' is not supported yet; remove it from the formula.\n"
-        "  score ~ s(age)\n          ^^^^^^",
+        'The smooth basis bs = "ps" is not supported yet; brmsjax builds the bases bs = "tp" '
+        '(the default) and "cr".\n'
+        '  score ~ s(age, bs = "ps")\n                 ^^^^^^^^^',
     ),
     (
         "score ~ age + (1 | mm(class, class))",

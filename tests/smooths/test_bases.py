@@ -1,9 +1,11 @@
-"""s(x, by = ...) against brms 2.18 (fixtures/smooths/by.json, make_by.R).
+"""s(x, by = ...) and s(x, bs = "cr") against brms 2.18 (fixtures/smooths/by.json and
+cr.json, made by make_by.R and make_cr.R).
 
 A factor ``by`` gives one smooth per level (``Zs_1_1``, ``Zs_2_1``, ... and ``Xs`` columns
 ``sx:fhi_1``, ...); a numeric ``by`` multiplies the basis and drops the sum-to-zero
-constraint (two unpenalized columns). ``Xs`` equals R's to 1e-8 and ``Zs`` up to column signs
-(see :mod:`brmsjax.formula.smooths`), on the data and on new data.
+constraint (two unpenalized columns). ``Xs`` and ``Zs`` equal R's to 1e-8 up to column signs
+(LAPACK's eigenvector signs, see :mod:`brmsjax.formula.smooths`; ``s(x, k = 6, bs = "cr")``'s
+``Xs`` has the other sign), on the data and on new data.
 """
 
 from __future__ import annotations
@@ -18,11 +20,10 @@ import pytest
 from brmsjax.formula import build_design, standata
 from brmsjax.formula.design.newdata import encode_newdata
 
-FIXTURE = json.loads(
-    (Path(__file__).resolve().parent.parent / "fixtures" / "smooths" / "by.json").read_text()
-)
+HERE = Path(__file__).resolve().parent.parent / "fixtures" / "smooths"
+FIXTURES = {name: json.loads((HERE / f"{name}.json").read_text()) for name in ("by", "cr")}
+FIXTURE = FIXTURES["by"]
 DATA = pd.DataFrame(FIXTURE["data"])
-NEWDATA = pd.DataFrame(FIXTURE["newdata"])
 
 
 def _matrix(values: list, n: int) -> np.ndarray:
@@ -35,28 +36,42 @@ def _same_up_to_sign(got: np.ndarray, want: np.ndarray) -> np.ndarray:
     return sign
 
 
-@pytest.mark.parametrize("case", ["by_factor", "by_numeric", "by_factor_k5"])
-def test_by_matches_brms(case: str) -> None:
-    ref = FIXTURE[case]
-    design = build_design(ref["formula"], DATA)
+@pytest.mark.parametrize(
+    ("fixture", "case"),
+    [
+        ("by", "by_factor"),
+        ("by", "by_numeric"),
+        ("by", "by_factor_k5"),
+        ("cr", "cr_default"),
+        ("cr", "cr_k6"),
+        ("cr", "cr_by"),
+    ],
+)
+def test_basis_matches_brms(fixture: str, case: str) -> None:
+    ref = FIXTURES[fixture][case]
+    data = pd.DataFrame(FIXTURES[fixture]["data"])
+    newdata = pd.DataFrame(FIXTURES[fixture]["newdata"])
+    design = build_design(ref["formula"], data)
     sd = standata(design)
-    n = len(DATA)
+    n = len(data)
     want = ref["standata"]
     assert [k for k in sd if k.startswith(("nb", "Zs", "knots", "Ks", "Xs"))] == list(want)
-    assert list(sd["Xs"].columns) == ref["xs_names"]
-    np.testing.assert_allclose(sd["Xs"].to_numpy(), _matrix(want["Xs"], n), rtol=0, atol=1e-8)
+    assert list(sd["Xs"].columns) == (
+        [ref["xs_names"]] if isinstance(ref["xs_names"], str) else ref["xs_names"]
+    )
+    xs_sign = _same_up_to_sign(sd["Xs"].to_numpy(), _matrix(want["Xs"], n))
     signs = []
     for sm in design.smooths:
         key = f"Zs_{sm.k}_1"
         assert list(sd[f"knots_{sm.k}"]) == want[f"knots_{sm.k}"]
         signs.append(_same_up_to_sign(sd[key], _matrix(want[key], n)))
     # new data: each smooth through its fitted basis (mgcv's PredictMat, brms's s2rPred)
-    new = encode_newdata(design, NEWDATA)
+    new = encode_newdata(design, newdata)
     X = new.X[""]
     nX = design.fixed[0].K
-    m = len(NEWDATA)
+    m = len(newdata)
     xs = np.hstack([_matrix(r["Xs"], m) for r in ref["new"]])
-    np.testing.assert_allclose(X[:, nX - xs.shape[1] : nX], xs, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(X[:, nX - xs.shape[1] : nX] * xs_sign, xs, rtol=0, atol=1e-8)
     start = nX
     for sign, r in zip(signs, ref["new"], strict=True):
         Z = _matrix(r["Zs"], m)
