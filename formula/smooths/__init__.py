@@ -9,6 +9,7 @@ This folder reproduces those matrices:
   Lanczos eigenvectors, the ``QT`` constraint factorization, unit-rms columns) and its
   evaluation at new covariate values (``predict_tprs``);
 - :mod:`.cr`: the cubic regression spline basis (``bs = "cr"``, mgcv's ``crspl``);
+- :mod:`.ps`: the P-spline basis (``bs = "ps"``: cubic B-splines, second differences);
 - :mod:`.construct`: ``smoothCon``'s constraint, penalty scaling and diagonal
   reparameterization, then ``smooth2random``; :class:`~.construct.SmoothFit` maps the basis at
   new data the same way (brms's ``s2rPred``).
@@ -36,14 +37,17 @@ import numpy as np
 
 from .construct import SmoothFit, smooth_con
 from .cr import CrBasis, cr_setup
+from .ps import PsBasis, ps_setup
 from .tprs import TprsBasis, default_order, null_space_dimension, tprs_predict, tprs_setup
 
 __all__ = [
     "CrBasis",
+    "PsBasis",
     "SmoothFit",
     "TprsBasis",
     "basis_setup",
     "cr_setup",
+    "ps_setup",
     "smooth_con",
     "tp_smooth",
     "tprs_predict",
@@ -51,16 +55,16 @@ __all__ = [
 ]
 
 #: The basis types built here (the others are refused with a clear message).
-BASES = ("tp", "cr")
+BASES = ("tp", "cr", "ps")
 
 
-def basis_setup(bs: str, x: np.ndarray, k: int) -> TprsBasis | CrBasis:
+def basis_setup(bs: str, x: np.ndarray, k: int) -> TprsBasis | CrBasis | PsBasis:
     """The raw basis of type ``bs`` at covariate values ``x`` ``(n, d)`` with dimension ``k``
     (mgcv's ``smooth.construct``); it has ``X``, ``S``, ``rank`` and ``predict(x)``."""
-    if bs == "cr":
+    if bs in ("cr", "ps"):
         if x.shape[1] != 1:
-            raise ValueError("the cr basis only handles 1D smooths")
-        return cr_setup(x, k)
+            raise ValueError("Basis only handles 1D smooths")
+        return cr_setup(x, k) if bs == "cr" else ps_setup(x, k)
     return tprs_setup(x, k)
 
 

@@ -71,11 +71,11 @@ ERRORS = [
         "  score ~ age + x | class\n          ^^^^^^^^^^^^^^^",
     ),
     (
-        'score ~ s(age, bs = "ps")',
+        'score ~ s(age, bs = "cc")',
         FormulaTermError,
-        'The smooth basis bs = "ps" is not supported yet; brmsjax builds the bases bs = "tp" '
-        '(the default) and "cr".\n'
-        '  score ~ s(age, bs = "ps")\n                 ^^^^^^^^^',
+        'The smooth basis bs = "cc" is not supported yet; brmsjax builds the bases bs = "tp" '
+        '(the default), "cr" and "ps".\n'
+        '  score ~ s(age, bs = "cc")\n                 ^^^^^^^^^',
     ),
     (
         "score ~ age + (1 | mm(class, class))",

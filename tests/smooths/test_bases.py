@@ -1,5 +1,5 @@
-"""s(x, by = ...) and s(x, bs = "cr") against brms 2.18 (fixtures/smooths/by.json and
-cr.json, made by make_by.R and make_cr.R).
+"""s(x, by = ...), s(x, bs = "cr") and s(x, bs = "ps") against brms 2.18
+(fixtures/smooths/by.json, cr.json and ps.json, made by make_by.R, make_cr.R and make_ps.R).
 
 A factor ``by`` gives one smooth per level (``Zs_1_1``, ``Zs_2_1``, ... and ``Xs`` columns
 ``sx:fhi_1``, ...); a numeric ``by`` multiplies the basis and drops the sum-to-zero
@@ -21,7 +21,7 @@ from brmsjax.formula import build_design, standata
 from brmsjax.formula.design.newdata import encode_newdata
 
 HERE = Path(__file__).resolve().parent.parent / "fixtures" / "smooths"
-FIXTURES = {name: json.loads((HERE / f"{name}.json").read_text()) for name in ("by", "cr")}
+FIXTURES = {name: json.loads((HERE / f"{name}.json").read_text()) for name in ("by", "cr", "ps")}
 FIXTURE = FIXTURES["by"]
 DATA = pd.DataFrame(FIXTURE["data"])
 
@@ -45,6 +45,9 @@ def _same_up_to_sign(got: np.ndarray, want: np.ndarray) -> np.ndarray:
         ("cr", "cr_default"),
         ("cr", "cr_k6"),
         ("cr", "cr_by"),
+        ("ps", "ps_default"),
+        ("ps", "ps_k6"),
+        ("ps", "ps_by"),
     ],
 )
 def test_basis_matches_brms(fixture: str, case: str) -> None:

@@ -107,9 +107,9 @@ def test_new_data_through_the_fitted_basis(case: str) -> None:
     ("formula", "message"),
     [
         (
-            'y ~ s(x, bs = "ps")',
-            'The smooth basis bs = "ps" is not supported yet; brmsjax builds the bases '
-            'bs = "tp" (the default) and "cr".',
+            'y ~ s(x, bs = "cc")',
+            'The smooth basis bs = "cc" is not supported yet; brmsjax builds the bases '
+            'bs = "tp" (the default), "cr" and "ps".',
         ),
         ('y ~ s(x, bs = "zz")', "'zz' is not an mgcv basis; use one of tp, ts, cr"),
         (
