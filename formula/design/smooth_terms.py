@@ -55,7 +55,7 @@ class SmoothTerm:
     k
         The basis dimension, -1 for mgcv's default.
     bs
-        The basis type (``"tp"``, ``"cr"`` or ``"ps"``).
+        The basis type (``"tp"``, ``"cr"``, ``"cc"`` or ``"ps"``).
     by
         The ``by`` variable (a factor: one smooth per level; numeric: a varying coefficient).
     """
@@ -118,7 +118,7 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
             if bs not in BASES:
                 raise FormulaTermError(
                     f'The smooth basis bs = "{bs}" is not supported yet; brmsjax builds the '
-                    'bases bs = "tp" (the default), "cr" and "ps".',
+                    'bases bs = "tp" (the default), "cr", "cc" and "ps".',
                     source,
                     arg.span,
                 )
@@ -159,6 +159,8 @@ def _covariates(term: SmoothTerm, values: Mapping[str, Value]) -> np.ndarray:
 def _dimension(term: SmoothTerm, d: int) -> int:
     """mgcv's basis dimension: the default, or ``k`` raised to the minimum with its warning."""
     M = null_space_dimension(d, default_order(d, 0)) if term.bs == "tp" else 2
+    if term.bs == "cc":  # mgcv's minimum is 4
+        M = 3
     if term.bs == "ps":  # mgcv: max(10, m + 1) by default, no minimum beyond its error
         return 10 if term.k < 0 else term.k
     if term.k < 0:

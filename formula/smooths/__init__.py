@@ -9,6 +9,7 @@ This folder reproduces those matrices:
   Lanczos eigenvectors, the ``QT`` constraint factorization, unit-rms columns) and its
   evaluation at new covariate values (``predict_tprs``);
 - :mod:`.cr`: the cubic regression spline basis (``bs = "cr"``, mgcv's ``crspl``);
+- :mod:`.cc`: the cyclic cubic regression spline basis (``bs = "cc"``, no ``Xs`` columns);
 - :mod:`.ps`: the P-spline basis (``bs = "ps"``: cubic B-splines, second differences);
 - :mod:`.construct`: ``smoothCon``'s constraint, penalty scaling and diagonal
   reparameterization, then ``smooth2random``; :class:`~.construct.SmoothFit` maps the basis at
@@ -35,17 +36,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cc import CcBasis, cc_setup
 from .construct import SmoothFit, smooth_con
 from .cr import CrBasis, cr_setup
 from .ps import PsBasis, ps_setup
 from .tprs import TprsBasis, default_order, null_space_dimension, tprs_predict, tprs_setup
 
 __all__ = [
+    "CcBasis",
     "CrBasis",
     "PsBasis",
     "SmoothFit",
     "TprsBasis",
     "basis_setup",
+    "cc_setup",
     "cr_setup",
     "ps_setup",
     "smooth_con",
@@ -55,16 +59,20 @@ __all__ = [
 ]
 
 #: The basis types built here (the others are refused with a clear message).
-BASES = ("tp", "cr", "ps")
+BASES = ("tp", "cr", "cc", "ps")
 
 
-def basis_setup(bs: str, x: np.ndarray, k: int) -> TprsBasis | CrBasis | PsBasis:
+def basis_setup(bs: str, x: np.ndarray, k: int) -> TprsBasis | CrBasis | CcBasis | PsBasis:
     """The raw basis of type ``bs`` at covariate values ``x`` ``(n, d)`` with dimension ``k``
     (mgcv's ``smooth.construct``); it has ``X``, ``S``, ``rank`` and ``predict(x)``."""
-    if bs in ("cr", "ps"):
-        if x.shape[1] != 1:
-            raise ValueError("Basis only handles 1D smooths")
-        return cr_setup(x, k) if bs == "cr" else ps_setup(x, k)
+    if bs in ("cr", "cc", "ps") and x.shape[1] != 1:
+        raise ValueError("Basis only handles 1D smooths")
+    if bs == "cr":
+        return cr_setup(x, k)
+    if bs == "cc":
+        return cc_setup(x, k)
+    if bs == "ps":
+        return ps_setup(x, k)
     return tprs_setup(x, k)
 
 

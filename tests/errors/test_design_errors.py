@@ -71,11 +71,11 @@ ERRORS = [
         "  score ~ age + x | class\n          ^^^^^^^^^^^^^^^",
     ),
     (
-        'score ~ s(age, bs = "cc")',
+        'score ~ s(age, bs = "ts")',
         FormulaTermError,
-        'The smooth basis bs = "cc" is not supported yet; brmsjax builds the bases bs = "tp" '
-        '(the default), "cr" and "ps".\n'
-        '  score ~ s(age, bs = "cc")\n                 ^^^^^^^^^',
+        'The smooth basis bs = "ts" is not supported yet; brmsjax builds the bases bs = "tp" '
+        '(the default), "cr", "cc" and "ps".\n'
+        '  score ~ s(age, bs = "ts")\n                 ^^^^^^^^^',
     ),
     (
         "score ~ age + (1 | mm(class, class))",

@@ -1,5 +1,5 @@
-"""s(x, by = ...), s(x, bs = "cr") and s(x, bs = "ps") against brms 2.18
-(fixtures/smooths/by.json, cr.json and ps.json, made by make_by.R, make_cr.R and make_ps.R).
+"""s(x, by = ...) and the bases "cr", "cc" and "ps" against brms 2.18 (fixtures/smooths/
+by.json, cr.json, cc.json and ps.json, each made by the make_<name>.R beside it).
 
 A factor ``by`` gives one smooth per level (``Zs_1_1``, ``Zs_2_1``, ... and ``Xs`` columns
 ``sx:fhi_1``, ...); a numeric ``by`` multiplies the basis and drops the sum-to-zero
@@ -21,13 +21,16 @@ from brmsjax.formula import build_design, standata
 from brmsjax.formula.design.newdata import encode_newdata
 
 HERE = Path(__file__).resolve().parent.parent / "fixtures" / "smooths"
-FIXTURES = {name: json.loads((HERE / f"{name}.json").read_text()) for name in ("by", "cr", "ps")}
+FIXTURES = {
+    name: json.loads((HERE / f"{name}.json").read_text()) for name in ("by", "cr", "cc", "ps")
+}
 FIXTURE = FIXTURES["by"]
 DATA = pd.DataFrame(FIXTURE["data"])
 
 
 def _matrix(values: list, n: int) -> np.ndarray:
-    return np.asarray(values, dtype=float).reshape(n, -1)
+    out = np.asarray(values, dtype=float)
+    return out.reshape(n, 0) if out.size == 0 else out.reshape(n, -1)
 
 
 def _same_up_to_sign(got: np.ndarray, want: np.ndarray) -> np.ndarray:
@@ -48,6 +51,9 @@ def _same_up_to_sign(got: np.ndarray, want: np.ndarray) -> np.ndarray:
         ("ps", "ps_default"),
         ("ps", "ps_k6"),
         ("ps", "ps_by"),
+        ("cc", "cc_default"),
+        ("cc", "cc_k6"),
+        ("cc", "cc_by"),
     ],
 )
 def test_basis_matches_brms(fixture: str, case: str) -> None:
@@ -59,9 +65,8 @@ def test_basis_matches_brms(fixture: str, case: str) -> None:
     n = len(data)
     want = ref["standata"]
     assert [k for k in sd if k.startswith(("nb", "Zs", "knots", "Ks", "Xs"))] == list(want)
-    assert list(sd["Xs"].columns) == (
-        [ref["xs_names"]] if isinstance(ref["xs_names"], str) else ref["xs_names"]
-    )
+    names = ref["xs_names"] or []  # R's colnames of an empty Xs are NULL
+    assert list(sd["Xs"].columns) == ([names] if isinstance(names, str) else names)
     xs_sign = _same_up_to_sign(sd["Xs"].to_numpy(), _matrix(want["Xs"], n))
     signs = []
     for sm in design.smooths:

@@ -107,9 +107,9 @@ def test_new_data_through_the_fitted_basis(case: str) -> None:
     ("formula", "message"),
     [
         (
-            'y ~ s(x, bs = "cc")',
-            'The smooth basis bs = "cc" is not supported yet; brmsjax builds the bases '
-            'bs = "tp" (the default), "cr" and "ps".',
+            'y ~ s(x, bs = "ts")',
+            'The smooth basis bs = "ts" is not supported yet; brmsjax builds the bases '
+            'bs = "tp" (the default), "cr", "cc" and "ps".',
         ),
         ('y ~ s(x, bs = "zz")', "'zz' is not an mgcv basis; use one of tp, ts, cr"),
         (
@@ -118,6 +118,11 @@ def test_new_data_through_the_fitted_basis(case: str) -> None:
         ),
         ("y ~ s(x, k = 2.5)", "The argument k of s() must be a whole number"),
         ("y ~ s(k = 5)", "s() needs at least one covariate, as in s(x)."),
+        (
+            "y ~ z + (s(x) | z)",
+            "Smooth terms s() cannot be used inside a group-level term; add them to the "
+            "population-level part (a factor smooth: s(x, by = g)).",
+        ),
     ],
 )
 def test_unsupported_smooth_arguments(formula: str, message: str) -> None:
