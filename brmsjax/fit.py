@@ -149,7 +149,9 @@ class BrmsFit:
         expected = [b_name(c) for cs in info.fixed.values() for c in cs]
         expected += [sd_name(b.group, c) for b in info.groups for c in b.names]
         expected += list(info.spec_pars)
-        absent = [v for v in expected if v not in set(names)]
+        have = set(names)
+        # a smooth's unpenalized columns are drawn as bs_ (fixef rows like b_'s)
+        absent = [v for v in expected if v not in have and f"bs{v[1:]}" not in have]
         if absent:
             raise FitError(f"The draws lack variables named in the fit info: {absent}.")
 

@@ -34,6 +34,26 @@ def b_name(coef: str, dpar: str = "") -> str:
     return f"b_{dpar}_{coef}" if dpar else f"b_{coef}"
 
 
+def bs_name(coef: str, dpar: str = "") -> str:
+    """A smooth's unpenalized coefficient: ``bs_slstat_1``, ``bs_sigma_srm_1``."""
+    return f"bs_{dpar}_{coef}" if dpar else f"bs_{coef}"
+
+
+def fixed_draw_name(coef: str, dpar: str = "", smooth: tuple[str, ...] = ()) -> str:
+    """A population-level column's draw: ``bs_`` for smooths' columns, else ``b_``."""
+    return bs_name(coef, dpar) if coef in smooth else b_name(coef, dpar)
+
+
+def sds_name(prefix: str, j: int) -> str:
+    """A smooth's standard deviation: ``sds_slstat_1``, ``sds_sigma_srm_1``."""
+    return f"sds_{prefix}_{j}"
+
+
+def s_name(prefix: str, j: int, i: int) -> str:
+    """A smooth's penalized coefficient: ``s_slstat_1[3]``."""
+    return f"s_{prefix}_{j}[{i}]"
+
+
 def sd_name(group: str, coef: str, dpar: str = "") -> str:
     """A group-level standard deviation: ``sd_Subject__Days``, ``sd_g__sigma_Intercept``."""
     return f"sd_{group}__{coef_name(coef, dpar)}"

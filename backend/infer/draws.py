@@ -9,6 +9,7 @@ brms-semantics.md 4.2::
 
     b_Days  b_sigma_x  sd_Subject__Days  sd_g__sigma_Intercept  cor_Subject__Intercept__Days
     r_Subject[s308,Intercept]  r_g__sigma[a,Intercept]
+    bs_slstat_1  sds_slstat_1  s_slstat_1[1]   (s() terms: after b, after cor, after r)
 
 Correlations are the upper triangle column by column, ``(1,2), (1,3), (2,3), ...``; group-level
 effects list every level of the first coefficient, then of the second; whitespace in level labels
@@ -45,10 +46,12 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             yield key, key, ()
         for k in range(f.thresholds):
             yield f"{key}[{k + 1}]", key, (k,)
-    for f in model.fixed:
-        prefix = f"b_{f.dpar}" if f.dpar else "b"
-        for i, col in enumerate(f.columns):
-            yield names.b_name(col, f.dpar), prefix, (i,)
+    for smooth in (False, True):  # b, then the smooths' unpenalized columns (bs)
+        for f in model.fixed:
+            prefix = f"b_{f.dpar}" if f.dpar else "b"
+            for i, col in enumerate(f.columns):
+                if (col in f.smooth) == smooth:
+                    yield names.fixed_draw_name(col, f.dpar, f.smooth), prefix, (i,)
     for g in model.groups:
         for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
             yield names.sd_name(g.group, coef, dpar), f"sd_{g.id}", (m,)
@@ -58,6 +61,9 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             pairs = [(j, k) for k in range(len(coefs)) for j in range(k)]
             for i, (j, k) in enumerate(pairs):
                 yield names.cor_name(g.group, coefs[j], coefs[k]), f"cor_{g.id}", (i,)
+    for sm in model.smooths:
+        for j in range(len(sm.knots)):
+            yield names.sds_name(sm.prefix, j + 1), f"sds_{sm.key}", (j,)
     for cls in ("sdgp", "lscale"):  # brms: every sdgp, then every lscale
         for gp in model.gps:
             yield from (c for c in gp.columns() if c[1].startswith(cls))
@@ -69,6 +75,12 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
                 yield g.r_name(lv, m), f"r_{g.id}", (lv_i, m)
     for gp in model.gps:
         yield from gp.latent_columns()
+    for sm in model.smooths:
+        start = 0
+        for j, size in enumerate(sm.knots):
+            for i in range(size):
+                yield names.s_name(sm.prefix, j + 1, i + 1), f"s_{sm.key}", (start + i,)
+            start += size
     yield "lprior", "lprior", ()
     yield "lp__", "lp__", ()
 

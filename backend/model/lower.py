@@ -38,6 +38,7 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args, plan_vector
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
+from brmsjax.backend.model.smooth_plans import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.transforms import (
     Bound,
     StanCorrCholeskyTransform,
@@ -213,6 +214,7 @@ def lower(
         fixed.append(fp)
         fixed_names.append(fn)
     predicted = {b.dpar for b in design.fixed} | {d for g in design.groups for d in g.dpars}
+    predicted |= {sm.dpar for sm in design.smooths}
     if kind == "ordinal" and "disc" in family.dpars and "disc" not in predicted:
         fixed_dpars.setdefault("disc", 1.0)
     # Fixed dpars are Stan transformed parameters (``real nu = 4;``), saved with the draws.
@@ -265,6 +267,9 @@ def lower(
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
+    smooths = plan_smooths(design, plan.vector, data, family if reparam else None)
+    if smooths:  # the other forms' statistics leave the smooths' Zs s out
+        likelihood = smooth_likelihood(likelihood)
     gp_marginal = _gp_marginal(design, family, fixed_dpars, aux, sample_prior)
     gps = tuple(
         gp_plan(b, marginal=gp_marginal and reparam and likelihood == "auto" and marginalize)
@@ -317,11 +322,16 @@ def lower(
         categories=categories,
         shown=shown,
         likelihood=form,
+        smooths=smooths,
         gps=gps,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     names = ModelNames(
-        tuple(fixed_names), tuple(group_names), named, tuple(gp_spec(b) for b in design.gps)
+        tuple(fixed_names),
+        tuple(group_names),
+        named,
+        smooths=tuple(sm.spec for sm in design.smooths),
+        gps=tuple(gp_spec(b) for b in design.gps),
     )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
@@ -372,6 +382,7 @@ def _gp_marginal(
         and len(design.fixed) == 1
         and not design.groups
         and not design.response.addition
+        and not design.smooths
         and bool(design.gps)
         and all(b.approx and not b.dpar for b in design.gps)
     )
@@ -445,7 +456,7 @@ class _Plan:
             qr=qr_inv is not None,
             qr_prior=qr_prior,
         )
-        return plan, FixedSpec(block.dpar, center, columns, nthres)
+        return plan, FixedSpec(block.dpar, center, columns, nthres, block.smooth)
 
     def vector(
         self,

@@ -18,13 +18,14 @@ from numpyro.distributions import constraints
 from brmsjax.backend.model.gp import GpPlan, zgp_site
 from brmsjax.backend.model.transforms import Bound, constraint, corr_cholesky
 from brmsjax.formula.design.gp import GpSpec
-from brmsjax.formula.design.ir import FixedSpec, GroupSpec
+from brmsjax.formula.design.ir import FixedSpec, GroupSpec, SmoothSpec
 
 __all__ = [
     "FixedPlan",
     "GroupPlan",
     "ModelNames",
     "Site",
+    "SmoothPlan",
     "Structure",
     "VectorPlan",
     "model_sites",
@@ -105,6 +106,22 @@ class GroupPlan:
 
 
 @dataclass(frozen=True)
+class SmoothPlan:
+    """The penalized part of one ``s()`` term (see :mod:`~brmsjax.backend.model.smooth_terms`).
+
+    ``key`` names its vectors (``sds_<key>``, site ``zs_<key>``, data ``Zs[key]``); ``knots``
+    is the number of columns of each random part, each with its own ``sds`` element.
+    ``centred``: the site holds the coefficients ``s`` themselves (prior ``N(0, sds)``) rather
+    than brms's standardized ``zs``; the model and its posterior are the same.
+    """
+
+    key: str
+    dpar: str
+    knots: tuple[int, ...]
+    centred: bool = False
+
+
+@dataclass(frozen=True)
 class Site:
     """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
 
@@ -141,6 +158,7 @@ class Structure:
     categories: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
     likelihood: str = "plain"
+    smooths: tuple[SmoothPlan, ...] = ()
     gps: tuple[GpPlan, ...] = ()
 
 
@@ -166,6 +184,9 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
         elif g.cor:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
+    for sm in structure.smooths:
+        size = sum(sm.knots)
+        sites.append(Site(f"zs_{sm.key}", (size,), (size,), constraints.real))
     for gp in structure.gps:
         if gp.marginal:  # integrated out
             continue
@@ -188,6 +209,8 @@ class ModelNames:
         Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
         by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
         family's ``disc = 1``), as brms saves them all.
+    smooths
+        The penalized parts of the ``s()`` terms.
     gps
         Gaussian process terms (``sdgp_gpx``, ``lscale_gpx``, ``zgp_gpx[m]``).
     """
@@ -195,4 +218,5 @@ class ModelNames:
     fixed: tuple[FixedSpec, ...]
     groups: tuple[GroupSpec, ...]
     aux: tuple[str, ...]
+    smooths: tuple[SmoothSpec, ...] = ()
     gps: tuple[GpSpec, ...] = ()

@@ -51,6 +51,11 @@ from brmsjax.backend.model.plans import (
     sfx,
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.smooth_terms import (
+    smooth_coefficients,
+    smooth_log_priors,
+    smooth_parts,
+)
 from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf, log_mass
 from brmsjax.formula.errors import ModelError
 
@@ -106,9 +111,10 @@ class ModelProgram:
         _TRACES[0] += 1
         values = {}
         centred = {f"z_{g.id}" for g in self.structure.groups if g.centred}
+        centred |= {f"zs_{sm.key}" for sm in self.structure.smooths if sm.centred}
         for s in self.sites:
-            if s.name.startswith("z_") and s.name not in centred:
-                fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(2)
+            if s.name.startswith(("z_", "zs_")) and s.name not in centred:
+                fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(len(s.shape))
             elif s.name.startswith("zgp"):  # brms's std_normal(zgp) of a gp() term
                 fn = dist.Normal(0.0, 1.0).expand(s.shape).to_event(1)
             else:
@@ -116,6 +122,8 @@ class ModelProgram:
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
         numpyro.factor("lprior", self.lprior(params, prior_args))
+        for name, lp in smooth_log_priors(self.structure, params).items():
+            numpyro.factor(name, lp)
         for g in self.structure.groups:
             if g.cov:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
@@ -145,7 +153,7 @@ class ModelProgram:
 
         ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
         """
-        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_", "zgp"))}
+        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_", "zs_", "zgp"))}
         values = dict(values)
         for g in self.structure.groups:
             if g.cov:
@@ -315,6 +323,7 @@ class ModelProgram:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 parts.append((dpar, jnp.sum(part, axis=1)))
         parts += gp_parts(self.structure.gps, params, data, data["y"].shape[0])
+        parts += smooth_parts(self.structure, params, data)
         zeros = jnp.zeros_like(data["y"])
         return linear_predictors(population, parts, zeros, self.structure.categories)
 
@@ -414,6 +423,7 @@ class ModelProgram:
         if any(p.marginal for p in self.structure.gps):
             resid = data["y"] - self.linear_predictors(params, data)[""]
         out.update(gp_derive(self.structure.gps, params, data, resid, key))
+        out.update(smooth_coefficients(self.structure, params))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 

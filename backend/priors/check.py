@@ -143,6 +143,9 @@ def _check_one(p: Prior, cls: str, dpar: str, design: Design) -> None:
             if d == dpar
         ]
         _lacks(p, cls, "coefficient", p.coef, coefs, extra=f" in group '{p.group}'")
+    if cls == "sds" and p.coef and not p.group:
+        terms = [sm.term for sm in design.smooths if sm.dpar == dpar]
+        _lacks(p, cls, "coefficient", p.coef, terms)
     if cls == "cor":
         if p.coef:
             raise PriorError(

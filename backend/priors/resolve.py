@@ -138,6 +138,13 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             p = pick(("cor", "", g.group, "", "", ""), ("cor", "", "", "", "", ""))
             spec = LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args)
             out[f"L_{g.id}"] = ParamPrior(f"L_{g.id}", (spec,))
+    for sm in design.smooths:
+        sds_key = ("sds", "", "", "", sm.dpar, "")
+        p = pick(("sds", sm.term, "", "", sm.dpar, ""), sds_key)
+        spec = check_bounds(
+            p.spec if p else _default(rows, sds_key), 0.0, None, f"class 'sds' of {sm.term}"
+        )
+        out[f"sds_{sm.key}"] = ParamPrior(f"sds_{sm.key}", (spec,) * len(sm.knots))
     for gp in design.gps:
         d, p_ = gp.dpar, gp.prefix()
         for cls, names in (("sdgp", gp.sfx1), ("lscale", [n for s in gp.sfx2 for n in s])):

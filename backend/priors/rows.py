@@ -191,6 +191,16 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
             if g.cor and g.M > 1:
                 rows += [PriorRow("cor", spec=LKJ_DEFAULT), PriorRow("cor", group=g.group)]
     rows += gp_rows(design, family)
+    if design.smooths:  # brms's class sds: the sd default, one row per smooth (its mgcv label)
+        sds_spec = family_scale_prior(
+            design.response.y,
+            family.link,
+            family_name=family.name,
+            factor_like=design.response.levels is not None,
+        )
+        for sm in design.smooths:
+            rows.append(PriorRow("sds", dpar=sm.dpar, spec=sds_spec, lb=0.0))
+            rows.append(PriorRow("sds", coef=sm.term, dpar=sm.dpar))
     unique: dict[tuple[str, ...], PriorRow] = {}
     for row in sorted(rows, key=PriorRow.sort_key):
         unique.setdefault(row.key, row)

@@ -18,8 +18,9 @@ from brmsjax.backend import predict as bp
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
+from brmsjax.formula.design.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.formula.names import b_name, cor_name, sd_name
+from brmsjax.formula.names import cor_name, fixed_draw_name, sd_name
 from brmsjax.methods.gp_predict import gp_group_draws
 
 if TYPE_CHECKING:
@@ -173,7 +174,9 @@ def prediction_inputs(
     family = _family(fit)
     b = {}
     for block in fit.design.fixed:
-        b[block.dpar] = fit.store.matrix([b_name(c, block.dpar) for c in block.columns])[rows]
+        coefs = [fixed_draw_name(c, block.dpar, block.smooth) for c in block.columns]
+        coefs += smooth_draws(fit.design, block.dpar)  # X ends with their Zs columns
+        b[block.dpar] = fit.store.matrix(coefs)[rows]
     have = set(fit.variables())
     scalars = {d: fit.store.matrix([d])[rows, 0] for d in fit.info.spec_pars if d in have}
     thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]

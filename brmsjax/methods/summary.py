@@ -266,6 +266,9 @@ class Summary:
         The interval mass and whether median/MAD were used.
     warnings
         Convergence and sampler warnings, in brms's words.
+    splines
+        Standard deviations of the smooths' penalized coefficients, rows ``sds(slstat_1)``
+        (brms's Smooth Terms), or None without ``s()`` terms.
     gp
         Gaussian process parameters, rows ``sdgp(gpx)``, ``lscale(gpx)``; None without them.
     """
@@ -280,6 +283,7 @@ class Summary:
     robust: bool
     warnings: tuple[str, ...]
     gp: pd.DataFrame | None = None
+    splines: pd.DataFrame | None = None
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -294,6 +298,10 @@ class Summary:
             f"         total post-warmup draws = {self.total_ndraws}\n",
             "\n",
         ]
+        if self.splines is not None and len(self.splines):
+            parts.extend(["Smooth Terms: \n", print_format(self.splines, digits), "\n"])
+        if self.gp is not None and len(self.gp):
+            parts.extend(["Gaussian Process Terms: \n", print_format(self.gp, digits), "\n"])
         if self.random:
             parts.append("Group-Level Effects: \n")
             for group, table in self.random.items():
@@ -302,8 +310,6 @@ class Summary:
                 parts.append("\n")
         if len(self.fixed):
             parts.extend(["Population-Level Effects: \n", print_format(self.fixed, digits), "\n"])
-        if self.gp is not None and len(self.gp):
-            parts.extend(["Gaussian Process Terms: \n", print_format(self.gp, digits), "\n"])
         if len(self.spec_pars):
             parts.extend(
                 ["Family Specific Parameters: \n", print_format(self.spec_pars, digits), "\n"]
@@ -354,7 +360,8 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         labels += ["cor({})".format(v[len(g) + 6 :].replace("__", ",", 1)) for v in cor]
         random[g] = (df + sd + cor, labels)
     gp = [v for v in names if v.startswith(("sdgp_", "lscale_"))]
-    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *gp, *spec]
+    sds = [v for v in names if v.startswith("sds_")]
+    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *gp, *spec, *sds]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
     warns = (
@@ -382,6 +389,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         robust=robust,
         warnings=warns,
         gp=full.loc[gp].set_axis([v.replace("_", "(", 1) + ")" for v in gp]) if gp else None,
+        splines=full.loc[sds].set_axis([f"sds({v[4:]})" for v in sds]) if sds else None,
     )
 
 

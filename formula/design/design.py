@@ -51,6 +51,7 @@ from .response import (
     _response,
     family_kind,
 )
+from .smooth_terms import add_smooths, smooth_nodes
 
 
 class DataWarning(UserWarning):
@@ -253,7 +254,7 @@ def _evaluate(
     for dp in bt.dpars:
         for node in dp.fixed.variables():
             vals.add(node)
-        for node in dp.fixed.offsets:
+        for node in [*dp.fixed.offsets, *smooth_nodes(dp.fixed)]:
             vals.add(node)
         for call in dp.fixed.gps:
             for node in gp_nodes(call):
@@ -408,6 +409,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         )
         for i, dp in enumerate(bt.dpars)
     )
+    fixed, smooths = add_smooths([(d.dpar, d.fixed) for d in bt.dpars], fixed, values, bt.source)
     groups = _group_blocks(bt, values, n)
     _check_matrices(fixed, groups, labels)
     gps: tuple[GpBlock, ...] = tuple(
@@ -429,6 +431,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         fixed_dpars=fixed_dpars,
         state=state,
         kind=kind,
+        smooths=smooths,
         gps=gps,
     )
 

@@ -36,12 +36,15 @@ class FixedSpec:
         The ``b`` coefficients in order, without the intercept.
     thresholds
         The number of ordinal thresholds (``b_Intercept[1]``, ...), else 0.
+    smooth
+        The columns that are smooths' unpenalized columns (brms's ``Xs``, drawn as ``bs_``).
     """
 
     dpar: str
     intercept: bool
     columns: tuple[str, ...]
     thresholds: int = 0
+    smooth: tuple[str, ...] = ()
 
     def coefs(self) -> tuple[str, ...]:
         """The block's coefficients as ``fixef()`` rows name them: intercepts first
@@ -80,6 +83,10 @@ class FixedBlock:
     qr
         brms's ``decomp = "QR"``: ``b`` is sampled as ``bQ = R b`` (``Xc = Q R``, scaled by
         ``sqrt(N - 1)``) and the priors of class ``b`` apply to ``bQ``.
+    smooth
+        The last columns when the dpar has ``s()`` terms: their unpenalized columns (brms's
+        ``Xs``, coefficients ``bs``, class ``b`` priors). Their means are zero (the smooths'
+        sum-to-zero constraint), so centring them leaves brms's ``Intercept`` as it is.
     """
 
     dpar: str
@@ -90,6 +97,7 @@ class FixedBlock:
     thresholds: int = 0
     center: bool = True
     qr: bool = False
+    smooth: tuple[str, ...] = ()
 
     @property
     def K(self) -> int:
@@ -184,6 +192,63 @@ class GroupBlock(GroupSpec):
 
 
 @dataclass(frozen=True)
+class SmoothSpec:
+    """One ``s()`` term's penalized part as every stage names it (brms's ``Zs_<k>_<j>``).
+
+    Attributes
+    ----------
+    dpar
+        The distributional parameter it predicts (``""`` is mu).
+    k
+        brms's 1-based number of the smooth among the dpar's smooths (``Zs_sigma_<k>_1``).
+    label
+        brms's label (``slstat``: mgcv's ``s(lstat)`` renamed); draws are ``sds_slstat_1``.
+    term
+        The term as the formula writes it (``s(z, k = 6)``), the ``coef`` of its ``sds``
+        prior rows.
+    knots
+        Number of penalized columns of each random part (brms's ``knots_<k>``).
+    """
+
+    dpar: str
+    k: int
+    label: str
+    term: str
+    knots: tuple[int, ...]
+
+    @property
+    def key(self) -> str:
+        """The internal name stem: ``1`` for mu's first smooth, ``sigma_1`` for sigma's."""
+        return f"{self.dpar}_{self.k}" if self.dpar else str(self.k)
+
+    @property
+    def prefix(self) -> str:
+        """The label with the dpar prefix, as draws show it (``sigma_srm``)."""
+        return names.coef_name(self.label, self.dpar)
+
+
+@dataclass(frozen=True)
+class SmoothBlock(SmoothSpec):
+    """A :class:`SmoothSpec` with its data and what new data needs.
+
+    Attributes
+    ----------
+    Zs
+        ``(N, knots[j])`` penalized columns of each random part.
+    basis
+        The fitted basis (:mod:`brmsjax.formula.smooths`) that encodes new covariate values.
+    """
+
+    Zs: tuple[np.ndarray, ...] = ()
+    basis: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def spec(self) -> SmoothSpec:
+        """The block without its data."""
+        return SmoothSpec(self.dpar, self.k, self.label, self.term, self.knots)
+
+
+@dataclass(frozen=True)
 class Response:
     """The response and its addition terms.
 
@@ -225,6 +290,9 @@ class Design:
     fixed_dpars
         Distributional parameters fixed to constants: in the formula (``bf(y ~ x, nu = 4)``),
         ``sigma = 0`` for ``se(s)`` without ``sigma = TRUE``, ``disc = 1`` in ordinal models.
+    smooths
+        The penalized parts of the ``s()`` terms, per dpar in order (their unpenalized columns
+        are the last columns of the dpar's :class:`FixedBlock`).
     kind
         The family's kind the design was built for: ``"continuous"``, ``"discrete"``,
         ``"ordinal"`` (mu's block has ``thresholds``) or ``"categorical"`` (one block per
@@ -243,6 +311,7 @@ class Design:
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     state: Any = None
     kind: str = "continuous"
+    smooths: tuple[SmoothBlock, ...] = ()
     gps: tuple[GpBlock, ...] = ()
 
     @property

@@ -37,6 +37,7 @@ from .groups import _group_factor
 from .intercept import is_main, with_reserved_intercept
 from .ir import Design, GroupBlock
 from .matrix import build_matrix
+from .smooth_terms import encode_smooths, smooth_matrix, smooth_nodes
 
 __all__ = [
     "EncodedGroup",
@@ -99,7 +100,8 @@ class NewData:
     n
         Number of rows.
     X
-        Uncentred population-level matrix per dpar (``""`` is mu), fitted columns.
+        Uncentred population-level matrix per dpar (``""`` is mu), fitted columns, then the
+        penalized columns of the dpar's ``s()`` terms (coefficients ``s_<label>_1[i]``).
     offset
         Offsets per dpar that has them.
     groups
@@ -197,6 +199,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
     for dp in bt.dpars:
         nodes.extend(dp.fixed.variables())
         nodes.extend(dp.fixed.offsets)
+        nodes.extend(smooth_nodes(dp.fixed))
         nodes.extend(v for call in dp.fixed.gps for v in gp_nodes(call))
         for g in dp.groups:
             if _group_kept(g, re_terms):
@@ -340,6 +343,11 @@ def encode_newdata(
             thresholds=fitted.thresholds,
             cmc=not is_main(dp) or bt.options.cmc,
         )
+        Xs, Zs = encode_smooths(design, dp.dpar, values)
+        if Xs:
+            block = replace(
+                block, X=np.hstack([block.X, *Xs]), columns=(*block.columns, *fitted.smooth)
+            )
         if block.columns != fitted.columns:
             raise NewDataError(
                 f"newdata gives the population-level columns {list(block.columns)} instead of "
@@ -354,7 +362,7 @@ def encode_newdata(
             advice=newdata_advice("", ""),
             error=NewDataError,
         )
-        X[dp.dpar] = block.X
+        X[dp.dpar] = np.hstack([block.X, *Zs]) if Zs else block.X
         if block.offset is not None:
             offset[dp.dpar] = block.offset
     groups = _encode_groups(design, bt, re_terms, values, frame, allow_new_levels=allow_new_levels)
@@ -458,7 +466,10 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
     re_terms = parse_re_formula(re_formula)
     if re_terms is not None and re_terms.dpars[0].groups:
         raise ReFormulaError("from_design() keeps all or no group-level terms.")
-    X = {b.dpar: np.asarray(b.X, dtype=np.float64) for b in design.fixed}
+    X = {
+        b.dpar: np.hstack([np.asarray(b.X, dtype=np.float64), *smooth_matrix(design, b.dpar)])
+        for b in design.fixed
+    }
     offset = {b.dpar: np.asarray(b.offset) for b in design.fixed if b.offset is not None}
     groups = (
         ()

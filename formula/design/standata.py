@@ -85,12 +85,24 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
             out[key] = values.astype(np.int64) if key in _INTEGER_FIELDS else values
     for block in design.fixed:
         sfx = _suffix(block.dpar)
-        out[f"K{sfx}"] = block.K
-        out[f"X{sfx}"] = pd.DataFrame(block.X, columns=list(block.columns))
+        ns = len(block.smooth)  # the smooths' columns (brms's Xs) are X's last
+        out[f"K{sfx}"] = block.K - ns
+        out[f"X{sfx}"] = pd.DataFrame(
+            block.X[:, : block.K - ns], columns=block.columns[: block.K - ns]
+        )
         for group in design.groups:
             for m, dpar in enumerate(group.dpars, 1):
                 if dpar == block.dpar:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
+        smooths = [sm for sm in design.smooths if sm.dpar == block.dpar]
+        for sm in smooths:
+            out[f"nb{sfx}_{sm.k}"] = len(sm.Zs)
+            for j, Zs in enumerate(sm.Zs, 1):
+                out[f"Zs{sfx}_{sm.k}_{j}"] = Zs
+            out[f"knots{sfx}_{sm.k}"] = np.asarray(sm.knots, dtype=np.int64)
+        if smooths:
+            out[f"Ks{sfx}"] = ns
+            out[f"Xs{sfx}"] = pd.DataFrame(block.X[:, block.K - ns :], columns=block.smooth)
         for gp in design.gps:
             if gp.dpar == block.dpar:
                 out.update(gp_standata(gp))

@@ -264,6 +264,13 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
         raise FormulaTermError(
             "offset() cannot be used inside a group-level term.", source, bar.span
         )
+    if coefs.smooths:
+        raise FormulaTermError(
+            "Smooth terms s() cannot be used inside a group-level term; add them to the "
+            "population-level part (a factor smooth: s(x, by = g)).",
+            source,
+            coefs.smooths[0].span,
+        )
     group = strip_parens(bar.group)
     cor, gid = bar.cor, bar.id
     if isinstance(group, Call) and group.func == "gr":

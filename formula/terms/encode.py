@@ -32,7 +32,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "s", "t2", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
+        "t2", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -88,6 +88,7 @@ class Encoder:
         self.offsets: list[Node] = []
         self.gps: list[Call] = []
         self.bars: list[Bar] = []
+        self.smooths: list[Call] = []
 
     def error(self, message: str, node: Node) -> FormulaTermError:
         return FormulaTermError(message, self.source, node.span)
@@ -199,6 +200,9 @@ class Encoder:
             return {}
         if node.func == "gp":  # a special term: its data are built by design/gp.py
             self.gps.append(node)
+            return {}
+        if node.func == "s":  # a brms smooth: its own design (formula/design/smooth_terms.py)
+            self.smooths.append(node)
             return {}
         if node.func in _UNSUPPORTED_SPECIALS:
             raise self.error(

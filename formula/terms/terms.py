@@ -64,6 +64,8 @@ class TermList:
         Whether the model has an intercept.
     offsets
         Arguments of ``offset()`` calls.
+    smooths
+        brms's smooth terms ``s(...)``, in order of appearance.
     dropped_response
         Where R's ``model.matrix`` would drop a right-hand term identical to the response (its
         1-based position among R's terms), or None; the design warns about it as R does.
@@ -75,6 +77,7 @@ class TermList:
     intercept: bool
     offsets: tuple[Node, ...] = ()
     dropped_response: int | None = None
+    smooths: tuple[Call, ...] = ()
     gps: tuple[Call, ...] = ()
 
     @property
@@ -251,6 +254,7 @@ def expand(
         intercept=encoder.intercept,
         offsets=tuple(encoder.offsets),
         dropped_response=dropped,
+        smooths=tuple(encoder.smooths),
         gps=tuple(encoder.gps),
     )
     return termlist, tuple(encoder.bars)

@@ -62,6 +62,7 @@ def _simplify(lhs: Node | None, rhs: Node, source: str) -> str:
     hidden = _hide_bars(rhs, bars)
     terms, _ = expand(hidden, source, response=lhs)
     labels = [":".join(bars.get(p, p) for p in t.labels) for t in terms.terms]
+    labels += [deparse(sm) for sm in terms.smooths]
     labels += [f"offset({deparse(o)})" for o in terms.offsets]
     if not labels:
         right = "1" if terms.intercept else "-1"

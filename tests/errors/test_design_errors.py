@@ -71,10 +71,11 @@ ERRORS = [
         "  score ~ age + x | class\n          ^^^^^^^^^^^^^^^",
     ),
     (
-        "score ~ s(age)",
+        'score ~ s(age, bs = "ts")',
         FormulaTermError,
-        "The brms term 's()' is not supported yet; remove it from the formula.\n"
-        "  score ~ s(age)\n          ^^^^^^",
+        'The smooth basis bs = "ts" is not supported yet; brmsjax builds the bases bs = "tp" '
+        '(the default), "cr", "cc" and "ps".\n'
+        '  score ~ s(age, bs = "ts")\n                 ^^^^^^^^^',
     ),
     (
         "score ~ age + (1 | mm(class, class))",

@@ -136,7 +136,6 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "ar-1": (FormulaTermError, "The brms term 'ar()' is not supported"),
     "arma-1": (FormulaTermError, "The brms term 'arma()' is not supported"),
-    "conditional_smooths-1": (FormulaTermError, "The brms term 's()' is not supported"),
     "conditional_smooths-2": (FormulaTermError, "The brms term 't2()' is not supported"),
     "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
@@ -149,10 +148,7 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "mo-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
     "mo-2": (FormulaTermError, "The brms term 'mo()' is not supported"),
     "mo-3": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "posterior_smooths-1": (FormulaTermError, "The brms term 's()' is not supported"),
-    "s-1": (FormulaTermError, "The brms term 's()' is not supported"),
     "s-2": (FormulaTermError, "The brms term 't2()' is not supported"),
-    "brms_distreg-4": (FormulaTermError, "The brms term 's()' is not supported"),
     "brms_monotonic-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
     "brms_monotonic-4": (FormulaTermError, "The brms term 'mo()' is not supported"),
     "brms_monotonic-5": (FormulaTermError, "The brms term 'mo()' is not supported"),

@@ -1,0 +1,315 @@
+"""brms's ``s()`` terms in the design: their covariates, bases and columns.
+
+A smooth ``s(x, k = 10, bs = "tp")`` in a dpar's formula becomes, as in brms 2.18's
+``data_sm``, unpenalized columns appended to that dpar's population-level block (brms's
+``Xs``, named ``slstat_1``; coefficients ``bs`` with class ``b`` priors) and a
+:class:`~.ir.SmoothBlock` of penalized columns (brms's ``Zs_<k>_1``; coefficients
+``s = sds * zs``). The bases come from :mod:`brmsjax.formula.smooths` (mgcv's constructors);
+new data goes through the fitted basis (mgcv's ``PredictMat``, brms's ``s2rPred``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .. import names as brms_names
+from ..errors import DesignError, FormulaTermError
+from ..evaluate.variables import Factor, Numeric, Value
+from ..smooths import BASES, SmoothFit, basis_setup, smooth_con
+from ..smooths.tprs import default_order, null_space_dimension
+from ..syntax.ast import Call, Node, Number, String, strip_parens
+from ..syntax.parse import deparse
+from ..terms.terms import TermList
+from .ir import Design, FixedBlock, SmoothBlock
+from .matrix import brms_rename
+
+__all__ = [
+    "SmoothTerm",
+    "add_smooths",
+    "encode_smooths",
+    "smooth_draws",
+    "smooth_matrix",
+    "smooth_nodes",
+    "smooth_term",
+]
+
+# Basis types brms users pass to s(); only the thin plate one is built so far.
+_BASES = ("tp", "ts", "cr", "cs", "cc", "ps", "cp", "re", "gp", "ad", "ds", "sos", "mrf", "fs")
+
+
+@dataclass(frozen=True)
+class SmoothTerm:
+    """One ``s()`` call as read from the formula.
+
+    Attributes
+    ----------
+    call
+        The call node (for caret errors).
+    covariates
+        The covariate expressions (positional arguments).
+    k
+        The basis dimension, -1 for mgcv's default.
+    bs
+        The basis type (``"tp"``, ``"cr"``, ``"cc"`` or ``"ps"``).
+    by
+        The ``by`` variable (a factor: one smooth per level; numeric: a varying coefficient).
+    """
+
+    call: Call
+    covariates: tuple[Node, ...]
+    k: int
+    bs: str
+    by: Node | None = None
+
+    @property
+    def term(self) -> str:
+        """mgcv's label: ``s(lstat)``, ``s(x1,x2)``."""
+        return "s(" + ",".join(deparse(c) for c in self.covariates) + ")"
+
+    def label_of(self, level: str | None = None) -> str:
+        """mgcv's label of the smooth (of a factor ``by`` level): ``s(x)``, ``s(x):fa``,
+        ``s(x):w``."""
+        if self.by is None:
+            return self.term
+        return f"{self.term}:{deparse(self.by)}{'' if level is None else level}"
+
+
+def smooth_term(call: Call, source: str) -> SmoothTerm:
+    """Read an ``s()`` call.
+
+    Raises
+    ------
+    FormulaTermError
+        For an argument brmsjax does not support (yet) or a malformed one; the caret points
+        at it.
+    """
+    covariates: list[Node] = []
+    k, bs = -1, "tp"
+    by: Node | None = None
+    for arg in call.args:
+        value = strip_parens(arg.value)
+        if arg.name is None:
+            covariates.append(arg.value)
+        elif arg.name == "k":
+            if not isinstance(value, Number) or value.value != int(value.value):
+                raise FormulaTermError(
+                    "The argument k of s() must be a whole number (the basis dimension).",
+                    source,
+                    arg.span,
+                )
+            k = int(value.value)
+        elif arg.name == "bs":
+            if not isinstance(value, String):
+                raise FormulaTermError(
+                    'The argument bs of s() must be a string such as "tp".', source, arg.span
+                )
+            bs = value.value
+            if bs not in _BASES:
+                raise FormulaTermError(
+                    f"'{bs}' is not an mgcv basis; use one of {', '.join(_BASES)}.",
+                    source,
+                    arg.span,
+                )
+            if bs not in BASES:
+                raise FormulaTermError(
+                    f'The smooth basis bs = "{bs}" is not supported yet; brmsjax builds the '
+                    'bases bs = "tp" (the default), "cr", "cc" and "ps".',
+                    source,
+                    arg.span,
+                )
+        elif arg.name == "by":
+            by = arg.value
+        else:
+            raise FormulaTermError(
+                f"The argument '{arg.name}' of s() is not supported yet; s() takes the "
+                "covariates, k, bs and by.",
+                source,
+                arg.span,
+            )
+    if not covariates:
+        raise FormulaTermError("s() needs at least one covariate, as in s(x).", source, call.span)
+    return SmoothTerm(call, tuple(covariates), k, bs, by)
+
+
+def smooth_nodes(terms: TermList) -> list[Node]:
+    """The covariates of a formula part's smooths, evaluated with its other variables."""
+    return [
+        a.value for call in terms.smooths for a in call.args if a.name is None or a.name == "by"
+    ]
+
+
+def _covariates(term: SmoothTerm, values: Mapping[str, Value]) -> np.ndarray:
+    cols = []
+    for node in term.covariates:
+        value = values[deparse(node)]
+        if not isinstance(value, Numeric) or value.values.ndim != 1:
+            raise DesignError(
+                f"The covariate {deparse(node)} of {term.term} must be numeric; give a factor "
+                "to s() as by (one smooth per level) or as a separate term."
+            )
+        cols.append(np.asarray(value.values, dtype=float))
+    return np.column_stack(cols)
+
+
+def _dimension(term: SmoothTerm, d: int) -> int:
+    """mgcv's basis dimension: the default, or ``k`` raised to the minimum with its warning."""
+    M = null_space_dimension(d, default_order(d, 0)) if term.bs == "tp" else 2
+    if term.bs == "cc":  # mgcv's minimum is 4
+        M = 3
+    if term.bs == "ps":  # mgcv: max(10, m + 1) by default, no minimum beyond its error
+        return 10 if term.k < 0 else term.k
+    if term.k < 0:
+        return M + (8, 27, 100)[min(d, 3) - 1] if term.bs == "tp" else 10
+    if term.k < M + 1:
+        warnings.warn(
+            f"basis dimension, k, increased to minimum possible ({term.term}: k = {M + 1})",
+            UserWarning,
+            stacklevel=4,
+        )
+        return M + 1
+    return term.k
+
+
+@dataclass(frozen=True)
+class FittedSmooth:
+    """What new data needs of one fitted smooth (``SmoothBlock.basis``).
+
+    Attributes
+    ----------
+    term
+        The index of its ``s()`` call among the formula part's smooths.
+    basis
+        The raw basis (:class:`~brmsjax.formula.smooths.tprs.TprsBasis`).
+    fit
+        The constraint and reparameterization (:class:`~brmsjax.formula.smooths.SmoothFit`).
+    level
+        The level of a factor ``by`` variable this smooth belongs to, else None.
+    """
+
+    term: int
+    basis: Any
+    fit: SmoothFit
+    level: str | None = None
+
+
+def _by_multipliers(
+    term: SmoothTerm, values: Mapping[str, Value], level: str | None = None
+) -> tuple[list[np.ndarray] | None, list[str | None], bool]:
+    """mgcv's ``by`` handling: the multipliers, their levels and whether to constrain.
+
+    A factor gives one smooth per level (an ordered factor's first level dropped), each the
+    basis times the level's indicator; a numeric variable multiplies the basis and, unless it
+    is constant, removes the sum-to-zero constraint. ``level`` picks one level (new data).
+    """
+    if term.by is None:
+        return None, [None], True
+    value = values[deparse(term.by)]
+    if isinstance(value, Factor):
+        labels = np.asarray(value.levels, dtype=object)
+        levels = list(value.levels)
+        if value.ordered and len(levels) > 1:
+            levels = levels[1:]
+        if level is not None:
+            levels = [level]
+        codes = value.codes
+        return [(codes >= 0) & (labels[codes] == lv) for lv in levels], list(levels), True
+    by = np.asarray(value.values, dtype=float)
+    if by.ndim != 1:
+        raise DesignError(f"The by variable of {term.term} must be one numeric column or a factor.")
+    varying = (
+        bool(np.std(by, ddof=1) > np.mean(by) * np.finfo(float).eps * 1000)
+        if len(by) > 1
+        else False
+    )
+    return [by], [None], not varying
+
+
+def add_smooths(
+    dpar_terms: Sequence[tuple[str, TermList]],
+    fixed: Sequence[FixedBlock],
+    values: Mapping[str, Value],
+    source: str,
+) -> tuple[tuple[FixedBlock, ...], tuple[SmoothBlock, ...]]:
+    """The blocks with the smooths' unpenalized columns appended, and the smooths' blocks.
+
+    ``dpar_terms`` pairs each block's dpar with its formula part (as ``fixed``, in order). A
+    smooth with a factor ``by`` gives one block per level, numbered on as brms does.
+    """
+    out, smooths = [], []
+    for (dpar, terms), block in zip(dpar_terms, fixed, strict=True):
+        extra, names = [], []
+        k = 0
+        for t, call in enumerate(terms.smooths):
+            term = smooth_term(call, source)
+            x = _covariates(term, values)
+            try:
+                basis = basis_setup(term.bs, x, _dimension(term, x.shape[1]))
+            except ValueError as e:
+                raise FormulaTermError(f"{term.term}: {e}.", source, call.span) from None
+            by, levels, constrain = _by_multipliers(term, values)
+            fits = smooth_con(basis.X, basis.S, basis.rank, by, constrain)
+            for fit, level in zip(fits, levels, strict=True):
+                k += 1
+                mgcv = term.label_of(level)
+                cols = [brms_rename(f"{mgcv}_{i}") for i in range(1, fit.Xf.shape[1] + 1)]
+                extra.append(fit.Xf)
+                names += cols
+                label = brms_rename(mgcv).replace(":", "")
+                fitted = FittedSmooth(t, basis, fit, level)
+                knots = (fit.Zs.shape[1],)
+                smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, (fit.Zs,), fitted))
+        out.append(
+            replace(
+                block,
+                X=np.hstack([block.X, *extra]),
+                columns=(*block.columns, *names),
+                smooth=(*block.smooth, *names),
+            )
+            if extra
+            else block
+        )
+    return tuple(out), tuple(smooths)
+
+
+def encode_smooths(
+    design: Design, dpar: str, values: Mapping[str, Value]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """New data's unpenalized and penalized columns of a dpar's smooths (fitted bases)."""
+    bt = design.state.terms
+    terms = next(dp.fixed for dp in bt.dpars if dp.dpar == dpar)
+    Xs, Zs = [], []
+    for sm in design.smooths:
+        if sm.dpar != dpar:
+            continue
+        fitted: FittedSmooth = sm.basis
+        term = smooth_term(terms.smooths[fitted.term], bt.source)
+        raw = fitted.basis.predict(_covariates(term, values))
+        by, _, _ = _by_multipliers(term, values, fitted.level)
+        if by is not None:
+            raw = raw * np.asarray(by[0], dtype=float)[:, None]
+        Xf, Z = fitted.fit.transform(raw)
+        Xs.append(Xf)
+        Zs.append(Z)
+    return Xs, Zs
+
+
+def smooth_draws(design: Design, dpar: str) -> list[str]:
+    """The draws of a dpar's penalized smooth coefficients in their columns' order
+    (``s_slstat_1[1]``, ...), matching the ``Zs`` columns that prediction appends."""
+    return [
+        brms_names.s_name(sm.prefix, j + 1, i + 1)
+        for sm in design.smooths
+        if sm.dpar == dpar
+        for j, size in enumerate(sm.knots)
+        for i in range(size)
+    ]
+
+
+def smooth_matrix(design: Design, dpar: str) -> list[np.ndarray]:
+    """The fitting data's penalized columns of a dpar's smooths (prediction's ``Zs``)."""
+    return [np.asarray(z, dtype=float) for sm in design.smooths if sm.dpar == dpar for z in sm.Zs]
