@@ -34,6 +34,12 @@ def b_name(coef: str, dpar: str = "") -> str:
     return f"b_{dpar}_{coef}" if dpar else f"b_{coef}"
 
 
+def bcs_name(coef: str, k: int) -> str:
+    """A category-specific effect at threshold ``k``: ``bcs_contactyes[1]`` (``fixef()``
+    shows it as ``contactyes[1]``)."""
+    return f"bcs_{coef}[{k}]"
+
+
 def sd_name(group: str, coef: str, dpar: str = "") -> str:
     """A group-level standard deviation: ``sd_Subject__Days``, ``sd_g__sigma_Intercept``."""
     return f"sd_{group}__{coef_name(coef, dpar)}"

@@ -76,6 +76,8 @@ class Cumulative(_Categories):
     """``cumulative()``: ``P(y <= k) = F(disc * (thres_k - mu))`` with F the link's CDF."""
 
     addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "thres"})
+    #: Whether the thresholds are Stan's ``ordered[nthres]`` (cumulative) or a free vector.
+    ordered_thresholds: ClassVar[bool] = True
 
     def log_probs(self, eta: Array, dpars: Mapping[str, Array]) -> Array:
         thres = jnp.asarray(dpars["thres"], dtype=float)

@@ -40,6 +40,7 @@ from brmsjax.backend.families.inflated import (
 )
 from brmsjax.backend.families.links import INV_LINKS, LINKS
 from brmsjax.backend.families.ordinal import Categorical, Cumulative
+from brmsjax.backend.families.ordinal_ratio import Acat, Cratio, Sratio
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -48,11 +49,13 @@ __all__ = [
     "Beta",
     "Family",
     "Gamma",
+    "acat",
     "bernoulli",
     "beta",
     "beta_binomial",
     "binomial",
     "categorical",
+    "cratio",
     "cumulative",
     "exponential",
     "gamma",
@@ -67,6 +70,7 @@ __all__ = [
     "negbinomial",
     "poisson",
     "skew_normal",
+    "sratio",
     "student",
     "weibull",
     "zero_inflated_binomial",
@@ -218,6 +222,21 @@ def cumulative(link: str = "logit", link_disc: str = "log") -> Family:
     return _make(Cumulative, "cumulative", link, _ORDINAL, "ordinal", disc=link_disc)
 
 
+def sratio(link: str = "logit", link_disc: str = "log") -> Family:
+    """``sratio()``: stopping-ratio ordinal response; disc is fixed to 1 unless predicted."""
+    return _make(Sratio, "sratio", link, _ORDINAL, "ordinal", disc=link_disc)
+
+
+def cratio(link: str = "logit", link_disc: str = "log") -> Family:
+    """``cratio()``: continuation-ratio ordinal response; disc is 1 unless predicted."""
+    return _make(Cratio, "cratio", link, _ORDINAL, "ordinal", disc=link_disc)
+
+
+def acat(link: str = "logit", link_disc: str = "log") -> Family:
+    """``acat()``: adjacent-category ordinal response; disc is 1 unless predicted."""
+    return _make(Acat, "acat", link, _ORDINAL, "ordinal", disc=link_disc)
+
+
 def categorical(link: str = "logit") -> Family:
     """``categorical()``: unordered categories against the first (reference) level."""
     return _make(Categorical, "categorical", link, ("logit",), "categorical")
@@ -313,6 +332,9 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         weibull,
         Beta,
         cumulative,
+        sratio,
+        cratio,
+        acat,
         categorical,
         zero_inflated_poisson,
         zero_inflated_negbinomial,

@@ -204,6 +204,7 @@ def lower(
     }
     kind = family.kind
     plan = _Plan(vectors, prior_args, priors, reparam)
+    plan.ordered = bool(getattr(family, "ordered_thresholds", True))
     fixed, fixed_names = [], []
     for block in design.fixed:
         nthres = _thresholds(design, block) if kind == "ordinal" and not block.dpar else 0
@@ -350,6 +351,8 @@ class _Plan:
     prior_args: dict[str, dict[str, np.ndarray]]
     priors: Mapping[str, ParamPriorLike]
     reparam: bool = True
+    #: Whether ordinal thresholds are ordered (cumulative) or free (sratio, cratio, acat).
+    ordered: bool = True
 
     def fixed_block(
         self, block: FixedBlock, nthres: int, data: dict[str, Any]
@@ -365,12 +368,20 @@ class _Plan:
             data["means_X"][block.dpar] = means
             if nthres:
                 self.vector(
-                    name="Intercept", size=nthres, scalar=False, natural=(None, None), ordered=True
+                    name="Intercept",
+                    size=nthres,
+                    scalar=False,
+                    natural=(None, None),
+                    ordered=self.ordered,
                 )
             else:
                 self.vector(name=f"Intercept{s}", size=1, scalar=True, natural=(None, None))
         else:
             data["X"][block.dpar] = X
+        n_cs = len(block.cs_columns) if nthres and block.Xcs is not None else 0
+        if n_cs:  # category-specific effects: bcs[column, threshold], row by row
+            data["Xcs"] = np.asarray(block.Xcs, dtype=float)
+            self.vector(name="bcs", size=n_cs * nthres, scalar=False, natural=(None, None))
         n_b = len(columns)
         qr_inv = None
         if n_b:
@@ -384,9 +395,16 @@ class _Plan:
             data["offset"][block.dpar] = np.asarray(block.offset, dtype=float)
         center = block.intercept and not nthres
         plan = FixedPlan(
-            block.dpar, center, n_b, block.offset is not None, nthres, qr=qr_inv is not None
+            block.dpar,
+            center,
+            n_b,
+            block.offset is not None,
+            nthres,
+            qr=qr_inv is not None,
+            n_cs=n_cs,
         )
-        return plan, FixedSpec(block.dpar, center, columns, nthres)
+        cs_columns = block.cs_columns if n_cs else ()
+        return plan, FixedSpec(block.dpar, center, columns, nthres, cs_columns)
 
     def vector(
         self,

@@ -59,6 +59,8 @@ class FixedPlan:
     ``b`` site holds ``b~ = R b`` with ``Xc = Q R`` (brms's ``decomp = "QR"``, scaled as brms
     by ``sqrt(N - 1)``), so that correlated predictors do not correlate the sampler's
     coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
+    ``n_cs``: the number of category-specific columns ``Xcs`` of an ordinal mu, whose effects
+    ``bcs`` (``n_cs x thresholds``, row by row) are subtracted from each row's thresholds.
     """
 
     dpar: str
@@ -67,6 +69,7 @@ class FixedPlan:
     offset: bool
     thresholds: int = 0
     qr: bool = False
+    n_cs: int = 0
 
 
 @dataclass(frozen=True)

@@ -322,7 +322,8 @@ class ModelProgram:
     def dpars(self, params: Mapping[str, Array], data: PyTree, eta: Mapping[str, Array]) -> dict:
         """Auxiliary distributional parameters on their natural scale.
 
-        Ordinal models add ``thres``, the ordered thresholds ``Intercept``.
+        Ordinal models add ``thres``, the thresholds ``Intercept`` (``(N, nthres)`` with
+        category-specific effects: ``Intercept - Xcs @ bcs``).
         """
         out = {}
         for d in self.family.dpars:
@@ -332,8 +333,12 @@ class ModelProgram:
                 out[d] = data["fixed_dpars"][d]
             else:
                 out[d] = params[d]
-        if any(fp.thresholds for fp in self.structure.fixed):
-            out["thres"] = params["Intercept"]
+        for fp in self.structure.fixed:
+            if fp.thresholds:
+                out["thres"] = params["Intercept"]
+            if fp.n_cs:  # brms: Intercept - transpose(mucs[n]), mucs = Xcs * bcs
+                bcs = jnp.reshape(params["bcs"], (fp.n_cs, fp.thresholds))
+                out["thres"] = out["thres"] - data["Xcs"] @ bcs
         return out
 
     def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:

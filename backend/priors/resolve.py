@@ -49,6 +49,7 @@ class ParamPrior:
     param: str
     # one per element: b -> one per slope column (FixedBlock.slope_columns order);
     # Intercept of an ordinal model -> one per threshold (FixedBlock.thresholds);
+    # bcs -> one per category-specific column and threshold (column by column);
     # sd_k -> one per coef of GroupBlock k (k = GroupBlock.id); scalar params -> one;
     # L_k -> one lkj(eta)
     specs: tuple[PriorSpec, ...]
@@ -119,6 +120,15 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 spec = p.spec if p else PriorSpec("flat")
                 specs.append(check_bounds(spec, lb, ub, f"coefficient '{c}' of class 'b'{_of(d)}"))
             out["b" + suffix] = ParamPrior("b" + suffix, tuple(specs))
+        if block.cs_columns:  # bcs: one prior per column and threshold, class b's
+            top = pick_class("b", d)
+            specs = []
+            for c in block.cs_columns:
+                p = pick(("b", c, "", "", d, "")) or top
+                spec = p.spec if p else PriorSpec("flat")
+                where = f"category-specific coefficient '{c}' of class 'b'"
+                specs += [check_bounds(spec, *_bounds(top), where)] * block.thresholds
+            out["bcs" + suffix] = ParamPrior("bcs" + suffix, tuple(specs))
     for dpar in scalar_dpars(design, family):
         key = (dpar, "", "", "", "", "")
         p = pick(key)
@@ -139,6 +149,11 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             spec = LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args)
             out[f"L_{g.id}"] = ParamPrior(f"L_{g.id}", (spec,))
     return out
+
+
+def _bounds(top: Prior | None) -> tuple[float | None, float | None]:
+    """The bounds a class-level prior gives its class (none without one)."""
+    return (top.lb, top.ub) if top else (None, None)
 
 
 def _of(dpar: str) -> str:

@@ -160,9 +160,13 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
                 PriorRow("Intercept", coef=str(k), dpar=block.dpar)
                 for k in range(1, block.thresholds + 1)
             ]
-        if block.slope_columns:
+        # category-specific effects cs() share class b with the slopes (brms's prior_cs)
+        if block.slope_columns or block.cs_columns:
             rows.append(PriorRow("b", dpar=block.dpar, spec=PriorSpec("flat")))
-            rows += [PriorRow("b", coef=c, dpar=block.dpar) for c in block.slope_columns]
+            rows += [
+                PriorRow("b", coef=c, dpar=block.dpar)
+                for c in (*block.slope_columns, *block.cs_columns)
+            ]
     return rows
 
 

@@ -34,6 +34,7 @@ from ..terms.brmsterms import (
     constant_value,
     se_fixes_sigma,
 )
+from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
 from .finite import check_matrix, check_values, fit_advice
@@ -192,14 +193,21 @@ def _fixed_block(
     offsets: np.ndarray | None,
     *,
     thresholds: int = 0,
+    cs: TermList | None = None,
 ) -> FixedBlock:
     """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
-    dropped, as brms's X of an ordinal model has none."""
+    dropped, as brms's X of an ordinal model has none. ``cs`` are the category-specific
+    terms, whose ``Xcs`` is R's model matrix without its intercept column (brms's
+    ``data_cs``)."""
     if terms.dropped_response is not None:
         for message in response_warnings(terms.dropped_response):
             warnings.warn(message, DataWarning, stacklevel=4)
     matrix, names, _ = build_matrix(terms, values, n)
     columns = tuple(brms_rename(c) for c in names)
+    cs_extra: dict[str, Any] = {}
+    if cs is not None:
+        xcs, cs_names, _ = build_matrix(cs, values, n)
+        cs_extra = {"cs_columns": tuple(brms_rename(c) for c in cs_names[1:]), "Xcs": xcs[:, 1:]}
     if thresholds and terms.intercept:
         return FixedBlock(
             dpar=dpar,
@@ -208,6 +216,7 @@ def _fixed_block(
             intercept=False,
             offset=offsets,
             thresholds=thresholds,
+            **cs_extra,
         )
     return FixedBlock(
         dpar=dpar,
@@ -216,6 +225,7 @@ def _fixed_block(
         intercept=terms.intercept,
         offset=offsets,
         thresholds=thresholds,
+        **cs_extra,
     )
 
 
@@ -242,7 +252,7 @@ def _evaluate(
     for node in _addition_nodes(bt):
         vals.add(node)
     for dp in bt.dpars:
-        for node in dp.fixed.variables():
+        for node in (*dp.fixed.variables(), *(dp.cs.variables() if dp.cs else ())):
             vals.add(node)
         for node in dp.fixed.offsets:
             vals.add(node)
@@ -281,7 +291,7 @@ def _evaluate(
 def _label_nodes(bt: BrmsTerms) -> dict[str, Node]:
     out: dict[str, Node] = {deparse(bt.response): bt.response}
     for dp in bt.dpars:
-        for node in dp.fixed.variables():
+        for node in (*dp.fixed.variables(), *(dp.cs.variables() if dp.cs else ())):
             out.setdefault(deparse(node), node)
         for group in dp.groups:
             for node in _group_nodes(group):
@@ -362,6 +372,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     fixed_dpars = dict(bt.fixed_dpars)
     if se_fixes_sigma(bt) and "sigma" not in fixed_dpars:
         fixed_dpars["sigma"] = 0.0
+    check_cs_family(bt.dpars[0].cs, bt.source, name, kind)
     nthres = 0
     if kind == "ordinal":
         if not bt.dpars[0].fixed.intercept:
@@ -385,6 +396,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
             n,
             _offset(dp.fixed.offsets, values, n),
             thresholds=nthres if i == 0 else 0,
+            cs=dp.cs,
         )
         for i, dp in enumerate(bt.dpars)
     )

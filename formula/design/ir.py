@@ -39,11 +39,13 @@ class FixedSpec:
     intercept: bool
     columns: tuple[str, ...]
     thresholds: int = 0
+    #: Columns of the category-specific effects ``cs()`` (``bcs_<column>[k]``), if any.
+    cs_columns: tuple[str, ...] = ()
 
     def coefs(self) -> tuple[str, ...]:
         """The block's coefficients as ``fixef()`` rows name them: intercepts first
         (``Intercept``, ``sigma_Intercept``, ``Intercept[1]``), then the slopes with the dpar
-        prefix (``sigma_x``)."""
+        prefix (``sigma_x``). The category-specific effects (``bcs_``) are not among them."""
         icpt = [names.coef_name("Intercept", self.dpar)] if self.intercept else []
         icpt += [f"Intercept[{k}]" for k in range(1, self.thresholds + 1)]
         return (*icpt, *(names.coef_name(c, self.dpar) for c in self.columns))
@@ -71,6 +73,11 @@ class FixedBlock:
         ordinal model, else 0. Then X has no intercept column (``intercept`` is False) and the
         model has the ordered ``Intercept[1..thresholds]`` instead: the lowering centres every
         column of X and recovers ``b_Intercept[k] = Intercept[k] + means_X . b``.
+    cs_columns
+        Columns of the category-specific design ``Xcs`` (``cs()`` terms of an ordinal mu).
+    Xcs
+        ``(N, Kcs)`` float64 category-specific design (brms's standata ``Xcs``, not centred),
+        or None without ``cs()`` terms.
     """
 
     dpar: str
@@ -79,6 +86,8 @@ class FixedBlock:
     intercept: bool
     offset: np.ndarray | None = None
     thresholds: int = 0
+    cs_columns: tuple[str, ...] = ()
+    Xcs: np.ndarray | None = None
 
     @property
     def K(self) -> int:

@@ -106,6 +106,8 @@ class NewData:
         Addition-term values by brms's standata name (``trials``, ``denom``, ``weights``...).
     y
         Response values when they were asked for, else None.
+    Xcs
+        mu's category-specific design (``cs()`` terms of an ordinal model), else None.
     """
 
     n: int
@@ -114,6 +116,7 @@ class NewData:
     groups: tuple[EncodedGroup, ...]
     addition: Mapping[str, np.ndarray] = field(default_factory=dict)
     y: np.ndarray | None = None
+    Xcs: np.ndarray | None = None
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -188,6 +191,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
     nodes.extend(_addition_nodes(replace(bt, additions=kept)))
     for dp in bt.dpars:
         nodes.extend(dp.fixed.variables())
+        nodes.extend(dp.cs.variables() if dp.cs else ())
         nodes.extend(dp.fixed.offsets)
         for g in dp.groups:
             if _group_kept(g, re_terms):
@@ -320,6 +324,7 @@ def encode_newdata(
         bt, values, frame.index, advice=newdata_advice, prefix="newdata's", error=NewDataError
     )
     X, offset = {}, {}
+    xcs: np.ndarray | None = None
     for dp, fitted in zip(bt.dpars, design.fixed, strict=True):
         block = _fixed_block(
             dp.dpar,
@@ -328,12 +333,14 @@ def encode_newdata(
             n,
             _offset(dp.fixed.offsets, values, n),
             thresholds=fitted.thresholds,
+            cs=dp.cs,
         )
-        if block.columns != fitted.columns:
+        if (block.columns, block.cs_columns) != (fitted.columns, fitted.cs_columns):
             raise NewDataError(
-                f"newdata gives the population-level columns {list(block.columns)} instead of "
-                f"the fitted {list(fitted.columns)}; give the variables the types and levels "
-                "they had in fitting."
+                f"newdata gives the population-level columns "
+                f"{[*block.columns, *block.cs_columns]} instead of the fitted "
+                f"{[*fitted.columns, *fitted.cs_columns]}; give the variables the types and "
+                "levels they had in fitting."
             )
         check_matrix(
             block.X,
@@ -344,6 +351,7 @@ def encode_newdata(
             error=NewDataError,
         )
         X[dp.dpar] = block.X
+        xcs = block.Xcs if not dp.dpar else xcs
         if block.offset is not None:
             offset[dp.dpar] = block.offset
     groups = _encode_groups(design, bt, re_terms, values, frame, allow_new_levels=allow_new_levels)
@@ -359,7 +367,7 @@ def encode_newdata(
                 key = {"rate": "denom"}.get(add.name, add.name)
                 node = addition_args(add.name, add.call, bt.source)[0]
                 addition[key] = _addition_array(node, values, n)
-    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y)
+    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, Xcs=xcs)
 
 
 def _encode_groups(
@@ -459,4 +467,5 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         groups=groups,
         addition=dict(design.response.addition),
         y=np.asarray(design.response.y),
+        Xcs=design.fixed[0].Xcs if design.fixed else None,
     )

@@ -90,6 +90,9 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
             for m, dpar in enumerate(group.dpars, 1):
                 if dpar == block.dpar:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
+        if block.Xcs is not None:  # brms's data_cs, after data_re
+            out[f"Kcs{sfx}"] = len(block.cs_columns)
+            out[f"Xcs{sfx}"] = pd.DataFrame(block.Xcs, columns=list(block.cs_columns))
         if block.offset is not None:
             out[f"offsets{sfx}"] = block.offset
     fixed = dict(design.fixed_dpars)

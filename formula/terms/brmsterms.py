@@ -16,6 +16,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse, parse_formula
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
+from .category_specific import cs_terms, split_cs
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
@@ -92,6 +93,8 @@ class DparTerms:
     #: The text of the dpar's formula and the span of its name there (for carets).
     source: str = ""
     name_span: Span | None = None
+    #: R's terms of the category-specific ``cs()`` terms (mu of ordinal models), else None.
+    cs: TermList | None = None
 
 
 @dataclass(frozen=True)
@@ -313,7 +316,8 @@ def _dpar_terms(
     *,
     name_span: Span | None = None,
 ) -> DparTerms:
-    fixed, bars = expand(rhs, source, response=response, columns=columns)
+    rest, cs_calls = split_cs(rhs)
+    fixed, bars = expand(rest, source, response=response, columns=columns)
     groups = [g for bar in bars for g in _group_terms(bar, dpar, source) if _has_coefficients(g)]
     return DparTerms(
         dpar=dpar,
@@ -322,6 +326,7 @@ def _dpar_terms(
         rhs=rhs,
         source=source,
         name_span=name_span,
+        cs=cs_terms(cs_calls, dpar, source),
     )
 
 
