@@ -9,6 +9,7 @@ parameterizations, default priors of auxiliary parameters and bounds are brms's
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.continuous import (
@@ -217,24 +218,42 @@ def Beta(link: str = "logit", link_phi: str = "log") -> Family:  # noqa: N802
     return _make(BetaFamily, "beta", link, _PROB, "continuous", phi=link_phi)
 
 
-def cumulative(link: str = "logit", link_disc: str = "log") -> Family:
-    """``cumulative()``: ordinal response; disc is fixed to 1 unless predicted."""
-    return _make(Cumulative, "cumulative", link, _ORDINAL, "ordinal", disc=link_disc)
+THRESHOLDS = ("flexible", "equidistant", "sum")
 
 
-def sratio(link: str = "logit", link_disc: str = "log") -> Family:
+def _ordinal(cls: type[Cumulative], name: str, link: str, link_disc: str, threshold: str) -> Family:
+    family = _make(cls, name, link, _ORDINAL, "ordinal", disc=link_disc)
+    if not isinstance(family, Cumulative):  # pragma: no cover - cls is an ordinal family
+        raise TypeError(cls.__name__)
+    if threshold not in THRESHOLDS:
+        raise ModelError(
+            f"Argument 'threshold' of family '{name}' must be one of: {', '.join(THRESHOLDS)}; "
+            f"not {threshold!r}."
+        )
+    return replace(family, threshold=threshold)
+
+
+def cumulative(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
+    """``cumulative()``: ordinal response; disc is fixed to 1 unless predicted.
+
+    ``threshold``: ``"flexible"``, ``"equidistant"`` or ``"sum"`` (brms's).
+    """
+    return _ordinal(Cumulative, "cumulative", link, link_disc, threshold)
+
+
+def sratio(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
     """``sratio()``: stopping-ratio ordinal response; disc is fixed to 1 unless predicted."""
-    return _make(Sratio, "sratio", link, _ORDINAL, "ordinal", disc=link_disc)
+    return _ordinal(Sratio, "sratio", link, link_disc, threshold)
 
 
-def cratio(link: str = "logit", link_disc: str = "log") -> Family:
+def cratio(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
     """``cratio()``: continuation-ratio ordinal response; disc is 1 unless predicted."""
-    return _make(Cratio, "cratio", link, _ORDINAL, "ordinal", disc=link_disc)
+    return _ordinal(Cratio, "cratio", link, link_disc, threshold)
 
 
-def acat(link: str = "logit", link_disc: str = "log") -> Family:
+def acat(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
     """``acat()``: adjacent-category ordinal response; disc is 1 unless predicted."""
-    return _make(Acat, "acat", link, _ORDINAL, "ordinal", disc=link_disc)
+    return _ordinal(Acat, "acat", link, link_disc, threshold)
 
 
 def categorical(link: str = "logit") -> Family:

@@ -205,6 +205,7 @@ def lower(
     kind = family.kind
     plan = _Plan(vectors, prior_args, priors, reparam)
     plan.ordered = bool(getattr(family, "ordered_thresholds", True))
+    plan.threshold = str(getattr(family, "threshold", "flexible"))
     fixed, fixed_names = [], []
     for block in design.fixed:
         nthres = _thresholds(design, block) if kind == "ordinal" and not block.dpar else 0
@@ -299,6 +300,8 @@ def lower(
         likelihood=form,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
+    if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
+        named += ("delta",)  # brms's spec_pars: the family's dpars and delta
     names = ModelNames(tuple(fixed_names), tuple(group_names), named)
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
@@ -353,6 +356,8 @@ class _Plan:
     reparam: bool = True
     #: Whether ordinal thresholds are ordered (cumulative) or free (sratio, cratio, acat).
     ordered: bool = True
+    #: brms's ``threshold`` of an ordinal family: flexible, equidistant or sum.
+    threshold: str = "flexible"
 
     def fixed_block(
         self, block: FixedBlock, nthres: int, data: dict[str, Any]
@@ -364,9 +369,15 @@ class _Plan:
         if block.intercept or nthres:
             slopes = X[:, 1:] if block.intercept else X
             means = slopes.mean(axis=0)
+            if nthres and self.threshold == "sum":  # brms does not centre X then
+                means = np.zeros_like(means)
             data["X"][block.dpar] = slopes - means
             data["means_X"][block.dpar] = means
-            if nthres:
+            if nthres and self.threshold == "equidistant":  # first_Intercept, delta
+                self.vector(name="Intercept", size=1, scalar=True, natural=(None, None))
+                lb = 0.0 if self.ordered else None
+                self.vector(name="delta", size=1, scalar=True, natural=(lb, None))
+            elif nthres:
                 self.vector(
                     name="Intercept",
                     size=nthres,
@@ -402,6 +413,7 @@ class _Plan:
             nthres,
             qr=qr_inv is not None,
             n_cs=n_cs,
+            threshold=self.threshold if nthres else "flexible",
         )
         cs_columns = block.cs_columns if n_cs else ()
         return plan, FixedSpec(block.dpar, center, columns, nthres, cs_columns)

@@ -61,6 +61,9 @@ class FixedPlan:
     coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
     ``n_cs``: the number of category-specific columns ``Xcs`` of an ordinal mu, whose effects
     ``bcs`` (``n_cs x thresholds``, row by row) are subtracted from each row's thresholds.
+    ``threshold``: brms's ordinal threshold type, ``"flexible"``, ``"equidistant"`` (sampled
+    ``Intercept`` is brms's ``first_Intercept``, with ``delta``) or ``"sum"`` (``Intercept``
+    minus its mean; X uncentred).
     """
 
     dpar: str
@@ -70,6 +73,7 @@ class FixedPlan:
     thresholds: int = 0
     qr: bool = False
     n_cs: int = 0
+    threshold: str = "flexible"
 
 
 @dataclass(frozen=True)

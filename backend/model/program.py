@@ -335,11 +335,23 @@ class ModelProgram:
                 out[d] = params[d]
         for fp in self.structure.fixed:
             if fp.thresholds:
-                out["thres"] = params["Intercept"]
+                out["thres"] = self.thresholds(params, fp)
             if fp.n_cs:  # brms: Intercept - transpose(mucs[n]), mucs = Xcs * bcs
                 bcs = jnp.reshape(params["bcs"], (fp.n_cs, fp.thresholds))
                 out["thres"] = out["thres"] - data["Xcs"] @ bcs
         return out
+
+    @staticmethod
+    def thresholds(params: Mapping[str, Array], fp: FixedPlan) -> Array:
+        """brms's ordinal thresholds of centred predictors from the sampled ``Intercept``:
+        ``first_Intercept + (k - 1) * delta`` (equidistant), ``Intercept - mean(Intercept)``
+        (sum, brms's ``Intercept_stz``), else ``Intercept`` itself."""
+        icpt = params["Intercept"]
+        if fp.threshold == "equidistant":
+            return icpt + jnp.arange(fp.thresholds, dtype=icpt.dtype) * params["delta"]
+        if fp.threshold == "sum":
+            return icpt - jnp.mean(icpt)
+        return icpt
 
     def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
         """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""
@@ -390,7 +402,7 @@ class ModelProgram:
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
             if fp.center or fp.thresholds:
-                icpt = params[f"Intercept{s}"]
+                icpt = self.thresholds(params, fp) if fp.thresholds else params[f"Intercept{s}"]
                 if fp.n_b:
                     shift = data["means_X"][fp.dpar] @ params[f"b{s}"]
                     icpt = icpt + shift if fp.thresholds else icpt - shift

@@ -22,9 +22,11 @@ from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
     category_dpars,
+    equidistant,
     format_r_number,
     model_rows,
     scalar_dpars,
+    threshold_coefs,
 )
 from brmsjax.backend.priors.user import (
     Prior,
@@ -105,7 +107,7 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             key = ("Intercept", "", "", "", d, "")
             top = pick_class("Intercept", d)
             specs = []
-            for coef in [str(k) for k in range(1, block.thresholds + 1)] or [""]:
+            for coef in threshold_coefs(family, block.thresholds) or ("",):
                 p = pick(("Intercept", coef, "", "", d, "")) or top
                 spec = p.spec if p else _default(rows, key)
                 where = f"threshold {coef} of class 'Intercept'" if coef else "class 'Intercept'"
@@ -129,6 +131,14 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 where = f"category-specific coefficient '{c}' of class 'b'"
                 specs += [check_bounds(spec, *_bounds(top), where)] * block.thresholds
             out["bcs" + suffix] = ParamPrior("bcs" + suffix, tuple(specs))
+    mu = design.block("")
+    if mu is not None and mu.thresholds and equidistant(family):
+        key = ("delta", "", "", "", "", "")
+        p = pick(key)
+        spec = p.spec if p else _default(rows, key)
+        lb = p.lb if p is not None and p.lb is not None else rows[key].lb
+        ub = p.ub if p is not None else None
+        out["delta"] = ParamPrior("delta", (check_bounds(spec, lb, ub, "class 'delta'"),))
     for dpar in scalar_dpars(design, family):
         key = (dpar, "", "", "", "", "")
         p = pick(key)

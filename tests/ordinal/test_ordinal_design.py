@@ -28,7 +28,7 @@ COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub
 
 
 def _design(case: dict[str, Any]) -> tuple[Any, fam.Family]:
-    family = getattr(fam, case["family"])(case["link"])
+    family = getattr(fam, case["family"])(case["link"], threshold=case["threshold"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cumulative's cs() warning is tested on its own
         return build_design(case["formula"], datasets.wine(), family=family), family
