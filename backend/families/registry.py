@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.continuous import (
@@ -222,9 +223,7 @@ THRESHOLDS = ("flexible", "equidistant", "sum")
 
 
 def _ordinal(cls: type[Cumulative], name: str, link: str, link_disc: str, threshold: str) -> Family:
-    family = _make(cls, name, link, _ORDINAL, "ordinal", disc=link_disc)
-    if not isinstance(family, Cumulative):  # pragma: no cover - cls is an ordinal family
-        raise TypeError(cls.__name__)
+    family = cast(Cumulative, _make(cls, name, link, _ORDINAL, "ordinal", disc=link_disc))
     if threshold not in THRESHOLDS:
         raise ModelError(
             f"Argument 'threshold' of family '{name}' must be one of: {', '.join(THRESHOLDS)}; "
