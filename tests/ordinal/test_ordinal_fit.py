@@ -9,6 +9,7 @@ the fit's own posterior.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -122,3 +123,14 @@ def test_summary_loo_and_fixef_show_category_specific_effects() -> None:
     assert "contactyes[4]" in str(fit.summary())
     loo = fit.loo()
     assert np.isfinite(loo.estimates.loc["elpd_loo", "Estimate"])
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".pkl"])
+def test_saved_fit_keeps_thresholds_and_cs(tmp_path: Path, suffix: str) -> None:
+    fit = fitted("sratio_equidistant")
+    path = tmp_path / f"fit{suffix}"
+    fit.save(path)
+    back = bj.load(path)
+    np.testing.assert_allclose(
+        back.posterior_epred(newdata=NEW), fit.posterior_epred(newdata=NEW), rtol=1e-12
+    )
