@@ -16,7 +16,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse, parse_formula
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
-from .category_specific import cs_terms, split_cs
+from .category_specific import cs_terms, refuse_group_cs, split_cs
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
@@ -248,6 +248,7 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]
 
 
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
+    refuse_group_cs(bar.lhs, source)
     coefs, inner_bars = expand(bar.lhs, source)
     if inner_bars:
         raise FormulaTermError(
@@ -316,7 +317,7 @@ def _dpar_terms(
     *,
     name_span: Span | None = None,
 ) -> DparTerms:
-    rest, cs_calls = split_cs(rhs)
+    rest, cs_calls = split_cs(rhs, source)
     fixed, bars = expand(rest, source, response=response, columns=columns)
     groups = [g for bar in bars for g in _group_terms(bar, dpar, source) if _has_coefficients(g)]
     return DparTerms(

@@ -18,9 +18,17 @@ import warnings
 
 from ..errors import FormulaTermError
 from ..syntax.ast import BinOp, Call, Node, Number, Paren, UnaryOp, strip_parens
+from ..syntax.parse import deparse
 from .terms import TermList, expand
 
-__all__ = ["CS_CALLS", "CS_WARNING", "check_cs_family", "cs_terms", "split_cs"]
+__all__ = [
+    "CS_CALLS",
+    "CS_WARNING",
+    "check_cs_family",
+    "cs_terms",
+    "refuse_group_cs",
+    "split_cs",
+]
 
 #: brms 2.18's warning for ``cs()`` in a cumulative model (``needs_ordered_cs``): its
 #: thresholds minus the effects need not stay ordered.
@@ -33,16 +41,51 @@ CS_WARNING = (
 CS_CALLS = frozenset({"cs", "cse"})
 
 
-def split_cs(rhs: Node) -> tuple[Node, tuple[Call, ...]]:
+def split_cs(rhs: Node, source: str = "") -> tuple[Node, tuple[Call, ...]]:
     """``rhs`` without its top-level ``cs()``/``cse()`` terms, and those terms in order.
 
     A right-hand side that held only such terms becomes ``1`` (the intercept: ordinal
     thresholds), as R's formula without them would be.
+
+    Raises
+    ------
+    FormulaTermError
+        brms's "The term 'cs(x):z' is invalid in brms syntax." for a ``cs()`` call inside
+        another term.
     """
     kept, calls = _split(rhs)
     if kept is None:
         kept = Number(1.0, "1", span=rhs.span)
+    for term in _top_terms(kept):
+        if _has_cs(term):
+            raise FormulaTermError(
+                f"The term '{deparse(term)}' is invalid in brms syntax.", source, term.span
+            )
     return kept, tuple(calls)
+
+
+def _top_terms(node: Node) -> list[Node]:
+    if isinstance(node, BinOp) and node.op in {"+", "-"}:
+        return [*_top_terms(node.left), *_top_terms(node.right)]
+    if isinstance(node, UnaryOp) and node.op in {"+", "-"}:
+        return _top_terms(node.operand)
+    return [node]
+
+
+def _has_cs(node: Node) -> bool:
+    """Whether a ``cs()``/``cse()`` call occurs in ``node`` outside group-level bars."""
+    stack = [node]
+    while stack:
+        inner = strip_parens(stack.pop())
+        if isinstance(inner, Call):
+            if inner.func in CS_CALLS:
+                return True
+            stack.extend(a.value for a in inner.args)
+        elif isinstance(inner, BinOp) and inner.op not in {"|", "||"}:
+            stack += [inner.left, inner.right]
+        elif isinstance(inner, UnaryOp):
+            stack.append(inner.operand)
+    return False
 
 
 def _split(node: Node) -> tuple[Node | None, list[Call]]:
@@ -124,3 +167,21 @@ def check_cs_family(cs: TermList | None, source: str, family: str, kind: str) ->
         )
     if family == "cumulative":
         warnings.warn(CS_WARNING, UserWarning, stacklevel=3)
+
+
+def refuse_group_cs(lhs: Node, source: str) -> None:
+    """Refuse category-specific group-level terms such as ``(cs(1) | g)``, not supported yet.
+
+    Raises
+    ------
+    FormulaTermError
+        When a top-level term of the group-level formula ``lhs`` is a ``cs()`` call.
+    """
+    _, calls = split_cs(lhs, source)
+    if calls:
+        raise FormulaTermError(
+            "Category-specific group-level terms such as (cs(1) | g) are not supported yet; "
+            "use (1 | g), or category-specific population-level effects cs(x).",
+            source,
+            calls[0].span,
+        )

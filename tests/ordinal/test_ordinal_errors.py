@@ -45,10 +45,17 @@ from brmsjax.formula.terms.category_specific import CS_WARNING
             "A group-level term cannot be category specific inside cs()",
         ),
         (
+            "rating ~ cs(temp):contact",
+            fam.acat(),
+            FormulaTermError,
+            "The term 'cs(temp):contact' is invalid in brms syntax.",
+        ),
+        (
             "rating ~ temp + (cs(1) | judge)",
             fam.acat(),
             FormulaTermError,
-            "The brms term 'cs()' is not supported yet",
+            "Category-specific group-level terms such as (cs(1) | g) are not supported yet; "
+            "use (1 | g), or category-specific population-level effects cs(x).",
         ),
     ],
 )
