@@ -81,6 +81,10 @@ class PredictInputs:
     categories
         The dpars of the non-reference categories of a categorical model (``mu2``, ...), whose
         linear predictors form mu's ``(draws, rows, ncat)`` predictor with a zero first column.
+    bcs, Xcs
+        ``(S, Kcs, nthres)`` category-specific effects and the ``(N, Kcs)`` category-specific
+        design of an ordinal model with ``cs()`` terms (each row's thresholds are
+        ``thres - Xcs @ bcs``), else None.
     """
 
     family: Family
@@ -93,6 +97,8 @@ class PredictInputs:
     addition: Mapping[str, np.ndarray] = field(default_factory=dict)
     y: np.ndarray | None = None
     categories: tuple[str, ...] = ()
+    bcs: np.ndarray | None = None
+    Xcs: np.ndarray | None = None
 
     @property
     def S(self) -> int:
@@ -107,11 +113,14 @@ class PredictInputs:
     def draw_part(self, rows: np.ndarray, effects: Sequence[np.ndarray]) -> dict[str, Any]:
         """The draw-indexed arrays at draw indices ``rows``; ``effects`` are the groups'
         effects as ``(M, S, L)`` arrays (one contiguous ``(S, L)`` slab per column)."""
-        return {
+        out = {
             "b": {k: v[rows] for k, v in self.b.items()},
             "r": [r[:, rows] for r in effects],
             "scalars": {k: v[rows] for k, v in self.scalars.items()},
         }
+        if self.bcs is not None:
+            out["bcs"] = self.bcs[rows]
+        return out
 
     def row_part(self, rows: np.ndarray) -> dict[str, Any]:
         """The row-indexed arrays at row indices ``rows``."""
@@ -122,6 +131,7 @@ class PredictInputs:
             "Z": [g.Z[rows] for g in self.groups],
             "addition": {k: np.asarray(v)[rows] for k, v in self.addition.items()},
             "y": None if self.y is None else self.y[rows],
+            "Xcs": None if self.Xcs is None else self.Xcs[rows],
         }
 
 
@@ -206,6 +216,8 @@ def _chunk_function(
             link = family.link if not dpar else family.dpar_links[dpar]
             return INV_LINKS[link](out) if transform else out
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
+        if "bcs" in p:  # category-specific effects: each row's thresholds
+            dpars["thres"] = dpars["thres"] - jnp.einsum("nk,skt->snt", d["Xcs"], p["bcs"])
         if what == "epred":
             return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
         if what == "predict":

@@ -118,6 +118,8 @@ def _family_json(family: Any) -> dict[str, Any] | None:
         "link": getattr(family, "link", None),
         "dpar_links": dict(getattr(family, "dpar_links", {})),
     }
+    if getattr(family, "threshold", "flexible") != "flexible":  # ordinal families' thresholds
+        spec["threshold"] = family.threshold
     try:
         same = type(family) is type(_family_from(spec)) and _family_from(spec) == family
     except BrmsjaxError:  # a name brmsjax does not know
@@ -135,7 +137,10 @@ def _family_from(spec: Mapping[str, Any] | None) -> Family | None:
     if spec is None:
         return None
     base = get_family(str(spec["name"]))
-    return dataclasses.replace(base, link=spec["link"], dpar_links=dict(spec["dpar_links"]))
+    extra = {"threshold": spec["threshold"]} if "threshold" in spec else {}
+    return dataclasses.replace(
+        base, link=spec["link"], dpar_links=dict(spec["dpar_links"]), **extra
+    )
 
 
 def _priors_json(prior: Any) -> dict[str, Any] | None:

@@ -54,6 +54,12 @@ def s_name(prefix: str, j: int, i: int) -> str:
     return f"s_{prefix}_{j}[{i}]"
 
 
+def bcs_name(coef: str, k: int) -> str:
+    """A category-specific effect at threshold ``k``: ``bcs_contactyes[1]`` (``fixef()``
+    shows it as ``contactyes[1]``)."""
+    return f"bcs_{coef}[{k}]"
+
+
 def sd_name(group: str, coef: str, dpar: str = "") -> str:
     """A group-level standard deviation: ``sd_Subject__Days``, ``sd_g__sigma_Intercept``."""
     return f"sd_{group}__{coef_name(coef, dpar)}"

@@ -73,9 +73,19 @@ class _Categories(Family):
 
 @dataclass(frozen=True)
 class Cumulative(_Categories):
-    """``cumulative()``: ``P(y <= k) = F(disc * (thres_k - mu))`` with F the link's CDF."""
+    """``cumulative()``: ``P(y <= k) = F(disc * (thres_k - mu))`` with F the link's CDF.
+
+    ``threshold`` is brms's: ``"flexible"`` (one free threshold each), ``"equidistant"``
+    (``first_Intercept + (k - 1) * delta``) or ``"sum"`` (``Intercept - mean(Intercept)``
+    with an uncentred X); it shapes the parameters only, :meth:`log_probs` takes the
+    thresholds as they are.
+    """
+
+    threshold: str = "flexible"
 
     addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "thres"})
+    #: Whether the thresholds are Stan's ``ordered[nthres]`` (cumulative) or a free vector.
+    ordered_thresholds: ClassVar[bool] = True
 
     def log_probs(self, eta: Array, dpars: Mapping[str, Array]) -> Array:
         thres = jnp.asarray(dpars["thres"], dtype=float)

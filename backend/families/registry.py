@@ -9,6 +9,8 @@ parameterizations, default priors of auxiliary parameters and bounds are brms's
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import cast
 
 from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.continuous import (
@@ -40,6 +42,7 @@ from brmsjax.backend.families.inflated import (
 )
 from brmsjax.backend.families.links import INV_LINKS, LINKS
 from brmsjax.backend.families.ordinal import Categorical, Cumulative
+from brmsjax.backend.families.ordinal_ratio import Acat, Cratio, Sratio
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -48,11 +51,13 @@ __all__ = [
     "Beta",
     "Family",
     "Gamma",
+    "acat",
     "bernoulli",
     "beta",
     "beta_binomial",
     "binomial",
     "categorical",
+    "cratio",
     "cumulative",
     "exponential",
     "gamma",
@@ -67,6 +72,7 @@ __all__ = [
     "negbinomial",
     "poisson",
     "skew_normal",
+    "sratio",
     "student",
     "weibull",
     "zero_inflated_binomial",
@@ -213,9 +219,40 @@ def Beta(link: str = "logit", link_phi: str = "log") -> Family:  # noqa: N802
     return _make(BetaFamily, "beta", link, _PROB, "continuous", phi=link_phi)
 
 
-def cumulative(link: str = "logit", link_disc: str = "log") -> Family:
-    """``cumulative()``: ordinal response; disc is fixed to 1 unless predicted."""
-    return _make(Cumulative, "cumulative", link, _ORDINAL, "ordinal", disc=link_disc)
+THRESHOLDS = ("flexible", "equidistant", "sum")
+
+
+def _ordinal(cls: type[Cumulative], name: str, link: str, link_disc: str, threshold: str) -> Family:
+    family = cast(Cumulative, _make(cls, name, link, _ORDINAL, "ordinal", disc=link_disc))
+    if threshold not in THRESHOLDS:
+        raise ModelError(
+            f"Argument 'threshold' of family '{name}' must be one of: {', '.join(THRESHOLDS)}; "
+            f"not {threshold!r}."
+        )
+    return replace(family, threshold=threshold)
+
+
+def cumulative(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
+    """``cumulative()``: ordinal response; disc is fixed to 1 unless predicted.
+
+    ``threshold``: ``"flexible"``, ``"equidistant"`` or ``"sum"`` (brms's).
+    """
+    return _ordinal(Cumulative, "cumulative", link, link_disc, threshold)
+
+
+def sratio(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
+    """``sratio()``: stopping-ratio ordinal response; disc is fixed to 1 unless predicted."""
+    return _ordinal(Sratio, "sratio", link, link_disc, threshold)
+
+
+def cratio(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
+    """``cratio()``: continuation-ratio ordinal response; disc is 1 unless predicted."""
+    return _ordinal(Cratio, "cratio", link, link_disc, threshold)
+
+
+def acat(link: str = "logit", link_disc: str = "log", threshold: str = "flexible") -> Family:
+    """``acat()``: adjacent-category ordinal response; disc is 1 unless predicted."""
+    return _ordinal(Acat, "acat", link, link_disc, threshold)
 
 
 def categorical(link: str = "logit") -> Family:
@@ -313,6 +350,9 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         weibull,
         Beta,
         cumulative,
+        sratio,
+        cratio,
+        acat,
         categorical,
         zero_inflated_poisson,
         zero_inflated_negbinomial,

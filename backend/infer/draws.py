@@ -52,6 +52,10 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             for i, col in enumerate(f.columns):
                 if (col in f.smooth) == smooth:
                     yield names.fixed_draw_name(col, f.dpar, f.smooth), prefix, (i,)
+    for f in model.fixed:  # category-specific effects bcs_<column>[k] (mu only)
+        for i, col in enumerate(f.cs_columns):
+            for k in range(f.thresholds):
+                yield names.bcs_name(col, k + 1), "bcs", (i * f.thresholds + k,)
     for g in model.groups:
         for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
             yield names.sd_name(g.group, coef, dpar), f"sd_{g.id}", (m,)

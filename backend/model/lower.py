@@ -207,6 +207,8 @@ def lower(
     }
     kind = family.kind
     plan = _Plan(vectors, prior_args, priors, reparam)
+    plan.ordered = bool(getattr(family, "ordered_thresholds", True))
+    plan.threshold = str(getattr(family, "threshold", "flexible"))
     fixed, fixed_names = [], []
     for block in design.fixed:
         nthres = _thresholds(design, block) if kind == "ordinal" and not block.dpar else 0
@@ -326,6 +328,8 @@ def lower(
         gps=gps,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
+    if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
+        named += ("delta",)  # brms's spec_pars: the family's dpars and delta
     names = ModelNames(
         tuple(fixed_names),
         tuple(group_names),
@@ -410,6 +414,10 @@ class _Plan:
     prior_args: dict[str, dict[str, np.ndarray]]
     priors: Mapping[str, ParamPriorLike]
     reparam: bool = True
+    #: Whether ordinal thresholds are ordered (cumulative) or free (sratio, cratio, acat).
+    ordered: bool = True
+    #: brms's ``threshold`` of an ordinal family: flexible, equidistant or sum.
+    threshold: str = "flexible"
 
     def fixed_block(
         self, block: FixedBlock, nthres: int, data: dict[str, Any]
@@ -422,16 +430,30 @@ class _Plan:
             slopes = X[:, 1:] if block.intercept else X
             # bf(center = FALSE) leaves ordinal thresholds uncentred (b_Intercept = Intercept)
             means = slopes.mean(axis=0) if block.center else np.zeros(slopes.shape[1])
+            if nthres and self.threshold == "sum":  # brms does not centre X then
+                means = np.zeros_like(means)
             data["X"][block.dpar] = slopes - means
             data["means_X"][block.dpar] = means
-            if nthres:
+            if nthres and self.threshold == "equidistant":  # first_Intercept, delta
+                self.vector(name="Intercept", size=1, scalar=True, natural=(None, None))
+                lb = 0.0 if self.ordered else None
+                self.vector(name="delta", size=1, scalar=True, natural=(lb, None))
+            elif nthres:
                 self.vector(
-                    name="Intercept", size=nthres, scalar=False, natural=(None, None), ordered=True
+                    name="Intercept",
+                    size=nthres,
+                    scalar=False,
+                    natural=(None, None),
+                    ordered=self.ordered,
                 )
             else:
                 self.vector(name=f"Intercept{s}", size=1, scalar=True, natural=(None, None))
         else:
             data["X"][block.dpar] = X
+        n_cs = len(block.cs_columns) if nthres and block.Xcs is not None else 0
+        if n_cs:  # category-specific effects: bcs[column, threshold], row by row
+            data["Xcs"] = np.asarray(block.Xcs, dtype=float)
+            self.vector(name="bcs", size=n_cs * nthres, scalar=False, natural=(None, None))
         n_b = len(columns)
         qr_inv = None
         qr_prior = bool(n_b and block.qr and len(block.columns) >= 2)
@@ -455,8 +477,13 @@ class _Plan:
             nthres,
             qr=qr_inv is not None,
             qr_prior=qr_prior,
+            n_cs=n_cs,
+            threshold=self.threshold if nthres else "flexible",
         )
-        return plan, FixedSpec(block.dpar, center, columns, nthres, block.smooth)
+        cs_columns = block.cs_columns if n_cs else ()
+        return plan, FixedSpec(
+            block.dpar, center, columns, nthres, smooth=block.smooth, cs_columns=cs_columns
+        )
 
     def vector(
         self,

@@ -64,6 +64,11 @@ class FixedPlan:
     coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
     ``qr_prior``: the user's ``decomp = "QR"``, where brms's priors of class b apply to
     ``bQ = b~`` instead (then ``qr`` is set too).
+    ``n_cs``: the number of category-specific columns ``Xcs`` of an ordinal mu, whose effects
+    ``bcs`` (``n_cs x thresholds``, row by row) are subtracted from each row's thresholds.
+    ``threshold``: brms's ordinal threshold type, ``"flexible"``, ``"equidistant"`` (sampled
+    ``Intercept`` is brms's ``first_Intercept``, with ``delta``) or ``"sum"`` (``Intercept``
+    minus its mean; X uncentred).
     """
 
     dpar: str
@@ -73,6 +78,8 @@ class FixedPlan:
     thresholds: int = 0
     qr: bool = False
     qr_prior: bool = False
+    n_cs: int = 0
+    threshold: str = "flexible"
 
 
 @dataclass(frozen=True)

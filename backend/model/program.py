@@ -338,7 +338,8 @@ class ModelProgram:
     def dpars(self, params: Mapping[str, Array], data: PyTree, eta: Mapping[str, Array]) -> dict:
         """Auxiliary distributional parameters on their natural scale.
 
-        Ordinal models add ``thres``, the ordered thresholds ``Intercept``.
+        Ordinal models add ``thres``, the thresholds ``Intercept`` (``(N, nthres)`` with
+        category-specific effects: ``Intercept - Xcs @ bcs``).
         """
         out = {}
         for d in self.family.dpars:
@@ -348,9 +349,25 @@ class ModelProgram:
                 out[d] = data["fixed_dpars"][d]
             else:
                 out[d] = params[d]
-        if any(fp.thresholds for fp in self.structure.fixed):
-            out["thres"] = params["Intercept"]
+        for fp in self.structure.fixed:
+            if fp.thresholds:
+                out["thres"] = self.thresholds(params, fp)
+            if fp.n_cs:  # brms: Intercept - transpose(mucs[n]), mucs = Xcs * bcs
+                bcs = jnp.reshape(params["bcs"], (fp.n_cs, fp.thresholds))
+                out["thres"] = out["thres"] - data["Xcs"] @ bcs
         return out
+
+    @staticmethod
+    def thresholds(params: Mapping[str, Array], fp: FixedPlan) -> Array:
+        """brms's ordinal thresholds of centred predictors from the sampled ``Intercept``:
+        ``first_Intercept + (k - 1) * delta`` (equidistant), ``Intercept - mean(Intercept)``
+        (sum, brms's ``Intercept_stz``), else ``Intercept`` itself."""
+        icpt = params["Intercept"]
+        if fp.threshold == "equidistant":
+            return icpt + jnp.arange(fp.thresholds, dtype=icpt.dtype) * params["delta"]
+        if fp.threshold == "sum":
+            return icpt - jnp.mean(icpt)
+        return icpt
 
     def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
         """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""
@@ -404,7 +421,7 @@ class ModelProgram:
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
             if fp.center or fp.thresholds:
-                icpt = params[f"Intercept{s}"]
+                icpt = self.thresholds(params, fp) if fp.thresholds else params[f"Intercept{s}"]
                 if fp.n_b:
                     shift = data["means_X"][fp.dpar] @ params[f"b{s}"]
                     icpt = icpt + shift if fp.thresholds else icpt - shift

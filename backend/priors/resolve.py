@@ -22,9 +22,11 @@ from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
     category_dpars,
+    equidistant,
     format_r_number,
     model_rows,
     scalar_dpars,
+    threshold_coefs,
 )
 from brmsjax.backend.priors.user import (
     Prior,
@@ -49,6 +51,7 @@ class ParamPrior:
     param: str
     # one per element: b -> one per slope column (FixedBlock.slope_columns order);
     # Intercept of an ordinal model -> one per threshold (FixedBlock.thresholds);
+    # bcs -> one per category-specific column and threshold (column by column);
     # sd_k -> one per coef of GroupBlock k (k = GroupBlock.id); scalar params -> one;
     # L_k -> one lkj(eta)
     specs: tuple[PriorSpec, ...]
@@ -104,7 +107,7 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             key = ("Intercept", "", "", "", d, "")
             top = pick_class("Intercept", d)
             specs = []
-            for coef in [str(k) for k in range(1, block.thresholds + 1)] or [""]:
+            for coef in threshold_coefs(family, block.thresholds) or ("",):
                 p = pick(("Intercept", coef, "", "", d, "")) or top
                 spec = p.spec if p else _default(rows, key)
                 where = f"threshold {coef} of class 'Intercept'" if coef else "class 'Intercept'"
@@ -119,6 +122,23 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 spec = p.spec if p else PriorSpec("flat")
                 specs.append(check_bounds(spec, lb, ub, f"coefficient '{c}' of class 'b'{_of(d)}"))
             out["b" + suffix] = ParamPrior("b" + suffix, tuple(specs))
+        if block.cs_columns:  # bcs: one prior per column and threshold, class b's
+            top = pick_class("b", d)
+            specs = []
+            for c in block.cs_columns:
+                p = pick(("b", c, "", "", d, "")) or top
+                spec = p.spec if p else PriorSpec("flat")
+                where = f"category-specific coefficient '{c}' of class 'b'"
+                specs += [check_bounds(spec, *_bounds(top), where)] * block.thresholds
+            out["bcs" + suffix] = ParamPrior("bcs" + suffix, tuple(specs))
+    mu = design.block("")
+    if mu is not None and mu.thresholds and equidistant(family):
+        key = ("delta", "", "", "", "", "")
+        p = pick(key)
+        spec = p.spec if p else _default(rows, key)
+        lb = p.lb if p is not None and p.lb is not None else rows[key].lb
+        ub = p.ub if p is not None else None
+        out["delta"] = ParamPrior("delta", (check_bounds(spec, lb, ub, "class 'delta'"),))
     for dpar in scalar_dpars(design, family):
         key = (dpar, "", "", "", "", "")
         p = pick(key)
@@ -160,6 +180,11 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 specs.append(check_bounds(spec, 0.0, None, f"'{name}' of class '{cls}'{_of(d)}"))
             out[f"{cls}{p_}"] = ParamPrior(f"{cls}{p_}", tuple(specs))
     return out
+
+
+def _bounds(top: Prior | None) -> tuple[float | None, float | None]:
+    """The bounds a class-level prior gives its class (none without one)."""
+    return (top.lb, top.ub) if top else (None, None)
 
 
 def _of(dpar: str) -> str:

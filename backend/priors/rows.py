@@ -144,6 +144,18 @@ def default_prior(design: Design, family: Family, dpar: str, link: str) -> Prior
     )
 
 
+def equidistant(family: Family) -> bool:
+    """Whether an ordinal family has brms's equidistant thresholds (``first_Intercept``
+    and ``delta``)."""
+    return getattr(family, "threshold", "flexible") == "equidistant"
+
+
+def threshold_coefs(family: Family, nthres: int) -> tuple[str, ...]:
+    """The ``coef`` of each threshold prior (``"1"``, ``"2"``, ...); none when the thresholds
+    are equidistant (one prior for ``first_Intercept``)."""
+    return () if equidistant(family) else tuple(str(k) for k in range(1, nthres + 1))
+
+
 def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
     """Rows of mu's population-level block: ``Intercept`` (with one row per ordinal threshold)
     and ``b``; a categorical model adds brms's flat ``b`` and ``Intercept`` rows of mu itself."""
@@ -158,11 +170,18 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
             rows.append(PriorRow("Intercept", dpar=block.dpar, spec=spec))
             rows += [
                 PriorRow("Intercept", coef=str(k), dpar=block.dpar)
-                for k in range(1, block.thresholds + 1)
+                for k in threshold_coefs(family, block.thresholds)
             ]
-        if block.slope_columns:
+            if block.thresholds and equidistant(family):  # first_Intercept and delta
+                lb = 0.0 if getattr(family, "ordered_thresholds", True) else None
+                rows.append(PriorRow("delta", spec=PriorSpec("flat"), lb=lb))
+        # category-specific effects cs() share class b with the slopes (brms's prior_cs)
+        if block.slope_columns or block.cs_columns:
             rows.append(PriorRow("b", dpar=block.dpar, spec=PriorSpec("flat")))
-            rows += [PriorRow("b", coef=c, dpar=block.dpar) for c in block.slope_columns]
+            rows += [
+                PriorRow("b", coef=c, dpar=block.dpar)
+                for c in (*block.slope_columns, *block.cs_columns)
+            ]
     return rows
 
 

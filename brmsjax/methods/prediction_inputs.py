@@ -20,7 +20,7 @@ from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.design.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
-from brmsjax.formula.names import cor_name, fixed_draw_name, sd_name
+from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
 from brmsjax.methods.gp_predict import gp_group_draws
 
 if TYPE_CHECKING:
@@ -182,6 +182,11 @@ def prediction_inputs(
     thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]
     if family.kind == "ordinal" and thres:
         scalars["thres"] = fit.store.matrix(thres)[rows]
+    bcs = None
+    cs_columns = fit.design.fixed[0].cs_columns
+    if family.kind == "ordinal" and cs_columns and nd.Xcs is not None:
+        names = [bcs_name(c, k) for c in cs_columns for k in range(1, len(thres) + 1)]
+        bcs = fit.store.matrix(names)[rows].reshape(len(rows), len(cs_columns), len(thres))
     groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
     groups += gp_group_draws(fit, nd, rows, rng)
     inputs = bp.PredictInputs(
@@ -197,5 +202,7 @@ def prediction_inputs(
         categories=tuple(b.dpar for b in fit.design.fixed if b.dpar.startswith("mu"))
         if family.kind == "categorical"
         else (),
+        bcs=bcs,
+        Xcs=None if bcs is None else nd.Xcs,
     )
     return inputs, int(rng.integers(0, 2**31 - 1))

@@ -34,6 +34,7 @@ from ..terms.brmsterms import (
     constant_value,
     se_fixes_sigma,
 )
+from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
 from .finite import check_matrix, check_values, fit_advice
@@ -196,10 +197,13 @@ def _fixed_block(
     *,
     thresholds: int = 0,
     cmc: bool = True,
+    cs: TermList | None = None,
 ) -> FixedBlock:
     """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
     dropped, as brms's X of an ordinal model has none. A reserved ``Intercept`` or
     ``cmc = False`` codes factors as with an intercept (:func:`.intercept.coded_with_intercept`).
+    ``cs`` are the category-specific terms, whose ``Xcs`` is R's model matrix without its
+    intercept column (brms's ``data_cs``).
     """
     if terms.dropped_response is not None:
         for message in response_warnings(terms.dropped_response):
@@ -210,6 +214,10 @@ def _fixed_block(
     else:
         matrix, names, _ = build_matrix(terms, values, n)
     columns = tuple(brms_rename(c) for c in names)
+    cs_extra: dict[str, Any] = {}
+    if cs is not None:
+        xcs, cs_names, _ = build_matrix(cs, values, n)
+        cs_extra = {"cs_columns": tuple(brms_rename(c) for c in cs_names[1:]), "Xcs": xcs[:, 1:]}
     if thresholds and terms.intercept:
         return FixedBlock(
             dpar=dpar,
@@ -218,6 +226,7 @@ def _fixed_block(
             intercept=False,
             offset=offsets,
             thresholds=thresholds,
+            **cs_extra,
         )
     return FixedBlock(
         dpar=dpar,
@@ -226,6 +235,7 @@ def _fixed_block(
         intercept=terms.intercept,
         offset=offsets,
         thresholds=thresholds,
+        **cs_extra,
     )
 
 
@@ -252,7 +262,7 @@ def _evaluate(
     for node in _addition_nodes(bt):
         vals.add(node)
     for dp in bt.dpars:
-        for node in dp.fixed.variables():
+        for node in (*dp.fixed.variables(), *(dp.cs.variables() if dp.cs else ())):
             vals.add(node)
         for node in [*dp.fixed.offsets, *smooth_nodes(dp.fixed)]:
             vals.add(node)
@@ -294,7 +304,7 @@ def _evaluate(
 def _label_nodes(bt: BrmsTerms) -> dict[str, Node]:
     out: dict[str, Node] = {deparse(bt.response): bt.response}
     for dp in bt.dpars:
-        for node in dp.fixed.variables():
+        for node in (*dp.fixed.variables(), *(dp.cs.variables() if dp.cs else ())):
             out.setdefault(deparse(node), node)
         for call in dp.fixed.gps:
             for node in gp_nodes(call):
@@ -379,6 +389,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     fixed_dpars = dict(bt.fixed_dpars)
     if se_fixes_sigma(bt) and "sigma" not in fixed_dpars:
         fixed_dpars["sigma"] = 0.0
+    check_cs_family(bt.dpars[0].cs, bt.source, name, kind)
     nthres = 0
     if kind == "ordinal":
         if not bt.dpars[0].fixed.intercept:
@@ -404,6 +415,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
                 _offset(dp.fixed.offsets, values, n),
                 thresholds=nthres if i == 0 else 0,
                 cmc=not is_main(dp) or bt.options.cmc,
+                cs=dp.cs,
             ),
             bt.options if is_main(dp) else None,
         )

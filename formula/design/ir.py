@@ -45,11 +45,13 @@ class FixedSpec:
     columns: tuple[str, ...]
     thresholds: int = 0
     smooth: tuple[str, ...] = ()
+    #: Columns of the category-specific effects ``cs()`` (``bcs_<column>[k]``), if any.
+    cs_columns: tuple[str, ...] = ()
 
     def coefs(self) -> tuple[str, ...]:
         """The block's coefficients as ``fixef()`` rows name them: intercepts first
         (``Intercept``, ``sigma_Intercept``, ``Intercept[1]``), then the slopes with the dpar
-        prefix (``sigma_x``)."""
+        prefix (``sigma_x``). The category-specific effects (``bcs_``) are not among them."""
         icpt = [names.coef_name("Intercept", self.dpar)] if self.intercept else []
         icpt += [f"Intercept[{k}]" for k in range(1, self.thresholds + 1)]
         return (*icpt, *(names.coef_name(c, self.dpar) for c in self.columns))
@@ -87,6 +89,11 @@ class FixedBlock:
         The last columns when the dpar has ``s()`` terms: their unpenalized columns (brms's
         ``Xs``, coefficients ``bs``, class ``b`` priors). Their means are zero (the smooths'
         sum-to-zero constraint), so centring them leaves brms's ``Intercept`` as it is.
+    cs_columns
+        Columns of the category-specific design ``Xcs`` (``cs()`` terms of an ordinal mu).
+    Xcs
+        ``(N, Kcs)`` float64 category-specific design (brms's standata ``Xcs``, not centred),
+        or None without ``cs()`` terms.
     """
 
     dpar: str
@@ -98,6 +105,8 @@ class FixedBlock:
     center: bool = True
     qr: bool = False
     smooth: tuple[str, ...] = ()
+    cs_columns: tuple[str, ...] = ()
+    Xcs: np.ndarray | None = None
 
     @property
     def K(self) -> int:

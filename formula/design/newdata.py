@@ -114,6 +114,8 @@ class NewData:
         The GP terms on these rows (new data: with the fit's scaling and boundaries).
     gps_fitted
         Whether ``gps`` are the fitting data's own (an exact GP then needs no conditioning).
+    Xcs
+        mu's category-specific design (``cs()`` terms of an ordinal model), else None.
     """
 
     n: int
@@ -124,6 +126,7 @@ class NewData:
     y: np.ndarray | None = None
     gps: tuple[GpBlock, ...] = ()
     gps_fitted: bool = False
+    Xcs: np.ndarray | None = None
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -198,6 +201,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
     nodes.extend(_addition_nodes(replace(bt, additions=kept)))
     for dp in bt.dpars:
         nodes.extend(dp.fixed.variables())
+        nodes.extend(dp.cs.variables() if dp.cs else ())
         nodes.extend(dp.fixed.offsets)
         nodes.extend(smooth_nodes(dp.fixed))
         nodes.extend(v for call in dp.fixed.gps for v in gp_nodes(call))
@@ -333,6 +337,7 @@ def encode_newdata(
         bt, values, frame.index, advice=newdata_advice, prefix="newdata's", error=NewDataError
     )
     X, offset = {}, {}
+    xcs: np.ndarray | None = None
     for dp, fitted in zip(bt.dpars, design.fixed, strict=True):
         block = _fixed_block(
             dp.dpar,
@@ -342,17 +347,19 @@ def encode_newdata(
             _offset(dp.fixed.offsets, values, n),
             thresholds=fitted.thresholds,
             cmc=not is_main(dp) or bt.options.cmc,
+            cs=dp.cs,
         )
         Xs, Zs = encode_smooths(design, dp.dpar, values)
         if Xs:
             block = replace(
                 block, X=np.hstack([block.X, *Xs]), columns=(*block.columns, *fitted.smooth)
             )
-        if block.columns != fitted.columns:
+        if (block.columns, block.cs_columns) != (fitted.columns, fitted.cs_columns):
             raise NewDataError(
-                f"newdata gives the population-level columns {list(block.columns)} instead of "
-                f"the fitted {list(fitted.columns)}; give the variables the types and levels "
-                "they had in fitting."
+                f"newdata gives the population-level columns "
+                f"{[*block.columns, *block.cs_columns]} instead of the fitted "
+                f"{[*fitted.columns, *fitted.cs_columns]}; give the variables the types and "
+                "levels they had in fitting."
             )
         check_matrix(
             block.X,
@@ -363,6 +370,7 @@ def encode_newdata(
             error=NewDataError,
         )
         X[dp.dpar] = np.hstack([block.X, *Zs]) if Zs else block.X
+        xcs = block.Xcs if not dp.dpar else xcs
         if block.offset is not None:
             offset[dp.dpar] = block.offset
     groups = _encode_groups(design, bt, re_terms, values, frame, allow_new_levels=allow_new_levels)
@@ -389,7 +397,7 @@ def encode_newdata(
             states=tuple(g for g in design.gps if g.dpar == dp.dpar),
         )
     )
-    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, gps=gps)
+    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, gps=gps, Xcs=xcs)
 
 
 def _encode_groups(
@@ -494,4 +502,5 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         y=np.asarray(design.response.y),
         gps=design.gps,
         gps_fitted=True,
+        Xcs=design.fixed[0].Xcs if design.fixed else None,
     )

@@ -94,6 +94,9 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
             for m, dpar in enumerate(group.dpars, 1):
                 if dpar == block.dpar:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
+        if block.Xcs is not None:  # brms's data_cs, after data_re
+            out[f"Kcs{sfx}"] = len(block.cs_columns)
+            out[f"Xcs{sfx}"] = pd.DataFrame(block.Xcs, columns=list(block.cs_columns))
         smooths = [sm for sm in design.smooths if sm.dpar == block.dpar]
         for sm in smooths:
             out[f"nb{sfx}_{sm.k}"] = len(sm.Zs)

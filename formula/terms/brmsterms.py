@@ -17,6 +17,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse, parse_formula
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
+from .category_specific import cs_terms, refuse_group_cs, split_cs
 from .options import OPTION_NAMES, FormulaOptions, options_from_call, options_from_kwargs
 from .terms import Bar, TermList, expand
 
@@ -94,6 +95,8 @@ class DparTerms:
     #: The text of the dpar's formula and the span of its name there (for carets).
     source: str = ""
     name_span: Span | None = None
+    #: R's terms of the category-specific ``cs()`` terms (mu of ordinal models), else None.
+    cs: TermList | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]
 
 
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
+    refuse_group_cs(bar.lhs, source)
     coefs, inner_bars = expand(bar.lhs, source)
     if inner_bars:
         raise FormulaTermError(
@@ -330,7 +334,8 @@ def _dpar_terms(
     *,
     name_span: Span | None = None,
 ) -> DparTerms:
-    fixed, bars = expand(rhs, source, response=response, columns=columns)
+    rest, cs_calls = split_cs(rhs, source)
+    fixed, bars = expand(rest, source, response=response, columns=columns)
     groups = [g for bar in bars for g in _group_terms(bar, dpar, source) if _has_coefficients(g)]
     return DparTerms(
         dpar=dpar,
@@ -339,6 +344,7 @@ def _dpar_terms(
         rhs=rhs,
         source=source,
         name_span=name_span,
+        cs=cs_terms(cs_calls, dpar, source),
     )
 
 

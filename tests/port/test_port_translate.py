@@ -218,9 +218,9 @@ RUN_ERRORS = [
         "The brm() argument 'prior' names the R object 'bp'; pass it from Python",
     ),
     (
-        "brm(y ~ x, data = d, family = sratio('cloglog'))",
+        "brm(y ~ x, data = d, family = von_mises('tan_half'))",
         {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})},
-        "The family 'sratio' is not available",
+        "The family 'von_mises' is not available",
     ),
 ]
 
