@@ -49,6 +49,9 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
         prefix = f"b_{f.dpar}" if f.dpar else "b"
         for i, col in enumerate(f.columns):
             yield names.b_name(col, f.dpar), prefix, (i,)
+    for cls, k in zip(("ar", "ma"), model.arma, strict=True):
+        for i in range(k):
+            yield f"{cls}[{i + 1}]", cls, (i,)
     for g in model.groups:
         for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
             yield names.sd_name(g.group, coef, dpar), f"sd_{g.id}", (m,)

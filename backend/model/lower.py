@@ -24,6 +24,7 @@ import numpy as np
 
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
+from brmsjax.backend.model.autocor import arma_data
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
 from brmsjax.backend.model.plans import (
@@ -263,6 +264,16 @@ def lower(
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
+    arma = (0, 0)
+    if design.arma is not None:  # brms's cov = FALSE ARMA: plain form, flat ar/ma by default
+        arma = (design.arma.p, design.arma.q)
+        for cls, k in (("ar", arma[0]), ("ma", arma[1])):
+            if k:
+                plan.vector(name=cls, size=k, scalar=False, natural=(None, None))
+        data["arma"] = arma_data(design.arma.J_lag, design.arma.max_lag)
+        if likelihood not in ("auto", "plain"):
+            raise ModelError(f"The {likelihood} likelihood cannot be used with ARMA terms.")
+        likelihood = "plain"
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -296,9 +307,10 @@ def lower(
         categories=categories,
         shown=shown,
         likelihood=form,
+        arma=arma,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
-    names = ModelNames(tuple(fixed_names), tuple(group_names), named)
+    names = ModelNames(tuple(fixed_names), tuple(group_names), named, arma)
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
 

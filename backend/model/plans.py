@@ -122,7 +122,8 @@ class Structure:
     (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
     ``likelihood`` is the form of
     :meth:`~brmsjax.backend.model.program.ModelProgram.log_lik`, ``"plain"``, ``"suffstat"``,
-    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`).
+    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`). ``arma`` is the AR and MA
+    order of an ARMA term of mu (:mod:`brmsjax.backend.model.autocor`), ``(0, 0)`` without.
     """
 
     family: str
@@ -136,6 +137,7 @@ class Structure:
     categories: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
     likelihood: str = "plain"
+    arma: tuple[int, int] = (0, 0)
 
 
 def sfx(dpar: str) -> str:
@@ -177,8 +179,11 @@ class ModelNames:
         Scalar distributional parameters in the family's order (``("sigma",)``): sampled, fixed
         by a ``constant()`` prior, or fixed in the formula (``bf(y ~ x, nu = 4)``, an ordinal
         family's ``disc = 1``), as brms saves them all.
+    arma
+        The AR and MA orders (``ar[1]``, ..., ``ma[1]``, ... follow the ``b`` draws).
     """
 
     fixed: tuple[FixedSpec, ...]
     groups: tuple[GroupSpec, ...]
     aux: tuple[str, ...]
+    arma: tuple[int, int] = (0, 0)

@@ -21,6 +21,7 @@ from brmsjax.backend.priors.check import check_bounds, check_user_priors
 from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
+    arma_classes,
     category_dpars,
     format_r_number,
     model_rows,
@@ -138,6 +139,10 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             p = pick(("cor", "", g.group, "", "", ""), ("cor", "", "", "", "", ""))
             spec = LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args)
             out[f"L_{g.id}"] = ParamPrior(f"L_{g.id}", (spec,))
+    for cls, size in arma_classes(design):
+        p = pick((cls, "", "", "", "", ""))
+        spec = check_bounds(p.spec if p else PriorSpec("flat"), None, None, f"class '{cls}'")
+        out[cls] = ParamPrior(cls, (spec,) * size)
     return out
 
 

@@ -20,6 +20,7 @@ from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import b_name, cor_name, sd_name
+from brmsjax.methods.autocor import arma_draws, has_response
 
 if TYPE_CHECKING:
     from brmsjax.backend.families.registry import Family
@@ -136,7 +137,7 @@ def encode_data(
             return from_design(fit.design, re_formula)
         if fit.data is None:
             raise FitError("This re_formula needs the fit's data; refit with brm().")
-        newdata = fit.data.iloc[np.asarray(fit.design.rows)]
+        newdata = fit.data.iloc[np.sort(np.asarray(fit.design.rows))]
     return encode_newdata(
         fit.design,
         newdata,
@@ -168,6 +169,9 @@ def prediction_inputs(
         seed = int(np.random.randint(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     rows = _draw_index(fit, ndraws, draw_ids, rng)
+    arma = fit.design is not None and fit.design.arma is not None
+    if arma and not response:  # ARMA predictions use the observed residuals, where given
+        response = newdata is None or has_response(fit.design, newdata)
     nd = encode_data(fit, newdata, re_formula, response, allow_new_levels)
     family = _family(fit)
     b = {}
@@ -189,6 +193,7 @@ def prediction_inputs(
         fixed_dpars=dict(fit.design.fixed_dpars),
         addition=dict(nd.addition),
         y=None if nd.y is None else family.response_values(nd.y, fit.design.response.levels),
+        arma=None if nd.arma is None else arma_draws(fit, nd, rows),
         categories=tuple(b.dpar for b in fit.design.fixed if b.dpar.startswith("mu"))
         if family.kind == "categorical"
         else (),

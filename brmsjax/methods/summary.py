@@ -14,8 +14,9 @@ wrapped into blocks when a line would reach R's default width of 80).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,8 @@ from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FIXEF_PATTERN, FitInfo, FitLike
 from brmsjax.formula.errors import ModelError
 
+#: brms's autocorrelation parameters ("Correlation Structures" of the summary).
+AUTOCOR_PATTERN = re.compile(r"^(ar|ma)\[\d+\]$")
 # Columns printed without decimals (brms's print_format ``no_digits``).
 NO_DIGITS = ("Bulk_ESS", "Tail_ESS")
 FOOTER = (
@@ -266,6 +269,8 @@ class Summary:
         The interval mass and whether median/MAD were used.
     warnings
         Convergence and sampler warnings, in brms's words.
+    cor_pars
+        Autocorrelation parameters (``ar[1]``, ``ma[1]``), brms's "Correlation Structures".
     """
 
     info: FitInfo
@@ -277,6 +282,7 @@ class Summary:
     prob: float
     robust: bool
     warnings: tuple[str, ...]
+    cor_pars: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -291,6 +297,8 @@ class Summary:
             f"         total post-warmup draws = {self.total_ndraws}\n",
             "\n",
         ]
+        if len(self.cor_pars):
+            parts.extend(["Correlation Structures:\n", print_format(self.cor_pars, digits), "\n"])
         if self.random:
             parts.append("Group-Level Effects: \n")
             for group, table in self.random.items():
@@ -348,7 +356,8 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         labels = ["df"] * len(df) + [f"sd({v[len(g) + 5 :]})" for v in sd]
         labels += ["cor({})".format(v[len(g) + 6 :].replace("__", ",", 1)) for v in cor]
         random[g] = (df + sd + cor, labels)
-    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec]
+    cor_pars = [v for v in names if AUTOCOR_PATTERN.match(v)]
+    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec, *cor_pars]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
     warns = (
@@ -375,6 +384,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         prob=prob,
         robust=robust,
         warnings=warns,
+        cor_pars=full.loc[cor_pars],
     )
 
 

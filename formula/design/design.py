@@ -36,6 +36,7 @@ from ..terms.brmsterms import (
 )
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
+from .autocor import arma_nodes, arma_rows
 from .finite import check_matrix, check_values, fit_advice
 from .frames import to_pandas
 from .groups import _group_blocks
@@ -249,6 +250,8 @@ def _evaluate(
         for group in dp.groups:
             for node in _group_nodes(group):
                 vals.add(node)
+    for node in arma_nodes(bt):
+        vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
     exempt = cens_upper_labels(bt)
@@ -356,6 +359,11 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
     n = len(rows)
+    arma = None
+    if bt.arma is not None:  # brms sorts the rows by group and time (order_data)
+        arma = arma_rows(bt, values, n, name)
+        values = {k: _subset(v, arma.order, False) for k, v in values.items()}
+        rows, arma = rows[arma.order], replace(arma, order=np.arange(n))
     labels = frame.index[rows]
     check_values(bt, values, labels, advice=fit_advice)
     response = _response(bt, values, family=_Kind(name, kind))
@@ -406,6 +414,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         fixed_dpars=fixed_dpars,
         state=state,
         kind=kind,
+        arma=arma,
     )
 
 

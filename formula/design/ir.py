@@ -198,6 +198,33 @@ class Response:
 
 
 @dataclass(frozen=True)
+class ArmaData:
+    """brms's ARMA data (``cov = FALSE``) of rows that form time series.
+
+    Attributes
+    ----------
+    p, q
+        The AR and MA orders (brms's ``Kar``, ``Kma``).
+    J_lag
+        ``(N,)`` brms's ``J_lag`` in series order (sorted by group, then time): how many of
+        row ``n``'s residuals, counting back from ``n``, row ``n + 1`` uses as its lags.
+    order
+        ``(N,)`` the rows in series order (``arange(N)`` for a :class:`Design`, whose rows are
+        sorted; the user's row of each series position for new data).
+    """
+
+    p: int
+    q: int
+    J_lag: np.ndarray
+    order: np.ndarray
+
+    @property
+    def max_lag(self) -> int:
+        """brms's ``max_lag = max(Kar, Kma)``."""
+        return max(self.p, self.q)
+
+
+@dataclass(frozen=True)
 class Design:
     """All data of a model, ready for lowering.
 
@@ -221,6 +248,9 @@ class Design:
     state
         Fitted state needed to encode new data identically (factor levels, poly/scale
         parameters); produced and consumed by formula/.
+    arma
+        The ARMA term's data, or None; then the rows are sorted by group and time as brms
+        sorts them (``rows`` maps them back to the data).
     """
 
     response: Response
@@ -230,6 +260,7 @@ class Design:
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     state: Any = None
     kind: str = "continuous"
+    arma: ArmaData | None = None
 
     @property
     def N(self) -> int:

@@ -23,6 +23,7 @@ from ..evaluate.variables import Evaluator, Factor, LevelsState, Value, relevel,
 from ..syntax.parse import deparse
 from ..terms.additions import addition_args
 from ..terms.brmsterms import BrmsTerms, GroupTerm, brms_terms
+from .autocor import arma_nodes, arma_rows
 from .design import (
     _addition_array,
     _addition_nodes,
@@ -33,7 +34,7 @@ from .design import (
 )
 from .finite import check_matrix, check_values, newdata_advice
 from .groups import _group_factor
-from .ir import Design, GroupBlock
+from .ir import ArmaData, Design, GroupBlock
 from .matrix import build_matrix
 
 __all__ = [
@@ -106,6 +107,8 @@ class NewData:
         Addition-term values by brms's standata name (``trials``, ``denom``, ``weights``...).
     y
         Response values when they were asked for, else None.
+    arma
+        The rows' series order and ``J_lag`` for a model with an ARMA term, else None.
     """
 
     n: int
@@ -114,6 +117,7 @@ class NewData:
     groups: tuple[EncodedGroup, ...]
     addition: Mapping[str, np.ndarray] = field(default_factory=dict)
     y: np.ndarray | None = None
+    arma: ArmaData | None = None
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -193,7 +197,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
             if _group_kept(g, re_terms):
                 nodes.extend(t for term in g.coefs.terms for t in term.variables)
                 nodes.extend(g.group_vars)
-    return nodes
+    return nodes + arma_nodes(bt)
 
 
 def _check_columns(nodes: list[Any], frame: pd.DataFrame, bt: BrmsTerms) -> None:
@@ -359,7 +363,8 @@ def encode_newdata(
                 key = {"rate": "denom"}.get(add.name, add.name)
                 node = addition_args(add.name, add.call, bt.source)[0]
                 addition[key] = _addition_array(node, values, n)
-    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y)
+    arma = None if design.arma is None else arma_rows(bt, values, n, design.state.family)
+    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, arma=arma)
 
 
 def _encode_groups(
@@ -452,11 +457,34 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
             for g in design.groups
         )
     )
-    return NewData(
+    nd = NewData(
         n=design.N,
         X=X,
         offset=offset,
         groups=groups,
         addition=dict(design.response.addition),
         y=np.asarray(design.response.y),
+    )
+    return nd if design.arma is None else in_data_order(nd, design)
+
+
+def in_data_order(nd: NewData, design: Design) -> NewData:
+    """The fitting data's encoded rows (series order) put back in the data's order, as brms
+    returns predictions (its ``old_order``), with the series order of those rows."""
+    if design.arma is None:  # pragma: no cover - callers check
+        raise ValueError("The design has no ARMA term.")
+    back = np.argsort(np.asarray(design.rows), kind="stable")
+
+    def take(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v)[back] for k, v in arrays.items()}
+
+    groups = tuple(replace(g, J=g.J[back], Z=g.Z[back]) for g in nd.groups)
+    return replace(
+        nd,
+        X=take(nd.X),
+        offset=take(nd.offset),
+        groups=groups,
+        addition=take(nd.addition),
+        y=None if nd.y is None else np.asarray(nd.y)[back],
+        arma=replace(design.arma, order=np.argsort(back, kind="stable")),
     )

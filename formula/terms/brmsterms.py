@@ -16,6 +16,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse, parse_formula
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
+from .autocor import ArmaTerm, autocor_lines, model_arma
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
@@ -104,6 +105,7 @@ class BrmsTerms:
     dpars: tuple[DparTerms, ...]
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     formula_lines: tuple[str, ...] = ()
+    arma: ArmaTerm | None = None
 
     @property
     def response_label(self) -> str:
@@ -128,17 +130,24 @@ class BrmsFormula:
         The main formula text, then one text per predicted dpar (``"sigma ~ x"``).
     fixed
         Distributional parameters fixed to constants (``nu = 4``).
+    autocor
+        brms's ``autocor`` formula (``"~ ar(time = t, gr = g)"``), or None.
     """
 
     formulas: tuple[str, ...]
     fixed: Mapping[str, float] = field(default_factory=dict)
+    autocor: str | None = None
 
     def __str__(self) -> str:
         args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
+        if self.autocor is not None:
+            args.append(f"autocor = {self.autocor}")
         return f"bf({', '.join(args)})"
 
 
-def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
+def bf(
+    formula: str, *dpar_formulas: str, autocor: str | None = None, **fixed: float
+) -> BrmsFormula:
     """Build a brms formula, as brms's ``bf()``.
 
     Parameters
@@ -147,6 +156,9 @@ def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
         The main formula, e.g. ``"y ~ x + (1 | g)"``.
     *dpar_formulas
         Formulas of distributional parameters, e.g. ``"sigma ~ x"``.
+    autocor
+        brms's autocorrelation formula, e.g. ``"~ ar(time = t, gr = g, p = 1)"``; the same as
+        adding the term to the formula.
     **fixed
         Distributional parameters fixed to a constant, e.g. ``nu=4``.
 
@@ -163,7 +175,7 @@ def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
             raise FormulaTermError(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed))
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed), autocor)
 
 
 def _flatten(node: Node, op: str) -> list[Node]:
@@ -254,6 +266,8 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
         raise FormulaTermError(
             "offset() cannot be used inside a group-level term.", source, bar.span
         )
+    if coefs.autocor:
+        raise FormulaTermError("ARMA terms cannot be inside a group-level term.", source, bar.span)
     group = strip_parens(bar.group)
     cor, gid = bar.cor, bar.id
     if isinstance(group, Call) and group.func == "gr":
@@ -358,6 +372,8 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
         if arg.name in {"formula", "flist"} and isinstance(arg.value, Formula):
             formulas.append((arg.value, source))
             continue
+        if arg.name == "autocor" and isinstance(arg.value, Formula):
+            continue  # read by autocor.model_arma
         value = _number(arg.value)
         if arg.name in DPAR_NAMES and value is not None:
             fixed[arg.name] = value
@@ -432,7 +448,8 @@ def brms_terms(
                 f"The parameter '{name.name}' has two formulas.", text, name.span
             )
         dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns, name_span=name.span))
-    lines = tuple(deparse(n) for n, _ in parts)
+    arma = model_arma(dpars, formula, main_src, expand)
+    lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
         source=main_src,
         response=lhs,
@@ -440,6 +457,7 @@ def brms_terms(
         dpars=tuple(dpars),
         fixed_dpars=fixed,
         formula_lines=lines,
+        arma=arma,
     )
 
 

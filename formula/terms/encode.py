@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse
+from .autocor import AUTOCOR_CALLS
 
 __all__ = ["Bar", "Encoder", "is_bar"]
 
@@ -32,7 +33,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "s", "t2", "gp", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
+        "s", "t2", "gp", "mo", "me", "mi", "cs", "mmc", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -87,6 +88,7 @@ class Encoder:
         self.parity = True
         self.offsets: list[Node] = []
         self.bars: list[Bar] = []
+        self.autocor: list[Call] = []  # ar(), ma(), arma(): brms's autocorrelation terms
 
     def error(self, message: str, node: Node) -> FormulaTermError:
         return FormulaTermError(message, self.source, node.span)
@@ -193,6 +195,9 @@ class Encoder:
             if len(node.args) != 1 or node.args[0].name is not None:
                 raise self.error("offset() takes exactly one argument.", node)
             self.offsets.append(node.args[0].value)
+            return {}
+        if node.func in AUTOCOR_CALLS:
+            self.autocor.append(node)
             return {}
         if node.func in _UNSUPPORTED_SPECIALS:
             raise self.error(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp
 from ..syntax.parse import deparse
+from .autocor import AUTOCOR_CALLS
 from .encode import Bar, Encoder, is_bar
 
 __all__ = ["Bar", "Term", "TermList", "expand"]
@@ -64,6 +65,8 @@ class TermList:
         Whether the model has an intercept.
     offsets
         Arguments of ``offset()`` calls.
+    autocor
+        brms's ARMA terms (``ar()``, ``ma()``, ``arma()`` calls), read by :mod:`.autocor`.
     dropped_response
         Where R's ``model.matrix`` would drop a right-hand term identical to the response (its
         1-based position among R's terms), or None; the design warns about it as R does.
@@ -73,6 +76,7 @@ class TermList:
     intercept: bool
     offsets: tuple[Node, ...] = ()
     dropped_response: int | None = None
+    autocor: tuple[Call, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -104,7 +108,7 @@ def _extract_variables(root: Node, out: dict[str, Node]) -> None:
             if node.name != ".":
                 out.setdefault(deparse(node), node)
         elif isinstance(node, Call):
-            if node.func != "offset":
+            if node.func != "offset" and node.func not in AUTOCOR_CALLS:
                 out.setdefault(deparse(node), node)
         elif isinstance(node, UnaryOp):
             stack.append(node.operand)
@@ -248,5 +252,6 @@ def expand(
         intercept=encoder.intercept,
         offsets=tuple(encoder.offsets),
         dropped_response=dropped,
+        autocor=tuple(encoder.autocor),
     )
     return termlist, tuple(encoder.bars)
