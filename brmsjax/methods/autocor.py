@@ -9,6 +9,7 @@ is drawn in series order. Results come back in the data's own row order (brms's 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.newdata import NewData
 from brmsjax.formula.evaluate.variables import variable_names
 
-__all__ = ["arma_draws", "has_response"]
+__all__ = ["arma_draws", "has_response", "without_arma"]
 
 
 def has_response(design: Design, newdata: Any) -> bool:
@@ -39,3 +40,12 @@ def arma_draws(fit: FitLike, nd: NewData, rows: np.ndarray) -> dict[str, Any]:
         if k:
             out[cls] = fit.store.matrix([f"{cls}[{i}]" for i in range(1, k + 1)])[rows]
     return out
+
+
+def without_arma(design: Design) -> Design:
+    """``design`` without its ARMA term (brms's ``incl_autocor = FALSE``): new data need no
+    ``time`` or ``gr`` and predictions leave the lagged residuals out."""
+    if design.arma is None:
+        return design
+    state = design.state
+    return replace(design, arma=None, state=replace(state, terms=replace(state.terms, arma=None)))
