@@ -26,6 +26,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
+from brmsjax.methods.autocor import check_arma_fit
 from brmsjax.methods.refit import use_brm
 
 # A pandas DataFrame, a dict of columns, or any DataFrame narwhals reads (polars, pyarrow, ...).
@@ -225,6 +226,7 @@ def brm(
     design = design_for(formula, data, fam)
     prior = r_priors(prior)
     priors = resolve_priors(design, fam, prior)
+    check_arma_fit(design, algorithm, batch_size, shard_rows)
     # Row-sharded programs sum per-row log likelihoods: every coordinate in the density.
     marginalize = not shard_rows
     # An approximation depends on its coordinates: it gets brms's non-centred ones.

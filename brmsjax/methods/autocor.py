@@ -19,9 +19,10 @@ from brmsjax.core import FitLike
 from brmsjax.formula.design.design import as_frame
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.newdata import NewData
+from brmsjax.formula.errors import ModelError
 from brmsjax.formula.evaluate.variables import variable_names
 
-__all__ = ["arma_draws", "has_response", "without_arma"]
+__all__ = ["arma_draws", "check_arma_fit", "has_response", "without_arma"]
 
 
 def has_response(design: Design, newdata: Any) -> bool:
@@ -49,3 +50,29 @@ def without_arma(design: Design) -> Design:
         return design
     state = design.state
     return replace(design, arma=None, state=replace(state, terms=replace(state.terms, arma=None)))
+
+
+def check_arma_fit(design: Design, algorithm: str, batch_size: Any, shard_rows: Any) -> None:
+    """Refuse fitting settings that split an ARMA model's rows: each row's lags are the rows
+    before it in its series, so the likelihood needs all rows together, in order.
+
+    Raises
+    ------
+    ModelError
+        For ``shard_rows``, and for an approximation that takes batches or a subsample of rows.
+    """
+    if design.arma is None:
+        return
+    from brmsjax.backend.infer.approx import BATCH_ROWS, HESSIAN_ROWS
+
+    if shard_rows:
+        raise ModelError(
+            "Models with ARMA terms cannot split their rows over devices (shard_rows)."
+        )
+    if algorithm != "sampling" and (
+        batch_size is not None or design.N > min(BATCH_ROWS, HESSIAN_ROWS)
+    ):
+        raise ModelError(
+            f"algorithm = '{algorithm}' would take batches of rows, which a model with ARMA terms "
+            "cannot use (each row needs the rows before it); fit it with sampling."
+        )

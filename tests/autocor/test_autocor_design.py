@@ -137,3 +137,33 @@ def test_errors(case: str) -> None:
     with pytest.raises(error) as info:
         bj.make_standata(formula, _data(**changes), family=bj.get_family(family))
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "want"),
+    [
+        (bj.bf("y ~ x", autocor="~ar(t, g)"), bj.bf("y ~ x + h", autocor="~ar(t, g)")),
+        ("bf(y ~ x, autocor = ~ma(t))", bj.bf("y ~ x + h", autocor="~ma(t)")),
+        ("y ~ x + ar(t, g)", "y ~ x + h + ar(t, g)"),
+    ],
+)
+def test_update_keeps_the_autocor_formula(old: Any, want: Any) -> None:
+    from brmsjax.formula.terms.update import update_brms_formula
+
+    assert update_brms_formula(old, ". ~ . + h") == want
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"shard_rows": True}, "Models with ARMA terms cannot split their rows over devices"),
+        (
+            {"algorithm": "meanfield", "batch_size": 5},
+            "algorithm = 'meanfield' would take batches of rows, which a model with ARMA terms "
+            "cannot use",
+        ),
+    ],
+)
+def test_fits_that_split_the_rows_are_refused(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(bj.ModelError, match=message):
+        bj.brm("y ~ ar(t, g)", case_data({"data": "d"}), **kwargs)
