@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DesignError
-from ..evaluate.variables import Factor, Value
+from ..evaluate.variables import Evaluator, Factor, Value
 from ..syntax.ast import Node
 from ..syntax.parse import deparse
 from ..terms.brmsterms import BrmsTerms
@@ -61,8 +62,18 @@ def lag_counts(groups: np.ndarray, max_lag: int) -> np.ndarray:
     return out
 
 
-def arma_rows(bt: BrmsTerms, values: Mapping[str, Value], n: int, family: str) -> ArmaData:
+def arma_rows(
+    bt: BrmsTerms,
+    values: Mapping[str, Value] | None,
+    n: int,
+    family: str,
+    frame: pd.DataFrame | None = None,
+) -> ArmaData:
     """The series order of ``n`` evaluated rows and their ``J_lag``.
+
+    ``values`` holds the evaluated ``time`` and ``gr``; None evaluates them on ``frame`` (new
+    data) as brms's ``order_data`` reads them: raw, not with the fitting data's levels, so a
+    new series or time is fine.
 
     Returns
     -------
@@ -79,6 +90,9 @@ def arma_rows(bt: BrmsTerms, values: Mapping[str, Value], n: int, family: str) -
     arma = bt.arma
     if arma is None:  # pragma: no cover - callers check
         raise ValueError("The model has no ARMA term.")
+    if values is None:
+        evaluator = Evaluator(frame if frame is not None else {}, bt.source)
+        values = {deparse(node): evaluator.value(node) for node in arma_nodes(bt)}
     if family not in ARMA_FAMILIES:
         raise DesignError(
             f"ARMA terms ({arma.label}) are supported in brmsjax for the gaussian and student "

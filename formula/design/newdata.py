@@ -197,7 +197,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
             if _group_kept(g, re_terms):
                 nodes.extend(t for term in g.coefs.terms for t in term.variables)
                 nodes.extend(g.group_vars)
-    return nodes + arma_nodes(bt)
+    return nodes
 
 
 def _check_columns(nodes: list[Any], frame: pd.DataFrame, bt: BrmsTerms) -> None:
@@ -307,7 +307,7 @@ def encode_newdata(
     if n == 0:
         raise NewDataError("newdata has no rows; give at least one row.")
     nodes = _required(bt, re_terms, response)
-    _check_columns(nodes, frame, bt)
+    _check_columns(nodes + arma_nodes(bt), frame, bt)
     evaluator = Evaluator(frame, bt.source, design.state.eval_state)
     values: dict[str, Value] = {}
     group_vars = {deparse(v) for dp in bt.dpars for g in dp.groups for v in g.group_vars}
@@ -363,7 +363,7 @@ def encode_newdata(
                 key = {"rate": "denom"}.get(add.name, add.name)
                 node = addition_args(add.name, add.call, bt.source)[0]
                 addition[key] = _addition_array(node, values, n)
-    arma = None if design.arma is None else arma_rows(bt, values, n, design.state.family)
+    arma = None if design.arma is None else arma_rows(bt, None, n, design.state.family, frame)
     return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, arma=arma)
 
 

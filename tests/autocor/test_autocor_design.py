@@ -167,3 +167,19 @@ def test_update_keeps_the_autocor_formula(old: Any, want: Any) -> None:
 def test_fits_that_split_the_rows_are_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(bj.ModelError, match=message):
         bj.brm("y ~ ar(t, g)", case_data({"data": "d"}), **kwargs)
+
+
+def test_new_data_are_ordered_by_their_own_series() -> None:
+    """New data keep their row order; ``order`` lists them by series (a new series ``z`` too,
+    also where ``gr`` is a grouping factor of a group-level term)."""
+    from brmsjax.formula.design.newdata import encode_newdata
+
+    design = build_design("y ~ x + (1 | g) + ar(t, g, p = 2)", case_data({"data": "d"}))
+    new = pd.DataFrame({"x": 0.0, "t": [5, 1, 3, 2, 1], "g": ["z", "z", "a", "a", "z"]})
+    with pytest.raises(DesignError, match="Time points within groups must be unique."):
+        encode_newdata(design, new, allow_new_levels=True)
+    new.loc[4, "t"] = 9
+    nd = encode_newdata(design, new, allow_new_levels=True)
+    assert nd.arma is not None
+    np.testing.assert_array_equal(nd.arma.order, [3, 2, 1, 0, 4])
+    np.testing.assert_array_equal(nd.arma.J_lag, [1, 0, 1, 2, 0])
