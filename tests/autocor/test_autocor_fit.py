@@ -128,3 +128,16 @@ def test_recovers_a_simulated_ar1_process() -> None:
     for name, truth in {"ar[1]": 0.6, "b_x": 0.5, "b_Intercept": 1.0, "sigma": 1.0}.items():
         est, err = s.loc[name, "Estimate"], s.loc[name, "Est.Error"]
         assert abs(est - truth) < 3 * err, (name, est, err)
+
+
+def test_observed_response_is_in_the_data_order_beside_the_predictions() -> None:
+    fit, d = small_fit()
+    idata = fit.to_arviz()
+    np.testing.assert_array_equal(idata.observed_data["y"].values, d["y"].to_numpy())
+    ll = idata.log_likelihood["y"].values.reshape(fit.ndraws, -1)
+    np.testing.assert_allclose(ll, fit.log_lik(), rtol=1e-12)
+    r2 = fit.bayes_R2(summary=False)
+    epred = fit.posterior_epred()
+    e = d["y"].to_numpy()[None, :] - epred
+    want = np.var(epred, axis=1, ddof=1)
+    np.testing.assert_allclose(r2, want / (want + np.var(e, axis=1, ddof=1)), rtol=1e-12)
