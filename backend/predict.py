@@ -22,6 +22,7 @@ import numpy as np
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
+from brmsjax.backend.model.autocor import arma_key, predict_arma
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
@@ -85,6 +86,10 @@ class PredictInputs:
         ``(S, Kcs, nthres)`` category-specific effects and the ``(N, Kcs)`` category-specific
         design of an ordinal model with ``cs()`` terms (each row's thresholds are
         ``thres - Xcs @ bcs``), else None.
+    arma
+        An ARMA term's ``ar``/``ma`` draws ``(S, K)`` and lag structure ``lags``
+        (:func:`~brmsjax.backend.model.autocor.arma_data`), else None; ``y`` then holds the
+        response, NaN where it is missing (drawn row by row, as brms does).
     """
 
     family: Family
@@ -99,6 +104,7 @@ class PredictInputs:
     categories: tuple[str, ...] = ()
     bcs: np.ndarray | None = None
     Xcs: np.ndarray | None = None
+    arma: Mapping[str, Any] | None = None
 
     @property
     def S(self) -> int:
@@ -120,6 +126,8 @@ class PredictInputs:
         }
         if self.bcs is not None:
             out["bcs"] = self.bcs[rows]
+        if self.arma is not None:
+            out["arma"] = {k: self.arma[k][rows] for k in ("ar", "ma") if k in self.arma}
         return out
 
     def row_part(self, rows: np.ndarray) -> dict[str, Any]:
@@ -132,6 +140,7 @@ class PredictInputs:
             "addition": {k: np.asarray(v)[rows] for k, v in self.addition.items()},
             "y": None if self.y is None else self.y[rows],
             "Xcs": None if self.Xcs is None else self.Xcs[rows],
+            **({} if self.arma is None else {"arma": self.arma["lags"]}),  # rows: all, in order
         }
 
 
@@ -194,6 +203,7 @@ def _chunk_function(
     group_dpars = tuple(g.dpars for g in inputs.groups)
     fixed = dict(inputs.fixed_dpars)
     categories = inputs.categories
+    arma = None if inputs.arma is None else arma_key(inputs.arma, inputs.y)
     key = (
         repr(family),
         what,
@@ -202,6 +212,7 @@ def _chunk_function(
         group_dpars,
         tuple(sorted(fixed.items())),
         categories,
+        arma,
     )
     fn = _COMPILED.get(key)
     if fn is not None:
@@ -211,6 +222,10 @@ def _chunk_function(
         eta = _linear_predictors(p, d, group_dpars, categories)
         n = next(iter(d["X"].values())).shape[0]
         s = next(iter(p["b"].values())).shape[0]
+        if arma is not None:
+            rng, key = jax.random.split(rng)
+            dp = _dpars_of(family, eta, p, fixed, (s, n))
+            eta[""] = predict_arma(family, eta[""], dp, p["arma"], d, key=key, missing=arma[2])
         if what == "linpred":
             out = eta[dpar] if dpar in eta else jnp.zeros((s, n))
             link = family.link if not dpar else family.dpar_links[dpar]
@@ -273,6 +288,8 @@ def chunks(
     n_draws, n_rows = len(draw_idx), inputs.N
     dc = min(n_draws, draw_chunk or n_draws)
     rc = min(n_rows, row_chunk or max(1, CHUNK_ELEMENTS // dc))
+    if inputs.arma is not None:  # a series is predicted row after row: one block of all rows
+        rc = n_rows
     fn = _chunk_function(inputs, what, dpar, transform)
     effects = [np.ascontiguousarray(np.moveaxis(g.r, 2, 0)) for g in inputs.groups]
     base = jax.random.key(seed)

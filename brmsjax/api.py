@@ -28,6 +28,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
+from brmsjax.methods.autocor import check_arma_fit
 from brmsjax.methods.refit import use_brm
 
 # A pandas DataFrame, a dict of columns, or any DataFrame narwhals reads (polars, pyarrow, ...).
@@ -246,6 +247,7 @@ def brm(
         saved = load(path)
         if _same_model(saved, design, fam, prior, algorithm):
             return saved
+    check_arma_fit(design, algorithm, batch_size, shard_rows)
     # Row-sharded programs sum per-row log likelihoods: every coordinate in the density.
     marginalize = not shard_rows
     # An approximation depends on its coordinates: it gets brms's non-centred ones.

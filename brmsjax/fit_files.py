@@ -91,11 +91,12 @@ def _formula_json(formula: Any) -> dict[str, Any] | None:
     if isinstance(formula, str):
         return {"text": formula}
     if type(formula) is BrmsFormula:
-        return {
+        out = {
             "bf": list(formula.formulas),
             "fixed": dict(formula.fixed),
             "options": formula.options.as_kwargs(),
         }
+        return out if formula.autocor is None else {**out, "autocor": formula.autocor}
     raise FitFileError(
         f"A fit whose formula is a {type(formula).__name__} cannot be saved as netCDF; {_ADVICE}."
     )
@@ -107,7 +108,7 @@ def _formula_from(spec: Mapping[str, Any] | None) -> str | BrmsFormula | None:
     if "text" in spec:
         return str(spec["text"])
     options = options_from_kwargs(spec.get("options", {}))
-    return BrmsFormula(tuple(spec["bf"]), dict(spec["fixed"]), options)
+    return BrmsFormula(tuple(spec["bf"]), dict(spec["fixed"]), options, spec.get("autocor"))
 
 
 def _family_json(family: Any) -> dict[str, Any] | None:

@@ -52,6 +52,9 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             for i, col in enumerate(f.columns):
                 if (col in f.smooth) == smooth:
                     yield names.fixed_draw_name(col, f.dpar, f.smooth), prefix, (i,)
+    for cls, k in zip(("ar", "ma"), model.arma, strict=True):
+        for i in range(k):
+            yield f"{cls}[{i + 1}]", cls, (i,)
     for f in model.fixed:  # category-specific effects bcs_<column>[k] (mu only)
         for i, col in enumerate(f.cs_columns):
             for k in range(f.thresholds):

@@ -24,6 +24,7 @@ import numpy as np
 
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
+from brmsjax.backend.model.autocor import arma_data
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
 from brmsjax.backend.model.gp import gp_data, gp_plan, row_basis
@@ -291,6 +292,16 @@ def lower(
                 f"The {likelihood} likelihood cannot be used with gp() terms; use 'plain'."
             )
         likelihood, marginalize = "plain", False
+    arma = (0, 0)
+    if design.arma is not None:  # brms's cov = FALSE ARMA: plain form, flat ar/ma by default
+        arma = (design.arma.p, design.arma.q)
+        for cls, k in (("ar", arma[0]), ("ma", arma[1])):
+            if k:
+                plan.vector(name=cls, size=k, scalar=False, natural=(None, None))
+        data["arma"] = arma_data(design.arma.J_lag, design.arma.max_lag)
+        if likelihood not in ("auto", "plain"):
+            raise ModelError(f"The {likelihood} likelihood cannot be used with ARMA terms.")
+        likelihood = "plain"
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -326,6 +337,7 @@ def lower(
         likelihood=form,
         smooths=smooths,
         gps=gps,
+        arma=arma,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -336,6 +348,7 @@ def lower(
         named,
         smooths=tuple(sm.spec for sm in design.smooths),
         gps=tuple(gp_spec(b) for b in design.gps),
+        arma=arma,
     )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 

@@ -151,7 +151,8 @@ class Structure:
     (``("mu2", "mu3")``); ``shown`` lists fixed dpars saved with the draws (ordinal ``disc``).
     ``likelihood`` is the form of
     :meth:`~brmsjax.backend.model.program.ModelProgram.log_lik`, ``"plain"``, ``"suffstat"``,
-    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`).
+    ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`). ``arma`` is the AR and MA
+    order of an ARMA term of mu (:mod:`brmsjax.backend.model.autocor`), ``(0, 0)`` without.
     """
 
     family: str
@@ -167,6 +168,7 @@ class Structure:
     likelihood: str = "plain"
     smooths: tuple[SmoothPlan, ...] = ()
     gps: tuple[GpPlan, ...] = ()
+    arma: tuple[int, int] = (0, 0)
 
 
 def sfx(dpar: str) -> str:
@@ -220,6 +222,8 @@ class ModelNames:
         The penalized parts of the ``s()`` terms.
     gps
         Gaussian process terms (``sdgp_gpx``, ``lscale_gpx``, ``zgp_gpx[m]``).
+    arma
+        The AR and MA orders (``ar[1]``, ..., ``ma[1]``, ... follow the ``b`` draws).
     """
 
     fixed: tuple[FixedSpec, ...]
@@ -227,3 +231,4 @@ class ModelNames:
     aux: tuple[str, ...]
     smooths: tuple[SmoothSpec, ...] = ()
     gps: tuple[GpSpec, ...] = ()
+    arma: tuple[int, int] = (0, 0)

@@ -30,6 +30,7 @@ from numpyro.infer.util import log_density, potential_energy
 from brmsjax.backend.dists.densities import log_prior
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
+from brmsjax.backend.model.autocor import arma_mu
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
 from brmsjax.backend.model.gp import gp_derive, gp_marginal_log_lik, gp_parts
@@ -325,7 +326,11 @@ class ModelProgram:
         parts += gp_parts(self.structure.gps, params, data, data["y"].shape[0])
         parts += smooth_parts(self.structure, params, data)
         zeros = jnp.zeros_like(data["y"])
-        return linear_predictors(population, parts, zeros, self.structure.categories)
+        eta = linear_predictors(population, parts, zeros, self.structure.categories)
+        if self.structure.arma != (0, 0):
+            ar, ma = params.get("ar"), params.get("ma")
+            eta[""] = arma_mu(eta[""], data["y"], ar=ar, ma=ma, lags=data["arma"])
+        return eta
 
     def mu_eta(self, eta: Mapping[str, Array]) -> Array:
         """mu's linear predictor as the likelihood takes it.

@@ -21,6 +21,7 @@ from brmsjax.backend.priors.check import check_bounds, check_user_priors
 from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
+    arma_classes,
     category_dpars,
     equidistant,
     format_r_number,
@@ -179,6 +180,10 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 spec = p.spec if p else _default(rows, coef_key)
                 specs.append(check_bounds(spec, 0.0, None, f"'{name}' of class '{cls}'{_of(d)}"))
             out[f"{cls}{p_}"] = ParamPrior(f"{cls}{p_}", tuple(specs))
+    for cls, size in arma_classes(design):
+        p = pick((cls, "", "", "", "", ""))
+        spec = check_bounds(p.spec if p else PriorSpec("flat"), None, None, f"class '{cls}'")
+        out[cls] = ParamPrior(cls, (spec,) * size)
     return out
 
 

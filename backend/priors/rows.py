@@ -185,6 +185,15 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
     return rows
 
 
+def arma_classes(design: Design) -> tuple[tuple[str, int], ...]:
+    """The ARMA coefficient classes of the model and their sizes: ``ar`` (``Kar``) and ``ma``
+    (``Kma``) where the order is positive; brms 2.18's default priors are flat, unbounded."""
+    arma = design.arma
+    if arma is None:
+        return ()
+    return tuple((cls, k) for cls, k in (("ar", arma.p), ("ma", arma.q)) if k)
+
+
 def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
     """All prior rows of the model in brms 2.18's ``get_prior`` order."""
     rows = _fixed_rows(design, family)
@@ -220,6 +229,7 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
         for sm in design.smooths:
             rows.append(PriorRow("sds", dpar=sm.dpar, spec=sds_spec, lb=0.0))
             rows.append(PriorRow("sds", coef=sm.term, dpar=sm.dpar))
+    rows += [PriorRow(cls, spec=PriorSpec("flat")) for cls, _ in arma_classes(design)]
     unique: dict[tuple[str, ...], PriorRow] = {}
     for row in sorted(rows, key=PriorRow.sort_key):
         unique.setdefault(row.key, row)

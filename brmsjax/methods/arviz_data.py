@@ -209,10 +209,12 @@ def to_arviz(
     groups: dict[str, Any] = {}
     if design is not None:
         response = design.response.name
-        rows = np.asarray(design.rows)
+        # the data's order (an ARMA design's rows are in series order; predictions are not)
+        order = np.argsort(np.asarray(design.rows), kind="stable")
+        rows = np.asarray(design.rows)[order]
         coords[_OBS] = rows.tolist()
         dims[response] = [_OBS]
-        groups["observed_data"] = {response: np.asarray(design.response.y)}
+        groups["observed_data"] = {response: np.asarray(design.response.y)[order]}
         constant = _constant_data(fit, response, rows)
         if constant:
             groups["constant_data"] = constant

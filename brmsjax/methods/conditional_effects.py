@@ -322,7 +322,7 @@ def conditional_effects(
         for v in variables:
             if not _is_numeric(data[v]) and isinstance(data[v].dtype, pd.CategoricalDtype):
                 newdata[v] = pd.Categorical(newdata[v], categories=data[v].cat.categories)
-        draws = posterior_epred(fit, newdata, re_formula=re_formula)
+        draws = posterior_epred(fit, newdata, re_formula=re_formula, incl_autocor=False)
         table[list(SUMMARY_COLUMNS)] = _summaries(np.asarray(draws), prob, robust)
         out[effect] = table
         numeric[effect] = _is_numeric(data[parts[0]])

@@ -153,7 +153,7 @@ def pp_check(
         if fit.model is not None
         else resp.y,
         dtype=np.float64,
-    )
+    )[np.argsort(fit.design.rows, kind="stable")]  # the data's order, as the predictions
     yrep = np.asarray(posterior_predict(fit, ndraws=ndraws, seed=seed), dtype=np.float64)
     plt = _pyplot()
     if type == "hist":

@@ -10,6 +10,7 @@ it to :mod:`brmsjax.backend.predict` as one :class:`~brmsjax.backend.predict.Pre
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design,
 from brmsjax.formula.design.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
+from brmsjax.methods.autocor import arma_draws, has_response, without_arma
 from brmsjax.methods.gp_predict import gp_group_draws
 
 if TYPE_CHECKING:
@@ -122,25 +124,34 @@ def _group_draws(
 
 
 def encode_data(
-    fit: FitLike, newdata: Any, re_formula: Any, response: bool, allow_new_levels: bool
+    fit: FitLike,
+    newdata: Any,
+    re_formula: Any,
+    response: bool,
+    allow_new_levels: bool,
+    *,
+    incl_autocor: bool = True,
 ) -> NewData:
     """The data to predict for, encoded with the fit's design (the fitting data if None).
 
     ``re_formula`` chooses the group-level terms kept; ``response`` reads the response too
     (``log_lik``, ``residuals``, ``bayes_R2``); ``allow_new_levels`` admits levels of grouping
-    factors the fitting data lacks.
+    factors the fitting data lacks; ``incl_autocor=False`` leaves an ARMA term out (brms's
+    ``incl_autocor``).
     """
     if fit.design is None:
         raise FitError("Predictions need the fit's design; refit the model with brm().")
+    design = fit.design if incl_autocor else without_arma(fit.design)
     if newdata is None:
         re_terms = parse_re_formula(re_formula)
         if re_terms is None or not re_terms.dpars[0].groups:
-            return from_design(fit.design, re_formula)
+            nd = from_design(fit.design, re_formula)
+            return nd if incl_autocor else replace(nd, arma=None)
         if fit.data is None:
             raise FitError("This re_formula needs the fit's data; refit with brm().")
-        newdata = fit.data.iloc[np.asarray(fit.design.rows)]
+        newdata = fit.data.iloc[np.sort(np.asarray(fit.design.rows))]
     return encode_newdata(
-        fit.design,
+        design,
         newdata,
         re_formula=re_formula,
         response=response,
@@ -159,6 +170,7 @@ def prediction_inputs(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
 ) -> tuple[bp.PredictInputs, int]:
     """Parameter draws and encoded data for one prediction, and a seed for the JAX draws."""
     if sample_new_levels not in bp.SAMPLE_NEW_LEVELS:
@@ -170,7 +182,12 @@ def prediction_inputs(
         seed = int(np.random.randint(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     rows = _draw_index(fit, ndraws, draw_ids, rng)
-    nd = encode_data(fit, newdata, re_formula, response, allow_new_levels)
+    arma = incl_autocor and fit.design is not None and fit.design.arma is not None
+    if arma and not response:  # ARMA predictions use the observed residuals, where given
+        response = newdata is None or has_response(fit.design, newdata)
+    nd = encode_data(
+        fit, newdata, re_formula, response, allow_new_levels, incl_autocor=incl_autocor
+    )
     family = _family(fit)
     b = {}
     for block in fit.design.fixed:
@@ -199,6 +216,7 @@ def prediction_inputs(
         fixed_dpars=dict(fit.design.fixed_dpars),
         addition=dict(nd.addition),
         y=None if nd.y is None else family.response_values(nd.y, fit.design.response.levels),
+        arma=None if nd.arma is None else arma_draws(fit, nd, rows),
         categories=tuple(b.dpar for b in fit.design.fixed if b.dpar.startswith("mu"))
         if family.kind == "categorical"
         else (),

@@ -57,6 +57,7 @@ def posterior_linpred(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
     dpar: str | None = None,
 ) -> np.ndarray:
     """Draws of the linear predictor (brms's ``posterior_linpred``), ``(draws, rows)``.
@@ -78,6 +79,10 @@ def posterior_linpred(
         ``seed`` makes random choices reproducible.
     dpar
         A predicted distributional parameter (default mu).
+    incl_autocor
+        Include an ARMA term's lagged residuals (brms's default); False leaves them out, and
+        new data then need no ``time`` or ``gr`` (as ``conditional_effects`` does). The other
+        prediction methods take it too.
     """
     inputs, key = prediction_inputs(
         fit,
@@ -88,6 +93,7 @@ def posterior_linpred(
         ndraws=ndraws,
         draw_ids=draw_ids,
         seed=seed,
+        incl_autocor=incl_autocor,
     )
     d = _check_dpar(inputs, dpar, linear=True)
     return bp.compute(inputs, "linpred", dpar=d, transform=transform, seed=key)
@@ -103,6 +109,7 @@ def posterior_epred(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
     dpar: str | None = None,
 ) -> np.ndarray:
     """Draws of the expected response (brms's ``posterior_epred``), ``(draws, rows)``.
@@ -120,6 +127,7 @@ def posterior_epred(
         ndraws=ndraws,
         draw_ids=draw_ids,
         seed=seed,
+        incl_autocor=incl_autocor,
     )
     d = _check_dpar(inputs, dpar, linear=False)
     if not d:
@@ -137,6 +145,7 @@ def posterior_predict(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
 ) -> np.ndarray:
     """Draws from the posterior predictive distribution, ``(draws, rows)``.
 
@@ -151,6 +160,7 @@ def posterior_predict(
         ndraws=ndraws,
         draw_ids=draw_ids,
         seed=seed,
+        incl_autocor=incl_autocor,
     )
     _check_trunc(fit, "posterior_predict")
     return bp.compute(inputs, "predict", seed=key)
@@ -189,6 +199,7 @@ def fitted(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
     dpar: str | None = None,
     summary: bool = True,
     robust: bool = False,
@@ -212,6 +223,7 @@ def fitted(
         "ndraws": ndraws,
         "draw_ids": draw_ids,
         "seed": seed,
+        "incl_autocor": incl_autocor,
     }
     if not summary:
         if scale == "linear":
@@ -231,6 +243,7 @@ def predict(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
     summary: bool = True,
     robust: bool = False,
     probs: Sequence[float] = (0.025, 0.975),
@@ -244,6 +257,7 @@ def predict(
         "ndraws": ndraws,
         "draw_ids": draw_ids,
         "seed": seed,
+        "incl_autocor": incl_autocor,
     }
     if not summary:
         return posterior_predict(fit, newdata, **args)
@@ -260,6 +274,7 @@ def log_lik(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
 ) -> np.ndarray:
     """Pointwise log likelihood ``(draws, rows)`` (weighted as brms when the response has
     ``weights``); ``newdata`` must hold the response."""
@@ -273,6 +288,7 @@ def log_lik(
         ndraws=ndraws,
         draw_ids=draw_ids,
         seed=seed,
+        incl_autocor=incl_autocor,
     )
     return bp.compute(inputs, "log_lik", seed=key)
 
@@ -288,6 +304,7 @@ def residuals(
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    incl_autocor: bool = True,
     summary: bool = True,
     robust: bool = False,
     probs: Sequence[float] = (0.025, 0.975),
@@ -308,6 +325,7 @@ def residuals(
         ndraws=ndraws,
         draw_ids=draw_ids,
         seed=seed,
+        incl_autocor=incl_autocor,
     )
     if inputs.y is None:  # pragma: no cover - response=True always reads y
         raise PredictionError("residuals need the response.")

@@ -14,8 +14,9 @@ wrapped into blocks when a line would reach R's default width of 80).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,8 @@ from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FIXEF_PATTERN, FitInfo, FitLike
 from brmsjax.formula.errors import ModelError
 
+#: brms's autocorrelation parameters ("Correlation Structures" of the summary).
+AUTOCOR_PATTERN = re.compile(r"^(ar|ma)\[\d+\]$")
 # Columns printed without decimals (brms's print_format ``no_digits``).
 NO_DIGITS = ("Bulk_ESS", "Tail_ESS")
 FOOTER = (
@@ -271,6 +274,8 @@ class Summary:
         (brms's Smooth Terms), or None without ``s()`` terms.
     gp
         Gaussian process parameters, rows ``sdgp(gpx)``, ``lscale(gpx)``; None without them.
+    cor_pars
+        Autocorrelation parameters (``ar[1]``, ``ma[1]``), brms's "Correlation Structures".
     """
 
     info: FitInfo
@@ -284,6 +289,7 @@ class Summary:
     warnings: tuple[str, ...]
     gp: pd.DataFrame | None = None
     splines: pd.DataFrame | None = None
+    cor_pars: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -302,6 +308,8 @@ class Summary:
             parts.extend(["Smooth Terms: \n", print_format(self.splines, digits), "\n"])
         if self.gp is not None and len(self.gp):
             parts.extend(["Gaussian Process Terms: \n", print_format(self.gp, digits), "\n"])
+        if len(self.cor_pars):
+            parts.extend(["Correlation Structures:\n", print_format(self.cor_pars, digits), "\n"])
         if self.random:
             parts.append("Group-Level Effects: \n")
             for group, table in self.random.items():
@@ -361,7 +369,8 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         random[g] = (df + sd + cor, labels)
     gp = [v for v in names if v.startswith(("sdgp_", "lscale_"))]
     sds = [v for v in names if v.startswith("sds_")]
-    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *gp, *spec, *sds]
+    cor_pars = [v for v in names if AUTOCOR_PATTERN.match(v)]
+    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *gp, *spec, *sds, *cor_pars]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
     warns = (
@@ -390,6 +399,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         warnings=warns,
         gp=full.loc[gp].set_axis([v.replace("_", "(", 1) + ")" for v in gp]) if gp else None,
         splines=full.loc[sds].set_axis([f"sds({v[4:]})" for v in sds]) if sds else None,
+        cor_pars=full.loc[cor_pars],
     )
 
 

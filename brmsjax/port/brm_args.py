@@ -60,7 +60,7 @@ IGNORED: Mapping[str, str] = {
 
 #: Arguments accepted only at brms's default value (the value as R code), else rejected.
 DEFAULT_ONLY: Mapping[str, tuple[tuple[str, ...], str]] = {
-    "autocor": (("None",), "autocorrelation structures are not supported"),
+    "autocor": (("None",), "cor_brms objects are not supported; write autocor = ~ ar(...)"),
     "data2": (("None",), "extra data objects are not supported"),
     "cov_ranef": (("None",), "known covariance of group levels is not supported"),
     "sparse": (("None", "False"), "sparse design matrices are not supported"),

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from brmsjax.formula.errors import FormulaTermError
-from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
+from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
 from brmsjax.formula.terms.options import OPTION_NAMES
@@ -110,7 +110,7 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     )
 
 
-def _bf(call: Call, source: str) -> FormulaCall:
+def _bf(call: Call, source: str, autocor: str | None = None) -> FormulaCall:
     formulas: list[str] = []
     fixed: dict[str, float] = {}
     options: dict[str, object] = {}
@@ -118,6 +118,9 @@ def _bf(call: Call, source: str) -> FormulaCall:
         value = arg.value
         if isinstance(value, Formula) and arg.name in (None, "formula", "flist"):
             formulas.append(_formula_text(value, source))
+            continue
+        if isinstance(value, Formula) and arg.name == "autocor":
+            autocor = _formula_text(value, source)
             continue
         if arg.name in DPAR_NAMES:
             number = r_value(value, source, f"the bf() argument '{arg.name}'").obj
@@ -139,15 +142,36 @@ def _bf(call: Call, source: str) -> FormulaCall:
             "bf() needs the model formula first, as in bf(y ~ x, sigma ~ x).", source, call.span
         )
     try:
-        obj = bf(formulas[0], *formulas[1:], **fixed, **options)
+        obj = bf(formulas[0], *formulas[1:], autocor=autocor, **fixed, **options)
     except FormulaTermError as err:
         raise RCodeError(err.message, source, call.span) from None
     parts = [py_str(f) for f in formulas] + [f"{k}={v!r}" for k, v in fixed.items()]
+    parts += [] if autocor is None else [f"autocor={py_str(autocor)}"]
     parts += [
         f"{k}={py_str(v) if isinstance(v, str) else repr(v)}"
         for k, v in obj.options.as_kwargs().items()
     ]
     return FormulaCall(obj, f"bj.bf({', '.join(parts)})", source)
+
+
+def _with_autocor(node: RNode, autocor: Formula, source: str) -> FormulaCall:
+    """brm()'s formula with brm()'s ``autocor = ~ ar(...)`` moved into ``bj.bf(autocor=)``."""
+    text = _formula_text(autocor, source)
+    while isinstance(node, Paren):
+        node = node.expr
+    if isinstance(node, Formula):
+        node = Call("bf", (Argument(None, node, span=node.span),), span=node.span)
+    if isinstance(node, Call) and node.func.removeprefix("brms::") in _BF_CALLS:
+        if any(a.name == "autocor" for a in node.args):
+            raise RCodeError(
+                "autocor is given both to brm() and to bf(); give it once.", source, autocor.span
+            )
+        return _bf(node, source, text)
+    raise RCodeError(
+        "brm(autocor = ~ ...) needs the formula written in the call (y ~ x or bf(...)).",
+        source,
+        autocor.span,
+    )
 
 
 @dataclass(frozen=True)
@@ -290,7 +314,13 @@ def r_brm(call: Call, source: str) -> BrmCall:
     matched, rest = match_args(call, BRM_FORMALS, source)
     if "formula" not in matched:
         raise RCodeError("brm() needs a formula, as in brm(y ~ x, data = d).", source, call.span)
-    formula = r_formula(matched.pop("formula").value, source)
+    formula_node = matched.pop("formula").value
+    autocor = matched["autocor"].value if "autocor" in matched else None
+    if isinstance(autocor, Formula):
+        del matched["autocor"]
+        formula = _with_autocor(formula_node, autocor, source)
+    else:
+        formula = r_formula(formula_node, source)
     data_name = None
     if "data" in matched:
         data = matched.pop("data").value

@@ -37,6 +37,7 @@ from ..terms.brmsterms import (
 from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
+from .autocor import arma_nodes, arma_rows
 from .finite import check_matrix, check_values, fit_advice
 from .frames import to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes
@@ -272,6 +273,8 @@ def _evaluate(
         for group in dp.groups:
             for node in _group_nodes(group):
                 vals.add(node)
+    for node in arma_nodes(bt):
+        vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
     exempt = cens_upper_labels(bt)
@@ -383,6 +386,11 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
     n = len(rows)
+    arma = None
+    if bt.arma is not None:  # brms sorts the rows by group and time (order_data)
+        arma = arma_rows(bt, values, n, name)
+        values = {k: _subset(v, arma.order, False) for k, v in values.items()}
+        rows, arma = rows[arma.order], replace(arma, order=np.arange(n))
     labels = frame.index[rows]
     check_values(bt, values, labels, advice=fit_advice)
     response = _response(bt, values, family=_Kind(name, kind))
@@ -445,6 +453,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         kind=kind,
         smooths=smooths,
         gps=gps,
+        arma=arma,
     )
 
 

@@ -283,6 +283,33 @@ class Response:
 
 
 @dataclass(frozen=True)
+class ArmaData:
+    """brms's ARMA data (``cov = FALSE``) of rows that form time series.
+
+    Attributes
+    ----------
+    p, q
+        The AR and MA orders (brms's ``Kar``, ``Kma``).
+    J_lag
+        ``(N,)`` brms's ``J_lag`` in series order (sorted by group, then time): how many of
+        row ``n``'s residuals, counting back from ``n``, row ``n + 1`` uses as its lags.
+    order
+        ``(N,)`` the rows in series order (``arange(N)`` for a :class:`Design`, whose rows are
+        sorted; the user's row of each series position for new data).
+    """
+
+    p: int
+    q: int
+    J_lag: np.ndarray
+    order: np.ndarray
+
+    @property
+    def max_lag(self) -> int:
+        """brms's ``max_lag = max(Kar, Kma)``."""
+        return max(self.p, self.q)
+
+
+@dataclass(frozen=True)
 class Design:
     """All data of a model, ready for lowering.
 
@@ -311,6 +338,9 @@ class Design:
         parameters); produced and consumed by formula/.
     gps
         Gaussian process terms ``gp()`` of every dpar, with their data (:mod:`.gp`).
+    arma
+        The ARMA term's data, or None; then the rows are sorted by group and time as brms
+        sorts them (``rows`` maps them back to the data).
     """
 
     response: Response
@@ -322,6 +352,7 @@ class Design:
     kind: str = "continuous"
     smooths: tuple[SmoothBlock, ...] = ()
     gps: tuple[GpBlock, ...] = ()
+    arma: ArmaData | None = None
 
     @property
     def N(self) -> int:

@@ -23,6 +23,7 @@ from ..evaluate.variables import Evaluator, Factor, LevelsState, Value, relevel,
 from ..syntax.parse import deparse
 from ..terms.additions import addition_args
 from ..terms.brmsterms import BrmsTerms, GroupTerm, brms_terms
+from .autocor import arma_nodes, arma_rows
 from .design import (
     _addition_array,
     _addition_nodes,
@@ -35,7 +36,7 @@ from .finite import check_matrix, check_values, newdata_advice
 from .gp import GpBlock, gp_blocks, gp_nodes
 from .groups import _group_factor
 from .intercept import is_main, with_reserved_intercept
-from .ir import Design, GroupBlock
+from .ir import ArmaData, Design, GroupBlock
 from .matrix import build_matrix
 from .smooth_terms import encode_smooths, smooth_matrix, smooth_nodes
 
@@ -116,6 +117,8 @@ class NewData:
         Whether ``gps`` are the fitting data's own (an exact GP then needs no conditioning).
     Xcs
         mu's category-specific design (``cs()`` terms of an ordinal model), else None.
+    arma
+        The rows' series order and ``J_lag`` for a model with an ARMA term, else None.
     """
 
     n: int
@@ -127,6 +130,7 @@ class NewData:
     gps: tuple[GpBlock, ...] = ()
     gps_fitted: bool = False
     Xcs: np.ndarray | None = None
+    arma: ArmaData | None = None
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -320,7 +324,7 @@ def encode_newdata(
         raise NewDataError("newdata has no rows; give at least one row.")
     frame = with_reserved_intercept(frame, bt)
     nodes = _required(bt, re_terms, response)
-    _check_columns(nodes, frame, bt)
+    _check_columns(nodes + arma_nodes(bt), frame, bt)
     evaluator = Evaluator(frame, bt.source, design.state.eval_state)
     values: dict[str, Value] = {}
     group_vars = {deparse(v) for dp in bt.dpars for g in dp.groups for v in g.group_vars}
@@ -397,7 +401,10 @@ def encode_newdata(
             states=tuple(g for g in design.gps if g.dpar == dp.dpar),
         )
     )
-    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, gps=gps, Xcs=xcs)
+    arma = None if design.arma is None else arma_rows(bt, None, n, design.state.family, frame)
+    return NewData(
+        n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, gps=gps, Xcs=xcs, arma=arma
+    )
 
 
 def _encode_groups(
@@ -493,7 +500,7 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
             for g in design.groups
         )
     )
-    return NewData(
+    nd = NewData(
         n=design.N,
         X=X,
         offset=offset,
@@ -503,4 +510,27 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         gps=design.gps,
         gps_fitted=True,
         Xcs=design.fixed[0].Xcs if design.fixed else None,
+    )
+    return nd if design.arma is None else in_data_order(nd, design)
+
+
+def in_data_order(nd: NewData, design: Design) -> NewData:
+    """The fitting data's encoded rows (series order) put back in the data's order, as brms
+    returns predictions (its ``old_order``), with the series order of those rows."""
+    if design.arma is None:  # pragma: no cover - callers check
+        raise ValueError("The design has no ARMA term.")
+    back = np.argsort(np.asarray(design.rows), kind="stable")
+
+    def take(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v)[back] for k, v in arrays.items()}
+
+    groups = tuple(replace(g, J=g.J[back], Z=g.Z[back]) for g in nd.groups)
+    return replace(
+        nd,
+        X=take(nd.X),
+        offset=take(nd.offset),
+        groups=groups,
+        addition=take(nd.addition),
+        y=None if nd.y is None else np.asarray(nd.y)[back],
+        arma=replace(design.arma, order=np.argsort(back, kind="stable")),
     )

@@ -111,6 +111,9 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
                 out.update(gp_standata(gp))
         if block.offset is not None:
             out[f"offsets{sfx}"] = block.offset
+        if not block.dpar and design.arma is not None:  # brms's data_ac of mu
+            out["Kar"], out["Kma"] = design.arma.p, design.arma.q
+            out["J_lag"] = design.arma.J_lag.astype(np.int64)
     fixed = dict(design.fixed_dpars)
     if ordinal and design.block("disc") is None:
         fixed.setdefault("disc", 1.0)

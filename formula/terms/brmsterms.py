@@ -17,6 +17,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse, parse_formula
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
+from .autocor import ArmaTerm, autocor_lines, model_arma
 from .category_specific import cs_terms, refuse_group_cs, split_cs
 from .options import OPTION_NAMES, FormulaOptions, options_from_call, options_from_kwargs
 from .terms import Bar, TermList, expand
@@ -110,6 +111,7 @@ class BrmsTerms:
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     formula_lines: tuple[str, ...] = ()
     options: FormulaOptions = FormulaOptions()  # bf(center =, cmc =, decomp =)
+    arma: ArmaTerm | None = None
 
     @property
     def response_label(self) -> str:
@@ -136,19 +138,24 @@ class BrmsFormula:
         Distributional parameters fixed to constants (``nu = 4``).
     options
         brms's formula options (``center = FALSE``), see :mod:`.options`.
+    autocor
+        brms's ``autocor`` formula (``"~ ar(time = t, gr = g)"``), or None.
     """
 
     formulas: tuple[str, ...]
     fixed: Mapping[str, float] = field(default_factory=dict)
     options: FormulaOptions = FormulaOptions()
+    autocor: str | None = None
 
     def __str__(self) -> str:
         args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
         args += self.options.r_args()
+        if self.autocor is not None:
+            args.append(f"autocor = {self.autocor}")
         return f"bf({', '.join(args)})"
 
 
-def bf(formula: str, *dpar_formulas: str, **fixed: Any) -> BrmsFormula:
+def bf(formula: str, *dpar_formulas: str, autocor: str | None = None, **fixed: Any) -> BrmsFormula:
     """Build a brms formula, as brms's ``bf()``.
 
     Parameters
@@ -157,6 +164,9 @@ def bf(formula: str, *dpar_formulas: str, **fixed: Any) -> BrmsFormula:
         The main formula, e.g. ``"y ~ x + (1 | g)"``.
     *dpar_formulas
         Formulas of distributional parameters, e.g. ``"sigma ~ x"``.
+    autocor
+        brms's autocorrelation formula, e.g. ``"~ ar(time = t, gr = g, p = 1)"``; the same as
+        adding the term to the formula.
     **fixed
         Distributional parameters fixed to a constant, e.g. ``nu=4``; and brms's options
         ``center``, ``cmc`` (True or False) and ``decomp`` (``"none"`` or ``"QR"``).
@@ -176,7 +186,7 @@ def bf(formula: str, *dpar_formulas: str, **fixed: Any) -> BrmsFormula:
             raise FormulaTermError(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options)
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor)
 
 
 def _flatten(node: Node, op: str) -> list[Node]:
@@ -275,6 +285,8 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
             source,
             coefs.smooths[0].span,
         )
+    if coefs.autocor:
+        raise FormulaTermError("ARMA terms cannot be inside a group-level term.", source, bar.span)
     group = strip_parens(bar.group)
     cor, gid = bar.cor, bar.id
     if isinstance(group, Call) and group.func == "gr":
@@ -383,6 +395,8 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
             continue
         if arg.name in OPTION_NAMES:  # read by options_from_call
             continue
+        if arg.name == "autocor" and isinstance(arg.value, Formula):
+            continue  # read by autocor.model_arma
         value = _number(arg.value)
         if arg.name in DPAR_NAMES and value is not None:
             fixed[arg.name] = value
@@ -460,7 +474,8 @@ def brms_terms(
                 f"The parameter '{name.name}' has two formulas.", text, name.span
             )
         dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns, name_span=name.span))
-    lines = tuple(deparse(n) for n, _ in parts)
+    arma = model_arma(dpars, formula, main_src, expand)
+    lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
         source=main_src,
         response=lhs,
@@ -469,6 +484,7 @@ def brms_terms(
         fixed_dpars=fixed,
         formula_lines=lines,
         options=options,
+        arma=arma,
     )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse
+from .autocor import AUTOCOR_CALLS
 
 __all__ = ["Bar", "Encoder", "is_bar"]
 
@@ -32,7 +33,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "t2", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
+        "t2", "mo", "me", "mi", "cs", "mmc", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -89,6 +90,7 @@ class Encoder:
         self.gps: list[Call] = []
         self.bars: list[Bar] = []
         self.smooths: list[Call] = []
+        self.autocor: list[Call] = []  # ar(), ma(), arma(): brms's autocorrelation terms
 
     def error(self, message: str, node: Node) -> FormulaTermError:
         return FormulaTermError(message, self.source, node.span)
@@ -203,6 +205,9 @@ class Encoder:
             return {}
         if node.func == "s":  # a brms smooth: its own design (formula/design/smooth_terms.py)
             self.smooths.append(node)
+            return {}
+        if node.func in AUTOCOR_CALLS:
+            self.autocor.append(node)
             return {}
         if node.func in _UNSUPPORTED_SPECIALS:
             raise self.error(

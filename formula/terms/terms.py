@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp
 from ..syntax.parse import deparse
+from .autocor import AUTOCOR_CALLS
 from .encode import Bar, Encoder, is_bar
 
 __all__ = ["Bar", "Term", "TermList", "expand"]
@@ -66,6 +67,8 @@ class TermList:
         Arguments of ``offset()`` calls.
     smooths
         brms's smooth terms ``s(...)``, in order of appearance.
+    autocor
+        brms's ARMA terms (``ar()``, ``ma()``, ``arma()`` calls), read by :mod:`.autocor`.
     dropped_response
         Where R's ``model.matrix`` would drop a right-hand term identical to the response (its
         1-based position among R's terms), or None; the design warns about it as R does.
@@ -79,6 +82,7 @@ class TermList:
     dropped_response: int | None = None
     smooths: tuple[Call, ...] = ()
     gps: tuple[Call, ...] = ()
+    autocor: tuple[Call, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -110,7 +114,7 @@ def _extract_variables(root: Node, out: dict[str, Node]) -> None:
             if node.name != ".":
                 out.setdefault(deparse(node), node)
         elif isinstance(node, Call):
-            if node.func != "offset":
+            if node.func != "offset" and node.func not in AUTOCOR_CALLS:
                 out.setdefault(deparse(node), node)
         elif isinstance(node, UnaryOp):
             stack.append(node.operand)
@@ -256,5 +260,6 @@ def expand(
         dropped_response=dropped,
         smooths=tuple(encoder.smooths),
         gps=tuple(encoder.gps),
+        autocor=tuple(encoder.autocor),
     )
     return termlist, tuple(encoder.bars)

@@ -63,6 +63,7 @@ def _simplify(lhs: Node | None, rhs: Node, source: str) -> str:
     terms, _ = expand(hidden, source, response=lhs)
     labels = [":".join(bars.get(p, p) for p in t.labels) for t in terms.terms]
     labels += [deparse(sm) for sm in terms.smooths]
+    labels += [deparse(call) for call in terms.autocor]  # brms's ar(), ma(), arma()
     labels += [f"offset({deparse(o)})" for o in terms.offsets]
     if not labels:
         right = "1" if terms.intercept else "-1"
@@ -128,6 +129,15 @@ def _parts(formula: str | BrmsFormula) -> tuple[list[str], dict[str, float]]:
     return [deparse(f) for f, _ in formulas], fixed
 
 
+def _autocor(formula: str | BrmsFormula) -> str | None:
+    """The ``autocor`` formula of a :func:`bf` or of ``bf(..., autocor = ~ ...)`` text."""
+    if isinstance(formula, BrmsFormula):
+        return formula.autocor
+    node = parse_formula(formula)
+    ac = node.keywords.get("autocor") if isinstance(node, Call) else None
+    return None if ac is None else deparse(ac)
+
+
 def _dpar(text: str) -> str:
     lhs = parse_formula(text).lhs  # type: ignore[union-attr]
     return deparse(lhs) if lhs is not None else ""
@@ -159,9 +169,12 @@ def update_brms_formula(old: str | BrmsFormula, new: str | BrmsFormula) -> str |
     for name in fixed:
         dpars.pop(name, None)
     options = {**_options(old).as_kwargs(), **_options(new).as_kwargs()}
-    if not dpars and not fixed and not options:
+    autocor = _autocor(new) or _autocor(old)
+    if not dpars and not fixed and not options and autocor is None:
         return main
-    return BrmsFormula((main, *dpars.values()), fixed, options_from_kwargs(options))
+    return BrmsFormula(
+        (main, *dpars.values()), fixed, options_from_kwargs(options), autocor=autocor
+    )
 
 
 def _options(formula: str | BrmsFormula) -> FormulaOptions:

@@ -134,12 +134,10 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 
 #: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
-    "ar-1": (FormulaTermError, "The brms term 'ar()' is not supported"),
-    "arma-1": (FormulaTermError, "The brms term 'arma()' is not supported"),
     "conditional_smooths-2": (FormulaTermError, "The brms term 't2()' is not supported"),
     "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
-    "ma-1": (FormulaTermError, "The brms term 'ma()' is not supported"),
+    "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
     "me-1": (FormulaTermError, "The brms term 'me()' is not supported"),
     "mm-1": (FormulaTermError, "Multi-membership terms mm() are not supported"),
     "mm-2": (FormulaTermError, "Multi-membership terms mm() are not supported"),

@@ -172,8 +172,8 @@ def test_ported_sample_script_runs_like_the_r_call(
         "line 13: brm() argument refresh is ignored: brmsjax has its own progress output.",
     ]
     assert [p.split("\n")[0] for p in result.problems] == [
-        "line 23: The brm() argument 'autocor' is not supported by brmsjax (autocorrelation "
-        "structures are not supported); remove it."
+        "line 23: The brm() argument 'autocor' is not supported by brmsjax (cor_brms objects "
+        "are not supported; write autocor = ~ ar(...)); remove it."
     ]
     _write_data(tmp_path)
     monkeypatch.chdir(tmp_path)

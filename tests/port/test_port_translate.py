@@ -139,8 +139,9 @@ def test_prior_bounds_and_dpar() -> None:
 REJECTED = [
     (
         "brm(y ~ x, data = d, autocor = cor_ar(~ 1 | g))",
-        "The brm() argument 'autocor' is not supported by brmsjax (autocorrelation structures are "
-        "not supported); remove it.\n  brm(y ~ x, data = d, autocor = cor_ar(~ 1 | g))\n"
+        "The brm() argument 'autocor' is not supported by brmsjax (cor_brms objects are not "
+        "supported; write autocor = ~ ar(...)); remove it.\n"
+        "  brm(y ~ x, data = d, autocor = cor_ar(~ 1 | g))\n"
         "                       ^^^^^^^^^^^^^^^^^^^^^^^^^",
     ),
     ("brm(y ~ x, data = d, stanvars = sv)", "The brm() argument 'stanvars' is not supported"),
