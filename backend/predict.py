@@ -22,6 +22,7 @@ import numpy as np
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
+from brmsjax.backend.model.nonlinear import NonlinearPlan, nonlinear_eta
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
@@ -81,6 +82,8 @@ class PredictInputs:
     categories
         The dpars of the non-reference categories of a categorical model (``mu2``, ...), whose
         linear predictors form mu's ``(draws, rows, ncat)`` predictor with a zero first column.
+    nonlinear, C
+        mu of a non-linear formula and ``(N, k)`` values of its covariates, else None.
     """
 
     family: Family
@@ -93,6 +96,8 @@ class PredictInputs:
     addition: Mapping[str, np.ndarray] = field(default_factory=dict)
     y: np.ndarray | None = None
     categories: tuple[str, ...] = ()
+    nonlinear: NonlinearPlan | None = None
+    C: np.ndarray | None = None
 
     @property
     def S(self) -> int:
@@ -122,6 +127,7 @@ class PredictInputs:
             "Z": [g.Z[rows] for g in self.groups],
             "addition": {k: np.asarray(v)[rows] for k, v in self.addition.items()},
             "y": None if self.y is None else self.y[rows],
+            "C": None if self.C is None else self.C[rows],
         }
 
 
@@ -155,6 +161,7 @@ def _linear_predictors(
     d: Mapping[str, Any],
     group_dpars: tuple[tuple[str, ...], ...],
     categories: tuple[str, ...],
+    nonlinear: NonlinearPlan | None = None,
 ) -> dict[str, Any]:
     """``(S, N)`` predictors of a chunk, summed by the fit's builder; mu stacked for categories."""
     n = next(iter(d["X"].values())).shape[0]
@@ -172,6 +179,8 @@ def _linear_predictors(
         for m, dpar in enumerate(dpars)
     ]
     eta = linear_predictors(population, parts, jnp.zeros((s, n)), categories)
+    if nonlinear is not None:
+        eta[""] = nonlinear_eta(nonlinear, eta, d["C"])
     if categories:
         eta[""] = mu_eta(eta, categories)
     return eta
@@ -192,13 +201,14 @@ def _chunk_function(
         group_dpars,
         tuple(sorted(fixed.items())),
         categories,
+        inputs.nonlinear,
     )
     fn = _COMPILED.get(key)
     if fn is not None:
         return fn
 
     def run(p: Mapping[str, Any], d: Mapping[str, Any], rng: Any) -> Any:
-        eta = _linear_predictors(p, d, group_dpars, categories)
+        eta = _linear_predictors(p, d, group_dpars, categories, inputs.nonlinear)
         n = next(iter(d["X"].values())).shape[0]
         s = next(iter(p["b"].values())).shape[0]
         if what == "linpred":

@@ -26,6 +26,7 @@ from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
+from brmsjax.backend.model.nonlinear import nonlinear_plan
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -42,6 +43,7 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
+from brmsjax.backend.priors.nonlinear import check_nlpar_priors
 from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_checks import addition_terms, family_summary
@@ -202,6 +204,9 @@ def lower(
         "Z": {},
         "addition": {k: np.asarray(v) for k, v in design.response.addition.items()},
     }
+    if design.nonlinear is not None:  # covariates of a non-linear formula (brms's C_k)
+        check_nlpar_priors(design, priors)
+        data["C"] = np.asarray(design.nonlinear.C, dtype=float)
     kind = family.kind
     plan = _Plan(vectors, prior_args, priors, reparam)
     fixed, fixed_names = [], []
@@ -296,6 +301,7 @@ def lower(
         categories=categories,
         shown=shown,
         likelihood=form,
+        nonlinear=nonlinear_plan(design),
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     names = ModelNames(tuple(fixed_names), tuple(group_names), named)
@@ -318,7 +324,7 @@ def _check_family(design: Design, family: Family) -> None:
                 f"Argument '{term}' of family '{summary}' is not supported yet in brmsjax "
                 "(brms allows it); remove it from the formula."
             )
-    valid = {"", *family.dpars}
+    valid = {"", *family.dpars, *(design.nonlinear.nlpars if design.nonlinear else ())}
     predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
     for dpar in predicted:
         if dpar not in valid and not (family.kind == "categorical" and dpar.startswith("mu")):

@@ -11,6 +11,7 @@ other half of the plan: the design's specs that name the draws, which no code de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpyro.distributions import constraints
@@ -136,6 +137,8 @@ class Structure:
     categories: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
     likelihood: str = "plain"
+    #: mu of a non-linear formula (a ``NonlinearPlan``), None where mu is linear.
+    nonlinear: Any = None
 
 
 def sfx(dpar: str) -> str:

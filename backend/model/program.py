@@ -40,6 +40,7 @@ from brmsjax.backend.model.group_terms import (
     upper_pairs,
 )
 from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
+from brmsjax.backend.model.nonlinear import nonlinear_eta
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -309,7 +310,10 @@ class ModelProgram:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 parts.append((dpar, jnp.sum(part, axis=1)))
         zeros = jnp.zeros_like(data["y"])
-        return linear_predictors(population, parts, zeros, self.structure.categories)
+        eta = linear_predictors(population, parts, zeros, self.structure.categories)
+        if self.structure.nonlinear is not None:  # mu of a non-linear formula
+            eta[""] = nonlinear_eta(self.structure.nonlinear, eta, data["C"])
+        return eta
 
     def mu_eta(self, eta: Mapping[str, Array]) -> Array:
         """mu's linear predictor as the likelihood takes it.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
+from brmsjax.backend.model.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
@@ -192,5 +193,7 @@ def prediction_inputs(
         categories=tuple(b.dpar for b in fit.design.fixed if b.dpar.startswith("mu"))
         if family.kind == "categorical"
         else (),
+        nonlinear=nonlinear_plan(fit.design),
+        C=nd.C,
     )
     return inputs, int(rng.integers(0, 2**31 - 1))

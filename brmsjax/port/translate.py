@@ -19,6 +19,7 @@ import pandas as pd
 from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
+from brmsjax.formula.terms.nonlinear import lhs_names
 from brmsjax.rcode.rfamilies import FamilyCall, r_family
 from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
 from brmsjax.rcode.rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors
@@ -111,10 +112,21 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
 def _bf(call: Call, source: str) -> FormulaCall:
     formulas: list[str] = []
     fixed: dict[str, float] = {}
+    nl = False
     for arg in call.args:
         value = arg.value
         if isinstance(value, Formula) and arg.name in (None, "formula", "flist"):
-            formulas.append(_formula_text(value, source))
+            names = lhs_names(value) if formulas else []
+            if len(names) > 1:  # brms's a + b ~ 1: one formula per non-linear parameter
+                formulas += [_formula_text(Formula(n, value.rhs), source) for n in names]
+            else:
+                formulas.append(_formula_text(value, source))
+            continue
+        if arg.name == "nl":
+            flag = r_value(value, source, "the bf() argument 'nl'").obj
+            if not isinstance(flag, bool):
+                raise RCodeError("The bf() argument 'nl' must be TRUE or FALSE.", source, arg.span)
+            nl = flag
             continue
         if arg.name in DPAR_NAMES:
             number = r_value(value, source, f"the bf() argument '{arg.name}'").obj
@@ -132,8 +144,9 @@ def _bf(call: Call, source: str) -> FormulaCall:
         raise RCodeError(
             "bf() needs the model formula first, as in bf(y ~ x, sigma ~ x).", source, call.span
         )
-    obj = bf(formulas[0], *formulas[1:], **fixed)
+    obj = bf(formulas[0], *formulas[1:], nl=nl, **fixed)
     parts = [py_str(f) for f in formulas] + [f"{k}={v!r}" for k, v in fixed.items()]
+    parts += ["nl=True"] if nl else []
     return FormulaCall(obj, f"bj.bf({', '.join(parts)})", source)
 
 

@@ -41,6 +41,7 @@ from .frames import to_pandas
 from .groups import _group_blocks
 from .ir import Design, FixedBlock
 from .matrix import brms_rename, build_matrix
+from .nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
 from .response import (
     CATEGORICAL_FAMILIES,
     ORDINAL_FAMILIES,
@@ -249,6 +250,8 @@ def _evaluate(
         for group in dp.groups:
             for node in _group_nodes(group):
                 vals.add(node)
+    for node in covariate_nodes(bt):
+        vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
     exempt = cens_upper_labels(bt)
@@ -352,6 +355,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     name, kind = family_kind(family)
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
     check_family_terms(bt, family)
+    check_nonlinear_kind(bt, kind)
     if not len(frame):
         raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
@@ -388,6 +392,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         )
         for i, dp in enumerate(bt.dpars)
     )
+    fixed, nonlinear = nonlinear_design(bt, fixed, values, n)
     groups = _group_blocks(bt, values, n)
     _check_matrices(fixed, groups, labels)
     state = DesignState(
@@ -406,6 +411,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         fixed_dpars=fixed_dpars,
         state=state,
         kind=kind,
+        nonlinear=nonlinear,
     )
 
 

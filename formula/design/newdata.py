@@ -35,6 +35,7 @@ from .finite import check_matrix, check_values, newdata_advice
 from .groups import _group_factor
 from .ir import Design, GroupBlock
 from .matrix import build_matrix
+from .nonlinear import covariate_nodes, covariates_matrix
 
 __all__ = [
     "EncodedGroup",
@@ -114,6 +115,8 @@ class NewData:
     groups: tuple[EncodedGroup, ...]
     addition: Mapping[str, np.ndarray] = field(default_factory=dict)
     y: np.ndarray | None = None
+    #: ``(n, k)`` covariates of a non-linear formula, else None.
+    C: np.ndarray | None = None
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -193,7 +196,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
             if _group_kept(g, re_terms):
                 nodes.extend(t for term in g.coefs.terms for t in term.variables)
                 nodes.extend(g.group_vars)
-    return nodes
+    return nodes + covariate_nodes(bt)
 
 
 def _check_columns(nodes: list[Any], frame: pd.DataFrame, bt: BrmsTerms) -> None:
@@ -359,7 +362,8 @@ def encode_newdata(
                 key = {"rate": "denom"}.get(add.name, add.name)
                 node = addition_args(add.name, add.call, bt.source)[0]
                 addition[key] = _addition_array(node, values, n)
-    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y)
+    C = covariates_matrix(bt, values, n) if bt.nonlinear is not None else None
+    return NewData(n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, C=C)
 
 
 def _encode_groups(
@@ -459,4 +463,5 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         groups=groups,
         addition=dict(design.response.addition),
         y=np.asarray(design.response.y),
+        C=None if design.nonlinear is None else np.asarray(design.nonlinear.C),
     )

@@ -16,6 +16,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse, parse_formula
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
+from .nonlinear import NonlinearTerms, nl_flag, nonlinear_terms
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
@@ -104,6 +105,8 @@ class BrmsTerms:
     dpars: tuple[DparTerms, ...]
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     formula_lines: tuple[str, ...] = ()
+    #: ``bf(..., nl = TRUE)``: mu's expression; its nlpars are in ``dpars`` after the dpars.
+    nonlinear: NonlinearTerms | None = None
 
     @property
     def response_label(self) -> str:
@@ -128,17 +131,20 @@ class BrmsFormula:
         The main formula text, then one text per predicted dpar (``"sigma ~ x"``).
     fixed
         Distributional parameters fixed to constants (``nu = 4``).
+    nl
+        Whether the main formula is non-linear (brms's ``nl = TRUE``).
     """
 
     formulas: tuple[str, ...]
     fixed: Mapping[str, float] = field(default_factory=dict)
+    nl: bool = False
 
     def __str__(self) -> str:
         args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
-        return f"bf({', '.join(args)})"
+        return f"bf({', '.join(args + (['nl = TRUE'] if self.nl else []))})"
 
 
-def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
+def bf(formula: str, *dpar_formulas: str, nl: bool = False, **fixed: float) -> BrmsFormula:
     """Build a brms formula, as brms's ``bf()``.
 
     Parameters
@@ -146,7 +152,9 @@ def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
     formula
         The main formula, e.g. ``"y ~ x + (1 | g)"``.
     *dpar_formulas
-        Formulas of distributional parameters, e.g. ``"sigma ~ x"``.
+        Formulas of distributional (``"sigma ~ x"``) or non-linear parameters (``"a ~ 1"``).
+    nl
+        Read the main formula as non-linear (``bf("y ~ a * exp(-b * x)", "a ~ 1", "b ~ 1")``).
     **fixed
         Distributional parameters fixed to a constant, e.g. ``nu=4``.
 
@@ -163,7 +171,7 @@ def bf(formula: str, *dpar_formulas: str, **fixed: float) -> BrmsFormula:
             raise FormulaTermError(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed))
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed), bool(nl))
 
 
 def _flatten(node: Node, op: str) -> list[Node]:
@@ -342,9 +350,12 @@ def _number(node: Node) -> float | None:
     return None
 
 
-def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], dict[str, float]]:
+def _from_bf_call(
+    call: Call, source: str
+) -> tuple[list[tuple[Formula, str]], dict[str, float], bool]:
     formulas: list[tuple[Formula, str]] = []
     fixed: dict[str, float] = {}
+    nl = False
     for arg in call.args:
         if arg.name is None:
             if not isinstance(arg.value, Formula):
@@ -358,6 +369,9 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
         if arg.name in {"formula", "flist"} and isinstance(arg.value, Formula):
             formulas.append((arg.value, source))
             continue
+        if arg.name == "nl":
+            nl = nl_flag(arg, call.func, source)
+            continue
         value = _number(arg.value)
         if arg.name in DPAR_NAMES and value is not None:
             fixed[arg.name] = value
@@ -367,7 +381,7 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
         )
     if not formulas:
         raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source, call.span)
-    return formulas, fixed
+    return formulas, fixed, nl
 
 
 def brms_terms(
@@ -385,6 +399,7 @@ def brms_terms(
     """
     parts: list[tuple[Formula, str]] = []
     fixed: dict[str, float] = {}
+    nl = isinstance(formula, BrmsFormula) and formula.nl
     if isinstance(formula, BrmsFormula):
         for text in formula.formulas:
             node = parse(text)
@@ -405,7 +420,7 @@ def brms_terms(
                     formula,
                     node.span,
                 )
-            parts, fixed = _from_bf_call(node, formula)
+            parts, fixed, nl = _from_bf_call(node, formula)
         else:
             parts.append((node, formula))
     else:
@@ -417,8 +432,9 @@ def brms_terms(
     if isinstance(lhs, BinOp) and lhs.op == "|":
         additions = _additions(lhs.right, main_src)
         lhs = lhs.left
-    dpars = [_dpar_terms("", main.rhs, main_src, lhs, columns)]
-    for node, text in parts[1:]:
+    nonlinear, nlpars, rest = nonlinear_terms(main.rhs, main_src, parts[1:], DPAR_NAMES, nl)
+    dpars = [] if nl else [_dpar_terms("", main.rhs, main_src, lhs, columns)]
+    for node, text in rest:
         name = node.lhs
         if not (isinstance(name, Name) and name.name in DPAR_NAMES):
             raise FormulaTermError(
@@ -432,6 +448,8 @@ def brms_terms(
                 f"The parameter '{name.name}' has two formulas.", text, name.span
             )
         dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns, name_span=name.span))
+    for name_, span, text, rhs in nlpars:
+        dpars.append(_dpar_terms(name_, rhs, text, None, columns, name_span=span))
     lines = tuple(deparse(n) for n, _ in parts)
     return BrmsTerms(
         source=main_src,
@@ -440,6 +458,7 @@ def brms_terms(
         dpars=tuple(dpars),
         fixed_dpars=fixed,
         formula_lines=lines,
+        nonlinear=nonlinear,
     )
 
 
