@@ -250,7 +250,7 @@ def _evaluate(
         for group in dp.groups:
             for node in _group_nodes(group):
                 vals.add(node)
-    for node in covariate_nodes(bt):
+    for node in covariate_nodes(bt, [str(c) for c in data.columns]):
         vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)

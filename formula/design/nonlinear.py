@@ -9,15 +9,16 @@ codes it; a factor with more levels is refused with brms's message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
 
-from ..errors import DesignError, FormulaTermError
+from ..errors import DesignError, FormulaTermError, UnknownVariableError
 from ..evaluate.values import Factor, Value
 from ..syntax.ast import Name, Node
 from ..terms.brmsterms import BrmsTerms
+from ..terms.nonlinear import nl_name_nodes
 from .ir import FixedBlock, Nonlinear
 
 __all__ = [
@@ -28,11 +29,29 @@ __all__ = [
 ]
 
 
-def covariate_nodes(bt: BrmsTerms) -> list[Node]:
-    """The covariates of a non-linear formula as variable nodes (none for other formulas)."""
+def covariate_nodes(bt: BrmsTerms, columns: Collection[str] | None = None) -> list[Node]:
+    """The covariates of a non-linear formula as variable nodes (none for other formulas).
+
+    Raises
+    ------
+    UnknownVariableError
+        Where ``columns`` (the data's) lack a covariate: it is neither data nor a non-linear
+        parameter with a formula.
+    """
     if bt.nonlinear is None:
         return []
-    return [Name(name) for name in bt.nonlinear.covariates]
+    nodes = nl_name_nodes(bt.nonlinear.expr, bt.source)
+    out: list[Node] = [nodes[name] for name in bt.nonlinear.covariates]
+    for node in out:
+        if columns is not None and isinstance(node, Name) and node.name not in columns:
+            raise UnknownVariableError(
+                "The following variables can neither be found in 'data' nor in 'data2': "
+                f"'{node.name}'. Give a non-linear parameter its formula ({node.name} ~ 1) "
+                "or add the variable to the data.",
+                bt.source,
+                node.span,
+            )
+    return out
 
 
 def covariates_matrix(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> np.ndarray:

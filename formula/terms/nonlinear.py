@@ -35,6 +35,7 @@ __all__ = [
     "is_nlpar_formula",
     "lhs_names",
     "nl_flag",
+    "nl_name_nodes",
     "nl_names",
     "nonlinear_terms",
 ]
@@ -85,13 +86,22 @@ def nl_names(expr: Node, source: str) -> tuple[str, ...]:
     """The variable names of a non-linear expression in R's ``all.vars`` order, after
     checking that it only uses :data:`NL_OPERATORS` and :data:`NL_FUNCTIONS`.
 
+    See :func:`nl_name_nodes`, whose keys these are.
+    """
+    return tuple(nl_name_nodes(expr, source))
+
+
+def nl_name_nodes(expr: Node, source: str) -> dict[str, Name]:
+    """The first node of every variable name of a non-linear expression, in R's ``all.vars``
+    order, after checking that it only uses :data:`NL_OPERATORS` and :data:`NL_FUNCTIONS`.
+
     Raises
     ------
     FormulaTermError
         For an unknown function, a wrong number of arguments, named arguments, or an
         operator that has no meaning in arithmetic; the caret points at the culprit.
     """
-    out: dict[str, None] = {}
+    out: dict[str, Name] = {}
     stack: list[Node] = [expr]
     while stack:
         node = stack.pop()
@@ -106,7 +116,7 @@ def nl_names(expr: Node, source: str) -> tuple[str, ...]:
                     source,
                     node.span,
                 )
-            out.setdefault(node.name, None)
+            out.setdefault(node.name, node)
         elif isinstance(node, Call):
             _check_call(node, source)
             stack.extend(reversed(node.positional))
@@ -123,7 +133,7 @@ def nl_names(expr: Node, source: str) -> tuple[str, ...]:
                 source,
                 node.span,
             )
-    return tuple(out)
+    return out
 
 
 def _check_call(node: Call, source: str) -> None:
