@@ -90,7 +90,7 @@ def _formula_json(formula: Any) -> dict[str, Any] | None:
     if isinstance(formula, str):
         return {"text": formula}
     if type(formula) is BrmsFormula:
-        return {"bf": list(formula.formulas), "fixed": dict(formula.fixed)}
+        return {"bf": list(formula.formulas), "fixed": dict(formula.fixed), "nl": formula.nl}
     raise FitFileError(
         f"A fit whose formula is a {type(formula).__name__} cannot be saved as netCDF; {_ADVICE}."
     )
@@ -101,7 +101,7 @@ def _formula_from(spec: Mapping[str, Any] | None) -> str | BrmsFormula | None:
         return None
     if "text" in spec:
         return str(spec["text"])
-    return BrmsFormula(tuple(spec["bf"]), dict(spec["fixed"]))
+    return BrmsFormula(tuple(spec["bf"]), dict(spec["fixed"]), bool(spec.get("nl", False)))
 
 
 def _family_json(family: Any) -> dict[str, Any] | None:

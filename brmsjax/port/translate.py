@@ -16,10 +16,12 @@ from typing import Any
 
 import pandas as pd
 
+from brmsjax.formula.errors import FormulaError
 from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
 from brmsjax.formula.terms.nonlinear import lhs_names
+from brmsjax.formula.terms.parts import merge_parts
 from brmsjax.rcode.rfamilies import FamilyCall, r_family
 from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
 from brmsjax.rcode.rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors
@@ -86,8 +88,9 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     if isinstance(node, Name):
         ref = Ref(node.name)
         return FormulaCall(ref, ref.python, source)
-    if isinstance(node, Call) and node.func.removeprefix("brms::") in _BF_CALLS:
-        return _bf(node, source)
+    merged = _merge_parts(node, source)  # bf(..., lf(a ~ 1)) + lf(b ~ 1) as one bf()
+    if isinstance(merged, Call) and merged.func.removeprefix("brms::") in _BF_CALLS:
+        return _bf(merged, source)
     if isinstance(node, Call) and node.func.removeprefix("brms::") in _MULTI:
         raise RCodeError(
             f"{node.func}() (multivariate and non-linear formula parts) is not "
@@ -107,6 +110,15 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
         source,
         node.span,
     )
+
+
+def _merge_parts(node: RNode, source: str) -> RNode:
+    if not isinstance(node, Call | BinOp | Paren):
+        return node
+    try:
+        return merge_parts(node, source)
+    except FormulaError as err:
+        raise RCodeError(err.message, source, err.span) from None
 
 
 def _bf(call: Call, source: str) -> FormulaCall:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
-from ..syntax.parse import deparse, parse, parse_formula
+from ..syntax.parse import deparse, parse
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
 from .nonlinear import NonlinearTerms, nl_flag, nonlinear_terms
+from .parts import read_formula
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
@@ -105,7 +106,6 @@ class BrmsTerms:
     dpars: tuple[DparTerms, ...]
     fixed_dpars: Mapping[str, float] = field(default_factory=dict)
     formula_lines: tuple[str, ...] = ()
-    #: ``bf(..., nl = TRUE)``: mu's expression; its nlpars are in ``dpars`` after the dpars.
     nonlinear: NonlinearTerms | None = None
 
     @property
@@ -412,7 +412,7 @@ def brms_terms(
             parts.append((node, text))
         fixed.update(formula.fixed)
     elif isinstance(formula, str):
-        node = parse_formula(formula)
+        node = read_formula(formula)
         if isinstance(node, Call):
             if node.func not in _FORMULA_CALLS:
                 raise FormulaTermError(

@@ -32,7 +32,16 @@ def _design(case_id: str) -> tuple[object, Family]:
 
 
 def test_every_case_is_recorded() -> None:
-    assert CASES == ["covariates", "expdecay", "invlogit", "orange", "phi", "shared_lhs"]
+    assert CASES == [
+        "covariates",
+        "expdecay",
+        "invlogit",
+        "lf_parts",
+        "orange",
+        "phi",
+        "shared_id",
+        "shared_lhs",
+    ]
 
 
 @pytest.mark.parametrize("case_id", CASES)
@@ -82,6 +91,23 @@ def test_nlpars_and_covariates(
     assert bt.nonlinear is not None
     assert (bt.nonlinear.nlpars, bt.nonlinear.covariates) == (nlpars, covariates)
     assert [d.dpar for d in bt.dpars if d.dpar in nlpars] == list(nlpars)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bf(y ~ a * exp(-b * t), lf(a ~ 1 + x, b ~ 1 + (1 | g)), nl = TRUE)",
+        "bf(y ~ a * exp(-b * t), nl = TRUE) + lf(a ~ 1 + x) + lf(b ~ 1 + (1 | g))",
+        "(bf(y ~ a * exp(-b * t), a ~ 1 + x, nl = TRUE) + lf(b ~ 1 + (1 | g)))",
+    ],
+)
+def test_lf_parts_read_as_bf_arguments(text: str) -> None:
+    plain = brms_terms("bf(y ~ a * exp(-b * t), a ~ 1 + x, b ~ 1 + (1 | g), nl = TRUE)")
+    parts = brms_terms(text)
+    assert parts.nonlinear == plain.nonlinear
+    assert [(d.dpar, d.fixed, [g.group for g in d.groups]) for d in parts.dpars] == [
+        (d.dpar, d.fixed, [g.group for g in d.groups]) for d in plain.dpars
+    ]
 
 
 def test_python_bf_reads_like_the_r_call() -> None:

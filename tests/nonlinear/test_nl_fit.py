@@ -109,3 +109,13 @@ def test_orange_log_lik_and_loo() -> None:
     )
     np.testing.assert_allclose(ll, want, rtol=1e-10)
     assert np.isfinite(fit.loo().estimates.loc["elpd_loo", "Estimate"])
+
+
+@pytest.mark.slow
+def test_orange_conditional_effects_of_the_covariate() -> None:
+    """brms's default effects of a non-linear model are its covariates (here ``age``)."""
+    ce = orange_fit().conditional_effects()
+    table = ce.effects["age"]
+    ages = table["age"].to_numpy()
+    assert (ages.min(), ages.max(), len(ages)) == (118.0, 1582.0, 100)
+    assert np.all(np.diff(table["estimate__"].to_numpy()) > 0)  # a growth curve

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import brmsjax as bj
 from brmsjax.formula.terms.brmsterms import BrmsFormula
-from brmsjax.port import from_r
+from brmsjax.port import RCodeError, from_r
 
 ORANGE = (
     "brm(bf(circumference ~ phi1 / (1 + exp(-(age - phi2) / phi3)), phi1 ~ 1 + (1 | Tree), "
@@ -55,6 +57,10 @@ def test_orange_call_prints_runnable_python() -> None:
             ("y ~ b1 * exp(b2 * x)", "b1 ~ 1 + (1 | g)", "b2 ~ 1 + (1 | g)"),
         ),
         (
+            "brm(bf(y ~ a * exp(b * x), lf(a ~ z), nl = TRUE) + lf(b ~ 1 + (1 | g)), data = d)",
+            ("y ~ a * exp(b * x)", "a ~ z", "b ~ 1 + (1 | g)"),
+        ),
+        (
             "brm(bf(y ~ a * exp(b * x), a ~ 1, b ~ 1, sigma ~ x, nl = FALSE), data = d)",
             ("y ~ a * exp(b * x)", "a ~ 1", "b ~ 1", "sigma ~ x"),
         ),
@@ -65,3 +71,22 @@ def test_nlpar_formulas_read_as_brms_splits_them(code: str, formulas: tuple[str,
     assert isinstance(formula, BrmsFormula)
     assert formula.formulas == formulas
     assert formula.nl == ("nl = TRUE" in code)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "brm(bf(y ~ a * t, nl = TRUE) + nlf(a ~ 1), data = d)",
+            "Adding formula parts with '+' other than lf() (bf(), nlf(), set_rescor(), ...) is "
+            "not supported by brmsjax; write one bf() with lf() parts.",
+        ),
+        (
+            'brm(bf(y ~ a * t, lf(a ~ 1, dpar = "x"), nl = TRUE), data = d)',
+            "The lf() argument 'dpar' is not supported yet; give lf() formulas only.",
+        ),
+    ],
+)
+def test_unsupported_formula_parts_are_refused(code: str, message: str) -> None:
+    with pytest.raises(RCodeError, match="^" + re.escape(message)):
+        from_r(code)
