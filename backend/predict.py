@@ -213,7 +213,7 @@ def _chunk_function(
         s = next(iter(p["b"].values())).shape[0]
         if what == "linpred":
             out = eta[dpar] if dpar in eta else jnp.zeros((s, n))
-            link = family.link if not dpar else family.dpar_links[dpar]
+            link = family.link if not dpar else family.dpar_links.get(dpar, "identity")
             return INV_LINKS[link](out) if transform else out
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
         if what == "epred":

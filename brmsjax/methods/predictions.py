@@ -58,6 +58,7 @@ def posterior_linpred(
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
     dpar: str | None = None,
+    nlpar: str | None = None,
 ) -> np.ndarray:
     """Draws of the linear predictor (brms's ``posterior_linpred``), ``(draws, rows)``.
 
@@ -78,6 +79,8 @@ def posterior_linpred(
         ``seed`` makes random choices reproducible.
     dpar
         A predicted distributional parameter (default mu).
+    nlpar
+        A non-linear parameter of a non-linear formula: its linear predictor.
     """
     inputs, key = prediction_inputs(
         fit,
@@ -89,6 +92,8 @@ def posterior_linpred(
         draw_ids=draw_ids,
         seed=seed,
     )
+    if nlpar is not None:
+        return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
     d = _check_dpar(inputs, dpar, linear=True)
     return bp.compute(inputs, "linpred", dpar=d, transform=transform, seed=key)
 
@@ -104,12 +109,13 @@ def posterior_epred(
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
     dpar: str | None = None,
+    nlpar: str | None = None,
 ) -> np.ndarray:
     """Draws of the expected response (brms's ``posterior_epred``), ``(draws, rows)``.
 
     ``(draws, rows, categories)`` for ordinal and categorical families. With ``dpar``, the
-    draws of that distributional parameter on its natural scale. Arguments as
-    :meth:`posterior_linpred`.
+    draws of that distributional parameter on its natural scale; with ``nlpar``, those of a
+    non-linear parameter. Arguments as :meth:`posterior_linpred`.
     """
     inputs, key = prediction_inputs(
         fit,
@@ -121,6 +127,8 @@ def posterior_epred(
         draw_ids=draw_ids,
         seed=seed,
     )
+    if nlpar is not None:
+        return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
     d = _check_dpar(inputs, dpar, linear=False)
     if not d:
         _check_trunc(fit, "posterior_epred")
@@ -322,6 +330,15 @@ def residuals(
     if not summary:
         return res
     return pd.DataFrame(bp.summary_stats(res, probs, robust), columns=stat_names(probs))
+
+
+def _check_nlpar(inputs: bp.PredictInputs, nlpar: str) -> str:
+    """``nlpar`` checked against the model's non-linear parameters."""
+    have = inputs.nonlinear.nlpars if inputs.nonlinear is not None else ()
+    if nlpar not in have:
+        valid = f"its non-linear parameters are: {', '.join(have)}" if have else "it has none"
+        raise PredictionError(f"The model has no non-linear parameter '{nlpar}'; {valid}.")
+    return nlpar
 
 
 def _check_dpar(inputs: bp.PredictInputs, dpar: str | None, *, linear: bool) -> str:

@@ -8,6 +8,7 @@ means and sds of the population-level parameters and sigma are copied below.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ import pytest
 
 import brmsjax as bj
 from brmsjax.fit import BrmsFit
+from brmsjax.methods.prediction_inputs import PredictionError
 from tests.nonlinear.fixtures import case, data_set
 
 # brms 2.18 (orange_nl.json): variable -> (posterior mean, posterior sd)
@@ -119,3 +121,26 @@ def test_orange_conditional_effects_of_the_covariate() -> None:
     ages = table["age"].to_numpy()
     assert (ages.min(), ages.max(), len(ages)) == (118.0, 1582.0, 100)
     assert np.all(np.diff(table["estimate__"].to_numpy()) > 0)  # a growth curve
+
+
+@pytest.mark.slow
+def test_orange_nlpar_predictors_and_saved_fit(tmp_path: Path) -> None:
+    fit = orange_fit()
+    nd = pd.DataFrame({"age": [100.0, 1500.0], "Tree": [3.0, 4.0]})
+    m = fit.store.matrix
+    phi1 = fit.posterior_linpred(newdata=nd, nlpar="phi1")
+    want = m(["b_phi1_Intercept"]) + m([f"r_Tree__phi1[{k},Intercept]" for k in (3, 4)])
+    np.testing.assert_allclose(phi1, want, rtol=1e-13)
+    np.testing.assert_allclose(
+        fit.posterior_epred(newdata=nd, nlpar="phi3"), np.repeat(m(["b_phi3_Intercept"]), 2, axis=1)
+    )
+    with pytest.raises(
+        PredictionError,
+        match="^The model has no non-linear parameter 'phi4'; its non-linear parameters are: "
+        "phi1, phi2, phi3.$",
+    ):
+        fit.posterior_linpred(nlpar="phi4")
+    path = tmp_path / "orange.nc"
+    fit.save(path)
+    again = bj.load(path)
+    np.testing.assert_allclose(again.posterior_epred(newdata=nd), fit.posterior_epred(newdata=nd))
