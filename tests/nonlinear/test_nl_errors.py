@@ -153,3 +153,12 @@ def test_update_of_a_nonlinear_formula_is_refused() -> None:
 def test_porter_refuses_an_nl_flag_that_is_not_logical() -> None:
     with pytest.raises(RCodeError, match="The bf\\(\\) argument 'nl' must be TRUE or FALSE."):
         from_r("brm(bf(y ~ a * t, a ~ 1, nl = 1), data = d)")
+
+
+@pytest.mark.parametrize(("name", "family"), [("sigma", bj.gaussian()), ("nu", bj.student())])
+def test_an_nlpar_cannot_take_a_family_parameters_name(name: str, family: Any) -> None:
+    with pytest.raises(FormulaTermError, match=f"^The non-linear parameter '{name}' has the name"):
+        build_design(f"bf(y ~ {name} * t, {name} ~ 1, nl = TRUE)", data_set("sim"), family=family)
+    # a dpar name of another family is an nlpar here, as in brms
+    design = build_design("bf(y ~ phi * t, phi ~ 1, nl = TRUE)", data_set("sim"), family=family)
+    assert design.nonlinear is not None and design.nonlinear.nlpars == ("phi",)
