@@ -20,8 +20,7 @@ from brmsjax.formula.errors import FormulaError
 from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
-from brmsjax.formula.terms.nonlinear import lhs_names
-from brmsjax.formula.terms.parts import merge_parts
+from brmsjax.formula.terms.nonlinear import lhs_names, merge_parts
 from brmsjax.rcode.rfamilies import FamilyCall, r_family
 from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
 from brmsjax.rcode.rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors

@@ -16,8 +16,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
-from .nonlinear import NonlinearTerms, nl_flag, nonlinear_terms
-from .parts import read_formula
+from .nonlinear import NonlinearTerms, nl_flag, nonlinear_terms, read_formula
 from .terms import Bar, TermList, expand
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.

@@ -7,6 +7,11 @@ distributional parameters, each a linear predictor of its own) or covariates, da
 brms passes as ``C_1``, ``C_2``, ... in the order R's ``all.vars`` lists them. Its functions
 are Stan's elementwise functions (:data:`NL_FUNCTIONS`); the backend compiles the checked tree
 to JAX (:mod:`brmsjax.backend.model.nonlinear`), nothing is ever evaluated as Python text.
+
+brms also lets a parameter's formula be written as ``lf(a ~ 1)``, as an argument of ``bf()``
+or added to it: ``bf(y ~ a * exp(-b * x), lf(a ~ 1 + z), nl = TRUE) + lf(b ~ 1)`` reads as
+``bf(y ~ a * exp(-b * x), a ~ 1 + z, b ~ 1, nl = TRUE)`` (:func:`merge_parts` rewrites the tree
+into that one ``bf()`` call; ``lf()``'s options such as ``center`` are refused by name).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from ..syntax.ast import (
     UnaryOp,
     strip_parens,
 )
+from ..syntax.parse import parse, parse_formula
 
 __all__ = [
     "NL_FUNCTIONS",
@@ -34,10 +40,12 @@ __all__ = [
     "NonlinearTerms",
     "is_nlpar_formula",
     "lhs_names",
+    "merge_parts",
     "nl_flag",
     "nl_name_nodes",
     "nl_names",
     "nonlinear_terms",
+    "read_formula",
 ]
 
 #: Stan's real functions a non-linear formula may call, with their number of arguments.
@@ -61,6 +69,7 @@ NL_FUNCTIONS: dict[str, int] = {
 NL_OPERATORS = frozenset({"+", "-", "*", "/", "^", "<", ">", "<=", ">=", "==", "!="})
 
 _CONSTANTS = frozenset({"TRUE", "FALSE", "NA", "NULL", "Inf", "NaN"})
+_BF = frozenset({"bf", "brmsformula"})
 
 
 @dataclass(frozen=True)
@@ -252,3 +261,68 @@ def nonlinear_terms(
     own = [p[0] for p in nlpars]
     terms = NonlinearTerms(expr, tuple(own), tuple(n for n in names if n not in own))
     return terms, nlpars, rest
+
+
+def _added(node: Node) -> list[Node]:
+    """The operands of a left-leaning chain of ``+`` (``a + b + c``), in order."""
+    out: list[Node] = []
+    while isinstance(node, BinOp) and node.op == "+":
+        out.append(node.right)
+        node = node.left
+    out.append(node)
+    return out[::-1]
+
+
+def _lf_formulas(call: Call, source: str) -> list[Argument]:
+    out = []
+    for arg in call.args:
+        if arg.name is not None:
+            raise FormulaTermError(
+                f"The lf() argument '{arg.name}' is not supported yet; give lf() formulas only.",
+                source,
+                arg.span,
+            )
+        if not isinstance(arg.value, Formula):
+            raise FormulaTermError("lf() takes formulas such as a ~ 1 + x.", source, arg.value.span)
+        out.append(arg)
+    return out
+
+
+def merge_parts(node: Node, source: str) -> Node:
+    """``bf(...)`` with its ``lf()`` parts (arguments or added with ``+``) as one ``bf()``
+    call; any other node is returned as it is.
+
+    Raises
+    ------
+    FormulaTermError
+        For a part added with ``+`` that is not ``lf()``, or an ``lf()`` option.
+    """
+    parts = _added(strip_parens(node))
+    first = strip_parens(parts[0])
+    if not (isinstance(first, Call) and first.func.removeprefix("brms::") in _BF):
+        return node
+    args: list[Argument] = []
+    for arg in first.args:
+        value = strip_parens(arg.value)
+        if arg.name is None and isinstance(value, Call) and value.func == "lf":
+            args += _lf_formulas(value, source)
+        else:
+            args.append(arg)
+    for part in parts[1:]:
+        value = strip_parens(part)
+        if not (isinstance(value, Call) and value.func == "lf"):
+            raise FormulaTermError(
+                "Adding formula parts with '+' other than lf() (bf(), nlf(), set_rescor(), "
+                "...) is not supported by brmsjax; write one bf() with lf() parts.",
+                source,
+                part.span,
+            )
+        args += _lf_formulas(value, source)
+    return Call(first.func, tuple(args), node.span)
+
+
+def read_formula(text: str) -> Formula | Call:
+    """Parse a model formula as :func:`~brmsjax.formula.syntax.parse.parse_formula` does, with
+    ``lf()`` parts merged into their ``bf()`` call (:func:`merge_parts`)."""
+    node = merge_parts(parse(text), text)
+    return node if isinstance(node, Call) else parse_formula(text)
