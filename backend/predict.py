@@ -23,6 +23,7 @@ import numpy as np
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.autocor import arma_key, predict_arma
+from brmsjax.backend.model.nonlinear import NonlinearPlan, nonlinear_eta
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
@@ -90,6 +91,8 @@ class PredictInputs:
         An ARMA term's ``ar``/``ma`` draws ``(S, K)`` and lag structure ``lags``
         (:func:`~brmsjax.backend.model.autocor.arma_data`), else None; ``y`` then holds the
         response, NaN where it is missing (drawn row by row, as brms does).
+    nonlinear, C
+        mu of a non-linear formula and ``(N, k)`` values of its covariates, else None.
     """
 
     family: Family
@@ -105,6 +108,8 @@ class PredictInputs:
     bcs: np.ndarray | None = None
     Xcs: np.ndarray | None = None
     arma: Mapping[str, Any] | None = None
+    nonlinear: NonlinearPlan | None = None
+    C: np.ndarray | None = None
 
     @property
     def S(self) -> int:
@@ -141,6 +146,7 @@ class PredictInputs:
             "y": None if self.y is None else self.y[rows],
             "Xcs": None if self.Xcs is None else self.Xcs[rows],
             **({} if self.arma is None else {"arma": self.arma["lags"]}),  # rows: all, in order
+            "C": None if self.C is None else self.C[rows],
         }
 
 
@@ -174,6 +180,7 @@ def _linear_predictors(
     d: Mapping[str, Any],
     group_dpars: tuple[tuple[str, ...], ...],
     categories: tuple[str, ...],
+    nonlinear: NonlinearPlan | None = None,
 ) -> dict[str, Any]:
     """``(S, N)`` predictors of a chunk, summed by the fit's builder; mu stacked for categories."""
     n = next(iter(d["X"].values())).shape[0]
@@ -191,6 +198,8 @@ def _linear_predictors(
         for m, dpar in enumerate(dpars)
     ]
     eta = linear_predictors(population, parts, jnp.zeros((s, n)), categories)
+    if nonlinear is not None:
+        eta[""] = nonlinear_eta(nonlinear, eta, d["C"])
     if categories:
         eta[""] = mu_eta(eta, categories)
     return eta
@@ -213,13 +222,14 @@ def _chunk_function(
         tuple(sorted(fixed.items())),
         categories,
         arma,
+        inputs.nonlinear,
     )
     fn = _COMPILED.get(key)
     if fn is not None:
         return fn
 
     def run(p: Mapping[str, Any], d: Mapping[str, Any], rng: Any) -> Any:
-        eta = _linear_predictors(p, d, group_dpars, categories)
+        eta = _linear_predictors(p, d, group_dpars, categories, inputs.nonlinear)
         n = next(iter(d["X"].values())).shape[0]
         s = next(iter(p["b"].values())).shape[0]
         if arma is not None:
@@ -228,7 +238,7 @@ def _chunk_function(
             eta[""] = predict_arma(family, eta[""], dp, p["arma"], d, key=key, missing=arma[2])
         if what == "linpred":
             out = eta[dpar] if dpar in eta else jnp.zeros((s, n))
-            link = family.link if not dpar else family.dpar_links[dpar]
+            link = family.link if not dpar else family.dpar_links.get(dpar, "identity")
             return INV_LINKS[link](out) if transform else out
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
         if "bcs" in p:  # category-specific effects: each row's thresholds

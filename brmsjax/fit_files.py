@@ -95,6 +95,7 @@ def _formula_json(formula: Any) -> dict[str, Any] | None:
             "bf": list(formula.formulas),
             "fixed": dict(formula.fixed),
             "options": formula.options.as_kwargs(),
+            "nl": formula.nl,
         }
         return out if formula.autocor is None else {**out, "autocor": formula.autocor}
     raise FitFileError(
@@ -108,7 +109,13 @@ def _formula_from(spec: Mapping[str, Any] | None) -> str | BrmsFormula | None:
     if "text" in spec:
         return str(spec["text"])
     options = options_from_kwargs(spec.get("options", {}))
-    return BrmsFormula(tuple(spec["bf"]), dict(spec["fixed"]), options, spec.get("autocor"))
+    return BrmsFormula(
+        tuple(spec["bf"]),
+        dict(spec["fixed"]),
+        options,
+        spec.get("autocor"),
+        nl=bool(spec.get("nl", False)),
+    )
 
 
 def _family_json(family: Any) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from brmsjax.backend.model.autocor import arma_data
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
 from brmsjax.backend.model.gp import gp_data, gp_plan, row_basis
+from brmsjax.backend.model.nonlinear import nonlinear_plan
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -45,6 +46,7 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
+from brmsjax.backend.priors.nonlinear import check_nlpar_priors
 from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
@@ -206,6 +208,9 @@ def lower(
         "Z": {},
         "addition": {k: np.asarray(v) for k, v in design.response.addition.items()},
     }
+    if design.nonlinear is not None:  # covariates of a non-linear formula (brms's C_k)
+        check_nlpar_priors(design, priors)
+        data["C"] = np.asarray(design.nonlinear.C, dtype=float)
     kind = family.kind
     plan = _Plan(vectors, prior_args, priors, reparam)
     plan.ordered = bool(getattr(family, "ordered_thresholds", True))
@@ -338,6 +343,7 @@ def lower(
         smooths=smooths,
         gps=gps,
         arma=arma,
+        nonlinear=nonlinear_plan(design),
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -369,7 +375,7 @@ def _check_family(design: Design, family: Family) -> None:
                 f"Argument '{term}' of family '{summary}' is not supported yet in brmsjax "
                 "(brms allows it); remove it from the formula."
             )
-    valid = {"", *family.dpars}
+    valid = {"", *family.dpars, *(design.nonlinear.nlpars if design.nonlinear else ())}
     predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
     for dpar in predicted:
         if dpar not in valid and not (family.kind == "categorical" and dpar.startswith("mu")):

@@ -11,6 +11,7 @@ other half of the plan: the design's specs that name the draws, which no code de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpyro.distributions import constraints
@@ -169,6 +170,8 @@ class Structure:
     smooths: tuple[SmoothPlan, ...] = ()
     gps: tuple[GpPlan, ...] = ()
     arma: tuple[int, int] = (0, 0)
+    #: mu of a non-linear formula (a ``NonlinearPlan``), None where mu is linear.
+    nonlinear: Any = None
 
 
 def sfx(dpar: str) -> str:

@@ -42,6 +42,7 @@ from brmsjax.backend.model.group_terms import (
     upper_pairs,
 )
 from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
+from brmsjax.backend.model.nonlinear import nonlinear_eta
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -327,6 +328,8 @@ class ModelProgram:
         parts += smooth_parts(self.structure, params, data)
         zeros = jnp.zeros_like(data["y"])
         eta = linear_predictors(population, parts, zeros, self.structure.categories)
+        if self.structure.nonlinear is not None:  # mu of a non-linear formula
+            eta[""] = nonlinear_eta(self.structure.nonlinear, eta, data["C"])
         if self.structure.arma != (0, 0):
             ar, ma = params.get("ar"), params.get("ma")
             eta[""] = arma_mu(eta[""], data["y"], ar=ar, ma=ma, lags=data["arma"])

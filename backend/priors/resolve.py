@@ -18,6 +18,7 @@ import pandas as pd
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
+from brmsjax.backend.priors.nonlinear import internal_priors, shown_rows
 from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
@@ -87,7 +88,8 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
         parameter's bounds, or a prior whose support the parameter cannot stay in.
     """
     rows = {row.key: row for row in model_rows(design, family)}
-    chosen = check_user_priors(as_priors(user), tuple(rows.values()), design, family)
+    user = internal_priors(as_priors(user), design)  # nlpar priors keyed as dpar ones
+    chosen = check_user_priors(user, tuple(rows.values()), design, family)
 
     def pick(*keys: tuple[str, ...]) -> Prior | None:
         return next((chosen[k] for k in keys if k in chosen), None)
@@ -205,12 +207,12 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
     brms's order. A row that a user prior sets shows that prior (and its bounds) with ``source``
     ``"user"``; all others are ``"default"``.
     """
-    priors = as_priors(user)
+    priors = internal_priors(as_priors(user), design)
     resolve_priors(design, family, priors)  # the same checks as for sampling
     rows = model_rows(design, family)
     chosen = check_user_priors(priors, rows, design, family)
     records = []
-    for row in rows:
+    for row, shown in shown_rows(rows, design):
         p = chosen.get(row.key)
         spec, lb, ub, source = row.spec, row.lb, row.ub, "default"
         label = "" if spec is None else str(spec)
@@ -225,8 +227,8 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
                 "coef": row.coef,
                 "group": row.group,
                 "resp": row.resp,
-                "dpar": row.dpar,
-                "nlpar": row.nlpar,
+                "dpar": shown.dpar,
+                "nlpar": shown.nlpar,
                 "lb": format_r_number(lb),
                 "ub": format_r_number(ub),
                 "source": source,

@@ -68,6 +68,10 @@ def model_effects(fit: FitLike) -> list[str]:
     """brms's default effects: every main effect and two-way interaction of the population-level
     terms of every distributional parameter (mu first)."""
     effects: list[str] = []
+    nl = fit.design.state.terms.nonlinear
+    if nl is not None:  # brms: a non-linear formula's covariates and their pairs come first
+        cov = list(nl.covariates)
+        effects += cov + [f"{a}:{b}" for i, a in enumerate(cov) for b in cov[i + 1 :]]
     for dp in fit.design.state.terms.dpars:
         for term in dp.fixed.terms:
             names = _term_names(term)
@@ -87,7 +91,7 @@ def model_variables(fit: FitLike) -> list[str]:
     from brmsjax.formula.design.newdata import PREDICT_ADDITIONS
 
     bt = fit.design.state.terms
-    names: list[str] = []
+    names: list[str] = list(bt.nonlinear.covariates) if bt.nonlinear is not None else []
     for dp in bt.dpars:
         for term in dp.fixed.terms:
             for n in _term_names(term):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
+from brmsjax.backend.model.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
@@ -222,5 +223,7 @@ def prediction_inputs(
         else (),
         bcs=bcs,
         Xcs=None if bcs is None else nd.Xcs,
+        nonlinear=nonlinear_plan(fit.design),
+        C=nd.C,
     )
     return inputs, int(rng.integers(0, 2**31 - 1))

@@ -59,6 +59,7 @@ def posterior_linpred(
     seed: int | None = None,
     incl_autocor: bool = True,
     dpar: str | None = None,
+    nlpar: str | None = None,
 ) -> np.ndarray:
     """Draws of the linear predictor (brms's ``posterior_linpred``), ``(draws, rows)``.
 
@@ -83,6 +84,8 @@ def posterior_linpred(
         Include an ARMA term's lagged residuals (brms's default); False leaves them out, and
         new data then need no ``time`` or ``gr`` (as ``conditional_effects`` does). The other
         prediction methods take it too.
+    nlpar
+        A non-linear parameter of a non-linear formula: its linear predictor.
     """
     inputs, key = prediction_inputs(
         fit,
@@ -95,6 +98,8 @@ def posterior_linpred(
         seed=seed,
         incl_autocor=incl_autocor,
     )
+    if nlpar is not None:
+        return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
     d = _check_dpar(inputs, dpar, linear=True)
     return bp.compute(inputs, "linpred", dpar=d, transform=transform, seed=key)
 
@@ -111,12 +116,13 @@ def posterior_epred(
     seed: int | None = None,
     incl_autocor: bool = True,
     dpar: str | None = None,
+    nlpar: str | None = None,
 ) -> np.ndarray:
     """Draws of the expected response (brms's ``posterior_epred``), ``(draws, rows)``.
 
     ``(draws, rows, categories)`` for ordinal and categorical families. With ``dpar``, the
-    draws of that distributional parameter on its natural scale. Arguments as
-    :meth:`posterior_linpred`.
+    draws of that distributional parameter on its natural scale; with ``nlpar``, those of a
+    non-linear parameter. Arguments as :meth:`posterior_linpred`.
     """
     inputs, key = prediction_inputs(
         fit,
@@ -129,6 +135,8 @@ def posterior_epred(
         seed=seed,
         incl_autocor=incl_autocor,
     )
+    if nlpar is not None:
+        return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
     d = _check_dpar(inputs, dpar, linear=False)
     if not d:
         _check_trunc(fit, "posterior_epred")
@@ -340,6 +348,15 @@ def residuals(
     if not summary:
         return res
     return pd.DataFrame(bp.summary_stats(res, probs, robust), columns=stat_names(probs))
+
+
+def _check_nlpar(inputs: bp.PredictInputs, nlpar: str) -> str:
+    """``nlpar`` checked against the model's non-linear parameters."""
+    have = inputs.nonlinear.nlpars if inputs.nonlinear is not None else ()
+    if nlpar not in have:
+        valid = f"its non-linear parameters are: {', '.join(have)}" if have else "it has none"
+        raise PredictionError(f"The model has no non-linear parameter '{nlpar}'; {valid}.")
+    return nlpar
 
 
 def _check_dpar(inputs: bp.PredictInputs, dpar: str | None, *, linear: bool) -> str:

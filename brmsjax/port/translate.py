@@ -16,10 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from brmsjax.formula.errors import FormulaTermError
+from brmsjax.formula.errors import FormulaError, FormulaTermError
 from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
+from brmsjax.formula.terms.nonlinear import lhs_names, merge_parts
 from brmsjax.formula.terms.options import OPTION_NAMES
 from brmsjax.rcode.rfamilies import FamilyCall, r_family
 from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
@@ -87,8 +88,9 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     if isinstance(node, Name):
         ref = Ref(node.name)
         return FormulaCall(ref, ref.python, source)
-    if isinstance(node, Call) and node.func.removeprefix("brms::") in _BF_CALLS:
-        return _bf(node, source)
+    merged = _merge_parts(node, source)  # bf(..., lf(a ~ 1)) + lf(b ~ 1) as one bf()
+    if isinstance(merged, Call) and merged.func.removeprefix("brms::") in _BF_CALLS:
+        return _bf(merged, source)
     if isinstance(node, Call) and node.func.removeprefix("brms::") in _MULTI:
         raise RCodeError(
             f"{node.func}() (multivariate and non-linear formula parts) is not "
@@ -110,14 +112,34 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     )
 
 
+def _merge_parts(node: RNode, source: str) -> RNode:
+    if not isinstance(node, Call | BinOp | Paren):
+        return node
+    try:
+        return merge_parts(node, source)
+    except FormulaError as err:
+        raise RCodeError(err.message, source, err.span) from None
+
+
 def _bf(call: Call, source: str, autocor: str | None = None) -> FormulaCall:
     formulas: list[str] = []
     fixed: dict[str, float] = {}
     options: dict[str, object] = {}
+    nl = False
     for arg in call.args:
         value = arg.value
         if isinstance(value, Formula) and arg.name in (None, "formula", "flist"):
-            formulas.append(_formula_text(value, source))
+            names = lhs_names(value) if formulas else []
+            if len(names) > 1:  # brms's a + b ~ 1: one formula per non-linear parameter
+                formulas += [_formula_text(Formula(n, value.rhs), source) for n in names]
+            else:
+                formulas.append(_formula_text(value, source))
+            continue
+        if arg.name == "nl":
+            flag = r_value(value, source, "the bf() argument 'nl'").obj
+            if not isinstance(flag, bool):
+                raise RCodeError("The bf() argument 'nl' must be TRUE or FALSE.", source, arg.span)
+            nl = flag
             continue
         if isinstance(value, Formula) and arg.name == "autocor":
             autocor = _formula_text(value, source)
@@ -142,11 +164,12 @@ def _bf(call: Call, source: str, autocor: str | None = None) -> FormulaCall:
             "bf() needs the model formula first, as in bf(y ~ x, sigma ~ x).", source, call.span
         )
     try:
-        obj = bf(formulas[0], *formulas[1:], autocor=autocor, **fixed, **options)
+        obj = bf(formulas[0], *formulas[1:], autocor=autocor, nl=nl, **fixed, **options)
     except FormulaTermError as err:
         raise RCodeError(err.message, source, call.span) from None
     parts = [py_str(f) for f in formulas] + [f"{k}={v!r}" for k, v in fixed.items()]
     parts += [] if autocor is None else [f"autocor={py_str(autocor)}"]
+    parts += ["nl=True"] if nl else []
     parts += [
         f"{k}={py_str(v) if isinstance(v, str) else repr(v)}"
         for k, v in obj.options.as_kwargs().items()

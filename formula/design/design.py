@@ -45,6 +45,7 @@ from .groups import _group_blocks
 from .intercept import coded_with_intercept, is_main, with_options, with_reserved_intercept
 from .ir import Design, FixedBlock
 from .matrix import brms_rename, build_matrix
+from .nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
 from .response import (
     CATEGORICAL_FAMILIES,
     ORDINAL_FAMILIES,
@@ -275,6 +276,8 @@ def _evaluate(
                 vals.add(node)
     for node in arma_nodes(bt):
         vals.add(node)
+    for node in covariate_nodes(bt, [str(c) for c in data.columns]):
+        vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
     exempt = cens_upper_labels(bt)
@@ -382,6 +385,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
     check_family_terms(bt, family)
     frame = with_reserved_intercept(frame, bt)
+    check_nonlinear_kind(bt, kind)
     if not len(frame):
         raise DesignError("The data have no rows.")
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
@@ -430,6 +434,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         for i, dp in enumerate(bt.dpars)
     )
     fixed, smooths = add_smooths([(d.dpar, d.fixed) for d in bt.dpars], fixed, values, bt.source)
+    fixed, nonlinear = nonlinear_design(bt, fixed, values, n)
     groups = _group_blocks(bt, values, n)
     _check_matrices(fixed, groups, labels)
     gps: tuple[GpBlock, ...] = tuple(
@@ -454,6 +459,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         smooths=smooths,
         gps=gps,
         arma=arma,
+        nonlinear=nonlinear,
     )
 
 

@@ -310,6 +310,29 @@ class ArmaData:
 
 
 @dataclass(frozen=True)
+class Nonlinear:
+    """mu as a non-linear expression (``bf(..., nl = TRUE)``), evaluated row by row.
+
+    Attributes
+    ----------
+    expr
+        The checked expression (a syntax tree of :mod:`brmsjax.formula.syntax.ast`).
+    nlpars
+        The non-linear parameters: each is a block of ``Design.fixed`` named by it, with
+        ``intercept`` False (brms does not centre them).
+    covariates
+        The expression's data columns, brms's ``C_1``, ``C_2``, ...
+    C
+        ``(N, len(covariates))`` float64 values of the covariates.
+    """
+
+    expr: Any
+    nlpars: tuple[str, ...]
+    covariates: tuple[str, ...]
+    C: np.ndarray
+
+
+@dataclass(frozen=True)
 class Design:
     """All data of a model, ready for lowering.
 
@@ -353,6 +376,8 @@ class Design:
     smooths: tuple[SmoothBlock, ...] = ()
     gps: tuple[GpBlock, ...] = ()
     arma: ArmaData | None = None
+    #: ``bf(..., nl = TRUE)``: mu's expression (then no block of ``fixed`` is mu's).
+    nonlinear: Nonlinear | None = None
 
     @property
     def N(self) -> int:

@@ -38,6 +38,7 @@ from .groups import _group_factor
 from .intercept import is_main, with_reserved_intercept
 from .ir import ArmaData, Design, GroupBlock
 from .matrix import build_matrix
+from .nonlinear import covariate_nodes, covariates_matrix
 from .smooth_terms import encode_smooths, smooth_matrix, smooth_nodes
 
 __all__ = [
@@ -131,6 +132,8 @@ class NewData:
     gps_fitted: bool = False
     Xcs: np.ndarray | None = None
     arma: ArmaData | None = None
+    #: ``(n, k)`` covariates of a non-linear formula, else None.
+    C: np.ndarray | None = None
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -213,7 +216,7 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
             if _group_kept(g, re_terms):
                 nodes.extend(t for term in g.coefs.terms for t in term.variables)
                 nodes.extend(g.group_vars)
-    return nodes
+    return nodes + covariate_nodes(bt)
 
 
 def _check_columns(nodes: list[Any], frame: pd.DataFrame, bt: BrmsTerms) -> None:
@@ -402,8 +405,18 @@ def encode_newdata(
         )
     )
     arma = None if design.arma is None else arma_rows(bt, None, n, design.state.family, frame)
+    C = covariates_matrix(bt, values, n) if bt.nonlinear is not None else None
     return NewData(
-        n=n, X=X, offset=offset, groups=groups, addition=addition, y=y, gps=gps, Xcs=xcs, arma=arma
+        n=n,
+        X=X,
+        offset=offset,
+        groups=groups,
+        addition=addition,
+        y=y,
+        gps=gps,
+        Xcs=xcs,
+        arma=arma,
+        C=C,
     )
 
 
@@ -510,6 +523,7 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         gps=design.gps,
         gps_fitted=True,
         Xcs=design.fixed[0].Xcs if design.fixed else None,
+        C=None if design.nonlinear is None else np.asarray(design.nonlinear.C),
     )
     return nd if design.arma is None else in_data_order(nd, design)
 

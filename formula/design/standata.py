@@ -83,6 +83,9 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
         if key in response:
             values = response[key]
             out[key] = values.astype(np.int64) if key in _INTEGER_FIELDS else values
+    if design.nonlinear is not None:  # covariate vectors of the non-linear formula
+        for k in range(len(design.nonlinear.covariates)):
+            out[f"C_{k + 1}"] = design.nonlinear.C[:, k]
     for block in design.fixed:
         sfx = _suffix(block.dpar)
         ns = len(block.smooth)  # the smooths' columns (brms's Xs) are X's last

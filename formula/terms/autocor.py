@@ -22,7 +22,8 @@ from typing import Any
 
 from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import Call, Formula, Name, Node, Number, strip_parens
-from ..syntax.parse import deparse, parse, parse_formula
+from ..syntax.parse import deparse, parse
+from .nonlinear import read_formula
 
 __all__ = ["AUTOCOR_CALLS", "ArmaTerm", "autocor_lines", "model_arma", "read_arma", "single_arma"]
 
@@ -217,7 +218,7 @@ def model_arma(
     if isinstance(text, str):
         node = parse(text)
     elif isinstance(formula, str):
-        text, call = formula, parse_formula(formula)
+        text, call = formula, read_formula(formula)  # bf(...) + lf(...) merged
         node = call.keywords.get("autocor") if isinstance(call, Call) else None
     if node is not None and text is not None:
         if not isinstance(node, Formula) or node.lhs is not None:

@@ -15,10 +15,11 @@ from typing import Any
 
 from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
-from ..syntax.parse import deparse, parse, parse_formula
+from ..syntax.parse import deparse, parse
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .category_specific import cs_terms, refuse_group_cs, split_cs
+from .nonlinear import NonlinearTerms, nl_flag, nonlinear_terms, read_formula
 from .options import OPTION_NAMES, FormulaOptions, options_from_call, options_from_kwargs
 from .terms import Bar, TermList, expand
 
@@ -112,6 +113,7 @@ class BrmsTerms:
     formula_lines: tuple[str, ...] = ()
     options: FormulaOptions = FormulaOptions()  # bf(center =, cmc =, decomp =)
     arma: ArmaTerm | None = None
+    nonlinear: NonlinearTerms | None = None
 
     @property
     def response_label(self) -> str:
@@ -140,22 +142,31 @@ class BrmsFormula:
         brms's formula options (``center = FALSE``), see :mod:`.options`.
     autocor
         brms's ``autocor`` formula (``"~ ar(time = t, gr = g)"``), or None.
+    nl
+        Whether the main formula is non-linear (brms's ``nl = TRUE``).
     """
 
     formulas: tuple[str, ...]
     fixed: Mapping[str, float] = field(default_factory=dict)
     options: FormulaOptions = FormulaOptions()
     autocor: str | None = None
+    nl: bool = False
 
     def __str__(self) -> str:
         args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
         args += self.options.r_args()
         if self.autocor is not None:
             args.append(f"autocor = {self.autocor}")
-        return f"bf({', '.join(args)})"
+        return f"bf({', '.join(args + (['nl = TRUE'] if self.nl else []))})"
 
 
-def bf(formula: str, *dpar_formulas: str, autocor: str | None = None, **fixed: Any) -> BrmsFormula:
+def bf(
+    formula: str,
+    *dpar_formulas: str,
+    autocor: str | None = None,
+    nl: bool = False,
+    **fixed: Any,
+) -> BrmsFormula:
     """Build a brms formula, as brms's ``bf()``.
 
     Parameters
@@ -163,10 +174,12 @@ def bf(formula: str, *dpar_formulas: str, autocor: str | None = None, **fixed: A
     formula
         The main formula, e.g. ``"y ~ x + (1 | g)"``.
     *dpar_formulas
-        Formulas of distributional parameters, e.g. ``"sigma ~ x"``.
+        Formulas of distributional (``"sigma ~ x"``) or non-linear parameters (``"a ~ 1"``).
     autocor
         brms's autocorrelation formula, e.g. ``"~ ar(time = t, gr = g, p = 1)"``; the same as
         adding the term to the formula.
+    nl
+        Read the main formula as non-linear (``bf("y ~ a * exp(-b * x)", "a ~ 1", "b ~ 1")``).
     **fixed
         Distributional parameters fixed to a constant, e.g. ``nu=4``; and brms's options
         ``center``, ``cmc`` (True or False) and ``decomp`` (``"none"`` or ``"QR"``).
@@ -186,7 +199,7 @@ def bf(formula: str, *dpar_formulas: str, autocor: str | None = None, **fixed: A
             raise FormulaTermError(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor)
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor, bool(nl))
 
 
 def _flatten(node: Node, op: str) -> list[Node]:
@@ -377,9 +390,12 @@ def _number(node: Node) -> float | None:
     return None
 
 
-def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], dict[str, float]]:
+def _from_bf_call(
+    call: Call, source: str
+) -> tuple[list[tuple[Formula, str]], dict[str, float], bool]:
     formulas: list[tuple[Formula, str]] = []
     fixed: dict[str, float] = {}
+    nl = False
     for arg in call.args:
         if arg.name is None:
             if not isinstance(arg.value, Formula):
@@ -397,6 +413,9 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
             continue
         if arg.name == "autocor" and isinstance(arg.value, Formula):
             continue  # read by autocor.model_arma
+        if arg.name == "nl":
+            nl = nl_flag(arg, call.func, source)
+            continue
         value = _number(arg.value)
         if arg.name in DPAR_NAMES and value is not None:
             fixed[arg.name] = value
@@ -406,7 +425,7 @@ def _from_bf_call(call: Call, source: str) -> tuple[list[tuple[Formula, str]], d
         )
     if not formulas:
         raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source, call.span)
-    return formulas, fixed
+    return formulas, fixed, nl
 
 
 def brms_terms(
@@ -425,6 +444,7 @@ def brms_terms(
     parts: list[tuple[Formula, str]] = []
     fixed: dict[str, float] = {}
     options = FormulaOptions()
+    nl = isinstance(formula, BrmsFormula) and formula.nl
     if isinstance(formula, BrmsFormula):
         for text in formula.formulas:
             node = parse(text)
@@ -438,7 +458,7 @@ def brms_terms(
         fixed.update(formula.fixed)
         options = formula.options
     elif isinstance(formula, str):
-        node = parse_formula(formula)
+        node = read_formula(formula)
         if isinstance(node, Call):
             if node.func not in _FORMULA_CALLS:
                 raise FormulaTermError(
@@ -446,7 +466,7 @@ def brms_terms(
                     formula,
                     node.span,
                 )
-            parts, fixed = _from_bf_call(node, formula)
+            parts, fixed, nl = _from_bf_call(node, formula)
             options = options_from_call(node, formula)
         else:
             parts.append((node, formula))
@@ -459,8 +479,9 @@ def brms_terms(
     if isinstance(lhs, BinOp) and lhs.op == "|":
         additions = _additions(lhs.right, main_src)
         lhs = lhs.left
-    dpars = [_dpar_terms("", main.rhs, main_src, lhs, columns)]
-    for node, text in parts[1:]:
+    nonlinear, nlpars, rest = nonlinear_terms(main.rhs, main_src, parts[1:], DPAR_NAMES, nl)
+    dpars = [] if nl else [_dpar_terms("", main.rhs, main_src, lhs, columns)]
+    for node, text in rest:
         name = node.lhs
         if not (isinstance(name, Name) and name.name in DPAR_NAMES):
             raise FormulaTermError(
@@ -474,6 +495,8 @@ def brms_terms(
                 f"The parameter '{name.name}' has two formulas.", text, name.span
             )
         dpars.append(_dpar_terms(name.name, node.rhs, text, None, columns, name_span=name.span))
+    for name_, span, text, rhs in nlpars:
+        dpars.append(_dpar_terms(name_, rhs, text, None, columns, name_span=span))
     arma = model_arma(dpars, formula, main_src, expand)
     lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
@@ -485,6 +508,7 @@ def brms_terms(
         formula_lines=lines,
         options=options,
         arma=arma,
+        nonlinear=nonlinear,
     )
 
 

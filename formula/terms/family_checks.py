@@ -218,8 +218,21 @@ def check_dpars(bt: BrmsTerms, family: Any) -> None:
     if valid is None:
         return
     categorical = getattr(family, "kind", "") == "categorical"
-    for dp in bt.dpars[1:]:
-        if dp.dpar not in valid and not (categorical and dp.dpar.startswith("mu")):
+    nlpars = bt.nonlinear.nlpars if bt.nonlinear is not None else ()
+    for dp in bt.dpars:
+        if dp.dpar in nlpars and dp.dpar in valid:
+            raise FormulaTermError(
+                f"The non-linear parameter '{dp.dpar}' has the name of a parameter of the "
+                "family, for which brms reads its formula; give it another name.",
+                dp.source or None,
+                dp.name_span,
+            )
+    for dp in bt.dpars[0 if nlpars else 1 :]:
+        if (
+            dp.dpar not in valid
+            and dp.dpar not in nlpars
+            and not (categorical and dp.dpar.startswith("mu"))
+        ):
             raise FormulaTermError(
                 f"The parameter '{dp.dpar}' is not a valid distributional or non-linear "
                 "parameter. Did you forget to set 'nl = TRUE'?",

@@ -14,7 +14,7 @@ old one, parameter by parameter, as brms's ``update.brmsformula`` does.
 
 from __future__ import annotations
 
-from ..errors import FormulaSyntaxError
+from ..errors import FormulaSyntaxError, FormulaTermError
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse_formula
 from .brmsterms import BrmsFormula, _from_bf_call
@@ -120,12 +120,17 @@ def update_formula(old: str, new: str) -> str:
 
 def _parts(formula: str | BrmsFormula) -> tuple[list[str], dict[str, float]]:
     """Formula texts (main first) and fixed parameters of a formula or ``bf()`` text."""
-    if isinstance(formula, BrmsFormula):
+    if isinstance(formula, BrmsFormula) and not formula.nl:
         return list(formula.formulas), dict(formula.fixed)
-    node = parse_formula(formula)
+    node = parse_formula(str(formula))
     if isinstance(node, Formula):
-        return [formula], {}
-    formulas, fixed = _from_bf_call(node, formula)
+        return [str(formula)], {}
+    formulas, fixed, nl = _from_bf_call(node, str(formula))
+    if nl:
+        raise FormulaTermError(
+            "update() of a non-linear formula (nl = TRUE) is not supported yet; give the "
+            "new model's whole formula instead."
+        )
     return [deparse(f) for f, _ in formulas], fixed
 
 

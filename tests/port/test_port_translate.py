@@ -157,9 +157,8 @@ REJECTED = [
         "'adapt_delta' is not an argument that brmsjax's brm() supports; remove it.",
     ),
     (
-        "brm(bf(y ~ a * exp(b * x), a + b ~ 1, nl = TRUE), data = d)",
-        "The bf() argument 'nl' is not supported by brmsjax; bf() takes formulas and fixed "
-        "parameters such as nu = 4.",
+        "brm(bf(y ~ a * exp(b * x), a + b ~ 1, nl = flag), data = d)",
+        "The bf() argument 'nl' must be TRUE or FALSE.",
     ),
     (
         "brm(mvbf(y1 ~ x, y2 ~ x), data = d)",

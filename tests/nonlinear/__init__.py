@@ -1,0 +1,1 @@
+"""Non-linear formulas (``bf(..., nl = TRUE)``): design, priors, the compiled expression, fits."""
