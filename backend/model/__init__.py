@@ -6,6 +6,7 @@
 - :mod:`.plans`: the static structure of a model (parameter vectors, blocks, group IDs, sites).
 - :mod:`.program`: the NumPyro program (parameters, linear predictors, densities).
 - :mod:`.group_terms`: group-level coordinates to effects, covariances and correlations.
+- :mod:`.smooth_terms`: the penalized parts of ``s()`` terms (``sds``, ``zs``, ``Zs s``).
 - :mod:`.predictor`: the one builder of linear predictors, for fitting and prediction.
 - :mod:`.arguments`: checks of the fitting arguments (``chains``, ``control``, ...) that
   ``brm``, the samplers and ``lower`` share.

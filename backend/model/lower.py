@@ -40,7 +40,7 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args, plan_vector
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
-from brmsjax.backend.model.smooth_plans import plan_smooths, smooth_likelihood
+from brmsjax.backend.model.smooth_terms import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.transforms import (
     Bound,
     StanCorrCholeskyTransform,

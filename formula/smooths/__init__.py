@@ -8,9 +8,9 @@ This folder reproduces those matrices:
 - :mod:`.tprs`: the thin plate regression spline basis (``bs = "tp"``, mgcv's ``tprs.c``:
   Lanczos eigenvectors, the ``QT`` constraint factorization, unit-rms columns) and its
   evaluation at new covariate values (``predict_tprs``);
-- :mod:`.cr`: the cubic regression spline basis (``bs = "cr"``, mgcv's ``crspl``);
-- :mod:`.cc`: the cyclic cubic regression spline basis (``bs = "cc"``, no ``Xs`` columns);
-- :mod:`.ps`: the P-spline basis (``bs = "ps"``: cubic B-splines, second differences);
+- :mod:`.splines`: the one-dimensional bases ``bs = "cr"`` (cubic regression spline, mgcv's
+  ``crspl``), ``"cc"`` (cyclic, no ``Xs`` columns) and ``"ps"`` (P-splines: cubic
+  B-splines, second differences);
 - :mod:`.construct`: ``smoothCon``'s constraint, penalty scaling and diagonal
   reparameterization, then ``smooth2random``; :class:`~.construct.SmoothFit` maps the basis at
   new data the same way (brms's ``s2rPred``).
@@ -36,10 +36,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cc import CcBasis, cc_setup
 from .construct import SmoothFit, smooth_con
-from .cr import CrBasis, cr_setup
-from .ps import PsBasis, ps_setup
+from .splines import CcBasis, CrBasis, PsBasis, cc_setup, cr_setup, ps_setup
 from .tprs import TprsBasis, default_order, null_space_dimension, tprs_predict, tprs_setup
 
 __all__ = [
