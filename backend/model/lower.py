@@ -37,6 +37,13 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args, plan_vector
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
+from brmsjax.backend.model.shrinkage import (
+    ShrinkPlan,
+    autoscales,
+    shrink_args,
+    shrink_vector,
+    special_spec,
+)
 from brmsjax.backend.model.transforms import (
     Bound,
     StanCorrCholeskyTransform,
@@ -220,6 +227,7 @@ def lower(
     for d in aux:
         bounds = family.dpar_bounds.get(d, (None, None))
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
+    shrink = _shrinkage(design, priors, prior_args, aux)
     groups, group_names = [], []
     for g in design.groups:
         plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
@@ -296,9 +304,11 @@ def lower(
         categories=categories,
         shown=shown,
         likelihood=form,
+        shrink=shrink,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
-    names = ModelNames(tuple(fixed_names), tuple(group_names), named)
+    shrunk = tuple((p.kind, p.n_b) for p in shrink)
+    names = ModelNames(tuple(fixed_names), tuple(group_names), named, shrunk)
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
 
@@ -326,6 +336,32 @@ def _check_family(design: Design, family: Family) -> None:
                 f"The parameter '{dpar}' is not a valid distributional or non-linear "
                 "parameter. Did you forget to set 'nl = TRUE'?"
             )
+
+
+def _shrinkage(
+    design: Design,
+    priors: Mapping[str, ParamPriorLike],
+    prior_args: dict[str, dict[str, np.ndarray]],
+    aux: tuple[str, ...],
+) -> tuple[ShrinkPlan, ...]:
+    """Plan mu's shrinkage prior on ``b`` and put its hyperparameters in ``prior_args``.
+
+    ``autoscale`` takes effect where brms's ``simple_sigma`` holds: a scalar ``sigma``.
+    """
+    out = []
+    for block in design.fixed:
+        spec = special_spec(priors, f"b{sfx(block.dpar)}")
+        if spec is None or not block.slope_columns:
+            continue
+        if block.dpar:
+            raise ModelError(
+                f"The prior '{spec.dist}()' on the coefficients of dpar '{block.dpar}' is not "
+                "supported yet in brmsjax; give shrinkage priors to mu's coefficients only."
+            )
+        n_b = len(block.slope_columns)
+        prior_args["shrink"] = shrink_args(spec, n_b, len(design.response.y))
+        out.append(ShrinkPlan(spec.dist, n_b, autoscales(spec) and "sigma" in aux))
+    return tuple(out)
 
 
 def _thresholds(design: Design, block: FixedBlock) -> int:
@@ -374,9 +410,21 @@ class _Plan:
         n_b = len(columns)
         qr_inv = None
         if n_b:
-            self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
+            special = special_spec(self.priors, f"b{s}")
+            if special is not None:  # horseshoe(), R2D2(), lasso(): see model/shrinkage.py
+                self.vectors.append(shrink_vector(f"b{s}", special, n_b))
+                self.prior_args[f"b{s}"] = {}
+            else:
+                self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
             vp = self.vectors[-1]
-            if self.reparam and n_b > 1 and not vp.const and vp.lb is None and vp.ub is None:
+            if (
+                self.reparam
+                and n_b > 1
+                and vp.free
+                and not vp.const
+                and vp.lb is None
+                and vp.ub is None
+            ):
                 qr_inv = _qr_inverse(data["X"][block.dpar])
         if qr_inv is not None:
             data.setdefault("qr_inv", {})[block.dpar] = qr_inv

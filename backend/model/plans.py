@@ -22,6 +22,7 @@ __all__ = [
     "FixedPlan",
     "GroupPlan",
     "ModelNames",
+    "ShrinkPlan",
     "Site",
     "Structure",
     "VectorPlan",
@@ -100,6 +101,16 @@ class GroupPlan:
 
 
 @dataclass(frozen=True)
+class ShrinkPlan:
+    """mu's ``b`` under a shrinkage prior (:mod:`~brmsjax.backend.model.shrinkage`): its kind
+    (``"horseshoe"``, ``"R2D2"``, ``"lasso"``), ``K`` and whether it scales by ``sigma``."""
+
+    kind: str
+    n_b: int
+    autoscale: bool = False
+
+
+@dataclass(frozen=True)
 class Site:
     """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
 
@@ -136,6 +147,7 @@ class Structure:
     categories: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
     likelihood: str = "plain"
+    shrink: tuple[ShrinkPlan, ...] = ()  # shrinkage priors on b (horseshoe, R2D2, lasso)
 
 
 def sfx(dpar: str) -> str:
@@ -182,3 +194,4 @@ class ModelNames:
     fixed: tuple[FixedSpec, ...]
     groups: tuple[GroupSpec, ...]
     aux: tuple[str, ...]
+    shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any

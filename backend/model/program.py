@@ -50,6 +50,13 @@ from brmsjax.backend.model.plans import (
     sfx,
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.shrinkage import (
+    shrink_b,
+    shrink_local,
+    shrink_lprior,
+    shrink_saved,
+    shrink_sites,
+)
 from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf, log_mass
 from brmsjax.formula.errors import ModelError
 
@@ -82,7 +89,7 @@ class ModelProgram:
     def __init__(self, structure: Structure, family: Family) -> None:
         self.structure = structure
         self.family = family
-        self.sites = model_sites(structure)
+        self.sites = model_sites(structure) + tuple(shrink_sites(structure.shrink))
         self.dim = sum(s.size for s in self.sites)
         self.model: Callable[[PyTree, PyTree], None] = self._model
 
@@ -113,6 +120,9 @@ class ModelProgram:
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
         numpyro.factor("lprior", self.lprior(params, prior_args))
+        if self.structure.shrink:  # brms's model-block terms of zb, hs_local, R2D2_phi, lasso
+            a = prior_args["shrink"]
+            numpyro.factor("shrink_local", shrink_local(self.structure.shrink, params, a))
         for g in self.structure.groups:
             if g.cov:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
@@ -150,7 +160,10 @@ class ModelProgram:
                 values[f"sd_{g.id}"] = cov[1]
                 params[f"C_{g.id}"], params[f"L_{g.id}"] = cov[0], cov[2]
                 params[f"C_{g.id}_log_jac"] = cov[3]
+        shrunk = {"b"} if any(p.kind != "lasso" for p in self.structure.shrink) else set()
         for vp in self.structure.vectors:
+            if vp.name in shrunk:  # computed below from the shrinkage sites
+                continue
             if not vp.const:
                 x = values[vp.name]
             else:
@@ -167,6 +180,9 @@ class ModelProgram:
             if fp.qr:
                 name = f"b{sfx(fp.dpar)}"
                 params[name] = data["qr_inv"][fp.dpar] @ params[name]
+        if self.structure.shrink:
+            a = prior_args["shrink"]
+            params.update(shrink_b(self.structure.shrink, values, params, a))
         return params
 
     def site_value(
@@ -282,6 +298,8 @@ class ModelProgram:
             if g.lkj:
                 eta = prior_args[f"L_{g.id}"]["eta"]
                 total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
+        if self.structure.shrink:
+            total = total + shrink_lprior(self.structure.shrink, params, prior_args["shrink"])
         return total
 
     # -- predictors and likelihood
@@ -400,6 +418,7 @@ class ModelProgram:
                 out[f"cor_{g.id}"] = cor[rows, cols]
         for gid, r in self.group_effects(params, data, key).items():
             out[f"r_{gid}"] = r
+        out.update(shrink_saved(self.structure.shrink, params))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 

@@ -19,6 +19,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
+from brmsjax.backend.priors.special import SPECIAL, special_spec, special_text
 from brmsjax.formula.errors import PriorError, Span, caret_lines
 
 # Argument names of every distribution, in Stan's order (used in messages and checks).
@@ -96,10 +97,17 @@ def parse_prior(text: str) -> PriorSpec:
     name = str(name_token)
     start = name_token.start_pos or 0
     end = call.meta.end_pos if not call.meta.empty else len(text)
+    if name in SPECIAL and call.data == "call":
+        args = call.children[1] if isinstance(call.children[1], Tree) else None
+        try:
+            return special_spec(name, args)
+        except PriorError as err:
+            raise _error(str(err), text, start, end) from None
     if name not in DIST_ARITY:
         raise _error(
             f"Unknown prior distribution '{name}'; supported distributions are: "
-            f"{', '.join(sorted(DIST_ARITY))}.",
+            f"{', '.join(sorted(DIST_ARITY))}; and for class 'b' as a whole: "
+            f"{', '.join(f'{s}()' for s in sorted(SPECIAL))}.",
             text,
             start,
             start + len(name),
@@ -108,6 +116,23 @@ def parse_prior(text: str) -> PriorSpec:
     if call.data == "call" and isinstance(call.children[1], Tree):
         for number in call.children[1].children:
             assert isinstance(number, Tree)
+            if number.data != "number":
+                a, b = number.meta.start_pos, number.meta.end_pos
+                if number.data == "word":
+                    raise _error(
+                        f"Unexpected '{text[a:b]}' in the prior '{text}'; write a distribution "
+                        f"call such as '{EXAMPLE}'.",
+                        text,
+                        a,
+                        b,
+                    )
+                raise _error(
+                    f"The arguments of '{name}' must be numbers in Stan's order, as in "
+                    f"'{EXAMPLE}'.",
+                    text,
+                    a,
+                    b,
+                )
             numbers.append(_number(number, text))
     _check_arity(name, bare=call.data == "bare", numbers=numbers, text=text, start=start, end=end)
     for arg, (value, a, b) in zip(ARG_NAMES[name], numbers, strict=True):
@@ -188,3 +213,15 @@ def _syntax_error(text: str, err: UnexpectedInput) -> PriorError:
 
 def _show(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def prior_display(text: str) -> str:
+    """A prior as brms's table shows it: a shrinkage prior's call as R deparses it
+    (``horseshoe(df = 3, par_ratio = 0.1)``), any other prior as :class:`PriorSpec` prints."""
+    spec = parse_prior(text)
+    if spec.dist not in SPECIAL:
+        return str(spec)
+    call = _parser().parse(text).children[0]
+    assert isinstance(call, Tree)
+    args = call.children[1] if isinstance(call.children[1], Tree) else None
+    return special_text(spec.dist, args)

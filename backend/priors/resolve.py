@@ -18,6 +18,7 @@ import pandas as pd
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
+from brmsjax.backend.priors.parse import prior_display
 from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
@@ -26,6 +27,7 @@ from brmsjax.backend.priors.rows import (
     model_rows,
     scalar_dpars,
 )
+from brmsjax.backend.priors.special import SPECIAL
 from brmsjax.backend.priors.user import (
     Prior,
     PriorList,
@@ -112,6 +114,10 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             out["Intercept" + suffix] = ParamPrior("Intercept" + suffix, tuple(specs))
         if block.slope_columns:
             top = pick_class("b", d)
+            if top is not None and top.spec.dist in SPECIAL:  # horseshoe(), R2D2(), lasso()
+                n_b = len(block.slope_columns)
+                out["b" + suffix] = ParamPrior("b" + suffix, (top.spec,) * n_b)
+                continue
             lb, ub = (top.lb, top.ub) if top else (None, None)
             specs = []
             for c in block.slope_columns:
@@ -141,6 +147,13 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
     return out
 
 
+def _shown(spec: PriorSpec | None, p: Prior | None) -> str:
+    """The prior column: a shrinkage prior as the user's call deparses (``horseshoe(1)``)."""
+    if spec is None:
+        return ""
+    return prior_display(p.prior) if p is not None else str(spec)
+
+
 def _of(dpar: str) -> str:
     return f" of dpar '{dpar}'" if dpar else ""
 
@@ -168,7 +181,7 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
                 lb, ub = p.lb, p.ub
         records.append(
             {
-                "prior": "" if spec is None else str(spec),
+                "prior": _shown(spec, p),
                 "class": row.class_,
                 "coef": row.coef,
                 "group": row.group,
