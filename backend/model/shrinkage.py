@@ -207,3 +207,25 @@ def shrink_saved(plans: Sequence[ShrinkPlan], params: Mapping[str, Array]) -> di
         elif p.kind == "lasso":
             out["lasso_inv_lambda"] = params["lasso_inv_lambda"]
     return out
+
+
+def shrink_standata(
+    sdata: Mapping[str, Any], priors: Mapping[str, Any], n_b: int, n_obs: int
+) -> dict[str, Any]:
+    """brms's ``make_standata`` with the shrinkage prior's data (``hs_df``, ``R2D2_mean_R2``,
+    ``lasso_df``, ...), which brms writes after mu's terms and before the other dpars' and the
+    group-level data."""
+    spec = special_spec(priors, "b")
+    if spec is None:
+        return dict(sdata)
+    fields = {
+        k: (v.tolist() if v.ndim else float(v)) for k, v in shrink_args(spec, n_b, n_obs).items()
+    }
+    out: dict[str, Any] = {}
+    for key, value in sdata.items():
+        if fields and (key.startswith(("K_", "J_")) or key == "prior_only"):
+            out.update(fields)
+            fields = {}
+        out[key] = value
+    out.update(fields)
+    return out

@@ -146,6 +146,8 @@ def _match(name: str, args: Tree | None) -> tuple[dict[str, Value], str]:
 
 def _number(kind: str, arg: str, value: Value, *, positive: bool = True) -> float:
     message = _POSITIVE_MESSAGES.get((kind, arg), f"Argument '{arg}' must be a single number.")
+    if kind == "R2D2" and not (isinstance(value, tuple) and len(value) == 1):
+        raise PriorError(f"Cannot coerce '{arg}' to a single numeric value.")  # as_one_numeric
     if not isinstance(value, tuple) or isinstance(value, bool) or len(value) != 1:
         raise PriorError(message)
     x = float(value[0])
