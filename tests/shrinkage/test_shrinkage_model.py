@@ -177,8 +177,12 @@ def numpy_prior_b(text: str, n: int) -> np.ndarray:
 @pytest.mark.slow
 @pytest.mark.parametrize("text", ["horseshoe(1)", "R2D2()"])
 def test_sampled_prior_is_brms_prior(text: str) -> None:
-    fit = brm("y ~ x1 + x2 + x3", DATA, prior=prior(text), sample_prior="only", seed=2)
+    # the horseshoe's funnel near tau = 0 needs small steps (as in Stan) to reach the lower tail
+    control = {"adapt_delta": 0.99}
+    fit = brm(
+        "y ~ x1 + x2 + x3", DATA, prior=prior(text), sample_prior="only", seed=2, control=control
+    )
     b = np.abs(fit.draws()[["b_x1", "b_x2", "b_x3"]].to_numpy().ravel())
     ref = np.abs(numpy_prior_b(text, 400_000))
     q = [0.1, 0.25, 0.5, 0.75, 0.9]
-    np.testing.assert_allclose(np.quantile(b, q), np.quantile(ref, q), rtol=0.12)
+    np.testing.assert_allclose(np.quantile(b, q), np.quantile(ref, q), rtol=0.1)
