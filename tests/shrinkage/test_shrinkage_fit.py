@@ -64,7 +64,7 @@ def test_sparse_coefficients_are_recovered(text: str, saved: list[str]) -> None:
 @pytest.mark.slow
 def test_mtcars_horseshoe_agrees_with_brms() -> None:
     ref = json.loads(FIT.read_text())
-    data = pd.DataFrame(ref["data"])
+    data = pd.DataFrame(ref["data"]).drop(columns="_row")  # jsonlite keeps the car names
     predictors = [c for c in data.columns if c != "mpg"]
     fit = brm(
         "mpg ~ " + " + ".join(predictors),
