@@ -41,13 +41,16 @@ from brmsjax.formula.errors import PriorError
 __all__ = [
     "SHRINKAGE",
     "ShrinkPlan",
+    "autoscales",
     "shrink_args",
     "shrink_b",
     "shrink_local",
     "shrink_lprior",
     "shrink_saved",
     "shrink_sites",
+    "shrink_standata",
     "shrink_vector",
+    "special_spec",
 ]
 
 SHRINKAGE = frozenset({"horseshoe", "R2D2", "lasso"})

@@ -6,7 +6,7 @@ They are not distributions of one coefficient but of the whole class ``b`` at on
 (``grammar.lark``) reads the call; this module matches its arguments as R would against brms
 2.18's signatures, checks them with brms's messages, and packs them into a
 :class:`~brmsjax.backend.dists.densities.PriorSpec` of numbers (:func:`special_spec`), which
-:class:`SpecialPrior` unpacks again for the model::
+:mod:`brmsjax.backend.model.shrinkage` unpacks again for the model::
 
     horseshoe: (df, scale_global, df_global, scale_slab, df_slab, par_ratio or nan, autoscale)
     R2D2:      (mean_R2, prec_R2, autoscale, *cons_D2)
@@ -19,14 +19,13 @@ brms's table shows the call as R deparses it (``horseshoe(df = 3, par_ratio = 0.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from lark import Token, Tree
 
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.formula.errors import PriorError
 
-__all__ = ["SPECIAL", "SpecialPrior", "special_spec", "special_text"]
+__all__ = ["SPECIAL", "special_spec", "special_text"]
 
 
 class _Null:
@@ -204,25 +203,3 @@ def special_spec(name: str, args: Tree | None) -> PriorSpec:
 def special_text(name: str, args: Tree | None) -> str:
     """The call as R deparses it, as brms's prior table shows it (``horseshoe(df = 3)``)."""
     return _match(name, args)[1]
-
-
-@dataclass(frozen=True)
-class SpecialPrior:
-    """The unpacked arguments of a shrinkage prior's :class:`PriorSpec` (see the module doc)."""
-
-    kind: str
-    values: dict[str, float]
-    cons_D2: tuple[float, ...] = ()
-    autoscale: bool = False
-
-    @classmethod
-    def from_spec(cls, spec: PriorSpec) -> SpecialPrior:
-        """Unpack a spec made by :func:`special_spec`."""
-        a = spec.args
-        if spec.dist == "horseshoe":
-            keys = ("df", "scale_global", "df_global", "scale_slab", "df_slab", "par_ratio")
-            return cls(spec.dist, dict(zip(keys, a[:6], strict=True)), autoscale=bool(a[6]))
-        if spec.dist == "R2D2":
-            values = {"mean_R2": a[0], "prec_R2": a[1]}
-            return cls(spec.dist, values, tuple(a[3:]), autoscale=bool(a[2]))
-        return cls(spec.dist, {"df": a[0], "scale": a[1]})
