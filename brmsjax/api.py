@@ -20,6 +20,7 @@ from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
 from brmsjax.backend.model.lower import ModelNames
+from brmsjax.backend.model.shrinkage import shrink_standata
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, load
 from brmsjax.formula.design.design import as_frame, build_design
@@ -434,9 +435,12 @@ def make_standata(
     """brms's ``make_standata()``: the model's data with brms's field names and order."""
     fam = get_family(family)
     design = design_for(formula, data, fam)
-    if prior is not None:
-        resolve_priors(design, fam, r_priors(prior))
-    return standata(design, family=fam)
+    if prior is None:
+        return standata(design, family=fam)
+    resolved = resolve_priors(design, fam, r_priors(prior))
+    mu = design.block("")
+    n_b = len(mu.slope_columns) if mu is not None else 0
+    return shrink_standata(standata(design, family=fam), resolved, n_b, len(design.response.y))
 
 
 def model_matrix(formula: str, data: Data) -> pd.DataFrame:

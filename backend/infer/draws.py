@@ -76,6 +76,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             yield from (c for c in gp.columns() if c[1].startswith(cls))
     for d in model.aux:
         yield d, d, ()
+    if any(kind == "lasso" for kind, _ in model.shrink):  # brms's class "lasso"
+        yield "lasso_inv_lambda", "lasso_inv_lambda", ()
     for g in model.groups:
         for m in range(g.M):
             for lv_i, lv in enumerate(g.levels):
@@ -88,6 +90,11 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             for i in range(size):
                 yield names.s_name(sm.prefix, j + 1, i + 1), f"s_{sm.key}", (start + i,)
             start += size
+    for kind, k in model.shrink:  # brms saves R2D2_phi and R2D2_R2 (class "R2D2") here
+        if kind == "R2D2":
+            for i in range(k):
+                yield f"R2D2_phi[{i + 1}]", "R2D2_phi", (i,)
+            yield "R2D2_R2", "R2D2_R2", ()
     yield "lprior", "lprior", ()
     yield "lp__", "lp__", ()
 

@@ -40,6 +40,13 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args, plan_vector
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
+from brmsjax.backend.model.shrinkage import (
+    ShrinkPlan,
+    autoscales,
+    shrink_args,
+    shrink_vector,
+    special_spec,
+)
 from brmsjax.backend.model.smooth_terms import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.transforms import (
     Bound,
@@ -232,6 +239,7 @@ def lower(
     for d in aux:
         bounds = family.dpar_bounds.get(d, (None, None))
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
+    shrink = _shrinkage(design, priors, prior_args, aux)
     groups, group_names = [], []
     for g in design.groups:
         plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
@@ -344,6 +352,7 @@ def lower(
         gps=gps,
         arma=arma,
         nonlinear=nonlinear_plan(design),
+        shrink=shrink,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -355,6 +364,7 @@ def lower(
         smooths=tuple(sm.spec for sm in design.smooths),
         gps=tuple(gp_spec(b) for b in design.gps),
         arma=arma,
+        shrink=tuple((p.kind, p.n_b) for p in shrink),
     )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 
@@ -409,6 +419,32 @@ def _gp_marginal(
         and bool(design.gps)
         and all(b.approx and not b.dpar for b in design.gps)
     )
+
+
+def _shrinkage(
+    design: Design,
+    priors: Mapping[str, ParamPriorLike],
+    prior_args: dict[str, dict[str, np.ndarray]],
+    aux: tuple[str, ...],
+) -> tuple[ShrinkPlan, ...]:
+    """Plan mu's shrinkage prior on ``b`` and put its hyperparameters in ``prior_args``.
+
+    ``autoscale`` takes effect where brms's ``simple_sigma`` holds: a scalar ``sigma``.
+    """
+    out = []
+    for block in design.fixed:
+        spec = special_spec(priors, f"b{sfx(block.dpar)}")
+        if spec is None or not block.slope_columns:
+            continue
+        if block.dpar:
+            raise ModelError(
+                f"The prior '{spec.dist}()' on the coefficients of dpar '{block.dpar}' is not "
+                "supported yet in brmsjax; give shrinkage priors to mu's coefficients only."
+            )
+        n_b = len(block.slope_columns)
+        prior_args["shrink"] = shrink_args(spec, n_b, len(design.response.y))
+        out.append(ShrinkPlan(spec.dist, n_b, autoscales(spec) and "sigma" in aux))
+    return tuple(out)
 
 
 def _thresholds(design: Design, block: FixedBlock) -> int:
@@ -477,11 +513,23 @@ class _Plan:
         qr_inv = None
         qr_prior = bool(n_b and block.qr and len(block.columns) >= 2)
         if n_b:
-            self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
+            special = special_spec(self.priors, f"b{s}")
+            if special is not None:  # horseshoe(), R2D2(), lasso(): see model/shrinkage.py
+                self.vectors.append(shrink_vector(f"b{s}", special, n_b))
+                self.prior_args[f"b{s}"] = {}
+            else:
+                self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
             vp = self.vectors[-1]
             if qr_prior:
                 qr_inv = brms_qr_inverse(vp, data["X"][block.dpar])
-            elif self.reparam and n_b > 1 and not vp.const and vp.lb is None and vp.ub is None:
+            elif (
+                self.reparam
+                and n_b > 1
+                and vp.free
+                and not vp.const
+                and vp.lb is None
+                and vp.ub is None
+            ):
                 qr_inv = _qr_inverse(data["X"][block.dpar])
         if qr_inv is not None:
             data.setdefault("qr_inv", {})[block.dpar] = qr_inv

@@ -25,6 +25,7 @@ __all__ = [
     "FixedPlan",
     "GroupPlan",
     "ModelNames",
+    "ShrinkPlan",
     "Site",
     "SmoothPlan",
     "Structure",
@@ -130,6 +131,16 @@ class SmoothPlan:
 
 
 @dataclass(frozen=True)
+class ShrinkPlan:
+    """mu's ``b`` under a shrinkage prior (:mod:`~brmsjax.backend.model.shrinkage`): its kind
+    (``"horseshoe"``, ``"R2D2"``, ``"lasso"``), ``K`` and whether it scales by ``sigma``."""
+
+    kind: str
+    n_b: int
+    autoscale: bool = False
+
+
+@dataclass(frozen=True)
 class Site:
     """A sampled site of the NumPyro model with its constrained and unconstrained shapes."""
 
@@ -172,6 +183,7 @@ class Structure:
     arma: tuple[int, int] = (0, 0)
     #: mu of a non-linear formula (a ``NonlinearPlan``), None where mu is linear.
     nonlinear: Any = None
+    shrink: tuple[ShrinkPlan, ...] = ()  # shrinkage priors on b (horseshoe, R2D2, lasso)
 
 
 def sfx(dpar: str) -> str:
@@ -235,3 +247,4 @@ class ModelNames:
     smooths: tuple[SmoothSpec, ...] = ()
     gps: tuple[GpSpec, ...] = ()
     arma: tuple[int, int] = (0, 0)
+    shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any

@@ -53,6 +53,13 @@ from brmsjax.backend.model.plans import (
     sfx,
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.shrinkage import (
+    shrink_b,
+    shrink_local,
+    shrink_lprior,
+    shrink_saved,
+    shrink_sites,
+)
 from brmsjax.backend.model.smooth_terms import (
     smooth_coefficients,
     smooth_log_priors,
@@ -90,7 +97,7 @@ class ModelProgram:
     def __init__(self, structure: Structure, family: Family) -> None:
         self.structure = structure
         self.family = family
-        self.sites = model_sites(structure)
+        self.sites = model_sites(structure) + tuple(shrink_sites(structure.shrink))
         self.dim = sum(s.size for s in self.sites)
         self.model: Callable[[PyTree, PyTree], None] = self._model
 
@@ -126,6 +133,9 @@ class ModelProgram:
         numpyro.factor("lprior", self.lprior(params, prior_args))
         for name, lp in smooth_log_priors(self.structure, params).items():
             numpyro.factor(name, lp)
+        if self.structure.shrink:  # brms's model-block terms of zb, hs_local, R2D2_phi, lasso
+            a = prior_args["shrink"]
+            numpyro.factor("shrink_local", shrink_local(self.structure.shrink, params, a))
         for g in self.structure.groups:
             if g.cov:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
@@ -163,7 +173,10 @@ class ModelProgram:
                 values[f"sd_{g.id}"] = cov[1]
                 params[f"C_{g.id}"], params[f"L_{g.id}"] = cov[0], cov[2]
                 params[f"C_{g.id}_log_jac"] = cov[3]
+        shrunk = {"b"} if any(p.kind != "lasso" for p in self.structure.shrink) else set()
         for vp in self.structure.vectors:
+            if vp.name in shrunk:  # computed below from the shrinkage sites
+                continue
             if not vp.const:
                 x = values[vp.name]
             else:
@@ -182,6 +195,9 @@ class ModelProgram:
                 if fp.qr_prior:  # brms's decomp = "QR": the priors see bQ
                     params[f"bQ{sfx(fp.dpar)}"] = params[name]
                 params[name] = data["qr_inv"][fp.dpar] @ params[name]
+        if self.structure.shrink:
+            a = prior_args["shrink"]
+            params.update(shrink_b(self.structure.shrink, values, params, a))
         return params
 
     def site_value(
@@ -298,6 +314,8 @@ class ModelProgram:
             if g.lkj:
                 eta = prior_args[f"L_{g.id}"]["eta"]
                 total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
+        if self.structure.shrink:
+            total = total + shrink_lprior(self.structure.shrink, params, prior_args["shrink"])
         return total
 
     # -- predictors and likelihood
@@ -449,6 +467,7 @@ class ModelProgram:
             resid = data["y"] - self.linear_predictors(params, data)[""]
         out.update(gp_derive(self.structure.gps, params, data, resid, key))
         out.update(smooth_coefficients(self.structure, params))
+        out.update(shrink_saved(self.structure.shrink, params))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 

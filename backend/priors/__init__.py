@@ -8,4 +8,6 @@
 - :mod:`.defaults`: brms's data-dependent default priors (``student_t(3, 257.6, 25.8)``).
 - :mod:`.rows`: the rows of the prior table a design has (class, coef, group, dpar).
 - :mod:`.check`: brms's checks of user priors (unknown classes, bounds, improper priors).
+- :mod:`.special`: brms's shrinkage priors on the whole class ``b`` (``horseshoe()``,
+  ``R2D2()``, ``lasso()``): R-style arguments matched and checked as brms 2.18 does.
 """

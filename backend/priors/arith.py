@@ -94,6 +94,15 @@ def is_plain_number(node: Tree | Token) -> bool:
     return isinstance(node, Tree) and node.data == "number"
 
 
+def not_constant(name: str, text: str) -> str:
+    """The message for a name where a prior needs a constant (``normal(0, pi)``)."""
+    return (
+        f"'{name}' in the prior '{text}' is not a constant; a prior argument is a number or "
+        "an expression of numbers such as log(9) or pi() (brms hands it to Stan, which "
+        "knows no R variables)."
+    )
+
+
 def evaluate(node: Tree, text: str) -> Value:
     """The value of a parsed prior argument, with Stan's types.
 
@@ -104,6 +113,8 @@ def evaluate(node: Tree, text: str) -> Value:
         zero, or a function outside its domain (``log(-1)``); the caret marks the culprit.
     """
     kind = node.data
+    if kind == "word":  # a bare name: R variables do not exist in Stan
+        raise _error(not_constant(str(node.children[0]), text), node, text)
     if kind == "number":
         token = node.children[0]
         literal = str(token)

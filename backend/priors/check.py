@@ -10,17 +10,20 @@ error says what the model has instead, e.g.::
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
+from brmsjax.backend.priors.parse import prior_display
 from brmsjax.backend.priors.rows import (
     PriorRow,
     category_dpars,
+    is_categorical,
     predicted_dpars,
     scalar_dpars,
 )
+from brmsjax.backend.priors.special import SPECIAL
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import PriorError
 
@@ -261,4 +264,45 @@ def check_user_priors(
                 f"Two priors are given for the same parameters ({chosen[key]}, and {p}); keep one."
             )
         chosen[key] = p
+    check_special(chosen, categorical=is_categorical(design, family))
     return chosen
+
+
+def check_special(chosen: Mapping[Key, Prior], categorical: bool) -> None:
+    """brms's checks of where a shrinkage prior may stand (``validate_prior_special``).
+
+    Only on the whole class ``b`` of mu (brms also allows a predicted dpar's ``b``, which
+    brmsjax does not support yet), without bounds and without priors on single coefficients.
+
+    Raises
+    ------
+    PriorError
+        With brms's message: ``Prior 'horseshoe(1)' is used in an invalid context. ...``.
+    """
+    for (cls, coef, _group, _resp, dpar, _nlpar), p in chosen.items():
+        if p.spec.dist not in SPECIAL:
+            continue
+        shown = prior_display(p.prior)
+        if cls != "b" or coef:
+            raise PriorError(
+                f"Prior '{shown}' is used in an invalid context. See ?set_prior for details on "
+                "how to use special priors."
+            )
+        if p.lb is not None or p.ub is not None:
+            raise PriorError("Cannot add bounds to class 'b' for this prior.")
+        if dpar or categorical:
+            where = f"dpar '{dpar}'" if dpar else "a categorical model"
+            raise PriorError(
+                f"The prior '{shown}' on class 'b' of {where} is not supported yet in brmsjax "
+                "(brms allows it); brmsjax takes shrinkage priors on the coefficients of mu only."
+            )
+        mine = [
+            q
+            for (c2, coef2, _, _, d2, _), q in chosen.items()
+            if c2 == "b" and coef2 and d2 == dpar and q.prior.strip()
+        ]
+        if mine:
+            raise PriorError(
+                "Defining separate priors for single coefficients is not allowed when using "
+                "special priors for the whole set of coefficients (except for the Intercept)."
+            )

@@ -21,7 +21,8 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
-from brmsjax.backend.priors.arith import evaluate, is_plain_number
+from brmsjax.backend.priors.arith import evaluate, is_plain_number, not_constant
+from brmsjax.backend.priors.special import SPECIAL, special_spec, special_text
 from brmsjax.formula.errors import PriorError, Span, caret_lines
 
 # Argument names of every distribution, in Stan's order (used in messages and checks).
@@ -110,6 +111,8 @@ def prior_label(text: str) -> str:
     (``normal(0, 5)``), or the text as written where an argument is an expression
     (``normal(log(9), 0.5)``, as brms shows it)."""
     spec, _, plain = _parse(text)
+    if spec.dist in SPECIAL:
+        return prior_display(text)
     return str(spec) if plain else text.strip()
 
 
@@ -130,10 +133,17 @@ def _parse(text: str) -> tuple[PriorSpec, tuple[str, ...], bool]:
     name = str(name_token)
     start = name_token.start_pos or 0
     end = call.meta.end_pos if not call.meta.empty else len(text)
+    if name in SPECIAL and call.data == "call":
+        args = call.children[1] if isinstance(call.children[1], Tree) else None
+        try:
+            return special_spec(name, args, text), (), True
+        except PriorError as err:
+            raise _error(str(err), text, start, end) from None
     if name not in DIST_ARITY:
         raise _error(
             f"Unknown prior distribution '{name}'; supported distributions are: "
-            f"{', '.join(sorted(DIST_ARITY))}.",
+            f"{', '.join(sorted(DIST_ARITY))}; and for class 'b' as a whole: "
+            f"{', '.join(f'{s}()' for s in sorted(SPECIAL))}.",
             text,
             start,
             start + len(name),
@@ -144,6 +154,15 @@ def _parse(text: str) -> tuple[PriorSpec, tuple[str, ...], bool]:
     if call.data == "call" and isinstance(call.children[1], Tree):
         for node in call.children[1].children:
             assert isinstance(node, Tree)
+            if node.data == "named":
+                a, b = node.meta.start_pos, node.meta.end_pos
+                raise _error(
+                    f"The arguments of '{name}' must be numbers in Stan's order, as in "
+                    f"'{EXAMPLE}'.",
+                    text,
+                    a,
+                    b,
+                )
             given = evaluate(node, text)
             numbers.append((given.value, node.meta.start_pos, node.meta.end_pos))
             truncated.append(given.truncated)
@@ -212,9 +231,7 @@ def _syntax_error(text: str, err: UnexpectedInput) -> PriorError:
         name = history[-1]
         pos = name.start_pos or 0
         return _error(
-            f"'{name}' in the prior '{text}' is not a constant; a prior argument is a number or "
-            "an expression of numbers such as log(9) or pi() (brms hands it to Stan, which "
-            "knows no R variables).",
+            not_constant(str(name), text),
             text,
             pos,
             pos + len(name),
@@ -238,3 +255,15 @@ def _syntax_error(text: str, err: UnexpectedInput) -> PriorError:
 
 def _show(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def prior_display(text: str) -> str:
+    """A prior as brms's table shows it: a shrinkage prior's call as R deparses it
+    (``horseshoe(df = 3, par_ratio = 0.1)``), any other prior as :class:`PriorSpec` prints."""
+    spec = parse_prior(text)
+    if spec.dist not in SPECIAL:
+        return str(spec)
+    call = _parser().parse(text).children[0]
+    assert isinstance(call, Tree)
+    args = call.children[1] if isinstance(call.children[1], Tree) else None
+    return special_text(spec.dist, args, text)

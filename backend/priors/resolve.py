@@ -19,6 +19,7 @@ from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
 from brmsjax.backend.priors.nonlinear import internal_priors, shown_rows
+from brmsjax.backend.priors.parse import prior_display
 from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
@@ -30,6 +31,7 @@ from brmsjax.backend.priors.rows import (
     scalar_dpars,
     threshold_coefs,
 )
+from brmsjax.backend.priors.special import SPECIAL
 from brmsjax.backend.priors.user import (
     Prior,
     PriorList,
@@ -118,6 +120,10 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             out["Intercept" + suffix] = ParamPrior("Intercept" + suffix, tuple(specs))
         if block.slope_columns:
             top = pick_class("b", d)
+            if top is not None and top.spec.dist in SPECIAL:  # horseshoe(), R2D2(), lasso()
+                n_b = len(block.slope_columns)
+                out["b" + suffix] = ParamPrior("b" + suffix, (top.spec,) * n_b)
+                continue
             lb, ub = (top.lb, top.ub) if top else (None, None)
             specs = []
             for c in block.slope_columns:
@@ -192,6 +198,13 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
 def _bounds(top: Prior | None) -> tuple[float | None, float | None]:
     """The bounds a class-level prior gives its class (none without one)."""
     return (top.lb, top.ub) if top else (None, None)
+
+
+def _shown(spec: PriorSpec | None, p: Prior | None) -> str:
+    """The prior column: a shrinkage prior as the user's call deparses (``horseshoe(1)``)."""
+    if spec is None:
+        return ""
+    return prior_display(p.prior) if p is not None else str(spec)
 
 
 def _of(dpar: str) -> str:

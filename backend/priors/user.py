@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypeAlias, overload
 
 from brmsjax.backend.dists.densities import PriorSpec
-from brmsjax.backend.priors.parse import parse_prior, prior_label
+from brmsjax.backend.priors.parse import parse_prior, prior_display, prior_label
 from brmsjax.formula.errors import PriorError
 
 __all__ = ["Prior", "PriorList", "PriorsLike", "as_priors", "prior", "set_prior"]
@@ -88,7 +88,7 @@ class Prior:
     def __str__(self) -> str:
         parts = {"coef": self.coef, "group": self.group, "dpar": self.dpar}
         where = ", ".join(f"{k}={v}" for k, v in parts.items() if v)
-        return f"{self.class_}{f' ({where})' if where else ''} ~ {self.spec}"
+        return f"{self.class_}{f' ({where})' if where else ''} ~ {prior_display(self.prior)}"
 
 
 @dataclass(frozen=True)

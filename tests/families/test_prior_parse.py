@@ -65,7 +65,8 @@ SUPPORTED = (
         (
             "normel(0, 1)",
             f"Unknown prior distribution 'normel'; supported distributions are: "
-            f"{SUPPORTED}.\n  normel(0, 1)\n  ^^^^^^",
+            f"{SUPPORTED}; and for class 'b' as a whole: R2D2(), horseshoe(), lasso().\n"
+            "  normel(0, 1)\n  ^^^^^^",
         ),
         (
             "normal(0)",

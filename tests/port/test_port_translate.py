@@ -181,8 +181,8 @@ REJECTED = [
     ),
     ("brm(y ~ x, data = d,)", "This argument is empty; remove the extra ',' or give a value."),
     (
-        "brm(y ~ x, prior = prior(horseshoe(1), class = b))",
-        "Unknown prior distribution 'horseshoe'; supported distributions are: beta, cauchy,",
+        "brm(y ~ x, prior = prior(horseshoo(1), class = b))",
+        "Unknown prior distribution 'horseshoo'; supported distributions are: beta, cauchy,",
     ),
     (
         "brm(y ~ x, prior = prior(normal(0, 1), klass = b))",
