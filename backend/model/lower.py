@@ -416,7 +416,7 @@ class _Plan:
             threshold=self.threshold if nthres else "flexible",
         )
         cs_columns = block.cs_columns if n_cs else ()
-        return plan, FixedSpec(block.dpar, center, columns, nthres, cs_columns)
+        return plan, FixedSpec(block.dpar, center, columns, nthres, cs_columns, plan.threshold)
 
     def vector(
         self,

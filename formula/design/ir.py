@@ -41,6 +41,8 @@ class FixedSpec:
     thresholds: int = 0
     #: Columns of the category-specific effects ``cs()`` (``bcs_<column>[k]``), if any.
     cs_columns: tuple[str, ...] = ()
+    #: brms's ordinal ``threshold`` type; ``"sum"`` saves ``Intercept_stz[k]`` too.
+    threshold: str = "flexible"
 
     def coefs(self) -> tuple[str, ...]:
         """The block's coefficients as ``fixef()`` rows name them: intercepts first
