@@ -2,8 +2,9 @@
 
 brms orders draws by parameter class (``reorder_pars`` in brms's ``rename_pars.R``): ``b``
 (intercepts first: ``b_Intercept`` or the ordinal thresholds ``b_Intercept[1]``,
-``b_sigma_Intercept``, then the slopes of mu and of each predicted dpar), ``sd``, ``cor``, the
-family's scalar dpars (``sigma``), ``r``, ``lprior`` and ``lp__``; ``as_draws_df`` adds
+``b_sigma_Intercept``, then the slopes of mu and of each predicted dpar, then ``bcs``), ``sd``,
+``cor``, the family's scalar dpars (``sigma``), an ordinal model's ``Intercept_stz`` (sum
+thresholds) or ``delta`` (equidistant ones), ``r``, ``lprior`` and ``lp__``; ``as_draws_df`` adds
 ``.chain``, ``.iteration`` and ``.draw``. Names follow
 brms-semantics.md 4.2::
 
@@ -78,6 +79,10 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
         yield d, d, ()
     if any(kind == "lasso" for kind, _ in model.shrink):  # brms's class "lasso"
         yield "lasso_inv_lambda", "lasso_inv_lambda", ()
+    for f in model.fixed:  # brms keeps sum-to-zero thresholds (= b_Intercept, X uncentred)
+        if f.threshold == "sum":
+            for k in range(f.thresholds):
+                yield f"Intercept_stz[{k + 1}]", "b_Intercept", (k,)
     for g in model.groups:
         for m in range(g.M):
             for lv_i, lv in enumerate(g.levels):

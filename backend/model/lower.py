@@ -549,7 +549,13 @@ class _Plan:
         )
         cs_columns = block.cs_columns if n_cs else ()
         return plan, FixedSpec(
-            block.dpar, center, columns, nthres, smooth=block.smooth, cs_columns=cs_columns
+            block.dpar,
+            center,
+            columns,
+            nthres,
+            smooth=block.smooth,
+            cs_columns=cs_columns,
+            threshold=plan.threshold,
         )
 
     def vector(

@@ -66,14 +66,14 @@ def _term_names(term: Any) -> list[str]:
 
 def model_effects(fit: FitLike) -> list[str]:
     """brms's default effects: every main effect and two-way interaction of the population-level
-    terms of every distributional parameter (mu first)."""
+    terms of every distributional parameter (mu first), category-specific cs() terms included."""
     effects: list[str] = []
     nl = fit.design.state.terms.nonlinear
     if nl is not None:  # brms: a non-linear formula's covariates and their pairs come first
         cov = list(nl.covariates)
         effects += cov + [f"{a}:{b}" for i, a in enumerate(cov) for b in cov[i + 1 :]]
     for dp in fit.design.state.terms.dpars:
-        for term in dp.fixed.terms:
+        for term in (*dp.fixed.terms, *(dp.cs.terms if dp.cs else ())):  # cs(): after them
             names = _term_names(term)
             if 1 <= len(names) <= 2 and ":".join(names) not in effects:
                 effects.append(":".join(names))
@@ -93,7 +93,7 @@ def model_variables(fit: FitLike) -> list[str]:
     bt = fit.design.state.terms
     names: list[str] = list(bt.nonlinear.covariates) if bt.nonlinear is not None else []
     for dp in bt.dpars:
-        for term in dp.fixed.terms:
+        for term in (*dp.fixed.terms, *(dp.cs.terms if dp.cs else ())):
             for n in _term_names(term):
                 if n not in names:
                     names.append(n)

@@ -47,6 +47,8 @@ class FixedSpec:
     smooth: tuple[str, ...] = ()
     #: Columns of the category-specific effects ``cs()`` (``bcs_<column>[k]``), if any.
     cs_columns: tuple[str, ...] = ()
+    #: brms's ordinal ``threshold`` type; ``"sum"`` saves ``Intercept_stz[k]`` too.
+    threshold: str = "flexible"
 
     def coefs(self) -> tuple[str, ...]:
         """The block's coefficients as ``fixef()`` rows name them: intercepts first

@@ -18,6 +18,7 @@ import pytest
 
 from brmsjax import datasets
 from brmsjax.backend.families import registry as fam
+from brmsjax.backend.infer.draws import variable_names
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.design.design import build_design
@@ -82,3 +83,28 @@ def test_model_log_lik_equals_brms_stan_program(case_id: str) -> None:
     assert {s.name for s in lowered.sites} == set(values)
     ll = prog.pointwise(prog.assemble(values, prior_args, data), data)
     np.testing.assert_allclose(np.asarray(ll), np.asarray(case["loglik"]), rtol=1e-10, atol=1e-12)
+
+
+THRESHOLD_NAMES = [
+    ("flexible", []),
+    ("equidistant", ["delta"]),
+    ("sum", [f"Intercept_stz[{k}]" for k in range(1, 5)]),
+]
+
+
+@pytest.mark.parametrize(("threshold", "extra"), THRESHOLD_NAMES)
+def test_variable_names_by_threshold(threshold: str, extra: list[str]) -> None:
+    """brms 2.18's variables: first_Intercept is excluded, delta and Intercept_stz kept
+    (``exclude_pars``), in ``reorder_pars``'s class order."""
+    family = fam.cratio(threshold=threshold)
+    design = build_design("rating ~ temp + cs(contact) + (1 | judge)", datasets.wine(), family)
+    names = variable_names(lower(design, family, resolve_priors(design, family)).names)
+    assert names[: names.index("r_judge[j1,Intercept]")] == [
+        *(f"b_Intercept[{k}]" for k in range(1, 5)),
+        "b_tempwarm",
+        *(f"bcs_contactyes[{k}]" for k in range(1, 5)),
+        "sd_judge__Intercept",
+        "disc",
+        *extra,
+    ]
+    assert names[-2:] == ["lprior", "lp__"]

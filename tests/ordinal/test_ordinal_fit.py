@@ -134,3 +134,19 @@ def test_saved_fit_keeps_thresholds_and_cs(tmp_path: Path, suffix: str) -> None:
     np.testing.assert_allclose(
         back.posterior_epred(newdata=NEW), fit.posterior_epred(newdata=NEW), rtol=1e-12
     )
+
+
+def test_conditional_effects_and_hypothesis_read_cs_terms() -> None:
+    fit = fitted("acat")
+    effects = bj.conditional_effects(fit)
+    assert list(effects.effects) == ["temp", "contact"]
+    table = effects.effects["contact"]
+    probs = fit.posterior_epred(newdata=table[["temp", "contact"]])
+    # brms's conditional_effects of an ordinal model: the median over the draws of the mean
+    # category sum_k k P(y = k)
+    expected = np.median((probs * np.arange(1, 6)).sum(-1), axis=0)
+    np.testing.assert_allclose(table["estimate__"].to_numpy(), expected, rtol=1e-8)
+    # brms's hypothesis() reads category-specific effects with class = "bcs" (brms#1056)
+    h = fit.hypothesis("contactyes[2] > 0", class_="bcs")
+    draws = fit.draws()["bcs_contactyes[2]"]
+    assert h.hypothesis["Estimate"].iloc[0] == pytest.approx(draws.mean())
