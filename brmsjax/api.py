@@ -18,6 +18,7 @@ from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
 from brmsjax.backend.model.lower import ModelNames
+from brmsjax.backend.priors.monotonic import con_simo
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo
 from brmsjax.formula.design.design import as_frame, build_design
@@ -375,9 +376,10 @@ def make_standata(
     """brms's ``make_standata()``: the model's data with brms's field names and order."""
     fam = get_family(family)
     design = design_for(formula, data, fam)
+    con = {}
     if prior is not None:
-        resolve_priors(design, fam, r_priors(prior))
-    return standata(design, family=fam)
+        con = con_simo(design, resolve_priors(design, fam, r_priors(prior)))
+    return standata(design, family=fam, con_simo=con)
 
 
 def model_matrix(formula: str, data: Data) -> pd.DataFrame:

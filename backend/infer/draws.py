@@ -49,6 +49,10 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
         prefix = f"b_{f.dpar}" if f.dpar else "b"
         for i, col in enumerate(f.columns):
             yield names.b_name(col, f.dpar), prefix, (i,)
+    for f in model.fixed:
+        s = f"_{f.dpar}" if f.dpar else ""
+        for i, coef in enumerate(f.sp):
+            yield f"bsp{s}_{coef}", f"bsp{s}", (i,)
     for g in model.groups:
         for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
             yield names.sd_name(g.group, coef, dpar), f"sd_{g.id}", (m,)
@@ -60,6 +64,11 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
                 yield names.cor_name(g.group, coefs[j], coefs[k]), f"cor_{g.id}", (i,)
     for d in model.aux:
         yield d, d, ()
+    for f in model.fixed:
+        s = f"_{f.dpar}" if f.dpar else ""
+        for j, (label, size) in enumerate(zip(f.simo, f.jmo, strict=True), 1):
+            for k in range(size):
+                yield f"simo{s}_{label}[{k + 1}]", f"simo{s}_{j}", (k,)
     for g in model.groups:
         for m in range(g.M):
             for lv_i, lv in enumerate(g.levels):

@@ -26,6 +26,7 @@ from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
+from brmsjax.backend.model.monotonic import group_sp, plan_simplex
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -228,7 +229,12 @@ def lower(
         cols: dict[str, list[int]] = {}
         for m, d in enumerate(g.dpars):
             cols.setdefault(d, []).append(m)
-        shear = shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float)) if reparam else None
+        sp = group_sp(design, g)
+        shear = (
+            shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float))
+            if reparam and not sp
+            else None
+        )
         if shear is not None:
             data.setdefault("shear", {})[str(g.id)] = shear
             data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
@@ -258,6 +264,7 @@ def lower(
                 shear=shear is not None,
                 centred=k,
                 cov=cov,
+                sp=sp,
             )
         )
         group_names.append(g.spec)
@@ -386,7 +393,16 @@ class _Plan:
         plan = FixedPlan(
             block.dpar, center, n_b, block.offset is not None, nthres, qr=qr_inv is not None
         )
-        return plan, FixedSpec(block.dpar, center, columns, nthres)
+        spec = FixedSpec(block.dpar, center, columns, nthres)
+        sp = block.sp
+        if sp is not None:
+            self.vector(name=f"bsp{s}", size=len(sp.terms), scalar=False, natural=(None, None))
+            for j, size in enumerate(sp.Jmo, 1):
+                plan_simplex(self.vectors, self.prior_args, self.priors, f"simo{s}_{j}", size)
+            data.setdefault("Xsp", {})[block.dpar] = sp.expanded()
+            plan = replace(plan, sp=tuple(t.mo for t in sp.terms), jmo=sp.Jmo)
+            spec = replace(spec, sp=sp.coefs, simo=sp.simo_labels, jmo=sp.Jmo)
+        return plan, spec
 
     def vector(
         self,

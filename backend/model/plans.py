@@ -36,7 +36,9 @@ class VectorPlan:
 
     ``priors`` holds ``(dist, element indices)`` for the non-flat free elements, grouped by
     distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
-    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``).
+    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``); ``simplex`` a ``mo()``
+    simplex (Stan's ``simplex[Jmo]``) with its Dirichlet concentration in ``prior_args[name]
+    ["con"]`` (:mod:`brmsjax.backend.model.monotonic`).
     """
 
     name: str
@@ -48,6 +50,7 @@ class VectorPlan:
     ub: Bound
     priors: tuple[tuple[str, tuple[int, ...]], ...]
     ordered: bool = False
+    simplex: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class FixedPlan:
     offset: bool
     thresholds: int = 0
     qr: bool = False
+    sp: tuple[tuple[int, ...], ...] = ()
+    jmo: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ class GroupPlan:
     covariance ``T S S' T'`` (site ``C_k``: ``log diag(C)``, then the strictly lower elements
     row by row), with the log Jacobian of ``C -> (sd_k, L_k)`` added
     (:func:`~brmsjax.backend.model.group_terms.cov_params`).
+    ``sp``: ``(column, dpar, term)`` of each ``mo()`` coefficient (``r_g[a,mox]``): its column
+    of ``Z`` is the dpar's ``mo()`` term ``term`` without ``bsp``
+    (:func:`~brmsjax.backend.model.monotonic.term_predictors`), computed per parameter value.
     """
 
     id: int
@@ -97,6 +105,7 @@ class GroupPlan:
     centred: int = 0
     gather: str = "index"
     cov: bool = False
+    sp: tuple[tuple[int, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,9 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
         if vp.free and vp.name not in cov:
             shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
             con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
-            sites.append(Site(vp.name, shape, shape, con))
+            con = constraints.simplex if vp.simplex else con
+            ushape = (vp.size - 1,) if vp.simplex else shape
+            sites.append(Site(vp.name, shape, ushape, con))
     for g in structure.groups:
         if structure.likelihood != "marginal":  # the marginal form integrates z out
             sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))

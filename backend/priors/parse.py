@@ -43,6 +43,7 @@ ARG_NAMES: dict[str, tuple[str, ...]] = {
     "lkj": ("eta",),
     "lkj_corr_cholesky": ("eta",),
     "constant": ("value",),
+    "dirichlet": ("alpha",),
 }
 
 # Arguments that must be positive, by distribution.
@@ -108,7 +109,11 @@ def parse_prior(text: str) -> PriorSpec:
     if call.data == "call" and isinstance(call.children[1], Tree):
         for number in call.children[1].children:
             assert isinstance(number, Tree)
+            if number.data == "vector":
+                return dirichlet_spec(name, number, len(call.children[1].children), text)
             numbers.append(_number(number, text))
+    if name == "dirichlet" and numbers:
+        return dirichlet_spec(name, None, 1, text, numbers)
     _check_arity(name, bare=call.data == "bare", numbers=numbers, text=text, start=start, end=end)
     for arg, (value, a, b) in zip(ARG_NAMES[name], numbers, strict=True):
         if not math.isfinite(value):
@@ -188,3 +193,46 @@ def _syntax_error(text: str, err: UnexpectedInput) -> PriorError:
 
 def _show(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def dirichlet_spec(
+    name: str,
+    vector: Tree | None,
+    n_arguments: int,
+    text: str,
+    numbers: list[tuple[float, int, int]] | None = None,
+) -> PriorSpec:
+    """``dirichlet(a)`` or ``dirichlet(c(a1, a2, ...))``: the concentration, every element
+    positive; ``c(...)`` is read in no other prior."""
+    if vector is not None:
+        head = vector.children[0]
+        assert isinstance(head, Token)
+        start = head.start_pos or 0
+        if name != "dirichlet" or str(head) != "c" or n_arguments != 1:
+            raise _error(
+                f"'{head}(...)' is not a valid argument; only the concentration of dirichlet "
+                "may be a vector, written c(1, 2).",
+                text,
+                start,
+                vector.meta.end_pos if not vector.meta.empty else len(text),
+            )
+        numbers = [_number(n, text) for n in vector.children[1:] if isinstance(n, Tree)]
+    numbers = numbers or []
+    if len(numbers) != 1 and vector is None:
+        start = numbers[0][1]
+        raise _error(
+            "The prior distribution 'dirichlet' takes 1 argument, dirichlet(alpha) (a number "
+            "or a vector c(...)), but the prior gives more.",
+            text,
+            start,
+            numbers[-1][2],
+        )
+    for value, a, b in numbers:
+        if not math.isfinite(value) or value <= 0:
+            raise _error(
+                f"The concentration of 'dirichlet' must be positive, but it has {_show(value)}.",
+                text,
+                a,
+                b,
+            )
+    return PriorSpec(name, tuple(v for v, _, _ in numbers))

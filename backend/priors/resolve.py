@@ -18,6 +18,7 @@ import pandas as pd
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
+from brmsjax.backend.priors.monotonic import check_dirichlet, sp_priors
 from brmsjax.backend.priors.rows import (
     LKJ_DEFAULT,
     PriorRow,
@@ -50,7 +51,8 @@ class ParamPrior:
     # one per element: b -> one per slope column (FixedBlock.slope_columns order);
     # Intercept of an ordinal model -> one per threshold (FixedBlock.thresholds);
     # sd_k -> one per coef of GroupBlock k (k = GroupBlock.id); scalar params -> one;
-    # L_k -> one lkj(eta)
+    # L_k -> one lkj(eta); bsp<_dpar> -> one per mo() coefficient (SpBlock.coefs);
+    # simo<_dpar>_<j> -> one dirichlet(alpha_k) per element of simplex j
     specs: tuple[PriorSpec, ...]
 
 
@@ -84,6 +86,7 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
     """
     rows = {row.key: row for row in model_rows(design, family)}
     chosen = check_user_priors(as_priors(user), tuple(rows.values()), design, family)
+    check_dirichlet(chosen)
 
     def pick(*keys: tuple[str, ...]) -> Prior | None:
         return next((chosen[k] for k in keys if k in chosen), None)
@@ -119,6 +122,8 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 spec = p.spec if p else PriorSpec("flat")
                 specs.append(check_bounds(spec, lb, ub, f"coefficient '{c}' of class 'b'{_of(d)}"))
             out["b" + suffix] = ParamPrior("b" + suffix, tuple(specs))
+        for name, sp_specs in sp_priors(block, pick, pick_class("b", d), _of(d)).items():
+            out[name] = ParamPrior(name, sp_specs)
     for dpar in scalar_dpars(design, family):
         key = (dpar, "", "", "", "", "")
         p = pick(key)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -258,6 +258,9 @@ class Summary:
         One table per grouping factor, rows ``sd(...)``, ``cor(...,...)``.
     spec_pars
         Scalar family parameters (``sigma``).
+    mo
+        The simplexes of ``mo()`` terms (brms's "Simplex Parameters"), rows named without
+        the ``simo_`` prefix (``mox1[1]``).
     ngrps
         Number of levels per grouping factor.
     total_ndraws
@@ -277,6 +280,7 @@ class Summary:
     prob: float
     robust: bool
     warnings: tuple[str, ...]
+    mo: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -299,6 +303,8 @@ class Summary:
                 parts.append("\n")
         if len(self.fixed):
             parts.extend(["Population-Level Effects: \n", print_format(self.fixed, digits), "\n"])
+        if len(self.mo):
+            parts.extend(["Simplex Parameters: \n", print_format(self.mo, digits), "\n"])
         if len(self.spec_pars):
             parts.extend(
                 ["Family Specific Parameters: \n", print_format(self.spec_pars, digits), "\n"]
@@ -348,7 +354,8 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         labels = ["df"] * len(df) + [f"sd({v[len(g) + 5 :]})" for v in sd]
         labels += ["cor({})".format(v[len(g) + 6 :].replace("__", ",", 1)) for v in cor]
         random[g] = (df + sd + cor, labels)
-    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *spec]
+    mo = [v for v in names if v.startswith("simo_")]
+    chosen = [*fixed, *mo, *[v for vs, _ in random.values() for v in vs], *spec]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
     warns = (
@@ -375,6 +382,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         prob=prob,
         robust=robust,
         warnings=warns,
+        mo=full.loc[mo].set_axis([v[len("simo_") :] for v in mo]),
     )
 
 

@@ -39,8 +39,9 @@ from ..terms.terms import TermList, expand
 from .finite import check_matrix, check_values, fit_advice
 from .frames import to_pandas
 from .groups import _group_blocks
-from .ir import Design, FixedBlock
+from .ir import Design, FixedBlock, SpBlock
 from .matrix import brms_rename, build_matrix
+from .monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
 from .response import (
     CATEGORICAL_FAMILIES,
     ORDINAL_FAMILIES,
@@ -181,7 +182,8 @@ class _Values:
     def add(self, node: Node) -> None:
         label = deparse(node)
         if label not in self.values:
-            self.values[label] = self.evaluator.value(node)
+            inner = mo_argument(node, self.evaluator.source) if is_mo(node) else node
+            self.values[label] = self.evaluator.value(inner)
 
 
 def _fixed_block(
@@ -192,12 +194,17 @@ def _fixed_block(
     offsets: np.ndarray | None,
     *,
     thresholds: int = 0,
+    fitted: SpBlock | None = None,
+    error: type[DesignError] = DesignError,
 ) -> FixedBlock:
     """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
-    dropped, as brms's X of an ordinal model has none."""
+    dropped, as brms's X of an ordinal model has none. Terms with ``mo()`` calls go into the
+    block's ``sp`` (:mod:`.monotonic`; ``fitted`` is the fitting data's, for new data)."""
     if terms.dropped_response is not None:
         for message in response_warnings(terms.dropped_response):
             warnings.warn(message, DataWarning, stacklevel=4)
+    terms, sp_terms = split_sp(terms)
+    sp = build_sp(sp_terms, values, n, fitted, error) if sp_terms else None
     matrix, names, _ = build_matrix(terms, values, n)
     columns = tuple(brms_rename(c) for c in names)
     if thresholds and terms.intercept:
@@ -208,6 +215,7 @@ def _fixed_block(
             intercept=False,
             offset=offsets,
             thresholds=thresholds,
+            sp=sp,
         )
     return FixedBlock(
         dpar=dpar,
@@ -216,6 +224,7 @@ def _fixed_block(
         intercept=terms.intercept,
         offset=offsets,
         thresholds=thresholds,
+        sp=sp,
     )
 
 
@@ -389,6 +398,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         for i, dp in enumerate(bt.dpars)
     )
     groups = _group_blocks(bt, values, n)
+    check_group_sp(fixed, groups)
     _check_matrices(fixed, groups, labels)
     state = DesignState(
         terms=bt,

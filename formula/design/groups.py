@@ -18,7 +18,8 @@ from ..evaluate.variables import Factor, Numeric, Value, format_r_number, unique
 from ..syntax.parse import deparse
 from ..terms.brmsterms import BrmsTerms, GroupTerm
 from .ir import GroupBlock
-from .matrix import brms_rename, build_matrix
+from .matrix import brms_rename
+from .monotonic import group_matrix
 
 
 def _group_factor(group: GroupTerm, values: Mapping[str, Value]) -> Factor:
@@ -84,9 +85,10 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
     by_id: dict[str, int] = {}
     for dp in bt.dpars:
         for group in dp.groups:
-            z, names, _ = build_matrix(group.coefs, values, n)
+            z, names, _, nsp = group_matrix(group.coefs, values, n)
             factor = _group_factor(group, values)
             coefs = [brms_rename(c) for c in names]
+            sp = [False] * (len(coefs) - nsp) + [True] * nsp
             if group.id is not None and group.id in by_id:
                 block = blocks[by_id[group.id]]
                 if block["group"] != group.group:
@@ -99,6 +101,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                 block["Z"].append(z)
                 block["coefs"].extend(coefs)
                 block["dpars"].extend([dp.dpar] * len(coefs))
+                block["sp"].extend(sp)
                 block["cor"] = block["cor"] and group.cor
                 continue
             if group.id is not None:
@@ -110,6 +113,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                     "Z": [z],
                     "coefs": list(coefs),
                     "dpars": [dp.dpar] * len(coefs),
+                    "sp": sp,
                     "cor": group.cor,
                 }
             )
@@ -128,6 +132,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                 Z=(block["Z"][0] if len(block["Z"]) == 1 else np.hstack(block["Z"])).astype(
                     np.float64, copy=False
                 ),
+                sp=tuple(block["sp"]) if any(block["sp"]) else (),
             )
         )
     return tuple(out)

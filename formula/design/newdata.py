@@ -34,7 +34,7 @@ from .design import (
 from .finite import check_matrix, check_values, newdata_advice
 from .groups import _group_factor
 from .ir import Design, GroupBlock
-from .matrix import build_matrix
+from .monotonic import group_matrix, is_mo, mo_argument, with_sp
 
 __all__ = [
     "EncodedGroup",
@@ -97,7 +97,8 @@ class NewData:
     n
         Number of rows.
     X
-        Uncentred population-level matrix per dpar (``""`` is mu), fitted columns.
+        Uncentred population-level matrix per dpar (``""`` is mu), fitted columns, then the
+        expanded columns of its ``mo()`` terms (:meth:`~.ir.SpBlock.expanded`).
     offset
         Offsets per dpar that has them.
     groups
@@ -313,7 +314,7 @@ def encode_newdata(
             label in group_vars and isinstance(design.state.eval_state.get(label), LevelsState)
         ):
             continue
-        values[label] = evaluator.value(node)
+        values[label] = evaluator.value(mo_argument(node, bt.source) if is_mo(node) else node)
     _refit_levels(values, design)
     _check_na(values, n)
     check_values(
@@ -328,6 +329,8 @@ def encode_newdata(
             n,
             _offset(dp.fixed.offsets, values, n),
             thresholds=fitted.thresholds,
+            fitted=fitted.sp,
+            error=NewDataError,
         )
         if block.columns != fitted.columns:
             raise NewDataError(
@@ -343,7 +346,7 @@ def encode_newdata(
             advice=newdata_advice("", ""),
             error=NewDataError,
         )
-        X[dp.dpar] = block.X
+        X[dp.dpar] = with_sp(block)
         if block.offset is not None:
             offset[dp.dpar] = block.offset
     groups = _encode_groups(design, bt, re_terms, values, frame, allow_new_levels=allow_new_levels)
@@ -388,7 +391,7 @@ def _encode_groups(
             if not _group_kept(term, re_terms):
                 continue
             icpt, labels = _kept(term, re_terms)
-            z, _, assign = build_matrix(term.coefs, values, n)
+            z, _, assign, _ = group_matrix(term.coefs, values, n)
             keep = [
                 j
                 for j, a in enumerate(assign)
@@ -436,7 +439,7 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
     re_terms = parse_re_formula(re_formula)
     if re_terms is not None and re_terms.dpars[0].groups:
         raise ReFormulaError("from_design() keeps all or no group-level terms.")
-    X = {b.dpar: np.asarray(b.X, dtype=np.float64) for b in design.fixed}
+    X = {b.dpar: with_sp(b) for b in design.fixed}
     offset = {b.dpar: np.asarray(b.offset) for b in design.fixed if b.offset is not None}
     groups = (
         ()

@@ -32,7 +32,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "s", "t2", "gp", "mo", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
+        "s", "t2", "gp", "me", "mi", "cs", "mmc", "ar", "ma", "arma", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip

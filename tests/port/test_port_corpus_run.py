@@ -58,6 +58,7 @@ _ADDITION_ROLES = {
     "cat": "trials",
     "thres": "trials",
     "dec": "binary",
+    "mo": "factor",  # whole numbers, as mo() needs
 }
 
 
@@ -150,17 +151,12 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "mm-2": (FormulaTermError, "Multi-membership terms mm() are not supported"),
     "mm-3": (FormulaTermError, "The brms term 'mmc()' is not supported"),
     "mmc-1": (FormulaTermError, "The brms term 'mmc()' is not supported"),
-    "mo-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "mo-2": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "mo-3": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "mo-3": (FormulaTermError, "mo(x, id = ...) (a simplex shared between terms) is not"),
     "posterior_smooths-1": (FormulaTermError, "The brms term 's()' is not supported"),
     "s-1": (FormulaTermError, "The brms term 's()' is not supported"),
     "s-2": (FormulaTermError, "The brms term 't2()' is not supported"),
     "brms_distreg-4": (FormulaTermError, "The brms term 's()' is not supported"),
-    "brms_monotonic-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "brms_monotonic-4": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "brms_monotonic-5": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "brms_monotonic-6": (FormulaTermError, "The brms term 'mo()' is not supported"),
+    "brms_monotonic-6": (FormulaTermError, "mo() in the group-level term (city) is not"),
     "brms_multilevel-3": (FormulaTermError, "The brms term 't2()' is not supported"),
     "brms_multilevel-6": (FormulaTermError, "Multi-membership terms mm() are not supported"),
     "brms_multilevel-7": (FormulaTermError, "Multi-membership terms mm() are not supported"),
