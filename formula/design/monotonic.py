@@ -127,7 +127,11 @@ def build_sp(
                 continue
             j = len(xmo)
             prior_min = fitted.mins[j] if fitted is not None else None
-            x, low = _mo_values(label, values[label], prior_min, fitted is not None, error)
+            value = values[label]
+            if fitted is not None and prior_min is None and isinstance(value, Factor):
+                # an ordered factor in fitting: new data's levels are already the fitted ones
+                value = Factor(value.codes, value.levels, True, value.logical)
+            x, low = _mo_values(label, value, prior_min, fitted is not None, error)
             if fitted is not None:
                 _check_range(label, x, low, fitted.Jmo[j], error)
             xmo.append(x)

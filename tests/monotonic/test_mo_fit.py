@@ -198,3 +198,20 @@ def test_group_term_epred_is_brms_predictor(group_fit: brmsjax.BrmsFit) -> None:
     fresh = pd.DataFrame({"x": [3], "g": ["new"]})
     out = group_fit.posterior_epred(newdata=fresh, allow_new_levels=True)
     assert out.shape == (len(dr), 1) and np.isfinite(out).all()
+
+
+def test_conditional_effects_treat_mo_variables_as_integers(fit: brmsjax.BrmsFit) -> None:
+    """brms's prepare_cond_data: an integer effect runs over min:max, conditions at the
+    rounded median; the second of two integer effects at round(median + (-1, 0, 1) mad)."""
+    ce = fit.conditional_effects(["x", "o", "z"])
+    assert list(ce["x"]["effect1__"]) == [1.0, 2.0, 3.0, 4.0]
+    assert list(ce["o"]["effect1__"]) == LEVELS
+    d = simulated()
+    assert set(ce["z"]["x"]) == {float(np.round(d["x"].median()))}
+    dr = fit.draws()
+    s1 = dr[[f"simo_mox1[{k}]" for k in (1, 2, 3)]].to_numpy()
+    mu = dr["b_Intercept"].to_numpy()[:, None] + dr["bsp_mox"].to_numpy()[:, None] * _mo(
+        s1, np.arange(4)
+    )
+    # z at its mean, so the mo(o):z term adds bsp * mo(o) * mean(z) at o's first level: 0
+    np.testing.assert_allclose(ce["x"]["estimate__"], np.median(mu, axis=0), rtol=1e-9)
