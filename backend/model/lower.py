@@ -397,10 +397,13 @@ class _Plan:
         sp = block.sp
         if sp is not None:
             self.vector(name=f"bsp{s}", size=len(sp.terms), scalar=False, natural=(None, None))
+            owners = tuple(sp.owner(j) for j in range(len(sp.Jmo)))
             for j, size in enumerate(sp.Jmo, 1):
-                plan_simplex(self.vectors, self.prior_args, self.priors, f"simo{s}_{j}", size)
+                if owners[j - 1] == j - 1:
+                    name = f"simo{s}_{j}"
+                    plan_simplex(self.vectors, self.prior_args, self.priors, name, size)
             data.setdefault("Xsp", {})[block.dpar] = sp.expanded()
-            plan = replace(plan, sp=tuple(t.mo for t in sp.terms), jmo=sp.Jmo)
+            plan = replace(plan, sp=tuple(t.mo for t in sp.terms), jmo=sp.Jmo, owners=owners)
             spec = replace(spec, sp=sp.coefs, simo=sp.simo_labels, jmo=sp.Jmo)
         return plan, spec
 

@@ -62,6 +62,9 @@ class FixedPlan:
     ``b`` site holds ``b~ = R b`` with ``Xc = Q R`` (brms's ``decomp = "QR"``, scaled as brms
     by ``sqrt(N - 1)``), so that correlated predictors do not correlate the sampler's
     coordinates; ``b = R^-1 b~`` is what the priors, the likelihood and the draws see.
+    ``sp``: per ``mo()`` term the indices of its simplexes (``bsp<_dpar>``, ``simo<_dpar>_<j>``
+    of lengths ``jmo``; :mod:`brmsjax.backend.model.monotonic`); ``owners``: the simplex each
+    one is (``mo(x, id = ...)`` shares the first's; 0-based).
     """
 
     dpar: str
@@ -72,6 +75,7 @@ class FixedPlan:
     qr: bool = False
     sp: tuple[tuple[int, ...], ...] = ()
     jmo: tuple[int, ...] = ()
+    owners: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

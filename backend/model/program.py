@@ -305,7 +305,7 @@ class ModelProgram:
             if fp.offset:
                 terms.append(data["offset"][fp.dpar])
             if fp.sp:
-                simos = [params[f"simo{s}_{j}"] for j in range(1, len(fp.jmo) + 1)]
+                simos = [params[f"simo{s}_{j + 1}"] for j in fp.owners]
                 mo_terms[fp.dpar] = term_predictors(data["Xsp"][fp.dpar], simos, fp.sp, fp.jmo)
                 terms.append(jnp.stack(mo_terms[fp.dpar], axis=1) @ params[f"bsp{s}"])
             population.append((fp.dpar, terms))
@@ -401,6 +401,10 @@ class ModelProgram:
                     shift = data["means_X"][fp.dpar] @ params[f"b{s}"]
                     icpt = icpt + shift if fp.thresholds else icpt - shift
                 out[f"b{s}_Intercept"] = icpt
+        for fp in self.structure.fixed:  # brms saves a shared mo() simplex under each name
+            for j, owner in enumerate(fp.owners):
+                if owner != j:
+                    out[f"simo{sfx(fp.dpar)}_{j + 1}"] = params[f"simo{sfx(fp.dpar)}_{owner + 1}"]
         for d in self.structure.shown:
             out[d] = jnp.asarray(data["fixed_dpars"][d])
         for g in self.structure.groups:

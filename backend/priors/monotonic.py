@@ -63,7 +63,9 @@ def sp_priors(
         spec = p.spec if p else PriorSpec("flat")
         bsp.append(check_bounds(spec, lb, ub, f"coefficient '{c}' of class 'b'{where}"))
     out: dict[str, tuple[PriorSpec, ...]] = {f"bsp{suffix}": tuple(bsp)}
-    for j, (label, size) in enumerate(zip(sp.simo_labels, sp.Jmo, strict=True), 1):
+    for j, (label, size) in enumerate(zip(sp.prior_coefs, sp.Jmo, strict=True), 1):
+        if sp.owner(j - 1) != j - 1:  # mo(x, id = ...): the simplex is another's
+            continue
         p = pick(("simo", label, "", "", d, ""))
         alpha = (p.spec if p else DIRICHLET_DEFAULT).args
         if len(alpha) == 1:

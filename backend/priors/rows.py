@@ -168,7 +168,7 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
             rows += [PriorRow("b", coef=c, dpar=block.dpar) for c in block.sp.coefs]
             rows += [
                 PriorRow("simo", coef=label, dpar=block.dpar, spec=DIRICHLET_DEFAULT)
-                for label in block.sp.simo_labels
+                for label in block.sp.prior_coefs
             ]
     return rows
 

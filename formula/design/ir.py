@@ -98,6 +98,9 @@ class SpBlock:
     mins
         The fitting data's minimum of each integer variable (``Xmo = x - min``); None for an
         ordered factor (``Xmo`` is its level index from 0).
+    ids
+        The ``id`` of each ``mo(x, id = "i")`` (None without one): simplexes with one id are
+        one parameter, the first's (brms's ``simo_3 = simo_1``); empty when none has an id.
     """
 
     terms: tuple[SpTerm, ...]
@@ -105,6 +108,19 @@ class SpBlock:
     Jmo: tuple[int, ...]
     Csp: tuple[np.ndarray, ...] = ()
     mins: tuple[float | None, ...] = ()
+    ids: tuple[str | None, ...] = ()
+
+    def owner(self, j: int) -> int:
+        """The simplex that simplex ``j`` is: the first with its ``mo(x, id = ...)`` id."""
+        if not self.ids or self.ids[j] is None:
+            return j
+        return self.ids.index(self.ids[j])
+
+    @property
+    def prior_coefs(self) -> tuple[str, ...]:
+        """brms's ``coef`` of the ``simo`` prior of each simplex (its id where it has one)."""
+        ids = self.ids or (None,) * len(self.Xmo)
+        return tuple(i or label for i, label in zip(ids, self.simo_labels, strict=True))
 
     @property
     def coefs(self) -> tuple[str, ...]:

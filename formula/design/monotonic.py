@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import DesignError, FormulaTermError
 from ..evaluate.variables import Factor, Numeric, Value
-from ..syntax.ast import Call, Node, strip_parens
+from ..syntax.ast import Call, Name, Node, String, strip_parens
 from ..terms.terms import Term, TermList
 from .ir import FixedBlock, GroupBlock, SpBlock, SpTerm
 from .matrix import brms_rename, build_matrix
@@ -56,14 +56,21 @@ def mo_argument(node: Node, source: str | None) -> Node:
             source,
             call.span,
         )
-    if named:
+    if named and mo_id(call) is None:
         raise FormulaTermError(
-            "mo(x, id = ...) (a simplex shared between terms) is not supported yet; remove the "
-            "id argument.",
-            source,
-            call.span,
+            'The id of mo(x, id = "i") must be a string or a name.', source, named[0].value.span
         )
     return positional[0].value
+
+
+def mo_id(node: Node) -> str | None:
+    """The ``id`` of ``mo(x, id = "i")`` (strings and names alike, as brms's deparse), or None."""
+    call = strip_parens(node)
+    for arg in call.args if isinstance(call, Call) else ():
+        value = strip_parens(arg.value)
+        if arg.name == "id" and isinstance(value, String | Name):
+            return value.value if isinstance(value, String) else value.name
+    return None
 
 
 def split_sp(terms: TermList) -> tuple[TermList, tuple[Term, ...]]:
@@ -118,6 +125,7 @@ def build_sp(
     terms: list[SpTerm] = []
     xmo: list[np.ndarray] = []
     mins: list[float | None] = []
+    ids: list[str | None] = []
     has_cov: list[bool] = []
     for k in range(1, matrix.shape[1]):
         term = sp_terms[assign[k] - 1]
@@ -136,6 +144,7 @@ def build_sp(
                 _check_range(label, x, low, fitted.Jmo[j], error)
             xmo.append(x)
             mins.append(low)
+            ids.append(mo_id(var))
             indices.append(j)
         column = matrix[:, k]
         has_cov.append(any(not is_mo(v) for v in term.variables) or bool(np.any(column != 1)))
@@ -152,7 +161,16 @@ def build_sp(
                         f"The monotonic term '{t.coef}' needs at least two distinct values of "
                         "its variable in the data."
                     )
-    return SpBlock(tuple(terms), tuple(xmo), tuple(jmo), csp, tuple(mins))
+    block = SpBlock(
+        tuple(terms), tuple(xmo), tuple(jmo), csp, tuple(mins), tuple(ids) if any(ids) else ()
+    )
+    for j, size in enumerate(jmo):
+        if size != jmo[block.owner(j)]:
+            raise error(
+                f"The monotonic terms with id '{ids[j]}' share a simplex, so their variables need "
+                f"the same number of values; they have {jmo[block.owner(j)] + 1} and {size + 1}."
+            )
+    return block
 
 
 def _check_range(

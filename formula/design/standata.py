@@ -137,6 +137,8 @@ def sp_standata(sp: SpBlock, sfx: str, con_simo: Mapping[str, np.ndarray]) -> di
         out[f"Xmo{sfx}_{j}"] = x.astype(np.int64)
     out[f"Jmo{sfx}"] = np.asarray(sp.Jmo, dtype=np.int64)
     for j, size in enumerate(sp.Jmo, 1):
+        if sp.owner(j - 1) != j - 1:  # mo(x, id = ...): the simplex is another's
+            continue
         key = f"con_simo{sfx}_{j}"
         out[key] = np.asarray(con_simo.get(key, np.ones(size)), dtype=float)
     return out

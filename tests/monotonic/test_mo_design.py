@@ -81,7 +81,8 @@ def test_brms_error_messages(formula: str, prior: str | None, message: str) -> N
 
 OWN_ERRORS = [
     ("y ~ z + (mo(x) | g)", "population-level terms:\nOccured for 'mox'"),
-    ("y ~ mo(x, id = 'a')", "mo(x, id = ...) (a simplex shared between terms) is not supported"),
+    ("y ~ mo(x, id = 'a') + mo(o, id = 'a')", "with id 'a' share a simplex, so their variables"),
+    ("y ~ mo(x, id = 1)", 'The id of mo(x, id = "i") must be a string or a name.'),
     ("y ~ mo(x, z)", "mo() takes one variable, as in mo(x)"),
 ]
 

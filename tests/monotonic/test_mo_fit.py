@@ -215,3 +215,24 @@ def test_conditional_effects_treat_mo_variables_as_integers(fit: brmsjax.BrmsFit
     )
     # z at its mean, so the mo(o):z term adds bsp * mo(o) * mean(z) at o's first level: 0
     np.testing.assert_allclose(ce["x"]["estimate__"], np.median(mu, axis=0), rtol=1e-9)
+
+
+def test_shared_simplex_of_an_id() -> None:
+    """mo(x, id = "i") * z: both terms use one simplex; brms saves it under both names."""
+    d = simulated(n=120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shared = brmsjax.brm('y ~ mo(x, id = "i") * z', d, chains=1, iter=300, warmup=150, seed=3)
+    dr = shared.draws()
+    first = dr[[f"simo_moxidEQi1[{k}]" for k in (1, 2, 3)]].to_numpy()
+    second = dr[[f"simo_moxidEQi:z1[{k}]" for k in (1, 2, 3)]].to_numpy()
+    np.testing.assert_array_equal(first, second)
+    nd = NEWDATA[["x", "z"]]
+    mo = _mo(first, nd["x"].to_numpy() - 1)
+    want = (
+        dr["b_Intercept"].to_numpy()[:, None]
+        + dr["b_z"].to_numpy()[:, None] * nd["z"].to_numpy()
+        + dr["bsp_moxidEQi"].to_numpy()[:, None] * mo
+        + dr["bsp_moxidEQi:z"].to_numpy()[:, None] * mo * nd["z"].to_numpy()
+    )
+    np.testing.assert_allclose(shared.posterior_epred(newdata=nd), want, rtol=1e-9)
