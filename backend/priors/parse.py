@@ -208,9 +208,9 @@ def dirichlet_spec(
         head = vector.children[0]
         assert isinstance(head, Token)
         start = head.start_pos or 0
-        if name != "dirichlet" or str(head) != "c" or n_arguments != 1:
+        if name != "dirichlet" or n_arguments != 1:
             raise _error(
-                f"'{head}(...)' is not a valid argument; only the concentration of dirichlet "
+                "c(...) is not a valid argument here; only the concentration of dirichlet "
                 "may be a vector, written c(1, 2).",
                 text,
                 start,

@@ -97,6 +97,7 @@ def test_unsupported_forms_are_refused(formula: str, message: str) -> None:
 PRIOR_ERRORS = [
     ("prior(dirichlet(1), class = b, coef = mox)", "dirichlet priors apply only to the simplexes"),
     ("prior(normal(c(1, 2), 1), class = b)", "only the concentration of dirichlet may be"),
+    ("prior(dirichlet(c(1, 2), 3), class = simo, coef = mox1)", "c(...) is not a valid argument"),
     ("prior(dirichlet(0), class = simo, coef = mox1)", "must be positive, but it has 0"),
 ]
 
