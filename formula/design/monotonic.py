@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import DesignError, FormulaTermError
 from ..evaluate.variables import Factor, Numeric, Value
 from ..syntax.ast import Call, Name, Node, String, strip_parens
+from ..syntax.parse import deparse
 from ..terms.terms import Term, TermList
 from .ir import FixedBlock, GroupBlock, SpBlock, SpTerm
 from .matrix import brms_rename, build_matrix
@@ -83,10 +84,10 @@ def split_sp(terms: TermList) -> tuple[TermList, tuple[Term, ...]]:
 
 
 def _mo_values(
-    label: str, value: Value, fitted_min: float | None, fitted: bool, error: type[DesignError]
+    inner: str, value: Value, fitted_min: float | None, fitted: bool, error: type[DesignError]
 ) -> tuple[np.ndarray, float | None]:
-    """``Xmo`` of one variable and the minimum it was shifted by (None: an ordered factor)."""
-    inner = label[3:-1]
+    """``Xmo`` of the variable ``inner`` and the minimum it was shifted by (None: an ordered
+    factor)."""
     if isinstance(value, Factor) and value.ordered:
         return value.codes.astype(np.int64), None
     x = value.values if isinstance(value, Numeric) else None
@@ -114,6 +115,10 @@ def build_sp(
 
     ``fitted`` is the block of the fitting data: new data keeps its minimums and simplex
     lengths and must stay inside the fitted range of each integer variable.
+
+    A term's covariate is brms's ``Csp_{Ic}`` with ``Ic`` the cumulative count of terms that
+    have one: brms 2.18 multiplies a later term without a covariate by the last covariate too
+    (``mo(x) * z + mo(a):mo(x)`` gives ``mo(a):mo(x)`` the factor ``z``), as reproduced here.
     """
     mo_labels = [
         lb for t in sp_terms for lb, v in zip(t.labels, t.variables, strict=True) if is_mo(v)
@@ -139,9 +144,10 @@ def build_sp(
             if fitted is not None and prior_min is None and isinstance(value, Factor):
                 # an ordered factor in fitting: new data's levels are already the fitted ones
                 value = Factor(value.codes, value.levels, True, value.logical)
-            x, low = _mo_values(label, value, prior_min, fitted is not None, error)
+            inner = deparse(mo_argument(var, None))
+            x, low = _mo_values(inner, value, prior_min, fitted is not None, error)
             if fitted is not None:
-                _check_range(label, x, low, fitted.Jmo[j], error)
+                _check_range(inner, x, low, fitted.Jmo[j], error)
             xmo.append(x)
             mins.append(low)
             ids.append(mo_id(var))
@@ -174,13 +180,13 @@ def build_sp(
 
 
 def _check_range(
-    label: str, x: np.ndarray, low: float | None, jmo: int, error: type[DesignError]
+    inner: str, x: np.ndarray, low: float | None, jmo: int, error: type[DesignError]
 ) -> None:
     bad = (x < 0) | (x > jmo)
     if low is None or not bad.any():
         return
     shown = ", ".join(f"{v + low:g}" for v in x[bad][:10])
-    raise error(f"Invalid values in variable '{label[3:-1]}': {shown}")
+    raise error(f"Invalid values in variable '{inner}': {shown}")
 
 
 def with_sp(block: FixedBlock) -> np.ndarray:
