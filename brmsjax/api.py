@@ -21,6 +21,7 @@ from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
 from brmsjax.backend.model.lower import ModelNames
 from brmsjax.backend.model.shrinkage import shrink_standata
+from brmsjax.backend.priors.monotonic import con_simo
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, load
 from brmsjax.formula.design.design import as_frame, build_design
@@ -438,9 +439,10 @@ def make_standata(
     if prior is None:
         return standata(design, family=fam)
     resolved = resolve_priors(design, fam, r_priors(prior))
+    out = standata(design, family=fam, con_simo=con_simo(design, resolved))
     mu = design.block("")
     n_b = len(mu.slope_columns) if mu is not None else 0
-    return shrink_standata(standata(design, family=fam), resolved, n_b, len(design.response.y))
+    return shrink_standata(out, resolved, n_b, len(design.response.y))
 
 
 def model_matrix(formula: str, data: Data) -> pd.DataFrame:

@@ -44,6 +44,8 @@ class PriorSpec:
     def __str__(self) -> str:
         if self.dist == "flat":
             return ""
+        if self.dist == "dirichlet" and len(self.args) > 1:
+            return f"dirichlet(c({', '.join(_format_number(a) for a in self.args)}))"
         return f"{self.dist}({', '.join(_format_number(a) for a in self.args)})"
 
 

@@ -6,8 +6,9 @@ One entry per distribution, shared by the two places that evaluate densities: pr
 (:class:`brmsjax.backend.families.base.Family` reads its ``dist``'s entry). A distribution
 brms offers as a prior (``prior=True``) is checked against its arity when a prior is parsed;
 the others (``skew_normal``, the discrete ones) are response distributions only. ``lkj``,
-``lkj_corr_cholesky`` and ``constant`` are priors whose terms are written elsewhere (the
-correlation factor's density, fixed values), so they carry no functions here.
+``lkj_corr_cholesky``, ``dirichlet`` (of a ``mo()`` simplex) and ``constant`` are priors whose
+terms are written elsewhere (the correlation factor's density, the simplex's Dirichlet, fixed
+values), so they carry no functions here.
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ _ENTRIES = (
     Distribution("lkj", 1),
     Distribution("lkj_corr_cholesky", 1),
     Distribution("constant", 1),
+    Distribution("dirichlet", 1),
     # response distributions only
     Distribution(
         "skew_normal",

@@ -59,7 +59,7 @@ LOWRANK_DIM = 500
 PATHS = 4
 HISTORY = 5
 ELBO_DRAWS = 25
-_ROW_KEYS = ("X", "offset", "J", "Z", "addition")
+_ROW_KEYS = ("X", "Xsp", "offset", "J", "Z", "addition")
 
 
 class _ScaleSite(Messenger):
@@ -93,7 +93,7 @@ def rows(data: PyTree, idx: Any, n: int) -> PyTree:
     """
     out = dict(data)
     out["y"] = data["y"][idx]
-    for key in _ROW_KEYS:
+    for key in (k for k in _ROW_KEYS if k in data):  # Xsp only with mo() terms
         out[key] = {
             k: v[idx] if np.ndim(v) and np.shape(v)[0] == n else v for k, v in data[key].items()
         }

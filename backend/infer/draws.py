@@ -47,12 +47,16 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             yield key, key, ()
         for k in range(f.thresholds):
             yield f"{key}[{k + 1}]", key, (k,)
-    for smooth in (False, True):  # b, then the smooths' unpenalized columns (bs)
+    for smooth in (False, True):  # b, mo()'s bsp, then the smooths' unpenalized columns (bs)
         for f in model.fixed:
             prefix = f"b_{f.dpar}" if f.dpar else "b"
             for i, col in enumerate(f.columns):
                 if (col in f.smooth) == smooth:
                     yield names.fixed_draw_name(col, f.dpar, f.smooth), prefix, (i,)
+        for f in () if smooth else model.fixed:
+            s = f"_{f.dpar}" if f.dpar else ""
+            for i, coef in enumerate(f.sp):
+                yield f"bsp{s}_{coef}", f"bsp{s}", (i,)
     for cls, k in zip(("ar", "ma"), model.arma, strict=True):
         for i in range(k):
             yield f"{cls}[{i + 1}]", cls, (i,)
@@ -83,6 +87,11 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
         if f.threshold == "sum":
             for k in range(f.thresholds):
                 yield f"Intercept_stz[{k + 1}]", "b_Intercept", (k,)
+    for f in model.fixed:
+        s = f"_{f.dpar}" if f.dpar else ""
+        for j, (label, size) in enumerate(zip(f.simo, f.jmo, strict=True), 1):
+            for k in range(size):
+                yield f"simo{s}_{label}[{k + 1}]", f"simo{s}_{j}", (k,)
     for g in model.groups:
         for m in range(g.M):
             for lv_i, lv in enumerate(g.levels):

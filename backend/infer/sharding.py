@@ -75,6 +75,8 @@ def row_keys(structure: Structure) -> tuple[tuple[str, ...], ...]:
         keys.append(("X", fp.dpar))
         if fp.offset:
             keys.append(("offset", fp.dpar))
+        if fp.sp:  # the expanded mo() columns
+            keys.append(("Xsp", fp.dpar))
     for g in structure.groups:
         keys += [("J", str(g.id)), ("Z", str(g.id))]
     keys += [("addition", k) for k in structure.addition]

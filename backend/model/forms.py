@@ -102,6 +102,8 @@ def suffstat_blocker(
     """
     if family.name != "gaussian" or family.link != "identity":
         return f"the family is {family.name}({family.link}), not gaussian(identity)"
+    if any(f.sp for f in fixed):
+        return "the model has mo() terms"
     if prior_only:
         return "the likelihood is not evaluated (sample_prior = 'only')"
     extra = sorted(set(addition) - {"weights"})
@@ -159,6 +161,8 @@ def glm_blocker(
         )
     if prior_only:
         return "the likelihood is not evaluated (sample_prior = 'only')"
+    if any(f.sp for f in fixed):
+        return "the model has mo() terms"
     allowed = {"weights", "trials"} if family.name == "binomial" else {"weights"}
     extra = sorted(set(addition) - allowed)
     if extra:

@@ -28,6 +28,7 @@ from brmsjax.backend.model.autocor import arma_data
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
 from brmsjax.backend.model.gp import gp_data, gp_plan, row_basis
+from brmsjax.backend.model.monotonic import group_sp, plan_simplex
 from brmsjax.backend.model.nonlinear import nonlinear_plan
 from brmsjax.backend.model.plans import (
     FixedPlan,
@@ -248,7 +249,12 @@ def lower(
         cols: dict[str, list[int]] = {}
         for m, d in enumerate(g.dpars):
             cols.setdefault(d, []).append(m)
-        shear = shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float)) if reparam else None
+        sp = group_sp(design, g)
+        shear = (
+            shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float))
+            if reparam and not sp
+            else None
+        )
         if shear is not None:
             data.setdefault("shear", {})[str(g.id)] = shear
             data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
@@ -278,6 +284,7 @@ def lower(
                 shear=shear is not None,
                 centred=k,
                 cov=cov,
+                sp=sp,
             )
         )
         group_names.append(g.spec)
@@ -548,7 +555,7 @@ class _Plan:
             threshold=self.threshold if nthres else "flexible",
         )
         cs_columns = block.cs_columns if n_cs else ()
-        return plan, FixedSpec(
+        spec = FixedSpec(
             block.dpar,
             center,
             columns,
@@ -557,6 +564,18 @@ class _Plan:
             cs_columns=cs_columns,
             threshold=plan.threshold,
         )
+        sp = block.sp
+        if sp is not None:
+            self.vector(name=f"bsp{s}", size=len(sp.terms), scalar=False, natural=(None, None))
+            owners = tuple(sp.owner(j) for j in range(len(sp.Jmo)))
+            for j, size in enumerate(sp.Jmo, 1):
+                if owners[j - 1] == j - 1:
+                    name = f"simo{s}_{j}"
+                    plan_simplex(self.vectors, self.prior_args, self.priors, name, size)
+            data.setdefault("Xsp", {})[block.dpar] = sp.expanded()
+            plan = replace(plan, sp=tuple(t.mo for t in sp.terms), jmo=sp.Jmo, owners=owners)
+            spec = replace(spec, sp=sp.coefs, simo=sp.simo_labels, jmo=sp.Jmo)
+        return plan, spec
 
     def vector(
         self,

@@ -41,7 +41,9 @@ class VectorPlan:
 
     ``priors`` holds ``(dist, element indices)`` for the non-flat free elements, grouped by
     distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
-    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``).
+    ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``); ``simplex`` a ``mo()``
+    simplex (Stan's ``simplex[Jmo]``) with its Dirichlet concentration in ``prior_args[name]
+    ["con"]`` (:mod:`brmsjax.backend.model.monotonic`).
     """
 
     name: str
@@ -53,6 +55,7 @@ class VectorPlan:
     ub: Bound
     priors: tuple[tuple[str, tuple[int, ...]], ...]
     ordered: bool = False
+    simplex: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class FixedPlan:
     ``threshold``: brms's ordinal threshold type, ``"flexible"``, ``"equidistant"`` (sampled
     ``Intercept`` is brms's ``first_Intercept``, with ``delta``) or ``"sum"`` (``Intercept``
     minus its mean; X uncentred).
+    ``sp``: per ``mo()`` term the indices of its simplexes (``bsp<_dpar>``, ``simo<_dpar>_<j>``
+    of lengths ``jmo``; :mod:`brmsjax.backend.model.monotonic`); ``owners``: the simplex each
+    one is (``mo(x, id = ...)`` shares the first's; 0-based).
     """
 
     dpar: str
@@ -82,6 +88,9 @@ class FixedPlan:
     qr_prior: bool = False
     n_cs: int = 0
     threshold: str = "flexible"
+    sp: tuple[tuple[int, ...], ...] = ()
+    jmo: tuple[int, ...] = ()
+    owners: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,9 @@ class GroupPlan:
     covariance ``T S S' T'`` (site ``C_k``: ``log diag(C)``, then the strictly lower elements
     row by row), with the log Jacobian of ``C -> (sd_k, L_k)`` added
     (:func:`~brmsjax.backend.model.group_terms.cov_params`).
+    ``sp``: ``(column, dpar, term)`` of each ``mo()`` coefficient (``r_g[a,mox]``): its column
+    of ``Z`` is the dpar's ``mo()`` term ``term`` without ``bsp``
+    (:func:`~brmsjax.backend.model.monotonic.term_predictors`), computed per parameter value.
     """
 
     id: int
@@ -112,6 +124,7 @@ class GroupPlan:
     centred: int = 0
     gather: str = "index"
     cov: bool = False
+    sp: tuple[tuple[int, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,7 +211,9 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
         if vp.free and vp.name not in cov:
             shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
             con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
-            sites.append(Site(vp.name, shape, shape, con))
+            con = constraints.simplex if vp.simplex else con
+            ushape = (vp.size - 1,) if vp.simplex else shape
+            sites.append(Site(vp.name, shape, ushape, con))
     for g in structure.groups:
         if structure.likelihood != "marginal":  # the marginal form integrates z out
             sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))

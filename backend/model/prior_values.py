@@ -45,7 +45,7 @@ def _specs(priors: Mapping[str, ParamPriorLike], name: str, size: int) -> tuple[
             "resolve the priors against this model's design."
         )
     for s in specs:
-        if s.dist not in DIST_ARITY or s.dist in _LKJ:
+        if s.dist not in DIST_ARITY or s.dist in (*_LKJ, "dirichlet"):
             raise ModelError(
                 f"The prior '{s}' cannot be used for '{name}'; use a univariate distribution."
             )

@@ -42,6 +42,7 @@ from brmsjax.backend.model.group_terms import (
     upper_pairs,
 )
 from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
+from brmsjax.backend.model.monotonic import dirichlet_lpdf, term_predictors
 from brmsjax.backend.model.nonlinear import nonlinear_eta
 from brmsjax.backend.model.plans import (
     FixedPlan,
@@ -306,6 +307,8 @@ class ModelProgram:
         qr = {f"b{sfx(fp.dpar)}" for fp in self.structure.fixed if fp.qr_prior}
         for vp in self.structure.vectors:
             x = jnp.reshape(params[f"bQ{vp.name[1:]}" if vp.name in qr else vp.name], (-1,))
+            if vp.simplex:
+                total = total + dirichlet_lpdf(x, prior_args[vp.name]["con"])
             for i, (name, idx) in enumerate(vp.priors):
                 xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
                 args = prior_args[vp.name]
@@ -327,6 +330,7 @@ class ModelProgram:
         :func:`brmsjax.backend.model.predictor.linear_predictors`, as in prediction.
         """
         population = []
+        mo_terms: dict[str, list[Array]] = {}
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
             terms = [params[f"Intercept{s}"]] if fp.center else []
@@ -334,11 +338,18 @@ class ModelProgram:
                 terms.append(data["X"][fp.dpar] @ params[f"b{s}"])
             if fp.offset:
                 terms.append(data["offset"][fp.dpar])
+            if fp.sp:
+                simos = [params[f"simo{s}_{j + 1}"] for j in fp.owners]
+                mo_terms[fp.dpar] = term_predictors(data["Xsp"][fp.dpar], simos, fp.sp, fp.jmo)
+                terms.append(jnp.stack(mo_terms[fp.dpar], axis=1) @ params[f"bsp{s}"])
             population.append((fp.dpar, terms))
         r = self.group_effects(params, data)
         parts = []
         for g in self.structure.groups:
-            contrib = gather_rows(r[g.id], data["J"][str(g.id)], g.gather) * data["Z"][str(g.id)]
+            Z = data["Z"][str(g.id)]
+            for m, dpar, term in g.sp:  # a mo() coefficient multiplies its term's predictor
+                Z = jnp.asarray(Z).at[:, m].set(mo_terms[dpar][term])
+            contrib = gather_rows(r[g.id], data["J"][str(g.id)], g.gather) * Z
             for dpar, cols in g.dpar_cols:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 parts.append((dpar, jnp.sum(part, axis=1)))
@@ -452,6 +463,10 @@ class ModelProgram:
                     shift = data["means_X"][fp.dpar] @ params[f"b{s}"]
                     icpt = icpt + shift if fp.thresholds else icpt - shift
                 out[f"b{s}_Intercept"] = icpt
+        for fp in self.structure.fixed:  # brms saves a shared mo() simplex under each name
+            for j, owner in enumerate(fp.owners):
+                if owner != j:
+                    out[f"simo{sfx(fp.dpar)}_{j + 1}"] = params[f"simo{sfx(fp.dpar)}_{owner + 1}"]
         for d in self.structure.shown:
             out[d] = jnp.asarray(data["fixed_dpars"][d])
         for g in self.structure.groups:

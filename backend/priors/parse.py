@@ -47,6 +47,7 @@ ARG_NAMES: dict[str, tuple[str, ...]] = {
     "lkj": ("eta",),
     "lkj_corr_cholesky": ("eta",),
     "constant": ("value",),
+    "dirichlet": ("alpha",),
 }
 
 # Arguments that must be positive, by distribution.
@@ -154,6 +155,8 @@ def _parse(text: str) -> tuple[PriorSpec, tuple[str, ...], bool]:
     if call.data == "call" and isinstance(call.children[1], Tree):
         for node in call.children[1].children:
             assert isinstance(node, Tree)
+            if node.data == "func" and str(node.children[0]) == "c":
+                return dirichlet_spec(name, node, len(call.children[1].children), text), (), True
             if node.data == "named":
                 a, b = node.meta.start_pos, node.meta.end_pos
                 raise _error(
@@ -167,6 +170,8 @@ def _parse(text: str) -> tuple[PriorSpec, tuple[str, ...], bool]:
             numbers.append((given.value, node.meta.start_pos, node.meta.end_pos))
             truncated.append(given.truncated)
             plain = plain and is_plain_number(node)
+    if name == "dirichlet" and numbers:
+        return dirichlet_spec(name, None, 1, text, numbers), (), plain
     _check_arity(name, bare=call.data == "bare", numbers=numbers, text=text, start=start, end=end)
     for arg, (value, a, b), cut in zip(ARG_NAMES[name], numbers, truncated, strict=True):
         hint = (
@@ -267,3 +272,50 @@ def prior_display(text: str) -> str:
     assert isinstance(call, Tree)
     args = call.children[1] if isinstance(call.children[1], Tree) else None
     return special_text(spec.dist, args, text)
+
+
+def dirichlet_spec(
+    name: str,
+    vector: Tree | None,
+    n_arguments: int,
+    text: str,
+    numbers: list[tuple[float, int, int]] | None = None,
+) -> PriorSpec:
+    """``dirichlet(a)`` or ``dirichlet(c(a1, a2, ...))``: the concentration, every element
+    positive; ``c(...)`` is read in no other prior."""
+    if vector is not None:
+        head = vector.children[0]
+        assert isinstance(head, Token)
+        start = head.start_pos or 0
+        if name != "dirichlet" or n_arguments != 1:
+            raise _error(
+                "c(...) is not a valid argument here; only the concentration of dirichlet "
+                "may be a vector, written c(1, 2).",
+                text,
+                start,
+                vector.meta.end_pos if not vector.meta.empty else len(text),
+            )
+        numbers = [
+            (evaluate(n, text).value, n.meta.start_pos, n.meta.end_pos)
+            for n in vector.children[1:]
+            if isinstance(n, Tree)
+        ]
+    numbers = numbers or []
+    if len(numbers) != 1 and vector is None:
+        start = numbers[0][1]
+        raise _error(
+            "The prior distribution 'dirichlet' takes 1 argument, dirichlet(alpha) (a number "
+            "or a vector c(...)), but the prior gives more.",
+            text,
+            start,
+            numbers[-1][2],
+        )
+    for value, a, b in numbers:
+        if not math.isfinite(value) or value <= 0:
+            raise _error(
+                f"The concentration of 'dirichlet' must be positive, but it has {_show(value)}.",
+                text,
+                a,
+                b,
+            )
+    return PriorSpec(name, tuple(v for v, _, _ in numbers))

@@ -18,6 +18,7 @@ import pandas as pd
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
+from brmsjax.backend.priors.monotonic import check_dirichlet, sp_priors
 from brmsjax.backend.priors.nonlinear import internal_priors, shown_rows
 from brmsjax.backend.priors.parse import prior_display
 from brmsjax.backend.priors.rows import (
@@ -57,7 +58,8 @@ class ParamPrior:
     # Intercept of an ordinal model -> one per threshold (FixedBlock.thresholds);
     # bcs -> one per category-specific column and threshold (column by column);
     # sd_k -> one per coef of GroupBlock k (k = GroupBlock.id); scalar params -> one;
-    # L_k -> one lkj(eta)
+    # L_k -> one lkj(eta); bsp<_dpar> -> one per mo() coefficient (SpBlock.coefs);
+    # simo<_dpar>_<j> -> one dirichlet(alpha_k) per element of simplex j
     specs: tuple[PriorSpec, ...]
 
 
@@ -92,6 +94,7 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
     rows = {row.key: row for row in model_rows(design, family)}
     user = internal_priors(as_priors(user), design)  # nlpar priors keyed as dpar ones
     chosen = check_user_priors(user, tuple(rows.values()), design, family)
+    check_dirichlet(chosen)
 
     def pick(*keys: tuple[str, ...]) -> Prior | None:
         return next((chosen[k] for k in keys if k in chosen), None)
@@ -123,14 +126,15 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             if top is not None and top.spec.dist in SPECIAL:  # horseshoe(), R2D2(), lasso()
                 n_b = len(block.slope_columns)
                 out["b" + suffix] = ParamPrior("b" + suffix, (top.spec,) * n_b)
-                continue
-            lb, ub = (top.lb, top.ub) if top else (None, None)
-            specs = []
-            for c in block.slope_columns:
-                p = pick(("b", c, "", "", d, "")) or top
-                spec = p.spec if p else PriorSpec("flat")
-                specs.append(check_bounds(spec, lb, ub, f"coefficient '{c}' of class 'b'{_of(d)}"))
-            out["b" + suffix] = ParamPrior("b" + suffix, tuple(specs))
+            else:
+                lb, ub = (top.lb, top.ub) if top else (None, None)
+                specs = []
+                for c in block.slope_columns:
+                    p = pick(("b", c, "", "", d, "")) or top
+                    spec = p.spec if p else PriorSpec("flat")
+                    where = f"coefficient '{c}' of class 'b'{_of(d)}"
+                    specs.append(check_bounds(spec, lb, ub, where))
+                out["b" + suffix] = ParamPrior("b" + suffix, tuple(specs))
         if block.cs_columns:  # bcs: one prior per column and threshold, class b's
             top = pick_class("b", d)
             specs = []
@@ -140,6 +144,8 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 where = f"category-specific coefficient '{c}' of class 'b'"
                 specs += [check_bounds(spec, *_bounds(top), where)] * block.thresholds
             out["bcs" + suffix] = ParamPrior("bcs" + suffix, tuple(specs))
+        for name, sp_specs in sp_priors(block, pick, pick_class("b", d), _of(d)).items():
+            out[name] = ParamPrior(name, sp_specs)
     mu = design.block("")
     if mu is not None and mu.thresholds and equidistant(family):
         key = ("delta", "", "", "", "", "")

@@ -22,6 +22,7 @@ _PUNCTUATION = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 _RANK = {c: i for i, c in enumerate(_PUNCTUATION)}
 
 LKJ_DEFAULT = PriorSpec("lkj", (1.0,))
+DIRICHLET_DEFAULT = PriorSpec("dirichlet", (1.0,))
 
 
 def r_collate_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
@@ -176,11 +177,17 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
                 lb = 0.0 if getattr(family, "ordered_thresholds", True) else None
                 rows.append(PriorRow("delta", spec=PriorSpec("flat"), lb=lb))
         # category-specific effects cs() share class b with the slopes (brms's prior_cs)
-        if block.slope_columns or block.cs_columns:
+        if block.slope_columns or block.cs_columns or block.sp is not None:
             rows.append(PriorRow("b", dpar=block.dpar, spec=PriorSpec("flat")))
             rows += [
                 PriorRow("b", coef=c, dpar=block.dpar)
                 for c in (*block.slope_columns, *block.cs_columns)
+            ]
+        if block.sp is not None:  # mo() terms: bsp under class b, and a simplex each
+            rows += [PriorRow("b", coef=c, dpar=block.dpar) for c in block.sp.coefs]
+            rows += [
+                PriorRow("simo", coef=label, dpar=block.dpar, spec=DIRICHLET_DEFAULT)
+                for label in block.sp.prior_coefs
             ]
     return rows
 

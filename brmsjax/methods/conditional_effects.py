@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from brmsjax.backend.summaries import summarise_draws
+from brmsjax.backend.summaries import MAD_CONSTANT, summarise_draws
 from brmsjax.core import FitLike
 from brmsjax.formula.design.gp import gp_nodes
 from brmsjax.formula.errors import BrmsjaxError
@@ -119,17 +119,41 @@ def _levels(col: pd.Series) -> list[Any]:
     return sorted(col.dropna().unique().tolist())
 
 
-def _default_conditions(data: pd.DataFrame, variables: Sequence[str]) -> dict[str, Any]:
-    """Numeric variables at their mean, others at their reference (first) level."""
-    return {
-        v: float(data[v].mean()) if _is_numeric(data[v]) else _levels(data[v])[0] for v in variables
-    }
+def _default_conditions(
+    data: pd.DataFrame, variables: Sequence[str], integers: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Numeric variables at their mean (brms's integer variables, those of ``mo()`` terms, at
+    their rounded median), others at their reference (first) level."""
+    return {v: _level_or_mean(data[v], v in integers) for v in variables}
 
 
-def _grid(col: pd.Series, resolution: int, second: bool) -> list[Any]:
+def _level_or_mean(col: pd.Series, integer: bool) -> Any:
+    if not _is_numeric(col):
+        return _levels(col)[0]
+    return float(np.round(col.median())) if integer else float(col.mean())
+
+
+def _integer_variables(fit: FitLike) -> list[str]:
+    """brms's ``get_int_vars``: the variables of ``mo()`` terms."""
+    from brmsjax.formula.design.monotonic import is_mo
+
+    names: list[str] = []
+    for dp in fit.design.state.terms.dpars:
+        for var in dp.fixed.variables():
+            if is_mo(var):
+                _data_names(var, names)
+    return names
+
+
+def _grid(col: pd.Series, resolution: int, second: bool, integer: bool = False) -> list[Any]:
     if not _is_numeric(col):
         return _levels(col)
     x = col.to_numpy(dtype=np.float64)
+    if integer:  # brms's prepare_cond_data for integer variables
+        if second:
+            mad = MAD_CONSTANT * float(np.median(np.abs(x - np.median(x))))
+            return [float(np.round(k * mad + np.median(x))) for k in (-1, 0, 1)]
+        return [float(v) for v in np.arange(np.min(x), np.max(x) + 1)]
     if second:
         m, s = float(np.mean(x)), float(np.std(x, ddof=1))
         return [m - s, m, m + s]
@@ -296,7 +320,8 @@ def conditional_effects(
                 f"'{effect}' is not an effect of the model; use one or two of its predictors "
                 f"joined by ':', e.g. {', '.join(repr(k) for k in known[:3])}."
             )
-    base = _default_conditions(data, variables)
+    integers = _integer_variables(fit)
+    base = _default_conditions(data, variables, integers)
     empty: dict[str, Any] = {}
     cond = pd.DataFrame([empty]) if conditions is None else conditions.reset_index(drop=True)
     unknown = [c for c in cond.columns if c not in variables and c != "cond__"]
@@ -310,7 +335,10 @@ def conditional_effects(
     numeric: dict[str, bool] = {}
     for effect in chosen:
         parts = effect.split(":")
-        grids = [_grid(data[v], resolution, second=i == 1) for i, v in enumerate(parts)]
+        grids = [
+            _grid(data[v], resolution, second=i == 1, integer=v in integers)
+            for i, v in enumerate(parts)
+        ]
         rows = []
         for c, (_, crow) in enumerate(cond.iterrows()):
             given: dict[str, Any] = {str(k): v for k, v in crow.items() if k != "cond__"}
@@ -325,7 +353,9 @@ def conditional_effects(
         newdata = table[variables].copy()
         for v in variables:
             if not _is_numeric(data[v]) and isinstance(data[v].dtype, pd.CategoricalDtype):
-                newdata[v] = pd.Categorical(newdata[v], categories=data[v].cat.categories)
+                newdata[v] = pd.Categorical(
+                    newdata[v], categories=data[v].cat.categories, ordered=data[v].cat.ordered
+                )
         draws = posterior_epred(fit, newdata, re_formula=re_formula, incl_autocor=False)
         table[list(SUMMARY_COLUMNS)] = _summaries(np.asarray(draws), prob, robust)
         out[effect] = table

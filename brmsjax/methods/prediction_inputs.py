@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
+from brmsjax.backend.model.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
@@ -120,8 +121,63 @@ def _group_draws(
             r = np.concatenate([r, new_r[e.id]], axis=1)
         cols = np.asarray(e.columns)
         dpars = tuple(blocks[e.id].dpars[c] for c in e.columns)
-        out.append(bp.GroupDraws(dpars, np.ascontiguousarray(r[:, :, cols]), e.J, e.Z))
+        r, Z = np.ascontiguousarray(r[:, :, cols]), e.Z
+        sp = fit.design.groups[e.id - 1].sp
+        if any(sp[c] for c in e.columns if sp):
+            dpars, r, Z = _mo_group_columns(fit, nd, e, rows, (dpars, r, Z))
+        out.append(bp.GroupDraws(dpars, r, e.J, Z))
     return tuple(out)
+
+
+def _mo_group_columns(
+    fit: FitLike,
+    nd: NewData,
+    e: Any,
+    rows: np.ndarray,
+    parts: tuple[tuple[str, ...], np.ndarray, np.ndarray],
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """A block's ``mo()`` coefficients as ordinary columns: ``r[J, m] * prod_j mo(simo_j, x_j)``
+    is, per expanded ``mo()`` column ``p``, ``(r[J, m] * c_p) * Xsp[:, p]`` with ``c_p`` the
+    draw's simplex products (the term's coefficients at ``bsp = 1``)."""
+    dpars, r, Z = parts
+    g = fit.design.groups[e.id - 1]
+    new_dpars, new_r, new_Z = [], [], []
+    for k, c in enumerate(e.columns):
+        if not g.sp[c]:
+            new_dpars.append(dpars[k])
+            new_r.append(r[:, :, k : k + 1])
+            new_Z.append(Z[:, k : k + 1])
+            continue
+        block = fit.design.block(g.dpars[c])
+        sp, s = block.sp, f"_{block.dpar}" if block.dpar else ""
+        term = sp.coefs.index(g.coefs[c])
+        mo = [t.mo for t in sp.terms]
+        simos = [
+            fit.store.matrix([f"simo{s}_{label}[{k}]" for k in range(1, size + 1)])[rows]
+            for label, size in zip(sp.simo_labels, sp.Jmo, strict=True)
+        ]
+        cols = sp_columns(mo, sp.Jmo)[term]
+        unit = mo_coefficients(np.ones((len(rows), len(mo))), simos, mo, sp.Jmo, xp=np)[:, cols]
+        K = len(block.columns)
+        new_Z.append(nd.X[block.dpar][:, K + cols.start : K + cols.stop])
+        new_r.append(r[:, :, k : k + 1] * unit[:, None, :])
+        new_dpars.extend([dpars[k]] * unit.shape[1])
+    return (
+        tuple(new_dpars),
+        np.ascontiguousarray(np.concatenate(new_r, axis=2)),
+        np.ascontiguousarray(np.concatenate(new_Z, axis=1)),
+    )
+
+
+def _mo_draws(fit: FitLike, block: Any, rows: np.ndarray) -> np.ndarray:
+    """``(S, P)`` coefficients of a block's expanded ``mo()`` columns at the draw rows."""
+    sp, s = block.sp, f"_{block.dpar}" if block.dpar else ""
+    bsp = fit.store.matrix([f"bsp{s}_{c}" for c in sp.coefs])[rows]
+    simos = [
+        fit.store.matrix([f"simo{s}_{label}[{k}]" for k in range(1, size + 1)])[rows]
+        for label, size in zip(sp.simo_labels, sp.Jmo, strict=True)
+    ]
+    return mo_coefficients(bsp, simos, [t.mo for t in sp.terms], sp.Jmo, xp=np)
 
 
 def encode_data(
@@ -195,6 +251,8 @@ def prediction_inputs(
         coefs = [fixed_draw_name(c, block.dpar, block.smooth) for c in block.columns]
         coefs += smooth_draws(fit.design, block.dpar)  # X ends with their Zs columns
         b[block.dpar] = fit.store.matrix(coefs)[rows]
+        if block.sp is not None:  # the coefficients of the expanded mo() columns of NewData.X
+            b[block.dpar] = np.concatenate([b[block.dpar], _mo_draws(fit, block, rows)], axis=1)
     have = set(fit.variables())
     scalars = {d: fit.store.matrix([d])[rows, 0] for d in fit.info.spec_pars if d in have}
     thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]

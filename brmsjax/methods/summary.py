@@ -261,6 +261,9 @@ class Summary:
         One table per grouping factor, rows ``sd(...)``, ``cor(...,...)``.
     spec_pars
         Scalar family parameters (``sigma``).
+    mo
+        The simplexes of ``mo()`` terms (brms's "Simplex Parameters"), rows named without
+        the ``simo_`` prefix (``mox1[1]``).
     ngrps
         Number of levels per grouping factor.
     total_ndraws
@@ -290,6 +293,7 @@ class Summary:
     gp: pd.DataFrame | None = None
     splines: pd.DataFrame | None = None
     cor_pars: pd.DataFrame = field(default_factory=pd.DataFrame)
+    mo: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -318,6 +322,8 @@ class Summary:
                 parts.append("\n")
         if len(self.fixed):
             parts.extend(["Population-Level Effects: \n", print_format(self.fixed, digits), "\n"])
+        if len(self.mo):
+            parts.extend(["Simplex Parameters: \n", print_format(self.mo, digits), "\n"])
         if len(self.spec_pars):
             parts.extend(
                 ["Family Specific Parameters: \n", print_format(self.spec_pars, digits), "\n"]
@@ -370,7 +376,16 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
     gp = [v for v in names if v.startswith(("sdgp_", "lscale_"))]
     sds = [v for v in names if v.startswith("sds_")]
     cor_pars = [v for v in names if AUTOCOR_PATTERN.match(v)]
-    chosen = [*fixed, *[v for vs, _ in random.values() for v in vs], *gp, *spec, *sds, *cor_pars]
+    mo = [v for v in names if v.startswith("simo_")]
+    chosen = [
+        *fixed,
+        *mo,
+        *[v for vs, _ in random.values() for v in vs],
+        *gp,
+        *spec,
+        *sds,
+        *cor_pars,
+    ]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
     warns = (
@@ -400,6 +415,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         gp=full.loc[gp].set_axis([v.replace("_", "(", 1) + ")" for v in gp]) if gp else None,
         splines=full.loc[sds].set_axis([f"sds({v[4:]})" for v in sds]) if sds else None,
         cor_pars=full.loc[cor_pars],
+        mo=full.loc[mo].set_axis([v[len("simo_") :] for v in mo]),
     )
 
 

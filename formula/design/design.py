@@ -43,8 +43,9 @@ from .frames import to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes
 from .groups import _group_blocks
 from .intercept import coded_with_intercept, is_main, with_options, with_reserved_intercept
-from .ir import Design, FixedBlock
+from .ir import Design, FixedBlock, SpBlock
 from .matrix import brms_rename, build_matrix
+from .monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
 from .nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
 from .response import (
     CATEGORICAL_FAMILIES,
@@ -187,7 +188,8 @@ class _Values:
     def add(self, node: Node) -> None:
         label = deparse(node)
         if label not in self.values:
-            self.values[label] = self.evaluator.value(node)
+            inner = mo_argument(node, self.evaluator.source) if is_mo(node) else node
+            self.values[label] = self.evaluator.value(inner)
 
 
 def _fixed_block(
@@ -200,16 +202,21 @@ def _fixed_block(
     thresholds: int = 0,
     cmc: bool = True,
     cs: TermList | None = None,
+    fitted: SpBlock | None = None,
+    error: type[DesignError] = DesignError,
 ) -> FixedBlock:
     """One population-level block; with ``thresholds`` (ordinal mu) the intercept column is
     dropped, as brms's X of an ordinal model has none. A reserved ``Intercept`` or
     ``cmc = False`` codes factors as with an intercept (:func:`.intercept.coded_with_intercept`).
     ``cs`` are the category-specific terms, whose ``Xcs`` is R's model matrix without its
-    intercept column (brms's ``data_cs``).
+    intercept column (brms's ``data_cs``). Terms with ``mo()`` calls go into the block's ``sp``
+    (:mod:`.monotonic`; ``fitted`` is the fitting data's, for new data).
     """
     if terms.dropped_response is not None:
         for message in response_warnings(terms.dropped_response):
             warnings.warn(message, DataWarning, stacklevel=4)
+    terms, sp_terms = split_sp(terms)
+    sp = build_sp(sp_terms, values, n, fitted, error) if sp_terms else None
     if coded_with_intercept(terms, cmc=cmc):
         matrix, names, _ = build_matrix(replace(terms, intercept=True), values, n)
         matrix, names = matrix[:, 1:], names[1:]
@@ -229,6 +236,7 @@ def _fixed_block(
             offset=offsets,
             thresholds=thresholds,
             **cs_extra,
+            sp=sp,
         )
     return FixedBlock(
         dpar=dpar,
@@ -238,6 +246,7 @@ def _fixed_block(
         offset=offsets,
         thresholds=thresholds,
         **cs_extra,
+        sp=sp,
     )
 
 
@@ -436,6 +445,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     fixed, smooths = add_smooths([(d.dpar, d.fixed) for d in bt.dpars], fixed, values, bt.source)
     fixed, nonlinear = nonlinear_design(bt, fixed, values, n)
     groups = _group_blocks(bt, values, n)
+    check_group_sp(fixed, groups)
     _check_matrices(fixed, groups, labels)
     gps: tuple[GpBlock, ...] = tuple(
         b for dp in bt.dpars for b in gp_blocks(dp.dpar, dp.fixed.gps, values, bt.source)

@@ -18,7 +18,8 @@ from ..evaluate.variables import Factor, Numeric, Value, format_r_number, unique
 from ..syntax.parse import deparse
 from ..terms.brmsterms import BrmsTerms, GroupTerm
 from .ir import GroupBlock
-from .matrix import brms_rename, build_matrix
+from .matrix import brms_rename
+from .monotonic import group_matrix
 
 
 def _group_factor(group: GroupTerm, values: Mapping[str, Value]) -> Factor:
@@ -85,7 +86,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
     seen: set[tuple[str, str, str]] = set()
     for dp in bt.dpars:
         for group in dp.groups:
-            z, names, _ = build_matrix(group.coefs, values, n)
+            z, names, _, nsp = group_matrix(group.coefs, values, n)
             factor = _group_factor(group, values)
             coefs = [brms_rename(c) for c in names]
             for coef in coefs:  # brms's tidy_ranef: one effect per group, coef and dpar
@@ -97,6 +98,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                         group.span,
                     )
                 seen.add((group.group, coef, dp.dpar))
+            sp = [False] * (len(coefs) - nsp) + [True] * nsp
             if group.id is not None and group.id in by_id:
                 block = blocks[by_id[group.id]]
                 if block["group"] != group.group:
@@ -109,6 +111,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                 block["Z"].append(z)
                 block["coefs"].extend(coefs)
                 block["dpars"].extend([dp.dpar] * len(coefs))
+                block["sp"].extend(sp)
                 block["cor"] = block["cor"] and group.cor
                 continue
             if group.id is not None:
@@ -120,6 +123,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                     "Z": [z],
                     "coefs": list(coefs),
                     "dpars": [dp.dpar] * len(coefs),
+                    "sp": sp,
                     "cor": group.cor,
                 }
             )
@@ -138,6 +142,7 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                 Z=(block["Z"][0] if len(block["Z"]) == 1 else np.hstack(block["Z"])).astype(
                     np.float64, copy=False
                 ),
+                sp=tuple(block["sp"]) if any(block["sp"]) else (),
             )
         )
     return tuple(out)

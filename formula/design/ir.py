@@ -38,6 +38,9 @@ class FixedSpec:
         The number of ordinal thresholds (``b_Intercept[1]``, ...), else 0.
     smooth
         The columns that are smooths' unpenalized columns (brms's ``Xs``, drawn as ``bs_``).
+    sp, simo, jmo
+        The monotonic (``mo()``) coefficients (``bsp_mox``), the labels of their simplexes
+        (``simo_mox1``) and each simplex's length; empty without ``mo()`` terms.
     """
 
     dpar: str
@@ -49,6 +52,9 @@ class FixedSpec:
     cs_columns: tuple[str, ...] = ()
     #: brms's ordinal ``threshold`` type; ``"sum"`` saves ``Intercept_stz[k]`` too.
     threshold: str = "flexible"
+    sp: tuple[str, ...] = ()
+    simo: tuple[str, ...] = ()
+    jmo: tuple[int, ...] = ()
 
     def coefs(self) -> tuple[str, ...]:
         """The block's coefficients as ``fixef()`` rows name them: intercepts first
@@ -57,6 +63,98 @@ class FixedSpec:
         icpt = [names.coef_name("Intercept", self.dpar)] if self.intercept else []
         icpt += [f"Intercept[{k}]" for k in range(1, self.thresholds + 1)]
         return (*icpt, *(names.coef_name(c, self.dpar) for c in self.columns))
+
+
+@dataclass(frozen=True)
+class SpTerm:
+    """One monotonic term of brms's special effects: ``mo(x)``, ``mo(x):z``, ``mo(a):mo(b)``.
+
+    Attributes
+    ----------
+    coef
+        brms's coefficient name (``"mox:z"``), the draws' ``bsp_mox:z``.
+    mo
+        0-based indices of the term's monotonic variables in :attr:`SpBlock.Xmo` (one per
+        ``mo()`` call of the term, in order; each has its own simplex).
+    csp
+        brms's ``Ic``: the 1-based column of :attr:`SpBlock.Csp` the term is multiplied by,
+        0 for none.
+    """
+
+    coef: str
+    mo: tuple[int, ...]
+    csp: int = 0
+
+
+@dataclass(frozen=True)
+class SpBlock:
+    """The monotonic terms of one population-level block (brms's ``Xmo_j``, ``Jmo``, ``Csp_k``).
+
+    brms's predictor of term ``i`` is ``bsp[i] * prod_j mo(simo_j, Xmo_j) * Csp_{csp}`` with
+    ``mo(s, x) = D * sum(s[1:x])`` (``D`` the simplex length). That is linear in the products
+    ``bsp[i] * prod_j D_j simo_j[k_j]`` with the indicators ``Xmo_j >= k_j`` as columns:
+    :meth:`expanded` is that matrix, one column per combination of simplex elements.
+
+    Attributes
+    ----------
+    terms
+        The terms in brms's order.
+    Xmo
+        ``(N,)`` int64 values ``0..Jmo[j]`` of each monotonic variable.
+    Jmo
+        Simplex lengths (the variable's largest value in the fitting data).
+    Csp
+        ``(N,)`` covariates of the terms with one (``z`` of ``mo(x):z``).
+    mins
+        The fitting data's minimum of each integer variable (``Xmo = x - min``); None for an
+        ordered factor (``Xmo`` is its level index from 0).
+    ids
+        The ``id`` of each ``mo(x, id = "i")`` (None without one): simplexes with one id are
+        one parameter, the first's (brms's ``simo_3 = simo_1``); empty when none has an id.
+    """
+
+    terms: tuple[SpTerm, ...]
+    Xmo: tuple[np.ndarray, ...]
+    Jmo: tuple[int, ...]
+    Csp: tuple[np.ndarray, ...] = ()
+    mins: tuple[float | None, ...] = ()
+    ids: tuple[str | None, ...] = ()
+
+    def owner(self, j: int) -> int:
+        """The simplex that simplex ``j`` is: the first with its ``mo(x, id = ...)`` id."""
+        if not self.ids or self.ids[j] is None:
+            return j
+        return self.ids.index(self.ids[j])
+
+    @property
+    def prior_coefs(self) -> tuple[str, ...]:
+        """brms's ``coef`` of the ``simo`` prior of each simplex (its id where it has one)."""
+        ids = self.ids or (None,) * len(self.Xmo)
+        return tuple(i or label for i, label in zip(ids, self.simo_labels, strict=True))
+
+    @property
+    def coefs(self) -> tuple[str, ...]:
+        """The ``bsp`` coefficients in order."""
+        return tuple(t.coef for t in self.terms)
+
+    @property
+    def simo_labels(self) -> tuple[str, ...]:
+        """brms's label of each simplex (``mox1``, ``moa:mob2``), in ``Xmo`` order."""
+        return tuple(f"{t.coef}{k}" for t in self.terms for k in range(1, len(t.mo) + 1))
+
+    def expanded(self) -> np.ndarray:
+        """``(N, P)`` indicator columns whose coefficients are the simplex products."""
+        n = self.Xmo[0].shape[0] if self.Xmo else 0
+        parts = []
+        for t in self.terms:
+            cols = np.ones((n, 1))
+            for j in t.mo:
+                ind = (self.Xmo[j][:, None] >= np.arange(1, self.Jmo[j] + 1)).astype(float)
+                cols = (cols[:, :, None] * ind[:, None, :]).reshape(n, -1)
+            if t.csp:
+                cols = cols * self.Csp[t.csp - 1][:, None]
+            parts.append(cols)
+        return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
 
 
 @dataclass(frozen=True)
@@ -96,6 +194,8 @@ class FixedBlock:
     Xcs
         ``(N, Kcs)`` float64 category-specific design (brms's standata ``Xcs``, not centred),
         or None without ``cs()`` terms.
+    sp
+        The block's monotonic (``mo()``) terms, brms's special effects (``bsp``), or None.
     """
 
     dpar: str
@@ -109,6 +209,7 @@ class FixedBlock:
     smooth: tuple[str, ...] = ()
     cs_columns: tuple[str, ...] = ()
     Xcs: np.ndarray | None = None
+    sp: SpBlock | None = None
 
     @property
     def K(self) -> int:
@@ -189,10 +290,15 @@ class GroupBlock(GroupSpec):
         ``(N,)`` int32 level index, 0-based.
     Z
         ``(N, M)`` float64 values of the coefficients' predictors.
+    sp
+        Per coefficient, whether it is a ``mo()`` term's (``r_g[a,mox]``), which multiplies the
+        population-level term of its dpar with the same name instead of a column of ``Z``
+        (there a placeholder of ones; brms's standata has no ``Z`` for it); empty when none is.
     """
 
     J: np.ndarray
     Z: np.ndarray
+    sp: tuple[bool, ...] = ()
 
     @property
     def spec(self) -> GroupSpec:

@@ -37,7 +37,7 @@ from .gp import GpBlock, gp_blocks, gp_nodes
 from .groups import _group_factor
 from .intercept import is_main, with_reserved_intercept
 from .ir import ArmaData, Design, GroupBlock
-from .matrix import build_matrix
+from .monotonic import group_matrix, is_mo, mo_argument, with_sp
 from .nonlinear import covariate_nodes, covariates_matrix
 from .smooth_terms import encode_smooths, smooth_matrix, smooth_nodes
 
@@ -104,6 +104,7 @@ class NewData:
     X
         Uncentred population-level matrix per dpar (``""`` is mu), fitted columns, then the
         penalized columns of the dpar's ``s()`` terms (coefficients ``s_<label>_1[i]``).
+        expanded columns of its ``mo()`` terms (:meth:`~.ir.SpBlock.expanded`).
     offset
         Offsets per dpar that has them.
     groups
@@ -337,7 +338,7 @@ def encode_newdata(
             label in group_vars and isinstance(design.state.eval_state.get(label), LevelsState)
         ):
             continue
-        values[label] = evaluator.value(node)
+        values[label] = evaluator.value(mo_argument(node, bt.source) if is_mo(node) else node)
     _refit_levels(values, design)
     _check_na(values, n)
     check_values(
@@ -355,6 +356,8 @@ def encode_newdata(
             thresholds=fitted.thresholds,
             cmc=not is_main(dp) or bt.options.cmc,
             cs=dp.cs,
+            fitted=fitted.sp,
+            error=NewDataError,
         )
         Xs, Zs = encode_smooths(design, dp.dpar, values)
         if Xs:
@@ -376,7 +379,8 @@ def encode_newdata(
             advice=newdata_advice("", ""),
             error=NewDataError,
         )
-        X[dp.dpar] = np.hstack([block.X, *Zs]) if Zs else block.X
+        # X, the smooths' penalized columns, then the mo() terms' expanded columns
+        X[dp.dpar] = with_sp(replace(block, X=np.hstack([block.X, *Zs])) if Zs else block)
         xcs = block.Xcs if not dp.dpar else xcs
         if block.offset is not None:
             offset[dp.dpar] = block.offset
@@ -446,7 +450,7 @@ def _encode_groups(
             if not _group_kept(term, re_terms):
                 continue
             icpt, labels = _kept(term, re_terms)
-            z, _, assign = build_matrix(term.coefs, values, n)
+            z, _, assign, _ = group_matrix(term.coefs, values, n)
             keep = [
                 j
                 for j, a in enumerate(assign)
@@ -495,7 +499,11 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
     if re_terms is not None and re_terms.dpars[0].groups:
         raise ReFormulaError("from_design() keeps all or no group-level terms.")
     X = {
-        b.dpar: np.hstack([np.asarray(b.X, dtype=np.float64), *smooth_matrix(design, b.dpar)])
+        b.dpar: with_sp(
+            replace(
+                b, X=np.hstack([np.asarray(b.X, dtype=np.float64), *smooth_matrix(design, b.dpar)])
+            )
+        )
         for b in design.fixed
     }
     offset = {b.dpar: np.asarray(b.offset) for b in design.fixed if b.offset is not None}

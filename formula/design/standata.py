@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .gp import gp_standata
-from .ir import Design
+from .ir import Design, SpBlock
 
 # Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
 # counts of categorical and ordinal models).
@@ -35,7 +36,12 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[str, Any]:
+def standata(
+    design: Design,
+    ordinal: bool = False,
+    family: Any = None,
+    con_simo: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, Any]:
     """Return the design as brms 2.18's ``make_standata()`` output.
 
     Parameters
@@ -50,13 +56,17 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
         to constants (``nu = 4``, ``sigma = 0`` from ``se()``, ordinal ``disc = 1``) are
         written after the predictors in the order of its ``dpars``, else in the order they
         were fixed.
+    con_simo
+        The Dirichlet concentrations of the ``mo()`` simplexes by brms's data name
+        (``con_simo_1``, ``con_simo_sigma_1``); brms's default ``dirichlet(1)`` where absent.
 
     Returns
     -------
     dict
         ``N``, ``Y``, response data (``trials``, ``ncat``/``nthres``, ``se``, ``weights``,
         ``denom``, ``cens``, ``rcens``, ``lb``, ``ub``), ``K``, ``X`` (a DataFrame whose first
-        column is ``Intercept`` when the model has one), ``Z_k_m``, the fixed parameters,
+        column is ``Intercept`` when the model has one), the ``mo()`` data (``Ksp``,
+        ``Csp_k``, ``Imo``, ``Xmo_j``, ``Jmo``, ``con_simo_j``), ``Z_k_m``, the fixed parameters,
         ``J_k`` (1-based), ``N_k``, ``M_k``, ``NC_k``, ``K_<dpar>``, ``X_<dpar>``, ``offsets``,
         ``prior_only``.
     """
@@ -93,9 +103,12 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
         out[f"X{sfx}"] = pd.DataFrame(
             block.X[:, : block.K - ns], columns=block.columns[: block.K - ns]
         )
+        if block.sp is not None:
+            out.update(sp_standata(block.sp, sfx, con_simo or {}))
         for group in design.groups:
-            for m, dpar in enumerate(group.dpars, 1):
-                if dpar == block.dpar:
+            sp = group.sp or (False,) * group.M
+            for m, (dpar, flag) in enumerate(zip(group.dpars, sp, strict=True), 1):
+                if dpar == block.dpar and not flag:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
         if block.Xcs is not None:  # brms's data_cs, after data_re
             out[f"Kcs{sfx}"] = len(block.cs_columns)
@@ -136,3 +149,21 @@ def standata(design: Design, ordinal: bool = False, family: Any = None) -> dict[
 
 def _is_integer(y: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(y)) and np.all(y == np.round(y)))
+
+
+def sp_standata(sp: SpBlock, sfx: str, con_simo: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """brms's ``data_sp`` of one block's ``mo()`` terms: ``Ksp``, ``Csp_k``, ``Imo``,
+    ``Xmo_j``, ``Jmo`` and ``con_simo_j`` (suffixed ``_sigma`` etc. for a dpar)."""
+    out: dict[str, Any] = {f"Ksp{sfx}": len(sp.terms)}
+    for k, column in enumerate(sp.Csp, 1):
+        out[f"Csp{sfx}_{k}"] = column
+    out[f"Imo{sfx}"] = len(sp.Xmo)
+    for j, x in enumerate(sp.Xmo, 1):
+        out[f"Xmo{sfx}_{j}"] = x.astype(np.int64)
+    out[f"Jmo{sfx}"] = np.asarray(sp.Jmo, dtype=np.int64)
+    for j, size in enumerate(sp.Jmo, 1):
+        if sp.owner(j - 1) != j - 1:  # mo(x, id = ...): the simplex is another's
+            continue
+        key = f"con_simo{sfx}_{j}"
+        out[key] = np.asarray(con_simo.get(key, np.ones(size)), dtype=float)
+    return out

@@ -53,9 +53,9 @@ def test_parse_prior(text: str, spec: PriorSpec) -> None:
 
 
 SUPPORTED = (
-    "beta, cauchy, chi_square, constant, double_exponential, exponential, flat, frechet, gamma, "
-    "inv_chi_square, inv_gamma, lkj, lkj_corr_cholesky, logistic, lognormal, normal, std_normal, "
-    "student_t, uniform, weibull"
+    "beta, cauchy, chi_square, constant, dirichlet, double_exponential, exponential, flat, "
+    "frechet, gamma, inv_chi_square, inv_gamma, lkj, lkj_corr_cholesky, logistic, lognormal, "
+    "normal, std_normal, student_t, uniform, weibull"
 )
 
 

@@ -58,6 +58,7 @@ _ADDITION_ROLES = {
     "cat": "trials",
     "thres": "trials",
     "dec": "binary",
+    "mo": "factor",  # whole numbers, as mo() needs
 }
 
 
@@ -143,14 +144,7 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "mm-2": (FormulaTermError, "Multi-membership terms mm() are not supported"),
     "mm-3": (FormulaTermError, "The brms term 'mmc()' is not supported"),
     "mmc-1": (FormulaTermError, "The brms term 'mmc()' is not supported"),
-    "mo-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "mo-2": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "mo-3": (FormulaTermError, "The brms term 'mo()' is not supported"),
     "s-2": (FormulaTermError, "The brms term 't2()' is not supported"),
-    "brms_monotonic-1": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "brms_monotonic-4": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "brms_monotonic-5": (FormulaTermError, "The brms term 'mo()' is not supported"),
-    "brms_monotonic-6": (FormulaTermError, "The brms term 'mo()' is not supported"),
     "brms_multilevel-3": (FormulaTermError, "The brms term 't2()' is not supported"),
     "brms_multilevel-6": (FormulaTermError, "Multi-membership terms mm() are not supported"),
     "brms_multilevel-7": (FormulaTermError, "Multi-membership terms mm() are not supported"),

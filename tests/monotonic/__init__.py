@@ -1,0 +1,1 @@
+"""Tests of brms's monotonic effects ``mo()``: design, priors, fitting and prediction."""
