@@ -86,7 +86,7 @@ def gp_plan(block: GpBlock, marginal: bool = False) -> GpPlan:
         block.latent_sizes,
         block.by,
         block.term.gr,
-        marginal and block.approx,
+        marginal,
     )
 
 
@@ -118,11 +118,12 @@ def gp_data(block: GpBlock) -> dict[str, Any]:
 
 
 def row_basis(block: GpBlock, n: int) -> list[np.ndarray]:
-    """Per sub-GP of an approximate GP the ``(N, NB)`` basis at every row, times the row's
-    contrast (0 on rows outside a factor ``by`` level): the term is ``sum_j A_j beta_j``."""
+    """Per sub-GP the ``(N, NB)`` basis at every row (the exact GP's: each row's point as a
+    one-hot row), times the row's contrast (0 on rows outside a factor ``by`` level): the term
+    is ``sum_j A_j beta_j``."""
     out = []
     for sub in block.subs:
-        X = np.asarray(sub.X, dtype=float)
+        X = np.asarray(sub.X, dtype=float) if block.approx else np.eye(sub.n_points)
         rows = X[sub.J] if sub.J is not None else X
         full = np.zeros((n, X.shape[1]))
         if sub.I is not None and sub.C is not None:
@@ -221,7 +222,8 @@ def gp_derive(
 def _marginal_basis(
     plans: tuple[GpPlan, ...], params: Mapping[str, Array], data: PyTree
 ) -> tuple[Array, list[str], list[int]]:
-    """``B = [A_j sqrt(spd_j)]`` over the sub-GPs of marginal terms, their sites and sizes."""
+    """``B = [A_j sqrt(spd_j)]`` (exact: ``A_j chol(K_j)``) over the sub-GPs of marginal
+    terms, their sites and sizes."""
     cols, sites, sizes = [], [], []
     for plan in plans:
         if not plan.marginal:
@@ -230,8 +232,13 @@ def _marginal_basis(
         sd = jnp.reshape(params[f"sdgp{plan.key}"], (-1,))
         ls = jnp.reshape(params[f"lscale{plan.key}"], (plan.K, plan.n_lscale))
         for j in range(plan.K):
-            s = jnp.sqrt(spd_cov_exp_quad(d["slambda"][j], sd[j], ls[j]))
-            cols.append(d["A"][j] * s[None, :])
+            if plan.approx:
+                s = jnp.sqrt(spd_cov_exp_quad(d["slambda"][j], sd[j], ls[j]))
+                cols.append(d["A"][j] * s[None, :])
+            else:  # the exact GP is chol(K) zgp at the points
+                cov = cov_exp_quad(d["D2"][j], sd[j], ls[j])
+                cov = cov + JITTER * jnp.eye(cov.shape[0], dtype=cov.dtype)
+                cols.append(d["A"][j] @ jnp.linalg.cholesky(cov))
             sites.append(zgp_site(plan.key, j + 1))
             sizes.append(plan.sizes[j])
     return jnp.concatenate(cols, axis=1), sites, sizes
@@ -248,9 +255,10 @@ def _marginal_factor(B: Array, resid: Array, sigma: Array) -> tuple[Array, Array
 def gp_marginal_log_lik(
     plans: tuple[GpPlan, ...], params: Mapping[str, Array], data: PyTree, resid: Array
 ) -> Array:
-    """The gaussian log likelihood with the approximate GPs' latents integrated out.
+    """The gaussian log likelihood with the GPs' latents integrated out.
 
-    With ``B = [A_j sqrt(spd_j)]`` (the basis at the rows scaled by the spectral densities),
+    With ``B = [A_j sqrt(spd_j)]`` (the basis at the rows scaled by the spectral densities;
+    for an exact GP ``A_j chol(K_j)`` with ``A_j`` each row's point, O(N n^2 + n^3)),
     brms's ``y ~ N(eta + B zgp, sigma)``, ``zgp ~ N(0, I)`` is ``y ~ N(eta, sigma^2 I + B B')``
     (same posterior of every other parameter, no funnel between ``sdgp``, ``lscale`` and
     ``zgp``); by Woodbury with ``M = I + B'B / sigma^2``: ``log|Sigma| = 2 N log sigma +

@@ -409,9 +409,9 @@ def _gp_marginal(
     aux: tuple[str, ...],
     sample_prior: str,
 ) -> bool:
-    """Whether the approximate GPs' latents can be integrated out exactly
+    """Whether the GPs' latents can be integrated out exactly
     (:func:`~brmsjax.backend.model.gp.gp_marginal_log_lik`): a gaussian identity-link model
-    with a scalar sigma, only approximate GP terms of mu, no group-level terms and no addition
+    with a scalar sigma, only GP terms of mu, no group-level terms and no addition
     terms (weights, censoring, ...)."""
     return (
         family.name == "gaussian"
@@ -424,7 +424,7 @@ def _gp_marginal(
         and not design.response.addition
         and not design.smooths
         and bool(design.gps)
-        and all(b.approx and not b.dpar for b in design.gps)
+        and all(not b.dpar for b in design.gps)
     )
 
 

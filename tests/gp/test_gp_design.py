@@ -59,3 +59,26 @@ def test_eigenfunctions_are_orthonormal_on_the_domain(D: int, k: int) -> None:
     assert slambda.shape == (k**D, D)
     # expand.grid order: the first dimension runs fastest
     np.testing.assert_allclose(slambda[1], np.pi / (2 * L) * np.array([2, 1][:D]))
+
+
+@pytest.mark.parametrize(
+    ("priors", "sdgp", "lscale"),
+    [
+        # brms (make_stancode): a class-level lscale prior leaves the data-tuned coef default
+        (
+            [bj.prior("normal(0, 1)", "lscale"), bj.prior("normal(0, 3)", "sdgp")],
+            "normal(0, 3)",
+            "inv_gamma(1.508865, 0.058663)",
+        ),
+        ([bj.prior("gamma(2, 2)", "lscale", coef="gpx1")], "student_t(3, 0, 2.5)", "gamma(2, 2)"),
+    ],
+)
+def test_user_priors_follow_brms_precedence(priors: list, sdgp: str, lscale: str) -> None:
+    from brmsjax.backend.families.registry import get_family
+    from brmsjax.backend.priors.resolve import resolve_priors
+
+    family = get_family("gaussian")
+    design = build_design("y ~ gp(x1)", gp_data(), family)
+    resolved = resolve_priors(design, family, priors)
+    assert str(resolved["sdgp_1"].specs[0]) == sdgp
+    assert str(resolved["lscale_1"].specs[0]) == lscale

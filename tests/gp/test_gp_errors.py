@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from brmsjax.formula import DesignError, FormulaTermError, build_design
+from brmsjax.formula.design.gp import EXACT_GP_WARN
 from tests.gp.gp_fixtures import gp_data
 
 
@@ -40,3 +43,9 @@ def test_gp_errors(formula: str, error: type, message: str) -> None:
     with pytest.raises(error) as info:
         build_design(formula, data)
     assert message in str(info.value)
+
+
+def test_a_large_exact_gp_recommends_the_approximation() -> None:
+    data = pd.DataFrame({"x": np.arange(EXACT_GP_WARN + 1.0), "y": 0.0})
+    with pytest.warns(UserWarning, match=r"has 501 latent points; .* gp\(\.\.\., k = 20"):
+        build_design("y ~ gp(x)", data)

@@ -60,6 +60,10 @@ def test_approximate_gp_predicts_new_data_with_the_fitted_basis() -> None:
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
     # brms's default effects include a gp() term's covariates
     assert list(fit.conditional_effects()) == ["x1"]
+    summary = fit.summary()
+    assert summary.gp is not None
+    assert list(summary.gp.index) == ["sdgp(gpx1)", "lscale(gpx1)"]
+    assert "Gaussian Process Terms: \n" in str(summary)
 
 
 def test_exact_gp_in_sample_prediction_is_the_cholesky_of_the_latents() -> None:
