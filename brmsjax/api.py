@@ -30,6 +30,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
+from brmsjax.formula.warn import user_stacklevel
 from brmsjax.methods.autocor import check_arma_fit
 from brmsjax.methods.refit import use_brm
 
@@ -342,7 +343,7 @@ def brm(
     }
     fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=data, brm_args=brm_args)
     for message in fit.summary().warnings:
-        warnings.warn(message, SamplerWarning, stacklevel=2)
+        warnings.warn(message, SamplerWarning, stacklevel=user_stacklevel())
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fit.save(path)
