@@ -183,7 +183,9 @@ def brm(
     float32
         Compute in float32 (float64 is the default).
     progress
-        Show a progress bar (default: only for long runs).
+        Show the progress: a ``Compiling model...`` line, then the sampling bar (its rate and
+        ETA count iterations only). None (the default) shows it on a terminal or in a Jupyter
+        notebook (tqdm's widget there) once a run takes over 2 seconds.
     data_name
         Name of the data in the summary header.
     algorithm
