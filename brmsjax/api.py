@@ -30,6 +30,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
+from brmsjax.formula.warn import user_stacklevel
 from brmsjax.methods.autocor import check_arma_fit
 from brmsjax.methods.refit import use_brm
 
@@ -182,7 +183,9 @@ def brm(
     float32
         Compute in float32 (float64 is the default).
     progress
-        Show a progress bar (default: only for long runs).
+        Show the progress: a ``Compiling model...`` line, then the sampling bar (its rate and
+        ETA count iterations only). None (the default) shows it on a terminal or in a Jupyter
+        notebook (tqdm's widget there) once a run takes over 2 seconds.
     data_name
         Name of the data in the summary header.
     algorithm
@@ -342,7 +345,7 @@ def brm(
     }
     fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=data, brm_args=brm_args)
     for message in fit.summary().warnings:
-        warnings.warn(message, SamplerWarning, stacklevel=2)
+        warnings.warn(message, SamplerWarning, stacklevel=user_stacklevel())
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fit.save(path)

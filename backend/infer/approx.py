@@ -63,6 +63,7 @@ from brmsjax.backend.model.arguments import check_int
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.names import sd_name
+from brmsjax.formula.warn import user_stacklevel
 
 __all__ = [
     "ALGORITHMS",
@@ -298,7 +299,7 @@ def _check_pareto_k(info: approx_fit.Pathfinder) -> None:
             "resampling could not correct the normal approximations, which may therefore be "
             "poor; compare with algorithm='sampling'.",
             SamplerWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -10,7 +10,8 @@ arguments and are kept per model structure, sampler settings and argument shapes
 (:func:`brmsjax.backend.cache.compiled`), so a refit with data of the same shapes traces and
 compiles nothing. ``advance`` runs in chunks of about a quarter second
 (:mod:`brmsjax.backend.infer.chunks`): the same program, with no host callbacks in it, so a
-progress bar can follow and Ctrl-C stops the run at the end of a chunk
+progress bar can follow (:mod:`brmsjax.backend.infer.progress`, which shows compiling as a
+phase of its own) and Ctrl-C stops the run at the end of a chunk
 (:class:`SamplingInterrupted`). Chains are sharded over host devices (one chain per CPU core)
 and vectorized within a device (:func:`brmsjax.backend.infer.devices.map_chains`). This module
 is the driver: :func:`sample` checks brms's arguments, runs the programs and returns the draws.
@@ -19,7 +20,6 @@ is the driver: :func:`sample` checks brms's arguments, runs the programs and ret
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, i
 from brmsjax.backend.infer.metric_init import applies as metric_applies
 from brmsjax.backend.infer.metric_init import laplace_inverse_mass
 from brmsjax.backend.infer.nuts_programs import Settings, programs
+from brmsjax.backend.infer.progress import FitProgress
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
 from brmsjax.backend.model.arguments import check_control, check_int
 from brmsjax.backend.model.lower import LoweredModel
@@ -111,20 +112,6 @@ class SampleResult:
 DENSE_MAX_DIM = 64
 
 
-def _progress_bar(progress: bool | None, total: int, chains: int) -> Any:
-    if progress is False or (progress is None and not sys.stderr.isatty()):
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total,
-        desc=f"Sampling {chains} chain{'s' * (chains > 1)}",
-        unit="it",
-        delay=0 if progress else 2.0,
-        leave=False,
-    )
-
-
 def sample(
     lowered: LoweredModel,
     *,
@@ -164,7 +151,9 @@ def sample(
         constrained values by site name (``Intercept``, ``b``, ``sigma``, ``sd_1``, ``z_1``,
         ``L_1``; others random) or a list of such dicts, one per chain.
     progress
-        Show a progress bar; None shows one on a terminal once a run takes over 2 seconds.
+        Show the progress (:class:`~brmsjax.backend.infer.progress.FitProgress`: compiling,
+        then a sampling bar); None shows it on a terminal or in a Jupyter notebook once a run
+        takes over 2 seconds.
     float32
         Compute in float32 instead of float64.
     shard_rows
@@ -208,7 +197,8 @@ def sample(
     if layout.rows:
         run_model, data = shard_data(lowered, data, layout, x64=not float32)
     shared = (ftype(radius), ftype(adapt_delta), data, cast_floats(lowered.prior_args, float32))
-    bar = _progress_bar(progress, settings.total, chains)
+    display = FitProgress(progress, settings.total, chains)
+    display.compiling()
     try:
         state, bufs, devices, times, metric, scale = _run(
             run_model,
@@ -218,7 +208,7 @@ def sample(
             chain_args=chain_args,
             shared=shared,
             chains=chains,
-            bar=bar,
+            display=display,
         )
     except SamplingInterrupted:
         raise
@@ -226,8 +216,7 @@ def sample(
         # Ctrl-C while compiling or initializing (the compile threads have been joined).
         raise SamplingInterrupted(0, settings.total) from None
     finally:
-        if bar is not None:
-            bar.close()
+        display.close()
     out = {k: np.asarray(v)[:chains] for k, v in bufs.items()}
     step_size = np.asarray(state.adapt_state.step_size)[:chains]
     stats = _stats(out, step_size, max_treedepth)
@@ -260,7 +249,7 @@ def _run(
     chain_args: tuple[np.ndarray, ...],
     shared: tuple[Any, ...],
     chains: int,
-    bar: Any,
+    display: FitProgress,
 ) -> tuple[Any, dict[str, np.ndarray], tuple[str, ...], dict[str, float], str, np.ndarray]:
     """Initialize and run the chains; the draws come back as NumPy arrays, with the metric's
     origin and the coordinate scale NUTS ran on (:func:`_scaled`)."""
@@ -328,7 +317,8 @@ def _run(
             carry = run(*args)
             return carry
 
-        carry = run_chunks(step, settings.total, bar=bar)
+        # The sampling bar starts here: its rate and ETA leave out compiling and initializing.
+        carry = run_chunks(step, settings.total, bar=display.sampling())
         devices = tuple(sorted(str(d) for d in carry[1]["lp__"].sharding.device_set))
         state, bufs = jax.device_get(carry)
         times["sample"] = time.perf_counter() - t0 - times["start"]

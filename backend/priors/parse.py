@@ -24,6 +24,7 @@ from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
 from brmsjax.backend.priors.arith import evaluate, is_plain_number, not_constant
 from brmsjax.backend.priors.special import SPECIAL, special_spec, special_text
 from brmsjax.formula.errors import PriorError, Span, caret_lines
+from brmsjax.formula.warn import user_stacklevel
 
 # Argument names of every distribution, in Stan's order (used in messages and checks).
 ARG_NAMES: dict[str, tuple[str, ...]] = {
@@ -102,7 +103,7 @@ def parse_prior(text: str) -> PriorSpec:
             f"Stan divides integers as integers, so {cut} in the prior '{text}' is rounded "
             "toward zero (as in brms); write a real number such as 1.0 to divide exactly.",
             PriorWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     return spec
 

@@ -31,6 +31,7 @@ from ..errors import DesignError
 from ..evaluate.variables import Factor, Numeric, Value
 from ..syntax.ast import Call, Node
 from ..syntax.parse import deparse
+from ..warn import user_stacklevel
 from .gp_term import GpTerm, gp_term
 from .matrix import brms_rename
 
@@ -383,7 +384,7 @@ def _warn_exact(block: GpBlock) -> None:
             "cost grows as their cube (a Cholesky factor per gradient). Consider the "
             "approximate GP, e.g. gp(..., k = 20, c = 5/4).",
             UserWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 

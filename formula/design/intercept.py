@@ -30,6 +30,7 @@ from ..evaluate.variables import variable_names
 from ..terms.brmsterms import BrmsTerms, DparTerms
 from ..terms.options import FormulaOptions
 from ..terms.terms import TermList
+from ..warn import user_stacklevel
 from .ir import FixedBlock
 
 __all__ = [
@@ -81,7 +82,7 @@ def with_reserved_intercept(frame: pd.DataFrame, bt: BrmsTerms) -> pd.DataFrame:
         warnings.warn(
             "Reserved variable name 'intercept' is deprecated. Please use 'Intercept' instead.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     for name in RESERVED_INTERCEPTS:
         if name in frame.columns:

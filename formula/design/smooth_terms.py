@@ -25,6 +25,7 @@ from ..smooths.tprs import default_order, null_space_dimension
 from ..syntax.ast import Call, Node, Number, String, strip_parens
 from ..syntax.parse import deparse
 from ..terms.terms import TermList
+from ..warn import user_stacklevel
 from .ir import Design, FixedBlock, SmoothBlock
 from .matrix import brms_rename
 
@@ -169,7 +170,7 @@ def _dimension(term: SmoothTerm, d: int) -> int:
         warnings.warn(
             f"basis dimension, k, increased to minimum possible ({term.term}: k = {M + 1})",
             UserWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
         return M + 1
     return term.k

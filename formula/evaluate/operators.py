@@ -18,6 +18,7 @@ import numpy as np
 
 from ..syntax.ast import BinOp, Node, UnaryOp
 from ..syntax.deparse import deparse
+from ..warn import user_stacklevel
 from .values import LOGICAL_LEVELS, Character, Factor, Integer, Numeric, RValue
 from .values import _labelled as labelled
 
@@ -100,7 +101,7 @@ def _parse_numbers(value: Character, node: Node) -> np.ndarray:
         warnings.warn(
             f"NAs introduced by coercion: '{bad[0]}' of '{deparse(node)}' is not a number.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     return np.append(np.array(table, dtype=np.float64), np.nan)[value.codes]
 

@@ -19,6 +19,7 @@ import warnings
 from ..errors import FormulaTermError
 from ..syntax.ast import BinOp, Call, Node, Number, Paren, UnaryOp, strip_parens
 from ..syntax.parse import deparse
+from ..warn import user_stacklevel
 from .terms import TermList, expand
 
 __all__ = [
@@ -166,7 +167,7 @@ def check_cs_family(cs: TermList | None, source: str, family: str, kind: str) ->
             source,
         )
     if family == "cumulative":
-        warnings.warn(CS_WARNING, UserWarning, stacklevel=3)
+        warnings.warn(CS_WARNING, UserWarning, stacklevel=user_stacklevel())
 
 
 def refuse_group_cs(lhs: Node, source: str) -> None:
