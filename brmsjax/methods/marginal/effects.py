@@ -74,7 +74,8 @@ def predictions(
     variables
         A name, names, or a dict name -> values: each row is repeated for every combination of
         the values (a name alone: a factor's levels or a numeric variable's minimum, quartiles
-        and maximum), as marginaleffects's counterfactual ``variables``.
+        and maximum), as marginaleffects's counterfactual ``variables``; with ``by`` the
+        averages are taken per value of these variables too.
     type
         ``"response"`` (``posterior_epred``) or ``"link"`` (``posterior_linpred``).
     re_formula
@@ -95,6 +96,9 @@ def predictions(
         data = pd.concat(parts, ignore_index=True)
         x = next(iter(values))
     groups = check_by(by, data)
+    if variables is not None and groups is not False:  # marginaleffects: averaged per value
+        named = [] if groups is True else [g for g in groups if g not in values]
+        groups = [*values, *named]
     draws = model_draws(fit, data, type, re_formula)
     keys, avg = average_by(data, draws, groups)
     table, flat = summary_table(fit, keys, avg, prob)
