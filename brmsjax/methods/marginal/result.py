@@ -4,7 +4,7 @@ A :class:`MarginalEffects` behaves like its table for reading (``res["Estimate"]
 ``len(res)``, printing) and keeps the ``(draws, rows)`` matrix each row summarizes, so further
 contrasts of the same draws need no new predictions. ``plot()`` draws the estimates and their
 intervals against a numeric variable (a line with a band) or a factor (points with error bars),
-one colour per group (``by`` variables, categories, contrasts).
+one colour per group (``by`` variables, categories, contrasts; those that vary).
 """
 
 from __future__ import annotations
@@ -83,7 +83,11 @@ class MarginalEffects:
         else:
             fig = cast("Figure", ax.get_figure())
         lower, upper = self.table.columns[-2], self.table.columns[-1]
-        groups = [g for g in self.groups if g in self.table.columns and g != x]
+        groups = [
+            g
+            for g in self.groups
+            if g in self.table.columns and g != x and self.table[g].nunique() > 1
+        ]
         parts = list(self.table.groupby(groups, sort=False)) if groups else [((), self.table)]
         numeric = _is_numeric(self.table[x])
         levels = list(dict.fromkeys(self.table[x].tolist()))
