@@ -48,3 +48,10 @@ def bern() -> Any:
 @pytest.fixture(scope="module")
 def cumul() -> Any:
     return _fit("o ~ x + g", simulated(), bj.cumulative())
+
+
+@pytest.fixture(scope="module")
+def categ() -> Any:
+    d = simulated()
+    d["k"] = np.where(d["o"] == 1, "lo", np.where(d["o"] == 2, "mid", "hi"))
+    return _fit("k ~ x", d, bj.categorical())

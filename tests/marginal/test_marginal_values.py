@@ -1,8 +1,8 @@
 """Marginal effects checked against the same quantities computed by hand with numpy from the
 fit's own ``posterior_epred`` / ``posterior_linpred`` draws (to 1e-10): predictions at the data,
 a datagrid and ``by`` groups, counterfactual comparisons (differences and ratios), finite-
-difference slopes and marginal means, for a gaussian, a bernoulli and a cumulative model (one
-row per category)."""
+difference slopes and marginal means, for a gaussian, a bernoulli, a cumulative and a categorical
+model (one row per category)."""
 
 from __future__ import annotations
 
@@ -206,6 +206,17 @@ CASES: list[Case] = [
             ep(f, pd.DataFrame({"g": pd.Categorical(["a", "b", "c"]), "x": f.data["x"].mean()}))
         ),
     ),
+    (
+        "categ-comparisons-link",
+        "categ",
+        lambda f: f.comparisons("x", type="link"),
+        lambda f: summ(
+            (
+                np.asarray(f.posterior_linpred(shifted(f, "x", f.data["x"] + 1.0)))
+                - np.asarray(f.posterior_linpred(f.data))
+            ).mean(1)[:, None]
+        ),
+    ),
 ]
 
 
@@ -260,6 +271,7 @@ LABELS = [
     ("bern", lambda f: f.comparisons("x"), "contrast", ["x + 1 - x"]),
     ("cumul", lambda f: f.marginal_means("g"), "category", ["1", "2", "3"] * 3),
     ("cumul", lambda f: f.marginal_means("g"), "g", ["a"] * 3 + ["b"] * 3 + ["c"] * 3),
+    ("categ", lambda f: f.predictions(by=True), "category", ["hi", "lo", "mid"]),
 ]
 
 
