@@ -17,7 +17,8 @@ SLEEP = pd.read_csv("brmsjax/data/sleepstudy.csv")
 
 
 def simulated() -> pd.DataFrame:
-    """120 rows: numeric ``x``, factor ``g`` (a, b, c), a binary ``y`` and an ordinal ``o``."""
+    """120 rows: numeric ``x``, factors ``g`` (a, b, c) and ``h`` (u, v; 80/20), a binary
+    ``y`` and an ordinal ``o``."""
     rng = np.random.default_rng(1)
     n = 120
     d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n)})
@@ -25,6 +26,7 @@ def simulated() -> pd.DataFrame:
     d["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
     d["o"] = pd.cut(d["x"] + rng.normal(size=n), [-9, -0.5, 0.5, 9], labels=False) + 1
     d["g"] = pd.Categorical(d["g"])
+    d["h"] = rng.choice(["u", "v"], n, p=[0.8, 0.2])  # unbalanced: marginal means weigh equally
     return d
 
 
@@ -42,7 +44,7 @@ def gauss() -> Any:
 
 @pytest.fixture(scope="module")
 def bern() -> Any:
-    return _fit("y ~ x + g", simulated(), bj.bernoulli())
+    return _fit("y ~ x + g + h", simulated(), bj.bernoulli())
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,12 @@ matplotlib.use("Agg")
 GRIDS = [
     ("gauss", {"Days": [0, 5]}, {"Days": [0.0, 5.0], "Subject": ["s308", "s308"]}),
     ("gauss", {"re_formula": np.nan}, {"Days": [4.5]}),
-    ("bern", {"g": ["b", "c"]}, {"g": ["b", "c"], "x": None}),
-    ("bern", {"x": [-1, 1], "g": "c"}, {"x": [-1.0, 1.0], "g": ["c", "c"]}),
+    ("bern", {"g": ["b", "c"]}, {"g": ["b", "c"], "x": None, "h": ["u", "u"]}),
+    (
+        "bern",
+        {"x": [-1, 1], "g": "c", "h": "v"},
+        {"x": [-1.0, 1.0], "g": ["c", "c"], "h": ["v", "v"]},
+    ),
 ]
 
 
@@ -113,7 +117,7 @@ ERRORS = [
     (
         "bern",
         lambda f: f.comparisons("z"),
-        "variables: 'z' is not a variable of the model; use one of ['x', 'g'].",
+        "variables: 'z' is not a variable of the model; use one of ['x', 'g', 'h'].",
     ),
     (
         "bern",
@@ -130,7 +134,7 @@ ERRORS = [
     (
         "bern",
         lambda f: f.marginal_means("g", by="w"),
-        "by: 'w' is not a variable of the model; use one of ['x', 'g'].",
+        "by: 'w' is not a variable of the model; use one of ['x', 'g', 'h'].",
     ),
     (
         "bern",

@@ -47,6 +47,12 @@ def sd_x(fit: Any, name: str) -> float:
     return float(fit.data[name].std(ddof=1))
 
 
+def ref_grid(fit: Any) -> pd.DataFrame:
+    """emmeans's reference grid of the bernoulli model: g x h (h fastest), x at its mean."""
+    g, h = zip(*[(a, b) for a in "abc" for b in "uv"], strict=True)
+    return pd.DataFrame({"g": pd.Categorical(g), "h": h, "x": fit.data["x"].mean()})
+
+
 Case = tuple[str, str, Callable[[Any], Any], Callable[[Any], np.ndarray]]
 
 CASES: list[Case] = [
@@ -158,11 +164,23 @@ CASES: list[Case] = [
         ),
     ),
     (
-        "bern-marginal-means",
+        "bern-marginal-means-balanced",
         "bern",
         lambda f: f.marginal_means("g"),
+        lambda f: summ(ep(f, ref_grid(f)).reshape(-1, 3, 2).mean(2)),
+    ),
+    (
+        "bern-marginal-means-by",
+        "bern",
+        lambda f: f.marginal_means("h", by="g"),
+        lambda f: summ(ep(f, ref_grid(f)).reshape(-1, 3, 2).transpose(0, 2, 1).reshape(-1, 6)),
+    ),
+    (
+        "bern-comparisons-h",
+        "bern",
+        lambda f: f.comparisons("h"),
         lambda f: summ(
-            ep(f, pd.DataFrame({"g": pd.Categorical(["a", "b", "c"]), "x": f.data["x"].mean()}))
+            (ep(f, shifted(f, "h", "v")) - ep(f, shifted(f, "h", "u"))).mean(1)[:, None]
         ),
     ),
     (
