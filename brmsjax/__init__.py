@@ -63,6 +63,7 @@ from brmsjax.lecture.multilevel import multilevel
 from brmsjax.lecture.multilevel_table import multilevel_table
 from brmsjax.methods.comparison import loo_compare
 from brmsjax.methods.conditional_effects import conditional_effects
+from brmsjax.methods.marginal.grid import datagrid
 from brmsjax.methods.refit import update
 from brmsjax.port import from_r
 
@@ -93,6 +94,7 @@ __all__ = [
     "conditional_effects",
     "cratio",
     "cumulative",
+    "datagrid",
     "datasets",
     "equations",
     "from_r",

@@ -57,6 +57,7 @@ from brmsjax.methods.group_effects import (
     ranef,
 )
 from brmsjax.methods.hypothesis import hypothesis
+from brmsjax.methods.marginal.effects import comparisons, marginal_means, predictions, slopes
 from brmsjax.methods.plots import mcmc_plot, plot, pp_check
 from brmsjax.methods.predictions import (
     fitted,
@@ -214,6 +215,10 @@ class BrmsFit:
     conditional_effects = conditional_effects
     update = update
     to_arviz = to_arviz
+    predictions = predictions
+    comparisons = comparisons
+    slopes = slopes
+    marginal_means = marginal_means
 
     # -- conversion and storage ----------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""The marginal-effects layer: predictions, comparisons, slopes, marginal means, datagrid."""
