@@ -33,6 +33,12 @@ _MOVED_MODULES = {
         "densities": "dists.densities",
         "lower": "model.lower",
         "draws": "infer.draws",
+        "model.autocor": "model.terms.autocor",
+        "model.gp": "model.terms.gp",
+        "model.monotonic": "model.terms.monotonic",
+        "model.nonlinear": "model.terms.nonlinear",
+        "model.shrinkage": "model.terms.shrinkage",
+        "model.smooth_terms": "model.terms.smooth_terms",
     }.items()
 } | {
     f"brmsjax.formula.{old}": f"brmsjax.formula.{new}"

@@ -30,10 +30,8 @@ from numpyro.infer.util import log_density, potential_energy
 from brmsjax.backend.dists.densities import log_prior
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
-from brmsjax.backend.model.autocor import arma_mu
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
-from brmsjax.backend.model.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.group_terms import (
     cov_params,
     effects_sqrt,
@@ -42,8 +40,6 @@ from brmsjax.backend.model.group_terms import (
     upper_pairs,
 )
 from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
-from brmsjax.backend.model.monotonic import dirichlet_lpdf, term_predictors
-from brmsjax.backend.model.nonlinear import nonlinear_eta
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -54,14 +50,18 @@ from brmsjax.backend.model.plans import (
     sfx,
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
-from brmsjax.backend.model.shrinkage import (
+from brmsjax.backend.model.terms.autocor import arma_mu
+from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
+from brmsjax.backend.model.terms.monotonic import dirichlet_lpdf, term_predictors
+from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
+from brmsjax.backend.model.terms.shrinkage import (
     shrink_b,
     shrink_local,
     shrink_lprior,
     shrink_saved,
     shrink_sites,
 )
-from brmsjax.backend.model.smooth_terms import (
+from brmsjax.backend.model.terms.smooth_terms import (
     smooth_coefficients,
     smooth_log_priors,
     smooth_parts,

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
-from brmsjax.backend.model.monotonic import mo_coefficients, sp_columns
-from brmsjax.backend.model.nonlinear import nonlinear_plan
+from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
+from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
