@@ -59,6 +59,10 @@ _MOVED_MODULES = {
         "newdata": "design.newdata",
         "ir": "design.ir",
         "standata": "design.standata",
+        "design.autocor": "design.special.autocor",
+        "design.monotonic": "design.special.monotonic",
+        "design.nonlinear": "design.special.nonlinear",
+        "design.smooth_terms": "design.special.smooth_terms",
     }.items()
 }
 

@@ -5,5 +5,7 @@ dropped, brms's group ID order); :mod:`.matrix` is R's ``model.matrix`` for one 
 :mod:`.response` codes the response and its addition terms; :mod:`.ir` is the Design IR the
 backend lowers; :mod:`.newdata` encodes new data with a fitted design's state;
 :mod:`.standata` prints a Design as brms's ``make_standata``; :mod:`.intercept` is brms's
-reserved ``Intercept`` variable (``0 + Intercept``) and the ``bf()`` options of the blocks.
+reserved ``Intercept`` variable (``0 + Intercept``) and the ``bf()`` options of the blocks;
+:mod:`.gp` holds ``gp()`` terms and :mod:`.special` the other special terms (``s()``, ``mo()``,
+ARMA, ``nl = TRUE``).
 """

@@ -37,7 +37,6 @@ from ..terms.brmsterms import (
 from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
-from .autocor import arma_nodes, arma_rows
 from .finite import check_matrix, check_values, fit_advice
 from .frames import to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes
@@ -45,8 +44,6 @@ from .groups import _group_blocks
 from .intercept import coded_with_intercept, is_main, with_options, with_reserved_intercept
 from .ir import Design, FixedBlock, SpBlock
 from .matrix import brms_rename, build_matrix
-from .monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
-from .nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
 from .response import (
     CATEGORICAL_FAMILIES,
     ORDINAL_FAMILIES,
@@ -55,7 +52,10 @@ from .response import (
     _response,
     family_kind,
 )
-from .smooth_terms import add_smooths, smooth_nodes
+from .special.autocor import arma_nodes, arma_rows
+from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
+from .special.nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
+from .special.smooth_terms import add_smooths, smooth_nodes
 
 
 class DataWarning(UserWarning):

@@ -23,7 +23,6 @@ from ..evaluate.variables import Evaluator, Factor, LevelsState, Value, relevel,
 from ..syntax.parse import deparse
 from ..terms.additions import addition_args
 from ..terms.brmsterms import BrmsTerms, GroupTerm, brms_terms
-from .autocor import arma_nodes, arma_rows
 from .design import (
     _addition_array,
     _addition_nodes,
@@ -37,9 +36,10 @@ from .gp import GpBlock, gp_blocks, gp_nodes
 from .groups import _group_factor
 from .intercept import is_main, with_reserved_intercept
 from .ir import ArmaData, Design, GroupBlock
-from .monotonic import group_matrix, is_mo, mo_argument, with_sp
-from .nonlinear import covariate_nodes, covariates_matrix
-from .smooth_terms import encode_smooths, smooth_matrix, smooth_nodes
+from .special.autocor import arma_nodes, arma_rows
+from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
+from .special.nonlinear import covariate_nodes, covariates_matrix
+from .special.smooth_terms import encode_smooths, smooth_matrix, smooth_nodes
 
 __all__ = [
     "EncodedGroup",
