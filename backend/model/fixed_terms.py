@@ -2,7 +2,8 @@
 
 :class:`Planner` is the working state of :func:`~brmsjax.backend.model.lower.lower`: it plans
 each population-level block (centring, ordinal thresholds, category-specific and ``mo()``
-effects, shrinkage priors, QR coordinates) and each parameter vector with its prior values.
+effects, shrinkage priors, QR coordinates) and each parameter vector with its prior values;
+:func:`plan_shrinkage` plans mu's shrinkage prior on ``b``.
 :func:`n_thresholds` counts an ordinal response's thresholds; :func:`brms_qr_inverse` and
 :func:`qr_inverse` give the QR coordinates of ``b``.
 """
@@ -19,12 +20,18 @@ import numpy as np
 from brmsjax.backend.model.plans import FixedPlan, VectorPlan, sfx
 from brmsjax.backend.model.prior_values import ParamPriorLike, plan_vector
 from brmsjax.backend.model.terms.monotonic import plan_simplex
-from brmsjax.backend.model.terms.shrinkage import shrink_vector, special_spec
+from brmsjax.backend.model.terms.shrinkage import (
+    ShrinkPlan,
+    autoscales,
+    shrink_args,
+    shrink_vector,
+    special_spec,
+)
 from brmsjax.backend.model.transforms import Bound
 from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["Planner", "brms_qr_inverse", "n_thresholds", "qr_inverse"]
+__all__ = ["Planner", "brms_qr_inverse", "n_thresholds", "plan_shrinkage", "qr_inverse"]
 
 
 def n_thresholds(design: Design, block: FixedBlock) -> int:
@@ -211,3 +218,29 @@ def qr_inverse(X: np.ndarray) -> np.ndarray | None:
     if d.min() <= 1e-8 * max(d.max(), 1e-300):
         return None
     return np.linalg.inv(R / math.sqrt(n - 1))
+
+
+def plan_shrinkage(
+    design: Design,
+    priors: Mapping[str, ParamPriorLike],
+    prior_args: dict[str, dict[str, np.ndarray]],
+    aux: tuple[str, ...],
+) -> tuple[ShrinkPlan, ...]:
+    """Plan mu's shrinkage prior on ``b`` and put its hyperparameters in ``prior_args``.
+
+    ``autoscale`` takes effect where brms's ``simple_sigma`` holds: a scalar ``sigma``.
+    """
+    out = []
+    for block in design.fixed:
+        spec = special_spec(priors, f"b{sfx(block.dpar)}")
+        if spec is None or not block.slope_columns:
+            continue
+        if block.dpar:
+            raise ModelError(
+                f"The prior '{spec.dist}()' on the coefficients of dpar '{block.dpar}' is not "
+                "supported yet in brmsjax; give shrinkage priors to mu's coefficients only."
+            )
+        n_b = len(block.slope_columns)
+        prior_args["shrink"] = shrink_args(spec, n_b, len(design.response.y))
+        out.append(ShrinkPlan(spec.dist, n_b, autoscales(spec) and "sigma" in aux))
+    return tuple(out)

@@ -23,7 +23,7 @@ import numpy as np
 
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
-from brmsjax.backend.model.fixed_terms import Planner, n_thresholds
+from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
 from brmsjax.backend.model.plans import (
@@ -39,9 +39,6 @@ from brmsjax.backend.model.terms.autocor import arma_data
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
-from brmsjax.backend.model.terms.shrinkage import (
-    plan_shrinkage,
-)
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,

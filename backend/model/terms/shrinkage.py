@@ -35,16 +35,13 @@ from jax import Array
 from numpyro.distributions import constraints
 
 from brmsjax.backend.dists.densities import PriorSpec
-from brmsjax.backend.model.plans import ShrinkPlan, Site, VectorPlan, sfx
-from brmsjax.backend.model.prior_values import ParamPriorLike
-from brmsjax.formula.design.ir import Design
-from brmsjax.formula.errors import ModelError, PriorError
+from brmsjax.backend.model.plans import ShrinkPlan, Site, VectorPlan
+from brmsjax.formula.errors import PriorError
 
 __all__ = [
     "SHRINKAGE",
     "ShrinkPlan",
     "autoscales",
-    "plan_shrinkage",
     "shrink_args",
     "shrink_b",
     "shrink_local",
@@ -235,29 +232,3 @@ def shrink_standata(
         out[key] = value
     out.update(fields)
     return out
-
-
-def plan_shrinkage(
-    design: Design,
-    priors: Mapping[str, ParamPriorLike],
-    prior_args: dict[str, dict[str, np.ndarray]],
-    aux: tuple[str, ...],
-) -> tuple[ShrinkPlan, ...]:
-    """Plan mu's shrinkage prior on ``b`` and put its hyperparameters in ``prior_args``.
-
-    ``autoscale`` takes effect where brms's ``simple_sigma`` holds: a scalar ``sigma``.
-    """
-    out = []
-    for block in design.fixed:
-        spec = special_spec(priors, f"b{sfx(block.dpar)}")
-        if spec is None or not block.slope_columns:
-            continue
-        if block.dpar:
-            raise ModelError(
-                f"The prior '{spec.dist}()' on the coefficients of dpar '{block.dpar}' is not "
-                "supported yet in brmsjax; give shrinkage priors to mu's coefficients only."
-            )
-        n_b = len(block.slope_columns)
-        prior_args["shrink"] = shrink_args(spec, n_b, len(design.response.y))
-        out.append(ShrinkPlan(spec.dist, n_b, autoscales(spec) and "sigma" in aux))
-    return tuple(out)
