@@ -22,9 +22,9 @@ import numpy as np
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
-from brmsjax.backend.model.autocor import arma_key, predict_arma
-from brmsjax.backend.model.nonlinear import NonlinearPlan, nonlinear_eta
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
+from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
 
@@ -89,7 +89,7 @@ class PredictInputs:
         ``thres - Xcs @ bcs``), else None.
     arma
         An ARMA term's ``ar``/``ma`` draws ``(S, K)`` and lag structure ``lags``
-        (:func:`~brmsjax.backend.model.autocor.arma_data`), else None; ``y`` then holds the
+        (:func:`~brmsjax.backend.model.terms.autocor.arma_data`), else None; ``y`` then holds the
         response, NaN where it is missing (drawn row by row, as brms does).
     nonlinear, C
         mu of a non-linear formula and ``(N, k)`` values of its covariates, else None.

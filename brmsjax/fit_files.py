@@ -39,6 +39,7 @@ from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.priors.user import Prior, PriorList, as_priors
 from brmsjax.core import ARVIZ_STAT_NAMES, META_COLUMNS, FitFileError, FitInfo, FitLike
+from brmsjax.fit_file_data import ADVICE, data_tables, decode_value, encode_value, frame_from
 from brmsjax.formula.design.design import build_design
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.errors import BrmsjaxError
@@ -52,7 +53,6 @@ VERSION = 1
 _ENGINE: Literal["h5netcdf"] = "h5netcdf"
 # HDF5's signature (netCDF4 files) and netCDF3's ("CDF" and a version byte).
 _MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
-_ADVICE = "save the fit as a pickle instead (fit.save(path, format='pickle'))"
 
 
 def is_netcdf(path: Path) -> bool:
@@ -99,7 +99,7 @@ def _formula_json(formula: Any) -> dict[str, Any] | None:
         }
         return out if formula.autocor is None else {**out, "autocor": formula.autocor}
     raise FitFileError(
-        f"A fit whose formula is a {type(formula).__name__} cannot be saved as netCDF; {_ADVICE}."
+        f"A fit whose formula is a {type(formula).__name__} cannot be saved as netCDF; {ADVICE}."
     )
 
 
@@ -136,7 +136,7 @@ def _family_json(family: Any) -> dict[str, Any] | None:
         raise FitFileError(
             f"The fit's family object ({type(family).__name__} '{getattr(family, 'name', '?')}') "
             "is not one of brmsjax's families with its links, which is all a netCDF file can "
-            f"name; {_ADVICE}."
+            f"name; {ADVICE}."
         )
     return spec
 
@@ -156,7 +156,7 @@ def _priors_json(prior: Any) -> dict[str, Any] | None:
         return None
     shape = "one" if isinstance(prior, Prior) else type(prior).__name__
     if shape not in ("one", "PriorList", "list", "tuple"):
-        raise FitFileError(f"The fit's priors are a {shape}, which netCDF cannot name; {_ADVICE}.")
+        raise FitFileError(f"The fit's priors are a {shape}, which netCDF cannot name; {ADVICE}.")
     priors = [
         {f.name: getattr(p, f.name) for f in dataclasses.fields(p)} | {"string": str(p)}
         for p in as_priors(prior)
@@ -178,29 +178,6 @@ def _priors_from(spec: Mapping[str, Any] | None) -> Any:
     return priors if shape == "list" else tuple(priors)
 
 
-def _encode_value(value: Any) -> Any:
-    """A ``brm()`` argument as a JSON value (arrays tagged, to come back as arrays)."""
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Mapping):
-        return {str(k): _encode_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_encode_value(v) for v in value]
-    return value
-
-
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "__ndarray__" in value:
-            return np.asarray(value["__ndarray__"], dtype=value["dtype"])
-        return {k: _decode_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode_value(v) for v in value]
-    return value
-
-
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return bool(np.array_equal(np.asarray(a), np.asarray(b)))
@@ -219,15 +196,15 @@ def _args_json(args: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in args.items():
         if name in _OBJECT_ARGS:
             continue
-        encoded = _encode_value(value)
+        encoded = encode_value(value)
         try:
-            back = _decode_value(json.loads(json.dumps(encoded, allow_nan=True)))
+            back = decode_value(json.loads(json.dumps(encoded, allow_nan=True)))
         except (TypeError, ValueError):
             back = object()
         if not _same(back, value if not isinstance(value, tuple) else list(value)):
             raise FitFileError(
                 f"The fit's brm() argument {name}={value!r} cannot be stored in a netCDF file "
-                f"(only numbers, text, lists, dicts and numeric arrays can); {_ADVICE}."
+                f"(only numbers, text, lists, dicts and numeric arrays can); {ADVICE}."
             )
         out[name] = encoded
     return out
@@ -240,11 +217,11 @@ def _spec_json(fit: FitLike) -> dict[str, Any]:
     if fit.design is not None and lacking:
         raise FitFileError(
             f"The fit has a design but no {' or '.join(lacking)} to rebuild it from, so a "
-            f"netCDF file cannot hold it; {_ADVICE}."
+            f"netCDF file cannot hold it; {ADVICE}."
         )
     info = _info_json(fit.info)
     if _info_from(json.loads(json.dumps(info))) != fit.info:
-        raise FitFileError(f"The fit's FitInfo does not survive JSON text; {_ADVICE}.")
+        raise FitFileError(f"The fit's FitInfo does not survive JSON text; {ADVICE}.")
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -257,90 +234,6 @@ def _spec_json(fit: FitLike) -> dict[str, Any]:
         "brm_arg_names": list(args),
         "design": fit.design is not None,
     }
-
-
-# -- data columns: arrays with their types in JSON ---------------------------------------------
-
-
-def _encode_column(name: Any, column: pd.Series) -> tuple[np.ndarray, dict[str, Any]]:
-    """A data column as a netCDF-ready array and the JSON that restores it exactly."""
-    dtype = column.dtype
-    meta: dict[str, Any] = {"name": name, "dtype": str(dtype)}
-    if isinstance(dtype, pd.CategoricalDtype):
-        meta |= {
-            "kind": "category",
-            "categories": _encode_value(list(dtype.categories)),
-            "ordered": bool(dtype.ordered),
-        }
-        return np.asarray(column.cat.codes, dtype=np.int64), meta
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        meta["kind"] = "numeric"
-        return column.to_numpy().astype(np.int8 if dtype.kind == "b" else dtype), meta
-    values = column.to_numpy(dtype=object)
-    if isinstance(dtype, pd.StringDtype | np.dtype) and all(
-        isinstance(v, str) or v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-        for v in values
-    ):
-        # Text as codes into its distinct values; -1 None, -2 NaN, -3 pd.NA (kept apart).
-        levels = list(dict.fromkeys(v for v in values if isinstance(v, str)))
-        index = {v: i for i, v in enumerate(levels)}
-        missing = {"None": -1, "nan": -2, "<NA>": -3}
-        codes = [index[v] if isinstance(v, str) else missing[str(v)] for v in values]
-        meta |= {"kind": "text", "categories": levels}
-        return np.asarray(codes, dtype=np.int64), meta
-    raise FitFileError(
-        f"The data column '{name}' ({dtype}) cannot be stored in a netCDF file (numbers, "
-        "booleans, text and categorical columns can); convert it to one of those before "
-        f"fitting, or {_ADVICE}."
-    )
-
-
-def _decode_column(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
-    kind = meta["kind"]
-    if kind == "category":
-        dtype = pd.CategoricalDtype(_decode_value(meta["categories"]), ordered=meta["ordered"])
-        return pd.Series(pd.Categorical.from_codes(values, dtype=dtype), name=meta["name"])
-    if kind == "numeric":
-        return pd.Series(values.astype(meta["dtype"]), name=meta["name"])
-    missing = {-1: None, -2: np.nan, -3: pd.NA}
-    levels = meta["categories"]
-    objects = np.array([levels[c] if c >= 0 else missing[int(c)] for c in values], dtype=object)
-    series = pd.Series(objects, name=meta["name"], dtype=object)
-    return series if meta["dtype"] == "object" else series.astype(meta["dtype"])
-
-
-def _data_tables(data: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    arrays: dict[str, np.ndarray] = {}
-    columns = []
-    for i, name in enumerate(data.columns):
-        if not isinstance(name, str | int):
-            raise FitFileError(
-                f"The data column named {name!r} cannot be stored in a netCDF file (column "
-                f"names must be text or integers); rename it, or {_ADVICE}."
-            )
-        arrays[f"col{i}"], meta = _encode_column(name, data.iloc[:, i])
-        columns.append(meta)
-    index = None
-    if not data.index.equals(pd.RangeIndex(len(data))):
-        arrays["index"], index = _encode_column(data.index.name, data.index.to_series())
-    spec = {"columns": columns, "index": index}
-    back = _frame_from(arrays, spec)
-    if not back.equals(data) or list(back.dtypes) != list(data.dtypes):
-        raise FitFileError(f"The fit's data do not survive a netCDF file exactly; {_ADVICE}.")
-    return arrays, spec
-
-
-def _frame_from(arrays: Mapping[str, np.ndarray], spec: Mapping[str, Any]) -> pd.DataFrame:
-    columns = [
-        _decode_column(np.asarray(arrays[f"col{i}"]), meta)
-        for i, meta in enumerate(spec["columns"])
-    ]
-    frame = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=range(0))
-    frame.columns = pd.Index([m["name"] for m in spec["columns"]])
-    if spec["index"] is not None:
-        index = _decode_column(np.asarray(arrays["index"]), spec["index"])
-        frame.index = pd.Index(index, name=spec["index"]["name"])
-    return frame
 
 
 # -- the file ---------------------------------------------------------------------------------
@@ -383,7 +276,7 @@ def write_netcdf(fit: FitLike, path: str | Path) -> None:
         stats_ds = _draws_group(stats, spec["sampler_stats"]["keys"], "stan_name", nchains)
     data_ds = None
     if fit.data is not None:
-        arrays, spec["data"] = _data_tables(fit.data)
+        arrays, spec["data"] = data_tables(fit.data)
         data_ds = xr.Dataset({k: ("row", v) for k, v in arrays.items()})
     root = xr.Dataset(
         attrs={
@@ -491,8 +384,8 @@ def _parts(
     )
     sampler_stats = None if stats is None else _table_from(stats, spec["sampler_stats"])
     arrays = {} if data is None else {k: data[k].values for k in data.data_vars}
-    frame = None if data is None else _frame_from(arrays, spec["data"])
-    args = {k: _decode_value(v) for k, v in spec["brm_args"].items()}
+    frame = None if data is None else frame_from(arrays, spec["data"])
+    args = {k: decode_value(v) for k, v in spec["brm_args"].items()}
     args |= {"formula": _formula_from(spec["formula"]), "family": _family_from(spec["family"])}
     if spec["has_prior"]:
         args["prior"] = _priors_from(spec["prior"])

@@ -33,6 +33,12 @@ _MOVED_MODULES = {
         "densities": "dists.densities",
         "lower": "model.lower",
         "draws": "infer.draws",
+        "model.autocor": "model.terms.autocor",
+        "model.gp": "model.terms.gp",
+        "model.monotonic": "model.terms.monotonic",
+        "model.nonlinear": "model.terms.nonlinear",
+        "model.shrinkage": "model.terms.shrinkage",
+        "model.smooth_terms": "model.terms.smooth_terms",
     }.items()
 } | {
     f"brmsjax.formula.{old}": f"brmsjax.formula.{new}"
@@ -53,6 +59,10 @@ _MOVED_MODULES = {
         "newdata": "design.newdata",
         "ir": "design.ir",
         "standata": "design.standata",
+        "design.autocor": "design.special.autocor",
+        "design.monotonic": "design.special.monotonic",
+        "design.nonlinear": "design.special.nonlinear",
+        "design.smooth_terms": "design.special.smooth_terms",
     }.items()
 }
 

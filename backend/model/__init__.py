@@ -6,10 +6,9 @@
 - :mod:`.plans`: the static structure of a model (parameter vectors, blocks, group IDs, sites).
 - :mod:`.program`: the NumPyro program (parameters, linear predictors, densities).
 - :mod:`.group_terms`: group-level coordinates to effects, covariances and correlations.
-- :mod:`.smooth_terms`: the penalized parts of ``s()`` terms (``sds``, ``zs``, ``Zs s``).
 - :mod:`.predictor`: the one builder of linear predictors, for fitting and prediction.
-- :mod:`.shrinkage`: brms's horseshoe, R2D2 and lasso priors on mu's ``b`` (their sites,
-  transforms to ``b`` and densities).
+- :mod:`.terms`: the special terms (``s()``, ``gp()``, ``mo()``, ARMA, ``nl = TRUE``) and the
+  shrinkage priors, each with its planning, data and NumPyro code.
 - :mod:`.arguments`: checks of the fitting arguments (``chains``, ``control``, ...) that
   ``brm``, the samplers and ``lower`` share.
 - :mod:`.transforms`: constraining transforms and their Jacobians (Stan's).

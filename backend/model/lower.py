@@ -14,7 +14,6 @@ and compiled sampler serves every refit with data of the same shapes or with oth
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,39 +23,30 @@ import numpy as np
 
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
-from brmsjax.backend.model.autocor import arma_data
+from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
-from brmsjax.backend.model.gp import gp_data, gp_plan, row_basis
-from brmsjax.backend.model.monotonic import group_sp, plan_simplex
-from brmsjax.backend.model.nonlinear import nonlinear_plan
 from brmsjax.backend.model.plans import (
-    FixedPlan,
     GroupPlan,
     ModelNames,
     Site,
     Structure,
     VectorPlan,
-    sfx,
 )
-from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args, plan_vector
+from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
-from brmsjax.backend.model.shrinkage import (
-    ShrinkPlan,
-    autoscales,
-    shrink_args,
-    shrink_vector,
-    special_spec,
-)
-from brmsjax.backend.model.smooth_terms import plan_smooths, smooth_likelihood
+from brmsjax.backend.model.terms.autocor import arma_data
+from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
+from brmsjax.backend.model.terms.monotonic import group_sp
+from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
+from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.transforms import (
-    Bound,
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
 from brmsjax.backend.priors.nonlinear import check_nlpar_priors
 from brmsjax.formula.design.gp import gp_spec
-from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
+from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_checks import addition_terms, family_summary
 
@@ -220,12 +210,12 @@ def lower(
         check_nlpar_priors(design, priors)
         data["C"] = np.asarray(design.nonlinear.C, dtype=float)
     kind = family.kind
-    plan = _Plan(vectors, prior_args, priors, reparam)
+    plan = Planner(vectors, prior_args, priors, reparam)
     plan.ordered = bool(getattr(family, "ordered_thresholds", True))
     plan.threshold = str(getattr(family, "threshold", "flexible"))
     fixed, fixed_names = [], []
     for block in design.fixed:
-        nthres = _thresholds(design, block) if kind == "ordinal" and not block.dpar else 0
+        nthres = n_thresholds(design, block) if kind == "ordinal" and not block.dpar else 0
         fp, fn = plan.fixed_block(block, nthres, data)
         fixed.append(fp)
         fixed_names.append(fn)
@@ -240,7 +230,7 @@ def lower(
     for d in aux:
         bounds = family.dpar_bounds.get(d, (None, None))
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
-    shrink = _shrinkage(design, priors, prior_args, aux)
+    shrink = plan_shrinkage(design, priors, prior_args, aux)
     groups, group_names = [], []
     for g in design.groups:
         plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
@@ -293,7 +283,7 @@ def lower(
     smooths = plan_smooths(design, plan.vector, data, family if reparam else None)
     if smooths:  # the other forms' statistics leave the smooths' Zs s out
         likelihood = smooth_likelihood(likelihood)
-    gp_marginal = _gp_marginal(design, family, fixed_dpars, aux, sample_prior)
+    gp_marginal = marginal_gp(design, family, fixed_dpars, aux, sample_prior)
     gps = tuple(
         gp_plan(b, marginal=gp_marginal and reparam and likelihood == "auto" and marginalize)
         for b in design.gps
@@ -400,241 +390,3 @@ def _check_family(design: Design, family: Family) -> None:
                 f"The parameter '{dpar}' is not a valid distributional or non-linear "
                 "parameter. Did you forget to set 'nl = TRUE'?"
             )
-
-
-def _gp_marginal(
-    design: Design,
-    family: Family,
-    fixed_dpars: Mapping[str, float],
-    aux: tuple[str, ...],
-    sample_prior: str,
-) -> bool:
-    """Whether the GPs' latents can be integrated out exactly
-    (:func:`~brmsjax.backend.model.gp.gp_marginal_log_lik`): a gaussian identity-link model
-    with a scalar sigma, only GP terms of mu, no group-level terms and no addition
-    terms (weights, censoring, ...)."""
-    return (
-        family.name == "gaussian"
-        and family.link == "identity"
-        and sample_prior == "no"
-        and "sigma" in aux
-        and not fixed_dpars
-        and len(design.fixed) == 1
-        and not design.groups
-        and not design.response.addition
-        and not design.smooths
-        and bool(design.gps)
-        and all(not b.dpar for b in design.gps)
-    )
-
-
-def _shrinkage(
-    design: Design,
-    priors: Mapping[str, ParamPriorLike],
-    prior_args: dict[str, dict[str, np.ndarray]],
-    aux: tuple[str, ...],
-) -> tuple[ShrinkPlan, ...]:
-    """Plan mu's shrinkage prior on ``b`` and put its hyperparameters in ``prior_args``.
-
-    ``autoscale`` takes effect where brms's ``simple_sigma`` holds: a scalar ``sigma``.
-    """
-    out = []
-    for block in design.fixed:
-        spec = special_spec(priors, f"b{sfx(block.dpar)}")
-        if spec is None or not block.slope_columns:
-            continue
-        if block.dpar:
-            raise ModelError(
-                f"The prior '{spec.dist}()' on the coefficients of dpar '{block.dpar}' is not "
-                "supported yet in brmsjax; give shrinkage priors to mu's coefficients only."
-            )
-        n_b = len(block.slope_columns)
-        prior_args["shrink"] = shrink_args(spec, n_b, len(design.response.y))
-        out.append(ShrinkPlan(spec.dist, n_b, autoscales(spec) and "sigma" in aux))
-    return tuple(out)
-
-
-def _thresholds(design: Design, block: FixedBlock) -> int:
-    """Number of ordinal thresholds: the block's ``thresholds``, else categories minus one."""
-    if block.thresholds:
-        return block.thresholds
-    levels = design.response.levels
-    ncat = len(levels) if levels is not None else int(np.max(design.response.y))
-    if ncat < 2:
-        raise ModelError(
-            f"The ordinal response '{design.response.name}' has {ncat} category; it needs at "
-            "least 2 categories."
-        )
-    return ncat - 1
-
-
-@dataclass
-class _Plan:
-    """Collects parameter vectors and their prior argument values while lowering."""
-
-    vectors: list[VectorPlan]
-    prior_args: dict[str, dict[str, np.ndarray]]
-    priors: Mapping[str, ParamPriorLike]
-    reparam: bool = True
-    #: Whether ordinal thresholds are ordered (cumulative) or free (sratio, cratio, acat).
-    ordered: bool = True
-    #: brms's ``threshold`` of an ordinal family: flexible, equidistant or sum.
-    threshold: str = "flexible"
-
-    def fixed_block(
-        self, block: FixedBlock, nthres: int, data: dict[str, Any]
-    ) -> tuple[FixedPlan, FixedSpec]:
-        """Plan one population-level block; centred columns go into ``data``."""
-        s = sfx(block.dpar)
-        X = np.asarray(block.X, dtype=float)
-        columns = block.slope_columns
-        if block.intercept or nthres:
-            slopes = X[:, 1:] if block.intercept else X
-            # bf(center = FALSE) leaves ordinal thresholds uncentred (b_Intercept = Intercept)
-            means = slopes.mean(axis=0) if block.center else np.zeros(slopes.shape[1])
-            if nthres and self.threshold == "sum":  # brms does not centre X then
-                means = np.zeros_like(means)
-            data["X"][block.dpar] = slopes - means
-            data["means_X"][block.dpar] = means
-            if nthres and self.threshold == "equidistant":  # first_Intercept, delta
-                self.vector(name="Intercept", size=1, scalar=True, natural=(None, None))
-                lb = 0.0 if self.ordered else None
-                self.vector(name="delta", size=1, scalar=True, natural=(lb, None))
-            elif nthres:
-                self.vector(
-                    name="Intercept",
-                    size=nthres,
-                    scalar=False,
-                    natural=(None, None),
-                    ordered=self.ordered,
-                )
-            else:
-                self.vector(name=f"Intercept{s}", size=1, scalar=True, natural=(None, None))
-        else:
-            data["X"][block.dpar] = X
-        n_cs = len(block.cs_columns) if nthres and block.Xcs is not None else 0
-        if n_cs:  # category-specific effects: bcs[column, threshold], row by row
-            data["Xcs"] = np.asarray(block.Xcs, dtype=float)
-            self.vector(name="bcs", size=n_cs * nthres, scalar=False, natural=(None, None))
-        n_b = len(columns)
-        qr_inv = None
-        qr_prior = bool(n_b and block.qr and len(block.columns) >= 2)
-        if n_b:
-            special = special_spec(self.priors, f"b{s}")
-            if special is not None:  # horseshoe(), R2D2(), lasso(): see model/shrinkage.py
-                self.vectors.append(shrink_vector(f"b{s}", special, n_b))
-                self.prior_args[f"b{s}"] = {}
-            else:
-                self.vector(name=f"b{s}", size=n_b, scalar=False, natural=(None, None))
-            vp = self.vectors[-1]
-            if qr_prior:
-                qr_inv = brms_qr_inverse(vp, data["X"][block.dpar])
-            elif (
-                self.reparam
-                and n_b > 1
-                and vp.free
-                and not vp.const
-                and vp.lb is None
-                and vp.ub is None
-            ):
-                qr_inv = _qr_inverse(data["X"][block.dpar])
-        if qr_inv is not None:
-            data.setdefault("qr_inv", {})[block.dpar] = qr_inv
-        if block.offset is not None:
-            data["offset"][block.dpar] = np.asarray(block.offset, dtype=float)
-        center = block.intercept and not nthres
-        plan = FixedPlan(
-            block.dpar,
-            center,
-            n_b,
-            block.offset is not None,
-            nthres,
-            qr=qr_inv is not None,
-            qr_prior=qr_prior,
-            n_cs=n_cs,
-            threshold=self.threshold if nthres else "flexible",
-        )
-        cs_columns = block.cs_columns if n_cs else ()
-        spec = FixedSpec(
-            block.dpar,
-            center,
-            columns,
-            nthres,
-            smooth=block.smooth,
-            cs_columns=cs_columns,
-            threshold=plan.threshold,
-        )
-        sp = block.sp
-        if sp is not None:
-            self.vector(name=f"bsp{s}", size=len(sp.terms), scalar=False, natural=(None, None))
-            owners = tuple(sp.owner(j) for j in range(len(sp.Jmo)))
-            for j, size in enumerate(sp.Jmo, 1):
-                if owners[j - 1] == j - 1:
-                    name = f"simo{s}_{j}"
-                    plan_simplex(self.vectors, self.prior_args, self.priors, name, size)
-            data.setdefault("Xsp", {})[block.dpar] = sp.expanded()
-            plan = replace(plan, sp=tuple(t.mo for t in sp.terms), jmo=sp.Jmo, owners=owners)
-            spec = replace(spec, sp=sp.coefs, simo=sp.simo_labels, jmo=sp.Jmo)
-        return plan, spec
-
-    def vector(
-        self,
-        *,
-        name: str,
-        size: int,
-        scalar: bool,
-        natural: tuple[Bound, Bound],
-        ordered: bool = False,
-    ) -> None:
-        """Plan one parameter vector and collect its prior argument values."""
-        plan_vector(
-            self.vectors,
-            self.prior_args,
-            self.priors,
-            name=name,
-            size=size,
-            scalar=scalar,
-            natural=natural,
-            ordered=ordered,
-        )
-
-
-def brms_qr_inverse(vp: VectorPlan, X: np.ndarray) -> np.ndarray:
-    """``XR_inv`` of brms's ``decomp = "QR"``, whose priors of class b apply to ``bQ = XR b``.
-
-    Raises
-    ------
-    ModelError
-        With brms's message for bounds on ``b``; for constant priors on ``b`` and for an X
-        without full column rank (brms's ``inverse(XR)`` fails there too).
-    """
-    if vp.lb is not None or vp.ub is not None:
-        raise ModelError("Cannot add bounds to class 'b' for this prior.")
-    if vp.const:
-        raise ModelError(
-            "constant() priors of class b cannot be combined with decomp = 'QR' (brms would fix "
-            "the QR-scale coefficients bQ, not b); remove decomp = 'QR' or the constant prior."
-        )
-    qr_inv = _qr_inverse(X)
-    if qr_inv is None:
-        raise ModelError(
-            "decomp = 'QR' needs a population-level design of full column rank with more rows "
-            "than columns; remove decomp = 'QR' or the redundant predictors."
-        )
-    return qr_inv
-
-
-def _qr_inverse(X: np.ndarray) -> np.ndarray | None:
-    """brms's scaled ``R*^-1`` of ``X = Q* R*`` (``R* = R / sqrt(N - 1)``), or None.
-
-    None when X is rank deficient or too short (the b site is then sampled as ``b``).
-    """
-    n, k = X.shape
-    if n <= k:
-        return None
-    R = np.asarray(np.linalg.qr(X, mode="r"))
-    R = R * np.sign(np.where(np.diag(R) == 0, 1.0, np.diag(R)))[:, None]
-    d = np.abs(np.diag(R))
-    if d.min() <= 1e-8 * max(d.max(), 1e-300):
-        return None
-    return np.linalg.inv(R / math.sqrt(n - 1))

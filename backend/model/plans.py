@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 from numpyro.distributions import constraints
 
-from brmsjax.backend.model.gp import GpPlan, zgp_site
 from brmsjax.backend.model.transforms import Bound, constraint, corr_cholesky
 from brmsjax.formula.design.gp import GpSpec
 from brmsjax.formula.design.ir import FixedSpec, GroupSpec, SmoothSpec
 
 __all__ = [
     "FixedPlan",
+    "GpPlan",
     "GroupPlan",
     "ModelNames",
     "ShrinkPlan",
@@ -32,6 +32,7 @@ __all__ = [
     "VectorPlan",
     "model_sites",
     "sfx",
+    "zgp_site",
 ]
 
 
@@ -43,7 +44,7 @@ class VectorPlan:
     distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
     ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``); ``simplex`` a ``mo()``
     simplex (Stan's ``simplex[Jmo]``) with its Dirichlet concentration in ``prior_args[name]
-    ["con"]`` (:mod:`brmsjax.backend.model.monotonic`).
+    ["con"]`` (:mod:`brmsjax.backend.model.terms.monotonic`).
     """
 
     name: str
@@ -75,7 +76,7 @@ class FixedPlan:
     ``Intercept`` is brms's ``first_Intercept``, with ``delta``) or ``"sum"`` (``Intercept``
     minus its mean; X uncentred).
     ``sp``: per ``mo()`` term the indices of its simplexes (``bsp<_dpar>``, ``simo<_dpar>_<j>``
-    of lengths ``jmo``; :mod:`brmsjax.backend.model.monotonic`); ``owners``: the simplex each
+    of lengths ``jmo``; :mod:`brmsjax.backend.model.terms.monotonic`); ``owners``: the simplex each
     one is (``mo(x, id = ...)`` shares the first's; 0-based).
     """
 
@@ -111,7 +112,7 @@ class GroupPlan:
     (:func:`~brmsjax.backend.model.group_terms.cov_params`).
     ``sp``: ``(column, dpar, term)`` of each ``mo()`` coefficient (``r_g[a,mox]``): its column
     of ``Z`` is the dpar's ``mo()`` term ``term`` without ``bsp``
-    (:func:`~brmsjax.backend.model.monotonic.term_predictors`), computed per parameter value.
+    (:func:`~brmsjax.backend.model.terms.monotonic.term_predictors`), computed per parameter value.
     """
 
     id: int
@@ -129,7 +130,8 @@ class GroupPlan:
 
 @dataclass(frozen=True)
 class SmoothPlan:
-    """The penalized part of one ``s()`` term (see :mod:`~brmsjax.backend.model.smooth_terms`).
+    """The penalized part of one ``s()`` term (see
+    :mod:`~brmsjax.backend.model.terms.smooth_terms`).
 
     ``key`` names its vectors (``sds_<key>``, site ``zs_<key>``, data ``Zs[key]``); ``knots``
     is the number of columns of each random part, each with its own ``sds`` element.
@@ -145,7 +147,7 @@ class SmoothPlan:
 
 @dataclass(frozen=True)
 class ShrinkPlan:
-    """mu's ``b`` under a shrinkage prior (:mod:`~brmsjax.backend.model.shrinkage`): its kind
+    """mu's ``b`` under a shrinkage prior (:mod:`~brmsjax.backend.model.terms.shrinkage`): its kind
     (``"horseshoe"``, ``"R2D2"``, ``"lasso"``), ``K`` and whether it scales by ``sigma``."""
 
     kind: str
@@ -169,6 +171,34 @@ class Site:
 
 
 @dataclass(frozen=True)
+class GpPlan:
+    """The structure of one GP term (hashable; the data are in ``data["gp"][key]``).
+
+    ``sizes`` are the latent variables per sub-GP: ``NB`` for the approximate GP, else the
+    number of points.
+    """
+
+    key: str
+    dpar: str
+    approx: bool
+    n_lscale: int
+    sizes: tuple[int, ...]
+    by: str
+    gr: bool
+    marginal: bool = False
+
+    @property
+    def K(self) -> int:
+        """Number of sub-GPs."""
+        return len(self.sizes)
+
+
+def zgp_site(key: str, j: int) -> str:
+    """The site of sub-GP ``j``'s (1-based) latent variables."""
+    return f"zgp{key}_{j}"
+
+
+@dataclass(frozen=True)
 class Structure:
     """Everything static about a model; equal structures share one compiled program.
 
@@ -177,7 +207,7 @@ class Structure:
     ``likelihood`` is the form of
     :meth:`~brmsjax.backend.model.program.ModelProgram.log_lik`, ``"plain"``, ``"suffstat"``,
     ``"marginal"`` or ``"glm"`` (:mod:`brmsjax.backend.model.forms`). ``arma`` is the AR and MA
-    order of an ARMA term of mu (:mod:`brmsjax.backend.model.autocor`), ``(0, 0)`` without.
+    order of an ARMA term of mu (:mod:`brmsjax.backend.model.terms.autocor`), ``(0, 0)`` without.
     """
 
     family: str

@@ -3,22 +3,34 @@
 The structure (which elements are free or ``constant()``, their bounds, which distribution
 each group of elements has) goes into the plan and chooses code; the prior arguments go into
 ``prior_args``, which the compiled program takes as an argument, so a refit with other prior
-values reuses the program.
+values reuses the program. :func:`prepare_prior_args` adds the truncation terms of bounded
+priors once per run, and :func:`structure_lprior` is brms's ``lprior`` of a structure's
+parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
+import jax.numpy as jnp
 import numpy as np
+from jax import Array
 
-from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec
-from brmsjax.backend.model.plans import VectorPlan
-from brmsjax.backend.model.transforms import Bound
+from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec, log_prior
+from brmsjax.backend.model.plans import Structure, VectorPlan, sfx
+from brmsjax.backend.model.terms.monotonic import dirichlet_lpdf
+from brmsjax.backend.model.terms.shrinkage import shrink_lprior
+from brmsjax.backend.model.transforms import Bound, lkj_corr_cholesky_lpdf, log_mass
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["ParamPriorLike", "lkj_args", "plan_vector"]
+__all__ = [
+    "ParamPriorLike",
+    "lkj_args",
+    "plan_vector",
+    "prepare_prior_args",
+    "structure_lprior",
+]
 
 _LKJ = ("lkj", "lkj_corr_cholesky")
 
@@ -125,3 +137,42 @@ def lkj_args(
         return False
     prior_args[name] = {"eta": np.asarray(float(specs[0].args[0]))}
     return True
+
+
+def prepare_prior_args(structure: Structure, prior_args: Any) -> Any:
+    """Add the truncation terms of bounded priors to the prior arguments.
+
+    ``prior_args[name]["t<i>"]`` is ``log(F(ub) - F(lb))`` per element of prior group ``i``
+    (brms's ``- n * student_t_lccdf(0 | ...)``). They depend on prior values only, so they
+    are computed once per run instead of in every gradient.
+    """
+    out = {k: dict(v) for k, v in prior_args.items()}
+    for vp in structure.vectors:
+        for i, (name, _) in enumerate(vp.priors):
+            args = jnp.asarray(out[vp.name][f"p{i}"])
+            out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
+    return out
+
+
+def structure_lprior(structure: Structure, params: Mapping[str, Array], prior_args: Any) -> Array:
+    """brms's ``lprior``: every prior term with its constants, truncation and LKJ included.
+
+    ``prior_args`` must be :func:`prepare_prior_args`-ed.
+    """
+    total = jnp.zeros(())
+    qr = {f"b{sfx(fp.dpar)}" for fp in structure.fixed if fp.qr_prior}
+    for vp in structure.vectors:
+        x = jnp.reshape(params[f"bQ{vp.name[1:]}" if vp.name in qr else vp.name], (-1,))
+        if vp.simplex:
+            total = total + dirichlet_lpdf(x, prior_args[vp.name]["con"])
+        for i, (name, idx) in enumerate(vp.priors):
+            xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
+            args = prior_args[vp.name]
+            total = total + log_prior(name, xi, args[f"p{i}"]) - jnp.sum(args[f"t{i}"])
+    for g in structure.groups:
+        if g.lkj:
+            eta = prior_args[f"L_{g.id}"]["eta"]
+            total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
+    if structure.shrink:
+        total = total + shrink_lprior(structure.shrink, params, prior_args["shrink"])
+    return total

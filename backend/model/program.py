@@ -27,13 +27,10 @@ from jax import Array
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer.util import log_density, potential_energy
 
-from brmsjax.backend.dists.densities import log_prior
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
-from brmsjax.backend.model.autocor import arma_mu
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
-from brmsjax.backend.model.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.group_terms import (
     cov_params,
     effects_sqrt,
@@ -42,8 +39,6 @@ from brmsjax.backend.model.group_terms import (
     upper_pairs,
 )
 from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
-from brmsjax.backend.model.monotonic import dirichlet_lpdf, term_predictors
-from brmsjax.backend.model.nonlinear import nonlinear_eta
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -54,19 +49,23 @@ from brmsjax.backend.model.plans import (
     sfx,
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
-from brmsjax.backend.model.shrinkage import (
+from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
+from brmsjax.backend.model.terms.autocor import arma_mu
+from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
+from brmsjax.backend.model.terms.monotonic import term_predictors
+from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
+from brmsjax.backend.model.terms.shrinkage import (
     shrink_b,
     shrink_local,
-    shrink_lprior,
     shrink_saved,
     shrink_sites,
 )
-from brmsjax.backend.model.smooth_terms import (
+from brmsjax.backend.model.terms.smooth_terms import (
     smooth_coefficients,
     smooth_log_priors,
     smooth_parts,
 )
-from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf, log_mass
+from brmsjax.backend.model.transforms import corr_cholesky
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -285,41 +284,16 @@ class ModelProgram:
         return {g.id: group_map(g, params, data)[0].T for g in self.structure.groups}
 
     def prepare(self, prior_args: PyTree) -> PyTree:
-        """Add the truncation terms of bounded priors to the prior arguments.
-
-        ``prior_args[name]["t<i>"]`` is ``log(F(ub) - F(lb))`` per element of prior group ``i``
-        (brms's ``- n * student_t_lccdf(0 | ...)``). They depend on prior values only, so they
-        are computed once per run instead of in every gradient.
-        """
-        out = {k: dict(v) for k, v in prior_args.items()}
-        for vp in self.structure.vectors:
-            for i, (name, _) in enumerate(vp.priors):
-                args = jnp.asarray(out[vp.name][f"p{i}"])
-                out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
-        return out
+        """Add the truncation terms of bounded priors to the prior arguments
+        (:func:`~brmsjax.backend.model.prior_values.prepare_prior_args`)."""
+        return prepare_prior_args(self.structure, prior_args)
 
     def lprior(self, params: Mapping[str, Array], prior_args: PyTree) -> Array:
-        """brms's ``lprior``: every prior term with its constants, truncation and LKJ included.
+        """brms's ``lprior`` (:func:`~brmsjax.backend.model.prior_values.structure_lprior`).
 
         ``prior_args`` must be :meth:`prepare`-d.
         """
-        total = jnp.zeros(())
-        qr = {f"b{sfx(fp.dpar)}" for fp in self.structure.fixed if fp.qr_prior}
-        for vp in self.structure.vectors:
-            x = jnp.reshape(params[f"bQ{vp.name[1:]}" if vp.name in qr else vp.name], (-1,))
-            if vp.simplex:
-                total = total + dirichlet_lpdf(x, prior_args[vp.name]["con"])
-            for i, (name, idx) in enumerate(vp.priors):
-                xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
-                args = prior_args[vp.name]
-                total = total + log_prior(name, xi, args[f"p{i}"]) - jnp.sum(args[f"t{i}"])
-        for g in self.structure.groups:
-            if g.lkj:
-                eta = prior_args[f"L_{g.id}"]["eta"]
-                total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
-        if self.structure.shrink:
-            total = total + shrink_lprior(self.structure.shrink, params, prior_args["shrink"])
-        return total
+        return structure_lprior(self.structure, params, prior_args)
 
     # -- predictors and likelihood
     def linear_predictors(self, params: Mapping[str, Array], data: PyTree) -> dict[str, Array]:

@@ -6,7 +6,7 @@ They are not distributions of one coefficient but of the whole class ``b`` at on
 (``grammar.lark``) reads the call; this module matches its arguments as R would against brms
 2.18's signatures, checks them with brms's messages, and packs them into a
 :class:`~brmsjax.backend.dists.densities.PriorSpec` of numbers (:func:`special_spec`), which
-:mod:`brmsjax.backend.model.shrinkage` unpacks again for the model::
+:mod:`brmsjax.backend.model.terms.shrinkage` unpacks again for the model::
 
     horseshoe: (df, scale_global, df_global, scale_slab, df_slab, par_ratio or nan, autoscale)
     R2D2:      (mean_R2, prec_R2, autoscale, *cons_D2)

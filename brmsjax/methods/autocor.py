@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from brmsjax.backend.model.autocor import arma_data
+from brmsjax.backend.model.terms.autocor import arma_data
 from brmsjax.core import FitLike
 from brmsjax.formula.design.design import as_frame
 from brmsjax.formula.design.ir import Design

@@ -135,7 +135,7 @@ def _level_or_mean(col: pd.Series, integer: bool) -> Any:
 
 def _integer_variables(fit: FitLike) -> list[str]:
     """brms's ``get_int_vars``: the variables of ``mo()`` terms."""
-    from brmsjax.formula.design.monotonic import is_mo
+    from brmsjax.formula.design.special.monotonic import is_mo
 
     names: list[str] = []
     for dp in fit.design.state.terms.dpars:

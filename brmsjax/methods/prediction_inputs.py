@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
-from brmsjax.backend.model.monotonic import mo_coefficients, sp_columns
-from brmsjax.backend.model.nonlinear import nonlinear_plan
+from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
+from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
-from brmsjax.formula.design.smooth_terms import smooth_draws
+from brmsjax.formula.design.special.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
 from brmsjax.methods.autocor import arma_draws, has_response, without_arma

@@ -3,7 +3,10 @@
 :mod:`.design` builds the :class:`~.ir.Design` of a formula and a data frame (rows with NAs
 dropped, brms's group ID order); :mod:`.matrix` is R's ``model.matrix`` for one term list;
 :mod:`.response` codes the response and its addition terms; :mod:`.ir` is the Design IR the
-backend lowers; :mod:`.newdata` encodes new data with a fitted design's state;
+backend lowers; :mod:`.newdata` encodes new data with a fitted design's state (into
+:mod:`.newdata_ir`'s ``NewData``, which also reads ``re_formula``);
 :mod:`.standata` prints a Design as brms's ``make_standata``; :mod:`.intercept` is brms's
-reserved ``Intercept`` variable (``0 + Intercept``) and the ``bf()`` options of the blocks.
+reserved ``Intercept`` variable (``0 + Intercept``) and the ``bf()`` options of the blocks;
+:mod:`.gp` holds ``gp()`` terms and :mod:`.special` the other special terms (``s()``, ``mo()``,
+ARMA, ``nl = TRUE``).
 """

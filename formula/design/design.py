@@ -10,7 +10,6 @@ and its addition terms are coded by :mod:`.response`, whose names are re-exporte
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,16 +36,14 @@ from ..terms.brmsterms import (
 from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
-from .autocor import arma_nodes, arma_rows
+from ..warn import user_stacklevel
 from .finite import check_matrix, check_values, fit_advice
-from .frames import to_pandas
+from .frames import na_mask, subset_value, to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes
 from .groups import _group_blocks
 from .intercept import coded_with_intercept, is_main, with_options, with_reserved_intercept
 from .ir import Design, FixedBlock, SpBlock
-from .matrix import brms_rename, build_matrix
-from .monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
-from .nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
+from .matrix import brms_rename, build_matrix, make_stan_names, response_warnings
 from .response import (
     CATEGORICAL_FAMILIES,
     ORDINAL_FAMILIES,
@@ -55,7 +52,10 @@ from .response import (
     _response,
     family_kind,
 )
-from .smooth_terms import add_smooths, smooth_nodes
+from .special.autocor import arma_nodes, arma_rows
+from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
+from .special.nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
+from .special.smooth_terms import add_smooths, smooth_nodes
 
 
 class DataWarning(UserWarning):
@@ -63,36 +63,6 @@ class DataWarning(UserWarning):
 
 
 NA_WARNING = "Rows containing NAs were excluded from the model."
-
-
-def response_warnings(position: int) -> tuple[str, str]:
-    """R's two model.matrix warnings for a right-hand term identical to the response.
-
-    ``y ~ y`` keeps the term in R's terms; ``model.matrix`` (stats/src/model.c) drops it and
-    warns twice, the second time about the term's position among the terms.
-    """
-    return (
-        "the response appeared on the right-hand side and was dropped",
-        f"problem with term {position} in model.matrix: no columns are assigned",
-    )
-
-
-def make_stan_names(names: Sequence[str]) -> tuple[str, ...]:
-    """brms's ``make_stan_names``: R's ``make.names(unique = TRUE)`` without dots and
-    underscores (``"mua b"`` -> ``"muab"``)."""
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    for name in names:
-        valid = re.sub(r"[^A-Za-z0-9._]", ".", name)
-        if not re.match(r"[A-Za-z]|\.(?![0-9])", valid):
-            valid = "X" + valid
-        if valid in seen:
-            seen[valid] += 1
-            valid = f"{valid}.{seen[valid]}"
-        else:
-            seen[valid] = 0
-        out.append(valid)
-    return tuple(re.sub(r"[._]", "", n) for n in out)
 
 
 @dataclass(frozen=True)
@@ -133,31 +103,6 @@ def as_frame(data: Any) -> pd.DataFrame:
     See :func:`~brmsjax.formula.design.frames.to_pandas`, which does the conversion.
     """
     return to_pandas(data)
-
-
-def _na_mask(value: Value) -> np.ndarray:
-    if isinstance(value, Factor):
-        return value.codes < 0
-    values = value.values
-    if values.ndim == 2:
-        return np.isnan(values).any(axis=1)
-    return np.isnan(values)
-
-
-def _subset(value: Value, rows: np.ndarray | None, drop_levels: bool) -> Value:
-    """``value`` at ``rows`` (None: all rows, without a copy), its unused levels dropped if
-    ``drop_levels``."""
-    if isinstance(value, Numeric):
-        return Numeric(value.values if rows is None else value.values[rows], value.colnames)
-    codes = value.codes if rows is None else value.codes[rows]
-    levels = value.levels
-    if drop_levels:
-        used = np.bincount(codes + 1, minlength=len(levels) + 1)[1:] > 0  # code -1 is NA
-        if not used.all():
-            remap = np.append(np.cumsum(used) - 1, -1)
-            codes = remap[codes]
-            levels = tuple(lv for lv, u in zip(levels, used, strict=True) if u)
-    return Factor(codes.astype(np.int64, copy=False), levels, value.ordered, value.logical)
 
 
 def _addition_nodes(bt: BrmsTerms) -> list[Node]:
@@ -214,7 +159,7 @@ def _fixed_block(
     """
     if terms.dropped_response is not None:
         for message in response_warnings(terms.dropped_response):
-            warnings.warn(message, DataWarning, stacklevel=4)
+            warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
     terms, sp_terms = split_sp(terms)
     sp = build_sp(sp_terms, values, n, fitted, error) if sp_terms else None
     if coded_with_intercept(terms, cmc=cmc):
@@ -293,7 +238,7 @@ def _evaluate(
     missing: list[str] = []
     for label, value in vals.values.items():
         if label not in exempt:
-            na = _na_mask(value)
+            na = na_mask(value)
             mask |= na
             if na.any():
                 missing.append(label)
@@ -304,13 +249,13 @@ def _evaluate(
             f"in {', '.join(map(repr, missing))}."
         )
     if mask.any() and warn:
-        warnings.warn(NA_WARNING, DataWarning, stacklevel=3)
+        warnings.warn(NA_WARNING, DataWarning, stacklevel=user_stacklevel())
     char_labels = {
         label for label, node in _label_nodes(bt).items() if _is_character_column(node, data)
     }
     keep = rows if mask.any() else None
     values = {
-        label: _subset(value, keep, drop_levels or label in char_labels)
+        label: subset_value(value, keep, drop_levels or label in char_labels)
         for label, value in vals.values.items()
     }
     return values, rows, vals.evaluator.state
@@ -402,7 +347,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     arma = None
     if bt.arma is not None:  # brms sorts the rows by group and time (order_data)
         arma = arma_rows(bt, values, n, name)
-        values = {k: _subset(v, arma.order, False) for k, v in values.items()}
+        values = {k: subset_value(v, arma.order, False) for k, v in values.items()}
         rows, arma = rows[arma.order], replace(arma, order=np.arange(n))
     labels = frame.index[rows]
     check_values(bt, values, labels, advice=fit_advice)
@@ -487,7 +432,7 @@ def model_matrix(formula: str, data: Any) -> pd.DataFrame:
     fixed = bt.dpars[0].fixed
     if fixed.dropped_response is not None:
         for message in response_warnings(fixed.dropped_response):
-            warnings.warn(message, DataWarning, stacklevel=2)
+            warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
     matrix, names, _ = build_matrix(fixed, values, len(rows))
     return pd.DataFrame(matrix, columns=names, index=frame.index[rows])
 

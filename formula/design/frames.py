@@ -14,6 +14,9 @@ converted once, here, column by column so that each column keeps its R type:
   that the rows holding them are dropped with brms's warning, as for pandas input.
 
 Other column types go through narwhals's own pandas conversion.
+
+:func:`na_mask` and :func:`subset_value` are the row-level helpers of an evaluated variable
+(its missing rows; its rows kept, unused factor levels dropped).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
+from ..evaluate.variables import Factor, Numeric, Value
 
 TYPE_MESSAGE = "data must be a DataFrame (pandas, polars, pyarrow) or a dict of columns, not {}."
 
@@ -107,4 +111,30 @@ def to_pandas(data: Any) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
 
 
-__all__ = ["TYPE_MESSAGE", "to_pandas"]
+__all__ = ["TYPE_MESSAGE", "na_mask", "subset_value", "to_pandas"]
+
+
+def na_mask(value: Value) -> np.ndarray:
+    """Which rows of ``value`` are missing (NA codes of a factor, NaN of a number)."""
+    if isinstance(value, Factor):
+        return value.codes < 0
+    values = value.values
+    if values.ndim == 2:
+        return np.isnan(values).any(axis=1)
+    return np.isnan(values)
+
+
+def subset_value(value: Value, rows: np.ndarray | None, drop_levels: bool) -> Value:
+    """``value`` at ``rows`` (None: all rows, without a copy), its unused levels dropped if
+    ``drop_levels``."""
+    if isinstance(value, Numeric):
+        return Numeric(value.values if rows is None else value.values[rows], value.colnames)
+    codes = value.codes if rows is None else value.codes[rows]
+    levels = value.levels
+    if drop_levels:
+        used = np.bincount(codes + 1, minlength=len(levels) + 1)[1:] > 0  # code -1 is NA
+        if not used.all():
+            remap = np.append(np.cumsum(used) - 1, -1)
+            codes = remap[codes]
+            levels = tuple(lv for lv, u in zip(levels, used, strict=True) if u)
+    return Factor(codes.astype(np.int64, copy=False), levels, value.ordered, value.logical)

@@ -19,7 +19,7 @@ from ..syntax.parse import deparse
 from ..terms.brmsterms import BrmsTerms, GroupTerm
 from .ir import GroupBlock
 from .matrix import brms_rename
-from .monotonic import group_matrix
+from .special.monotonic import group_matrix
 
 
 def _group_factor(group: GroupTerm, values: Mapping[str, Value]) -> Factor:

@@ -4,11 +4,15 @@ Factor coding follows R's ``TermCode`` in ``src/library/stats/src/model.c``: a f
 term T is coded by contrasts when T without F is empty or is contained in a preceding term, and by
 full dummies otherwise. Without an intercept, the first factor of the first term that has one is
 coded by full dummies. Interaction columns vary the first variable fastest.
+
+:func:`response_warnings` are R's warnings for a right-hand term identical to the response;
+:func:`make_stan_names` is brms's cleaning of column names into Stan names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -194,3 +198,33 @@ def build_matrix(
         for k, sources_of_column in enumerate(columns):
             _fill(matrix[rows, k], sources_of_column, rows)
     return matrix, names, assign
+
+
+def response_warnings(position: int) -> tuple[str, str]:
+    """R's two model.matrix warnings for a right-hand term identical to the response.
+
+    ``y ~ y`` keeps the term in R's terms; ``model.matrix`` (stats/src/model.c) drops it and
+    warns twice, the second time about the term's position among the terms.
+    """
+    return (
+        "the response appeared on the right-hand side and was dropped",
+        f"problem with term {position} in model.matrix: no columns are assigned",
+    )
+
+
+def make_stan_names(names: Sequence[str]) -> tuple[str, ...]:
+    """brms's ``make_stan_names``: R's ``make.names(unique = TRUE)`` without dots and
+    underscores (``"mua b"`` -> ``"muab"``)."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for name in names:
+        valid = re.sub(r"[^A-Za-z0-9._]", ".", name)
+        if not re.match(r"[A-Za-z]|\.(?![0-9])", valid):
+            valid = "X" + valid
+        if valid in seen:
+            seen[valid] += 1
+            valid = f"{valid}.{seen[valid]}"
+        else:
+            seen[valid] = 0
+        out.append(valid)
+    return tuple(re.sub(r"[._]", "", n) for n in out)

@@ -2,7 +2,7 @@
 
 :mod:`.terms` is R's term algebra (``terms.formula``: ``*``, ``/``, ``^``, ``-``, ``%in%``,
 ``.``); :mod:`.additions` reads brms's addition terms (``y | weights(w) ~ ...``);
-:mod:`.brmsterms` reads a brms formula into response, distributional parameters and group
+:mod:`.brmsterms` reads a brms formula (:mod:`.bf`: ``bf()``) into response, dpars and group
 terms; :mod:`.update` is brms's ``update()`` of a formula (``. ~ . + x``); :mod:`.options` reads
 ``bf()``'s ``center``, ``cmc`` and ``decomp``.
 """

@@ -11,7 +11,7 @@ argument matching: names first, then positions in the order of the formals):
 ``time`` and ``gr`` are data variables (``NA``: the row order and a single group). brmsjax
 implements brms's default ``cov = FALSE`` (the "predicted residuals" formulation); ``cov = TRUE``
 is refused with a message. The data are sorted by ``gr`` then ``time`` as brms does (see
-:mod:`brmsjax.formula.design.autocor`).
+:mod:`brmsjax.formula.design.special.autocor`).
 """
 
 from __future__ import annotations

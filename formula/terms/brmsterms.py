@@ -5,46 +5,26 @@
 predicted parameter (mu first) with R's fixed-effect terms and brms group terms, and the
 parameters fixed to constants. brms's group rules: ``||`` stays one term with ``cor=False``;
 ``g1/g2`` gives the groups ``g1`` and ``g1:g2``; ``gr(g, cor = FALSE, id = "p")`` is the long form.
+
+:class:`~.bf.BrmsFormula` and :func:`~.bf.bf` live in :mod:`.bf`; this module re-exports them
+(fits pickled before the move name ``brmsjax.formula.terms.brmsterms.BrmsFormula``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import FormulaSyntaxError, FormulaTermError, Span
-from ..syntax.ast import BinOp, Call, Formula, Name, Node, Number, String, UnaryOp, strip_parens
+from ..syntax.ast import BinOp, Call, Formula, Name, Node, String, strip_parens
 from ..syntax.parse import deparse, parse
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
 from .autocor import ArmaTerm, autocor_lines, model_arma
+from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call
 from .category_specific import cs_terms, refuse_group_cs, split_cs
-from .nonlinear import NonlinearTerms, nl_flag, nonlinear_terms, read_formula
-from .options import OPTION_NAMES, FormulaOptions, options_from_call, options_from_kwargs
+from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
+from .options import FormulaOptions, options_from_call
 from .terms import Bar, TermList, expand
-
-# Distributional parameter names that brms accepts on the left of a dpar formula.
-DPAR_NAMES = (
-    "mu",
-    "sigma",
-    "shape",
-    "nu",
-    "phi",
-    "kappa",
-    "beta",
-    "zi",
-    "hu",
-    "zoi",
-    "coi",
-    "disc",
-    "alpha",
-    "ndt",
-    "bs",
-    "bias",
-    "quantile",
-    "xi",
-    "theta",
-)
 
 _FORMULA_CALLS = {"bf", "brmsformula"}
 
@@ -126,80 +106,6 @@ class BrmsTerms:
             if a.name == name:
                 return a
         return None
-
-
-@dataclass(frozen=True)
-class BrmsFormula:
-    """A brms formula with optional distributional formulas, as made by :func:`bf`.
-
-    Attributes
-    ----------
-    formulas
-        The main formula text, then one text per predicted dpar (``"sigma ~ x"``).
-    fixed
-        Distributional parameters fixed to constants (``nu = 4``).
-    options
-        brms's formula options (``center = FALSE``), see :mod:`.options`.
-    autocor
-        brms's ``autocor`` formula (``"~ ar(time = t, gr = g)"``), or None.
-    nl
-        Whether the main formula is non-linear (brms's ``nl = TRUE``).
-    """
-
-    formulas: tuple[str, ...]
-    fixed: Mapping[str, float] = field(default_factory=dict)
-    options: FormulaOptions = FormulaOptions()
-    autocor: str | None = None
-    nl: bool = False
-
-    def __str__(self) -> str:
-        args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
-        args += self.options.r_args()
-        if self.autocor is not None:
-            args.append(f"autocor = {self.autocor}")
-        return f"bf({', '.join(args + (['nl = TRUE'] if self.nl else []))})"
-
-
-def bf(
-    formula: str,
-    *dpar_formulas: str,
-    autocor: str | None = None,
-    nl: bool = False,
-    **fixed: Any,
-) -> BrmsFormula:
-    """Build a brms formula, as brms's ``bf()``.
-
-    Parameters
-    ----------
-    formula
-        The main formula, e.g. ``"y ~ x + (1 | g)"``.
-    *dpar_formulas
-        Formulas of distributional (``"sigma ~ x"``) or non-linear parameters (``"a ~ 1"``).
-    autocor
-        brms's autocorrelation formula, e.g. ``"~ ar(time = t, gr = g, p = 1)"``; the same as
-        adding the term to the formula.
-    nl
-        Read the main formula as non-linear (``bf("y ~ a * exp(-b * x)", "a ~ 1", "b ~ 1")``).
-    **fixed
-        Distributional parameters fixed to a constant, e.g. ``nu=4``; and brms's options
-        ``center``, ``cmc`` (True or False) and ``decomp`` (``"none"`` or ``"QR"``).
-
-    Examples
-    --------
-    >>> print(bf("y ~ x + (1 | g)", "sigma ~ x", center=False))
-    bf(y ~ x + (1 | g), sigma ~ x, center = FALSE)
-    """
-    for text in (formula, *dpar_formulas):
-        if not isinstance(text, str):
-            raise TypeError(f"bf() takes formulas as strings, not {type(text).__name__}.")
-    options = options_from_kwargs(fixed)
-    fixed = {k: v for k, v in fixed.items() if k not in OPTION_NAMES}
-    for name, value in fixed.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise FormulaTermError(
-                f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
-            )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor, bool(nl))
 
 
 def _flatten(node: Node, op: str) -> list[Node]:
@@ -381,53 +287,6 @@ def _main_formula(node: Node, source: str) -> Formula:
     return node
 
 
-def _number(node: Node) -> float | None:
-    inner = strip_parens(node)
-    if isinstance(inner, Number):
-        return inner.value
-    if isinstance(inner, UnaryOp) and inner.op == "-" and isinstance(inner.operand, Number):
-        return -inner.operand.value
-    return None
-
-
-def _from_bf_call(
-    call: Call, source: str
-) -> tuple[list[tuple[Formula, str]], dict[str, float], bool]:
-    formulas: list[tuple[Formula, str]] = []
-    fixed: dict[str, float] = {}
-    nl = False
-    for arg in call.args:
-        if arg.name is None:
-            if not isinstance(arg.value, Formula):
-                raise FormulaTermError(
-                    f"{call.func}() takes formulas such as sigma ~ x; this argument is not one.",
-                    source,
-                    arg.span,
-                )
-            formulas.append((arg.value, source))
-            continue
-        if arg.name in {"formula", "flist"} and isinstance(arg.value, Formula):
-            formulas.append((arg.value, source))
-            continue
-        if arg.name in OPTION_NAMES:  # read by options_from_call
-            continue
-        if arg.name == "autocor" and isinstance(arg.value, Formula):
-            continue  # read by autocor.model_arma
-        if arg.name == "nl":
-            nl = nl_flag(arg, call.func, source)
-            continue
-        value = _number(arg.value)
-        if arg.name in DPAR_NAMES and value is not None:
-            fixed[arg.name] = value
-            continue
-        raise FormulaTermError(
-            f"The {call.func}() argument '{arg.name}' is not supported yet.", source, arg.span
-        )
-    if not formulas:
-        raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source, call.span)
-    return formulas, fixed, nl
-
-
 def brms_terms(
     formula: str | BrmsFormula | Node, columns: Sequence[str] | None = None
 ) -> BrmsTerms:
@@ -466,7 +325,7 @@ def brms_terms(
                     formula,
                     node.span,
                 )
-            parts, fixed, nl = _from_bf_call(node, formula)
+            parts, fixed, nl = from_bf_call(node, formula)
             options = options_from_call(node, formula)
         else:
             parts.append((node, formula))
@@ -536,6 +395,7 @@ def se_fixes_sigma(bt: BrmsTerms) -> bool:
 
 __all__ = [
     "ADDITION_OPTIONS",
+    "DPAR_NAMES",
     "Addition",
     "BrmsFormula",
     "BrmsTerms",

@@ -203,7 +203,7 @@ class Encoder:
         if node.func == "gp":  # a special term: its data are built by design/gp.py
             self.gps.append(node)
             return {}
-        if node.func == "s":  # a brms smooth: its own design (formula/design/smooth_terms.py)
+        if node.func == "s":  # a brms smooth: own design (design/special/smooth_terms.py)
             self.smooths.append(node)
             return {}
         if node.func in AUTOCOR_CALLS:

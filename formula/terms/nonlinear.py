@@ -6,7 +6,7 @@ non-linear parameters (``nlpars``: the left-hand sides of the other formulas tha
 distributional parameters, each a linear predictor of its own) or covariates, data columns
 brms passes as ``C_1``, ``C_2``, ... in the order R's ``all.vars`` lists them. Its functions
 are Stan's elementwise functions (:data:`NL_FUNCTIONS`); the backend compiles the checked tree
-to JAX (:mod:`brmsjax.backend.model.nonlinear`), nothing is ever evaluated as Python text.
+to JAX (:mod:`brmsjax.backend.model.terms.nonlinear`), nothing is ever evaluated as Python text.
 
 brms also lets a parameter's formula be written as ``lf(a ~ 1)``, as an argument of ``bf()``
 or added to it: ``bf(y ~ a * exp(-b * x), lf(a ~ 1 + z), nl = TRUE) + lf(b ~ 1)`` reads as

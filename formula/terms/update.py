@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..errors import FormulaSyntaxError, FormulaTermError
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp, strip_parens
 from ..syntax.parse import deparse, parse_formula
-from .brmsterms import BrmsFormula, _from_bf_call
+from .bf import BrmsFormula, from_bf_call
 from .options import FormulaOptions, options_from_call, options_from_kwargs
 from .terms import expand
 
@@ -125,7 +125,7 @@ def _parts(formula: str | BrmsFormula) -> tuple[list[str], dict[str, float]]:
     node = parse_formula(str(formula))
     if isinstance(node, Formula):
         return [str(formula)], {}
-    formulas, fixed, nl = _from_bf_call(node, str(formula))
+    formulas, fixed, nl = from_bf_call(node, str(formula))
     if nl:
         raise FormulaTermError(
             "update() of a non-linear formula (nl = TRUE) is not supported yet; give the "

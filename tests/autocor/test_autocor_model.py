@@ -23,8 +23,8 @@ import pytest
 from scipy import stats
 
 import brmsjax as bj
-from brmsjax.backend.model.autocor import arma_data, arma_mu
 from brmsjax.backend.model.lower import lower
+from brmsjax.backend.model.terms.autocor import arma_data, arma_mu
 from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.design.design import build_design
 

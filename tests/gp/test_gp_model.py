@@ -12,8 +12,8 @@ import pytest
 from scipy import integrate, stats
 
 from brmsjax.backend.families.registry import get_family
-from brmsjax.backend.model.gp import cov_exp_quad, spd_cov_exp_quad
 from brmsjax.backend.model.lower import lower
+from brmsjax.backend.model.terms.gp import cov_exp_quad, spd_cov_exp_quad
 from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula import build_design
 from tests.gp.gp_fixtures import gp_case, gp_data
@@ -120,7 +120,7 @@ def test_log_density_equals_brms_stan_model(formula: str, case: str, lscale_prio
 def test_marginal_form_integrates_the_latents_out(formula: str) -> None:
     """Gaussian models with GPs sample without the latents: the likelihood is
     ``N(y | eta, sigma^2 I + B B')`` and each draw's ``zgp`` comes from its exact conditional."""
-    from brmsjax.backend.model.gp import gp_derive, row_basis
+    from brmsjax.backend.model.terms.gp import gp_derive, row_basis
 
     data_frame = gp_data()
     design = build_design(formula, data_frame, GAUSSIAN)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from brmsjax.backend.model.monotonic import dirichlet_lpdf, mo_coefficients, term_predictors
+from brmsjax.backend.model.terms.monotonic import dirichlet_lpdf, mo_coefficients, term_predictors
 from brmsjax.formula.design.ir import SpBlock, SpTerm
 
 DIRICHLET = [

@@ -1,7 +1,7 @@
 """The compiled non-linear expression against NumPy/SciPy, function by function.
 
 Each of Stan's functions a non-linear formula may call (``NL_FUNCTIONS``) is evaluated through
-the formula's syntax tree (:func:`brmsjax.backend.model.nonlinear.evaluate`) and compared with
+the formula's syntax tree (:func:`brmsjax.backend.model.terms.nonlinear.evaluate`) and compared with
 the same function written in NumPy or SciPy, elementwise on arrays.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from brmsjax.backend.model.nonlinear import FUNCTIONS, NonlinearPlan, evaluate, nonlinear_eta
+from brmsjax.backend.model.terms.nonlinear import FUNCTIONS, NonlinearPlan, evaluate, nonlinear_eta
 from brmsjax.formula.syntax.parse import parse
 from brmsjax.formula.terms.nonlinear import NL_FUNCTIONS, nl_names
 

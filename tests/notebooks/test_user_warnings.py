@@ -15,6 +15,7 @@ import pytest
 
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.priors.parse import PriorWarning
+from brmsjax.formula.design.design import DataWarning
 from brmsjax.formula.warn import package_dirs, user_stacklevel
 
 SETUP = """\
@@ -42,6 +43,11 @@ def _run(tmp_path: Path, call: str) -> list[warnings.WarningMessage]:
     ("call", "category", "message"),
     [
         ('bj.make_standata("y ~ as.numeric(z)", d)', UserWarning, "NAs introduced by coercion"),
+        (
+            'bj.make_standata("y ~ as.numeric(z)", d)',
+            DataWarning,
+            "Rows containing NAs were excluded",
+        ),
         ('bj.make_standata("y ~ 0 + intercept + x", d)', UserWarning, "Reserved variable name"),
         ('bj.make_standata("y ~ s(x, k = 2)", d)', UserWarning, "basis dimension, k, increased"),
         ('bj.set_prior("normal(7/2, 1)")', PriorWarning, "Stan divides integers as integers"),

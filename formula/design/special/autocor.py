@@ -19,12 +19,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import DesignError
-from ..evaluate.variables import Evaluator, Factor, Value
-from ..syntax.ast import Node
-from ..syntax.parse import deparse
-from ..terms.brmsterms import BrmsTerms
-from .ir import ArmaData
+from ...errors import DesignError
+from ...evaluate.variables import Evaluator, Factor, Value
+from ...syntax.ast import Node
+from ...syntax.parse import deparse
+from ...terms.brmsterms import BrmsTerms
+from ..ir import ArmaData
 
 __all__ = ["ARMA_FAMILIES", "arma_nodes", "arma_rows", "lag_counts"]
 

@@ -14,12 +14,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import DesignError, FormulaTermError, UnknownVariableError
-from ..evaluate.values import Factor, Value
-from ..syntax.ast import Name, Node
-from ..terms.brmsterms import BrmsTerms
-from ..terms.nonlinear import nl_name_nodes
-from .ir import FixedBlock, Nonlinear
+from ...errors import DesignError, FormulaTermError, UnknownVariableError
+from ...evaluate.values import Factor, Value
+from ...syntax.ast import Name, Node
+from ...terms.brmsterms import BrmsTerms
+from ...terms.nonlinear import nl_name_nodes
+from ..ir import FixedBlock, Nonlinear
 
 __all__ = [
     "check_nonlinear_kind",

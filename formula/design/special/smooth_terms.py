@@ -17,17 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from .. import names as brms_names
-from ..errors import DesignError, FormulaTermError
-from ..evaluate.variables import Factor, Numeric, Value
-from ..smooths import BASES, SmoothFit, basis_setup, smooth_con
-from ..smooths.tprs import default_order, null_space_dimension
-from ..syntax.ast import Call, Node, Number, String, strip_parens
-from ..syntax.parse import deparse
-from ..terms.terms import TermList
-from ..warn import user_stacklevel
-from .ir import Design, FixedBlock, SmoothBlock
-from .matrix import brms_rename
+from ... import names as brms_names
+from ...errors import DesignError, FormulaTermError
+from ...evaluate.variables import Factor, Numeric, Value
+from ...smooths import BASES, SmoothFit, basis_setup, smooth_con
+from ...smooths.tprs import default_order, null_space_dimension
+from ...syntax.ast import Call, Node, Number, String, strip_parens
+from ...syntax.parse import deparse
+from ...terms.terms import TermList
+from ...warn import user_stacklevel
+from ..ir import Design, FixedBlock, SmoothBlock
+from ..matrix import brms_rename
 
 __all__ = [
     "SmoothTerm",

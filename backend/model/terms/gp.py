@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -28,7 +27,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from brmsjax.backend.families.registry import Family
+from brmsjax.backend.model.plans import GpPlan, zgp_site
 from brmsjax.formula.design.gp import GpBlock
+from brmsjax.formula.design.ir import Design
 
 __all__ = [
     "GpPlan",
@@ -38,6 +40,7 @@ __all__ = [
     "gp_marginal_log_lik",
     "gp_parts",
     "gp_plan",
+    "marginal_gp",
     "row_basis",
     "spd_cov_exp_quad",
     "zgp_site",
@@ -45,34 +48,6 @@ __all__ = [
 
 PyTree = Any
 JITTER = 1e-12
-
-
-@dataclass(frozen=True)
-class GpPlan:
-    """The structure of one GP term (hashable; the data are in ``data["gp"][key]``).
-
-    ``sizes`` are the latent variables per sub-GP: ``NB`` for the approximate GP, else the
-    number of points.
-    """
-
-    key: str
-    dpar: str
-    approx: bool
-    n_lscale: int
-    sizes: tuple[int, ...]
-    by: str
-    gr: bool
-    marginal: bool = False
-
-    @property
-    def K(self) -> int:
-        """Number of sub-GPs."""
-        return len(self.sizes)
-
-
-def zgp_site(key: str, j: int) -> str:
-    """The site of sub-GP ``j``'s (1-based) latent variables."""
-    return f"zgp{key}_{j}"
 
 
 def gp_plan(block: GpBlock, marginal: bool = False) -> GpPlan:
@@ -272,3 +247,29 @@ def gp_marginal_log_lik(
     quad = (jnp.sum(resid**2) - jnp.sum(w**2) / sigma**2) / sigma**2
     logdet = 2 * n * jnp.log(sigma) + 2 * jnp.sum(jnp.log(jnp.diag(Lm)))
     return -0.5 * (n * math.log(2 * math.pi) + logdet + quad)
+
+
+def marginal_gp(
+    design: Design,
+    family: Family,
+    fixed_dpars: Mapping[str, float],
+    aux: tuple[str, ...],
+    sample_prior: str,
+) -> bool:
+    """Whether the GPs' latents can be integrated out exactly
+    (:func:`~brmsjax.backend.model.terms.gp.gp_marginal_log_lik`): a gaussian identity-link model
+    with a scalar sigma, only GP terms of mu, no group-level terms and no addition
+    terms (weights, censoring, ...)."""
+    return (
+        family.name == "gaussian"
+        and family.link == "identity"
+        and sample_prior == "no"
+        and "sigma" in aux
+        and not fixed_dpars
+        and len(design.fixed) == 1
+        and not design.groups
+        and not design.response.addition
+        and not design.smooths
+        and bool(design.gps)
+        and all(not b.dpar for b in design.gps)
+    )

@@ -19,13 +19,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import DesignError, FormulaTermError
-from ..evaluate.variables import Factor, Numeric, Value
-from ..syntax.ast import Call, Name, Node, String, strip_parens
-from ..syntax.parse import deparse
-from ..terms.terms import Term, TermList
-from .ir import FixedBlock, GroupBlock, SpBlock, SpTerm
-from .matrix import brms_rename, build_matrix
+from ...errors import DesignError, FormulaTermError
+from ...evaluate.variables import Factor, Numeric, Value
+from ...syntax.ast import Call, Name, Node, String, strip_parens
+from ...syntax.parse import deparse
+from ...terms.terms import Term, TermList
+from ..ir import FixedBlock, GroupBlock, SpBlock, SpTerm
+from ..matrix import brms_rename, build_matrix
 
 __all__ = [
     "build_sp",

@@ -1,0 +1,15 @@
+"""The model's special terms: each term's planning, data and NumPyro code, beside the others.
+
+- :mod:`.smooth_terms`: the penalized parts of ``s()`` terms (``sds``, ``zs``, ``Zs s``).
+- :mod:`.gp`: ``gp()`` terms, exact and approximate (``sdgp``, ``lscale``, ``zgp``), and the
+  exact GP's latents integrated out in gaussian models.
+- :mod:`.monotonic`: ``mo()`` terms (``bsp``, the ``simo`` simplexes).
+- :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms of mu.
+- :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
+- :mod:`.shrinkage`: brms's horseshoe, R2D2 and lasso priors on mu's ``b`` (their sites,
+  transforms to ``b`` and densities).
+
+These modules import the shared plans (:mod:`brmsjax.backend.model.plans`), never the other
+way round; :mod:`~brmsjax.backend.model.lower` and :mod:`~brmsjax.backend.model.program` call
+them.
+"""

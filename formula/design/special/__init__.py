@@ -1,0 +1,11 @@
+"""The design data of brms's special terms, each beside the others.
+
+- :mod:`.smooth_terms`: ``s()`` and ``t2()`` terms (mgcv's bases, brms's ``Xs`` and ``Zs``).
+- :mod:`.monotonic`: ``mo()`` terms (brms's ``Xmo``, ``Jmo`` and the ``bsp`` columns).
+- :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms (time and group order, brms's
+  ``J_lag``).
+- :mod:`.nonlinear`: the covariates (``C``) and parameter blocks of ``nl = TRUE`` formulas.
+
+``gp()`` terms stay in :mod:`brmsjax.formula.design.gp` (the Design IR refers to their blocks,
+and these modules import the IR, so the IR never imports this package).
+"""

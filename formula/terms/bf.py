@@ -1,0 +1,166 @@
+"""brms's ``bf()``: a formula with its distributional formulas, fixed parameters and options.
+
+:func:`bf` builds a :class:`BrmsFormula` in Python; :func:`from_bf_call` reads a ``bf()`` call
+written in a formula text. :func:`~brmsjax.formula.terms.brmsterms.brms_terms` then reads
+either into model terms. ``DPAR_NAMES`` are the distributional parameters brms accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import FormulaSyntaxError, FormulaTermError
+from ..syntax.ast import Call, Formula, Node, Number, UnaryOp, strip_parens
+from .nonlinear import nl_flag
+from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
+
+__all__ = ["DPAR_NAMES", "BrmsFormula", "bf", "from_bf_call"]
+
+# Distributional parameter names that brms accepts on the left of a dpar formula.
+DPAR_NAMES = (
+    "mu",
+    "sigma",
+    "shape",
+    "nu",
+    "phi",
+    "kappa",
+    "beta",
+    "zi",
+    "hu",
+    "zoi",
+    "coi",
+    "disc",
+    "alpha",
+    "ndt",
+    "bs",
+    "bias",
+    "quantile",
+    "xi",
+    "theta",
+)
+
+
+@dataclass(frozen=True)
+class BrmsFormula:
+    """A brms formula with optional distributional formulas, as made by :func:`bf`.
+
+    Attributes
+    ----------
+    formulas
+        The main formula text, then one text per predicted dpar (``"sigma ~ x"``).
+    fixed
+        Distributional parameters fixed to constants (``nu = 4``).
+    options
+        brms's formula options (``center = FALSE``), see :mod:`.options`.
+    autocor
+        brms's ``autocor`` formula (``"~ ar(time = t, gr = g)"``), or None.
+    nl
+        Whether the main formula is non-linear (brms's ``nl = TRUE``).
+    """
+
+    formulas: tuple[str, ...]
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    options: FormulaOptions = FormulaOptions()
+    autocor: str | None = None
+    nl: bool = False
+
+    def __str__(self) -> str:
+        args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
+        args += self.options.r_args()
+        if self.autocor is not None:
+            args.append(f"autocor = {self.autocor}")
+        return f"bf({', '.join(args + (['nl = TRUE'] if self.nl else []))})"
+
+
+def bf(
+    formula: str,
+    *dpar_formulas: str,
+    autocor: str | None = None,
+    nl: bool = False,
+    **fixed: Any,
+) -> BrmsFormula:
+    """Build a brms formula, as brms's ``bf()``.
+
+    Parameters
+    ----------
+    formula
+        The main formula, e.g. ``"y ~ x + (1 | g)"``.
+    *dpar_formulas
+        Formulas of distributional (``"sigma ~ x"``) or non-linear parameters (``"a ~ 1"``).
+    autocor
+        brms's autocorrelation formula, e.g. ``"~ ar(time = t, gr = g, p = 1)"``; the same as
+        adding the term to the formula.
+    nl
+        Read the main formula as non-linear (``bf("y ~ a * exp(-b * x)", "a ~ 1", "b ~ 1")``).
+    **fixed
+        Distributional parameters fixed to a constant, e.g. ``nu=4``; and brms's options
+        ``center``, ``cmc`` (True or False) and ``decomp`` (``"none"`` or ``"QR"``).
+
+    Examples
+    --------
+    >>> print(bf("y ~ x + (1 | g)", "sigma ~ x", center=False))
+    bf(y ~ x + (1 | g), sigma ~ x, center = FALSE)
+    """
+    for text in (formula, *dpar_formulas):
+        if not isinstance(text, str):
+            raise TypeError(f"bf() takes formulas as strings, not {type(text).__name__}.")
+    options = options_from_kwargs(fixed)
+    fixed = {k: v for k, v in fixed.items() if k not in OPTION_NAMES}
+    for name, value in fixed.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FormulaTermError(
+                f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
+            )
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor, bool(nl))
+
+
+def _number(node: Node) -> float | None:
+    inner = strip_parens(node)
+    if isinstance(inner, Number):
+        return inner.value
+    if isinstance(inner, UnaryOp) and inner.op == "-" and isinstance(inner.operand, Number):
+        return -inner.operand.value
+    return None
+
+
+def from_bf_call(
+    call: Call, source: str
+) -> tuple[list[tuple[Formula, str]], dict[str, float], bool]:
+    """Read a ``bf()``/``brmsformula()`` call of a formula text: its formulas (each with the
+    source text its spans point into), the distributional parameters it fixes to constants, and
+    ``nl``. Options (``center``, ...) and ``autocor`` are read elsewhere."""
+    formulas: list[tuple[Formula, str]] = []
+    fixed: dict[str, float] = {}
+    nl = False
+    for arg in call.args:
+        if arg.name is None:
+            if not isinstance(arg.value, Formula):
+                raise FormulaTermError(
+                    f"{call.func}() takes formulas such as sigma ~ x; this argument is not one.",
+                    source,
+                    arg.span,
+                )
+            formulas.append((arg.value, source))
+            continue
+        if arg.name in {"formula", "flist"} and isinstance(arg.value, Formula):
+            formulas.append((arg.value, source))
+            continue
+        if arg.name in OPTION_NAMES:  # read by options_from_call
+            continue
+        if arg.name == "autocor" and isinstance(arg.value, Formula):
+            continue  # read by autocor.model_arma
+        if arg.name == "nl":
+            nl = nl_flag(arg, call.func, source)
+            continue
+        value = _number(arg.value)
+        if arg.name in DPAR_NAMES and value is not None:
+            fixed[arg.name] = value
+            continue
+        raise FormulaTermError(
+            f"The {call.func}() argument '{arg.name}' is not supported yet.", source, arg.span
+        )
+    if not formulas:
+        raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source, call.span)
+    return formulas, fixed, nl
