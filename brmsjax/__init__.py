@@ -65,6 +65,7 @@ from brmsjax.methods.comparison import loo_compare
 from brmsjax.methods.conditional_effects import conditional_effects
 from brmsjax.methods.marginal.grid import datagrid
 from brmsjax.methods.refit import update
+from brmsjax.methods.weights import loo_model_weights, model_weights
 from brmsjax.port import from_r
 
 __all__ = [
@@ -111,8 +112,10 @@ __all__ = [
     "load",
     "lognormal",
     "loo_compare",
+    "loo_model_weights",
     "make_standata",
     "model_matrix",
+    "model_weights",
     "multilevel",
     "multilevel_table",
     "negbinomial",

@@ -71,6 +71,7 @@ from brmsjax.methods.predictions import (
 from brmsjax.methods.r2 import bayes_R2, loo_R2
 from brmsjax.methods.refit import update
 from brmsjax.methods.summary import fixef, posterior_summary, summary
+from brmsjax.methods.weights import add_criterion
 from brmsjax.saved_fits import SavedFitUnpickler
 
 __all__ = [
@@ -147,6 +148,8 @@ class BrmsFit:
         self.model: Any = model
         self.data: pd.DataFrame | None = data
         self.brm_args: dict[str, Any] = dict(brm_args or {})
+        #: Criteria stored by :meth:`add_criterion` (brms's ``fit$criteria``).
+        self.criteria: dict[str, Any] = {}
         expected = [b_name(c) for cs in info.fixed.values() for c in cs]
         expected += [sd_name(b.group, c) for b in info.groups for c in b.names]
         expected += list(info.spec_pars)
@@ -201,6 +204,7 @@ class BrmsFit:
     waic = fit_waic
     bayes_R2 = bayes_R2
     loo_R2 = loo_R2
+    add_criterion = add_criterion
     prior_summary = prior_summary
     posterior_interval = posterior_interval
     nobs = nobs

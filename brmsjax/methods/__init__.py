@@ -12,6 +12,8 @@ public :class:`~brmsjax.core.DrawStore`; :class:`~brmsjax.fit.BrmsFit` binds the
 * :mod:`~brmsjax.methods.predictions`: ``posterior_linpred/epred/predict``, ``fitted``,
   ``predict``, ``log_lik``, ``residuals``;
 * :mod:`~brmsjax.methods.comparison`: ``loo``, ``waic``, ``loo_compare``, ``bayes_R2``;
+* :mod:`~brmsjax.methods.weights`: ``loo_model_weights``, ``model_weights``,
+  ``add_criterion``;
 * :mod:`~brmsjax.methods.hypothesis`: ``hypothesis``;
 * :mod:`~brmsjax.methods.plots` and :mod:`~brmsjax.methods.conditional_effects`: ``pp_check``,
   ``mcmc_plot``, ``plot``, ``conditional_effects``;

@@ -445,11 +445,15 @@ def loo(fit: FitLike, r_eff: float | np.ndarray | None = None) -> Loo:
         Prints as brms: ``Computed from S by N log-likelihood matrix``, the
         ``elpd_loo p_loo looic`` table with SEs and the Pareto k diagnostics.
     """
+    stored = (getattr(fit, "criteria", None) or {}).get("loo")
+    if stored is not None and r_eff is None:  # stored by add_criterion
+        return stored
     ll = log_lik(fit)
     reff = relative_eff(ll, fit.nchains) if r_eff is None else r_eff
     return psis_loo(ll, reff)
 
 
 def fit_waic(fit: FitLike) -> Loo:
-    """WAIC as brms's ``waic``: ``elpd_waic p_waic waic`` with SEs."""
-    return waic(log_lik(fit))
+    """WAIC as brms's ``waic``: ``elpd_waic p_waic waic`` with SEs (reusing add_criterion's)."""
+    stored = (getattr(fit, "criteria", None) or {}).get("waic")
+    return stored if stored is not None else waic(log_lik(fit))

@@ -1,0 +1,1 @@
+"""Model averaging weights (``loo_model_weights``, ``model_weights``) and ``add_criterion``."""
