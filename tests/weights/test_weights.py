@@ -113,9 +113,10 @@ def test_add_criterion_round_trip(fits: tuple[Any, Any]) -> None:
     full, plain = fits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert full.add_criterion(["loo", "waic", "bayes_R2"]) is full
+        assert full.add_criterion(["loo", "waic", "bayes_R2", "loo_R2"]) is full
         plain.add_criterion("loo")
-    assert set(full.criteria) == {"loo", "waic", "bayes_R2"}
+    assert set(full.criteria) == {"loo", "waic", "bayes_R2", "loo_R2"}
+    pd.testing.assert_frame_equal(full.criteria["bayes_R2"], full.bayes_R2())
     assert full.loo() is full.criteria["loo"]
     assert full.waic() is full.criteria["waic"]
     fresh = full.loo(r_eff=1.0)  # arguments recompute, as brms
