@@ -123,6 +123,15 @@ def student_t_lccdf(y: Array, nu: Array, mu: Array, sigma: Array) -> Array:
     return student_t_lcdfs(y, nu, mu, sigma)[1]
 
 
+def exp_mod_normal_lpdf(y: Array, mu: Array, sigma: Array, lam: Array) -> Array:
+    """``exp_mod_normal_lpdf(y | mu, sigma, lambda)``: normal(mu, sigma) plus exponential(lambda).
+
+    Written as brms's ``dexgaussian`` with ``beta = 1 / lambda``, using ``log Phi`` for the tail.
+    """
+    z = y - mu - sigma * sigma * lam
+    return jnp.log(lam) - lam * (z + 0.5 * sigma * sigma * lam) + log_ndtr(z / sigma)
+
+
 def skew_normal_lpdf(y: Array, xi: Array, omega: Array, alpha: Array) -> Array:
     """``skew_normal_lpdf(y | xi, omega, alpha)``."""
     z = (y - xi) / omega

@@ -157,6 +157,7 @@ _ENTRIES = (
         st.skew_normal_lccdf,
         prior=False,
     ),
+    Distribution("exp_mod_normal", 3, st.exp_mod_normal_lpdf, prior=False),
     Distribution(
         "bernoulli",
         1,

@@ -15,6 +15,7 @@ from typing import cast
 from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.continuous import (
     BetaFamily,
+    ExGaussian,
     Exponential,
     GammaFamily,
     Gaussian,
@@ -59,6 +60,7 @@ __all__ = [
     "categorical",
     "cratio",
     "cumulative",
+    "exgaussian",
     "exponential",
     "gamma",
     "gaussian",
@@ -95,6 +97,7 @@ _DPAR_LINKS = {
     "zi": ("logit", "identity"),
     "hu": ("logit", "identity"),
     "disc": ("log", "identity"),
+    "beta": ("log", "identity", "softplus"),
 }
 _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "sigma": (0.0, None),
@@ -105,6 +108,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "zi": (0.0, 1.0),
     "hu": (0.0, 1.0),
     "disc": (0.0, None),
+    "beta": (0.0, None),
 }
 _PRIORS = {
     "shape": "gamma(0.01, 0.01)",
@@ -113,6 +117,7 @@ _PRIORS = {
     "alpha": "normal(0, 4)",
     "zi": "beta(1, 1)",
     "hu": "beta(1, 1)",
+    "beta": "gamma(1, 0.1)",
 }
 
 
@@ -159,6 +164,13 @@ def skew_normal(
     """``skew_normal()``: skew normal with mean mu; alpha has prior ``normal(0, 4)``."""
     return _make(
         SkewNormal, "skew_normal", link, _REAL, "continuous", sigma=link_sigma, alpha=link_alpha
+    )
+
+
+def exgaussian(link: str = "identity", link_sigma: str = "log", link_beta: str = "log") -> Family:
+    """``exgaussian()``: ex-Gaussian with mean mu; beta has prior ``gamma(1, 0.1)``."""
+    return _make(
+        ExGaussian, "exgaussian", link, _REAL, "continuous", sigma=link_sigma, beta=link_beta
     )
 
 
@@ -338,6 +350,7 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         gaussian,
         student,
         skew_normal,
+        exgaussian,
         bernoulli,
         binomial,
         beta_binomial,
