@@ -1,5 +1,5 @@
-"""Continuous families: gaussian, student, skew_normal, exgaussian, lognormal, Gamma, exponential,
-weibull, Beta.
+"""Continuous families: gaussian, student, skew_normal, exgaussian, von_mises, lognormal, Gamma,
+exponential, weibull, Beta.
 
 brms 2.18's Stan code is the reference: ``se()`` adds to sigma as ``sqrt(sigma^2 + se^2)``;
 skew_normal's mu is the mean, so ``omega = sigma / sqrt(1 - 2/pi delta^2)`` and
@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpyro.distributions as dist
 from jax import Array
 from jax.scipy.special import gammaln
 
@@ -147,6 +148,24 @@ class ExGaussian(Family):
         k1, k2 = jax.random.split(key)
         normal = mu + sigma * jax.random.normal(k1, jnp.shape(mu))
         return normal + jax.random.exponential(k2, jnp.shape(mu)) / lam
+
+
+@dataclass(frozen=True)
+class VonMises(Family):
+    """``von_mises()``: angles in [-pi, pi]; y ~ von_mises(mu, kappa), mu its mean direction."""
+
+    dist: ClassVar[str | None] = "von_mises"
+
+    def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
+        return (mu, jnp.asarray(dpars["kappa"], dtype=float))
+
+    def mean(self, args: Args) -> Array:
+        mu, kappa = jnp.broadcast_arrays(*args)
+        return mu
+
+    def draw(self, key: Array, args: Args) -> Array:
+        mu, kappa = jnp.broadcast_arrays(*args)
+        return dist.VonMises(mu, kappa).sample(key)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from brmsjax.backend.families.continuous import (
     Lognormal,
     SkewNormal,
     Student,
+    VonMises,
     Weibull,
 )
 from brmsjax.backend.families.discrete import (
@@ -76,6 +77,7 @@ __all__ = [
     "skew_normal",
     "sratio",
     "student",
+    "von_mises",
     "weibull",
     "zero_inflated_binomial",
     "zero_inflated_negbinomial",
@@ -98,6 +100,7 @@ _DPAR_LINKS = {
     "hu": ("logit", "identity"),
     "disc": ("log", "identity"),
     "beta": ("log", "identity", "softplus"),
+    "kappa": ("log", "identity", "softplus"),
 }
 _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "sigma": (0.0, None),
@@ -109,6 +112,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "hu": (0.0, 1.0),
     "disc": (0.0, None),
     "beta": (0.0, None),
+    "kappa": (0.0, None),
 }
 _PRIORS = {
     "shape": "gamma(0.01, 0.01)",
@@ -118,6 +122,7 @@ _PRIORS = {
     "zi": "beta(1, 1)",
     "hu": "beta(1, 1)",
     "beta": "gamma(1, 0.1)",
+    "kappa": "gamma(2, 0.01)",
 }
 
 
@@ -171,6 +176,13 @@ def exgaussian(link: str = "identity", link_sigma: str = "log", link_beta: str =
     """``exgaussian()``: ex-Gaussian with mean mu; beta has prior ``gamma(1, 0.1)``."""
     return _make(
         ExGaussian, "exgaussian", link, _REAL, "continuous", sigma=link_sigma, beta=link_beta
+    )
+
+
+def von_mises(link: str = "tan_half", link_kappa: str = "log") -> Family:
+    """``von_mises()``: circular response in [-pi, pi]; kappa has prior ``gamma(2, 0.01)``."""
+    return _make(
+        VonMises, "von_mises", link, ("tan_half", "identity"), "continuous", kappa=link_kappa
     )
 
 
@@ -351,6 +363,7 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         student,
         skew_normal,
         exgaussian,
+        von_mises,
         bernoulli,
         binomial,
         beta_binomial,

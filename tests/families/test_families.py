@@ -74,7 +74,7 @@ ALL = (
     "acat, bernoulli, beta, beta_binomial, binomial, categorical, cratio, cumulative, "
     "exgaussian, exponential, gamma, gaussian, geometric, hurdle_gamma, hurdle_lognormal, "
     "hurdle_negbinomial, hurdle_poisson, lognormal, negbinomial, poisson, skew_normal, sratio, "
-    "student, weibull, zero_inflated_binomial, "
+    "student, von_mises, weibull, zero_inflated_binomial, "
     "zero_inflated_negbinomial, zero_inflated_poisson"
 )
 

@@ -1,4 +1,4 @@
-"""Families beyond the first set (exgaussian) against brms 2.18.
+"""Families beyond the first set (exgaussian, von_mises) against brms 2.18.
 
 References: brms 2.18.0's ``dexgaussian(log = TRUE)`` values and ``get_prior()`` tables in
 tests/fixtures/families_more/families_more.json (recorded by make_fixtures.R there on the data
@@ -47,10 +47,12 @@ def _floats(values: list[str]) -> np.ndarray:
 
 
 @pytest.mark.usefixtures("x64")
-@pytest.mark.parametrize("family", ["exgaussian"])
-def test_log_density_equals_brms(family: str) -> None:
+@pytest.mark.parametrize(
+    ("family", "names"), [("exgaussian", ("sigma", "beta")), ("von_mises", ("kappa",))]
+)
+def test_log_density_equals_brms(family: str, names: tuple[str, ...]) -> None:
     grid = {k: _floats(v) for k, v in fixture()[family]["density"].items()}
-    dpars = {"sigma": jnp.asarray(grid["sigma"]), "beta": jnp.asarray(grid["beta"])}
+    dpars = {name: jnp.asarray(grid[name]) for name in names}
     got = get_family(family).log_lik(jnp.asarray(grid["x"]), jnp.asarray(grid["mu"]), dpars)
     np.testing.assert_allclose(np.asarray(got), grid["lpdf"], rtol=1e-10, atol=1e-10)
 
@@ -79,7 +81,9 @@ def test_exgaussian_epred_and_draws(mu: float, sigma: float, beta: float) -> Non
     np.testing.assert_allclose(draws.var(), sigma**2 + beta**2, rtol=0.1)
 
 
-@pytest.mark.parametrize(("family", "case"), [("exgaussian", 0), ("exgaussian", 1)])
+@pytest.mark.parametrize(
+    ("family", "case"), [("exgaussian", 0), ("exgaussian", 1), ("von_mises", 0), ("von_mises", 1)]
+)
 def test_get_prior_equals_brms(family: str, case: int) -> None:
     ref = fixture()[family]["formulas"][case]
     design = build_design(ref["formula"], family_data(), family=get_family(family))
@@ -90,19 +94,62 @@ def test_get_prior_equals_brms(family: str, case: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("call", "link", "links"),
+    ("call", "name", "link", "links"),
     [
-        ("exgaussian()", "identity", {"sigma": "log", "beta": "log"}),
+        ("exgaussian()", "exgaussian", "identity", {"sigma": "log", "beta": "log"}),
+        ("von_mises()", "von_mises", "tan_half", {"kappa": "log"}),
         (
             'exgaussian(link = "log", link_beta = "identity")',
+            "exgaussian",
             "log",
             {"sigma": "log", "beta": "identity"},
         ),
     ],
 )
-def test_porter_reads_family(call: str, link: str, links: dict[str, str]) -> None:
+def test_porter_reads_family(call: str, name: str, link: str, links: dict[str, str]) -> None:
     family = from_r(f"brm(y ~ x, data = d, family = {call})").family.resolve()
-    assert (family.name, family.link, dict(family.dpar_links)) == ("exgaussian", link, links)
+    assert (family.name, family.link, dict(family.dpar_links)) == (name, link, links)
+
+
+@pytest.mark.usefixtures("x64")
+@pytest.mark.parametrize(("y", "mu", "kappa"), [(0.1, 0.0, 100.0), (-0.2, 0.05, 400.0)])
+def test_von_mises_uses_brms_normal_approximation_from_kappa_100(
+    y: float, mu: float, kappa: float
+) -> None:
+    got = get_family("von_mises").log_lik(jnp.asarray(y), jnp.asarray(mu), {"kappa": kappa})
+    np.testing.assert_allclose(float(got), stats.norm.logpdf(y, mu, 1 / np.sqrt(kappa)))
+
+
+@pytest.mark.parametrize(("mu", "kappa"), [(1.0, 4.0), (-2.5, 20.0)])
+def test_von_mises_epred_and_draws(mu: float, kappa: float) -> None:
+    family = get_family("von_mises")
+    eta = jnp.full(20_000, np.tan(mu / 2))
+    dpars = {"kappa": jnp.asarray(kappa)}
+    np.testing.assert_allclose(np.asarray(family.epred(eta, dpars, {})), mu, rtol=1e-6)
+    draws = np.asarray(family.rng(jax.random.PRNGKey(3), eta, dpars, {}))
+    assert np.all(np.abs(draws) <= np.pi)
+    mean_dir = np.angle(np.exp(1j * draws).mean())
+    assert abs(mean_dir - mu) < 0.05
+
+
+def test_von_mises_fit_recovers_truth() -> None:
+    rng = np.random.default_rng(7)
+    n = 300
+    x = rng.normal(size=n)
+    y = rng.vonmises(2.0 * np.arctan(0.3 + 0.5 * x), 8.0)
+    fit = bj.brm(
+        "y ~ x",
+        pd.DataFrame({"y": y, "x": x}),
+        family=bj.von_mises(),
+        chains=2,
+        iter=600,
+        seed=5,
+        progress=False,
+    )
+    draws = fit.draws()
+    for name, value in {"b_Intercept": 0.3, "b_x": 0.5, "kappa": 8.0}.items():
+        lo, hi = np.quantile(np.asarray(draws[name]), [0.005, 0.995])
+        assert lo < value < hi, (name, lo, hi)
 
 
 def test_bad_beta_link_is_named() -> None:
