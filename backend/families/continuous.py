@@ -154,6 +154,7 @@ class ExGaussian(Family):
 class VonMises(Family):
     """``von_mises()``: angles in [-pi, pi]; y ~ von_mises(mu, kappa), mu its mean direction."""
 
+    support: ClassVar[str] = "circular"
     dist: ClassVar[str | None] = "von_mises"
 
     def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:

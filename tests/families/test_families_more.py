@@ -8,6 +8,7 @@ set of tests/fixtures/get_prior/families); scipy's ``exponnorm``; recovery of si
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -150,6 +151,18 @@ def test_von_mises_fit_recovers_truth() -> None:
     for name, value in {"b_Intercept": 0.3, "b_x": 0.5, "kappa": 8.0}.items():
         lo, hi = np.quantile(np.asarray(draws[name]), [0.005, 0.995])
         assert lo < value < hi, (name, lo, hi)
+
+
+def test_von_mises_response_outside_pi_is_named() -> None:
+    data = pd.DataFrame({"y": [0.5, 4.0], "x": [0.0, 1.0]})
+    with pytest.raises(
+        ModelError,
+        match=re.escape(
+            "The response 'y' contains 4, but the von_mises family needs angles between -pi "
+            "and pi. Convert the angles to radians in [-pi, pi]."
+        ),
+    ):
+        bj.brm("y ~ x", data, family=bj.von_mises(), chains=1, iter=20, progress=False)
 
 
 def test_bad_beta_link_is_named() -> None:
