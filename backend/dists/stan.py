@@ -15,7 +15,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
-from jax.scipy.special import gammainc, gammaincc, gammaln, log_ndtr, ndtr, xlog1py, xlogy
+from jax.scipy.special import (
+    gammainc,
+    gammaincc,
+    gammaln,
+    i0e,
+    log_ndtr,
+    ndtr,
+    xlog1py,
+    xlogy,
+)
 
 from brmsjax.backend.dists.stan_math import log1m_exp
 
@@ -121,6 +130,27 @@ def student_t_lcdf(y: Array, nu: Array, mu: Array, sigma: Array) -> Array:
 def student_t_lccdf(y: Array, nu: Array, mu: Array, sigma: Array) -> Array:
     """``student_t_lccdf(y | nu, mu, sigma)``."""
     return student_t_lcdfs(y, nu, mu, sigma)[1]
+
+
+def exp_mod_normal_lpdf(y: Array, mu: Array, sigma: Array, lam: Array) -> Array:
+    """``exp_mod_normal_lpdf(y | mu, sigma, lambda)``: normal(mu, sigma) plus exponential(lambda).
+
+    Written as brms's ``dexgaussian`` with ``beta = 1 / lambda``, using ``log Phi`` for the tail.
+    """
+    z = y - mu - sigma * sigma * lam
+    return jnp.log(lam) - lam * (z + 0.5 * sigma * sigma * lam) + log_ndtr(z / sigma)
+
+
+def von_mises_lpdf(y: Array, mu: Array, kappa: Array) -> Array:
+    """brms's ``von_mises_real_lpdf``: von Mises, or ``normal(mu, 1 / sqrt(kappa))`` from
+    ``kappa >= 100`` (brms's switch for numerical stability)."""
+    small = kappa < 100.0
+    k_small = jnp.where(small, kappa, 1.0)
+    exact = k_small * (jnp.cos(y - mu) - 1.0) - math.log(2.0 * math.pi) - jnp.log(i0e(k_small))
+    k_big = jnp.where(small, 100.0, kappa)
+    z = (y - mu) * jnp.sqrt(k_big)
+    approx = -0.5 * z * z - _LOG_SQRT_2PI + 0.5 * jnp.log(k_big)
+    return jnp.where(small, exact, approx)
 
 
 def skew_normal_lpdf(y: Array, xi: Array, omega: Array, alpha: Array) -> Array:

@@ -157,6 +157,8 @@ _ENTRIES = (
         st.skew_normal_lccdf,
         prior=False,
     ),
+    Distribution("exp_mod_normal", 3, st.exp_mod_normal_lpdf, prior=False),
+    Distribution("von_mises", 2, st.von_mises_lpdf, support=(-math.pi, math.pi), prior=False),
     Distribution(
         "bernoulli",
         1,

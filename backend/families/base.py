@@ -31,6 +31,7 @@ _NEEDS = {
     "count": "non-negative whole numbers",
     "binary": "0 or 1 (or a factor with two levels)",
     "trials": "non-negative whole numbers",
+    "circular": "angles between -pi and pi",
 }
 _TODO = {
     "positive": "Fix the data, or choose a family for real values such as gaussian.",
@@ -39,6 +40,7 @@ _TODO = {
     "count": "Fix the data, or choose a family for real values such as gaussian.",
     "binary": "Recode the response to 0 and 1.",
     "trials": "Fix the data, or choose a family for real values such as gaussian.",
+    "circular": "Convert the angles to radians in [-pi, pi].",
 }
 
 
@@ -272,6 +274,7 @@ def check_support(family: str, support: str, name: str, y: np.ndarray) -> None:
         "count": ~(whole & (y >= 0)),
         "trials": ~(whole & (y >= 0)),
         "binary": ~((y == 0) | (y == 1)),
+        "circular": ~((y >= -np.pi) & (y <= np.pi)),
     }.get(support)
     if bad is not None and bad.any():
         if support == "real":

@@ -1,5 +1,5 @@
-"""Continuous families: gaussian, student, skew_normal, lognormal, Gamma, exponential, weibull,
-Beta.
+"""Continuous families: gaussian, student, skew_normal, exgaussian, von_mises, lognormal, Gamma,
+exponential, weibull, Beta.
 
 brms 2.18's Stan code is the reference: ``se()`` adds to sigma as ``sqrt(sigma^2 + se^2)``;
 skew_normal's mu is the mean, so ``omega = sigma / sqrt(1 - 2/pi delta^2)`` and
@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpyro.distributions as dist
 from jax import Array
 from jax.scipy.special import gammaln
 
@@ -126,6 +127,46 @@ class Lognormal(Family):
     def draw(self, key: Array, args: Args) -> Array:
         mu, sigma = args
         return jnp.exp(mu + sigma * jax.random.normal(key, _shape(args)))
+
+
+@dataclass(frozen=True)
+class ExGaussian(Family):
+    """``exgaussian()``: mu is the mean; y ~ exp_mod_normal(mu - beta, sigma, 1 / beta)."""
+
+    dist: ClassVar[str | None] = "exp_mod_normal"
+
+    def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
+        beta = jnp.asarray(dpars["beta"], dtype=float)
+        return (mu - beta, jnp.asarray(dpars["sigma"], dtype=float), 1.0 / beta)
+
+    def mean(self, args: Args) -> Array:
+        mu, sigma, lam = jnp.broadcast_arrays(*args)
+        return mu + 1.0 / lam
+
+    def draw(self, key: Array, args: Args) -> Array:
+        mu, sigma, lam = jnp.broadcast_arrays(*args)
+        k1, k2 = jax.random.split(key)
+        normal = mu + sigma * jax.random.normal(k1, jnp.shape(mu))
+        return normal + jax.random.exponential(k2, jnp.shape(mu)) / lam
+
+
+@dataclass(frozen=True)
+class VonMises(Family):
+    """``von_mises()``: angles in [-pi, pi]; y ~ von_mises(mu, kappa), mu its mean direction."""
+
+    support: ClassVar[str] = "circular"
+    dist: ClassVar[str | None] = "von_mises"
+
+    def args(self, mu: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]) -> Args:
+        return (mu, jnp.asarray(dpars["kappa"], dtype=float))
+
+    def mean(self, args: Args) -> Array:
+        mu, kappa = jnp.broadcast_arrays(*args)
+        return mu
+
+    def draw(self, key: Array, args: Args) -> Array:
+        mu, kappa = jnp.broadcast_arrays(*args)
+        return dist.VonMises(mu, kappa).sample(key)
 
 
 @dataclass(frozen=True)

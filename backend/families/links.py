@@ -51,6 +51,7 @@ INV_LINKS: dict[str, Fn] = {
     "cauchit": lambda x: 0.5 + jnp.arctan(x) / math.pi,
     "logm1": lambda x: jnp.exp(x) + 1.0,
     "log1p": jnp.expm1,
+    "tan_half": lambda x: 2.0 * jnp.arctan(x),
 }
 
 # Forward link functions (parameter scale to linear-predictor scale).
@@ -67,6 +68,7 @@ LINKS: dict[str, Fn] = {
     "cauchit": lambda x: jnp.tan(math.pi * (x - 0.5)),
     "logm1": lambda x: jnp.log(x - 1.0),
     "log1p": jnp.log1p,
+    "tan_half": lambda x: jnp.tan(x / 2.0),
 }
 
 

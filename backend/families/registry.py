@@ -15,12 +15,14 @@ from typing import cast
 from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.continuous import (
     BetaFamily,
+    ExGaussian,
     Exponential,
     GammaFamily,
     Gaussian,
     Lognormal,
     SkewNormal,
     Student,
+    VonMises,
     Weibull,
 )
 from brmsjax.backend.families.discrete import (
@@ -59,6 +61,7 @@ __all__ = [
     "categorical",
     "cratio",
     "cumulative",
+    "exgaussian",
     "exponential",
     "gamma",
     "gaussian",
@@ -74,6 +77,7 @@ __all__ = [
     "skew_normal",
     "sratio",
     "student",
+    "von_mises",
     "weibull",
     "zero_inflated_binomial",
     "zero_inflated_negbinomial",
@@ -95,6 +99,8 @@ _DPAR_LINKS = {
     "zi": ("logit", "identity"),
     "hu": ("logit", "identity"),
     "disc": ("log", "identity"),
+    "beta": ("log", "identity", "softplus"),
+    "kappa": ("log", "identity", "softplus"),
 }
 _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "sigma": (0.0, None),
@@ -105,6 +111,8 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "zi": (0.0, 1.0),
     "hu": (0.0, 1.0),
     "disc": (0.0, None),
+    "beta": (0.0, None),
+    "kappa": (0.0, None),
 }
 _PRIORS = {
     "shape": "gamma(0.01, 0.01)",
@@ -113,6 +121,8 @@ _PRIORS = {
     "alpha": "normal(0, 4)",
     "zi": "beta(1, 1)",
     "hu": "beta(1, 1)",
+    "beta": "gamma(1, 0.1)",
+    "kappa": "gamma(2, 0.01)",
 }
 
 
@@ -159,6 +169,20 @@ def skew_normal(
     """``skew_normal()``: skew normal with mean mu; alpha has prior ``normal(0, 4)``."""
     return _make(
         SkewNormal, "skew_normal", link, _REAL, "continuous", sigma=link_sigma, alpha=link_alpha
+    )
+
+
+def exgaussian(link: str = "identity", link_sigma: str = "log", link_beta: str = "log") -> Family:
+    """``exgaussian()``: ex-Gaussian with mean mu; beta has prior ``gamma(1, 0.1)``."""
+    return _make(
+        ExGaussian, "exgaussian", link, _REAL, "continuous", sigma=link_sigma, beta=link_beta
+    )
+
+
+def von_mises(link: str = "tan_half", link_kappa: str = "log") -> Family:
+    """``von_mises()``: circular response in [-pi, pi]; kappa has prior ``gamma(2, 0.01)``."""
+    return _make(
+        VonMises, "von_mises", link, ("tan_half", "identity"), "continuous", kappa=link_kappa
     )
 
 
@@ -338,6 +362,8 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         gaussian,
         student,
         skew_normal,
+        exgaussian,
+        von_mises,
         bernoulli,
         binomial,
         beta_binomial,

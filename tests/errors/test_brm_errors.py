@@ -18,9 +18,9 @@ ERRORS = [
         {"family": "gaussain"},
         bj.ModelError,
         "Unknown family 'gaussain'; supported families are: acat, bernoulli, beta, "
-        "beta_binomial, binomial, categorical, cratio, cumulative, exponential, gamma, gaussian, "
-        "geometric, hurdle_gamma, hurdle_lognormal, hurdle_negbinomial, hurdle_poisson, "
-        "lognormal, negbinomial, poisson, skew_normal, sratio, student, weibull, "
+        "beta_binomial, binomial, categorical, cratio, cumulative, exgaussian, exponential, gamma, "
+        "gaussian, geometric, hurdle_gamma, hurdle_lognormal, hurdle_negbinomial, hurdle_poisson, "
+        "lognormal, negbinomial, poisson, skew_normal, sratio, student, von_mises, weibull, "
         "zero_inflated_binomial, zero_inflated_negbinomial, zero_inflated_poisson.",
     ),
     (

@@ -63,6 +63,7 @@ TERM_CALLS = {
 # A response that suits each family's support.
 RESPONSE = {"real": "y", "positive": "ypos", "nonneg": "ypos", "unit": "yunit", "count": "k"}
 RESPONSE |= {"binary": "b", "trials": "k", "ordinal": "ord", "categorical": "cat"}
+RESPONSE["circular"] = "yunit"  # von_mises: angles in [-pi, pi]
 
 
 def _response(name: str) -> str:

@@ -72,9 +72,9 @@ def test_get_family_spellings(spelling: str, name: str, kind: str) -> None:
 
 ALL = (
     "acat, bernoulli, beta, beta_binomial, binomial, categorical, cratio, cumulative, "
-    "exponential, gamma, gaussian, geometric, hurdle_gamma, hurdle_lognormal, "
+    "exgaussian, exponential, gamma, gaussian, geometric, hurdle_gamma, hurdle_lognormal, "
     "hurdle_negbinomial, hurdle_poisson, lognormal, negbinomial, poisson, skew_normal, sratio, "
-    "student, weibull, zero_inflated_binomial, "
+    "student, von_mises, weibull, zero_inflated_binomial, "
     "zero_inflated_negbinomial, zero_inflated_poisson"
 )
 

@@ -218,9 +218,9 @@ RUN_ERRORS = [
         "The brm() argument 'prior' names the R object 'bp'; pass it from Python",
     ),
     (
-        "brm(y ~ x, data = d, family = von_mises('tan_half'))",
+        "brm(y ~ x, data = d, family = asym_laplace('identity'))",
         {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})},
-        "The family 'von_mises' is not available",
+        "The family 'asym_laplace' is not available",
     ),
 ]
 
