@@ -18,8 +18,8 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
+import numpyro.distributions as dist
 from jax import Array
-from jax.scipy.special import gammaln
 
 from brmsjax.backend.model.plans import VectorPlan
 
@@ -66,8 +66,8 @@ def mo_coefficients(
 
 
 def dirichlet_lpdf(x: Array, alpha: Array) -> Array:
-    """Stan's ``dirichlet_lpdf(x | alpha)`` with its normalizing constant."""
-    return gammaln(jnp.sum(alpha)) - jnp.sum(gammaln(alpha)) + jnp.sum((alpha - 1.0) * jnp.log(x))
+    """Stan's ``dirichlet_lpdf(x | alpha)`` with its normalizing constant (NumPyro's density)."""
+    return dist.Dirichlet(alpha).log_prob(x)
 
 
 def plan_simplex(
