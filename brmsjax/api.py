@@ -21,6 +21,7 @@ from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
 from brmsjax.backend.model.lower import ModelNames
 from brmsjax.backend.model.terms.shrinkage import shrink_standata
+from brmsjax.backend.priors.draws import prior_draws
 from brmsjax.backend.priors.monotonic import con_simo
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
 from brmsjax.fit import BrmsFit, FitInfo, load
@@ -179,7 +180,10 @@ def brm(
         None (uniform on (-2, 2) on the unconstrained scale, as Stan, with mu's ``Intercept``
         and ``sigma`` centred at their priors' location and log scale), 0, or a dict.
     sample_prior
-        ``"no"`` or ``"only"`` (sample from the priors, ignoring the likelihood).
+        ``"no"``, ``"yes"`` (also draw from the priors: brms's ``prior_*`` variables, which
+        :meth:`~brmsjax.fit.BrmsFit.prior_draws` returns and ``hypothesis()`` uses for
+        Savage-Dickey evidence ratios) or ``"only"`` (sample from the priors, ignoring the
+        likelihood).
     float32
         Compute in float32 (float64 is the default).
     progress
@@ -312,6 +316,8 @@ def brm(
             "thin": thin,
             "algorithm": "sampling(NUTS)",
         }
+    if sample_prior == "yes":
+        draws = _with_prior_draws(draws, priors, design, fam, seed)
     terms = design.state.terms
     info = fit_info(
         design,
@@ -353,6 +359,15 @@ def brm(
 
 
 _FILE_REFIT = ("never", "always", "on_change")
+
+
+def _with_prior_draws(
+    draws: pd.DataFrame, priors: Any, design: Design, fam: Family, seed: int | None
+) -> pd.DataFrame:
+    """brms's ``sample_prior = "yes"``: the ``prior_*`` draws beside the posterior ones."""
+    rng = np.random.default_rng(None if seed is None else [int(seed), 0x505249])
+    extra = prior_draws(priors, design, fam, len(draws), rng)
+    return pd.concat([draws, pd.DataFrame(extra, index=draws.index)], axis=1)
 
 
 def _fit_file(file: str | Path | None, file_refit: str) -> Path | None:

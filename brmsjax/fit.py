@@ -56,7 +56,8 @@ from brmsjax.methods.group_effects import (
     coef,
     ranef,
 )
-from brmsjax.methods.hypothesis import hypothesis
+from brmsjax.methods.hypotheses.hypothesis import hypothesis
+from brmsjax.methods.hypotheses.prior_draws import prior_draws
 from brmsjax.methods.marginal.effects import comparisons, marginal_means, predictions, slopes
 from brmsjax.methods.plots import mcmc_plot, plot, pp_check
 from brmsjax.methods.predictions import (
@@ -213,6 +214,7 @@ class BrmsFit:
     neff_ratio = neff_ratio
     nuts_params = nuts_params
     hypothesis = hypothesis
+    prior_draws = prior_draws
     pp_check = pp_check
     mcmc_plot = mcmc_plot
     plot = plot

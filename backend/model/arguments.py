@@ -21,8 +21,8 @@ __all__ = ["CONTROL_DEFAULTS", "SAMPLE_PRIOR", "check_control", "check_int", "ch
 
 #: brms's ``control`` settings that brmsjax honours, with brms's defaults.
 CONTROL_DEFAULTS: dict[str, Any] = {"adapt_delta": 0.8, "max_treedepth": 10}
-#: The values of ``sample_prior`` brmsjax supports (brms's ``"yes"`` is not).
-SAMPLE_PRIOR = ("no", "only")
+#: The values of ``sample_prior``, as brms's.
+SAMPLE_PRIOR = ("no", "yes", "only")
 
 
 def check_int(name: str, value: object, minimum: int) -> int:
@@ -67,5 +67,5 @@ def check_control(control: Mapping[str, Any] | None) -> dict[str, Any]:
 def check_sample_prior(sample_prior: object) -> str:
     """``sample_prior`` when it is one of :data:`SAMPLE_PRIOR`, else a :class:`ModelError`."""
     if not isinstance(sample_prior, str) or sample_prior not in SAMPLE_PRIOR:
-        raise ModelError(f"sample_prior must be 'no' or 'only', not {sample_prior!r}.")
+        raise ModelError(f"sample_prior must be 'no', 'yes' or 'only', not {sample_prior!r}.")
     return sample_prior

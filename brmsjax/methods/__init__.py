@@ -14,7 +14,8 @@ public :class:`~brmsjax.core.DrawStore`; :class:`~brmsjax.fit.BrmsFit` binds the
 * :mod:`~brmsjax.methods.comparison`: ``loo``, ``waic``, ``loo_compare``, ``bayes_R2``;
 * :mod:`~brmsjax.methods.weights`: ``loo_model_weights``, ``model_weights``,
   ``add_criterion``;
-* :mod:`~brmsjax.methods.hypothesis`: ``hypothesis``;
+* :mod:`~brmsjax.methods.hypotheses`: ``hypothesis``, ``prior_draws`` and the Savage-Dickey
+  evidence ratio;
 * :mod:`~brmsjax.methods.plots` and :mod:`~brmsjax.methods.conditional_effects`: ``pp_check``,
   ``mcmc_plot``, ``plot``, ``conditional_effects``;
 * :mod:`~brmsjax.methods.refit`: ``update``.

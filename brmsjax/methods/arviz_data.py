@@ -30,8 +30,9 @@ Layout (``chain`` and ``draw`` lead every draw variable):
 - ``prior``, ``sample_stats_prior``, ``prior_predictive``: only for a fit with
   ``sample_prior="only"``, whose draws come from the prior; its draws then fill these groups
   instead of ``posterior``, ``sample_stats`` and ``posterior_predictive``, and it has no
-  ``log_likelihood`` (a LOO of prior draws means nothing). brmsjax does not support brms's
-  ``sample_prior="yes"``, so no fit holds prior draws beside posterior ones.
+  ``log_likelihood`` (a LOO of prior draws means nothing). A ``sample_prior="yes"`` fit's
+  ``prior_*`` variables (brms's prior draws beside the posterior ones) form the ``prior``
+  group under brms's names (``prior_b``, ``prior_sd_Subject``).
 
 ``obs_id``'s coordinates are the 0-based indices of the data rows used.
 """
@@ -230,8 +231,12 @@ def to_arviz(
         groups["prior"] = variables
         groups["sample_stats_prior"] = stats
     else:
+        drawn = {k: v for k, v in variables.items() if k.startswith("prior_")}
+        variables = {k: v for k, v in variables.items() if k not in drawn}
         groups["posterior"] = variables
         groups["sample_stats"] = stats
+        if drawn:  # sample_prior = "yes"
+            groups["prior"] = drawn
     idata = az.from_dict(**groups, coords=coords, dims=dims)
     # ArviZ < 0.20 sorts a group's variables by name; keep brms's order (b_Intercept first).
     for group in ("prior" if prior_only else "posterior",):

@@ -41,7 +41,11 @@ ERRORS = [
         bj.ModelError,
         "Unknown control setting 'stepsize'; brmsjax supports: adapt_delta, max_treedepth.",
     ),
-    ({"sample_prior": "yes"}, bj.ModelError, "sample_prior must be 'no' or 'only', not 'yes'."),
+    (
+        {"sample_prior": "all"},
+        bj.ModelError,
+        "sample_prior must be 'no', 'yes' or 'only', not 'all'.",
+    ),
 ]
 
 

@@ -18,13 +18,12 @@ import pytest
 
 from brmsjax.fit import BrmsFit, FitInfo
 from brmsjax.fit import group_spec as GroupInfo
-from brmsjax.methods.hypothesis import (
+from brmsjax.methods.hypotheses.hypothesis import (
     HypothesisError,
-    format_frame,
     hypothesis_levels,
     hypothesis_table,
-    r_round,
 )
+from brmsjax.methods.hypotheses.layout import format_frame, r_round
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "hypothesis"
 DRAWS = pd.read_csv(FIXTURES / "draws.csv")

@@ -336,7 +336,7 @@ def test_centring_and_sites() -> None:
 
 
 BAD: dict[str, tuple[dict[str, tuple[PriorSpec, ...]], str, str]] = {
-    "sample_prior": ({}, "yes", "sample_prior must be 'no' or 'only', not 'yes'."),
+    "sample_prior": ({}, "maybe", "sample_prior must be 'no', 'yes' or 'only', not 'maybe'."),
     "count": (
         {"sd_1": (HALF,)},
         "no",

@@ -263,7 +263,7 @@ def marginal_gp(
     return (
         family.name == "gaussian"
         and family.link == "identity"
-        and sample_prior == "no"
+        and sample_prior != "only"
         and "sigma" in aux
         and not fixed_dpars
         and len(design.fixed) == 1

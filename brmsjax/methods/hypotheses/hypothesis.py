@@ -7,7 +7,8 @@ rewritten as brms prints it (``(Intercept-Days)-(200) = 0``) and evaluated draw 
 summary follows brms 2.18's ``eval_hypothesis``: mean and SD (median and MAD when robust), a
 two-sided ``alpha`` interval for ``=`` and a one-sided one (``alpha``, ``1 - alpha`` quantiles)
 for ``<``/``>``, the evidence ratio ``P(h > 0) / P(h <= 0)`` (or its mirror) of one-sided
-hypotheses, and a star when the test passes.
+hypotheses, and a star when the test passes. Point hypotheses of a ``sample_prior = "yes"``
+fit get brms's Savage-Dickey evidence ratio (:mod:`.savage_dickey`) from the prior draws.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FitLike
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.methods.group_effects import coef, ranef
+from brmsjax.methods.hypotheses.layout import format_frame, limit_chars, r_round
+from brmsjax.methods.hypotheses.prior_draws import prior_draws_of
+from brmsjax.methods.hypotheses.savage_dickey import density_ratio
+
+#: A function from full parameter names to a frame of their prior draws.
+PriorSource = Callable[[list[str]], pd.DataFrame]
 
 __all__ = [
     "Hypothesis",
@@ -61,7 +68,7 @@ class HypothesisError(BrmsjaxError, ValueError):
 @functools.cache
 def _parser() -> Lark:
     return Lark.open_from_package(
-        "brmsjax.methods",
+        "brmsjax.methods.hypotheses",
         "hypothesis.lark",
         parser="lalr",
         import_paths=[FromPackageLoader("brmsjax.formula.syntax")],
@@ -170,17 +177,24 @@ def _missing_message(missing: list[str], known: list[str], prefix: str) -> str:
     )
 
 
-def _evidence_ratio(x: np.ndarray, sign: str) -> float:
-    if sign == "=":
-        return np.nan
+def _evidence_ratio(x: np.ndarray, sign: str, prior: np.ndarray | None) -> float:
+    if sign == "=":  # Savage-Dickey with prior draws (brms's density_ratio), else NA
+        return np.nan if prior is None else density_ratio(x, prior)
     hits = int(np.sum(x < 0) if sign == "<" else np.sum(x > 0))
     rest = x.size - hits
     return np.inf if rest == 0 else hits / rest
 
 
 def _one(
-    text: str, name: str | None, draws: pd.DataFrame, *, prefix: str, alpha: float, robust: bool
-) -> tuple[dict[str, Any], np.ndarray]:
+    text: str,
+    name: str | None,
+    draws: pd.DataFrame,
+    *,
+    prefix: str,
+    alpha: float,
+    robust: bool,
+    priors: PriorSource | None = None,
+) -> tuple[dict[str, Any], np.ndarray, np.ndarray | None]:
     compact = "".join(str(text).split())
     left, sign, right = _split(compact)
     trees = [_tree(left, text), _tree(right, text)]
@@ -196,7 +210,16 @@ def _one(
     ).astype(np.float64)
     probs = (alpha / 2, 1 - alpha / 2) if sign == "=" else (alpha, 1 - alpha)
     est, err, lower, upper = (float(v) for v in summarise_draws(x, probs, robust))
-    ratio = _evidence_ratio(x, sign)
+    prior_x = None
+    if priors is not None:  # brms evaluates the hypothesis on the prior draws of every name
+        pdraws = priors([prefix + v for v in names])
+        if pdraws.shape[1] == len(names) and len(pdraws):
+            pvalues = {v: pdraws[prefix + v].to_numpy(dtype=np.float64) for v in names}
+            prior_x = np.broadcast_to(
+                _evaluate(trees[0], pvalues, text) - _evaluate(trees[1], pvalues, text),
+                (len(pdraws),),
+            ).astype(np.float64)
+    ratio = _evidence_ratio(x, sign, prior_x)
     post = 1.0 if np.isinf(ratio) else ratio / (1 + ratio)
     if sign == "=":
         star = not (lower <= 0 <= upper)
@@ -213,7 +236,7 @@ def _one(
         "Post.Prob": post,
         "Star": "*" if star else "",
     }
-    return row, x
+    return row, x, prior_x
 
 
 @dataclass(frozen=True)
@@ -231,16 +254,20 @@ class Hypothesis:
         The parameter class tested (``"b"``, or ``""`` for full names).
     alpha
         The tests' alpha.
+    prior_samples
+        Prior draws of each hypothesis where every parameter it names has prior draws
+        (``sample_prior="yes"``), NaN elsewhere; None without prior draws.
     """
 
     hypothesis: pd.DataFrame
     samples: pd.DataFrame
     class_: str
     alpha: float
+    prior_samples: pd.DataFrame | None = None
 
     def __str__(self) -> str:
         table = self.hypothesis.copy()
-        table["Hypothesis"] = [_limit_chars(h) for h in table["Hypothesis"]]
+        table["Hypothesis"] = [limit_chars(h) for h in table["Hypothesis"]]
         for col in ("Estimate", "Est.Error", "CI.Lower", "CI.Upper", "Evid.Ratio", "Post.Prob"):
             table[col] = r_round(table[col].to_numpy(dtype=np.float64), 2)
         table.index = [str(i + 1) for i in range(len(table))]
@@ -254,76 +281,6 @@ class Hypothesis:
         return str(self)
 
 
-def r_round(x: np.ndarray, digits: int = 2) -> np.ndarray:
-    """R 4's ``round()``: the nearer of the two candidates, ties to the even last digit."""
-    x = np.asarray(x, dtype=np.float64)
-    p10 = 10.0**digits
-    ax = np.where(np.isfinite(x), np.abs(x), 0.0)
-    x10 = ax * p10
-    i10 = np.floor(x10)
-    xd, xu = i10 / p10, np.ceil(x10) / p10
-    du, dd = xu - ax, ax - xd
-    up = (du < dd) | ((du == dd) & (np.fmod(i10, 2) == 1))
-    out = np.sign(x) * np.where(up, xu, xd)
-    return np.where(np.isfinite(x), out, x)
-
-
-def _decimals(v: float, digits: int = 7) -> int:
-    """Decimals R's ``format`` needs to show ``v`` with at most ``digits`` significant digits."""
-    if v == 0:
-        return 0
-    e10 = int(np.floor(np.log10(abs(v))))
-    for sig in range(1, digits + 1):
-        if abs(v - float(f"{v:.{sig - 1}e}")) <= 1e-12 * abs(v):
-            break
-    return max(0, sig - 1 - e10)
-
-
-def _format_column(values: pd.Series) -> list[str]:
-    if not pd.api.types.is_numeric_dtype(values):
-        return [str(v) for v in values]
-    x = values.to_numpy(dtype=np.float64)
-    finite = x[np.isfinite(x)]
-    dec = max((_decimals(float(v)) for v in finite), default=0)
-    special = {True: "Inf", False: "-Inf"}
-    return [
-        f"{v:.{dec}f}" if np.isfinite(v) else ("NA" if np.isnan(v) else special[bool(v > 0)])
-        for v in x
-    ]
-
-
-def format_frame(table: pd.DataFrame, width: int = 80) -> str:
-    """R's ``print.data.frame``: right-aligned columns, wrapped into blocks of ``width``."""
-    rows = [str(i) for i in table.index]
-    rw = max((len(r) for r in rows), default=0)
-    cols = []
-    for name in table.columns:
-        cells = _format_column(table[name])
-        w = max([len(str(name)), *(len(c) for c in cells)])
-        cols.append([str(name).rjust(w), *(c.rjust(w) for c in cells)])
-    blocks: list[list[list[str]]] = []
-    used = width + 1
-    for col in cols:
-        if used + 1 + len(col[0]) > width and (not blocks or blocks[-1]):
-            blocks.append([])
-            used = rw
-        blocks[-1].append(col)
-        used += 1 + len(col[0])
-    lines = []
-    for block in blocks:
-        for i, label in enumerate(["", *rows]):
-            lines.append(" ".join([label.ljust(rw), *(c[i] for c in block)]))
-    return "\n".join(lines)
-
-
-def _limit_chars(text: str, chars: int = 20, suffix: int = 4) -> str:
-    """brms's ``limit_chars``: long hypotheses keep 17 characters, ``...`` and the sign part."""
-    cut = len(text) - suffix
-    if cut <= chars:
-        return text
-    return text[: chars - 3] + "..." + text[cut:]
-
-
 def hypothesis_table(
     draws: pd.DataFrame,
     hypothesis: str | Sequence[str] | Mapping[str, str],
@@ -332,6 +289,7 @@ def hypothesis_table(
     alpha: float = 0.05,
     robust: bool = False,
     class_label: str = "",
+    priors: PriorSource | None = None,
 ) -> Hypothesis:
     """brms's ``.hypothesis``: test hypotheses over the columns of a draws table.
 
@@ -350,6 +308,10 @@ def hypothesis_table(
         Median and MAD instead of mean and SD.
     class_label
         Class shown in the printout header.
+    priors
+        A function from full parameter names to their prior draws (columns named by the
+        parameters that have them); point hypotheses over parameters that all have prior
+        draws get brms's Savage-Dickey evidence ratio.
 
     Returns
     -------
@@ -370,11 +332,21 @@ def hypothesis_table(
         raise HypothesisError(f"alpha must be a single number in [0, 1], not {alpha!r}.")
     rows: list[dict[str, Any]] = []
     samples: dict[str, np.ndarray] = {}
+    prior_samples: dict[str, np.ndarray] = {}
     for i, (name, text) in enumerate(items):
-        row, x = _one(text, name, draws, prefix=prefix, alpha=float(alpha), robust=robust)
+        row, x, prior_x = _one(
+            text, name, draws, prefix=prefix, alpha=float(alpha), robust=robust, priors=priors
+        )
         rows.append(row)
         samples[f"H{i + 1}"] = x
-    return Hypothesis(pd.DataFrame(rows), pd.DataFrame(samples), class_label, float(alpha))
+        prior_samples[f"H{i + 1}"] = np.full(len(x), np.nan) if prior_x is None else prior_x
+    return Hypothesis(
+        pd.DataFrame(rows),
+        pd.DataFrame(samples),
+        class_label,
+        float(alpha),
+        None if priors is None else pd.DataFrame(prior_samples),
+    )
 
 
 def hypothesis_levels(
@@ -456,7 +428,8 @@ def hypothesis(
     robust
         Median and MAD instead of mean and SD.
     seed
-        Accepted for brms's signature; the result does not depend on random numbers.
+        Seed of the shuffle of prior draws (``sample_prior="yes"`` fits; see
+        :func:`~brmsjax.methods.hypotheses.prior_draws.prior_draws`).
 
     Returns
     -------
@@ -464,7 +437,6 @@ def hypothesis(
         Printing it gives brms 2.18's layout; ``.hypothesis`` and ``.samples`` hold the
         numbers.
     """
-    del seed
     if scope not in ("standard", "ranef", "coef"):
         raise HypothesisError(f"scope must be 'standard', 'ranef' or 'coef', not {scope!r}.")
     if scope != "standard":
@@ -492,6 +464,14 @@ def hypothesis(
     meta = {".chain", ".iteration", ".draw"}
     draws = fit.draws()
     draws = draws[[c for c in draws.columns if c not in meta]]
+    rng = np.random.default_rng(seed)
+    has_priors = any(str(c).startswith("prior_") for c in draws.columns)
     return hypothesis_table(
-        draws, hypothesis, prefix=prefix, alpha=alpha, robust=robust, class_label=label
+        draws,
+        hypothesis,
+        prefix=prefix,
+        alpha=alpha,
+        robust=robust,
+        class_label=label,
+        priors=(lambda names: prior_draws_of(fit, names, rng)) if has_priors else None,
     )
