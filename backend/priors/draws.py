@@ -16,11 +16,11 @@ what it covers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
@@ -30,28 +30,34 @@ from brmsjax.formula.design.ir import Design
 
 __all__ = ["prior_draws", "spec_draws"]
 
-# Stan's name -> the scipy.stats distribution with Stan's arguments.
-_SCIPY: dict[str, Callable[..., Any]] = {
-    "normal": stats.norm,
-    "std_normal": lambda: stats.norm(0.0, 1.0),
-    "student_t": stats.t,
-    "cauchy": stats.cauchy,
-    "double_exponential": stats.laplace,
-    "logistic": stats.logistic,
-    "exponential": lambda beta: stats.expon(scale=1.0 / beta),
-    "gamma": lambda alpha, beta: stats.gamma(alpha, scale=1.0 / beta),
-    "inv_gamma": lambda alpha, beta: stats.invgamma(alpha, scale=beta),
-    "lognormal": lambda mu, sigma: stats.lognorm(sigma, scale=np.exp(mu)),
-    "chi_square": stats.chi2,
-    "inv_chi_square": lambda nu: stats.invgamma(nu / 2.0, scale=0.5),
-    "weibull": lambda alpha, sigma: stats.weibull_min(alpha, scale=sigma),
-    "frechet": lambda alpha, sigma: stats.invweibull(alpha, scale=sigma),
-    "beta": stats.beta,
-    "uniform": lambda a, b: stats.uniform(a, b - a),
-    "skew_normal": lambda xi, omega, alpha: stats.skewnorm(alpha, xi, omega),
-    "exp_mod_normal": lambda mu, sigma, lam: stats.exponnorm(1.0 / (sigma * lam), mu, sigma),
-    "von_mises": lambda mu, kappa: stats.vonmises(kappa, loc=mu),
-}
+
+@functools.cache
+def _scipy() -> dict[str, Callable[..., Any]]:
+    """Stan's name -> the scipy.stats distribution with Stan's arguments (scipy.stats is
+    imported on the first use: it is slow to import and most fits never need it)."""
+    from scipy import stats
+
+    return {
+        "normal": stats.norm,
+        "std_normal": lambda: stats.norm(0.0, 1.0),
+        "student_t": stats.t,
+        "cauchy": stats.cauchy,
+        "double_exponential": stats.laplace,
+        "logistic": stats.logistic,
+        "exponential": lambda beta: stats.expon(scale=1.0 / beta),
+        "gamma": lambda alpha, beta: stats.gamma(alpha, scale=1.0 / beta),
+        "inv_gamma": lambda alpha, beta: stats.invgamma(alpha, scale=beta),
+        "lognormal": lambda mu, sigma: stats.lognorm(sigma, scale=np.exp(mu)),
+        "chi_square": stats.chi2,
+        "inv_chi_square": lambda nu: stats.invgamma(nu / 2.0, scale=0.5),
+        "weibull": lambda alpha, sigma: stats.weibull_min(alpha, scale=sigma),
+        "frechet": lambda alpha, sigma: stats.invweibull(alpha, scale=sigma),
+        "beta": stats.beta,
+        "uniform": lambda a, b: stats.uniform(a, b - a),
+        "skew_normal": lambda xi, omega, alpha: stats.skewnorm(alpha, xi, omega),
+        "exp_mod_normal": lambda mu, sigma, lam: stats.exponnorm(1.0 / (sigma * lam), mu, sigma),
+        "von_mises": lambda mu, kappa: stats.vonmises(kappa, loc=mu),
+    }
 
 
 def spec_draws(spec: PriorSpec, n: int, rng: np.random.Generator) -> np.ndarray | None:
@@ -60,7 +66,7 @@ def spec_draws(spec: PriorSpec, n: int, rng: np.random.Generator) -> np.ndarray 
     Flat, ``constant()``, ``lkj``, ``dirichlet`` and brms's shrinkage priors have no
     independent draws here (the correlation prior is drawn by :func:`lkj_marginal_draws`).
     """
-    make = _SCIPY.get(spec.dist)
+    make = _scipy().get(spec.dist)
     if make is None:
         return None
     d = make(*spec.args)
