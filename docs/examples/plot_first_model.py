@@ -1,0 +1,34 @@
+"""
+A first model: sleep deprivation and reaction times
+===================================================
+
+lme4's ``sleepstudy``: reaction times of 18 subjects over 10 days of sleep deprivation, with a
+varying intercept and slope per subject, as ``brm(Reaction ~ Days + (Days | Subject))`` in R.
+"""
+
+import brmsjax as bj
+
+data = bj.datasets.sleepstudy()
+fit = bj.brm(
+    "Reaction ~ Days + (Days | Subject)", data=data, chains=2, iter=600, seed=1, progress=False
+)
+print(fit)
+
+# %%
+# brms's extractors are methods of the fit: population-level effects, the group-level
+# covariance, and draws with brms's variable names.
+
+print(fit.fixef())
+print(fit.VarCorr())
+fit.draws()[["b_Intercept", "b_Days", "sd_Subject__Days", "cor_Subject__Intercept__Days"]].head()
+
+# %%
+# A posterior predictive check (``pp_check(fit)``): the density of the data against densities
+# of replicated data sets.
+
+fig = fit.pp_check(ndraws=20, seed=1)
+
+# %%
+# The conditional effect of ``Days`` (``conditional_effects(fit)``), with a 95% interval.
+
+figures = fit.conditional_effects().plot()
