@@ -71,6 +71,8 @@ from brmsjax.methods.predictions import (
 from brmsjax.methods.r2 import bayes_R2, loo_R2
 from brmsjax.methods.refit import update
 from brmsjax.methods.summary import fixef, posterior_summary, summary
+from brmsjax.methods.validation.kfold import kfold
+from brmsjax.methods.validation.reloo import loo_moment_match, reloo
 from brmsjax.methods.weights import add_criterion
 from brmsjax.saved_fits import SavedFitUnpickler
 
@@ -205,6 +207,9 @@ class BrmsFit:
     bayes_R2 = bayes_R2
     loo_R2 = loo_R2
     add_criterion = add_criterion
+    kfold = kfold
+    reloo = reloo
+    loo_moment_match = loo_moment_match
     prior_summary = prior_summary
     posterior_interval = posterior_interval
     nobs = nobs

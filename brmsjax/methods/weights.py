@@ -25,8 +25,8 @@ from brmsjax.methods.comparison import ComparisonError, Loo, _caller_names
 
 __all__ = ["add_criterion", "loo_model_weights", "model_weights", "pseudobma_bb", "stacking"]
 
-_CRITERIA = ("loo", "waic", "bayes_R2", "loo_R2")
-_BRMS_ONLY = ("kfold", "loo_subsample", "marglik")
+_CRITERIA = ("loo", "waic", "kfold", "bayes_R2", "loo_R2")
+_BRMS_ONLY = ("loo_subsample", "marglik")
 
 
 def stacking(lpd: np.ndarray) -> np.ndarray:
@@ -159,7 +159,7 @@ def add_criterion(
     Parameters
     ----------
     criterion
-        One or several of ``"loo"``, ``"waic"``, ``"bayes_R2"``, ``"loo_R2"``.
+        One or several of ``"loo"``, ``"waic"``, ``"kfold"``, ``"bayes_R2"``, ``"loo_R2"``.
     overwrite
         Recompute criteria already stored (brms keeps them otherwise).
     **kwargs
