@@ -59,6 +59,7 @@ from brmsjax.methods.group_effects import (
 from brmsjax.methods.hypothesis import hypothesis
 from brmsjax.methods.marginal.effects import comparisons, marginal_means, predictions, slopes
 from brmsjax.methods.plots import mcmc_plot, plot, pp_check
+from brmsjax.methods.ppc.loo_pit import loo_pit
 from brmsjax.methods.predictions import (
     fitted,
     log_lik,
@@ -219,6 +220,7 @@ class BrmsFit:
     nuts_params = nuts_params
     hypothesis = hypothesis
     pp_check = pp_check
+    loo_pit = loo_pit
     mcmc_plot = mcmc_plot
     plot = plot
     conditional_effects = conditional_effects
