@@ -38,7 +38,7 @@ def test_reloo_without_high_k_returns_the_loo(gauss: Any) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda f: f.reloo(f.waic()), "loo_result must be a loo\\(\\) result"),
+        (lambda f: f.reloo(f.waic()), "loo must be a loo\\(\\) result"),
         (lambda f: f.reloo(k_threshold="high"), "k_threshold must be a number, not 'high'"),
         (
             lambda f: f.loo_moment_match(),

@@ -23,7 +23,8 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from brmsjax.core import FitLike
-from brmsjax.methods.comparison import ComparisonError, Loo, k_threshold, loo
+from brmsjax.methods.comparison import ComparisonError, Loo, k_threshold
+from brmsjax.methods.comparison import loo as psis_loo_of
 from brmsjax.methods.predictions import log_lik
 from brmsjax.methods.refit import update
 from brmsjax.methods.validation.kfold import model_frame
@@ -33,7 +34,7 @@ __all__ = ["loo_moment_match", "reloo"]
 
 def reloo(
     fit: FitLike,
-    loo_result: Loo | None = None,
+    loo: Loo | None = None,
     k_threshold: float | None = None,
     **brm_args: Any,
 ) -> Loo:
@@ -42,8 +43,8 @@ def reloo(
 
     Parameters
     ----------
-    loo_result
-        A :meth:`loo` result of this fit (default: ``fit.loo()``).
+    loo
+        A ``fit.loo()`` result of this fit (brms's ``loo`` argument; default: ``fit.loo()``).
     k_threshold
         Refit observations whose Pareto k exceeds this (default: loo >= 2.6's
         ``min(1 - 1 / log10(S), 0.7)``; brms 2.18 used 0.7).
@@ -56,13 +57,13 @@ def reloo(
         The loo result with the refitted observations' ``elpd``, ``p`` and estimates replaced
         and their Pareto k set to 0.
     """
-    result = loo(fit) if loo_result is None else loo_result
+    result = psis_loo_of(fit) if loo is None else loo
     if not isinstance(result, Loo) or result.criterion != "loo":
-        raise ComparisonError("reloo: loo_result must be a loo() result of this fit.")
+        raise ComparisonError("reloo: loo must be a loo() result of this fit.")
     data = model_frame(fit, "reloo")
     if result.dims[1] != len(data):
         raise ComparisonError(
-            f"reloo: loo_result has {result.dims[1]} observations, the fit {len(data)}; pass "
+            f"reloo: loo has {result.dims[1]} observations, the fit {len(data)}; pass "
             "the loo() result of this fit."
         )
     threshold = _threshold(k_threshold, result.dims[0])
