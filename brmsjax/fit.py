@@ -151,8 +151,12 @@ class BrmsFit:
         self.model: Any = model
         self.data: pd.DataFrame | None = data
         self.brm_args: dict[str, Any] = dict(brm_args or {})
-        #: Criteria stored by :meth:`add_criterion` (brms's ``fit$criteria``).
+        #: Criteria stored by :meth:`add_criterion` (brms's ``fit$criteria``); saved with
+        #: the fit.
         self.criteria: dict[str, Any] = {}
+        #: The file ``brm(file=)`` saved the fit in (brms's ``fit$file``): ``add_criterion``
+        #: saves the fit there again when it adds criteria.
+        self.file: str | None = None
         expected = [b_name(c) for cs in info.fixed.values() for c in cs]
         expected += [sd_name(b.group, c) for b in info.groups for c in b.names]
         expected += list(info.spec_pars)
@@ -265,7 +269,8 @@ class BrmsFit:
           it too (``arviz.from_netcdf``: ``posterior``, ``sample_stats``); for ArviZ's full
           layout write ``fit.to_arviz().to_netcdf(path)`` instead.
 
-        The lowered model is a cache and is saved in neither format.
+        The lowered model is a cache and is saved in neither format; the criteria of
+        :meth:`add_criterion` are saved in both.
 
         Parameters
         ----------
@@ -298,6 +303,7 @@ class BrmsFit:
             "design": self.design,
             "data": self.data,
             "brm_args": self.brm_args,
+            "criteria": self.criteria,
         }
         try:
             with open(path, "wb") as fh:
@@ -325,7 +331,7 @@ def load(path: str | Path) -> BrmsFit:
         raise FitFileError(f"No saved fit at '{p}'; check the path.")
     if is_netcdf(p):
         parts = read_netcdf(p)
-        return BrmsFit(
+        fit = BrmsFit(
             parts["draws"],
             parts["info"],
             parts["sampler_stats"],
@@ -333,6 +339,8 @@ def load(path: str | Path) -> BrmsFit:
             data=parts["data"],
             brm_args=parts["brm_args"],
         )
+        fit.criteria = parts["criteria"]
+        return fit
     try:
         with open(p, "rb") as fh:
             payload = SavedFitUnpickler(fh).load()  # trusted files only, as documented
@@ -347,7 +355,7 @@ def load(path: str | Path) -> BrmsFit:
             f"'{p}' was written by another brmsjax version (file format "
             f"{payload.get('version')}); refit the model with this version."
         )
-    return BrmsFit(
+    fit = BrmsFit(
         payload["draws"],
         payload["info"],
         payload["sampler_stats"],
@@ -355,3 +363,5 @@ def load(path: str | Path) -> BrmsFit:
         data=payload.get("data"),
         brm_args=payload.get("brm_args"),
     )
+    fit.criteria = dict(payload.get("criteria") or {})
+    return fit
