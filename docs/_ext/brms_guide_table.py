@@ -140,7 +140,7 @@ waic :: Model comparison :: fit.waic :: ``fit.waic()``
 kfold :: Model comparison :: fit.kfold :: ``fit.kfold(K=10, folds="stratified", group="g")``
 kfold_predict :: Model comparison :: fit.kfold_predict :: ``fit.kfold_predict()``
 reloo :: Model comparison :: fit.reloo :: ``fit.reloo()`` (refits for high Pareto k)
-loo_moment_match :: Model comparison :: fit.loo_moment_match :: ``fit.loo_moment_match()``
+loo_moment_match :: Model comparison :: - :: ``fit.loo_moment_match()`` raises and names the exact alternatives ``fit.reloo()`` and ``fit.kfold()``
 loo_subsample :: Model comparison :: fit.loo_subsample :: ``fit.loo_subsample()``
 loo_predict :: Model comparison :: fit.loo_predict :: ``fit.loo_predict()``
 loo_linpred :: Model comparison :: fit.loo_linpred :: ``fit.loo_linpred()``
@@ -177,8 +177,8 @@ as.mcmc :: Draws and sampler :: fit.to_arviz :: ``fit.to_arviz()``
 posterior_summary :: Draws and sampler :: fit.posterior_summary :: ``fit.posterior_summary()``
 posterior_interval :: Draws and sampler :: fit.posterior_interval :: ``fit.posterior_interval(prob=0.9)``
 posterior_table :: Draws and sampler :: fit.posterior_summary :: ``fit.posterior_summary()``
-pp_check :: Plots :: fit.pp_check :: ``fit.pp_check(type="dens_overlay")`` (matplotlib Figure)
-conditional_effects :: Plots :: fit.conditional_effects :: ``fit.conditional_effects("x").plot()``
+pp_check :: Plots :: fit.pp_check :: ``fit.pp_check(type="dens_overlay")`` (a matplotlib Figure; also ``loo_pit_overlay``, ``loo_pit_qq``, ``ecdf_overlay``, ``stat_grouped``, ``scatter_avg``, ``error_scatter_avg``, ``violin_grouped``, ``boxplot``, ...)
+conditional_effects :: Plots :: fit.conditional_effects :: ``fit.conditional_effects("x", method="posterior_predict", spaghetti=True, ndraws=50).plot()``
 conditional_smooths :: Plots :: fit.conditional_smooths :: ``fit.conditional_smooths().plot()``
 mcmc_plot :: Plots :: fit.mcmc_plot :: ``fit.mcmc_plot(type="trace")``
 plot :: Plots :: fit.plot :: ``fit.plot()``

@@ -29,6 +29,15 @@ fit.draws()[["b_Intercept", "b_Days", "sd_Subject__Days", "cor_Subject__Intercep
 fig = fit.pp_check(ndraws=20, seed=1)
 
 # %%
-# The conditional effect of ``Days`` (``conditional_effects(fit)``), with a 95% interval.
+# Calibration of the leave-one-out predictive distributions (``pp_check(fit, type =
+# "loo_pit_qq")``): for a well-calibrated model the LOO-PIT values lie near the diagonal.
+
+fig = fit.pp_check("loo_pit_qq", seed=1)
+
+# %%
+# The conditional effect of ``Days`` (``conditional_effects(fit)``): the expected reaction
+# time with a 95% interval, and, with ``method = "posterior_predict"``, the wider interval of
+# new observations.
 
 figures = fit.conditional_effects().plot()
+figures = fit.conditional_effects(method="posterior_predict", seed=1).plot()

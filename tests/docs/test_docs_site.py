@@ -58,6 +58,13 @@ def test_probe_reports_what_brmsjax_has(probe: str, expected: bool) -> None:
         ("LOO", "deprecated in brms; use ``loo``"),
         ("make_stancode", "n/a: no Stan code: brmsjax lowers the design to a NumPyro model"),
         ("bridge_sampler", "*not yet*"),
+        ("kfold", '``fit.kfold(K=10, folds="stratified", group="g")``'),
+        ("reloo", "``fit.reloo()`` (refits for high Pareto k)"),
+        (
+            "loo_moment_match",
+            "*not yet*; ``fit.loo_moment_match()`` raises and names the exact alternatives "
+            "``fit.reloo()`` and ``fit.kfold()``",
+        ),
         ("post_prob", "*not yet*; needs bridge sampling (not yet)"),
         ("poisson", '``bj.poisson()`` or ``family="poisson"``'),
         ("dstudent_t", "*not yet*"),
