@@ -129,8 +129,8 @@ def pp_check(
         (histograms of the data and of ``ndraws`` draws), ``"stat"`` (the distribution of
         ``stat`` over draws with the data's value), ``"intervals"`` (50% and 90% predictive
         intervals per observation with the data), or ``"bars"`` (counts of each value of a
-        discrete response, with 90% predictive intervals); and bayesplot's ``"loo_pit_overlay"``
-        (or ``"loo_pit"``), ``"loo_pit_qq"``, ``"ecdf_overlay"``, ``"stat_grouped"``,
+        discrete response, with 90% predictive intervals); and bayesplot's ``"loo_pit_overlay"``,
+        ``"loo_pit_qq"`` (or ``"loo_pit"``), ``"ecdf_overlay"``, ``"stat_grouped"``,
         ``"scatter_avg"``, ``"error_scatter_avg"``, ``"violin_grouped"`` and ``"boxplot"``
         (see :mod:`brmsjax.methods.ppc`).
     ndraws

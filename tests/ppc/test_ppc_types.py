@@ -34,15 +34,16 @@ def test_loo_pit_equals_arviz_and_is_uniform(gauss: Any) -> None:
     assert np.abs(pit - 0.5).mean() > np.abs(in_sample - 0.5).mean()
 
 
-def test_loo_pit_qq_plots_sorted_pit_against_uniform_quantiles(gauss: Any) -> None:
-    fig = gauss.pp_check("loo_pit_qq", seed=5)
+@pytest.mark.parametrize("type_", ["loo_pit_qq", "loo_pit"])
+def test_loo_pit_qq_plots_sorted_pit_against_uniform_quantiles(gauss: Any, type_: str) -> None:
+    fig = gauss.pp_check(type_, seed=5)
     x, y = fig.axes[0].lines[0].get_data()
     np.testing.assert_allclose(x, (np.arange(1, 41) - 0.5) / 40)
     np.testing.assert_allclose(y, np.sort(gauss.loo_pit(seed=5)))
 
 
 @pytest.mark.parametrize(
-    ("type_", "ndraws", "lines"), [("loo_pit_overlay", 7, 8), ("loo_pit", None, 101)]
+    ("type_", "ndraws", "lines"), [("loo_pit_overlay", 7, 8), ("loo_pit_overlay", None, 101)]
 )
 def test_loo_pit_overlay_draws_uniform_densities(
     gauss: Any, type_: str, ndraws: Any, lines: int

@@ -80,7 +80,9 @@ def more_pp_check(
     import matplotlib.pyplot as plt
 
     if type.startswith("loo_pit"):
-        return loo_pit_figure(fit, "loo_pit_qq" if type == "loo_pit_qq" else type, ndraws, seed)
+        # "loo_pit" is bayesplot's older ppc_loo_pit, a Q-Q plot
+        qq = type in ("loo_pit", "loo_pit_qq")
+        return loo_pit_figure(fit, "loo_pit_qq" if qq else type, ndraws, seed)
     groups = group_values(fit, type, group) if type in GROUPED_TYPES else None
     rep = yrep()
     if type == "stat_grouped" and groups is not None:
