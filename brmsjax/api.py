@@ -237,7 +237,7 @@ def brm(
 
     path = _fit_file(file, file_refit)
     if path is not None and file_refit == "never" and path.is_file():
-        return load(path)
+        return _from_file(path)
     chains = check_int("chains", chains, 1)
     iter = check_int("iter", iter, 2)
     warmup = iter // 2 if warmup is None else check_int("warmup", warmup, 0)
@@ -253,7 +253,7 @@ def brm(
     prior = r_priors(prior)
     priors = resolve_priors(design, fam, prior)
     if path is not None and file_refit == "on_change" and path.is_file():
-        saved = load(path)
+        saved = _from_file(path)
         if _same_model(saved, design, fam, prior, algorithm):
             return saved
     check_arma_fit(design, algorithm, batch_size, shard_rows)
@@ -354,7 +354,15 @@ def brm(
         warnings.warn(message, SamplerWarning, stacklevel=user_stacklevel())
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        fit.file = str(path)
         fit.save(path)
+    return fit
+
+
+def _from_file(path: Path) -> BrmsFit:
+    """The fit saved by ``brm(file=)``, remembering its file (brms's ``fit$file``)."""
+    fit = load(path)
+    fit.file = str(path)
     return fit
 
 

@@ -60,6 +60,7 @@ from brmsjax.methods.hypotheses.hypothesis import hypothesis
 from brmsjax.methods.hypotheses.prior_draws import prior_draws
 from brmsjax.methods.marginal.effects import comparisons, marginal_means, predictions, slopes
 from brmsjax.methods.plots import mcmc_plot, plot, pp_check
+from brmsjax.methods.ppc.loo_pit import loo_pit
 from brmsjax.methods.predictions import (
     fitted,
     log_lik,
@@ -72,6 +73,8 @@ from brmsjax.methods.predictions import (
 from brmsjax.methods.r2 import bayes_R2, loo_R2
 from brmsjax.methods.refit import update
 from brmsjax.methods.summary import fixef, posterior_summary, summary
+from brmsjax.methods.validation.kfold import kfold
+from brmsjax.methods.validation.reloo import loo_moment_match, reloo
 from brmsjax.methods.weights import add_criterion
 from brmsjax.saved_fits import SavedFitUnpickler
 
@@ -149,8 +152,12 @@ class BrmsFit:
         self.model: Any = model
         self.data: pd.DataFrame | None = data
         self.brm_args: dict[str, Any] = dict(brm_args or {})
-        #: Criteria stored by :meth:`add_criterion` (brms's ``fit$criteria``).
+        #: Criteria stored by :meth:`add_criterion` (brms's ``fit$criteria``); saved with
+        #: the fit.
         self.criteria: dict[str, Any] = {}
+        #: The file ``brm(file=)`` saved the fit in (brms's ``fit$file``): ``add_criterion``
+        #: saves the fit there again when it adds criteria.
+        self.file: str | None = None
         expected = [b_name(c) for cs in info.fixed.values() for c in cs]
         expected += [sd_name(b.group, c) for b in info.groups for c in b.names]
         expected += list(info.spec_pars)
@@ -206,6 +213,9 @@ class BrmsFit:
     bayes_R2 = bayes_R2
     loo_R2 = loo_R2
     add_criterion = add_criterion
+    kfold = kfold
+    reloo = reloo
+    loo_moment_match = loo_moment_match
     prior_summary = prior_summary
     posterior_interval = posterior_interval
     nobs = nobs
@@ -216,6 +226,7 @@ class BrmsFit:
     hypothesis = hypothesis
     prior_draws = prior_draws
     pp_check = pp_check
+    loo_pit = loo_pit
     mcmc_plot = mcmc_plot
     plot = plot
     conditional_effects = conditional_effects
@@ -260,7 +271,8 @@ class BrmsFit:
           it too (``arviz.from_netcdf``: ``posterior``, ``sample_stats``); for ArviZ's full
           layout write ``fit.to_arviz().to_netcdf(path)`` instead.
 
-        The lowered model is a cache and is saved in neither format.
+        The lowered model is a cache and is saved in neither format; the criteria of
+        :meth:`add_criterion` are saved in both.
 
         Parameters
         ----------
@@ -293,6 +305,7 @@ class BrmsFit:
             "design": self.design,
             "data": self.data,
             "brm_args": self.brm_args,
+            "criteria": self.criteria,
         }
         try:
             with open(path, "wb") as fh:
@@ -320,7 +333,7 @@ def load(path: str | Path) -> BrmsFit:
         raise FitFileError(f"No saved fit at '{p}'; check the path.")
     if is_netcdf(p):
         parts = read_netcdf(p)
-        return BrmsFit(
+        fit = BrmsFit(
             parts["draws"],
             parts["info"],
             parts["sampler_stats"],
@@ -328,6 +341,8 @@ def load(path: str | Path) -> BrmsFit:
             data=parts["data"],
             brm_args=parts["brm_args"],
         )
+        fit.criteria = parts["criteria"]
+        return fit
     try:
         with open(p, "rb") as fh:
             payload = SavedFitUnpickler(fh).load()  # trusted files only, as documented
@@ -342,7 +357,7 @@ def load(path: str | Path) -> BrmsFit:
             f"'{p}' was written by another brmsjax version (file format "
             f"{payload.get('version')}); refit the model with this version."
         )
-    return BrmsFit(
+    fit = BrmsFit(
         payload["draws"],
         payload["info"],
         payload["sampler_stats"],
@@ -350,3 +365,5 @@ def load(path: str | Path) -> BrmsFit:
         data=payload.get("data"),
         brm_args=payload.get("brm_args"),
     )
+    fit.criteria = dict(payload.get("criteria") or {})
+    return fit

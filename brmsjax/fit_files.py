@@ -39,6 +39,7 @@ from brmsjax.backend.families.base import Family
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.priors.user import Prior, PriorList, as_priors
 from brmsjax.core import ARVIZ_STAT_NAMES, META_COLUMNS, FitFileError, FitInfo, FitLike
+from brmsjax.fit_criteria import decode_criteria, encode_criteria
 from brmsjax.fit_file_data import ADVICE, data_tables, decode_value, encode_value, frame_from
 from brmsjax.formula.design.design import build_design
 from brmsjax.formula.design.ir import GroupSpec
@@ -262,6 +263,7 @@ def write_netcdf(fit: FitLike, path: str | Path) -> None:
     import xarray as xr
 
     spec = _spec_json(fit)
+    spec["criteria"] = encode_criteria(getattr(fit, "criteria", None) or {})
     names = list(fit.store.names)
     frame, nchains = fit.store.frame, fit.nchains
     spec["draws"] = _table_spec(frame[names], _keys(names, {"chain", "draw"}))
@@ -400,4 +402,5 @@ def _parts(
         "design": design,
         "data": frame,
         "brm_args": brm_args,
+        "criteria": decode_criteria(spec.get("criteria")),
     }

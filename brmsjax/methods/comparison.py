@@ -416,7 +416,7 @@ def loo_compare(*fits: Any, criterion: str = "loo", **named: Any) -> LooCompare:
                 e.iloc[2, 1],
             ]
         )
-    ic = "looic" if c == "loo" else "waic"
+    ic = {"loo": "looic", "waic": "waic"}.get(c, f"{c}ic")
     columns = [
         "elpd_diff",
         "se_diff",

@@ -21,12 +21,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from brmsjax.backend.summaries import MAD_CONSTANT, summarise_draws
+from brmsjax.backend.summaries import MAD_CONSTANT
 from brmsjax.core import FitLike
 from brmsjax.formula.design.gp import gp_nodes
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.syntax.ast import Call, Name, Node
-from brmsjax.methods.predictions import posterior_epred
+from brmsjax.methods.effects.ce_methods import (
+    categorical_rows,
+    check_method_args,
+    effect_draws,
+    spaghetti_rows,
+    summaries,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -187,6 +193,9 @@ class ConditionalEffects:
         Mass of the intervals.
     numeric
         Whether each effect's first variable is numeric (lines) or a factor (points).
+    spaghetti
+        With ``spaghetti=True``: per numeric effect, every draw's curve (``sample__``,
+        ``estimate__``), as brms's ``attr(, "spaghetti")``.
     """
 
     effects: dict[str, pd.DataFrame]
@@ -194,6 +203,7 @@ class ConditionalEffects:
     response: str
     prob: float
     numeric: dict[str, bool] = field(default_factory=dict)
+    spaghetti: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __getitem__(self, effect: str) -> pd.DataFrame:
         return self.effects[effect]
@@ -217,6 +227,8 @@ class ConditionalEffects:
             n = len(self.cond_labels)
             fig, axes = plt.subplots(1, n, figsize=(5 * n, 4), squeeze=False, sharey=True)
             for c, ax in enumerate(axes[0]):
+                if effect in self.spaghetti:
+                    _spaghetti(ax, self.spaghetti[effect], c + 1)
                 _panel(ax, table[table["cond__"] == c + 1], effect, self.numeric[effect])
                 if n > 1:
                     ax.set_title(self.cond_labels[c])
@@ -258,10 +270,15 @@ def _panel(ax: Any, table: pd.DataFrame, effect: str, numeric: bool) -> None:
         ax.legend()
 
 
-def _summaries(draws: np.ndarray, prob: float, robust: bool) -> np.ndarray:
-    if draws.ndim == 3:  # ordinal: the expected category
-        draws = (draws * np.arange(1, draws.shape[2] + 1)).sum(axis=2)
-    return summarise_draws(draws, [(1 - prob) / 2, 1 - (1 - prob) / 2], robust)
+def _spaghetti(ax: Any, lines: pd.DataFrame, cond: int) -> None:
+    """Every draw's curve as a thin line under the summary."""
+    for _, sub in lines[lines["cond__"] == cond].groupby(["sample__", *_second(lines)]):
+        x = sub["effect1__"].to_numpy(dtype=np.float64)
+        ax.plot(x, sub["estimate__"].to_numpy(dtype=np.float64), color="#b3cde0", lw=0.5)
+
+
+def _second(table: pd.DataFrame) -> list[str]:
+    return ["effect2__"] if "effect2__" in table.columns else []
 
 
 def conditional_effects(
@@ -273,6 +290,11 @@ def conditional_effects(
     prob: float = 0.95,
     resolution: int = 100,
     robust: bool = True,
+    method: str = "posterior_epred",
+    categorical: bool = False,
+    spaghetti: bool = False,
+    ndraws: int | None = None,
+    seed: int | None = None,
 ) -> ConditionalEffects:
     """brms's ``conditional_effects``: expected response along each effect.
 
@@ -293,6 +315,19 @@ def conditional_effects(
         Grid points of a numeric effect.
     robust
         Median and MAD (brms's default) instead of mean and SD.
+    method
+        ``"posterior_epred"`` (expected response, the default), ``"posterior_predict"``
+        (predictive draws: wider intervals) or ``"posterior_linpred"`` (link scale).
+    categorical
+        For ordinal and categorical models: one curve per response category (its
+        probability; ``cats__``) instead of the expected category.
+    spaghetti
+        Keep every draw's curve of numeric effects (``.spaghetti``; drawn as thin lines);
+        use with a small ``ndraws``.
+    ndraws
+        Use this many draws, chosen at random with ``seed`` (default: all).
+    seed
+        Seed for choosing draws and for ``posterior_predict``.
 
     Returns
     -------
@@ -303,6 +338,7 @@ def conditional_effects(
         raise ConditionalEffectsError("conditional_effects needs the fit's data; refit with brm().")
     if not 0 < prob < 1:
         raise ConditionalEffectsError(f"prob must be between 0 and 1, not {prob!r}.")
+    check_method_args(fit, method, categorical, ndraws)
     data = fit.data
     known = model_effects(fit)
     if not known:
@@ -333,6 +369,7 @@ def conditional_effects(
     labels = _labels(cond) if conditions is not None else [""]
     out: dict[str, pd.DataFrame] = {}
     numeric: dict[str, bool] = {}
+    lines: dict[str, pd.DataFrame] = {}
     for effect in chosen:
         parts = effect.split(":")
         grids = [
@@ -356,8 +393,22 @@ def conditional_effects(
                 newdata[v] = pd.Categorical(
                     newdata[v], categories=data[v].cat.categories, ordered=data[v].cat.ordered
                 )
-        draws = posterior_epred(fit, newdata, re_formula=re_formula, incl_autocor=False)
-        table[list(SUMMARY_COLUMNS)] = _summaries(np.asarray(draws), prob, robust)
-        out[effect] = table
-        numeric[effect] = _is_numeric(data[parts[0]])
-    return ConditionalEffects(out, labels, fit.info.response, prob, numeric)
+        draws = effect_draws(fit, newdata, method, re_formula=re_formula, ndraws=ndraws, seed=seed)
+        key = effect
+        if categorical and len(parts) > 1:
+            raise ConditionalEffectsError(
+                f"categorical = True shows one curve per category, so it takes effects of one "
+                f"variable, not '{effect}'."
+            )
+        if categorical:
+            levels = fit.design.response.levels
+            cats = list(levels) if levels is not None else list(range(1, draws.shape[-1] + 1))
+            key = f"{effect}:cats__"
+            table = categorical_rows(table, draws, prob, robust, cats)
+        else:
+            table[list(SUMMARY_COLUMNS)] = summaries(draws, prob, robust)
+        out[key] = table
+        numeric[key] = _is_numeric(data[parts[0]])
+        if spaghetti and numeric[key] and not categorical:
+            lines[key] = spaghetti_rows(table, draws)
+    return ConditionalEffects(out, labels, fit.info.response, prob, numeric, lines)

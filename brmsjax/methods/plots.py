@@ -2,11 +2,11 @@
 
 The plots follow brms 2.18, which draws them with bayesplot: ``pp_check`` overlays the data
 ``y`` on draws ``y_rep`` of the posterior predictive distribution (``dens_overlay``, ``hist``,
-``stat``, ``intervals``, ``bars``); ``mcmc_plot`` shows chains (``trace``), posterior densities
-(``dens``) or 50% and 90% intervals (``intervals``); ``plot`` pairs a density with a trace for
-each parameter (conditional effects plot in :mod:`brmsjax.methods.conditional_effects`). Every
-function returns the matplotlib Figure. matplotlib is imported inside the
-functions, so importing brmsjax does not import it.
+``stat``, ``intervals``, ``bars``; the other bayesplot types in :mod:`brmsjax.methods.ppc`);
+``mcmc_plot`` shows chains (``trace``), posterior densities (``dens``) or 50% and 90% intervals
+(``intervals``); ``plot`` pairs a density with a trace for each parameter (conditional effects
+plot in :mod:`brmsjax.methods.conditional_effects`). Every function returns the matplotlib
+Figure. matplotlib is imported inside the functions, so importing brmsjax does not import it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from brmsjax.core import FIXEF_PATTERN, FitLike
 from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.methods.ppc.more_types import MORE_PPC_TYPES, more_pp_check
 from brmsjax.methods.predictions import posterior_predict
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PPC_TYPES", "PlotError", "kde_nrd0", "mcmc_plot", "plot", "pp_check"]
 
-PPC_TYPES = ("dens_overlay", "hist", "stat", "intervals", "bars")
+PPC_TYPES = ("dens_overlay", "hist", "stat", "intervals", "bars", *MORE_PPC_TYPES)
 MCMC_TYPES = ("trace", "dens", "intervals")
 STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mean": lambda x: np.mean(x, axis=-1), "median": lambda x: np.median(x, axis=-1),
@@ -34,7 +35,7 @@ STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "max": lambda x: np.max(x, axis=-1),
 }  # fmt: skip
 DARK, LIGHT = "#011f4b", "#b3cde0"
-_DRAWWISE = ("dens_overlay", "hist")
+_DRAWWISE = ("dens_overlay", "hist", "ecdf_overlay", "boxplot")
 
 
 class PlotError(BrmsjaxError, ValueError):
@@ -116,6 +117,8 @@ def pp_check(
     ndraws: int | None = None,
     seed: int | None = None,
     stat: str | Callable[[np.ndarray], Any] = "mean",
+    *,
+    group: str | None = None,
 ) -> Figure:
     """brms's ``pp_check``: the data against posterior predictive draws.
 
@@ -126,15 +129,21 @@ def pp_check(
         (histograms of the data and of ``ndraws`` draws), ``"stat"`` (the distribution of
         ``stat`` over draws with the data's value), ``"intervals"`` (50% and 90% predictive
         intervals per observation with the data), or ``"bars"`` (counts of each value of a
-        discrete response, with 90% predictive intervals).
+        discrete response, with 90% predictive intervals); and bayesplot's ``"loo_pit_overlay"``,
+        ``"loo_pit_qq"`` (or ``"loo_pit"``), ``"ecdf_overlay"``, ``"stat_grouped"``,
+        ``"scatter_avg"``, ``"error_scatter_avg"``, ``"violin_grouped"`` and ``"boxplot"``
+        (see :mod:`brmsjax.methods.ppc`).
     ndraws
-        Number of draws; brms's default: 10 for ``dens_overlay`` and ``hist``, all draws
-        otherwise.
+        Number of draws; brms's default: 10 for ``dens_overlay``, ``hist``, ``ecdf_overlay``
+        and ``boxplot``, all draws otherwise (``loo_pit_overlay``: the number of uniform
+        samples, 100 by default).
     seed
         Seed for choosing draws and simulating ``y_rep``.
     stat
         ``"mean"``, ``"median"``, ``"sd"``, ``"min"``, ``"max"`` or a function of a vector
-        (for ``type="stat"``).
+        (for ``type="stat"`` and ``"stat_grouped"``).
+    group
+        The data column that ``stat_grouped`` and ``violin_grouped`` split by.
 
     Returns
     -------
@@ -154,6 +163,17 @@ def pp_check(
         else resp.y,
         dtype=np.float64,
     )[np.argsort(fit.design.rows, kind="stable")]  # the data's order, as the predictions
+    if type in MORE_PPC_TYPES:
+        return more_pp_check(
+            fit,
+            type,
+            y,
+            lambda: np.asarray(posterior_predict(fit, ndraws=ndraws, seed=seed), np.float64),
+            ndraws=ndraws,
+            seed=seed,
+            group=group,
+            stat=(label, fun),
+        )
     yrep = np.asarray(posterior_predict(fit, ndraws=ndraws, seed=seed), dtype=np.float64)
     plt = _pyplot()
     if type == "hist":

@@ -14,6 +14,7 @@ Dirichlet(1) reweightings of the observations, ``z_k = N * sum_i u_i elpd_loo_ik
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,8 @@ from brmsjax.methods.comparison import ComparisonError, Loo, _caller_names
 
 __all__ = ["add_criterion", "loo_model_weights", "model_weights", "pseudobma_bb", "stacking"]
 
-_CRITERIA = ("loo", "waic", "bayes_R2", "loo_R2")
-_BRMS_ONLY = ("kfold", "loo_subsample", "marglik")
+_CRITERIA = ("loo", "waic", "kfold", "bayes_R2", "loo_R2")
+_BRMS_ONLY = ("loo_subsample", "marglik")
 
 
 def stacking(lpd: np.ndarray) -> np.ndarray:
@@ -152,16 +153,27 @@ def model_weights(
 
 
 def add_criterion(
-    fit: Any, criterion: str | Sequence[str], overwrite: bool = False, **kwargs: Any
+    fit: Any,
+    criterion: str | Sequence[str],
+    overwrite: bool = False,
+    file: str | None = None,
+    force_save: bool = False,
+    **kwargs: Any,
 ) -> Any:
     """Compute criteria and store them on the fit, as brms's ``add_criterion``.
 
     Parameters
     ----------
     criterion
-        One or several of ``"loo"``, ``"waic"``, ``"bayes_R2"``, ``"loo_R2"``.
+        One or several of ``"loo"``, ``"waic"``, ``"kfold"``, ``"bayes_R2"``, ``"loo_R2"``.
     overwrite
         Recompute criteria already stored (brms keeps them otherwise).
+    file
+        Save the fit with its criteria there (``.nc`` is added unless the name ends in
+        ``.nc`` or ``.pkl``); by default the file of ``brm(file=)``, as brms. The fit is saved
+        only when criteria were added, or with ``force_save``.
+    force_save
+        Save even if no criterion was added.
     **kwargs
         Passed to each criterion's method (e.g. ``r_eff`` for ``loo``).
 
@@ -182,8 +194,14 @@ def add_criterion(
             )
     if getattr(fit, "criteria", None) is None:
         fit.criteria = {}
+    added = False
     for name in names:
         if overwrite or name not in fit.criteria:
             fit.criteria.pop(name, None)  # so loo/waic recompute rather than reuse
             fit.criteria[name] = getattr(fit, name)(**kwargs)
+            added = True
+    target = file if file is not None else getattr(fit, "file", None)
+    if target is not None and (added or force_save):
+        path = Path(target)
+        fit.save(path if path.suffix.lower() in (".nc", ".pkl") else Path(f"{path}.nc"))
     return fit

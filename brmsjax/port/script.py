@@ -3,6 +3,7 @@
 :func:`port_script` translates ``brm()``, ``update()``, priors, ``bf()``, ``read.csv()`` and the
 post-processing calls (``summary``, ``fixef``, ``ranef``, ``coef``, ``VarCorr``, ``predict``,
 ``fitted``, ``conditional_effects``, ``pp_check``, ``loo``, ``loo_compare``, ``bayes_R2``,
+``kfold``, ``reloo``, ``add_criterion``,
 ``hypothesis``, ``get_prior``, ``make_standata``) into a Python script that uses
 ``import brmsjax as bj``. Every other statement is kept as a ``# REVIEW (R):`` comment, and every
 unsupported brms argument is reported in :attr:`PortResult.problems` and in the script.
@@ -32,7 +33,8 @@ METHODS: dict[str, bool] = {
     "waic": True, "loo_R2": True, "prior_summary": True, "posterior_summary": True,
     "posterior_predict": True, "posterior_epred": True, "conditional_effects": False,
     "pp_check": False, "posterior_interval": True, "nobs": True, "ngrps": True, "rhat": True,
-    "neff_ratio": True, "nuts_params": True,
+    "neff_ratio": True, "nuts_params": True, "kfold": True, "reloo": True,
+    "loo_moment_match": True, "add_criterion": False,
 }  # fmt: skip
 _MODEL_FUNCS = ("get_prior", "make_standata")
 _READERS = {

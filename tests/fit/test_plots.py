@@ -270,7 +270,9 @@ ERRORS = [
         "sleep",
         lambda f: f.pp_check("violin"),
         PlotError,
-        "pp_check type must be one of dens_overlay, hist, stat, intervals, bars, not 'violin'.",
+        "pp_check type must be one of dens_overlay, hist, stat, intervals, bars, loo_pit, "
+        "loo_pit_overlay, loo_pit_qq, ecdf_overlay, stat_grouped, scatter_avg, error_scatter_avg, "
+        "violin_grouped, boxplot, not 'violin'.",
     ),
     (
         "sleep",

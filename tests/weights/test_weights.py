@@ -137,7 +137,7 @@ def test_add_criterion_round_trip(fits: tuple[Any, Any]) -> None:
 @pytest.mark.parametrize(
     ("criterion", "message"),
     [
-        ("kfold", "Criterion 'kfold' is not supported yet"),
+        ("loo_subsample", "Criterion 'loo_subsample' is not supported yet"),
         ("R2", "Argument 'criterion' should be a subset of"),
         (["loo", "ic"], "not 'ic'"),
     ],

@@ -1,0 +1,1 @@
+"""The documentation site: the generated brms -> brmsjax guide, the gallery warning hook, CI."""
