@@ -50,9 +50,8 @@ def compare(draws: pd.DataFrame, rows: dict[str, Any], base: float = 0.1) -> tup
         dz = abs(x.mean() - r["mean"]) / r["sd"]
         ds = abs(x.std(ddof=1) / r["sd"] - 1)
         if dz > tol or ds > tol:
-            bad.append(
-                f"{v} mean {x.mean():.4g} vs {r['mean']:.4g}, sd {x.std(ddof=1):.3g} vs {r['sd']:.3g}"
-            )
+            sd = x.std(ddof=1)
+            bad.append(f"{v} mean {x.mean():.4g} vs {r['mean']:.4g}, sd {sd:.3g} vs {r['sd']:.3g}")
     return n, bad
 
 
