@@ -16,7 +16,7 @@ from ..syntax.ast import Call, Formula, Node, Number, UnaryOp, strip_parens
 from .nonlinear import nl_flag
 from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
 
-__all__ = ["DPAR_NAMES", "BrmsFormula", "bf", "from_bf_call"]
+__all__ = ["DPAR_NAMES", "BrmsFormula", "bf", "from_bf_call", "is_dpar_name"]
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
 DPAR_NAMES = (
@@ -40,6 +40,12 @@ DPAR_NAMES = (
     "xi",
     "theta",
 )
+
+
+def is_dpar_name(name: str) -> bool:
+    """Whether ``name`` is a distributional parameter's: one of :data:`DPAR_NAMES`, or one with
+    a mixture component's number (``mu2``, ``sigma1``, ``theta3``; brms's ``dpar_class``)."""
+    return name.rstrip("0123456789") in DPAR_NAMES
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,7 @@ def from_bf_call(
             nl = nl_flag(arg, call.func, source)
             continue
         value = _number(arg.value)
-        if arg.name in DPAR_NAMES and value is not None:
+        if is_dpar_name(arg.name) and value is not None:
             fixed[arg.name] = value
             continue
         raise FormulaTermError(
