@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
+from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
@@ -28,7 +29,7 @@ from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
 
-QUANTITIES = ("linpred", "epred", "predict", "log_lik")
+QUANTITIES = ("linpred", "epred", "predict", "log_lik", "pp_mixture")
 # Elements of one (draws x rows) chunk; intermediates are a few times this.
 CHUNK_ELEMENTS = 1 << 21
 _COMPILED: dict[Any, Callable[..., Any]] = {}
@@ -247,6 +248,8 @@ def _chunk_function(
             return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
         if what == "predict":
             return family.rng(rng, eta[""], dpars, d["addition"])
+        if what == "pp_mixture" and isinstance(family, Mixture):  # log P(K = k | y), (S, N, K)
+            return family.membership(d["y"], dpars, d["addition"])
         ll = pointwise_log_lik(family, d["y"], eta[""], dpars, d["addition"])
         if "weights" in d["addition"]:
             ll = ll * d["addition"]["weights"]

@@ -58,6 +58,7 @@ from brmsjax.methods.group_effects import (
 )
 from brmsjax.methods.hypothesis import hypothesis
 from brmsjax.methods.marginal.effects import comparisons, marginal_means, predictions, slopes
+from brmsjax.methods.mixture.membership import pp_mixture
 from brmsjax.methods.plots import mcmc_plot, plot, pp_check
 from brmsjax.methods.predictions import (
     fitted,
@@ -199,6 +200,7 @@ class BrmsFit:
     fitted = fitted
     predict = predict
     log_lik = log_lik
+    pp_mixture = pp_mixture
     residuals = residuals
     loo = loo
     waic = fit_waic

@@ -48,6 +48,17 @@ def is_dpar_name(name: str) -> bool:
     return name.rstrip("0123456789") in DPAR_NAMES
 
 
+def normalize_thetas(fixed: Mapping[str, float]) -> dict[str, float]:
+    """Fixed mixing proportions scaled to sum to one where two or more are given, as brms's
+    ``bf(y ~ x, theta1 = 1, theta2 = 2)`` stores them (1/3 and 2/3)."""
+    out = dict(fixed)
+    thetas = [k for k in out if k.startswith("theta") and k[5:].isdigit()]
+    total = sum(float(out[k]) for k in thetas)
+    if len(thetas) > 1 and total > 0:
+        out.update({k: float(out[k]) / total for k in thetas})
+    return out
+
+
 @dataclass(frozen=True)
 class BrmsFormula:
     """A brms formula with optional distributional formulas, as made by :func:`bf`.
@@ -119,7 +130,8 @@ def bf(
             raise FormulaTermError(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor, bool(nl))
+    fixed = normalize_thetas(fixed)
+    return BrmsFormula((formula, *dpar_formulas), fixed, options, autocor, bool(nl))
 
 
 def _number(node: Node) -> float | None:
@@ -169,4 +181,4 @@ def from_bf_call(
         )
     if not formulas:
         raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source, call.span)
-    return formulas, fixed, nl
+    return formulas, normalize_thetas(fixed), nl
