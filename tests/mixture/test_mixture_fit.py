@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -147,3 +148,14 @@ def test_poisson_mixture_with_predicted_theta() -> None:
     dens = (1 - t2) * stats.poisson.pmf(k, l1) + t2 * stats.poisson.pmf(k, l2)
     np.testing.assert_allclose(fit.log_lik(), np.log(dens), rtol=1e-9)
     np.testing.assert_allclose(fit.posterior_epred(), (1 - t2) * l1 + t2 * l2, rtol=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["netcdf", "pickle"])
+def test_saved_mixture_fit_predicts_the_same(tmp_path: Any, fmt: str) -> None:
+    fit, _, _ = gaussian_fit()
+    path = tmp_path / f"fit.{'nc' if fmt == 'netcdf' else 'pkl'}"
+    fit.save(path, format=fmt)
+    loaded = bj.load(path)
+    assert loaded.brm_args["family"] == fit.brm_args["family"]
+    np.testing.assert_allclose(loaded.pp_mixture(), fit.pp_mixture(), atol=1e-12)

@@ -72,3 +72,18 @@ def test_fixed_thetas_are_normalized() -> None:
 def test_mixture_rejections(code: str, message: str) -> None:
     with pytest.raises(RCodeError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         from_r(f"brm(y ~ x, data = d, family = {code})")
+
+
+def test_script_ports_a_mixture_family_object() -> None:
+    from brmsjax.port.script import port_script
+
+    script = (
+        "mix <- mixture(gaussian, gaussian)\n"
+        "fit1 <- brm(bf(y ~ x + z), dat, family = mix, chains = 2)\n"
+        "ppm <- pp_mixture(fit1)\n"
+    )
+    result = port_script(script)
+    assert not result.problems
+    assert 'mix = bj.mixture("gaussian", "gaussian")' in result.code
+    assert "family=mix," in result.code
+    assert "ppm = fit1.pp_mixture()" in result.code
