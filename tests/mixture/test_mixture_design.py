@@ -188,3 +188,16 @@ def test_dirichlet_prior_only_on_theta() -> None:
             bj.mixture("gaussian", "gaussian"),
             "prior(normal(0, 1), theta)",
         )
+
+
+def test_ordering_needs_intercepts() -> None:
+    with pytest.raises(ModelError, match="^Identifying mixture components via ordering requires"):
+        bj.brm(
+            "y ~ 0 + x",
+            mixture_data(),
+            family=bj.mixture("gaussian", "gaussian"),
+            chains=1,
+            iter=20,
+            warmup=10,
+            progress=False,
+        )

@@ -148,6 +148,9 @@ def test_poisson_mixture_with_predicted_theta() -> None:
     dens = (1 - t2) * stats.poisson.pmf(k, l1) + t2 * stats.poisson.pmf(k, l2)
     np.testing.assert_allclose(fit.log_lik(), np.log(dens), rtol=1e-9)
     np.testing.assert_allclose(fit.posterior_epred(), (1 - t2) * l1 + t2 * l2, rtol=1e-9)
+    np.testing.assert_allclose(fit.posterior_epred(dpar="mu2"), l2 + 0 * w, rtol=1e-12)
+    linpred = fit.posterior_linpred(dpar="mu1", transform=True)
+    np.testing.assert_allclose(linpred, l1 + 0 * w, rtol=1e-12)
 
 
 @pytest.mark.slow
