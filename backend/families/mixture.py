@@ -255,7 +255,7 @@ def mixture(*families: Any, nmix: int | tuple[int, ...] = 1, order: Any = None) 
                 "univariate families such as gaussian, student or poisson."
             )
     if order is None:
-        order = "mu" if len({(c.name, c.link) for c in comps}) == 1 else "none"
+        order = "mu" if len({c.name for c in comps}) == 1 else "none"  # brms's family_names
     elif isinstance(order, bool):
         order = "mu" if order else "none"
     if order not in ("none", "mu"):

@@ -28,10 +28,10 @@ FAMILIES = [
         "none",
     ),
     (
-        "brms::mixture(poisson, poisson(log), order = FALSE)",
-        'bj.mixture("poisson", families.poisson(link="log"), order=False)',
+        "brms::mixture(poisson, poisson(identity))",
+        'bj.mixture("poisson", families.poisson(link="identity"))',
         "mixture(poisson, poisson)",
-        "none",
+        "mu",
     ),
     (
         'mixture("lognormal", Gamma("log"), nmix = c(2, 1))',
