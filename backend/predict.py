@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
+from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
@@ -28,7 +29,7 @@ from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
 
-QUANTITIES = ("linpred", "epred", "predict", "log_lik")
+QUANTITIES = ("linpred", "epred", "predict", "log_lik", "pp_mixture")
 # Elements of one (draws x rows) chunk; intermediates are a few times this.
 CHUNK_ELEMENTS = 1 << 21
 _COMPILED: dict[Any, Callable[..., Any]] = {}
@@ -205,6 +206,15 @@ def _linear_predictors(
     return eta
 
 
+def _dpar_link(family: Family, dpar: str) -> str:
+    """The link of ``dpar``'s predictor (a mixture's ``mu<k>``: its component's)."""
+    if not dpar:
+        return family.link
+    if isinstance(family, Mixture) and dpar in family.mu_links:
+        return family.mu_links[dpar]
+    return family.dpar_links.get(dpar, "identity")
+
+
 def _chunk_function(
     inputs: PredictInputs, what: str, dpar: str, transform: bool
 ) -> Callable[..., Any]:
@@ -238,15 +248,19 @@ def _chunk_function(
             eta[""] = predict_arma(family, eta[""], dp, p["arma"], d, key=key, missing=arma[2])
         if what == "linpred":
             out = eta[dpar] if dpar in eta else jnp.zeros((s, n))
-            link = family.link if not dpar else family.dpar_links.get(dpar, "identity")
+            link = _dpar_link(family, dpar)
             return INV_LINKS[link](out) if transform else out
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
         if "bcs" in p:  # category-specific effects: each row's thresholds
             dpars["thres"] = dpars["thres"] - jnp.einsum("nk,skt->snt", d["Xcs"], p["bcs"])
         if what == "epred":
+            if isinstance(family, Mixture) and dpar in family.mu_links:  # mu<k> on its scale
+                return INV_LINKS[family.mu_links[dpar]](dpars[dpar])
             return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
         if what == "predict":
             return family.rng(rng, eta[""], dpars, d["addition"])
+        if what == "pp_mixture" and isinstance(family, Mixture):  # log P(K = k | y), (S, N, K)
+            return family.membership(d["y"], dpars, d["addition"])
         ll = pointwise_log_lik(family, d["y"], eta[""], dpars, d["addition"])
         if "weights" in d["addition"]:
             ll = ll * d["addition"]["weights"]

@@ -14,6 +14,7 @@ configure_host_devices()
 
 from brmsjax import datasets
 from brmsjax.api import brm, get_prior, make_standata, model_matrix
+from brmsjax.backend.families.mixture import mixture
 from brmsjax.backend.families.registry import (
     Beta,
     Family,
@@ -117,6 +118,7 @@ __all__ = [
     "loo_compare",
     "loo_model_weights",
     "make_standata",
+    "mixture",
     "model_matrix",
     "model_weights",
     "multilevel",

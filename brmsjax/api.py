@@ -104,7 +104,7 @@ def fit_info(
     categories = tuple(d[2:] for d in predicted if family.kind == "categorical")
     return FitInfo(
         formula="\n".join(formula_lines),
-        family=family.name,
+        family=str(getattr(family, "display", family.name)),  # mixture(gaussian, gaussian)
         links=family.links_line(predicted, categories),
         response=design.response.name,
         data_name=data_name,
@@ -465,7 +465,9 @@ def make_standata(
     if prior is None:
         return standata(design, family=fam)
     resolved = resolve_priors(design, fam, r_priors(prior))
-    out = standata(design, family=fam, con_simo=con_simo(design, resolved))
+    theta = resolved.get("theta")
+    con_theta = None if theta is None else np.array([s.args[0] for s in theta.specs])
+    out = standata(design, family=fam, con_simo=con_simo(design, resolved), con_theta=con_theta)
     mu = design.block("")
     n_b = len(mu.slope_columns) if mu is not None else 0
     return shrink_standata(out, resolved, n_b, len(design.response.y))

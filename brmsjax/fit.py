@@ -59,6 +59,7 @@ from brmsjax.methods.group_effects import (
 from brmsjax.methods.hypotheses.hypothesis import hypothesis
 from brmsjax.methods.hypotheses.prior_draws import prior_draws
 from brmsjax.methods.marginal.effects import comparisons, marginal_means, predictions, slopes
+from brmsjax.methods.mixture.membership import pp_mixture
 from brmsjax.methods.plots import mcmc_plot, plot, pp_check
 from brmsjax.methods.ppc.loo_pit import loo_pit
 from brmsjax.methods.predictions import (
@@ -207,6 +208,7 @@ class BrmsFit:
     fitted = fitted
     predict = predict
     log_lik = log_lik
+    pp_mixture = pp_mixture
     residuals = residuals
     loo = loo
     waic = fit_waic

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.backend.families.base import Family
+from brmsjax.backend.families.mixture import Mixture, mixture
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.priors.user import Prior, PriorList, as_priors
 from brmsjax.core import ARVIZ_STAT_NAMES, META_COLUMNS, FitFileError, FitInfo, FitLike
@@ -122,6 +123,9 @@ def _formula_from(spec: Mapping[str, Any] | None) -> str | BrmsFormula | None:
 def _family_json(family: Any) -> dict[str, Any] | None:
     if family is None:
         return None
+    if isinstance(family, Mixture):  # its components and order
+        parts = [_family_json(c) for c in family.components]
+        return {"name": "mixture", "components": parts, "order": family.order}
     spec = {
         "name": getattr(family, "name", None),
         "link": getattr(family, "link", None),
@@ -145,6 +149,8 @@ def _family_json(family: Any) -> dict[str, Any] | None:
 def _family_from(spec: Mapping[str, Any] | None) -> Family | None:
     if spec is None:
         return None
+    if spec["name"] == "mixture" and "components" in spec:
+        return mixture(*(_family_from(c) for c in spec["components"]), order=spec["order"])
     base = get_family(str(spec["name"]))
     extra = {"threshold": spec["threshold"]} if "threshold" in spec else {}
     return dataclasses.replace(

@@ -21,11 +21,13 @@ from typing import Any
 import jax
 import numpy as np
 
+from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
+from brmsjax.backend.model.mixture import MixtureProgram, plan_mixture
 from brmsjax.backend.model.plans import (
     GroupPlan,
     ModelNames,
@@ -227,6 +229,19 @@ def lower(
     shown = tuple(d for d in family.dpars if d in fixed_dpars)
     data["fixed_dpars"] = {k: np.asarray(v) for k, v in fixed_dpars.items()}
     aux = tuple(d for d in family.dpars if d not in predicted and d not in fixed_dpars)
+    thetas: tuple[str, ...] = ()  # a mixture's proportions saved with the draws
+    if isinstance(family, Mixture):
+        aux, thetas = plan_mixture(
+            design,
+            family,
+            vectors=vectors,
+            prior_args=prior_args,
+            priors=priors,
+            aux=aux,
+            predicted=predicted,
+            fixed=fixed_dpars,
+        )
+        shown = tuple(d for d in shown if not d.startswith("theta"))  # data in brms
     for d in aux:
         bounds = family.dpar_bounds.get(d, (None, None))
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
@@ -351,7 +366,7 @@ def lower(
         nonlinear=nonlinear_plan(design),
         shrink=shrink,
     )
-    named = tuple(d for d in family.dpars if d in aux or d in shown)
+    named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
         named += ("delta",)  # brms's spec_pars: the family's dpars and delta
     names = ModelNames(
@@ -363,7 +378,11 @@ def lower(
         arma=arma,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
     )
-    return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
+    program_cls: type[ModelProgram] = (
+        MixtureProgram if isinstance(family, Mixture) else ModelProgram
+    )
+    prog = program(structure, family, program_cls)
+    return LoweredModel(prog, data, prior_args, names, sample_prior)
 
 
 def _check_family(design: Design, family: Family) -> None:

@@ -21,21 +21,37 @@ from brmsjax.backend.priors.user import Prior
 from brmsjax.formula.design.ir import Design, FixedBlock
 from brmsjax.formula.errors import PriorError
 
-__all__ = ["check_dirichlet", "con_simo", "sp_priors"]
+__all__ = ["SIMPLEX_CLASSES", "check_dirichlet", "con_simo", "dirichlet_specs", "sp_priors"]
+
+#: The prior classes of simplexes: ``mo()``'s and a mixture's mixing proportions.
+SIMPLEX_CLASSES = ("simo", "theta")
+
+
+def dirichlet_specs(p: Prior | None, size: int) -> tuple[PriorSpec, ...]:
+    """One ``dirichlet(alpha_k)`` per element of a simplex of ``size`` from its prior (brms's
+    ``dirichlet(1)`` without one; one concentration is recycled)."""
+    alpha = (p.spec if p else DIRICHLET_DEFAULT).args
+    if len(alpha) == 1:
+        alpha = alpha * size
+    if len(alpha) != size:
+        raise PriorError(f"Invalid Dirichlet prior. Expected input of length {size}.")
+    return tuple(PriorSpec("dirichlet", (a,)) for a in alpha)
 
 
 def check_dirichlet(chosen: Mapping[Any, Prior]) -> None:
-    """Refuse a Dirichlet prior outside class ``simo`` and any other prior on a simplex."""
+    """Refuse a Dirichlet prior outside the simplex classes ``simo`` (``mo()``) and ``theta``
+    (a mixture's proportions), and any other prior on a simplex."""
     for key, p in chosen.items():
-        if key[0] == "simo" and p.spec.dist != "dirichlet":
+        if key[0] in SIMPLEX_CLASSES and p.spec.dist != "dirichlet":
             raise PriorError(
                 "Currently 'dirichlet' is the only valid prior for simplex parameters. See "
                 "help(set_prior) for more details."
             )
-        if key[0] != "simo" and p.spec.dist == "dirichlet":
+        if key[0] not in SIMPLEX_CLASSES and p.spec.dist == "dirichlet":
             raise PriorError(
                 f"The prior for class '{key[0]}' is '{p.spec}', but dirichlet priors apply "
-                "only to the simplexes of mo() terms (class 'simo')."
+                "only to the simplexes of mo() terms (class 'simo') and of a mixture's "
+                "proportions (class 'theta')."
             )
 
 
@@ -67,12 +83,7 @@ def sp_priors(
         if sp.owner(j - 1) != j - 1:  # mo(x, id = ...): the simplex is another's
             continue
         p = pick(("simo", label, "", "", d, ""))
-        alpha = (p.spec if p else DIRICHLET_DEFAULT).args
-        if len(alpha) == 1:
-            alpha = alpha * size
-        if len(alpha) != size:
-            raise PriorError(f"Invalid Dirichlet prior. Expected input of length {size}.")
-        out[f"simo{suffix}_{j}"] = tuple(PriorSpec("dirichlet", (a,)) for a in alpha)
+        out[f"simo{suffix}_{j}"] = dirichlet_specs(p, size)
     return out
 
 

@@ -282,7 +282,8 @@ def dirichlet_spec(
     text: str,
     numbers: list[tuple[float, int, int]] | None = None,
 ) -> PriorSpec:
-    """``dirichlet(a)`` or ``dirichlet(c(a1, a2, ...))``: the concentration, every element
+    """``dirichlet(a)``, ``dirichlet(a1, a2, ...)`` or ``dirichlet(c(a1, a2, ...))``: the
+    concentration, every element
     positive; ``c(...)`` is read in no other prior."""
     if vector is not None:
         head = vector.children[0]
@@ -301,16 +302,7 @@ def dirichlet_spec(
             for n in vector.children[1:]
             if isinstance(n, Tree)
         ]
-    numbers = numbers or []
-    if len(numbers) != 1 and vector is None:
-        start = numbers[0][1]
-        raise _error(
-            "The prior distribution 'dirichlet' takes 1 argument, dirichlet(alpha) (a number "
-            "or a vector c(...)), but the prior gives more.",
-            text,
-            start,
-            numbers[-1][2],
-        )
+    numbers = numbers or []  # dirichlet(2, 3) is dirichlet(c(2, 3)), as brms reads it
     for value, a, b in numbers:
         if not math.isfinite(value) or value <= 0:
             raise _error(

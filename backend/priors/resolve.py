@@ -18,7 +18,7 @@ import pandas as pd
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
-from brmsjax.backend.priors.monotonic import check_dirichlet, sp_priors
+from brmsjax.backend.priors.monotonic import check_dirichlet, dirichlet_specs, sp_priors
 from brmsjax.backend.priors.nonlinear import internal_priors, shown_rows
 from brmsjax.backend.priors.parse import prior_display
 from brmsjax.backend.priors.rows import (
@@ -194,6 +194,9 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
                 spec = p.spec if p else _default(rows, coef_key)
                 specs.append(check_bounds(spec, 0.0, None, f"'{name}' of class '{cls}'{_of(d)}"))
             out[f"{cls}{p_}"] = ParamPrior(f"{cls}{p_}", tuple(specs))
+    if ("theta", "", "", "", "", "") in rows:  # a mixture's simplex of proportions
+        nmix = len(getattr(family, "components", ()))
+        out["theta"] = ParamPrior("theta", dirichlet_specs(pick(("theta",) + ("",) * 5), nmix))
     for cls, size in arma_classes(design):
         p = pick((cls, "", "", "", "", ""))
         spec = check_bounds(p.spec if p else PriorSpec("flat"), None, None, f"class '{cls}'")

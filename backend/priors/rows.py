@@ -9,9 +9,11 @@ case-insensitive first, punctuation before digits before letters).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from brmsjax.backend.dists.densities import PriorSpec
+from brmsjax.backend.families.mixture import Mixture, theta_mode, theta_names
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_prior
 from brmsjax.backend.priors.parse import parse_prior
@@ -50,6 +52,8 @@ def format_r_number(x: float | None) -> str:
     """A bound or prior argument as R's ``as.character`` writes it; ``""`` for None."""
     if x is None:
         return ""
+    if math.isinf(x):
+        return "Inf" if x > 0 else "-Inf"
     if float(x).is_integer():
         return str(int(x))
     return f"{x:.15g}"
@@ -113,6 +117,10 @@ def scalar_dpars(design: Design, family: Family) -> tuple[str, ...]:
     formula, by ``se()``, or by the family as ordinal ``disc``)."""
     predicted = set(predicted_dpars(design))
     fixed = {**getattr(family, "dpar_fixed", {}), **design.fixed_dpars}
+    if isinstance(family, Mixture):  # mu<k> are always predicted; a theta simplex is one class
+        predicted |= {f"mu{k}" for k in range(1, family.nmix + 1)}
+        if theta_mode(family, predicted, fixed) == "simplex":
+            predicted |= set(theta_names(family.nmix))
     return tuple(d for d in family.dpars if d not in predicted and d not in fixed)
 
 
@@ -134,12 +142,15 @@ def default_prior(design: Design, family: Family, dpar: str, link: str) -> Prior
     if link == "identity" and dpar and dpar in family.dpar_priors:
         return parse_prior(family.dpar_priors[dpar])
     role = "" if dpar in category_dpars(design, family) else dpar
+    family_link, family_name = family.link, family.name
+    if isinstance(family, Mixture):  # the component's link of mu<k>
+        family_link, family_name = family.prior_scale(dpar)
     return default_dpar_prior(
         role,
         link,
         design.response.y,
-        family_link=family.link,
-        family_name=family.name,
+        family_link=family_link,
+        family_name=family_name,
         factor_like=design.response.levels is not None,
         offset=None if block is None else block.offset,
     )
@@ -192,6 +203,15 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
     return rows
 
 
+def mixture_rows(design: Design, family: Mixture) -> list[PriorRow]:
+    """A mixture's ``theta`` row: brms's ``dirichlet(1)`` of the simplex of mixing proportions,
+    where they are neither predicted nor fixed."""
+    predicted = set(predicted_dpars(design))
+    if theta_mode(family, predicted, design.fixed_dpars) != "simplex":
+        return []
+    return [PriorRow("theta", spec=DIRICHLET_DEFAULT)]
+
+
 def arma_classes(design: Design) -> tuple[tuple[str, int], ...]:
     """The ARMA coefficient classes of the model and their sizes: ``ar`` (``Kar``) and ``ma``
     (``Kma``) where the order is positive; brms 2.18's default priors are flat, unbounded."""
@@ -204,8 +224,12 @@ def arma_classes(design: Design) -> tuple[tuple[str, int], ...]:
 def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
     """All prior rows of the model in brms 2.18's ``get_prior`` order."""
     rows = _fixed_rows(design, family)
+    if isinstance(family, Mixture):
+        rows += mixture_rows(design, family)
     for dpar in scalar_dpars(design, family):
         lb, ub = family.dpar_bounds.get(dpar, (None, None))
+        if dpar.startswith("theta"):  # brms's dpar_bounds of a mixture's theta<k>
+            lb, ub = -math.inf, math.inf
         spec = default_prior(design, family, dpar, "identity")
         rows.append(PriorRow(dpar, spec=spec, lb=lb, ub=ub))
     if design.groups:

@@ -34,7 +34,7 @@ METHODS: dict[str, bool] = {
     "posterior_predict": True, "posterior_epred": True, "conditional_effects": False,
     "pp_check": False, "posterior_interval": True, "nobs": True, "ngrps": True, "rhat": True,
     "neff_ratio": True, "nuts_params": True, "kfold": True, "reloo": True,
-    "loo_moment_match": True, "add_criterion": False,
+    "loo_moment_match": True, "add_criterion": False, "pp_mixture": True,
 }  # fmt: skip
 _MODEL_FUNCS = ("get_prior", "make_standata")
 _READERS = {
@@ -139,6 +139,10 @@ class _Porter:
             if name != target:
                 self.lines.append("print(fit)")
             return code
+        elif node.func.removeprefix("brms::") == "mixture":  # mix <- mixture(gaussian, ...)
+            family = r_family(node, src)
+            code = family.to_python() if isinstance(family, FamilyCall) else family.python
+            self.families |= "families." in code
         elif node.func in _READERS and node.args:
             path = r_value(node.args[0].value, src, f"the {node.func}() file").code
             code = f"{_READERS[node.func]}({path})"

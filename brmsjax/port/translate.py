@@ -19,6 +19,7 @@ import pandas as pd
 from brmsjax.formula.errors import FormulaError, FormulaTermError
 from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Formula, Name, Node, Paren
 from brmsjax.formula.syntax.parse import deparse
+from brmsjax.formula.terms.bf import is_dpar_name
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
 from brmsjax.formula.terms.nonlinear import lhs_names, merge_parts
 from brmsjax.formula.terms.options import OPTION_NAMES
@@ -144,7 +145,7 @@ def _bf(call: Call, source: str, autocor: str | None = None) -> FormulaCall:
         if isinstance(value, Formula) and arg.name == "autocor":
             autocor = _formula_text(value, source)
             continue
-        if arg.name in DPAR_NAMES:
+        if arg.name is not None and is_dpar_name(arg.name):
             number = r_value(value, source, f"the bf() argument '{arg.name}'").obj
             if isinstance(number, int | float) and not isinstance(number, bool):
                 fixed[str(arg.name)] = number

@@ -21,7 +21,7 @@ from brmsjax.formula.syntax.ast import Call, Name, Paren, String
 from .rparse import RCodeError, RNode
 from .rvalues import Ref, match_args, py_literal, py_str, r_value
 
-__all__ = ["BRMS_FAMILIES", "FamilyCall", "r_family"]
+__all__ = ["BRMS_FAMILIES", "FamilyCall", "MixtureCall", "r_family"]
 
 #: brms 2.18's family functions (R name -> brms family name), including those from stats.
 BRMS_FAMILIES: dict[str, str] = {
@@ -100,6 +100,75 @@ class FamilyCall:
         return f"families.{ctor}({args})"
 
 
+@dataclass(frozen=True)
+class MixtureCall(FamilyCall):
+    """brms's ``mixture(gaussian, gaussian, nmix = 1, order = NULL)`` as written in R.
+
+    Attributes
+    ----------
+    components
+        The component families as written (``nmix`` not yet applied).
+    """
+
+    components: tuple[FamilyCall, ...] = ()
+
+    def resolve(self) -> Family:
+        """The :class:`~brmsjax.backend.families.mixture.Mixture`.
+
+        Raises
+        ------
+        ModelError
+            As brmsjax's ``mixture()`` (brms's messages), or for a component brmsjax lacks.
+        """
+        from brmsjax.backend.families.mixture import mixture
+
+        return mixture(*(c.resolve() for c in self.components), **self.kwargs)
+
+    def to_python(self) -> str:
+        """Python source: ``bj.mixture("gaussian", "gaussian", nmix=2)``."""
+        args = [c.to_python() for c in self.components]
+        args += [f"{k}={py_literal(v)}" for k, v in self.kwargs.items()]
+        return f"bj.mixture({', '.join(args)})"
+
+
+def _mixture(call: Call, source: str) -> MixtureCall:
+    """``mixture(family, ..., nmix = 1, order = NULL)``: the families are the unnamed
+    arguments (or ``flist = list(...)``), ``nmix`` a number or ``c(...)``, ``order`` a string
+    or a logical."""
+    components: list[FamilyCall] = []
+    kwargs: dict[str, Any] = {}
+    for arg in call.args:
+        value = arg.value
+        if arg.name is None:
+            family = r_family(value, source)
+            if not isinstance(family, FamilyCall) or isinstance(family, MixtureCall):
+                raise RCodeError(
+                    "The components of mixture() must be brms families such as gaussian or "
+                    "poisson().",
+                    source,
+                    value.span,
+                )
+            components.append(family)
+        elif arg.name in ("nmix", "order"):
+            obj = r_value(value, source, f"the mixture() argument '{arg.name}'").obj
+            if isinstance(obj, Ref):
+                raise RCodeError(
+                    f"The mixture() argument '{arg.name}' must be a value such as 2 or \"mu\".",
+                    source,
+                    value.span,
+                )
+            if obj is not None:
+                kwargs[arg.name] = tuple(obj) if isinstance(obj, list) else obj
+        else:
+            raise RCodeError(
+                f"The mixture() argument '{arg.name}' is not supported by brmsjax; give the "
+                "families as arguments, with nmix and order.",
+                source,
+                arg.span,
+            )
+    return MixtureCall("mixture", "mixture", kwargs, tuple(components))
+
+
 def r_family(node: RNode, source: str) -> FamilyCall | Ref:
     """Translate an R family (``poisson``, ``"poisson"``, ``poisson()``, ``brmsfamily(...)``).
 
@@ -128,7 +197,9 @@ def r_family(node: RNode, source: str) -> FamilyCall | Ref:
             return _known(str(name), str(name), _kwargs(rest, source), source, node)
         if func in BRMS_FAMILIES:
             return _known(func, func, _kwargs(node, source), source, node)
-        if func in {"mixture", "custom_family"}:
+        if func == "mixture":
+            return _mixture(node, source)
+        if func == "custom_family":
             raise RCodeError(
                 f"{func}() families are not supported by brmsjax; choose a built-in family.",
                 source,

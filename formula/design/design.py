@@ -35,6 +35,7 @@ from ..terms.brmsterms import (
 )
 from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
+from ..terms.mixture import is_mixture_family, mixture_terms
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .finite import check_matrix, check_values, fit_advice
@@ -338,6 +339,8 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     name, kind = family_kind(family)
     bt = brms_terms(formula, columns=list(map(str, frame.columns)))
     check_family_terms(bt, family)
+    if is_mixture_family(family):  # one mu<k> per component, theta checks
+        bt = mixture_terms(bt, family)
     frame = with_reserved_intercept(frame, bt)
     check_nonlinear_kind(bt, kind)
     if not len(frame):

@@ -41,6 +41,7 @@ def standata(
     ordinal: bool = False,
     family: Any = None,
     con_simo: Mapping[str, np.ndarray] | None = None,
+    con_theta: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Return the design as brms 2.18's ``make_standata()`` output.
 
@@ -59,6 +60,10 @@ def standata(
     con_simo
         The Dirichlet concentrations of the ``mo()`` simplexes by brms's data name
         (``con_simo_1``, ``con_simo_sigma_1``); brms's default ``dirichlet(1)`` where absent.
+    con_theta
+        A mixture's Dirichlet concentration of its mixing proportions ``theta`` (brms's
+        default ``dirichlet(1)`` where None), written where they are neither fixed nor
+        predicted.
 
     Returns
     -------
@@ -138,6 +143,10 @@ def standata(
         out[dpar] = _number(fixed[dpar])
     for group in design.groups:
         out[f"J_{group.id}"] = group.J.astype(np.int64) + 1
+    nmix = len(getattr(family, "components", ()) or ())
+    thetas = [f"theta{k}" for k in range(1, nmix + 1)]
+    if nmix and not any(t in fixed or design.block(t) is not None for t in thetas):
+        out["con_theta"] = np.ones(nmix) if con_theta is None else np.asarray(con_theta, float)
     for group in design.groups:
         k = group.id
         out[f"N_{k}"] = group.n_levels

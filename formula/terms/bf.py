@@ -16,7 +16,7 @@ from ..syntax.ast import Call, Formula, Node, Number, UnaryOp, strip_parens
 from .nonlinear import nl_flag
 from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
 
-__all__ = ["DPAR_NAMES", "BrmsFormula", "bf", "from_bf_call"]
+__all__ = ["DPAR_NAMES", "BrmsFormula", "bf", "from_bf_call", "is_dpar_name"]
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
 DPAR_NAMES = (
@@ -40,6 +40,23 @@ DPAR_NAMES = (
     "xi",
     "theta",
 )
+
+
+def is_dpar_name(name: str) -> bool:
+    """Whether ``name`` is a distributional parameter's: one of :data:`DPAR_NAMES`, or one with
+    a mixture component's number (``mu2``, ``sigma1``, ``theta3``; brms's ``dpar_class``)."""
+    return name.rstrip("0123456789") in DPAR_NAMES
+
+
+def normalize_thetas(fixed: Mapping[str, float]) -> dict[str, float]:
+    """Fixed mixing proportions scaled to sum to one where two or more are given, as brms's
+    ``bf(y ~ x, theta1 = 1, theta2 = 2)`` stores them (1/3 and 2/3)."""
+    out = dict(fixed)
+    thetas = [k for k in out if k.startswith("theta") and k[5:].isdigit()]
+    total = sum(float(out[k]) for k in thetas)
+    if len(thetas) > 1 and total > 0:
+        out.update({k: float(out[k]) / total for k in thetas})
+    return out
 
 
 @dataclass(frozen=True)
@@ -113,7 +130,8 @@ def bf(
             raise FormulaTermError(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
-    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor, bool(nl))
+    fixed = normalize_thetas(fixed)
+    return BrmsFormula((formula, *dpar_formulas), fixed, options, autocor, bool(nl))
 
 
 def _number(node: Node) -> float | None:
@@ -155,7 +173,7 @@ def from_bf_call(
             nl = nl_flag(arg, call.func, source)
             continue
         value = _number(arg.value)
-        if arg.name in DPAR_NAMES and value is not None:
+        if is_dpar_name(arg.name) and value is not None:
             fixed[arg.name] = value
             continue
         raise FormulaTermError(
@@ -163,4 +181,4 @@ def from_bf_call(
         )
     if not formulas:
         raise FormulaSyntaxError(f"{call.func}() needs a formula such as y ~ x.", source, call.span)
-    return formulas, fixed, nl
+    return formulas, normalize_thetas(fixed), nl

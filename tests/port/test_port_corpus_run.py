@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,8 @@ from brmsjax.backend.priors.resolve import Prior
 from brmsjax.formula.design.design import DataWarning
 from brmsjax.formula.errors import BrmsjaxError, FormulaTermError, ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
-from brmsjax.port import BrmCall, FamilyCall, RCodeError, Ref, from_r
+from brmsjax.port import BrmCall, FamilyCall, RCodeError, Ref, from_r, parse_r
+from brmsjax.rcode.rfamilies import r_family
 from tests.port.test_port_corpus import CORPUS, Case
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +153,21 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
 }
 
 
+#: Families that corpus calls name but their source defines in an earlier line (R code).
+FAMILY_DEFINITIONS = {
+    ("brms 2.18 man/mixture.Rd (examples)", "mix"): "mixture(gaussian, gaussian)",
+    ("brms 2.18 man/pp_mixture.brmsfit.Rd (examples)", "mix"): "mixture(gaussian, nmix = 2)",
+}
+
+
+def _defined_family(case: Case, call: BrmCall) -> BrmCall:
+    """The call with a family named by reference replaced by its definition in the source."""
+    if not isinstance(call.family, Ref):
+        return call
+    code = FAMILY_DEFINITIONS.get((case.source, call.family.name))
+    return call if code is None else replace(call, family=r_family(parse_r(code), code))
+
+
 def _runnable() -> list[tuple[Case, BrmCall]]:
     """Translated corpus calls with a formula and a family that brmsjax has."""
     out = []
@@ -160,6 +177,7 @@ def _runnable() -> list[tuple[Case, BrmCall]]:
         except RCodeError:
             continue
         assert isinstance(call, BrmCall)
+        call = _defined_family(case, call)
         if isinstance(call.formula, Ref) or not isinstance(call.family, FamilyCall):
             continue
         try:

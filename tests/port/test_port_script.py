@@ -121,8 +121,8 @@ PROBLEMS = [
         "line 1: 'foo' is not an argument that brmsjax's brm() supports; remove it.",
     ),
     (
-        "x <- 1\nfit <- brm(y ~ x, data = d,\n  family = mixture(gaussian, gaussian))",
-        "line 2: mixture() families are not supported by brmsjax; choose a built-in family.",
+        'x <- 1\nfit <- brm(y ~ x, data = d,\n  family = custom_family("f", dpars = "mu"))',
+        "line 2: custom_family() families are not supported by brmsjax; choose a built-in family.",
     ),
     ("fit <- brm(y ~ x data = d)", "line 1: Unexpected 'data' here; an operator or ',' is missing"),
     ("summary(fit1 + 1)", "line 1: The first argument of summary() must name a fit."),

@@ -167,8 +167,8 @@ REJECTED = [
     ),
     ("brm(bf(y1 ~ x) + bf(y2 ~ x), data = d)", "Adding formula parts with '+'"),
     (
-        "brm(y ~ x, data = d, family = mixture(gaussian, gaussian))",
-        "mixture() families are not supported by brmsjax; choose a built-in family.",
+        'brm(y ~ x, data = d, family = custom_family("f", dpars = "mu"))',
+        "custom_family() families are not supported by brmsjax; choose a built-in family.",
     ),
     ("brm(y ~ x, data = d[d$x > 0, ])", "The brm() argument 'data' must name a data frame"),
     ("brm(y ~ x, data = d, chains = 2.5)", "The brm() argument 'chains' must be a int, not 2.5."),

@@ -1,0 +1,1 @@
+"""mixture() families: designs, priors, likelihood, post-processing and fits against brms."""
