@@ -60,6 +60,7 @@ from brmsjax.formula.errors import (
     UnknownVariableError,
 )
 from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
+from brmsjax.formula.terms.mv import MvFormula, mvbf, set_rescor
 from brmsjax.lecture.equations import Equations, equations
 from brmsjax.lecture.multilevel import multilevel
 from brmsjax.lecture.multilevel_table import multilevel_table
@@ -82,6 +83,7 @@ __all__ = [
     "FormulaSyntaxError",
     "Gamma",
     "ModelError",
+    "MvFormula",
     "Prior",
     "PriorError",
     "UnknownVariableError",
@@ -121,10 +123,12 @@ __all__ = [
     "model_weights",
     "multilevel",
     "multilevel_table",
+    "mvbf",
     "negbinomial",
     "poisson",
     "prior",
     "set_prior",
+    "set_rescor",
     "skew_normal",
     "sratio",
     "student",

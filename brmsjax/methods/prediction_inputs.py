@@ -255,6 +255,9 @@ def prediction_inputs(
             b[block.dpar] = np.concatenate([b[block.dpar], _mo_draws(fit, block, rows)], axis=1)
     have = set(fit.variables())
     scalars = {d: fit.store.matrix([d])[rows, 0] for d in fit.info.spec_pars if d in have}
+    rescor = [v for v in fit.variables() if v.startswith("rescor__")]
+    if rescor:  # a multivariate model's residual correlations (brmsjax.methods.mv)
+        scalars["rescor"] = fit.store.matrix(rescor)[rows]
     thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]
     if family.kind == "ordinal" and thres:
         scalars["thres"] = fit.store.matrix(thres)[rows]
