@@ -130,7 +130,9 @@ def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
         vals, _, _ = _evaluate(bt, with_reserved_intercept(sub, bt), True, warn=False)
         values.update(vals)
         for dp in bt.dpars:
-            groups = tuple(replace(g, dpar=mv_dpar(g.dpar, resp)) for g in dp.groups)
+            # brms's get_re orders each predictor's terms by grouping factor (R's order())
+            ordered = sorted(dp.groups, key=lambda g: (g.group.lower(), g.group))
+            groups = tuple(replace(g, dpar=mv_dpar(g.dpar, resp)) for g in ordered)
             dpars.append(replace(dp, dpar=mv_dpar(dp.dpar, resp), groups=groups))
     first = designs[0].state.terms
     groups = _group_blocks(replace(first, dpars=tuple(dpars)), values, len(rows))
