@@ -20,6 +20,7 @@ from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
+from brmsjax.formula.design.mv_newdata import encode_mv_newdata
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.design.special.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
@@ -207,7 +208,8 @@ def encode_data(
         if fit.data is None:
             raise FitError("This re_formula needs the fit's data; refit with brm().")
         newdata = fit.data.iloc[np.sort(np.asarray(fit.design.rows))]
-    return encode_newdata(
+    encode = encode_newdata if design.mv is None else encode_mv_newdata
+    return encode(
         design,
         newdata,
         re_formula=re_formula,

@@ -99,6 +99,7 @@ def _rescor_cholesky(rescor: np.ndarray, R: int) -> np.ndarray:
 def _joint_parts(inputs: bp.PredictInputs, key: int, **kwargs: Any) -> tuple[Any, Any, Any]:
     family = inputs.family
     assert isinstance(family, MvFamily)
+    kwargs = {k: v for k, v in kwargs.items() if k not in ("dpar", "transform")}
     mus, sigmas = [], []
     for resp in family.responses:
         one = resp_inputs(inputs, resp)
