@@ -249,7 +249,7 @@ def brm(
     check_sample_prior(sample_prior)
     ctrl = check_control(control)
     check_algorithm(algorithm)
-    fam = get_family(family)
+    fam = given = get_family(family)
     data = as_frame(data)
     prior = r_priors(prior)
     priors: Mapping[str, Any]
@@ -335,7 +335,7 @@ def brm(
     )
     brm_args = {
         "formula": formula,
-        "family": fam,
+        "family": given,  # a multivariate model's responses' family, as given
         "prior": prior,
         "chains": chains,
         "iter": iter,

@@ -44,6 +44,11 @@ def _family(fit: FitLike) -> Family:
     model = getattr(fit, "model", None)
     if model is not None:
         return model.program.family  # type: ignore[no-any-return]
+    mv = getattr(fit.design, "mv", None)
+    if mv is not None:  # a loaded multivariate fit: its responses' families
+        from brmsjax.backend.families.mv import mv_family
+
+        return mv_family(mv.responses, mv.families, mv.rescor)
     fam = fit.brm_args.get("family")
     return fam if isinstance(fam, Family) else get_family(fit.info.family)
 

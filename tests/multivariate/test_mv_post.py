@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,3 +95,21 @@ def test_resp_must_be_a_response() -> None:
     assert check_resp(fam, None) == ("y1", "y2")
     with pytest.raises(PredictionError, match="its responses are: y1, y2"):
         check_resp(fam, "y3")
+
+
+@pytest.mark.slow
+def test_fit_methods_of_a_mixed_model(tmp_path: Path) -> None:
+    fit = _fit("mixed")
+    table = fit.prior_summary()
+    assert sorted(set(table["resp"])) == ["", "cnt", "y1"]
+    assert ("sigma", "y1") in set(zip(table["class"], table["resp"], strict=True))
+    text = str(fit.summary())
+    assert "  Links: mu = identity; sigma = identity\n         mu = log \n" in text
+    fit.save(tmp_path / "fit.pkl")
+    loaded = bj.load(tmp_path / "fit.pkl")
+    np.testing.assert_allclose(loaded.fitted(resp="cnt"), fit.fitted(resp="cnt"))
+    with pytest.raises(bj.BrmsjaxError, match="multivariate models is not supported yet"):
+        fit.conditional_effects()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 50 draws: the sampler's warnings
+        assert fit.update(iter=100, progress=False).variables() == fit.variables()
