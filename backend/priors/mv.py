@@ -23,7 +23,7 @@ from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.priors.rows import LKJ_DEFAULT, PriorRow, format_r_number, model_rows
 from brmsjax.backend.priors.user import Prior, PriorsLike, as_priors
 from brmsjax.formula.design.ir import Design
-from brmsjax.formula.design.ir_mv import split_dpar
+from brmsjax.formula.design.ir_mv import mv_dpar, split_dpar
 from brmsjax.formula.errors import PriorError
 
 __all__ = ["mv_prior_rows", "mv_prior_table", "resolve_mv_priors"]
@@ -75,7 +75,11 @@ def resolve_mv_priors(design: Design, family: MvFamily, user: PriorsLike = None)
         resolved = resolve_priors(d, family.member(resp), _user_of(priors, resp, family))
         per[resp] = resolved
         for key, value in resolved.items():
-            if not key.startswith(("sd_", "L_")):
+            if key.startswith("sds_"):  # sds_<dpar>_<k>: the flat smooth's key
+                own, _, j = key[4:].rpartition("_")
+                flat = f"sds_{mv_dpar(own, resp)}_{j}"
+                out[flat] = replace(value, param=flat)
+            elif not key.startswith(("sd_", "L_")):
                 out[f"{key}_{resp}"] = replace(value, param=f"{key}_{resp}")
     for g in design.groups:
         specs = []

@@ -46,8 +46,8 @@ def _refuse_special(resp: str, design: Design) -> None:
         what = "ARMA terms"
     elif design.nonlinear is not None:
         what = "non-linear formulas (nl = TRUE)"
-    elif design.smooths or design.gps:
-        what = "s() and gp() terms"
+    elif design.gps:
+        what = "gp() terms"
     elif any(b.sp is not None or b.Xcs is not None or b.thresholds for b in design.fixed):
         what = "mo() and cs() terms and ordinal families"
     elif design.kind == "categorical":
@@ -141,6 +141,11 @@ def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
         for resp, d in zip(responses, designs, strict=True)
         for b in d.fixed
     )
+    smooths = tuple(
+        replace(sm, dpar=mv_dpar(sm.dpar, resp))
+        for resp, d in zip(responses, designs, strict=True)
+        for sm in d.smooths
+    )
     fixed_dpars = {
         mv_dpar(k, resp): v
         for resp, d in zip(responses, designs, strict=True)
@@ -160,5 +165,6 @@ def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
         fixed_dpars=fixed_dpars,
         state=designs[0].state,
         kind="multivariate",
+        smooths=smooths,
         mv=spec,
     )

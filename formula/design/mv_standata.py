@@ -44,12 +44,24 @@ def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
         mine = [b for b in design.fixed if split_dpar(b.dpar, mv.responses)[0] == resp]
         for block in mine:
             sfx = f"_{block.dpar}"
-            out[f"K{sfx}"] = block.K
-            out[f"X{sfx}"] = pd.DataFrame(block.X, columns=block.columns)
+            ns = len(block.smooth)  # the smooths' columns (brms's Xs) are X's last
+            out[f"K{sfx}"] = block.K - ns
+            out[f"X{sfx}"] = pd.DataFrame(
+                block.X[:, : block.K - ns], columns=block.columns[: block.K - ns]
+            )
             for g in design.groups:
                 for m, dpar in enumerate(g.dpars, 1):
                     if dpar == block.dpar:
                         out[f"Z_{g.id}{sfx}_{m}"] = g.Z[:, m - 1]
+            smooths = [sm for sm in design.smooths if sm.dpar == block.dpar]
+            for sm in smooths:
+                out[f"nb{sfx}_{sm.k}"] = len(sm.Zs)
+                for j, Zs in enumerate(sm.Zs, 1):
+                    out[f"Zs{sfx}_{sm.k}_{j}"] = Zs
+                out[f"knots{sfx}_{sm.k}"] = np.asarray(sm.knots, dtype=np.int64)
+            if smooths:
+                out[f"Ks{sfx}"] = ns
+                out[f"Xs{sfx}"] = pd.DataFrame(block.X[:, block.K - ns :], columns=block.smooth)
             if block.offset is not None:
                 out[f"offsets{sfx}"] = block.offset
         for g in design.groups:

@@ -48,6 +48,7 @@ PYTHON = {
     "student_rescor": "bf(y_1 ~ x) + bf(y2 ~ z) + set_rescor(TRUE)",
     "mixed_poisson": bj.bf("y_1 ~ x + (1 | g)") + bj.bf("cnt ~ z + (1 | g)", family="poisson"),
     "mvbf_call": "mvbf(bf(y_1 ~ x), bf(y2 ~ x + z), rescor = TRUE)",
+    "smooths": bj.bf("y_1 ~ x + s(z) + (1 | g)") + bj.bf("y2 ~ s(x)") + bj.set_rescor(False),
 }
 
 
@@ -121,7 +122,7 @@ def test_rescor_default_warns_as_brms() -> None:
         ),
         ("mvbind(cnt, y_1) ~ x + set_rescor", "gaussian", FormulaError, "set_rescor"),
         ("bf(y_1 ~ x) + bf(y1 ~ z)", "gaussian", FormulaError, "'y1' appears twice"),
-        ("mvbind(y_1, y2) ~ x + s(z)", "gaussian", FormulaError, "s\\(\\) and gp\\(\\) terms"),
+        ("mvbind(y_1, y2) ~ x + gp(z)", "gaussian", FormulaError, "gp\\(\\) terms"),
     ],
 )
 def test_errors(formula: Any, family: str, error: type, message: str) -> None:
