@@ -1,5 +1,5 @@
 """The user API's multivariate path: design, family, priors and standata of ``mvbind()`` and
-``bf() + bf()`` models (see :mod:`brmsjax.formula.design.ir_mv`).
+``bf() + bf()`` models (see :mod:`brmsjax.formula.design.mv.ir_mv`).
 
 :func:`brmsjax.api.brm`, :func:`~brmsjax.api.get_prior` and :func:`~brmsjax.api.make_standata`
 hand a multivariate formula here; the lowering, sampling and the fit object are shared with
@@ -16,8 +16,8 @@ from brmsjax.backend.families.mv import MvFamily, mv_family
 from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.priors.mv import mv_prior_table, resolve_mv_priors
 from brmsjax.formula.design.ir import Design
-from brmsjax.formula.design.mv_design import build_mv_design
-from brmsjax.formula.design.mv_standata import mv_standata
+from brmsjax.formula.design.mv.mv_design import build_mv_design
+from brmsjax.formula.design.mv.mv_standata import mv_standata
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.mv import is_multivariate
 

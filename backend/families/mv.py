@@ -1,7 +1,7 @@
 """The family of a multivariate model: one family per response, with residual correlations.
 
 brms 2.18 names every parameter of a response with the response as suffix (``sigma_y1``);
-the flat multivariate design (:mod:`brmsjax.formula.design.ir_mv`) names the responses' mu
+the flat multivariate design (:mod:`brmsjax.formula.design.mv.ir_mv`) names the responses' mu
 predictors by the response (``y1``). :class:`MvFamily` lists the responses' auxiliary
 parameters so named, so that the lowering samples, bounds and links them as any family's, and
 evaluates the joint likelihood: brms's ``multi_normal_cholesky`` (``Sigma = diag(sigma) Lrescor
@@ -24,7 +24,7 @@ from jax.scipy.linalg import solve_triangular
 from jax.scipy.special import gammaln
 
 from brmsjax.backend.families.registry import Family, get_family
-from brmsjax.formula.design.ir_mv import mv_dpar
+from brmsjax.formula.design.mv.ir_mv import mv_dpar
 from brmsjax.formula.errors import ModelError
 
 __all__ = ["MvFamily", "mv_family"]

@@ -23,7 +23,7 @@ from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.priors.rows import LKJ_DEFAULT, PriorRow, format_r_number, model_rows
 from brmsjax.backend.priors.user import Prior, PriorsLike, as_priors
 from brmsjax.formula.design.ir import Design
-from brmsjax.formula.design.ir_mv import mv_dpar, split_dpar
+from brmsjax.formula.design.mv.ir_mv import mv_dpar, split_dpar
 from brmsjax.formula.errors import PriorError
 
 __all__ = ["mv_prior_rows", "mv_prior_table", "resolve_mv_priors"]

@@ -20,7 +20,7 @@ from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
-from brmsjax.formula.design.mv_newdata import encode_mv_newdata
+from brmsjax.formula.design.mv.mv_newdata import encode_mv_newdata
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.design.special.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError

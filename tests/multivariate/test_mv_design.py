@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import brmsjax as bj
-from brmsjax.formula.design.mv_design import RESCOR_DEFAULT_WARNING, RESCOR_ERROR
+from brmsjax.formula.design.mv.mv_design import RESCOR_DEFAULT_WARNING, RESCOR_ERROR
 from brmsjax.formula.errors import FormulaError, PriorError
 from brmsjax.formula.terms.mv import mv_parts, resp_name
 

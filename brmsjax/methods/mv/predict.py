@@ -19,7 +19,7 @@ import numpy as np
 
 from brmsjax.backend import predict as bp
 from brmsjax.backend.families.mv import MvFamily, rescor_lpdf
-from brmsjax.formula.design.ir_mv import split_dpar
+from brmsjax.formula.design.mv.ir_mv import split_dpar
 
 __all__ = ["check_resp", "mv_compute", "resp_inputs"]
 

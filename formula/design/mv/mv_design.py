@@ -16,16 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DesignError, FormulaTermError
-from ..terms.brmsterms import brms_terms
-from ..terms.mv import mv_parts
-from ..warn import user_stacklevel
-from .design import NA_WARNING, DataWarning, _evaluate, as_frame, build_design
-from .groups import _group_blocks
-from .intercept import with_reserved_intercept
-from .ir import Design, Response
+from ...errors import DesignError, FormulaTermError
+from ...terms.brmsterms import brms_terms
+from ...terms.mv import mv_parts
+from ...warn import user_stacklevel
+from ..design import NA_WARNING, DataWarning, _evaluate, as_frame, build_design
+from ..groups import _group_blocks
+from ..intercept import with_reserved_intercept
+from ..ir import Design, Response
+from ..response import family_kind
 from .ir_mv import MvSpec, mv_dpar
-from .response import family_kind
 
 __all__ = ["RESCOR_DEFAULT_WARNING", "RESCOR_ERROR", "build_mv_design"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .ir import Design
+    from ..ir import Design
 
 __all__ = ["MvSpec", "mv_dpar", "split_dpar"]
 

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .ir import Design
+from ..ir import Design
+from ..standata import standata
 from .ir_mv import split_dpar
-from .standata import standata
 
 __all__ = ["mv_standata"]
 

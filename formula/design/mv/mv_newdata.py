@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .ir import Design
+from ..ir import Design
+from ..newdata import encode_newdata
+from ..newdata_ir import EncodedGroup, NewData
 from .ir_mv import mv_dpar
-from .newdata import encode_newdata
-from .newdata_ir import EncodedGroup, NewData
 
 __all__ = ["encode_mv_newdata"]
 
