@@ -61,6 +61,7 @@ from brmsjax.formula.errors import (
     UnknownVariableError,
 )
 from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
+from brmsjax.formula.terms.mv import MvFormula, mvbf, set_rescor
 from brmsjax.lecture.equations import Equations, equations
 from brmsjax.lecture.multilevel import multilevel
 from brmsjax.lecture.multilevel_table import multilevel_table
@@ -83,6 +84,7 @@ __all__ = [
     "FormulaSyntaxError",
     "Gamma",
     "ModelError",
+    "MvFormula",
     "Prior",
     "PriorError",
     "UnknownVariableError",
@@ -123,10 +125,12 @@ __all__ = [
     "model_weights",
     "multilevel",
     "multilevel_table",
+    "mvbf",
     "negbinomial",
     "poisson",
     "prior",
     "set_prior",
+    "set_rescor",
     "skew_normal",
     "sratio",
     "student",

@@ -31,13 +31,15 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
+from brmsjax.formula.terms.mv import MvFormula
 from brmsjax.formula.warn import user_stacklevel
 from brmsjax.methods.autocor import check_arma_fit
 from brmsjax.methods.refit import use_brm
+from brmsjax.mv_api import is_multivariate, mv_design_for, mv_get_prior, mv_make_standata, mv_priors
 
 # A pandas DataFrame, a dict of columns, or any DataFrame narwhals reads (polars, pyarrow, ...).
 Data: TypeAlias = pd.DataFrame | Mapping[str, Any] | Any
-FormulaLike: TypeAlias = str | BrmsFormula
+FormulaLike: TypeAlias = str | BrmsFormula | MvFormula
 
 
 def check_response(design: Design, family: Family) -> None:
@@ -52,12 +54,16 @@ def check_response(design: Design, family: Family) -> None:
 
 def design_for(formula: FormulaLike, data: Data, family: Family) -> Design:
     """The family-aware design of ``formula`` on ``data``, its response checked."""
+    if isinstance(formula, MvFormula):
+        raise ModelError("A multivariate formula has one design per response (brmsjax.mv_api).")
     design = build_design(formula, data, family=family)
     check_response(design, family)
     return design
 
 
 def _formula_text(formula: FormulaLike) -> str:
+    if isinstance(formula, MvFormula):
+        return str(formula)
     return "\n".join(formula.formulas) if isinstance(formula, BrmsFormula) else formula
 
 
@@ -247,11 +253,16 @@ def brm(
     check_sample_prior(sample_prior)
     ctrl = check_control(control)
     check_algorithm(algorithm)
-    fam = get_family(family)
+    fam = given = get_family(family)
     data = as_frame(data)
-    design = design_for(formula, data, fam)
     prior = r_priors(prior)
-    priors = resolve_priors(design, fam, prior)
+    priors: Mapping[str, Any]
+    if is_multivariate(formula):  # one design per response, joined (brmsjax.mv_api)
+        design, fam = mv_design_for(formula, data, fam)
+        priors = mv_priors(design, fam, prior)
+    else:
+        design = design_for(formula, data, fam)
+        priors = resolve_priors(design, fam, prior)
     if path is not None and file_refit == "on_change" and path.is_file():
         saved = _from_file(path)
         if _same_model(saved, design, fam, prior, algorithm):
@@ -323,14 +334,14 @@ def brm(
         design,
         fam,
         lowered.names,
-        formula_lines=terms.formula_lines,
+        formula_lines=terms.formula_lines if design.mv is None else design.mv.formula_lines,
         data_name=data_name,
         control=ctrl,
         **settings,
     )
     brm_args = {
         "formula": formula,
-        "family": fam,
+        "family": given,  # a multivariate model's responses' family, as given
         "prior": prior,
         "chains": chains,
         "iter": iter,
@@ -449,6 +460,8 @@ def get_prior(
     prior: PriorsLike | str = None,
 ) -> pd.DataFrame:
     """brms's ``get_prior()``: the priors of every parameter class, coefficient and group."""
+    if is_multivariate(formula):
+        return mv_get_prior(formula, data, family, r_priors(prior))
     fam = get_family(family)
     return prior_table(design_for(formula, data, fam), fam, r_priors(prior))
 
@@ -460,6 +473,8 @@ def make_standata(
     prior: PriorsLike | str = None,
 ) -> dict[str, Any]:
     """brms's ``make_standata()``: the model's data with brms's field names and order."""
+    if is_multivariate(formula):
+        return mv_make_standata(formula, data, family)
     fam = get_family(family)
     design = design_for(formula, data, fam)
     if prior is None:

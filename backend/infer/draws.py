@@ -81,6 +81,9 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             yield from (c for c in gp.columns() if c[1].startswith(cls))
     for d in model.aux:
         yield d, d, ()
+    pairs = [(j, k) for k in range(len(model.rescor)) for j in range(k)]
+    for i, (j, k) in enumerate(pairs):  # brms's rescor__y1__y2, after the family's dpars
+        yield f"rescor__{model.rescor[j]}__{model.rescor[k]}", "rescor", (i,)
     if any(kind == "lasso" for kind, _ in model.shrink):  # brms's class "lasso"
         yield "lasso_inv_lambda", "lasso_inv_lambda", ()
     for f in model.fixed:  # brms keeps sum-to-zero thresholds (= b_Intercept, X uncentred)

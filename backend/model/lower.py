@@ -22,6 +22,7 @@ import jax
 import numpy as np
 
 from brmsjax.backend.families.mixture import Mixture
+from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
@@ -194,6 +195,8 @@ def lower(
     """
     check_sample_prior(sample_prior)
     _check_family(design, family)
+    if family.kind == "multivariate":  # the joint likelihood has the plain form only
+        likelihood, marginalize = "plain", False
     vectors: list[VectorPlan] = []
     prior_args: dict[str, dict[str, np.ndarray]] = {}
     fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}
@@ -365,6 +368,7 @@ def lower(
         arma=arma,
         nonlinear=nonlinear_plan(design),
         shrink=shrink,
+        **rescor_plan(family, priors, prior_args),
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -377,6 +381,7 @@ def lower(
         gps=tuple(gp_spec(b) for b in design.gps),
         arma=arma,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
+        rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),
     )
     program_cls: type[ModelProgram] = (
         MixtureProgram if isinstance(family, Mixture) else ModelProgram
@@ -402,6 +407,7 @@ def _check_family(design: Design, family: Family) -> None:
                 "(brms allows it); remove it from the formula."
             )
     valid = {"", *family.dpars, *(design.nonlinear.nlpars if design.nonlinear else ())}
+    valid |= set(getattr(family, "responses", ()))  # a multivariate model's mu predictors
     predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
     for dpar in predicted:
         if dpar not in valid and not (family.kind == "categorical" and dpar.startswith("mu")):
@@ -409,3 +415,11 @@ def _check_family(design: Design, family: Family) -> None:
                 f"The parameter '{dpar}' is not a valid distributional or non-linear "
                 "parameter. Did you forget to set 'nl = TRUE'?"
             )
+
+
+def rescor_plan(family: Family, priors: Mapping[str, Any], prior_args: dict[str, Any]) -> dict:
+    """The ``Structure`` fields of the residual correlations (none without them): the number
+    of responses and whether ``L_rescor`` has an LKJ prior (brms's default ``lkj(1)``)."""
+    if not isinstance(family, MvFamily) or not family.rescor:
+        return {}
+    return {"rescor": family.nresp, "rescor_lkj": lkj_args(prior_args, priors, "rescor")}

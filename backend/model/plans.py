@@ -227,6 +227,10 @@ class Structure:
     #: mu of a non-linear formula (a ``NonlinearPlan``), None where mu is linear.
     nonlinear: Any = None
     shrink: tuple[ShrinkPlan, ...] = ()  # shrinkage priors on b (horseshoe, R2D2, lasso)
+    #: The number of responses whose residuals correlate (site ``L_rescor``), else 0; and
+    #: whether ``L_rescor`` has an LKJ prior (``prior_args["L_rescor"]["eta"]``).
+    rescor: int = 0
+    rescor_lkj: bool = False
 
 
 def sfx(dpar: str) -> str:
@@ -253,6 +257,9 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
         elif g.cor:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
+    if structure.rescor:  # brms's cholesky_factor_corr[nresp] Lrescor
+        R = structure.rescor
+        sites.append(Site("L_rescor", (R, R), (R * (R - 1) // 2,), corr_cholesky))
     for sm in structure.smooths:
         size = sum(sm.knots)
         sites.append(Site(f"zs_{sm.key}", (size,), (size,), constraints.real))
@@ -293,3 +300,5 @@ class ModelNames:
     gps: tuple[GpSpec, ...] = ()
     arma: tuple[int, int] = (0, 0)
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
+    #: The responses whose residuals correlate (``rescor__y1__y2``), else ().
+    rescor: tuple[str, ...] = ()

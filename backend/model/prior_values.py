@@ -121,7 +121,9 @@ def _checked_args(name: str, spec: PriorSpec) -> Sequence[float]:
 
 
 def lkj_args(
-    prior_args: dict[str, dict[str, np.ndarray]], priors: Mapping[str, ParamPriorLike], gid: int
+    prior_args: dict[str, dict[str, np.ndarray]],
+    priors: Mapping[str, ParamPriorLike],
+    gid: int | str,
 ) -> bool:
     """Collect the LKJ shape of ``L_<gid>``; False when its prior is flat."""
     name = f"L_{gid}"

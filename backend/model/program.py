@@ -65,7 +65,7 @@ from brmsjax.backend.model.terms.smooth_terms import (
     smooth_log_priors,
     smooth_parts,
 )
-from brmsjax.backend.model.transforms import corr_cholesky
+from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -293,7 +293,10 @@ class ModelProgram:
 
         ``prior_args`` must be :meth:`prepare`-d.
         """
-        return structure_lprior(self.structure, params, prior_args)
+        lp = structure_lprior(self.structure, params, prior_args)
+        if self.structure.rescor_lkj:  # brms's lkj_corr_cholesky_lpdf(Lrescor | eta)
+            lp = lp + lkj_corr_cholesky_lpdf(params["L_rescor"], prior_args["L_rescor"]["eta"])
+        return lp
 
     # -- predictors and likelihood
     def linear_predictors(self, params: Mapping[str, Array], data: PyTree) -> dict[str, Array]:
@@ -329,7 +332,7 @@ class ModelProgram:
                 parts.append((dpar, jnp.sum(part, axis=1)))
         parts += gp_parts(self.structure.gps, params, data, data["y"].shape[0])
         parts += smooth_parts(self.structure, params, data)
-        zeros = jnp.zeros_like(data["y"])
+        zeros = jnp.zeros(data["y"].shape[:1], dtype=data["y"].dtype)  # (N, nresp) if mv
         eta = linear_predictors(population, parts, zeros, self.structure.categories)
         if self.structure.nonlinear is not None:  # mu of a non-linear formula
             eta[""] = nonlinear_eta(self.structure.nonlinear, eta, data["C"])
@@ -383,6 +386,9 @@ class ModelProgram:
     def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
         """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""
         eta = self.linear_predictors(params, data)
+        if self.structure.rescor or self.family.kind == "multivariate":
+            dpars = self.dpars(params, data, eta)
+            return self.family.mv_log_lik(data["y"], eta, dpars, params.get("L_rescor"))  # type: ignore[attr-defined]
         return pointwise_log_lik(
             self.family,
             data["y"],
@@ -449,6 +455,10 @@ class ModelProgram:
                 cor = L @ L.T
                 rows, cols = upper_pairs(g.M)
                 out[f"cor_{g.id}"] = cor[rows, cols]
+        if self.structure.rescor:  # brms's rescor: the upper triangle column by column
+            L = params["L_rescor"]
+            rows, cols = upper_pairs(self.structure.rescor)
+            out["rescor"] = (L @ L.T)[rows, cols]
         for gid, r in self.group_effects(params, data, key).items():
             out[f"r_{gid}"] = r
         resid = None

@@ -200,7 +200,14 @@ def prior_summary(fit: FitLike, all: bool = True) -> pd.DataFrame:  # noqa: A002
         from brmsjax.rcode.rpriors import priors_from_r
 
         user = priors_from_r(user)
-    table = prior_table(fit.design, fit.brm_args["family"], user)
+    if fit.design.mv is not None:  # a multivariate model: rows per response (resp column)
+        from brmsjax.backend.families.mv import mv_family
+        from brmsjax.backend.priors.mv import mv_prior_table
+
+        mv = fit.design.mv
+        table = mv_prior_table(fit.design, mv_family(mv.responses, mv.families, mv.rescor), user)
+    else:
+        table = prior_table(fit.design, fit.brm_args["family"], user)
     # brms's validate_prior: correlation classes as the Stan parameters (cor -> L, lkj(1) ->
     # lkj_corr_cholesky(1)), rows ordered by class, group, resp, dpar, nlpar, coef (R's
     # order() in a user's locale: case-insensitive)

@@ -336,6 +336,11 @@ def conditional_effects(
     """
     if fit.design is None or fit.data is None:
         raise ConditionalEffectsError("conditional_effects needs the fit's data; refit with brm().")
+    if fit.design.mv is not None:
+        raise ConditionalEffectsError(
+            "conditional_effects() of multivariate models is not supported yet; predict a grid "
+            "with posterior_epred(newdata=..., resp=...) instead."
+        )
     if not 0 < prob < 1:
         raise ConditionalEffectsError(f"prob must be between 0 and 1, not {prob!r}.")
     check_method_args(fit, method, categorical, ndraws)

@@ -20,6 +20,7 @@ from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
+from brmsjax.formula.design.mv.mv_newdata import encode_mv_newdata
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
 from brmsjax.formula.design.special.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
@@ -43,6 +44,11 @@ def _family(fit: FitLike) -> Family:
     model = getattr(fit, "model", None)
     if model is not None:
         return model.program.family  # type: ignore[no-any-return]
+    mv = getattr(fit.design, "mv", None)
+    if mv is not None:  # a loaded multivariate fit: its responses' families
+        from brmsjax.backend.families.mv import mv_family
+
+        return mv_family(mv.responses, mv.families, mv.rescor)
     fam = fit.brm_args.get("family")
     return fam if isinstance(fam, Family) else get_family(fit.info.family)
 
@@ -207,7 +213,8 @@ def encode_data(
         if fit.data is None:
             raise FitError("This re_formula needs the fit's data; refit with brm().")
         newdata = fit.data.iloc[np.sort(np.asarray(fit.design.rows))]
-    return encode_newdata(
+    encode = encode_newdata if design.mv is None else encode_mv_newdata
+    return encode(
         design,
         newdata,
         re_formula=re_formula,
@@ -255,6 +262,9 @@ def prediction_inputs(
             b[block.dpar] = np.concatenate([b[block.dpar], _mo_draws(fit, block, rows)], axis=1)
     have = set(fit.variables())
     scalars = {d: fit.store.matrix([d])[rows, 0] for d in fit.info.spec_pars if d in have}
+    rescor = [v for v in fit.variables() if v.startswith("rescor__")]
+    if rescor:  # a multivariate model's residual correlations (brmsjax.methods.mv)
+        scalars["rescor"] = fit.store.matrix(rescor)[rows]
     thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]
     if family.kind == "ordinal" and thres:
         scalars["thres"] = fit.store.matrix(thres)[rows]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from brmsjax.backend import predict as bp
 from brmsjax.core import FitLike
+from brmsjax.methods.mv.predict import mv_compute
 from brmsjax.methods.prediction_inputs import PredictionError, encode_data, prediction_inputs
 from brmsjax.methods.summary import check_probs, stat_names
 
@@ -60,6 +61,7 @@ def posterior_linpred(
     incl_autocor: bool = True,
     dpar: str | None = None,
     nlpar: str | None = None,
+    resp: str | None = None,
 ) -> np.ndarray:
     """Draws of the linear predictor (brms's ``posterior_linpred``), ``(draws, rows)``.
 
@@ -86,6 +88,9 @@ def posterior_linpred(
         prediction methods take it too.
     nlpar
         A non-linear parameter of a non-linear formula: its linear predictor.
+    resp
+        A multivariate model's response (brms's ``resp``); None stacks every response's draws
+        last, ``(draws, rows, nresp)``. The other prediction methods take it too.
     """
     inputs, key = prediction_inputs(
         fit,
@@ -100,6 +105,8 @@ def posterior_linpred(
     )
     if nlpar is not None:
         return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
+    if inputs.family.kind == "multivariate":
+        return mv_compute(inputs, "linpred", resp, key, dpar=dpar or "", transform=transform)
     d = _check_dpar(inputs, dpar, linear=True)
     return bp.compute(inputs, "linpred", dpar=d, transform=transform, seed=key)
 
@@ -117,6 +124,7 @@ def posterior_epred(
     incl_autocor: bool = True,
     dpar: str | None = None,
     nlpar: str | None = None,
+    resp: str | None = None,
 ) -> np.ndarray:
     """Draws of the expected response (brms's ``posterior_epred``), ``(draws, rows)``.
 
@@ -137,6 +145,8 @@ def posterior_epred(
     )
     if nlpar is not None:
         return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
+    if inputs.family.kind == "multivariate":
+        return mv_compute(inputs, "epred", resp, key, dpar="" if dpar == "mu" else dpar or "")
     d = _check_dpar(inputs, dpar, linear=False)
     if not d:
         _check_trunc(fit, "posterior_epred")
@@ -154,6 +164,7 @@ def posterior_predict(
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
     incl_autocor: bool = True,
+    resp: str | None = None,
 ) -> np.ndarray:
     """Draws from the posterior predictive distribution, ``(draws, rows)``.
 
@@ -170,6 +181,8 @@ def posterior_predict(
         seed=seed,
         incl_autocor=incl_autocor,
     )
+    if inputs.family.kind == "multivariate":
+        return mv_compute(inputs, "predict", resp, key)
     _check_trunc(fit, "posterior_predict")
     return bp.compute(inputs, "predict", seed=key)
 
@@ -186,7 +199,12 @@ def _summary(
 ) -> pd.DataFrame | np.ndarray:
     """Per-row summaries of a prediction (``what``: linpred, epred, predict), in blocks."""
     probs = check_probs(probs)
+    resp = kwargs.pop("resp", None)
     inputs, key = prediction_inputs(fit, newdata, **kwargs)
+    if inputs.family.kind == "multivariate":  # brms: (rows, stats, nresp) without resp
+        values = mv_compute(inputs, what, resp, key, dpar=dpar or "")
+        out = bp.summary_stats(values, probs, robust)
+        return pd.DataFrame(out, columns=stat_names(probs)) if resp is not None else out
     d = _check_dpar(inputs, dpar, linear=what == "linpred")
     if what != "linpred" and not d:
         _check_trunc(fit, "fitted" if what == "epred" else "predict")
@@ -212,6 +230,7 @@ def fitted(
     summary: bool = True,
     robust: bool = False,
     probs: Sequence[float] = (0.025, 0.975),
+    resp: str | None = None,
 ) -> pd.DataFrame | np.ndarray:
     """brms's ``fitted``: a summary of :meth:`posterior_epred` (``scale="linear"``:
     of :meth:`posterior_linpred`) per row.
@@ -232,6 +251,7 @@ def fitted(
         "draw_ids": draw_ids,
         "seed": seed,
         "incl_autocor": incl_autocor,
+        "resp": resp,
     }
     if not summary:
         if scale == "linear":
@@ -255,6 +275,7 @@ def predict(
     summary: bool = True,
     robust: bool = False,
     probs: Sequence[float] = (0.025, 0.975),
+    resp: str | None = None,
 ) -> pd.DataFrame | np.ndarray:
     """brms's ``predict``: a summary of :meth:`posterior_predict` per row (computed in
     blocks of rows, so it fits in memory for millions of rows)."""
@@ -266,6 +287,7 @@ def predict(
         "draw_ids": draw_ids,
         "seed": seed,
         "incl_autocor": incl_autocor,
+        "resp": resp,
     }
     if not summary:
         return posterior_predict(fit, newdata, **args)
@@ -283,6 +305,7 @@ def log_lik(
     draw_ids: Sequence[int] | None = None,
     seed: int | None = None,
     incl_autocor: bool = True,
+    resp: str | None = None,
 ) -> np.ndarray:
     """Pointwise log likelihood ``(draws, rows)`` (weighted as brms when the response has
     ``weights``); ``newdata`` must hold the response."""
@@ -298,6 +321,8 @@ def log_lik(
         seed=seed,
         incl_autocor=incl_autocor,
     )
+    if inputs.family.kind == "multivariate":
+        return mv_compute(inputs, "log_lik", resp, key)
     return bp.compute(inputs, "log_lik", seed=key)
 
 

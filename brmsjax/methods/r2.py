@@ -48,12 +48,18 @@ def bayes_R2(  # brms's name
     y = encode_data(fit, newdata, kwargs.get("re_formula"), True, True).y
     if y is None:  # pragma: no cover - response=True always reads y
         raise ComparisonError("bayes_R2 needs the response.")
+    names = ["R2"]
+    if y.ndim == 2:  # a multivariate model: one R2 per response (brms's R2y1, R2y2)
+        responses = fit.design.mv.responses
+        resp = kwargs.get("resp")
+        names = [f"R2{r}" for r in ((resp,) if resp else responses)]
+        y = y[:, responses.index(resp)] if resp else y
     e = y[None, :] - ypred
     var_ypred = np.var(ypred, axis=1, ddof=1)
     r2 = var_ypred / (var_ypred + np.var(e, axis=1, ddof=1))
     if not summary:
         return r2
-    return posterior_table(r2[:, None], ["R2"], probs, robust)
+    return posterior_table(r2 if r2.ndim == 2 else r2[:, None], names, probs, robust)
 
 
 def loo_r2_draws(

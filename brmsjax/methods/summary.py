@@ -294,6 +294,8 @@ class Summary:
     splines: pd.DataFrame | None = None
     cor_pars: pd.DataFrame = field(default_factory=pd.DataFrame)
     mo: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: A multivariate model's residual correlations, rows ``rescor(y1,y2)``.
+    rescor: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def text(self, digits: int = 2) -> str:
         """The summary as brms prints it, followed by any warnings."""
@@ -328,6 +330,8 @@ class Summary:
             parts.extend(
                 ["Family Specific Parameters: \n", print_format(self.spec_pars, digits), "\n"]
             )
+        if len(self.rescor):
+            parts.extend(["Residual Correlations: \n", print_format(self.rescor, digits), "\n"])
         parts.append(f"Draws were sampled using {info.algorithm}. ")
         if info.algorithm.split("(")[0] == "sampling":
             parts.append(FOOTER)
@@ -377,6 +381,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
     sds = [v for v in names if v.startswith("sds_")]
     cor_pars = [v for v in names if AUTOCOR_PATTERN.match(v)]
     mo = [v for v in names if v.startswith("simo_")]
+    rescor = [v for v in names if v.startswith("rescor__")]
     chosen = [
         *fixed,
         *mo,
@@ -385,6 +390,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         *spec,
         *sds,
         *cor_pars,
+        *rescor,
     ]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
@@ -416,6 +422,9 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         splines=full.loc[sds].set_axis([f"sds({v[4:]})" for v in sds]) if sds else None,
         cor_pars=full.loc[cor_pars],
         mo=full.loc[mo].set_axis([v[len("simo_") :] for v in mo]),
+        rescor=full.loc[rescor].set_axis(
+            ["rescor({})".format(v[len("rescor__") :].replace("__", ",")) for v in rescor]
+        ),
     )
 
 

@@ -121,7 +121,11 @@ class _Porter:
         if isinstance(node, Name) and target in (None, "__print__"):
             self.emit(stmt, f"print({py_name(node.name)})")
             return "print"
-        if isinstance(node, Formula) or (isinstance(node, Call) and node.func == "bf"):
+        if (  # a formula, bf(), mvbf(), or bf() + bf() + set_rescor()
+            isinstance(node, Formula)
+            or (isinstance(node, Call) and node.func in {"bf", "mvbf"})
+            or (isinstance(node, BinOp) and node.op == "+" and not _is_priors(node))
+        ):
             code = r_formula(node, src).code
         elif _is_priors(node):
             code = priors_code(r_priors(node, src), indent="")

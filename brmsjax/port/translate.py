@@ -21,6 +21,7 @@ from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Formula, Name, Nod
 from brmsjax.formula.syntax.parse import deparse
 from brmsjax.formula.terms.bf import is_dpar_name
 from brmsjax.formula.terms.brmsterms import DPAR_NAMES, BrmsFormula, bf
+from brmsjax.formula.terms.mv_formula import MvFormula
 from brmsjax.formula.terms.nonlinear import lhs_names, merge_parts
 from brmsjax.formula.terms.options import OPTION_NAMES
 from brmsjax.rcode.rfamilies import FamilyCall, r_family
@@ -29,6 +30,7 @@ from brmsjax.rcode.rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors
 from brmsjax.rcode.rvalues import Ref, Value, match_args, py_name, py_str, r_value, resolve
 
 from .brm_args import BRM_FORMALS, sampler_args
+from .mv import r_mv_formula
 
 __all__ = ["BrmCall", "FormulaCall", "PriorsCall", "from_r", "r_brm", "r_formula"]
 
@@ -47,7 +49,7 @@ def _formula_text(node: Node, source: str) -> str:
 class FormulaCall:
     """A translated formula: ``y ~ x`` (kept as text) or ``bf(...)``."""
 
-    formula: str | BrmsFormula | Ref
+    formula: str | BrmsFormula | MvFormula | Ref
     code: str
     source: str = ""
 
@@ -89,6 +91,9 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     if isinstance(node, Name):
         ref = Ref(node.name)
         return FormulaCall(ref, ref.python, source)
+    mv = r_mv_formula(node, source, _bf, _formula_text)  # bf() + bf() + set_rescor(), mvbf()
+    if mv is not None:
+        return FormulaCall(mv[0], mv[1], source)
     merged = _merge_parts(node, source)  # bf(..., lf(a ~ 1)) + lf(b ~ 1) as one bf()
     if isinstance(merged, Call) and merged.func.removeprefix("brms::") in _BF_CALLS:
         return _bf(merged, source)
@@ -228,7 +233,7 @@ class BrmCall:
     source: str = ""
 
     @property
-    def formula(self) -> str | BrmsFormula | Ref:
+    def formula(self) -> str | BrmsFormula | MvFormula | Ref:
         """The formula (see the class attributes)."""
         return self.formula_call.formula
 

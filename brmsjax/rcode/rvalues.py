@@ -13,11 +13,12 @@ import keyword
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from brmsjax.formula.errors import Span
 from brmsjax.formula.syntax.ast import Argument, Call, Name, Number, Paren, String, UnaryOp
+from brmsjax.formula.terms.mv_formula import MvFormula
 
 from .rparse import Empty, RCodeError, RNode
 
@@ -221,6 +222,8 @@ def resolve(value: Any, env: Mapping[str, Any], what: str) -> Any:
             f"{what} names the R object '{value.name}'; pass it from Python, e.g. "
             f"env={{'{value.name}': ...}}."
         )
+    if isinstance(value, MvFormula):  # bf_a + bf_b + set_rescor(TRUE) with bf() objects
+        return replace(value, parts=tuple(resolve(p, env, what) for p in value.parts))
     if isinstance(value, list):
         return [resolve(v, env, what) for v in value]
     if isinstance(value, dict):

@@ -304,6 +304,8 @@ class Design:
     arma: ArmaData | None = None
     #: ``bf(..., nl = TRUE)``: mu's expression (then no block of ``fixed`` is mu's).
     nonlinear: Nonlinear | None = None
+    #: A multivariate model's responses (:class:`~.mv.ir_mv.MvSpec`); None for one response.
+    mv: Any = None
 
     @property
     def N(self) -> int:

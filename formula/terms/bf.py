@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import FormulaSyntaxError, FormulaTermError
 from ..syntax.ast import Call, Formula, Node, Number, UnaryOp, strip_parens
+from .mv_formula import add_formula
 from .nonlinear import nl_flag
 from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
 
@@ -82,6 +83,12 @@ class BrmsFormula:
     options: FormulaOptions = FormulaOptions()
     autocor: str | None = None
     nl: bool = False
+    #: The response's family in a multivariate model (brms's ``bf(y ~ x, family = ...)``).
+    family: Any = None
+
+    def __add__(self, other: Any) -> Any:
+        """``bf(y1 ~ x) + bf(y2 ~ x) + set_rescor(TRUE)``: a multivariate formula."""
+        return add_formula(self, other)
 
     def __str__(self) -> str:
         args = [*self.formulas, *(f"{k} = {v:g}" for k, v in self.fixed.items())]
@@ -96,6 +103,7 @@ def bf(
     *dpar_formulas: str,
     autocor: str | None = None,
     nl: bool = False,
+    family: Any = None,
     **fixed: Any,
 ) -> BrmsFormula:
     """Build a brms formula, as brms's ``bf()``.
@@ -111,6 +119,8 @@ def bf(
         adding the term to the formula.
     nl
         Read the main formula as non-linear (``bf("y ~ a * exp(-b * x)", "a ~ 1", "b ~ 1")``).
+    family
+        The response's family in a multivariate model (``bf("y2 ~ x", family="poisson")``).
     **fixed
         Distributional parameters fixed to a constant, e.g. ``nu=4``; and brms's options
         ``center``, ``cmc`` (True or False) and ``decomp`` (``"none"`` or ``"QR"``).
@@ -131,7 +141,7 @@ def bf(
                 f"bf() argument '{name}' must be a number that fixes the parameter, not {value!r}."
             )
     fixed = normalize_thetas(fixed)
-    return BrmsFormula((formula, *dpar_formulas), fixed, options, autocor, bool(nl))
+    return BrmsFormula((formula, *dpar_formulas), dict(fixed), options, autocor, bool(nl), family)
 
 
 def _number(node: Node) -> float | None:

@@ -161,11 +161,11 @@ REJECTED = [
         "The bf() argument 'nl' must be TRUE or FALSE.",
     ),
     (
-        "brm(mvbf(y1 ~ x, y2 ~ x), data = d)",
-        "mvbf() (multivariate and non-linear formula "
+        "brm(set_rescor(TRUE), data = d)",
+        "set_rescor() (multivariate and non-linear formula "
         "parts) is not supported by brmsjax; write one bf() formula.",
     ),
-    ("brm(bf(y1 ~ x) + bf(y2 ~ x), data = d)", "Adding formula parts with '+'"),
+    ("brm(bf(y1 ~ x) + set_nl(TRUE), data = d)", "Adding formula parts with '+'"),
     (
         'brm(y ~ x, data = d, family = custom_family("f", dpars = "mu"))',
         "custom_family() families are not supported by brmsjax; choose a built-in family.",

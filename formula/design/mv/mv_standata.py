@@ -1,0 +1,78 @@
+"""brms 2.18's ``make_standata()`` of a multivariate design.
+
+brms lists each response's ``N_<resp>`` and ``Y_<resp>`` (with its addition data), then
+``nresp`` and ``nrescor`` where the residuals correlate, ``N``, then per response its blocks
+(``K_<resp>``, ``X_<resp>``, ``Z_<id>_<resp>_<m>``, ``K_sigma_<resp>`` ...) followed by the
+index of each group-level ID the response has coefficients in (``J_<id>_<resp>``), then
+``N_k``, ``M_k``, ``NC_k`` per ID and ``prior_only``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..ir import Design
+from ..standata import standata
+from .ir_mv import split_dpar
+
+__all__ = ["mv_standata"]
+
+
+def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
+    """The ``make_standata()`` list of a flat multivariate design (``design.mv`` set).
+
+    ``families`` (one per response) default to the design's own.
+    """
+    mv = design.mv
+    fams = mv.families if families is None else families
+    out: dict[str, Any] = {}
+    for resp, d, fam in zip(mv.responses, mv.designs, fams, strict=True):
+        sd = standata(d, family=fam)
+        out[f"N_{resp}"] = sd["N"]
+        out[f"Y_{resp}"] = sd["Y"]
+        for key in ("trials", "se", "weights", "denom", "cens", "rcens", "lb", "ub"):
+            if key in sd:
+                out[f"{key}_{resp}"] = sd[key]
+    if mv.rescor:
+        out["nresp"] = mv.nresp
+        out["nrescor"] = mv.nresp * (mv.nresp - 1) // 2
+    out["N"] = design.N
+    for resp in mv.responses:
+        mine = [b for b in design.fixed if split_dpar(b.dpar, mv.responses)[0] == resp]
+        for block in mine:
+            sfx = f"_{block.dpar}"
+            ns = len(block.smooth)  # the smooths' columns (brms's Xs) are X's last
+            out[f"K{sfx}"] = block.K - ns
+            out[f"X{sfx}"] = pd.DataFrame(
+                block.X[:, : block.K - ns], columns=block.columns[: block.K - ns]
+            )
+            for g in design.groups:
+                for m, dpar in enumerate(g.dpars, 1):
+                    if dpar == block.dpar:
+                        out[f"Z_{g.id}{sfx}_{m}"] = g.Z[:, m - 1]
+            smooths = [sm for sm in design.smooths if sm.dpar == block.dpar]
+            for sm in smooths:
+                out[f"nb{sfx}_{sm.k}"] = len(sm.Zs)
+                for j, Zs in enumerate(sm.Zs, 1):
+                    out[f"Zs{sfx}_{sm.k}_{j}"] = Zs
+                out[f"knots{sfx}_{sm.k}"] = np.asarray(sm.knots, dtype=np.int64)
+            if smooths:
+                out[f"Ks{sfx}"] = ns
+                out[f"Xs{sfx}"] = pd.DataFrame(block.X[:, block.K - ns :], columns=block.smooth)
+            if block.offset is not None:
+                out[f"offsets{sfx}"] = block.offset
+        for g in design.groups:
+            if any(split_dpar(d, mv.responses)[0] == resp for d in g.dpars):
+                out[f"J_{g.id}_{resp}"] = g.J.astype(np.int64) + 1
+        for key, value in design.fixed_dpars.items():
+            if split_dpar(key, mv.responses)[0] == resp:
+                out[key] = int(value) if float(value).is_integer() else float(value)
+    for g in design.groups:
+        out[f"N_{g.id}"] = g.n_levels
+        out[f"M_{g.id}"] = g.M
+        out[f"NC_{g.id}"] = g.NC
+    out["prior_only"] = 0
+    return out
