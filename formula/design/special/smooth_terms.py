@@ -21,6 +21,7 @@ from ... import names as brms_names
 from ...errors import DesignError, FormulaTermError
 from ...evaluate.variables import Factor, Numeric, Value
 from ...smooths import BASES, SmoothFit, basis_setup, smooth_con
+from ...smooths.t2 import t2_con
 from ...smooths.tprs import default_order, null_space_dimension
 from ...syntax.ast import Call, Node, Number, String, strip_parens
 from ...syntax.parse import deparse
@@ -28,6 +29,7 @@ from ...terms.terms import TermList
 from ...warn import user_stacklevel
 from ..ir import Design, FixedBlock, SmoothBlock
 from ..matrix import brms_rename
+from .t2_terms import t2_basis, t2_margins
 
 __all__ = [
     "SmoothTerm",
@@ -59,6 +61,10 @@ class SmoothTerm:
         The basis type (``"tp"``, ``"cr"``, ``"cc"`` or ``"ps"``).
     by
         The ``by`` variable (a factor: one smooth per level; numeric: a varying coefficient).
+    func
+        ``"s"`` or ``"t2"`` (a tensor product smooth).
+    margins
+        A ``t2()``'s ``(bs, k)`` per margin (covariate); empty for ``s()``.
     """
 
     call: Call
@@ -66,11 +72,13 @@ class SmoothTerm:
     k: int
     bs: str
     by: Node | None = None
+    func: str = "s"
+    margins: tuple[tuple[str, int], ...] = ()
 
     @property
     def term(self) -> str:
-        """mgcv's label: ``s(lstat)``, ``s(x1,x2)``."""
-        return "s(" + ",".join(deparse(c) for c in self.covariates) + ")"
+        """mgcv's label: ``s(lstat)``, ``s(x1,x2)``, ``t2(x1,x2)``."""
+        return f"{self.func}(" + ",".join(deparse(c) for c in self.covariates) + ")"
 
     def label_of(self, level: str | None = None) -> str:
         """mgcv's label of the smooth (of a factor ``by`` level): ``s(x)``, ``s(x):fa``,
@@ -89,6 +97,14 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
         For an argument brmsjax does not support (yet) or a malformed one; the caret points
         at it.
     """
+    if call.func == "t2":
+        nodes = tuple(a.value for a in call.args if a.name is None)
+        if not nodes:
+            raise FormulaTermError(
+                "t2() needs at least one covariate, as in t2(x, z).", source, call.span
+            )
+        margins, t2_by = t2_margins(call, len(nodes), source)
+        return SmoothTerm(call, nodes, -1, "t2", t2_by, "t2", margins)
     covariates: list[Node] = []
     k, bs = -1, "tp"
     by: Node | None = None
@@ -248,12 +264,16 @@ def add_smooths(
         for t, call in enumerate(terms.smooths):
             term = smooth_term(call, source)
             x = _covariates(term, values)
+            by, levels, constrain = _by_multipliers(term, values)
             try:
-                basis = basis_setup(term.bs, x, _dimension(term, x.shape[1]))
+                if term.func == "t2":
+                    basis: Any = t2_basis(term.margins, x)
+                    fits: list[Any] = t2_con(basis, by, constrain)
+                else:
+                    basis = basis_setup(term.bs, x, _dimension(term, x.shape[1]))
+                    fits = smooth_con(basis.X, basis.S, basis.rank, by, constrain)
             except ValueError as e:
                 raise FormulaTermError(f"{term.term}: {e}.", source, call.span) from None
-            by, levels, constrain = _by_multipliers(term, values)
-            fits = smooth_con(basis.X, basis.S, basis.rank, by, constrain)
             for fit, level in zip(fits, levels, strict=True):
                 k += 1
                 mgcv = term.label_of(level)
@@ -262,8 +282,9 @@ def add_smooths(
                 names += cols
                 label = brms_rename(mgcv).replace(":", "")
                 fitted = FittedSmooth(t, basis, fit, level)
-                knots = (fit.Zs.shape[1],)
-                smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, (fit.Zs,), fitted))
+                parts = fit.Zs if isinstance(fit.Zs, tuple) else (fit.Zs,)
+                knots = tuple(z.shape[1] for z in parts)
+                smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, parts, fitted))
         out.append(
             replace(
                 block,
@@ -295,7 +316,7 @@ def encode_smooths(
             raw = raw * np.asarray(by[0], dtype=float)[:, None]
         Xf, Z = fitted.fit.transform(raw)
         Xs.append(Xf)
-        Zs.append(Z)
+        Zs.append(np.hstack(Z) if isinstance(Z, tuple) else Z)
     return Xs, Zs
 
 
