@@ -10,7 +10,6 @@ new data goes through the fitted basis (mgcv's ``PredictMat``, brms's ``s2rPred`
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,17 +18,15 @@ import numpy as np
 
 from ... import names as brms_names
 from ...errors import DesignError, FormulaTermError
-from ...evaluate.variables import Factor, Numeric, Value
-from ...smooths import BASES, SmoothFit, basis_setup, smooth_con
-from ...smooths.t2 import t2_con
-from ...smooths.tprs import default_order, null_space_dimension
-from ...syntax.ast import Call, Node, Number, String, strip_parens
+from ...evaluate.variables import Factor, Value
+from ...smooths import BASES, SmoothFit
+from ...syntax.ast import Call, Name, Node, Number, String, strip_parens
 from ...syntax.parse import deparse
 from ...terms.terms import TermList
-from ...warn import user_stacklevel
 from ..ir import Design, FixedBlock, SmoothBlock
 from ..matrix import brms_rename
-from .t2_terms import t2_basis, t2_margins
+from .smooth_bases import basis_at, smooth_basis, smooth_fits
+from .t2_terms import t2_margins
 
 __all__ = [
     "SmoothTerm",
@@ -41,7 +38,9 @@ __all__ = [
     "smooth_term",
 ]
 
-# Basis types brms users pass to s(); only the thin plate one is built so far.
+_LOGICAL = {"TRUE": True, "T": True, "FALSE": False, "F": False}
+
+# Basis types brms users pass to s().
 _BASES = ("tp", "ts", "cr", "cs", "cc", "ps", "cp", "re", "gp", "ad", "ds", "sos", "mrf", "fs")
 
 
@@ -65,6 +64,10 @@ class SmoothTerm:
         ``"s"`` or ``"t2"`` (a tensor product smooth).
     margins
         A ``t2()``'s ``(bs, k)`` per margin (covariate); empty for ``s()``.
+    m
+        The penalty order of a ``"tp"``/``"ts"`` basis (0: mgcv's default).
+    fx
+        ``fx = TRUE``: an unpenalized smooth (every column in ``Xs``, no ``Zs``).
     """
 
     call: Call
@@ -74,6 +77,8 @@ class SmoothTerm:
     by: Node | None = None
     func: str = "s"
     margins: tuple[tuple[str, int], ...] = ()
+    m: int = 0
+    fx: bool = False
 
     @property
     def term(self) -> str:
@@ -106,7 +111,7 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
         margins, t2_by = t2_margins(call, len(nodes), source)
         return SmoothTerm(call, nodes, -1, "t2", t2_by, "t2", margins)
     covariates: list[Node] = []
-    k, bs = -1, "tp"
+    k, bs, m, fx = -1, "tp", 0, False
     by: Node | None = None
     for arg in call.args:
         value = strip_parens(arg.value)
@@ -132,25 +137,43 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
                     source,
                     arg.span,
                 )
-            if bs not in BASES:
+            if bs not in (*BASES, "cs", "ts", "re"):
                 raise FormulaTermError(
                     f'The smooth basis bs = "{bs}" is not supported yet; brmsjax builds the '
-                    'bases bs = "tp" (the default), "cr", "cc" and "ps".',
+                    'bases bs = "tp" (the default), "ts", "cr", "cs", "cc", "ps" and "re".',
                     source,
                     arg.span,
                 )
         elif arg.name == "by":
             by = arg.value
+        elif arg.name == "m":
+            if not isinstance(value, Number) or value.value != int(value.value) or value.value < 0:
+                raise FormulaTermError(
+                    "The argument m of s() must be a whole number (the penalty order).",
+                    source,
+                    arg.span,
+                )
+            m = int(value.value)
+        elif arg.name == "fx" and isinstance(value, Name) and value.name in _LOGICAL:
+            fx = _LOGICAL[value.name]
+        elif arg.name == "id":  # mgcv's shared smoothing parameter: brms's data ignore it
+            continue
         else:
             raise FormulaTermError(
                 f"The argument '{arg.name}' of s() is not supported yet; s() takes the "
-                "covariates, k, bs and by.",
+                "covariates, k, bs, m, by, fx (TRUE or FALSE) and id.",
                 source,
                 arg.span,
             )
     if not covariates:
         raise FormulaTermError("s() needs at least one covariate, as in s(x).", source, call.span)
-    return SmoothTerm(call, tuple(covariates), k, bs, by)
+    if m and bs == "ps":
+        raise FormulaTermError(
+            'The argument m of s(bs = "ps") is not supported yet; leave m out (m = c(2, 2)).',
+            source,
+            call.span,
+        )
+    return SmoothTerm(call, tuple(covariates), k, bs, by, "s", (), m, fx)
 
 
 def smooth_nodes(terms: TermList) -> list[Node]:
@@ -158,38 +181,6 @@ def smooth_nodes(terms: TermList) -> list[Node]:
     return [
         a.value for call in terms.smooths for a in call.args if a.name is None or a.name == "by"
     ]
-
-
-def _covariates(term: SmoothTerm, values: Mapping[str, Value]) -> np.ndarray:
-    cols = []
-    for node in term.covariates:
-        value = values[deparse(node)]
-        if not isinstance(value, Numeric) or value.values.ndim != 1:
-            raise DesignError(
-                f"The covariate {deparse(node)} of {term.term} must be numeric; give a factor "
-                "to s() as by (one smooth per level) or as a separate term."
-            )
-        cols.append(np.asarray(value.values, dtype=float))
-    return np.column_stack(cols)
-
-
-def _dimension(term: SmoothTerm, d: int) -> int:
-    """mgcv's basis dimension: the default, or ``k`` raised to the minimum with its warning."""
-    M = null_space_dimension(d, default_order(d, 0)) if term.bs == "tp" else 2
-    if term.bs == "cc":  # mgcv's minimum is 4
-        M = 3
-    if term.bs == "ps":  # mgcv: max(10, m + 1) by default, no minimum beyond its error
-        return 10 if term.k < 0 else term.k
-    if term.k < 0:
-        return M + (8, 27, 100)[min(d, 3) - 1] if term.bs == "tp" else 10
-    if term.k < M + 1:
-        warnings.warn(
-            f"basis dimension, k, increased to minimum possible ({term.term}: k = {M + 1})",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
-        return M + 1
-    return term.k
 
 
 @dataclass(frozen=True)
@@ -263,15 +254,12 @@ def add_smooths(
         k = 0
         for t, call in enumerate(terms.smooths):
             term = smooth_term(call, source)
-            x = _covariates(term, values)
             by, levels, constrain = _by_multipliers(term, values)
             try:
-                if term.func == "t2":
-                    basis: Any = t2_basis(term.margins, x)
-                    fits: list[Any] = t2_con(basis, by, constrain)
-                else:
-                    basis = basis_setup(term.bs, x, _dimension(term, x.shape[1]))
-                    fits = smooth_con(basis.X, basis.S, basis.rank, by, constrain)
+                basis = smooth_basis(term, values)
+                fits = smooth_fits(term, basis, by, constrain)
+            except DesignError:
+                raise
             except ValueError as e:
                 raise FormulaTermError(f"{term.term}: {e}.", source, call.span) from None
             for fit, level in zip(fits, levels, strict=True):
@@ -282,7 +270,7 @@ def add_smooths(
                 names += cols
                 label = brms_rename(mgcv).replace(":", "")
                 fitted = FittedSmooth(t, basis, fit, level)
-                parts = fit.Zs if isinstance(fit.Zs, tuple) else (fit.Zs,)
+                parts = fit.Zs if isinstance(fit.Zs, tuple) else (fit.Zs,) * (not term.fx)
                 knots = tuple(z.shape[1] for z in parts)
                 smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, parts, fitted))
         out.append(
@@ -310,7 +298,7 @@ def encode_smooths(
             continue
         fitted: FittedSmooth = sm.basis
         term = smooth_term(terms.smooths[fitted.term], bt.source)
-        raw = fitted.basis.predict(_covariates(term, values))
+        raw = basis_at(term, fitted.basis, values)
         by, _, _ = _by_multipliers(term, values, fitted.level)
         if by is not None:
             raw = raw * np.asarray(by[0], dtype=float)[:, None]
