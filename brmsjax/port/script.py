@@ -32,7 +32,8 @@ METHODS: dict[str, bool] = {
     "waic": True, "loo_R2": True, "prior_summary": True, "posterior_summary": True,
     "posterior_predict": True, "posterior_epred": True, "conditional_effects": False,
     "pp_check": False, "posterior_interval": True, "nobs": True, "ngrps": True, "rhat": True,
-    "neff_ratio": True, "nuts_params": True,
+    "neff_ratio": True, "nuts_params": True, "conditional_smooths": False,
+    "posterior_smooths": True,
 }  # fmt: skip
 _MODEL_FUNCS = ("get_prior", "make_standata")
 _READERS = {

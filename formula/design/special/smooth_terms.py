@@ -197,12 +197,15 @@ class FittedSmooth:
         The constraint and reparameterization (:class:`~brmsjax.formula.smooths.SmoothFit`).
     level
         The level of a factor ``by`` variable this smooth belongs to, else None.
+    columns
+        Its unpenalized columns' names in the dpar's block (``sx_1``; brms's ``bs_sx_1``).
     """
 
     term: int
     basis: Any
     fit: SmoothFit
     level: str | None = None
+    columns: tuple[str, ...] = ()
 
 
 def _by_multipliers(
@@ -269,7 +272,7 @@ def add_smooths(
                 extra.append(fit.Xf)
                 names += cols
                 label = brms_rename(mgcv).replace(":", "")
-                fitted = FittedSmooth(t, basis, fit, level)
+                fitted = FittedSmooth(t, basis, fit, level, tuple(cols))
                 parts = fit.Zs if isinstance(fit.Zs, tuple) else (fit.Zs,) * (not term.fx)
                 knots = tuple(z.shape[1] for z in parts)
                 smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, parts, fitted))
