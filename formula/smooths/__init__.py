@@ -14,6 +14,8 @@ This folder reproduces those matrices:
 - :mod:`.construct`: ``smoothCon``'s constraint, penalty scaling and diagonal
   reparameterization, then ``smooth2random``; :class:`~.construct.SmoothFit` maps the basis at
   new data the same way (brms's ``s2rPred``).
+- :mod:`.shrink`: the shrinkage bases ``"cs"``/``"ts"`` and the random effect basis ``"re"``;
+- :mod:`.fs`: factor smooth interactions ``bs = "fs"`` (one part per penalty);
 - :mod:`.t2`: ``t2()`` tensor products (margins from the bases above in ``nat.param``'s
   parameterization, their products, one ``Zs`` part per penalty).
 

@@ -74,7 +74,7 @@ ERRORS = [
         'score ~ s(age, bs = "gp")',
         FormulaTermError,
         'The smooth basis bs = "gp" is not supported yet; brmsjax builds the bases bs = "tp" '
-        '(the default), "ts", "cr", "cs", "cc", "ps" and "re".\n'
+        '(the default), "ts", "cr", "cs", "cc", "ps", "re" and "fs".\n'
         '  score ~ s(age, bs = "gp")\n                 ^^^^^^^^^',
     ),
     (

@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 
 import brmsjax as bj
-from brmsjax.formula import build_design, standata
+from brmsjax.formula import DesignError, FormulaTermError, build_design, standata
 from brmsjax.formula.design.newdata import encode_newdata
 from brmsjax.port import from_r
 
-FIXTURE = json.loads(
-    (Path(__file__).resolve().parent.parent / "fixtures" / "smooths" / "bases2.json").read_text()
-)
+HERE = Path(__file__).resolve().parent.parent / "fixtures" / "smooths"
+FIXTURE = json.loads((HERE / "bases2.json").read_text())
+FS = json.loads((HERE / "fs.json").read_text())
 DATA = pd.DataFrame(FIXTURE["data"])
 NEWDATA = pd.DataFrame(FIXTURE["newdata"])
 for _frame in (DATA, NEWDATA):
@@ -132,3 +132,70 @@ def test_re_and_shrinkage_smooths_recover_the_truth() -> None:
     mu = fit.posterior_epred(newdata=grid).mean(axis=0)
     want = effects + np.sin(2.0)
     np.testing.assert_allclose(mu - mu.mean(), want - want.mean(), atol=0.2)
+
+
+@pytest.mark.parametrize("case", [k for k in FS if k.startswith("fs")])
+def test_fs_basis_matches_brms_up_to_its_null_space_basis(case: str) -> None:
+    """``s(x, g, bs = "fs")``: brms's parts, names and sizes; ``Zs_<k>_1`` (every level's
+    penalized columns) is R's up to column signs and one common scale, the null space parts
+    together span R's columns. LAPACK returns the repeated eigenvalue 0's eigenvectors of
+    ``R^-T S R^-1`` in a basis set by rounding (see :mod:`brmsjax.formula.smooths.fs`), which
+    rotates the null space columns and, through ``norm(X, "I")``, scales every part by up to
+    a few percent."""
+    ref = FS[case]
+    sd = standata(build_design(ref["formula"], DATA))
+    want = ref["standata"]
+    n = len(DATA)
+    assert [k for k in sd if k.startswith(("nb", "Zs", "knots", "Ks", "Xs"))] == list(want)
+    assert list(sd["knots_1"]) == want["knots_1"] and sd["Xs"].shape[1] == want["Ks"] == 0
+    got, ref1 = np.asarray(sd["Zs_1_1"]), _matrix(want["Zs_1_1"], n)
+    ratio = np.sum(got * ref1, axis=0) / np.sum(ref1 * ref1, axis=0)
+    assert np.allclose(np.abs(ratio), np.abs(ratio[0]), rtol=1e-10) and 0.9 < abs(ratio[0]) < 1.1
+    np.testing.assert_allclose(got / ratio, ref1, atol=1e-8)
+    nulls = [k for k in want if k.startswith("Zs_1_") and k != "Zs_1_1"]
+    G = np.hstack([np.asarray(sd[k]) for k in nulls])
+    W = np.hstack([_matrix(want[k], n) for k in nulls])
+    np.testing.assert_allclose(G @ np.linalg.lstsq(G, W, rcond=None)[0], W, atol=1e-8)
+    # new data: the same parts through the fitted basis
+    design = build_design(ref["formula"], DATA)
+    X = encode_newdata(design, NEWDATA).X[""]
+    m, start = len(NEWDATA), design.fixed[0].K
+    Z1 = _matrix(ref["new"][0]["Zs"][0], m)
+    np.testing.assert_allclose(X[:, start : start + Z1.shape[1]] / ratio, Z1, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("formula", "error", "message"),
+    [
+        ('y ~ s(x, z, bs = "fs")', DesignError, "needs one factor and numeric covariates"),
+        ('y ~ s(x, g, bs = "fs", by = h)', FormulaTermError, 'by of s(bs = "fs") is not'),
+    ],
+)
+def test_fs_errors(formula: str, error: type, message: str) -> None:
+    with pytest.raises(error) as err:
+        build_design(formula, DATA)
+    assert message in str(err.value)
+
+
+@pytest.mark.slow
+def test_fs_smooth_fits_per_level_curves() -> None:
+    rng = np.random.default_rng(3)
+    n = 240
+    g = rng.integers(0, 3, n)
+    x = rng.uniform(0, 3, n)
+    d = pd.DataFrame({"x": x, "g": pd.Categorical([f"g{i}" for i in g])})
+    shift = np.array([-0.8, 0.0, 0.8])
+    d["y"] = shift[g] + np.sin(2 * x) * (1 + 0.3 * g) + rng.normal(0, 0.25, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bj.brm('y ~ s(x, g, bs = "fs", k = 6)', data=d, chains=2, iter=800, seed=2)
+    names = list(fit.draws().columns)
+    assert [c for c in names if c.startswith("sds")] == ["sds_sxg_1", "sds_sxg_2", "sds_sxg_3"]
+    assert "s_sxg_1[12]" in names and "s_sxg_3[3]" in names
+    grid = pd.DataFrame(
+        {"x": np.tile([0.5, 1.5, 2.5], 3), "g": pd.Categorical(np.repeat(["g0", "g1", "g2"], 3))}
+    )
+    mu = fit.posterior_epred(newdata=grid).mean(axis=0)
+    k = np.repeat([0, 1, 2], 3)
+    want = shift[k] + np.sin(2 * grid.x.to_numpy()) * (1 + 0.3 * k)
+    np.testing.assert_allclose(mu, want, atol=0.2)

@@ -109,7 +109,7 @@ def test_new_data_through_the_fitted_basis(case: str) -> None:
         (
             'y ~ s(x, bs = "gp")',
             'The smooth basis bs = "gp" is not supported yet; brmsjax builds the bases '
-            'bs = "tp" (the default), "ts", "cr", "cs", "cc", "ps" and "re".',
+            'bs = "tp" (the default), "ts", "cr", "cs", "cc", "ps", "re" and "fs".',
         ),
         ('y ~ s(x, bs = "zz")', "'zz' is not an mgcv basis; use one of tp, ts, cr"),
         (

@@ -2,7 +2,8 @@
 
 :mod:`.smooth_terms` reads the term and places its columns; this module picks the constructor
 by the basis type (``"tp"``, ``"cr"``, ``"cc"``, ``"ps"``; the shrinkage bases ``"cs"`` and
-``"ts"``; the random effect basis ``"re"``, whose covariates may be factors; ``t2()``'s
+``"ts"``; the random effect basis ``"re"``, whose covariates may be factors; the factor
+smooth interaction ``"fs"``; ``t2()``'s
 tensor product), applies ``smoothCon``/``smooth2random`` (``fx = TRUE``: every column
 unpenalized, as mgcv's fixed smooths) and evaluates the raw basis at new data.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ from ...errors import DesignError
 from ...evaluate.variables import Factor, Numeric, Value
 from ...smooths import basis_setup, smooth_con
 from ...smooths.construct import fixed_con
+from ...smooths.fs import fs_con, fs_setup
 from ...smooths.shrink import re_con, re_setup, shrink_setup
 from ...smooths.t2 import t2_con
 from ...smooths.tprs import default_order, null_space_dimension, tprs_setup
@@ -60,8 +63,7 @@ def _re_parts(
         value = values[deparse(node)]
         if isinstance(value, Factor):
             labels = np.asarray(value.levels, dtype=object)
-            lv = levels[i] if levels else tuple(str(v) for v in value.levels)
-            lv = tuple(lv or ())
+            lv = tuple(levels[i] or ()) if levels and levels[i] else tuple(map(str, value.levels))
             got = np.where(value.codes >= 0, labels[np.maximum(value.codes, 0)], None)
             parts.append(np.column_stack([got == v for v in lv]).astype(float))
             out_levels.append(lv)
@@ -76,9 +78,36 @@ def _re_parts(
     return parts, out_levels
 
 
+def _fs_parts(
+    term: Any, values: Mapping[str, Value], levels: tuple[str, ...] = ()
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """``bs = "fs"``'s numeric covariates, the factor's indicators and its levels.
+
+    Raises
+    ------
+    DesignError
+        Without exactly one factor and at least one numeric covariate (mgcv's rules).
+    """
+    factors = [n for n in term.covariates if isinstance(values[deparse(n)], Factor)]
+    numeric = [n for n in term.covariates if n not in factors]
+    if len(factors) != 1 or not numeric:
+        raise DesignError(
+            f'{term.term} with bs = "fs" needs one factor and numeric covariates, as in '
+            's(x, g, bs = "fs").'
+        )
+    x = covariate_matrix(replace_covariates(term, numeric), values)
+    parts, found = _re_parts(replace_covariates(term, factors), values, (levels or None,))
+    return x, parts[0], tuple(found[0] or ())
+
+
+def replace_covariates(term: Any, covariates: list[Any]) -> Any:
+    """The term with other covariates (for the parts of an ``"fs"`` smooth)."""
+    return replace(term, covariates=tuple(covariates))
+
+
 def basis_dimension(term: Any, d: int) -> int:
     """mgcv's basis dimension: the default, or ``k`` raised to the minimum with its warning."""
-    thin = term.bs in ("tp", "ts")
+    thin = term.bs in ("tp", "ts", "fs")
     M = null_space_dimension(d, default_order(d, term.m)) if thin else 2
     if term.bs == "cc":  # mgcv's minimum is 4
         M = 3
@@ -107,6 +136,10 @@ def smooth_basis(term: Any, values: Mapping[str, Value]) -> Any:
     if term.bs == "re":
         parts, levels = _re_parts(term, values)
         return re_setup(parts, levels)
+    if term.bs == "fs":
+        x, indicators, flev = _fs_parts(term, values)
+        base = tprs_setup(x, basis_dimension(term, x.shape[1]), term.m)
+        return fs_setup(base, indicators, flev)
     x = covariate_matrix(term, values)
     if term.func == "t2":
         return t2_basis(term.margins, x)
@@ -124,6 +157,8 @@ def smooth_fits(term: Any, basis: Any, by: list[np.ndarray] | None, constrain: b
         return t2_con(basis, by, constrain)
     if term.bs == "re":
         return re_con(basis.X, by)
+    if term.bs == "fs":
+        return fs_con(basis)
     if term.fx:
         return fixed_con(basis.X, by, constrain)
     return smooth_con(basis.X, basis.S, basis.rank, by, constrain)
@@ -133,4 +168,7 @@ def basis_at(term: Any, basis: Any, values: Mapping[str, Value]) -> np.ndarray:
     """The raw basis at new data (mgcv's ``Predict.matrix``), before ``by``."""
     if term.bs == "re":
         return np.asarray(basis.predict(_re_parts(term, values, basis.levels)[0]))
+    if term.bs == "fs":
+        x, indicators, _ = _fs_parts(term, values, basis.levels)
+        return np.asarray(basis.predict(x, indicators))
     return np.asarray(basis.predict(covariate_matrix(term, values)))

@@ -137,10 +137,10 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
                     source,
                     arg.span,
                 )
-            if bs not in (*BASES, "cs", "ts", "re"):
+            if bs not in (*BASES, "cs", "ts", "re", "fs"):
                 raise FormulaTermError(
                     f'The smooth basis bs = "{bs}" is not supported yet; brmsjax builds the '
-                    'bases bs = "tp" (the default), "ts", "cr", "cs", "cc", "ps" and "re".',
+                    'bases bs = "tp" (the default), "ts", "cr", "cs", "cc", "ps", "re" and "fs".',
                     source,
                     arg.span,
                 )
@@ -167,6 +167,12 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
             )
     if not covariates:
         raise FormulaTermError("s() needs at least one covariate, as in s(x).", source, call.span)
+    if by is not None and bs == "fs":
+        raise FormulaTermError(
+            'The argument by of s(bs = "fs") is not supported yet; leave it out.',
+            source,
+            call.span,
+        )
     if m and bs == "ps":
         raise FormulaTermError(
             'The argument m of s(bs = "ps") is not supported yet; leave m out (m = c(2, 2)).',
