@@ -1,11 +1,13 @@
-"""brms's ``s()`` terms in the design: their covariates, bases and columns.
+"""brms's ``s()`` and ``t2()`` terms in the design: their covariates, bases and columns.
 
 A smooth ``s(x, k = 10, bs = "tp")`` in a dpar's formula becomes, as in brms 2.18's
 ``data_sm``, unpenalized columns appended to that dpar's population-level block (brms's
 ``Xs``, named ``slstat_1``; coefficients ``bs`` with class ``b`` priors) and a
 :class:`~.ir.SmoothBlock` of penalized columns (brms's ``Zs_<k>_1``; coefficients
-``s = sds * zs``). The bases come from :mod:`brmsjax.formula.smooths` (mgcv's constructors);
-new data goes through the fitted basis (mgcv's ``PredictMat``, brms's ``s2rPred``).
+``s = sds * zs``). The bases come from :mod:`brmsjax.formula.smooths` (mgcv's constructors;
+:mod:`.smooth_bases` picks one per basis type, :mod:`.t2_terms` reads ``t2()``'s margins);
+smooths with several penalties (``t2()``, ``bs = "fs"``) have one ``Zs_<k>_<j>`` per penalty.
+New data goes through the fitted basis (mgcv's ``PredictMat``, brms's ``s2rPred``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ _BASES = ("tp", "ts", "cr", "cs", "cc", "ps", "cp", "re", "gp", "ad", "ds", "sos
 
 @dataclass(frozen=True)
 class SmoothTerm:
-    """One ``s()`` call as read from the formula.
+    """One ``s()`` or ``t2()`` call as read from the formula.
 
     Attributes
     ----------
@@ -57,7 +59,8 @@ class SmoothTerm:
     k
         The basis dimension, -1 for mgcv's default.
     bs
-        The basis type (``"tp"``, ``"cr"``, ``"cc"`` or ``"ps"``).
+        The basis type (``"tp"``, ``"ts"``, ``"cr"``, ``"cs"``, ``"cc"``, ``"ps"``, ``"re"``,
+        ``"fs"``; ``"t2"`` for a ``t2()`` term, whose margins have theirs).
     by
         The ``by`` variable (a factor: one smooth per level; numeric: a varying coefficient).
     func
