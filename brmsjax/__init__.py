@@ -69,6 +69,7 @@ from brmsjax.methods.comparison import loo_compare
 from brmsjax.methods.conditional_effects import conditional_effects
 from brmsjax.methods.marginal.grid import datagrid
 from brmsjax.methods.refit import update
+from brmsjax.methods.smooths.conditional_smooths import conditional_smooths, posterior_smooths
 from brmsjax.methods.weights import loo_model_weights, model_weights
 from brmsjax.port import from_r
 
@@ -98,6 +99,8 @@ __all__ = [
     "brm",
     "categorical",
     "conditional_effects",
+    "conditional_smooths",
+    "posterior_smooths",
     "cratio",
     "cumulative",
     "datagrid",

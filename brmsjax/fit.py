@@ -73,6 +73,7 @@ from brmsjax.methods.predictions import (
 )
 from brmsjax.methods.r2 import bayes_R2, loo_R2
 from brmsjax.methods.refit import update
+from brmsjax.methods.smooths.conditional_smooths import conditional_smooths, posterior_smooths
 from brmsjax.methods.summary import fixef, posterior_summary, summary
 from brmsjax.methods.validation.kfold import kfold
 from brmsjax.methods.validation.reloo import loo_moment_match, reloo
@@ -232,6 +233,8 @@ class BrmsFit:
     mcmc_plot = mcmc_plot
     plot = plot
     conditional_effects = conditional_effects
+    conditional_smooths = conditional_smooths
+    posterior_smooths = posterior_smooths
     update = update
     to_arviz = to_arviz
     predictions = predictions

@@ -24,6 +24,7 @@ import pandas as pd
 from brmsjax.backend.summaries import MAD_CONSTANT
 from brmsjax.core import FitLike
 from brmsjax.formula.design.gp import gp_nodes
+from brmsjax.formula.design.special.smooth_terms import smooth_nodes
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.syntax.ast import Call, Name, Node
 from brmsjax.methods.effects.ce_methods import (
@@ -89,6 +90,13 @@ def model_effects(fit: FitLike) -> list[str]:
                 _data_names(node, names)
             if 1 <= len(names) <= 2 and ":".join(names) not in effects:
                 effects.append(":".join(names))
+        for call in dp.fixed.smooths:  # brms: the terms of x * z * by, up to two-way
+            names = []
+            for arg in call.args:
+                if arg.name is None or arg.name == "by":
+                    _data_names(arg.value, names)
+            pairs = [f"{a}:{b}" for i, a in enumerate(names) for b in names[i + 1 :]]
+            effects += [e for e in names + pairs if e not in effects]
     return effects
 
 
@@ -108,6 +116,8 @@ def model_variables(fit: FitLike) -> list[str]:
         for call in dp.fixed.gps:
             for node in gp_nodes(call):
                 _data_names(node, names)
+        for node in smooth_nodes(dp.fixed):
+            _data_names(node, names)
     for add in bt.additions:
         if add.name in PREDICT_ADDITIONS:
             for arg in add.call.args:

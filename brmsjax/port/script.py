@@ -35,6 +35,7 @@ METHODS: dict[str, bool] = {
     "pp_check": False, "posterior_interval": True, "nobs": True, "ngrps": True, "rhat": True,
     "neff_ratio": True, "nuts_params": True, "kfold": True, "reloo": True,
     "loo_moment_match": True, "add_criterion": False, "pp_mixture": True,
+    "conditional_smooths": False, "posterior_smooths": True,
 }  # fmt: skip
 _MODEL_FUNCS = ("get_prior", "make_standata")
 _READERS = {

@@ -14,6 +14,10 @@ This folder reproduces those matrices:
 - :mod:`.construct`: ``smoothCon``'s constraint, penalty scaling and diagonal
   reparameterization, then ``smooth2random``; :class:`~.construct.SmoothFit` maps the basis at
   new data the same way (brms's ``s2rPred``).
+- :mod:`.shrink`: the shrinkage bases ``"cs"``/``"ts"`` and the random effect basis ``"re"``;
+- :mod:`.fs`: factor smooth interactions ``bs = "fs"`` (one part per penalty);
+- :mod:`.t2`: ``t2()`` tensor products (margins from the bases above in ``nat.param``'s
+  parameterization, their products, one ``Zs`` part per penalty).
 
 :func:`tp_smooth` runs both for one covariate matrix.
 
@@ -21,7 +25,12 @@ Agreement with R: ``Xs``, ``Zs`` and the new-data matrices equal brms's to about
 the sign of each column (``Xs`` mostly has R's sign). Each column comes from an eigenvector of
 the constrained penalty from LAPACK's ``dsyevr`` (R's ``eigen``), whose sign LAPACK does not
 normalise and mgcv does not either; R's LAPACK (the reference LAPACK 3.11 here) and scipy's
-(OpenBLAS's) choose different signs for some columns even on the same matrix.
+(OpenBLAS's) choose different signs for some columns. On R's own penalty matrix (boston's
+``s(lstat)``) scipy's ``dsyevr`` returns R's signs; but that matrix perturbed by 1e-13 of its
+largest entry flips some columns (2, 3 and 6 in 10-18% of 200 perturbations), and this penalty
+equals R's only to about 1e-13 (mgcv's C Lanczos and QR round differently), so no rule on the
+vectors reproduces R's signs (tests/smooths/test_eigen_signs.py); the drivers ``ev``, ``evd``
+and ``evx`` differ from ``dsyevr`` in more columns still.
 The model is unchanged by the sign of a column whose coefficient has a symmetric prior
 (``zs ~ N(0, 1)``; class ``b`` flat or centred at 0); only that coefficient's draws
 (``s_<label>_1[i]``, ``bs_<label>_1``) change sign. With two or more unpenalized columns from

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
-__all__ = ["SmoothFit", "r_eigh", "smooth_con"]
+__all__ = ["SmoothFit", "fixed_con", "r_eigh", "smooth_con"]
 
 
 def r_eigh(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -140,4 +140,20 @@ def smooth_con(
     for x in Xs:
         Xr = (x @ P)[:, order]
         out.append(SmoothFit(Xr[:, rank:], Xr[:, :rank], C, P, order, rank))
+    return out
+
+
+def fixed_con(
+    X: np.ndarray, by: list[np.ndarray] | None = None, constrain: bool = True
+) -> list[SmoothFit]:
+    """``fx = TRUE``: ``smoothCon`` drops the penalty and ``smooth2random`` returns the
+    constrained basis as unpenalized columns (brms's ``Xs``; no ``Zs`` part)."""
+    X = np.asarray(X, dtype=float)
+    C = X.mean(axis=0) if constrain else None
+    p = X.shape[1] - (C is not None)
+    Xs = [X] if by is None else [X * np.asarray(m, dtype=float)[:, None] for m in by]
+    out = []
+    for x in Xs:
+        Xc = x if C is None else _qr_qty_drop(C.copy(), x.T).T
+        out.append(SmoothFit(Xc, Xc[:, :0], C, np.eye(p), np.arange(p), 0))
     return out

@@ -33,7 +33,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "t2", "me", "mi", "cs", "mmc", "cosy", "car", "sar",
+        "me", "mi", "cs", "mmc", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -203,9 +203,15 @@ class Encoder:
         if node.func == "gp":  # a special term: its data are built by design/gp.py
             self.gps.append(node)
             return {}
-        if node.func == "s":  # a brms smooth: own design (design/special/smooth_terms.py)
+        if node.func in ("s", "t2"):  # brms smooths: design/special/smooth_terms.py
             self.smooths.append(node)
             return {}
+        if node.func in ("te", "ti"):
+            raise self.error(  # brms 2.18's message
+                "Tensor product smooths 'te' and 'ti' are not yet implemented in brms. "
+                "Consider using 't2' instead.",
+                node,
+            )
         if node.func in AUTOCOR_CALLS:
             self.autocor.append(node)
             return {}

@@ -71,11 +71,11 @@ ERRORS = [
         "  score ~ age + x | class\n          ^^^^^^^^^^^^^^^",
     ),
     (
-        'score ~ s(age, bs = "ts")',
+        'score ~ s(age, bs = "gp")',
         FormulaTermError,
-        'The smooth basis bs = "ts" is not supported yet; brmsjax builds the bases bs = "tp" '
-        '(the default), "cr", "cc" and "ps".\n'
-        '  score ~ s(age, bs = "ts")\n                 ^^^^^^^^^',
+        'The smooth basis bs = "gp" is not supported yet; brmsjax builds the bases bs = "tp" '
+        '(the default), "ts", "cr", "cs", "cc", "ps", "re" and "fs".\n'
+        '  score ~ s(age, bs = "gp")\n                 ^^^^^^^^^',
     ),
     (
         "score ~ age + (1 | mm(class, class))",

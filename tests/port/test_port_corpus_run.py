@@ -138,7 +138,6 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 
 #: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
-    "conditional_smooths-2": (FormulaTermError, "The brms term 't2()' is not supported"),
     "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
@@ -147,8 +146,6 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "mm-2": (FormulaTermError, "Multi-membership terms mm() are not supported"),
     "mm-3": (FormulaTermError, "The brms term 'mmc()' is not supported"),
     "mmc-1": (FormulaTermError, "The brms term 'mmc()' is not supported"),
-    "s-2": (FormulaTermError, "The brms term 't2()' is not supported"),
-    "brms_multilevel-3": (FormulaTermError, "The brms term 't2()' is not supported"),
     "brms_multilevel-6": (FormulaTermError, "Multi-membership terms mm() are not supported"),
     "brms_multilevel-7": (FormulaTermError, "Multi-membership terms mm() are not supported"),
 }

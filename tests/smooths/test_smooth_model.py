@@ -107,15 +107,18 @@ def test_new_data_through_the_fitted_basis(case: str) -> None:
     ("formula", "message"),
     [
         (
-            'y ~ s(x, bs = "ts")',
-            'The smooth basis bs = "ts" is not supported yet; brmsjax builds the bases '
-            'bs = "tp" (the default), "cr", "cc" and "ps".',
+            'y ~ s(x, bs = "gp")',
+            'The smooth basis bs = "gp" is not supported yet; brmsjax builds the bases '
+            'bs = "tp" (the default), "ts", "cr", "cs", "cc", "ps", "re" and "fs".',
         ),
         ('y ~ s(x, bs = "zz")', "'zz' is not an mgcv basis; use one of tp, ts, cr"),
         (
-            "y ~ s(x, m = 3)",
-            "The argument 'm' of s() is not supported yet; s() takes the covariates, k, bs and by.",
+            "y ~ s(x, xt = 3)",
+            "The argument 'xt' of s() is not supported yet; s() takes the covariates, k, bs, m, "
+            "by, fx (TRUE or FALSE) and id.",
         ),
+        ("y ~ s(x, m = 1.5)", "The argument m of s() must be a whole number"),
+        ('y ~ s(x, bs = "ps", m = 3)', 'The argument m of s(bs = "ps") is not supported yet'),
         ("y ~ s(x, k = 2.5)", "The argument k of s() must be a whole number"),
         ("y ~ s(k = 5)", "s() needs at least one covariate, as in s(x)."),
         (

@@ -94,6 +94,8 @@ def plan_smooths(
     """
     plans = []
     for sm in design.smooths:
+        if not sm.knots:  # fx = TRUE: all its columns are in Xs
+            continue
         vector(name=f"sds_{sm.key}", size=len(sm.knots), scalar=False, natural=(0.0, None))
         Zs = np.hstack([np.asarray(z, dtype=float) for z in sm.Zs])
         data.setdefault("Zs", {})[sm.key] = Zs

@@ -1,16 +1,17 @@
-"""brms's ``s()`` terms in the design: their covariates, bases and columns.
+"""brms's ``s()`` and ``t2()`` terms in the design: their covariates, bases and columns.
 
 A smooth ``s(x, k = 10, bs = "tp")`` in a dpar's formula becomes, as in brms 2.18's
 ``data_sm``, unpenalized columns appended to that dpar's population-level block (brms's
 ``Xs``, named ``slstat_1``; coefficients ``bs`` with class ``b`` priors) and a
 :class:`~.ir.SmoothBlock` of penalized columns (brms's ``Zs_<k>_1``; coefficients
-``s = sds * zs``). The bases come from :mod:`brmsjax.formula.smooths` (mgcv's constructors);
-new data goes through the fitted basis (mgcv's ``PredictMat``, brms's ``s2rPred``).
+``s = sds * zs``). The bases come from :mod:`brmsjax.formula.smooths` (mgcv's constructors;
+:mod:`.smooth_bases` picks one per basis type, :mod:`.t2_terms` reads ``t2()``'s margins);
+smooths with several penalties (``t2()``, ``bs = "fs"``) have one ``Zs_<k>_<j>`` per penalty.
+New data goes through the fitted basis (mgcv's ``PredictMat``, brms's ``s2rPred``).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,15 +20,15 @@ import numpy as np
 
 from ... import names as brms_names
 from ...errors import DesignError, FormulaTermError
-from ...evaluate.variables import Factor, Numeric, Value
-from ...smooths import BASES, SmoothFit, basis_setup, smooth_con
-from ...smooths.tprs import default_order, null_space_dimension
-from ...syntax.ast import Call, Node, Number, String, strip_parens
+from ...evaluate.variables import Factor, Value
+from ...smooths import BASES, SmoothFit
+from ...syntax.ast import Call, Name, Node, Number, String, strip_parens
 from ...syntax.parse import deparse
 from ...terms.terms import TermList
-from ...warn import user_stacklevel
 from ..ir import Design, FixedBlock, SmoothBlock
 from ..matrix import brms_rename
+from .smooth_bases import basis_at, smooth_basis, smooth_fits
+from .t2_terms import t2_margins
 
 __all__ = [
     "SmoothTerm",
@@ -39,13 +40,15 @@ __all__ = [
     "smooth_term",
 ]
 
-# Basis types brms users pass to s(); only the thin plate one is built so far.
+_LOGICAL = {"TRUE": True, "T": True, "FALSE": False, "F": False}
+
+# Basis types brms users pass to s().
 _BASES = ("tp", "ts", "cr", "cs", "cc", "ps", "cp", "re", "gp", "ad", "ds", "sos", "mrf", "fs")
 
 
 @dataclass(frozen=True)
 class SmoothTerm:
-    """One ``s()`` call as read from the formula.
+    """One ``s()`` or ``t2()`` call as read from the formula.
 
     Attributes
     ----------
@@ -56,9 +59,18 @@ class SmoothTerm:
     k
         The basis dimension, -1 for mgcv's default.
     bs
-        The basis type (``"tp"``, ``"cr"``, ``"cc"`` or ``"ps"``).
+        The basis type (``"tp"``, ``"ts"``, ``"cr"``, ``"cs"``, ``"cc"``, ``"ps"``, ``"re"``,
+        ``"fs"``; ``"t2"`` for a ``t2()`` term, whose margins have theirs).
     by
         The ``by`` variable (a factor: one smooth per level; numeric: a varying coefficient).
+    func
+        ``"s"`` or ``"t2"`` (a tensor product smooth).
+    margins
+        A ``t2()``'s ``(bs, k)`` per margin (covariate); empty for ``s()``.
+    m
+        The penalty order of a ``"tp"``/``"ts"`` basis (0: mgcv's default).
+    fx
+        ``fx = TRUE``: an unpenalized smooth (every column in ``Xs``, no ``Zs``).
     """
 
     call: Call
@@ -66,11 +78,15 @@ class SmoothTerm:
     k: int
     bs: str
     by: Node | None = None
+    func: str = "s"
+    margins: tuple[tuple[str, int], ...] = ()
+    m: int = 0
+    fx: bool = False
 
     @property
     def term(self) -> str:
-        """mgcv's label: ``s(lstat)``, ``s(x1,x2)``."""
-        return "s(" + ",".join(deparse(c) for c in self.covariates) + ")"
+        """mgcv's label: ``s(lstat)``, ``s(x1,x2)``, ``t2(x1,x2)``."""
+        return f"{self.func}(" + ",".join(deparse(c) for c in self.covariates) + ")"
 
     def label_of(self, level: str | None = None) -> str:
         """mgcv's label of the smooth (of a factor ``by`` level): ``s(x)``, ``s(x):fa``,
@@ -89,8 +105,16 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
         For an argument brmsjax does not support (yet) or a malformed one; the caret points
         at it.
     """
+    if call.func == "t2":
+        nodes = tuple(a.value for a in call.args if a.name is None)
+        if not nodes:
+            raise FormulaTermError(
+                "t2() needs at least one covariate, as in t2(x, z).", source, call.span
+            )
+        margins, t2_by = t2_margins(call, len(nodes), source)
+        return SmoothTerm(call, nodes, -1, "t2", t2_by, "t2", margins)
     covariates: list[Node] = []
-    k, bs = -1, "tp"
+    k, bs, m, fx = -1, "tp", 0, False
     by: Node | None = None
     for arg in call.args:
         value = strip_parens(arg.value)
@@ -116,25 +140,49 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
                     source,
                     arg.span,
                 )
-            if bs not in BASES:
+            if bs not in (*BASES, "cs", "ts", "re", "fs"):
                 raise FormulaTermError(
                     f'The smooth basis bs = "{bs}" is not supported yet; brmsjax builds the '
-                    'bases bs = "tp" (the default), "cr", "cc" and "ps".',
+                    'bases bs = "tp" (the default), "ts", "cr", "cs", "cc", "ps", "re" and "fs".',
                     source,
                     arg.span,
                 )
         elif arg.name == "by":
             by = arg.value
+        elif arg.name == "m":
+            if not isinstance(value, Number) or value.value != int(value.value) or value.value < 0:
+                raise FormulaTermError(
+                    "The argument m of s() must be a whole number (the penalty order).",
+                    source,
+                    arg.span,
+                )
+            m = int(value.value)
+        elif arg.name == "fx" and isinstance(value, Name) and value.name in _LOGICAL:
+            fx = _LOGICAL[value.name]
+        elif arg.name == "id":  # mgcv's shared smoothing parameter: brms's data ignore it
+            continue
         else:
             raise FormulaTermError(
                 f"The argument '{arg.name}' of s() is not supported yet; s() takes the "
-                "covariates, k, bs and by.",
+                "covariates, k, bs, m, by, fx (TRUE or FALSE) and id.",
                 source,
                 arg.span,
             )
     if not covariates:
         raise FormulaTermError("s() needs at least one covariate, as in s(x).", source, call.span)
-    return SmoothTerm(call, tuple(covariates), k, bs, by)
+    if by is not None and bs == "fs":
+        raise FormulaTermError(
+            'The argument by of s(bs = "fs") is not supported yet; leave it out.',
+            source,
+            call.span,
+        )
+    if m and bs == "ps":
+        raise FormulaTermError(
+            'The argument m of s(bs = "ps") is not supported yet; leave m out (m = c(2, 2)).',
+            source,
+            call.span,
+        )
+    return SmoothTerm(call, tuple(covariates), k, bs, by, "s", (), m, fx)
 
 
 def smooth_nodes(terms: TermList) -> list[Node]:
@@ -142,38 +190,6 @@ def smooth_nodes(terms: TermList) -> list[Node]:
     return [
         a.value for call in terms.smooths for a in call.args if a.name is None or a.name == "by"
     ]
-
-
-def _covariates(term: SmoothTerm, values: Mapping[str, Value]) -> np.ndarray:
-    cols = []
-    for node in term.covariates:
-        value = values[deparse(node)]
-        if not isinstance(value, Numeric) or value.values.ndim != 1:
-            raise DesignError(
-                f"The covariate {deparse(node)} of {term.term} must be numeric; give a factor "
-                "to s() as by (one smooth per level) or as a separate term."
-            )
-        cols.append(np.asarray(value.values, dtype=float))
-    return np.column_stack(cols)
-
-
-def _dimension(term: SmoothTerm, d: int) -> int:
-    """mgcv's basis dimension: the default, or ``k`` raised to the minimum with its warning."""
-    M = null_space_dimension(d, default_order(d, 0)) if term.bs == "tp" else 2
-    if term.bs == "cc":  # mgcv's minimum is 4
-        M = 3
-    if term.bs == "ps":  # mgcv: max(10, m + 1) by default, no minimum beyond its error
-        return 10 if term.k < 0 else term.k
-    if term.k < 0:
-        return M + (8, 27, 100)[min(d, 3) - 1] if term.bs == "tp" else 10
-    if term.k < M + 1:
-        warnings.warn(
-            f"basis dimension, k, increased to minimum possible ({term.term}: k = {M + 1})",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
-        return M + 1
-    return term.k
 
 
 @dataclass(frozen=True)
@@ -190,12 +206,15 @@ class FittedSmooth:
         The constraint and reparameterization (:class:`~brmsjax.formula.smooths.SmoothFit`).
     level
         The level of a factor ``by`` variable this smooth belongs to, else None.
+    columns
+        Its unpenalized columns' names in the dpar's block (``sx_1``; brms's ``bs_sx_1``).
     """
 
     term: int
     basis: Any
     fit: SmoothFit
     level: str | None = None
+    columns: tuple[str, ...] = ()
 
 
 def _by_multipliers(
@@ -247,13 +266,14 @@ def add_smooths(
         k = 0
         for t, call in enumerate(terms.smooths):
             term = smooth_term(call, source)
-            x = _covariates(term, values)
+            by, levels, constrain = _by_multipliers(term, values)
             try:
-                basis = basis_setup(term.bs, x, _dimension(term, x.shape[1]))
+                basis = smooth_basis(term, values)
+                fits = smooth_fits(term, basis, by, constrain)
+            except DesignError:
+                raise
             except ValueError as e:
                 raise FormulaTermError(f"{term.term}: {e}.", source, call.span) from None
-            by, levels, constrain = _by_multipliers(term, values)
-            fits = smooth_con(basis.X, basis.S, basis.rank, by, constrain)
             for fit, level in zip(fits, levels, strict=True):
                 k += 1
                 mgcv = term.label_of(level)
@@ -261,9 +281,10 @@ def add_smooths(
                 extra.append(fit.Xf)
                 names += cols
                 label = brms_rename(mgcv).replace(":", "")
-                fitted = FittedSmooth(t, basis, fit, level)
-                knots = (fit.Zs.shape[1],)
-                smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, (fit.Zs,), fitted))
+                fitted = FittedSmooth(t, basis, fit, level, tuple(cols))
+                parts = fit.Zs if isinstance(fit.Zs, tuple) else (fit.Zs,) * (not term.fx)
+                knots = tuple(z.shape[1] for z in parts)
+                smooths.append(SmoothBlock(dpar, k, label, deparse(call), knots, parts, fitted))
         out.append(
             replace(
                 block,
@@ -289,13 +310,13 @@ def encode_smooths(
             continue
         fitted: FittedSmooth = sm.basis
         term = smooth_term(terms.smooths[fitted.term], bt.source)
-        raw = fitted.basis.predict(_covariates(term, values))
+        raw = basis_at(term, fitted.basis, values)
         by, _, _ = _by_multipliers(term, values, fitted.level)
         if by is not None:
             raw = raw * np.asarray(by[0], dtype=float)[:, None]
         Xf, Z = fitted.fit.transform(raw)
         Xs.append(Xf)
-        Zs.append(Z)
+        Zs.append(np.hstack(Z) if isinstance(Z, tuple) else Z)
     return Xs, Zs
 
 

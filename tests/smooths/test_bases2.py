@@ -1,0 +1,201 @@
+"""The shrinkage bases "cs"/"ts", the random effect basis "re", the penalty order m, fx = TRUE
+and id against brms 2.18 + mgcv 1.8-41 (fixtures/smooths/bases2.json, make_bases2.R).
+
+``Xs`` and every ``Zs_<k>_<j>`` equal R's to 1e-8 up to column signs (LAPACK's eigenvector
+signs, see :mod:`brmsjax.formula.smooths`), on the data and at new data (brms's ``s2rPred``).
+``fx = TRUE`` puts the whole constrained basis in ``Xs`` (``nb = 0``, no ``Zs``); ``id`` does
+not change brms's data.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import brmsjax as bj
+from brmsjax.formula import DesignError, FormulaTermError, build_design, standata
+from brmsjax.formula.design.newdata import encode_newdata
+from brmsjax.port import from_r
+
+HERE = Path(__file__).resolve().parent.parent / "fixtures" / "smooths"
+FIXTURE = json.loads((HERE / "bases2.json").read_text())
+FS = json.loads((HERE / "fs.json").read_text())
+DATA = pd.DataFrame(FIXTURE["data"])
+NEWDATA = pd.DataFrame(FIXTURE["newdata"])
+for _frame in (DATA, NEWDATA):
+    for _col in ("g", "h"):
+        _frame[_col] = pd.Categorical(_frame[_col], categories=sorted(set(DATA[_col])))
+CASES = [k for k in FIXTURE if k not in ("data", "newdata")]
+# Columns from a repeated eigenvalue (ts in 2-d: the shrunk null space; tp with m = 3: two
+# unpenalized columns): R's and scipy's LAPACK return other bases of the same eigenspace.
+ROTATED = {"ts_2d": 2, "m3": 2}
+# "cs" shrinks the two null space eigenvectors of the cr penalty by different factors, and
+# LAPACK returns an arbitrary basis of that null space (the eigenvalue 0 is repeated; which one
+# follows rounding, see test_eigen_signs.py): the penalty then differs from R's along it, and
+# only the column space of Zs is R's (k = 6 happens to agree exactly).
+SPAN = {"cs"}
+
+
+def _matrix(values: list | dict, n: int) -> np.ndarray:
+    out = np.asarray(values if isinstance(values, list) else [], dtype=float)
+    return out.reshape(n, 0) if out.size == 0 else out.reshape(n, -1)
+
+
+def _signs(got: np.ndarray, want: np.ndarray, rotated: int = 0) -> np.ndarray:
+    """The transform ``T`` with ``got @ T == want``: column signs, and an orthogonal rotation
+    of the columns that differ otherwise (at most ``rotated`` of them: LAPACK's arbitrary
+    basis of a repeated eigenvalue's eigenspace, which the model does not see)."""
+    sign = np.where(np.sum(got * want, axis=0) < 0, -1.0, 1.0)
+    T = np.diag(sign)
+    bad = np.flatnonzero(np.max(np.abs(got * sign - want), axis=0) > 1e-8)
+    if 0 < len(bad) <= rotated:
+        A = np.linalg.lstsq(got[:, bad], want[:, bad], rcond=None)[0]
+        np.testing.assert_allclose(A.T @ A, np.eye(len(bad)), atol=1e-8)
+        T[np.ix_(bad, bad)] = A
+    np.testing.assert_allclose(got @ T, want, rtol=0, atol=1e-8)
+    return T
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_basis_matches_brms(case: str) -> None:
+    ref = FIXTURE[case]
+    design = build_design(ref["formula"], DATA)
+    sd = standata(design)
+    want = ref["standata"]
+    n, m = len(DATA), len(NEWDATA)
+    assert [k for k in sd if k.startswith(("nb", "Zs", "knots", "Ks", "Xs"))] == list(want)
+    names = ref.get("xs_names") or []
+    assert list(sd["Xs"].columns) == ([names] if isinstance(names, str) else names)
+    signs = {}
+    for key, value in want.items():
+        if key.startswith(("Zs", "Xs")):
+            got = np.asarray(sd[key], dtype=float)
+            if case in SPAN:  # the same column space
+                fit = got @ np.linalg.lstsq(got, _matrix(value, n), rcond=None)[0]
+                np.testing.assert_allclose(fit, _matrix(value, n), atol=1e-8)
+                continue
+            signs[key] = _signs(got, _matrix(value, n), ROTATED.get(case, 0))
+        else:
+            assert list(np.atleast_1d(sd[key])) == list(np.atleast_1d(value))
+    if case in SPAN:
+        return
+    # new data: the first smooth's Xs columns and Zs parts (brms's s2rPred)
+    X = encode_newdata(design, NEWDATA).X[""]
+    nX = design.fixed[0].K
+    xs_new = np.hstack([_matrix(r["Xs"], m) for r in ref["new"]])
+    cols = list(range(xs_new.shape[1]))
+    got = X[:, nX - sd["Xs"].shape[1] : nX][:, cols] if cols else np.zeros((m, 0))
+    np.testing.assert_allclose(got @ signs["Xs"][np.ix_(cols, cols)], xs_new, atol=1e-8)
+    start = nX
+    for sm, r in zip(design.smooths, ref["new"], strict=False):
+        parts = r["Zs"] if isinstance(r["Zs"], list) else []
+        for j, z in enumerate(parts, 1):
+            Z = _matrix(z, m)
+            sign = signs[f"Zs_{sm.k}_{j}"]
+            np.testing.assert_allclose(X[:, start : start + Z.shape[1]] @ sign, Z, atol=1e-8)
+            start += Z.shape[1]
+
+
+def test_fx_smooth_has_no_penalized_part() -> None:
+    design = build_design("y ~ s(x, fx = TRUE, k = 6) + s(z)", DATA)
+    assert [sm.knots for sm in design.smooths] == [(), (8,)]
+    rows = bj.get_prior("y ~ s(x, fx = TRUE, k = 6) + s(z)", data=DATA)
+    assert list(rows[rows["class"] == "sds"]["coef"]) == ["", "s(x, fx = TRUE, k = 6)", "s(z)"]
+
+
+def test_porter_keeps_smooth_arguments() -> None:
+    code = from_r('brm(y ~ s(g, bs = "re") + s(x, bs = "ts", m = 1, id = 2), data = d)')
+    assert '"y ~ s(g, bs = \\"re\\") + s(x, bs = \\"ts\\", m = 1, id = 2)"' in code.to_python()
+
+
+@pytest.mark.slow
+def test_re_and_shrinkage_smooths_recover_the_truth() -> None:
+    rng = np.random.default_rng(8)
+    n = 240
+    g = rng.integers(0, 6, n)
+    effects = np.array([-1.0, -0.5, 0.0, 0.3, 0.7, 1.2])
+    x = rng.uniform(0, 3, n)
+    d = pd.DataFrame({"x": x, "g": pd.Categorical([f"g{i}" for i in g])})
+    d["y"] = effects[g] + np.sin(2 * x) + rng.normal(0, 0.3, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bj.brm('y ~ s(g, bs = "re") + s(x, bs = "cs")', data=d, chains=2, iter=800, seed=1)
+    names = list(fit.draws().columns)
+    assert [c for c in names if c.startswith("sds")] == ["sds_sg_1", "sds_sx_1"]
+    assert "s_sg_1[6]" in names and "s_sx_1[9]" in names and not any("bs_" in c for c in names)
+    grid = pd.DataFrame({"x": np.full(6, 1.0), "g": pd.Categorical([f"g{i}" for i in range(6)])})
+    mu = fit.posterior_epred(newdata=grid).mean(axis=0)
+    want = effects + np.sin(2.0)
+    np.testing.assert_allclose(mu - mu.mean(), want - want.mean(), atol=0.2)
+
+
+@pytest.mark.parametrize("case", [k for k in FS if k.startswith("fs")])
+def test_fs_basis_matches_brms_up_to_its_null_space_basis(case: str) -> None:
+    """``s(x, g, bs = "fs")``: brms's parts, names and sizes; ``Zs_<k>_1`` (every level's
+    penalized columns) is R's up to column signs and one common scale, the null space parts
+    together span R's columns. LAPACK returns the repeated eigenvalue 0's eigenvectors of
+    ``R^-T S R^-1`` in a basis set by rounding (see :mod:`brmsjax.formula.smooths.fs`), which
+    rotates the null space columns and, through ``norm(X, "I")``, scales every part by up to
+    a few percent."""
+    ref = FS[case]
+    sd = standata(build_design(ref["formula"], DATA))
+    want = ref["standata"]
+    n = len(DATA)
+    assert [k for k in sd if k.startswith(("nb", "Zs", "knots", "Ks", "Xs"))] == list(want)
+    assert list(sd["knots_1"]) == want["knots_1"] and sd["Xs"].shape[1] == want["Ks"] == 0
+    got, ref1 = np.asarray(sd["Zs_1_1"]), _matrix(want["Zs_1_1"], n)
+    ratio = np.sum(got * ref1, axis=0) / np.sum(ref1 * ref1, axis=0)
+    assert np.allclose(np.abs(ratio), np.abs(ratio[0]), rtol=1e-10) and 0.9 < abs(ratio[0]) < 1.1
+    np.testing.assert_allclose(got / ratio, ref1, atol=1e-8)
+    nulls = [k for k in want if k.startswith("Zs_1_") and k != "Zs_1_1"]
+    G = np.hstack([np.asarray(sd[k]) for k in nulls])
+    W = np.hstack([_matrix(want[k], n) for k in nulls])
+    np.testing.assert_allclose(G @ np.linalg.lstsq(G, W, rcond=None)[0], W, atol=1e-8)
+    # new data: the same parts through the fitted basis
+    design = build_design(ref["formula"], DATA)
+    X = encode_newdata(design, NEWDATA).X[""]
+    m, start = len(NEWDATA), design.fixed[0].K
+    Z1 = _matrix(ref["new"][0]["Zs"][0], m)
+    np.testing.assert_allclose(X[:, start : start + Z1.shape[1]] / ratio, Z1, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("formula", "error", "message"),
+    [
+        ('y ~ s(x, z, bs = "fs")', DesignError, "needs one factor and numeric covariates"),
+        ('y ~ s(x, g, bs = "fs", by = h)', FormulaTermError, 'by of s(bs = "fs") is not'),
+    ],
+)
+def test_fs_errors(formula: str, error: type, message: str) -> None:
+    with pytest.raises(error) as err:
+        build_design(formula, DATA)
+    assert message in str(err.value)
+
+
+@pytest.mark.slow
+def test_fs_smooth_fits_per_level_curves() -> None:
+    rng = np.random.default_rng(3)
+    n = 240
+    g = rng.integers(0, 3, n)
+    x = rng.uniform(0, 3, n)
+    d = pd.DataFrame({"x": x, "g": pd.Categorical([f"g{i}" for i in g])})
+    shift = np.array([-0.8, 0.0, 0.8])
+    d["y"] = shift[g] + np.sin(2 * x) * (1 + 0.3 * g) + rng.normal(0, 0.25, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bj.brm('y ~ s(x, g, bs = "fs", k = 6)', data=d, chains=2, iter=800, seed=2)
+    names = list(fit.draws().columns)
+    assert [c for c in names if c.startswith("sds")] == ["sds_sxg_1", "sds_sxg_2", "sds_sxg_3"]
+    assert "s_sxg_1[12]" in names and "s_sxg_3[3]" in names
+    grid = pd.DataFrame(
+        {"x": np.tile([0.5, 1.5, 2.5], 3), "g": pd.Categorical(np.repeat(["g0", "g1", "g2"], 3))}
+    )
+    mu = fit.posterior_epred(newdata=grid).mean(axis=0)
+    k = np.repeat([0, 1, 2], 3)
+    want = shift[k] + np.sin(2 * grid.x.to_numpy()) * (1 + 0.3 * k)
+    np.testing.assert_allclose(mu, want, atol=0.2)
