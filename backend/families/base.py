@@ -97,6 +97,9 @@ class Family:
     #: Addition terms brmsjax implements for the family besides ``cens()`` and ``trunc()``
     #: (which need :attr:`has_cdf`); see :attr:`implemented_additions`.
     addition_terms: ClassVar[frozenset[str]] = frozenset({"weights"})
+    #: Auxiliary parameters whose upper bound is a statistic of the response, by brms's name
+    #: of it (``{"ndt": "min_Y"}``); see :mod:`brmsjax.backend.model.data_bounds`.
+    data_bounds: ClassVar[Mapping[str, str]] = {}
 
     @property
     def ad(self) -> tuple[str, ...]:

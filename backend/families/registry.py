@@ -45,6 +45,12 @@ from brmsjax.backend.families.inflated import (
 from brmsjax.backend.families.links import INV_LINKS, LINKS
 from brmsjax.backend.families.ordinal import Categorical, Cumulative
 from brmsjax.backend.families.ordinal_ratio import Acat, Cratio, Sratio
+from brmsjax.backend.families.registry_more import (
+    asym_laplace,
+    frechet,
+    inverse_gaussian,
+    shifted_lognormal,
+)
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -54,6 +60,7 @@ __all__ = [
     "Family",
     "Gamma",
     "acat",
+    "asym_laplace",
     "bernoulli",
     "beta",
     "beta_binomial",
@@ -63,6 +70,7 @@ __all__ = [
     "cumulative",
     "exgaussian",
     "exponential",
+    "frechet",
     "gamma",
     "gaussian",
     "geometric",
@@ -71,9 +79,11 @@ __all__ = [
     "hurdle_lognormal",
     "hurdle_negbinomial",
     "hurdle_poisson",
+    "inverse_gaussian",
     "lognormal",
     "negbinomial",
     "poisson",
+    "shifted_lognormal",
     "skew_normal",
     "sratio",
     "student",
@@ -387,8 +397,11 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         hurdle_negbinomial,
         hurdle_gamma,
         hurdle_lognormal,
+        shifted_lognormal,
+        frechet,
+        asym_laplace,
     )
-}
+} | {"inverse.gaussian": inverse_gaussian}
 
 
 def get_family(family: str | Family) -> Family:
