@@ -48,9 +48,11 @@ from brmsjax.backend.families.registry import (
     student,
     von_mises,
     weibull,
+    zero_inflated_beta,
     zero_inflated_binomial,
     zero_inflated_negbinomial,
     zero_inflated_poisson,
+    zero_one_inflated_beta,
 )
 from brmsjax.backend.priors.user import Prior, prior, set_prior
 from brmsjax.fit import BrmsFit, load
@@ -139,7 +141,9 @@ __all__ = [
     "update",
     "von_mises",
     "weibull",
+    "zero_inflated_beta",
     "zero_inflated_binomial",
     "zero_inflated_negbinomial",
     "zero_inflated_poisson",
+    "zero_one_inflated_beta",
 ]

@@ -50,6 +50,8 @@ from brmsjax.backend.families.registry_more import (
     frechet,
     inverse_gaussian,
     shifted_lognormal,
+    zero_inflated_beta,
+    zero_one_inflated_beta,
 )
 from brmsjax.formula.errors import ModelError
 
@@ -89,9 +91,11 @@ __all__ = [
     "student",
     "von_mises",
     "weibull",
+    "zero_inflated_beta",
     "zero_inflated_binomial",
     "zero_inflated_negbinomial",
     "zero_inflated_poisson",
+    "zero_one_inflated_beta",
 ]
 
 # Allowed links of mu and of the auxiliary parameters (brms 2.18's brmsfamily()).
@@ -400,6 +404,8 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         shifted_lognormal,
         frechet,
         asym_laplace,
+        zero_inflated_beta,
+        zero_one_inflated_beta,
     )
 } | {"inverse.gaussian": inverse_gaussian}
 

@@ -11,6 +11,7 @@ checks and messages.
 from __future__ import annotations
 
 from brmsjax.backend.families.base import Family
+from brmsjax.backend.families.beta_inflated import ZeroInflatedBeta, ZeroOneInflatedBeta
 from brmsjax.backend.families.continuous_more import (
     AsymLaplace,
     Frechet,
@@ -19,11 +20,20 @@ from brmsjax.backend.families.continuous_more import (
 )
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["asym_laplace", "frechet", "inverse_gaussian", "shifted_lognormal"]
+__all__ = [
+    "asym_laplace",
+    "frechet",
+    "inverse_gaussian",
+    "shifted_lognormal",
+    "zero_inflated_beta",
+    "zero_one_inflated_beta",
+]
 
 _REAL = ("identity", "log", "inverse", "softplus")
 _POSITIVE = ("log", "identity", "inverse", "softplus")
 _POS_LINKS = ("log", "identity", "softplus")
+_PROB = ("logit", "probit", "probit_approx", "cloglog", "cauchit", "identity", "log")
+_UNIT = ("logit", "identity")
 Bounds = tuple[float | None, float | None]
 # dpar -> (allowed links, bounds, default prior of the scalar; "" where the priors code
 # computes it from the data: sigma's student_t, ndt's uniform(0, min_Y))
@@ -32,7 +42,11 @@ _DPARS: dict[str, tuple[tuple[str, ...], Bounds, str]] = {
     "shape": (_POS_LINKS, (0.0, None), "gamma(0.01, 0.01)"),
     "nu": (("logm1", "identity"), (1.0, None), "gamma(2, 0.1)"),
     "ndt": (_POS_LINKS, (0.0, None), ""),
-    "quantile": (("logit", "identity"), (0.0, 1.0), "beta(1, 1)"),
+    "quantile": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
+    "phi": (_POS_LINKS, (0.0, None), "gamma(0.01, 0.01)"),
+    "zi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
+    "zoi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
+    "coi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
 }
 
 
@@ -98,3 +112,27 @@ def asym_laplace(
     """``asym_laplace()``: quantile regression; mu is the ``quantile``-th quantile, whose prior
     is ``beta(1, 1)``."""
     return _make(AsymLaplace, "asym_laplace", link, _REAL, sigma=link_sigma, quantile=link_quantile)
+
+
+def zero_inflated_beta(
+    link: str = "logit", link_phi: str = "log", link_zi: str = "logit"
+) -> Family:
+    """``zero_inflated_beta()``: response in [0, 1); a zero with probability zi, whose prior is
+    ``beta(1, 1)``."""
+    return _make(ZeroInflatedBeta, "zero_inflated_beta", link, _PROB, phi=link_phi, zi=link_zi)
+
+
+def zero_one_inflated_beta(
+    link: str = "logit", link_phi: str = "log", link_zoi: str = "logit", link_coi: str = "logit"
+) -> Family:
+    """``zero_one_inflated_beta()``: response in [0, 1]; 0 or 1 with probability zoi, 1 given
+    that with probability coi (both ``beta(1, 1)``)."""
+    return _make(
+        ZeroOneInflatedBeta,
+        "zero_one_inflated_beta",
+        link,
+        _PROB,
+        phi=link_phi,
+        zoi=link_zoi,
+        coi=link_coi,
+    )

@@ -76,6 +76,36 @@ def test_epred_and_draws(
 
 
 @pytest.mark.parametrize(
+    ("family", "dpars", "zero", "one", "mean"),
+    [
+        ("zero_inflated_beta", {"phi": 8.0, "zi": 0.3}, 0.3, 0.0, 0.7 * 0.4),
+        (
+            "zero_one_inflated_beta",
+            {"phi": 8.0, "zoi": 0.3, "coi": 0.25},
+            0.3 * 0.75,
+            0.3 * 0.25,
+            0.3 * 0.25 + 0.7 * 0.4,
+        ),
+    ],
+)
+def test_inflated_beta_epred_and_draws(
+    family: str, dpars: dict[str, float], zero: float, one: float, mean: float
+) -> None:
+    """brms's means ``(1 - zi) mu`` and ``zoi coi + (1 - zoi) mu``; zeros and ones in their
+    shares; the rest beta(mu phi, (1 - mu) phi) with mu = 0.4."""
+    fam = get_family(family)
+    eta = jnp.full(N_DRAWS, LINKS[fam.link](jnp.asarray(0.4)))
+    values = {k: jnp.asarray(v) for k, v in dpars.items()}
+    np.testing.assert_allclose(np.asarray(fam.epred(eta, values, {})), mean, rtol=1e-6)
+    y = np.asarray(fam.rng(jax.random.PRNGKey(5), eta, values, {}), dtype=float)
+    for share, value in ((zero, 0.0), (one, 1.0)):
+        assert abs(np.mean(y == value) - share) < 4 * np.sqrt(0.25 / y.size)
+    inside = y[(y > 0) & (y < 1)]
+    assert stats.kstest(inside, stats.beta(0.4 * 8.0, 0.6 * 8.0).cdf).statistic < 0.015
+    assert abs(y.mean() - mean) < 0.01
+
+
+@pytest.mark.parametrize(
     ("call", "name", "link", "links"),
     [
         ("shifted_lognormal()", "shifted_lognormal", "identity", {"sigma": "log", "ndt": "log"}),
@@ -96,6 +126,13 @@ def test_epred_and_draws(
             "asym_laplace",
             "identity",
             {"sigma": "log", "quantile": "identity"},
+        ),
+        ("zero_inflated_beta()", "zero_inflated_beta", "logit", {"phi": "log", "zi": "logit"}),
+        (
+            'zero_one_inflated_beta(link_coi = "identity")',
+            "zero_one_inflated_beta",
+            "logit",
+            {"phi": "log", "zoi": "logit", "coi": "identity"},
         ),
     ],
 )
@@ -120,6 +157,20 @@ def test_porter_reads_family(call: str, name: str, link: str, links: dict[str, s
         (
             lambda: bj.get_family("frechet").check_response("y", np.array([1.0, -2.0]), None, {}),
             "The response 'y' contains -2, but the frechet family needs positive values.",
+        ),
+        (
+            lambda: bj.brm(
+                "y ~ 1", pd.DataFrame({"y": [0.0, 0.5, 1.0]}), family=bj.zero_inflated_beta()
+            ),
+            "The response 'y' contains 1, but the zero_inflated_beta family needs values in "
+            "[0, 1). Rescale the response into [0, 1), or use zero_one_inflated_beta for ones.",
+        ),
+        (
+            lambda: bj.brm(
+                "y ~ 1", pd.DataFrame({"y": [0.0, 1.5]}), family=bj.zero_one_inflated_beta()
+            ),
+            "The response 'y' contains 1.5, but the zero_one_inflated_beta family needs values "
+            "in [0, 1].",
         ),
     ],
 )
@@ -147,6 +198,12 @@ FITS = [
     ("inverse.gaussian", {"b_Intercept": 1.0, "b_x": 0.1, "shape": 4.0}, 3),
     ("frechet", {"b_Intercept": 1.0, "b_x": 0.3, "nu": 6.0}, 1),
     ("asym_laplace", {"b_Intercept": 1.0, "b_x": 0.8, "sigma": 0.5, "quantile": 0.3}, 3),
+    ("zero_inflated_beta", {"b_Intercept": -0.5, "b_x": 0.6, "phi": 8.0, "zi": 0.2}, 3),
+    (
+        "zero_one_inflated_beta",
+        {"b_Intercept": 0.3, "b_x": -0.5, "phi": 6.0, "zoi": 0.25, "coi": 0.4},
+        3,
+    ),
 ]
 
 
