@@ -1,4 +1,5 @@
-"""brms 2.18's inflated beta families: zero_inflated_beta and zero_one_inflated_beta.
+"""brms 2.18's inflated beta families: zero_inflated_beta, zero_one_inflated_beta and
+zero_inflated_beta_binomial.
 
 brms's Stan functions are the reference (``fun_zero_inflated_beta.stan``,
 ``fun_zero_one_inflated_beta.stan``), with ``beta(mu * phi, (1 - mu) * phi)``::
@@ -9,11 +10,14 @@ brms's Stan functions are the reference (``fun_zero_inflated_beta.stan``,
     zero_one_inflated_beta:  y == 0: log(zoi) + log1m(coi)
                              y == 1: log(zoi) + log(coi)
                              else:   log1m(zoi) + beta_lpdf(y)
+    zero_inflated_beta_binomial: zero_inflated_<base> of beta_binomial(trials, mu phi,
+                             (1 - mu) phi) (:class:`~brmsjax.backend.families.inflated.
+                             ZeroInflated`); brmsjax has no beta_binomial CDF, so no cens/trunc.
 
 zero_inflated_beta is a hurdle in form (a zero is never a beta draw), so it is
 :class:`~brmsjax.backend.families.inflated.Hurdle` over the beta family with ``zi`` as the
-inflation probability. The means are brms's ``posterior_epred``: ``(1 - zi) mu`` and
-``zoi coi + (1 - zoi) mu``.
+inflation probability. The means are brms's ``posterior_epred``: ``(1 - zi) mu``,
+``zoi coi + (1 - zoi) mu`` and ``(1 - zi) mu trials``.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from jax import Array
 
 from brmsjax.backend.families.base import Args, Family
 from brmsjax.backend.families.continuous import BetaFamily
-from brmsjax.backend.families.inflated import Hurdle
+from brmsjax.backend.families.discrete import BetaBinomial
+from brmsjax.backend.families.inflated import Hurdle, ZeroInflated
 
-__all__ = ["ZeroInflatedBeta", "ZeroOneInflatedBeta"]
+__all__ = ["ZeroInflatedBeta", "ZeroInflatedBetaBinomial", "ZeroOneInflatedBeta"]
 
 _BETA = BetaFamily(name="beta", link="logit")
 
@@ -80,3 +85,14 @@ class ZeroOneInflatedBeta(Family):
         y = _BETA.draw(k1, (a, b))
         ends = (jax.random.uniform(k2, jnp.shape(a)) < coi).astype(y.dtype)
         return jnp.where(jax.random.uniform(k3, jnp.shape(a)) < zoi, ends, y)
+
+
+@dataclass(frozen=True)
+class ZeroInflatedBetaBinomial(ZeroInflated):
+    """``zero_inflated_beta_binomial()``: a zero with probability zi, else beta_binomial;
+    needs ``trials()``."""
+
+    addition_terms: ClassVar[frozenset[str]] = frozenset({"weights", "trials"})
+    base: ClassVar[Family] = BetaBinomial(name="beta_binomial", link="logit", kind="discrete")
+    support: ClassVar[str] = "trials"
+    has_cdf: ClassVar[bool] = False

@@ -51,6 +51,7 @@ from brmsjax.backend.families.registry_more import (
     inverse_gaussian,
     shifted_lognormal,
     zero_inflated_beta,
+    zero_inflated_beta_binomial,
     zero_one_inflated_beta,
 )
 from brmsjax.formula.errors import ModelError
@@ -92,6 +93,7 @@ __all__ = [
     "von_mises",
     "weibull",
     "zero_inflated_beta",
+    "zero_inflated_beta_binomial",
     "zero_inflated_binomial",
     "zero_inflated_negbinomial",
     "zero_inflated_poisson",
@@ -405,6 +407,7 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         frechet,
         asym_laplace,
         zero_inflated_beta,
+        zero_inflated_beta_binomial,
         zero_one_inflated_beta,
     )
 } | {"inverse.gaussian": inverse_gaussian}

@@ -11,7 +11,11 @@ checks and messages.
 from __future__ import annotations
 
 from brmsjax.backend.families.base import Family
-from brmsjax.backend.families.beta_inflated import ZeroInflatedBeta, ZeroOneInflatedBeta
+from brmsjax.backend.families.beta_inflated import (
+    ZeroInflatedBeta,
+    ZeroInflatedBetaBinomial,
+    ZeroOneInflatedBeta,
+)
 from brmsjax.backend.families.continuous_more import (
     AsymLaplace,
     Frechet,
@@ -26,6 +30,7 @@ __all__ = [
     "inverse_gaussian",
     "shifted_lognormal",
     "zero_inflated_beta",
+    "zero_inflated_beta_binomial",
     "zero_one_inflated_beta",
 ]
 
@@ -51,7 +56,12 @@ _DPARS: dict[str, tuple[tuple[str, ...], Bounds, str]] = {
 
 
 def _make(
-    cls: type[Family], name: str, link: str, allowed: tuple[str, ...], **links: str
+    cls: type[Family],
+    name: str,
+    link: str,
+    allowed: tuple[str, ...],
+    kind: str = "continuous",
+    **links: str,
 ) -> Family:
     if not isinstance(link, str) or link not in allowed:
         raise ModelError(
@@ -71,7 +81,7 @@ def _make(
         dpar_bounds={d: _DPARS[d][1] for d in links},
         allowed_links=allowed,
         dpar_priors={d: _DPARS[d][2] for d in links if _DPARS[d][2]},
-        kind="continuous",
+        kind=kind,
     )
 
 
@@ -135,4 +145,20 @@ def zero_one_inflated_beta(
         phi=link_phi,
         zoi=link_zoi,
         coi=link_coi,
+    )
+
+
+def zero_inflated_beta_binomial(
+    link: str = "logit", link_phi: str = "log", link_zi: str = "logit"
+) -> Family:
+    """``zero_inflated_beta_binomial()``: successes out of ``trials()``, a zero with probability
+    zi (``beta(1, 1)``), else beta_binomial with precision phi."""
+    return _make(
+        ZeroInflatedBetaBinomial,
+        "zero_inflated_beta_binomial",
+        link,
+        _PROB,
+        "discrete",
+        phi=link_phi,
+        zi=link_zi,
     )

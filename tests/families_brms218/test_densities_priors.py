@@ -36,6 +36,7 @@ FAMILIES = [
     "asym_laplace",
     "zero_inflated_beta",
     "zero_one_inflated_beta",
+    "zero_inflated_beta_binomial",
 ]
 DPARS = {
     "shifted_lognormal": ("sigma", "ndt"),
@@ -44,6 +45,7 @@ DPARS = {
     "asym_laplace": ("sigma", "quantile"),
     "zero_inflated_beta": ("phi", "zi"),
     "zero_one_inflated_beta": ("phi", "zoi", "coi"),
+    "zero_inflated_beta_binomial": ("phi", "zi"),
 }
 # brms has log CDFs for these (zero_one_inflated_beta takes no cens() or trunc())
 CDFS = [(f, w) for f in FAMILIES[:4] for w in ("lcdf", "lccdf")] + [("zero_inflated_beta", "lccdf")]
@@ -77,7 +79,9 @@ def _eta_and_dpars(family: str, grid: dict[str, np.ndarray]) -> tuple[Any, dict[
 def test_log_density_equals_brms(family: str) -> None:
     grid = _grid(family)
     dpars = {d: jnp.asarray(grid[d]) for d in DPARS[family]}
-    got = get_family(family).log_lik(jnp.asarray(grid["y"]), jnp.asarray(grid["mu"]), dpars)
+    addition = {"trials": jnp.asarray(grid["trials"])} if "trials" in grid else {}
+    fam = get_family(family)
+    got = fam.lpdf(jnp.asarray(grid["y"]), fam.args(jnp.asarray(grid["mu"]), dpars, addition))
     np.testing.assert_allclose(np.asarray(got), grid["lpdf"], rtol=1e-10, atol=1e-10)
 
 

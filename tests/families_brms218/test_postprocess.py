@@ -105,6 +105,20 @@ def test_inflated_beta_epred_and_draws(
     assert abs(y.mean() - mean) < 0.01
 
 
+def test_zero_inflated_beta_binomial_epred_and_draws() -> None:
+    """brms's mean ``mu trials (1 - zi)``; zeros in share ``zi + (1 - zi) P_bb(0)``."""
+    fam = get_family("zero_inflated_beta_binomial")
+    eta = jnp.full(N_DRAWS, LINKS["logit"](jnp.asarray(0.3)))
+    dpars = {"phi": jnp.asarray(4.0), "zi": jnp.asarray(0.25)}
+    addition = {"trials": jnp.full(N_DRAWS, 10.0)}
+    np.testing.assert_allclose(np.asarray(fam.epred(eta, dpars, addition)), 0.75 * 3.0, rtol=1e-6)
+    y = np.asarray(fam.rng(jax.random.PRNGKey(2), eta, dpars, addition), dtype=float)
+    p0 = stats.betabinom(10, 0.3 * 4.0, 0.7 * 4.0).pmf(0)
+    assert abs(np.mean(y == 0) - (0.25 + 0.75 * p0)) < 4 * np.sqrt(0.25 / y.size)
+    assert abs(y.mean() - 2.25) < 0.05
+    assert set(np.unique(y)) <= set(range(11))
+
+
 @pytest.mark.parametrize(
     ("call", "name", "link", "links"),
     [
@@ -133,6 +147,12 @@ def test_inflated_beta_epred_and_draws(
             "zero_one_inflated_beta",
             "logit",
             {"phi": "log", "zoi": "logit", "coi": "identity"},
+        ),
+        (
+            "zero_inflated_beta_binomial()",
+            "zero_inflated_beta_binomial",
+            "logit",
+            {"phi": "log", "zi": "logit"},
         ),
     ],
 )
@@ -171,6 +191,13 @@ def test_porter_reads_family(call: str, name: str, link: str, links: dict[str, s
             ),
             "The response 'y' contains 1.5, but the zero_one_inflated_beta family needs values "
             "in [0, 1].",
+        ),
+        (
+            lambda: bj.brm(
+                "y ~ 1", pd.DataFrame({"y": [0, 2]}), family=bj.zero_inflated_beta_binomial()
+            ),
+            "The zero_inflated_beta_binomial family needs the number of trials; write the "
+            "response as 'y | trials(n)'.",
         ),
     ],
 )
@@ -238,3 +265,26 @@ def test_shifted_lognormal_fit_recovers_truth() -> None:
 @pytest.mark.parametrize(("family", "truth", "seed"), FITS[1:], ids=[f[0] for f in FITS[1:]])
 def test_fit_recovers_truth(family: str, truth: dict[str, float], seed: int) -> None:
     _fit_recovers(family, truth, seed)
+
+
+@pytest.mark.slow
+def test_zero_inflated_beta_binomial_fit_recovers_truth() -> None:
+    rng = np.random.default_rng(8)
+    n = 400
+    x = rng.normal(size=n)
+    trials = rng.integers(5, 16, n).astype(float)
+    fam = get_family("zero_inflated_beta_binomial")
+    truth = {"b_Intercept": -0.4, "b_x": 0.6, "phi": 6.0, "zi": 0.2}
+    y = fam.rng(
+        jax.random.PRNGKey(8),
+        jnp.asarray(truth["b_Intercept"] + truth["b_x"] * x),
+        {"phi": jnp.asarray(6.0), "zi": jnp.asarray(0.2)},
+        {"trials": jnp.asarray(trials)},
+    )
+    data = pd.DataFrame({"y": np.asarray(y, dtype=int), "x": x, "n": trials.astype(int)})
+    fit = bj.brm("y | trials(n) ~ x", data, family=fam, chains=2, iter=600, seed=4)
+    draws = fit.draws()
+    for name, value in truth.items():
+        lo, hi = np.quantile(np.asarray(draws[name]), [0.005, 0.995])
+        assert lo < value < hi, (name, lo, hi)
+    assert np.isfinite(fit.loo().estimates.loc["elpd_loo", "Estimate"])
