@@ -113,6 +113,12 @@ CASES: tuple[Case, ...] = (
     Case("hurdle_negbinomial", _lin(1.0, 0.4, 0.4, shape=3.0, hu=0.3)),
     Case("hurdle_lognormal", _lin(1.0, 0.4, 0.4, sigma=0.6, hu=0.25)),
     Case("hurdle_gamma", _lin(1.0, 0.4, 0.4, shape=3.0, hu=0.25)),
+    # brms 2.18's further families (ndt: below min(y), prior uniform(0, min_Y); quantile, zi,
+    # zoi, coi: beta(1, 1))
+    Case("shifted_lognormal", _lin(1.0, 0.4, 0.4, sigma=0.6, ndt=0.5)),
+    Case("asym_laplace", _lin(1.0, 0.5, 0.5, sigma=1.0, quantile=0.3)),
+    Case("zero_inflated_beta", _lin(0.3, 0.5, 0.4, phi=10.0, zi=0.2)),
+    Case("zero_one_inflated_beta", _lin(0.3, 0.5, 0.4, phi=10.0, zoi=0.2, coi=0.4)),
 )
 
 

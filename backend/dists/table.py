@@ -22,6 +22,7 @@ from jax import Array
 
 from brmsjax.backend.dists import stan as st
 from brmsjax.backend.dists import stan_discrete as sd
+from brmsjax.backend.dists import stan_families as sf
 from brmsjax.backend.dists import stan_priors as sp
 
 __all__ = ["DISTRIBUTIONS", "DIST_ARITY", "Distribution"]
@@ -132,7 +133,15 @@ _ENTRIES = (
         cdf=sp.weibull_cdf,
         support=_POSITIVE,
     ),
-    Distribution("frechet", 2, sp.frechet_lpdf, cdf=sp.frechet_cdf, support=_POSITIVE),
+    Distribution(
+        "frechet",
+        2,
+        sp.frechet_lpdf,
+        sf.frechet_lcdf,
+        sf.frechet_lccdf,
+        cdf=sp.frechet_cdf,
+        support=_POSITIVE,
+    ),
     Distribution(
         "beta",
         2,
@@ -158,6 +167,31 @@ _ENTRIES = (
         prior=False,
     ),
     Distribution("exp_mod_normal", 3, st.exp_mod_normal_lpdf, prior=False),
+    Distribution(
+        "shifted_lognormal",
+        3,
+        sf.shifted_lognormal_lpdf,
+        sf.shifted_lognormal_lcdf,
+        sf.shifted_lognormal_lccdf,
+        prior=False,
+    ),
+    Distribution(
+        "inv_gaussian",
+        2,
+        sf.inv_gaussian_lpdf,
+        sf.inv_gaussian_lcdf,
+        sf.inv_gaussian_lccdf,
+        support=_POSITIVE,
+        prior=False,
+    ),
+    Distribution(
+        "asym_laplace",
+        3,
+        sf.asym_laplace_lpdf,
+        sf.asym_laplace_lcdf,
+        sf.asym_laplace_lccdf,
+        prior=False,
+    ),
     Distribution("von_mises", 2, st.von_mises_lpdf, support=(-math.pi, math.pi), prior=False),
     Distribution(
         "bernoulli",

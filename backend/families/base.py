@@ -28,6 +28,8 @@ _NEEDS = {
     "positive": "positive values",
     "nonneg": "non-negative values",
     "unit": "values strictly between 0 and 1",
+    "unit_zero": "values in [0, 1)",
+    "unit_closed": "values in [0, 1]",
     "count": "non-negative whole numbers",
     "binary": "0 or 1 (or a factor with two levels)",
     "trials": "non-negative whole numbers",
@@ -37,6 +39,8 @@ _TODO = {
     "positive": "Fix the data, or choose a family for real values such as gaussian.",
     "nonneg": "Fix the data, or choose a family for real values such as gaussian.",
     "unit": "Rescale the response into the open interval (0, 1).",
+    "unit_zero": "Rescale the response into [0, 1), or use zero_one_inflated_beta for ones.",
+    "unit_closed": "Rescale the response into [0, 1].",
     "count": "Fix the data, or choose a family for real values such as gaussian.",
     "binary": "Recode the response to 0 and 1.",
     "trials": "Fix the data, or choose a family for real values such as gaussian.",
@@ -97,6 +101,9 @@ class Family:
     #: Addition terms brmsjax implements for the family besides ``cens()`` and ``trunc()``
     #: (which need :attr:`has_cdf`); see :attr:`implemented_additions`.
     addition_terms: ClassVar[frozenset[str]] = frozenset({"weights"})
+    #: Auxiliary parameters whose upper bound is a statistic of the response, by brms's name
+    #: of it (``{"ndt": "min_Y"}``); see :mod:`brmsjax.backend.model.data_bounds`.
+    data_bounds: ClassVar[Mapping[str, str]] = {}
 
     @property
     def ad(self) -> tuple[str, ...]:
@@ -271,6 +278,8 @@ def check_support(family: str, support: str, name: str, y: np.ndarray) -> None:
         "positive": ~(y > 0),
         "nonneg": ~(y >= 0),
         "unit": ~((y > 0) & (y < 1)),
+        "unit_zero": ~((y >= 0) & (y < 1)),
+        "unit_closed": ~((y >= 0) & (y <= 1)),
         "count": ~(whole & (y >= 0)),
         "trials": ~(whole & (y >= 0)),
         "binary": ~((y == 0) | (y == 1)),

@@ -52,6 +52,7 @@ INV_LINKS: dict[str, Fn] = {
     "logm1": lambda x: jnp.exp(x) + 1.0,
     "log1p": jnp.expm1,
     "tan_half": lambda x: 2.0 * jnp.arctan(x),
+    "1/mu^2": jax.lax.rsqrt,
 }
 
 # Forward link functions (parameter scale to linear-predictor scale).
@@ -69,6 +70,7 @@ LINKS: dict[str, Fn] = {
     "logm1": lambda x: jnp.log(x - 1.0),
     "log1p": jnp.log1p,
     "tan_half": lambda x: jnp.tan(x / 2.0),
+    "1/mu^2": lambda x: 1.0 / (x * x),
 }
 
 

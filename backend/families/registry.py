@@ -45,6 +45,15 @@ from brmsjax.backend.families.inflated import (
 from brmsjax.backend.families.links import INV_LINKS, LINKS
 from brmsjax.backend.families.ordinal import Categorical, Cumulative
 from brmsjax.backend.families.ordinal_ratio import Acat, Cratio, Sratio
+from brmsjax.backend.families.registry_more import (
+    asym_laplace,
+    frechet,
+    inverse_gaussian,
+    shifted_lognormal,
+    zero_inflated_beta,
+    zero_inflated_beta_binomial,
+    zero_one_inflated_beta,
+)
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -54,6 +63,7 @@ __all__ = [
     "Family",
     "Gamma",
     "acat",
+    "asym_laplace",
     "bernoulli",
     "beta",
     "beta_binomial",
@@ -63,6 +73,7 @@ __all__ = [
     "cumulative",
     "exgaussian",
     "exponential",
+    "frechet",
     "gamma",
     "gaussian",
     "geometric",
@@ -71,17 +82,22 @@ __all__ = [
     "hurdle_lognormal",
     "hurdle_negbinomial",
     "hurdle_poisson",
+    "inverse_gaussian",
     "lognormal",
     "negbinomial",
     "poisson",
+    "shifted_lognormal",
     "skew_normal",
     "sratio",
     "student",
     "von_mises",
     "weibull",
+    "zero_inflated_beta",
+    "zero_inflated_beta_binomial",
     "zero_inflated_binomial",
     "zero_inflated_negbinomial",
     "zero_inflated_poisson",
+    "zero_one_inflated_beta",
 ]
 
 # Allowed links of mu and of the auxiliary parameters (brms 2.18's brmsfamily()).
@@ -387,8 +403,14 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         hurdle_negbinomial,
         hurdle_gamma,
         hurdle_lognormal,
+        shifted_lognormal,
+        frechet,
+        asym_laplace,
+        zero_inflated_beta,
+        zero_inflated_beta_binomial,
+        zero_one_inflated_beta,
     )
-}
+} | {"inverse.gaussian": inverse_gaussian}
 
 
 def get_family(family: str | Family) -> Family:

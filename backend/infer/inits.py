@@ -112,7 +112,7 @@ def _init_values(
 
     sites = {s.name: s for s in lowered.sites}
     given = values
-    values = lowered.program.init_sites(values, lowered.data)
+    values = lowered.program.init_sites(values, lowered.data, lowered.prior_args)
     unknown = [k for k in values if k not in sites]
     if unknown:
         raise ModelError(

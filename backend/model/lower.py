@@ -25,6 +25,7 @@ from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
+from brmsjax.backend.model.data_bounds import plan_data_bounds
 from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
@@ -248,6 +249,7 @@ def lower(
     for d in aux:
         bounds = family.dpar_bounds.get(d, (None, None))
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
+    plan_data_bounds(vectors, prior_args, family, data["y"])  # ndt < min_Y
     shrink = plan_shrinkage(design, priors, prior_args, aux)
     groups, group_names = [], []
     for g in design.groups:

@@ -44,7 +44,9 @@ class VectorPlan:
     distribution; the argument values of group ``i`` arrive as ``prior_args[name]["p<i>"]``.
     ``ordered`` marks ordinal thresholds (Stan's ``ordered[nthres]``); ``simplex`` a ``mo()``
     simplex (Stan's ``simplex[Jmo]``) with its Dirichlet concentration in ``prior_args[name]
-    ["con"]`` (:mod:`brmsjax.backend.model.terms.monotonic`).
+    ["con"]`` (:mod:`brmsjax.backend.model.terms.monotonic`). ``ub_arg``: the upper bound is
+    the argument ``prior_args[name]["ub"]`` (brms's ``min_Y``), the site holds the parameter
+    scaled to ``(0, 1)`` (:mod:`brmsjax.backend.model.data_bounds`).
     """
 
     name: str
@@ -57,6 +59,7 @@ class VectorPlan:
     priors: tuple[tuple[str, tuple[int, ...]], ...]
     ordered: bool = False
     simplex: bool = False
+    ub_arg: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,7 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
             shape: tuple[int, ...] = () if vp.scalar else (len(vp.free),)
             con = constraints.ordered_vector if vp.ordered else constraint(vp.lb, vp.ub)
             con = constraints.simplex if vp.simplex else con
+            con = constraints.unit_interval if vp.ub_arg else con
             ushape = (vp.size - 1,) if vp.simplex else shape
             sites.append(Site(vp.name, shape, ushape, con))
     for g in structure.groups:

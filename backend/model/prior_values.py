@@ -18,6 +18,7 @@ import numpy as np
 from jax import Array
 
 from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec, log_prior
+from brmsjax.backend.model.data_bounds import log_mass_to
 from brmsjax.backend.model.plans import Structure, VectorPlan, sfx
 from brmsjax.backend.model.terms.monotonic import dirichlet_lpdf
 from brmsjax.backend.model.terms.shrinkage import shrink_lprior
@@ -152,7 +153,10 @@ def prepare_prior_args(structure: Structure, prior_args: Any) -> Any:
     for vp in structure.vectors:
         for i, (name, _) in enumerate(vp.priors):
             args = jnp.asarray(out[vp.name][f"p{i}"])
-            out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
+            if vp.ub_arg:  # the upper bound is an argument (brms's min_Y)
+                out[vp.name][f"t{i}"] = log_mass_to(name, args, vp.lb, out[vp.name]["ub"])
+            else:
+                out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
     return out
 
 

@@ -29,6 +29,7 @@ from numpyro.infer.util import log_density, potential_energy
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
+from brmsjax.backend.model.data_bounds import log_jacobian, scale_init, to_bounds
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
 from brmsjax.backend.model.group_terms import (
@@ -131,6 +132,8 @@ class ModelProgram:
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
         numpyro.factor("lprior", self.lprior(params, prior_args))
+        if any(vp.ub_arg for vp in self.structure.vectors):  # Stan's (0, min_Y) Jacobian
+            numpyro.factor("data_bounds_jacobian", log_jacobian(self.structure, prior_args))
         for name, lp in smooth_log_priors(self.structure, params).items():
             numpyro.factor(name, lp)
         if self.structure.shrink:  # brms's model-block terms of zb, hs_local, R2D2_phi, lasso
@@ -188,6 +191,8 @@ class ModelProgram:
                     x = jnp.zeros(vp.size, dtype=free.dtype)
                     x = x.at[np.array(vp.free)].set(free).at[np.array(vp.const)].set(c)
                 x = x[0] if vp.scalar else x
+            if vp.ub_arg:  # sampled in (0, 1); the bound is the argument prior_args[name]["ub"]
+                x = to_bounds(vp, x, prior_args)
             params[vp.name] = x
         for fp in self.structure.fixed:
             if fp.qr:
@@ -225,13 +230,17 @@ class ModelProgram:
             return w
         return value
 
-    def init_sites(self, values: Mapping[str, Any], data: PyTree) -> dict[str, Any]:
+    def init_sites(
+        self, values: Mapping[str, Any], data: PyTree, prior_args: PyTree = None
+    ) -> dict[str, Any]:
         """Initial values by site: a ``cov`` group's ``sd_k`` (and ``L_k``) become its ``C_k``.
 
         ``C = chol(T S S' T')`` with ``S = diag(sd) L`` (``L`` the identity when not given);
-        the site holds ``log`` of its row norms and the unconstrained correlation factor.
+        the site holds ``log`` of its row norms and the unconstrained correlation factor. A
+        parameter bounded by the data (``ndt < min_Y``) is scaled to its site's ``(0, 1)``
+        with the bound in ``prior_args``.
         """
-        out = dict(values)
+        out = dict(values) if prior_args is None else scale_init(self.structure, values, prior_args)
         for g in self.structure.groups:
             if not g.cov or f"sd_{g.id}" not in values:
                 continue

@@ -237,11 +237,12 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
     for row, shown in shown_rows(rows, design):
         p = chosen.get(row.key)
         spec, lb, ub, source = row.spec, row.lb, row.ub, "default"
-        label = "" if spec is None else str(spec)
+        label = "" if spec is None else row.shown or str(spec)
+        ub_label = row.ub_shown  # a bound brms names (min_Y)
         if p is not None:
             label, source = p.label, "user"
             if p.lb is not None or p.ub is not None:
-                lb, ub = p.lb, p.ub
+                lb, ub, ub_label = p.lb, p.ub, ""
         records.append(
             {
                 "prior": label,
@@ -252,7 +253,7 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
                 "dpar": shown.dpar,
                 "nlpar": shown.nlpar,
                 "lb": format_r_number(lb),
-                "ub": format_r_number(ub),
+                "ub": ub_label or format_r_number(ub),
                 "source": source,
             }
         )

@@ -71,6 +71,10 @@ class PriorRow:
         Default prior of a class-level row; None for rows that inherit it.
     lb, ub
         Bounds shown in the table (class-level rows of bounded classes).
+    shown, ub_shown
+        The prior and the upper bound as brms writes them where they are statistics of the
+        response (``uniform(0, min_Y)`` and ``min_Y`` for shifted_lognormal's ``ndt``);
+        ``""`` otherwise.
     """
 
     class_: str
@@ -82,6 +86,8 @@ class PriorRow:
     spec: PriorSpec | None = None
     lb: float | None = None
     ub: float | None = None
+    shown: str = ""
+    ub_shown: str = ""
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:
@@ -231,7 +237,9 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
         if dpar.startswith("theta"):  # brms's dpar_bounds of a mixture's theta<k>
             lb, ub = -math.inf, math.inf
         spec = default_prior(design, family, dpar, "identity")
-        rows.append(PriorRow(dpar, spec=spec, lb=lb, ub=ub))
+        bound = family.data_bounds.get(dpar, "")  # brms's "min_Y": ndt < min(Y)
+        shown = f"uniform(0, {bound})" if bound and spec.dist == "uniform" else ""
+        rows.append(PriorRow(dpar, spec=spec, lb=lb, ub=ub, shown=shown, ub_shown=bound))
     if design.groups:
         sd_spec = family_scale_prior(
             design.response.y,

@@ -17,11 +17,13 @@ ERRORS = [
     (
         {"family": "gaussain"},
         bj.ModelError,
-        "Unknown family 'gaussain'; supported families are: acat, bernoulli, beta, "
-        "beta_binomial, binomial, categorical, cratio, cumulative, exgaussian, exponential, gamma, "
-        "gaussian, geometric, hurdle_gamma, hurdle_lognormal, hurdle_negbinomial, hurdle_poisson, "
-        "lognormal, negbinomial, poisson, skew_normal, sratio, student, von_mises, weibull, "
-        "zero_inflated_binomial, zero_inflated_negbinomial, zero_inflated_poisson.",
+        "Unknown family 'gaussain'; supported families are: acat, asym_laplace, bernoulli, beta, "
+        "beta_binomial, binomial, categorical, cratio, cumulative, exgaussian, exponential, "
+        "frechet, gamma, gaussian, geometric, hurdle_gamma, hurdle_lognormal, hurdle_negbinomial, "
+        "hurdle_poisson, inverse.gaussian, lognormal, negbinomial, poisson, shifted_lognormal, "
+        "skew_normal, sratio, student, von_mises, weibull, zero_inflated_beta, "
+        "zero_inflated_beta_binomial, zero_inflated_binomial, zero_inflated_negbinomial, "
+        "zero_inflated_poisson, zero_one_inflated_beta.",
     ),
     (
         {"prior": bj.prior("normal(0, 10)", class_="b", coef="Dayz")},

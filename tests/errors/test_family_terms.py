@@ -64,6 +64,7 @@ TERM_CALLS = {
 RESPONSE = {"real": "y", "positive": "ypos", "nonneg": "ypos", "unit": "yunit", "count": "k"}
 RESPONSE |= {"binary": "b", "trials": "k", "ordinal": "ord", "categorical": "cat"}
 RESPONSE["circular"] = "yunit"  # von_mises: angles in [-pi, pi]
+RESPONSE |= {"unit_zero": "yunit", "unit_closed": "yunit"}  # inflated beta families
 
 
 def _response(name: str) -> str:

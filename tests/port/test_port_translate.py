@@ -218,9 +218,9 @@ RUN_ERRORS = [
         "The brm() argument 'prior' names the R object 'bp'; pass it from Python",
     ),
     (
-        "brm(y ~ x, data = d, family = asym_laplace('identity'))",
+        "brm(y ~ x, data = d, family = gen_extreme_value('identity'))",
         {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})},
-        "The family 'asym_laplace' is not available",
+        "The family 'gen_extreme_value' is not available",
     ),
 ]
 
