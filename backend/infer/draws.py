@@ -109,6 +109,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             for i in range(k):
                 yield f"R2D2_phi[{i + 1}]", "R2D2_phi", (i,)
             yield "R2D2_R2", "R2D2_R2", ()
+    for i, name in enumerate(model.missing):  # brms's class Ymi, after R2D2
+        yield name, "Ymi", (i,)
     yield "lprior", "lprior", ()
     yield "lp__", "lp__", ()
 

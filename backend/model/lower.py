@@ -37,6 +37,7 @@ from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.terms.autocor import arma_data
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
+from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
@@ -231,6 +232,8 @@ def lower(
         bounds = family.dpar_bounds.get(d, (None, None))
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
     shrink = plan_shrinkage(design, priors, prior_args, aux)
+    missing, likelihood = plan_missing(design, plan.vector, data, likelihood)
+    marginalize = marginalize and missing is None
     groups, group_names = [], []
     for g in design.groups:
         plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
@@ -350,6 +353,7 @@ def lower(
         arma=arma,
         nonlinear=nonlinear_plan(design),
         shrink=shrink,
+        missing=missing,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -362,6 +366,7 @@ def lower(
         gps=tuple(gp_spec(b) for b in design.gps),
         arma=arma,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
+        missing=missing_names(design),
     )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 

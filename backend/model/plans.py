@@ -227,6 +227,8 @@ class Structure:
     #: mu of a non-linear formula (a ``NonlinearPlan``), None where mu is linear.
     nonlinear: Any = None
     shrink: tuple[ShrinkPlan, ...] = ()  # shrinkage priors on b (horseshoe, R2D2, lasso)
+    #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
+    missing: Any = None
 
 
 def sfx(dpar: str) -> str:
@@ -293,3 +295,4 @@ class ModelNames:
     gps: tuple[GpSpec, ...] = ()
     arma: tuple[int, int] = (0, 0)
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
+    missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order

@@ -52,6 +52,7 @@ from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
 from brmsjax.backend.model.terms.autocor import arma_mu
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
+from brmsjax.backend.model.terms.missing import latent_response, noise_log_lik
 from brmsjax.backend.model.terms.monotonic import term_predictors
 from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
 from brmsjax.backend.model.terms.shrinkage import (
@@ -130,6 +131,9 @@ class ModelProgram:
                 fn = dist.ImproperUniform(s.constraint, (), s.shape)
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
+        if self.structure.missing is not None:  # mi(): the response holds parameters
+            numpyro.factor("Y_noise", noise_log_lik(self.structure.missing, params, data))
+            data = {**data, "y": latent_response(self.structure.missing, params, data)}
         numpyro.factor("lprior", self.lprior(params, prior_args))
         for name, lp in smooth_log_priors(self.structure, params).items():
             numpyro.factor(name, lp)

@@ -22,6 +22,7 @@ from .ir_special import ArmaData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, S
 
 if TYPE_CHECKING:
     from .gp import GpBlock
+    from .ir_mime import MissingData
 
 __all__ = [
     "ArmaData",
@@ -304,6 +305,9 @@ class Design:
     arma: ArmaData | None = None
     #: ``bf(..., nl = TRUE)``: mu's expression (then no block of ``fixed`` is mu's).
     nonlinear: Nonlinear | None = None
+    #: ``y | mi()`` or ``y | mi(sdy)``: the rows whose response is latent (see
+    #: :class:`~.ir_mime.MissingData`); None without ``mi()``.
+    missing: MissingData | None = None
 
     @property
     def N(self) -> int:

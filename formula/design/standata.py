@@ -76,7 +76,7 @@ def standata(
     name = getattr(family, "name", None) or getattr(design.state, "family", "")
     if resp.levels is not None and name == "bernoulli":
         y = y - 1  # brms codes a two-level factor as 0 and 1
-    out["Y"] = y
+    out["Y"] = y if design.missing is None else np.where(np.isnan(y), np.inf, y)
     mu = design.fixed[0] if design.fixed else None
     ordinal = (
         ordinal
@@ -93,6 +93,8 @@ def standata(
         if key in response:
             values = response[key]
             out[key] = values.astype(np.int64) if key in _INTEGER_FIELDS else values
+    if design.missing is not None:  # brms's mi() data follow the other response data
+        out.update(design.missing.standata(design.N))
     if design.nonlinear is not None:  # covariate vectors of the non-linear formula
         for k in range(len(design.nonlinear.covariates)):
             out[f"C_{k + 1}"] = design.nonlinear.C[:, k]
