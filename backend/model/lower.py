@@ -37,6 +37,7 @@ from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.terms.autocor import arma_data
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
+from brmsjax.backend.model.terms.measurement import check_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
@@ -193,6 +194,7 @@ def lower(
     """
     check_sample_prior(sample_prior)
     _check_family(design, family)
+    check_me(design)
     vectors: list[VectorPlan] = []
     prior_args: dict[str, dict[str, np.ndarray]] = {}
     fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}

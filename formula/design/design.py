@@ -53,6 +53,7 @@ from .response import (
     family_kind,
 )
 from .special.autocor import arma_nodes, arma_rows
+from .special.measurement import is_me, me_arguments
 from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
 from .special.nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
@@ -133,7 +134,12 @@ class _Values:
 
     def add(self, node: Node) -> None:
         label = deparse(node)
-        if label not in self.values:
+        if label not in self.values and is_me(node):  # me(x, sdx): x and sdx, x's NAs
+            x, sdx = me_arguments(node, self.evaluator.source)
+            self.add(x)
+            self.add(sdx)
+            self.values[label] = self.values[deparse(x)]
+        elif label not in self.values:
             inner = mo_argument(node, self.evaluator.source) if is_mo(node) else node
             self.values[label] = self.evaluator.value(inner)
 

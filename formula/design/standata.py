@@ -10,6 +10,7 @@ import pandas as pd
 
 from .gp import gp_standata
 from .ir import Design, SpBlock
+from .special.measurement import me_standata
 
 # Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
 # counts of categorical and ordinal models).
@@ -145,6 +146,7 @@ def standata(
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
+    out.update(me_standata([block.sp for block in design.fixed]))  # brms's data_Xme
     out["prior_only"] = 0
     return out
 
@@ -159,6 +161,8 @@ def sp_standata(sp: SpBlock, sfx: str, con_simo: Mapping[str, np.ndarray]) -> di
     out: dict[str, Any] = {f"Ksp{sfx}": len(sp.terms)}
     for k, column in enumerate(sp.Csp, 1):
         out[f"Csp{sfx}_{k}"] = column
+    if not sp.Xmo:  # me() terms only: brms writes no mo() data
+        return out
     out[f"Imo{sfx}"] = len(sp.Xmo)
     for j, x in enumerate(sp.Xmo, 1):
         out[f"Xmo{sfx}_{j}"] = x.astype(np.int64)
