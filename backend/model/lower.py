@@ -37,7 +37,7 @@ from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.terms.autocor import arma_data
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
-from brmsjax.backend.model.terms.measurement import check_me
+from brmsjax.backend.model.terms.measurement import plan_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
@@ -194,7 +194,6 @@ def lower(
     """
     check_sample_prior(sample_prior)
     _check_family(design, family)
-    check_me(design)
     vectors: list[VectorPlan] = []
     prior_args: dict[str, dict[str, np.ndarray]] = {}
     fixed_dpars = {k: float(v) for k, v in design.fixed_dpars.items()}
@@ -235,6 +234,9 @@ def lower(
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
     shrink = plan_shrinkage(design, priors, prior_args, aux)
     missing, likelihood = plan_missing(design, plan.vector, data, likelihood)
+    me = plan_me(design, plan.vector, data, priors)
+    likelihood = "plain" if me[0] and likelihood == "auto" else likelihood
+    marginalize = marginalize and not me[0]
     marginalize = marginalize and missing is None
     groups, group_names = [], []
     for g in design.groups:
@@ -356,6 +358,7 @@ def lower(
         nonlinear=nonlinear_plan(design),
         shrink=shrink,
         missing=missing,
+        me=me,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -369,6 +372,7 @@ def lower(
         arma=arma,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
         missing=missing_names(design),
+        me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
     )
     return LoweredModel(program(structure, family), data, prior_args, names, sample_prior)
 

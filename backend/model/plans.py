@@ -92,6 +92,7 @@ class FixedPlan:
     sp: tuple[tuple[int, ...], ...] = ()
     jmo: tuple[int, ...] = ()
     owners: tuple[int, ...] = ()
+    me: tuple[tuple[int, ...], ...] = ()  # per sp term, its me() variables (columns of Xme)
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ class Structure:
     shrink: tuple[ShrinkPlan, ...] = ()  # shrinkage priors on b (horseshoe, R2D2, lasso)
     #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
     missing: Any = None
+    me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
 
 
 def sfx(dpar: str) -> str:
@@ -263,6 +265,11 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
             continue
         for j, size in enumerate(gp.sizes, 1):
             sites.append(Site(zgp_site(gp.key, j), (size,), (size,), constraints.real))
+    m, n = structure.me
+    if m:  # me() terms: standardized latent values and their correlations (brms's Lme_1)
+        sites.append(Site("zme_1", (m, n), (m, n), constraints.real))
+        if m > 1:
+            sites.append(Site("Lme_1", (m, m), (m * (m - 1) // 2,), corr_cholesky))
     return tuple(sites)
 
 
@@ -296,3 +303,4 @@ class ModelNames:
     arma: tuple[int, int] = (0, 0)
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
     missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
+    me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order

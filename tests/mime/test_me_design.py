@@ -7,6 +7,7 @@ The references are recorded by ``tests/fixtures/mime/make_fixtures.R`` (brms 2.1
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -80,6 +81,13 @@ def test_me_argument_errors(formula: str, message: str) -> None:
     assert message in str(err.value)
 
 
-def test_brm_refuses_me_terms() -> None:
-    with pytest.raises(ModelError, match=r"^me\(\) terms are not supported yet in brm\(\)"):
-        _quiet(brmsjax.brm, "y ~ me(x, sdx)", data(), chains=1, iter=50)
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("bf(y ~ z, sigma ~ me(x, sdx))", "me() terms are supported in mu's formula only"),
+        ("y ~ me(x, sdx):mo(k)", "Terms with both me() and mo() are not supported yet"),
+    ],
+)
+def test_brm_refuses_me_terms_it_lacks(formula: str, message: str) -> None:
+    with pytest.raises(ModelError, match="^" + re.escape(message)):
+        _quiet(brmsjax.brm, formula, data(), chains=1, iter=50)

@@ -194,7 +194,6 @@ def test_corpus_design_builds(case: Case, call: BrmCall) -> None:
 
 #: Corpus calls that translate but that brmsjax's brm() rejects, with its message.
 RUN_GAPS = {
-    "me-1": "me() terms are not supported yet in brm()",
     "hypothesis-1": "sample_prior must be 'no' or 'only', not 'yes'.",
     "prior_draws-1": "sample_prior must be 'no' or 'only', not 'yes'.",
 }

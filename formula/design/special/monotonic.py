@@ -9,7 +9,9 @@ is an ordered factor (``Xmo`` is its level index from 0) or a whole-number varia
 must stay inside the fitted range (brms's ``validate_newdata``).
 
 The covariates are brms's ``sp_model_matrix``: R's model matrix of the special terms with each
-``mo()`` call replaced by a constant 1, whose column names become the coefficients.
+``mo()`` call replaced by a constant 1, whose column names become the coefficients. ``me()``
+terms (:mod:`.measurement`) join the same special effects: their calls are replaced by 1 too,
+and each term records its latent variables (``SpTerm.me``).
 """
 
 from __future__ import annotations
