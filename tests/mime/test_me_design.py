@@ -91,3 +91,37 @@ def test_me_argument_errors(formula: str, message: str) -> None:
 def test_brm_refuses_me_terms_it_lacks(formula: str, message: str) -> None:
     with pytest.raises(ModelError, match="^" + re.escape(message)):
         _quiet(brmsjax.brm, formula, data(), chains=1, iter=50)
+
+
+@pytest.mark.parametrize(
+    ("prior", "param", "expected"),
+    [
+        (("normal(5, 2)", "meanme", ""), "meanme_1", ["normal(5, 2)", "normal(5, 2)"]),
+        (("normal(1, 2)", "sdme", "mez"), "sdme_1", ["", "normal(1, 2)"]),  # "" is flat
+        (("lkj(2)", "corme", ""), "Lme_1", ["lkj(2)"]),
+        (None, "Lme_1", ["lkj(1)"]),
+    ],
+)
+def test_me_priors_resolve_to_their_vectors(
+    prior: tuple[str, str, str] | None, param: str, expected: list[str]
+) -> None:
+    from brmsjax.backend.families.registry import get_family
+    from brmsjax.backend.priors.resolve import resolve_priors
+    from brmsjax.formula.design.design import build_design
+
+    design = _quiet(build_design, "y ~ me(x, sdx) + me(z, sdy)", data())
+    user = None if prior is None else brmsjax.prior(prior[0], prior[1], prior[2])
+    resolved = resolve_priors(design, get_family("gaussian"), user)
+    assert [str(s) for s in resolved[param].specs] == expected
+    if param == "sdme_1":
+        assert resolved[param].specs[1].lb == 0.0  # truncated at sdme's bound
+
+
+def test_corme_takes_lkj_priors_only() -> None:
+    with pytest.raises(BrmsjaxError, match="^The prior for class 'corme' is 'normal"):
+        _quiet(
+            brmsjax.get_prior,
+            "y ~ me(x, sdx) + me(z, sdy)",
+            data(),
+            prior="prior(normal(0, 1), class = corme)",
+        )

@@ -7,9 +7,11 @@ brms's Stan code (one group, brms's default ``set_mecor(TRUE)``)::
     Xme = rep_matrix(meanme_1', N) + (diag_pre_multiply(sdme_1, Lme_1) * zme_1)';
     mu += bsp[i] * Xme_k * Csp_j;
     target += normal_lpdf(Xn_k | Xme_k, noise_k) + std_normal_lpdf(to_vector(zme_1));
-    lprior += lkj_corr_cholesky_lpdf(Lme_1 | 1);
+    lprior += lkj_corr_cholesky_lpdf(Lme_1 | 1);   // here in the latent density (not lprior)
 
-:func:`plan_me` plans ``meanme_1`` and ``sdme_1`` (flat, as brms's defaults) and the data;
+:func:`plan_me` plans ``meanme_1`` and ``sdme_1`` (their priors resolved by
+:mod:`brmsjax.backend.priors.measurement`; brms's defaults are flat) and the data (with
+``corme``'s ``lkj`` eta, a data argument);
 the sites ``zme_1`` and ``Lme_1`` come from the structure's ``me = (Mme, N)``
 (:func:`~brmsjax.backend.model.plans.model_sites`). A term's ``me()`` variables multiply its
 predictor (:func:`me_terms`); the latent values' density is :func:`me_log_density`.
@@ -41,8 +43,7 @@ def plan_me(
     Raises
     ------
     ModelError
-        ``me()`` outside mu's formula, a term with both ``me()`` and ``mo()``, or user priors
-        on ``meanme``, ``sdme`` or ``corme`` (not supported yet).
+        ``me()`` outside mu's formula, or a term with both ``me()`` and ``mo()``.
     """
     blocks = [b for b in design.fixed if b.sp is not None and b.sp.Xn]
     if not blocks:
@@ -54,17 +55,21 @@ def plan_me(
         return 0, 0
     if any(t.me and t.mo for t in sp.terms):
         raise ModelError("Terms with both me() and mo() are not supported yet in brm().")
-    given = [k for k in priors if k.startswith(("meanme", "sdme", "corme", "Lme"))]
-    if given:
-        raise ModelError("Priors on meanme, sdme and corme are not supported yet in brmsjax.")
     m = len(sp.Xn)
     vector(name="meanme_1", size=m, scalar=False, natural=(None, None))
     vector(name="sdme_1", size=m, scalar=False, natural=(0.0, None))
     data["me"] = {
         "Xn": np.stack(sp.Xn, axis=1).astype(float),
         "noise": np.stack(sp.noise, axis=1).astype(float),
+        "eta": np.asarray(_eta(priors.get("Lme_1")), dtype=float),
     }
     return m, design.N
+
+
+def _eta(prior: Any) -> float:
+    """The ``lkj(eta)`` of class ``corme`` (brms's default 1)."""
+    specs = getattr(prior, "specs", ())
+    return float(specs[0].args[0]) if specs else 1.0
 
 
 def latent_me(m: int, params: Mapping[str, Array]) -> Array:
@@ -80,7 +85,7 @@ def me_log_density(m: int, params: Mapping[str, Array], data: Any) -> Array:
     lp = jnp.sum(dist.Normal(xme, data["me"]["noise"]).log_prob(data["me"]["Xn"]))
     lp = lp + jnp.sum(dist.Normal(0.0, 1.0).log_prob(params["zme_1"]))
     if m > 1:
-        lp = lp + lkj_corr_cholesky_lpdf(params["Lme_1"], jnp.asarray(1.0))
+        lp = lp + lkj_corr_cholesky_lpdf(params["Lme_1"], data["me"]["eta"])
     return lp
 
 
