@@ -50,15 +50,10 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
+from brmsjax.backend.model.terms import measurement as me_
+from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms.autocor import arma_mu
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
-from brmsjax.backend.model.terms.measurement import (
-    latent_me,
-    me_derive,
-    me_log_density,
-    me_terms,
-)
-from brmsjax.backend.model.terms.missing import latent_response, noise_log_lik
 from brmsjax.backend.model.terms.monotonic import term_predictors
 from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
 from brmsjax.backend.model.terms.shrinkage import (
@@ -138,10 +133,10 @@ class ModelProgram:
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
         if self.structure.missing is not None:  # mi(): the response holds parameters
-            numpyro.factor("Y_noise", noise_log_lik(self.structure.missing, params, data))
-            data = {**data, "y": latent_response(self.structure.missing, params, data)}
+            numpyro.factor("Y_noise", mi_.noise_log_lik(self.structure.missing, params, data))
+            data = {**data, "y": mi_.latent_response(self.structure.missing, params, data)}
         if self.structure.me[0]:  # me(): the latent predictors' density (brms's model block)
-            numpyro.factor("Xme", me_log_density(self.structure.me[0], params, data))
+            numpyro.factor("Xme", me_.me_log_density(self.structure.me[0], params, data))
         numpyro.factor("lprior", self.lprior(params, prior_args))
         for name, lp in smooth_log_priors(self.structure, params).items():
             numpyro.factor(name, lp)
@@ -332,8 +327,8 @@ class ModelProgram:
                 simos = [params[f"simo{s}_{j + 1}"] for j in fp.owners]
                 mo_terms[fp.dpar] = term_predictors(data["Xsp"][fp.dpar], simos, fp.sp, fp.jmo)
                 if fp.me:  # me() terms: times their latent values
-                    xme = latent_me(self.structure.me[0], params)
-                    mo_terms[fp.dpar] = me_terms(mo_terms[fp.dpar], fp.me, xme)
+                    xme = me_.latent_me(self.structure.me[0], params)
+                    mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.me, xme)
                 terms.append(jnp.stack(mo_terms[fp.dpar], axis=1) @ params[f"bsp{s}"])
             population.append((fp.dpar, terms))
         r = self.group_effects(params, data)
@@ -476,7 +471,7 @@ class ModelProgram:
         out.update(gp_derive(self.structure.gps, params, data, resid, key))
         out.update(smooth_coefficients(self.structure, params))
         out.update(shrink_saved(self.structure.shrink, params))
-        out.update(me_derive(self.structure.me[0], params))
+        out.update(me_.me_derive(self.structure.me[0], params))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 
