@@ -9,6 +9,7 @@ a draw from the predictive distribution of its row: its posterior mean is the me
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -110,3 +111,23 @@ def test_measurement_error_recovery() -> None:
     s = fit.posterior_summary()
     for name, truth in (("b_Intercept", 1.0), ("b_x", 2.0), ("sigma", 0.3)):
         assert abs(s.loc[name, "Estimate"] - truth) < 3 * s.loc[name, "Est.Error"], name
+
+
+BRMS = Path(__file__).parents[1] / "fixtures" / "mime" / "nhanes_brms.json"
+
+
+def test_nhanes_posterior_agrees_with_brms(nhanes_fits: tuple) -> None:
+    """Every parameter's posterior mean and sd against one brms 2.18 fit (nhanes_fit.R)."""
+    fit = nhanes_fits[0]
+    reference = json.loads(BRMS.read_text())["summary"]
+    draws = fit.draws()
+    checked = 0
+    for row in reference:
+        name = row["variable"]
+        if name in {"lprior", "lp__", "Intercept"}:
+            continue
+        ours = draws[name]
+        assert abs(ours.mean() - row["mean"]) <= 0.15 * row["sd"], name
+        assert abs(ours.std() / row["sd"] - 1) <= 0.15, name
+        checked += 1
+    assert checked == 3 + 9  # b_Intercept, b_age, sigma and the 9 missing bmi values
