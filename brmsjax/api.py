@@ -28,6 +28,7 @@ from brmsjax.fit import BrmsFit, FitInfo, load
 from brmsjax.formula.design.design import as_frame, build_design
 from brmsjax.formula.design.design import model_matrix as _model_matrix
 from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.special.missing import observed
 from brmsjax.formula.design.standata import standata
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
@@ -45,7 +46,7 @@ FormulaLike: TypeAlias = str | BrmsFormula | MvFormula
 def check_response(design: Design, family: Family) -> None:
     """Check that the response suits the family and that enough rows are left."""
     resp = design.response
-    family.check_response(resp.name, resp.y, resp.levels, resp.addition)
+    family.check_response(resp.name, observed(resp.y, design.missing), resp.levels, resp.addition)
     if design.N < 2:
         raise ModelError(
             f"The model has {design.N} usable row; it needs at least 2 rows without missing values."

@@ -117,10 +117,11 @@ class Family:
     def implemented_additions(self) -> frozenset[str]:
         """The addition terms brmsjax implements for the family, within :attr:`ad`.
 
-        brms allows some that brmsjax does not implement yet (``mi()``, ``subset()``,
+        brms allows some that brmsjax does not implement yet (``subset()``,
         ``cens()`` of beta_binomial); the design refuses those rather than ignore them.
         """
         terms = set(self.addition_terms) | ({"cens", "trunc"} if self.has_cdf else set())
+        terms.add("mi")  # every family whose ``ad`` has mi() (formula/design/special/missing)
         return frozenset(terms & set(self.ad))
 
     def links_line(self, predicted: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> str:

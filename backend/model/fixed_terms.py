@@ -154,6 +154,8 @@ class Planner:
                     plan_simplex(self.vectors, self.prior_args, self.priors, name, size)
             data.setdefault("Xsp", {})[block.dpar] = sp.expanded()
             plan = replace(plan, sp=tuple(t.mo for t in sp.terms), jmo=sp.Jmo, owners=owners)
+            if sp.Xn:
+                plan = replace(plan, me=tuple(t.me for t in sp.terms))
             spec = replace(spec, sp=sp.coefs, simo=sp.simo_labels, jmo=sp.Jmo)
         return plan, spec
 

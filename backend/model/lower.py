@@ -41,6 +41,8 @@ from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.terms.autocor import arma_data
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
+from brmsjax.backend.model.terms.measurement import plan_me
+from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
@@ -251,6 +253,11 @@ def lower(
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
     plan_data_bounds(vectors, prior_args, family, data["y"])  # ndt < min_Y
     shrink = plan_shrinkage(design, priors, prior_args, aux)
+    missing, likelihood = plan_missing(design, plan.vector, data, likelihood)
+    me = plan_me(design, plan.vector, data, priors)
+    likelihood = "plain" if me[0] and likelihood == "auto" else likelihood
+    marginalize = marginalize and not me[0]
+    marginalize = marginalize and missing is None
     groups, group_names = [], []
     for g in design.groups:
         plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
@@ -371,6 +378,8 @@ def lower(
         nonlinear=nonlinear_plan(design),
         shrink=shrink,
         **rescor_plan(family, priors, prior_args),
+        missing=missing,
+        me=me,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -384,6 +393,8 @@ def lower(
         arma=arma,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),
+        missing=missing_names(design),
+        me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
     )
     program_cls: type[ModelProgram] = (
         MixtureProgram if isinstance(family, Mixture) else ModelProgram

@@ -95,6 +95,7 @@ class FixedPlan:
     sp: tuple[tuple[int, ...], ...] = ()
     jmo: tuple[int, ...] = ()
     owners: tuple[int, ...] = ()
+    me: tuple[tuple[int, ...], ...] = ()  # per sp term, its me() variables (columns of Xme)
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,9 @@ class Structure:
     #: whether ``L_rescor`` has an LKJ prior (``prior_args["L_rescor"]["eta"]``).
     rescor: int = 0
     rescor_lkj: bool = False
+    #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
+    missing: Any = None
+    me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
 
 
 def sfx(dpar: str) -> str:
@@ -272,6 +276,11 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
             continue
         for j, size in enumerate(gp.sizes, 1):
             sites.append(Site(zgp_site(gp.key, j), (size,), (size,), constraints.real))
+    m, n = structure.me
+    if m:  # me() terms: standardized latent values and their correlations (brms's Lme_1)
+        sites.append(Site("zme_1", (m, n), (m, n), constraints.real))
+        if m > 1:
+            sites.append(Site("Lme_1", (m, m), (m * (m - 1) // 2,), corr_cholesky))
     return tuple(sites)
 
 
@@ -306,3 +315,5 @@ class ModelNames:
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
     #: The responses whose residuals correlate (``rescor__y1__y2``), else ().
     rescor: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
+    me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order

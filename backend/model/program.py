@@ -51,6 +51,8 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
+from brmsjax.backend.model.terms import measurement as me_
+from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms.autocor import arma_mu
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.monotonic import term_predictors
@@ -131,6 +133,11 @@ class ModelProgram:
                 fn = dist.ImproperUniform(s.constraint, (), s.shape)
             values[s.name] = numpyro.sample(s.name, fn)
         params = self.assemble(values, prior_args, data)
+        if self.structure.missing is not None:  # mi(): the response holds parameters
+            numpyro.factor("Y_noise", mi_.noise_log_lik(self.structure.missing, params, data))
+            data = {**data, "y": mi_.latent_response(self.structure.missing, params, data)}
+        if self.structure.me[0]:  # me(): the latent predictors' density (brms's model block)
+            numpyro.factor("Xme", me_.me_log_density(self.structure.me[0], params, data))
         numpyro.factor("lprior", self.lprior(params, prior_args))
         if any(vp.ub_arg for vp in self.structure.vectors):  # Stan's (0, min_Y) Jacobian
             numpyro.factor("data_bounds_jacobian", log_jacobian(self.structure, prior_args))
@@ -168,7 +175,11 @@ class ModelProgram:
 
         ``data`` is needed where a ``b`` site is sampled in QR coordinates (``FixedPlan.qr``).
         """
-        params = {k: v for k, v in values.items() if k.startswith(("z_", "L_", "zs_", "zgp"))}
+        params = {
+            k: v
+            for k, v in values.items()
+            if k.startswith(("z_", "L_", "zs_", "zgp", "zme", "Lme"))
+        }
         values = dict(values)
         for g in self.structure.groups:
             if g.cov:
@@ -327,6 +338,9 @@ class ModelProgram:
             if fp.sp:
                 simos = [params[f"simo{s}_{j + 1}"] for j in fp.owners]
                 mo_terms[fp.dpar] = term_predictors(data["Xsp"][fp.dpar], simos, fp.sp, fp.jmo)
+                if fp.me:  # me() terms: times their latent values
+                    xme = me_.latent_me(self.structure.me[0], params)
+                    mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.me, xme)
                 terms.append(jnp.stack(mo_terms[fp.dpar], axis=1) @ params[f"bsp{s}"])
             population.append((fp.dpar, terms))
         r = self.group_effects(params, data)
@@ -476,6 +490,7 @@ class ModelProgram:
         out.update(gp_derive(self.structure.gps, params, data, resid, key))
         out.update(smooth_coefficients(self.structure, params))
         out.update(shrink_saved(self.structure.shrink, params))
+        out.update(me_.me_derive(self.structure.me[0], params))
         out["lprior"] = self.lprior(params, prior_args)
         return out
 

@@ -206,6 +206,7 @@ def scale_prior(
     location, scale = 0.0, 2.5
     if link in SCALE_LINKS and not factor_like:
         values = np.asarray(y, dtype=np.float64).ravel()
+        values = values[~np.isnan(values)]  # mi(): missing responses are parameters
         if link in {"log", "inverse", "1/mu^2"}:
             values = np.where(values == 0, values + 0.1, values)
         y_link = link_transform(values, link)

@@ -18,6 +18,7 @@ import pandas as pd
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
+from brmsjax.backend.priors.measurement import me_priors
 from brmsjax.backend.priors.monotonic import check_dirichlet, dirichlet_specs, sp_priors
 from brmsjax.backend.priors.nonlinear import internal_priors, shown_rows
 from brmsjax.backend.priors.parse import prior_display
@@ -201,6 +202,8 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
         p = pick((cls, "", "", "", "", ""))
         spec = check_bounds(p.spec if p else PriorSpec("flat"), None, None, f"class '{cls}'")
         out[cls] = ParamPrior(cls, (spec,) * size)
+    for name, me_specs in me_priors(design, pick).items():  # me(): meanme, sdme, corme
+        out[name] = ParamPrior(name, me_specs)
     return out
 
 

@@ -206,6 +206,22 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
                 PriorRow("simo", coef=label, dpar=block.dpar, spec=DIRICHLET_DEFAULT)
                 for label in block.sp.prior_coefs
             ]
+    rows += me_rows(design)
+    return rows
+
+
+def me_rows(design: Design) -> list[PriorRow]:
+    """brms's ``prior_Xme``: flat ``meanme`` and ``sdme`` (lb 0) with a row per ``me()``
+    variable, and ``lkj(1)`` on ``corme`` with two or more."""
+    labels = [lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels]
+    if not labels:
+        return []
+    flat = PriorSpec("flat")
+    rows = [PriorRow("meanme", spec=flat), PriorRow("sdme", spec=flat, lb=0.0)]
+    rows += [PriorRow("meanme", coef=lb) for lb in labels]
+    rows += [PriorRow("sdme", coef=lb, lb=0.0) for lb in labels]
+    if len(labels) > 1:
+        rows.append(PriorRow("corme", spec=LKJ_DEFAULT))
     return rows
 
 

@@ -23,7 +23,7 @@ from scipy.special import logsumexp
 
 from brmsjax.backend.infer.diagnostics import r_number
 from brmsjax.core import FitLike
-from brmsjax.formula.errors import BrmsjaxError
+from brmsjax.formula.errors import BrmsjaxError, ModelError
 from brmsjax.methods.predictions import log_lik
 
 __all__ = [
@@ -448,12 +448,23 @@ def loo(fit: FitLike, r_eff: float | np.ndarray | None = None) -> Loo:
     stored = (getattr(fit, "criteria", None) or {}).get("loo")
     if stored is not None and r_eff is None:  # stored by add_criterion
         return stored
-    ll = log_lik(fit)
+    ll = _without_na(log_lik(fit))
     reff = relative_eff(ll, fit.nchains) if r_eff is None else r_eff
     return psis_loo(ll, reff)
+
+
+def _without_na(ll: np.ndarray) -> np.ndarray:
+    """``ll``, refused as loo refuses NAs: a ``mi()`` response's missing rows have none."""
+    if np.isnan(ll).any():
+        raise ModelError(
+            "NAs not allowed in input. The rows whose response is missing (y | mi()) have no "
+            "log likelihood, as in brms; compute the criterion from the observed rows' "
+            "columns of log_lik(fit)."
+        )
+    return ll
 
 
 def fit_waic(fit: FitLike) -> Loo:
     """WAIC as brms's ``waic``: ``elpd_waic p_waic waic`` with SEs (reusing add_criterion's)."""
     stored = (getattr(fit, "criteria", None) or {}).get("waic")
-    return stored if stored is not None else waic(log_lik(fit))
+    return stored if stored is not None else waic(_without_na(log_lik(fit)))

@@ -9,6 +9,7 @@ it to :mod:`brmsjax.backend.predict` as one :class:`~brmsjax.backend.predict.Pre
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -274,6 +275,7 @@ def prediction_inputs(
         names = [bcs_name(c, k) for c in cs_columns for k in range(1, len(thres) + 1)]
         bcs = fit.store.matrix(names)[rows].reshape(len(rows), len(cs_columns), len(thres))
     groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
+    groups += _me_draws(fit, nd, rows, rng, b, warn=newdata is None)
     groups += gp_group_draws(fit, nd, rows, rng)
     inputs = bp.PredictInputs(
         family=family,
@@ -295,3 +297,48 @@ def prediction_inputs(
         C=nd.C,
     )
     return inputs, int(rng.integers(0, 2**31 - 1))
+
+
+def _me_draws(
+    fit: FitLike,
+    nd: NewData,
+    rows: np.ndarray,
+    rng: np.random.Generator,
+    b: dict[str, np.ndarray],
+    *,
+    warn: bool,
+) -> tuple[bp.GroupDraws, ...]:
+    """mu's ``me()`` terms ``bsp * Xme * Csp`` as per-draw effects of one level per row.
+
+    The latent values are not saved (brms's ``save_pars(latent = FALSE)``), so each draw takes
+    ``Xme ~ normal(Xn, noise)`` of the rows predicted for, as brms does (with brms's warning
+    at the fitting data). The terms' columns of ``b`` are zeroed: their effect is here.
+    """
+    block = fit.design.fixed[0] if fit.design.fixed else None
+    sp = nd.sp.get("") if block is not None and block.sp is not None else None
+    if sp is None or not sp.Xn or block is None or block.sp is None:
+        return ()
+    if warn:
+        warnings.warn(
+            "Noise-free latent variables were not saved. You can control saving those "
+            "variables via 'save_pars()'. Treating original data as if it was new data as a "
+            "workaround.",
+            UserWarning,
+            stacklevel=4,
+        )
+    expanded = sp.expanded()
+    cols = sp_columns([t.mo for t in block.sp.terms], block.sp.Jmo)
+    start = b[""].shape[1] - expanded.shape[1]
+    bsp = fit.store.matrix([f"bsp_{c}" for c in block.sp.coefs])[rows]
+    n = expanded.shape[0]
+    xn, noise = np.stack(sp.Xn, axis=1), np.stack(sp.noise, axis=1)
+    xme = rng.normal(xn[None], noise[None], size=(len(rows), *xn.shape))
+    r = np.zeros((len(rows), n))
+    for i, term in enumerate(block.sp.terms):
+        if not term.me:
+            continue
+        effect = bsp[:, i : i + 1] * expanded[None, :, cols[i].start]
+        r += effect * np.prod(xme[:, :, list(term.me)], axis=2)
+        b[""][:, start + cols[i].start] = 0.0
+    J = np.arange(n, dtype=np.int64)
+    return (bp.GroupDraws(("",), r[:, :, None], J, np.ones((n, 1))),)

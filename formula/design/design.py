@@ -29,13 +29,13 @@ from ..terms.brmsterms import (
     DparTerms,
     GroupTerm,
     brms_terms,
-    cens_upper_labels,
     constant_value,
     se_fixes_sigma,
 )
 from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.mixture import is_mixture_family, mixture_terms
+from ..terms.missing import keep_na_labels
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .finite import check_matrix, check_values, fit_advice
@@ -54,6 +54,8 @@ from .response import (
     family_kind,
 )
 from .special.autocor import arma_nodes, arma_rows
+from .special.measurement import is_me, me_arguments
+from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
 from .special.nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
 from .special.smooth_terms import add_smooths, smooth_nodes
@@ -133,7 +135,12 @@ class _Values:
 
     def add(self, node: Node) -> None:
         label = deparse(node)
-        if label not in self.values:
+        if label not in self.values and is_me(node):  # me(x, sdx): x and sdx, x's NAs
+            x, sdx = me_arguments(node, self.evaluator.source)
+            self.add(x)
+            self.add(sdx)
+            self.values[label] = self.values[deparse(x)]
+        elif label not in self.values:
             inner = mo_argument(node, self.evaluator.source) if is_mo(node) else node
             self.values[label] = self.evaluator.value(inner)
 
@@ -235,7 +242,7 @@ def _evaluate(
         vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
-    exempt = cens_upper_labels(bt)
+    exempt = keep_na_labels(bt)
     missing: list[str] = []
     for label, value in vals.values.items():
         if label not in exempt:
@@ -418,6 +425,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         gps=gps,
         arma=arma,
         nonlinear=nonlinear,
+        missing=missing_data(bt, values, response.y, name),
     )
 
 

@@ -32,8 +32,9 @@ __all__ = [
     "value_roles",
 ]
 
-# Addition terms whose variables may hold -Inf/Inf (truncation bounds).
-_INFINITE_OK = frozenset({"trunc"})
+# Addition terms whose variables may hold -Inf/Inf (truncation bounds; mi(sdy)'s Inf marks a
+# response without an observation).
+_INFINITE_OK = frozenset({"trunc", "mi"})
 # How many row labels a message lists before "and k more".
 _SHOW_ROWS = 5
 

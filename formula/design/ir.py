@@ -22,6 +22,7 @@ from .ir_special import ArmaData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, S
 
 if TYPE_CHECKING:
     from .gp import GpBlock
+    from .ir_mime import MissingData
 
 __all__ = [
     "ArmaData",
@@ -306,6 +307,9 @@ class Design:
     nonlinear: Nonlinear | None = None
     #: A multivariate model's responses (:class:`~.mv.ir_mv.MvSpec`); None for one response.
     mv: Any = None
+    #: ``y | mi()`` or ``y | mi(sdy)``: the rows whose response is latent (see
+    #: :class:`~.ir_mime.MissingData`); None without ``mi()``.
+    missing: MissingData | None = None
 
     @property
     def N(self) -> int:

@@ -33,6 +33,8 @@ class SpTerm:
     coef: str
     mo: tuple[int, ...]
     csp: int = 0
+    #: 0-based indices of the term's noise-free variables ``me()`` in :attr:`SpBlock.Xn`.
+    me: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class SpBlock:
     Csp: tuple[np.ndarray, ...] = ()
     mins: tuple[float | None, ...] = ()
     ids: tuple[str | None, ...] = ()
+    #: The noise-free variables ``me(x, sdx)`` (brms's ``Xn_k``, ``noise_k``) and their
+    #: labels (brms's coef ``mex`` of ``meanme_mex``), empty without ``me()`` terms.
+    Xn: tuple[np.ndarray, ...] = ()
+    noise: tuple[np.ndarray, ...] = ()
+    me_labels: tuple[str, ...] = ()
 
     def owner(self, j: int) -> int:
         """The simplex that simplex ``j`` is: the first with its ``mo(x, id = ...)`` id."""
@@ -93,7 +100,7 @@ class SpBlock:
 
     def expanded(self) -> np.ndarray:
         """``(N, P)`` indicator columns whose coefficients are the simplex products."""
-        n = self.Xmo[0].shape[0] if self.Xmo else 0
+        n = next((a.shape[0] for a in (*self.Xmo, *self.Xn, *self.Csp)), 0)
         parts = []
         for t in self.terms:
             cols = np.ones((n, 1))

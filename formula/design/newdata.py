@@ -46,6 +46,7 @@ from .newdata_ir import (
     parse_re_formula,
 )
 from .special.autocor import arma_nodes, arma_rows
+from .special.measurement import is_me, me_arguments
 from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
 from .special.nonlinear import covariate_nodes, covariates_matrix
 from .special.smooth_terms import encode_smooths, smooth_nodes
@@ -206,13 +207,18 @@ def encode_newdata(
             label in group_vars and isinstance(design.state.eval_state.get(label), LevelsState)
         ):
             continue
+        if is_me(node):  # me(x, sdx): x and sdx (new data's noisy values, as brms)
+            for arg in me_arguments(node, bt.source):
+                values.setdefault(deparse(arg), evaluator.value(arg))
+            values[label] = values[deparse(me_arguments(node, bt.source)[0])]
+            continue
         values[label] = evaluator.value(mo_argument(node, bt.source) if is_mo(node) else node)
     _refit_levels(values, design)
     _check_na(values, n)
     check_values(
         bt, values, frame.index, advice=newdata_advice, prefix="newdata's", error=NewDataError
     )
-    X, offset = {}, {}
+    X, offset, sp = {}, {}, {}
     xcs: np.ndarray | None = None
     for dp, fitted in zip(bt.dpars, design.fixed, strict=True):
         block = _fixed_block(
@@ -252,6 +258,8 @@ def encode_newdata(
         xcs = block.Xcs if not dp.dpar else xcs
         if block.offset is not None:
             offset[dp.dpar] = block.offset
+        if block.sp is not None:
+            sp[dp.dpar] = block.sp
     groups = _encode_groups(design, bt, re_terms, values, frame, allow_new_levels=allow_new_levels)
     addition: dict[str, np.ndarray] = {}
     y = None
@@ -289,6 +297,7 @@ def encode_newdata(
         Xcs=xcs,
         arma=arma,
         C=C,
+        sp=sp,
     )
 
 

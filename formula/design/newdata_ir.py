@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import BrmsjaxError, FormulaError
 from ..terms.brmsterms import BrmsTerms, GroupTerm, brms_terms
 from .gp import GpBlock
-from .ir import ArmaData, Design
+from .ir import ArmaData, Design, SpBlock
 from .special.monotonic import with_sp
 from .special.smooth_terms import smooth_matrix
 
@@ -114,6 +114,8 @@ class NewData:
     arma: ArmaData | None = None
     #: ``(n, k)`` covariates of a non-linear formula, else None.
     C: np.ndarray | None = None
+    #: Each dpar's special effects on these rows (``me()`` terms read their ``Xn``, ``noise``).
+    sp: Mapping[str, SpBlock] = field(default_factory=dict)
 
 
 def parse_re_formula(re_formula: Any) -> BrmsTerms | None:
@@ -227,6 +229,7 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         gps_fitted=True,
         Xcs=design.fixed[0].Xcs if design.fixed else None,
         C=None if design.nonlinear is None else np.asarray(design.nonlinear.C),
+        sp={b.dpar: b.sp for b in design.fixed if b.sp is not None},
     )
     return nd if design.arma is None else in_data_order(nd, design)
 

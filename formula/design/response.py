@@ -139,6 +139,8 @@ def _addition(
     kind: str,
 ) -> tuple[str, ...] | None:
     """Check and code one addition term into ``addition``; returns the (thres) levels."""
+    if add.name == "mi":  # coded by .special.missing (the design's ``missing``)
+        return levels
     args = addition_args(add.name, add.call, bt.source)
     if add.name in {"weights", "trials", "se", "rate"}:
         key = {"rate": "denom"}.get(add.name, add.name)

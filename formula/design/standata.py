@@ -10,6 +10,7 @@ import pandas as pd
 
 from .gp import gp_standata
 from .ir import Design, SpBlock
+from .special.measurement import me_standata
 
 # Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
 # counts of categorical and ordinal models).
@@ -81,7 +82,7 @@ def standata(
     name = getattr(family, "name", None) or getattr(design.state, "family", "")
     if resp.levels is not None and name == "bernoulli":
         y = y - 1  # brms codes a two-level factor as 0 and 1
-    out["Y"] = y
+    out["Y"] = y if design.missing is None else np.where(np.isnan(y), np.inf, y)
     mu = design.fixed[0] if design.fixed else None
     ordinal = (
         ordinal
@@ -98,6 +99,8 @@ def standata(
         if key in response:
             values = response[key]
             out[key] = values.astype(np.int64) if key in _INTEGER_FIELDS else values
+    if design.missing is not None:  # brms's mi() data follow the other response data
+        out.update(design.missing.standata(design.N))
     if design.nonlinear is not None:  # covariate vectors of the non-linear formula
         for k in range(len(design.nonlinear.covariates)):
             out[f"C_{k + 1}"] = design.nonlinear.C[:, k]
@@ -152,6 +155,7 @@ def standata(
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
+    out.update(me_standata([block.sp for block in design.fixed]))  # brms's data_Xme
     out["prior_only"] = 0
     return out
 
@@ -166,6 +170,8 @@ def sp_standata(sp: SpBlock, sfx: str, con_simo: Mapping[str, np.ndarray]) -> di
     out: dict[str, Any] = {f"Ksp{sfx}": len(sp.terms)}
     for k, column in enumerate(sp.Csp, 1):
         out[f"Csp{sfx}_{k}"] = column
+    if not sp.Xmo:  # me() terms only: brms writes no mo() data
+        return out
     out[f"Imo{sfx}"] = len(sp.Xmo)
     for j, x in enumerate(sp.Xmo, 1):
         out[f"Xmo{sfx}_{j}"] = x.astype(np.int64)

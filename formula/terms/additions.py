@@ -41,6 +41,7 @@ ADDITION_OPTIONS: dict[str, set[str]] = {
     "cens": set(),
     "trunc": set(),
     "thres": set(),
+    "mi": set(),
 }
 
 
@@ -66,6 +67,7 @@ _ADDITION_ARGS = {
     "cens": ("x", "y2"),
     "trunc": ("lb", "ub"),
     "thres": ("x",),
+    "mi": ("sdy",),
 }
 
 
@@ -106,9 +108,32 @@ def addition_args(name: str, call: Call, source: str) -> list[Node]:
             )
     if name == "trunc":
         return [given.get("lb", UnaryOp("-", Name("Inf"))), given.get("ub", Name("Inf"))]
+    if name == "mi":  # brms's resp_mi(sdy = NULL): mi() imputes, mi(sdy) adds noise
+        return [given["sdy"]] if "sdy" in given else []
     if "x" not in given:
         raise FormulaTermError(f"{name}() needs a variable or number.", source, call.span)
     return [given[p] for p in params if p in given]
 
 
-__all__ = ["ADDITION_OPTIONS", "ADDITION_TERMS", "addition_args", "constant_value"]
+__all__ = [
+    "ADDITION_OPTIONS",
+    "ADDITION_TERMS",
+    "addition_args",
+    "constant_value",
+    "mi_predictor_message",
+]
+
+
+def mi_predictor_message(call: Call) -> str:
+    """brms's error for a predictor ``mi(x)`` whose ``x`` is not a response of the model.
+
+    In a univariate model no variable but the response is one, so brms stops with this
+    message (``vars_keep_na``); ``mi(x)`` predictors need ``x``'s own formula in a
+    multivariate model (``bf(y ~ mi(x)) + bf(x | mi() ~ z)``).
+    """
+    positional = [a.value for a in call.args if a.name is None]
+    var = deparse(positional[0]) if positional else ""
+    return (
+        "Variables in 'mi' terms should also be specified as response variables in the "
+        f"model. See ?mi. Error occurred for '{var}'."
+    )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse
+from .additions import mi_predictor_message
 from .autocor import AUTOCOR_CALLS
 
 __all__ = ["Bar", "Encoder", "is_bar"]
@@ -33,7 +34,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "me", "mi", "cs", "mmc", "cosy", "car", "sar",
+        "cs", "mmc", "cosy", "car", "sar",
         "fcor", "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -215,6 +216,8 @@ class Encoder:
         if node.func in AUTOCOR_CALLS:
             self.autocor.append(node)
             return {}
+        if node.func == "mi":  # a univariate model has no other response to impute
+            raise self.error(mi_predictor_message(node), node)
         if node.func in _UNSUPPORTED_SPECIALS:
             raise self.error(
                 f"The brms term '{node.func}()' is not supported yet; remove it from the formula.",

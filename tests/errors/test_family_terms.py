@@ -104,7 +104,7 @@ def test_family_tables_are_brms() -> None:
     assert all(get_family(name).ad == FAMILY_ADDITIONS[name] for name in FAMILIES)
     assert FAMILY_ADDITIONS["poisson"] == ("weights", "subset", "cens", "trunc", "rate", "index")
     assert FAMILY_ADDITIONS["bernoulli"] == ("weights", "subset", "index")
-    assert get_family("gaussian").implemented_additions == {"weights", "se", "cens", "trunc"}
+    assert get_family("gaussian").implemented_additions == {"weights", "se", "cens", "trunc", "mi"}
     assert get_family("beta_binomial").implemented_additions == {"weights", "trials"}
     assert len(REFUSED) > 150 and len(ALLOWED) > 60
 
@@ -129,7 +129,7 @@ def test_addition_not_implemented_refused(family: str, term: str) -> None:
 @pytest.mark.parametrize(("family", "term"), ALLOWED, ids=[f"{f}-{t}" for f, t in ALLOWED])
 def test_supported_addition_builds(family: str, term: str) -> None:
     sdata = bj.make_standata(_formula(family, term), DATA, family=family)
-    key = {"rate": "denom", "trunc": "ub", "thres": "nthres"}.get(term, term)
+    key = {"rate": "denom", "trunc": "ub", "thres": "nthres", "mi": "Nmi"}.get(term, term)
     assert key in sdata
 
 

@@ -228,10 +228,10 @@ ERRORS = [
         "row its upper bound.",
     ),
     (
-        "y_gauss | mi() ~ x",
+        "y_gauss | mi() + trunc(lb = -50) ~ x",
         "gaussian",
-        FormulaError,
-        "The addition term mi() is not supported yet.",
+        DesignError,
+        "mi() together with trunc() is not supported yet in brmsjax; remove one of them.",
     ),
     (
         "y_ord | thres(2) ~ x",

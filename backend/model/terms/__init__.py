@@ -6,6 +6,8 @@
 - :mod:`.monotonic`: ``mo()`` terms (``bsp``, the ``simo`` simplexes).
 - :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms of mu.
 - :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
+- :mod:`.missing`: ``mi()`` responses (missing responses ``Ymi``, latent responses ``Yl``).
+- :mod:`.measurement`: ``me()`` noise-free predictors (``meanme``, ``sdme``, ``zme``, ``Lme``).
 - :mod:`.shrinkage`: brms's horseshoe, R2D2 and lasso priors on mu's ``b`` (their sites,
   transforms to ``b`` and densities).
 

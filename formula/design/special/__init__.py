@@ -5,6 +5,9 @@
 - :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms (time and group order, brms's
   ``J_lag``).
 - :mod:`.nonlinear`: the covariates (``C``) and parameter blocks of ``nl = TRUE`` formulas.
+- :mod:`.measurement`: ``me(x, sdx)`` terms, special effects beside ``mo()`` (``Xn_k``,
+  ``noise_k``).
+- :mod:`.missing`: ``y | mi()`` and ``y | mi(sdy)`` responses (brms's ``Jmi``, ``Jme``, ``noise``).
 
 ``gp()`` terms stay in :mod:`brmsjax.formula.design.gp` (the Design IR refers to their blocks,
 and these modules import the IR, so the IR never imports this package).

@@ -9,7 +9,9 @@ is an ordered factor (``Xmo`` is its level index from 0) or a whole-number varia
 must stay inside the fitted range (brms's ``validate_newdata``).
 
 The covariates are brms's ``sp_model_matrix``: R's model matrix of the special terms with each
-``mo()`` call replaced by a constant 1, whose column names become the coefficients.
+``mo()`` call replaced by a constant 1, whose column names become the coefficients. ``me()``
+terms (:mod:`.measurement`) join the same special effects: their calls are replaced by 1 too,
+and each term records its latent variables (``SpTerm.me``).
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from ...syntax.parse import deparse
 from ...terms.terms import Term, TermList
 from ..ir import FixedBlock, GroupBlock, SpBlock, SpTerm
 from ..matrix import brms_rename, build_matrix
+from .measurement import is_me, me_label, me_values
 
 __all__ = [
     "build_sp",
     "check_group_sp",
     "group_matrix",
     "is_mo",
+    "is_sp",
     "mo_argument",
     "split_sp",
     "with_sp",
@@ -74,9 +78,15 @@ def mo_id(node: Node) -> str | None:
     return None
 
 
+def is_sp(node: Node) -> bool:
+    """Whether ``node`` is a special-effects call: ``mo()`` or ``me()``."""
+    return is_mo(node) or is_me(node)
+
+
 def split_sp(terms: TermList) -> tuple[TermList, tuple[Term, ...]]:
-    """The block's terms without ``mo()`` calls (``X``) and those with one (brms's ``sp``)."""
-    sp = tuple(t for t in terms.terms if any(is_mo(v) for v in t.variables))
+    """The block's terms without ``mo()`` or ``me()`` calls (``X``) and those with one
+    (brms's ``sp``)."""
+    sp = tuple(t for t in terms.terms if any(is_sp(v) for v in t.variables))
     if not sp:
         return terms, ()
     rest = tuple(t for t in terms.terms if t not in sp)
@@ -121,8 +131,11 @@ def build_sp(
     (``mo(x) * z + mo(a):mo(x)`` gives ``mo(a):mo(x)`` the factor ``z``), as reproduced here.
     """
     mo_labels = [
-        lb for t in sp_terms for lb, v in zip(t.labels, t.variables, strict=True) if is_mo(v)
+        lb for t in sp_terms for lb, v in zip(t.labels, t.variables, strict=True) if is_sp(v)
     ]
+    me_nodes = list(
+        {deparse(v): v for t in sp_terms for v in t.variables if is_me(v)}.values()
+    )  # brms's uni_me: each distinct me() call is one latent variable
     ones = {lb: Numeric(np.ones(n)) for lb in mo_labels}
     matrix, names, assign = build_matrix(
         TermList(terms=tuple(sp_terms), intercept=True), {**values, **ones}, n
@@ -135,6 +148,9 @@ def build_sp(
     for k in range(1, matrix.shape[1]):
         term = sp_terms[assign[k] - 1]
         indices = []
+        me = tuple(
+            [deparse(m) for m in me_nodes].index(deparse(v)) for v in term.variables if is_me(v)
+        )
         for label, var in zip(term.labels, term.variables, strict=True):
             if not is_mo(var):
                 continue
@@ -153,8 +169,8 @@ def build_sp(
             ids.append(mo_id(var))
             indices.append(j)
         column = matrix[:, k]
-        has_cov.append(any(not is_mo(v) for v in term.variables) or bool(np.any(column != 1)))
-        terms.append(SpTerm(brms_rename(names[k]), tuple(indices)))
+        has_cov.append(any(not is_sp(v) for v in term.variables) or bool(np.any(column != 1)))
+        terms.append(SpTerm(brms_rename(names[k]), tuple(indices), me=me))
     ic = np.cumsum(has_cov)
     csp = tuple(matrix[:, k + 1] for k in range(len(terms)) if ic[k] > 0)
     terms = [replace(t, csp=int(c)) for t, c in zip(terms, ic, strict=True)]
@@ -167,8 +183,17 @@ def build_sp(
                         f"The monotonic term '{t.coef}' needs at least two distinct values of "
                         "its variable in the data."
                     )
+    xn_noise = [me_values(m, values, n) for m in me_nodes]
     block = SpBlock(
-        tuple(terms), tuple(xmo), tuple(jmo), csp, tuple(mins), tuple(ids) if any(ids) else ()
+        tuple(terms),
+        tuple(xmo),
+        tuple(jmo),
+        csp,
+        tuple(mins),
+        tuple(ids) if any(ids) else (),
+        Xn=tuple(x for x, _ in xn_noise),
+        noise=tuple(s for _, s in xn_noise),
+        me_labels=tuple(me_label(m) for m in me_nodes),
     )
     for j, size in enumerate(jmo):
         if size != jmo[block.owner(j)]:

@@ -1,0 +1,1 @@
+"""Tests of brms's missing values and measurement error: ``mi()`` responses and ``me()`` terms."""
