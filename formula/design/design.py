@@ -34,8 +34,8 @@ from ..terms.brmsterms import (
 )
 from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
-from ..terms.mixture import is_mixture_family, mixture_terms
 from ..terms.missing import keep_na_labels
+from ..terms.mixture import is_mixture_family, mixture_terms
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .finite import check_matrix, check_values, fit_advice
