@@ -248,8 +248,12 @@ def lower(
         if shear is not None:
             data.setdefault("shear", {})[str(g.id)] = shear
             data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
+        known = design.data2.lcov if design.data2 is not None else {}
+        lcov = g.id in known
+        if lcov:  # gr(g, cov = A): brms's Lcov_k, the levels' known covariance
+            data.setdefault("Lcov", {})[str(g.id)] = np.asarray(known[g.id])
         if centred is None:
-            k = centred_coordinates(family, data, g, shear) if reparam else 0
+            k = centred_coordinates(family, data, g, shear) if reparam and not lcov else 0
         else:
             ids = [h.id for h in design.groups]
             k = centred if isinstance(centred, int) else centred[ids.index(g.id)]
@@ -275,6 +279,7 @@ def lower(
                 centred=k,
                 cov=cov,
                 sp=sp,
+                lcov=lcov,
             )
         )
         group_names.append(g.spec)

@@ -126,6 +126,7 @@ class GroupPlan:
     gather: str = "index"
     cov: bool = False
     sp: tuple[tuple[int, str, int], ...] = ()
+    lcov: bool = False
 
 
 @dataclass(frozen=True)

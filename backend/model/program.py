@@ -281,7 +281,13 @@ class ModelProgram:
             beta, sigma = population_beta(self.structure, params, data)
             r = conditional_effects(beta, effects_sqrt(g, params, data), sigma, data["suff"], key)
             return {g.id: r}
-        return {g.id: group_map(g, params, data)[0].T for g in self.structure.groups}
+        out = {}
+        for g in self.structure.groups:
+            r = group_map(g, params, data)[0]
+            if g.lcov:  # gr(g, cov = A): levels correlated as brms's Lcov_k z
+                r = r @ jnp.asarray(data["Lcov"][str(g.id)]).T
+            out[g.id] = r.T
+        return out
 
     def prepare(self, prior_args: PyTree) -> PyTree:
         """Add the truncation terms of bounded priors to the prior arguments

@@ -37,6 +37,7 @@ from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
+from .data2 import data2_design
 from .finite import check_matrix, check_values, fit_advice
 from .frames import na_mask, subset_value, to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes
@@ -311,7 +312,9 @@ def _check_matrices(fixed: Sequence[FixedBlock], groups: Sequence[Any], labels: 
         check_matrix(g.Z, g.coefs, labels, what=what, advice=advice)
 
 
-def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> Design:
+def build_design(
+    formula: str | BrmsFormula, data: Any, family: Any = None, data2: Any = None
+) -> Design:
     """Build brms's design data for ``formula`` on ``data``.
 
     Parameters
@@ -327,6 +330,9 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         checked against it first as brms does (:func:`~..terms.family_checks.
         check_family_terms`): addition terms the family does not allow, formulas and fixed
         values of parameters it lacks are refused.
+    data2
+        brms's ``data2``: a dict of named objects that are not columns of the data (the
+        covariance matrix ``A`` of ``gr(g, cov = A)``, a DataFrame named by the levels).
 
     Returns
     -------
@@ -389,7 +395,9 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     )
     fixed, smooths = add_smooths([(d.dpar, d.fixed) for d in bt.dpars], fixed, values, bt.source)
     fixed, nonlinear = nonlinear_design(bt, fixed, values, n)
-    groups = _group_blocks(bt, values, n)
+    covs: list[str | None] = []
+    groups = _group_blocks(bt, values, n, covs)
+    extra = data2_design(groups, covs, data2)
     check_group_sp(fixed, groups)
     _check_matrices(fixed, groups, labels)
     gps: tuple[GpBlock, ...] = tuple(
@@ -415,6 +423,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         gps=gps,
         arma=arma,
         nonlinear=nonlinear,
+        data2=extra or None,
     )
 
 

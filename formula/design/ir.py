@@ -18,6 +18,7 @@ import numpy as np
 
 from brmsjax.formula import names
 
+from .ir_data2 import Data2Design
 from .ir_special import ArmaData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, SpTerm
 
 if TYPE_CHECKING:
@@ -304,6 +305,8 @@ class Design:
     arma: ArmaData | None = None
     #: ``bf(..., nl = TRUE)``: mu's expression (then no block of ``fixed`` is mu's).
     nonlinear: Nonlinear | None = None
+    #: Matrices from brms's ``data2`` (``gr(g, cov = A)``'s ``Lcov_k``), or None.
+    data2: Data2Design | None = None
 
     @property
     def N(self) -> int:

@@ -67,8 +67,8 @@ def standata(
         ``denom``, ``cens``, ``rcens``, ``lb``, ``ub``), ``K``, ``X`` (a DataFrame whose first
         column is ``Intercept`` when the model has one), the ``mo()`` data (``Ksp``,
         ``Csp_k``, ``Imo``, ``Xmo_j``, ``Jmo``, ``con_simo_j``), ``Z_k_m``, the fixed parameters,
-        ``J_k`` (1-based), ``N_k``, ``M_k``, ``NC_k``, ``K_<dpar>``, ``X_<dpar>``, ``offsets``,
-        ``prior_only``.
+        ``J_k`` (1-based), ``N_k``, ``M_k``, ``NC_k``, ``Lcov_k`` (``gr(g, cov = A)``),
+        ``K_<dpar>``, ``X_<dpar>``, ``offsets``, ``prior_only``.
     """
     out: dict[str, Any] = {"N": design.N}
     resp = design.response
@@ -143,6 +143,8 @@ def standata(
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
+        if design.data2 is not None and k in design.data2.lcov:  # gr(g, cov = A)
+            out[f"Lcov_{k}"] = design.data2.lcov[k]
     out["prior_only"] = 0
     return out
 
