@@ -317,6 +317,12 @@ def lower(
         if likelihood not in ("auto", "plain"):
             raise ModelError(f"The {likelihood} likelihood cannot be used with ARMA terms.")
         likelihood = "plain"
+    fcor = design.data2 is not None and design.data2.fcor is not None
+    if fcor and design.data2 is not None and design.data2.fcor is not None:
+        data["Lfcor"] = np.linalg.cholesky(np.asarray(design.data2.fcor, dtype=float))
+        if likelihood not in ("auto", "plain"):
+            raise ModelError(f"The {likelihood} likelihood cannot be used with fcor() terms.")
+        likelihood, marginalize = "plain", False
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -355,6 +361,7 @@ def lower(
         arma=arma,
         nonlinear=nonlinear_plan(design),
         shrink=shrink,
+        fcor=fcor,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):

@@ -228,6 +228,8 @@ class Structure:
     #: mu of a non-linear formula (a ``NonlinearPlan``), None where mu is linear.
     nonlinear: Any = None
     shrink: tuple[ShrinkPlan, ...] = ()  # shrinkage priors on b (horseshoe, R2D2, lasso)
+    #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
+    fcor: bool = False
 
 
 def sfx(dpar: str) -> str:

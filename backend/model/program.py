@@ -51,6 +51,7 @@ from brmsjax.backend.model.plans import (
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
 from brmsjax.backend.model.terms.autocor import arma_mu
+from brmsjax.backend.model.terms.fcor import fcor_log_lik
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.monotonic import term_predictors
 from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
@@ -402,6 +403,10 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
+        if self.structure.fcor:  # fcor(M): one multivariate density of all rows
+            eta = self.linear_predictors(params, data)
+            mu, dp = self.mu_eta(eta), self.dpars(params, data, eta)
+            return fcor_log_lik(self.family.name, data["y"], mu, dp, data["Lfcor"])
         if any(p.marginal for p in self.structure.gps):
             resid = data["y"] - self.linear_predictors(params, data)[""]
             return gp_marginal_log_lik(self.structure.gps, params, data, resid)

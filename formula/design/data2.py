@@ -1,6 +1,7 @@
 """brms's ``data2``: matrices that do not fit in a data frame, checked and matched to the data.
 
 :func:`as_data2` checks the ``data2`` argument as brms's ``validate_data2``;
+:func:`fcor_matrix` is brms's ``Mfcor`` of ``fcor(M)`` (``validate_fcor_matrix``, ``data_ac``);
 :func:`recov_matrix` is brms's ``validate_recov_matrix`` (a symmetric, positive definite
 matrix with the levels as row or column names); :func:`group_lcov` builds brms's ``Lcov_k``
 (``data_gr_global``): the lower Cholesky factor of the matrix restricted to and ordered by the
@@ -16,10 +17,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
+from ..terms.data2_terms import FcorTerm
 from .ir import GroupBlock
 from .ir_data2 import Data2Design
 
-__all__ = ["as_data2", "data2_design", "get_from_data2", "recov_matrix"]
+__all__ = ["as_data2", "data2_design", "fcor_matrix", "get_from_data2", "recov_matrix"]
+
+#: Families with ``fcor()`` likelihoods in brms 2.18 (``normal_fcor``, ``student_t_fcor``).
+FCOR_FAMILIES = ("gaussian", "student")
 
 
 def as_data2(data2: Any) -> dict[str, Any]:
@@ -69,12 +74,39 @@ def recov_matrix(value: Any) -> tuple[np.ndarray, tuple[str, ...]]:
     return M, names
 
 
-def data2_design(
-    groups: Sequence[GroupBlock], covs: Sequence[str | None], data2: Any
-) -> Data2Design:
-    """The ``data2`` part of a design: brms's ``Lcov_k`` of each ``gr(g, cov = A)`` ID.
+def fcor_matrix(
+    term: FcorTerm, data2: Mapping[str, Any], rows: np.ndarray, n_data: int
+) -> np.ndarray:
+    """brms's ``Mfcor``: ``fcor(M)``'s matrix checked (``validate_fcor_matrix``) and restricted
+    to the rows used (``data_ac`` drops the rows with missing values)."""
+    M = np.asarray(get_from_data2(term.M, data2), dtype=float)
+    if M.ndim <= 1:
+        M = np.diag(M.reshape(-1))
+    if M.ndim != 2:
+        raise DesignError("'M' for FCOR terms must be a matrix.")
+    if M.shape[0] != M.shape[1] or not np.allclose(M, M.T, rtol=1e-8, atol=0):
+        raise DesignError("'M' for FCOR terms must be symmetric.")
+    if np.min(np.linalg.eigvalsh(M)) <= 0:
+        raise DesignError("'M' for FCOR terms must be positive definite.")
+    if M.shape[0] != n_data:
+        raise DesignError(
+            "Dimensions of 'M' for FCOR terms must be equal to the number of observations."
+        )
+    return M[np.ix_(rows, rows)]
 
-    ``covs`` holds each group block's ``cov`` name (None without one).
+
+def data2_design(
+    groups: Sequence[GroupBlock],
+    covs: Sequence[str | None],
+    data2: Any,
+    fcor: tuple[FcorTerm, str, np.ndarray, int, bool] | None = None,
+) -> Data2Design:
+    """The ``data2`` part of a design: brms's ``Lcov_k`` of each ``gr(g, cov = A)`` ID and
+    ``fcor(M)``'s ``Mfcor``.
+
+    ``covs`` holds each group block's ``cov`` name (None without one); ``fcor`` is the
+    ``fcor()`` term with the family's name, the rows used, the number of data rows and
+    whether the response has addition terms.
     """
     found = as_data2(data2)
     lcov: dict[int, np.ndarray] = {}
@@ -92,4 +124,12 @@ def data2_design(
         take = np.array([position[lv] for lv in block.levels], dtype=np.int64)
         lcov[block.id] = np.linalg.cholesky(M[np.ix_(take, take)])
         names[block.id] = cov
-    return Data2Design(lcov=lcov, cov=names)
+    mfcor = None
+    if fcor is not None:
+        term, family, rows, n_data, additions = fcor
+        if family not in FCOR_FAMILIES:
+            raise DesignError("FCOR terms are not implemented for this family.")
+        if additions:
+            raise DesignError("Invalid addition arguments for this model.")
+        mfcor = fcor_matrix(term, found, rows, n_data)
+    return Data2Design(lcov=lcov, cov=names, fcor=mfcor)

@@ -397,7 +397,8 @@ def build_design(
     fixed, nonlinear = nonlinear_design(bt, fixed, values, n)
     covs: list[str | None] = []
     groups = _group_blocks(bt, values, n, covs)
-    extra = data2_design(groups, covs, data2)
+    fcor = None if bt.fcor is None else (bt.fcor, name, rows, len(frame), bool(bt.additions))
+    extra = data2_design(groups, covs, data2, fcor)
     check_group_sp(fixed, groups)
     _check_matrices(fixed, groups, labels)
     gps: tuple[GpBlock, ...] = tuple(

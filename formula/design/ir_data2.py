@@ -3,7 +3,8 @@
 A :class:`Data2Design` holds, per group-level ID with ``gr(g, cov = A)``, brms's ``Lcov_k``:
 the lower Cholesky factor of ``A`` restricted to and ordered by the grouping factor's levels.
 The backend maps the group's standardized effects through it (brms's ``r = sd * Lcov * z``,
-with several coefficients ``kronecker(Lcov, diag(sd) L) z``).
+with several coefficients ``kronecker(Lcov, diag(sd) L) z``); ``fcor`` holds brms's ``Mfcor``,
+the fixed correlation matrix of the residuals (``fcor(M)``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Data2Design:
 
     lcov: Mapping[int, np.ndarray] = field(default_factory=dict)
     cov: Mapping[int, str] = field(default_factory=dict)
+    #: brms's ``Mfcor``: ``fcor(M)``'s ``(N, N)`` matrix on the rows used, or None.
+    fcor: np.ndarray | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.lcov)
+        return bool(self.lcov) or self.fcor is not None

@@ -22,7 +22,7 @@ from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call
 from .category_specific import cs_terms, refuse_group_cs, split_cs
-from .data2_terms import gr_cov
+from .data2_terms import FcorTerm, gr_cov, model_fcor
 from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
 from .options import FormulaOptions, options_from_call
 from .terms import Bar, TermList, expand
@@ -97,6 +97,8 @@ class BrmsTerms:
     options: FormulaOptions = FormulaOptions()  # bf(center =, cmc =, decomp =)
     arma: ArmaTerm | None = None
     nonlinear: NonlinearTerms | None = None
+    #: ``fcor(M)``: the fixed residual correlation matrix's ``data2`` name, else None.
+    fcor: FcorTerm | None = None
 
     @property
     def response_label(self) -> str:
@@ -364,6 +366,7 @@ def brms_terms(
     for name_, span, text, rhs in nlpars:
         dpars.append(_dpar_terms(name_, rhs, text, None, columns, name_span=span))
     arma = model_arma(dpars, formula, main_src, expand)
+    fcor = model_fcor(dpars[0].fixed.autocor, arma, main_src)
     lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
         source=main_src,
@@ -375,6 +378,7 @@ def brms_terms(
         options=options,
         arma=arma,
         nonlinear=nonlinear,
+        fcor=fcor,
     )
 
 

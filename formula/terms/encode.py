@@ -22,6 +22,7 @@ from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse
 from .autocor import AUTOCOR_CALLS
+from .data2_terms import DATA2_AUTOCOR
 
 __all__ = ["Bar", "Encoder", "is_bar"]
 
@@ -34,7 +35,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 _UNSUPPORTED_SPECIALS = frozenset(
     {
         "t2", "me", "mi", "cs", "mmc", "cosy", "car", "sar",
-        "fcor", "unstr", "lasso", "horseshoe",
+        "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
 
@@ -206,7 +207,7 @@ class Encoder:
         if node.func == "s":  # a brms smooth: own design (design/special/smooth_terms.py)
             self.smooths.append(node)
             return {}
-        if node.func in AUTOCOR_CALLS:
+        if node.func in AUTOCOR_CALLS or node.func in DATA2_AUTOCOR:
             self.autocor.append(node)
             return {}
         if node.func in _UNSUPPORTED_SPECIALS:

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "data2" / "brms_data2.json"
@@ -41,3 +42,27 @@ def brms_error(name: str) -> str:
 
 
 CASES = tuple(_load()["cases"])
+
+
+def fcor_matrix() -> np.ndarray:
+    """``fcor()``'s matrix ``V`` (``0.6^|i - j|``, one row per data row)."""
+    return np.asarray(_load()["V"], dtype=float)
+
+
+def fcor_case(case: str) -> dict[str, Any]:
+    """One fcor() case: ``formula``, ``family``, ``na_row``, brms's ``standata`` and ``prior``."""
+    return dict(_load()["fcor"][case])
+
+
+def fcor_loglik() -> dict[str, Any]:
+    """brms's leave-one-out ``log_lik`` of one draw (``mu``, ``sigma``, ``sigma_het``, ``nu``)
+    and mvtnorm's joint densities."""
+    return dict(_load()["fcor_loglik"])
+
+
+def fcor_error(name: str) -> str:
+    """brms's message for one of the bad fcor() inputs of ``make_fixtures.R``."""
+    return str(_load()["fcor_errors"][name])
+
+
+FCOR_CASES = tuple(_load()["fcor"])

@@ -173,7 +173,6 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "conditional_smooths-2": (FormulaTermError, "The brms term 't2()' is not supported"),
     "car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
     "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
-    "fcor-1": (FormulaTermError, "The brms term 'fcor()' is not supported"),
     "sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),

@@ -5,6 +5,8 @@
   exact GP's latents integrated out in gaussian models.
 - :mod:`.monotonic`: ``mo()`` terms (``bsp``, the ``simo`` simplexes).
 - :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms of mu.
+- :mod:`.fcor`: ``fcor(M)``, residuals with a fixed correlation matrix (densities, brms's
+  leave-one-out log likelihood, predictions).
 - :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
 - :mod:`.shrinkage`: brms's horseshoe, R2D2 and lasso priors on mu's ``b`` (their sites,
   transforms to ``b`` and densities).
