@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from brmsjax.formula.syntax.ast import Argument
 from brmsjax.rcode.rparse import RCodeError
-from brmsjax.rcode.rvalues import Ref, Value, check_scalar, r_value
+from brmsjax.rcode.rvalues import Ref, Value, check_scalar, py_str, r_value
 
 __all__ = [
     "BRM_FORMALS",
@@ -19,6 +19,7 @@ __all__ = [
     "DOTS_IGNORED",
     "IGNORED",
     "SUPPORTED",
+    "add_data2",
     "sampler_args",
 ]
 
@@ -227,6 +228,18 @@ def _data2(value: Value, source: str, arg: Argument, call: str) -> Value:
         source,
         arg.value.span,
     )
+
+
+def add_data2(data2: Value | None, name: str) -> Value:
+    """``data2`` with the R object ``name`` added (brms 2.18 adds a ``cor_brms`` matrix)."""
+    items = dict(data2.obj) if data2 is not None and isinstance(data2.obj, dict) else {}
+    if data2 is not None and data2.obj is not None and not isinstance(data2.obj, dict):
+        raise RCodeError("Give data2 as list(...) when autocor = cor_...() adds its matrix to it.")
+    items.setdefault(name, Ref(name))
+    code = ", ".join(
+        f"{py_str(k)}: {v.python if isinstance(v, Ref) else repr(v)}" for k, v in items.items()
+    )
+    return Value(items, "{" + code + "}")
 
 
 def _sample_prior(value: Value) -> Value:

@@ -58,3 +58,36 @@ def test_ported_call_runs_with_data2_from_python() -> None:
     assert len(names) == 5  # the five species with data, not sp6
     assert np.isfinite(fit.draws()[names].to_numpy()).all()
     assert refit.ndraws == 20
+
+
+@pytest.mark.parametrize(
+    ("autocor", "term", "name"),
+    [
+        ("cor_fixed(V)", "fcor(V)", "V"),
+        ("cor_sar(W)", 'sar(W, type = "lag")', "W"),
+        ('cor_sar(W, type = "error")', 'sar(W, type = "error")', "W"),
+        ("cor_lagsar(W)", 'sar(W, type = "lag")', "W"),
+        ("cor_errorsar(W)", 'sar(W, type = "error")', "W"),
+        ("cor_car(W)", 'car(W, type = "escar")', "W"),
+        ("cor_car(W, ~ 1 | g)", 'car(W, gr = g, type = "escar")', "W"),
+        ("cor_icar(W, ~ 1 | g)", 'car(W, gr = g, type = "icar")', "W"),
+    ],
+)
+def test_cor_brms_converts_as_brms_does(autocor: str, term: str, name: str) -> None:
+    """brms 2.18: autocor = cor_*(M) becomes a formula term, M joins data2 (with a note)."""
+    call = from_r(f"brm(y ~ x, data = d, autocor = {autocor}, data2 = list(A = A))")
+    assert isinstance(call, BrmCall)
+    assert call.formula == f"y ~ x + {term}"
+    assert call.args["data2"] == {"A": Ref("A"), name: Ref(name)}
+    assert any("deprecated in brms 2.18" in n for n in call.notes)
+
+
+def test_cor_fixed_call_fits_as_fcor() -> None:
+    call = from_r("brm(y ~ x, data = d, autocor = cor_fixed(V), chains = 1, iter = 40)")
+    assert isinstance(call, BrmCall)
+    V = 0.5 ** np.abs(np.subtract.outer(range(20), range(20)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = call.run(env={"d": data2_data(), "V": V}, progress=False, seed=2)
+    assert fit.ndraws == 20
+    assert fit.log_lik().shape == (20, 20)

@@ -172,6 +172,9 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "conditional_smooths-2": (FormulaTermError, "The brms term 't2()' is not supported"),
     "car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
+    "cor_car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
+    "cor_sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
+    "cor_sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
     "sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
