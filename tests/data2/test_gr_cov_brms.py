@@ -41,5 +41,5 @@ def test_phylogenetic_posterior_agrees_with_brms() -> None:
         assert abs(x.mean() - mean) <= 0.1 * sd, name
         assert abs(x.std(ddof=1) / sd - 1) <= 0.1, name
         compared += 1
-    assert compared == 85  # b_Intercept, b_cofactor, sd, sigma, Intercept, lprior, 80 r
+    assert compared == 85  # b_Intercept, b_cofactor, sd, sigma, lprior and the 80 r_phylo
     assert np.isfinite(fit.loo().estimates.loc["elpd_loo", "Estimate"])
