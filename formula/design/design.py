@@ -37,7 +37,7 @@ from ..terms.category_specific import check_cs_family
 from ..terms.family_checks import check_family_terms
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
-from .data2 import data2_design
+from .data2.build import data2_design
 from .finite import check_matrix, check_values, fit_advice
 from .frames import na_mask, subset_value, to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes

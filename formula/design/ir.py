@@ -18,7 +18,7 @@ import numpy as np
 
 from brmsjax.formula import names
 
-from .ir_data2 import Data2Design
+from .data2.ir import Data2Design
 from .ir_special import ArmaData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, SpTerm
 
 if TYPE_CHECKING:

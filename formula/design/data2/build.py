@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DesignError
-from ..terms.data2_terms import FcorTerm
-from .ir import GroupBlock
-from .ir_data2 import Data2Design
+from ...errors import DesignError
+from ...terms.data2_terms import FcorTerm
+from .ir import Data2Design
 
 __all__ = ["as_data2", "data2_design", "fcor_matrix", "get_from_data2", "recov_matrix"]
 
@@ -96,7 +95,7 @@ def fcor_matrix(
 
 
 def data2_design(
-    groups: Sequence[GroupBlock],
+    groups: Sequence[Any],
     covs: Sequence[str | None],
     data2: Any,
     fcor: tuple[FcorTerm, str, np.ndarray, int, bool] | None = None,
@@ -104,9 +103,10 @@ def data2_design(
     """The ``data2`` part of a design: brms's ``Lcov_k`` of each ``gr(g, cov = A)`` ID and
     ``fcor(M)``'s ``Mfcor``.
 
-    ``covs`` holds each group block's ``cov`` name (None without one); ``fcor`` is the
-    ``fcor()`` term with the family's name, the rows used, the number of data rows and
-    whether the response has addition terms.
+    ``groups`` are the design's ``GroupBlock`` objects (``id``, ``group``, ``levels``; not
+    imported: the IR imports this folder); ``covs`` holds each block's ``cov`` name (None
+    without one); ``fcor`` is the ``fcor()`` term with the family's name, the rows used, the
+    number of data rows and whether the response has addition terms.
     """
     found = as_data2(data2)
     lcov: dict[int, np.ndarray] = {}
