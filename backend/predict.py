@@ -25,7 +25,9 @@ from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
+from brmsjax.backend.model.terms.fcor import fcor_draw, fcor_pointwise
 from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
+from brmsjax.formula.errors import ModelError
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
 
@@ -94,6 +96,10 @@ class PredictInputs:
         response, NaN where it is missing (drawn row by row, as brms does).
     nonlinear, C
         mu of a non-linear formula and ``(N, k)`` values of its covariates, else None.
+    fcor
+        ``fcor(M)``'s ``(N, N)`` matrix ``Mfcor`` of the fitted rows, else None: response draws
+        and ``log_lik`` then take all rows at once (:mod:`~brmsjax.backend.model.terms.fcor`);
+        an empty ``(0, 0)`` array marks new data, for which they are refused.
     """
 
     family: Family
@@ -111,6 +117,7 @@ class PredictInputs:
     arma: Mapping[str, Any] | None = None
     nonlinear: NonlinearPlan | None = None
     C: np.ndarray | None = None
+    fcor: np.ndarray | None = None
 
     @property
     def S(self) -> int:
@@ -148,7 +155,15 @@ class PredictInputs:
             "Xcs": None if self.Xcs is None else self.Xcs[rows],
             **({} if self.arma is None else {"arma": self.arma["lags"]}),  # rows: all, in order
             "C": None if self.C is None else self.C[rows],
+            **({} if self.fcor is None else _fcor_data(self.fcor)),  # rows: all, in order
         }
+
+
+def _fcor_data(M: np.ndarray) -> dict[str, Any]:
+    """``fcor(M)``'s Cholesky factor and inverse for a block of all rows."""
+    if M.size == 0:
+        return {}
+    return {"Lfcor": np.linalg.cholesky(M), "Minv": np.linalg.inv(M)}
 
 
 def _dpars_of(
@@ -233,6 +248,7 @@ def _chunk_function(
         categories,
         arma,
         inputs.nonlinear,
+        inputs.fcor is not None,
     )
     fn = _COMPILED.get(key)
     if fn is not None:
@@ -257,6 +273,10 @@ def _chunk_function(
             if isinstance(family, Mixture) and dpar in family.mu_links:  # mu<k> on its scale
                 return INV_LINKS[family.mu_links[dpar]](dpars[dpar])
             return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
+        if "Lfcor" in d and what == "predict":
+            return fcor_draw(family.name, rng, eta[""], dpars, d["Lfcor"])
+        if "Lfcor" in d:
+            return fcor_pointwise(family.name, d["y"], eta[""], dpars, d["Minv"])
         if what == "predict":
             return family.rng(rng, eta[""], dpars, d["addition"])
         if what == "pp_mixture" and isinstance(family, Mixture):  # log P(K = k | y), (S, N, K)
@@ -314,6 +334,13 @@ def chunks(
     rc = min(n_rows, row_chunk or max(1, CHUNK_ELEMENTS // dc))
     if inputs.arma is not None:  # a series is predicted row after row: one block of all rows
         rc = n_rows
+    if inputs.fcor is not None and what in ("predict", "log_lik"):
+        if inputs.fcor.size == 0:
+            raise ModelError(
+                "Response draws and log_lik of a model with fcor() need the fitted rows: "
+                "fcor()'s matrix belongs to them, so new data cannot be used."
+            )
+        rc = n_rows  # one multivariate draw of all rows
     fn = _chunk_function(inputs, what, dpar, transform)
     effects = [np.ascontiguousarray(np.moveaxis(g.r, 2, 0)) for g in inputs.groups]
     base = jax.random.key(seed)
@@ -422,7 +449,7 @@ def new_level_effects(
             out[:, j, :] = r[:, int(rng.integers(L)), :]
         else:
             if chol is None:
-                raise ValueError("sample_new_levels='gaussian' needs the Cholesky factors.")
+                raise ModelError("sample_new_levels='gaussian' needs the Cholesky factors.")
             z = rng.standard_normal((S, M))
             out[:, j, :] = np.einsum("smk,sk->sm", chol, z)
     return out

@@ -53,11 +53,11 @@ def check_response(design: Design, family: Family) -> None:
         )
 
 
-def design_for(formula: FormulaLike, data: Data, family: Family) -> Design:
+def design_for(formula: FormulaLike, data: Data, family: Family, data2: Any = None) -> Design:
     """The family-aware design of ``formula`` on ``data``, its response checked."""
     if isinstance(formula, MvFormula):
         raise ModelError("A multivariate formula has one design per response (brmsjax.mv_api).")
-    design = build_design(formula, data, family=family)
+    design = build_design(formula, data, family=family, data2=data2)
     check_response(design, family)
     return design
 
@@ -154,6 +154,7 @@ def brm(
     shard_rows: bool | int = False,
     file: str | Path | None = None,
     file_refit: str = "never",
+    data2: Mapping[str, Any] | None = None,
 ) -> BrmsFit:
     """Fit a Bayesian multilevel model as brms's ``brm()`` does, sampled with NumPyro NUTS.
 
@@ -231,6 +232,11 @@ def brm(
         returned without looking at the other arguments), ``"on_change"`` (when the model's data
         (``make_standata``), priors, family or algorithm differ from the saved fit's) or
         ``"always"``.
+    data2
+        As brms: a dict of named objects that are not columns of ``data``: the known
+        covariance of a grouping factor's levels in ``gr(g, cov = A)`` (a DataFrame whose
+        index or columns name the levels, as R's row or column names; matched to the levels
+        by name).
 
     Returns
     -------
@@ -262,7 +268,7 @@ def brm(
         design, fam = mv_design_for(formula, data, fam)
         priors = mv_priors(design, fam, prior)
     else:
-        design = design_for(formula, data, fam)
+        design = design_for(formula, data, fam, data2)
         priors = resolve_priors(design, fam, prior)
     if path is not None and file_refit == "on_change" and path.is_file():
         saved = _from_file(path)
@@ -361,6 +367,8 @@ def brm(
         "eta": eta,
         "shard_rows": shard_rows,
     }
+    if data2 is not None:
+        brm_args["data2"] = data2
     fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=data, brm_args=brm_args)
     for message in fit.summary().warnings:
         warnings.warn(message, SamplerWarning, stacklevel=user_stacklevel())
@@ -459,12 +467,13 @@ def get_prior(
     data: Data,
     family: str | Family = "gaussian",
     prior: PriorsLike | str = None,
+    data2: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """brms's ``get_prior()``: the priors of every parameter class, coefficient and group."""
     if is_multivariate(formula):
         return mv_get_prior(formula, data, family, r_priors(prior))
     fam = get_family(family)
-    return prior_table(design_for(formula, data, fam), fam, r_priors(prior))
+    return prior_table(design_for(formula, data, fam, data2), fam, r_priors(prior))
 
 
 def make_standata(
@@ -472,12 +481,14 @@ def make_standata(
     data: Data,
     family: str | Family = "gaussian",
     prior: PriorsLike | str = None,
+    data2: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """brms's ``make_standata()``: the model's data with brms's field names and order."""
+    """brms's ``make_standata()``: the model's data with brms's field names and order
+    (``data2`` as :func:`brm`'s)."""
     if is_multivariate(formula):
         return mv_make_standata(formula, data, family)
     fam = get_family(family)
-    design = design_for(formula, data, fam)
+    design = design_for(formula, data, fam, data2)
     if prior is None:
         return standata(design, family=fam)
     resolved = resolve_priors(design, fam, r_priors(prior))

@@ -135,6 +135,8 @@ def marginal_blocker(
         return reason
     if len(groups) != 1:
         return "the model has no group-level term"
+    if groups[0].lcov:
+        return "the group's levels have a known covariance (gr(cov = ))"
     return None
 
 

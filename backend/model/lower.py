@@ -275,8 +275,12 @@ def lower(
         if shear is not None:
             data.setdefault("shear", {})[str(g.id)] = shear
             data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
+        known = design.data2.lcov if design.data2 is not None else {}
+        lcov = g.id in known
+        if lcov:  # gr(g, cov = A): brms's Lcov_k, the levels' known covariance
+            data.setdefault("Lcov", {})[str(g.id)] = np.asarray(known[g.id])
         if centred is None:
-            k = centred_coordinates(family, data, g, shear) if reparam else 0
+            k = centred_coordinates(family, data, g, shear) if reparam and not lcov else 0
         else:
             ids = [h.id for h in design.groups]
             k = centred if isinstance(centred, int) else centred[ids.index(g.id)]
@@ -302,6 +306,7 @@ def lower(
                 centred=k,
                 cov=cov,
                 sp=sp,
+                lcov=lcov,
             )
         )
         group_names.append(g.spec)
@@ -339,6 +344,12 @@ def lower(
         if likelihood not in ("auto", "plain"):
             raise ModelError(f"The {likelihood} likelihood cannot be used with ARMA terms.")
         likelihood = "plain"
+    fcor = design.data2 is not None and design.data2.fcor is not None
+    if fcor and design.data2 is not None and design.data2.fcor is not None:
+        data["Lfcor"] = np.linalg.cholesky(np.asarray(design.data2.fcor, dtype=float))
+        if likelihood not in ("auto", "plain"):
+            raise ModelError(f"The {likelihood} likelihood cannot be used with fcor() terms.")
+        likelihood, marginalize = "plain", False
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -380,6 +391,7 @@ def lower(
         **rescor_plan(family, priors, prior_args),
         missing=missing,
         me=me,
+        fcor=fcor,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):

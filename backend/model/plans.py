@@ -130,6 +130,7 @@ class GroupPlan:
     gather: str = "index"
     cov: bool = False
     sp: tuple[tuple[int, str, int], ...] = ()
+    lcov: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,8 @@ class Structure:
     #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
     missing: Any = None
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
+    #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
+    fcor: bool = False
 
 
 def sfx(dpar: str) -> str:

@@ -54,6 +54,7 @@ from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lpr
 from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms.autocor import arma_mu
+from brmsjax.backend.model.terms.fcor import fcor_log_lik
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.monotonic import term_predictors
 from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
@@ -301,7 +302,13 @@ class ModelProgram:
             beta, sigma = population_beta(self.structure, params, data)
             r = conditional_effects(beta, effects_sqrt(g, params, data), sigma, data["suff"], key)
             return {g.id: r}
-        return {g.id: group_map(g, params, data)[0].T for g in self.structure.groups}
+        out = {}
+        for g in self.structure.groups:
+            r = group_map(g, params, data)[0]
+            if g.lcov:  # gr(g, cov = A): levels correlated as brms's Lcov_k z
+                r = r @ jnp.asarray(data["Lcov"][str(g.id)]).T
+            out[g.id] = r.T
+        return out
 
     def prepare(self, prior_args: PyTree) -> PyTree:
         """Add the truncation terms of bounded priors to the prior arguments
@@ -425,6 +432,10 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
+        if self.structure.fcor:  # fcor(M): one multivariate density of all rows
+            eta = self.linear_predictors(params, data)
+            mu, dp = self.mu_eta(eta), self.dpars(params, data, eta)
+            return fcor_log_lik(self.family.name, data["y"], mu, dp, data["Lfcor"])
         if any(p.marginal for p in self.structure.gps):
             resid = data["y"] - self.linear_predictors(params, data)[""]
             return gp_marginal_log_lik(self.structure.gps, params, data, resid)

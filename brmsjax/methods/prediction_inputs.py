@@ -295,6 +295,7 @@ def prediction_inputs(
         Xcs=None if bcs is None else nd.Xcs,
         nonlinear=nonlinear_plan(fit.design),
         C=nd.C,
+        fcor=_fcor(fit, newdata, incl_autocor),
     )
     return inputs, int(rng.integers(0, 2**31 - 1))
 
@@ -342,3 +343,9 @@ def _me_draws(
         b[""][:, start + cols[i].start] = 0.0
     J = np.arange(n, dtype=np.int64)
     return (bp.GroupDraws(("",), r[:, :, None], J, np.ones((n, 1))),)
+def _fcor(fit: FitLike, newdata: Any, incl_autocor: bool) -> np.ndarray | None:
+    """``fcor(M)``'s matrix of the fitted rows (empty with new data), None without fcor()."""
+    data2 = getattr(fit.design, "data2", None)
+    if not incl_autocor or data2 is None or data2.fcor is None:
+        return None
+    return np.asarray(data2.fcor) if newdata is None else np.zeros((0, 0))

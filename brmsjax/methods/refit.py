@@ -43,7 +43,7 @@ _BRM: dict[str, Callable[..., Any]] = {}
 BRM_ARGS = (
     "family", "prior", "chains", "iter", "warmup", "thin", "cores", "seed", "control", "init",
     "sample_prior", "float32", "progress", "data_name", "algorithm", "output_samples",
-    "batch_size", "eta", "shard_rows", "file", "file_refit",
+    "batch_size", "eta", "shard_rows", "file", "file_refit", "data2",
 )  # fmt: skip
 _PRIOR_KEYS = ("class_", "coef", "group", "resp", "dpar", "nlpar")
 
@@ -67,7 +67,9 @@ def _as_list(priors: Any) -> list[Prior]:
     return list(as_priors(priors))
 
 
-def _merge_priors(new: Any, old: Any, formula: Any, data: Any, family: Any) -> list[Prior]:
+def _merge_priors(
+    new: Any, old: Any, formula: Any, data: Any, family: Any, *, data2: Any = None
+) -> list[Prior]:
     """New priors first, then the old ones for other parameters that the new model has."""
     from brmsjax.backend.families.registry import get_family
     from brmsjax.backend.priors.resolve import resolve_priors
@@ -79,7 +81,7 @@ def _merge_priors(new: Any, old: Any, formula: Any, data: Any, family: Any) -> l
     if not kept:
         return fresh
     fam = get_family(family)
-    design = build_design(formula, data, family=fam)
+    design = build_design(formula, data, family=fam, data2=data2)
     valid = []
     for p in kept:
         try:
@@ -111,8 +113,8 @@ def update(
         Any other :func:`~brmsjax.brm` argument (``family``, ``prior``, ``chains``, ``iter``,
         ``warmup``, ``thin``, ``cores``, ``seed``, ``control``, ``init``, ``sample_prior``,
         ``float32``, ``progress``, ``data_name``, ``algorithm``, ``output_samples``,
-        ``batch_size``, ``eta``, ``shard_rows``, ``file``, ``file_refit``); the rest keep their
-        old values (``file`` is not kept: the new fit is saved only where it is given).
+        ``batch_size``, ``eta``, ``shard_rows``, ``file``, ``file_refit``, ``data2``); the rest
+        keep their old values (``file`` is not kept: the new fit is saved only where it is given).
 
     Returns
     -------
@@ -155,7 +157,12 @@ def update(
     try:
         if old.get("prior") is not None:
             args["prior"] = _merge_priors(
-                brm_args.get("prior"), old["prior"], new_formula, data, args["family"]
+                brm_args.get("prior"),
+                old["prior"],
+                new_formula,
+                data,
+                args["family"],
+                data2=args.get("data2"),
             )
         return _BRM["brm"](new_formula, data, **args)
     except UnknownVariableError as err:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from brmsjax.formula.syntax.ast import Argument
 from brmsjax.rcode.rparse import RCodeError
-from brmsjax.rcode.rvalues import Ref, Value, check_scalar, r_value
+from brmsjax.rcode.rvalues import Ref, Value, check_scalar, py_str, r_value
 
 __all__ = [
     "BRM_FORMALS",
@@ -19,6 +19,7 @@ __all__ = [
     "DOTS_IGNORED",
     "IGNORED",
     "SUPPORTED",
+    "add_data2",
     "sampler_args",
 ]
 
@@ -35,7 +36,7 @@ BRM_FORMALS = (
 #: Arguments brmsjax's ``brm()`` takes (``inits`` is brms's old name of ``init``).
 SUPPORTED = frozenset({
     "formula", "data", "family", "prior", "sample_prior", "init", "inits", "chains", "iter",
-    "warmup", "thin", "cores", "control", "seed", "algorithm", "file", "file_refit",
+    "warmup", "thin", "cores", "control", "seed", "algorithm", "file", "file_refit", "data2",
 })  # fmt: skip
 
 #: brms 2.18's algorithms, all of which brmsjax's ``brm()`` runs.
@@ -61,7 +62,6 @@ IGNORED: Mapping[str, str] = {
 #: Arguments accepted only at brms's default value (the value as R code), else rejected.
 DEFAULT_ONLY: Mapping[str, tuple[tuple[str, ...], str]] = {
     "autocor": (("None",), "cor_brms objects are not supported; write autocor = ~ ar(...)"),
-    "data2": (("None",), "extra data objects are not supported"),
     "cov_ranef": (("None",), "known covariance of group levels is not supported"),
     "sparse": (("None", "False"), "sparse design matrices are not supported"),
     "knots": (("None",), "spline knots are not supported"),
@@ -138,6 +138,8 @@ def sampler_args(
             out["init"] = _init(value, source, arg, call)
         elif name == "sample_prior":
             out[name] = _sample_prior(value)
+        elif name == "data2":
+            out[name] = _data2(value, source, arg, call)
         elif name in ("file", "file_refit"):
             out[name] = check_scalar(
                 value, (str,), f"The {call}() argument '{name}'", source, arg.value.span
@@ -212,6 +214,32 @@ def _init(value: Value, source: str, arg: Argument, call: str) -> Value:
         source,
         arg.value.span,
     )
+
+
+def _data2(value: Value, source: str, arg: Argument, call: str) -> Value:
+    """brms's ``data2``: a named ``list()`` of R objects (each passed from Python by name), or
+    the name of such a list; ``NULL`` is none."""
+    obj = value.obj
+    if obj is None or isinstance(obj, Ref) or (isinstance(obj, dict) and obj):
+        return value
+    raise RCodeError(
+        f"The {call}() argument 'data2' must be a named list of R objects, as in "
+        "data2 = list(A = A).",
+        source,
+        arg.value.span,
+    )
+
+
+def add_data2(data2: Value | None, name: str) -> Value:
+    """``data2`` with the R object ``name`` added (brms 2.18 adds a ``cor_brms`` matrix)."""
+    items = dict(data2.obj) if data2 is not None and isinstance(data2.obj, dict) else {}
+    if data2 is not None and data2.obj is not None and not isinstance(data2.obj, dict):
+        raise RCodeError("Give data2 as list(...) when autocor = cor_...() adds its matrix to it.")
+    items.setdefault(name, Ref(name))
+    code = ", ".join(
+        f"{py_str(k)}: {v.python if isinstance(v, Ref) else repr(v)}" for k, v in items.items()
+    )
+    return Value(items, "{" + code + "}")
 
 
 def _sample_prior(value: Value) -> Value:

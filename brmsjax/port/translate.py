@@ -29,7 +29,8 @@ from brmsjax.rcode.rparse import Assign, RCodeError, RNode, parse_r
 from brmsjax.rcode.rpriors import PRIOR_CALLS, PriorItem, priors_code, r_priors
 from brmsjax.rcode.rvalues import Ref, Value, match_args, py_name, py_str, r_value, resolve
 
-from .brm_args import BRM_FORMALS, sampler_args
+from .brm_args import BRM_FORMALS, add_data2, sampler_args
+from .cor_brms import COR_BRMS, cor_brms_term, with_term
 from .mv import r_mv_formula
 
 __all__ = ["BrmCall", "FormulaCall", "PriorsCall", "from_r", "r_brm", "r_formula"]
@@ -345,7 +346,13 @@ def r_brm(call: Call, source: str) -> BrmCall:
         raise RCodeError("brm() needs a formula, as in brm(y ~ x, data = d).", source, call.span)
     formula_node = matched.pop("formula").value
     autocor = matched["autocor"].value if "autocor" in matched else None
-    if isinstance(autocor, Formula):
+    cor = None
+    if isinstance(autocor, Call) and autocor.func in COR_BRMS:  # brms 2.18's conversion
+        del matched["autocor"]
+        cor = cor_brms_term(autocor, source)
+        formula_node = with_term(formula_node, cor[0], source)
+        formula = r_formula(formula_node, source)
+    elif isinstance(autocor, Formula):
         del matched["autocor"]
         formula = _with_autocor(formula_node, autocor, source)
     else:
@@ -368,6 +375,9 @@ def r_brm(call: Call, source: str) -> BrmCall:
     if "prior" in matched:
         priors = tuple(r_priors(matched.pop("prior").value, source))
     values, notes = sampler_args(matched, rest, source)
+    if cor is not None:
+        values = {**values, "data2": add_data2(values.get("data2"), cor[1])}
+        notes.append(cor[2])
     return BrmCall(formula, family, priors, values, data_name, tuple(notes), source)
 
 

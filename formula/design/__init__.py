@@ -8,5 +8,6 @@ backend lowers; :mod:`.newdata` encodes new data with a fitted design's state (i
 :mod:`.standata` prints a Design as brms's ``make_standata``; :mod:`.intercept` is brms's
 reserved ``Intercept`` variable (``0 + Intercept``) and the ``bf()`` options of the blocks;
 :mod:`.gp` holds ``gp()`` terms and :mod:`.special` the other special terms (``s()``, ``mo()``,
-ARMA, ``nl = TRUE``, ``mi()``); :mod:`.ir_mime` is the IR of ``mi()`` and ``me()``.
+ARMA, ``nl = TRUE``, ``mi()``); :mod:`.ir_mime` is the IR of ``mi()`` and ``me()``;
+:mod:`.data2` the matrices of brms's ``data2`` (``gr(g, cov = A)``, ``fcor(M)``).
 """

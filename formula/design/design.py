@@ -38,6 +38,7 @@ from ..terms.missing import keep_na_labels
 from ..terms.mixture import is_mixture_family, mixture_terms
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
+from .data2.build import data2_design
 from .finite import check_matrix, check_values, fit_advice
 from .frames import na_mask, subset_value, to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes
@@ -319,7 +320,9 @@ def _check_matrices(fixed: Sequence[FixedBlock], groups: Sequence[Any], labels: 
         check_matrix(g.Z, g.coefs, labels, what=what, advice=advice)
 
 
-def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> Design:
+def build_design(
+    formula: str | BrmsFormula, data: Any, family: Any = None, data2: Any = None
+) -> Design:
     """Build brms's design data for ``formula`` on ``data``.
 
     Parameters
@@ -335,6 +338,9 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         checked against it first as brms does (:func:`~..terms.family_checks.
         check_family_terms`): addition terms the family does not allow, formulas and fixed
         values of parameters it lacks are refused.
+    data2
+        brms's ``data2``: a dict of named objects that are not columns of the data (the
+        covariance matrix ``A`` of ``gr(g, cov = A)``, a DataFrame named by the levels).
 
     Returns
     -------
@@ -399,7 +405,10 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
     )
     fixed, smooths = add_smooths([(d.dpar, d.fixed) for d in bt.dpars], fixed, values, bt.source)
     fixed, nonlinear = nonlinear_design(bt, fixed, values, n)
-    groups = _group_blocks(bt, values, n)
+    covs: list[str | None] = []
+    groups = _group_blocks(bt, values, n, covs)
+    fcor = None if bt.fcor is None else (bt.fcor, name, rows, len(frame), bool(bt.additions))
+    extra = data2_design(groups, covs, data2, fcor)
     check_group_sp(fixed, groups)
     _check_matrices(fixed, groups, labels)
     gps: tuple[GpBlock, ...] = tuple(
@@ -426,6 +435,7 @@ def build_design(formula: str | BrmsFormula, data: Any, family: Any = None) -> D
         arma=arma,
         nonlinear=nonlinear,
         missing=missing_data(bt, values, response.y, name),
+        data2=extra or None,
     )
 
 

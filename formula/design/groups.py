@@ -80,7 +80,11 @@ def _pasted_factor(parts: Sequence[Value]) -> Factor:
     return Factor(remap[codes], levels)
 
 
-def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[GroupBlock, ...]:
+def _group_blocks(
+    bt: BrmsTerms, values: Mapping[str, Value], n: int, covs: list[str | None] | None = None
+) -> tuple[GroupBlock, ...]:
+    """The group-level blocks in brms's ID order; ``covs``, when given, receives each block's
+    ``gr(g, cov = A)`` name (None without one), the first term's of an ID as brms takes it."""
     blocks: list[dict[str, Any]] = []
     by_id: dict[str, int] = {}
     seen: set[tuple[str, str, str]] = set()
@@ -125,9 +129,12 @@ def _group_blocks(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> tuple[G
                     "dpars": [dp.dpar] * len(coefs),
                     "sp": sp,
                     "cor": group.cor,
+                    "cov": group.cov,
                 }
             )
     out = []
+    if covs is not None:
+        covs.extend(block["cov"] for block in blocks)
     for k, block in enumerate(blocks, 1):
         factor = block["factor"]
         out.append(

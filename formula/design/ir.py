@@ -18,6 +18,7 @@ import numpy as np
 
 from brmsjax.formula import names
 
+from .data2.ir import Data2Design
 from .ir_special import ArmaData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, SpTerm
 
 if TYPE_CHECKING:
@@ -310,6 +311,8 @@ class Design:
     #: ``y | mi()`` or ``y | mi(sdy)``: the rows whose response is latent (see
     #: :class:`~.ir_mime.MissingData`); None without ``mi()``.
     missing: MissingData | None = None
+    #: Matrices from brms's ``data2`` (``gr(g, cov = A)``'s ``Lcov_k``), or None.
+    data2: Data2Design | None = None
 
     @property
     def N(self) -> int:

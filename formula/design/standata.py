@@ -73,8 +73,8 @@ def standata(
         ``denom``, ``cens``, ``rcens``, ``lb``, ``ub``), ``K``, ``X`` (a DataFrame whose first
         column is ``Intercept`` when the model has one), the ``mo()`` data (``Ksp``,
         ``Csp_k``, ``Imo``, ``Xmo_j``, ``Jmo``, ``con_simo_j``), ``Z_k_m``, the fixed parameters,
-        ``J_k`` (1-based), ``N_k``, ``M_k``, ``NC_k``, ``K_<dpar>``, ``X_<dpar>``, ``offsets``,
-        ``prior_only``.
+        ``J_k`` (1-based), ``N_k``, ``M_k``, ``NC_k``, ``Lcov_k`` (``gr(g, cov = A)``),
+        ``K_<dpar>``, ``X_<dpar>``, ``offsets``, ``prior_only``.
     """
     out: dict[str, Any] = {"N": design.N}
     resp = design.response
@@ -138,6 +138,8 @@ def standata(
         if not block.dpar and design.arma is not None:  # brms's data_ac of mu
             out["Kar"], out["Kma"] = design.arma.p, design.arma.q
             out["J_lag"] = design.arma.J_lag.astype(np.int64)
+        if not block.dpar and design.data2 is not None and design.data2.fcor is not None:
+            out["Mfcor"], out["N_tg"] = design.data2.fcor, 1  # brms's data_ac of fcor(M)
     fixed = dict(design.fixed_dpars)
     if ordinal and design.block("disc") is None:
         fixed.setdefault("disc", 1.0)
@@ -155,6 +157,8 @@ def standata(
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
+        if design.data2 is not None and k in design.data2.lcov:  # gr(g, cov = A)
+            out[f"Lcov_{k}"] = design.data2.lcov[k]
     out.update(me_standata([block.sp for block in design.fixed]))  # brms's data_Xme
     out["prior_only"] = 0
     return out

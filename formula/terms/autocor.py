@@ -35,7 +35,7 @@ _FORMALS: dict[str, tuple[str, ...]] = {
 }
 AUTOCOR_CALLS = frozenset(_FORMALS)
 #: Autocorrelation terms of brms that brmsjax does not implement.
-OTHER_AUTOCOR = frozenset({"cosy", "car", "sar", "fcor", "unstr"})
+OTHER_AUTOCOR = frozenset({"cosy", "car", "sar", "unstr"})
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ def model_arma(
                 dp.source,
                 dp.fixed.autocor[0].span,
             )
-    terms = [read_arma(call, source) for call in dpars[0].fixed.autocor]
+    terms = [read_arma(c, source) for c in dpars[0].fixed.autocor if c.func in AUTOCOR_CALLS]
     node: Node | None = None
     text = getattr(formula, "autocor", None)
     if isinstance(text, str):
@@ -233,7 +233,14 @@ def model_arma(
                 text,
                 node.rhs.span,
             )
-        terms += [replace(read_arma(call, text), in_autocor=True) for call in ac_terms.autocor]
+        for call in ac_terms.autocor:
+            if call.func not in AUTOCOR_CALLS:  # fcor(): brmsjax reads it in the model formula
+                raise FormulaTermError(
+                    f"Write {call.func}() in the model formula rather than in autocor.",
+                    text,
+                    call.span,
+                )
+            terms.append(replace(read_arma(call, text), in_autocor=True))
     return single_arma(terms, source)
 
 

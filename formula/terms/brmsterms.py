@@ -22,6 +22,7 @@ from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
+from .data2_terms import FcorTerm, gr_cov, model_fcor
 from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
 from .options import FormulaOptions, options_from_call
 from .terms import Bar, TermList, expand
@@ -64,6 +65,8 @@ class GroupTerm:
     id: str | None
     dpar: str
     span: Span
+    #: ``gr(g, cov = A)``: the name of the levels' known covariance matrix in ``data2``.
+    cov: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class BrmsTerms:
     options: FormulaOptions = FormulaOptions()  # bf(center =, cmc =, decomp =)
     arma: ArmaTerm | None = None
     nonlinear: NonlinearTerms | None = None
+    #: ``fcor(M)``: the fixed residual correlation matrix's ``data2`` name, else None.
+    fcor: FcorTerm | None = None
 
     @property
     def response_label(self) -> str:
@@ -146,8 +151,8 @@ def _group_name(nodes: Sequence[Node]) -> str:
     return ":".join(deparse(n) for n in nodes)
 
 
-def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]:
-    """Read ``gr(g, by = NULL, cor = TRUE, id = NA, dist = "gaussian")``."""
+def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None, str | None]:
+    """Read ``gr(g, by = NULL, cor = TRUE, id = NA, cov = NULL, dist = "gaussian")``."""
     if not call.positional:
         raise FormulaTermError(
             "gr() needs the grouping variable as first argument.", source, call.span
@@ -155,6 +160,7 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]
     group = call.positional[0]
     cor: bool | None = None
     gid: str | None = None
+    cov: str | None = None
     for arg in call.args:
         if arg.name is None:
             continue
@@ -167,6 +173,8 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]
             gid = value.value if isinstance(value, String) else deparse(value)
             if gid == "NA":
                 gid = None
+        elif arg.name == "cov":
+            cov = gr_cov(value, source, arg.span)
         elif arg.name == "dist":
             if not (isinstance(value, String) and value.value == "gaussian"):
                 raise FormulaTermError('Only gr(dist = "gaussian") is supported.', source, arg.span)
@@ -179,11 +187,11 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None]
                 )
         else:
             raise FormulaTermError(
-                f"gr() has no argument '{arg.name}'; its arguments are by, cor, id and dist.",
+                f"gr() has no argument '{arg.name}'; its arguments are by, cor, id, cov and dist.",
                 source,
                 arg.span,
             )
-    return group, cor, gid
+    return group, cor, gid, cov
 
 
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
@@ -207,9 +215,9 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     if coefs.autocor:
         raise FormulaTermError("ARMA terms cannot be inside a group-level term.", source, bar.span)
     group = strip_parens(bar.group)
-    cor, gid = bar.cor, bar.id
+    cor, gid, cov = bar.cor, bar.id, None
     if isinstance(group, Call) and group.func == "gr":
-        group, gr_cor, gr_id = _gr_options(group, source)
+        group, gr_cor, gr_id, cov = _gr_options(group, source)
         group = strip_parens(group)
         cor = cor if gr_cor is None else (cor and gr_cor)
         gid = gr_id if gr_id is not None else gid
@@ -242,6 +250,7 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
                 id=gid,
                 dpar=dpar,
                 span=bar.span,
+                cov=cov,
             )
         )
     return out
@@ -357,6 +366,7 @@ def brms_terms(
     for name_, span, text, rhs in nlpars:
         dpars.append(_dpar_terms(name_, rhs, text, None, columns, name_span=span))
     arma = model_arma(dpars, formula, main_src, expand)
+    fcor = model_fcor(dpars[0].fixed.autocor, arma, main_src)
     lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
         source=main_src,
@@ -368,6 +378,7 @@ def brms_terms(
         options=options,
         arma=arma,
         nonlinear=nonlinear,
+        fcor=fcor,
     )
 
 

@@ -23,6 +23,7 @@ from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp
 from ..syntax.parse import deparse
 from .additions import mi_predictor_message
 from .autocor import AUTOCOR_CALLS
+from .data2_terms import DATA2_AUTOCOR
 
 __all__ = ["Bar", "Encoder", "is_bar"]
 
@@ -35,7 +36,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 _UNSUPPORTED_SPECIALS = frozenset(
     {
         "cs", "mmc", "cosy", "car", "sar",
-        "fcor", "unstr", "lasso", "horseshoe",
+        "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
 
@@ -213,7 +214,7 @@ class Encoder:
                 "Consider using 't2' instead.",
                 node,
             )
-        if node.func in AUTOCOR_CALLS:
+        if node.func in AUTOCOR_CALLS or node.func in DATA2_AUTOCOR:
             self.autocor.append(node)
             return {}
         if node.func == "mi":  # a univariate model has no other response to impute

@@ -62,7 +62,12 @@ _ADDITION_ROLES = {
     "thres": "trials",
     "dec": "binary",
     "mo": "factor",  # whole numbers, as mo() needs
+    "fcor": "fcor",  # data2 matrices: an N x N correlation matrix
+    "sar": "adjacency",  # an N x N neighbourhood matrix
+    "car": "adjacency",
 }
+#: Roles of objects that live in data2, not in the data.
+_DATA2_ROLES = ("cov", "fcor", "adjacency")
 
 
 def _roles(node: Any, role: str, out: dict[str, str]) -> None:
@@ -88,11 +93,12 @@ def _roles(node: Any, role: str, out: dict[str, str]) -> None:
         inner = _ADDITION_ROLES.get(node.func, "number" if role != "response" else role)
         for i, arg in enumerate(node.args):
             sub = inner if (i == 0 or inner == "group") and arg.name in (None, "x") else "number"
+            if node.func == "gr" and arg.name == "cov":
+                sub = "cov"  # gr(g, cov = A): the levels' covariance, from data2
             _roles(arg.value, sub, out)
 
 
-def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
-    """Small data with every variable the call's formula names, typed as the family needs."""
+def _call_roles(call: BrmCall) -> dict[str, str]:
     from brmsjax.formula.syntax.parse import parse
 
     formula = call.formula
@@ -100,6 +106,31 @@ def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
     roles: dict[str, str] = {}
     for text in formula.formulas if isinstance(formula, BrmsFormula) else (formula,):
         _roles(parse(text), "number", roles)
+    return roles
+
+
+def simulate_data2(call: BrmCall, n: int = 24) -> dict[str, Any]:
+    """The data2 objects the call's formula names: a covariance of the group levels a-d
+    (``gr(g, cov = A)``), an N x N correlation matrix (``fcor``) or neighbourhood (``sar``,
+    ``car``: each row's neighbours are the rows before and after it, on a ring)."""
+    out: dict[str, Any] = {}
+    for name, role in _call_roles(call).items():
+        if role == "cov":
+            levels = list("abcd")
+            A = 0.5 * np.eye(4) + 0.5 * np.exp(-np.abs(np.subtract.outer(range(4), range(4))))
+            out[name] = pd.DataFrame(A, index=levels, columns=levels)
+        elif role == "fcor":
+            out[name] = 0.5 ** np.abs(np.subtract.outer(range(n), range(n)))
+        elif role == "adjacency":
+            ring = np.abs(np.subtract.outer(range(n), range(n))) % (n - 2)
+            out[name] = (ring == 1).astype(float)
+    return out
+
+
+def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
+    """Small data with every variable the call's formula names, typed as the family needs."""
+    formula = call.formula
+    roles = _call_roles(call)
     family = call.family.name if isinstance(call.family, FamilyCall) else "gaussian"
     rng = np.random.default_rng(7)
     trials = 1 if re.search(r"trials\(1\)", str(formula)) else 10
@@ -113,8 +144,12 @@ def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
     }
     cols: dict[str, Any] = {}
     for name, role in roles.items():
+        if role in _DATA2_ROLES:
+            continue
         if role == "response":
             cols[name] = _response(family, rng, n, trials)
+        elif role == "number" and name == "N":  # a sample size (se(sqrt(1 / (N - 3))))
+            cols[name] = rng.integers(10, 50, n)
         else:
             cols[name] = make.get(role, lambda: rng.uniform(0.5, 2.5, n))()
     return pd.DataFrame(cols)
@@ -138,7 +173,13 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 
 #: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
+    "car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
+    "cor_car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
+    "cor_sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
+    "cor_sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
+    "sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
+    "sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
     "mm-1": (FormulaTermError, "Multi-membership terms mm() are not supported"),
@@ -200,15 +241,16 @@ def _priors(call: BrmCall) -> list[Prior] | None:
 def test_corpus_design_builds(case: Case, call: BrmCall) -> None:
     """make_standata builds each translated call's design on simulated data (or a known gap)."""
     assert isinstance(call.family, FamilyCall)
-    data = simulate(call)
+    data, data2 = simulate(call), simulate_data2(call)
+    fam = call.family.resolve()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         if case.id in DESIGN_GAPS:
             error, start = DESIGN_GAPS[case.id]
             with pytest.raises(error, match=re.escape(start)):
-                bj.make_standata(call.formula, data, call.family.resolve(), _priors(call))
+                bj.make_standata(call.formula, data, fam, _priors(call), data2=data2)
             return
-        standata = bj.make_standata(call.formula, data, call.family.resolve(), _priors(call))
+        standata = bj.make_standata(call.formula, data, fam, _priors(call), data2=data2)
     assert standata["N"] == len(data)
 
 
@@ -229,6 +271,7 @@ def test_corpus_has_enough_runnable_calls() -> None:
 def test_corpus_call_runs(case: Case, call: BrmCall) -> None:
     """Each translated call fits on simulated data with tiny settings (or brm() rejects it)."""
     refs: dict[str, Any] = {p.name: [] for p in call.prior or () if isinstance(p, Ref)}
+    refs.update(simulate_data2(call))
     tiny = {"chains": 1, "iter": 60, "warmup": 30, "thin": 1, "seed": 1, "progress": False}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

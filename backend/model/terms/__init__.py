@@ -5,6 +5,8 @@
   exact GP's latents integrated out in gaussian models.
 - :mod:`.monotonic`: ``mo()`` terms (``bsp``, the ``simo`` simplexes).
 - :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms of mu.
+- :mod:`.fcor`: ``fcor(M)``, residuals with a fixed correlation matrix (densities, brms's
+  leave-one-out log likelihood, predictions).
 - :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
 - :mod:`.missing`: ``mi()`` responses (missing responses ``Ymi``, latent responses ``Yl``).
 - :mod:`.measurement`: ``me()`` noise-free predictors (``meanme``, ``sdme``, ``zme``, ``Lme``).

@@ -1,0 +1,6 @@
+"""brms's ``data2`` structures in the design: matrices read from ``data2``, not the data.
+
+:mod:`.ir` holds their design IR (:class:`~.ir.Data2Design`, the ``Design.data2`` field);
+:mod:`.build` checks ``data2`` and builds brms's ``Lcov_k`` of ``gr(g, cov = A)`` and
+``Mfcor`` of ``fcor(M)``.
+"""
