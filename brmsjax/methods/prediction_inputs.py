@@ -343,6 +343,8 @@ def _me_draws(
         b[""][:, start + cols[i].start] = 0.0
     J = np.arange(n, dtype=np.int64)
     return (bp.GroupDraws(("",), r[:, :, None], J, np.ones((n, 1))),)
+
+
 def _fcor(fit: FitLike, newdata: Any, incl_autocor: bool) -> np.ndarray | None:
     """``fcor(M)``'s matrix of the fitted rows (empty with new data), None without fcor()."""
     data2 = getattr(fit.design, "data2", None)
