@@ -240,15 +240,18 @@ def lower(
         for m, d in enumerate(g.dpars):
             cols.setdefault(d, []).append(m)
         sp = group_sp(design, g)
+        mm = np.ndim(g.J) == 2  # a multi-membership term: J (N, G), Z (N, G, M) weighted
         shear = (
             shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float))
-            if reparam and not sp
+            if reparam and not sp and not mm
             else None
         )
         if shear is not None:
             data.setdefault("shear", {})[str(g.id)] = shear
             data.setdefault("shear_inv", {})[str(g.id)] = np.linalg.inv(shear)
-        if centred is None:
+        if mm:  # brms's non-centred z (the centring rule reads one level per row)
+            k = 0
+        elif centred is None:
             k = centred_coordinates(family, data, g, shear) if reparam else 0
         else:
             ids = [h.id for h in design.groups]
@@ -275,6 +278,7 @@ def lower(
                 centred=k,
                 cov=cov,
                 sp=sp,
+                mm=mm,
             )
         )
         group_names.append(g.spec)

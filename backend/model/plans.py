@@ -126,6 +126,9 @@ class GroupPlan:
     gather: str = "index"
     cov: bool = False
     sp: tuple[tuple[int, str, int], ...] = ()
+    #: A multi-membership term ``mm()``: ``J`` is ``(N, G)`` and ``Z`` ``(N, G, M)`` with the
+    #: membership weights multiplied in; each row sums its memberships' contributions.
+    mm: bool = False
 
 
 @dataclass(frozen=True)

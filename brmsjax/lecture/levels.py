@@ -229,6 +229,10 @@ def _constant(value: Value, factor: _Factor) -> bool:
 def _factors(groups: Iterable[GroupBlock]) -> list[_Factor]:
     out: dict[str, _Factor] = {}
     for block in groups:
+        if np.ndim(block.J) != 1:
+            raise ModelError(
+                f"equations() cannot write the multi-membership term of '{block.group}'."
+            )
         out.setdefault(block.group, _Factor(block.group, block.J, block.n_levels))
     if len(out) > len(GROUP_LETTERS):
         raise ModelError(
