@@ -11,8 +11,11 @@ import pandas as pd
 import pytest
 
 import brmsjax
+from brmsjax.api import design_for, get_family, resolve_priors
 from brmsjax.backend.model.forms import glm_blocker, suffstat_blocker
+from brmsjax.backend.model.lower import lower
 from brmsjax.backend.model.plans import GroupPlan
+from brmsjax.formula.errors import ModelError
 from brmsjax.port import from_r
 
 LEVELS = np.array([f"s{i:02d}" for i in range(12)])
@@ -147,6 +150,27 @@ def test_multi_membership_gets_the_plain_likelihood() -> None:
     assert suffstat_blocker(family, [], [plan], (), False) is not None
     reason = glm_blocker(brmsjax.poisson(), [], [plan], (), False)
     assert reason == "the model has a multi-membership term mm()"
+
+
+@pytest.mark.parametrize(
+    ("likelihood", "form"), [("auto", "plain"), ("marginal", None), ("suffstat", None)]
+)
+def test_lowered_form(likelihood: str, form: str | None) -> None:
+    fam = get_family("gaussian")
+    design = design_for("y ~ x1 + (1 | mm(g1, g2))", simulated(), fam)
+    priors = resolve_priors(design, fam, None)
+    if form is None:
+        with pytest.raises(ModelError, match="the model has a multi-membership term mm"):
+            lower(design, fam, priors, likelihood=likelihood)
+        return
+    low = lower(design, fam, priors, likelihood=likelihood)
+    assert low.forms["likelihood"] == form
+    assert np.asarray(low.data["J"]["1"]).shape == (300, 2)
+
+
+def test_equations_refuse_multi_membership(fit: brmsjax.BrmsFit) -> None:
+    with pytest.raises(ModelError, match="cannot write the multi-membership term of 'mmg1g2'"):
+        fit.equations()
 
 
 def test_porter_translates_mm_calls() -> None:
