@@ -191,6 +191,15 @@ def _dpars_of(
     return out
 
 
+def _group_part(r: Any, J: Any, Z: Any, m: int) -> Any:
+    """``(S, N)`` contribution of column ``m`` of a group's effects ``r`` (``(S, L)``): one
+    level per row, or for a multi-membership term (``J`` ``(N, G)``, ``Z`` ``(N, G, M)`` with
+    the weights in) the sum over the memberships."""
+    if J.ndim == 2:
+        return jnp.sum(jnp.take(r, J, axis=1) * Z[None, :, :, m], axis=2)
+    return jnp.take(r, J, axis=1) * Z[None, :, m]
+
+
 def _linear_predictors(
     p: Mapping[str, Any],
     d: Mapping[str, Any],
@@ -209,7 +218,7 @@ def _linear_predictors(
         population.append((dpar, terms))
     parts = [
         # a 2-D take per column is far faster than 3-D
-        (dpar, jnp.take(r[m], J, axis=1) * Z[None, :, m])
+        (dpar, _group_part(r[m], J, Z, m))
         for dpars, r, J, Z in zip(group_dpars, p["r"], d["J"], d["Z"], strict=True)
         for m, dpar in enumerate(dpars)
     ]

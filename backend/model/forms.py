@@ -111,6 +111,8 @@ def suffstat_blocker(
         return f"the response has the addition term(s) {', '.join(extra)}"
     if [f.dpar for f in fixed] != [""] or fixed[0].thresholds:
         return "a distributional parameter other than mu is predicted"
+    if any(getattr(g, "mm", False) for g in groups):
+        return "the model has a multi-membership term mm()"
     if len(groups) > 1:
         return "the model has more than one group-level ID"
     if groups and any(d != "" for d, _ in groups[0].dpar_cols):
@@ -165,6 +167,8 @@ def glm_blocker(
         return "the likelihood is not evaluated (sample_prior = 'only')"
     if any(f.sp for f in fixed):
         return "the model has mo() terms"
+    if any(getattr(g, "mm", False) for g in groups):
+        return "the model has a multi-membership term mm()"
     allowed = {"weights", "trials"} if family.name == "binomial" else {"weights"}
     extra = sorted(set(addition) - allowed)
     if extra:
@@ -214,7 +218,8 @@ def choose_gather(requested: str, J: np.ndarray, n_levels: int, platform: str) -
         raise ModelError(
             f"gather must be one of {', '.join(map(repr, GATHERS))}, not {requested!r}."
         )
-    is_sorted = bool(J.size < 2 or np.all(np.diff(J) >= 0))
+    # one level per row only: a multi-membership J (N, G) is gathered by index or one-hot
+    is_sorted = J.ndim == 1 and bool(J.size < 2 or np.all(np.diff(J) >= 0))
     if requested == "sorted" and not is_sorted:
         raise ModelError("gather = 'sorted' needs the rows sorted by the group's levels.")
     if requested != "auto":

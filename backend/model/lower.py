@@ -267,9 +267,10 @@ def lower(
         for m, d in enumerate(g.dpars):
             cols.setdefault(d, []).append(m)
         sp = group_sp(design, g)
+        mm = np.ndim(g.J) == 2  # a multi-membership term: J (N, G), Z (N, G, M) weighted
         shear = (
             shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float))
-            if reparam and not sp
+            if reparam and not sp and not mm
             else None
         )
         if shear is not None:
@@ -279,7 +280,9 @@ def lower(
         lcov = g.id in known
         if lcov:  # gr(g, cov = A): brms's Lcov_k, the levels' known covariance
             data.setdefault("Lcov", {})[str(g.id)] = np.asarray(known[g.id])
-        if centred is None:
+        if mm:  # brms's non-centred z (the centring rule reads one level per row)
+            k = 0
+        elif centred is None:
             k = centred_coordinates(family, data, g, shear) if reparam and not lcov else 0
         else:
             ids = [h.id for h in design.groups]
@@ -307,6 +310,7 @@ def lower(
                 cov=cov,
                 sp=sp,
                 lcov=lcov,
+                mm=mm,
             )
         )
         group_names.append(g.spec)

@@ -131,6 +131,9 @@ class GroupPlan:
     cov: bool = False
     sp: tuple[tuple[int, str, int], ...] = ()
     lcov: bool = False
+    #: A multi-membership term ``mm()``: ``J`` is ``(N, G)`` and ``Z`` ``(N, G, M)`` with the
+    #: membership weights multiplied in; each row sums its memberships' contributions.
+    mm: bool = False
 
 
 @dataclass(frozen=True)

@@ -357,6 +357,8 @@ class ModelProgram:
             for m, dpar, term in g.sp:  # a mo() coefficient multiplies its term's predictor
                 Z = jnp.asarray(Z).at[:, m].set(mo_terms[dpar][term])
             contrib = gather_rows(r[g.id], data["J"][str(g.id)], g.gather) * Z
+            if g.mm:  # (N, G, M): the memberships' weighted effects add up
+                contrib = jnp.sum(contrib, axis=1)
             for dpar, cols in g.dpar_cols:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 parts.append((dpar, jnp.sum(part, axis=1)))

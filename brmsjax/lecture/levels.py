@@ -287,6 +287,11 @@ def model_levels(
             "has its own formula here."
         )
     dp = bt.dpars[0]
+    for group in dp.groups:
+        if group.mm is not None:
+            raise ModelError(
+                f"equations() cannot write the multi-membership term of '{group.group}'."
+            )
     evaluator = Evaluator(frame, bt.source)
     nodes = list(dp.fixed.variables()) + [v for g in dp.groups for v in g.coefs.variables()]
     values = {deparse(v): _subset(evaluator.value(v), design.rows) for v in nodes}

@@ -58,6 +58,7 @@ from .special.autocor import arma_nodes, arma_rows
 from .special.measurement import is_me, me_arguments
 from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
+from .special.multimembership import mm_nodes
 from .special.nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
 from .special.smooth_terms import add_smooths, smooth_nodes
 
@@ -123,7 +124,14 @@ def _addition_nodes(bt: BrmsTerms) -> list[Node]:
 
 
 def _group_nodes(group: GroupTerm) -> list[Node]:
-    return list(group.coefs.variables()) + list(group.group_vars)
+    return (
+        mm_nodes(group)
+        if group.mm is not None
+        else [
+            *group.coefs.variables(),
+            *group.group_vars,
+        ]
+    )
 
 
 class _Values:

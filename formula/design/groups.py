@@ -9,6 +9,7 @@ and ``|ID|``, in brms's order, with the Z columns of every term that shares it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from ..terms.brmsterms import BrmsTerms, GroupTerm
 from .ir import GroupBlock
 from .matrix import brms_rename
 from .special.monotonic import group_matrix
+from .special.multimembership import MmGroupBlock, mm_columns, mm_levels, mm_weights
 
 
 def _group_factor(group: GroupTerm, values: Mapping[str, Value]) -> Factor:
@@ -90,8 +92,19 @@ def _group_blocks(
     seen: set[tuple[str, str, str]] = set()
     for dp in bt.dpars:
         for group in dp.groups:
-            z, names, _, nsp = group_matrix(group.coefs, values, n)
-            factor = _group_factor(group, values)
+            mm: dict[str, Any] = {}
+            if group.mm is not None:  # multi-membership: J and Z per membership
+                z, names = mm_columns(group, values, n, bt.source)
+                nsp = 0
+                members = [
+                    _group_factor(replace(group, group_vars=(m,)), values) for m in group.mm.members
+                ]
+                codes, levels = mm_levels(members)
+                factor = Factor(codes, levels)
+                mm = {"W": mm_weights(group, values, n)}
+            else:
+                z, names, _, nsp = group_matrix(group.coefs, values, n)
+                factor = _group_factor(group, values)
             coefs = [brms_rename(c) for c in names]
             for coef in coefs:  # brms's tidy_ranef: one effect per group, coef and dpar
                 if (group.group, coef, dp.dpar) in seen:
@@ -130,26 +143,28 @@ def _group_blocks(
                     "sp": sp,
                     "cor": group.cor,
                     "cov": group.cov,
+                    **mm,
                 }
             )
-    out = []
+    out: list[GroupBlock] = []
     if covs is not None:
         covs.extend(block["cov"] for block in blocks)
     for k, block in enumerate(blocks, 1):
         factor = block["factor"]
-        out.append(
-            GroupBlock(
-                id=k,
-                group=block["group"],
-                levels=factor.levels,
-                coefs=tuple(block["coefs"]),
-                dpars=tuple(block["dpars"]),
-                cor=bool(block["cor"]),
-                J=factor.codes.astype(np.int32),
-                Z=(block["Z"][0] if len(block["Z"]) == 1 else np.hstack(block["Z"])).astype(
-                    np.float64, copy=False
-                ),
-                sp=tuple(block["sp"]) if any(block["sp"]) else (),
-            )
-        )
+        Z = np.concatenate(block["Z"], axis=-1).astype(np.float64, copy=False)
+        fields = {
+            "id": k,
+            "group": block["group"],
+            "levels": factor.levels,
+            "coefs": tuple(block["coefs"]),
+            "dpars": tuple(block["dpars"]),
+            "cor": bool(block["cor"]),
+            "J": factor.codes.astype(np.int32),
+            "sp": tuple(block["sp"]) if any(block["sp"]) else (),
+        }
+        if "W" in block:
+            W = block["W"]
+            out.append(MmGroupBlock(**fields, Z=W[:, :, None] * Z, W=W, Z_members=Z))
+        else:
+            out.append(GroupBlock(**fields, Z=Z))
     return tuple(out)

@@ -48,6 +48,7 @@ from .newdata_ir import (
 from .special.autocor import arma_nodes, arma_rows
 from .special.measurement import is_me, me_arguments
 from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
+from .special.multimembership import mm_columns, mm_nodes, mm_values, mm_weights
 from .special.nonlinear import covariate_nodes, covariates_matrix
 from .special.smooth_terms import encode_smooths, smooth_nodes
 
@@ -83,7 +84,9 @@ def _required(bt: BrmsTerms, re_terms: BrmsTerms | None, response: bool) -> list
         nodes.extend(smooth_nodes(dp.fixed))
         nodes.extend(v for call in dp.fixed.gps for v in gp_nodes(call))
         for g in dp.groups:
-            if group_kept(g, re_terms):
+            if group_kept(g, re_terms) and g.mm is not None:
+                nodes.extend(mm_nodes(g))
+            elif group_kept(g, re_terms):
                 nodes.extend(t for term in g.coefs.terms for t in term.variables)
                 nodes.extend(g.group_vars)
     return nodes + covariate_nodes(bt)
@@ -129,12 +132,16 @@ def _refit_levels(values: dict[str, Value], design: Design) -> None:
 def _group_codes(
     term: GroupTerm, frame: pd.DataFrame, source: str, block: GroupBlock, allow_new_levels: bool
 ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Level index of every row (new levels past the fitted ones) and the new levels."""
+    """Level index of every row (new levels past the fitted ones) and the new levels; for a
+    multi-membership term ``(N, G)``, one column per membership."""
     fresh = Evaluator(frame, source)
     values = {deparse(v): fresh.value(v) for v in term.group_vars}
     _check_na(values, len(frame))
-    factor = _group_factor(term, values)
-    labels = np.asarray(factor.levels, dtype=object)[factor.codes]
+    parts = [term] if term.mm is None else [replace(term, group_vars=(m,)) for m in term.mm.members]
+    factors = [_group_factor(t, values) for t in parts]
+    labels = np.stack(
+        [np.asarray(f.levels, dtype=object)[f.codes] for f in factors], axis=1
+    ).ravel()
     position = {lv: i for i, lv in enumerate(block.levels)}
     known = np.array([lb in position for lb in labels], dtype=bool)
     new = tuple(sorted({str(lb) for lb in labels[~known]}))
@@ -149,7 +156,7 @@ def _group_codes(
         [position[lb] if ok else new_pos[lb] for lb, ok in zip(labels, known, strict=True)],
         dtype=np.int64,
     )
-    return J, new
+    return (J if term.mm is None else J.reshape(len(frame), len(parts))), new
 
 
 def encode_newdata(
@@ -327,14 +334,19 @@ def _encode_groups(
             if not group_kept(term, re_terms):
                 continue
             icpt, labels = kept_effects(term, re_terms)
-            z, _, assign, _ = group_matrix(term.coefs, values, n)
+            z, _, assign, _ = group_matrix(
+                term.coefs, mm_values(term, values) if term.mm else values, n
+            )
             keep = [
                 j
                 for j, a in enumerate(assign)
                 if (a == 0 and icpt) or (a > 0 and term.coefs.terms[a - 1].label in labels)
             ]
             entry["cols"].extend(entry["start"] + j for j in keep)
-            entry["Z"].append(z[:, keep])
+            if term.mm is not None:  # (N, G, kept) per membership, the weights multiplied in
+                z = mm_columns(term, values, n, bt.source)[0]
+                z = mm_weights(term, values, n)[:, :, None] * z[:, :, keep]
+            entry["Z"].append(z[..., keep] if term.mm is None else z)
             entry["start"] += len(assign)
     out = []
     for gid, entry in sorted(parts.items()):
@@ -354,7 +366,7 @@ def _encode_groups(
                 block.group,
                 tuple(entry["cols"]),
                 J,
-                np.hstack(entry["Z"]).astype(np.float64),
+                np.concatenate(entry["Z"], axis=-1).astype(np.float64),
                 new,
             )
         )

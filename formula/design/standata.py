@@ -11,6 +11,7 @@ import pandas as pd
 from .gp import gp_standata
 from .ir import Design, SpBlock
 from .special.measurement import me_standata
+from .special.multimembership import MmGroupBlock
 
 # Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
 # counts of categorical and ordinal models).
@@ -116,7 +117,10 @@ def standata(
         for group in design.groups:
             sp = group.sp or (False,) * group.M
             for m, (dpar, flag) in enumerate(zip(group.dpars, sp, strict=True), 1):
-                if dpar == block.dpar and not flag:
+                if dpar == block.dpar and not flag and isinstance(group, MmGroupBlock):
+                    for j in range(group.Z.shape[1]):  # Z_k_c_m per membership m
+                        out[f"Z_{group.id}{sfx}_{m}_{j + 1}"] = group.Z_members[:, j, m - 1]
+                elif dpar == block.dpar and not flag:
                     out[f"Z_{group.id}{sfx}_{m}"] = group.Z[:, m - 1]
         if block.Xcs is not None:  # brms's data_cs, after data_re
             out[f"Kcs{sfx}"] = len(block.cs_columns)
@@ -147,7 +151,12 @@ def standata(
     for dpar in [*order, *(d for d in fixed if d not in order)]:
         out[dpar] = _number(fixed[dpar])
     for group in design.groups:
-        out[f"J_{group.id}"] = group.J.astype(np.int64) + 1
+        if isinstance(group, MmGroupBlock):  # J_k_m and W_k_m per membership
+            for j in range(group.J.shape[1]):
+                out[f"J_{group.id}_{j + 1}"] = group.J[:, j].astype(np.int64) + 1
+                out[f"W_{group.id}_{j + 1}"] = group.W[:, j]
+        else:
+            out[f"J_{group.id}"] = group.J.astype(np.int64) + 1
     nmix = len(getattr(family, "components", ()) or ())
     thetas = [f"theta{k}" for k in range(1, nmix + 1)]
     if nmix and not any(t in fixed or design.block(t) is not None for t in thetas):

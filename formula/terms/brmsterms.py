@@ -23,6 +23,7 @@ from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
 from .data2_terms import FcorTerm, gr_cov, model_fcor
+from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
 from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
 from .options import FormulaOptions, options_from_call
 from .terms import Bar, TermList, expand
@@ -56,6 +57,9 @@ class GroupTerm:
         The correlation id of ``(x | p | g)`` or ``gr(g, id = "p")``, else None.
     dpar
         The distributional parameter the term belongs to (``""`` for mu).
+    mm
+        The membership structure of a multi-membership term ``mm(g1, g2)``, else None; then
+        ``group_vars`` are its grouping variables and ``group`` brms's name (``mmg1g2``).
     """
 
     coefs: TermList
@@ -67,6 +71,7 @@ class GroupTerm:
     span: Span
     #: ``gr(g, cov = A)``: the name of the levels' known covariance matrix in ``data2``.
     cov: str | None = None
+    mm: MmTerm | None = None
 
 
 @dataclass(frozen=True)
@@ -221,10 +226,14 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
         group = strip_parens(group)
         cor = cor if gr_cor is None else (cor and gr_cor)
         gid = gr_id if gr_id is not None else gid
-    if isinstance(group, Call) and group.func in {"mm", "mmc"}:
-        raise FormulaTermError(
-            "Multi-membership terms mm() are not supported yet.", source, group.span
-        )
+    if isinstance(group, Call) and group.func == "mm":
+        mm, mm_cor, mm_id = read_mm(group, source)
+        refuse_mmc(coefs, mm, source)
+        coefs = mmc_last(coefs)
+        cor = cor if mm_cor is None else (cor and mm_cor)
+        gid = mm_id if mm_id is not None else gid
+        return [GroupTerm(coefs, mm.members, mm.name, cor, gid, dpar, bar.span, mm)]
+    refuse_mmc(coefs, None, source)
     if isinstance(group, BinOp) and group.op == "/":
         nested = _flatten(group, "/")
         chains = [
@@ -276,7 +285,10 @@ def _dpar_terms(
 ) -> DparTerms:
     rest, cs_calls = split_cs(rhs, source)
     fixed, bars = expand(rest, source, response=response, columns=columns)
+    refuse_mmc(fixed, None, source)
     groups = [g for bar in bars for g in _group_terms(bar, dpar, source) if _has_coefficients(g)]
+    # brms's terms_re orders a parameter's group terms by group name (out[order(out$group), ])
+    groups.sort(key=lambda g: g.group)
     return DparTerms(
         dpar=dpar,
         fixed=fixed,

@@ -35,7 +35,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "cs", "mmc", "cosy", "car", "sar",
+        "cs", "cosy", "car", "sar",
         "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip

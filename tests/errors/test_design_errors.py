@@ -78,10 +78,10 @@ ERRORS = [
         '  score ~ s(age, bs = "gp")\n                 ^^^^^^^^^',
     ),
     (
-        "score ~ age + (1 | mm(class, class))",
+        "score ~ age + (1 | mm(class))",
         FormulaTermError,
-        "Multi-membership terms mm() are not supported yet.\n"
-        "  score ~ age + (1 | mm(class, class))\n                     ^^^^^^^^^^^^^^^^",
+        "Multi-membership terms require at least two grouping variables.\n"
+        "  score ~ age + (1 | mm(class))\n                     ^^^^^^^^^",
     ),
     (
         "~ age",

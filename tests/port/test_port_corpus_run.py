@@ -182,12 +182,6 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
-    "mm-1": (FormulaTermError, "Multi-membership terms mm() are not supported"),
-    "mm-2": (FormulaTermError, "Multi-membership terms mm() are not supported"),
-    "mm-3": (FormulaTermError, "The brms term 'mmc()' is not supported"),
-    "mmc-1": (FormulaTermError, "The brms term 'mmc()' is not supported"),
-    "brms_multilevel-6": (FormulaTermError, "Multi-membership terms mm() are not supported"),
-    "brms_multilevel-7": (FormulaTermError, "Multi-membership terms mm() are not supported"),
 }
 
 
