@@ -232,7 +232,7 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
         coefs = mmc_last(coefs)
         cor = cor if mm_cor is None else (cor and mm_cor)
         gid = mm_id if mm_id is not None else gid
-        return [GroupTerm(coefs, mm.members, mm.name, cor, gid, dpar, bar.span, mm)]
+        return [GroupTerm(coefs, mm.members, mm.name, cor, gid, dpar, bar.span, mm=mm)]
     refuse_mmc(coefs, None, source)
     if isinstance(group, BinOp) and group.op == "/":
         nested = _flatten(group, "/")
