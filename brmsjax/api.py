@@ -21,9 +21,9 @@ from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
 from brmsjax.backend.model.lower import ModelNames
 from brmsjax.backend.model.terms.shrinkage import shrink_standata
-from brmsjax.backend.priors.draws import prior_draws
 from brmsjax.backend.priors.monotonic import con_simo
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
+from brmsjax.brm_steps import approximate_draws, with_prior_draws
 from brmsjax.fit import BrmsFit, FitInfo, load
 from brmsjax.formula.design.design import as_frame, build_design
 from brmsjax.formula.design.design import model_matrix as _model_matrix
@@ -298,7 +298,7 @@ def brm(
                 centred=centred,
             )
     if algorithm != "sampling":
-        draws, stats, settings = _approximate(
+        draws, stats, settings = approximate_draws(
             lowered,
             algorithm,
             iter=iter,
@@ -335,7 +335,7 @@ def brm(
             "algorithm": "sampling(NUTS)",
         }
     if sample_prior == "yes":
-        draws = _with_prior_draws(draws, priors, design, fam, seed)
+        draws = with_prior_draws(draws, priors, design, fam, seed)
     terms = design.state.terms
     info = fit_info(
         design,
@@ -389,15 +389,6 @@ def _from_file(path: Path) -> BrmsFit:
 _FILE_REFIT = ("never", "always", "on_change")
 
 
-def _with_prior_draws(
-    draws: pd.DataFrame, priors: Any, design: Design, fam: Family, seed: int | None
-) -> pd.DataFrame:
-    """brms's ``sample_prior = "yes"``: the ``prior_*`` draws beside the posterior ones."""
-    rng = np.random.default_rng(None if seed is None else [int(seed), 0x505249])
-    extra = prior_draws(priors, design, fam, len(draws), rng)
-    return pd.concat([draws, pd.DataFrame(extra, index=draws.index)], axis=1)
-
-
 def _fit_file(file: str | Path | None, file_refit: str) -> Path | None:
     """The path of ``brm(file=)`` with its suffix (brms adds ``.rds``; brmsjax ``.nc``)."""
     if file_refit not in _FILE_REFIT:
@@ -426,31 +417,6 @@ def _same_model(saved: BrmsFit, design: Design, fam: Family, prior: Any, algorit
         return False
     old_priors = prior_table(saved.design, old_family, r_priors(saved.brm_args.get("prior")))
     return bool(old_priors.equals(prior_table(design, fam, prior)))
-
-
-def _approximate(lowered: Any, algorithm: str, **options: Any) -> tuple[Any, Any, dict[str, Any]]:
-    """Draws of an approximation, no sampler statistics, and the settings brms reports.
-
-    brms stores variational draws as one chain with ``iter`` = the number of draws, no warmup
-    and no thinning (rstan's ``vb``).
-    """
-    from typing import cast
-
-    from brmsjax.backend.infer.approx import approximate, sampler_name
-    from brmsjax.backend.infer.draws import to_draws
-    from brmsjax.backend.infer.nuts import SampleResult
-
-    result = approximate(lowered, algorithm=algorithm, **options)
-    draws, _ = to_draws(cast(SampleResult, result), lowered)  # an ApproxResult fits to_draws
-    n = result.draws_per_chain
-    settings = {
-        "chains": 1,
-        "iter": n,
-        "warmup": 0,
-        "thin": 1,
-        "algorithm": sampler_name(algorithm),
-    }
-    return draws, None, settings
 
 
 def r_priors(prior: PriorsLike | str) -> PriorsLike:

@@ -19,7 +19,7 @@ from jax import Array
 from brmsjax.backend.dists.table import DISTRIBUTIONS
 from brmsjax.backend.families.links import INV_LINKS
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.terms.family_checks import BRMS_ADDITIONS, FAMILY_ADDITIONS
+from brmsjax.formula.terms.family_terms.family_checks import BRMS_ADDITIONS, FAMILY_ADDITIONS
 
 Args = tuple[Array, ...]
 

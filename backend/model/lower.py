@@ -54,7 +54,7 @@ from brmsjax.backend.priors.nonlinear import check_nlpar_priors
 from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.terms.family_checks import addition_terms, family_summary
+from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
 
 __all__ = [
     "LoweredModel",

@@ -12,16 +12,23 @@ for the reference category, then ``mu2``, ``mu3``, ...). They differ in how a te
 ``X`` and a per-column take over draws when predicting), so each caller computes its terms and
 this module adds them, in the order given, and fills in the dpars that have none: the sums,
 and with them every number, are the same as when each caller summed on its own.
+:func:`structure_group_effects` gives the fitting side's group effects ``r_k``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import jax.numpy as jnp
 from jax import Array
 
-__all__ = ["linear_predictors", "mu_eta"]
+from brmsjax.backend.model.forms import population_beta
+from brmsjax.backend.model.group_terms import effects_sqrt, group_map
+from brmsjax.backend.model.marginal import conditional_effects
+from brmsjax.backend.model.plans import Structure
+
+__all__ = ["linear_predictors", "mu_eta", "structure_group_effects"]
 
 
 def linear_predictors(
@@ -75,3 +82,43 @@ def mu_eta(eta: Mapping[str, Array], categories: Sequence[str] = ()) -> Array:
         return eta[""]
     first = eta[categories[0]]
     return jnp.stack([jnp.zeros_like(first), *(eta[d] for d in categories)], axis=-1)
+
+
+def structure_group_effects(
+    structure: Structure, params: Mapping[str, Array], data: Any, key: Array | None = None
+) -> dict[int, Array]:
+    """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``.
+
+    brms maps ``z ~ N(0, I)`` to ``r = S z`` with ``S = diag(sd) L`` (``diag(sd)`` for
+    ``||``). With a varying intercept and covariates that are not centred (the seed's
+    ``(age + female + black | class)``), the data pin down each level's effect at the mean
+    of the covariates far better than its intercept at zero, and the level's intercept and
+    slope are strongly correlated in ``z``. A sheared group samples the same ``z ~ N(0, I)``
+    but maps it through the centred coordinates: with ``T`` the shear that moves the
+    intercept to the covariate means (``T[0, m] = mean(Z[:, m])``),
+    ``r = T^-1 chol(T S S' T') z``. Given ``sd`` and ``L``, ``r ~ N(0, S S')`` either way,
+    so the model (prior, likelihood and posterior of every brms parameter) is the same;
+    only the sampler's coordinates differ.
+
+    A centred group (``GroupPlan.centred = k``) samples the first ``k`` coordinates of
+    ``C z`` (``C = chol(T S S' T')``) instead of ``z``: ``z_1:k = C11^-1 w_1:k``; with
+    ``k = M`` the site holds ``T r`` itself (no Cholesky). See :func:`group_map`.
+
+    In the marginal form no ``z`` is sampled: ``r`` is drawn from its exact conditional
+    given the other parameters and the data (:mod:`brmsjax.backend.model.marginal`), with the
+    random ``key`` that form needs.
+    """
+    if structure.likelihood == "marginal":
+        if key is None:
+            raise ValueError("The marginal form draws group effects: pass a random key.")
+        g = structure.groups[0]
+        beta, sigma = population_beta(structure, params, data)
+        r = conditional_effects(beta, effects_sqrt(g, params, data), sigma, data["suff"], key)
+        return {g.id: r}
+    out = {}
+    for g in structure.groups:
+        r = group_map(g, params, data)[0]
+        if g.lcov:  # gr(g, cov = A): levels correlated as brms's Lcov_k z
+            r = r @ jnp.asarray(data["Lcov"][str(g.id)]).T
+        out[g.id] = r.T
+    return out

@@ -39,7 +39,7 @@ from brmsjax.backend.model.group_terms import (
     group_map,
     upper_pairs,
 )
-from brmsjax.backend.model.marginal import conditional_effects, marginal_log_lik
+from brmsjax.backend.model.marginal import marginal_log_lik
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -49,7 +49,7 @@ from brmsjax.backend.model.plans import (
     model_sites,
     sfx,
 )
-from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.predictor import linear_predictors, mu_eta, structure_group_effects
 from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
 from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
@@ -274,41 +274,9 @@ class ModelProgram:
     def group_effects(
         self, params: Mapping[str, Array], data: PyTree, key: Array | None = None
     ) -> dict[int, Array]:
-        """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``.
-
-        brms maps ``z ~ N(0, I)`` to ``r = S z`` with ``S = diag(sd) L`` (``diag(sd)`` for
-        ``||``). With a varying intercept and covariates that are not centred (the seed's
-        ``(age + female + black | class)``), the data pin down each level's effect at the mean
-        of the covariates far better than its intercept at zero, and the level's intercept and
-        slope are strongly correlated in ``z``. A sheared group samples the same ``z ~ N(0, I)``
-        but maps it through the centred coordinates: with ``T`` the shear that moves the
-        intercept to the covariate means (``T[0, m] = mean(Z[:, m])``),
-        ``r = T^-1 chol(T S S' T') z``. Given ``sd`` and ``L``, ``r ~ N(0, S S')`` either way,
-        so the model (prior, likelihood and posterior of every brms parameter) is the same;
-        only the sampler's coordinates differ.
-
-        A centred group (``GroupPlan.centred = k``) samples the first ``k`` coordinates of
-        ``C z`` (``C = chol(T S S' T')``) instead of ``z``: ``z_1:k = C11^-1 w_1:k``; with
-        ``k = M`` the site holds ``T r`` itself (no Cholesky). See :func:`group_map`.
-
-        In the marginal form no ``z`` is sampled: ``r`` is drawn from its exact conditional
-        given the other parameters and the data (:mod:`brmsjax.backend.model.marginal`), with the
-        random ``key`` that form needs.
-        """
-        if self.structure.likelihood == "marginal":
-            if key is None:
-                raise ValueError("The marginal form draws group effects: pass a random key.")
-            g = self.structure.groups[0]
-            beta, sigma = population_beta(self.structure, params, data)
-            r = conditional_effects(beta, effects_sqrt(g, params, data), sigma, data["suff"], key)
-            return {g.id: r}
-        out = {}
-        for g in self.structure.groups:
-            r = group_map(g, params, data)[0]
-            if g.lcov:  # gr(g, cov = A): levels correlated as brms's Lcov_k z
-                r = r @ jnp.asarray(data["Lcov"][str(g.id)]).T
-            out[g.id] = r.T
-        return out
+        """``r_k`` as ``(n_levels, M)`` matrices, distributed as brms's ``(diag(sd) L z)^T``
+        (:func:`~brmsjax.backend.model.predictor.structure_group_effects`)."""
+        return structure_group_effects(self.structure, params, data, key)
 
     def prepare(self, prior_args: PyTree) -> PyTree:
         """Add the truncation terms of bounded priors to the prior arguments

@@ -33,9 +33,9 @@ from ..terms.brmsterms import (
     se_fixes_sigma,
 )
 from ..terms.category_specific import check_cs_family
-from ..terms.family_checks import check_family_terms
-from ..terms.missing import keep_na_labels
-from ..terms.mixture import is_mixture_family, mixture_terms
+from ..terms.family_terms.family_checks import check_family_terms
+from ..terms.family_terms.missing import keep_na_labels
+from ..terms.family_terms.mixture import is_mixture_family, mixture_terms
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .data2.build import data2_design
@@ -343,7 +343,7 @@ def build_design(
         The family (a family object with ``name`` and ``kind``, or a brms family name); None is
         gaussian. Ordinal families drop mu's intercept column for thresholds; categorical
         families get one population-level block per non-reference category. The formula is
-        checked against it first as brms does (:func:`~..terms.family_checks.
+        checked against it first as brms does (:func:`~..terms.family_terms.family_checks.
         check_family_terms`): addition terms the family does not allow, formulas and fixed
         values of parameters it lacks are refused.
     data2

@@ -1,7 +1,7 @@
 """A formula that asks a family for what it lacks is refused with brms 2.18's message.
 
 The tables are generated from brms's own per-family ``ad`` lists
-(:data:`~brmsjax.formula.terms.family_checks.FAMILY_ADDITIONS`, from brms's
+(:data:`~brmsjax.formula.terms.family_terms.family_checks.FAMILY_ADDITIONS`, from brms's
 R/family-lists.R): every addition term a family does not allow is refused, every term brms
 allows but brmsjax does not implement for the family is refused as not supported yet, and
 every implemented one still builds. Before these checks brmsjax ignored such terms and sampled
@@ -22,7 +22,7 @@ from brmsjax.backend.model.lower import lower
 from brmsjax.formula.design.design import build_design
 from brmsjax.formula.errors import FormulaTermError, ModelError
 from brmsjax.formula.terms.brmsterms import bf
-from brmsjax.formula.terms.family_checks import BRMS_ADDITIONS, FAMILY_ADDITIONS
+from brmsjax.formula.terms.family_terms.family_checks import BRMS_ADDITIONS, FAMILY_ADDITIONS
 
 N = 12
 RNG = np.random.default_rng(7)

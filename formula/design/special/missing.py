@@ -21,7 +21,7 @@ from ...evaluate.variables import Numeric, Value
 from ...syntax.parse import deparse
 from ...terms.additions import constant_value
 from ...terms.brmsterms import BrmsTerms
-from ...terms.missing import mi_sdy
+from ...terms.family_terms.missing import mi_sdy
 from ..ir_mime import MissingData
 
 __all__ = ["MissingData", "missing_data", "observed"]

@@ -19,8 +19,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import FormulaTermError, ModelError
-from .brmsterms import BrmsTerms, se_fixes_sigma
+from ...errors import FormulaTermError, ModelError
+from ..brmsterms import BrmsTerms, se_fixes_sigma
 
 _CONT = ("weights", "subset", "se", "cens", "trunc", "mi", "index")
 _POS = ("weights", "subset", "cens", "trunc", "mi", "index")

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..errors import FormulaTermError, ModelError
-from .brmsterms import BrmsTerms, DparTerms
+from ...errors import FormulaTermError, ModelError
+from ..brmsterms import BrmsTerms, DparTerms
 
 __all__ = ["is_mixture_family", "mixture_terms"]
 

@@ -9,10 +9,10 @@ variable with a missing value still drops its row.
 
 from __future__ import annotations
 
-from ..syntax.ast import Node
-from ..syntax.parse import deparse
-from .additions import addition_args
-from .brmsterms import BrmsTerms, cens_upper_labels
+from ...syntax.ast import Node
+from ...syntax.parse import deparse
+from ..additions import addition_args
+from ..brmsterms import BrmsTerms, cens_upper_labels
 
 __all__ = ["has_mi", "keep_na_labels", "mi_sdy"]
 

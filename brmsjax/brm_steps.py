@@ -1,0 +1,55 @@
+"""Steps of ``brm()`` between lowering and the fit object that are not NUTS itself.
+
+:func:`approximate_draws` runs brms's ``algorithm = "meanfield" | "fullrank" | "pathfinder" |
+"laplace"`` approximations and reports their settings as brms does; :func:`with_prior_draws`
+adds brms's ``prior_*`` draws of ``sample_prior = "yes"`` (:mod:`brmsjax.backend.priors.draws`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from brmsjax.backend.families.registry import Family
+from brmsjax.backend.priors.draws import prior_draws
+from brmsjax.formula.design.ir import Design
+
+__all__ = ["approximate_draws", "with_prior_draws"]
+
+
+def with_prior_draws(
+    draws: pd.DataFrame, priors: Any, design: Design, fam: Family, seed: int | None
+) -> pd.DataFrame:
+    """brms's ``sample_prior = "yes"``: the ``prior_*`` draws beside the posterior ones."""
+    rng = np.random.default_rng(None if seed is None else [int(seed), 0x505249])
+    extra = prior_draws(priors, design, fam, len(draws), rng)
+    return pd.concat([draws, pd.DataFrame(extra, index=draws.index)], axis=1)
+
+
+def approximate_draws(
+    lowered: Any, algorithm: str, **options: Any
+) -> tuple[Any, Any, dict[str, Any]]:
+    """Draws of an approximation, no sampler statistics, and the settings brms reports.
+
+    brms stores variational draws as one chain with ``iter`` = the number of draws, no warmup
+    and no thinning (rstan's ``vb``).
+    """
+    from typing import cast
+
+    from brmsjax.backend.infer.approx import approximate, sampler_name
+    from brmsjax.backend.infer.draws import to_draws
+    from brmsjax.backend.infer.nuts import SampleResult
+
+    result = approximate(lowered, algorithm=algorithm, **options)
+    draws, _ = to_draws(cast(SampleResult, result), lowered)  # an ApproxResult fits to_draws
+    n = result.draws_per_chain
+    settings = {
+        "chains": 1,
+        "iter": n,
+        "warmup": 0,
+        "thin": 1,
+        "algorithm": sampler_name(algorithm),
+    }
+    return draws, None, settings
