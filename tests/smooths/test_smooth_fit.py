@@ -32,8 +32,11 @@ def test_distributional_smooths_recover_the_truth() -> None:
     grid = pd.DataFrame({"x": np.linspace(0.5, 9.5, 10)})
     mu = fit.posterior_epred(newdata=grid).mean(axis=0)
     np.testing.assert_allclose(mu, np.sin(grid.x), atol=0.15)
-    sigma = fit.posterior_linpred(newdata=grid, dpar="sigma", transform=True).mean(axis=0)
-    np.testing.assert_allclose(sigma, np.exp(-1.5 + 0.1 * grid.x), rtol=0.25)
+    sigma = fit.posterior_linpred(newdata=grid, dpar="sigma", transform=True)
+    # within 3 posterior sd of the truth (the last grid point, at the data's edge, is the
+    # least determined: its posterior sd is twice the others')
+    z = (sigma.mean(axis=0) - np.exp(-1.5 + 0.1 * grid.x)) / sigma.std(axis=0)
+    assert np.all(np.abs(z) < 3), z
     text = str(fit.summary())
     assert "Smooth Terms: \n" in text and "\nsds(sx_1) " in text
     assert text.index("Smooth Terms:") < text.index("Population-Level Effects:")
