@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 import brmsjax as bj
-from brmsjax.backend.priors.resolve import Prior
+from brmsjax.backend.priors.resolve import Prior, prior
 from brmsjax.formula.design.design import DataWarning
 from brmsjax.formula.errors import BrmsjaxError, FormulaTermError, ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
@@ -248,6 +249,15 @@ def test_corpus_design_builds(case: Case, call: BrmCall) -> None:
     assert standata["N"] == len(data)
 
 
+#: R objects that corpus calls name but define in earlier lines of their source.
+CALL_ENV: dict[str, dict[str, Any]] = {
+    # the vignette's prior1 <- prior(normal(1, 2), nlpar = "b1") + prior(normal(0, 2), ...)
+    "brms_nonlinear-1": {
+        "prior1": [prior("normal(1, 2)", nlpar="b1"), prior("normal(0, 2)", nlpar="b2")]
+    },
+}
+
+
 #: Corpus calls that translate but that brmsjax's brm() rejects, with its message.
 RUN_GAPS: dict[str, str] = {}
 
@@ -264,10 +274,14 @@ def test_corpus_has_enough_runnable_calls() -> None:
     [r for r in RUNNABLE if r[0].id not in DESIGN_GAPS],
     ids=[c.id for c, _ in RUNNABLE if c.id not in DESIGN_GAPS],
 )
-def test_corpus_call_runs(case: Case, call: BrmCall) -> None:
+def test_corpus_call_runs(case: Case, call: BrmCall, tmp_path: Path) -> None:
     """Each translated call fits on simulated data with tiny settings (or brm() rejects it)."""
     refs: dict[str, Any] = {p.name: [] for p in call.prior or () if isinstance(p, Ref)}
     refs.update(simulate_data2(call))
+    refs.update(CALL_ENV.get(case.id, {}))
+    file = call.args.get("file")
+    if isinstance(file, Ref):  # file = fname: a file of this test's
+        refs[file.name] = str(tmp_path / "fit")
     tiny = {"chains": 1, "iter": 60, "warmup": 30, "thin": 1, "seed": 1, "progress": False}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
