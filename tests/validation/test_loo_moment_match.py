@@ -1,0 +1,138 @@
+"""loo_moment_match(): moment matching brings an outlier's PSIS-LOO value to the exact one.
+
+The reference is exact leave-one-out of the same posterior by numerical integration on a grid:
+``p(y_i | y_-i) = int p(theta | y) d theta / int p(theta | y) / p(y_i | theta) d theta``, with
+the unnormalized posterior written with scipy's densities (fixed priors, so that it does not
+depend on brms's data-dependent defaults).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.special import logsumexp
+
+import brmsjax as bj
+from brmsjax.backend.infer.diagnostics import SamplerWarning
+from brmsjax.methods.comparison import ComparisonError
+
+PRIORS = [
+    ("normal(0, 5)", "Intercept"),
+    ("normal(0, 5)", "b"),
+    ("exponential(1)", "sigma"),
+]
+
+
+def _data(outlier: float) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=30)
+    y = 1 + 0.5 * x + rng.normal(scale=0.5, size=30)
+    return pd.DataFrame({"x": np.append(x, 3.0), "y": np.append(y, outlier)})
+
+
+_FITS: dict[float, Any] = {}
+
+
+def _fit(outlier: float) -> Any:
+    if outlier not in _FITS:
+        prior = bj.prior(PRIORS[0][0], class_=PRIORS[0][1])
+        for text, cls in PRIORS[1:]:
+            prior = prior + bj.prior(text, class_=cls)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SamplerWarning)
+            _FITS[outlier] = bj.brm(
+                "y ~ x", _data(outlier), prior=prior, chains=2, iter=1000, seed=1, progress=False
+            )
+    return _FITS[outlier]
+
+
+@pytest.fixture(scope="module")
+def outlier_fit() -> Any:
+    return _fit(0.0)
+
+
+def _exact_loo_elpd(df: pd.DataFrame, draws: pd.DataFrame, i: int) -> float:
+    """Exact LOO elpd of row ``i`` by integrating the posterior on a grid of
+    ``(b_Intercept, b_x, sigma)`` (the centred intercept's prior, Jacobian 1)."""
+    x, y = df["x"].to_numpy(), df["y"].to_numpy()
+    cols = ["b_Intercept", "b_x", "sigma"]
+    lo = draws[cols].min().to_numpy() - 3 * draws[cols].std().to_numpy()
+    hi = draws[cols].max().to_numpy() + 3 * draws[cols].std().to_numpy()
+    lo[2] = max(lo[2], 1e-3)
+    a, b, s = np.meshgrid(*(np.linspace(lo[d], hi[d], 70) for d in range(3)), indexing="ij")
+    a, b, s = a.reshape(-1, 1), b.reshape(-1, 1), s.reshape(-1, 1)
+    ll = stats.norm.logpdf(y, a + b * x, s)
+    lp = (
+        ll.sum(axis=1)
+        + stats.norm.logpdf(a[:, 0] + x.mean() * b[:, 0], 0, 5)
+        + stats.norm.logpdf(b[:, 0], 0, 5)
+        + stats.expon.logpdf(s[:, 0])
+    )
+    return float(logsumexp(lp) - logsumexp(lp - ll[:, i]))
+
+
+@pytest.mark.parametrize(
+    ("outlier", "split", "tol"),
+    [
+        # exact -6.70: PSIS -5.90 (k 0.98), split -6.67 (k 0.15), no split -6.53
+        (0.0, True, 0.1),
+        (0.0, False, 0.3),
+        # exact -20.59: PSIS -13.49 (k 1.58), split -20.59 (k 0.64); no split is 1.2 off
+        (-3.0, True, 0.1),
+    ],
+)
+def test_moment_matching_reaches_exact_loo(outlier: float, split: bool, tol: float) -> None:
+    fit = _fit(outlier)
+    loo = fit.loo()
+    i = len(loo.pareto_k) - 1
+    assert loo.pareto_k[i] > 0.9  # PSIS is unreliable for the outlier
+    assert (np.delete(loo.pareto_k, i) < 0.7).all()
+    exact = _exact_loo_elpd(_data(outlier), fit.draws(), i)
+    new = fit.loo_moment_match(loo, split=split)
+    assert new.pareto_k[i] < 0.7
+    elpd = new.pointwise["elpd"].to_numpy()
+    psis_error = abs(loo.pointwise["elpd"].iloc[i] - exact)
+    assert abs(elpd[i] - exact) < tol < psis_error
+    others = np.delete(np.arange(len(elpd)), i)
+    np.testing.assert_array_equal(elpd[others], loo.pointwise["elpd"].to_numpy()[others])
+    assert new.elpd_loo == pytest.approx(elpd.sum())
+    assert new.looic == pytest.approx(-2 * elpd.sum())
+    assert new.p_loo == pytest.approx(new.pointwise["p"].sum())
+    assert new.se_elpd_loo == pytest.approx(np.sqrt(31 * np.var(elpd, ddof=1)))
+    assert "All Pareto k estimates are good" in str(new)
+
+
+def test_moment_matching_without_high_k_returns_the_loo(outlier_fit: Any) -> None:
+    loo = outlier_fit.loo()
+    assert outlier_fit.loo_moment_match(loo, k_threshold=10.0) is loo
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda f: f.loo_moment_match(newdata=f.data),
+            "loo_moment_match\\(\\): newdata is not supported; moment matching uses the fitted "
+            "data. Use fit.reloo\\(\\) instead",
+        ),
+        (lambda f: f.loo_moment_match(f.waic()), "loo must be a loo\\(\\) result of this fit"),
+        (lambda f: f.loo_moment_match(k_threshold="high"), "k_threshold must be a number"),
+    ],
+)
+def test_moment_matching_errors(outlier_fit: Any, call: Any, message: str) -> None:
+    with pytest.raises(ComparisonError, match=message):
+        call(outlier_fit)
+
+
+def test_moment_matching_refuses_group_level_models() -> None:
+    df = _data(0.0).assign(g=np.tile(["a", "b", "c"], 11)[:31])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplerWarning)
+        fit = bj.brm("y ~ x + (1 | g)", df, chains=1, iter=300, seed=1, progress=False)
+    with pytest.raises(ComparisonError, match="models with group-level effects"):
+        fit.loo_moment_match(k_threshold=-1.0)
