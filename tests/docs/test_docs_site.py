@@ -62,8 +62,8 @@ def test_probe_reports_what_brmsjax_has(probe: str, expected: bool) -> None:
         ("reloo", "``fit.reloo()`` (refits for high Pareto k)"),
         (
             "loo_moment_match",
-            "``fit.loo_moment_match()`` (models without group-level terms; ``split``, ``cov`` "
-            "as loo)",
+            "``fit.loo_moment_match()`` (``split``, ``cov`` as loo; not for gaussian models "
+            "with group-level terms)",
         ),
         ("post_prob", "*not yet*; needs bridge sampling (not yet)"),
         ("poisson", '``bj.poisson()`` or ``family="poisson"``'),

@@ -17,8 +17,10 @@ weights, and its Pareto k becomes the one of the last kept map.
 The unconstrained draws are rebuilt from the fit's draws (brms's names) by inverting the
 constraining transforms of the program's sites, and checked: minus the program's potential
 at them must give the draws' ``lp__`` and its pointwise log likelihood must give
-``log_lik(fit)``. Models where they do not (group-level effects, whose ``z`` are not saved,
-smooths, QR, other likelihood forms) are refused with a message naming ``reloo()``.
+``log_lik(fit)``. Group-level terms' coordinates come from ``r_k``, ``sd_k`` and ``cor_k``
+(:mod:`~brmsjax.methods.validation.moment_match_groups`). Models where the check fails or
+whose coordinates are not saved (smooths, QR, gaussian models whose group-level effects the
+``marginal`` form integrates out) are refused with a message naming ``reloo()``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from brmsjax.methods.comparison import (
 )
 from brmsjax.methods.comparison import loo as psis_loo_of
 from brmsjax.methods.predictions import log_lik
+from brmsjax.methods.validation.moment_match_groups import group_values, unconstrain_draws
 
 __all__ = ["loo_moment_match"]
 
@@ -71,7 +74,10 @@ def _site_draws(fit: FitLike, lowered: Any) -> dict[str, np.ndarray]:
             arr[:, int(np.ravel_multi_index(index, shape)) if index else 0] = values[:, j]
         return arr.reshape(S, *shape)
 
+    group_sites = {f"{c}_{g.id}" for g in prog.structure.groups for c in ("z", "L", "sd", "C")}
     for s in prog.sites:
+        if s.name in group_sites:  # from r_k, sd_k and cor_k below
+            continue
         dpar = s.name[len("Intercept_") :] if s.name.startswith("Intercept_") else ""
         if s.name == "Intercept" or (dpar and dpar in fixed):
             fp = fixed[dpar]
@@ -85,6 +91,8 @@ def _site_draws(fit: FitLike, lowered: Any) -> dict[str, np.ndarray]:
             out[s.name] = icpt.reshape(S, *s.shape)
         else:
             out[s.name] = gather(s.name, s.shape)
+    if prog.structure.groups:
+        out.update(group_values(prog.structure, gather, S))
     return out
 
 
@@ -98,11 +106,11 @@ class _Target:
         if lowered is None:
             raise _refuse("the fit holds no lowered model (a loaded fit); refit it first.")
         prog = lowered.program
-        if prog.structure.likelihood != "plain" or prog.structure.groups:
+        if prog.structure.likelihood != "plain":
             raise _refuse(
                 "moment matching needs every parameter as a coordinate of the plain "
-                "likelihood; models with group-level effects or the "
-                f"'{prog.structure.likelihood}' form are not supported."
+                f"likelihood; the '{prog.structure.likelihood}' form (gaussian models with "
+                "group-level effects integrated out, or large data) is not supported."
             )
         data, prior_args = lowered.model_args
         self.prog, self.data, self.prior_args = prog, data, prior_args
@@ -110,7 +118,10 @@ class _Target:
             self._lp = jax.jit(jax.vmap(lambda u: -prog.potential(u, data, prior_args)))
             self._ll = jax.jit(jax.vmap(self._pointwise))
         values = _site_draws(fit, lowered)
-        self.upars = self._unconstrain(values)
+        if prog.structure.groups:
+            self.upars = unconstrain_draws(lowered, values, fit.ndraws)
+        else:
+            self.upars = self._unconstrain(values)
         lp = self.log_prob(self.upars)
         lp_saved = fit.store.matrix(["lp__"])[:, 0]
         if not np.allclose(lp, lp_saved, rtol=1e-5, atol=1e-3):  # float32 fits: lp__ in float32
