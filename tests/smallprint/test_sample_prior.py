@@ -170,7 +170,8 @@ def test_savage_dickey_ratio_of_a_point_hypothesis(fit: bj.BrmsFit) -> None:
     h = fit.hypothesis(["x = 0", "x > 0"], seed=1).hypothesis
     b = fit.draws()["b_x"].to_numpy()
     approx = stats.norm(b.mean(), b.std()).pdf(0) / stats.norm(0, 1).pdf(0)
-    assert h["Evid.Ratio"][0] == pytest.approx(approx, rel=0.1)
+    # two kernel density estimates from 2000 draws each: ~8% noise, so 25% is about 3 sd
+    assert h["Evid.Ratio"][0] == pytest.approx(approx, rel=0.25)
     assert h["Post.Prob"][0] == pytest.approx(h["Evid.Ratio"][0] / (1 + h["Evid.Ratio"][0]))
     # one-sided hypotheses keep brms's posterior odds, whatever the prior draws
     assert h["Evid.Ratio"][1] == pytest.approx(np.mean(b > 0) / np.mean(b <= 0))

@@ -31,7 +31,9 @@ def test_reloo_refits_the_observations_above_the_threshold(gauss: Any) -> None:
 
 def test_reloo_without_high_k_returns_the_loo(gauss: Any) -> None:
     loo = gauss.loo()
-    assert gauss.reloo(loo) is loo  # every k is below loo's threshold here
+    # no k above the threshold: nothing to refit (the k of this small model depend on the
+    # sampler's numbers, which differ between JAX versions, hence a threshold above them)
+    assert gauss.reloo(loo, k_threshold=float(np.max(loo.pareto_k)) + 0.01) is loo
 
 
 @pytest.mark.parametrize(
