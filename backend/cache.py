@@ -13,9 +13,7 @@ of the same structure with data of the same shapes neither traces nor compiles.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -26,18 +24,6 @@ _ENV = "BRMSJAX_CACHE_DIR"
 ONE_OFF_OPTIONS: dict[str, Any] = {"xla_cpu_use_fusion_emitters": False}
 _STATE: dict[str, Any] = {"done": False, "path": None}
 _FUNCTIONS: dict[Hashable, Any] = {}
-# JAX's persistent-cache write is not safe while another thread compiles: with the cache on,
-# two samplers compiled at once (brmsjax.backend.infer.nuts_programs) crashed the process in
-# ``compilation_cache.put_executable_and_time`` (a segfault with jax 0.8.0, an abort with 0.10).
-# With the cache on, compiles take turns; without it they still overlap.
-_DISK_LOCK = threading.RLock()
-
-
-def compile_lock() -> contextlib.AbstractContextManager[Any]:
-    """What compiling code holds while it compiles: the lock that makes compiles take turns
-    when JAX's persistent cache is on (re-entrant: a compile inside a held turn is fine), else
-    nothing."""
-    return _DISK_LOCK if _STATE["path"] else contextlib.nullcontext()
 
 
 def cache_root() -> Path | None:
@@ -106,13 +92,12 @@ def compiled(
     exe = _FUNCTIONS.get(full)
     if exe is None:
         lowered = build().lower(*args)
-        with compile_lock():
-            try:
-                exe = lowered.compile(options) if options else lowered.compile()
-            except jax.errors.JaxRuntimeError as err:
-                if "compile option" not in str(err):
-                    raise
-                exe = lowered.compile()
+        try:
+            exe = lowered.compile(options) if options else lowered.compile()
+        except jax.errors.JaxRuntimeError as err:
+            if "compile option" not in str(err):
+                raise
+            exe = lowered.compile()
         _FUNCTIONS[full] = exe
     return exe
 

@@ -24,7 +24,7 @@ from jax import lax
 from numpyro.infer.hmc import hmc
 from numpyro.infer.util import ParamInfo
 
-from brmsjax.backend.cache import ONE_OFF_OPTIONS, compile_lock, compiled, lookup
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, lookup
 from brmsjax.backend.infer.devices import ChainLayout, chain_sharding, map_chains
 from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.inits import INIT_TRIES
@@ -220,8 +220,7 @@ def programs(
             fn = compiled(("start", *key), lambda: start_jit, start_args, options)
         # A core is idle while ``advance`` compiles: load ArviZ for the summary's diagnostics now.
         import_arviz()
-        with compile_lock():  # then() compiles too (the metric's programs)
-            return fn, then()
+        return fn, then()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
