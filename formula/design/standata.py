@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .gp import gp_standata
-from .ir import Design, SpBlock
+from .ir import Design, FixedBlock, SpBlock
 from .special.measurement import me_standata
 from .special.multimembership import MmGroupBlock
 
@@ -125,15 +125,7 @@ def standata(
         if block.Xcs is not None:  # brms's data_cs, after data_re
             out[f"Kcs{sfx}"] = len(block.cs_columns)
             out[f"Xcs{sfx}"] = pd.DataFrame(block.Xcs, columns=list(block.cs_columns))
-        smooths = [sm for sm in design.smooths if sm.dpar == block.dpar]
-        for sm in smooths:
-            out[f"nb{sfx}_{sm.k}"] = len(sm.Zs)
-            for j, Zs in enumerate(sm.Zs, 1):
-                out[f"Zs{sfx}_{sm.k}_{j}"] = Zs
-            out[f"knots{sfx}_{sm.k}"] = np.asarray(sm.knots, dtype=np.int64)
-        if smooths:
-            out[f"Ks{sfx}"] = ns
-            out[f"Xs{sfx}"] = pd.DataFrame(block.X[:, block.K - ns :], columns=block.smooth)
+        out.update(smooth_standata(design, block, sfx))
         for gp in design.gps:
             if gp.dpar == block.dpar:
                 out.update(gp_standata(gp))
@@ -194,4 +186,21 @@ def sp_standata(sp: SpBlock, sfx: str, con_simo: Mapping[str, np.ndarray]) -> di
             continue
         key = f"con_simo{sfx}_{j}"
         out[key] = np.asarray(con_simo.get(key, np.ones(size)), dtype=float)
+    return out
+
+
+def smooth_standata(design: Design, block: FixedBlock, sfx: str) -> dict[str, Any]:
+    """brms's ``data_sm`` of one block's ``s()``/``t2()`` terms: ``nb``, ``Zs``, ``knots`` per
+    smooth, then ``Ks`` and ``Xs`` (the block's last, unpenalized columns)."""
+    out: dict[str, Any] = {}
+    smooths = [sm for sm in design.smooths if sm.dpar == block.dpar]
+    for sm in smooths:
+        out[f"nb{sfx}_{sm.k}"] = len(sm.Zs)
+        for j, Zs in enumerate(sm.Zs, 1):
+            out[f"Zs{sfx}_{sm.k}_{j}"] = Zs
+        out[f"knots{sfx}_{sm.k}"] = np.asarray(sm.knots, dtype=np.int64)
+    if smooths:
+        ns = len(block.smooth)
+        out[f"Ks{sfx}"] = ns
+        out[f"Xs{sfx}"] = pd.DataFrame(block.X[:, block.K - ns :], columns=block.smooth)
     return out

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..ir import Design
-from ..standata import standata
+from ..standata import smooth_standata, standata
 from .ir_mv import split_dpar
 
 __all__ = ["mv_standata"]
@@ -53,15 +53,7 @@ def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
                 for m, dpar in enumerate(g.dpars, 1):
                     if dpar == block.dpar:
                         out[f"Z_{g.id}{sfx}_{m}"] = g.Z[:, m - 1]
-            smooths = [sm for sm in design.smooths if sm.dpar == block.dpar]
-            for sm in smooths:
-                out[f"nb{sfx}_{sm.k}"] = len(sm.Zs)
-                for j, Zs in enumerate(sm.Zs, 1):
-                    out[f"Zs{sfx}_{sm.k}_{j}"] = Zs
-                out[f"knots{sfx}_{sm.k}"] = np.asarray(sm.knots, dtype=np.int64)
-            if smooths:
-                out[f"Ks{sfx}"] = ns
-                out[f"Xs{sfx}"] = pd.DataFrame(block.X[:, block.K - ns :], columns=block.smooth)
+            out.update(smooth_standata(design, block, sfx))
             if block.offset is not None:
                 out[f"offsets{sfx}"] = block.offset
         for g in design.groups:
