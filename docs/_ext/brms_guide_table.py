@@ -140,7 +140,7 @@ waic :: Model comparison :: fit.waic :: ``fit.waic()``
 kfold :: Model comparison :: fit.kfold :: ``fit.kfold(K=10, folds="stratified", group="g")``
 kfold_predict :: Model comparison :: fit.kfold_predict :: ``fit.kfold_predict()``
 reloo :: Model comparison :: fit.reloo :: ``fit.reloo()`` (refits for high Pareto k)
-loo_moment_match :: Model comparison :: - :: ``fit.loo_moment_match()`` raises and names the exact alternatives ``fit.reloo()`` and ``fit.kfold()``
+loo_moment_match :: Model comparison :: fit.loo_moment_match :: ``fit.loo_moment_match()`` (``split``, ``cov`` as loo; not for gaussian models with group-level terms)
 loo_subsample :: Model comparison :: fit.loo_subsample :: ``fit.loo_subsample()``
 loo_predict :: Model comparison :: fit.loo_predict :: ``fit.loo_predict()``
 loo_linpred :: Model comparison :: fit.loo_linpred :: ``fit.loo_linpred()``

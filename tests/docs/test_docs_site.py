@@ -62,8 +62,8 @@ def test_probe_reports_what_brmsjax_has(probe: str, expected: bool) -> None:
         ("reloo", "``fit.reloo()`` (refits for high Pareto k)"),
         (
             "loo_moment_match",
-            "*not yet*; ``fit.loo_moment_match()`` raises and names the exact alternatives "
-            "``fit.reloo()`` and ``fit.kfold()``",
+            "``fit.loo_moment_match()`` (``split``, ``cov`` as loo; not for gaussian models "
+            "with group-level terms)",
         ),
         ("post_prob", "*not yet*; needs bridge sampling (not yet)"),
         ("poisson", '``bj.poisson()`` or ``family="poisson"``'),

@@ -1,4 +1,4 @@
-"""Exact LOO where PSIS-LOO is unreliable: brms's ``reloo``; ``loo_moment_match`` refused.
+"""Exact LOO where PSIS-LOO is unreliable: brms's ``reloo`` (and ``loo_moment_match``).
 
 PSIS-LOO's estimate for an observation is unreliable when its Pareto k is above the threshold.
 ``reloo`` (brms 2.18's ``reloo.loo``) refits the model once per such observation without it
@@ -7,10 +7,8 @@ the refit's mean likelihood of the held-out row, ``p_loo`` the full fit's lpd mi
 ``looic = -2 * elpd_loo``; the estimates are summed again (SE ``sqrt(N * var)``) and the
 refitted observations' Pareto k set to 0, as brms does.
 
-brms's ``loo_moment_match`` transforms the draws of the full fit with Stan's
-``unconstrain_pars``/``log_prob`` of the compiled model; brmsjax's fits keep brms's
-(constrained) parameters, not the sampler's coordinates, so it is refused with a message naming
-``reloo`` and ``kfold``, which give exact answers by refitting.
+brms's ``loo_moment_match``, which improves the PSIS estimates without refitting, lives in
+:mod:`brmsjax.methods.validation.moment_match` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from brmsjax.methods.comparison import loo as psis_loo_of
 from brmsjax.methods.predictions import log_lik
 from brmsjax.methods.refit import update
 from brmsjax.methods.validation.kfold import model_frame
+from brmsjax.methods.validation.moment_match import loo_moment_match
 
 __all__ = ["loo_moment_match", "reloo"]
 
@@ -103,20 +102,3 @@ def _threshold(value: Any, draws: int) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ComparisonError(f"reloo: k_threshold must be a number, not {value!r}.")
     return float(value)
-
-
-def loo_moment_match(fit: FitLike, *args: Any, **kwargs: Any) -> Loo:
-    """brms's ``loo_moment_match``: not available; raises with the alternatives.
-
-    Raises
-    ------
-    ComparisonError
-        Always: moment matching transforms draws with Stan's unconstraining functions of the
-        compiled model, which a brmsjax fit does not keep. ``fit.reloo()`` (exact refits for
-        the observations with high Pareto k) or ``fit.kfold()`` give exact answers instead.
-    """
-    raise ComparisonError(
-        "loo_moment_match() is not supported: it needs Stan's unconstrain_pars() and "
-        "log_prob() of the compiled model. Use fit.reloo() instead (it refits the model "
-        "without each observation whose Pareto k is too high), or fit.kfold()."
-    )
