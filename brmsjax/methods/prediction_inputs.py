@@ -278,7 +278,7 @@ def prediction_inputs(
     groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
     groups += _me_draws(fit, nd, rows, rng, b, warn=newdata is None)
     groups += gp_group_draws(fit, nd, rows, rng)
-    groups += car_group_draws(fit, newdata, rows, nd.n)
+    groups += car_group_draws(fit, newdata, rows, nd.n) if incl_autocor else ()
     inputs = bp.PredictInputs(
         family=family,
         b=b,
@@ -382,7 +382,8 @@ def spatial_sar(
 def car_group_draws(
     fit: FitLike, newdata: Any, rows: np.ndarray, n: int
 ) -> tuple[bp.GroupDraws, ...]:
-    """``car()``'s effects ``rcar[Jloc]`` of mu as one group-level block (none without it).
+    """``car()``'s effects ``rcar[Jloc]`` of mu as one group-level block (none without it;
+    ``incl_autocor = False`` leaves them out, as brms does).
 
     New data take the fitted locations by ``gr``'s values (brms's ``data_ac`` with the fit's
     locations).

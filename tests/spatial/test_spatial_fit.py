@@ -110,6 +110,9 @@ def test_car_fit_runs_and_predicts(kind: str) -> None:
     assert np.corrcoef(r, phi)[0, 1] > 0.6  # the CAR effects follow the gradient
     epred = fit.posterior_epred()
     assert epred.shape == (250, 32) and np.isfinite(fit.log_lik()).all()
+    plain = fit.posterior_epred(incl_autocor=False)  # brms: without the CAR effects
+    b = fit.draws()[["b_Intercept", "b_x"]].to_numpy()
+    np.testing.assert_allclose(plain, np.exp(b[:, :1] + b[:, 1:] * x[None, :]), rtol=1e-6)
     new = pd.DataFrame({"x": [0.0, 0.0], "g": ["L01", "L16"]})
     ep_new = fit.posterior_epred(newdata=new)
     assert ep_new[:, 0].mean() < ep_new[:, 1].mean()  # phi rises from L01 to L16
