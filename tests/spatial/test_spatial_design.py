@@ -104,3 +104,19 @@ def test_porter_cor_brms_builds_the_term(autocor: str, term: str) -> None:
     assert list(got) == list(want)
     for key in want:
         np.testing.assert_array_equal(np.asarray(got[key]), np.asarray(want[key]), err_msg=key)
+
+
+MODEL_ERRORS = [
+    ("cnt ~ x + sar(Wr)", "poisson", {}, "SAR terms are not implemented for this family."),
+    ("bf(y ~ x + sar(Wr), sigma ~ x)", "gaussian", {}, "SAR models are not implemented when"),
+    ("y ~ x + sar(Wr)", "gaussian", {"shard_rows": True}, "Models with sar() terms cannot split"),
+    ("y ~ x + car(W, gr = g)", "mixture", {}, "car() in mixture and multivariate models"),
+]
+
+
+@pytest.mark.parametrize(("formula", "family", "kw", "message"), MODEL_ERRORS)
+def test_model_messages(formula: str, family: str, kw: dict, message: str) -> None:
+    frame = data("sar_lag").assign(g=lambda d: [f"L{i:02d}" for i in range(1, 17)])
+    fam = bj.mixture("gaussian", "gaussian") if family == "mixture" else family
+    with pytest.raises(BrmsjaxError, match=re.escape(message)):
+        bj.brm(formula, frame, fam, data2=data2(), chains=1, iter=20, progress=False, **kw)

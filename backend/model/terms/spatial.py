@@ -73,7 +73,8 @@ def plan_spatial(
     ------
     ModelError
         For ``sar()`` with a family other than gaussian or student, with predicted ``sigma``
-        or ``nu``, or with addition terms (brms's messages).
+        or ``nu``, or with addition terms (brms's messages); for ``car()`` in non-linear
+        (brms's message), mixture or multivariate models.
     """
     data2 = design.data2
     sar = None if data2 is None else data2.sar
@@ -98,6 +99,11 @@ def plan_spatial(
     if car is not None:
         if design.nonlinear is not None:
             raise ModelError("CAR terms are not implemented for non-linear models.")
+        if getattr(family, "components", None) or family.kind == "multivariate":
+            raise ModelError(
+                "car() in mixture and multivariate models (brms's CAR effects per component, "
+                "rcar_mu1, ...) is not supported yet in brmsjax; fit a single-component model."
+            )
         n = car.Nloc
         if car.type == "escar":
             vector(name="car", size=1, scalar=True, natural=(0.0, 1.0))
