@@ -9,6 +9,9 @@ the parameter on ``(0, 1)`` and maps it to ``lb + (ub - lb) u`` (:func:`to_bound
 the log Jacobian ``log(ub - lb)`` (:func:`log_jacobian`) is Stan's ``lb``/``ub`` transform; the
 prior is truncated to ``[lb, ub]`` with the bound's value (:func:`log_mass_to`), as brms writes
 ``- log_diff_exp(uniform_lcdf(min_Y | 0, min_Y), uniform_lcdf(0 | 0, min_Y))``.
+Where ``prior_args[name]`` also holds ``"lb"`` (``sar()``'s ``lagsar``/``errorsar`` between
+brms's ``min_eigenMsar`` and ``max_eigenMsar``, set by
+:func:`brmsjax.backend.model.terms.spatial.plan_spatial`), the lower bound is an argument too.
 """
 
 from __future__ import annotations
