@@ -27,6 +27,7 @@ from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
 from brmsjax.backend.model.terms.fcor import fcor_draw, fcor_pointwise
 from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
+from brmsjax.backend.model.terms.spatial import sar_predict
 from brmsjax.formula.errors import ModelError
 
 __all__ = ["QUANTITIES", "GroupDraws", "PredictInputs", "compute", "summarize"]
@@ -100,6 +101,9 @@ class PredictInputs:
         ``fcor(M)``'s ``(N, N)`` matrix ``Mfcor`` of the fitted rows, else None: response draws
         and ``log_lik`` then take all rows at once (:mod:`~brmsjax.backend.model.terms.fcor`);
         an empty ``(0, 0)`` array marks new data, for which they are refused.
+    sar
+        ``sar()``'s ``(N, N)`` ``Msar`` of the fitted rows, else None (``scalars`` then hold the
+        ``lagsar``/``errorsar`` draws); every quantity takes all rows at once.
     """
 
     family: Family
@@ -118,6 +122,7 @@ class PredictInputs:
     nonlinear: NonlinearPlan | None = None
     C: np.ndarray | None = None
     fcor: np.ndarray | None = None
+    sar: np.ndarray | None = None
 
     @property
     def S(self) -> int:
@@ -156,6 +161,7 @@ class PredictInputs:
             **({} if self.arma is None else {"arma": self.arma["lags"]}),  # rows: all, in order
             "C": None if self.C is None else self.C[rows],
             **({} if self.fcor is None else _fcor_data(self.fcor)),  # rows: all, in order
+            **({} if self.sar is None else {"Msar": self.sar}),  # rows: all, in order
         }
 
 
@@ -258,6 +264,7 @@ def _chunk_function(
         arma,
         inputs.nonlinear,
         inputs.fcor is not None,
+        inputs.sar is not None,
     )
     fn = _COMPILED.get(key)
     if fn is not None:
@@ -278,6 +285,8 @@ def _chunk_function(
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
         if "bcs" in p:  # category-specific effects: each row's thresholds
             dpars["thres"] = dpars["thres"] - jnp.einsum("nk,skt->snt", d["Xcs"], p["bcs"])
+        if "Msar" in d and not dpar and what in ("epred", "predict", "log_lik"):
+            return sar_predict(what, family.name, rng, d, (eta[""], dpars))
         if what == "epred":
             if isinstance(family, Mixture) and dpar in family.mu_links:  # mu<k> on its scale
                 return INV_LINKS[family.mu_links[dpar]](dpars[dpar])
@@ -350,6 +359,8 @@ def chunks(
                 "fcor()'s matrix belongs to them, so new data cannot be used."
             )
         rc = n_rows  # one multivariate draw of all rows
+    if inputs.sar is not None:
+        rc = n_rows  # sar(): every row depends on all others
     fn = _chunk_function(inputs, what, dpar, transform)
     effects = [np.ascontiguousarray(np.moveaxis(g.r, 2, 0)) for g in inputs.groups]
     base = jax.random.key(seed)

@@ -34,7 +34,7 @@ from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.formula.terms.mv import MvFormula
 from brmsjax.formula.warn import user_stacklevel
-from brmsjax.methods.autocor import check_arma_fit
+from brmsjax.methods.autocor import check_arma_fit, check_sar_fit
 from brmsjax.methods.refit import use_brm
 from brmsjax.mv_api import is_multivariate, mv_design_for, mv_get_prior, mv_make_standata, mv_priors
 
@@ -275,6 +275,7 @@ def brm(
         if _same_model(saved, design, fam, prior, algorithm):
             return saved
     check_arma_fit(design, algorithm, batch_size, shard_rows)
+    check_sar_fit(design, shard_rows)
     # Row-sharded programs sum per-row log likelihoods: every coordinate in the density.
     marginalize = not shard_rows
     # An approximation depends on its coordinates: it gets brms's non-centred ones.

@@ -60,6 +60,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
     for cls, k in zip(("ar", "ma"), model.arma, strict=True):
         for i in range(k):
             yield f"{cls}[{i + 1}]", cls, (i,)
+    for cls in model.spatial:  # sar(), car(): lagsar/errorsar, car, rhocar, sdcar
+        yield cls, cls, ()
     for f in model.fixed:  # category-specific effects bcs_<column>[k] (mu only)
         for i, col in enumerate(f.cs_columns):
             for k in range(f.thresholds):
@@ -101,6 +103,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
                 yield g.r_name(lv, m), f"r_{g.id}", (lv_i, m)
     for gp in model.gps:
         yield from gp.latent_columns()
+    for i in range(model.rcar):  # car(): brms's rcar after zgp
+        yield f"rcar[{i + 1}]", "rcar", (i,)
     for sm in model.smooths:
         start = 0
         for j, size in enumerate(sm.knots):

@@ -9,6 +9,9 @@ the parameter on ``(0, 1)`` and maps it to ``lb + (ub - lb) u`` (:func:`to_bound
 the log Jacobian ``log(ub - lb)`` (:func:`log_jacobian`) is Stan's ``lb``/``ub`` transform; the
 prior is truncated to ``[lb, ub]`` with the bound's value (:func:`log_mass_to`), as brms writes
 ``- log_diff_exp(uniform_lcdf(min_Y | 0, min_Y), uniform_lcdf(0 | 0, min_Y))``.
+Where ``prior_args[name]`` also holds ``"lb"`` (``sar()``'s ``lagsar``/``errorsar`` between
+brms's ``min_eigenMsar`` and ``max_eigenMsar``, set by
+:func:`brmsjax.backend.model.terms.spatial.plan_spatial`), the lower bound is an argument too.
 """
 
 from __future__ import annotations
@@ -70,14 +73,18 @@ def plan_data_bounds(
         vectors[i] = replace(vp, ub_arg=True, lb=0.0 if vp.lb is None else vp.lb)
 
 
-def _lb(vp: VectorPlan) -> float:
+def _lb(vp: VectorPlan, prior_args: Any = None) -> Any:
+    """The lower bound: the argument ``prior_args[name]["lb"]`` where the data set it too
+    (``sar()``'s ``min_eigenMsar``), else the constant (0 by default)."""
+    if prior_args is not None and "lb" in prior_args[vp.name]:
+        return jnp.asarray(prior_args[vp.name]["lb"])
     return 0.0 if vp.lb is None else float(vp.lb)
 
 
 def to_bounds(vp: VectorPlan, u: Array, prior_args: Any) -> Array:
     """The parameter ``lb + (ub - lb) u`` from its sampled value ``u`` in ``(0, 1)``."""
-    ub = jnp.asarray(prior_args[vp.name]["ub"])
-    return _lb(vp) + (ub - _lb(vp)) * u
+    ub, lb = jnp.asarray(prior_args[vp.name]["ub"]), _lb(vp, prior_args)
+    return lb + (ub - lb) * u
 
 
 def log_jacobian(structure: Structure, prior_args: Any) -> Array:
@@ -86,16 +93,18 @@ def log_jacobian(structure: Structure, prior_args: Any) -> Array:
     total = jnp.zeros(())
     for vp in structure.vectors:
         if vp.ub_arg:
-            total = total + jnp.log(jnp.asarray(prior_args[vp.name]["ub"]) - _lb(vp))
+            total = total + jnp.log(jnp.asarray(prior_args[vp.name]["ub"]) - _lb(vp, prior_args))
     return total
 
 
-def log_mass_to(name: str, args: Array, lb: float | None, ub: Array) -> Array:
-    """Per element ``log(F(ub) - F(lb))`` with ``ub`` an array (the bound's value)."""
+def log_mass_to(name: str, args: Array, lb: Any, ub: Array) -> Array:
+    """Per element ``log(F(ub) - F(lb))`` with ``ub`` (and ``lb`` where it is not a number or
+    None: ``sar()``'s eigenvalue bound) an array (the bound's value)."""
     a = jnp.moveaxis(args, -1, 0)
     lo, _ = DISTRIBUTIONS[name].support
     upper = prior_cdf(name, jnp.asarray(ub, args.dtype), a)
-    lower = prior_cdf(name, jnp.asarray(lb, args.dtype), a) if lb is not None and lb > lo else 0.0
+    given = lb is not None and (not isinstance(lb, int | float) or lb > lo)
+    lower = prior_cdf(name, jnp.asarray(lb, args.dtype), a) if given else 0.0
     return jnp.broadcast_to(jnp.log(jnp.asarray(upper) - jnp.asarray(lower)), args.shape[:1])
 
 
@@ -105,5 +114,6 @@ def scale_init(structure: Structure, values: Mapping[str, Any], prior_args: Any)
     for vp in structure.vectors:
         if vp.ub_arg and vp.name in out:
             ub = float(np.asarray(prior_args[vp.name]["ub"]))
-            out[vp.name] = (np.asarray(out[vp.name], dtype=float) - _lb(vp)) / (ub - _lb(vp))
+            lb = float(np.asarray(_lb(vp, prior_args)))
+            out[vp.name] = (np.asarray(out[vp.name], dtype=float) - lb) / (ub - lb)
     return out

@@ -46,6 +46,7 @@ from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
+from brmsjax.backend.model.terms.spatial import SPATIAL_SCALARS, plan_spatial
 from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
@@ -354,6 +355,13 @@ def lower(
         if likelihood not in ("auto", "plain"):
             raise ModelError(f"The {likelihood} likelihood cannot be used with fcor() terms.")
         likelihood, marginalize = "plain", False
+    sar, car = plan_spatial(
+        design, family, vector=plan.vector, vectors=vectors, prior_args=prior_args, data=data
+    )
+    if sar or car:  # sar(): one multivariate density; car(): rcar in mu
+        if likelihood not in ("auto", "plain"):
+            raise ModelError(f"The {likelihood} likelihood cannot be used with sar() or car().")
+        likelihood, marginalize = "plain", False
     categories: tuple[str, ...] = ()
     if kind == "categorical":
         categories = tuple(
@@ -396,6 +404,8 @@ def lower(
         missing=missing,
         me=me,
         fcor=fcor,
+        sar=sar,
+        car=car,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -411,6 +421,8 @@ def lower(
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),
         missing=missing_names(design),
         me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
+        spatial=tuple(v.name for v in vectors if v.name in SPATIAL_SCALARS),
+        rcar=0 if design.data2 is None or design.data2.car is None else design.data2.car.Nloc,
     )
     program_cls: type[ModelProgram] = (
         MixtureProgram if isinstance(family, Mixture) else ModelProgram

@@ -244,6 +244,10 @@ class Structure:
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
     #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
     fcor: bool = False
+    #: ``sar()``'s type (``"lag"``/``"error"``: one multivariate density) and ``car()``'s type
+    #: (``"escar"``, ...: ``rcar`` in mu), ``""`` without them (:mod:`.terms.spatial`).
+    sar: str = ""
+    car: str = ""
 
 
 def sfx(dpar: str) -> str:
@@ -323,3 +327,7 @@ class ModelNames:
     rescor: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
     me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order
+    #: sar()/car() scalars in brms's order (``lagsar``, ``car``, ``rhocar``, ``sdcar``) and the
+    #: number of CAR locations (``rcar[1]``, ...).
+    spatial: tuple[str, ...] = ()
+    rcar: int = 0

@@ -154,7 +154,8 @@ def prepare_prior_args(structure: Structure, prior_args: Any) -> Any:
         for i, (name, _) in enumerate(vp.priors):
             args = jnp.asarray(out[vp.name][f"p{i}"])
             if vp.ub_arg:  # the upper bound is an argument (brms's min_Y)
-                out[vp.name][f"t{i}"] = log_mass_to(name, args, vp.lb, out[vp.name]["ub"])
+                lb = out[vp.name].get("lb", vp.lb)  # sar(): the lower bound is data too
+                out[vp.name][f"t{i}"] = log_mass_to(name, args, lb, out[vp.name]["ub"])
             else:
                 out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
     return out

@@ -69,6 +69,7 @@ from brmsjax.backend.model.terms.smooth_terms import (
     smooth_log_priors,
     smooth_parts,
 )
+from brmsjax.backend.model.terms.spatial import car_log_prior, car_parts, car_rcar, sar_model
 from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf
 from brmsjax.formula.errors import ModelError
 
@@ -140,6 +141,8 @@ class ModelProgram:
         if self.structure.me[0]:  # me(): the latent predictors' density (brms's model block)
             numpyro.factor("Xme", me_.me_log_density(self.structure.me[0], params, data))
         numpyro.factor("lprior", self.lprior(params, prior_args))
+        if self.structure.car:  # brms's model-block density of the CAR effects
+            numpyro.factor("car_prior", car_log_prior(self.structure.car, params, data))
         if any(vp.ub_arg for vp in self.structure.vectors):  # Stan's (0, min_Y) Jacobian
             numpyro.factor("data_bounds_jacobian", log_jacobian(self.structure, prior_args))
         for name, lp in smooth_log_priors(self.structure, params).items():
@@ -215,6 +218,7 @@ class ModelProgram:
         if self.structure.shrink:
             a = prior_args["shrink"]
             params.update(shrink_b(self.structure.shrink, values, params, a))
+        params.update(car_rcar(self.structure.car, params, data))
         return params
 
     def site_value(
@@ -331,7 +335,9 @@ class ModelProgram:
                 part = contrib if len(cols) == g.M else contrib[:, np.array(cols)]
                 parts.append((dpar, jnp.sum(part, axis=1)))
         parts += gp_parts(self.structure.gps, params, data, data["y"].shape[0])
-        parts += smooth_parts(self.structure, params, data)
+        parts += smooth_parts(self.structure, params, data) + car_parts(
+            self.structure, params, data
+        )
         zeros = jnp.zeros(data["y"].shape[:1], dtype=data["y"].dtype)  # (N, nresp) if mv
         eta = linear_predictors(population, parts, zeros, self.structure.categories)
         if self.structure.nonlinear is not None:  # mu of a non-linear formula
@@ -402,9 +408,11 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
-        if self.structure.fcor:  # fcor(M): one multivariate density of all rows
+        if self.structure.fcor or self.structure.sar:  # one multivariate density of all rows
             eta = self.linear_predictors(params, data)
             mu, dp = self.mu_eta(eta), self.dpars(params, data, eta)
+            if self.structure.sar:  # sar(M, type)
+                return sar_model(self.structure.sar, self.family.name, data, mu, (dp, params))
             return fcor_log_lik(self.family.name, data["y"], mu, dp, data["Lfcor"])
         if any(p.marginal for p in self.structure.gps):
             resid = data["y"] - self.linear_predictors(params, data)[""]
@@ -439,6 +447,7 @@ class ModelProgram:
         """
         params = self.assemble(self.constrain(u), prior_args, data)
         out = {vp.name: params[vp.name] for vp in self.structure.vectors}
+        out.update(car_rcar(self.structure.car, params, data))
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
             if fp.center or fp.thresholds:

@@ -31,6 +31,7 @@ from brmsjax.backend.priors.rows import (
     format_r_number,
     model_rows,
     scalar_dpars,
+    spatial_rows,
     threshold_coefs,
 )
 from brmsjax.backend.priors.special import SPECIAL
@@ -202,6 +203,13 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
         p = pick((cls, "", "", "", "", ""))
         spec = check_bounds(p.spec if p else PriorSpec("flat"), None, None, f"class '{cls}'")
         out[cls] = ParamPrior(cls, (spec,) * size)
+    for row, size in spatial_rows(design, family):  # sar(), car(): lagsar, sdcar, ...
+        p = pick(row.key)
+        spec = p.spec if p else _default(rows, row.key)
+        where = f"class '{row.class_}'"
+        out[row.class_] = ParamPrior(
+            row.class_, (check_bounds(spec, row.lb, row.ub, where),) * size
+        )
     for name, me_specs in me_priors(design, pick).items():  # me(): meanme, sdme, corme
         out[name] = ParamPrior(name, me_specs)
     return out
@@ -241,11 +249,11 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
         p = chosen.get(row.key)
         spec, lb, ub, source = row.spec, row.lb, row.ub, "default"
         label = "" if spec is None else row.shown or str(spec)
-        ub_label = row.ub_shown  # a bound brms names (min_Y)
+        ub_label, lb_label = row.ub_shown, row.lb_shown  # bounds brms names (min_Y)
         if p is not None:
             label, source = p.label, "user"
             if p.lb is not None or p.ub is not None:
-                lb, ub, ub_label = p.lb, p.ub, ""
+                lb, ub, ub_label, lb_label = p.lb, p.ub, "", ""
         records.append(
             {
                 "prior": label,
@@ -255,7 +263,7 @@ def prior_table(design: Design, family: Family, user: PriorsLike = None) -> pd.D
                 "resp": row.resp,
                 "dpar": shown.dpar,
                 "nlpar": shown.nlpar,
-                "lb": format_r_number(lb),
+                "lb": lb_label or format_r_number(lb),
                 "ub": ub_label or format_r_number(ub),
                 "source": source,
             }

@@ -71,10 +71,10 @@ class PriorRow:
         Default prior of a class-level row; None for rows that inherit it.
     lb, ub
         Bounds shown in the table (class-level rows of bounded classes).
-    shown, ub_shown
-        The prior and the upper bound as brms writes them where they are statistics of the
-        response (``uniform(0, min_Y)`` and ``min_Y`` for shifted_lognormal's ``ndt``);
-        ``""`` otherwise.
+    shown, ub_shown, lb_shown
+        The prior and the bounds as brms writes them where they are statistics of the data
+        (``uniform(0, min_Y)`` and ``min_Y`` for shifted_lognormal's ``ndt``,
+        ``min_eigenMsar``/``max_eigenMsar`` for ``sar()``'s parameter); ``""`` otherwise.
     """
 
     class_: str
@@ -88,6 +88,7 @@ class PriorRow:
     ub: float | None = None
     shown: str = ""
     ub_shown: str = ""
+    lb_shown: str = ""
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:
@@ -243,6 +244,31 @@ def arma_classes(design: Design) -> tuple[tuple[str, int], ...]:
     return tuple((cls, k) for cls, k in (("ar", arma.p), ("ma", arma.q)) if k)
 
 
+def spatial_rows(design: Design, family: Family) -> list[tuple[PriorRow, int]]:
+    """The class rows of ``sar()`` and ``car()`` (brms 2.18's ``prior_ac``) with each class's
+    size: ``lagsar``/``errorsar`` flat within ``[min_eigenMsar, max_eigenMsar]``; ``car``
+    (escar) flat on ``[0, 1]``; ``sdcar`` the sd default; ``rhocar`` (bym2) ``beta(1, 1)``."""
+    data2 = design.data2
+    rows: list[tuple[PriorRow, int]] = []
+    if data2 is not None and data2.sar is not None:
+        lo, hi = "min_eigenMsar", "max_eigenMsar"
+        row = PriorRow(data2.sar.param, spec=PriorSpec("flat"), lb_shown=lo, ub_shown=hi)
+        rows.append((row, 1))
+    if data2 is not None and data2.car is not None:
+        if data2.car.type == "escar":
+            rows.append((PriorRow("car", spec=PriorSpec("flat"), lb=0.0, ub=1.0), 1))
+        if data2.car.type == "bym2":
+            rows.append((PriorRow("rhocar", spec=PriorSpec("beta", (1.0, 1.0)), lb=0.0, ub=1.0), 1))
+        sd_spec = family_scale_prior(
+            design.response.y,
+            family.link,
+            family_name=family.name,
+            factor_like=design.response.levels is not None,
+        )
+        rows.append((PriorRow("sdcar", spec=sd_spec, lb=0.0), 1))
+    return rows
+
+
 def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
     """All prior rows of the model in brms 2.18's ``get_prior`` order."""
     rows = _fixed_rows(design, family)
@@ -285,6 +311,7 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
             rows.append(PriorRow("sds", dpar=sm.dpar, spec=sds_spec, lb=0.0))
             rows.append(PriorRow("sds", coef=sm.term, dpar=sm.dpar))
     rows += [PriorRow(cls, spec=PriorSpec("flat")) for cls, _ in arma_classes(design)]
+    rows += [row for row, _ in spatial_rows(design, family)]
     unique: dict[tuple[str, ...], PriorRow] = {}
     for row in sorted(rows, key=PriorRow.sort_key):
         unique.setdefault(row.key, row)

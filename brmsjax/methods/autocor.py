@@ -22,7 +22,7 @@ from brmsjax.formula.design.newdata import NewData
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.evaluate.variables import variable_names
 
-__all__ = ["arma_draws", "check_arma_fit", "has_response", "without_arma"]
+__all__ = ["arma_draws", "check_arma_fit", "check_sar_fit", "has_response", "without_arma"]
 
 
 def has_response(design: Design, newdata: Any) -> bool:
@@ -75,4 +75,21 @@ def check_arma_fit(design: Design, algorithm: str, batch_size: Any, shard_rows: 
         raise ModelError(
             f"algorithm = '{algorithm}' would take batches of rows, which a model with ARMA terms "
             "cannot use (each row needs the rows before it); fit it with sampling."
+        )
+
+
+def check_sar_fit(design: Design, shard_rows: Any) -> None:
+    """Refuse ``shard_rows`` for a ``sar()`` model: its likelihood is one density of all rows
+    (``(I - rho M)`` couples every row with its neighbours).
+
+    Raises
+    ------
+    ModelError
+        For ``shard_rows`` with a ``sar()`` term.
+    """
+    data2 = design.data2
+    if shard_rows and data2 is not None and data2.sar is not None:
+        raise ModelError(
+            "Models with sar() terms cannot split their rows over devices (shard_rows): their "
+            "likelihood is one density of all rows."
         )

@@ -20,6 +20,7 @@ from brmsjax.backend import predict as bp
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
+from brmsjax.formula.design.design import as_frame
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.mv.mv_newdata import encode_mv_newdata
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
@@ -277,6 +278,7 @@ def prediction_inputs(
     groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
     groups += _me_draws(fit, nd, rows, rng, b, warn=newdata is None)
     groups += gp_group_draws(fit, nd, rows, rng)
+    groups += car_group_draws(fit, newdata, rows, nd.n) if incl_autocor else ()
     inputs = bp.PredictInputs(
         family=family,
         b=b,
@@ -296,6 +298,7 @@ def prediction_inputs(
         nonlinear=nonlinear_plan(fit.design),
         C=nd.C,
         fcor=_fcor(fit, newdata, incl_autocor),
+        sar=spatial_sar(fit, newdata, incl_autocor, scalars, rows),
     )
     return inputs, int(rng.integers(0, 2**31 - 1))
 
@@ -351,3 +354,59 @@ def _fcor(fit: FitLike, newdata: Any, incl_autocor: bool) -> np.ndarray | None:
     if not incl_autocor or data2 is None or data2.fcor is None:
         return None
     return np.asarray(data2.fcor) if newdata is None else np.zeros((0, 0))
+
+
+def spatial_sar(
+    fit: FitLike, newdata: Any, incl_autocor: bool, scalars: dict[str, Any], rows: np.ndarray
+) -> np.ndarray | None:
+    """``sar()``'s ``Msar`` of the fitted rows (its ``lagsar``/``errorsar`` draws are added to
+    ``scalars``); None without ``sar()`` or with ``incl_autocor = False``.
+
+    Raises
+    ------
+    PredictionError
+        For new data: ``Msar`` belongs to the fitted rows.
+    """
+    data2 = getattr(fit.design, "data2", None)
+    if not incl_autocor or data2 is None or data2.sar is None:
+        return None
+    if newdata is not None:
+        raise PredictionError(
+            "Predictions of a model with sar() need the fitted rows: sar()'s matrix M belongs "
+            "to them, so new data cannot be used (or set incl_autocor = False)."
+        )
+    scalars[data2.sar.param] = fit.store.matrix([data2.sar.param])[rows, 0]
+    return np.asarray(data2.sar.M, dtype=float)
+
+
+def car_group_draws(
+    fit: FitLike, newdata: Any, rows: np.ndarray, n: int
+) -> tuple[bp.GroupDraws, ...]:
+    """``car()``'s effects ``rcar[Jloc]`` of mu as one group-level block (none without it;
+    ``incl_autocor = False`` leaves them out, as brms does).
+
+    New data take the fitted locations by ``gr``'s values (brms's ``data_ac`` with the fit's
+    locations).
+
+    Raises
+    ------
+    PredictionError
+        With brms's messages: new data without ``gr``, or with locations the fit lacks.
+    """
+    data2 = getattr(fit.design, "data2", None)
+    car = None if data2 is None else data2.car
+    if car is None:
+        return ()
+    r = fit.store.matrix([f"rcar[{i}]" for i in range(1, car.Nloc + 1)])[rows]
+    if newdata is None:
+        J = np.asarray(car.Jloc, dtype=np.int64) - 1
+    else:
+        term = fit.design.state.terms.car
+        if term is None or term.gr is None or car.locations is None:
+            raise PredictionError("Cannot handle new data in CAR terms without a grouping factor.")
+        values = as_frame(newdata)[term.gr.name].to_numpy()
+        text = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+        if any(t not in car.locations for t in text) or len(text) != n:
+            raise PredictionError("Cannot handle new locations in CAR models.")
+        J = np.array([car.locations.index(t) for t in text], dtype=np.int64)
+    return (bp.GroupDraws(("",), r[:, :, None], J, np.ones((len(J), 1))),)

@@ -27,8 +27,8 @@ from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FIXEF_PATTERN, FitInfo, FitLike
 from brmsjax.formula.errors import ModelError
 
-#: brms's autocorrelation parameters ("Correlation Structures" of the summary).
-AUTOCOR_PATTERN = re.compile(r"^(ar|ma)\[\d+\]$")
+#: brms's autocorrelation parameters ("Correlation Structures" of the summary; sar(), car()).
+AUTOCOR_PATTERN = re.compile(r"^((ar|ma)\[\d+\]|lagsar|errorsar|car|rhocar|sdcar)$")
 # Columns printed without decimals (brms's print_format ``no_digits``).
 NO_DIGITS = ("Bulk_ESS", "Tail_ESS")
 FOOTER = (

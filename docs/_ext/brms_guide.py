@@ -116,6 +116,18 @@ def probe_data() -> pd.DataFrame:
     )
 
 
+def probe_data2() -> dict[str, object]:
+    """``data2`` of the formula probes: ``Mcar``, the adjacency of ``g``'s levels a-d (a ring),
+    ``Msar``, a ring adjacency of the 24 rows, and ``Mfcor``, a 24 x 24 correlation matrix."""
+    ring = np.abs(np.subtract.outer(range(4), range(4))) % 2 == 1
+    rows = np.abs(np.subtract.outer(range(24), range(24)))
+    return {
+        "Mcar": pd.DataFrame(ring.astype(float), index=list("abcd"), columns=list("abcd")),
+        "Msar": ((rows == 1) | (rows == 23)).astype(float),
+        "Mfcor": 0.5**rows,
+    }
+
+
 def available(probe: str, data: pd.DataFrame) -> bool:
     """Whether brmsjax has the counterpart the probe names (see brms_guide_table)."""
     if probe.startswith("fit."):
@@ -130,7 +142,13 @@ def available(probe: str, data: pd.DataFrame) -> bool:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                bj.make_standata(formula, data, family=family.strip() or "gaussian", prior=prior)
+                bj.make_standata(
+                    formula,
+                    data,
+                    family=family.strip() or "gaussian",
+                    prior=prior,
+                    data2=probe_data2(),
+                )
         except Exception:
             return False
         return True

@@ -6,7 +6,7 @@ counterpart *now* (``brms_guide.py`` runs it at every docs build):
 * ``fit.NAME``: the fit object has the method or property ``NAME``;
 * ``bj.NAME``: ``brmsjax`` has ``NAME``;
 * ``f:FORMULA`` (or ``f:FORMULA ; family``): ``bj.make_standata`` builds that model on a small
-  data set (columns ``y x z g t n yc yo m s w c``);
+  data set (columns ``y x z g t n yc yo m s w c``; ``data2`` matrices ``Mcar Msar Mfcor``);
 * ``p:PRIOR``: ``bj.make_standata("y ~ x + z", ..., prior=bj.prior(PRIOR))`` builds;
 * ``-``: not in brmsjax yet (the last column may say what to use meanwhile);
 * ``n/a``: nothing to port (Stan- or R-specific; the last column says why);
@@ -73,9 +73,9 @@ ar :: Formula terms :: f:y ~ x + ar(time = t, gr = g) :: ``"y ~ x + ar(time = t,
 ma :: Formula terms :: f:y ~ x + ma(time = t, gr = g) :: ``"y ~ x + ma(time = t, gr = g)"``
 arma :: Formula terms :: f:y ~ x + arma(time = t, gr = g) :: ``"y ~ x + arma(time = t, gr = g)"``
 cosy :: Formula terms :: f:y ~ x + cosy(t, g) :: ``"y ~ x + cosy(t, g)"``
-car :: Formula terms :: - :: ``car(M)`` needs ``data2`` (not yet)
-sar :: Formula terms :: - :: ``sar(M)`` needs ``data2`` (not yet)
-fcor :: Formula terms :: - :: ``fcor(M)`` needs ``data2`` (not yet)
+car :: Formula terms :: f:yc ~ x + car(Mcar, gr = g) ; poisson :: ``"y ~ x + car(M, gr = g)"`` with ``data2={"M": W}``
+sar :: Formula terms :: f:y ~ x + sar(Msar) :: ``"y ~ x + sar(M, type = 'lag')"`` with ``data2={"M": W}``
+fcor :: Formula terms :: f:y ~ x + fcor(Mfcor) :: ``"y ~ x + fcor(M)"`` with ``data2={"M": V}``
 mvbind :: Formula terms :: f:mvbind(y, x) ~ z :: ``"mvbind(y1, y2) ~ x"``
 resp_se :: Formula terms :: f:y | se(s) ~ x :: ``"y | se(s) ~ x"``
 resp_weights :: Formula terms :: f:y | weights(w) ~ x :: ``"y | weights(w) ~ x"``

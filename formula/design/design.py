@@ -39,6 +39,7 @@ from ..terms.family_terms.mixture import is_mixture_family, mixture_terms
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .data2.build import data2_design
+from .data2.spatial import spatial_design, spatial_nodes
 from .finite import check_matrix, check_values, fit_advice
 from .frames import na_mask, subset_value, to_pandas
 from .gp import GpBlock, gp_blocks, gp_nodes
@@ -245,7 +246,7 @@ def _evaluate(
         for group in dp.groups:
             for node in _group_nodes(group):
                 vals.add(node)
-    for node in arma_nodes(bt):
+    for node in [*arma_nodes(bt), *spatial_nodes(bt)]:
         vals.add(node)
     for node in covariate_nodes(bt, [str(c) for c in data.columns]):
         vals.add(node)
@@ -416,7 +417,8 @@ def build_design(
     covs: list[str | None] = []
     groups = _group_blocks(bt, values, n, covs)
     fcor = None if bt.fcor is None else (bt.fcor, name, rows, len(frame), bool(bt.additions))
-    extra = data2_design(groups, covs, data2, fcor)
+    spatial = spatial_design(bt, data2, values, rows, len(frame), category=DataWarning)
+    extra = data2_design(groups, covs, data2, fcor, spatial)
     check_group_sp(fixed, groups)
     _check_matrices(fixed, groups, labels)
     gps: tuple[GpBlock, ...] = tuple(

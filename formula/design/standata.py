@@ -134,6 +134,11 @@ def standata(
         if not block.dpar and design.arma is not None:  # brms's data_ac of mu
             out["Kar"], out["Kma"] = design.arma.p, design.arma.q
             out["J_lag"] = design.arma.J_lag.astype(np.int64)
+        if not block.dpar and design.data2 is not None and design.data2.sar is not None:
+            sar = design.data2.sar  # brms's data_ac of sar(M)
+            out["Msar"], out["eigenMsar"], out["N_tg"] = sar.M, sar.eigen, 1
+        if not block.dpar and design.data2 is not None and design.data2.car is not None:
+            out.update(design.data2.car.standata())  # brms's data_ac of car(M, gr)
         if not block.dpar and design.data2 is not None and design.data2.fcor is not None:
             out["Mfcor"], out["N_tg"] = design.data2.fcor, 1  # brms's data_ac of fcor(M)
     fixed = dict(design.fixed_dpars)

@@ -35,7 +35,7 @@ _FORMALS: dict[str, tuple[str, ...]] = {
 }
 AUTOCOR_CALLS = frozenset(_FORMALS)
 #: Autocorrelation terms of brms that brmsjax does not implement.
-OTHER_AUTOCOR = frozenset({"cosy", "car", "sar", "unstr"})
+OTHER_AUTOCOR = frozenset({"cosy", "unstr"})
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
-from .data2_terms import FcorTerm, gr_cov, model_fcor
+from .data2_terms import CarTerm, FcorTerm, SarTerm, gr_cov, model_fcor, model_spatial
 from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
 from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
 from .options import FormulaOptions, options_from_call
@@ -104,6 +104,8 @@ class BrmsTerms:
     nonlinear: NonlinearTerms | None = None
     #: ``fcor(M)``: the fixed residual correlation matrix's ``data2`` name, else None.
     fcor: FcorTerm | None = None
+    sar: SarTerm | None = None  # sar(M, type): the spatial autoregressive structure of mu
+    car: CarTerm | None = None  # car(M, gr, type): the CAR effects of mu
 
     @property
     def response_label(self) -> str:
@@ -379,6 +381,7 @@ def brms_terms(
         dpars.append(_dpar_terms(name_, rhs, text, None, columns, name_span=span))
     arma = model_arma(dpars, formula, main_src, expand)
     fcor = model_fcor(dpars[0].fixed.autocor, arma, main_src)
+    sar, car = model_spatial(dpars[0].fixed.autocor, arma is not None or fcor is not None, main_src)
     lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
         source=main_src,
@@ -391,6 +394,8 @@ def brms_terms(
         arma=arma,
         nonlinear=nonlinear,
         fcor=fcor,
+        sar=sar,
+        car=car,
     )
 
 

@@ -174,13 +174,7 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 
 #: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
-    "car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
-    "cor_car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
-    "cor_sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
-    "cor_sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
-    "sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
-    "sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
 }

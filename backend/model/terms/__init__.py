@@ -7,6 +7,8 @@
 - :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms of mu.
 - :mod:`.fcor`: ``fcor(M)``, residuals with a fixed correlation matrix (densities, brms's
   leave-one-out log likelihood, predictions).
+- :mod:`.spatial`: ``sar()`` (lag and error SAR likelihoods, brms's leave-one-out log
+  likelihood, epred and draws) and ``car()`` (``rcar`` in mu, escar/esicar/icar/bym2 densities).
 - :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
 - :mod:`.missing`: ``mi()`` responses (missing responses ``Ymi``, latent responses ``Yl``).
 - :mod:`.measurement`: ``me()`` noise-free predictors (``meanme``, ``sdme``, ``zme``, ``Lme``).

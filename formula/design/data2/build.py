@@ -99,6 +99,7 @@ def data2_design(
     covs: Sequence[str | None],
     data2: Any,
     fcor: tuple[FcorTerm, str, np.ndarray, int, bool] | None = None,
+    spatial: Mapping[str, Any] | None = None,
 ) -> Data2Design:
     """The ``data2`` part of a design: brms's ``Lcov_k`` of each ``gr(g, cov = A)`` ID and
     ``fcor(M)``'s ``Mfcor``.
@@ -106,7 +107,8 @@ def data2_design(
     ``groups`` are the design's ``GroupBlock`` objects (``id``, ``group``, ``levels``; not
     imported: the IR imports this folder); ``covs`` holds each block's ``cov`` name (None
     without one); ``fcor`` is the ``fcor()`` term with the family's name, the rows used, the
-    number of data rows and whether the response has addition terms.
+    number of data rows and whether the response has addition terms; ``spatial`` holds the
+    ``sar``/``car`` fields (:func:`~.spatial.spatial_design`).
     """
     found = as_data2(data2)
     lcov: dict[int, np.ndarray] = {}
@@ -132,4 +134,4 @@ def data2_design(
         if additions:
             raise DesignError("Invalid addition arguments for this model.")
         mfcor = fcor_matrix(term, found, rows, n_data)
-    return Data2Design(lcov=lcov, cov=names, fcor=mfcor)
+    return Data2Design(lcov=lcov, cov=names, fcor=mfcor, **(spatial or {}))

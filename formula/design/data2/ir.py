@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .ir_spatial import CarDesign, SarDesign
+
 __all__ = ["Data2Design"]
 
 
@@ -34,6 +36,9 @@ class Data2Design:
     cov: Mapping[int, str] = field(default_factory=dict)
     #: brms's ``Mfcor``: ``fcor(M)``'s ``(N, N)`` matrix on the rows used, or None.
     fcor: np.ndarray | None = None
+    #: ``sar(M, type)``'s ``Msar``/``eigenMsar`` and ``car(M, gr, type)``'s data, or None.
+    sar: SarDesign | None = None
+    car: CarDesign | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.lcov) or self.fcor is not None
+        return bool(self.lcov) or any(x is not None for x in (self.fcor, self.sar, self.car))

@@ -1,0 +1,1 @@
+"""Tests of brms's spatial terms ``sar()`` and ``car()`` (standata, priors, densities, fits)."""
