@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.formula import names
+from brmsjax.formula.design.special.group_by import by_info, by_names
 from brmsjax.formula.names import META_COLUMNS
 
 if TYPE_CHECKING:
@@ -65,10 +66,15 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             for k in range(f.thresholds):
                 yield names.bcs_name(col, k + 1), "bcs", (i * f.thresholds + k,)
     for g in model.groups:
+        if by_info(g)[0]:  # gr(g, by = f): sd_g__Intercept:fa, ... (brms's change_re)
+            yield from ((n, f"sd_{g.id}", (i,)) for i, n in enumerate(by_names(g)[0]))
+            continue
         for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
             yield names.sd_name(g.group, coef, dpar), f"sd_{g.id}", (m,)
     for g in model.groups:
-        if g.cor:
+        if g.cor and by_info(g)[0]:
+            yield from ((n, f"cor_{g.id}", (i,)) for i, n in enumerate(by_names(g)[1]))
+        elif g.cor:
             coefs = g.names
             pairs = [(j, k) for k in range(len(coefs)) for j in range(k)]
             for i, (j, k) in enumerate(pairs):

@@ -44,6 +44,12 @@ def group_map(
     ``-n_levels * sum(log diag(C11))`` for ``k`` leading centred coordinates, 0 when none.
     """
     sd, w = jnp.asarray(params[f"sd_{g.id}"]), jnp.asarray(params[f"z_{g.id}"])
+    if g.nby:  # gr(g, by = f): level j takes its by level's diag(sd) L (brms's scale_r_cor_by)
+        Jby = data["Jby"][str(g.id)]
+        sd_j = jnp.reshape(sd, (g.nby, g.M))[Jby].T  # (M, n_levels)
+        if g.cor:
+            w = jnp.einsum("jmk,kj->mj", params[f"L_{g.id}"][Jby], w)
+        return sd_j * w, jnp.asarray(params[f"z_{g.id}"]), jnp.zeros(())
     k = min(g.centred, g.M)
     L = params[f"L_{g.id}"] if g.cor else None
     if not (g.shear or k):

@@ -134,6 +134,10 @@ class GroupPlan:
     #: A multi-membership term ``mm()``: ``J`` is ``(N, G)`` and ``Z`` ``(N, G, M)`` with the
     #: membership weights multiplied in; each row sums its memberships' contributions.
     mm: bool = False
+    #: ``gr(g, by = f)``: the number of levels of ``f`` (0 without ``by``); ``sd_k`` holds
+    #: ``M`` values per level of ``f`` and ``L_k`` one factor per level
+    #: (:func:`~brmsjax.backend.model.group_terms.group_map`); the data hold ``Jby[k]``.
+    nby: int = 0
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,9 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
         if g.cov:
             nc = g.M * (g.M + 1) // 2
             sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))
+        elif g.cor and g.nby:  # gr(g, by = f): one correlation factor per level of f
+            nc = g.M * (g.M - 1) // 2
+            sites.append(Site(f"L_{g.id}", (g.nby, g.M, g.M), (g.nby, nc), corr_cholesky))
         elif g.cor:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))

@@ -456,9 +456,9 @@ class ModelProgram:
         for g in self.structure.groups:
             if g.cor:
                 L = params[f"L_{g.id}"]
-                cor = L @ L.T
+                cor = L @ jnp.swapaxes(L, -1, -2)
                 rows, cols = upper_pairs(g.M)
-                out[f"cor_{g.id}"] = cor[rows, cols]
+                out[f"cor_{g.id}"] = jnp.reshape(cor[..., rows, cols], (-1,))  # by levels' in turn
         if self.structure.rescor:  # brms's rescor: the upper triangle column by column
             L = params["L_rescor"]
             rows, cols = upper_pairs(self.structure.rescor)

@@ -43,6 +43,7 @@ from brmsjax.backend.priors.user import (
     set_prior,
 )
 from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.special.group_by import by_info
 
 TABLE_COLUMNS = ("prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source")
 
@@ -169,6 +170,7 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             spec = p.spec if p else _default(rows, sd_key)
             where = f"coefficient '{c}' of class 'sd' in group '{g.group}'"
             specs.append(check_bounds(spec, 0.0, None, where))
+        specs *= max(len(by_info(g)[1]), 1)  # gr(g, by = f): the same per level of f
         out[f"sd_{g.id}"] = ParamPrior(f"sd_{g.id}", tuple(specs))
         if g.cor and g.M > 1:
             p = pick(("cor", "", g.group, "", "", ""), ("cor", "", "", "", "", ""))

@@ -130,6 +130,7 @@ def _group_nodes(group: GroupTerm) -> list[Node]:
         else [
             *group.coefs.variables(),
             *group.group_vars,
+            *([group.by] if group.by is not None else []),
         ]
     )
 

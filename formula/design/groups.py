@@ -20,6 +20,7 @@ from ..syntax.parse import deparse
 from ..terms.brmsterms import BrmsTerms, GroupTerm
 from .ir import GroupBlock
 from .matrix import brms_rename
+from .special.group_by import ByGroupBlock, by_levels_of
 from .special.monotonic import group_matrix
 from .special.multimembership import MmGroupBlock, mm_columns, mm_levels, mm_weights
 
@@ -143,6 +144,7 @@ def _group_blocks(
                     "sp": sp,
                     "cor": group.cor,
                     "cov": group.cov,
+                    "by": group.by,
                     **mm,
                 }
             )
@@ -165,6 +167,10 @@ def _group_blocks(
         if "W" in block:
             W = block["W"]
             out.append(MmGroupBlock(**fields, Z=W[:, :, None] * Z, W=W, Z_members=Z))
+        elif block["by"] is not None:  # gr(g, by = f): sd and cor per level of f
+            by_levels, Jby = by_levels_of(block["by"], block["group"], factor, values)
+            by = deparse(block["by"])
+            out.append(ByGroupBlock(**fields, Z=Z, by=by, by_levels=by_levels, Jby=Jby))
         else:
             out.append(GroupBlock(**fields, Z=Z))
     return tuple(out)

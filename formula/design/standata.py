@@ -10,6 +10,7 @@ import pandas as pd
 
 from .gp import gp_standata
 from .ir import Design, FixedBlock, SpBlock
+from .special.group_by import ByGroupBlock
 from .special.measurement import me_standata
 from .special.multimembership import MmGroupBlock
 
@@ -158,6 +159,9 @@ def standata(
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
+        if isinstance(group, ByGroupBlock):  # gr(g, by = f)
+            out[f"Nby_{k}"] = len(group.by_levels)
+            out[f"Jby_{k}"] = group.Jby.astype(np.int64) + 1
         if design.data2 is not None and k in design.data2.lcov:  # gr(g, cov = A)
             out[f"Lcov_{k}"] = design.data2.lcov[k]
     out.update(me_standata([block.sp for block in design.fixed]))  # brms's data_Xme

@@ -72,6 +72,8 @@ class GroupTerm:
     #: ``gr(g, cov = A)``: the name of the levels' known covariance matrix in ``data2``.
     cov: str | None = None
     mm: MmTerm | None = None
+    #: ``gr(g, by = f)``: the factor whose levels get their own ``sd`` and ``cor``, else None.
+    by: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,9 @@ def _group_name(nodes: Sequence[Node]) -> str:
     return ":".join(deparse(n) for n in nodes)
 
 
-def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None, str | None]:
+def _gr_options(
+    call: Call, source: str
+) -> tuple[Node, bool | None, str | None, str | None, Node | None]:
     """Read ``gr(g, by = NULL, cor = TRUE, id = NA, cov = NULL, dist = "gaussian")``."""
     if not call.positional:
         raise FormulaTermError(
@@ -166,6 +170,7 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None,
     cor: bool | None = None
     gid: str | None = None
     cov: str | None = None
+    by: Node | None = None
     for arg in call.args:
         if arg.name is None:
             continue
@@ -184,19 +189,14 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None,
             if not (isinstance(value, String) and value.value == "gaussian"):
                 raise FormulaTermError('Only gr(dist = "gaussian") is supported.', source, arg.span)
         elif arg.name == "by":
-            if not (isinstance(value, Name) and value.name == "NULL"):
-                raise FormulaTermError(
-                    "gr(by = ) is not supported yet; fit one model per level instead.",
-                    source,
-                    arg.span,
-                )
+            by = None if isinstance(value, Name) and value.name == "NULL" else value
         else:
             raise FormulaTermError(
                 f"gr() has no argument '{arg.name}'; its arguments are by, cor, id, cov and dist.",
                 source,
                 arg.span,
             )
-    return group, cor, gid, cov
+    return group, cor, gid, cov, by
 
 
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
@@ -220,9 +220,9 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     if coefs.autocor:
         raise FormulaTermError("ARMA terms cannot be inside a group-level term.", source, bar.span)
     group = strip_parens(bar.group)
-    cor, gid, cov = bar.cor, bar.id, None
+    cor, gid, cov, by = bar.cor, bar.id, None, None
     if isinstance(group, Call) and group.func == "gr":
-        group, gr_cor, gr_id, cov = _gr_options(group, source)
+        group, gr_cor, gr_id, cov, by = _gr_options(group, source)
         group = strip_parens(group)
         cor = cor if gr_cor is None else (cor and gr_cor)
         gid = gr_id if gr_id is not None else gid
@@ -260,6 +260,7 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
                 dpar=dpar,
                 span=bar.span,
                 cov=cov,
+                by=by,
             )
         )
     return out
