@@ -25,6 +25,7 @@ from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
+from brmsjax.backend.model.terms.cosy import cosy_draw, cosy_pointwise
 from brmsjax.backend.model.terms.fcor import fcor_draw, fcor_pointwise
 from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
 from brmsjax.formula.errors import ModelError
@@ -100,6 +101,9 @@ class PredictInputs:
         ``fcor(M)``'s ``(N, N)`` matrix ``Mfcor`` of the fitted rows, else None: response draws
         and ``log_lik`` then take all rows at once (:mod:`~brmsjax.backend.model.terms.fcor`);
         an empty ``(0, 0)`` array marks new data, for which they are refused.
+    cosy
+        A ``cosy()`` term's draws ``rho`` ``(S,)`` and the fitted rows' ``series``
+        (:mod:`~brmsjax.backend.model.terms.cosy`; empty for new data, refused as for fcor).
     """
 
     family: Family
@@ -118,6 +122,7 @@ class PredictInputs:
     nonlinear: NonlinearPlan | None = None
     C: np.ndarray | None = None
     fcor: np.ndarray | None = None
+    cosy: Mapping[str, np.ndarray] | None = None
 
     @property
     def S(self) -> int:
@@ -141,6 +146,8 @@ class PredictInputs:
             out["bcs"] = self.bcs[rows]
         if self.arma is not None:
             out["arma"] = {k: self.arma[k][rows] for k in ("ar", "ma") if k in self.arma}
+        if self.cosy is not None:
+            out["cosy"] = self.cosy["rho"][rows]
         return out
 
     def row_part(self, rows: np.ndarray) -> dict[str, Any]:
@@ -156,7 +163,15 @@ class PredictInputs:
             **({} if self.arma is None else {"arma": self.arma["lags"]}),  # rows: all, in order
             "C": None if self.C is None else self.C[rows],
             **({} if self.fcor is None else _fcor_data(self.fcor)),  # rows: all, in order
+            **_cosy_rows(self.cosy),  # rows: all, in order
         }
+
+
+def _cosy_rows(cosy: Mapping[str, np.ndarray] | None) -> dict[str, Any]:
+    """A ``cosy()`` term's series of the fitted rows (none for new data)."""
+    if cosy is None or not cosy["series"].size:
+        return {}
+    return {"cosy": {"series": cosy["series"], "nobs": cosy["nobs"]}}
 
 
 def _fcor_data(M: np.ndarray) -> dict[str, Any]:
@@ -258,6 +273,7 @@ def _chunk_function(
         arma,
         inputs.nonlinear,
         inputs.fcor is not None,
+        inputs.cosy is not None,
     )
     fn = _COMPILED.get(key)
     if fn is not None:
@@ -282,6 +298,10 @@ def _chunk_function(
             if isinstance(family, Mixture) and dpar in family.mu_links:  # mu<k> on its scale
                 return INV_LINKS[family.mu_links[dpar]](dpars[dpar])
             return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
+        if "cosy" in d and what in ("predict", "log_lik"):
+            how = cosy_draw if what == "predict" else cosy_pointwise
+            first = rng if what == "predict" else d["y"]
+            return how(family.name, first, eta[""], {**dpars, "cosy": p["cosy"]}, d["cosy"])
         if "Lfcor" in d and what == "predict":
             return fcor_draw(family.name, rng, eta[""], dpars, d["Lfcor"])
         if "Lfcor" in d:
@@ -350,6 +370,13 @@ def chunks(
                 "fcor()'s matrix belongs to them, so new data cannot be used."
             )
         rc = n_rows  # one multivariate draw of all rows
+    if inputs.cosy is not None and what in ("predict", "log_lik"):
+        if not inputs.cosy["series"].size:
+            raise ModelError(
+                "Response draws and log_lik of a model with cosy() are computed for the fitted "
+                "rows only (their series); use posterior_epred for new data."
+            )
+        rc = n_rows  # the series' rows together
     fn = _chunk_function(inputs, what, dpar, transform)
     effects = [np.ascontiguousarray(np.moveaxis(g.r, 2, 0)) for g in inputs.groups]
     base = jax.random.key(seed)

@@ -61,6 +61,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
     for cls, k in zip(("ar", "ma"), model.arma, strict=True):
         for i in range(k):
             yield f"{cls}[{i + 1}]", cls, (i,)
+    if model.cosy:  # brms's cosy follows the ARMA coefficients
+        yield "cosy", "cosy", ()
     for f in model.fixed:  # category-specific effects bcs_<column>[k] (mu only)
         for i, col in enumerate(f.cs_columns):
             for k in range(f.thresholds):

@@ -40,6 +40,7 @@ from brmsjax.backend.model.plans import (
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.terms.autocor import arma_data
+from brmsjax.backend.model.terms.cosy import plan_cosy
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
 from brmsjax.backend.model.terms.measurement import plan_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
@@ -353,6 +354,7 @@ def lower(
         if likelihood not in ("auto", "plain"):
             raise ModelError(f"The {likelihood} likelihood cannot be used with ARMA terms.")
         likelihood = "plain"
+    likelihood = plan_cosy(design, plan.vector, data, likelihood)  # cosy(): plain form
     fcor = design.data2 is not None and design.data2.fcor is not None
     if fcor and design.data2 is not None and design.data2.fcor is not None:
         data["Lfcor"] = np.linalg.cholesky(np.asarray(design.data2.fcor, dtype=float))
@@ -401,6 +403,7 @@ def lower(
         missing=missing,
         me=me,
         fcor=fcor,
+        cosy=design.cosy is not None,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -412,6 +415,7 @@ def lower(
         smooths=tuple(sm.spec for sm in design.smooths),
         gps=tuple(gp_spec(b) for b in design.gps),
         arma=arma,
+        cosy=design.cosy is not None,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),
         missing=missing_names(design),

@@ -248,6 +248,8 @@ class Structure:
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
     #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
     fcor: bool = False
+    #: ``cosy()``: one compound symmetry density per series (:mod:`.terms.cosy`).
+    cosy: bool = False
 
 
 def sfx(dpar: str) -> str:
@@ -325,6 +327,7 @@ class ModelNames:
     smooths: tuple[SmoothSpec, ...] = ()
     gps: tuple[GpSpec, ...] = ()
     arma: tuple[int, int] = (0, 0)
+    cosy: bool = False  # a cosy() term: its correlation ``cosy`` follows ar and ma
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
     #: The responses whose residuals correlate (``rescor__y1__y2``), else ().
     rescor: tuple[str, ...] = ()

@@ -54,6 +54,7 @@ from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lpr
 from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms.autocor import arma_mu
+from brmsjax.backend.model.terms.cosy import cosy_log_lik
 from brmsjax.backend.model.terms.fcor import fcor_log_lik
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.monotonic import term_predictors
@@ -402,9 +403,12 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
-        if self.structure.fcor:  # fcor(M): one multivariate density of all rows
+        if self.structure.fcor or self.structure.cosy:  # multivariate densities of series
             eta = self.linear_predictors(params, data)
             mu, dp = self.mu_eta(eta), self.dpars(params, data, eta)
+            if self.structure.cosy:
+                dp = {**dp, "cosy": params["cosy"]}
+                return cosy_log_lik(self.family.name, data["y"], mu, dp, data["cosy"])
             return fcor_log_lik(self.family.name, data["y"], mu, dp, data["Lfcor"])
         if any(p.marginal for p in self.structure.gps):
             resid = data["y"] - self.linear_predictors(params, data)[""]

@@ -204,6 +204,10 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
         p = pick((cls, "", "", "", "", ""))
         spec = check_bounds(p.spec if p else PriorSpec("flat"), None, None, f"class '{cls}'")
         out[cls] = ParamPrior(cls, (spec,) * size)
+    if design.cosy is not None:  # cosy(): the compound symmetry correlation in [0, 1]
+        p = pick(("cosy", "", "", "", "", ""))
+        spec = check_bounds(p.spec if p else PriorSpec("flat"), 0.0, 1.0, "class 'cosy'")
+        out["cosy"] = ParamPrior("cosy", (spec,))
     for name, me_specs in me_priors(design, pick).items():  # me(): meanme, sdme, corme
         out[name] = ParamPrior(name, me_specs)
     return out

@@ -285,6 +285,8 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
             rows.append(PriorRow("sds", dpar=sm.dpar, spec=sds_spec, lb=0.0))
             rows.append(PriorRow("sds", coef=sm.term, dpar=sm.dpar))
     rows += [PriorRow(cls, spec=PriorSpec("flat")) for cls, _ in arma_classes(design)]
+    if design.cosy is not None:  # cosy(): brms's flat prior on [0, 1]
+        rows.append(PriorRow("cosy", spec=PriorSpec("flat"), lb=0.0, ub=1.0))
     unique: dict[tuple[str, ...], PriorRow] = {}
     for row in sorted(rows, key=PriorRow.sort_key):
         unique.setdefault(row.key, row)

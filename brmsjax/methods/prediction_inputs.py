@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
+from brmsjax.backend.model.terms.cosy import cosy_data
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
@@ -303,6 +304,7 @@ def prediction_inputs(
         nonlinear=nonlinear_plan(fit.design),
         C=nd.C,
         fcor=_fcor(fit, newdata, incl_autocor),
+        cosy=_cosy(fit, newdata, rows, incl_autocor),
     )
     return inputs, int(rng.integers(0, 2**31 - 1))
 
@@ -350,6 +352,17 @@ def _me_draws(
         b[""][:, start + cols[i].start] = 0.0
     J = np.arange(n, dtype=np.int64)
     return (bp.GroupDraws(("",), r[:, :, None], J, np.ones((n, 1))),)
+
+
+def _cosy(
+    fit: FitLike, newdata: Any, rows: np.ndarray, incl_autocor: bool
+) -> dict[str, np.ndarray] | None:
+    """A ``cosy()`` term's draws and the fitted rows' series (none for new data), else None."""
+    cosy = fit.design.cosy
+    if not incl_autocor or cosy is None:
+        return None
+    series = cosy_data(cosy.series) if newdata is None else {"series": np.zeros(0, np.int32)}
+    return {"rho": fit.store.matrix(["cosy"])[rows, 0], **series}
 
 
 def _fcor(fit: FitLike, newdata: Any, incl_autocor: bool) -> np.ndarray | None:

@@ -135,6 +135,8 @@ def standata(
         if not block.dpar and design.arma is not None:  # brms's data_ac of mu
             out["Kar"], out["Kma"] = design.arma.p, design.arma.q
             out["J_lag"] = design.arma.J_lag.astype(np.int64)
+        if not block.dpar and design.cosy is not None:  # brms's data_ac of cosy()
+            out.update(design.cosy.standata())
         if not block.dpar and design.data2 is not None and design.data2.fcor is not None:
             out["Mfcor"], out["N_tg"] = design.data2.fcor, 1  # brms's data_ac of fcor(M)
     fixed = dict(design.fixed_dpars)

@@ -22,6 +22,7 @@ from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
+from .cosy import CosyTerm, model_cosy
 from .data2_terms import FcorTerm, gr_cov, model_fcor
 from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
 from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
@@ -106,6 +107,8 @@ class BrmsTerms:
     nonlinear: NonlinearTerms | None = None
     #: ``fcor(M)``: the fixed residual correlation matrix's ``data2`` name, else None.
     fcor: FcorTerm | None = None
+    #: ``cosy(time, gr)``: compound symmetry of the residuals (:mod:`.cosy`), else None.
+    cosy: CosyTerm | None = None
 
     @property
     def response_label(self) -> str:
@@ -380,6 +383,7 @@ def brms_terms(
         dpars.append(_dpar_terms(name_, rhs, text, None, columns, name_span=span))
     arma = model_arma(dpars, formula, main_src, expand)
     fcor = model_fcor(dpars[0].fixed.autocor, arma, main_src)
+    cosy = model_cosy(dpars[0].fixed.autocor, (arma, fcor), main_src)
     lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
         source=main_src,
@@ -392,6 +396,7 @@ def brms_terms(
         arma=arma,
         nonlinear=nonlinear,
         fcor=fcor,
+        cosy=cosy,
     )
 
 

@@ -182,7 +182,6 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "cor_car-1": (FormulaTermError, "The brms term 'car()' is not supported"),
     "cor_sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "cor_sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
-    "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
     "sar-1": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
