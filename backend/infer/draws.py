@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.formula import names
-from brmsjax.formula.design.special.group_by import by_info, by_names
+from brmsjax.formula.design.special.group_by import by_info, by_names, group_dist
 from brmsjax.formula.names import META_COLUMNS
 
 if TYPE_CHECKING:
@@ -81,6 +81,9 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             pairs = [(j, k) for k in range(len(coefs)) for j in range(k)]
             for i, (j, k) in enumerate(pairs):
                 yield names.cor_name(g.group, coefs[j], coefs[k]), f"cor_{g.id}", (i,)
+    for g in model.groups:  # gr(g, dist = "student"): brms's df_<group> after the cors
+        if group_dist(g) == "student":
+            yield f"df_{g.group}", f"df_{g.id}", ()
     for sm in model.smooths:
         for j in range(len(sm.knots)):
             yield names.sds_name(sm.prefix, j + 1), f"sds_{sm.key}", (j,)

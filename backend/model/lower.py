@@ -54,7 +54,7 @@ from brmsjax.backend.model.transforms import (
 from brmsjax.backend.priors.nonlinear import check_nlpar_priors
 from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design
-from brmsjax.formula.design.special.group_by import ByGroupBlock, by_info
+from brmsjax.formula.design.special.group_by import ByGroupBlock, by_info, group_dist
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
 
@@ -263,6 +263,9 @@ def lower(
     groups, group_names = [], []
     for g in design.groups:
         nby = len(by_info(g)[1])  # gr(g, by = f): M sd per level of f
+        student = group_dist(g) == "student"  # gr(g, dist = "student"): df_k, udf_k
+        if student:
+            plan.vector(name=f"df_{g.id}", size=1, scalar=True, natural=(1.0, None))
         plan.vector(name=f"sd_{g.id}", size=g.M * max(nby, 1), scalar=False, natural=(0.0, None))
         cor = bool(g.cor and g.M > 1)
         lkj = cor and lkj_args(prior_args, priors, g.id)
@@ -273,7 +276,7 @@ def lower(
         mm = np.ndim(g.J) == 2  # a multi-membership term: J (N, G), Z (N, G, M) weighted
         shear = (
             shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float))
-            if reparam and not sp and not mm and not nby
+            if reparam and not sp and not mm and not nby and not student
             else None
         )
         if shear is not None:
@@ -283,7 +286,7 @@ def lower(
         lcov = g.id in known
         if lcov:  # gr(g, cov = A): brms's Lcov_k, the levels' known covariance
             data.setdefault("Lcov", {})[str(g.id)] = np.asarray(known[g.id])
-        if mm or nby:  # brms's non-centred z (the centring rule reads one level per row)
+        if mm or nby or student:  # brms's non-centred z (the centring rule reads one level per row)
             k = 0
         elif centred is None:
             k = centred_coordinates(family, data, g, shear) if reparam and not lcov else 0
@@ -315,9 +318,10 @@ def lower(
                 lcov=lcov,
                 mm=mm,
                 nby=nby,
+                student=student,
             )
         )
-        if isinstance(g, ByGroupBlock):
+        if isinstance(g, ByGroupBlock) and nby:
             data.setdefault("Jby", {})[str(g.id)] = np.asarray(g.Jby, dtype=np.int32)
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)

@@ -138,6 +138,9 @@ class GroupPlan:
     #: ``M`` values per level of ``f`` and ``L_k`` one factor per level
     #: (:func:`~brmsjax.backend.model.group_terms.group_map`); the data hold ``Jby[k]``.
     nby: int = 0
+    #: ``gr(g, dist = "student")``: the effects are scaled per level by ``sqrt(df_k udf_k)``
+    #: (site ``udf_k``, ``inv_chi_square(df_k)``; :func:`~.group_terms.student_scale`).
+    student: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,6 +274,8 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
     for g in structure.groups:
         if structure.likelihood != "marginal":  # the marginal form integrates z out
             sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
+        if g.student and structure.likelihood != "marginal":  # brms's udf_k per level
+            sites.append(Site(f"udf_{g.id}", (g.n_levels,), (g.n_levels,), constraints.positive))
         if g.cov:
             nc = g.M * (g.M + 1) // 2
             sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))

@@ -37,6 +37,7 @@ from brmsjax.backend.model.group_terms import (
     effects_sqrt,
     gather_rows,
     group_map,
+    udf_lpdf,
     upper_pairs,
 )
 from brmsjax.backend.model.marginal import marginal_log_lik
@@ -149,6 +150,8 @@ class ModelProgram:
             a = prior_args["shrink"]
             numpyro.factor("shrink_local", shrink_local(self.structure.shrink, params, a))
         for g in self.structure.groups:
+            if g.student:  # brms's inv_chi_square_lpdf(udf_k | df_k)
+                numpyro.factor(f"udf_{g.id}_prior", udf_lpdf(g, params))
             if g.cov:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
             if g.centred:
@@ -180,7 +183,7 @@ class ModelProgram:
         params = {
             k: v
             for k, v in values.items()
-            if k.startswith(("z_", "L_", "zs_", "zgp", "zme", "Lme"))
+            if k.startswith(("z_", "L_", "zs_", "zgp", "zme", "Lme", "udf_"))
         }
         values = dict(values)
         for g in self.structure.groups:

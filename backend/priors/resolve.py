@@ -23,6 +23,7 @@ from brmsjax.backend.priors.monotonic import check_dirichlet, dirichlet_specs, s
 from brmsjax.backend.priors.nonlinear import internal_priors, shown_rows
 from brmsjax.backend.priors.parse import prior_display
 from brmsjax.backend.priors.rows import (
+    DF_DEFAULT,
     LKJ_DEFAULT,
     PriorRow,
     arma_classes,
@@ -43,7 +44,7 @@ from brmsjax.backend.priors.user import (
     set_prior,
 )
 from brmsjax.formula.design.ir import Design
-from brmsjax.formula.design.special.group_by import by_info
+from brmsjax.formula.design.special.group_by import by_info, group_dist
 
 TABLE_COLUMNS = ("prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source")
 
@@ -176,6 +177,11 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             p = pick(("cor", "", g.group, "", "", ""), ("cor", "", "", "", "", ""))
             spec = LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args)
             out[f"L_{g.id}"] = ParamPrior(f"L_{g.id}", (spec,))
+        if group_dist(g) == "student":  # gr(g, dist = "student"): df_k > 1
+            p = pick(("df", "", g.group, "", "", ""))
+            spec = p.spec if p else DF_DEFAULT
+            where = f"class 'df' of group '{g.group}'"
+            out[f"df_{g.id}"] = ParamPrior(f"df_{g.id}", (check_bounds(spec, 1.0, None, where),))
     for sm in design.smooths:
         sds_key = ("sds", "", "", "", sm.dpar, "")
         p = pick(("sds", sm.term, "", "", sm.dpar, ""), sds_key)

@@ -24,7 +24,7 @@ from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.mv.mv_newdata import encode_mv_newdata
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
-from brmsjax.formula.design.special.group_by import by_info
+from brmsjax.formula.design.special.group_by import by_info, group_dist
 from brmsjax.formula.design.special.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
@@ -119,6 +119,11 @@ def _group_draws(
                 f"New levels of '{group}' cannot be predicted: its group-level effects vary "
                 "by a factor (gr(by = )); predict for the fitted levels or drop the term "
                 "with re_formula."
+            )
+        if mode == "gaussian" and any(group_dist(blocks[i]) == "student" for i in ids):
+            raise PredictionError(
+                f"sample_new_levels='gaussian' draws normal effects, but those of '{group}' are "
+                "student-t (gr(dist = 'student')); use 'uncertainty' or 'old_levels'."
             )
         r = np.concatenate([r_all.get(i, _group_r(fit, blocks[i], rows)) for i in ids], axis=2)
         coefs = [c for i in ids for c in blocks[i].names]

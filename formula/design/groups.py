@@ -131,6 +131,14 @@ def _group_blocks(
                 block["dpars"].extend([dp.dpar] * len(coefs))
                 block["sp"].extend(sp)
                 block["cor"] = block["cor"] and group.cor
+                if block["dist"] != group.dist:
+                    raise FormulaTermError(
+                        f"Group-level terms sharing the id '{group.id}' must have the same "
+                        f"distribution (gr(dist = )), not both '{block['dist']}' and "
+                        f"'{group.dist}'.",
+                        bt.source,
+                        group.span,
+                    )
                 continue
             if group.id is not None:
                 by_id[group.id] = len(blocks)
@@ -145,6 +153,7 @@ def _group_blocks(
                     "cor": group.cor,
                     "cov": group.cov,
                     "by": group.by,
+                    "dist": group.dist,
                     **mm,
                 }
             )
@@ -167,10 +176,12 @@ def _group_blocks(
         if "W" in block:
             W = block["W"]
             out.append(MmGroupBlock(**fields, Z=W[:, :, None] * Z, W=W, Z_members=Z))
-        elif block["by"] is not None:  # gr(g, by = f): sd and cor per level of f
-            by_levels, Jby = by_levels_of(block["by"], block["group"], factor, values)
-            by = deparse(block["by"])
-            out.append(ByGroupBlock(**fields, Z=Z, by=by, by_levels=by_levels, Jby=Jby))
+        elif block["by"] is not None or block["dist"] != "gaussian":  # gr(by = , dist = )
+            extra: dict[str, Any] = {"dist": block["dist"]}
+            if block["by"] is not None:  # sd and cor per level of f
+                levels, Jby = by_levels_of(block["by"], block["group"], factor, values)
+                extra.update(by=deparse(block["by"]), by_levels=levels, Jby=Jby)
+            out.append(ByGroupBlock(**fields, Z=Z, **extra))
         else:
             out.append(GroupBlock(**fields, Z=Z))
     return tuple(out)

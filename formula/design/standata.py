@@ -161,7 +161,7 @@ def standata(
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
-        if isinstance(group, ByGroupBlock):  # gr(g, by = f)
+        if isinstance(group, ByGroupBlock) and group.by:  # gr(g, by = f)
             out[f"Nby_{k}"] = len(group.by_levels)
             out[f"Jby_{k}"] = group.Jby.astype(np.int64) + 1
         if design.data2 is not None and k in design.data2.lcov:  # gr(g, cov = A)

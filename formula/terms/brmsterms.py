@@ -75,6 +75,8 @@ class GroupTerm:
     mm: MmTerm | None = None
     #: ``gr(g, by = f)``: the factor whose levels get their own ``sd`` and ``cor``, else None.
     by: Node | None = None
+    #: ``gr(g, dist = "student")``: the effects' distribution, ``"gaussian"`` or ``"student"``.
+    dist: str = "gaussian"
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def _group_name(nodes: Sequence[Node]) -> str:
 
 def _gr_options(
     call: Call, source: str
-) -> tuple[Node, bool | None, str | None, str | None, Node | None]:
+) -> tuple[Node, bool | None, str | None, str | None, Node | None, str]:
     """Read ``gr(g, by = NULL, cor = TRUE, id = NA, cov = NULL, dist = "gaussian")``."""
     if not call.positional:
         raise FormulaTermError(
@@ -174,6 +176,7 @@ def _gr_options(
     gid: str | None = None
     cov: str | None = None
     by: Node | None = None
+    dist = "gaussian"
     for arg in call.args:
         if arg.name is None:
             continue
@@ -189,8 +192,13 @@ def _gr_options(
         elif arg.name == "cov":
             cov = gr_cov(value, source, arg.span)
         elif arg.name == "dist":
-            if not (isinstance(value, String) and value.value == "gaussian"):
-                raise FormulaTermError('Only gr(dist = "gaussian") is supported.', source, arg.span)
+            if not (isinstance(value, String) and value.value in ("gaussian", "student")):
+                raise FormulaTermError(
+                    "gr() argument 'dist' should be one of 'gaussian', 'student'.",
+                    source,
+                    arg.span,
+                )
+            dist = value.value
         elif arg.name == "by":
             by = None if isinstance(value, Name) and value.name == "NULL" else value
         else:
@@ -199,7 +207,7 @@ def _gr_options(
                 source,
                 arg.span,
             )
-    return group, cor, gid, cov, by
+    return group, cor, gid, cov, by, dist
 
 
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
@@ -223,9 +231,9 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     if coefs.autocor:
         raise FormulaTermError("ARMA terms cannot be inside a group-level term.", source, bar.span)
     group = strip_parens(bar.group)
-    cor, gid, cov, by = bar.cor, bar.id, None, None
+    cor, gid, cov, by, dist = bar.cor, bar.id, None, None, "gaussian"
     if isinstance(group, Call) and group.func == "gr":
-        group, gr_cor, gr_id, cov, by = _gr_options(group, source)
+        group, gr_cor, gr_id, cov, by, dist = _gr_options(group, source)
         group = strip_parens(group)
         cor = cor if gr_cor is None else (cor and gr_cor)
         gid = gr_id if gr_id is not None else gid
@@ -264,6 +272,7 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
                 span=bar.span,
                 cov=cov,
                 by=by,
+                dist=dist,
             )
         )
     return out

@@ -1,4 +1,4 @@
-"""The design data of group terms with a ``by`` factor, ``(1 + x | gr(g, by = f))``.
+"""The design data of group terms with ``gr()`` options: ``by = f`` and ``dist = "student"``.
 
 brms 2.18 (``R/data-re.R``, ``R/stan-re.R``) gives such a term one standard deviation per
 coefficient *and* level of ``f`` (``matrix<lower=0>[M_k, Nby_k] sd_k``) and, with ``|``, one
@@ -10,7 +10,9 @@ and ``cor_g__Intercept:fa__x:fa``; the effects keep their names (``r_g[level,Int
 
 :class:`ByGroupBlock` is the design IR of such a block and :class:`ByGroupSpec` its data-free
 spec (what the draws and the fit hold); :func:`by_levels_of` reads the level of ``f`` of each
-level of ``g``.
+level of ``g``. The same classes carry ``gr(g, dist = "student")``: the effects are then a
+multivariate student-t (brms's scale mixture ``r = sqrt(df_k udf_k) diag(sd) L z`` with
+``udf_k ~ inv_chi_square(df_k)`` per level), drawn as ``df_g`` (:func:`group_dist`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ...syntax.ast import Node
 from ...syntax.parse import deparse
 from ..ir import GroupBlock, GroupSpec
 
-__all__ = ["ByGroupBlock", "ByGroupSpec", "by_info", "by_levels_of", "by_names"]
+__all__ = ["ByGroupBlock", "ByGroupSpec", "by_info", "by_levels_of", "by_names", "group_dist"]
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,13 @@ class ByGroupSpec(GroupSpec):
         The ``by`` expression as brms deparses it (``"Trt"``).
     by_levels
         Its levels in brms's order (``("0", "1")``), without whitespace.
+    dist
+        The effects' distribution, ``"gaussian"`` or ``"student"``.
     """
 
     by: str = ""
     by_levels: tuple[str, ...] = ()
+    dist: str = "gaussian"
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class ByGroupBlock(GroupBlock):
 
     Attributes
     ----------
-    by, by_levels
+    by, by_levels, dist
         As :class:`ByGroupSpec`.
     Jby
         ``(n_levels,)`` int32: the 0-based ``by`` level of each level of the group.
@@ -62,6 +67,7 @@ class ByGroupBlock(GroupBlock):
     by: str = ""
     by_levels: tuple[str, ...] = ()
     Jby: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    dist: str = "gaussian"
 
     @property
     def spec(self) -> GroupSpec:
@@ -76,12 +82,18 @@ class ByGroupBlock(GroupBlock):
             base.cor,
             by=self.by,
             by_levels=self.by_levels,
+            dist=self.dist,
         )
 
 
 def by_info(spec: object) -> tuple[str, tuple[str, ...]]:
     """``(by, by_levels)`` of a group spec or block; ``("", ())`` without ``by``."""
     return str(getattr(spec, "by", "")), tuple(getattr(spec, "by_levels", ()))
+
+
+def group_dist(spec: object) -> str:
+    """The distribution of a group spec's or block's effects (``"gaussian"`` by default)."""
+    return str(getattr(spec, "dist", "gaussian"))
 
 
 def by_names(spec: GroupSpec) -> tuple[list[str], list[str]]:
