@@ -25,6 +25,7 @@ from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
+from brmsjax.backend.model.terms.cosy import cosy_draw, cosy_pointwise
 from brmsjax.backend.model.terms.fcor import fcor_draw, fcor_pointwise
 from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
 from brmsjax.backend.model.terms.spatial import sar_predict
@@ -104,6 +105,9 @@ class PredictInputs:
     sar
         ``sar()``'s ``(N, N)`` ``Msar`` of the fitted rows, else None (``scalars`` then hold the
         ``lagsar``/``errorsar`` draws); every quantity takes all rows at once.
+    cosy
+        A ``cosy()`` term's draws ``rho`` ``(S,)`` and the fitted rows' ``series``
+        (:mod:`~brmsjax.backend.model.terms.cosy`; empty for new data, refused as for fcor).
     """
 
     family: Family
@@ -123,6 +127,7 @@ class PredictInputs:
     C: np.ndarray | None = None
     fcor: np.ndarray | None = None
     sar: np.ndarray | None = None
+    cosy: Mapping[str, np.ndarray] | None = None
 
     @property
     def S(self) -> int:
@@ -146,6 +151,8 @@ class PredictInputs:
             out["bcs"] = self.bcs[rows]
         if self.arma is not None:
             out["arma"] = {k: self.arma[k][rows] for k in ("ar", "ma") if k in self.arma}
+        if self.cosy is not None:
+            out["cosy"] = self.cosy["rho"][rows]
         return out
 
     def row_part(self, rows: np.ndarray) -> dict[str, Any]:
@@ -162,7 +169,15 @@ class PredictInputs:
             "C": None if self.C is None else self.C[rows],
             **({} if self.fcor is None else _fcor_data(self.fcor)),  # rows: all, in order
             **({} if self.sar is None else {"Msar": self.sar}),  # rows: all, in order
+            **_cosy_rows(self.cosy),  # rows: all, in order
         }
+
+
+def _cosy_rows(cosy: Mapping[str, np.ndarray] | None) -> dict[str, Any]:
+    """A ``cosy()`` term's series of the fitted rows (none for new data)."""
+    if cosy is None or not cosy["series"].size:
+        return {}
+    return {"cosy": {"series": cosy["series"], "nobs": cosy["nobs"]}}
 
 
 def _fcor_data(M: np.ndarray) -> dict[str, Any]:
@@ -265,6 +280,7 @@ def _chunk_function(
         inputs.nonlinear,
         inputs.fcor is not None,
         inputs.sar is not None,
+        inputs.cosy is not None,
     )
     fn = _COMPILED.get(key)
     if fn is not None:
@@ -291,6 +307,10 @@ def _chunk_function(
             if isinstance(family, Mixture) and dpar in family.mu_links:  # mu<k> on its scale
                 return INV_LINKS[family.mu_links[dpar]](dpars[dpar])
             return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
+        if "cosy" in d and what in ("predict", "log_lik"):
+            how = cosy_draw if what == "predict" else cosy_pointwise
+            first = rng if what == "predict" else d["y"]
+            return how(family.name, first, eta[""], {**dpars, "cosy": p["cosy"]}, d["cosy"])
         if "Lfcor" in d and what == "predict":
             return fcor_draw(family.name, rng, eta[""], dpars, d["Lfcor"])
         if "Lfcor" in d:
@@ -361,6 +381,13 @@ def chunks(
         rc = n_rows  # one multivariate draw of all rows
     if inputs.sar is not None:
         rc = n_rows  # sar(): every row depends on all others
+    if inputs.cosy is not None and what in ("predict", "log_lik"):
+        if not inputs.cosy["series"].size:
+            raise ModelError(
+                "Response draws and log_lik of a model with cosy() are computed for the fitted "
+                "rows only (their series); use posterior_epred for new data."
+            )
+        rc = n_rows  # the series' rows together
     fn = _chunk_function(inputs, what, dpar, transform)
     effects = [np.ascontiguousarray(np.moveaxis(g.r, 2, 0)) for g in inputs.groups]
     base = jax.random.key(seed)

@@ -36,7 +36,8 @@ from brmsjax.core import (
     group_spec,
 )
 from brmsjax.fit_files import is_netcdf, read_netcdf, write_netcdf
-from brmsjax.formula.names import b_name, sd_name
+from brmsjax.formula.design.special.group_by import by_names
+from brmsjax.formula.names import b_name
 from brmsjax.methods.accessors import (
     neff_ratio,
     ngrps,
@@ -161,7 +162,7 @@ class BrmsFit:
         #: saves the fit there again when it adds criteria.
         self.file: str | None = None
         expected = [b_name(c) for cs in info.fixed.values() for c in cs]
-        expected += [sd_name(b.group, c) for b in info.groups for c in b.names]
+        expected += [n for b in info.groups for n in by_names(b)[0]]  # gr(by =): per level
         expected += list(info.spec_pars)
         have = set(names)
         # a smooth's unpenalized columns are drawn as bs_ (fixef rows like b_'s)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from brmsjax.formula import names
+from brmsjax.formula.design.special.group_by import by_info, by_names, group_dist
 from brmsjax.formula.names import META_COLUMNS
 
 if TYPE_CHECKING:
@@ -62,19 +63,29 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             yield f"{cls}[{i + 1}]", cls, (i,)
     for cls in model.spatial:  # sar(), car(): lagsar/errorsar, car, rhocar, sdcar
         yield cls, cls, ()
+    if model.cosy:  # brms's cosy follows the ARMA coefficients
+        yield "cosy", "cosy", ()
     for f in model.fixed:  # category-specific effects bcs_<column>[k] (mu only)
         for i, col in enumerate(f.cs_columns):
             for k in range(f.thresholds):
                 yield names.bcs_name(col, k + 1), "bcs", (i * f.thresholds + k,)
     for g in model.groups:
+        if by_info(g)[0]:  # gr(g, by = f): sd_g__Intercept:fa, ... (brms's change_re)
+            yield from ((n, f"sd_{g.id}", (i,)) for i, n in enumerate(by_names(g)[0]))
+            continue
         for m, (coef, dpar) in enumerate(zip(g.coefs, g.dpars, strict=True)):
             yield names.sd_name(g.group, coef, dpar), f"sd_{g.id}", (m,)
     for g in model.groups:
-        if g.cor:
+        if g.cor and by_info(g)[0]:
+            yield from ((n, f"cor_{g.id}", (i,)) for i, n in enumerate(by_names(g)[1]))
+        elif g.cor:
             coefs = g.names
             pairs = [(j, k) for k in range(len(coefs)) for j in range(k)]
             for i, (j, k) in enumerate(pairs):
                 yield names.cor_name(g.group, coefs[j], coefs[k]), f"cor_{g.id}", (i,)
+    for g in model.groups:  # gr(g, dist = "student"): brms's df_<group> after the cors
+        if group_dist(g) == "student":
+            yield f"df_{g.group}", f"df_{g.id}", ()
     for sm in model.smooths:
         for j in range(len(sm.knots)):
             yield names.sds_name(sm.prefix, j + 1), f"sds_{sm.key}", (j,)

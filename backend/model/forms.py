@@ -139,6 +139,10 @@ def marginal_blocker(
         return "the model has no group-level term"
     if groups[0].lcov:
         return "the group's levels have a known covariance (gr(cov = ))"
+    if getattr(groups[0], "nby", 0):
+        return "the group's sd and cor vary by a factor (gr(by = ))"
+    if getattr(groups[0], "student", False):
+        return "the group's effects are student-t (gr(dist = 'student'))"
     return None
 
 

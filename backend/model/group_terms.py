@@ -18,12 +18,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 from jax.scipy.linalg import solve_triangular
+from jax.scipy.special import gammaln
 from numpyro.distributions.transforms import biject_to
 
 from brmsjax.backend.model.plans import GroupPlan
 from brmsjax.backend.model.transforms import corr_cholesky
 
-__all__ = ["cov_params", "effects_sqrt", "group_map", "upper_pairs"]
+__all__ = ["cov_params", "effects_sqrt", "group_map", "student_scale", "udf_lpdf", "upper_pairs"]
 
 PyTree = Any
 
@@ -44,6 +45,12 @@ def group_map(
     ``-n_levels * sum(log diag(C11))`` for ``k`` leading centred coordinates, 0 when none.
     """
     sd, w = jnp.asarray(params[f"sd_{g.id}"]), jnp.asarray(params[f"z_{g.id}"])
+    if g.nby:  # gr(g, by = f): level j takes its by level's diag(sd) L (brms's scale_r_cor_by)
+        Jby = data["Jby"][str(g.id)]
+        sd_j = jnp.reshape(sd, (g.nby, g.M))[Jby].T  # (M, n_levels)
+        if g.cor:
+            w = jnp.einsum("jmk,kj->mj", params[f"L_{g.id}"][Jby], w)
+        return sd_j * w, jnp.asarray(params[f"z_{g.id}"]), jnp.zeros(())
     k = min(g.centred, g.M)
     L = params[f"L_{g.id}"] if g.cor else None
     if not (g.shear or k):
@@ -113,6 +120,19 @@ def cov_params(M: int, u: Array, shear_inv: Array) -> tuple[Array, Array, Array,
         - jnp.sum((M - 1 - i) * jnp.log(jnp.diagonal(L)))
     )
     return C, sd, L, log_jac
+
+
+def student_scale(g: GroupPlan, params: Mapping[str, Array]) -> Array:
+    """brms's ``dfm_k = sqrt(df_k * udf_k)``: per level, the scale of a student-t group's
+    effects (``gr(g, dist = "student")``; ``r = dfm_k * diag(sd) L z``)."""
+    return jnp.sqrt(params[f"df_{g.id}"] * params[f"udf_{g.id}"])
+
+
+def udf_lpdf(g: GroupPlan, params: Mapping[str, Array]) -> Array:
+    """Stan's ``inv_chi_square_lpdf(udf_k | df_k)`` summed over the levels."""
+    nu, u = params[f"df_{g.id}"], params[f"udf_{g.id}"]
+    lp = -0.5 * nu * jnp.log(2.0) - gammaln(0.5 * nu) - (0.5 * nu + 1) * jnp.log(u) - 0.5 / u
+    return jnp.sum(lp)
 
 
 def gather_rows(r: Array, J: Array, how: str) -> Array:

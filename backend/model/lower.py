@@ -40,6 +40,7 @@ from brmsjax.backend.model.plans import (
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.terms.autocor import arma_data
+from brmsjax.backend.model.terms.cosy import plan_cosy
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
 from brmsjax.backend.model.terms.measurement import plan_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
@@ -54,6 +55,7 @@ from brmsjax.backend.model.transforms import (
 from brmsjax.backend.priors.nonlinear import check_nlpar_priors
 from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.special.group_by import ByGroupBlock, by_info, group_dist
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
 
@@ -261,7 +263,11 @@ def lower(
     marginalize = marginalize and missing is None
     groups, group_names = [], []
     for g in design.groups:
-        plan.vector(name=f"sd_{g.id}", size=g.M, scalar=False, natural=(0.0, None))
+        nby = len(by_info(g)[1])  # gr(g, by = f): M sd per level of f
+        student = group_dist(g) == "student"  # gr(g, dist = "student"): df_k, udf_k
+        if student:
+            plan.vector(name=f"df_{g.id}", size=1, scalar=True, natural=(1.0, None))
+        plan.vector(name=f"sd_{g.id}", size=g.M * max(nby, 1), scalar=False, natural=(0.0, None))
         cor = bool(g.cor and g.M > 1)
         lkj = cor and lkj_args(prior_args, priors, g.id)
         cols: dict[str, list[int]] = {}
@@ -271,7 +277,7 @@ def lower(
         mm = np.ndim(g.J) == 2  # a multi-membership term: J (N, G), Z (N, G, M) weighted
         shear = (
             shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float))
-            if reparam and not sp and not mm
+            if reparam and not sp and not mm and not nby and not student
             else None
         )
         if shear is not None:
@@ -281,7 +287,7 @@ def lower(
         lcov = g.id in known
         if lcov:  # gr(g, cov = A): brms's Lcov_k, the levels' known covariance
             data.setdefault("Lcov", {})[str(g.id)] = np.asarray(known[g.id])
-        if mm:  # brms's non-centred z (the centring rule reads one level per row)
+        if mm or nby or student:  # brms's non-centred z (the centring rule reads one level per row)
             k = 0
         elif centred is None:
             k = centred_coordinates(family, data, g, shear) if reparam and not lcov else 0
@@ -312,8 +318,12 @@ def lower(
                 sp=sp,
                 lcov=lcov,
                 mm=mm,
+                nby=nby,
+                student=student,
             )
         )
+        if isinstance(g, ByGroupBlock) and nby:
+            data.setdefault("Jby", {})[str(g.id)] = np.asarray(g.Jby, dtype=np.int32)
         group_names.append(g.spec)
         data["J"][str(g.id)] = np.asarray(g.J, dtype=np.int32)
         data["Z"][str(g.id)] = np.asarray(g.Z, dtype=float)
@@ -349,6 +359,7 @@ def lower(
         if likelihood not in ("auto", "plain"):
             raise ModelError(f"The {likelihood} likelihood cannot be used with ARMA terms.")
         likelihood = "plain"
+    likelihood = plan_cosy(design, plan.vector, data, likelihood)  # cosy(): plain form
     fcor = design.data2 is not None and design.data2.fcor is not None
     if fcor and design.data2 is not None and design.data2.fcor is not None:
         data["Lfcor"] = np.linalg.cholesky(np.asarray(design.data2.fcor, dtype=float))
@@ -406,6 +417,7 @@ def lower(
         fcor=fcor,
         sar=sar,
         car=car,
+        cosy=design.cosy is not None,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -417,6 +429,7 @@ def lower(
         smooths=tuple(sm.spec for sm in design.smooths),
         gps=tuple(gp_spec(b) for b in design.gps),
         arma=arma,
+        cosy=design.cosy is not None,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),
         missing=missing_names(design),

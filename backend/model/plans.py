@@ -134,6 +134,13 @@ class GroupPlan:
     #: A multi-membership term ``mm()``: ``J`` is ``(N, G)`` and ``Z`` ``(N, G, M)`` with the
     #: membership weights multiplied in; each row sums its memberships' contributions.
     mm: bool = False
+    #: ``gr(g, by = f)``: the number of levels of ``f`` (0 without ``by``); ``sd_k`` holds
+    #: ``M`` values per level of ``f`` and ``L_k`` one factor per level
+    #: (:func:`~brmsjax.backend.model.group_terms.group_map`); the data hold ``Jby[k]``.
+    nby: int = 0
+    #: ``gr(g, dist = "student")``: the effects are scaled per level by ``sqrt(df_k udf_k)``
+    #: (site ``udf_k``, ``inv_chi_square(df_k)``; :func:`~.group_terms.student_scale`).
+    student: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,8 @@ class Structure:
     #: (``"escar"``, ...: ``rcar`` in mu), ``""`` without them (:mod:`.terms.spatial`).
     sar: str = ""
     car: str = ""
+    #: ``cosy()``: one compound symmetry density per series (:mod:`.terms.cosy`).
+    cosy: bool = False
 
 
 def sfx(dpar: str) -> str:
@@ -269,9 +278,14 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
     for g in structure.groups:
         if structure.likelihood != "marginal":  # the marginal form integrates z out
             sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
+        if g.student and structure.likelihood != "marginal":  # brms's udf_k per level
+            sites.append(Site(f"udf_{g.id}", (g.n_levels,), (g.n_levels,), constraints.positive))
         if g.cov:
             nc = g.M * (g.M + 1) // 2
             sites.append(Site(f"C_{g.id}", (nc,), (nc,), constraints.real))
+        elif g.cor and g.nby:  # gr(g, by = f): one correlation factor per level of f
+            nc = g.M * (g.M - 1) // 2
+            sites.append(Site(f"L_{g.id}", (g.nby, g.M, g.M), (g.nby, nc), corr_cholesky))
         elif g.cor:
             nc = g.M * (g.M - 1) // 2
             sites.append(Site(f"L_{g.id}", (g.M, g.M), (nc,), corr_cholesky))
@@ -322,6 +336,7 @@ class ModelNames:
     smooths: tuple[SmoothSpec, ...] = ()
     gps: tuple[GpSpec, ...] = ()
     arma: tuple[int, int] = (0, 0)
+    cosy: bool = False  # a cosy() term: its correlation ``cosy`` follows ar and ma
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
     #: The responses whose residuals correlate (``rescor__y1__y2``), else ().
     rescor: tuple[str, ...] = ()

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from brmsjax.backend.model.forms import population_beta
-from brmsjax.backend.model.group_terms import effects_sqrt, group_map
+from brmsjax.backend.model.group_terms import effects_sqrt, group_map, student_scale
 from brmsjax.backend.model.marginal import conditional_effects
 from brmsjax.backend.model.plans import Structure
 
@@ -120,5 +120,7 @@ def structure_group_effects(
         r = group_map(g, params, data)[0]
         if g.lcov:  # gr(g, cov = A): levels correlated as brms's Lcov_k z
             r = r @ jnp.asarray(data["Lcov"][str(g.id)]).T
+        if g.student:  # gr(g, dist = "student"): brms's dfm_k per level
+            r = r * student_scale(g, params)[None, :]
         out[g.id] = r.T
     return out

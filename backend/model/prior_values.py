@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
@@ -158,6 +159,10 @@ def prepare_prior_args(structure: Structure, prior_args: Any) -> Any:
                 out[vp.name][f"t{i}"] = log_mass_to(name, args, lb, out[vp.name]["ub"])
             else:
                 out[vp.name][f"t{i}"] = log_mass(name, args, vp.lb, vp.ub)
+    by = {f"sd_{g.id}": g.nby for g in structure.groups if g.nby}
+    for vp in structure.vectors:  # gr(g, by = f): brms truncates M_k sd, not M_k * Nby_k
+        for i in range(len(vp.priors) if vp.name in by else 0):
+            out[vp.name][f"t{i}"] = out[vp.name][f"t{i}"] / by[vp.name]
     return out
 
 
@@ -179,7 +184,12 @@ def structure_lprior(structure: Structure, params: Mapping[str, Array], prior_ar
     for g in structure.groups:
         if g.lkj:
             eta = prior_args[f"L_{g.id}"]["eta"]
-            total = total + lkj_corr_cholesky_lpdf(params[f"L_{g.id}"], eta)
+            L = params[f"L_{g.id}"]
+            if g.nby:  # gr(g, by = f): one factor per level of f
+                lkj = jax.vmap(lkj_corr_cholesky_lpdf, in_axes=(0, None))(L, eta)
+                total = total + jnp.sum(lkj)
+            else:
+                total = total + lkj_corr_cholesky_lpdf(L, eta)
     if structure.shrink:
         total = total + shrink_lprior(structure.shrink, params, prior_args["shrink"])
     return total

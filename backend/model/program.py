@@ -37,6 +37,7 @@ from brmsjax.backend.model.group_terms import (
     effects_sqrt,
     gather_rows,
     group_map,
+    udf_lpdf,
     upper_pairs,
 )
 from brmsjax.backend.model.marginal import marginal_log_lik
@@ -54,6 +55,7 @@ from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lpr
 from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms.autocor import arma_mu
+from brmsjax.backend.model.terms.cosy import cosy_log_lik
 from brmsjax.backend.model.terms.fcor import fcor_log_lik
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.monotonic import term_predictors
@@ -151,6 +153,8 @@ class ModelProgram:
             a = prior_args["shrink"]
             numpyro.factor("shrink_local", shrink_local(self.structure.shrink, params, a))
         for g in self.structure.groups:
+            if g.student:  # brms's inv_chi_square_lpdf(udf_k | df_k)
+                numpyro.factor(f"udf_{g.id}_prior", udf_lpdf(g, params))
             if g.cov:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
             if g.centred:
@@ -182,7 +186,7 @@ class ModelProgram:
         params = {
             k: v
             for k, v in values.items()
-            if k.startswith(("z_", "L_", "zs_", "zgp", "zme", "Lme"))
+            if k.startswith(("z_", "L_", "zs_", "zgp", "zme", "Lme", "udf_"))
         }
         values = dict(values)
         for g in self.structure.groups:
@@ -408,11 +412,15 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
-        if self.structure.fcor or self.structure.sar:  # one multivariate density of all rows
+        if self.structure.fcor or self.structure.sar or self.structure.cosy:
+            # multivariate densities: of all rows (fcor(), sar()) or of each series (cosy())
             eta = self.linear_predictors(params, data)
             mu, dp = self.mu_eta(eta), self.dpars(params, data, eta)
             if self.structure.sar:  # sar(M, type)
                 return sar_model(self.structure.sar, self.family.name, data, mu, (dp, params))
+            if self.structure.cosy:
+                dp = {**dp, "cosy": params["cosy"]}
+                return cosy_log_lik(self.family.name, data["y"], mu, dp, data["cosy"])
             return fcor_log_lik(self.family.name, data["y"], mu, dp, data["Lfcor"])
         if any(p.marginal for p in self.structure.gps):
             resid = data["y"] - self.linear_predictors(params, data)[""]
@@ -465,9 +473,9 @@ class ModelProgram:
         for g in self.structure.groups:
             if g.cor:
                 L = params[f"L_{g.id}"]
-                cor = L @ L.T
+                cor = L @ jnp.swapaxes(L, -1, -2)
                 rows, cols = upper_pairs(g.M)
-                out[f"cor_{g.id}"] = cor[rows, cols]
+                out[f"cor_{g.id}"] = jnp.reshape(cor[..., rows, cols], (-1,))  # by levels' in turn
         if self.structure.rescor:  # brms's rescor: the upper triangle column by column
             L = params["L_rescor"]
             rows, cols = upper_pairs(self.structure.rescor)

@@ -23,6 +23,7 @@ from brmsjax.backend.priors.monotonic import check_dirichlet, dirichlet_specs, s
 from brmsjax.backend.priors.nonlinear import internal_priors, shown_rows
 from brmsjax.backend.priors.parse import prior_display
 from brmsjax.backend.priors.rows import (
+    DF_DEFAULT,
     LKJ_DEFAULT,
     PriorRow,
     arma_classes,
@@ -44,6 +45,7 @@ from brmsjax.backend.priors.user import (
     set_prior,
 )
 from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.special.group_by import by_info, group_dist
 
 TABLE_COLUMNS = ("prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source")
 
@@ -170,11 +172,17 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             spec = p.spec if p else _default(rows, sd_key)
             where = f"coefficient '{c}' of class 'sd' in group '{g.group}'"
             specs.append(check_bounds(spec, 0.0, None, where))
+        specs *= max(len(by_info(g)[1]), 1)  # gr(g, by = f): the same per level of f
         out[f"sd_{g.id}"] = ParamPrior(f"sd_{g.id}", tuple(specs))
         if g.cor and g.M > 1:
             p = pick(("cor", "", g.group, "", "", ""), ("cor", "", "", "", "", ""))
             spec = LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args)
             out[f"L_{g.id}"] = ParamPrior(f"L_{g.id}", (spec,))
+        if group_dist(g) == "student":  # gr(g, dist = "student"): df_k > 1
+            p = pick(("df", "", g.group, "", "", ""))
+            spec = p.spec if p else DF_DEFAULT
+            where = f"class 'df' of group '{g.group}'"
+            out[f"df_{g.id}"] = ParamPrior(f"df_{g.id}", (check_bounds(spec, 1.0, None, where),))
     for sm in design.smooths:
         sds_key = ("sds", "", "", "", sm.dpar, "")
         p = pick(("sds", sm.term, "", "", sm.dpar, ""), sds_key)
@@ -210,6 +218,10 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
         out[row.class_] = ParamPrior(
             row.class_, (check_bounds(spec, row.lb, row.ub, where),) * size
         )
+    if design.cosy is not None:  # cosy(): the compound symmetry correlation in [0, 1]
+        p = pick(("cosy", "", "", "", "", ""))
+        spec = check_bounds(p.spec if p else PriorSpec("flat"), 0.0, 1.0, "class 'cosy'")
+        out["cosy"] = ParamPrior("cosy", (spec,))
     for name, me_specs in me_priors(design, pick).items():  # me(): meanme, sdme, corme
         out[name] = ParamPrior(name, me_specs)
     return out

@@ -18,12 +18,15 @@ from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_prior
 from brmsjax.backend.priors.parse import parse_prior
 from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.special.group_by import group_dist
 
 # ICU root order of ASCII whitespace, punctuation and symbols (before digits, then letters).
 _PUNCTUATION = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 _RANK = {c: i for i, c in enumerate(_PUNCTUATION)}
 
 LKJ_DEFAULT = PriorSpec("lkj", (1.0,))
+#: brms's default prior of a student-t group's ``df`` (``gr(g, dist = "student")``), lb = 1.
+DF_DEFAULT = PriorSpec("gamma", (2.0, 0.1))
 DIRICHLET_DEFAULT = PriorSpec("dirichlet", (1.0,))
 
 
@@ -299,6 +302,8 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
             ]
             if g.cor and g.M > 1:
                 rows += [PriorRow("cor", spec=LKJ_DEFAULT), PriorRow("cor", group=g.group)]
+            if group_dist(g) == "student":  # gr(g, dist = "student"): brms's df per group
+                rows.append(PriorRow("df", group=g.group, spec=DF_DEFAULT, lb=1.0))
     rows += gp_rows(design, family)
     if design.smooths:  # brms's class sds: the sd default, one row per smooth (its mgcv label)
         sds_spec = family_scale_prior(
@@ -312,6 +317,8 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
             rows.append(PriorRow("sds", coef=sm.term, dpar=sm.dpar))
     rows += [PriorRow(cls, spec=PriorSpec("flat")) for cls, _ in arma_classes(design)]
     rows += [row for row, _ in spatial_rows(design, family)]
+    if design.cosy is not None:  # cosy(): brms's flat prior on [0, 1]
+        rows.append(PriorRow("cosy", spec=PriorSpec("flat"), lb=0.0, ub=1.0))
     unique: dict[tuple[str, ...], PriorRow] = {}
     for row in sorted(rows, key=PriorRow.sort_key):
         unique.setdefault(row.key, row)

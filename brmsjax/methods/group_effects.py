@@ -19,6 +19,7 @@ import xarray as xr
 
 from brmsjax.core import FitError, FitInfo, FitLike
 from brmsjax.formula.design.ir import GroupSpec
+from brmsjax.formula.design.special.group_by import by_info, by_names
 from brmsjax.formula.names import cor_name, sd_name
 from brmsjax.methods.summary import check_probs, fixef, level_array, matrix_array, sd_table
 
@@ -177,13 +178,19 @@ def VarCorr(  # brms's name
     out: dict[str, dict[str, Any]] = {}
     for g in info.group_names:
         rnames = [b.names[k] for b, k in _group_coefs(info, g)]
+        blocks = info.blocks(g)
+        if any(by_info(b)[0] for b in blocks):  # gr(g, by = f): Intercept:fa, ... (brms)
+            rnames = [n.split("__", 1)[1] for b in blocks for n in by_names(b)[0]]
         sds = fit.store.matrix([sd_name(g, c) for c in rnames])
         entry: dict[str, Any] = {
             "sd": sd_table(sds, rnames, summary=summary, probs=probs, robust=robust)
         }
         cor_names = _cor_names(g, rnames)
         if any(fit.store.has(c) for c in cor_names):
-            cors = np.nan_to_num(fit.store.matrix(cor_names), nan=0.0)
+            have = [c for c in cor_names if fit.store.has(c)]  # by levels: no cross-level cor
+            cors = np.zeros((fit.ndraws, len(cor_names)))
+            cors[:, [cor_names.index(c) for c in have]] = fit.store.matrix(have)
+            cors = np.nan_to_num(cors, nan=0.0)
             n = len(rnames)
             cor = np.broadcast_to(np.eye(n), (fit.ndraws, n, n)).copy()
             pairs = [(i, j) for j in range(1, n) for i in range(j)]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from brmsjax.backend import predict as bp
+from brmsjax.backend.model.terms.cosy import cosy_data
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
@@ -24,6 +25,7 @@ from brmsjax.formula.design.design import as_frame
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.mv.mv_newdata import encode_mv_newdata
 from brmsjax.formula.design.newdata import NewData, encode_newdata, from_design, parse_re_formula
+from brmsjax.formula.design.special.group_by import by_info, group_dist
 from brmsjax.formula.design.special.smooth_terms import smooth_draws
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
@@ -113,6 +115,17 @@ def _group_draws(
         if not n_new:
             continue
         ids = [g.id for g in fit.info.blocks(group)]
+        if any(by_info(blocks[i])[0] for i in ids):
+            raise PredictionError(
+                f"New levels of '{group}' cannot be predicted: its group-level effects vary "
+                "by a factor (gr(by = )); predict for the fitted levels or drop the term "
+                "with re_formula."
+            )
+        if mode == "gaussian" and any(group_dist(blocks[i]) == "student" for i in ids):
+            raise PredictionError(
+                f"sample_new_levels='gaussian' draws normal effects, but those of '{group}' are "
+                "student-t (gr(dist = 'student')); use 'uncertainty' or 'old_levels'."
+            )
         r = np.concatenate([r_all.get(i, _group_r(fit, blocks[i], rows)) for i in ids], axis=2)
         coefs = [c for i in ids for c in blocks[i].names]
         chol = _gaussian_chol(fit, group, coefs, rows) if mode == "gaussian" else None
@@ -299,6 +312,7 @@ def prediction_inputs(
         C=nd.C,
         fcor=_fcor(fit, newdata, incl_autocor),
         sar=spatial_sar(fit, newdata, incl_autocor, scalars, rows),
+        cosy=_cosy(fit, newdata, rows, incl_autocor),
     )
     return inputs, int(rng.integers(0, 2**31 - 1))
 
@@ -346,6 +360,17 @@ def _me_draws(
         b[""][:, start + cols[i].start] = 0.0
     J = np.arange(n, dtype=np.int64)
     return (bp.GroupDraws(("",), r[:, :, None], J, np.ones((n, 1))),)
+
+
+def _cosy(
+    fit: FitLike, newdata: Any, rows: np.ndarray, incl_autocor: bool
+) -> dict[str, np.ndarray] | None:
+    """A ``cosy()`` term's draws and the fitted rows' series (none for new data), else None."""
+    cosy = fit.design.cosy
+    if not incl_autocor or cosy is None:
+        return None
+    series = cosy_data(cosy.series) if newdata is None else {"series": np.zeros(0, np.int32)}
+    return {"rho": fit.store.matrix(["cosy"])[rows, 0], **series}
 
 
 def _fcor(fit: FitLike, newdata: Any, incl_autocor: bool) -> np.ndarray | None:

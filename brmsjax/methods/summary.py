@@ -28,7 +28,7 @@ from brmsjax.core import FIXEF_PATTERN, FitInfo, FitLike
 from brmsjax.formula.errors import ModelError
 
 #: brms's autocorrelation parameters ("Correlation Structures" of the summary; sar(), car()).
-AUTOCOR_PATTERN = re.compile(r"^((ar|ma)\[\d+\]|lagsar|errorsar|car|rhocar|sdcar)$")
+AUTOCOR_PATTERN = re.compile(r"^((ar|ma)\[\d+\]|cosy|lagsar|errorsar|car|rhocar|sdcar)$")
 # Columns printed without decimals (brms's print_format ``no_digits``).
 NO_DIGITS = ("Bulk_ESS", "Tail_ESS")
 FOOTER = (

@@ -56,6 +56,7 @@ from .response import (
     family_kind,
 )
 from .special.autocor import arma_nodes, arma_rows
+from .special.cosy import cosy_nodes, cosy_rows
 from .special.measurement import is_me, me_arguments
 from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
@@ -131,6 +132,7 @@ def _group_nodes(group: GroupTerm) -> list[Node]:
         else [
             *group.coefs.variables(),
             *group.group_vars,
+            *([group.by] if group.by is not None else []),
         ]
     )
 
@@ -246,7 +248,7 @@ def _evaluate(
         for group in dp.groups:
             for node in _group_nodes(group):
                 vals.add(node)
-    for node in [*arma_nodes(bt), *spatial_nodes(bt)]:
+    for node in [*arma_nodes(bt), *spatial_nodes(bt), *cosy_nodes(bt)]:
         vals.add(node)
     for node in covariate_nodes(bt, [str(c) for c in data.columns]):
         vals.add(node)
@@ -374,6 +376,10 @@ def build_design(
         arma = arma_rows(bt, values, n, name)
         values = {k: subset_value(v, arma.order, False) for k, v in values.items()}
         rows, arma = rows[arma.order], replace(arma, order=np.arange(n))
+    cosy = None if bt.cosy is None else cosy_rows(bt, values, n, name)
+    if cosy is not None:  # sorted by group and time as for ARMA terms
+        values = {k: subset_value(v, cosy.order, False) for k, v in values.items()}
+        rows, cosy = rows[cosy.order], replace(cosy, order=np.arange(n))
     labels = frame.index[rows]
     check_values(bt, values, labels, advice=fit_advice)
     response = _response(bt, values, family=_Kind(name, kind))
@@ -446,6 +452,7 @@ def build_design(
         nonlinear=nonlinear,
         missing=missing_data(bt, values, response.y, name),
         data2=extra or None,
+        cosy=cosy,
     )
 
 

@@ -20,6 +20,7 @@ from ..syntax.parse import deparse
 from ..terms.brmsterms import BrmsTerms, GroupTerm
 from .ir import GroupBlock
 from .matrix import brms_rename
+from .special.group_by import ByGroupBlock, by_levels_of
 from .special.monotonic import group_matrix
 from .special.multimembership import MmGroupBlock, mm_columns, mm_levels, mm_weights
 
@@ -130,6 +131,14 @@ def _group_blocks(
                 block["dpars"].extend([dp.dpar] * len(coefs))
                 block["sp"].extend(sp)
                 block["cor"] = block["cor"] and group.cor
+                if block["dist"] != group.dist:
+                    raise FormulaTermError(
+                        f"Group-level terms sharing the id '{group.id}' must have the same "
+                        f"distribution (gr(dist = )), not both '{block['dist']}' and "
+                        f"'{group.dist}'.",
+                        bt.source,
+                        group.span,
+                    )
                 continue
             if group.id is not None:
                 by_id[group.id] = len(blocks)
@@ -143,6 +152,8 @@ def _group_blocks(
                     "sp": sp,
                     "cor": group.cor,
                     "cov": group.cov,
+                    "by": group.by,
+                    "dist": group.dist,
                     **mm,
                 }
             )
@@ -165,6 +176,12 @@ def _group_blocks(
         if "W" in block:
             W = block["W"]
             out.append(MmGroupBlock(**fields, Z=W[:, :, None] * Z, W=W, Z_members=Z))
+        elif block["by"] is not None or block["dist"] != "gaussian":  # gr(by = , dist = )
+            extra: dict[str, Any] = {"dist": block["dist"]}
+            if block["by"] is not None:  # sd and cor per level of f
+                levels, Jby = by_levels_of(block["by"], block["group"], factor, values)
+                extra.update(by=deparse(block["by"]), by_levels=levels, Jby=Jby)
+            out.append(ByGroupBlock(**fields, Z=Z, **extra))
         else:
             out.append(GroupBlock(**fields, Z=Z))
     return tuple(out)

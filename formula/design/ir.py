@@ -19,7 +19,7 @@ import numpy as np
 from brmsjax.formula import names
 
 from .data2.ir import Data2Design
-from .ir_special import ArmaData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, SpTerm
+from .ir_special import ArmaData, CosyData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, SpTerm
 
 if TYPE_CHECKING:
     from .gp import GpBlock
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArmaData",
+    "CosyData",
     "Design",
     "FixedBlock",
     "FixedSpec",
@@ -313,6 +314,8 @@ class Design:
     missing: MissingData | None = None
     #: Matrices from brms's ``data2`` (``gr(g, cov = A)``'s ``Lcov_k``), or None.
     data2: Data2Design | None = None
+    #: A ``cosy()`` term's series (:class:`~.ir_special.CosyData`; rows sorted as for ARMA).
+    cosy: CosyData | None = None
 
     @property
     def N(self) -> int:

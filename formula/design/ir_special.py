@@ -1,4 +1,4 @@
-"""Design IR of brms's special terms: monotonic effects, smooths, ARMA and non-linear mu.
+"""Design IR of brms's special terms: monotonic effects, smooths, ARMA, cosy() and non-linear mu.
 
 Split from :mod:`.ir` (which re-exports every class here) so that each stays small. Everything
 is frozen; arrays are never mutated after construction.
@@ -218,3 +218,35 @@ class Nonlinear:
     nlpars: tuple[str, ...]
     covariates: tuple[str, ...]
     C: np.ndarray
+
+
+@dataclass(frozen=True)
+class CosyData:
+    """The series of the rows of a ``cosy()`` model.
+
+    Attributes
+    ----------
+    series
+        ``(N,)`` int64 0-based series of each row, non-decreasing (rows in series order).
+    order
+        ``(N,)`` the rows in series order (``arange(N)`` for a Design, whose rows are sorted).
+    """
+
+    series: np.ndarray
+    order: np.ndarray
+
+    @property
+    def nobs(self) -> np.ndarray:
+        """brms's ``nobs_tg``: the number of rows of each series."""
+        return np.bincount(self.series).astype(np.int64)
+
+    def standata(self) -> dict[str, object]:
+        """brms's ``N_tg``, ``begin_tg``, ``nobs_tg`` and ``end_tg`` (1-based)."""
+        nobs = self.nobs
+        end = np.cumsum(nobs)
+        return {
+            "N_tg": int(len(nobs)),
+            "begin_tg": (end - nobs + 1).astype(np.int64),
+            "nobs_tg": nobs,
+            "end_tg": end.astype(np.int64),
+        }

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .gp import gp_standata
 from .ir import Design, FixedBlock, SpBlock
+from .special.group_by import ByGroupBlock
 from .special.measurement import me_standata
 from .special.multimembership import MmGroupBlock
 
@@ -139,6 +140,8 @@ def standata(
             out["Msar"], out["eigenMsar"], out["N_tg"] = sar.M, sar.eigen, 1
         if not block.dpar and design.data2 is not None and design.data2.car is not None:
             out.update(design.data2.car.standata())  # brms's data_ac of car(M, gr)
+        if not block.dpar and design.cosy is not None:  # brms's data_ac of cosy()
+            out.update(design.cosy.standata())
         if not block.dpar and design.data2 is not None and design.data2.fcor is not None:
             out["Mfcor"], out["N_tg"] = design.data2.fcor, 1  # brms's data_ac of fcor(M)
     fixed = dict(design.fixed_dpars)
@@ -163,6 +166,9 @@ def standata(
         out[f"N_{k}"] = group.n_levels
         out[f"M_{k}"] = group.M
         out[f"NC_{k}"] = group.NC
+        if isinstance(group, ByGroupBlock) and group.by:  # gr(g, by = f)
+            out[f"Nby_{k}"] = len(group.by_levels)
+            out[f"Jby_{k}"] = group.Jby.astype(np.int64) + 1
         if design.data2 is not None and k in design.data2.lcov:  # gr(g, cov = A)
             out[f"Lcov_{k}"] = design.data2.lcov[k]
     out.update(me_standata([block.sp for block in design.fixed]))  # brms's data_Xme

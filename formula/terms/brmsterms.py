@@ -22,6 +22,7 @@ from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
+from .cosy import CosyTerm, model_cosy
 from .data2_terms import CarTerm, FcorTerm, SarTerm, gr_cov, model_fcor, model_spatial
 from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
 from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
@@ -72,6 +73,10 @@ class GroupTerm:
     #: ``gr(g, cov = A)``: the name of the levels' known covariance matrix in ``data2``.
     cov: str | None = None
     mm: MmTerm | None = None
+    #: ``gr(g, by = f)``: the factor whose levels get their own ``sd`` and ``cor``, else None.
+    by: Node | None = None
+    #: ``gr(g, dist = "student")``: the effects' distribution, ``"gaussian"`` or ``"student"``.
+    dist: str = "gaussian"
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class BrmsTerms:
     fcor: FcorTerm | None = None
     sar: SarTerm | None = None  # sar(M, type): the spatial autoregressive structure of mu
     car: CarTerm | None = None  # car(M, gr, type): the CAR effects of mu
+    #: ``cosy(time, gr)``: compound symmetry of the residuals (:mod:`.cosy`), else None.
+    cosy: CosyTerm | None = None
 
     @property
     def response_label(self) -> str:
@@ -158,7 +165,9 @@ def _group_name(nodes: Sequence[Node]) -> str:
     return ":".join(deparse(n) for n in nodes)
 
 
-def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None, str | None]:
+def _gr_options(
+    call: Call, source: str
+) -> tuple[Node, bool | None, str | None, str | None, Node | None, str]:
     """Read ``gr(g, by = NULL, cor = TRUE, id = NA, cov = NULL, dist = "gaussian")``."""
     if not call.positional:
         raise FormulaTermError(
@@ -168,6 +177,8 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None,
     cor: bool | None = None
     gid: str | None = None
     cov: str | None = None
+    by: Node | None = None
+    dist = "gaussian"
     for arg in call.args:
         if arg.name is None:
             continue
@@ -183,22 +194,22 @@ def _gr_options(call: Call, source: str) -> tuple[Node, bool | None, str | None,
         elif arg.name == "cov":
             cov = gr_cov(value, source, arg.span)
         elif arg.name == "dist":
-            if not (isinstance(value, String) and value.value == "gaussian"):
-                raise FormulaTermError('Only gr(dist = "gaussian") is supported.', source, arg.span)
-        elif arg.name == "by":
-            if not (isinstance(value, Name) and value.name == "NULL"):
+            if not (isinstance(value, String) and value.value in ("gaussian", "student")):
                 raise FormulaTermError(
-                    "gr(by = ) is not supported yet; fit one model per level instead.",
+                    "gr() argument 'dist' should be one of 'gaussian', 'student'.",
                     source,
                     arg.span,
                 )
+            dist = value.value
+        elif arg.name == "by":
+            by = None if isinstance(value, Name) and value.name == "NULL" else value
         else:
             raise FormulaTermError(
                 f"gr() has no argument '{arg.name}'; its arguments are by, cor, id, cov and dist.",
                 source,
                 arg.span,
             )
-    return group, cor, gid, cov
+    return group, cor, gid, cov, by, dist
 
 
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
@@ -222,9 +233,9 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
     if coefs.autocor:
         raise FormulaTermError("ARMA terms cannot be inside a group-level term.", source, bar.span)
     group = strip_parens(bar.group)
-    cor, gid, cov = bar.cor, bar.id, None
+    cor, gid, cov, by, dist = bar.cor, bar.id, None, None, "gaussian"
     if isinstance(group, Call) and group.func == "gr":
-        group, gr_cor, gr_id, cov = _gr_options(group, source)
+        group, gr_cor, gr_id, cov, by, dist = _gr_options(group, source)
         group = strip_parens(group)
         cor = cor if gr_cor is None else (cor and gr_cor)
         gid = gr_id if gr_id is not None else gid
@@ -262,6 +273,8 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
                 dpar=dpar,
                 span=bar.span,
                 cov=cov,
+                by=by,
+                dist=dist,
             )
         )
     return out
@@ -382,6 +395,7 @@ def brms_terms(
     arma = model_arma(dpars, formula, main_src, expand)
     fcor = model_fcor(dpars[0].fixed.autocor, arma, main_src)
     sar, car = model_spatial(dpars[0].fixed.autocor, arma is not None or fcor is not None, main_src)
+    cosy = model_cosy(dpars[0].fixed.autocor, (arma, fcor), main_src)
     lines = autocor_lines(tuple(deparse(n) for n, _ in parts), arma)
     return BrmsTerms(
         source=main_src,
@@ -396,6 +410,7 @@ def brms_terms(
         fcor=fcor,
         sar=sar,
         car=car,
+        cosy=cosy,
     )
 
 

@@ -23,6 +23,7 @@ from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp
 from ..syntax.parse import deparse
 from .additions import mi_predictor_message
 from .autocor import AUTOCOR_CALLS
+from .cosy import COSY_CALLS
 from .data2_terms import DATA2_AUTOCOR
 
 __all__ = ["Bar", "Encoder", "is_bar"]
@@ -35,7 +36,7 @@ _PRODUCTS = frozenset({":", "*", "/", "%in%", "^"})
 # Calls that are brms special terms rather than ordinary functions of the data.
 _UNSUPPORTED_SPECIALS = frozenset(
     {
-        "cs", "cosy", "car", "sar",
+        "cs", "car", "sar",
         "unstr", "lasso", "horseshoe",
     }
 )  # fmt: skip
@@ -214,7 +215,7 @@ class Encoder:
                 "Consider using 't2' instead.",
                 node,
             )
-        if node.func in AUTOCOR_CALLS or node.func in DATA2_AUTOCOR:
+        if node.func in AUTOCOR_CALLS or node.func in DATA2_AUTOCOR or node.func in COSY_CALLS:
             self.autocor.append(node)
             return {}
         if node.func == "mi":  # a univariate model has no other response to impute

@@ -22,6 +22,7 @@ from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp
 from ..syntax.parse import deparse
 from .autocor import AUTOCOR_CALLS
+from .cosy import COSY_CALLS
 from .encode import Bar, Encoder, is_bar
 
 __all__ = ["Bar", "Term", "TermList", "expand"]
@@ -114,7 +115,7 @@ def _extract_variables(root: Node, out: dict[str, Node]) -> None:
             if node.name != ".":
                 out.setdefault(deparse(node), node)
         elif isinstance(node, Call):
-            if node.func != "offset" and node.func not in AUTOCOR_CALLS:
+            if node.func != "offset" and node.func not in AUTOCOR_CALLS | COSY_CALLS:
                 out.setdefault(deparse(node), node)
         elif isinstance(node, UnaryOp):
             stack.append(node.operand)

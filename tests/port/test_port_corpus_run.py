@@ -96,6 +96,9 @@ def _roles(node: Any, role: str, out: dict[str, str]) -> None:
             sub = inner if (i == 0 or inner == "group") and arg.name in (None, "x") else "number"
             if node.func == "gr" and arg.name == "cov":
                 sub = "cov"  # gr(g, cov = A): the levels' covariance, from data2
+            if node.func == "gr" and arg.name == "by" and isinstance(arg.value, ast.Name):
+                out[arg.value.name] = "by"  # gr(g, by = f): f constant within each level of g
+                continue
             _roles(arg.value, sub, out)
 
 
@@ -137,6 +140,7 @@ def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
     trials = 1 if re.search(r"trials\(1\)", str(formula)) else 10
     make = {
         "group": lambda: np.array(list("abcd") * (n // 4)),
+        "by": lambda: np.array(list("xxyy") * (n // 4)),  # groups a, b in x; c, d in y
         "factor": lambda: np.tile([1, 2, 3], n // 3),
         "trials": lambda: np.full(n, 10),
         "cens": lambda: np.tile([0, 0, 1, -1], n // 4),
@@ -174,8 +178,6 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 
 #: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
-    "cosy-1": (FormulaTermError, "The brms term 'cosy()' is not supported"),
-    "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
 }
 

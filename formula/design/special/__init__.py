@@ -8,6 +8,8 @@
 - :mod:`.measurement`: ``me(x, sdx)`` terms, special effects beside ``mo()`` (``Xn_k``,
   ``noise_k``).
 - :mod:`.missing`: ``y | mi()`` and ``y | mi(sdy)`` responses (brms's ``Jmi``, ``Jme``, ``noise``).
+- :mod:`.group_by`: group terms ``gr(g, by = f)`` with ``sd`` and ``cor`` per level of ``f``
+  (brms's ``Nby``, ``Jby``).
 
 ``gp()`` terms stay in :mod:`brmsjax.formula.design.gp` (the Design IR refers to their blocks,
 and these modules import the IR, so the IR never imports this package).
