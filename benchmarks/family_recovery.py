@@ -119,6 +119,8 @@ CASES: tuple[Case, ...] = (
     Case("asym_laplace", _lin(1.0, 0.5, 0.5, sigma=1.0, quantile=0.3)),
     Case("zero_inflated_beta", _lin(0.3, 0.5, 0.4, phi=10.0, zi=0.2)),
     Case("zero_one_inflated_beta", _lin(0.3, 0.5, 0.4, phi=10.0, zoi=0.2, coi=0.4)),
+    # xi: brms's tmp_xi (normal(0, 2.5)) scaled into the bounds the data set
+    Case("gen_extreme_value", _lin(1.0, 0.5, 0.5, sigma=1.0, xi=0.2)),
 )
 
 

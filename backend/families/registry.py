@@ -48,6 +48,7 @@ from brmsjax.backend.families.ordinal_ratio import Acat, Cratio, Sratio
 from brmsjax.backend.families.registry_more import (
     asym_laplace,
     frechet,
+    gen_extreme_value,
     inverse_gaussian,
     shifted_lognormal,
     zero_inflated_beta,
@@ -76,6 +77,7 @@ __all__ = [
     "frechet",
     "gamma",
     "gaussian",
+    "gen_extreme_value",
     "geometric",
     "get_family",
     "hurdle_gamma",
@@ -406,6 +408,7 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         shifted_lognormal,
         frechet,
         asym_laplace,
+        gen_extreme_value,
         zero_inflated_beta,
         zero_inflated_beta_binomial,
         zero_one_inflated_beta,

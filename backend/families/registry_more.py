@@ -22,11 +22,13 @@ from brmsjax.backend.families.continuous_more import (
     InverseGaussian,
     ShiftedLognormal,
 )
+from brmsjax.backend.families.extreme_value import GenExtremeValue
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
     "asym_laplace",
     "frechet",
+    "gen_extreme_value",
     "inverse_gaussian",
     "shifted_lognormal",
     "zero_inflated_beta",
@@ -52,6 +54,7 @@ _DPARS: dict[str, tuple[tuple[str, ...], Bounds, str]] = {
     "zi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
     "zoi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
     "coi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
+    "xi": (("log1p", "identity"), (None, None), "normal(0, 2.5)"),
 }
 
 
@@ -161,4 +164,20 @@ def zero_inflated_beta_binomial(
         "discrete",
         phi=link_phi,
         zi=link_zi,
+    )
+
+
+def gen_extreme_value(
+    link: str = "identity", link_sigma: str = "log", link_xi: str = "log1p"
+) -> Family:
+    """``gen_extreme_value()``: location mu, scale sigma and shape xi; a scalar xi is brms's
+    ``tmp_xi`` (prior ``normal(0, 2.5)``) scaled into the bounds the data set
+    (:func:`~brmsjax.backend.families.extreme_value.scale_xi`)."""
+    return _make(
+        GenExtremeValue,
+        "gen_extreme_value",
+        link,
+        ("identity", "log", "inverse", "softplus"),
+        sigma=link_sigma,
+        xi=link_xi,
     )

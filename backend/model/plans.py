@@ -323,3 +323,6 @@ class ModelNames:
     rescor: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
     me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order
+    #: Scalar dpars saved as brms's ``tmp_<dpar>`` among the dpars and, transformed, after
+    #: ``lp__`` (gen_extreme_value's ``xi``, brms's ``compute_xi``).
+    tmp_dpars: tuple[str, ...] = ()

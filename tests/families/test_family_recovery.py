@@ -58,6 +58,7 @@ FAMILIES = [
     "asym_laplace",
     "zero_inflated_beta",
     "zero_one_inflated_beta",
+    "gen_extreme_value",
 ]
 
 
@@ -67,8 +68,8 @@ def _big(family: str) -> pd.DataFrame:
 
 def test_cases_cover_every_family_once() -> None:
     assert list(CASES) == FAMILIES
-    assert len(fr.CASES) == 27
-    assert sum(len(c.truth) for c in fr.CASES) == 115
+    assert len(fr.CASES) == 28
+    assert sum(len(c.truth) for c in fr.CASES) == 120
     assert [c.make_family().name for c in fr.CASES] == [f.lower() for f in FAMILIES]
 
 
@@ -288,7 +289,7 @@ def test_ninety_percent_intervals_recover_every_family() -> None:
     print(fr.markdown(recs, chains=2, iter=1000))
     hit, n = fr.pooled(recs)
     lo, hi = fr.binomial_band(n, 0.9, 0.99)
-    assert n == 2 * 115
+    assert n == 2 * 120
     assert lo <= hit <= hi, f"{hit}/{n} intervals cover the truth; band [{lo}, {hi}]"
     rhats = {f"{r.family} rep {r.rep + 1}": round(r.max_rhat, 3) for r in recs}
     assert max(rhats.values()) < 1.05, f"max Rhat per fit: {rhats}"
