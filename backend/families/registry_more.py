@@ -16,6 +16,7 @@ from brmsjax.backend.families.beta_inflated import (
     ZeroInflatedBetaBinomial,
     ZeroOneInflatedBeta,
 )
+from brmsjax.backend.families.compositional.multinomial import Dirichlet, Multinomial
 from brmsjax.backend.families.continuous_more import (
     AsymLaplace,
     Frechet,
@@ -27,9 +28,11 @@ from brmsjax.formula.errors import ModelError
 
 __all__ = [
     "asym_laplace",
+    "dirichlet",
     "frechet",
     "gen_extreme_value",
     "inverse_gaussian",
+    "multinomial",
     "shifted_lognormal",
     "zero_inflated_beta",
     "zero_inflated_beta_binomial",
@@ -181,3 +184,15 @@ def gen_extreme_value(
         sigma=link_sigma,
         xi=link_xi,
     )
+
+
+def multinomial(link: str = "logit") -> Family:
+    """``multinomial()``: counts ``cbind(y1, y2, ...) | trials(n)`` with probabilities
+    ``softmax(0, mu<y2>, ...)`` against the first category."""
+    return _make(Multinomial, "multinomial", link, ("logit",), "categorical")
+
+
+def dirichlet(link: str = "logit", link_phi: str = "log") -> Family:
+    """``dirichlet()``: proportions ``cbind(y1, y2, ...)`` (rows summing to 1) with mean
+    ``softmax(0, mu<y2>, ...)`` and precision phi (``gamma(0.01, 0.01)``)."""
+    return _make(Dirichlet, "dirichlet", link, ("logit",), "categorical", phi=link_phi)
