@@ -279,6 +279,10 @@ def test_multinomial_fit_postprocesses() -> None:
     new = pd.DataFrame({"x": [0.0, 1.0], "n": [10, 20]})
     assert fit.posterior_epred(new).shape == (fit.ndraws, 2, 3)
     np.testing.assert_allclose(fit.posterior_epred(new).sum(axis=2)[0], [10, 20])
+    with pytest.raises(bj.BrmsjaxError, match="'bayes_R2' is not defined for unordered"):
+        fit.bayes_R2()
+    with pytest.raises(bj.BrmsjaxError, match="pp_check is not supported for the multinomial"):
+        fit.pp_check()
 
 
 @pytest.mark.slow
