@@ -5,8 +5,9 @@ group intercepts ``normal(0, sd_g__Intercept)``) with known parameters, drawn wi
 own ``rng`` (brms's parameterizations: negbinomial's shape, Beta's phi, skew_normal's mean,
 zero-inflation zi, hurdle hu, ``P(y <= k) = F(thres_k - mu)`` for cumulative, the mean
 parameterizations of Gamma and weibull). The categorical family uses ``y ~ x`` with three
-categories. Each data set is fitted with ``brmsjax.brm`` under brms's default priors, and the
-90% central intervals of the population-level coefficients, the scalar family parameters and
+categories; multinomial and dirichlet ``cbind(y1, y2, y3) ~ x`` (with ``trials(n)``). Each
+data set is fitted with ``brmsjax.brm`` under brms's default priors, and the 90% central
+intervals of the population-level coefficients, the scalar family parameters and
 ``sd_g__Intercept`` are checked against the truth. The pooled count of covered intervals is
 compared with a two-sided binomial band around 90%. Run:
 
@@ -32,6 +33,9 @@ from scipy import stats
 GROUP = "g"
 SD = f"sd_{GROUP}__Intercept"
 CATEGORIES = ("a", "b", "c")
+#: Families whose response is a matrix of categories (``cbind(y1, y2, y3)``), and its columns.
+MATRIX_FAMILIES = ("multinomial", "dirichlet")
+MATRIX_COLUMNS = ("y1", "y2", "y3")
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,10 @@ class Case:
     def formula(self) -> str:
         """The brms formula of the fit."""
         lhs = "y | trials(n)" if self.trials is not None else "y"
-        rhs = "x" if self.family == "categorical" else f"x + (1 | {GROUP})"
+        if self.family in MATRIX_FAMILIES:  # one column per category: y1, y2, y3
+            lhs = lhs.replace("y", f"cbind({', '.join(MATRIX_COLUMNS)})", 1)
+        cats = self.family == "categorical" or self.family in MATRIX_FAMILIES
+        rhs = "x" if cats else f"x + (1 | {GROUP})"
         return f"{lhs} ~ {rhs}"
 
     def make_family(self) -> Any:
@@ -119,6 +126,24 @@ CASES: tuple[Case, ...] = (
     Case("asym_laplace", _lin(1.0, 0.5, 0.5, sigma=1.0, quantile=0.3)),
     Case("zero_inflated_beta", _lin(0.3, 0.5, 0.4, phi=10.0, zi=0.2)),
     Case("zero_one_inflated_beta", _lin(0.3, 0.5, 0.4, phi=10.0, zoi=0.2, coi=0.4)),
+    # xi: brms's tmp_xi (normal(0, 2.5)) scaled into the bounds the data set
+    Case("gen_extreme_value", _lin(1.0, 0.5, 0.5, sigma=1.0, xi=0.2)),
+    # cbind(y1, y2, y3) responses: counts out of trials(n), proportions with precision phi
+    Case(
+        "multinomial",
+        {"b_muy2_Intercept": 0.5, "b_muy3_Intercept": -0.3, "b_muy2_x": -0.6, "b_muy3_x": 0.8},
+        trials=(5, 15),
+    ),
+    Case(
+        "dirichlet",
+        {
+            "b_muy2_Intercept": 0.5,
+            "b_muy3_Intercept": -0.3,
+            "b_muy2_x": -0.6,
+            "b_muy3_x": 0.8,
+            "phi": 10.0,
+        },
+    ),
 )
 
 
@@ -139,7 +164,8 @@ def simulate(case: Case, n_groups: int, n_per_group: int, seed: int) -> pd.DataF
     -------
     pandas.DataFrame
         Columns ``y``, ``x``, ``g`` (labels ``g01``, ...) and ``n`` (trials) where the family
-        needs them. A categorical response is a pandas Categorical with levels
+        needs them (multinomial and dirichlet: ``y1``, ``y2``, ``y3`` instead of ``y``, counts
+        or proportions). A categorical response is a pandas Categorical with levels
         :data:`CATEGORIES`; a cumulative response holds codes ``1..K``.
     """
     import jax
@@ -156,10 +182,12 @@ def simulate(case: Case, n_groups: int, n_per_group: int, seed: int) -> pd.DataF
     dpars: dict[str, Any] = {}
     addition: dict[str, Any] = {}
     if family.kind == "categorical":
+        labels = MATRIX_COLUMNS if case.family in MATRIX_FAMILIES else CATEGORIES
         eta = np.column_stack(
             [np.zeros(n)]
-            + [truth[f"b_mu{c}_Intercept"] + truth[f"b_mu{c}_x"] * x for c in CATEGORIES[1:]]
+            + [truth[f"b_mu{c}_Intercept"] + truth[f"b_mu{c}_x"] * x for c in labels[1:]]
         )
+        dpars.update({d: jnp.asarray(truth[d]) for d in family.dpars if d in truth})
     else:
         effect = rng.normal(0.0, truth[SD], n_groups)[group]
         eta = truth.get("b_Intercept", 0.0) + truth["b_x"] * x + effect
@@ -173,7 +201,11 @@ def simulate(case: Case, n_groups: int, n_per_group: int, seed: int) -> pd.DataF
         data["n"] = trials.astype(np.int64)
     key = jax.random.key(int(rng.integers(2**31)))
     y = np.asarray(family.rng(key, jnp.asarray(eta), dpars, addition), dtype=np.float64)
-    if family.kind == "categorical":
+    if case.family in MATRIX_FAMILIES:  # columns y1, y2, y3 first
+        y = y.astype(np.int64) if family.name == "multinomial" else y
+        for k, column in reversed(list(enumerate(MATRIX_COLUMNS))):
+            data.insert(0, column, y[:, k])
+    elif family.kind == "categorical":
         codes = pd.Categorical.from_codes(y.astype(np.int64) - 1, pd.Index(CATEGORIES))
         data.insert(0, "y", pd.Series(codes, index=data.index))
     elif family.discrete:

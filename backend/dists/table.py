@@ -23,6 +23,7 @@ from jax import Array
 from brmsjax.backend.dists import stan as st
 from brmsjax.backend.dists import stan_discrete as sd
 from brmsjax.backend.dists import stan_families as sf
+from brmsjax.backend.dists import stan_gev as sg
 from brmsjax.backend.dists import stan_priors as sp
 
 __all__ = ["DISTRIBUTIONS", "DIST_ARITY", "Distribution"]
@@ -190,6 +191,14 @@ _ENTRIES = (
         sf.asym_laplace_lpdf,
         sf.asym_laplace_lcdf,
         sf.asym_laplace_lccdf,
+        prior=False,
+    ),
+    Distribution(
+        "gen_extreme_value",
+        3,
+        sg.gen_extreme_value_lpdf,
+        sg.gen_extreme_value_lcdf,
+        sg.gen_extreme_value_lccdf,
         prior=False,
     ),
     Distribution("von_mises", 2, st.von_mises_lpdf, support=(-math.pi, math.pi), prior=False),

@@ -104,6 +104,9 @@ class Family:
     #: Auxiliary parameters whose upper bound is a statistic of the response, by brms's name
     #: of it (``{"ndt": "min_Y"}``); see :mod:`brmsjax.backend.model.data_bounds`.
     data_bounds: ClassVar[Mapping[str, str]] = {}
+    #: Scalar dpars that brms samples as ``tmp_<dpar>`` and transforms with the data (brms's
+    #: ``family$tmp_dpars``: gen_extreme_value's ``xi``); the draws hold both.
+    tmp_dpars: ClassVar[tuple[str, ...]] = ()
 
     @property
     def ad(self) -> tuple[str, ...]:

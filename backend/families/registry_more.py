@@ -16,18 +16,23 @@ from brmsjax.backend.families.beta_inflated import (
     ZeroInflatedBetaBinomial,
     ZeroOneInflatedBeta,
 )
+from brmsjax.backend.families.compositional.multinomial import Dirichlet, Multinomial
 from brmsjax.backend.families.continuous_more import (
     AsymLaplace,
     Frechet,
     InverseGaussian,
     ShiftedLognormal,
 )
+from brmsjax.backend.families.extreme_value import GenExtremeValue
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
     "asym_laplace",
+    "dirichlet",
     "frechet",
+    "gen_extreme_value",
     "inverse_gaussian",
+    "multinomial",
     "shifted_lognormal",
     "zero_inflated_beta",
     "zero_inflated_beta_binomial",
@@ -52,6 +57,7 @@ _DPARS: dict[str, tuple[tuple[str, ...], Bounds, str]] = {
     "zi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
     "zoi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
     "coi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
+    "xi": (("log1p", "identity"), (None, None), "normal(0, 2.5)"),
 }
 
 
@@ -162,3 +168,31 @@ def zero_inflated_beta_binomial(
         phi=link_phi,
         zi=link_zi,
     )
+
+
+def gen_extreme_value(
+    link: str = "identity", link_sigma: str = "log", link_xi: str = "log1p"
+) -> Family:
+    """``gen_extreme_value()``: location mu, scale sigma and shape xi; a scalar xi is brms's
+    ``tmp_xi`` (prior ``normal(0, 2.5)``) scaled into the bounds the data set
+    (:func:`~brmsjax.backend.families.extreme_value.scale_xi`)."""
+    return _make(
+        GenExtremeValue,
+        "gen_extreme_value",
+        link,
+        ("identity", "log", "inverse", "softplus"),
+        sigma=link_sigma,
+        xi=link_xi,
+    )
+
+
+def multinomial(link: str = "logit") -> Family:
+    """``multinomial()``: counts ``cbind(y1, y2, ...) | trials(n)`` with probabilities
+    ``softmax(0, mu<y2>, ...)`` against the first category."""
+    return _make(Multinomial, "multinomial", link, ("logit",), "categorical")
+
+
+def dirichlet(link: str = "logit", link_phi: str = "log") -> Family:
+    """``dirichlet()``: proportions ``cbind(y1, y2, ...)`` (rows summing to 1) with mean
+    ``softmax(0, mu<y2>, ...)`` and precision phi (``gamma(0.01, 0.01)``)."""
+    return _make(Dirichlet, "dirichlet", link, ("logit",), "categorical", phi=link_phi)

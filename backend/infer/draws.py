@@ -93,7 +93,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
         for gp in model.gps:
             yield from (c for c in gp.columns() if c[1].startswith(cls))
     for d in model.aux:
-        yield d, d, ()
+        tmp = f"tmp_{d}" if d in model.tmp_dpars else d  # gen_extreme_value's tmp_xi
+        yield tmp, tmp, ()
     pairs = [(j, k) for k in range(len(model.rescor)) for j in range(k)]
     for i, (j, k) in enumerate(pairs):  # brms's rescor__y1__y2, after the family's dpars
         yield f"rescor__{model.rescor[j]}__{model.rescor[k]}", "rescor", (i,)
@@ -137,6 +138,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
         yield f"corme__{model.me[j]}__{model.me[k]}", "corme_1", (i,)
     yield "lprior", "lprior", ()
     yield "lp__", "lp__", ()
+    for d in model.tmp_dpars:  # brms's compute_xi adds xi after lp__
+        yield d, d, ()
 
 
 def variable_names(names: ModelNames) -> list[str]:

@@ -26,6 +26,7 @@ from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.data_bounds import plan_data_bounds
+from brmsjax.backend.model.family_programs.gev import GevProgram, tmp_name
 from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
 from brmsjax.backend.model.forms import choose_forms
 from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
@@ -253,6 +254,11 @@ def lower(
         shown = tuple(d for d in shown if not d.startswith("theta"))  # data in brms
     for d in aux:
         bounds = family.dpar_bounds.get(d, (None, None))
+        if d in family.tmp_dpars:  # brms's tmp_xi, with the prior of class xi
+            if d in priors:
+                plan.priors = {**plan.priors, tmp_name(d): priors[d]}
+            plan.vector(name=tmp_name(d), size=1, scalar=True, natural=bounds)
+            continue
         plan.vector(name=d, size=1, scalar=True, natural=bounds)
     plan_data_bounds(vectors, prior_args, family, data["y"])  # ndt < min_Y
     shrink = plan_shrinkage(design, priors, prior_args, aux)
@@ -436,10 +442,13 @@ def lower(
         me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
         spatial=tuple(v.name for v in vectors if v.name in SPATIAL_SCALARS),
         rcar=0 if design.data2 is None or design.data2.car is None else design.data2.car.Nloc,
+        tmp_dpars=tuple(d for d in family.tmp_dpars if d in aux),
     )
     program_cls: type[ModelProgram] = (
         MixtureProgram if isinstance(family, Mixture) else ModelProgram
     )
+    if any(d in aux for d in family.tmp_dpars):  # gen_extreme_value's scaled xi
+        program_cls = GevProgram
     prog = program(structure, family, program_cls)
     return LoweredModel(prog, data, prior_args, names, sample_prior)
 

@@ -346,3 +346,6 @@ class ModelNames:
     #: number of CAR locations (``rcar[1]``, ...).
     spatial: tuple[str, ...] = ()
     rcar: int = 0
+    #: Scalar dpars saved as brms's ``tmp_<dpar>`` among the dpars and, transformed, after
+    #: ``lp__`` (gen_extreme_value's ``xi``, brms's ``compute_xi``).
+    tmp_dpars: tuple[str, ...] = ()

@@ -182,9 +182,13 @@ def _fixed_rows(design: Design, family: Family) -> list[PriorRow]:
     """Rows of mu's population-level block: ``Intercept`` (with one row per ordinal threshold)
     and ``b``; a categorical model adds brms's flat ``b`` and ``Intercept`` rows of mu itself."""
     rows: list[PriorRow] = []
-    if category_dpars(design, family):
-        flat = PriorSpec("flat")
-        rows += [PriorRow("b", spec=flat), PriorRow("Intercept", spec=flat)]
+    cats = [b for b in design.fixed if b.dpar in category_dpars(design, family)]
+    if cats:  # brms's rows of mu itself: b where the categories have slopes, Intercept where
+        flat = PriorSpec("flat")  # they have intercepts (``y ~ 1``: no b; ``y ~ 0 + x``: no
+        if any(b.slope_columns or b.cs_columns or b.sp is not None for b in cats):  # Intercept)
+            rows.append(PriorRow("b", spec=flat))
+        if any(b.intercept for b in cats):
+            rows.append(PriorRow("Intercept", spec=flat))
     for block in design.fixed:
         link = dpar_link(family, block.dpar)
         if block.intercept or block.thresholds:

@@ -43,6 +43,8 @@ def bayes_R2(  # brms's name
         ``(draws,)`` values.
     """
     probs = check_probs(probs)
+    if fit.info.family in ("categorical", "multinomial", "dirichlet", "logistic_normal"):
+        raise ComparisonError("'bayes_R2' is not defined for unordered categorical models.")
     newdata = kwargs.pop("newdata", None)
     ypred = posterior_epred(fit, newdata, **kwargs)
     y = encode_data(fit, newdata, kwargs.get("re_formula"), True, True).y

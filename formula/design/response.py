@@ -24,11 +24,14 @@ from ..terms.additions import addition_args, constant_value
 from ..terms.brmsterms import Addition, BrmsTerms
 from .ir import Response
 
-__all__ = ["CATEGORICAL_FAMILIES", "ORDINAL_FAMILIES", "family_kind"]
+__all__ = ["CATEGORICAL_FAMILIES", "MATRIX_FAMILIES", "ORDINAL_FAMILIES", "family_kind"]
 
 # brms families whose kind build_design needs when a family is given by name.
 ORDINAL_FAMILIES = frozenset({"cumulative", "sratio", "cratio", "acat"})
-CATEGORICAL_FAMILIES = frozenset({"categorical"})
+CATEGORICAL_FAMILIES = frozenset({"categorical", "multinomial", "dirichlet", "logistic_normal"})
+#: Categorical-type families whose response is a matrix, one column per category
+#: (``cbind(y1, y2, y3)``), named by its column names.
+MATRIX_FAMILIES = frozenset({"multinomial", "dirichlet", "logistic_normal"})
 _CENS_CODES = {"left": -1.0, "none": 0.0, "right": 1.0, "interval": 2.0}
 
 
@@ -66,6 +69,8 @@ def _response_values(
 ) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """The response as brms codes it for the family's kind, with its category labels."""
     label = deparse(bt.response)
+    if name in MATRIX_FAMILIES:
+        return _matrix_response(value, label, name)
     if isinstance(value, Numeric) and value.values.ndim != 1:
         raise DesignError(f"The response '{label}' must be one column.")
     if kind == "ordinal":
@@ -81,6 +86,23 @@ def _response_values(
             return value.codes.astype(np.float64), None
         return value.codes.astype(np.float64) + 1.0, value.levels
     return value.values.astype(np.float64), None
+
+
+def _matrix_response(value: Value, label: str, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The ``(N, ncat)`` response of a multinomial, dirichlet or logistic_normal family, with
+    its column names as the categories (brms's ``cbind(y1, y2, y3)``)."""
+    colnames = value.colnames if isinstance(value, Numeric) else None
+    if not isinstance(value, Numeric) or value.values.ndim != 2 or value.values.shape[1] < 2:
+        raise DesignError(
+            f"The {name} family needs a matrix response with one column per category; write "
+            f"the response as cbind(y1, y2, ...), not '{label}'."
+        )
+    if colnames is None or not all(colnames) or len(set(colnames)) != len(colnames):
+        raise DesignError(
+            f"The columns of the response '{label}' need distinct names (the categories of "
+            f"the {name} family); give cbind() variables, such as cbind(y1, y2, y3)."
+        )
+    return value.values.astype(np.float64), tuple(colnames)
 
 
 def _ordinal_response(

@@ -80,7 +80,8 @@ def standata(
     """
     out: dict[str, Any] = {"N": design.N}
     resp = design.response
-    y = resp.y.astype(np.int64) if resp.levels is not None or _is_integer(resp.y) else resp.y
+    factor = resp.levels is not None and resp.y.ndim == 1  # not a matrix of proportions
+    y = resp.y.astype(np.int64) if factor or _is_integer(resp.y) else resp.y
     name = getattr(family, "name", None) or getattr(design.state, "family", "")
     if resp.levels is not None and name == "bernoulli":
         y = y - 1  # brms codes a two-level factor as 0 and 1

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import expit, log_expit, logit
 
 from ..errors import FormulaTermError
-from ..syntax.ast import Call
+from ..syntax.ast import Call, Name
 from .invocation import Function, Impl, Invocation, bind
 from .operators import (
     _broadcast,
@@ -157,6 +157,21 @@ def _c(inv: Invocation) -> RValue:
     return (Integer if all(isinstance(v, Integer) for v in numbers) else Numeric)(out)
 
 
+def _cbind(inv: Invocation) -> RValue:
+    """R's ``cbind(a, b, ...)`` of numeric vectors: an ``(N, k)`` matrix whose columns are named
+    by the arguments that are variable names (R's ``deparse.level = 1``), else ``""``."""
+    if len(inv.dots) < 2:
+        raise inv.error("cbind() needs at least two columns, such as cbind(y1, y2).")
+    columns = []
+    for node in inv.dots:
+        value = as_number(inv.ev.evaluate(node), node, inv.ev, "cbind()")
+        if value.values.ndim != 1:
+            raise inv.error("The arguments of cbind() must be vectors, such as cbind(y1, y2).")
+        columns.append(value.values.astype(np.float64))
+    names = tuple(n.name if isinstance(n, Name) else "" for n in inv.dots)
+    return Numeric(np.column_stack(columns), names)
+
+
 _X = ("x",)
 FUNCTIONS: dict[str, Function] = {
     "I": Function(_X, 1, _identity),
@@ -192,6 +207,7 @@ FUNCTIONS: dict[str, Function] = {
     "as.character": Function(_X, 1, _as_character),
     "offset": Function(("object",), 1, lambda inv: inv.numeric("object")),
     "c": Function(("...",), 0, _c),
+    "cbind": Function(("...",), 0, _cbind),
 }
 """The whitelist: R's name of each function a formula may call."""
 

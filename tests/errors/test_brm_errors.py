@@ -18,9 +18,12 @@ ERRORS = [
         {"family": "gaussain"},
         bj.ModelError,
         "Unknown family 'gaussain'; supported families are: acat, asym_laplace, bernoulli, beta, "
-        "beta_binomial, binomial, categorical, cratio, cumulative, exgaussian, exponential, "
-        "frechet, gamma, gaussian, geometric, hurdle_gamma, hurdle_lognormal, hurdle_negbinomial, "
-        "hurdle_poisson, inverse.gaussian, lognormal, negbinomial, poisson, shifted_lognormal, "
+        "beta_binomial, binomial, categorical, cratio, cumulative, dirichlet, exgaussian, "
+        "exponential, "
+        "frechet, gamma, gaussian, gen_extreme_value, geometric, hurdle_gamma, hurdle_lognormal, "
+        "hurdle_negbinomial, "
+        "hurdle_poisson, inverse.gaussian, lognormal, multinomial, negbinomial, poisson, "
+        "shifted_lognormal, "
         "skew_normal, sratio, student, von_mises, weibull, zero_inflated_beta, "
         "zero_inflated_beta_binomial, zero_inflated_binomial, zero_inflated_negbinomial, "
         "zero_inflated_poisson, zero_one_inflated_beta.",

@@ -42,6 +42,8 @@ DATA = pd.DataFrame(
         "c": np.tile([0.0, 1.0, -1.0, 0.0], N // 4),
     }
 )
+DATA["k2"] = 10.0 - DATA["k"]  # counts of a second category out of n = 10
+DATA["yunit2"] = 1.0 - DATA["yunit"]  # proportions of a second category
 
 # One addition term of each kind, written so that it parses and evaluates on DATA.
 TERM_CALLS = {
@@ -65,10 +67,13 @@ RESPONSE = {"real": "y", "positive": "ypos", "nonneg": "ypos", "unit": "yunit", 
 RESPONSE |= {"binary": "b", "trials": "k", "ordinal": "ord", "categorical": "cat"}
 RESPONSE["circular"] = "yunit"  # von_mises: angles in [-pi, pi]
 RESPONSE |= {"unit_zero": "yunit", "unit_closed": "yunit"}  # inflated beta families
+RESPONSE |= {"multinomial": "cbind(k, k2)", "dirichlet": "cbind(yunit, yunit2)"}  # matrices
 
 
 def _response(name: str) -> str:
     family = get_family(name)
+    if type(family).support in ("multinomial", "dirichlet"):
+        return RESPONSE[type(family).support]
     if family.kind in {"ordinal", "categorical"}:
         return RESPONSE[family.kind]
     return RESPONSE[type(family).support]
@@ -77,7 +82,7 @@ def _response(name: str) -> str:
 def _formula(name: str, term: str) -> str:
     """``resp | term ~ x``, with ``trials(n)`` for the families that need it."""
     terms = [TERM_CALLS[term]]
-    if type(get_family(name)).support == "trials" and term != "trials":
+    if type(get_family(name)).support in ("trials", "multinomial") and term != "trials":
         terms.append("trials(n)")
     return f"{_response(name)} | {' + '.join(terms)} ~ x"
 

@@ -72,9 +72,12 @@ def test_get_family_spellings(spelling: str, name: str, kind: str) -> None:
 
 ALL = (
     "acat, asym_laplace, bernoulli, beta, beta_binomial, binomial, categorical, cratio, "
-    "cumulative, exgaussian, exponential, frechet, gamma, gaussian, geometric, hurdle_gamma, "
+    "cumulative, dirichlet, exgaussian, exponential, frechet, gamma, gaussian, gen_extreme_value, "
+    "geometric, "
+    "hurdle_gamma, "
     "hurdle_lognormal, hurdle_negbinomial, hurdle_poisson, inverse.gaussian, lognormal, "
-    "negbinomial, poisson, shifted_lognormal, skew_normal, sratio, student, von_mises, weibull, "
+    "multinomial, negbinomial, poisson, shifted_lognormal, skew_normal, sratio, student, "
+    "von_mises, weibull, "
     "zero_inflated_beta, zero_inflated_beta_binomial, zero_inflated_binomial, "
     "zero_inflated_negbinomial, zero_inflated_poisson, zero_one_inflated_beta"
 )

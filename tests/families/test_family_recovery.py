@@ -58,6 +58,9 @@ FAMILIES = [
     "asym_laplace",
     "zero_inflated_beta",
     "zero_one_inflated_beta",
+    "gen_extreme_value",
+    "multinomial",
+    "dirichlet",
 ]
 
 
@@ -67,8 +70,8 @@ def _big(family: str) -> pd.DataFrame:
 
 def test_cases_cover_every_family_once() -> None:
     assert list(CASES) == FAMILIES
-    assert len(fr.CASES) == 27
-    assert sum(len(c.truth) for c in fr.CASES) == 115
+    assert len(fr.CASES) == 30
+    assert sum(len(c.truth) for c in fr.CASES) == 129
     assert [c.make_family().name for c in fr.CASES] == [f.lower() for f in FAMILIES]
 
 
@@ -78,6 +81,11 @@ def test_cases_cover_every_family_once() -> None:
         ("gaussian", "y ~ x + (1 | g)", ["b_Intercept", "b_x", "sd_g__Intercept", "sigma"]),
         ("binomial", "y | trials(n) ~ x + (1 | g)", ["b_Intercept", "b_x", "sd_g__Intercept"]),
         ("categorical", "y ~ x", ["b_mub_Intercept", "b_muc_Intercept", "b_mub_x", "b_muc_x"]),
+        (
+            "multinomial",
+            "cbind(y1, y2, y3) | trials(n) ~ x",
+            ["b_muy2_Intercept", "b_muy3_Intercept", "b_muy2_x", "b_muy3_x"],
+        ),
         (
             "cumulative",
             "y ~ x + (1 | g)",
@@ -103,12 +111,14 @@ def test_case_formula_and_checked_names(family: str, formula: str, truth: list[s
         ("poisson", ["y", "x", "g"], "int64"),
         ("zero_inflated_binomial", ["y", "x", "g", "n"], "int64"),
         ("categorical", ["y", "x", "g"], "category"),
+        ("multinomial", ["y1", "y2", "y3", "x", "g", "n"], "int64"),
+        ("dirichlet", ["y1", "y2", "y3", "x", "g"], "float64"),
     ],
 )
 def test_simulated_layout(family: str, columns: list[str], dtype: str) -> None:
     data = fr.simulate(CASES[family], 20, 20, 1)
     assert list(data.columns) == columns
-    assert str(data["y"].dtype) == dtype
+    assert str(data[columns[0]].dtype) == dtype
     assert data.shape == (400, len(columns))
     assert data.groupby("g").size().eq(20).all()
     assert data["g"].iloc[[0, 399]].tolist() == ["g01", "g20"]
@@ -288,7 +298,7 @@ def test_ninety_percent_intervals_recover_every_family() -> None:
     print(fr.markdown(recs, chains=2, iter=1000))
     hit, n = fr.pooled(recs)
     lo, hi = fr.binomial_band(n, 0.9, 0.99)
-    assert n == 2 * 115
+    assert n == 2 * 129
     assert lo <= hit <= hi, f"{hit}/{n} intervals cover the truth; band [{lo}, {hi}]"
     rhats = {f"{r.family} rep {r.rep + 1}": round(r.max_rhat, 3) for r in recs}
     assert max(rhats.values()) < 1.05, f"max Rhat per fit: {rhats}"

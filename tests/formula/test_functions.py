@@ -256,8 +256,8 @@ ERRORS = [
         FormulaTermError,
         "Unknown function 'foo' in the formula; supported functions "
         "are: I, abs, as.character, as.double, as.factor, as.integer, as.logical, as.numeric, c, "
-        "ceiling, cos, exp, expm1, factor, floor, inv_logit, log, log10, log1p, log2, offset, "
-        "ordered, plogis, pmax, pmin, poly, qlogis, round, scale, sin, sqrt, tan, trunc.\n"
+        "cbind, ceiling, cos, exp, expm1, factor, floor, inv_logit, log, log10, log1p, log2, "
+        "offset, ordered, plogis, pmax, pmin, poly, qlogis, round, scale, sin, sqrt, tan, trunc.\n"
         "  foo(x)\n  ^^^^^^",
     ),
     ("eval(x)", FormulaTermError, "Unknown function 'eval' in the formula"),

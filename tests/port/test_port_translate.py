@@ -218,9 +218,9 @@ RUN_ERRORS = [
         "The brm() argument 'prior' names the R object 'bp'; pass it from Python",
     ),
     (
-        "brm(y ~ x, data = d, family = gen_extreme_value('identity'))",
+        "brm(y ~ x, data = d, family = wiener('identity'))",
         {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})},
-        "The family 'gen_extreme_value' is not available",
+        "The family 'wiener' is not available",
     ),
 ]
 
