@@ -18,6 +18,7 @@ from brmsjax.backend.priors.mv import mv_prior_table, resolve_mv_priors
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.mv.mv_design import build_mv_design
 from brmsjax.formula.design.mv.mv_standata import mv_standata
+from brmsjax.formula.design.special.missing import observed
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.mv import is_multivariate
 
@@ -32,7 +33,8 @@ def mv_design_for(formula: Any, data: Any, family: str | Family) -> tuple[Design
     mv = design.mv
     members = [get_family(f) for f in mv.families]
     for d, f in zip(mv.designs, members, strict=True):
-        f.check_response(d.response.name, d.response.y, d.response.levels, d.response.addition)
+        y = observed(d.response.y, d.missing)  # mi(): the missing responses are parameters
+        f.check_response(d.response.name, y, d.response.levels, d.response.addition)
     if design.N < 2:
         raise ModelError(
             f"The model has {design.N} usable row; it needs at least 2 rows without missing values."

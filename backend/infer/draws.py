@@ -114,6 +114,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             yield "R2D2_R2", "R2D2_R2", ()
     for i, name in enumerate(model.missing):  # brms's class Ymi, after R2D2
         yield name, "Ymi", (i,)
+    for name, vector, i in model.mv_missing:  # Ymi_<resp>, response by response
+        yield name, vector, (i,)
     for cls in ("meanme", "sdme"):  # me() terms: meanme_mex, sdme_mex, corme__mex__mez
         for i, label in enumerate(model.me):
             yield f"{cls}_{label}", f"{cls}_1", (i,)

@@ -44,6 +44,7 @@ from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_ba
 from brmsjax.backend.model.terms.measurement import plan_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
+from brmsjax.backend.model.terms.mv_missing import mi_columns, mv_missing_names, plan_mv_missing
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.transforms import (
@@ -255,6 +256,10 @@ def lower(
     shrink = plan_shrinkage(design, priors, prior_args, aux)
     missing, likelihood = plan_missing(design, plan.vector, data, likelihood)
     me = plan_me(design, plan.vector, data, priors)
+    mv_missing = plan_mv_missing(design, plan.vector, data)  # mi() in multivariate models
+    marginalize = marginalize and not mv_missing
+    mi_cols = mi_columns(design)
+    fixed = [replace(fp, mi=mi_cols[fp.dpar]) if fp.dpar in mi_cols else fp for fp in fixed]
     likelihood = "plain" if me[0] and likelihood == "auto" else likelihood
     marginalize = marginalize and not me[0]
     marginalize = marginalize and missing is None
@@ -396,6 +401,7 @@ def lower(
         missing=missing,
         me=me,
         fcor=fcor,
+        mv_missing=mv_missing,
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -411,6 +417,7 @@ def lower(
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),
         missing=missing_names(design),
         me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
+        mv_missing=mv_missing_names(design),
     )
     program_cls: type[ModelProgram] = (
         MixtureProgram if isinstance(family, Mixture) else ModelProgram

@@ -96,6 +96,8 @@ class FixedPlan:
     jmo: tuple[int, ...] = ()
     owners: tuple[int, ...] = ()
     me: tuple[tuple[int, ...], ...] = ()  # per sp term, its me() variables (columns of Xme)
+    #: per sp term, the response columns whose latent values its mi() calls multiply it by
+    mi: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,8 @@ class Structure:
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
     #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
     fcor: bool = False
+    #: A multivariate model's ``mi()`` responses (``terms.mv_missing.MvMissingPlan``).
+    mv_missing: tuple[Any, ...] = ()
 
 
 def sfx(dpar: str) -> str:
@@ -323,3 +327,5 @@ class ModelNames:
     rescor: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
     me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order
+    #: a multivariate model's Ymi draws: (name ``Ymi_chl[4]``, vector ``Ymi_chl``, index)
+    mv_missing: tuple[tuple[str, str, int], ...] = ()

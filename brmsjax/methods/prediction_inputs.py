@@ -206,6 +206,14 @@ def encode_data(
     if fit.design is None:
         raise FitError("Predictions need the fit's design; refit the model with brm().")
     design = fit.design if incl_autocor else without_arma(fit.design)
+    if design.mv is not None and any(
+        t.mi for b in design.fixed if b.sp is not None for t in b.sp.terms
+    ):  # they need each draw's latent Yl of the mi(x) responses
+        raise PredictionError(
+            "Predictions (posterior_epred, posterior_predict, log_lik, ...) of multivariate "
+            "models with mi() predictors are not supported yet in brmsjax; summary() and the "
+            "draws are available."
+        )
     if newdata is None:
         re_terms = parse_re_formula(re_formula)
         if re_terms is None or not re_terms.dpars[0].groups:

@@ -36,6 +36,7 @@ from ..terms.category_specific import check_cs_family
 from ..terms.family_terms.family_checks import check_family_terms
 from ..terms.family_terms.missing import keep_na_labels
 from ..terms.family_terms.mixture import is_mixture_family, mixture_terms
+from ..terms.mi_predictors import is_mi, mi_predictor_labels, mi_variable
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .data2.build import data2_design
@@ -149,6 +150,9 @@ class _Values:
             self.add(x)
             self.add(sdx)
             self.values[label] = self.values[deparse(x)]
+        elif label not in self.values and is_mi(node):  # mi(x): x's values, x's NAs kept
+            self.add(mi_variable(node))
+            self.values[label] = self.values[deparse(mi_variable(node))]
         elif label not in self.values:
             inner = mo_argument(node, self.evaluator.source) if is_mo(node) else node
             self.values[label] = self.evaluator.value(inner)
@@ -251,7 +255,7 @@ def _evaluate(
         vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
-    exempt = keep_na_labels(bt)
+    exempt = keep_na_labels(bt) | mi_predictor_labels(bt)
     missing: list[str] = []
     for label, value in vals.values.items():
         if label not in exempt:

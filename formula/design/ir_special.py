@@ -35,6 +35,9 @@ class SpTerm:
     csp: int = 0
     #: 0-based indices of the term's noise-free variables ``me()`` in :attr:`SpBlock.Xn`.
     me: tuple[int, ...] = ()
+    #: The responses (brms's names, ``chl``) whose latent values ``Yl_chl`` the term's
+    #: ``mi(chl)`` calls multiply it by (multivariate models).
+    mi: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -188,10 +188,7 @@ DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "sar-2": (FormulaTermError, "The brms term 'sar()' is not supported"),
     "gr-3": (FormulaTermError, "gr(by = ) is not supported yet"),
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
-    **dict.fromkeys(
-        ("mi-1", "mi-2", "mi-3", "brms_missings-1"),
-        (FormulaTermError, "Variables in 'mi' terms should also be specified as response"),
-    ),
+    "mi-3": (FormulaTermError, "mi(x, idx) (a response subsetted with subset() and index())"),
 }
 
 
