@@ -119,7 +119,7 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
     for cls in ("meanme", "sdme"):  # me() terms: meanme_mex, sdme_mex, corme__mex__mez
         for i, label in enumerate(model.me):
             yield f"{cls}_{label}", f"{cls}_1", (i,)
-    pairs = [(j, k) for k in range(len(model.me)) for j in range(k)]
+    pairs = [(j, k) for k in range(len(model.me)) for j in range(k)] if model.mecor else []
     for i, (j, k) in enumerate(pairs):
         yield f"corme__{model.me[j]}__{model.me[k]}", "corme_1", (i,)
     yield "lprior", "lprior", ()

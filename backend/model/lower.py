@@ -56,6 +56,7 @@ from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
+from brmsjax.formula.terms.mecor import design_mecor
 
 __all__ = [
     "LoweredModel",
@@ -402,6 +403,7 @@ def lower(
         me=me,
         fcor=fcor,
         mv_missing=mv_missing,
+        mecor=design_mecor(design),
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -418,6 +420,7 @@ def lower(
         missing=missing_names(design),
         me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
         mv_missing=mv_missing_names(design),
+        mecor=design_mecor(design),
     )
     program_cls: type[ModelProgram] = (
         MixtureProgram if isinstance(family, Mixture) else ModelProgram

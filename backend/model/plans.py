@@ -244,6 +244,7 @@ class Structure:
     #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
     missing: Any = None
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
+    mecor: bool = True  # set_mecor(FALSE): no Lme_1, the latent variables independent
     #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
     fcor: bool = False
     #: A multivariate model's ``mi()`` responses (``terms.mv_missing.MvMissingPlan``).
@@ -289,7 +290,7 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
     m, n = structure.me
     if m:  # me() terms: standardized latent values and their correlations (brms's Lme_1)
         sites.append(Site("zme_1", (m, n), (m, n), constraints.real))
-        if m > 1:
+        if m > 1 and structure.mecor:
             sites.append(Site("Lme_1", (m, m), (m * (m - 1) // 2,), corr_cholesky))
     return tuple(sites)
 
@@ -327,5 +328,6 @@ class ModelNames:
     rescor: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
     me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order
+    mecor: bool = True  # whether corme__ draws follow (set_mecor(FALSE): none)
     #: a multivariate model's Ymi draws: (name ``Ymi_chl[4]``, vector ``Ymi_chl``, index)
     mv_missing: tuple[tuple[str, str, int], ...] = ()

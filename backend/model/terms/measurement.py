@@ -73,9 +73,10 @@ def _eta(prior: Any) -> float:
 
 
 def latent_me(m: int, params: Mapping[str, Array]) -> Array:
-    """brms's ``Xme``: ``(N, Mme)`` latent values ``meanme + (diag(sdme) Lme zme)'``."""
+    """brms's ``Xme``: ``(N, Mme)`` latent values ``meanme + (diag(sdme) Lme zme)'``
+    (``Lme`` the identity with ``set_mecor(FALSE)``: no ``Lme_1`` in ``params``)."""
     z = params["zme_1"]
-    scale = params["sdme_1"][:, None] * (params["Lme_1"] if m > 1 else jnp.eye(m))
+    scale = params["sdme_1"][:, None] * (params["Lme_1"] if "Lme_1" in params else jnp.eye(m))
     return params["meanme_1"][None, :] + (scale @ z).T
 
 
@@ -84,7 +85,7 @@ def me_log_density(m: int, params: Mapping[str, Array], data: Any) -> Array:
     xme = latent_me(m, params)
     lp = jnp.sum(dist.Normal(xme, data["me"]["noise"]).log_prob(data["me"]["Xn"]))
     lp = lp + jnp.sum(dist.Normal(0.0, 1.0).log_prob(params["zme_1"]))
-    if m > 1:
+    if "Lme_1" in params:
         lp = lp + lkj_corr_cholesky_lpdf(params["Lme_1"], data["me"]["eta"])
     return lp
 
@@ -104,7 +105,7 @@ def me_terms(
 
 def me_derive(m: int, params: Mapping[str, Array]) -> dict[str, Array]:
     """``corme_1``: the latent correlations (upper triangle column by column)."""
-    if m < 2:
+    if "Lme_1" not in params:  # one variable, or set_mecor(FALSE)
         return {}
     L = params["Lme_1"]
     rows, cols = upper_pairs(m)

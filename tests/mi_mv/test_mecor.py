@@ -1,0 +1,66 @@
+"""set_mecor(FALSE): me() latent variables without correlations, as brms 2.18
+(tests/fixtures/mecor/mecor.R: make_standata, get_prior rows and Stan code)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import brmsjax as bj
+from brmsjax.formula.errors import FormulaTermError
+from brmsjax.port.translate import r_formula
+from brmsjax.rcode.rparse import parse_r
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "mecor"
+CASES = json.loads((FIXTURES / "cases.json").read_text())
+DATA = pd.read_csv(FIXTURES / "data.csv")
+
+
+def formula(code: str) -> Any:
+    return r_formula(parse_r(code), code).formula
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_standata_and_prior_rows_equal_brms(case: str) -> None:
+    ref = CASES[case]
+    f = formula(ref["formula"])
+    sd = bj.make_standata(f, DATA)
+    assert list(sd) == list(ref["standata"])
+    for key, value in ref["standata"].items():
+        got = np.asarray(sd[key], dtype=float)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            want = pd.DataFrame(value).to_numpy(dtype=float)
+        else:
+            want = np.asarray(value, dtype=float)
+        np.testing.assert_allclose(got.reshape(want.shape), want, err_msg=key)
+    rows = [(r["prior"], r["class"], r["coef"]) for r in ref["prior"]]
+    table = bj.get_prior(f, DATA)
+    assert list(table[["prior", "class", "coef"]].itertuples(index=False, name=None)) == rows
+
+
+def test_set_mecor_takes_a_flag() -> None:
+    with pytest.raises(FormulaTermError, match="set_mecor\\(\\) takes TRUE or FALSE"):
+        bj.set_mecor("no")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_fit_without_correlations_has_no_corme() -> None:
+    f = bj.bf("y ~ me(x1, sdx) + me(x2, sdx)") + bj.set_mecor(False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bj.brm(f, DATA, chains=1, iter=200, seed=3, progress=False)
+    names = [c for c in fit.draws().columns if not c.startswith(".")]
+    assert [n for n in names if "me" in n] == [
+        "bsp_mex1sdx",
+        "bsp_mex2sdx",
+        "meanme_mex1",
+        "meanme_mex2",
+        "sdme_mex1",
+        "sdme_mex2",
+    ]
