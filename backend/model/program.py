@@ -320,7 +320,7 @@ class ModelProgram:
                 simos = [params[f"simo{s}_{j + 1}"] for j in fp.owners]
                 mo_terms[fp.dpar] = term_predictors(data["Xsp"][fp.dpar], simos, fp.sp, fp.jmo)
                 if fp.me:  # me() terms: times their latent values
-                    xme = me_.latent_me(self.structure.me[0], params)
+                    xme = me_.row_me(self.structure.me[0], params, data)
                     mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.me, xme)
                 if fp.mi:  # mi(x) terms: times x's latent values (data["y"] holds them)
                     mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.mi, data["y"])

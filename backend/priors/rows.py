@@ -223,6 +223,9 @@ def me_rows(design: Design) -> list[PriorRow]:
     rows += [PriorRow("sdme", coef=lb, lb=0.0) for lb in labels]
     if len(labels) > 1 and design_mecor(design):  # set_mecor(FALSE): no corme
         rows.append(PriorRow("corme", spec=LKJ_DEFAULT))
+        gr = next((b.sp.me_gr for b in design.fixed if b.sp is not None and b.sp.me_gr), "")
+        if gr:  # me(x, sdx, gr = g): brms's row of the group
+            rows.append(PriorRow("corme", group=gr))
     return rows
 
 

@@ -342,6 +342,8 @@ def _me_draws(
     n = expanded.shape[0]
     xn, noise = np.stack(sp.Xn, axis=1), np.stack(sp.noise, axis=1)
     xme = rng.normal(xn[None], noise[None], size=(len(rows), *xn.shape))
+    if sp.me_J is not None:  # me(x, sdx, gr = g): the level's latent value for each row
+        xme = xme[:, sp.me_J, :]
     r = np.zeros((len(rows), n))
     for i, term in enumerate(block.sp.terms):
         if not term.me:

@@ -56,7 +56,7 @@ from .response import (
     family_kind,
 )
 from .special.autocor import arma_nodes, arma_rows
-from .special.measurement import is_me, me_arguments
+from .special.measurement import is_me, me_arguments, me_group
 from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
 from .special.multimembership import mm_nodes
@@ -149,6 +149,8 @@ class _Values:
             x, sdx = me_arguments(node, self.evaluator.source)
             self.add(x)
             self.add(sdx)
+            if (gr := me_group(node)) is not None:  # me(x, sdx, gr = g)
+                self.add(gr)
             self.values[label] = self.values[deparse(x)]
         elif label not in self.values and is_mi(node):  # mi(x): x's values, x's NAs kept
             self.add(mi_variable(node))

@@ -46,7 +46,7 @@ from .newdata_ir import (
     parse_re_formula,
 )
 from .special.autocor import arma_nodes, arma_rows
-from .special.measurement import is_me, me_arguments
+from .special.measurement import is_me, me_arguments, me_group
 from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
 from .special.multimembership import mm_columns, mm_nodes, mm_values, mm_weights
 from .special.nonlinear import covariate_nodes, covariates_matrix
@@ -215,7 +215,8 @@ def encode_newdata(
         ):
             continue
         if is_me(node):  # me(x, sdx): x and sdx (new data's noisy values, as brms)
-            for arg in me_arguments(node, bt.source):
+            gr = me_group(node)
+            for arg in (*me_arguments(node, bt.source), *(() if gr is None else (gr,))):
                 values.setdefault(deparse(arg), evaluator.value(arg))
             values[label] = values[deparse(me_arguments(node, bt.source)[0])]
             continue

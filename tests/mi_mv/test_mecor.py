@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -64,3 +65,55 @@ def test_fit_without_correlations_has_no_corme() -> None:
         "sdme_mex1",
         "sdme_mex2",
     ]
+
+
+GR_CASES = json.loads((FIXTURES / "me_gr_cases.json").read_text())
+GR_DATA = pd.read_csv(FIXTURES / "me_gr_data.csv")
+
+
+@pytest.mark.parametrize("case", [k for k, v in GR_CASES.items() if "standata" in v])
+def test_me_gr_standata_and_prior_rows_equal_brms(case: str) -> None:
+    ref = GR_CASES[case]
+    sd = bj.make_standata(ref["formula"], GR_DATA)
+    assert list(sd) == list(ref["standata"])
+    for key, value in ref["standata"].items():
+        got = np.asarray(sd[key], dtype=float)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            want = pd.DataFrame(value).to_numpy(dtype=float)
+        else:
+            want = np.asarray(value, dtype=float)
+        np.testing.assert_allclose(got.reshape(want.shape), want, err_msg=key)
+    rows = [(r["prior"], r["class"], r["coef"], r["group"]) for r in ref["prior"]]
+    table = bj.get_prior(ref["formula"], GR_DATA)
+    cols = ["prior", "class", "coef", "group"]
+    assert list(table[cols].itertuples(index=False, name=None)) == rows
+
+
+@pytest.mark.parametrize(
+    ("formula", "data", "message"),
+    [
+        (
+            GR_CASES["me_gr_not_unique"]["formula"],
+            GR_DATA.assign(x=np.where(np.arange(len(GR_DATA)) == 3, 9.0, GR_DATA.x)),
+            GR_CASES["me_gr_not_unique"]["error"],
+        ),
+        (
+            "y ~ me(x, sdx, gr = g) + me(w, sdx)",
+            GR_DATA,
+            "me() terms with different gr (or some without gr) are not supported yet",
+        ),
+    ],
+)
+def test_me_gr_errors(formula: str, data: pd.DataFrame, message: str) -> None:
+    with pytest.raises(bj.BrmsjaxError, match=re.escape(message)):
+        bj.make_standata(formula, data)
+
+
+@pytest.mark.slow
+def test_me_gr_fits_and_predicts() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bj.brm("y ~ me(x, sdx, gr = g) + z", GR_DATA, chains=1, iter=200, seed=2)
+        epred = fit.posterior_epred()
+    assert "bsp_mexsdxgrEQg" in fit.draws().columns
+    assert epred.shape == (100, len(GR_DATA)) and np.isfinite(epred).all()

@@ -30,7 +30,7 @@ from ...terms.mv import resp_name
 from ...terms.terms import Term, TermList
 from ..ir import FixedBlock, GroupBlock, SpBlock, SpTerm
 from ..matrix import brms_rename, build_matrix
-from .measurement import is_me, me_label, me_values
+from .measurement import is_me, me_group, me_grouped, me_label, me_values
 
 __all__ = [
     "build_sp",
@@ -187,7 +187,19 @@ def build_sp(
                         f"The monotonic term '{t.coef}' needs at least two distinct values of "
                         "its variable in the data."
                     )
-    xn_noise = [me_values(m, values, n) for m in me_nodes]
+    grs = {deparse(g) if (g := me_group(m)) is not None else "" for m in me_nodes}
+    if len(grs) > 1:
+        raise FormulaTermError(
+            "me() terms with different gr (or some without gr) are not supported yet in "
+            "brmsjax; give every me() term the same gr."
+        )
+    me_J = None
+    if grs and grs != {""}:  # me(x, sdx, gr = g): values per level of g
+        grouped = [me_grouped(m, values, n) for m in me_nodes]
+        xn_noise = [(x, s) for x, s, _ in grouped]
+        me_J = grouped[0][2]
+    else:
+        xn_noise = [me_values(m, values, n) for m in me_nodes]
     block = SpBlock(
         tuple(terms),
         tuple(xmo),
@@ -198,6 +210,8 @@ def build_sp(
         Xn=tuple(x for x, _ in xn_noise),
         noise=tuple(s for _, s in xn_noise),
         me_labels=tuple(me_label(m) for m in me_nodes),
+        me_J=me_J,
+        me_gr="" if me_J is None else next(iter(grs)),
     )
     for j, size in enumerate(jmo):
         if size != jmo[block.owner(j)]:
