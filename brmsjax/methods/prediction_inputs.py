@@ -28,6 +28,7 @@ from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
 from brmsjax.methods.autocor import arma_draws, has_response, without_arma
 from brmsjax.methods.gp_predict import gp_group_draws
+from brmsjax.mv_api import mv_mi_draws
 
 if TYPE_CHECKING:
     from brmsjax.backend.families.registry import Family
@@ -206,14 +207,6 @@ def encode_data(
     if fit.design is None:
         raise FitError("Predictions need the fit's design; refit the model with brm().")
     design = fit.design if incl_autocor else without_arma(fit.design)
-    if design.mv is not None and any(
-        t.mi for b in design.fixed if b.sp is not None for t in b.sp.terms
-    ):  # they need each draw's latent Yl of the mi(x) responses
-        raise PredictionError(
-            "Predictions (posterior_epred, posterior_predict, log_lik, ...) of multivariate "
-            "models with mi() predictors are not supported yet in brmsjax; summary() and the "
-            "draws are available."
-        )
     if newdata is None:
         re_terms = parse_re_formula(re_formula)
         if re_terms is None or not re_terms.dpars[0].groups:
@@ -284,6 +277,7 @@ def prediction_inputs(
         bcs = fit.store.matrix(names)[rows].reshape(len(rows), len(cs_columns), len(thres))
     groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
     groups += _me_draws(fit, nd, rows, rng, b, warn=newdata is None)
+    groups += mv_mi_draws(fit, nd, newdata, rows, b)  # mi(x) terms: bsp * Csp * Yl_x
     groups += gp_group_draws(fit, nd, rows, rng)
     inputs = bp.PredictInputs(
         family=family,

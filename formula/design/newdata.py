@@ -22,6 +22,7 @@ from ..evaluate.variables import Evaluator, Factor, LevelsState, Value, relevel,
 from ..syntax.parse import deparse
 from ..terms.additions import addition_args
 from ..terms.brmsterms import BrmsTerms, GroupTerm
+from ..terms.mi_predictors import is_mi, mi_variable
 from .design import (
     _addition_array,
     _addition_nodes,
@@ -220,7 +221,8 @@ def encode_newdata(
                 values.setdefault(deparse(arg), evaluator.value(arg))
             values[label] = values[deparse(me_arguments(node, bt.source)[0])]
             continue
-        values[label] = evaluator.value(mo_argument(node, bt.source) if is_mo(node) else node)
+        inner = mi_variable(node) if is_mi(node) else node  # mi(x): new data's x
+        values[label] = evaluator.value(mo_argument(inner, bt.source) if is_mo(inner) else inner)
     _refit_levels(values, design)
     _check_na(values, n)
     check_values(

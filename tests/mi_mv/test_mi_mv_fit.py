@@ -7,11 +7,12 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import brmsjax as bj
-from brmsjax.methods.prediction_inputs import PredictionError
+from brmsjax.formula.design.newdata import NewDataError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "mi_mv"
 NHANES = Path(__file__).parents[2] / "benchmarks" / "brms_refs" / "data" / "nhanes.csv"
@@ -35,11 +36,23 @@ def test_posterior_agrees_with_brms() -> None:
 
 
 @pytest.mark.slow
-def test_predictions_are_refused_clearly() -> None:
+def test_epred_reads_the_imputed_values() -> None:
+    """bmi's mu at a row with chl missing uses that draw's Ymi_chl; new data its own chl."""
+    d = pd.read_csv(NHANES)
     f = bj.bf("bmi | mi() ~ age * mi(chl)") + bj.bf("chl | mi() ~ age") + bj.set_rescor(False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = bj.brm(f, pd.read_csv(NHANES), chains=1, iter=100, seed=1, progress=False)
-    assert "bsp_bmi_michl:age" in str(fit.summary())
-    with pytest.raises(PredictionError, match="models with mi\\(\\) predictors are not supported"):
-        fit.posterior_epred()
+        fit = bj.brm(f, d, chains=1, iter=200, seed=1, progress=False)
+        epred = fit.posterior_epred(resp="bmi")
+        new = d.dropna().head(3)
+        epred_new = fit.posterior_epred(newdata=new, resp="bmi")
+    dr = fit.draws()
+    names = ["b_bmi_Intercept", "b_bmi_age", "bsp_bmi_michl", "bsp_bmi_michl:age"]
+    b0, b_age, b_chl, b_int = (dr[c].to_numpy() for c in names)
+    chl = dr["Ymi_chl[1]"].to_numpy()  # row 1: age 1, chl missing
+    np.testing.assert_allclose(epred[:, 0], b0 + b_age + b_chl * chl + b_int * chl)
+    row = new.iloc[0]
+    want = b0 + b_age * row.age + b_chl * row.chl + b_int * row.chl * row.age
+    np.testing.assert_allclose(epred_new[:, 0], want)
+    with pytest.raises(NewDataError, match="newdata has a missing value in 'mi\\(chl\\)'"):
+        fit.posterior_epred(newdata=d.head(3))
