@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from brmsjax.formula.syntax.ast import BinOp, Call, Name, Node, Paren
+from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Name, Node, Paren
 from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.formula.terms.mecor import set_mecor
 from brmsjax.rcode.rfamilies import BRMS_FAMILIES, FamilyCall, r_family
@@ -41,29 +41,34 @@ def _func(node: Node) -> str:
     )
 
 
-def _flag(call: Call, source: str) -> bool:
+def _flag(call: Call, source: str, what: str) -> bool:
     if not call.args:
         return True
     value = _strip(call.args[0].value)
     if isinstance(value, Name) and value.name in {"TRUE", "FALSE", "T", "F"}:
         return value.name.startswith("T")
-    raise RCodeError("set_mecor() must be TRUE or FALSE.", source, call.span)
+    raise RCodeError(f"{what} must be TRUE or FALSE.", source, call.span)
 
 
 def split_formula_sum(node: Any, source: str) -> tuple[Any, FamilyCall | None, bool | None]:
-    """The sum without its family and ``set_mecor()`` items, the family and the ``mecor`` flag
-    (None where not given). A sum with two ``bf()`` (a multivariate formula) is left as is."""
+    """The sum without its family, ``set_mecor()`` and ``set_nl()`` items (``set_nl()`` moved
+    into the ``bf()`` call as ``nl``), the family and the ``mecor`` flag (None where not
+    given). A sum without them, or with two ``bf()`` (a multivariate formula), is ``node``."""
     items = _added(node)
     if len(items) < 2 or sum(_func(i) in ("bf", "brmsformula") for i in items) != 1:
         return node, None, None
     family: FamilyCall | None = None
     mecor: bool | None = None
+    nl: bool | None = None
     rest = []
     for item in items:
         func = _func(item)
-        if func == "set_mecor":
+        if func == "set_nl":  # bf(...) + lf(...) + set_nl(TRUE): bf(..., nl = TRUE)
             assert isinstance(item, Call)
-            mecor = _flag(item, source)
+            nl = _flag(item, source, "set_nl()")
+        elif func == "set_mecor":
+            assert isinstance(item, Call)
+            mecor = _flag(item, source, "set_mecor()")
         elif func in BRMS_FAMILIES or func == "brmsfamily":
             fam = r_family(item, source)
             if not isinstance(fam, FamilyCall) or family is not None:
@@ -73,10 +78,22 @@ def split_formula_sum(node: Any, source: str) -> tuple[Any, FamilyCall | None, b
             family = fam
         else:
             rest.append(item)
+    if family is None and mecor is None and nl is None:
+        return node, None, None
+    if nl is not None:
+        rest = [_with_nl(i, nl) if _func(i) in ("bf", "brmsformula") else i for i in rest]
     out = rest[0]
     for item in rest[1:]:
         out = BinOp("+", out, item, span=out.span)
     return out, family, mecor
+
+
+def _with_nl(call: Node, nl: bool) -> Call:
+    """The ``bf()`` call with ``nl = TRUE`` (or FALSE) in place of its own ``nl``."""
+    assert isinstance(call, Call)
+    args = tuple(a for a in call.args if a.name != "nl")
+    flag = Argument("nl", Name("TRUE" if nl else "FALSE", span=call.span), span=call.span)
+    return Call(call.func, (*args, flag), call.span)
 
 
 def with_extras(

@@ -97,7 +97,7 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     if mv is not None:
         return FormulaCall(mv[0], mv[1], source)
     rest, family, mecor = split_formula_sum(node, source)  # bf() + gaussian() + set_mecor()
-    if family is not None or mecor is not None:
+    if rest is not node:
         inner = r_formula(rest, source)
         obj, code = with_extras(inner.formula, inner.code, family, mecor)
         return FormulaCall(obj, code, source)
