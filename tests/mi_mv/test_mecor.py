@@ -117,3 +117,20 @@ def test_me_gr_fits_and_predicts() -> None:
         epred = fit.posterior_epred()
     assert "bsp_mexsdxgrEQg" in fit.draws().columns
     assert epred.shape == (100, len(GR_DATA)) and np.isfinite(epred).all()
+
+
+@pytest.mark.slow
+def test_me_gr_posterior_agrees_with_brms() -> None:
+    """tests/fixtures/mecor/fit_brms.R: 4 chains x 1000 draws of brms 2.18, no divergences."""
+    ref = json.loads((FIXTURES / "me_gr.fit.json").read_text())["summary"]
+    data = pd.read_csv(FIXTURES / "fit_data.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = bj.brm("y ~ me(x, sdx, gr = g) + z", data, chains=4, iter=2000, seed=5)
+    draws = fit.draws()
+    for r in ref:
+        if r["variable"] in ("lp__", "lprior") or r["variable"].startswith("zme"):
+            continue
+        x = draws[r["variable"]]
+        assert abs(x.mean() - r["mean"]) <= 0.1 * r["sd"], r["variable"]
+        assert abs(x.std() / r["sd"] - 1) <= 0.1, r["variable"]
