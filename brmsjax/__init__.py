@@ -71,6 +71,7 @@ from brmsjax.formula.errors import (
     UnknownVariableError,
 )
 from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
+from brmsjax.formula.terms.mecor import set_mecor
 from brmsjax.formula.terms.mv import MvFormula, mvbf, set_rescor
 from brmsjax.lecture.equations import Equations, equations
 from brmsjax.lecture.multilevel import multilevel
@@ -148,6 +149,7 @@ __all__ = [
     "negbinomial",
     "poisson",
     "prior",
+    "set_mecor",
     "set_prior",
     "set_rescor",
     "shifted_lognormal",

@@ -130,10 +130,12 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
             yield "R2D2_R2", "R2D2_R2", ()
     for i, name in enumerate(model.missing):  # brms's class Ymi, after R2D2
         yield name, "Ymi", (i,)
+    for name, vector, i in model.mv_missing:  # Ymi_<resp>, response by response
+        yield name, vector, (i,)
     for cls in ("meanme", "sdme"):  # me() terms: meanme_mex, sdme_mex, corme__mex__mez
         for i, label in enumerate(model.me):
             yield f"{cls}_{label}", f"{cls}_1", (i,)
-    pairs = [(j, k) for k in range(len(model.me)) for j in range(k)]
+    pairs = [(j, k) for k in range(len(model.me)) for j in range(k)] if model.mecor else []
     for i, (j, k) in enumerate(pairs):
         yield f"corme__{model.me[j]}__{model.me[k]}", "corme_1", (i,)
     yield "lprior", "lprior", ()

@@ -46,6 +46,7 @@ from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_ba
 from brmsjax.backend.model.terms.measurement import plan_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
+from brmsjax.backend.model.terms.mv_missing import mi_columns, mv_missing_names, plan_mv_missing
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.terms.spatial import SPATIAL_SCALARS, plan_spatial
@@ -59,6 +60,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.special.group_by import ByGroupBlock, by_info, group_dist
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
+from brmsjax.formula.terms.mecor import design_mecor
 
 __all__ = [
     "LoweredModel",
@@ -264,6 +266,10 @@ def lower(
     shrink = plan_shrinkage(design, priors, prior_args, aux)
     missing, likelihood = plan_missing(design, plan.vector, data, likelihood)
     me = plan_me(design, plan.vector, data, priors)
+    mv_missing = plan_mv_missing(design, plan.vector, data)  # mi() in multivariate models
+    marginalize = marginalize and not mv_missing
+    mi_cols = mi_columns(design)
+    fixed = [replace(fp, mi=mi_cols[fp.dpar]) if fp.dpar in mi_cols else fp for fp in fixed]
     likelihood = "plain" if me[0] and likelihood == "auto" else likelihood
     marginalize = marginalize and not me[0]
     marginalize = marginalize and missing is None
@@ -424,6 +430,8 @@ def lower(
         sar=sar,
         car=car,
         cosy=design.cosy is not None,
+        mv_missing=mv_missing,
+        mecor=design_mecor(design),
     )
     named = tuple(d for d in family.dpars if d in aux or d in shown or d in thetas)
     if any(fp.thresholds and fp.threshold == "equidistant" for fp in fixed):
@@ -443,6 +451,8 @@ def lower(
         spatial=tuple(v.name for v in vectors if v.name in SPATIAL_SCALARS),
         rcar=0 if design.data2 is None or design.data2.car is None else design.data2.car.Nloc,
         tmp_dpars=tuple(d for d in family.tmp_dpars if d in aux),
+        mv_missing=mv_missing_names(design),
+        mecor=design_mecor(design),
     )
     program_cls: type[ModelProgram] = (
         MixtureProgram if isinstance(family, Mixture) else ModelProgram

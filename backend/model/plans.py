@@ -96,6 +96,8 @@ class FixedPlan:
     jmo: tuple[int, ...] = ()
     owners: tuple[int, ...] = ()
     me: tuple[tuple[int, ...], ...] = ()  # per sp term, its me() variables (columns of Xme)
+    #: per sp term, the response columns whose latent values its mi() calls multiply it by
+    mi: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,7 @@ class Structure:
     #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
     missing: Any = None
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
+    mecor: bool = True  # set_mecor(FALSE): no Lme_1, the latent variables independent
     #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
     fcor: bool = False
     #: ``sar()``'s type (``"lag"``/``"error"``: one multivariate density) and ``car()``'s type
@@ -257,6 +260,8 @@ class Structure:
     car: str = ""
     #: ``cosy()``: one compound symmetry density per series (:mod:`.terms.cosy`).
     cosy: bool = False
+    #: A multivariate model's ``mi()`` responses (``terms.mv_missing.MvMissingPlan``).
+    mv_missing: tuple[Any, ...] = ()
 
 
 def sfx(dpar: str) -> str:
@@ -303,7 +308,7 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
     m, n = structure.me
     if m:  # me() terms: standardized latent values and their correlations (brms's Lme_1)
         sites.append(Site("zme_1", (m, n), (m, n), constraints.real))
-        if m > 1:
+        if m > 1 and structure.mecor:
             sites.append(Site("Lme_1", (m, m), (m * (m - 1) // 2,), corr_cholesky))
     return tuple(sites)
 
@@ -349,3 +354,6 @@ class ModelNames:
     #: Scalar dpars saved as brms's ``tmp_<dpar>`` among the dpars and, transformed, after
     #: ``lp__`` (gen_extreme_value's ``xi``, brms's ``compute_xi``).
     tmp_dpars: tuple[str, ...] = ()
+    mecor: bool = True  # whether corme__ draws follow (set_mecor(FALSE): none)
+    #: a multivariate model's Ymi draws: (name ``Ymi_chl[4]``, vector ``Ymi_chl``, index)
+    mv_missing: tuple[tuple[str, str, int], ...] = ()

@@ -54,6 +54,7 @@ from brmsjax.backend.model.predictor import linear_predictors, mu_eta, structure
 from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
 from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
+from brmsjax.backend.model.terms import mv_missing as mv_mi
 from brmsjax.backend.model.terms.autocor import arma_mu
 from brmsjax.backend.model.terms.cosy import cosy_log_lik
 from brmsjax.backend.model.terms.fcor import fcor_log_lik
@@ -140,6 +141,11 @@ class ModelProgram:
         if self.structure.missing is not None:  # mi(): the response holds parameters
             numpyro.factor("Y_noise", mi_.noise_log_lik(self.structure.missing, params, data))
             data = {**data, "y": mi_.latent_response(self.structure.missing, params, data)}
+        if self.structure.mv_missing:  # mi() responses of a multivariate model
+            numpyro.factor(
+                "Y_noise", mv_mi.mv_noise_log_lik(self.structure.mv_missing, params, data)
+            )
+            data = {**data, "y": mv_mi.latent_mv_response(self.structure.mv_missing, params, data)}
         if self.structure.me[0]:  # me(): the latent predictors' density (brms's model block)
             numpyro.factor("Xme", me_.me_log_density(self.structure.me[0], params, data))
         numpyro.factor("lprior", self.lprior(params, prior_args))
@@ -322,8 +328,10 @@ class ModelProgram:
                 simos = [params[f"simo{s}_{j + 1}"] for j in fp.owners]
                 mo_terms[fp.dpar] = term_predictors(data["Xsp"][fp.dpar], simos, fp.sp, fp.jmo)
                 if fp.me:  # me() terms: times their latent values
-                    xme = me_.latent_me(self.structure.me[0], params)
+                    xme = me_.row_me(self.structure.me[0], params, data)
                     mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.me, xme)
+                if fp.mi:  # mi(x) terms: times x's latent values (data["y"] holds them)
+                    mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.mi, data["y"])
                 terms.append(jnp.stack(mo_terms[fp.dpar], axis=1) @ params[f"bsp{s}"])
             population.append((fp.dpar, terms))
         r = self.group_effects(params, data)

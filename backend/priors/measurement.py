@@ -15,6 +15,7 @@ from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.priors.check import check_bounds
 from brmsjax.backend.priors.rows import LKJ_DEFAULT
 from brmsjax.formula.design.ir import Design
+from brmsjax.formula.terms.mecor import design_mecor
 
 __all__ = ["me_labels", "me_priors"]
 
@@ -38,7 +39,7 @@ def me_priors(design: Design, pick: Callable[..., Any]) -> dict[str, tuple[Prior
             spec = p.spec if p else PriorSpec("flat")
             specs.append(check_bounds(spec, lb, None, f"'{label}' of class '{cls}'"))
         out[f"{cls}_1"] = tuple(specs)
-    if len(labels) > 1:
+    if len(labels) > 1 and design_mecor(design):
         p = pick(("corme", "", "", "", "", ""))
         out["Lme_1"] = (LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args),)
     return out

@@ -19,6 +19,7 @@ from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_pri
 from brmsjax.backend.priors.parse import parse_prior
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.special.group_by import group_dist
+from brmsjax.formula.terms.mecor import design_mecor
 
 # ICU root order of ASCII whitespace, punctuation and symbols (before digits, then letters).
 _PUNCTUATION = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
@@ -228,8 +229,11 @@ def me_rows(design: Design) -> list[PriorRow]:
     rows = [PriorRow("meanme", spec=flat), PriorRow("sdme", spec=flat, lb=0.0)]
     rows += [PriorRow("meanme", coef=lb) for lb in labels]
     rows += [PriorRow("sdme", coef=lb, lb=0.0) for lb in labels]
-    if len(labels) > 1:
+    if len(labels) > 1 and design_mecor(design):  # set_mecor(FALSE): no corme
         rows.append(PriorRow("corme", spec=LKJ_DEFAULT))
+        gr = next((b.sp.me_gr for b in design.fixed if b.sp is not None and b.sp.me_gr), "")
+        if gr:  # me(x, sdx, gr = g): brms's row of the group
+            rows.append(PriorRow("corme", group=gr))
     return rows
 
 

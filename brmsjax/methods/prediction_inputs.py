@@ -31,6 +31,7 @@ from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
 from brmsjax.methods.autocor import arma_draws, has_response, without_arma
 from brmsjax.methods.gp_predict import gp_group_draws
+from brmsjax.mv_api import mv_mi_draws
 
 if TYPE_CHECKING:
     from brmsjax.backend.families.registry import Family
@@ -290,6 +291,7 @@ def prediction_inputs(
         bcs = fit.store.matrix(names)[rows].reshape(len(rows), len(cs_columns), len(thres))
     groups = _group_draws(fit, nd, rows, sample_new_levels, rng)
     groups += _me_draws(fit, nd, rows, rng, b, warn=newdata is None)
+    groups += mv_mi_draws(fit, nd, newdata, rows, b)  # mi(x) terms: bsp * Csp * Yl_x
     groups += gp_group_draws(fit, nd, rows, rng)
     groups += car_group_draws(fit, newdata, rows, nd.n) if incl_autocor else ()
     inputs = bp.PredictInputs(
@@ -351,6 +353,8 @@ def _me_draws(
     n = expanded.shape[0]
     xn, noise = np.stack(sp.Xn, axis=1), np.stack(sp.noise, axis=1)
     xme = rng.normal(xn[None], noise[None], size=(len(rows), *xn.shape))
+    if sp.me_J is not None:  # me(x, sdx, gr = g): the level's latent value for each row
+        xme = xme[:, sp.me_J, :]
     r = np.zeros((len(rows), n))
     for i, term in enumerate(block.sp.terms):
         if not term.me:

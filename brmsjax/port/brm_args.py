@@ -167,6 +167,14 @@ def sampler_args(
                 source,
                 arg.span,
             )
+        if arg.name == "threshold":  # brms < 2.0's brm(threshold = ); 2.18 hands it to rstan
+            raise RCodeError(
+                "brms 2.18's brm() has no argument 'threshold' (it passes it on to "
+                "rstan::sampling(), which stops with 'passing unknown arguments: threshold.'); "
+                'set it in the family instead, as in family = sratio(threshold = "equidistant").',
+                source,
+                arg.span,
+            )
         raise RCodeError(
             f"'{arg.name}' is not an argument that brmsjax's brm() supports; remove it.",
             source,

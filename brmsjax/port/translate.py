@@ -31,6 +31,7 @@ from brmsjax.rcode.rvalues import Ref, Value, match_args, py_name, py_str, r_val
 
 from .brm_args import BRM_FORMALS, add_data2, sampler_args
 from .cor_brms import COR_BRMS, cor_brms_term, with_term
+from .formula_sum import split_formula_sum, with_extras
 from .mv import r_mv_formula
 
 __all__ = ["BrmCall", "FormulaCall", "PriorsCall", "from_r", "r_brm", "r_formula"]
@@ -95,6 +96,11 @@ def r_formula(node: RNode, source: str) -> FormulaCall:
     mv = r_mv_formula(node, source, _bf, _formula_text)  # bf() + bf() + set_rescor(), mvbf()
     if mv is not None:
         return FormulaCall(mv[0], mv[1], source)
+    rest, family, mecor = split_formula_sum(node, source)  # bf() + gaussian() + set_mecor()
+    if rest is not node:
+        inner = r_formula(rest, source)
+        obj, code = with_extras(inner.formula, inner.code, family, mecor)
+        return FormulaCall(obj, code, source)
     merged = _merge_parts(node, source)  # bf(..., lf(a ~ 1)) + lf(b ~ 1) as one bf()
     if isinstance(merged, Call) and merged.func.removeprefix("brms::") in _BF_CALLS:
         return _bf(merged, source)

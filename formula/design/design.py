@@ -36,6 +36,7 @@ from ..terms.category_specific import check_cs_family
 from ..terms.family_terms.family_checks import check_family_terms
 from ..terms.family_terms.missing import keep_na_labels
 from ..terms.family_terms.mixture import is_mixture_family, mixture_terms
+from ..terms.mi_predictors import is_mi, mi_predictor_labels, mi_variable
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .data2.build import data2_design
@@ -57,7 +58,7 @@ from .response import (
 )
 from .special.autocor import arma_nodes, arma_rows
 from .special.cosy import cosy_nodes, cosy_rows
-from .special.measurement import is_me, me_arguments
+from .special.measurement import is_me, me_arguments, me_group
 from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
 from .special.multimembership import mm_nodes
@@ -151,7 +152,12 @@ class _Values:
             x, sdx = me_arguments(node, self.evaluator.source)
             self.add(x)
             self.add(sdx)
+            if (gr := me_group(node)) is not None:  # me(x, sdx, gr = g)
+                self.add(gr)
             self.values[label] = self.values[deparse(x)]
+        elif label not in self.values and is_mi(node):  # mi(x): x's values, x's NAs kept
+            self.add(mi_variable(node))
+            self.values[label] = self.values[deparse(mi_variable(node))]
         elif label not in self.values:
             inner = mo_argument(node, self.evaluator.source) if is_mo(node) else node
             self.values[label] = self.evaluator.value(inner)
@@ -254,7 +260,7 @@ def _evaluate(
         vals.add(node)
     n = len(data)
     mask = np.zeros(n, dtype=bool)
-    exempt = keep_na_labels(bt)
+    exempt = keep_na_labels(bt) | mi_predictor_labels(bt)
     missing: list[str] = []
     for label, value in vals.values.items():
         if label not in exempt:

@@ -35,6 +35,9 @@ class SpTerm:
     csp: int = 0
     #: 0-based indices of the term's noise-free variables ``me()`` in :attr:`SpBlock.Xn`.
     me: tuple[int, ...] = ()
+    #: The responses (brms's names, ``chl``) whose latent values ``Yl_chl`` the term's
+    #: ``mi(chl)`` calls multiply it by (multivariate models).
+    mi: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class SpBlock:
     Xn: tuple[np.ndarray, ...] = ()
     noise: tuple[np.ndarray, ...] = ()
     me_labels: tuple[str, ...] = ()
+    #: ``me(x, sdx, gr = g)``: each row's 0-based level of ``g`` (brms's ``Jme_1``); ``Xn``
+    #: and ``noise`` are then per level. None without ``gr``.
+    me_J: np.ndarray | None = None
+    me_gr: str = ""  # the grouping factor's name (brms's corme row of group g)
 
     def owner(self, j: int) -> int:
         """The simplex that simplex ``j`` is: the first with its ``mo(x, id = ...)`` id."""
@@ -100,7 +107,8 @@ class SpBlock:
 
     def expanded(self) -> np.ndarray:
         """``(N, P)`` indicator columns whose coefficients are the simplex products."""
-        n = next((a.shape[0] for a in (*self.Xmo, *self.Xn, *self.Csp)), 0)
+        rows = (*self.Xmo, *self.Csp, *(() if self.me_J is None else (self.me_J,)), *self.Xn)
+        n = next((a.shape[0] for a in rows), 0)
         parts = []
         for t in self.terms:
             cols = np.ones((n, 1))

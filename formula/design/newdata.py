@@ -22,6 +22,7 @@ from ..evaluate.variables import Evaluator, Factor, LevelsState, Value, relevel,
 from ..syntax.parse import deparse
 from ..terms.additions import addition_args
 from ..terms.brmsterms import BrmsTerms, GroupTerm
+from ..terms.mi_predictors import is_mi, mi_variable
 from .design import (
     _addition_array,
     _addition_nodes,
@@ -46,7 +47,7 @@ from .newdata_ir import (
     parse_re_formula,
 )
 from .special.autocor import arma_nodes, arma_rows
-from .special.measurement import is_me, me_arguments
+from .special.measurement import is_me, me_arguments, me_group
 from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
 from .special.multimembership import mm_columns, mm_nodes, mm_values, mm_weights
 from .special.nonlinear import covariate_nodes, covariates_matrix
@@ -215,11 +216,13 @@ def encode_newdata(
         ):
             continue
         if is_me(node):  # me(x, sdx): x and sdx (new data's noisy values, as brms)
-            for arg in me_arguments(node, bt.source):
+            gr = me_group(node)
+            for arg in (*me_arguments(node, bt.source), *(() if gr is None else (gr,))):
                 values.setdefault(deparse(arg), evaluator.value(arg))
             values[label] = values[deparse(me_arguments(node, bt.source)[0])]
             continue
-        values[label] = evaluator.value(mo_argument(node, bt.source) if is_mo(node) else node)
+        inner = mi_variable(node) if is_mi(node) else node  # mi(x): new data's x
+        values[label] = evaluator.value(mo_argument(inner, bt.source) if is_mo(inner) else inner)
     _refit_levels(values, design)
     _check_na(values, n)
     check_values(

@@ -8,11 +8,12 @@ either into model terms. ``DPAR_NAMES`` are the distributional parameters brms a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import FormulaSyntaxError, FormulaTermError
 from ..syntax.ast import Call, Formula, Node, Number, UnaryOp, strip_parens
+from .mecor import MecorSpec
 from .mv_formula import add_formula
 from .nonlinear import nl_flag
 from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
@@ -87,7 +88,10 @@ class BrmsFormula:
     family: Any = None
 
     def __add__(self, other: Any) -> Any:
-        """``bf(y1 ~ x) + bf(y2 ~ x) + set_rescor(TRUE)``: a multivariate formula."""
+        """``bf(y1 ~ x) + bf(y2 ~ x) + set_rescor(TRUE)``: a multivariate formula;
+        ``bf(...) + set_mecor(FALSE)``: the formula with uncorrelated ``me()`` terms."""
+        if isinstance(other, MecorSpec):
+            return replace(self, options=replace(self.options, mecor=other.mecor))
         return add_formula(self, other)
 
     def __str__(self) -> str:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse
-from .additions import mi_predictor_message
 from .autocor import AUTOCOR_CALLS
 from .cosy import COSY_CALLS
 from .data2_terms import DATA2_AUTOCOR
+from .mi_predictors import check_mi_predictor
 
 __all__ = ["Bar", "Encoder", "is_bar"]
 
@@ -218,8 +218,8 @@ class Encoder:
         if node.func in AUTOCOR_CALLS or node.func in DATA2_AUTOCOR or node.func in COSY_CALLS:
             self.autocor.append(node)
             return {}
-        if node.func == "mi":  # a univariate model has no other response to impute
-            raise self.error(mi_predictor_message(node), node)
+        if node.func == "mi":  # another response's latent values (multivariate models)
+            check_mi_predictor(node, self.source)
         if node.func in _UNSUPPORTED_SPECIALS:
             raise self.error(
                 f"The brms term '{node.func}()' is not supported yet; remove it from the formula.",

@@ -259,6 +259,8 @@ def nonlinear_terms(
                 )
             nlpars.append((lhs.name, lhs.span, text, node.rhs))
     own = [p[0] for p in nlpars]
+    if not own:  # brms 2.18's message (bf(y ~ x, nl = TRUE))
+        raise FormulaTermError("No non-linear parameters specified.", source, expr.span)
     terms = NonlinearTerms(expr, tuple(own), tuple(n for n in names if n not in own))
     return terms, nlpars, rest
 

@@ -39,11 +39,15 @@ class FormulaOptions:
     center: bool = True
     cmc: bool = True
     decomp: str = "none"
+    #: ``set_mecor()``: whether ``me()`` latent variables correlate (not a ``bf()`` argument).
+    mecor: bool = True
 
     def as_kwargs(self) -> dict[str, Any]:
         """The options that differ from brms's defaults, as ``bf()`` keyword arguments."""
         default = FormulaOptions()
-        return {k: v for k, v in vars(self).items() if getattr(default, k) != v}
+        return {
+            k: v for k, v in vars(self).items() if k in OPTION_NAMES and getattr(default, k) != v
+        }
 
     def r_args(self) -> list[str]:
         """The options that differ from brms's defaults, as R arguments (``center = FALSE``)."""

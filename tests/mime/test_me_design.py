@@ -69,7 +69,11 @@ def test_sp_terms_share_the_special_effects() -> None:
     ("formula", "message"),
     [
         ("y ~ me(x)", "me() takes a variable and its measurement error, as in me(x, sdx)."),
-        ("y ~ me(x, sdx, gr = g)", "me(x, sdx, gr = ) is not supported yet in brmsjax"),
+        (  # brms 2.18's message (tests/fixtures/mecor/me_gr.R): x varies within g's levels
+            "y ~ me(x, sdx, gr = g)",
+            "Measured values and measurement error should be unique for each group. Occured "
+            "for level 'a' of group 'g'.",
+        ),
         ("y ~ me(x, g)", "The measurement errors of me(x, g) must be numeric."),
         ("y ~ me(x, -sdx)", "The measurement errors of me(x, -sdx) must be non-negative."),
         ("y ~ me(x, sdx, k = 1)", "me() has no argument 'k'; its arguments are: x, sdx, gr."),

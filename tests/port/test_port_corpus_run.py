@@ -19,6 +19,7 @@ from brmsjax.formula.errors import BrmsjaxError, FormulaTermError, ModelError
 from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.formula.terms.mv_formula import MvFormula
 from brmsjax.port import BrmCall, FamilyCall, RCodeError, Ref, from_r, parse_r
+from brmsjax.port.translate import FormulaCall, r_formula
 from brmsjax.rcode.rfamilies import r_family
 from tests.port.test_port_corpus import CORPUS, Case
 
@@ -108,7 +109,11 @@ def _call_roles(call: BrmCall) -> dict[str, str]:
     formula = call.formula
     assert not isinstance(formula, Ref)
     roles: dict[str, str] = {}
-    for text in formula.formulas if isinstance(formula, BrmsFormula) else (formula,):
+    if isinstance(formula, MvFormula):
+        texts = tuple(t for part in formula.parts for t in part.formulas)
+    else:
+        texts = formula.formulas if isinstance(formula, BrmsFormula) else (formula,)
+    for text in texts:
         _roles(parse(text), "number", roles)
     return roles
 
@@ -179,6 +184,7 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 #: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
+    "mi-3": (FormulaTermError, "mi(x, idx) (a response subsetted with subset() and index())"),
 }
 
 
@@ -197,6 +203,77 @@ def _defined_family(case: Case, call: BrmCall) -> BrmCall:
     return call if code is None else replace(call, family=r_family(parse_r(code), code))
 
 
+#: Formulas that corpus calls name but their source defines in earlier lines (R code copied
+#: from the source), by case id and R name: ``brm(bform, ...)`` or ``bf_a + bf_b + set_rescor()``.
+FORMULA_DEFINITIONS: dict[str, dict[str, str]] = {
+    # brms 2.18 man/mi.Rd (examples)
+    "mi-1": {
+        "bform1": "bf(bmi | mi() ~ age * mi(chl)) +\n  bf(chl | mi() ~ age) +\n  set_rescor(FALSE)"
+    },
+    "mi-2": {
+        "bform2": "bf(bmi | mi() ~ age * mi(chl)) +\n"
+        "  bf(chl | mi(se) ~ age) +\n  set_rescor(FALSE)"
+    },
+    "mi-3": {
+        "bform3": "bf(bmi | mi() ~ age * mi(chl, idx)) +\n"
+        "  bf(chl | mi(se) + subset(sub) + index(id) ~ age) +\n  set_rescor(FALSE)"
+    },
+    # brms 2.18 man/me.Rd (examples)
+    "me-2": {"bform": "bf(y ~ me(x1, sdx) + me(x2, sdx)) + set_mecor(FALSE)"},
+    # brms 2.18 vignette brms_missings.R
+    "brms_missings-1": {
+        "bform": "bf(bmi | mi() ~ age * mi(chl)) +\n  bf(chl | mi() ~ age) + set_rescor(FALSE)"
+    },
+    # brms 2.18 vignette brms_multivariate.R
+    "brms_multivariate-1": {
+        "bform1": "bf(mvbind(tarsus, back) ~ sex + hatchdate + (1|p|fosternest) + (1|q|dam)) +\n"
+        "  set_rescor(TRUE)"
+    },
+    "brms_multivariate-2": {
+        "bf_tarsus": "bf(tarsus ~ sex + (1|p|fosternest) + (1|q|dam))",
+        "bf_back": "bf(back ~ hatchdate + (1|p|fosternest) + (1|q|dam))",
+    },
+    "brms_multivariate-3": {
+        "bf_tarsus": "bf(tarsus ~ sex + (1|p|fosternest) + (1|q|dam)) +\n"
+        "  lf(sigma ~ 0 + sex) + skew_normal()",
+        "bf_back": "bf(back ~ s(hatchdate) + (1|p|fosternest) + (1|q|dam)) +\n  gaussian()",
+    },
+    # brms 2.18 vignette brms_multilevel.ltx
+    "brms_multilevel-4": {
+        "bform": "bf(rentsqm ~ t2(area, yearc) + (1|ID1|district),\n"
+        "            sigma ~ t2(area, yearc) + (1|ID1|district))"
+    },
+    "brms_multilevel-5": {
+        "nlform": "bf(cum ~ ult * (1 - exp(-(dev / theta)^omega)),\n"
+        "             ult ~ 1 + (1|AY), omega ~ 1, theta ~ 1, nl = TRUE)"
+    },
+}
+
+
+def _definition(case: Case, name: str) -> FormulaCall:
+    code = FORMULA_DEFINITIONS[case.id][name]
+    return r_formula(parse_r(code), code)
+
+
+def _defined_formula(case: Case, call: BrmCall) -> BrmCall:
+    """The call with a formula (or the ``bf()`` parts of a formula sum) named by reference
+    replaced by its definition in the source."""
+    formula = call.formula
+    if case.id not in FORMULA_DEFINITIONS:
+        return call
+    if isinstance(formula, Ref):
+        return replace(call, formula_call=_definition(case, formula.name))
+    if isinstance(formula, MvFormula):
+        parts = [
+            _definition(case, p.name).formula if isinstance(p, Ref) else p for p in formula.parts
+        ]
+        mv = MvFormula((), formula.rescor)
+        for part in parts:
+            mv = mv + part
+        return replace(call, formula_call=FormulaCall(mv, call.formula_call.code))
+    return call
+
+
 def _runnable() -> list[tuple[Case, BrmCall]]:
     """Translated corpus calls with a formula and a family that brmsjax has."""
     out = []
@@ -206,7 +283,10 @@ def _runnable() -> list[tuple[Case, BrmCall]]:
         except RCodeError:
             continue
         assert isinstance(call, BrmCall)
-        call = _defined_family(case, call)
+        try:
+            call = _defined_formula(case, _defined_family(case, call))
+        except RCodeError:
+            continue
         if isinstance(call.formula, Ref) or not isinstance(call.family, FamilyCall):
             continue
         if isinstance(call.formula, MvFormula) and any(
@@ -250,6 +330,14 @@ CALL_ENV: dict[str, dict[str, Any]] = {
     # the vignette's prior1 <- prior(normal(1, 2), nlpar = "b1") + prior(normal(0, 2), ...)
     "brms_nonlinear-1": {
         "prior1": [prior("normal(1, 2)", nlpar="b1"), prior("normal(0, 2)", nlpar="b2")]
+    },
+    # the vignette's nlprior <- c(prior(normal(5000, 1000), nlpar = "ult"), ...)
+    "brms_multilevel-5": {
+        "nlprior": [
+            prior("normal(5000, 1000)", nlpar="ult"),
+            prior("normal(1, 2)", nlpar="omega"),
+            prior("normal(45, 10)", nlpar="theta"),
+        ]
     },
 }
 

@@ -165,7 +165,6 @@ REJECTED = [
         "set_rescor() (multivariate and non-linear formula "
         "parts) is not supported by brmsjax; write one bf() formula.",
     ),
-    ("brm(bf(y1 ~ x) + set_nl(TRUE), data = d)", "Adding formula parts with '+'"),
     (
         'brm(y ~ x, data = d, family = custom_family("f", dpars = "mu"))',
         "custom_family() families are not supported by brmsjax; choose a built-in family.",

@@ -32,7 +32,7 @@ from brmsjax.backend.model.transforms import lkj_corr_cholesky_lpdf
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["latent_me", "me_derive", "me_log_density", "me_terms", "plan_me"]
+__all__ = ["latent_me", "me_derive", "me_log_density", "me_terms", "plan_me", "row_me"]
 
 
 def plan_me(
@@ -63,7 +63,9 @@ def plan_me(
         "noise": np.stack(sp.noise, axis=1).astype(float),
         "eta": np.asarray(_eta(priors.get("Lme_1")), dtype=float),
     }
-    return m, design.N
+    if sp.me_J is not None:  # me(x, sdx, gr = g): one latent value per level (brms's Jme_1)
+        data["me"]["J"] = np.asarray(sp.me_J, dtype=np.int32)
+    return m, len(sp.Xn[0])
 
 
 def _eta(prior: Any) -> float:
@@ -73,10 +75,17 @@ def _eta(prior: Any) -> float:
 
 
 def latent_me(m: int, params: Mapping[str, Array]) -> Array:
-    """brms's ``Xme``: ``(N, Mme)`` latent values ``meanme + (diag(sdme) Lme zme)'``."""
+    """brms's ``Xme``: ``(N, Mme)`` latent values ``meanme + (diag(sdme) Lme zme)'``
+    (``Lme`` the identity with ``set_mecor(FALSE)``: no ``Lme_1`` in ``params``)."""
     z = params["zme_1"]
-    scale = params["sdme_1"][:, None] * (params["Lme_1"] if m > 1 else jnp.eye(m))
+    scale = params["sdme_1"][:, None] * (params["Lme_1"] if "Lme_1" in params else jnp.eye(m))
     return params["meanme_1"][None, :] + (scale @ z).T
+
+
+def row_me(m: int, params: Mapping[str, Array], data: Any) -> Array:
+    """``Xme`` of each row ``(N, Mme)``: the latent values, by level with ``gr`` (``Jme_1``)."""
+    xme = latent_me(m, params)
+    return xme[data["me"]["J"]] if "J" in data["me"] else xme
 
 
 def me_log_density(m: int, params: Mapping[str, Array], data: Any) -> Array:
@@ -84,7 +93,7 @@ def me_log_density(m: int, params: Mapping[str, Array], data: Any) -> Array:
     xme = latent_me(m, params)
     lp = jnp.sum(dist.Normal(xme, data["me"]["noise"]).log_prob(data["me"]["Xn"]))
     lp = lp + jnp.sum(dist.Normal(0.0, 1.0).log_prob(params["zme_1"]))
-    if m > 1:
+    if "Lme_1" in params:
         lp = lp + lkj_corr_cholesky_lpdf(params["Lme_1"], data["me"]["eta"])
     return lp
 
@@ -104,7 +113,7 @@ def me_terms(
 
 def me_derive(m: int, params: Mapping[str, Array]) -> dict[str, Array]:
     """``corme_1``: the latent correlations (upper triangle column by column)."""
-    if m < 2:
+    if "Lme_1" not in params:  # one variable, or set_mecor(FALSE)
         return {}
     L = params["Lme_1"]
     rows, cols = upper_pairs(m)

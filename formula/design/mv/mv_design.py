@@ -18,6 +18,7 @@ import numpy as np
 
 from ...errors import DesignError, FormulaTermError
 from ...terms.brmsterms import brms_terms
+from ...terms.mi_predictors import mi_responses, response_labels
 from ...terms.mv import mv_parts
 from ...warn import user_stacklevel
 from ..design import NA_WARNING, DataWarning, _evaluate, as_frame, build_design
@@ -48,7 +49,12 @@ def _refuse_special(resp: str, design: Design) -> None:
         what = "non-linear formulas (nl = TRUE)"
     elif design.gps:
         what = "gp() terms"
-    elif any(b.sp is not None or b.Xcs is not None or b.thresholds for b in design.fixed):
+    elif any(
+        (b.sp is not None and any(t.mo or t.me for t in b.sp.terms))
+        or b.Xcs is not None
+        or b.thresholds
+        for b in design.fixed
+    ):
         what = "mo() and cs() terms and ordinal families"
     elif design.kind == "categorical":
         what = "categorical families"
@@ -97,6 +103,11 @@ def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
     split = mv_parts(formula)
     if split is None:
         raise FormulaTermError("This formula has one response; use build_design().")
+    with mi_responses(*response_labels(split[0])):  # mi(x) predictors may name them
+        return _build_mv_design(split, data, family)
+
+
+def _build_mv_design(split: Any, data: Any, family: Any) -> Design:
     parts, rescor_given = split
     frame = as_frame(data)
     if not len(frame):

@@ -15,10 +15,13 @@ import numpy as np
 import pandas as pd
 
 from ..ir import Design
-from ..standata import smooth_standata, standata
+from ..standata import smooth_standata, sp_standata, standata
 from .ir_mv import split_dpar
 
 __all__ = ["mv_standata"]
+
+#: brms's mi() data of a response (``Jmi_<resp>``, ...), after its other response data.
+_MI = ("Jmi", "Nmi", "Jme", "Nme", "noise", "lbmi", "ubmi")
 
 
 def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
         sd = standata(d, family=fam)
         out[f"N_{resp}"] = sd["N"]
         out[f"Y_{resp}"] = sd["Y"]
-        for key in ("trials", "se", "weights", "denom", "cens", "rcens", "lb", "ub"):
+        for key in ("trials", "se", "weights", "denom", "cens", "rcens", "lb", "ub", *_MI):
             if key in sd:
                 out[f"{key}_{resp}"] = sd[key]
     if mv.rescor:
@@ -49,6 +52,8 @@ def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
             out[f"X{sfx}"] = pd.DataFrame(
                 block.X[:, : block.K - ns], columns=block.columns[: block.K - ns]
             )
+            if block.sp is not None:  # mi(x) predictors: Ksp_<resp>, Csp_<resp>_k
+                out.update(sp_standata(block.sp, sfx, {}))
             for g in design.groups:
                 for m, dpar in enumerate(g.dpars, 1):
                     if dpar == block.dpar:

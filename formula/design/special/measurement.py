@@ -17,13 +17,21 @@ from typing import Any
 import numpy as np
 
 from ...errors import DesignError, FormulaTermError
-from ...evaluate.variables import Numeric, Value
+from ...evaluate.variables import Factor, Numeric, Value
 from ...syntax.ast import Call, Node, strip_parens
 from ...syntax.parse import deparse
 from ..ir import SpBlock
 from ..matrix import brms_rename
 
-__all__ = ["is_me", "me_arguments", "me_label", "me_standata", "me_values"]
+__all__ = [
+    "is_me",
+    "me_arguments",
+    "me_group",
+    "me_grouped",
+    "me_label",
+    "me_standata",
+    "me_values",
+]
 
 
 def is_me(node: Node) -> bool:
@@ -43,10 +51,8 @@ def me_arguments(node: Node, source: str | None) -> tuple[Node, Node]:
     for param, value in zip(params, positional, strict=False):
         given[param] = value
     for arg in call.args:
-        if arg.name == "gr":
-            raise FormulaTermError(
-                "me(x, sdx, gr = ) is not supported yet in brmsjax; remove gr.", source, arg.span
-            )
+        if arg.name == "gr":  # me_group() reads it
+            continue
         if arg.name is not None:
             if arg.name not in params:
                 raise FormulaTermError(
@@ -60,6 +66,46 @@ def me_arguments(node: Node, source: str | None) -> tuple[Node, Node]:
             "me() takes a variable and its measurement error, as in me(x, sdx).", source, call.span
         )
     return given["x"], given["sdx"]
+
+
+def me_group(node: Node) -> Node | None:
+    """The grouping factor of ``me(x, sdx, gr = g)`` (one latent value per level), or None."""
+    call = strip_parens(node)
+    args = call.args if isinstance(call, Call) else ()
+    return next((a.value for a in args if a.name == "gr"), None)
+
+
+def me_grouped(
+    node: Node, values: Mapping[str, Value], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``Xn`` and ``noise`` per level of ``me(x, sdx, gr = g)``'s ``g`` and each row's level
+    (0-based ``Jme``; levels in the factor's order), with brms's check that ``x`` and ``sdx``
+    are constant within each level."""
+    x, sdx = me_values(node, values, n)
+    gr = me_group(node)
+    if gr is None:  # pragma: no cover - called for gr terms only
+        raise TypeError("me() without gr")
+    g = values[deparse(gr)]
+    if isinstance(g, Factor):
+        codes, levels = np.asarray(g.codes, dtype=np.int64), [str(v) for v in g.levels]
+        used = np.unique(codes)
+        codes = np.searchsorted(used, codes)
+        levels = [levels[i] for i in used]
+    else:
+        raw = np.asarray(getattr(g, "values", g))
+        uniq, codes = np.unique(raw, return_inverse=True)
+        levels = [f"{v:g}" if isinstance(v, float) else str(v) for v in uniq]
+    xn, noise = np.empty(len(levels)), np.empty(len(levels))
+    for k, level in enumerate(levels):
+        rows = codes == k
+        if np.unique(x[rows]).size > 1 or np.unique(sdx[rows]).size > 1:
+            raise DesignError(
+                "Measured values and measurement error should be unique for each group. "
+                f"Occured for level '{level}' of group '{deparse(gr)}'."
+            )
+        first = np.flatnonzero(rows)[0]
+        xn[k], noise[k] = x[first], sdx[first]
+    return xn, noise, codes.astype(np.int64)
 
 
 def me_label(node: Node) -> str:
@@ -81,13 +127,17 @@ def me_values(node: Node, values: Mapping[str, Value], n: int) -> tuple[np.ndarr
 
 
 def me_standata(blocks: list[SpBlock | None]) -> dict[str, Any]:
-    """brms's ``data_Xme`` of the ``me()`` variables (one group: no ``gr``)."""
+    """brms's ``data_Xme`` of the ``me()`` variables (one group: every term with the same
+    ``gr``, or none; with ``gr`` the values are per level, ``Jme_1`` each row's level)."""
     xn = [x for b in blocks if b is not None for x in b.Xn]
     noise = [x for b in blocks if b is not None for x in b.noise]
     if not xn:
         return {}
     m = len(xn)
     out: dict[str, Any] = {"Mme_1": m, "NCme_1": m * (m - 1) // 2}
+    J = next((b.me_J for b in blocks if b is not None and b.me_J is not None), None)
+    if J is not None:
+        out["Nme_1"], out["Jme_1"] = len(xn[0]), J + 1
     for k, (x, s) in enumerate(zip(xn, noise, strict=True), 1):
         out[f"Xn_{k}"], out[f"noise_{k}"] = x, s
     return out

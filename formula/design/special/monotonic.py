@@ -25,10 +25,12 @@ from ...errors import DesignError, FormulaTermError
 from ...evaluate.variables import Factor, Numeric, Value
 from ...syntax.ast import Call, Name, Node, String, strip_parens
 from ...syntax.parse import deparse
+from ...terms.mi_predictors import is_mi, mi_variable
+from ...terms.mv import resp_name
 from ...terms.terms import Term, TermList
 from ..ir import FixedBlock, GroupBlock, SpBlock, SpTerm
 from ..matrix import brms_rename, build_matrix
-from .measurement import is_me, me_label, me_values
+from .measurement import is_me, me_group, me_grouped, me_label, me_values
 
 __all__ = [
     "build_sp",
@@ -80,7 +82,7 @@ def mo_id(node: Node) -> str | None:
 
 def is_sp(node: Node) -> bool:
     """Whether ``node`` is a special-effects call: ``mo()`` or ``me()``."""
-    return is_mo(node) or is_me(node)
+    return is_mo(node) or is_me(node) or is_mi(node)
 
 
 def split_sp(terms: TermList) -> tuple[TermList, tuple[Term, ...]]:
@@ -130,6 +132,7 @@ def build_sp(
     have one: brms 2.18 multiplies a later term without a covariate by the last covariate too
     (``mo(x) * z + mo(a):mo(x)`` gives ``mo(a):mo(x)`` the factor ``z``), as reproduced here.
     """
+    sp_terms = sp_order(sp_terms)
     mo_labels = [
         lb for t in sp_terms for lb, v in zip(t.labels, t.variables, strict=True) if is_sp(v)
     ]
@@ -170,7 +173,8 @@ def build_sp(
             indices.append(j)
         column = matrix[:, k]
         has_cov.append(any(not is_sp(v) for v in term.variables) or bool(np.any(column != 1)))
-        terms.append(SpTerm(brms_rename(names[k]), tuple(indices), me=me))
+        mi = tuple(resp_name(deparse(mi_variable(v))) for v in term.variables if is_mi(v))
+        terms.append(SpTerm(brms_rename(names[k]), tuple(indices), me=me, mi=mi))
     ic = np.cumsum(has_cov)
     csp = tuple(matrix[:, k + 1] for k in range(len(terms)) if ic[k] > 0)
     terms = [replace(t, csp=int(c)) for t, c in zip(terms, ic, strict=True)]
@@ -183,7 +187,19 @@ def build_sp(
                         f"The monotonic term '{t.coef}' needs at least two distinct values of "
                         "its variable in the data."
                     )
-    xn_noise = [me_values(m, values, n) for m in me_nodes]
+    grs = {deparse(g) if (g := me_group(m)) is not None else "" for m in me_nodes}
+    if len(grs) > 1:
+        raise FormulaTermError(
+            "me() terms with different gr (or some without gr) are not supported yet in "
+            "brmsjax; give every me() term the same gr."
+        )
+    me_J = None
+    if grs and grs != {""}:  # me(x, sdx, gr = g): values per level of g
+        grouped = [me_grouped(m, values, n) for m in me_nodes]
+        xn_noise = [(x, s) for x, s, _ in grouped]
+        me_J = grouped[0][2]
+    else:
+        xn_noise = [me_values(m, values, n) for m in me_nodes]
     block = SpBlock(
         tuple(terms),
         tuple(xmo),
@@ -194,6 +210,8 @@ def build_sp(
         Xn=tuple(x for x, _ in xn_noise),
         noise=tuple(s for _, s in xn_noise),
         me_labels=tuple(me_label(m) for m in me_nodes),
+        me_J=me_J,
+        me_gr="" if me_J is None else next(iter(grs)),
     )
     for j, size in enumerate(jmo):
         if size != jmo[block.owner(j)]:
@@ -202,6 +220,26 @@ def build_sp(
                 f"the same number of values; they have {jmo[block.owner(j)] + 1} and {size + 1}."
             )
     return block
+
+
+def sp_order(sp_terms: Sequence[Term]) -> tuple[Term, ...]:
+    """The terms with their variables in order of first appearance among the special terms.
+
+    brms's ``sp_model_matrix`` is R's model matrix of a formula of the special terms alone,
+    so an interaction's name follows that formula's variable order: ``chl * mo(age)`` gives
+    ``moage:chl`` (``mo(age)`` comes first among the terms ``mo(age)``, ``chl:mo(age)``).
+    """
+    rank: dict[str, int] = {}
+    for t in sp_terms:
+        for label in t.labels:
+            rank.setdefault(label, len(rank))
+    out = []
+    for t in sp_terms:
+        pairs = sorted(zip(t.labels, t.variables, strict=True), key=lambda p: rank[p[0]])
+        out.append(
+            replace(t, labels=tuple(p[0] for p in pairs), variables=tuple(p[1] for p in pairs))
+        )
+    return tuple(out)
 
 
 def _check_range(

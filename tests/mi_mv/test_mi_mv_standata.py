@@ -1,0 +1,99 @@
+"""mi(x) predictors in multivariate models: make_standata, get_prior rows and errors as brms
+2.18's (tests/fixtures/mi_mv/standata_cases.R) and the fit's draws named as brms's."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import brmsjax as bj
+from brmsjax.formula.errors import FormulaTermError
+from brmsjax.port.translate import r_formula
+from brmsjax.rcode.rparse import parse_r
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "mi_mv"
+CASES = json.loads((FIXTURES / "standata_cases.json").read_text())
+NHANES = Path(__file__).parents[2] / "benchmarks" / "brms_refs" / "data" / "nhanes.csv"
+
+
+def nhanes() -> pd.DataFrame:
+    d = pd.read_csv(NHANES)
+    d["se"] = 0.5 + (np.arange(1, len(d) + 1) % 3) / 4
+    return d
+
+
+def formula(code: str) -> Any:
+    """The R formula sum as the porter reads it."""
+    return r_formula(parse_r(code), code).formula
+
+
+def _r_array(value: Any) -> np.ndarray:
+    if isinstance(value, list) and value and isinstance(value[0], dict):  # a data frame
+        return pd.DataFrame(value).to_numpy(dtype=float)
+    special = {"Inf": np.inf, "-Inf": -np.inf}
+    flat = [special.get(v, v) if isinstance(v, str) else v for v in np.ravel(value)]
+    return np.asarray(flat, dtype=float).reshape(np.shape(value))
+
+
+STANDATA = [k for k, v in CASES.items() if "standata" in v]
+
+
+@pytest.mark.parametrize("case", STANDATA)
+def test_standata_equals_brms(case: str) -> None:
+    ref = CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sd = bj.make_standata(formula(ref["formula"]), nhanes())
+    assert list(sd) == list(ref["standata"])
+    for key, value in ref["standata"].items():
+        got = np.asarray(sd[key], dtype=float)
+        want = _r_array(value)
+        np.testing.assert_allclose(got.reshape(want.shape), want, err_msg=key)
+
+
+@pytest.mark.parametrize("case", STANDATA)
+def test_get_prior_rows_equal_brms(case: str) -> None:
+    ref = CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = bj.get_prior(formula(ref["formula"]), nhanes())
+    rows = [(r["prior"], r["class"], r["coef"], r["resp"]) for r in ref["prior"]]
+    got = list(table[["prior", "class", "coef", "resp"]].itertuples(index=False, name=None))
+    assert got == rows
+
+
+@pytest.mark.parametrize("case", [k for k, v in CASES.items() if "error" in v])
+def test_errors_are_brms(case: str) -> None:
+    ref = CASES[case]
+    with pytest.raises(FormulaTermError, match=re.escape(ref["error"])):
+        bj.make_standata(formula(ref["formula"]), nhanes())
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "bf(bmi | mi() ~ age * mi(chl, idx)) + bf(chl | mi() ~ age) + set_rescor(FALSE)",
+            "mi(x, idx) (a response subsetted with subset() and index()) is not supported yet",
+        ),
+        (
+            "bf(bmi ~ age + mi(chl)) + bf(hyp ~ age) + set_rescor(FALSE)",
+            "Error occurred for 'chl'.",
+        ),
+    ],
+)
+def test_unsupported_mi_predictors_are_refused(code: str, message: str) -> None:
+    with pytest.raises(FormulaTermError, match=re.escape(message)):
+        bj.make_standata(formula(code), nhanes())
+
+
+def test_univariate_mi_predictor_keeps_brms_error() -> None:
+    with pytest.raises(FormulaTermError, match=re.escape("Error occurred for 'chl'.")):
+        bj.make_standata("bmi | mi() ~ age + mi(chl)", nhanes())
