@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 from numpyro.infer.hmc import hmc
+from numpyro.infer.hmc_util import euclidean_kinetic_energy
 from numpyro.infer.util import ParamInfo
 
 from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, lookup
@@ -30,7 +31,7 @@ from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.inits import INIT_TRIES
 from brmsjax.backend.model.lower import LoweredModel, ModelProgram
 
-__all__ = ["SMALL_ROWS", "Settings", "programs"]
+__all__ = ["SMALL_ROWS", "Settings", "kinetic_energy", "programs"]
 
 PyTree = Any
 _STATS = ("lp__", "diverging", "num_steps", "accept_prob", "energy")
@@ -64,14 +65,40 @@ class Settings:
         return self.warmup + (self.n_save - 1) * self.thin + 1
 
 
+def kinetic_energy(inverse_mass: jax.Array, r: jax.Array) -> jax.Array:
+    """NumPyro's Euclidean kinetic energy, ``+inf`` where it is not finite.
+
+    ``r' M^-1 r / 2`` is never negative, but from a point whose gradient is huge (the
+    potential of a poisson model grows like ``exp(eta)``: a gradient of about ``1e239`` at
+    ``eta = 545``) a leapfrog step gives a momentum of that size and the products of a dense
+    ``M^-1 r`` with ``r`` overflow: to NaN (``inf - inf``), or to ``-inf`` where XLA's dot
+    fuses a ``+inf`` product into a multiply-add with a partial sum already at ``-inf``.
+    NumPyro counts a NaN energy error as ``+inf`` but takes ``-inf`` at its word: acceptance
+    probability 1 and no divergence, so the proposal was taken (and
+    :func:`numpyro.infer.hmc_util.find_reasonable_step_size` would double its step on it).
+    A chain of ``y ~ x + (1 | g)`` (poisson, one outlier) jumped from ``lp__ = -153`` to
+    ``-6e237`` (``sd_g__Intercept = 87``) in one such step, where no step size survives the
+    gradient: every later transition diverged, the step size fell to ``1e-30`` and the chain
+    never moved again. Stan counts a non-finite Hamiltonian as ``+inf``: a divergent,
+    rejected transition, as here. Finite energies are returned unchanged, and so are draws.
+    """
+    ke = euclidean_kinetic_energy(inverse_mass, r)
+    return jnp.where(jnp.isfinite(ke), ke, jnp.inf)
+
+
+# NumPyro's leapfrog takes the momentum's gradient from this attribute (the exact ``M^-1 r``);
+# without it, it would differentiate ``kinetic_energy`` and round differently.
+kinetic_energy._kinetic_grad = euclidean_kinetic_energy._kinetic_grad  # type: ignore[attr-defined]
+
+
 def _kernel(prog: ModelProgram) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """NUTS on the coordinates ``v = u / scale`` (``scale``, a model argument, from
-    :func:`_scaled`)."""
+    :func:`_scaled`), with a :func:`kinetic_energy` that is ``+inf`` where it overflows."""
 
     def gen(data: PyTree, prior_args: PyTree, scale: jax.Array) -> Callable[[jax.Array], jax.Array]:
         return lambda v: prog.potential(v * scale, data, prior_args)
 
-    return hmc(potential_fn_gen=gen, algo="NUTS")
+    return hmc(potential_fn_gen=gen, kinetic_fn=kinetic_energy, algo="NUTS")
 
 
 def _start_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:

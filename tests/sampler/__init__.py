@@ -1,0 +1,1 @@
+"""Tests of the NUTS sampler itself: its energies, divergences and step sizes."""
