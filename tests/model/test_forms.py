@@ -183,7 +183,7 @@ CHOICES = {
         "marginal",
         "plain",
     ),
-    "two group IDs": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 3000, 12, "no", "plain", "plain"),
+    "two group IDs": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 3000, 12, "no", "marginal", "plain"),
     "student": ("y ~ x + (1 | g)", "student", 3000, 12, "no", "plain", "plain"),
     "log link": ("y ~ x", "log", 3000, 12, "no", "plain", "plain"),
     "censoring": ("y | cens(c) ~ x", "gaussian", 3000, 12, "no", "plain", "plain"),
