@@ -10,8 +10,8 @@ Models (brms's default priors, 4 chains x (1000 warmup + 1000 draws) by default)
   rows, 2,972 x 1,128 x 14 crossed levels; tests/fixtures/crossed/insteval.csv.gz).
 
 Each model is fitted end to end with :func:`brmsjax.brm` (design, priors, lowering,
-compiling, sampling, draws, the summary) in the form ``likelihood="auto"`` chooses (``new``:
-the crossed marginal form, :mod:`brmsjax.backend.model.crossed`, where it applies) and with
+compiling, sampling, draws, the summary) in the crossed marginal form (``new``:
+:mod:`brmsjax.backend.model.crossed`, asked for; InstEval: the form ``"auto"`` chooses) and with
 the marginal forms switched off (``old``: ``lower(marginalize=False)``, brms's sampled group
 effects), side by side in one process, so the ratio holds on a shared machine. Printed per
 fit: seconds, the form, divergent transitions, mean leapfrog steps, the largest Rhat and
@@ -72,6 +72,8 @@ def fit(name: str, form: str, chains: int, iter: int, seed: int) -> tuple[Any, f
     def spy(*args: Any, **kwargs: Any) -> Any:
         if form == "old":
             kwargs["marginalize"] = False
+        elif name != "insteval":  # asked for: "auto" keeps small models in the plain form
+            kwargs["likelihood"] = "marginal"
         out = original(*args, **kwargs)
         chosen["form"] = out.forms["likelihood"]
         return out

@@ -23,9 +23,8 @@ HYPER = ("b_", "sd_", "sigma")
 
 
 def _fit(monkeypatch: pytest.MonkeyPatch, marginalize: bool) -> Any:
-    monkeypatch.setattr(
-        lowering, "lower", functools.partial(lowering.lower, marginalize=marginalize)
-    )
+    form = {"likelihood": "marginal"} if marginalize else {"marginalize": False}
+    monkeypatch.setattr(lowering, "lower", functools.partial(lowering.lower, **form))
     data = pd.read_csv(f"{FIXTURES}/penicillin.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -33,15 +33,31 @@ def wide(levels: int) -> pd.DataFrame:
 
 
 AUTO = {  # formula, data, options, likelihood
-    "Penicillin": ("diameter ~ 1 + (1 | plate) + (1 | sample)", PENICILLIN, {}, "marginal"),
-    "nested": ("diameter ~ 1 + (1 | sample/plate)", PENICILLIN, {}, "marginal"),
+    "Penicillin (144 rows)": ("diameter ~ 1 + (1 | plate) + (1 | sample)", PENICILLIN, {}, "plain"),
+    "Penicillin, asked for": (
+        "diameter ~ 1 + (1 | plate) + (1 | sample)",
+        PENICILLIN,
+        {"likelihood": "marginal"},
+        "marginal",
+    ),
+    "nested, 2,000 rows": (
+        "diameter ~ 1 + (1 | sample/plate)",
+        pd.concat([PENICILLIN] * 14, ignore_index=True),
+        {},
+        "marginal",
+    ),
     "marginalize = False": (
         "diameter ~ 1 + (1 | plate) + (1 | sample)",
         PENICILLIN,
         {"marginalize": False},
         "plain",
     ),
-    "dense block too large": ("y ~ 1 + (1 | g) + (1 | h)", wide(DENSE_MAX + 1), {}, "plain"),
+    "dense block too large": (
+        "y ~ 1 + (1 | g) + (1 | h)",
+        pd.concat([wide(DENSE_MAX + 1)] * 4, ignore_index=True),
+        {},
+        "plain",
+    ),
 }
 
 
