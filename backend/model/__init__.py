@@ -15,5 +15,6 @@
 - :mod:`.geometry`: the choice of centred or non-centred group coordinates, and the shear.
 - :mod:`.forms`, :mod:`.glm_forms`, :mod:`.marginal`: likelihood forms chosen from the model:
   the plain row-wise sum, sufficient statistics, the exponential-family (glm) sum, and gaussian
-  group effects integrated out exactly.
+  group effects integrated out exactly; :mod:`.crossed` does so for several group-level IDs
+  (nested or crossed).
 """

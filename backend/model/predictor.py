@@ -23,6 +23,7 @@ from typing import Any
 import jax.numpy as jnp
 from jax import Array
 
+from brmsjax.backend.model.crossed.loglik import crossed_effects
 from brmsjax.backend.model.forms import population_beta
 from brmsjax.backend.model.group_terms import effects_sqrt, group_map, student_scale
 from brmsjax.backend.model.marginal import conditional_effects
@@ -113,6 +114,12 @@ def structure_group_effects(
             raise ValueError("The marginal form draws group effects: pass a random key.")
         g = structure.groups[0]
         beta, sigma = population_beta(structure, params, data)
+        if len(structure.groups) > 1:  # several IDs integrated out together
+            gs = structure.groups
+            As = [effects_sqrt(h, params, data) for h in gs]
+            sizes = [(h.n_levels, h.M) for h in gs]
+            rs = crossed_effects(beta, As, sigma, data["suff"], sizes, key=key)
+            return {h.id: r for h, r in zip(gs, rs, strict=True)}
         r = conditional_effects(beta, effects_sqrt(g, params, data), sigma, data["suff"], key)
         return {g.id: r}
     out = {}

@@ -29,6 +29,7 @@ from numpyro.infer.util import log_density, potential_energy
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
+from brmsjax.backend.model.crossed.loglik import crossed_log_lik
 from brmsjax.backend.model.data_bounds import log_jacobian, scale_init, to_bounds
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
@@ -439,8 +440,12 @@ class ModelProgram:
             )
         if self.structure.likelihood == "marginal":
             beta, sigma = population_beta(self.structure, params, data)
-            g = self.structure.groups[0]
-            return marginal_log_lik(beta, effects_sqrt(g, params, data), sigma, data["suff"])
+            gs = self.structure.groups
+            if len(gs) > 1:  # several IDs integrated out together
+                As = [effects_sqrt(g, params, data) for g in gs]
+                sizes = [(g.n_levels, g.M) for g in gs]
+                return crossed_log_lik(beta, As, sigma, data["suff"], sizes)
+            return marginal_log_lik(beta, effects_sqrt(gs[0], params, data), sigma, data["suff"])
         if self.structure.likelihood == "glm":
             return glm_model_log_lik(
                 self.structure, self.family.name, params, data, self.group_effects(params, data)

@@ -183,7 +183,7 @@ CHOICES = {
         "marginal",
         "plain",
     ),
-    "two group IDs": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 3000, 12, "no", "plain", "plain"),
+    "two group IDs": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 3000, 12, "no", "marginal", "plain"),
     "student": ("y ~ x + (1 | g)", "student", 3000, 12, "no", "plain", "plain"),
     "log link": ("y ~ x", "log", 3000, 12, "no", "plain", "plain"),
     "censoring": ("y | cens(c) ~ x", "gaussian", 3000, 12, "no", "plain", "plain"),
@@ -255,10 +255,10 @@ BAD_REQUESTS = {
         "gaussian",
         "The marginal likelihood cannot be used here: the model has no group-level term.",
     ),
-    "marginal with two IDs": (
-        {"likelihood": "marginal", "formula": "y ~ x + (1 | g) + (1 | h)"},
+    "marginal with two IDs, one mm()": (
+        {"likelihood": "marginal", "formula": "y ~ x + (1 | h) + (1 | mm(g, h))"},
         "gaussian",
-        "The marginal likelihood cannot be used here: the model has more than one group-level ID.",
+        "The marginal likelihood cannot be used here: the model has a multi-membership term mm().",
     ),
     "marginal student": (
         {"likelihood": "marginal"},
