@@ -61,6 +61,7 @@ __all__ = [
     "SUFF_RATIO",
     "choose_forms",
     "choose_gather",
+    "LOG_RESPONSE",
     "choose_likelihood",
     "glm_blocker",
     "marginal_blocker",
@@ -86,6 +87,10 @@ SUFF_MIN_ROWS = 2000
 #: matrix (timings: benchmarks/RESULTS.md, "Timings moved from backend docstrings"); 32 is a
 #: provisional crossover until bench_gradient.py measures it on a GPU.
 ONEHOT_MAX_LEVELS = {"cpu": 0, "gpu": 32, "cuda": 32, "rocm": 32, "tpu": 32}
+#: Families of ``y`` that are gaussian on ``log(y)`` with mu's identity link: lognormal's
+#: density is ``normal(log y | mu, sigma) / y``, so the suffstat and marginal forms take their
+#: statistics of ``log(y)`` and add the constant ``-sum(w log y)`` (``suff["jacobian"]``).
+LOG_RESPONSE = frozenset({"lognormal"})
 _RIDGE = 1e-8
 
 
@@ -100,7 +105,7 @@ def suffstat_blocker(
 
     ``fixed`` and ``groups`` are the ``FixedPlan`` and ``GroupPlan`` of the structure.
     """
-    if family.name != "gaussian" or family.link != "identity":
+    if family.name not in {"gaussian", *LOG_RESPONSE} or family.link != "identity":
         return f"the family is {family.name}({family.link}), not gaussian(identity)"
     if any(f.sp for f in fixed):
         return "the model has mo() terms"
@@ -368,6 +373,8 @@ def choose_forms(
     if likelihood == "glm" and glm is not None:
         raise ModelError(f"The glm likelihood cannot be used here: {glm}.")
     y = np.asarray(data["y"], dtype=np.float64)
+    if family.name in LOG_RESPONSE and blocker is None:  # gaussian on log y, see LOG_RESPONSE
+        y = np.log(y)
     P = _population(data, fixed[0]) if blocker is None else np.zeros((len(y), 0))
     g = groups[0] if groups else None
     if likelihood == "marginal" or (likelihood == "auto" and marginalize and whole is None):
@@ -407,6 +414,10 @@ def choose_forms(
             n_levels=g.n_levels if g else 0,
             reference_effects=form == "suffstat",
         )
+        if family.name in LOG_RESPONSE:
+            w = data["addition"].get("weights")
+            log_y = np.log(np.asarray(data["y"], dtype=np.float64))
+            data["suff"]["jacobian"] = -np.sum(log_y if w is None else np.asarray(w) * log_y)
         if form == "marginal" and g is not None:  # levels last (see brmsjax.backend.model.marginal)
             suff = data["suff"]
             suff["Ze"] = np.ascontiguousarray(suff["Ze"].T)

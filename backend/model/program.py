@@ -410,13 +410,14 @@ class ModelProgram:
             resid = data["y"] - self.linear_predictors(params, data)[""]
             return gp_marginal_log_lik(self.structure.gps, params, data, resid)
         if self.structure.likelihood == "suffstat":
-            return suffstat_model_log_lik(
+            return data["suff"].get("jacobian", 0.0) + suffstat_model_log_lik(
                 self.structure, params, data, self.group_effects(params, data)
             )
         if self.structure.likelihood == "marginal":
             beta, sigma = population_beta(self.structure, params, data)
             g = self.structure.groups[0]
-            return marginal_log_lik(beta, effects_sqrt(g, params, data), sigma, data["suff"])
+            ll = marginal_log_lik(beta, effects_sqrt(g, params, data), sigma, data["suff"])
+            return data["suff"].get("jacobian", 0.0) + ll
         if self.structure.likelihood == "glm":
             return glm_model_log_lik(
                 self.structure, self.family.name, params, data, self.group_effects(params, data)
