@@ -35,6 +35,7 @@ def _load(name: str) -> ModuleType:
     ("case", "form"),
     [
         ("exam_ln", "marginal"),  # lognormal, one term: gaussian on log y, effects integrated out
+        ("orth", "plain"),  # distributional, correlated term, diagonal metric (brms: 33 divergent)
     ],
 )
 def test_agrees_with_brms(case: str, form: str) -> None:
