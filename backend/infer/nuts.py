@@ -34,7 +34,7 @@ from brmsjax.backend.infer.devices import ChainLayout, chain_layout
 from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, initial_values
 from brmsjax.backend.infer.metric_init import applies as metric_applies
 from brmsjax.backend.infer.metric_init import laplace_inverse_mass
-from brmsjax.backend.infer.nuts_programs import Settings, programs
+from brmsjax.backend.infer.nuts_programs import WARMUP_STEPS, Settings, programs
 from brmsjax.backend.infer.progress import FitProgress
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
 from brmsjax.backend.model.arguments import check_control, check_int
@@ -80,6 +80,8 @@ class SampleResult:
         Where the adaptation of the mass matrix started: ``"laplace"`` (the curvature at the
         posterior mode, :mod:`brmsjax.backend.infer.metric_init`) or ``"identity"`` (NumPyro's
         default, where that search fails).
+    warmup_steps
+        ``(chains,)`` leapfrog steps (gradient evaluations) each chain took during warmup.
     """
 
     samples: Mapping[str, np.ndarray]
@@ -98,6 +100,7 @@ class SampleResult:
     devices: tuple[str, ...] = ()
     seconds: Mapping[str, float] = field(default_factory=dict)
     metric: str = "identity"
+    warmup_steps: np.ndarray | None = None
 
     @property
     def draws_per_chain(self) -> int:
@@ -110,6 +113,20 @@ class SampleResult:
 #: correlations of population-level effects and covariance parameters (the seed's STAR model
 #: with its class effects integrated out, 22 coordinates: 23 -> 16 leapfrog steps per draw).
 DENSE_MAX_DIM = 64
+#: Models that sample group-level coordinates (sites ``z_k``) adapt a dense mass matrix only
+#: up to this many coordinates: the first adaptation window holds 25 draws, whose covariance
+#: is singular in the other directions; NUTS then builds trees of 1023 steps until a later
+#: window (nlme's Orthodont ``bf(distance ~ age * Sex + (age | Subject), sigma ~ Sex)``, 63
+#: coordinates: 159,000 leapfrog steps per chain in warmup, against 38,000 with a diagonal
+#: metric; benchmarks/RESULTS.md, "Non-gaussian models with group terms").
+DENSE_MAX_DIM_GROUPS = 24
+
+
+def dense_metric(lowered: LoweredModel) -> bool:
+    """Whether NUTS adapts a dense mass matrix (:data:`DENSE_MAX_DIM`,
+    :data:`DENSE_MAX_DIM_GROUPS`) rather than a diagonal one."""
+    grouped = any(site.name.startswith(("z_", "zgp")) for site in lowered.sites)
+    return lowered.program.dim <= (DENSE_MAX_DIM_GROUPS if grouped else DENSE_MAX_DIM)
 
 
 def sample(
@@ -185,7 +202,7 @@ def sample(
         math.ceil((iter - warmup) / thin),
         thin,
         max_treedepth,
-        dense=lowered.program.dim <= DENSE_MAX_DIM,
+        dense=dense_metric(lowered),
     )
     layout = row_layout(chains, shard_rows) if shard_rows else chain_layout(chains, cores)
     ftype = np.float32 if float32 else np.float64
@@ -218,6 +235,7 @@ def sample(
     finally:
         display.close()
     out = {k: np.asarray(v)[:chains] for k, v in bufs.items()}
+    warmup_steps = out.pop(WARMUP_STEPS)
     step_size = np.asarray(state.adapt_state.step_size)[:chains]
     stats = _stats(out, step_size, max_treedepth)
     return SampleResult(
@@ -237,6 +255,7 @@ def sample(
         devices=devices,
         seconds=times,
         metric=metric,
+        warmup_steps=warmup_steps,
     )
 
 

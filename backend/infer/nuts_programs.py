@@ -31,10 +31,12 @@ from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.inits import INIT_TRIES
 from brmsjax.backend.model.lower import LoweredModel, ModelProgram
 
-__all__ = ["SMALL_ROWS", "Settings", "kinetic_energy", "programs"]
+__all__ = ["SMALL_ROWS", "WARMUP_STEPS", "Settings", "kinetic_energy", "programs"]
 
 PyTree = Any
 _STATS = ("lp__", "diverging", "num_steps", "accept_prob", "energy")
+#: The buffer that counts each chain's leapfrog steps during warmup (gradient evaluations).
+WARMUP_STEPS = "warmup_steps"
 
 
 #: On a CPU, samplers of models whose log density is a function of summed statistics (the
@@ -139,6 +141,7 @@ def _start_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
         bufs = {k: jnp.zeros((s.n_save, *v.shape), v.dtype) for k, v in shapes.items()}
         for k, v in zip(_STATS, _stat_values(state), strict=True):
             bufs[k] = jnp.zeros((s.n_save, *jnp.shape(v)), jnp.result_type(v))
+        bufs[WARMUP_STEPS] = jnp.zeros((), jnp.result_type(state.num_steps))
         return (state, bufs), ok
 
     return start
@@ -179,12 +182,17 @@ def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
                 prog.derive(st.z * scale, data, prior_args, jax.random.fold_in(st.rng_key, 1))
             )
             vals.update(zip(_STATS, _stat_values(st), strict=True))
-            return {k: b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype)) for k in b}
+            return {
+                k: b[k] if k == WARMUP_STEPS else b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype))
+                for k in b
+            }
 
         def body(i: jax.Array, c: PyTree) -> PyTree:
             st, b = c
             st = sample_kernel(st, model_args=(data, prior_args, scale))
             keep = (i >= s.warmup) & ((i - s.warmup) % s.thin == 0)
+            steps = jnp.where(i < s.warmup, st.num_steps, 0).astype(b[WARMUP_STEPS].dtype)
+            b = {**b, WARMUP_STEPS: b[WARMUP_STEPS] + steps}
             j = jnp.clip((i - s.warmup) // s.thin, 0, s.n_save - 1)
             b = lax.cond(keep, write, lambda a: a[1], (st, b, j))
             return st, b

@@ -61,6 +61,7 @@ __all__ = [
     "SUFF_RATIO",
     "choose_forms",
     "choose_gather",
+    "LOG_RESPONSE",
     "choose_likelihood",
     "glm_blocker",
     "marginal_blocker",
@@ -86,6 +87,10 @@ SUFF_MIN_ROWS = 2000
 #: matrix (timings: benchmarks/RESULTS.md, "Timings moved from backend docstrings"); 32 is a
 #: provisional crossover until bench_gradient.py measures it on a GPU.
 ONEHOT_MAX_LEVELS = {"cpu": 0, "gpu": 32, "cuda": 32, "rocm": 32, "tpu": 32}
+#: Families of ``y`` that are gaussian on ``log(y)`` with mu's identity link: lognormal's
+#: density is ``normal(log y | mu, sigma) / y``, so the suffstat and marginal forms take their
+#: statistics of ``log(y)`` and add the constant ``-sum(w log y)`` (``suff["jacobian"]``).
+LOG_RESPONSE = frozenset({"lognormal"})
 _RIDGE = 1e-8
 
 
@@ -100,7 +105,7 @@ def suffstat_blocker(
 
     ``fixed`` and ``groups`` are the ``FixedPlan`` and ``GroupPlan`` of the structure.
     """
-    if family.name != "gaussian" or family.link != "identity":
+    if family.name not in {"gaussian", *LOG_RESPONSE} or family.link != "identity":
         return f"the family is {family.name}({family.link}), not gaussian(identity)"
     if any(f.sp for f in fixed):
         return "the model has mo() terms"
@@ -378,6 +383,8 @@ def choose_forms(
         raise ModelError(f"The glm likelihood cannot be used here: {glm}.")
     y = np.asarray(data["y"], dtype=np.float64)
     usable = blocker is None or whole is None
+    if family.name in LOG_RESPONSE and usable:  # gaussian on log y, see LOG_RESPONSE
+        y = np.log(y)
     P = _population(data, fixed[0]) if usable else np.zeros((len(y), 0))
     g = groups[0] if groups else None
     # several IDs (brmsjax.backend.model.crossed): below SUFF_MIN_ROWS rows compiling its
@@ -417,6 +424,7 @@ def choose_forms(
             from brmsjax.backend.model.crossed.data import model_crossed_data
 
             data["suff"] = model_crossed_data(data, y, P, groups)
+            _log_response_jacobian(family, data)
             return form, gathers
         data["suff"] = suffstat_data(
             y,
@@ -427,6 +435,7 @@ def choose_forms(
             n_levels=g.n_levels if g else 0,
             reference_effects=form == "suffstat",
         )
+        _log_response_jacobian(family, data)
         if form == "marginal" and g is not None:  # levels last (see brmsjax.backend.model.marginal)
             suff = data["suff"]
             suff["Ze"] = np.ascontiguousarray(suff["Ze"].T)
@@ -486,3 +495,11 @@ def suffstat_model_log_lik(
     beta, sigma = population_beta(structure, params, data)
     effects = r[structure.groups[0].id] if structure.groups else None
     return suffstat_log_lik(beta, effects, sigma, data["suff"])
+
+
+def _log_response_jacobian(family: Any, data: dict[str, Any]) -> None:
+    """``suff["jacobian"]``: the constant ``-sum(w log y)`` of a family sampled on log y."""
+    if family.name in LOG_RESPONSE:
+        w = data["addition"].get("weights")
+        log_y = np.log(np.asarray(data["y"], dtype=np.float64))
+        data["suff"]["jacobian"] = -np.sum(log_y if w is None else np.asarray(w) * log_y)

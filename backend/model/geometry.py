@@ -62,11 +62,13 @@ def _population(data: Mapping[str, Any], n: int) -> np.ndarray:
 
 
 def _gaussian_working(
-    data: Mapping[str, Any], J: np.ndarray, n_levels: int
+    data: Mapping[str, Any], J: np.ndarray, n_levels: int, log: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Residuals of ``y`` after the population-level design, and the weight ``1 / sigma^2``
-    with ``sigma^2`` the residual variance within the levels."""
+    """Residuals of ``y`` (``log y`` with ``log``: lognormal) after the population-level
+    design, and the weight ``1 / sigma^2`` with ``sigma^2`` the residual variance within the
+    levels."""
     y = np.asarray(data["y"], dtype=float)
+    y = np.log(y) if log else y
     D = _population(data, len(y))
     resid = y - D @ np.linalg.lstsq(D, y, rcond=None)[0]
     n = np.bincount(J, minlength=n_levels).astype(float)
@@ -121,9 +123,9 @@ def centred_coordinates(
     prior does: the funnel of a non-centred ``z`` goes away and a centred one appears where
     the likelihood is weak. The rule linearizes the model around a population-level fit
     (groups left out): residuals ``e_i`` and weights ``w_i``, for a gaussian mu with the
-    identity link ``y`` less the least-squares fit and ``1 / sigma^2`` (the residual
-    variance within the levels), for bernoulli and binomial with the logit link or poisson
-    with the log link the working residuals and Fisher weights of the GLM fit (IRLS). Per
+    identity link ``y`` (lognormal: ``log y``) less the least-squares fit and ``1 / sigma^2``
+    (the residual variance within the levels), for bernoulli and binomial with the logit link
+    or poisson with the log link the working residuals and Fisher weights of the GLM fit (IRLS). Per
     coefficient ``m``, in the sheared coordinates, and per level ``j``: the coefficient's
     weighted least-squares estimate from ``e`` (on the covariate centred within the level,
     or on the intercept) and its variance ``V_jm = 1 / sum_i w_i x_im^2``; the between-level
@@ -151,8 +153,8 @@ def centred_coordinates(
     n_rows = len(np.asarray(data["y"]))
     if n_rows <= g.n_levels:
         return 0
-    if family.name == "gaussian" and family.link == "identity":
-        resid, w = _gaussian_working(data, J, g.n_levels)
+    if family.name in ("gaussian", "lognormal") and family.link == "identity":
+        resid, w = _gaussian_working(data, J, g.n_levels, log=family.name == "lognormal")
     elif (family.name, family.link) in _CANONICAL and "weights" not in data["addition"]:
         resid, w = _glm_working(family, data)
     else:

@@ -435,17 +435,18 @@ class ModelProgram:
             resid = data["y"] - self.linear_predictors(params, data)[""]
             return gp_marginal_log_lik(self.structure.gps, params, data, resid)
         if self.structure.likelihood == "suffstat":
-            return suffstat_model_log_lik(
+            return data["suff"].get("jacobian", 0.0) + suffstat_model_log_lik(
                 self.structure, params, data, self.group_effects(params, data)
             )
         if self.structure.likelihood == "marginal":
             beta, sigma = population_beta(self.structure, params, data)
-            gs = self.structure.groups
+            gs, jacobian = self.structure.groups, data["suff"].get("jacobian", 0.0)
             if len(gs) > 1:  # several IDs integrated out together
                 As = [effects_sqrt(g, params, data) for g in gs]
                 sizes = [(g.n_levels, g.M) for g in gs]
-                return crossed_log_lik(beta, As, sigma, data["suff"], sizes)
-            return marginal_log_lik(beta, effects_sqrt(gs[0], params, data), sigma, data["suff"])
+                return jacobian + crossed_log_lik(beta, As, sigma, data["suff"], sizes)
+            A = effects_sqrt(gs[0], params, data)
+            return jacobian + marginal_log_lik(beta, A, sigma, data["suff"])
         if self.structure.likelihood == "glm":
             return glm_model_log_lik(
                 self.structure, self.family.name, params, data, self.group_effects(params, data)
