@@ -13,6 +13,7 @@ The folders are the pipeline, in the order a fit runs through them::
         |       pathfinder), devices and row sharding, draws with brms's names,
         |       sampler diagnostics
     predict.py  posterior predictions from draws (linear predictors, epred, predict, log_lik)
+    new_levels.py  group-level effects of levels the fit never saw (sample_new_levels)
 
 Beside the stages, at the bottom: ``cache.py`` (the compiled-program cache that ``model/`` and
 ``infer/`` share) and ``summaries.py`` (the one Estimate/Est.Error/quantile summary of draws).

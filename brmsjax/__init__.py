@@ -71,8 +71,8 @@ from brmsjax.formula.errors import (
     UnknownVariableError,
 )
 from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
-from brmsjax.formula.terms.mecor import set_mecor
 from brmsjax.formula.terms.mv import MvFormula, mvbf, set_rescor
+from brmsjax.formula.terms.readers.mecor import set_mecor
 from brmsjax.lecture.equations import Equations, equations
 from brmsjax.lecture.multilevel import multilevel
 from brmsjax.lecture.multilevel_table import multilevel_table

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
+from jax import Array
 
 from brmsjax.backend.model.plans import FixedPlan, VectorPlan, sfx
 from brmsjax.backend.model.prior_values import ParamPriorLike, plan_vector
@@ -31,7 +33,14 @@ from brmsjax.backend.model.transforms import Bound
 from brmsjax.formula.design.ir import Design, FixedBlock, FixedSpec
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["Planner", "brms_qr_inverse", "n_thresholds", "plan_shrinkage", "qr_inverse"]
+__all__ = [
+    "Planner",
+    "brms_qr_inverse",
+    "n_thresholds",
+    "ordinal_thresholds",
+    "plan_shrinkage",
+    "qr_inverse",
+]
 
 
 def n_thresholds(design: Design, block: FixedBlock) -> int:
@@ -246,3 +255,15 @@ def plan_shrinkage(
         prior_args["shrink"] = shrink_args(spec, n_b, len(design.response.y))
         out.append(ShrinkPlan(spec.dist, n_b, autoscales(spec) and "sigma" in aux))
     return tuple(out)
+
+
+def ordinal_thresholds(params: Mapping[str, Any], fp: FixedPlan) -> Array:
+    """brms's ordinal thresholds of centred predictors from the sampled ``Intercept``:
+    ``first_Intercept + (k - 1) * delta`` (equidistant), ``Intercept - mean(Intercept)``
+    (sum, brms's ``Intercept_stz``), else ``Intercept`` itself."""
+    icpt = params["Intercept"]
+    if fp.threshold == "equidistant":
+        return icpt + jnp.arange(fp.thresholds, dtype=icpt.dtype) * params["delta"]
+    if fp.threshold == "sum":
+        return icpt - jnp.mean(icpt)
+    return icpt

@@ -415,7 +415,9 @@ def choose_forms(
         ):
             form = "glm"
     if form == "glm":
-        data["glm"] = _glm_statistics(data, family.name, fixed[0], groups)
+        from brmsjax.backend.model.glm_forms import model_glm_data
+
+        data["glm"] = model_glm_data(data, family.name, fixed[0], groups)
     if form in ("suffstat", "marginal"):
         if fixed[0].offset:
             y = y - np.asarray(data["offset"][""], dtype=np.float64)
@@ -442,27 +444,6 @@ def choose_forms(
             suff["ZZ"] = np.ascontiguousarray(np.moveaxis(suff["ZZ"], 0, -1))
             suff["ZP"] = np.ascontiguousarray(np.moveaxis(suff["ZP"], 0, -1))
     return form, gathers
-
-
-def _glm_statistics(
-    data: Mapping[str, Any], family: str, fp: Any, groups: Sequence[Any]
-) -> dict[str, Any]:
-    """The glm form's statistics (:func:`~brmsjax.backend.model.glm_forms.glm_data`) of the data."""
-    from brmsjax.backend.model.glm_forms import glm_data
-
-    addition = data["addition"]
-    return glm_data(
-        family,
-        data["y"],
-        data["X"][""] if fp.n_b else None,
-        center=fp.center,
-        weights=addition.get("weights"),
-        trials=addition.get("trials"),
-        offset=data["offset"][""] if fp.offset else None,
-        groups=[
-            (str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels) for g in groups
-        ],
-    )
 
 
 def _population(data: Mapping[str, Any], fp: Any) -> np.ndarray:

@@ -46,7 +46,14 @@ from scipy.special import gammaln
 
 from brmsjax.backend.model.group_terms import gather_rows
 
-__all__ = ["GLM_FAMILIES", "GLM_MIN_ROWS", "glm_data", "glm_log_lik", "glm_model_log_lik"]
+__all__ = [
+    "GLM_FAMILIES",
+    "GLM_MIN_ROWS",
+    "glm_data",
+    "glm_log_lik",
+    "glm_model_log_lik",
+    "model_glm_data",
+]
 
 #: The families (by name) of the glm form and the link each needs.
 GLM_FAMILIES = {"bernoulli": "logit", "binomial": "logit", "poisson": "log"}
@@ -175,3 +182,22 @@ def glm_model_log_lik(
             term = jnp.asarray(addition[name], dtype=eta.dtype)
             scale = term if scale is None else scale * term
     return glm_log_lik(family, eta, linear, scale)
+
+
+def model_glm_data(
+    data: Mapping[str, Any], family: str, fp: Any, groups: Sequence[Any]
+) -> dict[str, Any]:
+    """The glm form's statistics (:func:`glm_data`) of a lowered model's data."""
+    addition = data["addition"]
+    return glm_data(
+        family,
+        data["y"],
+        data["X"][""] if fp.n_b else None,
+        center=fp.center,
+        weights=addition.get("weights"),
+        trials=addition.get("trials"),
+        offset=data["offset"][""] if fp.offset else None,
+        groups=[
+            (str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels) for g in groups
+        ],
+    )

@@ -60,7 +60,7 @@ from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.special.group_by import ByGroupBlock, by_info, group_dist
 from brmsjax.formula.errors import ModelError
 from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
-from brmsjax.formula.terms.mecor import design_mecor
+from brmsjax.formula.terms.readers.mecor import design_mecor
 
 __all__ = [
     "LoweredModel",

@@ -29,19 +29,18 @@ from numpyro.infer.util import log_density, potential_energy
 
 from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.registry import INV_LINKS, Family
-from brmsjax.backend.model.crossed.loglik import crossed_log_lik
+from brmsjax.backend.model.crossed.loglik import marginal_model_log_lik
 from brmsjax.backend.model.data_bounds import log_jacobian, scale_init, to_bounds
+from brmsjax.backend.model.fixed_terms import ordinal_thresholds
 from brmsjax.backend.model.forms import population_beta, suffstat_model_log_lik
 from brmsjax.backend.model.glm_forms import glm_model_log_lik
 from brmsjax.backend.model.group_terms import (
     cov_params,
-    effects_sqrt,
     gather_rows,
     group_map,
     udf_lpdf,
     upper_pairs,
 )
-from brmsjax.backend.model.marginal import marginal_log_lik
 from brmsjax.backend.model.plans import (
     FixedPlan,
     GroupPlan,
@@ -57,9 +56,8 @@ from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms import mv_missing as mv_mi
 from brmsjax.backend.model.terms.autocor import arma_mu
-from brmsjax.backend.model.terms.cosy import cosy_log_lik
-from brmsjax.backend.model.terms.fcor import fcor_log_lik
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
+from brmsjax.backend.model.terms.joint import joint_log_lik
 from brmsjax.backend.model.terms.monotonic import term_predictors
 from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
 from brmsjax.backend.model.terms.shrinkage import (
@@ -73,7 +71,7 @@ from brmsjax.backend.model.terms.smooth_terms import (
     smooth_log_priors,
     smooth_parts,
 )
-from brmsjax.backend.model.terms.spatial import car_log_prior, car_parts, car_rcar, sar_model
+from brmsjax.backend.model.terms.spatial import car_log_prior, car_parts, car_rcar
 from brmsjax.backend.model.transforms import corr_cholesky, lkj_corr_cholesky_lpdf
 from brmsjax.formula.errors import ModelError
 
@@ -384,23 +382,11 @@ class ModelProgram:
                 out[d] = params[d]
         for fp in self.structure.fixed:
             if fp.thresholds:
-                out["thres"] = self.thresholds(params, fp)
+                out["thres"] = ordinal_thresholds(params, fp)
             if fp.n_cs:  # brms: Intercept - transpose(mucs[n]), mucs = Xcs * bcs
                 bcs = jnp.reshape(params["bcs"], (fp.n_cs, fp.thresholds))
                 out["thres"] = out["thres"] - data["Xcs"] @ bcs
         return out
-
-    @staticmethod
-    def thresholds(params: Mapping[str, Array], fp: FixedPlan) -> Array:
-        """brms's ordinal thresholds of centred predictors from the sampled ``Intercept``:
-        ``first_Intercept + (k - 1) * delta`` (equidistant), ``Intercept - mean(Intercept)``
-        (sum, brms's ``Intercept_stz``), else ``Intercept`` itself."""
-        icpt = params["Intercept"]
-        if fp.threshold == "equidistant":
-            return icpt + jnp.arange(fp.thresholds, dtype=icpt.dtype) * params["delta"]
-        if fp.threshold == "sum":
-            return icpt - jnp.mean(icpt)
-        return icpt
 
     def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
         """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""
@@ -422,15 +408,9 @@ class ModelProgram:
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
         if self.structure.fcor or self.structure.sar or self.structure.cosy:
-            # multivariate densities: of all rows (fcor(), sar()) or of each series (cosy())
             eta = self.linear_predictors(params, data)
             mu, dp = self.mu_eta(eta), self.dpars(params, data, eta)
-            if self.structure.sar:  # sar(M, type)
-                return sar_model(self.structure.sar, self.family.name, data, mu, (dp, params))
-            if self.structure.cosy:
-                dp = {**dp, "cosy": params["cosy"]}
-                return cosy_log_lik(self.family.name, data["y"], mu, dp, data["cosy"])
-            return fcor_log_lik(self.family.name, data["y"], mu, dp, data["Lfcor"])
+            return joint_log_lik(self.structure, self.family.name, data, mu, dp, params=params)
         if any(p.marginal for p in self.structure.gps):
             resid = data["y"] - self.linear_predictors(params, data)[""]
             return gp_marginal_log_lik(self.structure.gps, params, data, resid)
@@ -440,13 +420,7 @@ class ModelProgram:
             )
         if self.structure.likelihood == "marginal":
             beta, sigma = population_beta(self.structure, params, data)
-            gs, jacobian = self.structure.groups, data["suff"].get("jacobian", 0.0)
-            if len(gs) > 1:  # several IDs integrated out together
-                As = [effects_sqrt(g, params, data) for g in gs]
-                sizes = [(g.n_levels, g.M) for g in gs]
-                return jacobian + crossed_log_lik(beta, As, sigma, data["suff"], sizes)
-            A = effects_sqrt(gs[0], params, data)
-            return jacobian + marginal_log_lik(beta, A, sigma, data["suff"])
+            return marginal_model_log_lik(self.structure.groups, params, data, beta, sigma)
         if self.structure.likelihood == "glm":
             return glm_model_log_lik(
                 self.structure, self.family.name, params, data, self.group_effects(params, data)
@@ -473,7 +447,7 @@ class ModelProgram:
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
             if fp.center or fp.thresholds:
-                icpt = self.thresholds(params, fp) if fp.thresholds else params[f"Intercept{s}"]
+                icpt = ordinal_thresholds(params, fp) if fp.thresholds else params[f"Intercept{s}"]
                 if fp.n_b:
                     shift = data["means_X"][fp.dpar] @ params[f"b{s}"]
                     icpt = icpt + shift if fp.thresholds else icpt - shift

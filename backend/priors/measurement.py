@@ -15,7 +15,7 @@ from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.priors.check import check_bounds
 from brmsjax.backend.priors.rows import LKJ_DEFAULT
 from brmsjax.formula.design.ir import Design
-from brmsjax.formula.terms.mecor import design_mecor
+from brmsjax.formula.terms.readers.mecor import design_mecor
 
 __all__ = ["me_labels", "me_priors"]
 

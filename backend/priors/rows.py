@@ -19,7 +19,7 @@ from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_pri
 from brmsjax.backend.priors.parse import parse_prior
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.special.group_by import group_dist
-from brmsjax.formula.terms.mecor import design_mecor
+from brmsjax.formula.terms.readers.mecor import design_mecor
 
 # ICU root order of ASCII whitespace, punctuation and symbols (before digits, then letters).
 _PUNCTUATION = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"

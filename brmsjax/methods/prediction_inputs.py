@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from brmsjax.backend import new_levels as nl
 from brmsjax.backend import predict as bp
 from brmsjax.backend.model.terms.cosy import cosy_data
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
@@ -100,7 +101,7 @@ def _gaussian_chol(fit: FitLike, group: str, coefs: list[str], rows: np.ndarray)
             name = cor_name(group, coefs[i], coefs[j])
             if name in names:
                 cor[:, i, j] = cor[:, j, i] = fit.store.matrix([name])[rows, 0]
-    return bp.cov_cholesky(sd, cor)
+    return nl.cov_cholesky(sd, cor)
 
 
 def _group_draws(
@@ -130,7 +131,7 @@ def _group_draws(
         r = np.concatenate([r_all.get(i, _group_r(fit, blocks[i], rows)) for i in ids], axis=2)
         coefs = [c for i in ids for c in blocks[i].names]
         chol = _gaussian_chol(fit, group, coefs, rows) if mode == "gaussian" else None
-        new = bp.new_level_effects(r, n_new, mode, rng, chol)
+        new = nl.new_level_effects(r, n_new, mode, rng, chol)
         start = 0
         for i in ids:
             width = len(blocks[i].coefs)
@@ -253,9 +254,9 @@ def prediction_inputs(
     incl_autocor: bool = True,
 ) -> tuple[bp.PredictInputs, int]:
     """Parameter draws and encoded data for one prediction, and a seed for the JAX draws."""
-    if sample_new_levels not in bp.SAMPLE_NEW_LEVELS:
+    if sample_new_levels not in nl.SAMPLE_NEW_LEVELS:
         raise PredictionError(
-            f"sample_new_levels must be one of {', '.join(bp.SAMPLE_NEW_LEVELS)}, not "
+            f"sample_new_levels must be one of {', '.join(nl.SAMPLE_NEW_LEVELS)}, not "
             f"{sample_new_levels!r}."
         )
     if seed is None:

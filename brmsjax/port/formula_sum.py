@@ -15,7 +15,7 @@ from typing import Any
 
 from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Name, Node, Paren
 from brmsjax.formula.terms.brmsterms import BrmsFormula
-from brmsjax.formula.terms.mecor import set_mecor
+from brmsjax.formula.terms.readers.mecor import set_mecor
 from brmsjax.rcode.rfamilies import BRMS_FAMILIES, FamilyCall, r_family
 from brmsjax.rcode.rparse import RCodeError
 

@@ -36,7 +36,7 @@ from ..terms.category_specific import check_cs_family
 from ..terms.family_terms.family_checks import check_family_terms
 from ..terms.family_terms.missing import keep_na_labels
 from ..terms.family_terms.mixture import is_mixture_family, mixture_terms
-from ..terms.mi_predictors import is_mi, mi_predictor_labels, mi_variable
+from ..terms.readers.mi_predictors import is_mi, mi_predictor_labels, mi_variable
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .data2.build import data2_design

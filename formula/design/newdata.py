@@ -22,7 +22,7 @@ from ..evaluate.variables import Evaluator, Factor, LevelsState, Value, relevel,
 from ..syntax.parse import deparse
 from ..terms.additions import addition_args
 from ..terms.brmsterms import BrmsTerms, GroupTerm
-from ..terms.mi_predictors import is_mi, mi_variable
+from ..terms.readers.mi_predictors import is_mi, mi_variable
 from .design import (
     _addition_array,
     _addition_nodes,

@@ -5,5 +5,6 @@
 :mod:`.brmsterms` reads a brms formula (:mod:`.bf`: ``bf()``) into response, dpars and group
 terms; :mod:`.update` is brms's ``update()`` of a formula (``. ~ . + x``); :mod:`.options` reads
 ``bf()``'s ``center``, ``cmc`` and ``decomp``; :mod:`.family_terms` says what the terms mean for the
-family (brms's family checks, ``mi()``, ``mixture()`` components).
+family (brms's family checks, ``mi()``, ``mixture()`` components); :mod:`.readers` reads single
+special terms (``cosy()``, ``set_mecor()``, ``mi()`` predictors).
 """

@@ -13,10 +13,10 @@ from typing import Any
 
 from ..errors import FormulaSyntaxError, FormulaTermError
 from ..syntax.ast import Call, Formula, Node, Number, UnaryOp, strip_parens
-from .mecor import MecorSpec
 from .mv_formula import add_formula
 from .nonlinear import nl_flag
 from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
+from .readers.mecor import MecorSpec
 
 __all__ = ["DPAR_NAMES", "BrmsFormula", "bf", "from_bf_call", "is_dpar_name"]
 

@@ -22,11 +22,11 @@ from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
-from .cosy import CosyTerm, model_cosy
 from .data2_terms import CarTerm, FcorTerm, SarTerm, gr_cov, model_fcor, model_spatial
 from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
 from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
 from .options import FormulaOptions, options_from_call
+from .readers.cosy import CosyTerm, model_cosy
 from .terms import Bar, TermList, expand
 
 _FORMULA_CALLS = {"bf", "brmsformula"}

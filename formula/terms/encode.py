@@ -22,9 +22,9 @@ from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Name, Node, Number, Paren, String, UnaryOp, strip_parens
 from ..syntax.parse import deparse
 from .autocor import AUTOCOR_CALLS
-from .cosy import COSY_CALLS
 from .data2_terms import DATA2_AUTOCOR
-from .mi_predictors import check_mi_predictor
+from .readers.cosy import COSY_CALLS
+from .readers.mi_predictors import check_mi_predictor
 
 __all__ = ["Bar", "Encoder", "is_bar"]
 

@@ -22,8 +22,8 @@ from ..errors import FormulaTermError, Span
 from ..syntax.ast import BinOp, Call, Formula, Name, Node, Paren, UnaryOp
 from ..syntax.parse import deparse
 from .autocor import AUTOCOR_CALLS
-from .cosy import COSY_CALLS
 from .encode import Bar, Encoder, is_bar
+from .readers.cosy import COSY_CALLS
 
 __all__ = ["Bar", "Term", "TermList", "expand"]
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -37,7 +38,7 @@ from jax import Array
 from brmsjax.backend.model.crossed.data import eliminated_index
 from brmsjax.backend.model.marginal import _backward, _cholesky, _forward, _inverse_lower
 
-__all__ = ["crossed_effects", "crossed_log_lik"]
+__all__ = ["crossed_effects", "crossed_log_lik", "marginal_model_log_lik"]
 
 Sizes = Sequence[tuple[int, int]]
 
@@ -271,3 +272,21 @@ def crossed_effects(
         Lk, Mk = sizes[k]
         out[k] = ud[off : off + Lk * Mk].reshape(Lk, Mk) @ As[k].T
     return out
+
+
+def marginal_model_log_lik(
+    groups: Sequence[Any], params: Mapping[str, Array], data: Any, beta: Array, sigma: Array
+) -> Array:
+    """The marginal form's log likelihood: every group effect integrated out, of one ID
+    (:func:`~brmsjax.backend.model.marginal.marginal_log_lik`) or of several
+    (:func:`crossed_log_lik`), plus ``suff["jacobian"]`` (a family sampled on log y)."""
+    from brmsjax.backend.model.group_terms import effects_sqrt
+    from brmsjax.backend.model.marginal import marginal_log_lik
+
+    jacobian = data["suff"].get("jacobian", 0.0)
+    if len(groups) > 1:
+        As = [effects_sqrt(g, params, data) for g in groups]
+        sizes = [(g.n_levels, g.M) for g in groups]
+        return jacobian + crossed_log_lik(beta, As, sigma, data["suff"], sizes)
+    A = effects_sqrt(groups[0], params, data)
+    return jacobian + marginal_log_lik(beta, A, sigma, data["suff"])

@@ -9,6 +9,7 @@
   leave-one-out log likelihood, predictions).
 - :mod:`.spatial`: ``sar()`` (lag and error SAR likelihoods, brms's leave-one-out log
   likelihood, epred and draws) and ``car()`` (``rcar`` in mu, escar/esicar/icar/bym2 densities).
+- :mod:`.joint`: the summed log likelihood of the terms above whose density joins rows.
 - :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
 - :mod:`.missing`: ``mi()`` responses (missing responses ``Ymi``, latent responses ``Yl``).
 - :mod:`.measurement`: ``me()`` noise-free predictors (``meanme``, ``sdme``, ``zme``, ``Lme``).

@@ -18,8 +18,8 @@ import numpy as np
 
 from ...errors import DesignError, FormulaTermError
 from ...terms.brmsterms import brms_terms
-from ...terms.mi_predictors import mi_responses, response_labels
 from ...terms.mv import mv_parts
+from ...terms.readers.mi_predictors import mi_responses, response_labels
 from ...warn import user_stacklevel
 from ..design import NA_WARNING, DataWarning, _evaluate, as_frame, build_design
 from ..groups import _group_blocks

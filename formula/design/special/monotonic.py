@@ -25,8 +25,8 @@ from ...errors import DesignError, FormulaTermError
 from ...evaluate.variables import Factor, Numeric, Value
 from ...syntax.ast import Call, Name, Node, String, strip_parens
 from ...syntax.parse import deparse
-from ...terms.mi_predictors import is_mi, mi_variable
 from ...terms.mv import resp_name
+from ...terms.readers.mi_predictors import is_mi, mi_variable
 from ...terms.terms import Term, TermList
 from ..ir import FixedBlock, GroupBlock, SpBlock, SpTerm
 from ..matrix import brms_rename, build_matrix

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import FormulaTermError, Span
-from ..syntax.ast import Call, Name, Node, strip_parens
-from ..syntax.parse import deparse
+from ...errors import FormulaTermError, Span
+from ...syntax.ast import Call, Name, Node, strip_parens
+from ...syntax.parse import deparse
 
 __all__ = ["COSY_CALLS", "CosyTerm", "model_cosy"]
 

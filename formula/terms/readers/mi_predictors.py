@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from ..errors import FormulaTermError
-from ..syntax.ast import BinOp, Call, Formula, Node, strip_parens
-from ..syntax.parse import deparse, parse
-from .additions import mi_predictor_message
+from ...errors import FormulaTermError
+from ...syntax.ast import BinOp, Call, Formula, Node, strip_parens
+from ...syntax.parse import deparse, parse
+from ..additions import mi_predictor_message
 
 __all__ = [
     "check_mi_predictor",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import FormulaTermError
+from ...errors import FormulaTermError
 
 __all__ = ["MecorSpec", "design_mecor", "set_mecor"]
 
