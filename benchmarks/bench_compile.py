@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -201,15 +202,29 @@ def main(argv: list[str] | None = None) -> None:
         return
     trees = [Path(t).resolve() for t in (args.tree or [str(ROOT)])]
     scratch = Path(tempfile.mkdtemp(prefix="bench_compile_"))
-    envs = {tree: _env(tree, scratch / str(i)) for i, tree in enumerate(trees)}
+    try:
+        envs = {tree: _env(tree, scratch / str(i)) for i, tree in enumerate(trees)}
+        rows = measure(trees, envs, args.case, args.reps)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if args.out:
+        with open(args.out, "a", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row) + "\n")
+
+
+def measure(
+    trees: list[Path], envs: dict[Path, dict[str, str]], cases: list[str], reps: int
+) -> list[dict[str, Any]]:
+    """Import times, then every case on every tree (interleaved); prints and returns rows."""
     rows: list[dict[str, Any]] = []
     for tree in trees:
         for statement in ("import brmsjax", "from brmsjax import brm"):
-            best = min(import_seconds(envs[tree], statement) for _ in range(max(3, args.reps)))
+            best = min(import_seconds(envs[tree], statement) for _ in range(max(3, reps)))
             rows.append({"tree": str(tree), "case": statement, "import_s": best})
-            print(f"{tree}: {statement}: {best:.2f} s (best of {max(3, args.reps)})", flush=True)
-    for case in args.case:
-        for _ in range(args.reps):
+            print(f"{tree}: {statement}: {best:.2f} s (best of {max(3, reps)})", flush=True)
+    for case in cases:
+        for _ in range(reps):
             for tree in trees:  # interleaved: the trees share the machine's load
                 row = _run([str(Path(__file__).resolve()), "--worker", case], envs[tree])
                 row["tree"] = str(tree)
@@ -222,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
                     flush=True,
                 )
     print("\nmedians:")
-    for case in args.case:
+    for case in cases:
         for tree in trees:
             mine = [r for r in rows if r["case"] == case and r["tree"] == str(tree)]
             med = {
@@ -234,10 +249,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{med['sample_s']:.2f}  fit {med['fit_s']:.2f}  cpu {med['fit_cpu_s']:.2f}  "
                 f"cpu before sampling {med['startup_cpu_s']:.2f}"
             )
-    if args.out:
-        with open(args.out, "a", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row) + "\n")
+    return rows
 
 
 if __name__ == "__main__":
