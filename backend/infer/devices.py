@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,14 +54,15 @@ def configure_host_devices(n: int | None = None) -> int | None:
     match = _COUNT.search(flags)
     if match:
         return int(match.group(1))
-    if backends_initialized():
+    # Without JAX imported there are neither backends nor a jax.config setting yet, and JAX
+    # is not imported here (``import brmsjax`` stays fast).
+    jax = sys.modules.get("jax")
+    if jax is not None and backends_initialized():
         return None
     user = os.environ.get("JAX_NUM_CPU_DEVICES")
     if user:
         return int(user)
-    import jax
-
-    configured = int(getattr(jax.config, "jax_num_cpu_devices", -1) or -1)
+    configured = int(getattr(getattr(jax, "config", None), "jax_num_cpu_devices", -1) or -1)
     if configured > 0:
         return configured
     count = max(4, os.cpu_count() or 1) if n is None else int(n)

@@ -19,7 +19,6 @@ import sys
 from types import ModuleType
 
 import numpy as np
-import xarray as xr
 
 # R-hat above this marks a model as not converged (brms's summary threshold).
 RHAT_THRESHOLD = 1.05
@@ -72,6 +71,8 @@ def _apply(arr: np.ndarray, kind: str) -> np.ndarray:
     if not ok.any():
         return out
     az = import_arviz()
+    import xarray as xr  # with ArviZ, on first use (not at ``import brmsjax``)
+
     ds = xr.Dataset({"x": (("chain", "draw", "var"), arr[:, :, ok])})
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind in ("rank", "split"):

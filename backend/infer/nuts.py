@@ -28,7 +28,12 @@ from typing import Any
 import jax
 import numpy as np
 
-from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, enable_persistent_cache
+from brmsjax.backend.cache import (
+    ONE_OFF_OPTIONS,
+    RUN_ONCE_OPTIONS,
+    compiled,
+    enable_persistent_cache,
+)
 from brmsjax.backend.infer.chunks import SamplingInterrupted, run_chunks
 from brmsjax.backend.infer.devices import ChainLayout, chain_layout
 from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, initial_values
@@ -282,7 +287,7 @@ def _run(
             ("prepare", lowered.structure, float32),
             lambda: jax.jit(lowered.program.prepare),
             (prior_args,),
-            ONE_OFF_OPTIONS if layout.platform == "cpu" else None,
+            RUN_ONCE_OPTIONS if layout.platform == "cpu" else None,
         )
         prior_args = replicate(prepare(prior_args), layout)
         identity = _identity_mass(lowered.program.dim, settings.dense, chain_args[1].dtype)

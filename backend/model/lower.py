@@ -127,11 +127,11 @@ class LoweredModel:
     @property
     def model_args(self) -> tuple[PyTree, PyTree]:
         """``(data, prepared prior_args)`` in float64, the arguments of :attr:`model`."""
-        from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled
+        from brmsjax.backend.cache import RUN_ONCE_OPTIONS, compiled
 
         with jax.enable_x64(True):
             args = (self.prior_args,)
-            options = ONE_OFF_OPTIONS if jax.default_backend() == "cpu" else None
+            options = RUN_ONCE_OPTIONS if jax.default_backend() == "cpu" else None
             prepare = compiled(
                 ("prepare", self.structure, False),
                 lambda: jax.jit(self.program.prepare),

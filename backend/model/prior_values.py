@@ -19,11 +19,18 @@ import numpy as np
 from jax import Array
 
 from brmsjax.backend.dists.densities import DIST_ARITY, PriorSpec, log_prior
+from brmsjax.backend.dists.prior_constants import SPLIT, prior_constant, prior_kernel
 from brmsjax.backend.model.data_bounds import log_mass_to
 from brmsjax.backend.model.plans import Structure, VectorPlan, sfx
 from brmsjax.backend.model.terms.monotonic import dirichlet_lpdf
 from brmsjax.backend.model.terms.shrinkage import shrink_lprior
-from brmsjax.backend.model.transforms import Bound, lkj_corr_cholesky_lpdf, log_mass
+from brmsjax.backend.model.transforms import (
+    Bound,
+    lkj_corr_cholesky_constant,
+    lkj_corr_cholesky_kernel,
+    lkj_corr_cholesky_lpdf,
+    log_mass,
+)
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
@@ -147,13 +154,19 @@ def prepare_prior_args(structure: Structure, prior_args: Any) -> Any:
     """Add the truncation terms of bounded priors to the prior arguments.
 
     ``prior_args[name]["t<i>"]`` is ``log(F(ub) - F(lb))`` per element of prior group ``i``
-    (brms's ``- n * student_t_lccdf(0 | ...)``). They depend on prior values only, so they
-    are computed once per run instead of in every gradient.
+    (brms's ``- n * student_t_lccdf(0 | ...)``), and ``prior_args[name]["c<i>"]`` the sum of
+    the density's constant over the group's elements for the distributions of
+    :data:`~brmsjax.backend.dists.prior_constants.SPLIT`. They depend on prior values only, so
+    they are computed once per run instead of in every gradient.
     """
     out = {k: dict(v) for k, v in prior_args.items()}
     for vp in structure.vectors:
-        for i, (name, _) in enumerate(vp.priors):
+        for i, (name, idx) in enumerate(vp.priors):
             args = jnp.asarray(out[vp.name][f"p{i}"])
+            if (
+                name in SPLIT
+            ):  # the density's constant, once (brmsjax.backend.dists.prior_constants)
+                out[vp.name][f"c{i}"] = prior_constant(name, args, len(idx))
             if vp.ub_arg:  # the upper bound is an argument (brms's min_Y)
                 lb = out[vp.name].get("lb", vp.lb)  # sar(): the lower bound is data too
                 out[vp.name][f"t{i}"] = log_mass_to(name, args, lb, out[vp.name]["ub"])
@@ -163,6 +176,10 @@ def prepare_prior_args(structure: Structure, prior_args: Any) -> Any:
     for vp in structure.vectors:  # gr(g, by = f): brms truncates M_k sd, not M_k * Nby_k
         for i in range(len(vp.priors) if vp.name in by else 0):
             out[vp.name][f"t{i}"] = out[vp.name][f"t{i}"] / by[vp.name]
+    for g in structure.groups:
+        if g.lkj:  # the LKJ density's constant, once
+            lkj = out[f"L_{g.id}"]
+            lkj["const"] = lkj_corr_cholesky_constant(g.M, jnp.asarray(lkj["eta"]))
     return out
 
 
@@ -180,16 +197,21 @@ def structure_lprior(structure: Structure, params: Mapping[str, Array], prior_ar
         for i, (name, idx) in enumerate(vp.priors):
             xi = x if idx == tuple(range(vp.size)) else x[np.array(idx)]
             args = prior_args[vp.name]
-            total = total + log_prior(name, xi, args[f"p{i}"]) - jnp.sum(args[f"t{i}"])
+            if f"c{i}" in args:  # constant prepared: only the kernel is evaluated here
+                lp = prior_kernel(name, xi, args[f"p{i}"]) + args[f"c{i}"]
+            else:
+                lp = log_prior(name, xi, args[f"p{i}"])
+            total = total + lp - jnp.sum(args[f"t{i}"])
     for g in structure.groups:
         if g.lkj:
-            eta = prior_args[f"L_{g.id}"]["eta"]
-            L = params[f"L_{g.id}"]
+            lkj, L = prior_args[f"L_{g.id}"], params[f"L_{g.id}"]
             if g.nby:  # gr(g, by = f): one factor per level of f
-                lkj = jax.vmap(lkj_corr_cholesky_lpdf, in_axes=(0, None))(L, eta)
-                total = total + jnp.sum(lkj)
+                per_level = jax.vmap(lkj_corr_cholesky_lpdf, in_axes=(0, None))(L, lkj["eta"])
+                total = total + jnp.sum(per_level)
+            elif "const" in lkj:  # prepared: only the kernel is evaluated here
+                total = total + lkj_corr_cholesky_kernel(L, lkj["eta"]) + lkj["const"]
             else:
-                total = total + lkj_corr_cholesky_lpdf(L, eta)
+                total = total + lkj_corr_cholesky_lpdf(L, lkj["eta"])
     if structure.shrink:
         total = total + shrink_lprior(structure.shrink, params, prior_args["shrink"])
     return total

@@ -27,6 +27,8 @@ __all__ = [
     "StanCorrCholeskyTransform",
     "constraint",
     "corr_cholesky",
+    "lkj_corr_cholesky_constant",
+    "lkj_corr_cholesky_kernel",
     "lkj_corr_cholesky_lpdf",
     "log_mass",
 ]
@@ -40,15 +42,24 @@ def lkj_corr_cholesky_lpdf(L: Array, eta: Array) -> Array:
     The constant is Stan's ``do_lkj_constant`` (Lewandowski, Kurowicka and Joe 2009, theorem 5)
     in its general form, which equals the ``eta == 1`` special case at ``eta = 1``.
     """
-    K = L.shape[-1]
+    return lkj_corr_cholesky_constant(L.shape[-1], eta) + lkj_corr_cholesky_kernel(L, eta)
+
+
+def lkj_corr_cholesky_constant(K: int, eta: Array) -> Array:
+    """The normalizing constant of :func:`lkj_corr_cholesky_lpdf` for ``K x K`` factors."""
     km1 = K - 1
     k = np.arange(1, K, dtype=float)
-    const = km1 * gammaln(eta + 0.5 * km1) - jnp.sum(
+    return km1 * gammaln(eta + 0.5 * km1) - jnp.sum(
         0.5 * k * math.log(math.pi) + gammaln(eta + 0.5 * (km1 - k))
     )
+
+
+def lkj_corr_cholesky_kernel(L: Array, eta: Array) -> Array:
+    """:func:`lkj_corr_cholesky_lpdf` without its constant (a prior value's function only)."""
+    km1 = L.shape[-1] - 1
     log_diag = jnp.log(jnp.diagonal(L)[1:])
     power = (km1 - np.arange(km1) - 1) + 2.0 * eta - 2.0
-    return const + jnp.sum(power * log_diag)
+    return jnp.sum(power * log_diag)
 
 
 class _StanCorrCholesky(constraints._CorrCholesky):

@@ -15,7 +15,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from brmsjax.backend.dists.densities import PriorSpec
 from brmsjax.backend.priors.defaults import r_round
@@ -49,6 +49,8 @@ def lscale_prior(points: np.ndarray) -> PriorSpec:
     lb = max(math.sqrt(float(positive.min())), 0.01 * ub)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
+        from scipy import optimize  # on first use: scipy.optimize loads slowly
+
         sol = optimize.root(_log_tails, np.zeros(2), args=(lb, ub), method="lm")
     residual = _log_tails(sol.x, lb, ub)
     if not (sol.success and np.all(np.isfinite(residual)) and np.max(np.abs(residual)) < 1e-6):

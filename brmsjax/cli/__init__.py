@@ -11,8 +11,6 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-import pandas as pd
-
 from brmsjax import __version__
 from brmsjax.cli.fit import add_fit_parser, run_fit
 from brmsjax.formula.errors import BrmsjaxError
@@ -120,6 +118,18 @@ def _message(err: Exception) -> str:
     return str(err)
 
 
+def _user_error(err: Exception) -> bool:
+    """Whether ``err`` is bad input (printed without a traceback) rather than a bug.
+
+    pandas's ``EmptyDataError`` counts only once pandas is imported: the command line imports
+    it when it reads data, not at start-up.
+    """
+    if isinstance(err, (BrmsjaxError, OSError, UnicodeDecodeError)):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(err, pandas.errors.EmptyDataError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
@@ -138,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _port(args)
             else:
                 _demo(args)
-    except (BrmsjaxError, OSError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+    except Exception as err:
+        if not _user_error(err):
+            raise
         print(f"brmsjax: error: {_message(err)}", file=sys.stderr)
         return 2
     return 0

@@ -13,11 +13,12 @@ import importlib
 import json
 import math
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from brmsjax.formula.errors import BrmsjaxError
+
+if TYPE_CHECKING:  # pandas is imported when data is read (``brmsjax --help`` stays fast)
+    import pandas as pd
 
 __all__ = ["ALGORITHMS", "add_fit_parser", "run_fit", "summary_dict"]
 
@@ -134,6 +135,8 @@ def read_data(path: str) -> pd.DataFrame:
     BrmsjaxError
         If the file is missing, a directory, empty or unreadable, or parquet without pyarrow.
     """
+    import pandas as pd
+
     if _is_parquet(path):
         _pyarrow(path, "The data file")
         try:

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from brmsjax.core import FitError, FitInfo, FitLike
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.special.group_by import by_info, by_names
 from brmsjax.formula.names import cor_name, sd_name
 from brmsjax.methods.summary import check_probs, fixef, level_array, matrix_array, sd_table
+
+if TYPE_CHECKING:  # the DataArrays come from methods.summary, which imports xarray on use
+    import xarray as xr
 
 __all__ = ["ETA_MINUS_THRES", "THRES_MINUS_ETA", "VarCorr", "coef", "ranef"]
 

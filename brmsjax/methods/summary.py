@@ -17,15 +17,18 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from brmsjax.backend.infer.diagnostics import ess_bulk, ess_tail, r_number, rhat, sampler_warnings
 from brmsjax.backend.summaries import summarise_draws
 from brmsjax.core import FIXEF_PATTERN, FitInfo, FitLike
 from brmsjax.formula.errors import ModelError
+
+if TYPE_CHECKING:  # xarray is imported on first use (not when a fit starts)
+    import xarray as xr
 
 #: brms's autocorrelation parameters ("Correlation Structures" of the summary; sar(), car()).
 AUTOCOR_PATTERN = re.compile(r"^((ar|ma)\[\d+\]|cosy|lagsar|errorsar|car|rhocar|sdcar)$")
@@ -140,6 +143,8 @@ def level_array(
     robust: bool,
 ) -> xr.DataArray:
     """``(draw, level, coef)`` draws as a DataArray, or their ``(level, stat, coef)`` summary."""
+    import xarray as xr
+
     if not summary:
         return xr.DataArray(
             draws,
@@ -158,6 +163,8 @@ def matrix_array(
     draws: np.ndarray, names: Sequence[str], *, summary: bool, probs: Sequence[float], robust: bool
 ) -> xr.DataArray:
     """``(draw, row, col)`` matrices as a DataArray, or their ``(row, stat, col)`` summary."""
+    import xarray as xr
+
     coords = {"row": list(names), "col": list(names)}
     if not summary:
         return xr.DataArray(draws, dims=("draw", "row", "col"), coords=coords)

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
 from brmsjax.methods.comparison import ComparisonError, Loo, _caller_names
@@ -40,6 +39,8 @@ def stacking(lpd: np.ndarray) -> np.ndarray:
         share = np.exp(lpd - logp[:, None]) * w  # posterior share of model k at point i
         grad = -(share.sum(axis=0) - lpd.shape[0] * w)
         return -float(logp.sum()), grad[:-1]
+
+    from scipy.optimize import minimize  # on first use: scipy.optimize loads slowly
 
     res = minimize(objective, np.zeros(k - 1), jac=True, method="BFGS", options={"gtol": 1e-10})
     return np.asarray(softmax(np.append(res.x, 0.0)))

@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.interpolate import BSpline
 from scipy.linalg import solve_banded
 
 __all__ = [
@@ -268,6 +267,8 @@ def _r_seq(start: float, stop: float, length: int) -> np.ndarray:
 
 def _design(knots: np.ndarray, x: np.ndarray, deriv: int = 0) -> np.ndarray:
     nb = len(knots) - _ORDER - 2
+    from scipy.interpolate import BSpline  # on first use: scipy.interpolate loads slowly
+
     spline = BSpline(knots, np.eye(nb), _ORDER + 1, extrapolate=False)
     if deriv:
         spline = spline.derivative(deriv)

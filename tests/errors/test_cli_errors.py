@@ -74,6 +74,6 @@ def test_any_os_error_reaches_the_boundary(
     def refuse(path: str) -> None:
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr("brmsjax.cli.pd.read_csv", refuse)
+    monkeypatch.setattr("pandas.read_csv", refuse)
     assert main(["fit", "y ~ x", "--data", "locked.csv"]) == 2
     assert capsys.readouterr().err == "brmsjax: error: Permission denied: 'locked.csv'\n"

@@ -11,7 +11,6 @@ linear binning and FFT convolution, so the ratio matches brms's for the same dra
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 __all__ = ["bw_nrd0", "density_ratio", "r_density"]
 
@@ -80,6 +79,8 @@ def _density_at(x: np.ndarray, point: float, n: int) -> float:
     elif stop < point:
         stop = point + float(np.std(x, ddof=1)) / 4
     grid, dens = r_density(x, start, stop, n)
+    from scipy.interpolate import CubicSpline  # on first use: scipy.interpolate loads slowly
+
     return float(CubicSpline(grid, dens)(point))
 
 

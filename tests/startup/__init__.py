@@ -1,0 +1,1 @@
+"""Start-up cost: what ``import brmsjax`` loads, and the programs a fit compiles."""
