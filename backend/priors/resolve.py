@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from brmsjax.backend.dists.densities import PriorSpec
-from brmsjax.backend.families.compositional.logistic_normal import refuse_fit
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.check import check_bounds, check_user_priors
 from brmsjax.backend.priors.measurement import me_priors
@@ -96,7 +95,6 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
         lists what exists), a non-lkj ``cor`` prior, misplaced bounds, a constant outside the
         parameter's bounds, or a prior whose support the parameter cannot stay in.
     """
-    refuse_fit(family)  # logistic_normal: its sigma<cat> and lncor are not modelled yet
     rows = {row.key: row for row in model_rows(design, family)}
     user = internal_priors(as_priors(user), design)  # nlpar priors keyed as dpar ones
     chosen = check_user_priors(user, tuple(rows.values()), design, family)

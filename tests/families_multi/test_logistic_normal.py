@@ -1,7 +1,7 @@
-"""logistic_normal against brms 2.18: density, standata, draws, refusals, porter.
+"""logistic_normal against brms 2.18: density, get_prior, standata, draws, refusals, porter.
 
 References: brms 2.18.0's ``dlogistic_normal`` on a grid of 4-category rows and
-``make_standata()`` of ``cbind(p1, p2, p3)`` models in
+``get_prior()`` and ``make_standata()`` of ``cbind(p1, p2, p3)`` models in
 tests/fixtures/logistic_normal/logistic_normal.json (recorded by make_fixtures.R there, on the
 data set of tests/fixtures/families_multi/data.json); scipy's ``multivariate_normal`` of the
 log ratios plus the Jacobian ``-sum(log(y))``.
@@ -30,6 +30,7 @@ from brmsjax.formula.design.standata import standata
 from brmsjax.port import from_r
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
+COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source"]
 
 
 @pytest.fixture
@@ -87,6 +88,34 @@ def test_log_density_with_another_reference_equals_scipy(ref: int) -> None:
 
 
 @pytest.mark.parametrize("case", [0, 1])
+def test_get_prior_equals_brms(case: int) -> None:
+    """brms's rows: lncor's lkj(1) and one student_t(3, 0, 2.5) sigma<cat> per category."""
+    ref = fixture()["priors"][case]
+    got = bj.get_prior(ref["formula"], fixture_data(), family="logistic_normal")
+    want = pd.DataFrame(ref["rows"], columns=COLUMNS)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
+
+
+def test_lncor_takes_an_lkj_prior() -> None:
+    got = bj.get_prior(
+        "cbind(p1, p2, p3) ~ x",
+        fixture_data(),
+        family="logistic_normal",
+        prior=bj.prior("lkj(2)", class_="lncor"),
+    )
+    assert got.loc[got["class"] == "lncor", ["prior", "source"]].values.tolist() == [
+        ["lkj(2)", "user"]
+    ]
+    with pytest.raises(bj.BrmsjaxError, match="correlation matrices take an lkj prior"):
+        bj.get_prior(
+            "cbind(p1, p2, p3) ~ x",
+            fixture_data(),
+            family="logistic_normal",
+            prior=bj.prior("normal(0, 1)", class_="lncor"),
+        )
+
+
+@pytest.mark.parametrize("case", [0, 1])
 def test_standata_equals_brms(case: int) -> None:
     ref = fixture()["standata"][case]
     fam = get_family("logistic_normal")
@@ -133,7 +162,6 @@ _FIT_REFUSED = "The logistic_normal family is not supported for fitting in brmsj
     ("call", "data", "message"),
     [
         (bj.brm, None, _FIT_REFUSED),
-        (bj.get_prior, None, _FIT_REFUSED),
         (
             bj.make_standata,
             pd.DataFrame({"a": [0.2, 0.5], "b": [0.8, 0.6], "x": [0.0, 1.0]}),

@@ -21,15 +21,17 @@ Here ``eta`` is ``(..., N, ncat)`` as for the other categorical-type families (a
 first, then ``mu<cat>`` of the non-reference categories in order); ``dpars["sigma"]`` stacks
 the categories' sds ``(..., N, ncat - 1)`` and ``dpars["Llncor"]`` is the Cholesky factor
 ``(..., K, K)`` with ``K = ncat - 1`` (both broadcast against eta's leading dimensions).
-Fitting (the ``sigma<cat>`` parameters and the ``lncor`` correlation in the model program) is
-not in brmsjax yet: :func:`refuse_fit` names it.
+:meth:`LogisticNormal.with_categories` names the sds by the categories (brms's ``sigmap2``,
+... with the default ``student_t(3, 0, 2.5)``) for ``get_prior``; fitting (those parameters
+and the ``lncor`` correlation in the model program) is not in brmsjax yet: :func:`refuse_fit`
+names it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import jax
@@ -38,9 +40,20 @@ from jax import Array
 
 from brmsjax.backend.families.compositional.multinomial import Dirichlet
 from brmsjax.backend.families.ordinal import Categorical
+from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.matrix import make_stan_names
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["LogisticNormal", "logistic_normal_lpdf", "multi_logit", "refuse_fit"]
+__all__ = [
+    "LogisticNormal",
+    "family_for_design",
+    "logistic_normal_lpdf",
+    "multi_logit",
+    "refuse_fit",
+]
+
+#: brms 2.18's default prior of each scalar ``sigma<cat>``.
+SIGMA_PRIOR = "student_t(3, 0, 2.5)"
 
 
 def multi_logit(y: Array, ref: int = 0) -> Array:
@@ -92,14 +105,22 @@ def logistic_normal_lpdf(y: Array, mu: Array, sigma: Array, lcor: Array, ref: in
 
 
 def refuse_fit(family: Any) -> None:
-    """Refuse to fit (or list the priors of) a logistic_normal model: its ``sigma<cat>`` and
-    ``lncor`` parameters are not in brmsjax's model program yet."""
+    """Refuse to fit a logistic_normal model: its ``sigma<cat>`` and ``lncor`` parameters are
+    not in brmsjax's model program yet."""
     if getattr(family, "name", None) == "logistic_normal":
         raise ModelError(
             "The logistic_normal family is not supported for fitting in brmsjax yet (its "
-            "'sigma<category>' and 'lncor' parameters); make_standata() and the family's "
-            "density and draws are available."
+            "'sigma<category>' and 'lncor' parameters); get_prior(), make_standata() and the "
+            "family's density and draws are available."
         )
+
+
+def family_for_design(family: Any, design: Design) -> Any:
+    """``family`` with a logistic_normal family's ``sigma<cat>`` named by the design's
+    categories (other families as they are)."""
+    if isinstance(family, LogisticNormal) and design.response.levels:
+        return family.with_categories(tuple(design.response.levels))
+    return family
 
 
 @dataclass(frozen=True)
@@ -115,9 +136,26 @@ class LogisticNormal(Categorical):
     def _parts(self, eta: Array, dpars: Mapping[str, Array]) -> tuple[Array, Array, Array]:
         eta = jnp.asarray(eta, dtype=float)
         mu = eta[..., 1:]  # the zero column of the reference category dropped
-        sigma = jnp.broadcast_to(jnp.asarray(dpars["sigma"], dtype=float), mu.shape)
+        if "sigma" in dpars:
+            sigma = jnp.asarray(dpars["sigma"], dtype=float)
+        else:  # the categories' sigma<cat>, each a scalar or (..., N)
+            sigma = jnp.stack([jnp.asarray(dpars[d], dtype=float) for d in self.dpars], axis=-1)
+        sigma = jnp.broadcast_to(sigma, mu.shape)
         lcor = jnp.asarray(dpars["Llncor"], dtype=float)
         return mu, sigma, lcor
+
+    def with_categories(self, levels: tuple[str, ...]) -> LogisticNormal:
+        """The family of a response with categories ``levels``: one ``sigma<cat>`` per
+        non-reference category (brms's ``sigmap2``, ``sigmap3``, ...) in place of ``sigma``."""
+        link = self.dpar_links.get("sigma", next(iter(self.dpar_links.values()), "log"))
+        names = make_stan_names([f"sigma{lv}" for lv in levels])[1:]
+        return replace(
+            self,
+            dpars=names,
+            dpar_links=dict.fromkeys(names, link),
+            dpar_bounds=dict.fromkeys(names, (0.0, None)),
+            dpar_priors=dict.fromkeys(names, SIGMA_PRIOR),
+        )
 
     def log_lik_eta(
         self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
