@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
+from brmsjax.backend.families.compositional.logistic_normal import family_for_design, refuse_fit
 from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
@@ -261,6 +262,7 @@ def brm(
     ctrl = check_control(control)
     check_algorithm(algorithm)
     fam = given = get_family(family)
+    refuse_fit(fam)  # logistic_normal: its sigma<cat> and lncor are not modelled yet
     data = as_frame(data)
     prior = r_priors(prior)
     priors: Mapping[str, Any]
@@ -440,7 +442,9 @@ def get_prior(
     if is_multivariate(formula):
         return mv_get_prior(formula, data, family, r_priors(prior))
     fam = get_family(family)
-    return prior_table(design_for(formula, data, fam, data2), fam, r_priors(prior))
+    design = design_for(formula, data, fam, data2)
+    fam = family_for_design(fam, design)  # logistic_normal's sigma<cat>
+    return prior_table(design, fam, r_priors(prior))
 
 
 def make_standata(
@@ -456,6 +460,7 @@ def make_standata(
         return mv_make_standata(formula, data, family)
     fam = get_family(family)
     design = design_for(formula, data, fam, data2)
+    fam = family_for_design(fam, design)
     if prior is None:
         return standata(design, family=fam)
     resolved = resolve_priors(design, fam, r_priors(prior))

@@ -16,6 +16,7 @@ from brmsjax.backend.families.beta_inflated import (
     ZeroInflatedBetaBinomial,
     ZeroOneInflatedBeta,
 )
+from brmsjax.backend.families.compositional.logistic_normal import LogisticNormal
 from brmsjax.backend.families.compositional.multinomial import Dirichlet, Multinomial
 from brmsjax.backend.families.continuous_more import (
     AsymLaplace,
@@ -32,6 +33,7 @@ __all__ = [
     "frechet",
     "gen_extreme_value",
     "inverse_gaussian",
+    "logistic_normal",
     "multinomial",
     "shifted_lognormal",
     "zero_inflated_beta",
@@ -196,3 +198,18 @@ def dirichlet(link: str = "logit", link_phi: str = "log") -> Family:
     """``dirichlet()``: proportions ``cbind(y1, y2, ...)`` (rows summing to 1) with mean
     ``softmax(0, mu<y2>, ...)`` and precision phi (``gamma(0.01, 0.01)``)."""
     return _make(Dirichlet, "dirichlet", link, ("logit",), "categorical", phi=link_phi)
+
+
+def logistic_normal(
+    link: str = "identity", link_sigma: str = "log", refcat: str | None = None
+) -> Family:
+    """``logistic_normal()``: proportions ``cbind(y1, y2, ...)`` whose log ratios to the first
+    category are multivariate normal (means ``mu<y2>``, ..., sds ``sigma<y2>``, ..., correlations
+    ``lncor``)."""
+    if refcat is not None:
+        raise ModelError(
+            "Argument 'refcat' of family 'logistic_normal' is not supported yet in brmsjax; "
+            "order the cbind() columns so that the reference category comes first."
+        )
+    return _make(LogisticNormal, "logistic_normal", link, ("identity",), "categorical",
+                 sigma=link_sigma)  # fmt: skip

@@ -249,12 +249,12 @@ def check_user_priors(
                     "Bounds (lb, ub) apply to a whole class; set them on the class-level "
                     f"prior of class 'b' instead of on coefficient '{p.coef}'."
                 )
-        if cls in ("cor", "corme") and p.spec.dist not in LKJ:
+        if cls in ("cor", "corme", "lncor") and p.spec.dist not in LKJ:
             raise PriorError(
                 f"The prior for class '{cls}' is '{p.spec}'; correlation matrices take an lkj "
                 "prior such as 'lkj(2)'."
             )
-        if cls not in ("cor", "corme") and p.spec.dist in LKJ:
+        if cls not in ("cor", "corme", "lncor") and p.spec.dist in LKJ:
             raise PriorError(
                 f"The prior for class '{cls}' is '{p.spec}', but lkj priors apply only to "
                 "class 'cor'; use a prior for single values such as 'normal(0, 10)'."

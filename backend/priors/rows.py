@@ -285,6 +285,8 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
     rows = _fixed_rows(design, family)
     if isinstance(family, Mixture):
         rows += mixture_rows(design, family)
+    if family.name == "logistic_normal":  # the latent normals' correlations, lkj(1)
+        rows.append(PriorRow("lncor", spec=LKJ_DEFAULT))
     for dpar in scalar_dpars(design, family):
         lb, ub = family.dpar_bounds.get(dpar, (None, None))
         if dpar.startswith("theta"):  # brms's dpar_bounds of a mixture's theta<k>

@@ -68,11 +68,12 @@ RESPONSE |= {"binary": "b", "trials": "k", "ordinal": "ord", "categorical": "cat
 RESPONSE["circular"] = "yunit"  # von_mises: angles in [-pi, pi]
 RESPONSE |= {"unit_zero": "yunit", "unit_closed": "yunit"}  # inflated beta families
 RESPONSE |= {"multinomial": "cbind(k, k2)", "dirichlet": "cbind(yunit, yunit2)"}  # matrices
+RESPONSE["logistic_normal"] = "cbind(yunit, yunit2)"
 
 
 def _response(name: str) -> str:
     family = get_family(name)
-    if type(family).support in ("multinomial", "dirichlet"):
+    if type(family).support in ("multinomial", "dirichlet", "logistic_normal"):
         return RESPONSE[type(family).support]
     if family.kind in {"ordinal", "categorical"}:
         return RESPONSE[family.kind]
