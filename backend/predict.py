@@ -150,7 +150,7 @@ class PredictInputs:
         if self.bcs is not None:
             out["bcs"] = self.bcs[rows]
         if self.arma is not None:
-            out["arma"] = {k: self.arma[k][rows] for k in ("ar", "ma") if k in self.arma}
+            out["arma"] = {k: self.arma[k][rows] for k in ("ar", "ma", "err") if k in self.arma}
         if self.cosy is not None:
             out["cosy"] = self.cosy["rho"][rows]
         return out

@@ -61,6 +61,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
     for cls, k in zip(("ar", "ma"), model.arma, strict=True):
         for i in range(k):
             yield f"{cls}[{i + 1}]", cls, (i,)
+    if model.err:  # latent ARMA residuals' sd (brms's class sderr)
+        yield "sderr", "sderr", ()
     for cls in model.spatial:  # sar(), car(): lagsar/errorsar, car, rhocar, sdcar
         yield cls, cls, ()
     if model.cosy:  # brms's cosy follows the ARMA coefficients
@@ -140,6 +142,8 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
         yield f"corme__{model.me[j]}__{model.me[k]}", "corme_1", (i,)
     yield "lprior", "lprior", ()
     yield "lp__", "lp__", ()
+    for i in range(model.err):  # latent ARMA residuals (brms's err, class unordered: last)
+        yield f"err[{i + 1}]", "err", (i,)
     for d in model.tmp_dpars:  # brms's compute_xi adds xi after lp__
         yield d, d, ()
 

@@ -40,7 +40,7 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
-from brmsjax.backend.model.terms.autocor import arma_data
+from brmsjax.backend.model.terms.arma_latent import is_latent, plan_arma
 from brmsjax.backend.model.terms.cosy import plan_cosy
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
 from brmsjax.backend.model.terms.measurement import plan_me
@@ -361,16 +361,7 @@ def lower(
                 f"The {likelihood} likelihood cannot be used with gp() terms; use 'plain'."
             )
         likelihood, marginalize = "plain", False
-    arma = (0, 0)
-    if design.arma is not None:  # brms's cov = FALSE ARMA: plain form, flat ar/ma by default
-        arma = (design.arma.p, design.arma.q)
-        for cls, k in (("ar", arma[0]), ("ma", arma[1])):
-            if k:
-                plan.vector(name=cls, size=k, scalar=False, natural=(None, None))
-        data["arma"] = arma_data(design.arma.J_lag, design.arma.max_lag)
-        if likelihood not in ("auto", "plain"):
-            raise ModelError(f"The {likelihood} likelihood cannot be used with ARMA terms.")
-        likelihood = "plain"
+    arma, likelihood = plan_arma(design, family, plan.vector, data, likelihood)
     likelihood = plan_cosy(design, plan.vector, data, likelihood)  # cosy(): plain form
     fcor = design.data2 is not None and design.data2.fcor is not None
     if fcor and design.data2 is not None and design.data2.fcor is not None:
@@ -443,6 +434,7 @@ def lower(
         smooths=tuple(sm.spec for sm in design.smooths),
         gps=tuple(gp_spec(b) for b in design.gps),
         arma=arma,
+        err=design.N if design.arma is not None and is_latent(family) else 0,
         cosy=design.cosy is not None,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),

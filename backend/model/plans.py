@@ -341,6 +341,7 @@ class ModelNames:
     smooths: tuple[SmoothSpec, ...] = ()
     gps: tuple[GpSpec, ...] = ()
     arma: tuple[int, int] = (0, 0)
+    err: int = 0  # latent ARMA residuals: ``sderr`` after ar, ``err[1..err]`` after lp__
     cosy: bool = False  # a cosy() term: its correlation ``cosy`` follows ar and ma
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
     #: The responses whose residuals correlate (``rescor__y1__y2``), else ().

@@ -55,7 +55,7 @@ from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lpr
 from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms import mv_missing as mv_mi
-from brmsjax.backend.model.terms.autocor import arma_mu
+from brmsjax.backend.model.terms.arma_latent import arma_err, arma_eta
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.joint import joint_log_lik
 from brmsjax.backend.model.terms.monotonic import term_predictors
@@ -129,7 +129,7 @@ class ModelProgram:
         centred = {f"z_{g.id}" for g in self.structure.groups if g.centred}
         centred |= {f"zs_{sm.key}" for sm in self.structure.smooths if sm.centred}
         for s in self.sites:
-            if s.name.startswith(("z_", "zs_")) and s.name not in centred:
+            if s.name.startswith(("z_", "zs_", "zerr")) and s.name not in centred:
                 fn: dist.Distribution = dist.Normal(0.0, 1.0).expand(s.shape).to_event(len(s.shape))
             elif s.name.startswith("zgp"):  # brms's std_normal(zgp) of a gp() term
                 fn = dist.Normal(0.0, 1.0).expand(s.shape).to_event(1)
@@ -354,8 +354,7 @@ class ModelProgram:
         if self.structure.nonlinear is not None:  # mu of a non-linear formula
             eta[""] = nonlinear_eta(self.structure.nonlinear, eta, data["C"])
         if self.structure.arma != (0, 0):
-            ar, ma = params.get("ar"), params.get("ma")
-            eta[""] = arma_mu(eta[""], data["y"], ar=ar, ma=ma, lags=data["arma"])
+            eta[""] = arma_eta(eta[""], params, data)  # natural or latent residuals
         return eta
 
     def mu_eta(self, eta: Mapping[str, Array]) -> Array:
@@ -443,7 +442,7 @@ class ModelProgram:
         """
         params = self.assemble(self.constrain(u), prior_args, data)
         out = {vp.name: params[vp.name] for vp in self.structure.vectors}
-        out.update(car_rcar(self.structure.car, params, data))
+        out.update(car_rcar(self.structure.car, params, data), **arma_err(params))
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
             if fp.center or fp.thresholds:

@@ -26,7 +26,7 @@ from brmsjax.backend.priors.rows import (
     DF_DEFAULT,
     LKJ_DEFAULT,
     PriorRow,
-    arma_classes,
+    arma_prior_rows,
     category_dpars,
     equidistant,
     format_r_number,
@@ -207,11 +207,7 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
     if ("theta", "", "", "", "", "") in rows:  # a mixture's simplex of proportions
         nmix = len(getattr(family, "components", ()))
         out["theta"] = ParamPrior("theta", dirichlet_specs(pick(("theta",) + ("",) * 5), nmix))
-    for cls, size in arma_classes(design):
-        p = pick((cls, "", "", "", "", ""))
-        spec = check_bounds(p.spec if p else PriorSpec("flat"), None, None, f"class '{cls}'")
-        out[cls] = ParamPrior(cls, (spec,) * size)
-    for row, size in spatial_rows(design, family):  # sar(), car(): lagsar, sdcar, ...
+    for row, size in [*arma_prior_rows(design, family), *spatial_rows(design, family)]:
         p = pick(row.key)
         spec = p.spec if p else _default(rows, row.key)
         where = f"class '{row.class_}'"

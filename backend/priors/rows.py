@@ -18,6 +18,7 @@ from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_prior
 from brmsjax.backend.priors.parse import parse_prior
 from brmsjax.formula.design.ir import Design
+from brmsjax.formula.design.special.autocor import ARMA_FAMILIES
 from brmsjax.formula.design.special.group_by import group_dist
 from brmsjax.formula.terms.readers.mecor import design_mecor
 
@@ -255,6 +256,24 @@ def arma_classes(design: Design) -> tuple[tuple[str, int], ...]:
     return tuple((cls, k) for cls, k in (("ar", arma.p), ("ma", arma.q)) if k)
 
 
+def arma_prior_rows(design: Design, family: Family) -> list[tuple[PriorRow, int]]:
+    """The ARMA class rows (brms 2.18's ``prior_ac``) with each class's size: ``ar``/``ma``
+    flat (on ``[-1, 1]`` with latent residuals) and, with latent residuals (families other
+    than gaussian and student), ``sderr`` with the sd's default prior."""
+    latent = design.arma is not None and family.name not in ARMA_FAMILIES
+    lb, ub = (-1.0, 1.0) if latent else (None, None)
+    rows = [(PriorRow(c, spec=PriorSpec("flat"), lb=lb, ub=ub), k) for c, k in arma_classes(design)]
+    if latent:
+        sd_spec = family_scale_prior(
+            design.response.y,
+            family.link,
+            family_name=family.name,
+            factor_like=design.response.levels is not None,
+        )
+        rows.append((PriorRow("sderr", spec=sd_spec, lb=0.0), 1))
+    return rows
+
+
 def spatial_rows(design: Design, family: Family) -> list[tuple[PriorRow, int]]:
     """The class rows of ``sar()`` and ``car()`` (brms 2.18's ``prior_ac``) with each class's
     size: ``lagsar``/``errorsar`` flat within ``[min_eigenMsar, max_eigenMsar]``; ``car``
@@ -325,7 +344,7 @@ def model_rows(design: Design, family: Family) -> tuple[PriorRow, ...]:
         for sm in design.smooths:
             rows.append(PriorRow("sds", dpar=sm.dpar, spec=sds_spec, lb=0.0))
             rows.append(PriorRow("sds", coef=sm.term, dpar=sm.dpar))
-    rows += [PriorRow(cls, spec=PriorSpec("flat")) for cls, _ in arma_classes(design)]
+    rows += [row for row, _ in arma_prior_rows(design, family)]
     rows += [row for row, _ in spatial_rows(design, family)]
     if design.cosy is not None:  # cosy(): brms's flat prior on [0, 1]
         rows.append(PriorRow("cosy", spec=PriorSpec("flat"), lb=0.0, ub=1.0))

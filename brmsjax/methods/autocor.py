@@ -31,8 +31,16 @@ def has_response(design: Design, newdata: Any) -> bool:
     return all(v in columns for v in variable_names(design.state.terms.response, columns))
 
 
-def arma_draws(fit: FitLike, nd: NewData, rows: np.ndarray) -> dict[str, Any]:
-    """The ``ar``/``ma`` draws at draw rows ``rows`` and the lag structure of ``nd``'s rows."""
+def arma_draws(fit: FitLike, nd: NewData, rows: np.ndarray, new: bool = False) -> dict[str, Any]:
+    """The ``ar``/``ma`` draws at draw rows ``rows`` and the lag structure of ``nd``'s rows;
+    with latent residuals (families other than gaussian and student) the ``err`` draws of the
+    fitted rows, which brms's ``predictor_ac`` adds to mu.
+
+    Raises
+    ------
+    ModelError
+        For new data (``new``) of a model with latent residuals (brms's message).
+    """
     arma = nd.arma
     if arma is None:  # pragma: no cover - callers check
         raise ValueError("The data have no ARMA term.")
@@ -40,6 +48,12 @@ def arma_draws(fit: FitLike, nd: NewData, rows: np.ndarray) -> dict[str, Any]:
     for cls, k in (("ar", arma.p), ("ma", arma.q)):
         if k:
             out[cls] = fit.store.matrix([f"{cls}[{i}]" for i in range(1, k + 1)])[rows]
+    if "err[1]" in fit.store.names:
+        if new:
+            raise ModelError(
+                "Cannot predict new latent residuals when using cov = FALSE in autocor terms."
+            )
+        out["err"] = fit.store.matrix([f"err[{i}]" for i in range(1, nd.n + 1)])[rows]
     return out
 
 

@@ -305,7 +305,7 @@ def prediction_inputs(
         fixed_dpars=dict(fit.design.fixed_dpars),
         addition=dict(nd.addition),
         y=None if nd.y is None else family.response_values(nd.y, fit.design.response.levels),
-        arma=None if nd.arma is None else arma_draws(fit, nd, rows),
+        arma=None if nd.arma is None else arma_draws(fit, nd, rows, newdata is not None),
         categories=tuple(b.dpar for b in fit.design.fixed if b.dpar.startswith("mu"))
         if family.kind == "categorical"
         else (),

@@ -379,7 +379,7 @@ def build_design(
     n = len(rows)
     arma = None
     if bt.arma is not None:  # brms sorts the rows by group and time (order_data)
-        arma = arma_rows(bt, values, n, name)
+        arma = arma_rows(bt, values, n, name, kind=kind)
         values = {k: subset_value(v, arma.order, False) for k, v in values.items()}
         rows, arma = rows[arma.order], replace(arma, order=np.arange(n))
     cosy = None if bt.cosy is None else cosy_rows(bt, values, n, name)

@@ -9,8 +9,10 @@ argument matching: names first, then positions in the order of the formals):
 - ``arma(time = NA, gr = NA, p = 1, q = 1, cov = FALSE)``
 
 ``time`` and ``gr`` are data variables (``NA``: the row order and a single group). brmsjax
-implements brms's default ``cov = FALSE`` (the "predicted residuals" formulation); ``cov = TRUE``
-is refused with a message. The data are sorted by ``gr`` then ``time`` as brms does (see
+implements brms's default ``cov = FALSE``: the "predicted residuals" formulation for gaussian
+and student, latent residuals ``err`` for the other families (``ar()`` only: brms asks for
+``cov = TRUE`` for their MA terms); ``cov = TRUE`` is refused with a message. The data are
+sorted by ``gr`` then ``time`` as brms does (see
 :mod:`brmsjax.formula.design.special.autocor`).
 """
 

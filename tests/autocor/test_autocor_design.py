@@ -123,9 +123,8 @@ ERRORS = {
                             "The autocor formula takes only autocorrelation terms"),
     "duplicate times": ("y ~ ar(t, g)", {"t": 1.0}, "gaussian", DesignError,
                         "Time points within groups must be unique."),
-    "poisson": ("y ~ ar(t, g)", {"y": 3.0}, "poisson", DesignError,
-                "are supported in brmsjax for the gaussian and student families only, not for "
-                "family 'poisson'"),
+    "poisson ma": ("y ~ ma(t, g)", {"y": 3.0}, "poisson", DesignError,
+                   "Please set cov = TRUE when modeling MA structures for this family."),
 }  # fmt: skip
 
 

@@ -5,6 +5,8 @@
   exact GP's latents integrated out in gaussian models.
 - :mod:`.monotonic`: ``mo()`` terms (``bsp``, the ``simo`` simplexes).
 - :mod:`.autocor`: ``ar()``, ``ma()`` and ``arma()`` terms of mu.
+- :mod:`.arma_latent`: their planning, and the latent residuals (``zerr``, ``sderr``,
+  ``err``) of families other than gaussian and student.
 - :mod:`.fcor`: ``fcor(M)``, residuals with a fixed correlation matrix (densities, brms's
   leave-one-out log likelihood, predictions).
 - :mod:`.spatial`: ``sar()`` (lag and error SAR likelihoods, brms's leave-one-out log

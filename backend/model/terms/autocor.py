@@ -169,9 +169,14 @@ def predict_arma(
 ) -> Array:
     """mu with the ARMA part for a chunk of draws ``(S, N)`` (brms's ``.predictor_arma``).
 
-    Where the response is missing it is drawn from the family given the mu so far (gaussian:
+    With latent residuals (``draws["err"]``) brms adds the fitted rows' ``err`` to mu and
+    leaves the AR part out. Where the response is missing it is drawn from the family given the
+    mu so far (gaussian:
     ``mu + sigma z``; student: ``mu + sigma t_nu``), and later rows take that draw's residual.
     """
+    if "err" in draws:  # latent residuals: brms's predictor_ac adds err, not the AR part
+        order = data["arma"].get("order")  # err is in series order, eta in the rows' order
+        return eta + draws["err"] if order is None else eta.at[..., order].add(draws["err"])
     fill = None
     if missing:
         if family.name == "student":

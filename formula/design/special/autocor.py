@@ -26,11 +26,27 @@ from ...syntax.parse import deparse
 from ...terms.brmsterms import BrmsTerms
 from ..ir import ArmaData
 
-__all__ = ["ARMA_FAMILIES", "arma_nodes", "arma_rows", "lag_counts"]
+__all__ = ["ARMA_FAMILIES", "arma_nodes", "check_arma_family", "arma_rows", "lag_counts"]
 
 #: Families whose ARMA terms brmsjax fits with brms's predicted residuals (brms's families
-#: with "natural residuals"); brms fits the others with latent residuals.
+#: with "natural residuals"); brms fits the others with latent residuals ``err``
+#: (:mod:`brmsjax.backend.model.terms.arma_latent`).
 ARMA_FAMILIES = frozenset({"gaussian", "student"})
+
+
+def check_arma_family(q: int, family: str, kind: str) -> None:
+    """Refuse what brms 2.18 refuses: an ARMA term of a family with one mu per category, and
+    MA terms (``cov = FALSE``) of a family with latent residuals (brms's messages).
+
+    Raises
+    ------
+    DesignError
+        For those cases.
+    """
+    if kind == "categorical" or family in {"multinomial", "dirichlet", "logistic_normal"}:
+        raise DesignError("Explicit covariance terms can only be specified on 'mu'.")
+    if q > 0 and family not in ARMA_FAMILIES:
+        raise DesignError("Please set cov = TRUE when modeling MA structures for this family.")
 
 
 def arma_nodes(bt: BrmsTerms) -> list[Node]:
@@ -68,6 +84,8 @@ def arma_rows(
     n: int,
     family: str,
     frame: pd.DataFrame | None = None,
+    *,
+    kind: str = "continuous",
 ) -> ArmaData:
     """The series order of ``n`` evaluated rows and their ``J_lag``.
 
@@ -84,8 +102,8 @@ def arma_rows(
     Raises
     ------
     DesignError
-        For a family brmsjax fits no ARMA term for, or a time point repeated within a group
-        (brms's message).
+        For a family brms fits no ARMA term for (:func:`check_arma_family`), or a time point
+        repeated within a group (brms's message).
     """
     arma = bt.arma
     if arma is None:  # pragma: no cover - callers check
@@ -93,11 +111,7 @@ def arma_rows(
     if values is None:
         evaluator = Evaluator(frame if frame is not None else {}, bt.source)
         values = {deparse(node): evaluator.value(node) for node in arma_nodes(bt)}
-    if family not in ARMA_FAMILIES:
-        raise DesignError(
-            f"ARMA terms ({arma.label}) are supported in brmsjax for the gaussian and student "
-            f"families only, not for family '{family}' (brms fits them with latent residuals)."
-        )
+    check_arma_family(arma.q, family, kind)
     time = (
         np.arange(n, dtype=np.float64)
         if arma.time is None
