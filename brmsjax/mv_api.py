@@ -102,7 +102,7 @@ def mv_mi_draws(
             for resp in term.mi:
                 if resp not in latent:
                     latent[resp] = _latent(fit, resp, newdata, rows)
-                effect = effect * latent[resp]
+                effect = effect * _matched(mv, block.dpar, resp, latent[resp], newdata)
             r += effect
             b[block.dpar][:, start + i] = 0.0
         J = np.arange(X.shape[0], dtype=np.int64)
@@ -132,3 +132,18 @@ def _latent(fit: Any, resp: str, newdata: Any, rows: np.ndarray) -> np.ndarray:
         names = [f"Ymi_{resp}[{j + 1}]" for j in d.missing.missing]
         y[:, d.missing.missing] = fit.store.matrix(names)[rows]
     return y
+
+
+def _matched(mv: Any, dpar: str, resp: str, latent: np.ndarray, newdata: Any) -> np.ndarray:
+    """``latent`` read at the rows that ``mi(x, idx)`` matches by ``index()`` (brms's
+    ``Yl_x[idxl]``); ``latent`` itself for ``mi(x)``."""
+    looks = () if mv.subset is None else mv.subset.lookups
+    for look in looks:
+        if look.dpar == dpar and look.target == resp:
+            if newdata is not None:
+                raise ModelError(
+                    f"Predictions with newdata of mi(x, idx) terms (response '{resp}' matched "
+                    "by index()) are not supported yet; predict the fitted data."
+                )
+            return latent[:, look.positions]
+    return latent

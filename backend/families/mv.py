@@ -80,20 +80,27 @@ class MvFamily(Family):
         return {d: dpars[mv_dpar(d, resp)] for d in fam.dpars if mv_dpar(d, resp) in dpars}
 
     def mv_log_lik(
-        self, y: Array, eta: Mapping[str, Array], dpars: Mapping[str, Array], L: Array | None
+        self,
+        y: Array,
+        eta: Mapping[str, Array],
+        dpars: Mapping[str, Array],
+        L: Array | None,
+        keep: Array | None = None,
     ) -> Array:
         """Pointwise joint log likelihood ``(N,)`` of the ``(N, nresp)`` response ``y``.
 
         ``eta`` holds each response's mu predictor (by response name) and ``dpars`` the
         auxiliary parameters by brms's names (``sigma_y1``, shared ``nu``); ``L`` is the
-        Cholesky factor of the residual correlations (None without them).
+        Cholesky factor of the residual correlations (None without them); ``keep`` (an
+        ``(N, nresp)`` 0/1 mask) drops the rows outside a response's ``subset()``.
         """
         zeros = jnp.zeros(y.shape[:-1], dtype=y.dtype)
         if not self.rescor or L is None:
             total = zeros
             for r, (resp, fam) in enumerate(zip(self.responses, self.members, strict=True)):
                 e = eta.get(resp, zeros)
-                total = total + fam.log_lik_eta(y[..., r], e, self.resp_dpars(resp, dpars), {})
+                lp = fam.log_lik_eta(y[..., r], e, self.resp_dpars(resp, dpars), {})
+                total = total + (lp if keep is None else lp * keep[:, r])
             return total
         mu = jnp.stack(
             [

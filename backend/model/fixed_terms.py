@@ -161,7 +161,7 @@ class Planner:
                 if owners[j - 1] == j - 1:
                     name = f"simo{s}_{j}"
                     plan_simplex(self.vectors, self.prior_args, self.priors, name, size)
-            data.setdefault("Xsp", {})[block.dpar] = sp.expanded()
+            data.setdefault("Xsp", {})[block.dpar] = sp.expanded(len(block.X))
             plan = replace(plan, sp=tuple(t.mo for t in sp.terms), jmo=sp.Jmo, owners=owners)
             if sp.Xn:
                 plan = replace(plan, me=tuple(t.me for t in sp.terms))

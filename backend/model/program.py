@@ -330,7 +330,8 @@ class ModelProgram:
                     xme = me_.row_me(self.structure.me[0], params, data)
                     mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.me, xme)
                 if fp.mi:  # mi(x) terms: times x's latent values (data["y"] holds them)
-                    mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.mi, data["y"])
+                    yl = mv_mi.mi_lookup(fp.dpar, data)  # mi(x, idx): at index() rows
+                    mo_terms[fp.dpar] = me_.me_terms(mo_terms[fp.dpar], fp.mi, yl)
                 terms.append(jnp.stack(mo_terms[fp.dpar], axis=1) @ params[f"bsp{s}"])
             population.append((fp.dpar, terms))
         r = self.group_effects(params, data)
@@ -392,7 +393,8 @@ class ModelProgram:
         eta = self.linear_predictors(params, data)
         if self.structure.rescor or self.family.kind == "multivariate":
             dpars = self.dpars(params, data, eta)
-            return self.family.mv_log_lik(data["y"], eta, dpars, params.get("L_rescor"))  # type: ignore[attr-defined]
+            L, keep = params.get("L_rescor"), data.get("mv_subset")  # subset(): masked rows
+            return self.family.mv_log_lik(data["y"], eta, dpars, L, keep)  # type: ignore[attr-defined]
         return pointwise_log_lik(
             self.family,
             data["y"],

@@ -18,7 +18,7 @@ import pandas as pd
 
 from brmsjax.backend import predict as bp
 from brmsjax.core import FitLike
-from brmsjax.methods.mv.predict import mv_compute
+from brmsjax.methods.mv.predict import fitted_subset, mv_compute
 from brmsjax.methods.prediction_inputs import PredictionError, encode_data, prediction_inputs
 from brmsjax.methods.summary import check_probs, stat_names
 
@@ -106,7 +106,15 @@ def posterior_linpred(
     if nlpar is not None:
         return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
     if inputs.family.kind == "multivariate":
-        return mv_compute(inputs, "linpred", resp, key, dpar=dpar or "", transform=transform)
+        return mv_compute(
+            inputs,
+            "linpred",
+            resp,
+            key,
+            subset=fitted_subset(fit, newdata),
+            dpar=dpar or "",
+            transform=transform,
+        )
     d = _check_dpar(inputs, dpar, linear=True)
     return bp.compute(inputs, "linpred", dpar=d, transform=transform, seed=key)
 
@@ -146,7 +154,14 @@ def posterior_epred(
     if nlpar is not None:
         return bp.compute(inputs, "linpred", dpar=_check_nlpar(inputs, nlpar), seed=key)
     if inputs.family.kind == "multivariate":
-        return mv_compute(inputs, "epred", resp, key, dpar="" if dpar == "mu" else dpar or "")
+        return mv_compute(
+            inputs,
+            "epred",
+            resp,
+            key,
+            subset=fitted_subset(fit, newdata),
+            dpar="" if dpar == "mu" else dpar or "",
+        )
     d = _check_dpar(inputs, dpar, linear=False)
     if not d:
         _check_trunc(fit, "posterior_epred")
@@ -182,7 +197,7 @@ def posterior_predict(
         incl_autocor=incl_autocor,
     )
     if inputs.family.kind == "multivariate":
-        return mv_compute(inputs, "predict", resp, key)
+        return mv_compute(inputs, "predict", resp, key, subset=fitted_subset(fit, newdata))
     _check_trunc(fit, "posterior_predict")
     return bp.compute(inputs, "predict", seed=key)
 
@@ -202,7 +217,9 @@ def _summary(
     resp = kwargs.pop("resp", None)
     inputs, key = prediction_inputs(fit, newdata, **kwargs)
     if inputs.family.kind == "multivariate":  # brms: (rows, stats, nresp) without resp
-        values = mv_compute(inputs, what, resp, key, dpar=dpar or "")
+        values = mv_compute(
+            inputs, what, resp, key, subset=fitted_subset(fit, newdata), dpar=dpar or ""
+        )
         out = bp.summary_stats(values, probs, robust)
         return pd.DataFrame(out, columns=stat_names(probs)) if resp is not None else out
     d = _check_dpar(inputs, dpar, linear=what == "linpred")
@@ -322,7 +339,7 @@ def log_lik(
         incl_autocor=incl_autocor,
     )
     if inputs.family.kind == "multivariate":
-        return mv_compute(inputs, "log_lik", resp, key)
+        return mv_compute(inputs, "log_lik", resp, key, subset=fitted_subset(fit, newdata))
     return bp.compute(inputs, "log_lik", seed=key)
 
 

@@ -36,7 +36,7 @@ from ..terms.category_specific import check_cs_family
 from ..terms.family_terms.family_checks import check_family_terms
 from ..terms.family_terms.missing import keep_na_labels
 from ..terms.family_terms.mixture import is_mixture_family, mixture_terms
-from ..terms.readers.mi_predictors import is_mi, mi_predictor_labels, mi_variable
+from ..terms.readers.mi_predictors import is_mi, mi_index_nodes, mi_predictor_labels, mi_variable
 from ..terms.terms import TermList, expand
 from ..warn import user_stacklevel
 from .data2.build import data2_design
@@ -156,7 +156,8 @@ class _Values:
                 self.add(gr)
             self.values[label] = self.values[deparse(x)]
         elif label not in self.values and is_mi(node):  # mi(x): x's values, x's NAs kept
-            self.add(mi_variable(node))
+            for inner in (mi_variable(node), *mi_index_nodes(node)):  # mi(x, idx): idx too
+                self.add(inner)
             self.values[label] = self.values[deparse(mi_variable(node))]
         elif label not in self.values:
             inner = mo_argument(node, self.evaluator.source) if is_mo(node) else node

@@ -105,10 +105,11 @@ class SpBlock:
         """brms's label of each simplex (``mox1``, ``moa:mob2``), in ``Xmo`` order."""
         return tuple(f"{t.coef}{k}" for t in self.terms for k in range(1, len(t.mo) + 1))
 
-    def expanded(self) -> np.ndarray:
-        """``(N, P)`` indicator columns whose coefficients are the simplex products."""
+    def expanded(self, n_rows: int = 0) -> np.ndarray:
+        """``(N, P)`` indicator columns whose coefficients are the simplex products
+        (``n_rows``: N where no term has data, as ``mi(x)`` alone)."""
         rows = (*self.Xmo, *self.Csp, *(() if self.me_J is None else (self.me_J,)), *self.Xn)
-        n = next((a.shape[0] for a in rows), 0)
+        n = next((a.shape[0] for a in rows), n_rows)
         parts = []
         for t in self.terms:
             cols = np.ones((n, 1))

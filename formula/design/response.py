@@ -175,6 +175,14 @@ def _addition(
         addition.update(_censoring(args, values, len(y)))
     elif add.name == "trunc":
         addition.update(_truncation(args, values, y, deparse(bt.response)))
+    elif add.name in {"subset", "index"}:  # multivariate models (design/mv/mv_subset.py)
+        value = values.get(deparse(args[0]))
+        logical = isinstance(value, Factor) and value.logical  # subset(sub): TRUE rows
+        addition[add.name] = (
+            (value.codes == 1).astype(np.float64)
+            if isinstance(value, Factor) and logical
+            else _addition_array(args[0], values, len(y))
+        )
     elif add.name == "thres":
         levels = _thres_levels(args[0], y, levels, name, kind)
     return levels

@@ -42,6 +42,8 @@ ADDITION_OPTIONS: dict[str, set[str]] = {
     "trunc": set(),
     "thres": set(),
     "mi": set(),
+    "subset": set(),
+    "index": set(),
 }
 
 
@@ -68,6 +70,8 @@ _ADDITION_ARGS = {
     "trunc": ("lb", "ub"),
     "thres": ("x",),
     "mi": ("sdy",),
+    "subset": ("x",),  # multivariate models only (formula/design/mv/mv_subset.py)
+    "index": ("x",),
 }
 
 

@@ -80,10 +80,6 @@ def test_errors_are_brms(case: str) -> None:
     ("code", "message"),
     [
         (
-            "bf(bmi | mi() ~ age * mi(chl, idx)) + bf(chl | mi() ~ age) + set_rescor(FALSE)",
-            "mi(x, idx) (a response subsetted with subset() and index()) is not supported yet",
-        ),
-        (
             "bf(bmi ~ age + mi(chl)) + bf(hyp ~ age) + set_rescor(FALSE)",
             "Error occurred for 'chl'.",
         ),

@@ -67,6 +67,8 @@ _ADDITION_ROLES = {
     "fcor": "fcor",  # data2 matrices: an N x N correlation matrix
     "sar": "adjacency",  # an N x N neighbourhood matrix
     "car": "adjacency",
+    "subset": "subset",  # TRUE but in the first two rows
+    "index": "rowid",  # 1, 2, ..., N
 }
 #: Roles of objects that live in data2, not in the data.
 _DATA2_ROLES = ("cov", "fcor", "adjacency")
@@ -95,6 +97,8 @@ def _roles(node: Any, role: str, out: dict[str, str]) -> None:
         inner = _ADDITION_ROLES.get(node.func, "number" if role != "response" else role)
         for i, arg in enumerate(node.args):
             sub = inner if (i == 0 or inner == "group") and arg.name in (None, "x") else "number"
+            if node.func == "mi" and i == 1:  # mi(x, idx): ids of rows in x's subset
+                sub = "mi_idx"
             if node.func == "gr" and arg.name == "cov":
                 sub = "cov"  # gr(g, cov = A): the levels' covariance, from data2
             if node.func == "gr" and arg.name == "by" and isinstance(arg.value, ast.Name):
@@ -148,6 +152,9 @@ def simulate(call: BrmCall, n: int = 24) -> pd.DataFrame:
         "by": lambda: np.array(list("xxyy") * (n // 4)),  # groups a, b in x; c, d in y
         "factor": lambda: np.tile([1, 2, 3], n // 3),
         "trials": lambda: np.full(n, 10),
+        "subset": lambda: np.arange(n) >= 2,
+        "rowid": lambda: np.arange(1, n + 1),
+        "mi_idx": lambda: 3 + (np.arange(n) * 7) % (n - 2),
         "cens": lambda: np.tile([0, 0, 1, -1], n // 4),
         "positive": lambda: rng.uniform(0.5, 2.0, n),
         "binary": lambda: rng.integers(0, 2, n),
@@ -184,7 +191,6 @@ def _response(family: str, rng: np.random.Generator, n: int, trials: int) -> np.
 #: Corpus calls whose design brmsjax cannot build yet, with the error and its message's start.
 DESIGN_GAPS: dict[str, tuple[type[BrmsjaxError], str]] = {
     "ma-1": (FormulaTermError, "ma() has no argument 'p'; its arguments are time, gr, q, cov."),
-    "mi-3": (FormulaTermError, "mi(x, idx) (a response subsetted with subset() and index())"),
 }
 
 

@@ -29,7 +29,13 @@ from jax import Array
 
 from brmsjax.formula.design.ir import Design
 
-__all__ = ["MvMissingPlan", "latent_mv_response", "mv_missing_names", "mv_noise_log_lik"]
+__all__ = [
+    "MvMissingPlan",
+    "latent_mv_response",
+    "mi_lookup",
+    "mv_missing_names",
+    "mv_noise_log_lik",
+]
 
 
 @dataclass(frozen=True)
@@ -63,18 +69,24 @@ def plan_mv_missing(
     plans = []
     y = np.asarray(data["y"], dtype=float).copy()
     entries: dict[str, dict[str, np.ndarray]] = {}
+    sub = mv.subset  # subset(): a response's own design is on its subset rows
+    if sub is not None:
+        plan_mv_subset(design, data, y)
     for k, (resp, d) in enumerate(zip(mv.responses, mv.designs, strict=True)):
         mi = d.missing
         if mi is None:
             continue
-        n = design.N if mi.latent else len(mi.missing)
+        n = d.N if mi.latent else len(mi.missing)
         plan = MvMissingPlan(resp, k, mi.latent, n)
         if n:
             vector(name=plan.name, size=n, scalar=False, natural=(_bound(mi.lb), _bound(mi.ub)))
-        y[mi.missing, k] = 0.0
-        entry = {"rows": np.asarray(mi.missing, dtype=np.int32)}
+        rows = mi.missing if sub is None else sub.full_rows(k, mi.missing)
+        y[rows, k] = 0.0
+        entry = {"rows": np.asarray(rows, dtype=np.int32)}
+        if mi.latent and sub is not None:  # Yl_<resp> fills the subset rows only
+            entry["own"] = np.asarray(sub.full_rows(k, np.arange(d.N)), dtype=np.int32)
         if mi.noise is not None:
-            known = np.ones(design.N, dtype=bool)
+            known = np.ones(d.N, dtype=bool)
             known[mi.missing] = False
             entry["known"] = known.astype(float)
             entry["noise"] = np.where(known, mi.noise, 1.0)
@@ -92,7 +104,9 @@ def latent_mv_response(
     """The ``(N, nresp)`` response with each ``mi()`` response's parameters in place."""
     y = jnp.asarray(data["y"])
     for p in plans:
-        if p.latent:
+        if p.latent and "own" in data["mv_mi"][p.resp]:  # a subsetted response's rows
+            y = y.at[data["mv_mi"][p.resp]["own"], p.column].set(params[p.name])
+        elif p.latent:
             y = y.at[:, p.column].set(params[p.name])
         elif p.n:
             y = y.at[data["mv_mi"][p.resp]["rows"], p.column].set(params[p.name])
@@ -107,7 +121,8 @@ def mv_noise_log_lik(
     for p in plans:
         if p.latent:
             entry = data["mv_mi"][p.resp]
-            lp = dist.Normal(params[p.name], entry["noise"]).log_prob(data["y"][:, p.column])
+            y = data["y"][:, p.column] if "own" not in entry else data["y"][entry["own"], p.column]
+            lp = dist.Normal(params[p.name], entry["noise"]).log_prob(y)
             total = total + jnp.sum(lp * entry["known"])
     return total
 
@@ -139,3 +154,38 @@ def mi_columns(design: Design) -> dict[str, tuple[tuple[int, ...], ...]]:
                 tuple(mv.responses.index(r) for r in t.mi) for t in block.sp.terms
             )
     return out
+
+
+def plan_mv_subset(design: Design, data: dict[str, Any], y: np.ndarray) -> None:
+    """``subset()`` responses and ``mi(x, idx)`` lookups (:mod:`~.design.mv.mv_subset`):
+    ``y`` gets 0 outside a response's subset rows, ``data["mv_subset"]`` the ``(N, nresp)``
+    mask of the rows each response's likelihood counts and ``data["mi_idx"]`` per flat dpar
+    and response column the rows whose latent values ``mi(x, idx)`` reads."""
+    mv = design.mv
+    sub = None if mv is None else mv.subset
+    if mv is None or sub is None:
+        return
+    mask = np.ones(y.shape, dtype=float)
+    for k, rows in enumerate(sub.rows):
+        if rows is not None:
+            mask[:, k] = 0.0
+            mask[rows, k] = 1.0
+    y[mask == 0.0] = 0.0
+    data["mv_subset"] = mask
+    lookups: dict[str, dict[str, np.ndarray]] = {}
+    for look in sub.lookups:
+        k = mv.responses.index(look.target)
+        rows = np.asarray(sub.full_rows(k, look.positions), dtype=np.int32)
+        lookups.setdefault(look.dpar, {})[str(k)] = rows
+    if lookups:
+        data["mi_idx"] = lookups
+
+
+def mi_lookup(dpar: str, data: Any) -> Array:
+    """The latent responses that ``dpar``'s ``mi(x)`` terms read: ``data["y"]``, with the
+    columns of ``mi(x, idx)`` terms read at the rows matched by ``index()`` (brms's
+    ``Yl_x[idxl[n]]``)."""
+    y = jnp.asarray(data["y"])
+    for col, rows in data.get("mi_idx", {}).get(dpar, {}).items():
+        y = y.at[:, int(col)].set(y[rows, int(col)])
+    return y

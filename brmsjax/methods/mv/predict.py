@@ -114,19 +114,54 @@ def _draws(kwargs: dict[str, Any]) -> Any:
     return slice(None) if draws is None else np.asarray(draws)
 
 
+def fitted_subset(fit: Any, newdata: Any) -> tuple[np.ndarray | None, ...] | None:
+    """The rows of each response with ``subset()`` (None: all rows) of the fitted data;
+    None for new data or without ``subset()``."""
+    mv = fit.design.mv
+    if newdata is not None or mv is None or mv.subset is None:
+        return None
+    return tuple(mv.subset.rows)
+
+
+def _subset(
+    value: np.ndarray, rows: np.ndarray | None, resp: str | None, keep: bool = False
+) -> np.ndarray:
+    """A response's draws on its ``subset()`` rows: only those (``resp`` given, as brms's
+    ``N_<resp>`` columns), else NaN (``keep``: 0, a log likelihood) at the other rows."""
+    if rows is None:
+        return value
+    if resp is not None:
+        return value[:, rows]
+    out = np.full_like(value, 0.0 if keep else np.nan)
+    out[:, rows] = value[:, rows]
+    return out
+
+
 def mv_compute(
-    inputs: bp.PredictInputs, what: str, resp: str | None, key: int, **kwargs: Any
+    inputs: bp.PredictInputs,
+    what: str,
+    resp: str | None,
+    key: int,
+    subset: tuple[np.ndarray | None, ...] | None = None,
+    **kwargs: Any,
 ) -> np.ndarray:
     """A quantity of a multivariate fit: ``(draws, rows)`` for one response, else
     ``(draws, rows, nresp)``; ``log_lik`` is the joint ``(draws, rows)`` (summed over the
-    responses without residual correlations, as brms's default ``combine = TRUE``)."""
+    responses without residual correlations, as brms's default ``combine = TRUE``).
+    ``subset`` (:func:`fitted_subset`) restricts a response with ``subset()`` to its rows."""
     family = inputs.family
     assert isinstance(family, MvFamily)
     chosen = check_resp(family, resp)
+    rows = subset or (None,) * family.nresp
     if what == "log_lik" and resp is None:
         if not family.rescor:
             return sum(  # type: ignore[return-value]
-                bp.compute(resp_inputs(inputs, r), "log_lik", seed=key, **kwargs)
+                _subset(
+                    bp.compute(resp_inputs(inputs, r), "log_lik", seed=key, **kwargs),
+                    rows[family.responses.index(r)],
+                    None,
+                    keep=True,
+                )
                 for r in family.responses
             )
         mu, sigma, L = _joint_parts(inputs, key, **kwargs)
@@ -144,5 +179,12 @@ def mv_compute(
             df = np.asarray(inputs.scalars["nu"])[_draws(kwargs), None, None]
             e = e / np.sqrt(rng.chisquare(np.broadcast_to(df, mu.shape[:2] + (1,))) / df)
         return np.asarray(mu + e)
-    parts = [bp.compute(resp_inputs(inputs, r), what, seed=key, **kwargs) for r in chosen]
+    parts = [
+        _subset(
+            bp.compute(resp_inputs(inputs, r), what, seed=key, **kwargs),
+            rows[family.responses.index(r)],
+            resp,
+        )
+        for r in chosen
+    ]
     return parts[0] if resp is not None else np.stack(parts, axis=-1)

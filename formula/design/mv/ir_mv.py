@@ -55,6 +55,10 @@ class MvSpec:
         Whether the residuals correlate (gaussian or student responses).
     formula_lines
         The formula as brms's summary prints it, one line per formula.
+    subset
+        The rows of responses with ``subset()`` and the ``mi(x, idx)`` lookups
+        (:class:`~.mv_subset.MvSubset`; None without them). ``designs`` of such responses are
+        on their subset rows.
     """
 
     responses: tuple[str, ...]
@@ -63,6 +67,7 @@ class MvSpec:
     families: tuple[Any, ...]
     rescor: bool
     formula_lines: tuple[str, ...] = ()
+    subset: Any = None  # a .mv_subset.MvSubset: subset()/index() and mi(x, idx)
 
     @property
     def nresp(self) -> int:

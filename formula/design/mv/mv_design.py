@@ -18,6 +18,7 @@ import numpy as np
 
 from ...errors import DesignError, FormulaTermError
 from ...terms.brmsterms import brms_terms
+from ...terms.family_terms.family_checks import multivariate_part
 from ...terms.mv import mv_parts
 from ...terms.readers.mi_predictors import mi_responses, response_labels
 from ...warn import user_stacklevel
@@ -27,6 +28,7 @@ from ..intercept import with_reserved_intercept
 from ..ir import Design, Response
 from ..response import family_kind
 from .ir_mv import MvSpec, mv_dpar
+from .mv_subset import mv_subset, subset_blocks
 
 __all__ = ["RESCOR_DEFAULT_WARNING", "RESCOR_ERROR", "build_mv_design"]
 
@@ -58,7 +60,7 @@ def _refuse_special(resp: str, design: Design) -> None:
         what = "mo() and cs() terms and ordinal families"
     elif design.kind == "categorical":
         what = "categorical families"
-    elif design.response.addition:
+    elif set(design.response.addition) - {"subset", "index"}:
         what = "addition terms (weights(), cens(), ...)"
     if what is not None:
         raise FormulaTermError(
@@ -103,7 +105,7 @@ def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
     split = mv_parts(formula)
     if split is None:
         raise FormulaTermError("This formula has one response; use build_design().")
-    with mi_responses(*response_labels(split[0])):  # mi(x) predictors may name them
+    with mi_responses(*response_labels(split[0])), multivariate_part():  # mi(x) may name them
         return _build_mv_design(split, data, family)
 
 
@@ -166,7 +168,13 @@ def _build_mv_design(split: Any, data: Any, family: Any) -> Design:
         fixed_dpars.update({f"nu_{resp}": 1.0 for resp in responses})
     labels = tuple(d.response.name for d in designs)
     lines = tuple(line for d in designs for line in d.state.terms.formula_lines)
-    spec = MvSpec(responses, labels, tuple(designs), tuple(families), rescor, lines)
+    subset = mv_subset(responses, labels, designs, values, rescor)
+    fixed = subset_blocks(subset, responses, designs) or fixed  # subset(): centred as brms
+    own = list(designs)  # the responses' own designs: a subsetted one on its rows only
+    for k, ((_, part), fam) in enumerate(zip(parts, families, strict=True)):
+        if subset is not None and (kept := subset.rows[k]) is not None:
+            own[k] = build_design(replace(part, family=None), sub.iloc[kept], family=fam)
+    spec = MvSpec(responses, labels, tuple(own), tuple(families), rescor, lines, subset)
     y = np.column_stack([d.response.y for d in designs])
     return Design(
         response=Response(name=", ".join(labels), y=y),

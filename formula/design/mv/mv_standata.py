@@ -43,27 +43,36 @@ def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
         out["nresp"] = mv.nresp
         out["nrescor"] = mv.nresp * (mv.nresp - 1) // 2
     out["N"] = design.N
-    for resp in mv.responses:
+    subset = mv.subset
+    for k, resp in enumerate(mv.responses):
+        kept = None if subset is None else subset.rows[k]
+
+        def take(a: Any, kept: Any = kept) -> Any:  # a subsetted response's rows only
+            return a if kept is None else np.asarray(a)[kept]
+
         mine = [b for b in design.fixed if split_dpar(b.dpar, mv.responses)[0] == resp]
         for block in mine:
             sfx = f"_{block.dpar}"
             ns = len(block.smooth)  # the smooths' columns (brms's Xs) are X's last
             out[f"K{sfx}"] = block.K - ns
             out[f"X{sfx}"] = pd.DataFrame(
-                block.X[:, : block.K - ns], columns=block.columns[: block.K - ns]
+                take(block.X[:, : block.K - ns]), columns=block.columns[: block.K - ns]
             )
             if block.sp is not None:  # mi(x) predictors: Ksp_<resp>, Csp_<resp>_k
                 out.update(sp_standata(block.sp, sfx, {}))
+            for look in () if subset is None else subset.lookups:  # mi(x, idx): idxl_*
+                if look.dpar == block.dpar:
+                    out[look.name] = take(look.positions + 1)
             for g in design.groups:
                 for m, dpar in enumerate(g.dpars, 1):
                     if dpar == block.dpar:
-                        out[f"Z_{g.id}{sfx}_{m}"] = g.Z[:, m - 1]
+                        out[f"Z_{g.id}{sfx}_{m}"] = take(g.Z[:, m - 1])
             out.update(smooth_standata(design, block, sfx))
             if block.offset is not None:
-                out[f"offsets{sfx}"] = block.offset
+                out[f"offsets{sfx}"] = take(block.offset)
         for g in design.groups:
             if any(split_dpar(d, mv.responses)[0] == resp for d in g.dpars):
-                out[f"J_{g.id}_{resp}"] = g.J.astype(np.int64) + 1
+                out[f"J_{g.id}_{resp}"] = take(g.J.astype(np.int64) + 1)
         for key, value in design.fixed_dpars.items():
             if split_dpar(key, mv.responses)[0] == resp:
                 out[key] = int(value) if float(value).is_integer() else float(value)

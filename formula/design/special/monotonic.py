@@ -256,7 +256,7 @@ def with_sp(block: FixedBlock) -> np.ndarray:
     """The block's ``X`` and, after it, the expanded columns of its ``mo()`` terms: the matrix
     that prediction multiplies by the coefficients and then the simplex products."""
     X = np.asarray(block.X, dtype=np.float64)
-    return X if block.sp is None else np.concatenate([X, block.sp.expanded()], axis=1)
+    return X if block.sp is None else np.concatenate([X, block.sp.expanded(len(X))], axis=1)
 
 
 def group_matrix(

@@ -16,7 +16,9 @@ given by name gets the addition check only.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ...errors import FormulaTermError, ModelError
@@ -160,6 +162,20 @@ def _family_name(family: Any) -> tuple[str, str | None]:
     return str(family.name), getattr(family, "link", None)
 
 
+#: True while the parts of a multivariate model are built: they may have subset() and index().
+_MV_PART: ContextVar[bool] = ContextVar("mv_part", default=False)
+
+
+@contextmanager
+def multivariate_part() -> Iterator[None]:
+    """Allow ``subset()`` and ``index()`` (multivariate models only in brmsjax) inside."""
+    token = _MV_PART.set(True)
+    try:
+        yield
+    finally:
+        _MV_PART.reset(token)
+
+
 def check_additions(bt: BrmsTerms, family: Any) -> None:
     """Refuse addition terms that the family does not allow (brms's ``terms_ad``).
 
@@ -189,6 +205,8 @@ def check_additions(bt: BrmsTerms, family: Any) -> None:
     implemented = getattr(family, "implemented_additions", None)
     if implemented is None:
         return
+    if _MV_PART.get():  # a part of a multivariate model (formula/design/mv/mv_subset.py)
+        implemented = frozenset(implemented) | {"subset", "index"}
     for term in BRMS_ADDITIONS:
         add = given.get(term)
         if add is not None and term not in implemented:
@@ -298,6 +316,7 @@ __all__ = [
     "check_additions",
     "check_dpars",
     "check_family_terms",
+    "multivariate_part",
     "check_fixed_values",
     "family_summary",
 ]

@@ -26,6 +26,7 @@ from ..additions import mi_predictor_message
 __all__ = [
     "check_mi_predictor",
     "is_mi",
+    "mi_index_nodes",
     "mi_predictor_labels",
     "mi_responses",
     "mi_variable",
@@ -64,7 +65,7 @@ def mi_variable(node: Node) -> Node:
 
 def check_mi_predictor(call: Call, source: str | None) -> None:
     """brms's checks of a predictor ``mi(x)``: ``x`` is a response of the model with a
-    ``mi()`` addition term; ``mi(x, idx)`` (responses subsetted by ``index()``) is refused.
+    ``mi()`` addition term (``mi(x, idx)``'s ``idx`` is checked by the multivariate design).
 
     Raises
     ------
@@ -75,13 +76,6 @@ def check_mi_predictor(call: Call, source: str | None) -> None:
     positional = [a for a in call.args if a.name is None]
     if not positional or len(call.args) > 2:
         raise FormulaTermError("mi() takes a variable, as in mi(x).", source, call.span)
-    if len(call.args) == 2:
-        raise FormulaTermError(
-            "mi(x, idx) (a response subsetted with subset() and index()) is not supported yet "
-            "in brmsjax; use mi(x).",
-            source,
-            call.span,
-        )
     var = deparse(positional[0].value)
     if var in responses and var not in with_mi:
         raise FormulaTermError(
@@ -92,6 +86,15 @@ def check_mi_predictor(call: Call, source: str | None) -> None:
         )
     if var not in with_mi:
         raise FormulaTermError(mi_predictor_message(call), source, call.span)
+
+
+def mi_index_nodes(node: Node) -> list[Node]:
+    """The ``idx`` of ``mi(x, idx)`` (matched against the ``index()`` of ``x``'s subsetted
+    response), as a one-element list, or an empty list for ``mi(x)``."""
+    call = strip_parens(node)
+    if not isinstance(call, Call):  # pragma: no cover - is_mi checked first
+        return []
+    return [a.value for a in call.args[1:2]]
 
 
 def mi_predictor_labels(bt: object) -> set[str]:
