@@ -13,26 +13,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Name, Node, Paren
+from brmsjax.formula.syntax.ast import Argument, BinOp, Call, Name, Node, strip_parens
 from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.formula.terms.readers.mecor import set_mecor
 from brmsjax.rcode.rfamilies import BRMS_FAMILIES, FamilyCall, r_family
 from brmsjax.rcode.rparse import RCodeError
 
+from .mv import added_terms
+
 __all__ = ["split_formula_sum", "with_extras"]
-
-
-def _strip(node: Node) -> Node:
-    while isinstance(node, Paren):
-        node = node.expr
-    return node
-
-
-def _added(node: Node) -> list[Node]:
-    node = _strip(node)
-    if isinstance(node, BinOp) and node.op == "+":
-        return _added(node.left) + _added(node.right)
-    return [node]
 
 
 def _func(node: Node) -> str:
@@ -44,7 +33,7 @@ def _func(node: Node) -> str:
 def _flag(call: Call, source: str, what: str) -> bool:
     if not call.args:
         return True
-    value = _strip(call.args[0].value)
+    value = strip_parens(call.args[0].value)
     if isinstance(value, Name) and value.name in {"TRUE", "FALSE", "T", "F"}:
         return value.name.startswith("T")
     raise RCodeError(f"{what} must be TRUE or FALSE.", source, call.span)
@@ -54,7 +43,7 @@ def split_formula_sum(node: Any, source: str) -> tuple[Any, FamilyCall | None, b
     """The sum without its family, ``set_mecor()`` and ``set_nl()`` items (``set_nl()`` moved
     into the ``bf()`` call as ``nl``), the family and the ``mecor`` flag (None where not
     given). A sum without them, or with two ``bf()`` (a multivariate formula), is ``node``."""
-    items = _added(node)
+    items = added_terms(node)
     if len(items) < 2 or sum(_func(i) in ("bf", "brmsformula") for i in items) != 1:
         return node, None, None
     family: FamilyCall | None = None

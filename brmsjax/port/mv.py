@@ -14,29 +14,24 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, Paren
+from brmsjax.formula.syntax.ast import BinOp, Call, Formula, Name, Node, strip_parens
 from brmsjax.formula.terms.brmsterms import BrmsFormula
 from brmsjax.formula.terms.mv_formula import MvFormula
 from brmsjax.rcode.rfamilies import FamilyCall, r_family
 from brmsjax.rcode.rparse import RCodeError
 from brmsjax.rcode.rvalues import Ref, py_str
 
-__all__ = ["r_mv_formula"]
+__all__ = ["added_terms", "r_mv_formula"]
 
 _BF = frozenset({"bf", "brmsformula"})
 _MV = frozenset({"mvbf", "mvbrmsformula"})
 
 
-def _strip(node: Node) -> Node:
-    while isinstance(node, Paren):
-        node = node.expr
-    return node
-
-
-def _added(node: Node) -> list[Node]:
-    node = _strip(node)
+def added_terms(node: Node) -> list[Node]:
+    """The items of an R sum ``a + b + c`` (parentheses dropped), left to right."""
+    node = strip_parens(node)
     if isinstance(node, BinOp) and node.op == "+":
-        return _added(node.left) + _added(node.right)
+        return added_terms(node.left) + added_terms(node.right)
     return [node]
 
 
@@ -45,7 +40,7 @@ def _func(node: Node) -> str:
 
 
 def _flag(node: Node, source: str, what: str) -> bool:
-    node = _strip(node)
+    node = strip_parens(node)
     if isinstance(node, Name) and node.name in {"TRUE", "FALSE", "T", "F"}:
         return node.name.startswith("T")
     raise RCodeError(f"{what} must be TRUE or FALSE.", source, node.span)
@@ -55,7 +50,7 @@ def _part(
     node: Node, source: str, bf_call: Callable[[Call, str], Any], text: Callable[..., str]
 ) -> tuple[BrmsFormula | Ref, str]:
     """One response's ``bf()`` (its ``family =`` kept for the response) or formula."""
-    node = _strip(node)
+    node = strip_parens(node)
     if isinstance(node, Name):  # a bf() object defined earlier in the R code
         return Ref(node.name), Ref(node.name).python
     if isinstance(node, Formula):
@@ -90,7 +85,7 @@ def r_mv_formula(
 ) -> tuple[MvFormula, str] | None:
     """The multivariate formula written in R (``bf_call`` translates one ``bf()``), as an
     object and its Python source; None for a univariate formula."""
-    items = [_strip(i) for i in _added(node)]
+    items = [strip_parens(i) for i in added_terms(node)]
     funcs = [_func(i) for i in items]
     if len(items) == 1 and funcs[0] in _MV:
         call = items[0]

@@ -26,6 +26,7 @@ from ..errors import FormulaSyntaxError, FormulaTermError, Span
 from ..syntax.ast import Call, Formula, Name, Node, Number, strip_parens
 from ..syntax.parse import deparse, parse
 from .nonlinear import read_formula
+from .readers.cosy import series_variable
 
 __all__ = ["AUTOCOR_CALLS", "ArmaTerm", "autocor_lines", "model_arma", "read_arma", "single_arma"]
 
@@ -97,23 +98,6 @@ def _match(call: Call, source: str) -> dict[str, Node]:
     return out
 
 
-def _variable(node: Node | None, what: str, call: Call, source: str) -> Node | None:
-    """A ``time``/``gr`` argument: a variable name, or None for ``NA``."""
-    if node is None:
-        return None
-    inner = strip_parens(node)
-    if isinstance(inner, Name) and inner.name == "NA":
-        return None
-    if not isinstance(inner, Name):
-        raise FormulaTermError(
-            f"Argument '{what}' of {call.func}() must be a single variable of the data, "
-            f"not '{deparse(node)}'.",
-            source,
-            node.span,
-        )
-    return inner
-
-
 def _order(node: Node | None, default: int, what: str, source: str, call: Call) -> int:
     """An AR or MA order: a non-negative whole number (brms's ``is_wholenumber``)."""
     if node is None:
@@ -146,8 +130,8 @@ def read_arma(call: Call, source: str) -> ArmaTerm:
         which brmsjax does not implement.
     """
     args = _match(call, source)
-    time = _variable(args.get("time"), "time", call, source)
-    gr = _variable(args.get("gr"), "gr", call, source)
+    time = series_variable(args.get("time"), "time", call, source)
+    gr = series_variable(args.get("gr"), "gr", call, source)
     p = _order(args.get("p"), 1 if call.func != "ma" else 0, "Autoregressive", source, call)
     q = _order(args.get("q"), 1 if call.func != "ar" else 0, "Moving-average", source, call)
     if call.func == "ar":

@@ -17,7 +17,7 @@ from ...errors import FormulaTermError, Span
 from ...syntax.ast import Call, Name, Node, strip_parens
 from ...syntax.parse import deparse
 
-__all__ = ["COSY_CALLS", "CosyTerm", "model_cosy"]
+__all__ = ["COSY_CALLS", "CosyTerm", "model_cosy", "series_variable"]
 
 COSY_CALLS = frozenset({"cosy"})
 _FORMALS = ("time", "gr")
@@ -33,7 +33,9 @@ class CosyTerm:
     span: Span | None = None
 
 
-def _variable(node: Node | None, what: str, source: str) -> Node | None:
+def series_variable(node: Node | None, what: str, call: Call, source: str) -> Node | None:
+    """A ``time``/``gr`` argument of ``cosy()`` or an ARMA term: a variable name, or None
+    for ``NA``."""
     if node is None:
         return None
     inner = strip_parens(node)
@@ -41,7 +43,7 @@ def _variable(node: Node | None, what: str, source: str) -> Node | None:
         return None
     if not isinstance(inner, Name):
         raise FormulaTermError(
-            f"Argument '{what}' of cosy() must be a single variable of the data, "
+            f"Argument '{what}' of {call.func}() must be a single variable of the data, "
             f"not '{deparse(node)}'.",
             source,
             node.span,
@@ -67,8 +69,8 @@ def read_cosy(call: Call, source: str) -> CosyTerm:
         raise FormulaTermError("cosy() takes at most 2 arguments (time, gr).", source, call.span)
     args.update(zip(free, call.positional, strict=False))
     return CosyTerm(
-        _variable(args.get("time"), "time", source),
-        _variable(args.get("gr"), "gr", source),
+        series_variable(args.get("time"), "time", call, source),
+        series_variable(args.get("gr"), "gr", call, source),
         deparse(call),
         call.span,
     )
