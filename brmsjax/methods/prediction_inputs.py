@@ -117,12 +117,9 @@ def _group_draws(
         if not n_new:
             continue
         ids = [g.id for g in fit.info.blocks(group)]
-        if any(by_info(blocks[i])[0] for i in ids):
-            raise PredictionError(
-                f"New levels of '{group}' cannot be predicted: its group-level effects vary "
-                "by a factor (gr(by = )); predict for the fitted levels or drop the term "
-                "with re_formula."
-            )
+        by_ids = [e for e in enc if by_info(blocks[e.id])[0]]
+        Jby = fit.design.groups[by_ids[0].id - 1].Jby if by_ids else None
+        pools = [np.flatnonzero(Jby == b) for b in by_ids[0].new_by] if by_ids else None
         if mode == "gaussian" and any(group_dist(blocks[i]) == "student" for i in ids):
             raise PredictionError(
                 f"sample_new_levels='gaussian' draws normal effects, but those of '{group}' are "
@@ -130,8 +127,15 @@ def _group_draws(
             )
         r = np.concatenate([r_all.get(i, _group_r(fit, blocks[i], rows)) for i in ids], axis=2)
         coefs = [c for i in ids for c in blocks[i].names]
-        chol = _gaussian_chol(fit, group, coefs, rows) if mode == "gaussian" else None
-        new = nl.new_level_effects(r, n_new, mode, rng, chol)
+        chol: Any = None
+        if mode == "gaussian" and by_ids:  # the covariance of each new level's by level
+            chol = [
+                _gaussian_chol(fit, group, _by_coefs(blocks, ids, b), rows)
+                for b in by_ids[0].new_by
+            ]
+        elif mode == "gaussian":
+            chol = _gaussian_chol(fit, group, coefs, rows)
+        new = nl.new_level_effects(r, n_new, mode, rng, chol=chol, pools=pools)
         start = 0
         for i in ids:
             width = len(blocks[i].coefs)
@@ -150,6 +154,17 @@ def _group_draws(
             dpars, r, Z = _mo_group_columns(fit, nd, e, rows, (dpars, r, Z))
         out.append(bp.GroupDraws(dpars, r, e.J, Z))
     return tuple(out)
+
+
+def _by_coefs(blocks: dict[int, GroupSpec], ids: list[int], b: int) -> list[str]:
+    """brms's names of the coefficients of blocks ``ids`` within ``by`` level ``b``
+    (``Intercept:fa``; blocks without ``by`` keep their names)."""
+    out = []
+    for i in ids:
+        by, levels = by_info(blocks[i])
+        tag = f":{by}{levels[b]}" if by else ""
+        out += [f"{c}{tag}" for c in blocks[i].names]
+    return out
 
 
 def _mo_group_columns(

@@ -47,6 +47,7 @@ from .newdata_ir import (
     parse_re_formula,
 )
 from .special.autocor import arma_nodes, arma_rows
+from .special.group_by import ByGroupBlock, by_factor
 from .special.measurement import is_me, me_arguments, me_group
 from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
 from .special.multimembership import mm_columns, mm_nodes, mm_values, mm_weights
@@ -371,6 +372,40 @@ def _encode_groups(
                 J,
                 np.concatenate(entry["Z"], axis=-1).astype(np.float64),
                 new,
+                _new_by_levels(entry["term"], frame, bt.source, block, (J, new)) if new else (),
             )
         )
+    return tuple(out)
+
+
+def _new_by_levels(
+    term: GroupTerm,
+    frame: pd.DataFrame,
+    source: str,
+    block: GroupBlock,
+    codes: tuple[np.ndarray, tuple[str, ...]],
+) -> tuple[int, ...]:
+    """The 0-based ``by`` level of each new level of a ``gr(g, by = f)`` block in new data
+    (rows with ``J >= n_levels``), empty for other blocks.
+
+    brms draws a new level's effects from the fitted levels of its own ``by`` level; a new
+    level must therefore lie in exactly one fitted level of ``f``.
+    """
+    (J, new), by = codes, term.by
+    if by is None or not isinstance(block, ByGroupBlock) or J.ndim != 1:
+        return ()
+    label = deparse(by)
+    f = by_factor(Evaluator(frame, source).value(by), label)
+    names_ = np.asarray(["".join(lv.split()) for lv in f.levels], dtype=object)[f.codes]
+    position = {lv: i for i, lv in enumerate(block.by_levels)}
+    out = []
+    for k, level in enumerate(new):
+        found = {str(v) for v in names_[J == block.n_levels + k]}
+        if len(found) != 1 or next(iter(found)) not in position:
+            raise NewDataError(
+                f"The new level '{level}' of '{block.group}' must lie in one level of '{label}' "
+                f"that the model was fitted with ({', '.join(block.by_levels)}); in newdata it "
+                f"has {', '.join(sorted(found))}."
+            )
+        out.append(position[found.pop()])
     return tuple(out)

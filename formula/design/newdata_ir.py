@@ -62,6 +62,9 @@ class EncodedGroup:
         ``(N, len(columns))`` predictor values of the kept coefficients.
     new_levels
         Labels of the new levels in index order (``J == L + k`` is ``new_levels[k]``).
+    new_by
+        For a ``gr(g, by = f)`` block: the 0-based level of ``f`` of each new level (brms's
+        ``attr(used_levels, "by")``), else empty.
     """
 
     id: int
@@ -70,6 +73,7 @@ class EncodedGroup:
     J: np.ndarray
     Z: np.ndarray
     new_levels: tuple[str, ...] = ()
+    new_by: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """``gr(g, by = f)`` fitted: brms's draws names and summary rows, predictions equal to brms's
 predictor computed from the draws (fitted rows and new data of fitted levels), new levels
-refused, loo, the porter's code runs, and (slow) recovery of simulated per-level sds."""
+drawn within their own level of f (brms's get_new_rdraws), loo, the porter's code runs, and
+(slow) recovery of simulated per-level sds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 import brmsjax
-from brmsjax.methods.prediction_inputs import PredictionError
+from brmsjax.formula.design.newdata import NewDataError
 from brmsjax.port import from_r
 
 #: Per level of f: the sd of the intercepts and of the slopes of x, and their correlation.
@@ -85,12 +86,49 @@ def test_epred_is_brms_predictor(fit: brmsjax.BrmsFit, rows: slice) -> None:
     assert fit.posterior_predict(newdata=frame).shape == got.shape
 
 
-def test_new_levels_are_refused(fit: brmsjax.BrmsFit) -> None:
-    new = simulated().iloc[:3].assign(g="new")
-    with pytest.raises(PredictionError, match=r"its group-level effects vary by a factor"):
+def _new_effects(fit: brmsjax.BrmsFit, f: str, mode: str) -> np.ndarray:
+    """``(S, 2)`` intercept and slope of one new level in ``f``, solved from its predictions at
+    x = 0 and x = 1."""
+    new = pd.DataFrame({"x": [0.0, 1.0], "g": ["new", "new"], "f": [f, f], "y": [0.0, 0.0]})
+    mu = fit.posterior_epred(newdata=new, allow_new_levels=True, sample_new_levels=mode, seed=5)
+    d = fit.draws()
+    r0 = mu[:, 0] - d["b_Intercept"].to_numpy()
+    return np.stack([r0, mu[:, 1] - d["b_x"].to_numpy() - d["b_Intercept"].to_numpy() - r0], 1)
+
+
+@pytest.mark.parametrize("f", ["a", "b"])
+@pytest.mark.parametrize("mode", ["uncertainty", "old_levels"])
+def test_new_levels_take_effects_of_their_by_level(fit: brmsjax.BrmsFit, mode: str, f: str) -> None:
+    """Each draw's effects of a new level equal those of a fitted level of the same f."""
+    got = _new_effects(fit, f, mode)
+    d, data = fit.draws(), simulated()
+    own = sorted(set(data.loc[data["f"] == f, "g"]))
+    pool = np.stack(
+        [np.stack([d[f"r_g[{g},Intercept]"], d[f"r_g[{g},x]"]], 1) for g in own], 1
+    )  # (S, L, 2)
+    gap = np.abs(pool - got[:, None, :]).max(axis=2).min(axis=1)
+    np.testing.assert_allclose(gap, 0.0, atol=1e-8)
+    if mode == "old_levels":  # one level for all draws
+        match = np.abs(pool - got[:, None, :]).max(axis=2).argmin(axis=1)
+        assert len(set(match)) == 1
+
+
+@pytest.mark.parametrize("f", ["a", "b"])
+def test_new_levels_gaussian_use_their_by_level_sd(fit: brmsjax.BrmsFit, f: str) -> None:
+    """sample_new_levels='gaussian' draws from N(0, Sigma_f): the spread of the new intercepts
+    matches the posterior mean of sd_g__Intercept:f (TRUTH: 0.4 vs 1.5, told apart)."""
+    got = _new_effects(fit, f, "gaussian")
+    d = fit.draws()
+    sd = np.sqrt(np.mean(d[f"sd_g__Intercept:f{f}"].to_numpy() ** 2))
+    assert abs(np.std(got[:, 0]) / sd - 1.0) < 0.25
+
+
+def test_new_level_in_two_by_levels_is_refused(fit: brmsjax.BrmsFit) -> None:
+    new = pd.DataFrame({"x": [0.0, 1.0], "g": ["new", "new"], "f": ["a", "b"], "y": [0.0, 0.0]})
+    with pytest.raises(NewDataError, match=r"The new level 'new' of 'g' must lie in one level"):
         fit.posterior_epred(newdata=new, allow_new_levels=True)
     no_groups = fit.posterior_epred(newdata=new, re_formula="NA")
-    assert no_groups.shape == (fit.ndraws, 3)
+    assert no_groups.shape == (fit.ndraws, 2)
 
 
 def test_loo(fit: brmsjax.BrmsFit) -> None:

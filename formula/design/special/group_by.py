@@ -30,7 +30,14 @@ from ...syntax.ast import Node
 from ...syntax.parse import deparse
 from ..ir import GroupBlock, GroupSpec
 
-__all__ = ["ByGroupBlock", "ByGroupSpec", "by_info", "by_levels_of", "by_names", "group_dist"]
+__all__ = [
+    "ByGroupBlock",
+    "ByGroupSpec",
+    "by_info",
+    "by_levels_of",
+    "by_names",
+    "group_dist",
+]
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,7 @@ def by_names(spec: GroupSpec) -> tuple[list[str], list[str]]:
     return sds, cors
 
 
-def _by_factor(value: Value, label: str) -> Factor:
+def by_factor(value: Value, label: str) -> Factor:
     """The ``by`` variable as brms's ``extract_levels`` reads it: a factor's levels, else the
     sorted distinct values."""
     if isinstance(value, Factor):
@@ -137,7 +144,7 @@ def by_levels_of(
     Raises brms's error when a level of the group lies in more than one ``by`` level.
     """
     label = deparse(by)
-    f = _by_factor(values[label], label)
+    f = by_factor(values[label], label)
     levels = tuple("".join(lv.split()) for lv in f.levels)
     n = len(factor.levels)
     Jby = np.full(n, -1, dtype=np.int64)
