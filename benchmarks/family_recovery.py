@@ -128,6 +128,27 @@ CASES: tuple[Case, ...] = (
     Case("zero_one_inflated_beta", _lin(0.3, 0.5, 0.4, phi=10.0, zoi=0.2, coi=0.4)),
     # xi: brms's tmp_xi (normal(0, 2.5)) scaled into the bounds the data set
     Case("gen_extreme_value", _lin(1.0, 0.5, 0.5, sigma=1.0, xi=0.2)),
+    # the sequential and adjacent-category ordinal families (3 thresholds, as cumulative)
+    *(
+        Case(
+            fam,
+            {
+                "b_Intercept[1]": -1.0,
+                "b_Intercept[2]": 0.0,
+                "b_Intercept[3]": 1.2,
+                "b_x": 0.7,
+                SD: 0.5,
+            },
+        )
+        for fam in ("sratio", "cratio", "acat")
+    ),
+    Case("exgaussian", _lin(1.0, 0.5, 0.5, sigma=1.0, beta=1.5)),
+    # tan_half link: mu = 2 atan(eta) stays within (-pi, pi)
+    Case("von_mises", _lin(0.3, 0.4, 0.3, kappa=4.0)),
+    Case("frechet", _lin(1.0, 0.4, 0.4, nu=4.0)),
+    # link 1/mu^2: eta = 1 + 0.1 x + r stays positive (mu about 1)
+    Case("inverse_gaussian", _lin(1.0, 0.1, 0.1, shape=5.0)),
+    Case("zero_inflated_beta_binomial", _lin(-0.5, 0.6, 0.5, phi=5.0, zi=0.2), trials=(5, 15)),
     # cbind(y1, y2, y3) responses: counts out of trials(n), proportions with precision phi
     Case(
         "multinomial",

@@ -59,6 +59,14 @@ FAMILIES = [
     "zero_inflated_beta",
     "zero_one_inflated_beta",
     "gen_extreme_value",
+    "sratio",
+    "cratio",
+    "acat",
+    "exgaussian",
+    "von_mises",
+    "frechet",
+    "inverse_gaussian",
+    "zero_inflated_beta_binomial",
     "multinomial",
     "dirichlet",
 ]
@@ -70,9 +78,10 @@ def _big(family: str) -> pd.DataFrame:
 
 def test_cases_cover_every_family_once() -> None:
     assert list(CASES) == FAMILIES
-    assert len(fr.CASES) == 30
-    assert sum(len(c.truth) for c in fr.CASES) == 129
-    assert [c.make_family().name for c in fr.CASES] == [f.lower() for f in FAMILIES]
+    assert len(fr.CASES) == 38
+    assert sum(len(c.truth) for c in fr.CASES) == 166
+    names = [f.lower().replace("inverse_gaussian", "inverse.gaussian") for f in FAMILIES]
+    assert [c.make_family().name for c in fr.CASES] == names
 
 
 @pytest.mark.parametrize(
@@ -113,6 +122,8 @@ def test_case_formula_and_checked_names(family: str, formula: str, truth: list[s
         ("categorical", ["y", "x", "g"], "category"),
         ("multinomial", ["y1", "y2", "y3", "x", "g", "n"], "int64"),
         ("dirichlet", ["y1", "y2", "y3", "x", "g"], "float64"),
+        ("sratio", ["y", "x", "g"], "int64"),
+        ("zero_inflated_beta_binomial", ["y", "x", "g", "n"], "int64"),
     ],
 )
 def test_simulated_layout(family: str, columns: list[str], dtype: str) -> None:
