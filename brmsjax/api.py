@@ -219,10 +219,12 @@ def brm(
         fullrank (in coordinates scaled to the posterior's sd), 0.05 for laplace.
     shard_rows
         Split the data's rows over devices, for data too big for one device: True uses all
-        local devices, a number that many (host CPU devices, or several GPUs). All chains then
+        devices, a number that many (host CPU devices, or several GPUs). All chains then
         run vectorized in one program, each device holding every chain and a slice of the
         rows, and ``cores`` is not used; see :mod:`brmsjax.backend.infer.sharding`. The draws are
-        those of the unsharded fit up to the rounding of the summed log likelihood.
+        those of the unsharded fit up to the rounding of the summed log likelihood. Across
+        processes or hosts, after :func:`brmsjax.backend.infer.distributed.initialize`, True
+        uses the devices of all processes (docs: "Beyond one machine").
 
     file
         As brms: a file to save the fit in (:meth:`BrmsFit.save`; ``.nc``, netCDF, is added

@@ -4,7 +4,8 @@
   start and advance programs; :mod:`.inits`: initial values (brms's ``init``).
 - :mod:`.metric_init`: NUTS's first metric from the curvature at the posterior mode.
 - :mod:`.approx`, :mod:`.approx_fit`: meanfield/fullrank ADVI, laplace and pathfinder.
-- :mod:`.devices`, :mod:`.sharding`: host devices for parallel chains; data sharded by rows.
+- :mod:`.devices`, :mod:`.sharding`: host devices for parallel chains; data sharded by rows;
+  :mod:`.distributed`: the rows over the devices of several processes or hosts.
 - :mod:`.draws`: draws with brms's names (``b_``, ``sd_``, ``cor_``, ``r_g[level,coef]``).
 - :mod:`.diagnostics`: Rhat, ESS and the sampler warnings brms prints.
 

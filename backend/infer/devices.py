@@ -186,9 +186,10 @@ def chain_sharding(layout: ChainLayout) -> Any:
 
 
 def row_mesh(n_devices: int) -> Any:
-    """A 1-D ``("rows",)`` mesh of the first ``n_devices`` local devices."""
+    """A 1-D ``("rows",)`` mesh of the first ``n_devices`` devices (the local ones, or those
+    of every process of a multi-process fit: :mod:`brmsjax.backend.infer.distributed`)."""
     import jax
     import numpy as np
     from jax.sharding import Mesh
 
-    return Mesh(np.array(jax.local_devices()[:n_devices]), ("rows",))
+    return Mesh(np.array(jax.devices()[:n_devices]), ("rows",))

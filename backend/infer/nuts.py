@@ -36,6 +36,7 @@ from brmsjax.backend.cache import (
 )
 from brmsjax.backend.infer.chunks import SamplingInterrupted, run_chunks
 from brmsjax.backend.infer.devices import ChainLayout, chain_layout
+from brmsjax.backend.infer.distributed import chunk_start
 from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, initial_values
 from brmsjax.backend.infer.metric_init import applies as metric_applies
 from brmsjax.backend.infer.metric_init import laplace_inverse_mass
@@ -179,7 +180,8 @@ def sample(
     float32
         Compute in float32 instead of float64.
     shard_rows
-        Split the data's rows over devices (True: all local devices; a number: that many), for
+        Split the data's rows over devices (True: all devices, those of every process after
+        :func:`brmsjax.backend.infer.distributed.initialize`; a number: that many), for
         data too big for one device: all chains run vectorized in one program, every device
         holding every chain and a slice of the rows (:mod:`brmsjax.backend.infer.sharding`);
         ``cores`` is then ignored. False (the default) places chains as described above.
@@ -342,7 +344,9 @@ def _run(
             return carry
 
         # The sampling bar starts here: its rate and ETA leave out compiling and initializing.
-        carry = run_chunks(step, settings.total, bar=display.sampling())
+        carry = run_chunks(
+            step, settings.total, bar=display.sampling(), first=chunk_start(settings.total)
+        )
         devices = tuple(sorted(str(d) for d in carry[1]["lp__"].sharding.device_set))
         state, bufs = jax.device_get(carry)
         times["sample"] = time.perf_counter() - t0 - times["start"]

@@ -12,6 +12,10 @@ When the rows do not divide by ``D``, copies of the first row pad them (so that 
 is always valid and never NaN), and a ``row_mask`` data entry zeroes their log likelihood with
 ``where`` (:class:`RowShardedProgram`). The fit keeps the unpadded model: ``pointwise()``,
 ``log_lik()`` and predictions never see the padding.
+
+The mesh is built from ``jax.devices()``: in one process its local devices, and after
+:func:`brmsjax.backend.infer.distributed.initialize` the devices of every process, each process
+placing its own rows (:func:`brmsjax.backend.infer.distributed.place`). The program is the same.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.infer.devices import ChainLayout, row_mesh
+from brmsjax.backend.infer.distributed import is_distributed, place
 from brmsjax.backend.model.lower import LoweredModel
 from brmsjax.backend.model.plans import Structure
 from brmsjax.backend.model.program import ModelProgram, program
@@ -84,10 +89,19 @@ def row_keys(structure: Structure) -> tuple[tuple[str, ...], ...]:
 
 
 def row_count(n_devices: bool | int, available: int | None = None) -> int:
-    """Devices to split the rows over: all local devices for True, else the number given."""
-    available = jax.local_device_count() if available is None else available
+    """Devices to split the rows over: all devices for True, else the number given.
+
+    All devices are this process's, or those of every process after
+    :func:`brmsjax.backend.infer.distributed.initialize`; then the rows go over all of them.
+    """
+    available = jax.device_count() if available is None else available
     if n_devices is True:
         return available
+    if is_distributed() and n_devices != available:
+        raise ModelError(
+            f"shard_rows must be True or {available} (the devices of all "
+            f"{jax.process_count()} processes) in a multi-process fit, not {n_devices!r}."
+        )
     if (
         isinstance(n_devices, bool)
         or not isinstance(n_devices, int | np.integer)
@@ -156,7 +170,7 @@ def shard_data(
     padded = pad_rows(data, structure, layout.rows)
     mesh = row_mesh(layout.rows)
     with jax.enable_x64(x64):
-        placed = jax.device_put(padded, _shardings(padded, structure, mesh))
+        placed = place(padded, _shardings(padded, structure, mesh))
     prog = sharded_program(structure, lowered.program.family)
     return replace(lowered, program=prog, data=padded), placed
 
@@ -165,4 +179,4 @@ def replicate(tree: PyTree, layout: ChainLayout) -> PyTree:
     """``tree`` replicated on the rows mesh of a row-sharded layout; unchanged otherwise."""
     if not layout.rows:
         return tree
-    return jax.device_put(tree, NamedSharding(row_mesh(layout.rows), PartitionSpec()))
+    return place(tree, NamedSharding(row_mesh(layout.rows), PartitionSpec()))

@@ -1,0 +1,1 @@
+"""Row sharding across processes (``jax.distributed``): two local CPU processes against one."""
