@@ -21,24 +21,23 @@ This folder reproduces those matrices:
 
 :func:`tp_smooth` runs both for one covariate matrix.
 
-Agreement with R: ``Xs``, ``Zs`` and the new-data matrices equal brms's to about 1e-13 up to
-the sign of each column (``Xs`` mostly has R's sign). Each column comes from an eigenvector of
-the constrained penalty from LAPACK's ``dsyevr`` (R's ``eigen``), whose sign LAPACK does not
-normalise and mgcv does not either; R's LAPACK (the reference LAPACK 3.11 here) and scipy's
-(OpenBLAS's) choose different signs for some columns. On R's own penalty matrix (boston's
-``s(lstat)``) scipy's ``dsyevr`` returns R's signs; but that matrix perturbed by 1e-13 of its
-largest entry flips some columns (2, 3 and 6 in 10-18% of 200 perturbations), and this penalty
-equals R's only to about 1e-13 (mgcv's C Lanczos and QR round differently), so no rule on the
-vectors reproduces R's signs (tests/smooths/test_eigen_signs.py); the drivers ``ev``, ``evd``
-and ``evx`` differ from ``dsyevr`` in more columns still.
-The model is unchanged by the sign of a column whose coefficient has a symmetric prior
-(``zs ~ N(0, 1)``; class ``b`` flat or centred at 0); only that coefficient's draws
-(``s_<label>_1[i]``, ``bs_<label>_1``) change sign. With two or more unpenalized columns from
-a penalty whose null space is not exactly zero in floating point (``s(x, z)``: the constraint
-mixes it), those columns come from eigenvectors of a repeated eigenvalue 0, which LAPACK
-returns in an arbitrary rotation: ``Xs`` then spans R's column space in another basis
-(``Xs = Xs_R A``); with a flat ``b`` prior the fit and predictions are the same, only the
-``bs_`` draws are in other coordinates.
+Agreement with R: ``Xs``, ``Zs`` and the new-data matrices equal brms's to about 1e-13. Their
+column signs come from the eigenvectors of the constrained penalty from LAPACK's ``dsyevr``
+(R's ``eigen``, in ``nat.param``), which does not normalise them: they follow rounding-level
+quantities (one ulp in one entry of boston's ``s(lstat)`` penalty flips some columns; scipy's
+OpenBLAS gives another sign than R's reference LAPACK on the very same matrix). So the one
+dimensional thin plate penalty is built with mgcv's operation order (:mod:`.mgcv_c`: Lanczos,
+``QT``, ``HQmult``; ``smoothCon``'s ``colMeans``, norms and LINPACK ``qr.qty`` in
+:mod:`.construct`), equal to R's bit for bit, and decomposed by :mod:`.rlapack` (reference
+LAPACK's ``dsytd2``/``dstemr``/``dorm2r`` in their order), which gives R's vectors to the bit:
+R's signs, as R with its reference BLAS/LAPACK computes them (an R linked to OpenBLAS or MKL
+may itself give other signs). Not yet bit for bit (so a column may have the other sign): the
+thin plate basis in two or more dimensions (mgcv's Lanczos then calls LAPACK's divide and
+conquer ``dstedc`` on tridiagonals over 25 rows, whose ``dgemm`` rounds as scipy's OpenBLAS
+does, not as R's reference BLAS), penalties over 32 columns (blocked LAPACK path), and the
+``cr``/``cc``/``ps``/``fs``/``t2`` constructors (not yet ported with R's rounding). The
+model is unchanged by the sign of a column whose coefficient has a symmetric prior; only
+that coefficient's draws change sign.
 """
 
 from __future__ import annotations

@@ -1,14 +1,12 @@
-"""Where the column signs of brms's smooth bases come from (fixtures/smooths/eigen_signs.json,
-made by make_eigen_signs.R: R's ``eigen`` of the constrained penalty of boston's ``s(lstat)``).
+"""R's ``eigen`` to the last bit, signs included (fixtures/smooths/eigen_signs.json, made by
+make_eigen_signs.R: R's reference LAPACK 3.11 on the constrained penalties of boston's
+``s(lstat)``, ``s(rm)`` and ``s(lstat, k = 5)``, stored as hex floats).
 
-scipy's ``eigh(driver="evr")`` (the LAPACK routine R's ``eigen`` calls) gives R's vectors on R's
-own matrix (measured with scipy 1.17's OpenBLAS: with R's signs too, so the LAPACKs agree; the
-test allows other signs, as another CPU's kernels may round differently); the sign of a column
-is decided by rounding below 1e-13 in the matrix: the same matrix perturbed at that level flips
-some columns' signs (measured over 200 perturbations: columns 2, 3 and 6 in 18%, 10% and 12%).
-brmsjax's penalty equals R's to about 1e-13 (not bit for bit: mgcv's Lanczos and QR in C round
-differently), so which columns carry R's sign cannot be reproduced by any rule on the vectors;
-the fit is unchanged by it (see :mod:`brmsjax.formula.smooths`).
+LAPACK's ``dsyevr`` does not normalise its eigenvectors' signs: they follow rounding-level
+quantities (one ulp in one entry of ``s(lstat)``'s penalty flips some columns), so
+:func:`~brmsjax.formula.smooths.rlapack.r_eigen` repeats reference LAPACK's operations in their
+order (scipy's OpenBLAS ``eigh`` gives another sign in column 3 of ``s(lstat)`` on the very same
+matrix), and the penalty itself is built with mgcv's rounding (:mod:`.mgcv_c`).
 """
 
 from __future__ import annotations
@@ -19,35 +17,54 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from brmsjax.formula.smooths.construct import r_eigh
+from brmsjax.formula.smooths import tprs_setup
+from brmsjax.formula.smooths.construct import _col_means, _qr_qty_drop
+from brmsjax.formula.smooths.rlapack import r_eigen
 
 FIXTURE = json.loads(
     (
         Path(__file__).resolve().parent.parent / "fixtures" / "smooths" / "eigen_signs.json"
     ).read_text()
 )
-S = np.asarray(FIXTURE["S"], dtype=float)
-VECTORS = np.asarray(FIXTURE["vectors"], dtype=float)
 
 
-def test_r_eigh_is_r_eigen_on_the_same_matrix() -> None:
-    values, vectors = r_eigh(S)
-    np.testing.assert_allclose(values, FIXTURE["values"], rtol=1e-12, atol=1e-9)
-    # the penalized columns (the last, null one is the noise of the constraint)
-    sign = np.where(np.sum(vectors * VECTORS, axis=0) < 0, -1.0, 1.0)
-    np.testing.assert_allclose(vectors[:, :-1] * sign[:-1], VECTORS[:, :-1], rtol=0, atol=1e-10)
+def _hex(values: list[str], p: int) -> np.ndarray:
+    return np.array([float.fromhex(v) for v in values]).reshape(p, -1, order="F")
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_signs_follow_rounding_below_1e13(seed: int) -> None:
-    """Perturbed by 1e-13 of its largest entry, the matrix keeps its vectors up to sign, and
-    over a few perturbations some column's sign changes."""
+@pytest.mark.parametrize("case", ["lstat", "rm", "lstat_k5"])
+def test_r_eigen_is_r_to_the_bit(case: str) -> None:
+    ref = FIXTURE[case]
+    p = ref["p"]
+    S = _hex(ref["S"], p)
+    values, vectors = r_eigen(S)
+    np.testing.assert_array_equal(values, _hex(ref["values"], p)[:, 0])
+    np.testing.assert_array_equal(vectors, _hex(ref["vectors"], p))
+
+
+@pytest.mark.parametrize("case", ["lstat", "rm", "lstat_k5"])
+def test_constrained_penalty_has_r_bits(case: str) -> None:
+    """mgcv's tprs, ``scale.penalty`` and ``qr.qty`` reproduced to the bit on boston."""
+    ref = FIXTURE[case]
+    k = ref["k"]
+    x = np.array([float.fromhex(v) for v in ref["x"]])
+    basis = tprs_setup(x[:, None], k)
+    X, S = basis.X, basis.S
+    norm_x = float(np.max(np.cumsum(np.abs(X), axis=1)[:, -1]))
+    S = S / (float(np.max(np.cumsum(np.abs(S), axis=0)[-1])) / (norm_x * norm_x))
+    C = _col_means(X)
+    Sc = _qr_qty_drop(C.copy(), _qr_qty_drop(C.copy(), S).T).T
+    np.testing.assert_array_equal(Sc, _hex(ref["S"], k - 1))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_r_eigen_is_an_eigendecomposition(seed: int) -> None:
+    """Random symmetric matrices (both paths: unblocked up to 32 rows, scipy above)."""
     rng = np.random.default_rng(seed)
-    flipped = 0
-    for _ in range(25):
-        E = rng.normal(size=S.shape) * 1e-13 * np.abs(S).max()
-        _, vectors = r_eigh(S + (E + E.T) / 2)
-        sign = np.where(np.sum(vectors * VECTORS, axis=0) < 0, -1.0, 1.0)
-        np.testing.assert_allclose(vectors[:, :-1] * sign[:-1], VECTORS[:, :-1], atol=1e-8)
-        flipped += int(np.any(sign[:-1] < 0))
-    assert flipped > 0
+    for n in (2, 7, 32, 40):
+        B = rng.normal(size=(n, n))
+        B = B + B.T
+        values, vectors = r_eigen(B)
+        assert np.all(np.diff(values) <= 0)
+        np.testing.assert_allclose(vectors.T @ vectors, np.eye(n), atol=1e-12)
+        np.testing.assert_allclose(B @ vectors, vectors * values, atol=1e-10)
