@@ -22,22 +22,22 @@ This folder reproduces those matrices:
 :func:`tp_smooth` runs both for one covariate matrix.
 
 Agreement with R: ``Xs``, ``Zs`` and the new-data matrices equal brms's to about 1e-13. Their
-column signs come from the eigenvectors of the constrained penalty from LAPACK's ``dsyevr``
-(R's ``eigen``, in ``nat.param``), which does not normalise them: they follow rounding-level
-quantities (one ulp in one entry of boston's ``s(lstat)`` penalty flips some columns; scipy's
-OpenBLAS gives another sign than R's reference LAPACK on the very same matrix). So the one
-dimensional thin plate penalty is built with mgcv's operation order (:mod:`.mgcv_c`: Lanczos,
-``QT``, ``HQmult``; ``smoothCon``'s ``colMeans``, norms and LINPACK ``qr.qty`` in
-:mod:`.construct`), equal to R's bit for bit, and decomposed by :mod:`.rlapack` (reference
-LAPACK's ``dsytd2``/``dstemr``/``dorm2r`` in their order), which gives R's vectors to the bit:
-R's signs, as R with its reference BLAS/LAPACK computes them (an R linked to OpenBLAS or MKL
-may itself give other signs). Not yet bit for bit (so a column may have the other sign): the
-thin plate basis in two or more dimensions (mgcv's Lanczos then calls LAPACK's divide and
-conquer ``dstedc`` on tridiagonals over 25 rows, whose ``dgemm`` rounds as scipy's OpenBLAS
-does, not as R's reference BLAS), penalties over 32 columns (blocked LAPACK path), and the
-``cr``/``cc``/``ps``/``fs``/``t2`` constructors (not yet ported with R's rounding). The
-model is unchanged by the sign of a column whose coefficient has a symmetric prior; only
-that coefficient's draws change sign.
+column signs (and, for a repeated eigenvalue, the basis of its eigenspace) come from the
+eigenvectors of the constrained penalty from LAPACK's ``dsyevr`` (R's ``eigen``, in
+``nat.param``), which does not normalise them: they follow rounding-level quantities (one ulp
+in one entry of boston's ``s(lstat)`` penalty flips some columns; scipy's OpenBLAS gives
+another sign than R's reference LAPACK on the very same matrix). So the thin plate penalty is
+built with mgcv's operation order (:mod:`.mgcv_c`: Lanczos with its divide and conquer
+``dstedc``, :mod:`.rdstedc`; ``QT``, ``HQmult``; ``smoothCon``'s ``colMeans``, norms and
+LINPACK ``qr.qty`` in :mod:`.construct`), equal to R's bit for bit, and decomposed by
+:mod:`.rlapack` (reference LAPACK's ``dsytd2``/``dstemr``/``dorm2r`` in their order), which
+gives R's vectors to the bit: R's signs as R with its reference BLAS/LAPACK computes them (an R
+linked to OpenBLAS or MKL may itself give other signs). This holds for ``tp`` (any dimension,
+``by``, ``m``), ``ts``, ``re``, and the ``ps``/``cc`` fixtures; not yet for penalties over 32
+columns (LAPACK's blocked path: scipy's vectors) nor for the ``cr`` constructor (``cr``,
+``cs``; not yet ported with mgcv's rounding), where a column may have the other sign. The model
+is unchanged by the sign of a column whose coefficient has a symmetric prior; only that
+coefficient's draws change sign.
 """
 
 from __future__ import annotations

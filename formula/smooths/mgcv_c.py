@@ -2,11 +2,12 @@
 
 The signs of brms's smooth columns are decided by rounding-level quantities in LAPACK's
 ``dsyevr`` (see :mod:`.rlapack`), so the penalty it decomposes must have R's bits, and with
-it every step that builds it: mgcv's ``Rlanczos`` (``src/mat.c``: its start vector, reference
-``dsymv``/``ddot``/``daxpy``, LAPACK's ``dstedc`` on the tridiagonal), ``matmult``, ``QT``
-and ``HQmult`` (``src/matrix.c``) and ``tprs_setup``'s column rescaling. Each sum here runs
-left to right as the C or Fortran loop does (``np.cumsum``), each product in the same order;
-reductions that numpy would do pairwise or through OpenBLAS are not used.
+it every step that builds it: mgcv's ``Rlanczos`` (``src/mat.c``: its start vector,
+reference ``dsymv``/``ddot``/``daxpy``, LAPACK's ``dstedc`` on the tridiagonal, see
+:mod:`.rdstedc`), ``matmult``, ``QT`` and ``HQmult`` (``src/matrix.c``) and ``tprs_setup``'s
+column rescaling. Each sum here runs left to right as the C or Fortran loop does
+(``np.cumsum``), each product in the same order; reductions that numpy would do pairwise or
+through OpenBLAS are not used.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import lapack
+
+from .rdstedc import dstedc
 
 __all__ = ["hq_post", "hq_pre_t", "lanczos", "matmult_tn", "qt", "r_mean", "seq_sum"]
 
@@ -90,9 +92,7 @@ def lanczos(A: np.ndarray, m: int, tol: float) -> tuple[np.ndarray, np.ndarray]:
         if j < n - 1:
             Q[:, j + 1] = z / b[j]
         if (j >= m and j % f_check == 0) or j == n - 1:
-            d, v, info = lapack.dstevd(a[: j + 1].copy(), b[:j].copy(), compute_v=1)
-            if info != 0:  # pragma: no cover - LAPACK failure
-                raise np.linalg.LinAlgError("dstedc did not converge")
+            d, v = dstedc(a[: j + 1], b[:j])
             d, v = d[::-1], v[:, ::-1]
             norm = max(abs(d[0]), abs(d[j]))
             err = np.abs(b[j] * v[j, :])

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg import lapack
 
-__all__ = ["dnrm2", "dot", "r_eigen"]
+__all__ = ["dnrm2", "dot", "gemm", "r_eigen"]
 
 _TSML = 2.0**-511
 _TBIG = 2.0**486
@@ -38,6 +38,14 @@ def dot(x: np.ndarray, y: np.ndarray) -> float:
     if x.shape[0] == 0:
         return 0.0
     return float(np.cumsum(x * y)[-1])
+
+
+def gemm(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Reference ``dgemm("N", "N")`` (R's ``%*%``): column ``j`` accumulates
+    ``A[:, l] B[l, j]`` over ``l`` in order."""
+    if A.shape[1] == 0:
+        return np.zeros((A.shape[0], B.shape[1]))
+    return np.asarray(np.cumsum(A[:, :, None] * B[None, :, :], axis=1)[:, -1, :])
 
 
 def dnrm2(x: np.ndarray) -> float:

@@ -1,8 +1,10 @@
 """The shrinkage bases "cs"/"ts", the random effect basis "re", the penalty order m, fx = TRUE
 and id against brms 2.18 + mgcv 1.8-41 (fixtures/smooths/bases2.json, make_bases2.R).
 
-``Xs`` and every ``Zs_<k>_<j>`` equal R's to 1e-8 up to column signs (LAPACK's eigenvector
-signs, see :mod:`brmsjax.formula.smooths`), on the data and at new data (brms's ``s2rPred``).
+``Xs`` and every ``Zs_<k>_<j>`` equal R's to 1e-8, on the data and at new data (brms's
+``s2rPred``), with R's column signs and R's basis of repeated eigenvalues' eigenspaces (LAPACK's
+choices, reproduced with R's rounding, see :mod:`brmsjax.formula.smooths`), except for the
+``cr``-based ``"cs"`` (:data:`NOT_R_ROUNDING`: R's up to signs or column space).
 ``fx = TRUE`` puts the whole constrained basis in ``Xs`` (``nb = 0``, no ``Zs``); ``id`` does
 not change brms's data.
 """
@@ -32,8 +34,11 @@ for _frame in (DATA, NEWDATA):
         _frame[_col] = pd.Categorical(_frame[_col], categories=sorted(set(DATA[_col])))
 CASES = [k for k in FIXTURE if k not in ("data", "newdata")]
 # Columns from a repeated eigenvalue (ts in 2-d: the shrunk null space; tp with m = 3: two
-# unpenalized columns): R's and scipy's LAPACK return other bases of the same eigenspace.
+# unpenalized columns): LAPACK's basis of the eigenspace follows rounding; with R's rounding it
+# is R's (the tests below require the identity transform), otherwise another one.
 ROTATED = {"ts_2d": 2, "m3": 2}
+# The "cr" constructor (under "cs") is not reproduced with mgcv's rounding yet.
+NOT_R_ROUNDING = {"cs", "cs_k6"}
 # "cs" shrinks the two null space eigenvectors of the cr penalty by different factors, and
 # LAPACK returns an arbitrary basis of that null space (the eigenvalue 0 is repeated; which one
 # follows rounding, see test_eigen_signs.py): the penalty then differs from R's along it, and
@@ -82,6 +87,9 @@ def test_basis_matches_brms(case: str) -> None:
             signs[key] = _signs(got, _matrix(value, n), ROTATED.get(case, 0))
         else:
             assert list(np.atleast_1d(sd[key])) == list(np.atleast_1d(value))
+    if case not in NOT_R_ROUNDING:
+        for T in signs.values():
+            np.testing.assert_array_equal(T, np.eye(T.shape[0]))
     if case in SPAN:
         return
     # new data: the first smooth's Xs columns and Zs parts (brms's s2rPred)

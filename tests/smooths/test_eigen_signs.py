@@ -19,6 +19,7 @@ import pytest
 
 from brmsjax.formula.smooths import tprs_setup
 from brmsjax.formula.smooths.construct import _col_means, _qr_qty_drop
+from brmsjax.formula.smooths.rdstedc import dstedc
 from brmsjax.formula.smooths.rlapack import r_eigen
 
 FIXTURE = json.loads(
@@ -68,3 +69,20 @@ def test_r_eigen_is_an_eigendecomposition(seed: int) -> None:
         assert np.all(np.diff(values) <= 0)
         np.testing.assert_allclose(vectors.T @ vectors, np.eye(n), atol=1e-12)
         np.testing.assert_allclose(B @ vectors, vectors * values, atol=1e-10)
+
+
+DSTEDC = json.loads(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "smooths" / "dstedc.json").read_text()
+)
+
+
+@pytest.mark.parametrize("case", list(DSTEDC))
+def test_dstedc_is_reference_lapack_to_the_bit(case: str) -> None:
+    """The divide and conquer ``dstedc`` of mgcv's Lanczos iteration (fixtures/smooths/
+    dstedc.json, made by make_dstedc.py with R's reference LAPACK), deflation included."""
+    ref = DSTEDC[case]
+    d = np.array([float.fromhex(v) for v in ref["d"]])
+    e = np.array([float.fromhex(v) for v in ref["e"]])
+    values, vectors = dstedc(d, e)
+    np.testing.assert_array_equal(values, [float.fromhex(v) for v in ref["values"]])
+    np.testing.assert_array_equal(vectors, _hex(ref["vectors"], d.shape[0]))
