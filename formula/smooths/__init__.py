@@ -33,9 +33,9 @@ LINPACK ``qr.qty`` in :mod:`.construct`), equal to R's bit for bit, and decompos
 :mod:`.rlapack` (reference LAPACK's ``dsytd2``/``dstemr``/``dorm2r`` in their order), which
 gives R's vectors to the bit: R's signs as R with its reference BLAS/LAPACK computes them (an R
 linked to OpenBLAS or MKL may itself give other signs). This holds for ``tp`` (any dimension,
-``by``, ``m``), ``ts``, ``re``, and the ``ps``/``cc`` fixtures; not yet for penalties over 32
-columns (LAPACK's blocked path: scipy's vectors) nor for the ``cr`` constructor (``cr``,
-``cs``; not yet ported with mgcv's rounding), where a column may have the other sign. The model
+``by``, ``m``), ``ts``, ``cr`` and ``cs`` (``getFS`` with LAPACK's ``dptsv``, R's
+``quantile`` knots), ``re``, and the ``ps``/``cc`` fixtures; not yet for penalties over 32
+columns (LAPACK's blocked path: scipy's vectors), where a column may have the other sign. The model
 is unchanged by the sign of a column whose coefficient has a symmetric prior; only that
 coefficient's draws change sign.
 """

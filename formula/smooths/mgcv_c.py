@@ -18,7 +18,16 @@ import numpy as np
 
 from .rdstedc import dstedc
 
-__all__ = ["hq_post", "hq_pre_t", "lanczos", "matmult_tn", "qt", "r_mean", "seq_sum"]
+__all__ = [
+    "get_fs",
+    "hq_post",
+    "hq_pre_t",
+    "lanczos",
+    "matmult_tn",
+    "qt",
+    "r_mean",
+    "seq_sum",
+]
 
 
 def seq_sum(A: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -167,3 +176,54 @@ def hq_pre_t(C: np.ndarray, U: np.ndarray) -> np.ndarray:
         cu = seq_sum(C * u[:, None], axis=0)
         C = C - cu[None, :] * u[:, None]
     return C
+
+
+def _dptsv(d: np.ndarray, e: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """LAPACK's ``dptsv`` (``dpttrf`` then ``dptts2``) in its order: ``T^-1 B`` for the
+    positive definite tridiagonal ``T`` with diagonal ``d`` and off-diagonal ``e``."""
+    d = np.array(d, dtype=float)
+    e = np.array(e, dtype=float)
+    B = np.array(B, dtype=float)
+    n = d.shape[0]
+    if n == 1:
+        return B * (1.0 / d[0])
+    for i in range(n - 1):
+        ei = e[i]
+        e[i] = ei / d[i]
+        d[i + 1] = d[i + 1] - e[i] * ei
+    for i in range(1, n):
+        B[i] = B[i] - B[i - 1] * e[i - 1]
+    B[n - 1] = B[n - 1] / d[n - 1]
+    for i in range(n - 2, -1, -1):
+        B[i] = B[i] / d[i] - B[i + 1] * e[i]
+    return B
+
+
+def get_fs(xk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """mgcv's ``getFS`` (``src/mgcv.c``) for the cubic regression spline with knots ``xk``:
+    ``F`` (row ``j``: the second derivatives at the knots from the value at knot ``j``, zero at
+    both ends) and the penalty ``S = D' B^-1 D``, each entry computed as the C code does."""
+    n = xk.shape[0]
+    n2 = n - 2
+    h = xk[1:] - xk[:-1]
+    D = np.zeros((n2, n))
+    for i in range(n2):
+        D[i, i] = 1 / h[i]
+        D[i, i + 2] = 1 / h[i + 1]
+        D[i, i + 1] = -D[i, i] - D[i, i + 2]
+    BinvD = _dptsv((h[:-1] + h[1:]) / 3, h[1:-1] / 6, D)
+    F = np.zeros((n, n))
+    F[1:-1] = BinvD
+    S = np.zeros((n, n))
+    S[0] = BinvD[0] * (1 / h[0])
+    if n > 3:
+        S[1] = BinvD[0] * (-1 / h[0] - 1 / h[1]) + BinvD[1] * (1 / h[1])
+        for j in range(2, n2):
+            a, c = 1 / h[j - 1], 1 / h[j]
+            b = -a - c
+            S[j] = BinvD[j - 2] * a + BinvD[j - 1] * b + BinvD[j] * c
+        S[n2] = BinvD[n2 - 2] * (1 / h[n2 - 1]) + BinvD[n2 - 1] * (-1 / h[n2 - 1] - 1 / h[n2])
+    else:
+        S[1] = BinvD[0] * (-1 / h[0] - 1 / h[1])
+    S[n - 1] = BinvD[n2 - 1] * (1 / h[n2])
+    return F, S

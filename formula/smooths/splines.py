@@ -31,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_banded
+
+from .mgcv_c import get_fs
 
 __all__ = [
     "CcBasis",
@@ -48,37 +49,22 @@ __all__ = [
 
 
 def r_quantile(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """R's ``quantile(x, probs)`` (type 7)."""
+    """R's ``quantile(x, probs)`` (type 7), with R's arithmetic (``index = 1 + (n - 1) p``)."""
     xs = np.sort(np.asarray(x, dtype=float))
-    index = (len(xs) - 1) * np.asarray(probs, dtype=float)
+    index = 1.0 + max(len(xs) - 1, 0) * np.asarray(probs, dtype=float)
     lo = np.floor(index).astype(int)
     hi = np.ceil(index).astype(int)
-    q = xs[lo]
+    q = xs[lo - 1]
     h = index - lo
-    move = (index > lo) & (xs[hi] != q)
-    q = np.where(move, (1 - h) * q + h * xs[hi], q)
-    return q
+    move = (index > lo) & (xs[hi - 1] != q)
+    return np.where(move, (1 - h) * q + h * xs[hi - 1], q)
 
 
-def _fs(xk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``getFS``: ``F`` (second derivatives at the knots from the values, ``(k, k)``, rows
-    by knot) and the penalty ``S``."""
-    n = len(xk)
-    h = np.diff(xk)
-    n2 = n - 2
-    D = np.zeros((n2, n))
-    for i in range(n2):
-        D[i, i] = 1 / h[i]
-        D[i, i + 2] = 1 / h[i + 1]
-        D[i, i + 1] = -D[i, i] - D[i, i + 2]
-    ab = np.zeros((3, n2))
-    ab[1] = (h[:-1] + h[1:]) / 3
-    ab[0, 1:] = h[1:-1] / 6
-    ab[2, :-1] = h[1:-1] / 6
-    BinvD = solve_banded((1, 1), ab, D)
-    F = np.zeros((n, n))
-    F[1:-1] = BinvD
-    return F, D.T @ BinvD
+def r_seq01(k: int) -> np.ndarray:
+    """R's ``seq(0, 1, length = k)``: ``c(0, (1:(k - 2)) * (1 / (k - 1)), 1)``."""
+    if k < 3:
+        return np.array([0.0, 1.0])[:k]
+    return np.r_[0.0, np.arange(1, k - 1) * (1.0 / (k - 1)), 1.0]
 
 
 @dataclass(frozen=True)
@@ -142,10 +128,8 @@ def cr_setup(x: np.ndarray, k: int) -> CrBasis:
     xu = np.unique(x)
     if len(xu) < k:
         raise ValueError(f"insufficient unique values to support {k} knots: reduce k")
-    probs = np.arange(k) / (k - 1)
-    probs[-1] = 1.0
-    knots = r_quantile(xu, probs)
-    F, S = _fs(knots)
+    knots = r_quantile(xu, r_seq01(k))
+    F, S = get_fs(knots)
     X = _crspl(x, knots, F)
     return CrBasis(knots, F, X, (S + S.T) / 2)
 

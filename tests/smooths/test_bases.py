@@ -5,8 +5,7 @@ A factor ``by`` gives one smooth per level (``Zs_1_1``, ``Zs_2_1``, ... and ``Xs
 ``sx:fhi_1``, ...); a numeric ``by`` multiplies the basis and drops the sum-to-zero
 constraint (two unpenalized columns). ``Xs`` and ``Zs`` equal R's to 1e-8, on the data and on
 new data, with R's column signs (LAPACK's eigenvector signs, reproduced with R's rounding, see
-:mod:`brmsjax.formula.smooths`) except for ``bs = "cr"`` (``s(x, k = 6, bs = "cr")``'s ``Xs``
-and a ``Zs`` column of ``s(x, bs = "cr")`` have the other sign).
+:mod:`brmsjax.formula.smooths`).
 """
 
 from __future__ import annotations
@@ -40,11 +39,6 @@ def _same_up_to_sign(got: np.ndarray, want: np.ndarray) -> np.ndarray:
     return sign
 
 
-#: Cases whose columns may have the other sign than R's: the ``cr`` constructor is not yet
-#: reproduced with mgcv's rounding (the ``tp``, ``by`` and others are, so their signs are R's).
-SIGNS_DIFFER = {"cr_default", "cr_k6", "cr_by"}
-
-
 @pytest.mark.parametrize(
     ("fixture", "case"),
     [
@@ -63,7 +57,7 @@ SIGNS_DIFFER = {"cr_default", "cr_k6", "cr_by"}
     ],
 )
 def test_basis_matches_brms(fixture: str, case: str) -> None:
-    """Columns equal R's, with R's signs except where noted in :data:`SIGNS_DIFFER`."""
+    """Columns equal R's, with R's signs."""
     ref = FIXTURES[fixture][case]
     data = pd.DataFrame(FIXTURES[fixture]["data"])
     newdata = pd.DataFrame(FIXTURES[fixture]["newdata"])
@@ -87,8 +81,7 @@ def test_basis_matches_brms(fixture: str, case: str) -> None:
     m = len(newdata)
     xs = np.hstack([_matrix(r["Xs"], m) for r in ref["new"]])
     np.testing.assert_allclose(X[:, nX - xs.shape[1] : nX] * xs_sign, xs, rtol=0, atol=1e-8)
-    if case not in SIGNS_DIFFER:
-        assert np.all(xs_sign == 1) and all(np.all(sign == 1) for sign in signs)
+    assert np.all(xs_sign == 1) and all(np.all(sign == 1) for sign in signs)
     start = nX
     for sign, r in zip(signs, ref["new"], strict=True):
         Z = _matrix(r["Zs"], m)
