@@ -34,8 +34,10 @@ LINPACK ``qr.qty`` in :mod:`.construct`), equal to R's bit for bit, and decompos
 gives R's vectors to the bit: R's signs as R with its reference BLAS/LAPACK computes them (an R
 linked to OpenBLAS or MKL may itself give other signs). This holds for ``tp`` (any dimension,
 ``by``, ``m``), ``ts``, ``cr`` and ``cs`` (``getFS`` with LAPACK's ``dptsv``, R's
-``quantile`` knots), ``re``, and the ``ps``/``cc`` fixtures; not yet for penalties over 32
-columns (LAPACK's blocked path: scipy's vectors), where a column may have the other sign. The model
+``quantile`` knots), ``re``, ``fs`` (LINPACK's QR and ``forwardsolve`` in ``nat.param(type =
+1)``), ``t2`` (``nat.param(type = 3)`` with R's ``colSums``/``mean``/``%*%``) and the
+``ps``/``cc`` fixtures; not yet for penalties over 32 columns (LAPACK's blocked path: scipy's
+vectors), where a column may have the other sign. The model
 is unchanged by the sign of a column whose coefficient has a symmetric prior; only that
 coefficient's draws change sign.
 """

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg import lapack
 
-__all__ = ["dnrm2", "dot", "gemm", "r_eigen"]
+__all__ = ["dnrm2", "dot", "forwardsolve", "gemm", "qr_r", "r_eigen"]
 
 _TSML = 2.0**-511
 _TBIG = 2.0**486
@@ -179,3 +179,46 @@ def r_eigen(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return w[::-1], v[:, ::-1]
     vectors = _dorm2r_left(V, tau, z[:, :n])
     return w[::-1].copy(), vectors[:, ::-1].copy()
+
+
+def qr_r(X: np.ndarray, tol: float = 2.220446049250313e-16**0.8) -> np.ndarray | None:
+    """The ``R`` of R's ``qr(X, tol)`` (LINPACK ``dqrdc2``) with reference BLAS's rounding, or
+    None where ``dqrdc2`` would pivot a column (a rank deficient ``X``)."""
+    A = np.array(X, dtype=float)
+    n, p = A.shape
+    qraux = np.array([dnrm2(A[:, j]) for j in range(p)])
+    orig = np.where(qraux == 0.0, 1.0, qraux)
+    for col in range(min(n, p)):
+        if qraux[col] < orig[col] * tol:
+            return None
+        if col == n - 1:
+            break
+        v = A[col:, col]
+        nrmxl = dnrm2(v)
+        if nrmxl == 0.0:
+            continue
+        if v[0] != 0.0:
+            nrmxl = math.copysign(nrmxl, v[0])
+        v = v * (1.0 / nrmxl)
+        v[0] = 1.0 + v[0]
+        for j in range(col + 1, p):
+            t = -dot(v, A[col:, j]) / v[0]
+            A[col:, j] = A[col:, j] + t * v
+            if qraux[j] != 0.0:
+                tt = max(1.0 - (abs(A[col, j]) / qraux[j]) ** 2, 0.0)
+                if abs(tt) < 1e-6:
+                    qraux[j] = dnrm2(A[col + 1 :, j])
+                else:
+                    qraux[j] = qraux[j] * math.sqrt(tt)
+        A[col:, col] = v
+        A[col, col] = -nrmxl
+    return np.triu(A[:p, :p])
+
+
+def forwardsolve(L: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """R's ``forwardsolve(L, B)``: reference ``dtrsm("L", "L", "N", "N")``, row by row."""
+    B = np.array(B, dtype=float)
+    for k in range(L.shape[0]):
+        B[k] = B[k] / L[k, k]
+        B[k + 1 :] = B[k + 1 :] - B[k][None, :] * L[k + 1 :, k][:, None]
+    return B
