@@ -88,7 +88,8 @@ def _eta(r2: np.ndarray, m: int, d: int, f: float) -> np.ndarray:
     d2 = d // 2
     out = np.full(safe.shape, f)
     if d % 2 == 0:
-        log = np.array([math.log(v) for v in safe.ravel()]).reshape(safe.shape)
+        # the C library's log, as mgcv (numpy's own log may round differently)
+        log = np.asarray(np.frompyfunc(math.log, 1, 1)(safe), dtype=float)
         out = out * (log * 0.5)
         for _ in range(m - d2):
             out = out * safe
