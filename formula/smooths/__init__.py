@@ -30,14 +30,16 @@ another sign than R's reference LAPACK on the very same matrix). So the thin pla
 built with mgcv's operation order (:mod:`.mgcv_c`: Lanczos with its divide and conquer
 ``dstedc``, :mod:`.rdstedc`; ``QT``, ``HQmult``; ``smoothCon``'s ``colMeans``, norms and
 LINPACK ``qr.qty`` in :mod:`.construct`), equal to R's bit for bit, and decomposed by
-:mod:`.rlapack` (reference LAPACK's ``dsytd2``/``dstemr``/``dorm2r`` in their order), which
+:mod:`.eigen` (reference LAPACK's ``dsytrd``/``dstemr``/``dormtr`` in their order, the blocked
+paths with R's workspace in :mod:`.rlapack_blocked`), which
 gives R's vectors to the bit: R's signs as R with its reference BLAS/LAPACK computes them (an R
 linked to OpenBLAS or MKL may itself give other signs). This holds for ``tp`` (any dimension,
 ``by``, ``m``), ``ts``, ``cr`` and ``cs`` (``getFS`` with LAPACK's ``dptsv``, R's
 ``quantile`` knots), ``re``, ``fs`` (LINPACK's QR and ``forwardsolve`` in ``nat.param(type =
 1)``), ``t2`` (``nat.param(type = 3)`` with R's ``colSums``/``mean``/``%*%``) and the
-``ps``/``cc`` fixtures; not yet for penalties over 32 columns (LAPACK's blocked path: scipy's
-vectors), where a column may have the other sign. The model
+``ps``/``cc`` fixtures, and penalties of any size. Not reproduced: R linked to another
+BLAS/LAPACK, ``ps`` bases where ``splineDesign``'s rounding would matter, more than 2000
+unique covariate values in ``tp`` (mgcv then samples knots; not implemented). The model
 is unchanged by the sign of a column whose coefficient has a symmetric prior; only that
 coefficient's draws change sign.
 """

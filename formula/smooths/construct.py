@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
-from .rlapack import dnrm2, r_eigen
+from .eigen import r_eigen
+from .rlapack import dnrm2
 
 __all__ = ["SmoothFit", "fixed_con", "r_eigh", "smooth_con"]
 

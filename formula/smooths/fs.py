@@ -26,7 +26,8 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from .construct import r_eigh
-from .rlapack import forwardsolve, qr_r, r_eigen
+from .eigen import r_eigen
+from .rlapack import forwardsolve, qr_r
 
 __all__ = ["FsBasis", "FsFit", "fs_con", "fs_setup", "nat_param1"]
 

@@ -23,14 +23,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.linalg as sla
-from scipy.linalg import lapack
 
-__all__ = ["dnrm2", "dot", "forwardsolve", "gemm", "qr_r", "r_eigen"]
+__all__ = ["dnrm2", "dot", "forwardsolve", "gemm", "qr_r"]
 
 _TSML = 2.0**-511
 _TBIG = 2.0**486
-_BIGGEST_UNBLOCKED = 32
 
 
 def dot(x: np.ndarray, y: np.ndarray) -> float:
@@ -151,34 +148,6 @@ def _dorm2r_left(V: np.ndarray, tau: np.ndarray, C: np.ndarray) -> np.ndarray:
                 block[:, j] = block[:, j] + v * (-t * w[j])
         C[i + 1 : i + 1 + lastv, :] = block
     return C
-
-
-def r_eigen(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``eigen(S, symmetric = TRUE)``: eigenvalues descending and R's eigenvectors.
-
-    Parameters
-    ----------
-    S
-        ``(p, p)`` symmetric matrix (its lower triangle is used, as R's ``La_rs``).
-
-    Returns
-    -------
-    tuple
-        ``(values, vectors)``: with R's reference LAPACK's signs for ``p <= 32`` (the
-        unblocked path), scipy's otherwise.
-    """
-    S = np.asarray(S, dtype=float)
-    n = S.shape[0]
-    if n > _BIGGEST_UNBLOCKED or n < 2 or not np.all(np.isfinite(S)):
-        w, v = sla.eigh(S, driver="evr")
-        return w[::-1], v[:, ::-1]
-    d, e, tau, V = _dsytd2_lower(S)
-    m, w, z, info = lapack.dstemr(d.copy(), np.r_[e, 0.0], 0, 0.0, 0.0, 0, 0, compute_v=1)
-    if info != 0 or m != n:  # pragma: no cover - LAPACK failure
-        w, v = sla.eigh(S, driver="evr")
-        return w[::-1], v[:, ::-1]
-    vectors = _dorm2r_left(V, tau, z[:, :n])
-    return w[::-1].copy(), vectors[:, ::-1].copy()
 
 
 def qr_r(X: np.ndarray, tol: float = 2.220446049250313e-16**0.8) -> np.ndarray | None:

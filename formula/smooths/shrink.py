@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from .construct import SmoothFit, r_eigh
-from .rlapack import gemm, r_eigen
+from .eigen import r_eigen
+from .rlapack import gemm
 from .splines import cr_setup
 from .tprs import tprs_setup
 

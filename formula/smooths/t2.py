@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from .construct import _qr_qty_drop
+from .eigen import r_eigen
 from .mgcv_c import r_mean
-from .rlapack import gemm, r_eigen
+from .rlapack import gemm
 
 __all__ = ["T2Basis", "T2Fit", "nat_param3", "t2_con", "t2_model_matrix", "t2_setup"]
 
