@@ -259,6 +259,36 @@ def _design(knots: np.ndarray, x: np.ndarray, deriv: int = 0) -> np.ndarray:
     return np.nan_to_num(np.asarray(spline(x)), nan=0.0)
 
 
+def _spline_design(knots: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """R's ``splines::splineDesign`` values (``spline_basis``'s ``set_cursor`` and
+    ``basis_funcs``, de Boor's recursion in its order) at ``x`` inside the inner knots: the
+    fitting data's basis with R's rounding (the penalty's constraint, scaling and so the
+    eigenvectors' signs depend on it)."""
+    order = _ORDER + 2
+    nk = len(knots)
+    curs = np.searchsorted(knots, x, side="right")
+    last = nk - order
+    curs = np.where((curs > last) & (x == knots[last]), last, curs)
+    rdel = [knots[curs + i] - x for i in range(order - 1)]
+    ldel = [x - knots[curs - (i + 1)] for i in range(order - 1)]
+    b = [np.ones_like(x)] + [np.zeros_like(x) for _ in range(order - 1)]
+    for j in range(1, order):
+        saved = np.zeros_like(x)
+        for r in range(j):
+            den = rdel[r] + ldel[j - 1 - r]
+            ok = den != 0
+            term = b[r] / np.where(ok, den, 1.0)
+            keep = (r != 0) | (rdel[r] != 0.0)
+            b[r] = np.where(ok, saved + rdel[r] * term, np.where(keep, saved, b[r]))
+            saved = np.where(ok, ldel[j - 1 - r] * term, 0.0)
+        b[j] = saved
+    X = np.zeros((len(x), nk - order))
+    rows = np.arange(len(x))
+    for j in range(order):
+        X[rows, curs - order + j] = b[j]
+    return X
+
+
 @dataclass(frozen=True)
 class PsBasis:
     """A P-spline basis: its knots, the model matrix and penalty."""
@@ -303,6 +333,6 @@ def ps_setup(x: np.ndarray, k: int) -> PsBasis:
     xl, xu = xl - xr * 0.001, xu + xr * 0.001
     dx = (xu - xl) / (nk - 1)
     knots = _r_seq(xl - dx * (_ORDER + 1), xu + dx * (_ORDER + 1), nk + 2 * _ORDER + 2)
-    X = _design(knots, x)
+    X = _spline_design(knots, x)
     D = np.diff(np.eye(k), n=_DIFF, axis=0)
     return PsBasis(knots, X, D.T @ D)
