@@ -37,10 +37,10 @@ linked to OpenBLAS or MKL may itself give other signs). This holds for ``tp`` (a
 ``by``, ``m``), ``ts``, ``cr`` and ``cs`` (``getFS`` with LAPACK's ``dptsv``, R's
 ``quantile`` knots), ``re``, ``fs`` (LINPACK's QR and ``forwardsolve`` in ``nat.param(type =
 1)``), ``t2`` (``nat.param(type = 3)`` with R's ``colSums``/``mean``/``%*%``) and the
-``ps`` (``splineDesign``'s recursion), and penalties of any size. Not reproduced bit for bit:
-``cc`` (R's ``solve``, LAPACK's recursive LU, and ``powl`` in ``pred.mat``: its fixtures agree
-in sign, other data may not), R linked to another BLAS/LAPACK, more than 2000 unique covariate
-values in ``tp`` (mgcv then samples knots; not implemented). The model
+``ps`` (``splineDesign``'s recursion), ``cc`` (R's ``solve``: LAPACK's recursive LU; R's
+``^``), and penalties of any size. Not reproduced: R linked to another BLAS/LAPACK (its signs
+may differ from these), more than 2000 unique covariate values in ``tp`` (mgcv then samples
+knots; not implemented). The model
 is unchanged by the sign of a column whose coefficient has a symmetric prior; only that
 coefficient's draws change sign.
 """

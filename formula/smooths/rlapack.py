@@ -191,3 +191,60 @@ def forwardsolve(L: np.ndarray, B: np.ndarray) -> np.ndarray:
         B[k] = B[k] / L[k, k]
         B[k + 1 :] = B[k + 1 :] - B[k][None, :] * L[k + 1 :, k][:, None]
     return B
+
+
+def _dgetrf2(A: np.ndarray, piv: np.ndarray) -> None:
+    """Reference LAPACK 3.11's recursive ``dgetrf2`` in place (``piv``: 0-based rows)."""
+    m, n = A.shape
+    if m == 1:
+        piv[0] = 0
+        return
+    if n == 1:
+        i = int(np.argmax(np.abs(A[:, 0])))
+        piv[0] = i
+        if A[i, 0] != 0.0:
+            if i != 0:
+                A[[0, i], 0] = A[[i, 0], 0]
+            if abs(A[0, 0]) >= np.finfo(float).tiny:
+                A[1:, 0] = (1.0 / A[0, 0]) * A[1:, 0]
+            else:
+                A[1:, 0] = A[1:, 0] / A[0, 0]
+        return
+    n1 = min(m, n) // 2
+    left = A[:, :n1]
+    _dgetrf2(left, piv[:n1])
+    right = A[:, n1:]
+    for k in range(n1):  # dlaswp on A12/A22
+        if piv[k] != k:
+            right[[k, piv[k]], :] = right[[piv[k], k], :]
+    for k in range(n1):  # dtrsm("L", "L", "N", "U"): A12 = L11^-1 A12
+        right[k + 1 : n1, :] = right[k + 1 : n1, :] - right[k][None, :] * A[k + 1 : n1, k][:, None]
+    for col in range(n1):  # dgemm: A22 = A22 - A21 A12, over the inner index in order
+        right[n1:, :] = right[n1:, :] + A[n1:, col][:, None] * (-1.0 * right[col])[None, :]
+    sub = piv[n1:]
+    _dgetrf2(A[n1:, n1:], sub)
+    sub += n1
+    for k in range(n1, min(m, n)):  # dlaswp on A21
+        if piv[k] != k:
+            left[[k, piv[k]], :] = left[[piv[k], k], :]
+
+
+def solve(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """R's ``solve(A, B)`` (LAPACK ``dgesv`` = ``dgetrf`` + ``dgetrs``, up to 64 rows the
+    recursive ``dgetrf2``) with reference BLAS's rounding."""
+    A = np.array(A, dtype=float)
+    B = np.array(B, dtype=float)
+    n = A.shape[0]
+    if n > 64:  # blocked dgetrf: not R's rounding
+        return np.asarray(np.linalg.solve(A, B))
+    piv = np.zeros(n, dtype=int)
+    _dgetrf2(A, piv)
+    for k in range(n):
+        if piv[k] != k:
+            B[[k, piv[k]], :] = B[[piv[k], k], :]
+    for k in range(n):  # unit lower
+        B[k + 1 :, :] = B[k + 1 :, :] - B[k][None, :] * A[k + 1 :, k][:, None]
+    for k in range(n - 1, -1, -1):  # upper
+        B[k] = B[k] / A[k, k]
+        B[:k, :] = B[:k, :] - B[k][None, :] * A[:k, k][:, None]
+    return B

@@ -28,11 +28,13 @@ New values outside the inner knots continue the spline linearly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .mgcv_c import get_fs
+from .rlapack import gemm, solve
 
 __all__ = [
     "CcBasis",
@@ -216,9 +218,13 @@ def _pred_mat(x: np.ndarray, knots: np.ndarray, BD: np.ndarray) -> np.ndarray:
     up = knots[j1] - x
     lo = x - knots[j1 - 1]
     eye = np.eye(n - 1)
+    # R's expression in its order: (BD * a^3) / (6 h) with R's ^ (the C library's pow)
+    cube = np.frompyfunc(lambda v: math.pow(v, 3.0), 1, 1)
+    up3 = np.asarray(cube(up), dtype=float)
+    lo3 = np.asarray(cube(lo), dtype=float)
     return (
-        BD[a] * (up**3 / (6 * hj))[:, None]
-        + BD[b] * (lo**3 / (6 * hj))[:, None]
+        BD[a] * up3[:, None] / (6 * hj)[:, None]
+        + BD[b] * lo3[:, None] / (6 * hj)[:, None]
         - BD[a] * (hj * up / 6)[:, None]
         - BD[b] * (hj * lo / 6)[:, None]
         + eye[a] * (up / hj)[:, None]
@@ -230,8 +236,8 @@ def cc_setup(x: np.ndarray, k: int) -> CcBasis:
     """``smooth.construct.cc.smooth.spec`` without supplied knots (``k >= 4``)."""
     knots = place_knots(np.asarray(x, dtype=float)[:, 0], k)
     B, D = _bd(knots)
-    BD = np.linalg.solve(B, D)
-    S = D.T @ BD
+    BD = solve(B, D)  # R's solve and %*%, in reference LAPACK/BLAS order
+    S = gemm(D.T.copy(), BD)
     X = _pred_mat(np.asarray(x, dtype=float)[:, 0], knots, BD)
     return CcBasis(knots, BD, X, (S + S.T) / 2)
 

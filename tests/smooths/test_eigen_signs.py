@@ -6,7 +6,9 @@ LAPACK's ``dsyevr`` does not normalise its eigenvectors' signs: they follow roun
 quantities (one ulp in one entry of ``s(lstat)``'s penalty flips some columns), so
 :func:`~brmsjax.formula.smooths.rlapack.r_eigen` repeats reference LAPACK's operations in their
 order (scipy's OpenBLAS ``eigh`` gives another sign in column 3 of ``s(lstat)`` on the very same
-matrix), and the penalty itself is built with mgcv's rounding (:mod:`.mgcv_c`).
+matrix), and the penalty itself is built with mgcv's rounding (:mod:`.mgcv_c`; the raw
+``cr``/``cc``/``ps`` bases against bases_bits.json), LAPACK's divide and conquer ``dstedc`` and
+the blocked ``dsyevr`` paths against dstedc.json (make_dstedc.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from brmsjax.formula.smooths import tprs_setup
+from brmsjax.formula.smooths import basis_setup, tprs_setup
 from brmsjax.formula.smooths.construct import _col_means, _qr_qty_drop
 from brmsjax.formula.smooths.eigen import r_eigen
 from brmsjax.formula.smooths.rdstedc import dstedc
@@ -107,3 +109,24 @@ def test_r_eigen_blocked_paths_are_reference_lapack(case: str) -> None:
     np.testing.assert_array_equal(vectors[:, 0], [float.fromhex(v) for v in ref["first"]])
     digest = hashlib.sha256(np.asfortranarray(vectors).tobytes(order="F")).hexdigest()
     assert digest == ref["sha256"]
+
+
+BITS = json.loads(
+    (
+        Path(__file__).resolve().parent.parent / "fixtures" / "smooths" / "bases_bits.json"
+    ).read_text()
+)
+
+
+@pytest.mark.parametrize(
+    ("case", "bs", "k"), [("cr", "cr", 10), ("cr_k6", "cr", 6), ("cc", "cc", 10), ("ps", "ps", 10)]
+)
+def test_raw_bases_have_r_bits(case: str, bs: str, k: int) -> None:
+    """``cr`` (``getFS``, ``dptsv``), ``cc`` (R's ``solve``, ``pow``) and ``ps``
+    (``splineDesign``) equal mgcv's raw ``X`` and ``S`` to the bit (bases_bits.json)."""
+    ref = BITS[case]
+    x = np.array([float.fromhex(v) for v in BITS["x"]])
+    basis = basis_setup(bs, x[:, None], k)
+    p = ref["k"]
+    np.testing.assert_array_equal(basis.X, _hex(ref["X"], len(x)))
+    np.testing.assert_array_equal(basis.S, _hex(ref["S"], p))
