@@ -21,24 +21,28 @@ This folder reproduces those matrices:
 
 :func:`tp_smooth` runs both for one covariate matrix.
 
-Agreement with R: ``Xs``, ``Zs`` and the new-data matrices equal brms's to about 1e-13 up to
-the sign of each column (``Xs`` mostly has R's sign). Each column comes from an eigenvector of
-the constrained penalty from LAPACK's ``dsyevr`` (R's ``eigen``), whose sign LAPACK does not
-normalise and mgcv does not either; R's LAPACK (the reference LAPACK 3.11 here) and scipy's
-(OpenBLAS's) choose different signs for some columns. On R's own penalty matrix (boston's
-``s(lstat)``) scipy's ``dsyevr`` returns R's signs; but that matrix perturbed by 1e-13 of its
-largest entry flips some columns (2, 3 and 6 in 10-18% of 200 perturbations), and this penalty
-equals R's only to about 1e-13 (mgcv's C Lanczos and QR round differently), so no rule on the
-vectors reproduces R's signs (tests/smooths/test_eigen_signs.py); the drivers ``ev``, ``evd``
-and ``evx`` differ from ``dsyevr`` in more columns still.
-The model is unchanged by the sign of a column whose coefficient has a symmetric prior
-(``zs ~ N(0, 1)``; class ``b`` flat or centred at 0); only that coefficient's draws
-(``s_<label>_1[i]``, ``bs_<label>_1``) change sign. With two or more unpenalized columns from
-a penalty whose null space is not exactly zero in floating point (``s(x, z)``: the constraint
-mixes it), those columns come from eigenvectors of a repeated eigenvalue 0, which LAPACK
-returns in an arbitrary rotation: ``Xs`` then spans R's column space in another basis
-(``Xs = Xs_R A``); with a flat ``b`` prior the fit and predictions are the same, only the
-``bs_`` draws are in other coordinates.
+Agreement with R: ``Xs``, ``Zs`` and the new-data matrices equal brms's to about 1e-13. Their
+column signs (and, for a repeated eigenvalue, the basis of its eigenspace) come from the
+eigenvectors of the constrained penalty from LAPACK's ``dsyevr`` (R's ``eigen``, in
+``nat.param``), which does not normalise them: they follow rounding-level quantities (one ulp
+in one entry of boston's ``s(lstat)`` penalty flips some columns; scipy's OpenBLAS gives
+another sign than R's reference LAPACK on the very same matrix). So the thin plate penalty is
+built with mgcv's operation order (:mod:`.mgcv_c`: Lanczos with its divide and conquer
+``dstedc``, :mod:`.rdstedc`; ``QT``, ``HQmult``; ``smoothCon``'s ``colMeans``, norms and
+LINPACK ``qr.qty`` in :mod:`.construct`), equal to R's bit for bit, and decomposed by
+:mod:`.eigen` (reference LAPACK's ``dsytrd``/``dstemr``/``dormtr`` in their order, the blocked
+paths with R's workspace in :mod:`.rlapack_blocked`), which
+gives R's vectors to the bit: R's signs as R with its reference BLAS/LAPACK computes them (an R
+linked to OpenBLAS or MKL may itself give other signs). This holds for ``tp`` (any dimension,
+``by``, ``m``), ``ts``, ``cr`` and ``cs`` (``getFS`` with LAPACK's ``dptsv``, R's
+``quantile`` knots), ``re``, ``fs`` (LINPACK's QR and ``forwardsolve`` in ``nat.param(type =
+1)``), ``t2`` (``nat.param(type = 3)`` with R's ``colSums``/``mean``/``%*%``) and the
+``ps`` (``splineDesign``'s recursion), ``cc`` (R's ``solve``: LAPACK's recursive LU; R's
+``^``), and penalties of any size. Not reproduced: R linked to another BLAS/LAPACK (its signs
+may differ from these), more than 2000 unique covariate values in ``tp`` (mgcv then samples
+knots; not implemented). The model
+is unchanged by the sign of a column whose coefficient has a symmetric prior; only that
+coefficient's draws change sign.
 """
 
 from __future__ import annotations

@@ -28,6 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from .eigen import r_eigen
+from .rlapack import dnrm2
+
 __all__ = ["SmoothFit", "fixed_con", "r_eigh", "smooth_con"]
 
 
@@ -38,14 +41,23 @@ def r_eigh(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _qr_qty_drop(c: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """``qr.qty(qr(t(C)), Y)[-1, ]`` for one constraint row ``c`` (LINPACK ``dqrdc2``)."""
-    nrm = float(np.linalg.norm(c))
+    """``qr.qty(qr(t(C)), Y)[-1, ]`` for one constraint row ``c``: LINPACK's ``dqrdc2`` and
+    ``dqrsl`` with reference BLAS's rounding (``dscal`` by the reciprocal norm, ``ddot``
+    summed in order), so that the constrained penalty has R's bits (its eigenvectors' signs
+    depend on them, see :mod:`.rlapack`)."""
+    nrm = dnrm2(c)
     if c[0] != 0:
         nrm = abs(nrm) if c[0] > 0 else -abs(nrm)
-    u = c / nrm
-    u[0] += 1.0
-    t = -(u @ Y) / u[0]
-    return (Y + np.outer(u, t))[1:]
+    u = c * (1.0 / nrm)
+    u[0] = 1.0 + u[0]
+    t = -np.cumsum(u[:, None] * Y, axis=0)[-1] / u[0]
+    return (Y + u[:, None] * t[None, :])[1:]
+
+
+def _col_means(X: np.ndarray) -> np.ndarray:
+    """R's ``colMeans``: each column summed in order in long double, divided by ``n``."""
+    total = np.cumsum(X.astype(np.longdouble), axis=0)[-1]
+    return np.asarray(total / np.longdouble(X.shape[0]), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -116,17 +128,19 @@ def smooth_con(
     X = np.asarray(X, dtype=float)
     S = np.asarray(S, dtype=float)
     k = X.shape[1]
-    C = X.mean(axis=0) if constrain else None
-    maXX = float(np.max(np.sum(np.abs(X), axis=1))) ** 2
-    maS = float(np.max(np.sum(np.abs(S), axis=0))) / maXX
+    C = _col_means(X) if constrain else None
+    # norm(X, "I")^2 and norm(S, "O") as LAPACK's dlange sums them
+    norm_x = float(np.max(np.cumsum(np.abs(X), axis=1)[:, -1]))
+    maXX = norm_x * norm_x
+    maS = float(np.max(np.cumsum(np.abs(S), axis=0)[-1])) / maXX
     S = S / maS
     Xs = [X] if by is None else [X * np.asarray(m, dtype=float)[:, None] for m in by]
     if C is not None:
         Xs = [_qr_qty_drop(C.copy(), x.T).T for x in Xs]
-        S = _qr_qty_drop(C.copy(), _qr_qty_drop(C.copy(), S).T)
+        S = _qr_qty_drop(C.copy(), _qr_qty_drop(C.copy(), S).T).T
         rank = min(rank, k - 1)
     p = Xs[0].shape[1]
-    values, vectors = r_eigh(S)
+    values, vectors = r_eigen(S)
     E = np.ones(p)
     E[:rank] = np.sqrt(values[:rank])
     Xv = Xs[0] @ vectors
@@ -149,7 +163,7 @@ def fixed_con(
     """``fx = TRUE``: ``smoothCon`` drops the penalty and ``smooth2random`` returns the
     constrained basis as unpenalized columns (brms's ``Xs``; no ``Zs`` part)."""
     X = np.asarray(X, dtype=float)
-    C = X.mean(axis=0) if constrain else None
+    C = _col_means(X) if constrain else None
     p = X.shape[1] - (C is not None)
     Xs = [X] if by is None else [X * np.asarray(m, dtype=float)[:, None] for m in by]
     out = []

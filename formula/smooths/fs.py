@@ -11,8 +11,9 @@ penalized columns of every level, ``Zs_<k>_2``, ... one null space column of eve
 over the square root of its scaled penalty, ``sqrt(norm(X, "I")^2)``. No ``Xs`` columns.
 
 The null space of ``R^-T S R^-1`` has a repeated eigenvalue 0, whose eigenvectors LAPACK
-returns in a basis set by rounding (see :mod:`brmsjax.formula.smooths`): the null space parts
-then hold R's columns rotated among themselves.
+returns in a basis set by rounding (see :mod:`brmsjax.formula.smooths`); ``R`` from LINPACK's
+QR and the two ``forwardsolve`` calls with R's rounding (:mod:`.rlapack`) give R's basis and
+signs, and with them R's ``norm(X, "I")`` scaling of every part.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from .construct import r_eigh
+from .eigen import r_eigen
+from .rlapack import forwardsolve, qr_r
 
 __all__ = ["FsBasis", "FsFit", "fs_con", "fs_setup", "nat_param1"]
 
@@ -33,8 +36,16 @@ def nat_param1(X: np.ndarray, S: np.ndarray, rank: int) -> tuple[np.ndarray, np.
     """mgcv's ``nat.param(X, S, rank, type = 1, unit.fnorm = TRUE)``: the reparameterized
     basis and ``P`` (the raw basis at new data times ``P``)."""
     Q, R = np.linalg.qr(X)
+    R_r = qr_r(X)
+    if R_r is None:  # dqrdc2 would pivot: not R's rounding (nor R's column order)
+        values, V = r_eigh(solve_triangular(R, solve_triangular(R, S.T, trans=1).T, trans=1))
+    else:
+        # R's forwardsolve(t(R), t(forwardsolve(t(R), t(S)))) on LINPACK's R, so that the
+        # eigenvectors (LAPACK's basis of the null space, the signs) are R's
+        sign = np.sign(np.diag(R)) * np.sign(np.diag(R_r))
+        Q, R = Q * sign, R_r
+        values, V = r_eigen(forwardsolve(R.T, forwardsolve(R.T, S.T).T))
     Rinv = solve_triangular(R, np.eye(R.shape[0]))
-    values, V = r_eigh(Rinv.T @ S @ Rinv)
     p = X.shape[1]
     E = np.ones(p)
     E[:rank] = np.sqrt(values[:rank])

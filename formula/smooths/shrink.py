@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from .construct import SmoothFit, r_eigh
+from .eigen import r_eigen
+from .rlapack import gemm
 from .splines import cr_setup
 from .tprs import tprs_setup
 
@@ -60,7 +62,7 @@ def shrink_setup(bs: str, x: np.ndarray, k: int, m: int = 0) -> ShrinkBasis:
     base: Any = cr_setup(x, k) if bs == "cs" else tprs_setup(x, k, m)
     S = np.asarray(base.S, dtype=float)
     S = (S + S.T) / 2
-    values, vectors = r_eigh(S)
+    values, vectors = r_eigen(S)
     p = len(values)
     if bs == "cs":
         values[p - 2] = values[p - 3] * SHRINK
@@ -68,7 +70,8 @@ def shrink_setup(bs: str, x: np.ndarray, k: int, m: int = 0) -> ShrinkBasis:
     else:
         M = int(base.M)
         values[p - M :] = values[p - M - 1] * SHRINK
-    return ShrinkBasis(base, vectors @ (values[:, None] * vectors.T))
+    # R's es$vectors %*% (values * t(es$vectors)), in reference dgemm's order
+    return ShrinkBasis(base, gemm(vectors, values[:, None] * vectors.T))
 
 
 def _row_products(parts: Sequence[np.ndarray]) -> np.ndarray:

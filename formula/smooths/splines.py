@@ -28,10 +28,13 @@ New values outside the inner knots continue the spline linearly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_banded
+
+from .mgcv_c import get_fs
+from .rlapack import gemm, solve
 
 __all__ = [
     "CcBasis",
@@ -48,37 +51,22 @@ __all__ = [
 
 
 def r_quantile(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """R's ``quantile(x, probs)`` (type 7)."""
+    """R's ``quantile(x, probs)`` (type 7), with R's arithmetic (``index = 1 + (n - 1) p``)."""
     xs = np.sort(np.asarray(x, dtype=float))
-    index = (len(xs) - 1) * np.asarray(probs, dtype=float)
+    index = 1.0 + max(len(xs) - 1, 0) * np.asarray(probs, dtype=float)
     lo = np.floor(index).astype(int)
     hi = np.ceil(index).astype(int)
-    q = xs[lo]
+    q = xs[lo - 1]
     h = index - lo
-    move = (index > lo) & (xs[hi] != q)
-    q = np.where(move, (1 - h) * q + h * xs[hi], q)
-    return q
+    move = (index > lo) & (xs[hi - 1] != q)
+    return np.where(move, (1 - h) * q + h * xs[hi - 1], q)
 
 
-def _fs(xk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``getFS``: ``F`` (second derivatives at the knots from the values, ``(k, k)``, rows
-    by knot) and the penalty ``S``."""
-    n = len(xk)
-    h = np.diff(xk)
-    n2 = n - 2
-    D = np.zeros((n2, n))
-    for i in range(n2):
-        D[i, i] = 1 / h[i]
-        D[i, i + 2] = 1 / h[i + 1]
-        D[i, i + 1] = -D[i, i] - D[i, i + 2]
-    ab = np.zeros((3, n2))
-    ab[1] = (h[:-1] + h[1:]) / 3
-    ab[0, 1:] = h[1:-1] / 6
-    ab[2, :-1] = h[1:-1] / 6
-    BinvD = solve_banded((1, 1), ab, D)
-    F = np.zeros((n, n))
-    F[1:-1] = BinvD
-    return F, D.T @ BinvD
+def r_seq01(k: int) -> np.ndarray:
+    """R's ``seq(0, 1, length = k)``: ``c(0, (1:(k - 2)) * (1 / (k - 1)), 1)``."""
+    if k < 3:
+        return np.array([0.0, 1.0])[:k]
+    return np.r_[0.0, np.arange(1, k - 1) * (1.0 / (k - 1)), 1.0]
 
 
 @dataclass(frozen=True)
@@ -142,10 +130,8 @@ def cr_setup(x: np.ndarray, k: int) -> CrBasis:
     xu = np.unique(x)
     if len(xu) < k:
         raise ValueError(f"insufficient unique values to support {k} knots: reduce k")
-    probs = np.arange(k) / (k - 1)
-    probs[-1] = 1.0
-    knots = r_quantile(xu, probs)
-    F, S = _fs(knots)
+    knots = r_quantile(xu, r_seq01(k))
+    F, S = get_fs(knots)
     X = _crspl(x, knots, F)
     return CrBasis(knots, F, X, (S + S.T) / 2)
 
@@ -232,9 +218,13 @@ def _pred_mat(x: np.ndarray, knots: np.ndarray, BD: np.ndarray) -> np.ndarray:
     up = knots[j1] - x
     lo = x - knots[j1 - 1]
     eye = np.eye(n - 1)
+    # R's expression in its order: (BD * a^3) / (6 h) with R's ^ (the C library's pow)
+    cube = np.frompyfunc(lambda v: math.pow(v, 3.0), 1, 1)
+    up3 = np.asarray(cube(up), dtype=float)
+    lo3 = np.asarray(cube(lo), dtype=float)
     return (
-        BD[a] * (up**3 / (6 * hj))[:, None]
-        + BD[b] * (lo**3 / (6 * hj))[:, None]
+        BD[a] * up3[:, None] / (6 * hj)[:, None]
+        + BD[b] * lo3[:, None] / (6 * hj)[:, None]
         - BD[a] * (hj * up / 6)[:, None]
         - BD[b] * (hj * lo / 6)[:, None]
         + eye[a] * (up / hj)[:, None]
@@ -246,8 +236,8 @@ def cc_setup(x: np.ndarray, k: int) -> CcBasis:
     """``smooth.construct.cc.smooth.spec`` without supplied knots (``k >= 4``)."""
     knots = place_knots(np.asarray(x, dtype=float)[:, 0], k)
     B, D = _bd(knots)
-    BD = np.linalg.solve(B, D)
-    S = D.T @ BD
+    BD = solve(B, D)  # R's solve and %*%, in reference LAPACK/BLAS order
+    S = gemm(D.T.copy(), BD)
     X = _pred_mat(np.asarray(x, dtype=float)[:, 0], knots, BD)
     return CcBasis(knots, BD, X, (S + S.T) / 2)
 
@@ -273,6 +263,36 @@ def _design(knots: np.ndarray, x: np.ndarray, deriv: int = 0) -> np.ndarray:
     if deriv:
         spline = spline.derivative(deriv)
     return np.nan_to_num(np.asarray(spline(x)), nan=0.0)
+
+
+def _spline_design(knots: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """R's ``splines::splineDesign`` values (``spline_basis``'s ``set_cursor`` and
+    ``basis_funcs``, de Boor's recursion in its order) at ``x`` inside the inner knots: the
+    fitting data's basis with R's rounding (the penalty's constraint, scaling and so the
+    eigenvectors' signs depend on it)."""
+    order = _ORDER + 2
+    nk = len(knots)
+    curs = np.searchsorted(knots, x, side="right")
+    last = nk - order
+    curs = np.where((curs > last) & (x == knots[last]), last, curs)
+    rdel = [knots[curs + i] - x for i in range(order - 1)]
+    ldel = [x - knots[curs - (i + 1)] for i in range(order - 1)]
+    b = [np.ones_like(x)] + [np.zeros_like(x) for _ in range(order - 1)]
+    for j in range(1, order):
+        saved = np.zeros_like(x)
+        for r in range(j):
+            den = rdel[r] + ldel[j - 1 - r]
+            ok = den != 0
+            term = b[r] / np.where(ok, den, 1.0)
+            keep = (r != 0) | (rdel[r] != 0.0)
+            b[r] = np.where(ok, saved + rdel[r] * term, np.where(keep, saved, b[r]))
+            saved = np.where(ok, ldel[j - 1 - r] * term, 0.0)
+        b[j] = saved
+    X = np.zeros((len(x), nk - order))
+    rows = np.arange(len(x))
+    for j in range(order):
+        X[rows, curs - order + j] = b[j]
+    return X
 
 
 @dataclass(frozen=True)
@@ -319,6 +339,6 @@ def ps_setup(x: np.ndarray, k: int) -> PsBasis:
     xl, xu = xl - xr * 0.001, xu + xr * 0.001
     dx = (xu - xl) / (nk - 1)
     knots = _r_seq(xl - dx * (_ORDER + 1), xu + dx * (_ORDER + 1), nk + 2 * _ORDER + 2)
-    X = _design(knots, x)
+    X = _spline_design(knots, x)
     D = np.diff(np.eye(k), n=_DIFF, axis=0)
     return PsBasis(knots, X, D.T @ D)

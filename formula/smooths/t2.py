@@ -26,7 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from .construct import _qr_qty_drop, r_eigh
+from .construct import _qr_qty_drop
+from .eigen import r_eigen
+from .mgcv_c import r_mean
+from .rlapack import gemm
 
 __all__ = ["T2Basis", "T2Fit", "nat_param3", "t2_con", "t2_model_matrix", "t2_setup"]
 
@@ -39,30 +42,39 @@ def nat_param3(X: np.ndarray, S: np.ndarray, rank: int) -> tuple[np.ndarray, np.
     not its columns; at the fitting data ``X @ P`` then differs from the returned ``X`` unless
     the raw basis is square, and mgcv's (and brms's) predictions at new data use ``P``.
     """
-    values, vectors = r_eigh(S)
+    values, vectors = r_eigen(S)
     p = X.shape[1]
     E = np.ones(p)
     E[:rank] = np.sqrt(values[:rank])
-    Xv = X @ vectors
-    col_norm = np.sum(Xv * Xv, axis=0) / E**2
-    av_norm = float(np.mean(col_norm[:rank]))
+    # R's arithmetic throughout (colSums/mean in long double, %*% in dgemm's order), so that
+    # the null space rotation's eigenvectors below are R's
+    Xv = gemm(X, vectors)
+    col_norm = _col_sums(Xv * Xv) / (E * E)
+    av_norm = r_mean(col_norm[:rank])
     E[rank:] = np.sqrt(col_norm[rank:] / av_norm)
     P = vectors / E
     Xn = Xv / E
     if rank < p - 1:  # the null space rotated so that the constant comes last
         ind = np.arange(rank, p)
-        Xc = Xn[:, ind] - Xn[:, ind].mean(axis=0)
-        _, um = r_eigh(Xc.T @ Xc)
-        Xn[:, ind[::-1]] = Xn[:, ind] @ um
-        P[:, ind[::-1]] = P[:, ind] @ um
-    scale = 1.0 / np.sqrt(np.mean(Xn[:, :rank] ** 2))
+        Xi = Xn[:, ind]
+        n = Xi.shape[0]
+        Xc = Xi - np.ones((n, 1)) * gemm(np.ones((1, n)), Xi) / n
+        _, um = r_eigen(gemm(Xc.T.copy(), Xc))
+        Xn[:, ind[::-1]] = gemm(Xi, um)
+        P[:, ind[::-1]] = gemm(P[:, ind], um)
+    scale = 1.0 / np.sqrt(r_mean(np.ravel(Xn[:, :rank] ** 2, order="F")))
     Xn[:, :rank] *= scale
     P[:rank, :] *= scale
     if rank < p:
-        scalef = 1.0 / np.sqrt(np.mean(Xn[:, rank:] ** 2))
+        scalef = 1.0 / np.sqrt(r_mean(np.ravel(Xn[:, rank:] ** 2, order="F")))
         Xn[:, rank:] *= scalef
         P[rank:, :] *= scalef
     return Xn, P
+
+
+def _col_sums(X: np.ndarray) -> np.ndarray:
+    """R's ``colSums``: each column summed in order in long double."""
+    return np.asarray(np.cumsum(X.astype(np.longdouble), axis=0)[-1], dtype=float)
 
 
 def t2_model_matrix(Xm: Sequence[np.ndarray], ranks: Sequence[int]) -> tuple[np.ndarray, list[int]]:
@@ -211,7 +223,7 @@ def t2_con(
         if p - nup == 1:  # mgcv's C = ncol(X): drop the last column
             constraint = (np.zeros(1), np.array([p - 1]))
         else:
-            C = np.r_[np.zeros(nup), X[:, nup:].sum(axis=0)]
+            C = np.r_[np.zeros(nup), _col_sums(X[:, nup:])]
             indi = np.flatnonzero(C != 0)
             constraint = (C[indi], indi)
     # scale.penalty: each identity block over norm(S, "O") / norm(X, "I")^2

@@ -23,7 +23,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import lapack
+
+from .mgcv_c import hq_post, hq_pre_t, lanczos, matmult_tn, qt, r_mean, seq_sum
 
 __all__ = ["TprsBasis", "eta_const", "poly_powers", "tprs_predict", "tprs_setup"]
 
@@ -53,12 +54,13 @@ def default_order(d: int, m: int) -> int:
 
 def eta_const(m: int, d: int) -> float:
     """The constant of the thin plate radial basis function (``eta_const``)."""
-    pi = math.pi
+    pi = math.asin(1.0) * 2
     d2 = d // 2
     if d % 2 == 0:
         f = -1.0 if (m + 1 + d2) % 2 else 1.0
         f /= 2.0 ** (2 * m - 1)
-        f /= pi**d2
+        for _ in range(d2):
+            f /= pi
         for i in range(2, m):
             f /= i
         for i in range(2, m - d2 + 1):
@@ -69,7 +71,8 @@ def eta_const(m: int, d: int) -> float:
         for i in range(m - (d - 1) // 2):
             f /= -0.5 - i
         f /= 4.0**m
-        f /= pi**d2
+        for _ in range(d2):
+            f /= pi
         f /= ghalf
         for i in range(2, m):
             f /= i
@@ -77,15 +80,23 @@ def eta_const(m: int, d: int) -> float:
 
 
 def _eta(r2: np.ndarray, m: int, d: int, f: float) -> np.ndarray:
-    """``fast_eta`` on squared distances ``r2`` (0 where ``r2 <= 0``)."""
+    """``fast_eta`` on squared distances ``r2`` (0 where ``r2 <= 0``), multiplying in the C
+    order (and with the C library's ``log``) so that the basis has mgcv's bits."""
     r2 = np.asarray(r2, dtype=float)
     pos = r2 > 0
     safe = np.where(pos, r2, 1.0)
     d2 = d // 2
+    out = np.full(safe.shape, f)
     if d % 2 == 0:
-        out = f * np.log(safe) * 0.5 * safe ** (m - d2)
+        # the C library's log, as mgcv (numpy's own log may round differently)
+        log = np.asarray(np.frompyfunc(math.log, 1, 1)(safe), dtype=float)
+        out = out * (log * 0.5)
+        for _ in range(m - d2):
+            out = out * safe
     else:
-        out = f * safe ** (m - d2 - 1) * np.sqrt(safe)
+        for _ in range(m - d2 - 1):
+            out = out * safe
+        out = out * np.sqrt(safe)
     return np.where(pos, out, 0.0)
 
 
@@ -120,108 +131,6 @@ def _poly(x: np.ndarray, powers: np.ndarray) -> np.ndarray:
             for _ in range(p):
                 T[:, j] *= x[:, k]
     return T
-
-
-def _lanczos(A: np.ndarray, m: int, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """``Rlanczos`` with ``lm < 0``: the ``m`` eigenvalues of ``A`` largest in magnitude.
-
-    Returns the eigenvalues (the positive ones descending, then the negative ones from the
-    smallest magnitude) and the Ritz vectors as columns, as mgcv orders and signs them.
-    """
-    n = A.shape[0]
-    f_check = max(m // 2, 10)
-    kk = max(n // 10, 1)
-    f_check = min(f_check, kk)
-    jran, ia, ic, im = 1, 106, 1283, 6075
-    b0 = np.empty(n)
-    for i in range(n):
-        jran = (jran * ia + ic) % im
-        b0[i] = jran / im - 0.5
-    q = [b0 / math.sqrt(float(np.sum(b0 * b0)))]
-    a = np.zeros(n)
-    b = np.zeros(n)
-    Q = np.zeros((n, n))
-    Q[:, 0] = q[0]
-    d = v = None
-    pi = ni = 0
-    j = 0
-    while j < n:
-        z = A @ q[j]
-        a[j] = q[j] @ z
-        if j == 0:
-            z = z - a[j] * q[j]
-        else:
-            z = z - (a[j] * q[j] + b[j - 1] * q[j - 1])
-            Qj = Q[:, : j + 1]
-            for _ in range(2):  # mgcv's full re-orthogonalization, done twice
-                z = z - Qj @ (Qj.T @ z)
-        b[j] = math.sqrt(float(z @ z))
-        if j < n - 1:
-            q.append(z / b[j])
-            Q[:, j + 1] = q[j + 1]
-        if (j >= m and j % f_check == 0) or j == n - 1:
-            d, v, info = lapack.dstevd(a[: j + 1].copy(), b[:j].copy(), compute_v=1)
-            if info != 0:  # pragma: no cover - LAPACK failure
-                raise np.linalg.LinAlgError("dstevd did not converge")
-            d, v = d[::-1], v[:, ::-1]
-            norm = max(abs(d[0]), abs(d[j]))
-            err = np.abs(b[j] * v[j, :])
-            if j >= m:
-                max_err = norm * tol
-                pi = ni = 0
-                converged = True
-                while pi + ni < m:
-                    if abs(d[pi]) >= abs(d[j - ni]):
-                        if err[pi] > max_err:
-                            converged = False
-                            break
-                        pi += 1
-                    else:
-                        if err[ni] > max_err:  # mgcv tests err[ni] here, kept as it is
-                            converged = False
-                            break
-                        ni += 1
-                if converged:
-                    j += 1
-                    break
-        j += 1
-    if d is None or v is None:  # pragma: no cover - n >= 1 always decomposes
-        raise np.linalg.LinAlgError("Lanczos iteration did not run")
-    idx = list(range(pi)) + [j - (ni + pi - k) for k in range(pi, pi + ni)]
-    D = d[idx]
-    U = Q[:, :j] @ v[:j, idx]
-    return D, U
-
-
-def _qt(A: np.ndarray) -> np.ndarray:
-    """mgcv's ``QT``: ``A Q = [0, T]``; returns the Householder vectors (rows of ``U``)."""
-    A = np.array(A, dtype=float)
-    Ar, Ac = A.shape
-    U = np.zeros((Ar, Ac))
-    for i in range(Ar):
-        p = A[i]
-        w = Ac - i
-        mx = float(np.max(np.abs(p[:w]))) if w else 0.0
-        if mx:
-            p[:w] /= mx
-        lsq = math.sqrt(float(np.sum(p[:w] ** 2)))
-        if p[w - 1] < 0.0:
-            lsq = -lsq
-        p[w - 1] += lsq
-        g = 1.0 / (lsq * p[w - 1]) if lsq else 0.0
-        for jj in range(i + 1, Ar):
-            x = g * float(p[:w] @ A[jj, :w])
-            A[jj, :w] -= x * p[:w]
-        U[i, :w] = p[:w] * math.sqrt(g)
-    return U
-
-
-def _householder_q(U: np.ndarray, n: int) -> np.ndarray:
-    """``Q = H_0 H_1 ...`` with ``H_k = I - u_k u_k'`` (``HQmult``'s product)."""
-    Q = np.eye(n)
-    for u in U:
-        Q = Q - np.outer(Q @ u, u)
-    return Q
 
 
 @dataclass(frozen=True)
@@ -281,7 +190,7 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     """
     x = np.asarray(x, dtype=float)
     n, d = x.shape
-    shift = x.mean(axis=0)
+    shift = np.array([r_mean(x[:, c]) for c in range(d)])
     xc = x - shift
     order = np.lexsort([np.arange(n)] + [xc[:, c] for c in range(d - 1, -1, -1)])
     srt = xc[order]
@@ -310,23 +219,26 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     tol = np.finfo(float).eps ** 0.7
     if nu == k:
         raise NotImplementedError("a basis dimension equal to the number of unique values")
-    v, U = _lanczos(E, k, tol)
-    Zh = _qt(T.T @ U)
-    Q = _householder_q(Zh, k)
+    v, U = lanczos(E, k, tol)
+    Zh = qt(matmult_tn(T, U))
     UZ = np.zeros((nu + M, k))
-    UZ[:nu, : k - M] = (U @ Q)[:, : k - M]
+    UZ[:nu, : k - M] = hq_post(U, Zh)[:, : k - M]
     for i in range(M):
         UZ[nu + M - 1 - i, k - 1 - i] = 1.0
-    X1 = (U * v) @ Q
+    X1 = hq_post(U * v, Zh)
     X1[:, k - M :] = T
     X = X1[yxindex]
-    S = Q.T @ np.diag(v) @ Q
+    S = hq_pre_t(hq_post(np.diag(v), Zh), Zh)
     S[:, k - M :] = 0.0
     S[k - M :, :] = 0.0
-    w = np.sqrt(np.sum(X * X, axis=0) / n)
+    # each column to unit rms; S[i, j] is divided by w of the smaller index first, as the
+    # C loop over columns does
+    w = np.sqrt(seq_sum(X * X, axis=0) / n)
     X = X / w
     UZ = UZ / w
-    S = S / w[:, None] / w[None, :]
+    first = np.minimum.outer(np.arange(k), np.arange(k))
+    second = np.maximum.outer(np.arange(k), np.arange(k))
+    S = S / w[first] / w[second]
     S = (S + S.T) / 2
     return TprsBasis(X, S, UZ, Xu, shift, m, M)
 

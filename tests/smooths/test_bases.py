@@ -3,9 +3,9 @@ by.json, cr.json, cc.json and ps.json, each made by the make_<name>.R beside it)
 
 A factor ``by`` gives one smooth per level (``Zs_1_1``, ``Zs_2_1``, ... and ``Xs`` columns
 ``sx:fhi_1``, ...); a numeric ``by`` multiplies the basis and drops the sum-to-zero
-constraint (two unpenalized columns). ``Xs`` and ``Zs`` equal R's to 1e-8 up to column signs
-(LAPACK's eigenvector signs, see :mod:`brmsjax.formula.smooths`; ``s(x, k = 6, bs = "cr")``'s
-``Xs`` has the other sign), on the data and on new data.
+constraint (two unpenalized columns). ``Xs`` and ``Zs`` equal R's to 1e-8, on the data and on
+new data, with R's column signs (LAPACK's eigenvector signs, reproduced with R's rounding, see
+:mod:`brmsjax.formula.smooths`).
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def _same_up_to_sign(got: np.ndarray, want: np.ndarray) -> np.ndarray:
     ],
 )
 def test_basis_matches_brms(fixture: str, case: str) -> None:
+    """Columns equal R's, with R's signs."""
     ref = FIXTURES[fixture][case]
     data = pd.DataFrame(FIXTURES[fixture]["data"])
     newdata = pd.DataFrame(FIXTURES[fixture]["newdata"])
@@ -80,6 +81,7 @@ def test_basis_matches_brms(fixture: str, case: str) -> None:
     m = len(newdata)
     xs = np.hstack([_matrix(r["Xs"], m) for r in ref["new"]])
     np.testing.assert_allclose(X[:, nX - xs.shape[1] : nX] * xs_sign, xs, rtol=0, atol=1e-8)
+    assert np.all(xs_sign == 1) and all(np.all(sign == 1) for sign in signs)
     start = nX
     for sign, r in zip(signs, ref["new"], strict=True):
         Z = _matrix(r["Zs"], m)
