@@ -295,7 +295,8 @@ def programs(
     On a first run they are compiled on two threads (XLA releases the GIL while it compiles):
     ``advance`` is lowered against the shapes and shardings of ``start``'s output, known from
     ``start``'s trace; ``then`` runs on ``start``'s thread once ``start`` is compiled, and
-    ``derive`` is compiled after it, while ``advance`` still compiles or the chains run.
+    ``derive`` is compiled after it (then ArviZ is imported), while ``advance`` still compiles
+    or the chains run.
     Programs compiled before for these shapes are reused.
     """
     prog = lowered.program
@@ -335,14 +336,14 @@ def programs(
     def build_start() -> tuple[Any, Any]:
         with jax.enable_x64(not float32):
             fn = compiled(("start", *key), lambda: start_jit, start_args, options)
-        # A core is idle while ``advance`` compiles: load ArviZ for the summary's diagnostics now.
-        import_arviz()
         return fn, then()
 
     pool = ThreadPoolExecutor(max_workers=2)
     futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
-    # Queued behind them: compiled on whichever thread finishes first.
+    # Queued behind them, for whichever thread finishes first: ``derive``, then ArviZ for the
+    # summary's diagnostics (a slow import, about 1.5 s of CPU, needed after sampling only).
     later = pool.submit(derive, (draws, advance_shared[3:5]))
+    pool.submit(import_arviz)
     pool.shutdown(wait=False)
     try:
         (start, extra), _ = (f.result() for f in futures)
