@@ -13,6 +13,7 @@ Cases (4 chains x (1000 + 1000), seed 2026, brms's default priors):
 
 * ``sleepstudy``: ``Reaction ~ Days + (Days | Subject)``, gaussian, 180 rows;
 * ``bernoulli``: ``y ~ x + (1 | g)``, 2,000 simulated rows in 40 groups;
+* ``poisson``: ``y ~ x + (1 | g)``, 300 simulated rows in 20 groups;
 * ``binomial``: ``incidence | trials(size) ~ period + (1 | herd)`` (lme4's cbpp, 56 rows);
 * ``cumulative``: ``rating ~ temp + contact + (1 | judge)`` (ordinal's wine, 72 rows).
 
@@ -22,7 +23,9 @@ Per case and tree the worker reports:
   each in a fresh interpreter (best of ``--reps``);
 * **compile (s)**: wall time inside :func:`brmsjax.backend.cache.compiled` (tracing, lowering and
   XLA compilation of every program of the fit; programs compiled at the same time on two
-  threads count once), and the number of programs;
+  threads count once), the number of programs, and each program's wall seconds by name;
+* **startup (s)**: wall time from the ``brm()`` call to the sampler's first iteration (design,
+  lowering, every trace and compile, including those outside ``compiled``, the mode search);
 * **sample (s)**: the sampler's run after start-up (``SampleResult.seconds["sample"]``);
 * **fit (s)**: the whole ``brm()`` call, and the process's CPU seconds during it (all threads),
   and until the sampler's first iteration (design, lowering, tracing, compiling, the mode
@@ -46,7 +49,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PREFIX = "RESULT "
-CASES = ("sleepstudy", "bernoulli", "binomial", "cumulative")
+CASES = ("sleepstudy", "poisson", "bernoulli", "binomial", "cumulative")
 
 
 def case_data(case: str) -> tuple[str, Any, str]:
@@ -75,6 +78,13 @@ def case_data(case: str) -> tuple[str, Any, str]:
         y = rng.binomial(1, 1.0 / (1.0 + np.exp(-eta)))
         frame = pd.DataFrame({"y": y, "x": x, "g": [f"g{i}" for i in g]})
         return "y ~ x + (1 | g)", frame, "bernoulli"
+    if case == "poisson":
+        rng = np.random.default_rng(1)
+        n, levels = 300, 20
+        g = rng.integers(0, levels, n)
+        x = rng.normal(size=n)
+        y = rng.poisson(np.exp(0.5 + 0.3 * x + rng.normal(0.0, 0.5, levels)[g]))
+        return "y ~ x + (1 | g)", pd.DataFrame({"y": y, "x": x, "g": g}), "poisson"
     raise ValueError(f"unknown case {case!r}")
 
 
@@ -102,6 +112,7 @@ def worker(case: str) -> None:
 
     original = cache.compiled
     spans: list[tuple[float, float]] = []
+    names: dict[str, float] = {}
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -109,6 +120,8 @@ def worker(case: str) -> None:
             return original(*args, **kwargs)
         finally:
             spans.append((start, time.perf_counter()))
+            name = str(args[0][0] if args and isinstance(args[0], tuple) else args[0])
+            names[name] = names.get(name, 0.0) + spans[-1][1] - start
 
     for name, module in list(sys.modules.items()):
         if name.startswith("brmsjax.backend") and getattr(module, "compiled", None) is original:
@@ -125,6 +138,7 @@ def worker(case: str) -> None:
 
     def sampling(*args: Any, **kwargs: Any) -> Any:
         results["sampling_cpu"] = time.process_time()
+        results["sampling_wall"] = time.perf_counter()
         return chunks(*args, **kwargs)
 
     nuts.run_chunks = sampling
@@ -140,6 +154,8 @@ def worker(case: str) -> None:
         "import_s": import_s,
         "compile_s": _union(spans),
         "programs": len(spans),
+        "program_s": names,
+        "startup_s": results["sampling_wall"] - wall0,
         "sample_s": float(result.seconds["sample"]),
         "fit_s": fit_s,
         "fit_cpu_s": cpu_s,
@@ -231,7 +247,8 @@ def measure(
                 rows.append(row)
                 print(
                     f"{tree}: {case}: compile {row['compile_s']:.2f} s ({row['programs']} "
-                    f"programs), sample {row['sample_s']:.2f} s, fit {row['fit_s']:.2f} s "
+                    f"programs: {_programs(row)}), startup {row['startup_s']:.2f} s, "
+                    f"sample {row['sample_s']:.2f} s, fit {row['fit_s']:.2f} s "
                     f"(cpu {row['fit_cpu_s']:.2f} s, {row['startup_cpu_s']:.2f} s of it before "
                     f"sampling), divergent {row['divergent']}",
                     flush=True,
@@ -242,14 +259,49 @@ def measure(
             mine = [r for r in rows if r["case"] == case and r["tree"] == str(tree)]
             med = {
                 k: statistics.median(r[k] for r in mine)
-                for k in ("compile_s", "sample_s", "fit_s", "fit_cpu_s", "startup_cpu_s")
+                for k in (
+                    "compile_s",
+                    "startup_s",
+                    "sample_s",
+                    "fit_s",
+                    "fit_cpu_s",
+                    "startup_cpu_s",
+                )
             }
             print(
-                f"  {case:10s} {tree.name:12s} compile {med['compile_s']:.2f}  sample "
+                f"  {case:10s} {tree.name:12s} compile {med['compile_s']:.2f}  startup "
+                f"{med['startup_s']:.2f}  sample "
                 f"{med['sample_s']:.2f}  fit {med['fit_s']:.2f}  cpu {med['fit_cpu_s']:.2f}  "
                 f"cpu before sampling {med['startup_cpu_s']:.2f}"
             )
+    ratios(rows, trees, cases)
     return rows
+
+
+def _programs(row: dict[str, Any]) -> str:
+    """Each program's wall seconds, ``name 1.23``, comma separated."""
+    return ", ".join(f"{k} {v:.2f}" for k, v in row.get("program_s", {}).items())
+
+
+def ratios(rows: list[dict[str, Any]], trees: list[Path], cases: list[str]) -> None:
+    """Print the median of the paired ratios last tree / first tree (same case and rep)."""
+    if len(trees) < 2:
+        return
+    first, last = str(trees[0]), str(trees[-1])
+    for case in cases:
+        pairs = list(
+            zip(
+                [r for r in rows if r["case"] == case and r["tree"] == first],
+                [r for r in rows if r["case"] == case and r["tree"] == last],
+                strict=False,
+            )
+        )
+        text = "  ".join(
+            f"{k} {statistics.median(b[k] / a[k] for a, b in pairs):.2f}"
+            for k in ("compile_s", "startup_s", "startup_cpu_s", "fit_s")
+            if all(k in a for a, _ in pairs)
+        )
+        print(f"  ratio {trees[-1].name}/{trees[0].name} {case:10s} {text}")
 
 
 if __name__ == "__main__":

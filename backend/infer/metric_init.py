@@ -39,6 +39,7 @@ import numpy as np
 import scipy.optimize
 
 from brmsjax.backend.cache import compiled
+from brmsjax.backend.infer.nuts_programs import potential_fn
 from brmsjax.backend.model.lower import LoweredModel
 
 __all__ = [
@@ -83,7 +84,7 @@ def value_and_grad_fn(
     args = (u, data, prior_args)
     exe = compiled(
         ("value_and_grad", lowered.structure, key),
-        lambda: jax.jit(jax.value_and_grad(program.potential)),
+        lambda: jax.jit(jax.value_and_grad(potential_fn(program))),
         args,
         options,
     )

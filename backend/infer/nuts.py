@@ -1,9 +1,10 @@
 """NUTS sampling of a lowered model with NumPyro, chains in parallel on host devices.
 
-Three compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior
+Four compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior
 values; ``start`` and ``advance`` (:mod:`brmsjax.backend.infer.nuts_programs`, compiled at the
 same time on two threads) find a finite initial point per chain around the initial values
-(:mod:`brmsjax.backend.infer.inits`) and run warmup and sampling iterations. NUTS's adaptation
+(:mod:`brmsjax.backend.infer.inits`) and run warmup and sampling iterations, keeping each kept
+draw's coordinates; ``derive`` then computes the draws' quantities from them. NUTS's adaptation
 starts from the curvature of the posterior at its mode (:mod:`brmsjax.backend.infer.metric_init`,
 found on ``start``'s thread while ``advance`` compiles). All take the data and prior values as
 arguments and are kept per model structure, sampler settings and argument shapes
@@ -28,19 +29,21 @@ from typing import Any
 import jax
 import numpy as np
 
-from brmsjax.backend.cache import (
-    ONE_OFF_OPTIONS,
-    RUN_ONCE_OPTIONS,
-    compiled,
-    enable_persistent_cache,
-)
+from brmsjax.backend.cache import RUN_ONCE_OPTIONS, compiled, enable_persistent_cache
 from brmsjax.backend.infer.chunks import SamplingInterrupted, run_chunks
 from brmsjax.backend.infer.devices import ChainLayout, chain_layout
 from brmsjax.backend.infer.distributed import chunk_start
 from brmsjax.backend.infer.inits import cast_floats, check_inits, init_centre, initial_values
 from brmsjax.backend.infer.metric_init import applies as metric_applies
 from brmsjax.backend.infer.metric_init import laplace_inverse_mass
-from brmsjax.backend.infer.nuts_programs import WARMUP_STEPS, Settings, programs
+from brmsjax.backend.infer.nuts_programs import (
+    DRAW_KEY,
+    DRAW_U,
+    WARMUP_STEPS,
+    Settings,
+    options_for,
+    programs,
+)
 from brmsjax.backend.infer.progress import FitProgress
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
 from brmsjax.backend.model.arguments import check_control, check_int
@@ -316,8 +319,8 @@ def _run(
             return (identity, ones) if found is None else _scaled(found.astype(identity.dtype))
 
         lo_hi = (np.int32(0), np.int32(settings.total))
-        start_options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
-        start, advance, (inverse_mass, scale) = programs(
+        start_options = options_for(lowered, layout)[1]
+        start, advance, derive, (inverse_mass, scale) = programs(
             lowered,
             layout,
             settings,
@@ -348,7 +351,11 @@ def _run(
             step, settings.total, bar=display.sampling(), first=chunk_start(settings.total)
         )
         devices = tuple(sorted(str(d) for d in carry[1]["lp__"].sharding.device_set))
-        state, bufs = jax.device_get(carry)
+        state, bufs = carry
+        bufs = dict(bufs)
+        draws = ((bufs.pop(DRAW_U), bufs.pop(DRAW_KEY)), (data, prior_args))
+        bufs.update(derive(draws)(*draws))
+        state, bufs = jax.device_get((state, bufs))
         times["sample"] = time.perf_counter() - t0 - times["start"]
     return state, bufs, devices, times, info["metric"], np.asarray(scale)
 

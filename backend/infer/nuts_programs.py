@@ -1,21 +1,26 @@
-"""The compiled programs of a NUTS fit: ``start`` and ``advance``, per chain.
+"""The compiled programs of a NUTS fit: ``start``, ``advance`` and ``derive``, per chain.
 
 ``start`` finds a finite initial point per chain (Stan's uniform(-2, 2) on the unconstrained
 scale around a centre, up to :data:`~brmsjax.backend.infer.inits.INIT_TRIES` tries),
 initializes NumPyro's NUTS kernel and allocates the draw buffers; ``advance`` runs warmup and
-sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's quantities
-into the buffers. Both take the data and prior values as arguments and are kept per model
+sampling iterations ``[lo, hi)`` in one ``fori_loop`` and writes each kept draw's coordinates,
+the key of its random quantities and its sampler statistics into the buffers; ``derive`` maps
+the kept coordinates to the saved quantities (:meth:`ModelProgram.derive`: constrained
+parameters, ``r_k``, ``lprior``) after the run. Kept out of the sampler, they no longer add
+to its compile time, the longest of a fit's (sleepstudy: about a quarter of it; the draws are
+the same). They take the data and prior values as arguments and are kept per model
 structure, sampler settings and argument shapes (:func:`brmsjax.backend.cache.compiled`);
-:func:`programs` compiles them at the same time on two threads. The driver that calls them is
+:func:`programs` compiles them on two threads. The driver that calls them is
 :func:`brmsjax.backend.infer.nuts.sample`.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -25,18 +30,30 @@ from numpyro.infer.hmc import hmc
 from numpyro.infer.hmc_util import euclidean_kinetic_energy
 from numpyro.infer.util import ParamInfo
 
-from brmsjax.backend.cache import ONE_OFF_OPTIONS, compiled, lookup
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS, compiled, lookup
 from brmsjax.backend.infer.devices import ChainLayout, chain_sharding, map_chains
 from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.inits import INIT_TRIES
 from brmsjax.backend.model.lower import LoweredModel, ModelProgram
 
-__all__ = ["SMALL_ROWS", "WARMUP_STEPS", "Settings", "kinetic_energy", "programs"]
+__all__ = [
+    "DRAW_KEY",
+    "DRAW_U",
+    "FAST_ROWS",
+    "SMALL_ROWS",
+    "WARMUP_STEPS",
+    "Settings",
+    "kinetic_energy",
+    "potential_fn",
+    "programs",
+]
 
 PyTree = Any
 _STATS = ("lp__", "diverging", "num_steps", "accept_prob", "energy")
 #: The buffer that counts each chain's leapfrog steps during warmup (gradient evaluations).
 WARMUP_STEPS = "warmup_steps"
+#: The buffers of each kept draw's unconstrained coordinates and of the key of its quantities.
+DRAW_U, DRAW_KEY = "draw_u", "draw_key"
 
 
 #: On a CPU, samplers of models whose log density is a function of summed statistics (the
@@ -45,6 +62,12 @@ WARMUP_STEPS = "warmup_steps"
 #: emitters compile about 30% faster with no slower steps (timings: benchmarks/RESULTS.md,
 #: "Timings moved from backend docstrings").
 SMALL_ROWS = 20_000
+#: Models of at most this many rows (or summed statistics) compile the programs that run once
+#: or a few hundred times on one point (``start``, ``derive``, the mode search's
+#: ``value_and_grad``) without LLVM's optimizations (``RUN_ONCE_OPTIONS``): about half the
+#: compile time, where a slower evaluation costs milliseconds (benchmarks/RESULTS.md,
+#: "Compile and import time"). The sampler keeps them.
+FAST_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -93,12 +116,30 @@ def kinetic_energy(inverse_mass: jax.Array, r: jax.Array) -> jax.Array:
 kinetic_energy._kinetic_grad = euclidean_kinetic_energy._kinetic_grad  # type: ignore[attr-defined]
 
 
+_POTENTIALS: weakref.WeakKeyDictionary[ModelProgram, Any] = weakref.WeakKeyDictionary()
+
+
+def potential_fn(prog: ModelProgram) -> Callable[..., jax.Array]:
+    """``prog.potential`` under one ``jax.jit`` per program, for every program of a fit.
+
+    JAX keeps the jaxpr of a jitted function per argument shapes: the NumPyro model's Python
+    (many small operations, 0.2-0.6 s per trace for sleepstudy's) then runs once for ``start``,
+    ``advance`` and the mode search's ``value_and_grad`` instead of once in each (or twice:
+    NumPyro's step size search in ``start`` traces it again). XLA inlines the call.
+    """
+    fn = _POTENTIALS.get(prog)
+    if fn is None:
+        fn = _POTENTIALS[prog] = jax.jit(prog.potential)
+    return cast(Callable[..., jax.Array], fn)
+
+
 def _kernel(prog: ModelProgram) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """NUTS on the coordinates ``v = u / scale`` (``scale``, a model argument, from
     :func:`_scaled`), with a :func:`kinetic_energy` that is ``+inf`` where it overflows."""
 
     def gen(data: PyTree, prior_args: PyTree, scale: jax.Array) -> Callable[[jax.Array], jax.Array]:
-        return lambda v: prog.potential(v * scale, data, prior_args)
+        potential = potential_fn(prog)
+        return lambda v: potential(v * scale, data, prior_args)
 
     return hmc(potential_fn_gen=gen, kinetic_fn=kinetic_energy, algo="NUTS")
 
@@ -109,7 +150,8 @@ def _start_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
     def start(chain: tuple[jax.Array, ...], shared: tuple[Any, ...]) -> PyTree:
         seed, u_init, mask = chain
         radius, target, data, prior_args, inverse_mass, scale = shared
-        value_and_grad = jax.value_and_grad(lambda v: prog.potential(v * scale, data, prior_args))
+        potential = potential_fn(prog)
+        value_and_grad = jax.value_and_grad(lambda v: potential(v * scale, data, prior_args))
 
         def attempt(key: jax.Array) -> tuple[jax.Array, ...]:
             draw = jax.random.uniform(key, u_init.shape, u_init.dtype, -radius, radius)
@@ -137,8 +179,11 @@ def _start_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
             model_args=(data, prior_args, scale),
             rng_key=key_run,
         )
-        shapes = jax.eval_shape(prog.derive, u, data, prior_args, key_run)
-        bufs = {k: jnp.zeros((s.n_save, *v.shape), v.dtype) for k, v in shapes.items()}
+        key_shape = jax.random.key_data(key_run).shape
+        bufs = {
+            DRAW_U: jnp.zeros((s.n_save, *u.shape), u.dtype),
+            DRAW_KEY: jnp.zeros((s.n_save, *key_shape), jnp.uint32),
+        }
         for k, v in zip(_STATS, _stat_values(state), strict=True):
             bufs[k] = jnp.zeros((s.n_save, *jnp.shape(v)), jnp.result_type(v))
         bufs[WARMUP_STEPS] = jnp.zeros((), jnp.result_type(state.num_steps))
@@ -177,10 +222,12 @@ def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
 
         def write(args: tuple[Any, ...]) -> PyTree:
             st, b, j = args
-            # The marginal form draws group effects with each kept draw (a key of its own).
-            vals = dict(
-                prog.derive(st.z * scale, data, prior_args, jax.random.fold_in(st.rng_key, 1))
-            )
+            # The draw's coordinates and the key of its quantities (the marginal form draws
+            # group effects with each kept draw); :func:`_derive_fn` computes them afterwards.
+            vals = {
+                DRAW_U: st.z * scale,
+                DRAW_KEY: jax.random.key_data(jax.random.fold_in(st.rng_key, 1)),
+            }
             vals.update(zip(_STATS, _stat_values(st), strict=True))
             return {
                 k: b[k] if k == WARMUP_STEPS else b[k].at[j].set(jnp.asarray(vals[k], b[k].dtype))
@@ -202,6 +249,36 @@ def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
     return advance
 
 
+def _derive_fn(prog: ModelProgram) -> Callable[..., Any]:
+    """Per chain: the saved quantities of every kept draw (:meth:`ModelProgram.derive`), from
+    the coordinates and keys that ``advance`` kept. Outside the sampler, so that ``advance``
+    compiles without them (and this program beside it)."""
+
+    def derive(chain: tuple[jax.Array, jax.Array], shared: tuple[Any, ...]) -> PyTree:
+        data, prior_args = shared
+
+        def one(draw: tuple[jax.Array, jax.Array]) -> PyTree:
+            u, key = draw
+            return prog.derive(u, data, prior_args, jax.random.wrap_key_data(key))
+
+        return lax.map(one, chain)
+
+    return derive
+
+
+def options_for(lowered: LoweredModel, layout: ChainLayout) -> tuple[Any, Any]:
+    """XLA options of the sampler (``advance``) and of the programs that run once on a CPU.
+
+    :data:`SMALL_ROWS` and :data:`FAST_ROWS` say which models get the faster-compiling ones.
+    """
+    if layout.platform != "cpu":
+        return None, None
+    summed = lowered.program.structure.likelihood in ("suffstat", "marginal")
+    rows = np.shape(lowered.data["y"])[0]
+    advance = ONE_OFF_OPTIONS if summed or rows <= SMALL_ROWS else None
+    return advance, RUN_ONCE_OPTIONS if summed or rows <= FAST_ROWS else ONE_OFF_OPTIONS
+
+
 def programs(
     lowered: LoweredModel,
     layout: ChainLayout,
@@ -211,25 +288,21 @@ def programs(
     *,
     advance_shared: tuple[Any, ...],
     then: Callable[[], Any],
-) -> tuple[Any, Callable[[Any], Any], Any]:
-    """The compiled ``start`` program, a getter of ``advance`` for ``start``'s output, and
-    the result of ``then()``.
+) -> tuple[Any, Callable[[Any], Any], Callable[[Any], Any], Any]:
+    """The compiled ``start`` program, getters of ``advance`` for ``start``'s output and of
+    ``derive`` for ``advance``'s, and the result of ``then()``.
 
-    On a first run both are compiled at once on two threads (XLA releases the GIL while it
-    compiles): ``advance`` is lowered against the shapes and shardings of ``start``'s output,
-    known from ``start``'s trace; ``then`` runs on ``start``'s thread once ``start`` is
-    compiled. Programs compiled before for these shapes are reused.
+    On a first run they are compiled on two threads (XLA releases the GIL while it compiles):
+    ``advance`` is lowered against the shapes and shardings of ``start``'s output, known from
+    ``start``'s trace; ``then`` runs on ``start``'s thread once ``start`` is compiled, and
+    ``derive`` is compiled after it (then ArviZ is imported), while ``advance`` still compiles
+    or the chains run.
+    Programs compiled before for these shapes are reused.
     """
     prog = lowered.program
     # ``layout.rows`` keeps row-sharded programs apart from unsharded ones.
     key = (prog.structure, layout, s, float32)
-    options = ONE_OFF_OPTIONS if layout.platform == "cpu" else None
-
-    small = (
-        prog.structure.likelihood in ("suffstat", "marginal")
-        or np.shape(lowered.data["y"])[0] <= SMALL_ROWS
-    )
-    advance_options = options if small else None
+    advance_options, options = options_for(lowered, layout)
 
     def advance(advance_args: tuple[Any, ...]) -> Any:
         with jax.enable_x64(not float32):
@@ -240,24 +313,46 @@ def programs(
                 advance_options,
             )
 
+    def derive(derive_args: tuple[Any, ...]) -> Any:
+        with jax.enable_x64(not float32):
+            return compiled(
+                ("derive", *key),
+                lambda: map_chains(_derive_fn(prog), layout),
+                derive_args,
+                options,
+            )
+
     start = lookup(("start", *key), start_args)
     if start is not None:
-        return start, advance, then()
+        return start, advance, derive, then()
     start_jit = map_chains(_start_fn(prog, s), layout)
     sharding = chain_sharding(layout)
     carry = jax.tree.map(
         lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=sharding),
         start_jit.trace(*start_args).out_info[0],
     )
+    draws = (carry[1][DRAW_U], carry[1][DRAW_KEY])
 
     def build_start() -> tuple[Any, Any]:
         with jax.enable_x64(not float32):
             fn = compiled(("start", *key), lambda: start_jit, start_args, options)
-        # A core is idle while ``advance`` compiles: load ArviZ for the summary's diagnostics now.
-        import_arviz()
         return fn, then()
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = (pool.submit(build_start), pool.submit(advance, (carry, advance_shared)))
+    # Queued behind them, for whichever thread finishes first: ``derive``, then ArviZ for the
+    # summary's diagnostics (a slow import, about 1.5 s of CPU, needed after sampling only).
+    later = pool.submit(derive, (draws, advance_shared[3:5]))
+    pool.submit(import_arviz)
+    pool.shutdown(wait=False)
+    try:
         (start, extra), _ = (f.result() for f in futures)
-    return start, advance, extra
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+    def derive_getter(args: tuple[Any, ...]) -> Any:
+        later.result()  # compiled for these shapes, unless it failed (then it raises)
+        return derive(args)
+
+    return start, advance, derive_getter, extra

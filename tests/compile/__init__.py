@@ -1,0 +1,1 @@
+"""Compile-time tests: which XLA options the sampler's programs get, and shared traces."""

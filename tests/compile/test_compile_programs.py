@@ -1,0 +1,85 @@
+"""The sampler's programs: compile options by model size and platform, one trace of the model.
+
+``options_for`` gives the one-off programs (``start``, ``derive``, the mode search's
+``value_and_grad``) LLVM without optimizations for small models or summed statistics, and the
+sampler the legacy emitters up to :data:`SMALL_ROWS` rows; ``potential_fn`` is one jitted
+potential per program, whose jaxpr JAX reuses in every program that calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import jax
+import numpy as np
+import pytest
+
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS
+from brmsjax.backend.families.registry import gaussian
+from brmsjax.backend.infer.devices import ChainLayout
+from brmsjax.backend.infer.inits import init_centre
+from brmsjax.backend.infer.nuts_programs import options_for, potential_fn
+from brmsjax.backend.model.lower import lower
+from brmsjax.backend.model.program import trace_count
+from tests.model.test_lower import default_priors, sleep_design
+
+CPU = ChainLayout("parallel", 4, 1, "cpu")
+GPU = ChainLayout("vectorized", 1, 4, "gpu")
+
+
+@pytest.fixture(scope="module")
+def sleep_rs():  # type: ignore[no-untyped-def]
+    design = sleep_design("sleep_rs")
+    return lower(design, gaussian(), default_priors(design))
+
+
+@pytest.mark.parametrize(
+    ("likelihood", "rows", "layout", "expected"),
+    [
+        ("marginal", 180, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("marginal", 1_000_000, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("suffstat", 1_000_000, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("rows", 2_000, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("rows", 2_001, CPU, (ONE_OFF_OPTIONS, ONE_OFF_OPTIONS)),
+        ("rows", 20_001, CPU, (None, ONE_OFF_OPTIONS)),
+        ("marginal", 180, GPU, (None, None)),
+    ],
+)
+def test_options_by_likelihood_rows_and_platform(sleep_rs, likelihood, rows, layout, expected):  # type: ignore[no-untyped-def]
+    structure = replace(sleep_rs.program.structure, likelihood=likelihood)
+    program = replace_program(sleep_rs.program, structure)
+    lowered = replace(sleep_rs, program=program, data={**sleep_rs.data, "y": np.zeros(rows)})
+    assert options_for(lowered, layout) == expected
+
+
+def replace_program(program, structure):  # type: ignore[no-untyped-def]
+    """A copy of ``program`` whose structure is ``structure`` (options_for reads only that)."""
+    clone = object.__new__(type(program))
+    clone.__dict__.update(program.__dict__, structure=structure)
+    return clone
+
+
+def test_potential_is_one_jitted_function_equal_to_the_model(sleep_rs) -> None:  # type: ignore[no-untyped-def]
+    prog = sleep_rs.program
+    assert potential_fn(prog) is potential_fn(prog)
+    with jax.enable_x64(True):
+        u = np.asarray(init_centre(sleep_rs), dtype=np.float64) + 0.1
+        jitted = float(potential_fn(prog)(u, sleep_rs.data, prog.prepare(sleep_rs.prior_args)))
+        direct = float(prog.potential(u, sleep_rs.data, prog.prepare(sleep_rs.prior_args)))
+    np.testing.assert_allclose(jitted, direct, rtol=1e-12)
+
+
+def test_model_traced_once_for_programs_in_one_context(sleep_rs) -> None:  # type: ignore[no-untyped-def]
+    """A second program that calls the shared potential (here differentiated, as in ``start``
+    and ``advance``) does not run the NumPyro model's Python again."""
+    prog = sleep_rs.program
+    with jax.enable_x64(True):
+        u = np.asarray(init_centre(sleep_rs), dtype=np.float64)
+        args = (sleep_rs.data, prog.prepare(sleep_rs.prior_args))
+        pot = potential_fn(prog)
+        before = trace_count()
+        jax.jit(lambda v, d, p: pot(v * 2.0, d, p)).trace(u, *args)
+        first = trace_count()
+        jax.jit(jax.grad(lambda v, d, p: pot(v + 1.0, d, p))).trace(u, *args)
+        jax.jit(jax.value_and_grad(pot)).trace(u, *args)
+    assert (first - before, trace_count() - first) in ((0, 0), (1, 0))
