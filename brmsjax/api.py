@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from brmsjax.backend.families.compositional.logistic_normal import family_for_design, refuse_fit
+from brmsjax.backend.families.compositional.logistic_normal import family_for_design
 from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
@@ -262,7 +262,6 @@ def brm(
     ctrl = check_control(control)
     check_algorithm(algorithm)
     fam = given = get_family(family)
-    refuse_fit(fam)  # logistic_normal: its sigma<cat> and lncor are not modelled yet
     data = as_frame(data)
     prior = r_priors(prior)
     priors: Mapping[str, Any]
@@ -271,6 +270,7 @@ def brm(
         priors = mv_priors(design, fam, prior)
     else:
         design = design_for(formula, data, fam, data2)
+        fam = family_for_design(fam, design)  # logistic_normal's sigma<cat>
         priors = resolve_priors(design, fam, prior)
     if path is not None and file_refit == "on_change" and path.is_file():
         saved = _from_file(path)

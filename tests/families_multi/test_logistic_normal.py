@@ -1,5 +1,7 @@
 """logistic_normal against brms 2.18: density, get_prior, standata, draws, refusals, porter.
 
+Fitting is tested in tests/logistic_normal_fit.
+
 References: brms 2.18.0's ``dlogistic_normal`` on a grid of 4-category rows and
 ``get_prior()`` and ``make_standata()`` of ``cbind(p1, p2, p3)`` models in
 tests/fixtures/logistic_normal/logistic_normal.json (recorded by make_fixtures.R there, on the
@@ -155,13 +157,9 @@ def test_epred_is_refused_as_in_brms() -> None:
         fam.epred(jnp.zeros((2, 3)), {"sigma": jnp.ones(2), "Llncor": jnp.eye(2)}, {})
 
 
-_FIT_REFUSED = "The logistic_normal family is not supported for fitting in brmsjax yet"
-
-
 @pytest.mark.parametrize(
     ("call", "data", "message"),
     [
-        (bj.brm, None, _FIT_REFUSED),
         (
             bj.make_standata,
             pd.DataFrame({"a": [0.2, 0.5], "b": [0.8, 0.6], "x": [0.0, 1.0]}),
@@ -175,12 +173,9 @@ _FIT_REFUSED = "The logistic_normal family is not supported for fitting in brmsj
         ),
     ],
 )
-def test_refusals_are_named(call: Any, data: pd.DataFrame | None, message: str) -> None:
-    formula = "cbind(p1, p2, p3) ~ x" if data is None else "cbind(a, b) ~ x"
-    data = fixture_data() if data is None else data
-    kwargs = {"chains": 1, "iter": 20} if call is bj.brm else {}
+def test_refusals_are_named(call: Any, data: pd.DataFrame, message: str) -> None:
     with pytest.raises(bj.BrmsjaxError) as err:
-        call(formula, data, family="logistic_normal", **kwargs)
+        call("cbind(a, b) ~ x", data, family="logistic_normal")
     assert message in str(err.value)
 
 
