@@ -147,6 +147,16 @@ class LogisticNormal(Categorical):
             dpar_priors=dict.fromkeys(names, SIGMA_PRIOR),
         )
 
+    def links_line(self, predicted: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> str:
+        """brms's ``mup2 = identity; mup3 = identity; sigmap2 = identity; sigmap3 = identity``
+        (a ``sigma<cat>``'s link where predicted)."""
+        sigmas = "; ".join(
+            f"{d} = {self.dpar_links[d] if d in predicted else 'identity'}"
+            for d in self.dpars
+            if d != "sigma"
+        )
+        return "; ".join(x for x in (super().links_line(predicted, categories), sigmas) if x)
+
     def log_lik_eta(
         self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]
     ) -> Array:
