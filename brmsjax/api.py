@@ -411,6 +411,7 @@ def _same_model(saved: BrmsFit, design: Design, fam: Family, prior: Any, algorit
     old_family = saved.brm_args.get("family")
     if saved.design is None or old_family is None or saved.brm_args.get("algorithm") != algorithm:
         return False
+    old_family = family_for_design(old_family, saved.design)  # logistic_normal's sigma<cat>
     if str(old_family) != str(fam) or old_family.name != fam.name:
         return False
     old, new = standata(saved.design, family=old_family), standata(design, family=fam)

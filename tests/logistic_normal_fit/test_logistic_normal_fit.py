@@ -10,6 +10,7 @@ B's data of tests/fixtures/logistic_normal_fit (brms's names of the draws record
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -112,6 +113,49 @@ def test_predictions_are_simplexes_and_epred_is_refused_as_in_brms() -> None:
         "Cannot compute expected values of the posterior predictive distribution for family "
         "'logistic_normal'."
     )
+
+
+def test_prior_summary_and_prior_draws_as_brms() -> None:
+    """brms's fit$prior: ``lkj_corr_cholesky(1)`` of class ``Llncor`` and one row per
+    ``sigma<cat>``; sample_prior = "yes" adds brms's ``prior_Llncor``
+    (``lkj_corr_rng(ncat - 1, 1)[1, 2]``) after the sigmas' prior draws."""
+    table = fit().prior_summary(all=False)
+    rows = table[table["class"].isin(["Llncor", "sigmaq2", "sigmaq3", "sigmaq4"])]
+    assert rows[["prior", "class", "lb"]].values.tolist() == [
+        ["lkj_corr_cholesky(1)", "Llncor", ""],
+        ["student_t(3, 0, 2.5)", "sigmaq2", "0"],
+        ["student_t(3, 0, 2.5)", "sigmaq3", "0"],
+        ["student_t(3, 0, 2.5)", "sigmaq4", "0"],
+    ]
+    with_prior = bj.brm(
+        "cbind(q1, q2, q3, q4) ~ x",
+        case_data("B"),
+        family="logistic_normal",
+        chains=1,
+        iter=300,
+        seed=1,
+        sample_prior="yes",
+        progress=False,
+    ).draws()
+    names = [c for c in with_prior.columns if c.startswith("prior_")]
+    assert names[-4:] == ["prior_sigmaq2", "prior_sigmaq3", "prior_sigmaq4", "prior_Llncor"]
+    assert np.all(np.abs(with_prior["prior_Llncor"]) < 1.0)
+
+
+def test_saved_fit_predicts_and_loads_its_priors(tmp_path: Path) -> None:
+    """A loaded fit (no model program) rebuilds ``sigma<cat>`` and ``Llncor`` from its draws."""
+    fit().save(tmp_path / "ln.nc")
+    loaded = bj.load(tmp_path / "ln.nc")
+    np.testing.assert_allclose(loaded.log_lik(), fit().log_lik(), rtol=1e-6)
+    pred = loaded.posterior_predict(ndraws=5, seed=1)
+    assert pred.shape == (5, 40, 4)
+    np.testing.assert_allclose(pred.sum(axis=2), 1.0, rtol=1e-6)
+    assert list(loaded.prior_summary()["class"]) == list(fit().prior_summary()["class"])
+
+
+def test_pp_check_is_refused_for_the_matrix_response() -> None:
+    with pytest.raises(bj.BrmsjaxError, match="pp_check is not supported for the logistic_normal"):
+        fit().pp_check()
 
 
 TRUTH = {
