@@ -109,7 +109,7 @@ def fit_info(
             + [d for g in design.groups for d in g.dpars if d]
         )
     )
-    categories = tuple(d[2:] for d in predicted if family.kind == "categorical")
+    categories = tuple(d[2:] for d in predicted if family.kind == "categorical" and d[:2] == "mu")
     return FitInfo(
         formula="\n".join(formula_lines),
         family=str(getattr(family, "display", family.name)),  # mixture(gaussian, gaussian)

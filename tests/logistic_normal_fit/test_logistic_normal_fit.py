@@ -196,3 +196,25 @@ def test_fit_recovers_truth() -> None:
         lo, hi = np.quantile(np.asarray(draws[name]), [0.005, 0.995])
         assert lo < value < hi, (name, lo, hi)
     assert fitted.sampler_stats["divergent__"].sum() == 0
+
+
+@pytest.mark.slow
+def test_fit_with_a_predicted_category_sigma() -> None:
+    """Case C, ``bf(cbind(q1, q2, q3, q4) ~ x, sigmaq2 ~ x)``: brms's names and links."""
+    fitted = bj.brm(
+        bj.bf("cbind(q1, q2, q3, q4) ~ x", "sigmaq2 ~ x"),
+        case_data("B"),
+        family="logistic_normal",
+        chains=1,
+        iter=300,
+        seed=1,
+        progress=False,
+    )
+    assert list(fitted.draws().columns[:-3]) == fixture()["cases"]["C"]["variables"]
+    assert (
+        "Links: muq2 = identity; muq3 = identity; muq4 = identity; sigmaq2 = log; "
+        "sigmaq3 = identity; sigmaq4 = identity"
+    ) in str(fitted.summary())
+    pred = fitted.posterior_predict(pd.DataFrame({"x": [0.0, 2.0]}), seed=1)
+    np.testing.assert_allclose(pred.sum(axis=2), 1.0, rtol=1e-6)
+    assert np.isfinite(fitted.loo().estimates.loc["elpd_loo", "Estimate"])

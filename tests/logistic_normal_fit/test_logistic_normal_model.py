@@ -3,12 +3,13 @@
 References: tests/fixtures/logistic_normal_fit/logistic_normal_fit.json (recorded by
 make_fixtures.R there): brms's make_standata(), get_prior() and the names brms gives the draws
 (brms's rename_pars on the program's parameters) of case A, ``cbind(p1, p2, p3) ~ x + (1 | g)``
-on the data of tests/fixtures/families_multi, and case B, ``cbind(q1, q2, q3, q4) ~ x`` on
-data recorded in the fixture. The log density is brms's Stan model (make_stancode in the
-fixture) written out with scipy: ``student_t(3, 0, 2.5)`` intercepts, half ``student_t``
-sigmas and sds, ``lkj_corr_cholesky(1)`` (uniform over correlation matrices, volume 2 for
-2 x 2 and pi^2 / 2 for 3 x 3, times the Cholesky Jacobian ``prod L_kk^(K - k)``),
-``std_normal`` z and per row ``multi_normal`` of the log ratios minus ``sum(log(y))``.
+on the data of tests/fixtures/families_multi, case B, ``cbind(q1, q2, q3, q4) ~ x`` on data
+recorded in the fixture, and case C, B with ``sigmaq2 ~ x`` (log link). The log density is
+brms's Stan model (make_stancode in the fixture) written out with scipy:
+``student_t(3, 0, 2.5)`` intercepts, half ``student_t`` sigmas and sds,
+``lkj_corr_cholesky(1)`` (uniform over correlation matrices, volume 2 for 2 x 2 and
+pi^2 / 2 for 3 x 3, times the Cholesky Jacobian ``prod L_kk^(K - k)``), ``std_normal`` z and
+per row ``multi_normal`` of the log ratios minus ``sum(log(y))``.
 """
 
 from __future__ import annotations
@@ -51,18 +52,25 @@ def case_data(case: str) -> pd.DataFrame:
     return pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in fixture()["data_B"].items()})
 
 
+def formula(case: str) -> Any:
+    """A case's formula: case C's ``bf(cbind(q1, q2, q3, q4) ~ x, sigmaq2 ~ x)`` as bf()."""
+    if case == "C":
+        return bj.bf("cbind(q1, q2, q3, q4) ~ x", "sigmaq2 ~ x")
+    return fixture()["cases"][case]["formula"]
+
+
 def lowered(case: str) -> LoweredModel:
     """brms's parameterization (no QR, non-centred z) of a case's model."""
     fam = get_family("logistic_normal")
-    design = design_for(fixture()["cases"][case]["formula"], case_data(case), fam, None)
+    design = design_for(formula(case), case_data(case), fam, None)
     fam = family_for_design(fam, design)
     return lower(design, fam, resolve_priors(design, fam), reparam=False)
 
 
-@pytest.mark.parametrize("case", ["A", "B"])
+@pytest.mark.parametrize("case", ["A", "B", "C"])
 def test_standata_equals_brms(case: str) -> None:
     ref = fixture()["cases"][case]
-    got = bj.make_standata(ref["formula"], case_data(case), family="logistic_normal")
+    got = bj.make_standata(formula(case), case_data(case), family="logistic_normal")
     assert list(got) == ref["standata"]["names"]
     for key, want in ref["standata"]["values"].items():
         ours = got[key]
@@ -77,15 +85,15 @@ def test_standata_equals_brms(case: str) -> None:
         )
 
 
-@pytest.mark.parametrize("case", ["A", "B"])
+@pytest.mark.parametrize("case", ["A", "B", "C"])
 def test_get_prior_equals_brms(case: str) -> None:
     ref = fixture()["cases"][case]
-    got = bj.get_prior(ref["formula"], case_data(case), family="logistic_normal")
+    got = bj.get_prior(formula(case), case_data(case), family="logistic_normal")
     want = pd.DataFrame(ref["prior"], columns=COLUMNS)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
 
 
-@pytest.mark.parametrize("case", ["A", "B"])
+@pytest.mark.parametrize("case", ["A", "B", "C"])
 def test_draw_names_equal_brms(case: str) -> None:
     """b_mup2_x, sd_g__mup2_Intercept, sigmap2, lncor__p2__p3, r_g__mup2[a,Intercept], ..."""
     assert variable_names(lowered(case).names) == fixture()["cases"][case]["variables"]
@@ -111,9 +119,12 @@ VALUES = {
         np.array([[1.0, 0.4, -0.2], [0.4, 1.0, 0.3], [-0.2, 0.3, 1.0]]),
     ),
 }
+VALUES["C"] = VALUES["B"]
+#: Case C's ``sigmaq2 ~ x``: its centred Intercept and slope (log link).
+SIGMA_Q2 = (-0.4, 0.3)
 
 
-@pytest.mark.parametrize("case", ["A", "B"])
+@pytest.mark.parametrize("case", ["A", "B", "C"])
 def test_log_density_equals_scipy(case: str) -> None:
     """The lowered model's log density at fixed values: brms's Stan model by hand."""
     lw = lowered(case)
@@ -138,10 +149,16 @@ def test_log_density_equals_scipy(case: str) -> None:
             values |= {f"sd_{k + 1}": np.array([sd]), f"z_{k + 1}": zk[None, :]}
             mu[:, k] += sd * zk[J]
             want += _half_t(sd) + float(np.sum(stats.norm.logpdf(zk)))
-    sigmas = np.array([c[2] for c in cats])
-    cov = np.diag(sigmas) @ cor @ np.diag(sigmas)
+    sigmas = np.tile([c[2] for c in cats], (len(y), 1))
+    if case == "C":  # sigmaq2 = exp(Intercept_sigmaq2 + b_sigmaq2 (x - mean(x)))
+        icpt, b = SIGMA_Q2
+        del values["sigmaq2"]
+        values |= {"Intercept_sigmaq2": icpt, "b_sigmaq2": np.array([b])}
+        want += float(stats.t.logpdf(icpt, 3, 0, 2.5)) - _half_t(cats[0][2])
+        sigmas[:, 0] = np.exp(icpt + b * (x - x.mean()))
     ratios = np.log(y[:, 1:]) - np.log(y[:, :1])
     for n in range(len(y)):
+        cov = np.diag(sigmas[n]) @ cor @ np.diag(sigmas[n])
         want += stats.multivariate_normal(mu[n], cov).logpdf(ratios[n]) - np.log(y[n]).sum()
     assert {s.name for s in lw.sites} == set(values)
     with jax.enable_x64(True):
@@ -149,17 +166,34 @@ def test_log_density_equals_scipy(case: str) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-10)
 
 
-def test_sigma_without_category_is_refused_as_in_brms() -> None:
-    """brms: sigma is not a parameter of logistic_normal (its sds are sigma<category>)."""
+@pytest.mark.parametrize(
+    ("call", "dpar"),
+    [(bj.brm, "sigma"), (bj.get_prior, "sigmaq1"), (bj.make_standata, "sigmaz")],
+)
+def test_sigma_of_no_category_is_refused_as_in_brms(call: Any, dpar: str) -> None:
+    """brms: logistic_normal's sds are sigma<category> of the non-reference categories."""
+    kwargs = {"chains": 1, "iter": 20} if call is bj.brm else {}
     with pytest.raises(bj.BrmsjaxError) as err:
-        bj.brm(
-            bj.bf("cbind(q1, q2, q3, q4) ~ x", "sigma ~ x"),
+        call(
+            bj.bf("cbind(q1, q2, q3, q4) ~ x", f"{dpar} ~ x"),
             case_data("B"),
             family="logistic_normal",
-            chains=1,
-            iter=20,
+            **kwargs,
+        )
+    assert str(err.value) == (
+        f"The parameter '{dpar}' is not a valid distributional or non-linear parameter. Did you "
+        "forget to set 'nl = TRUE'?"
+    )
+
+
+def test_category_sigma_of_another_family_is_refused_as_in_brms() -> None:
+    with pytest.raises(bj.BrmsjaxError) as err:
+        bj.make_standata(
+            bj.bf("cbind(p1, p2, p3) ~ x", "sigmap2 ~ x"),
+            case_data("A"),
+            family="dirichlet",
         )
     assert str(err.value).startswith(
-        "The parameter 'sigma' is not a valid distributional or non-linear parameter. Did you "
+        "The parameter 'sigmap2' is not a valid distributional or non-linear parameter. Did you "
         "forget to set 'nl = TRUE'?"
     )

@@ -106,9 +106,17 @@ def logistic_normal_lpdf(y: Array, mu: Array, sigma: Array, lcor: Array, ref: in
 def family_for_design(family: Any, design: Design) -> Any:
     """``family`` with a logistic_normal family's ``sigma<cat>`` named by the design's
     categories (other families as they are)."""
-    if isinstance(family, LogisticNormal) and design.response.levels:
-        return family.with_categories(tuple(design.response.levels))
-    return family
+    if not isinstance(family, LogisticNormal) or not design.response.levels:
+        return family
+    out = family.with_categories(tuple(design.response.levels))
+    predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
+    for dpar in dict.fromkeys(predicted):
+        if dpar.startswith("sigma") and dpar not in out.dpars:
+            raise ModelError(  # brms's message for a parameter the family lacks
+                f"The parameter '{dpar}' is not a valid distributional or non-linear "
+                "parameter. Did you forget to set 'nl = TRUE'?"
+            )
+    return out
 
 
 @dataclass(frozen=True)
