@@ -89,9 +89,10 @@ def test_log_density_with_another_reference_equals_scipy(ref: int) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("case", [0, 1])
+@pytest.mark.parametrize("case", [0, 1, 2])
 def test_get_prior_equals_brms(case: int) -> None:
-    """brms's rows: lncor's lkj(1) and one student_t(3, 0, 2.5) sigma<cat> per category."""
+    """brms's rows: lncor's lkj(1) and one student_t(3, 0, 2.5) sigma<cat> per category
+    (case 2, ``bf(cbind(p1, p2, p3) ~ x, sigmap2 ~ x)``: sigmap2's b and Intercept rows)."""
     ref = fixture()["priors"][case]
     got = bj.get_prior(ref["formula"], fixture_data(), family="logistic_normal")
     want = pd.DataFrame(ref["rows"], columns=COLUMNS)

@@ -51,6 +51,23 @@ def test_porter_translates_and_runs() -> None:
     ]
 
 
+def test_porter_translates_a_category_sigma_formula() -> None:
+    call = from_r(
+        "brm(bf(cbind(q1, q2, q3, q4) ~ x, sigmaq2 ~ x), data = d, "
+        'family = logistic_normal(link_sigma = "identity"))'
+    )
+    assert call.to_python(imports=False) == (
+        "fit = bj.brm(\n"
+        '    bj.bf("cbind(q1, q2, q3, q4) ~ x", "sigmaq2 ~ x"),\n'
+        "    data=d,\n"
+        '    family=families.logistic_normal(link_sigma="identity"),\n'
+        '    data_name="d",\n'
+        ")\n"
+    )
+    family = call.family.resolve()
+    assert (family.name, dict(family.dpar_links)) == ("logistic_normal", {"sigma": "identity"})
+
+
 def test_summary_rows_as_brms() -> None:
     summ = fit().summary()
     assert list(summ.spec_pars.index) == [
