@@ -5,7 +5,9 @@ group intercepts ``normal(0, sd_g__Intercept)``) with known parameters, drawn wi
 own ``rng`` (brms's parameterizations: negbinomial's shape, Beta's phi, skew_normal's mean,
 zero-inflation zi, hurdle hu, ``P(y <= k) = F(thres_k - mu)`` for cumulative, the mean
 parameterizations of Gamma and weibull). The categorical family uses ``y ~ x`` with three
-categories; multinomial and dirichlet ``cbind(y1, y2, y3) ~ x`` (with ``trials(n)``). Each
+categories; multinomial, dirichlet and logistic_normal ``cbind(y1, y2, y3) ~ x`` (with
+``trials(n)``; logistic_normal's sds ``sigmay2``, ``sigmay3`` and correlation
+``lncor__y2__y3`` of the log ratios are checked too). Each
 data set is fitted with ``brmsjax.brm`` under brms's default priors, and the 90% central
 intervals of the population-level coefficients, the scalar family parameters and
 ``sd_g__Intercept`` are checked against the truth. The pooled count of covered intervals is
@@ -34,7 +36,7 @@ GROUP = "g"
 SD = f"sd_{GROUP}__Intercept"
 CATEGORIES = ("a", "b", "c")
 #: Families whose response is a matrix of categories (``cbind(y1, y2, y3)``), and its columns.
-MATRIX_FAMILIES = ("multinomial", "dirichlet")
+MATRIX_FAMILIES = ("multinomial", "dirichlet", "logistic_normal")
 MATRIX_COLUMNS = ("y1", "y2", "y3")
 
 
@@ -165,6 +167,18 @@ CASES: tuple[Case, ...] = (
             "phi": 10.0,
         },
     ),
+    Case(
+        "logistic_normal",
+        {
+            "b_muy2_Intercept": 0.5,
+            "b_muy3_Intercept": -0.3,
+            "b_muy2_x": -0.6,
+            "b_muy3_x": 0.8,
+            "sigmay2": 0.8,
+            "sigmay3": 1.2,
+            "lncor__y2__y3": 0.4,
+        },
+    ),
 )
 
 
@@ -208,6 +222,10 @@ def simulate(case: Case, n_groups: int, n_per_group: int, seed: int) -> pd.DataF
             [np.zeros(n)]
             + [truth[f"b_mu{c}_Intercept"] + truth[f"b_mu{c}_x"] * x for c in labels[1:]]
         )
+        if case.family == "logistic_normal":  # sigmay2, sigmay3 and their Llncor
+            family = family.with_categories(MATRIX_COLUMNS)
+            r = truth["lncor__y2__y3"]
+            dpars["Llncor"] = jnp.asarray(np.linalg.cholesky(np.array([[1.0, r], [r, 1.0]])))
         dpars.update({d: jnp.asarray(truth[d]) for d in family.dpars if d in truth})
     else:
         effect = rng.normal(0.0, truth[SD], n_groups)[group]

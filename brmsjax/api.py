@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from brmsjax.backend.families.compositional.logistic_normal import family_for_design, refuse_fit
+from brmsjax.backend.families.compositional.logistic_normal import family_for_design
 from brmsjax.backend.families.registry import Family, get_family
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.arguments import check_control, check_int, check_sample_prior
@@ -109,7 +109,7 @@ def fit_info(
             + [d for g in design.groups for d in g.dpars if d]
         )
     )
-    categories = tuple(d[2:] for d in predicted if family.kind == "categorical")
+    categories = tuple(d[2:] for d in predicted if family.kind == "categorical" and d[:2] == "mu")
     return FitInfo(
         formula="\n".join(formula_lines),
         family=str(getattr(family, "display", family.name)),  # mixture(gaussian, gaussian)
@@ -264,7 +264,6 @@ def brm(
     ctrl = check_control(control)
     check_algorithm(algorithm)
     fam = given = get_family(family)
-    refuse_fit(fam)  # logistic_normal: its sigma<cat> and lncor are not modelled yet
     data = as_frame(data)
     prior = r_priors(prior)
     priors: Mapping[str, Any]
@@ -273,6 +272,7 @@ def brm(
         priors = mv_priors(design, fam, prior)
     else:
         design = design_for(formula, data, fam, data2)
+        fam = family_for_design(fam, design)  # logistic_normal's sigma<cat>
         priors = resolve_priors(design, fam, prior)
     if path is not None and file_refit == "on_change" and path.is_file():
         saved = _from_file(path)
@@ -413,6 +413,7 @@ def _same_model(saved: BrmsFit, design: Design, fam: Family, prior: Any, algorit
     old_family = saved.brm_args.get("family")
     if saved.design is None or old_family is None or saved.brm_args.get("algorithm") != algorithm:
         return False
+    old_family = family_for_design(old_family, saved.design)  # logistic_normal's sigma<cat>
     if str(old_family) != str(fam) or old_family.name != fam.name:
         return False
     old, new = standata(saved.design, family=old_family), standata(design, family=fam)

@@ -97,6 +97,9 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
     for d in model.aux:
         tmp = f"tmp_{d}" if d in model.tmp_dpars else d  # gen_extreme_value's tmp_xi
         yield tmp, tmp, ()
+    pairs = [(j, k) for k in range(len(model.lncor)) for j in range(k)]
+    for i, (j, k) in enumerate(pairs):  # logistic_normal's lncor__p2__p3, after its dpars
+        yield f"lncor__{model.lncor[j]}__{model.lncor[k]}", "lncor", (i,)
     pairs = [(j, k) for k in range(len(model.rescor)) for j in range(k)]
     for i, (j, k) in enumerate(pairs):  # brms's rescor__y1__y2, after the family's dpars
         yield f"rescor__{model.rescor[j]}__{model.rescor[k]}", "rescor", (i,)

@@ -26,6 +26,7 @@ from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_sample_prior
 from brmsjax.backend.model.data_bounds import plan_data_bounds
+from brmsjax.backend.model.family_programs import logistic_normal as ln_
 from brmsjax.backend.model.family_programs.gev import GevProgram, tmp_name
 from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
 from brmsjax.backend.model.forms import choose_forms
@@ -415,6 +416,7 @@ def lower(
         nonlinear=nonlinear_plan(design),
         shrink=shrink,
         **rescor_plan(family, priors, prior_args),
+        **ln_.lncor_plan(family, priors, prior_args),
         missing=missing,
         me=me,
         fcor=fcor,
@@ -438,6 +440,7 @@ def lower(
         cosy=design.cosy is not None,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),
+        lncor=ln_.lncor_names(family, design),
         missing=missing_names(design),
         me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
         spatial=tuple(v.name for v in vectors if v.name in SPATIAL_SCALARS),
@@ -451,6 +454,7 @@ def lower(
     )
     if any(d in aux for d in family.tmp_dpars):  # gen_extreme_value's scaled xi
         program_cls = GevProgram
+    program_cls = ln_.program_class(family, design, program_cls)  # logistic_normal's Llncor
     prog = program(structure, family, program_cls)
     return LoweredModel(prog, data, prior_args, names, sample_prior)
 

@@ -248,6 +248,10 @@ class Structure:
     #: whether ``L_rescor`` has an LKJ prior (``prior_args["L_rescor"]["eta"]``).
     rescor: int = 0
     rescor_lkj: bool = False
+    #: logistic_normal's number of log ratios (site ``L_lncor`` where over 1), else 0; and
+    #: whether ``L_lncor`` has an LKJ prior (``family_programs.logistic_normal``).
+    lncor: int = 0
+    lncor_lkj: bool = False
     #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
     missing: Any = None
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
@@ -346,6 +350,8 @@ class ModelNames:
     shrink: tuple[tuple[str, int], ...] = ()  # (kind, K) of mu's shrinkage prior, if any
     #: The responses whose residuals correlate (``rescor__y1__y2``), else ().
     rescor: tuple[str, ...] = ()
+    #: logistic_normal's non-reference categories (``lncor__p2__p3``), else ().
+    lncor: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
     me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order
     #: sar()/car() scalars in brms's order (``lagsar``, ``car``, ``rhocar``, ``sdcar``) and the

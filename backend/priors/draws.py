@@ -159,6 +159,10 @@ def prior_draws(
         p = priors.get(dpar)
         if p is not None:
             out.update(_class_draws(f"prior_{dpar}", p.specs, [""], n, rng))
+    lncor = priors.get("L_lncor")  # logistic_normal: brms's lkj_corr_rng(ncat - 1, eta)[1, 2]
+    if lncor is not None and lncor.specs[0].dist == "lkj" and len(family.dpars) > 1:
+        eta = float(lncor.specs[0].args[0])
+        out["prior_Llncor"] = lkj_marginal_draws(eta, len(family.dpars), n, rng)
     for g in design.groups:
         sd = priors.get(f"sd_{g.id}")
         if sd is not None:

@@ -183,6 +183,10 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
             spec = p.spec if p else DF_DEFAULT
             where = f"class 'df' of group '{g.group}'"
             out[f"df_{g.id}"] = ParamPrior(f"df_{g.id}", (check_bounds(spec, 1.0, None, where),))
+    if ("lncor", "", "", "", "", "") in rows:  # logistic_normal's correlations: lkj on L_lncor
+        p = pick(("lncor", "", "", "", "", ""))
+        spec = LKJ_DEFAULT if p is None else PriorSpec("lkj", p.spec.args)
+        out["L_lncor"] = ParamPrior("L_lncor", (spec,))
     for sm in design.smooths:
         sds_key = ("sds", "", "", "", sm.dpar, "")
         p = pick(("sds", sm.term, "", "", sm.dpar, ""), sds_key)

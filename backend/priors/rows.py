@@ -154,6 +154,8 @@ def default_prior(design: Design, family: Family, dpar: str, link: str) -> Prior
     if link == "identity" and dpar and dpar in family.dpar_priors:
         return parse_prior(family.dpar_priors[dpar])
     role = "" if dpar in category_dpars(design, family) else dpar
+    if family.name == "logistic_normal" and dpar.startswith("sigma"):  # sigma<cat>: sigma's
+        role = "sigma"
     family_link, family_name = family.link, family.name
     if isinstance(family, Mixture):  # the component's link of mu<k>
         family_link, family_name = family.prior_scale(dpar)

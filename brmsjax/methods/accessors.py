@@ -191,6 +191,7 @@ def prior_summary(fit: FitLike, all: bool = True) -> pd.DataFrame:  # noqa: A002
     FitError
         When the fit holds no design (a fit rebuilt from draws alone).
     """
+    from brmsjax.backend.families.compositional.logistic_normal import family_for_design
     from brmsjax.backend.priors.resolve import prior_table
 
     if fit.design is None or "family" not in fit.brm_args:
@@ -207,7 +208,8 @@ def prior_summary(fit: FitLike, all: bool = True) -> pd.DataFrame:  # noqa: A002
         mv = fit.design.mv
         table = mv_prior_table(fit.design, mv_family(mv.responses, mv.families, mv.rescor), user)
     else:
-        table = prior_table(fit.design, fit.brm_args["family"], user)
+        family = family_for_design(fit.brm_args["family"], fit.design)  # sigma<cat>
+        table = prior_table(fit.design, family, user)
     # brms's validate_prior: correlation classes as the Stan parameters (cor -> L, lkj(1) ->
     # lkj_corr_cholesky(1)), rows ordered by class, group, resp, dpar, nlpar, coef (R's
     # order() in a user's locale: case-insensitive)

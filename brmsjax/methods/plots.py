@@ -153,7 +153,7 @@ def pp_check(
         raise PlotError(f"pp_check type must be one of {', '.join(PPC_TYPES)}, not {type!r}.")
     if fit.design is None:
         raise PlotError("pp_check needs the fit's data; refit the model with brm().")
-    if fit.info.family in ("multinomial", "dirichlet"):  # bayesplot takes a vector response
+    if fit.info.family in ("multinomial", "dirichlet", "logistic_normal"):  # a vector response
         raise PlotError(
             f"pp_check is not supported for the {fit.info.family} family, whose response is a "
             "matrix (one column per category); compare posterior_predict()'s columns with the "

@@ -18,6 +18,8 @@ import numpy as np
 
 from brmsjax.backend import new_levels as nl
 from brmsjax.backend import predict as bp
+from brmsjax.backend.families.compositional.logistic_normal import family_for_design
+from brmsjax.backend.model.family_programs.logistic_normal import lncor_cholesky
 from brmsjax.backend.model.terms.cosy import cosy_data
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
@@ -56,7 +58,8 @@ def _family(fit: FitLike) -> Family:
 
         return mv_family(mv.responses, mv.families, mv.rescor)
     fam = fit.brm_args.get("family")
-    return fam if isinstance(fam, Family) else get_family(fit.info.family)
+    fam = fam if isinstance(fam, Family) else get_family(fit.info.family)
+    return family_for_design(fam, fit.design)  # type: ignore[no-any-return]
 
 
 def _draw_index(
@@ -297,6 +300,9 @@ def prediction_inputs(
     rescor = [v for v in fit.variables() if v.startswith("rescor__")]
     if rescor:  # a multivariate model's residual correlations (brmsjax.methods.mv)
         scalars["rescor"] = fit.store.matrix(rescor)[rows]
+    if family.name == "logistic_normal":  # brms's get_Sigma(cor_name = "lncor")
+        lncor = [v for v in fit.variables() if v.startswith("lncor__")]
+        scalars["Llncor"] = lncor_cholesky(fit.store.matrix(lncor)[rows], len(family.dpars))
     thres = [v for v in fit.variables() if v.startswith("b_Intercept[")]
     if family.kind == "ordinal" and thres:
         scalars["thres"] = fit.store.matrix(thres)[rows]

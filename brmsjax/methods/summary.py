@@ -356,6 +356,15 @@ class Summary:
 # -- the fit's summary methods --------------------------------------------------------------
 
 
+def lncor_rows(full: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """logistic_normal's correlations among the family's parameters, as brms labels them
+    (``lncor__p2__p3`` -> ``lncor(p2,p3)``)."""
+    lncor = [v for v in names if v.startswith("lncor__")]
+    return full.loc[lncor].set_axis(
+        [v.replace("__", "(", 1).replace("__", ",") + ")" for v in lncor]
+    )
+
+
 def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
     """brms's ``summary()``: tables of group-level, population-level and family parameters.
 
@@ -398,6 +407,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         *sds,
         *cor_pars,
         *rescor,
+        *[v for v in names if v.startswith("lncor__")],
     ]
     full = summary_table(fit.store.array(chosen), chosen, prob, robust)
     # brms warns about R-hat and divergences only for MCMC (algorithm "sampling").
@@ -419,7 +429,7 @@ def summary(fit: FitLike, prob: float = 0.95, robust: bool = False) -> Summary:
         info=info,
         fixed=fixed_tab,
         random=tables,
-        spec_pars=full.loc[spec],
+        spec_pars=pd.concat([full.loc[spec], lncor_rows(full, names)]),
         ngrps=ngrps,
         total_ndraws=info.total_ndraws,
         prob=prob,

@@ -18,7 +18,14 @@ from .nonlinear import nl_flag
 from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
 from .readers.mecor import MecorSpec
 
-__all__ = ["DPAR_NAMES", "BrmsFormula", "bf", "from_bf_call", "is_dpar_name"]
+__all__ = [
+    "DPAR_NAMES",
+    "BrmsFormula",
+    "bf",
+    "from_bf_call",
+    "is_category_dpar_name",
+    "is_dpar_name",
+]
 
 # Distributional parameter names that brms accepts on the left of a dpar formula.
 DPAR_NAMES = (
@@ -48,6 +55,12 @@ def is_dpar_name(name: str) -> bool:
     """Whether ``name`` is a distributional parameter's: one of :data:`DPAR_NAMES`, or one with
     a mixture component's number (``mu2``, ``sigma1``, ``theta3``; brms's ``dpar_class``)."""
     return name.rstrip("0123456789") in DPAR_NAMES
+
+
+def is_category_dpar_name(name: str) -> bool:
+    """Whether ``name`` may be a category's sd (logistic_normal's ``sigmap2``, brms's
+    ``sigma<cat>``); the family and the response's categories check it later."""
+    return name.startswith("sigma") and len(name) > len("sigma") and not is_dpar_name(name)
 
 
 def normalize_thetas(fixed: Mapping[str, float]) -> dict[str, float]:

@@ -20,7 +20,7 @@ from ..syntax.ast import BinOp, Call, Formula, Name, Node, String, strip_parens
 from ..syntax.parse import deparse, parse
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
 from .autocor import ArmaTerm, autocor_lines, model_arma
-from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_dpar_name
+from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_category_dpar_name, is_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
 from .data2_terms import CarTerm, FcorTerm, SarTerm, gr_cov, model_fcor, model_spatial
 from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
@@ -378,7 +378,9 @@ def brms_terms(
     dpars = [] if nl else [_dpar_terms("", main.rhs, main_src, lhs, columns)]
     for node, text in rest:
         name = node.lhs
-        if not (isinstance(name, Name) and is_dpar_name(name.name)):
+        if not (
+            isinstance(name, Name) and (is_dpar_name(name.name) or is_category_dpar_name(name.name))
+        ):
             raise FormulaTermError(
                 "A distributional formula must start with a parameter name such as "
                 f"sigma ~ x; known parameters are: {', '.join(DPAR_NAMES)}.",

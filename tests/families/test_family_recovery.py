@@ -69,6 +69,7 @@ FAMILIES = [
     "zero_inflated_beta_binomial",
     "multinomial",
     "dirichlet",
+    "logistic_normal",
 ]
 
 
@@ -78,8 +79,8 @@ def _big(family: str) -> pd.DataFrame:
 
 def test_cases_cover_every_family_once() -> None:
     assert list(CASES) == FAMILIES
-    assert len(fr.CASES) == 38
-    assert sum(len(c.truth) for c in fr.CASES) == 166
+    assert len(fr.CASES) == 39
+    assert sum(len(c.truth) for c in fr.CASES) == 173
     names = [f.lower().replace("inverse_gaussian", "inverse.gaussian") for f in FAMILIES]
     assert [c.make_family().name for c in fr.CASES] == names
 
@@ -124,6 +125,7 @@ def test_case_formula_and_checked_names(family: str, formula: str, truth: list[s
         ("dirichlet", ["y1", "y2", "y3", "x", "g"], "float64"),
         ("sratio", ["y", "x", "g"], "int64"),
         ("zero_inflated_beta_binomial", ["y", "x", "g", "n"], "int64"),
+        ("logistic_normal", ["y1", "y2", "y3", "x", "g"], "float64"),
     ],
 )
 def test_simulated_layout(family: str, columns: list[str], dtype: str) -> None:
@@ -148,6 +150,22 @@ def test_hurdle_zeros_have_probability_hu(family: str, share: float) -> None:
     y = _big(family)["y"].to_numpy()
     assert abs(np.mean(y == 0) - share) < 4.5 * np.sqrt(share * (1 - share) / y.size)
     assert np.all(y >= 0)
+
+
+def test_logistic_normal_log_ratios_follow_the_truth() -> None:
+    """``log(y_k / y1)`` is ``b_muyk_Intercept + b_muyk_x x`` plus normal noise with sds
+    ``sigmayk`` and correlation ``lncor__y2__y3``."""
+    data = _big("logistic_normal")
+    t = CASES["logistic_normal"].truth
+    X = np.column_stack([np.ones(len(data)), data["x"]])
+    resid = []
+    for k in ("y2", "y3"):
+        ratio = np.log(data[k] / data["y1"]).to_numpy()
+        coef, *_ = np.linalg.lstsq(X, ratio, rcond=None)
+        np.testing.assert_allclose(coef, [t[f"b_mu{k}_Intercept"], t[f"b_mu{k}_x"]], atol=0.05)
+        resid.append(ratio - X @ coef)
+        assert np.std(resid[-1]) == pytest.approx(t[f"sigma{k}"], rel=0.03)
+    assert np.corrcoef(resid)[0, 1] == pytest.approx(t["lncor__y2__y3"], abs=0.03)
 
 
 def _conditional_sd(data: pd.DataFrame, column: str = "y") -> float:

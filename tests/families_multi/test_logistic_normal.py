@@ -1,5 +1,7 @@
 """logistic_normal against brms 2.18: density, get_prior, standata, draws, refusals, porter.
 
+Fitting is tested in tests/logistic_normal_fit.
+
 References: brms 2.18.0's ``dlogistic_normal`` on a grid of 4-category rows and
 ``get_prior()`` and ``make_standata()`` of ``cbind(p1, p2, p3)`` models in
 tests/fixtures/logistic_normal/logistic_normal.json (recorded by make_fixtures.R there, on the
@@ -87,9 +89,10 @@ def test_log_density_with_another_reference_equals_scipy(ref: int) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("case", [0, 1])
+@pytest.mark.parametrize("case", [0, 1, 2])
 def test_get_prior_equals_brms(case: int) -> None:
-    """brms's rows: lncor's lkj(1) and one student_t(3, 0, 2.5) sigma<cat> per category."""
+    """brms's rows: lncor's lkj(1) and one student_t(3, 0, 2.5) sigma<cat> per category
+    (case 2, ``bf(cbind(p1, p2, p3) ~ x, sigmap2 ~ x)``: sigmap2's b and Intercept rows)."""
     ref = fixture()["priors"][case]
     got = bj.get_prior(ref["formula"], fixture_data(), family="logistic_normal")
     want = pd.DataFrame(ref["rows"], columns=COLUMNS)
@@ -155,13 +158,9 @@ def test_epred_is_refused_as_in_brms() -> None:
         fam.epred(jnp.zeros((2, 3)), {"sigma": jnp.ones(2), "Llncor": jnp.eye(2)}, {})
 
 
-_FIT_REFUSED = "The logistic_normal family is not supported for fitting in brmsjax yet"
-
-
 @pytest.mark.parametrize(
     ("call", "data", "message"),
     [
-        (bj.brm, None, _FIT_REFUSED),
         (
             bj.make_standata,
             pd.DataFrame({"a": [0.2, 0.5], "b": [0.8, 0.6], "x": [0.0, 1.0]}),
@@ -175,12 +174,9 @@ _FIT_REFUSED = "The logistic_normal family is not supported for fitting in brmsj
         ),
     ],
 )
-def test_refusals_are_named(call: Any, data: pd.DataFrame | None, message: str) -> None:
-    formula = "cbind(p1, p2, p3) ~ x" if data is None else "cbind(a, b) ~ x"
-    data = fixture_data() if data is None else data
-    kwargs = {"chains": 1, "iter": 20} if call is bj.brm else {}
+def test_refusals_are_named(call: Any, data: pd.DataFrame, message: str) -> None:
     with pytest.raises(bj.BrmsjaxError) as err:
-        call(formula, data, family="logistic_normal", **kwargs)
+        call("cbind(a, b) ~ x", data, family="logistic_normal")
     assert message in str(err.value)
 
 

@@ -22,9 +22,9 @@ first, then ``mu<cat>`` of the non-reference categories in order); ``dpars["sigm
 the categories' sds ``(..., N, ncat - 1)`` and ``dpars["Llncor"]`` is the Cholesky factor
 ``(..., K, K)`` with ``K = ncat - 1`` (both broadcast against eta's leading dimensions).
 :meth:`LogisticNormal.with_categories` names the sds by the categories (brms's ``sigmap2``,
-... with the default ``student_t(3, 0, 2.5)``) for ``get_prior``; fitting (those parameters
-and the ``lncor`` correlation in the model program) is not in brmsjax yet: :func:`refuse_fit`
-names it.
+... with the default ``student_t(3, 0, 2.5)``) for ``get_prior`` and fitting; the model
+program samples ``Llncor`` and saves ``lncor``
+(:mod:`brmsjax.backend.model.family_programs.logistic_normal`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ __all__ = [
     "family_for_design",
     "logistic_normal_lpdf",
     "multi_logit",
-    "refuse_fit",
 ]
 
 #: brms 2.18's default prior of each scalar ``sigma<cat>``.
@@ -104,23 +103,20 @@ def logistic_normal_lpdf(y: Array, mu: Array, sigma: Array, lcor: Array, ref: in
     return mvn - jnp.sum(jnp.log(y), axis=-1)
 
 
-def refuse_fit(family: Any) -> None:
-    """Refuse to fit a logistic_normal model: its ``sigma<cat>`` and ``lncor`` parameters are
-    not in brmsjax's model program yet."""
-    if getattr(family, "name", None) == "logistic_normal":
-        raise ModelError(
-            "The logistic_normal family is not supported for fitting in brmsjax yet (its "
-            "'sigma<category>' and 'lncor' parameters); get_prior(), make_standata() and the "
-            "family's density and draws are available."
-        )
-
-
 def family_for_design(family: Any, design: Design) -> Any:
     """``family`` with a logistic_normal family's ``sigma<cat>`` named by the design's
     categories (other families as they are)."""
-    if isinstance(family, LogisticNormal) and design.response.levels:
-        return family.with_categories(tuple(design.response.levels))
-    return family
+    if not isinstance(family, LogisticNormal) or not design.response.levels:
+        return family
+    out = family.with_categories(tuple(design.response.levels))
+    predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
+    for dpar in dict.fromkeys(predicted):
+        if dpar.startswith("sigma") and dpar not in out.dpars:
+            raise ModelError(  # brms's message for a parameter the family lacks
+                f"The parameter '{dpar}' is not a valid distributional or non-linear "
+                "parameter. Did you forget to set 'nl = TRUE'?"
+            )
+    return out
 
 
 @dataclass(frozen=True)
@@ -139,7 +135,9 @@ class LogisticNormal(Categorical):
         if "sigma" in dpars:
             sigma = jnp.asarray(dpars["sigma"], dtype=float)
         else:  # the categories' sigma<cat>, each a scalar or (..., N)
-            sigma = jnp.stack([jnp.asarray(dpars[d], dtype=float) for d in self.dpars], axis=-1)
+            parts = [jnp.asarray(dpars[d], dtype=float) for d in self.dpars]
+            shape = jnp.broadcast_shapes(*(p.shape for p in parts))
+            sigma = jnp.stack([jnp.broadcast_to(p, shape) for p in parts], axis=-1)
         sigma = jnp.broadcast_to(sigma, mu.shape)
         lcor = jnp.asarray(dpars["Llncor"], dtype=float)
         return mu, sigma, lcor
@@ -156,6 +154,16 @@ class LogisticNormal(Categorical):
             dpar_bounds=dict.fromkeys(names, (0.0, None)),
             dpar_priors=dict.fromkeys(names, SIGMA_PRIOR),
         )
+
+    def links_line(self, predicted: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> str:
+        """brms's ``mup2 = identity; mup3 = identity; sigmap2 = identity; sigmap3 = identity``
+        (a ``sigma<cat>``'s link where predicted)."""
+        sigmas = "; ".join(
+            f"{d} = {self.dpar_links[d] if d in predicted else 'identity'}"
+            for d in self.dpars
+            if d != "sigma"
+        )
+        return "; ".join(x for x in (super().links_line(predicted, categories), sigmas) if x)
 
     def log_lik_eta(
         self, y: Array, eta: Array, dpars: Mapping[str, Array], addition: Mapping[str, Array]

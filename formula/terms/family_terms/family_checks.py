@@ -250,6 +250,7 @@ def check_dpars(bt: BrmsTerms, family: Any) -> None:
             dp.dpar not in valid
             and dp.dpar not in nlpars
             and not (categorical and dp.dpar.startswith("mu"))
+            and not (getattr(family, "name", "") == "logistic_normal" and dp.dpar[:5] == "sigma")
         ):
             raise FormulaTermError(
                 f"The parameter '{dp.dpar}' is not a valid distributional or non-linear "
