@@ -290,14 +290,30 @@ def _lf_formulas(call: Call, source: str) -> list[Argument]:
     return out
 
 
+def _nlf_parts(call: Call, source: str) -> list[Argument]:
+    """``nlf(sigma ~ a * exp(b * x), a ~ 1)`` as the ``bf()`` arguments ``nlf(sigma ~ ...)``
+    (one formula, marking it non-linear) and ``a ~ 1``; brms's ``loop`` option changes only
+    how Stan evaluates the formula and is accepted."""
+    args = [a for a in call.args if a.name != "loop"]
+    if not args or args[0].name is not None or not isinstance(args[0].value, Formula):
+        raise FormulaTermError("nlf() takes a formula such as sigma ~ a * exp(b * x).", source,
+                               call.span)  # fmt: skip
+    first = args[0].value
+    if first.lhs is None:  # brms 2.18's message
+        raise FormulaTermError("Argument 'formula' must be two-sided.", source, first.span)
+    rest = _lf_formulas(Call("lf", tuple(args[1:]), call.span), source)
+    return [Argument(None, Call("nlf", (args[0],), call.span), args[0].span), *rest]
+
+
 def merge_parts(node: Node, source: str) -> Node:
-    """``bf(...)`` with its ``lf()`` parts (arguments or added with ``+``) as one ``bf()``
-    call; any other node is returned as it is.
+    """``bf(...)`` with its ``lf()`` and ``nlf()`` parts (arguments or added with ``+``) as
+    one ``bf()`` call; any other node is returned as it is. An ``nlf()`` part stays an
+    ``nlf()`` call of its one formula (:func:`~.nlf.unwrap_nlf` reads it).
 
     Raises
     ------
     FormulaTermError
-        For a part added with ``+`` that is not ``lf()``, or an ``lf()`` option.
+        For a part added with ``+`` that is neither ``lf()`` nor ``nlf()``, or an option.
     """
     parts = _added(strip_parens(node))
     first = strip_parens(parts[0])
@@ -308,18 +324,21 @@ def merge_parts(node: Node, source: str) -> Node:
         value = strip_parens(arg.value)
         if arg.name is None and isinstance(value, Call) and value.func == "lf":
             args += _lf_formulas(value, source)
+        elif arg.name is None and isinstance(value, Call) and value.func == "nlf":
+            args += _nlf_parts(value, source)
         else:
             args.append(arg)
     for part in parts[1:]:
         value = strip_parens(part)
-        if not (isinstance(value, Call) and value.func == "lf"):
+        if not (isinstance(value, Call) and value.func in ("lf", "nlf")):
             raise FormulaTermError(
-                "Adding formula parts with '+' other than lf() (bf(), nlf(), set_rescor(), "
-                "...) is not supported by brmsjax; write one bf() with lf() parts.",
+                "Adding formula parts with '+' other than lf() and nlf() (bf(), "
+                "set_rescor(), ...) is not supported by brmsjax; write one bf() with lf() "
+                "and nlf() parts.",
                 source,
                 part.span,
             )
-        args += _lf_formulas(value, source)
+        args += _lf_formulas(value, source) if value.func == "lf" else _nlf_parts(value, source)
     return Call(first.func, tuple(args), node.span)
 
 
