@@ -79,6 +79,8 @@ def model_effects(fit: FitLike) -> list[str]:
     if nl is not None:  # brms: a non-linear formula's covariates and their pairs come first
         cov = list(nl.covariates)
         effects += cov + [f"{a}:{b}" for i, a in enumerate(cov) for b in cov[i + 1 :]]
+    for nt in fit.design.state.terms.nlf:  # nlf(sigma ~ ...): its covariates too
+        effects += [c for c in nt.terms.covariates if c not in effects]
     for dp in fit.design.state.terms.dpars:
         for term in (*dp.fixed.terms, *(dp.cs.terms if dp.cs else ())):  # cs(): after them
             names = _term_names(term)
@@ -106,6 +108,7 @@ def model_variables(fit: FitLike) -> list[str]:
 
     bt = fit.design.state.terms
     names: list[str] = list(bt.nonlinear.covariates) if bt.nonlinear is not None else []
+    names += [c for nt in bt.nlf for c in nt.terms.covariates if c not in names]  # nlf()
     for dp in bt.dpars:
         for term in (*dp.fixed.terms, *(dp.cs.terms if dp.cs else ())):
             for n in _term_names(term):

@@ -20,6 +20,7 @@ from brmsjax.backend import new_levels as nl
 from brmsjax.backend import predict as bp
 from brmsjax.backend.model.terms.cosy import cosy_data
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
+from brmsjax.backend.model.terms.nlf import nlf_plans
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.design import as_frame
@@ -313,6 +314,8 @@ def prediction_inputs(
         Xcs=None if bcs is None else nd.Xcs,
         nonlinear=nonlinear_plan(fit.design),
         C=nd.C,
+        nlf=nlf_plans(fit.design),
+        C_nlf=dict(nd.C_nlf),
         fcor=_fcor(fit, newdata, incl_autocor),
         sar=spatial_sar(fit, newdata, incl_autocor, scalars, rows),
         cosy=_cosy(fit, newdata, rows, incl_autocor),
