@@ -190,7 +190,7 @@ def model_nonlinear(
     for node, text in nlf_parts:
         name = node.lhs
         assert isinstance(name, Name)  # nlf_parts hold formulas of one name
-        if name.name in own or name.name not in dpar_names:
+        if name.name in own or name.name.rstrip("0123456789") not in dpar_names:  # sigma1
             raise FormulaTermError(
                 f"nlf() of '{name.name}', which is not a distributional parameter (a "
                 "non-linear formula of a non-linear parameter), is not supported yet.",
