@@ -18,7 +18,7 @@ COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub
 
 
 def test_every_case_is_recorded() -> None:
-    assert CASES == ["group", "lognormal", "nl_mu", "sigma", "student_nu"]
+    assert CASES == ["group", "lognormal", "nl_mu", "order", "sigma", "student_nu"]
 
 
 @pytest.mark.parametrize("case_id", CASES)

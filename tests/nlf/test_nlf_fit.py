@@ -74,3 +74,14 @@ def test_predict_and_loo_work() -> None:
     assert pred.shape == (1000, len(data()))
     assert np.all(np.isfinite(pred))
     assert np.isfinite(fit.loo().estimates.loc["elpd_loo", "Estimate"])
+
+
+@pytest.mark.slow
+def test_conditional_effects_take_the_nlf_covariates() -> None:
+    """brms's default effects: mu's terms, then the nlf() formula's covariates."""
+    from brmsjax.methods.conditional_effects import model_effects
+
+    fit = nlf_fit()
+    assert model_effects(fit) == ["x", "z"]
+    (table,) = bj.conditional_effects(fit, effects="z").effects.values()
+    assert np.all(np.isfinite(table["estimate__"]))
