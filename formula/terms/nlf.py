@@ -9,8 +9,8 @@ parameters (brms's ``nlpars``), and each expression's other names are its covari
 ``C_1, ...`` of mu and ``C_<dpar>_1, ...`` of a parameter. ``nlf(mu ~ ...)`` replaces the main
 formula's right-hand side, as ``nl = TRUE`` would.
 
-:func:`model_nonlinear` splits a model's formulas into these parts (it generalises
-:func:`~.nonlinear.nonlinear_terms`'s reading of one expression); :func:`unwrap_nlf` reads the
+:func:`model_nonlinear` splits a model's formulas into these parts (for ``nl = TRUE`` alone
+too: mu's expression is then the only one); :func:`unwrap_nlf` reads the
 ``nlf()`` parts that :func:`~.nonlinear.merge_parts` leaves in a ``bf()`` call; :func:`nlf` and
 :func:`lf` are the Python counterparts of brms's helpers (``bj.bf("y ~ x") + bj.nlf(...)``).
 """

@@ -16,10 +16,10 @@ into that one ``bf()`` call; ``lf()``'s options such as ``center`` are refused b
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from ..errors import FormulaTermError, Span
+from ..errors import FormulaTermError
 from ..syntax.ast import (
     Argument,
     BinOp,
@@ -44,7 +44,6 @@ __all__ = [
     "nl_flag",
     "nl_name_nodes",
     "nl_names",
-    "nonlinear_terms",
     "read_formula",
 ]
 
@@ -199,70 +198,6 @@ def lhs_names(node: Formula) -> list[Name]:
         else:
             return []
     return out
-
-
-def nonlinear_terms(
-    expr: Node,
-    source: str,
-    formulas: Sequence[tuple[Formula, str]],
-    dpar_names: Collection[str],
-    nl: bool,
-) -> tuple[NonlinearTerms | None, list[tuple[str, Span, str, Node]], list[tuple[Formula, str]]]:
-    """Split a model's parameter formulas into non-linear parameters' and the rest.
-
-    Parameters
-    ----------
-    expr
-        The main formula's right-hand side.
-    source
-        The main formula's text (for carets).
-    formulas
-        ``(formula, text)`` of each formula after the main one.
-    dpar_names
-        The names of distributional parameters.
-    nl
-        Whether the model is non-linear; if not, nothing is split off.
-
-    Returns
-    -------
-    tuple
-        The :class:`NonlinearTerms` (None if not ``nl``); ``(name, span of the name, text,
-        right-hand side)`` of each non-linear parameter (see :func:`is_nlpar_formula`); the
-        other formulas.
-
-    Raises
-    ------
-    FormulaTermError
-        For a parameter with two formulas, one the expression does not use (brms's message),
-        or any error of :func:`nl_names`.
-    """
-    if not nl:
-        return None, [], list(formulas)
-    names = nl_names(expr, source)
-    nlpars: list[tuple[str, Span, str, Node]] = []
-    rest: list[tuple[Formula, str]] = []
-    for node, text in formulas:
-        if not is_nlpar_formula(node, names, dpar_names):
-            rest.append((node, text))
-            continue
-        for lhs in lhs_names(node):
-            if any(p[0] == lhs.name for p in nlpars):
-                raise FormulaTermError(
-                    f"The parameter '{lhs.name}' has two formulas.", text, lhs.span
-                )
-            if lhs.name not in names:
-                raise FormulaTermError(
-                    f"The parameter '{lhs.name}' is not a valid distributional or non-linear "
-                    "parameter. Did you forget to set 'nl = TRUE'?",
-                    text,
-                    lhs.span,
-                )
-            nlpars.append((lhs.name, lhs.span, text, node.rhs))
-    own = [p[0] for p in nlpars]
-    if not own:  # brms 2.18's message (bf(y ~ x, nl = TRUE))
-        raise FormulaTermError("No non-linear parameters specified.", source, expr.span)
-    terms = NonlinearTerms(expr, tuple(own), tuple(n for n in names if n not in own))
-    return terms, nlpars, rest
 
 
 def _added(node: Node) -> list[Node]:

@@ -97,3 +97,13 @@ def test_python_nlf_reads_like_the_r_call() -> None:
     b = bj.make_standata(text, d, family=bj.student())
     assert list(a) == list(b)
     np.testing.assert_array_equal(a["C_sigma_1"], d["z"].to_numpy())
+
+
+def test_saved_fit_formula_keeps_nlf() -> None:
+    """A fit saved as netCDF stores its formula as JSON; nlf() marks survive the round trip."""
+    from brmsjax.fit_files import _formula_from, _formula_json
+
+    made = bj.bf("y ~ x") + bj.nlf("sigma ~ a * exp(b * z)") + bj.lf("a ~ 1", "b ~ 1")
+    back = _formula_from(_formula_json(made))
+    assert back == made
+    assert str(back) == "bf(y ~ x) + nlf(sigma ~ a * exp(b * z)) + lf(a ~ 1, b ~ 1)"
