@@ -27,6 +27,7 @@ from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
 from brmsjax.backend.model.terms.cosy import cosy_draw, cosy_pointwise
 from brmsjax.backend.model.terms.fcor import fcor_draw, fcor_pointwise
+from brmsjax.backend.model.terms.nlf import nlf_eta
 from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
 from brmsjax.backend.model.terms.spatial import sar_predict
 from brmsjax.formula.errors import ModelError
@@ -98,6 +99,9 @@ class PredictInputs:
         response, NaN where it is missing (drawn row by row, as brms does).
     nonlinear, C
         mu of a non-linear formula and ``(N, k)`` values of its covariates, else None.
+    nlf, C_nlf
+        The ``nlf()`` parameters' plans (:mod:`~brmsjax.backend.model.terms.nlf`) and the
+        ``(N, k)`` covariates of each by parameter; empty without them.
     fcor
         ``fcor(M)``'s ``(N, N)`` matrix ``Mfcor`` of the fitted rows, else None: response draws
         and ``log_lik`` then take all rows at once (:mod:`~brmsjax.backend.model.terms.fcor`);
@@ -125,6 +129,8 @@ class PredictInputs:
     arma: Mapping[str, Any] | None = None
     nonlinear: NonlinearPlan | None = None
     C: np.ndarray | None = None
+    nlf: tuple[Any, ...] = ()
+    C_nlf: Mapping[str, np.ndarray] = field(default_factory=dict)
     fcor: np.ndarray | None = None
     sar: np.ndarray | None = None
     cosy: Mapping[str, np.ndarray] | None = None
@@ -167,6 +173,7 @@ class PredictInputs:
             "Xcs": None if self.Xcs is None else self.Xcs[rows],
             **({} if self.arma is None else {"arma": self.arma["lags"]}),  # rows: all, in order
             "C": None if self.C is None else self.C[rows],
+            "C_nlf": {k: v[rows] for k, v in self.C_nlf.items()},
             **({} if self.fcor is None else _fcor_data(self.fcor)),  # rows: all, in order
             **({} if self.sar is None else {"Msar": self.sar}),  # rows: all, in order
             **_cosy_rows(self.cosy),  # rows: all, in order
@@ -227,6 +234,8 @@ def _linear_predictors(
     group_dpars: tuple[tuple[str, ...], ...],
     categories: tuple[str, ...],
     nonlinear: NonlinearPlan | None = None,
+    *,
+    nlf: tuple[Any, ...] = (),
 ) -> dict[str, Any]:
     """``(S, N)`` predictors of a chunk, summed by the fit's builder; mu stacked for categories."""
     n = next(iter(d["X"].values())).shape[0]
@@ -246,6 +255,7 @@ def _linear_predictors(
     eta = linear_predictors(population, parts, jnp.zeros((s, n)), categories)
     if nonlinear is not None:
         eta[""] = nonlinear_eta(nonlinear, eta, d["C"])
+    eta.update(nlf_eta(nlf, eta, d))  # nlf(sigma ~ ...)
     if categories:
         eta[""] = mu_eta(eta, categories)
     return eta
@@ -278,6 +288,7 @@ def _chunk_function(
         categories,
         arma,
         inputs.nonlinear,
+        inputs.nlf,
         inputs.fcor is not None,
         inputs.sar is not None,
         inputs.cosy is not None,
@@ -287,7 +298,7 @@ def _chunk_function(
         return fn
 
     def run(p: Mapping[str, Any], d: Mapping[str, Any], rng: Any) -> Any:
-        eta = _linear_predictors(p, d, group_dpars, categories, inputs.nonlinear)
+        eta = _linear_predictors(p, d, group_dpars, categories, inputs.nonlinear, nlf=inputs.nlf)
         n = next(iter(d["X"].values())).shape[0]
         s = next(iter(p["b"].values())).shape[0]
         if arma is not None:

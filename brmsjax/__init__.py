@@ -85,6 +85,7 @@ if TYPE_CHECKING:
     )
     from brmsjax.formula.terms.brmsterms import BrmsFormula, bf
     from brmsjax.formula.terms.mv import MvFormula, mvbf, set_rescor
+    from brmsjax.formula.terms.nlf import lf, nlf
     from brmsjax.formula.terms.readers.mecor import set_mecor
     from brmsjax.lecture.equations import Equations, equations
     from brmsjax.lecture.multilevel import multilevel
@@ -165,6 +166,8 @@ _LAZY: dict[str, str] = {
     "MvFormula": "brmsjax.formula.terms.mv",
     "mvbf": "brmsjax.formula.terms.mv",
     "set_rescor": "brmsjax.formula.terms.mv",
+    "lf": "brmsjax.formula.terms.nlf",
+    "nlf": "brmsjax.formula.terms.nlf",
     "set_mecor": "brmsjax.formula.terms.readers.mecor",
     "Equations": "brmsjax.lecture.equations",
     "equations": "brmsjax.lecture.equations",
@@ -251,6 +254,7 @@ __all__ = [
     "hurdle_negbinomial",
     "hurdle_poisson",
     "inverse_gaussian",
+    "lf",
     "load",
     "logistic_normal",
     "lognormal",
@@ -265,6 +269,7 @@ __all__ = [
     "multilevel_table",
     "mvbf",
     "negbinomial",
+    "nlf",
     "poisson",
     "prior",
     "set_mecor",

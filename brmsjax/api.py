@@ -107,6 +107,7 @@ def fit_info(
         dict.fromkeys(
             [b.dpar for b in design.fixed if b.dpar]
             + [d for g in design.groups for d in g.dpars if d]
+            + [d.dpar for d in design.nlf]  # nlf(sigma ~ ...)
         )
     )
     categories = tuple(d[2:] for d in predicted if family.kind == "categorical" and d[:2] == "mu")

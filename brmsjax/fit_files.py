@@ -98,6 +98,7 @@ def _formula_json(formula: Any) -> dict[str, Any] | None:
             "fixed": dict(formula.fixed),
             "options": formula.options.as_kwargs(),
             "nl": formula.nl,
+            **({"nlf": list(formula.nlf)} if formula.nlf else {}),  # nlf(sigma ~ ...)
         }
         return out if formula.autocor is None else {**out, "autocor": formula.autocor}
     raise FitFileError(
@@ -117,6 +118,7 @@ def _formula_from(spec: Mapping[str, Any] | None) -> str | BrmsFormula | None:
         options,
         spec.get("autocor"),
         nl=bool(spec.get("nl", False)),
+        nlf=tuple(spec.get("nlf", ())),
     )
 
 

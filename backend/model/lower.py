@@ -48,6 +48,7 @@ from brmsjax.backend.model.terms.measurement import plan_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.mv_missing import mi_columns, mv_missing_names, plan_mv_missing
+from brmsjax.backend.model.terms.nlf import nlf_plans, plan_nlf
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
 from brmsjax.backend.model.terms.spatial import SPATIAL_SCALARS, plan_spatial
@@ -55,7 +56,7 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
-from brmsjax.backend.priors.nonlinear import check_nlpar_priors
+from brmsjax.backend.priors.nonlinear import check_nlpar_priors, nlpars
 from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.special.group_by import ByGroupBlock, by_info, group_dist
@@ -235,6 +236,7 @@ def lower(
         fixed.append(fp)
         fixed_names.append(fn)
     predicted = {b.dpar for b in design.fixed} | {d for g in design.groups for d in g.dpars}
+    predicted |= {p.dpar for p in plan_nlf(design, family, priors, data)}  # nlf(sigma ~ ...)
     predicted |= {sm.dpar for sm in design.smooths}
     if kind == "ordinal" and "disc" in family.dpars and "disc" not in predicted:
         fixed_dpars.setdefault("disc", 1.0)
@@ -414,6 +416,7 @@ def lower(
         gps=gps,
         arma=arma,
         nonlinear=nonlinear_plan(design),
+        nlf=nlf_plans(design),
         shrink=shrink,
         **rescor_plan(family, priors, prior_args),
         **ln_.lncor_plan(family, priors, prior_args),
@@ -475,7 +478,7 @@ def _check_family(design: Design, family: Family) -> None:
                 f"Argument '{term}' of family '{summary}' is not supported yet in brmsjax "
                 "(brms allows it); remove it from the formula."
             )
-    valid = {"", *family.dpars, *(design.nonlinear.nlpars if design.nonlinear else ())}
+    valid = {"", *family.dpars, *nlpars(design)}
     valid |= set(getattr(family, "responses", ()))  # a multivariate model's mu predictors
     predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
     for dpar in predicted:

@@ -264,6 +264,8 @@ class Structure:
     car: str = ""
     #: ``cosy()``: one compound symmetry density per series (:mod:`.terms.cosy`).
     cosy: bool = False
+    #: ``nlf(sigma ~ ...)``: the non-linearly predicted parameters (:mod:`.terms.nlf`).
+    nlf: tuple[Any, ...] = ()
     #: A multivariate model's ``mi()`` responses (``terms.mv_missing.MvMissingPlan``).
     mv_missing: tuple[Any, ...] = ()
 

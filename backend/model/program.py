@@ -59,6 +59,7 @@ from brmsjax.backend.model.terms.arma_latent import arma_err, arma_eta
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.joint import joint_log_lik
 from brmsjax.backend.model.terms.monotonic import term_predictors
+from brmsjax.backend.model.terms.nlf import nlf_eta
 from brmsjax.backend.model.terms.nonlinear import nonlinear_eta
 from brmsjax.backend.model.terms.shrinkage import (
     shrink_b,
@@ -354,6 +355,7 @@ class ModelProgram:
         eta = linear_predictors(population, parts, zeros, self.structure.categories)
         if self.structure.nonlinear is not None:  # mu of a non-linear formula
             eta[""] = nonlinear_eta(self.structure.nonlinear, eta, data["C"])
+        eta.update(nlf_eta(self.structure.nlf, eta, data))  # nlf(sigma ~ ...)
         if self.structure.arma != (0, 0):
             eta[""] = arma_eta(eta[""], params, data)  # natural or latent residuals
         return eta

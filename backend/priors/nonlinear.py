@@ -25,8 +25,10 @@ __all__ = ["check_nlpar_priors", "internal_priors", "nlpars", "shown_rows"]
 
 
 def nlpars(design: Design) -> tuple[str, ...]:
-    """The design's non-linear parameters (none unless ``nl = TRUE``)."""
-    return design.nonlinear.nlpars if design.nonlinear is not None else ()
+    """The design's non-linear parameters (none unless ``nl = TRUE`` or ``nlf()``)."""
+    if design.nonlinear is not None:
+        return design.nonlinear.nlpars
+    return tuple(design.nlf[0].nlpars) if design.nlf else ()
 
 
 def internal_priors(priors: Sequence[Prior], design: Design) -> list[Prior]:

@@ -127,7 +127,7 @@ def category_dpars(design: Design, family: Family) -> tuple[str, ...]:
 def scalar_dpars(design: Design, family: Family) -> tuple[str, ...]:
     """Auxiliary parameters estimated as one scalar: neither predicted nor fixed (by the
     formula, by ``se()``, or by the family as ordinal ``disc``)."""
-    predicted = set(predicted_dpars(design))
+    predicted = set(predicted_dpars(design)) | {d.dpar for d in design.nlf}  # nlf(sigma ~ ..)
     fixed = {**getattr(family, "dpar_fixed", {}), **design.fixed_dpars}
     if isinstance(family, Mixture):  # mu<k> are always predicted; a theta simplex is one class
         predicted |= {f"mu{k}" for k in range(1, family.nmix + 1)}

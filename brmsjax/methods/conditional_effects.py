@@ -27,6 +27,7 @@ from brmsjax.formula.design.gp import gp_nodes
 from brmsjax.formula.design.special.smooth_terms import smooth_nodes
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.syntax.ast import Call, Name, Node
+from brmsjax.formula.terms.nlf import model_nlpars
 from brmsjax.methods.effects.ce_methods import (
     categorical_rows,
     check_method_args,
@@ -79,7 +80,11 @@ def model_effects(fit: FitLike) -> list[str]:
     if nl is not None:  # brms: a non-linear formula's covariates and their pairs come first
         cov = list(nl.covariates)
         effects += cov + [f"{a}:{b}" for i, a in enumerate(cov) for b in cov[i + 1 :]]
+    later = [c for nt in fit.design.state.terms.nlf for c in nt.terms.covariates]  # nlf()
+    later += [f"{a}:{b}" for i, a in enumerate(later) for b in later[i + 1 :]]
     for dp in fit.design.state.terms.dpars:
+        if dp.dpar in model_nlpars(fit.design.state.terms):  # brms: nl dpars before nlpars
+            effects += [e for e in later if e not in effects]
         for term in (*dp.fixed.terms, *(dp.cs.terms if dp.cs else ())):  # cs(): after them
             names = _term_names(term)
             if 1 <= len(names) <= 2 and ":".join(names) not in effects:
@@ -106,6 +111,7 @@ def model_variables(fit: FitLike) -> list[str]:
 
     bt = fit.design.state.terms
     names: list[str] = list(bt.nonlinear.covariates) if bt.nonlinear is not None else []
+    names += [c for nt in bt.nlf for c in nt.terms.covariates if c not in names]  # nlf()
     for dp in bt.dpars:
         for term in (*dp.fixed.terms, *(dp.cs.terms if dp.cs else ())):
             for n in _term_names(term):

@@ -22,6 +22,7 @@ from brmsjax.backend.families.compositional.logistic_normal import family_for_de
 from brmsjax.backend.model.family_programs.logistic_normal import lncor_cholesky
 from brmsjax.backend.model.terms.cosy import cosy_data
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
+from brmsjax.backend.model.terms.nlf import nlf_plans
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
 from brmsjax.formula.design.design import as_frame
@@ -334,6 +335,8 @@ def prediction_inputs(
         Xcs=None if bcs is None else nd.Xcs,
         nonlinear=nonlinear_plan(fit.design),
         C=nd.C,
+        nlf=nlf_plans(fit.design),
+        C_nlf=dict(nd.C_nlf),
         fcor=_fcor(fit, newdata, incl_autocor),
         sar=spatial_sar(fit, newdata, incl_autocor, scalars, rows),
         cosy=_cosy(fit, newdata, rows, incl_autocor),

@@ -395,6 +395,7 @@ def residuals(
 def _check_nlpar(inputs: bp.PredictInputs, nlpar: str) -> str:
     """``nlpar`` checked against the model's non-linear parameters."""
     have = inputs.nonlinear.nlpars if inputs.nonlinear is not None else ()
+    have = have or (inputs.nlf[0].plan.nlpars if inputs.nlf else ())  # nlf() models
     if nlpar not in have:
         valid = f"its non-linear parameters are: {', '.join(have)}" if have else "it has none"
         raise PredictionError(f"The model has no non-linear parameter '{nlpar}'; {valid}.")

@@ -93,7 +93,8 @@ def with_extras(
         return obj, code
     if family is not None:
         obj = replace(obj, family=family.resolve())
-        code = f"{code[:-1]}, family={family.to_python()})"
+        head, plus, tail = code.partition(") + bj.")  # bj.bf(...) + bj.nlf(...): into bf()
+        code = f"{head if plus else code[:-1]}, family={family.to_python()}){plus[1:]}{tail}"
     if mecor is not None:
         obj = obj + set_mecor(mecor)
         code = f"{code} + bj.set_mecor({mecor})"

@@ -33,6 +33,7 @@ from .brm_args import BRM_FORMALS, add_data2, sampler_args
 from .cor_brms import COR_BRMS, cor_brms_term, with_term
 from .formula_sum import split_formula_sum, with_extras
 from .mv import r_mv_formula
+from .nlf_port import nlf_formula_call, nlf_name
 
 __all__ = ["BrmCall", "FormulaCall", "PriorsCall", "from_r", "r_brm", "r_formula"]
 
@@ -139,8 +140,12 @@ def _bf(call: Call, source: str, autocor: str | None = None) -> FormulaCall:
     fixed: dict[str, float] = {}
     options: dict[str, object] = {}
     nl = False
+    nlf_names: list[str] = []
     for arg in call.args:
         value = arg.value
+        if arg.name is None and isinstance(value, Call) and value.func == "nlf":  # merged
+            nlf_names.append(nlf_name(value, source))
+            value = value.args[0].value
         if isinstance(value, Formula) and arg.name in (None, "formula", "flist"):
             names = lhs_names(value) if formulas else []
             if len(names) > 1:  # brms's a + b ~ 1: one formula per non-linear parameter
@@ -187,6 +192,8 @@ def _bf(call: Call, source: str, autocor: str | None = None) -> FormulaCall:
         f"{k}={py_str(v) if isinstance(v, str) else repr(v)}"
         for k, v in obj.options.as_kwargs().items()
     ]
+    if nlf_names:  # bj.bf(...) + bj.nlf("sigma ~ ...") + bj.lf(...)
+        return FormulaCall(*nlf_formula_call(obj, parts, len(formulas), nlf_names), source)
     return FormulaCall(obj, f"bj.bf({', '.join(parts)})", source)
 
 

@@ -22,8 +22,8 @@ brm :: Fitting and formulas :: bj.brm :: ``bj.brm(formula, data, family=..., pri
 brm_multiple :: Fitting and formulas :: - :: fit each imputed data set with ``bj.brm``
 brmsformula :: Fitting and formulas :: bj.bf :: ``bj.bf("y ~ x", "sigma ~ x")``
 bf :: Fitting and formulas :: bj.bf :: ``bj.bf(...)`` or the string ``"bf(y ~ x, sigma ~ x)"``
-lf :: Fitting and formulas :: bj.bf :: a further formula string in ``bj.bf("y ~ a", "a ~ x", nl=True)``
-nlf :: Fitting and formulas :: bj.nlf :: ``bj.nlf(...)``
+lf :: Fitting and formulas :: bj.lf :: ``bj.bf("y ~ a", nl=True) + bj.lf("a ~ x")`` or a further formula string in ``bj.bf()``
+nlf :: Fitting and formulas :: bj.nlf :: ``bj.bf("y ~ x") + bj.nlf("sigma ~ a * exp(b * z)") + bj.lf("a + b ~ 1")``
 acformula :: Fitting and formulas :: bj.bf :: ``bj.bf("y ~ x", autocor="~ ar(t, g)")``
 mvbrmsformula :: Fitting and formulas :: bj.mvbf :: ``bj.mvbf(...)``
 mvbf :: Fitting and formulas :: bj.mvbf :: ``bj.mvbf(...)``

@@ -62,6 +62,7 @@ from .special.measurement import is_me, me_arguments, me_group
 from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
 from .special.multimembership import mm_nodes
+from .special.nlf import nlf_design
 from .special.nonlinear import check_nonlinear_kind, covariate_nodes, nonlinear_design
 from .special.smooth_terms import add_smooths, smooth_nodes
 
@@ -457,6 +458,7 @@ def build_design(
         gps=gps,
         arma=arma,
         nonlinear=nonlinear,
+        nlf=nlf_design(bt, values, n),
         missing=missing_data(bt, values, response.y, name),
         data2=extra or None,
         cosy=cosy,

@@ -316,6 +316,8 @@ class Design:
     data2: Data2Design | None = None
     #: A ``cosy()`` term's series (:class:`~.ir_special.CosyData`; rows sorted as for ARMA).
     cosy: CosyData | None = None
+    #: ``nlf(sigma ~ ...)``: parameters predicted non-linearly (:class:`~.special.nlf.NlfDpar`).
+    nlf: tuple[Any, ...] = ()
 
     @property
     def N(self) -> int:

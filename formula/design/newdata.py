@@ -51,6 +51,7 @@ from .special.group_by import ByGroupBlock, by_factor
 from .special.measurement import is_me, me_arguments, me_group
 from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
 from .special.multimembership import mm_columns, mm_nodes, mm_values, mm_weights
+from .special.nlf import nlf_covariates
 from .special.nonlinear import covariate_nodes, covariates_matrix
 from .special.smooth_terms import encode_smooths, smooth_nodes
 
@@ -308,6 +309,7 @@ def encode_newdata(
         Xcs=xcs,
         arma=arma,
         C=C,
+        C_nlf=nlf_covariates(bt, values, n),
         sp=sp,
     )
 

@@ -118,6 +118,8 @@ class NewData:
     arma: ArmaData | None = None
     #: ``(n, k)`` covariates of a non-linear formula, else None.
     C: np.ndarray | None = None
+    #: ``(n, k)`` covariates of each ``nlf()`` parameter's expression, by parameter.
+    C_nlf: Mapping[str, np.ndarray] = field(default_factory=dict)
     #: Each dpar's special effects on these rows (``me()`` terms read their ``Xn``, ``noise``).
     sp: Mapping[str, SpBlock] = field(default_factory=dict)
 
@@ -233,6 +235,7 @@ def from_design(design: Design, re_formula: Any = None) -> NewData:
         gps_fitted=True,
         Xcs=design.fixed[0].Xcs if design.fixed else None,
         C=None if design.nonlinear is None else np.asarray(design.nonlinear.C),
+        C_nlf={d.dpar: np.asarray(d.C) for d in design.nlf},
         sp={b.dpar: b.sp for b in design.fixed if b.sp is not None},
     )
     return nd if design.arma is None else in_data_order(nd, design)
@@ -255,6 +258,7 @@ def in_data_order(nd: NewData, design: Design) -> NewData:
         offset=take(nd.offset),
         groups=groups,
         addition=take(nd.addition),
+        C_nlf=take(nd.C_nlf),
         y=None if nd.y is None else np.asarray(nd.y)[back],
         arma=replace(design.arma, order=np.argsort(back, kind="stable")),
     )

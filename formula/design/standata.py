@@ -13,6 +13,7 @@ from .ir import Design, FixedBlock, SpBlock
 from .special.group_by import ByGroupBlock
 from .special.measurement import me_standata
 from .special.multimembership import MmGroupBlock
+from .special.nlf import with_nlf_standata
 
 # Response data in the order brms 2.18 writes it after Y (``ncat``/``nthres`` are the category
 # counts of categorical and ordinal models).
@@ -174,7 +175,7 @@ def standata(
             out[f"Lcov_{k}"] = design.data2.lcov[k]
     out.update(me_standata([block.sp for block in design.fixed]))  # brms's data_Xme
     out["prior_only"] = 0
-    return out
+    return with_nlf_standata(out, design)  # nlf(): C_<dpar>_k where brms writes them
 
 
 def _is_integer(y: np.ndarray) -> bool:

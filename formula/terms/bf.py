@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import FormulaSyntaxError, FormulaTermError
 from ..syntax.ast import Call, Formula, Node, Number, UnaryOp, strip_parens
 from .mv_formula import add_formula
+from .nlf import LfPart, NlfPart, nlf_text
 from .nonlinear import nl_flag
 from .options import OPTION_NAMES, FormulaOptions, options_from_kwargs
 from .readers.mecor import MecorSpec
@@ -99,12 +100,16 @@ class BrmsFormula:
     nl: bool = False
     #: The response's family in a multivariate model (brms's ``bf(y ~ x, family = ...)``).
     family: Any = None
+    #: The parameters whose formulas are non-linear (brms's ``+ nlf(sigma ~ ...)``).
+    nlf: tuple[str, ...] = ()
 
     def __add__(self, other: Any) -> Any:
         """``bf(y1 ~ x) + bf(y2 ~ x) + set_rescor(TRUE)``: a multivariate formula;
         ``bf(...) + set_mecor(FALSE)``: the formula with uncorrelated ``me()`` terms."""
         if isinstance(other, MecorSpec):
             return replace(self, options=replace(self.options, mecor=other.mecor))
+        if isinstance(other, LfPart | NlfPart):  # + lf(a ~ 1), + nlf(sigma ~ a * x)
+            return other.add_to(self)
         return add_formula(self, other)
 
     def __str__(self) -> str:
@@ -112,7 +117,11 @@ class BrmsFormula:
         args += self.options.r_args()
         if self.autocor is not None:
             args.append(f"autocor = {self.autocor}")
-        return f"bf({', '.join(args + (['nl = TRUE'] if self.nl else []))})"
+        args += ["nl = TRUE"] if self.nl else []
+        if self.nlf:  # bf(...) + nlf(sigma ~ ...) + lf(...)
+            n = len(self.formulas)
+            return nlf_text(self.formulas[1:], [args[0], *args[n:]], self.nlf)
+        return f"bf({', '.join(args)})"
 
 
 def bf(
@@ -181,6 +190,13 @@ def from_bf_call(
     nl = False
     for arg in call.args:
         if arg.name is None:
+            if isinstance(arg.value, Call) and arg.value.func == "nlf":
+                raise FormulaTermError(
+                    "nlf() is not supported here (in multivariate formulas and update()) "
+                    "by brmsjax; write the model's own bf() + nlf() formula.",
+                    source,
+                    arg.span,
+                )
             if not isinstance(arg.value, Formula):
                 raise FormulaTermError(
                     f"{call.func}() takes formulas such as sigma ~ x; this argument is not one.",

@@ -24,7 +24,8 @@ from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_category_dpar_name
 from .category_specific import cs_terms, refuse_group_cs, split_cs
 from .data2_terms import CarTerm, FcorTerm, SarTerm, gr_cov, model_fcor, model_spatial
 from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
-from .nonlinear import NonlinearTerms, nonlinear_terms, read_formula
+from .nlf import NlfTerms, model_nonlinear, unwrap_nlf
+from .nonlinear import NonlinearTerms, read_formula
 from .options import FormulaOptions, options_from_call
 from .readers.cosy import CosyTerm, model_cosy
 from .terms import Bar, TermList, expand
@@ -113,6 +114,8 @@ class BrmsTerms:
     car: CarTerm | None = None  # car(M, gr, type): the CAR effects of mu
     #: ``cosy(time, gr)``: compound symmetry of the residuals (:mod:`.cosy`), else None.
     cosy: CosyTerm | None = None
+    #: ``nlf(sigma ~ a * exp(b * x))``: parameters predicted by non-linear formulas (:mod:`.nlf`).
+    nlf: tuple[NlfTerms, ...] = ()
 
     @property
     def response_label(self) -> str:
@@ -340,7 +343,9 @@ def brms_terms(
     fixed: dict[str, float] = {}
     options = FormulaOptions()
     nl = isinstance(formula, BrmsFormula) and formula.nl
+    nlf_names: tuple[str, ...] = ()
     if isinstance(formula, BrmsFormula):
+        nlf_names = formula.nlf
         for text in formula.formulas:
             node = parse(text)
             if not isinstance(node, Formula):
@@ -361,6 +366,7 @@ def brms_terms(
                     formula,
                     node.span,
                 )
+            node, nlf_names = unwrap_nlf(node, formula)
             parts, fixed, nl = from_bf_call(node, formula)
             options = options_from_call(node, formula)
         else:
@@ -374,7 +380,10 @@ def brms_terms(
     if isinstance(lhs, BinOp) and lhs.op == "|":
         additions = _additions(lhs.right, main_src)
         lhs = lhs.left
-    nonlinear, nlpars, rest = nonlinear_terms(main.rhs, main_src, parts[1:], DPAR_NAMES, nl)
+    main, nonlinear, nlf, nlpars, rest = model_nonlinear(
+        main, main_src, parts[1:], nl, nlf_names=nlf_names, dpar_names=DPAR_NAMES
+    )
+    nl = nonlinear is not None
     dpars = [] if nl else [_dpar_terms("", main.rhs, main_src, lhs, columns)]
     for node, text in rest:
         name = node.lhs
@@ -413,6 +422,7 @@ def brms_terms(
         sar=sar,
         car=car,
         cosy=cosy,
+        nlf=nlf,
     )
 
 

@@ -16,10 +16,10 @@ into that one ``bf()`` call; ``lf()``'s options such as ``center`` are refused b
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from ..errors import FormulaTermError, Span
+from ..errors import FormulaTermError
 from ..syntax.ast import (
     Argument,
     BinOp,
@@ -44,7 +44,6 @@ __all__ = [
     "nl_flag",
     "nl_name_nodes",
     "nl_names",
-    "nonlinear_terms",
     "read_formula",
 ]
 
@@ -201,70 +200,6 @@ def lhs_names(node: Formula) -> list[Name]:
     return out
 
 
-def nonlinear_terms(
-    expr: Node,
-    source: str,
-    formulas: Sequence[tuple[Formula, str]],
-    dpar_names: Collection[str],
-    nl: bool,
-) -> tuple[NonlinearTerms | None, list[tuple[str, Span, str, Node]], list[tuple[Formula, str]]]:
-    """Split a model's parameter formulas into non-linear parameters' and the rest.
-
-    Parameters
-    ----------
-    expr
-        The main formula's right-hand side.
-    source
-        The main formula's text (for carets).
-    formulas
-        ``(formula, text)`` of each formula after the main one.
-    dpar_names
-        The names of distributional parameters.
-    nl
-        Whether the model is non-linear; if not, nothing is split off.
-
-    Returns
-    -------
-    tuple
-        The :class:`NonlinearTerms` (None if not ``nl``); ``(name, span of the name, text,
-        right-hand side)`` of each non-linear parameter (see :func:`is_nlpar_formula`); the
-        other formulas.
-
-    Raises
-    ------
-    FormulaTermError
-        For a parameter with two formulas, one the expression does not use (brms's message),
-        or any error of :func:`nl_names`.
-    """
-    if not nl:
-        return None, [], list(formulas)
-    names = nl_names(expr, source)
-    nlpars: list[tuple[str, Span, str, Node]] = []
-    rest: list[tuple[Formula, str]] = []
-    for node, text in formulas:
-        if not is_nlpar_formula(node, names, dpar_names):
-            rest.append((node, text))
-            continue
-        for lhs in lhs_names(node):
-            if any(p[0] == lhs.name for p in nlpars):
-                raise FormulaTermError(
-                    f"The parameter '{lhs.name}' has two formulas.", text, lhs.span
-                )
-            if lhs.name not in names:
-                raise FormulaTermError(
-                    f"The parameter '{lhs.name}' is not a valid distributional or non-linear "
-                    "parameter. Did you forget to set 'nl = TRUE'?",
-                    text,
-                    lhs.span,
-                )
-            nlpars.append((lhs.name, lhs.span, text, node.rhs))
-    own = [p[0] for p in nlpars]
-    if not own:  # brms 2.18's message (bf(y ~ x, nl = TRUE))
-        raise FormulaTermError("No non-linear parameters specified.", source, expr.span)
-    terms = NonlinearTerms(expr, tuple(own), tuple(n for n in names if n not in own))
-    return terms, nlpars, rest
-
-
 def _added(node: Node) -> list[Node]:
     """The operands of a left-leaning chain of ``+`` (``a + b + c``), in order."""
     out: list[Node] = []
@@ -290,14 +225,30 @@ def _lf_formulas(call: Call, source: str) -> list[Argument]:
     return out
 
 
+def _nlf_parts(call: Call, source: str) -> list[Argument]:
+    """``nlf(sigma ~ a * exp(b * x), a ~ 1)`` as the ``bf()`` arguments ``nlf(sigma ~ ...)``
+    (one formula, marking it non-linear) and ``a ~ 1``; brms's ``loop`` option changes only
+    how Stan evaluates the formula and is accepted."""
+    args = [a for a in call.args if a.name != "loop"]
+    if not args or args[0].name is not None or not isinstance(args[0].value, Formula):
+        raise FormulaTermError("nlf() takes a formula such as sigma ~ a * exp(b * x).", source,
+                               call.span)  # fmt: skip
+    first = args[0].value
+    if first.lhs is None:  # brms 2.18's message
+        raise FormulaTermError("Argument 'formula' must be two-sided.", source, first.span)
+    rest = _lf_formulas(Call("lf", tuple(args[1:]), call.span), source)
+    return [Argument(None, Call("nlf", (args[0],), call.span), args[0].span), *rest]
+
+
 def merge_parts(node: Node, source: str) -> Node:
-    """``bf(...)`` with its ``lf()`` parts (arguments or added with ``+``) as one ``bf()``
-    call; any other node is returned as it is.
+    """``bf(...)`` with its ``lf()`` and ``nlf()`` parts (arguments or added with ``+``) as
+    one ``bf()`` call; any other node is returned as it is. An ``nlf()`` part stays an
+    ``nlf()`` call of its one formula (:func:`~.nlf.unwrap_nlf` reads it).
 
     Raises
     ------
     FormulaTermError
-        For a part added with ``+`` that is not ``lf()``, or an ``lf()`` option.
+        For a part added with ``+`` that is neither ``lf()`` nor ``nlf()``, or an option.
     """
     parts = _added(strip_parens(node))
     first = strip_parens(parts[0])
@@ -308,18 +259,21 @@ def merge_parts(node: Node, source: str) -> Node:
         value = strip_parens(arg.value)
         if arg.name is None and isinstance(value, Call) and value.func == "lf":
             args += _lf_formulas(value, source)
+        elif arg.name is None and isinstance(value, Call) and value.func == "nlf":
+            args += _nlf_parts(value, source)
         else:
             args.append(arg)
     for part in parts[1:]:
         value = strip_parens(part)
-        if not (isinstance(value, Call) and value.func == "lf"):
+        if not (isinstance(value, Call) and value.func in ("lf", "nlf")):
             raise FormulaTermError(
-                "Adding formula parts with '+' other than lf() (bf(), nlf(), set_rescor(), "
-                "...) is not supported by brmsjax; write one bf() with lf() parts.",
+                "Adding formula parts with '+' other than lf() and nlf() (bf(), "
+                "set_rescor(), ...) is not supported by brmsjax; write one bf() with lf() "
+                "and nlf() parts.",
                 source,
                 part.span,
             )
-        args += _lf_formulas(value, source)
+        args += _lf_formulas(value, source) if value.func == "lf" else _nlf_parts(value, source)
     return Call(first.func, tuple(args), node.span)
 
 

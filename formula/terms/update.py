@@ -120,6 +120,11 @@ def update_formula(old: str, new: str) -> str:
 
 def _parts(formula: str | BrmsFormula) -> tuple[list[str], dict[str, float]]:
     """Formula texts (main first) and fixed parameters of a formula or ``bf()`` text."""
+    if isinstance(formula, BrmsFormula) and formula.nlf:
+        raise FormulaTermError(
+            "update() of a formula with nlf() parts is not supported yet; give the new "
+            "model's whole formula instead."
+        )
     if isinstance(formula, BrmsFormula) and not formula.nl:
         return list(formula.formulas), dict(formula.fixed)
     node = parse_formula(str(formula))

@@ -48,10 +48,10 @@ def test_porter_reads_family_and_mecor_in_a_formula_sum(code: str, python: str) 
         ("bf(y ~ x1) + gaussian() + poisson()", RCodeError, "A formula takes one family"),
         ("bf(y ~ me(x1, sdx)) + set_mecor(NA)", RCodeError, "set_mecor() must be TRUE or FALSE"),
         ("bf(y ~ x) + set_nl(maybe)", RCodeError, "set_nl() must be TRUE or FALSE"),
-        (  # non-linear distributional parameters are not supported yet
-            "bf(y ~ 1) + nlf(sigma ~ a * exp(b * x)) + lf(a ~ x, b ~ z)",
+        (  # a non-linear formula takes one parameter on its left
+            "bf(y ~ 1) + nlf(sigma + nu ~ a * exp(b * x)) + lf(a ~ x, b ~ z)",
             RCodeError,
-            "Adding formula parts with '+' other than lf() (bf(), nlf(), set_rescor(), ...)",
+            "nlf() takes one parameter on the left of '~', such as sigma ~ a * x.",
         ),
     ],
 )

@@ -77,9 +77,9 @@ def test_nlpar_formulas_read_as_brms_splits_them(code: str, formulas: tuple[str,
     ("code", "message"),
     [
         (
-            "brm(bf(y ~ a * t, nl = TRUE) + nlf(a ~ 1), data = d)",
-            "Adding formula parts with '+' other than lf() (bf(), nlf(), set_rescor(), ...) is "
-            "not supported by brmsjax; write one bf() with lf() parts.",
+            "brm(bf(y ~ a * t, nl = TRUE) + lf(a ~ 1) + set_rescor(TRUE), data = d)",
+            "Adding formula parts with '+' other than lf() and nlf() (bf(), set_rescor(), ...) "
+            "is not supported by brmsjax; write one bf() with lf() and nlf() parts.",
         ),
         (
             'brm(bf(y ~ a * t, lf(a ~ 1, dpar = "x"), nl = TRUE), data = d)',

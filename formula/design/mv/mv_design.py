@@ -47,8 +47,8 @@ def _refuse_special(resp: str, design: Design) -> None:
     what = None
     if design.arma is not None:
         what = "ARMA terms"
-    elif design.nonlinear is not None:
-        what = "non-linear formulas (nl = TRUE)"
+    elif design.nonlinear is not None or design.nlf:
+        what = "non-linear formulas (nl = TRUE, nlf())"
     elif design.gps:
         what = "gp() terms"
     elif any(

@@ -18,7 +18,8 @@ from ...errors import DesignError, FormulaTermError, UnknownVariableError
 from ...evaluate.values import Factor, Value
 from ...syntax.ast import Name, Node
 from ...terms.brmsterms import BrmsTerms
-from ...terms.nonlinear import nl_name_nodes
+from ...terms.nlf import model_nlpars
+from ...terms.nonlinear import NonlinearTerms, nl_name_nodes
 from ..ir import FixedBlock, Nonlinear
 
 __all__ = [
@@ -38,10 +39,11 @@ def covariate_nodes(bt: BrmsTerms, columns: Collection[str] | None = None) -> li
         Where ``columns`` (the data's) lack a covariate: it is neither data nor a non-linear
         parameter with a formula.
     """
-    if bt.nonlinear is None:
-        return []
-    nodes = nl_name_nodes(bt.nonlinear.expr, bt.source)
-    out: list[Node] = [nodes[name] for name in bt.nonlinear.covariates]
+    out: list[Node] = []
+    exprs = [(bt.nonlinear, bt.source)] if bt.nonlinear is not None else []
+    for nt, source in [*exprs, *((t.terms, t.source) for t in bt.nlf)]:  # nlf(sigma ~ ...)
+        nodes = nl_name_nodes(nt.expr, source)
+        out += [nodes[name] for name in nt.covariates]
     for node in out:
         if columns is not None and isinstance(node, Name) and node.name not in columns:
             raise UnknownVariableError(
@@ -54,15 +56,19 @@ def covariate_nodes(bt: BrmsTerms, columns: Collection[str] | None = None) -> li
     return out
 
 
-def covariates_matrix(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> np.ndarray:
-    """``(n, k)`` values of the covariates, brms's ``C_1 ... C_k``.
+def covariates_matrix(
+    bt: BrmsTerms, values: Mapping[str, Value], n: int, nl: NonlinearTerms | None = None
+) -> np.ndarray:
+    """``(n, k)`` values of the covariates of mu's expression (or of ``nl``'s), brms's
+    ``C_1 ... C_k`` (``C_sigma_1 ...``).
 
     Raises
     ------
     DesignError
         For a factor with more than two levels (brms's message) or a matrix-valued column.
     """
-    names = bt.nonlinear.covariates if bt.nonlinear is not None else ()
+    nl = bt.nonlinear if nl is None else nl
+    names = nl.covariates if nl is not None else ()
     columns = []
     for name in names:
         value = values[name]
@@ -85,6 +91,12 @@ def covariates_matrix(bt: BrmsTerms, values: Mapping[str, Value], n: int) -> np.
 
 def check_nonlinear_kind(bt: BrmsTerms, kind: str) -> None:
     """Refuse a non-linear formula of an ordinal or categorical family (not supported yet)."""
+    if bt.nlf and kind in {"ordinal", "categorical"}:
+        raise FormulaTermError(
+            f"nlf() formulas of {kind} families are not supported yet.",
+            bt.nlf[0].source,
+            bt.nlf[0].name_span,
+        )
     if bt.nonlinear is not None and kind in {"ordinal", "categorical"}:
         raise FormulaTermError(
             f"Non-linear formulas of {kind} families are not supported yet; use a family "
@@ -98,8 +110,8 @@ def nonlinear_design(
     bt: BrmsTerms, fixed: Sequence[FixedBlock], values: Mapping[str, Value], n: int
 ) -> tuple[tuple[FixedBlock, ...], Nonlinear | None]:
     """The population-level blocks with the nlpars' left uncentred, and the expression's data."""
-    nl = bt.nonlinear
+    nl, own = bt.nonlinear, model_nlpars(bt)  # nlpars of nl = TRUE and of nlf() formulas
+    blocks = tuple(replace(b, intercept=False) if b.dpar in own else b for b in fixed)
     if nl is None:
-        return tuple(fixed), None
-    blocks = tuple(replace(b, intercept=False) if b.dpar in nl.nlpars else b for b in fixed)
+        return blocks, None
     return blocks, Nonlinear(nl.expr, nl.nlpars, nl.covariates, covariates_matrix(bt, values, n))

@@ -23,6 +23,7 @@ from typing import Any
 
 from ...errors import FormulaTermError, ModelError
 from ..brmsterms import BrmsTerms, se_fixes_sigma
+from ..nlf import model_nlpars
 
 _CONT = ("weights", "subset", "se", "cens", "trunc", "mi", "index")
 _POS = ("weights", "subset", "cens", "trunc", "mi", "index")
@@ -236,7 +237,7 @@ def check_dpars(bt: BrmsTerms, family: Any) -> None:
     if valid is None:
         return
     categorical = getattr(family, "kind", "") == "categorical"
-    nlpars = bt.nonlinear.nlpars if bt.nonlinear is not None else ()
+    nlpars = model_nlpars(bt)
     for dp in bt.dpars:
         if dp.dpar in nlpars and dp.dpar in valid:
             raise FormulaTermError(
@@ -245,7 +246,15 @@ def check_dpars(bt: BrmsTerms, family: Any) -> None:
                 dp.source or None,
                 dp.name_span,
             )
-    for dp in bt.dpars[0 if nlpars else 1 :]:
+    for nt in bt.nlf:  # brms reads nlf() of a parameter the family lacks as an unused nlpar
+        if nt.dpar not in valid:
+            raise FormulaTermError(
+                f"The parameter '{nt.dpar}' is not a valid distributional or non-linear "
+                "parameter. Did you forget to set 'nl = TRUE'?",
+                nt.source,
+                nt.name_span,
+            )
+    for dp in bt.dpars[0 if bt.nonlinear is not None else 1 :]:
         if (
             dp.dpar not in valid
             and dp.dpar not in nlpars
@@ -262,7 +271,9 @@ def check_dpars(bt: BrmsTerms, family: Any) -> None:
     if invalid:
         raise FormulaTermError("Invalid fixed parameters: " + ", ".join(f"'{d}'" for d in invalid))
     if "sigma" in valid and se_fixes_sigma(bt):
-        if "sigma" in bt.fixed_dpars or any(dp.dpar == "sigma" for dp in bt.dpars):
+        if "sigma" in bt.fixed_dpars or "sigma" in [d.dpar for d in bt.dpars] + [
+            t.dpar for t in bt.nlf
+        ]:
             raise FormulaTermError("Cannot predict or fix 'sigma' in this model.")
 
 

@@ -1,0 +1,1 @@
+"""Tests of nlf(): non-linear formulas of distributional parameters."""
