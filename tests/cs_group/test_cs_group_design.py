@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 import brmsjax
-from brmsjax.api import design_for, get_family
+from brmsjax.api import design_for, get_family, resolve_priors
+from brmsjax.backend.priors.user import prior
 from brmsjax.formula.design.special.cs_groups import CsGroupBlock, cs_thresholds
 from brmsjax.formula.errors import BrmsjaxError
 
@@ -148,3 +149,20 @@ def test_intercept_lives_inside_cs(formula: str, coefs: list[str]) -> None:
     term is the one inside ``cs()``, as ``terms_cs`` builds ``~ x`` from ``cs(x)``."""
     design = design_for(formula, data(), get_family("acat"))
     assert list(design.groups[0].coefs) == coefs
+
+
+def test_prior_on_one_threshold_sd() -> None:
+    """``set_prior(..., class = "sd", coef = "Intercept[2]", group = "g")`` reaches brms's
+    ``sd_1[2]`` only (brms 2.18's make_stancode, checked in R: ``normal_lpdf(sd_1[2] | 0, 1)``
+    and ``student_t_lpdf(sd_1[k] | 3, 0, 2.5)`` for k = 1, 3)."""
+    fam = get_family("acat")
+    design = design_for("y ~ x + (cs(1) | g)", data(), fam)
+    resolved = resolve_priors(
+        design, fam, [prior("normal(0, 1)", "sd", coef="Intercept[2]", group="g")]
+    )
+    specs = resolved["sd_1"].specs
+    assert [(s.dist, s.args) for s in specs] == [
+        ("student_t", (3.0, 0.0, 2.5)),
+        ("normal", (0.0, 1.0)),
+        ("student_t", (3.0, 0.0, 2.5)),
+    ]
