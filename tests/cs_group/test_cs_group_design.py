@@ -18,7 +18,9 @@ import pytest
 
 import brmsjax
 from brmsjax.api import design_for, get_family, resolve_priors
+from brmsjax.backend.model.terms.cs_groups import cs_dpars
 from brmsjax.backend.priors.user import prior
+from brmsjax.formula.design.newdata import encode_newdata
 from brmsjax.formula.design.special.cs_groups import CsGroupBlock, cs_thresholds
 from brmsjax.formula.errors import BrmsjaxError
 
@@ -166,3 +168,23 @@ def test_prior_on_one_threshold_sd() -> None:
         ("normal", (0.0, 1.0)),
         ("student_t", (3.0, 0.0, 2.5)),
     ]
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["y ~ x + (1 | p | g) + (cs(1) | p | g)", "y ~ x + (cs(x) | g) + (1 | h)"],
+)
+def test_newdata_encodes_as_fitted(formula: str) -> None:
+    """New data (here the fitted rows) get the fitted blocks' columns, a category-specific
+    term's once per threshold, and the tags that send them to the thresholds."""
+    design = design_for(formula, data(), get_family("acat"))
+    new = encode_newdata(design, data())
+    for enc, block in zip(new.groups, design.groups, strict=True):
+        assert enc.columns == tuple(range(block.M))
+        np.testing.assert_array_equal(enc.Z, block.Z)
+        np.testing.assert_array_equal(enc.J, block.J)
+    tags = [cs_dpars(g) for g in design.groups]
+    if "p" in formula:
+        assert tags == [("", "mucs[1]", "mucs[2]", "mucs[3]")]
+    else:
+        assert tags == [tuple(f"mucs[{k}]" for _ in "ix" for k in (1, 2, 3)), ("",)]
