@@ -26,6 +26,7 @@ from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
 from brmsjax.backend.model.terms.cosy import cosy_draw, cosy_pointwise
+from brmsjax.backend.model.terms.cs_groups import subtract_cs
 from brmsjax.backend.model.terms.fcor import fcor_draw, fcor_pointwise
 from brmsjax.backend.model.terms.nlf import nlf_eta
 from brmsjax.backend.model.terms.nonlinear import NonlinearPlan, nonlinear_eta
@@ -312,6 +313,7 @@ def _chunk_function(
         dpars = _dpars_of(family, eta, p, fixed, (s, n))
         if "bcs" in p:  # category-specific effects: each row's thresholds
             dpars["thres"] = dpars["thres"] - jnp.einsum("nk,skt->snt", d["Xcs"], p["bcs"])
+        dpars = subtract_cs(dpars, eta)  # (cs(1) | g): their effects' thresholds
         if "Msar" in d and not dpar and what in ("epred", "predict", "log_lik"):
             return sar_predict(what, family.name, rng, d, (eta[""], dpars))
         if what == "epred":

@@ -43,6 +43,7 @@ from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
 from brmsjax.backend.model.terms.arma_latent import is_latent, plan_arma
 from brmsjax.backend.model.terms.cosy import plan_cosy
+from brmsjax.backend.model.terms.cs_groups import cs_dpars
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
 from brmsjax.backend.model.terms.measurement import plan_me
 from brmsjax.backend.model.terms.missing import missing_names, plan_missing
@@ -286,12 +287,12 @@ def lower(
         cor = bool(g.cor and g.M > 1)
         lkj = cor and lkj_args(prior_args, priors, g.id)
         cols: dict[str, list[int]] = {}
-        for m, d in enumerate(g.dpars):
+        for m, d in enumerate(cs_dpars(g)):  # (cs(1) | g): thresholds' tags
             cols.setdefault(d, []).append(m)
         sp = group_sp(design, g)
         mm = np.ndim(g.J) == 2  # a multi-membership term: J (N, G), Z (N, G, M) weighted
         shear = (
-            shear_matrix(g.coefs, g.dpars, np.asarray(g.Z, dtype=float))
+            shear_matrix(g.coefs, cs_dpars(g), np.asarray(g.Z, dtype=float))
             if reparam and not sp and not mm and not nby and not student
             else None
         )

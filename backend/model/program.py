@@ -56,6 +56,7 @@ from brmsjax.backend.model.terms import measurement as me_
 from brmsjax.backend.model.terms import missing as mi_
 from brmsjax.backend.model.terms import mv_missing as mv_mi
 from brmsjax.backend.model.terms.arma_latent import arma_err, arma_eta
+from brmsjax.backend.model.terms.cs_groups import subtract_cs
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.joint import joint_log_lik
 from brmsjax.backend.model.terms.monotonic import term_predictors
@@ -388,7 +389,7 @@ class ModelProgram:
             if fp.n_cs:  # brms: Intercept - transpose(mucs[n]), mucs = Xcs * bcs
                 bcs = jnp.reshape(params["bcs"], (fp.n_cs, fp.thresholds))
                 out["thres"] = out["thres"] - data["Xcs"] @ bcs
-        return out
+        return subtract_cs(out, eta)  # and the effects of (cs(1) | g)
 
     def pointwise(self, params: Mapping[str, Array], data: PyTree) -> Array:
         """Pointwise log likelihood ``(N,)``, unweighted (brms's ``log_lik``)."""

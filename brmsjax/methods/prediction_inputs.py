@@ -21,6 +21,7 @@ from brmsjax.backend import predict as bp
 from brmsjax.backend.families.compositional.logistic_normal import family_for_design
 from brmsjax.backend.model.family_programs.logistic_normal import lncor_cholesky
 from brmsjax.backend.model.terms.cosy import cosy_data
+from brmsjax.backend.model.terms.cs_groups import cs_dpars
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nlf import nlf_plans
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
@@ -151,7 +152,7 @@ def _group_draws(
         if e.id in new_r:
             r = np.concatenate([r, new_r[e.id]], axis=1)
         cols = np.asarray(e.columns)
-        dpars = tuple(blocks[e.id].dpars[c] for c in e.columns)
+        dpars = tuple(cs_dpars(fit.design.groups[e.id - 1])[c] for c in e.columns)  # cs: tags
         r, Z = np.ascontiguousarray(r[:, :, cols]), e.Z
         sp = fit.design.groups[e.id - 1].sp
         if any(sp[c] for c in e.columns if sp):

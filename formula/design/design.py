@@ -32,7 +32,7 @@ from ..terms.brmsterms import (
     constant_value,
     se_fixes_sigma,
 )
-from ..terms.category_specific import check_cs_family
+from ..terms.category_specific import check_cs_family, cs_group_terms
 from ..terms.family_terms.family_checks import check_family_terms
 from ..terms.family_terms.missing import keep_na_labels
 from ..terms.family_terms.mixture import is_mixture_family, mixture_terms
@@ -394,7 +394,7 @@ def build_design(
     fixed_dpars = dict(bt.fixed_dpars)
     if se_fixes_sigma(bt) and "sigma" not in fixed_dpars:
         fixed_dpars["sigma"] = 0.0
-    check_cs_family(bt.dpars[0].cs, bt.source, name, kind)
+    check_cs_family(bt.dpars[0].cs or cs_group_terms(bt.dpars), bt.source, name, kind)
     nthres = 0
     if kind == "ordinal":
         if not bt.dpars[0].fixed.intercept:
@@ -429,7 +429,7 @@ def build_design(
     fixed, smooths = add_smooths([(d.dpar, d.fixed) for d in bt.dpars], fixed, values, bt.source)
     fixed, nonlinear = nonlinear_design(bt, fixed, values, n)
     covs: list[str | None] = []
-    groups = _group_blocks(bt, values, n, covs)
+    groups = _group_blocks(bt, values, n, covs, nthres=nthres)
     fcor = None if bt.fcor is None else (bt.fcor, name, rows, len(frame), bool(bt.additions))
     spatial = spatial_design(bt, data2, values, rows, len(frame), category=DataWarning)
     extra = data2_design(groups, covs, data2, fcor, spatial)

@@ -20,6 +20,7 @@ from ..syntax.parse import deparse
 from ..terms.brmsterms import BrmsTerms, GroupTerm
 from .ir import GroupBlock
 from .matrix import brms_rename
+from .special.cs_groups import CsGroupBlock, cs_columns
 from .special.group_by import ByGroupBlock, by_levels_of
 from .special.monotonic import group_matrix
 from .special.multimembership import MmGroupBlock, mm_columns, mm_levels, mm_weights
@@ -84,10 +85,16 @@ def _pasted_factor(parts: Sequence[Value]) -> Factor:
 
 
 def _group_blocks(
-    bt: BrmsTerms, values: Mapping[str, Value], n: int, covs: list[str | None] | None = None
+    bt: BrmsTerms,
+    values: Mapping[str, Value],
+    n: int,
+    covs: list[str | None] | None = None,
+    nthres: int = 0,
 ) -> tuple[GroupBlock, ...]:
     """The group-level blocks in brms's ID order; ``covs``, when given, receives each block's
-    ``gr(g, cov = A)`` name (None without one), the first term's of an ID as brms takes it."""
+    ``gr(g, cov = A)`` name (None without one), the first term's of an ID as brms takes it.
+    ``nthres``: the thresholds of an ordinal model, one effect each per coefficient of a
+    category-specific term ``(cs(1) | g)`` (:mod:`.special.cs_groups`)."""
     blocks: list[dict[str, Any]] = []
     by_id: dict[str, int] = {}
     seen: set[tuple[str, str, str]] = set()
@@ -107,6 +114,10 @@ def _group_blocks(
                 z, names, _, nsp = group_matrix(group.coefs, values, n)
                 factor = _group_factor(group, values)
             coefs = [brms_rename(c) for c in names]
+            cs = [0] * len(coefs)
+            if group.cs:  # (cs(1) | g): c[1], ..., c[nthres]
+                z, coefs, cs = cs_columns(z, coefs, nthres)
+                _check_cs_group(group, bt.source)
             for coef in coefs:  # brms's tidy_ranef: one effect per group, coef and dpar
                 if (group.group, coef, dp.dpar) in seen:
                     raise FormulaTermError(
@@ -130,6 +141,7 @@ def _group_blocks(
                 block["coefs"].extend(coefs)
                 block["dpars"].extend([dp.dpar] * len(coefs))
                 block["sp"].extend(sp)
+                block["cs"].extend(cs)
                 block["cor"] = block["cor"] and group.cor
                 if block["dist"] != group.dist:
                     raise FormulaTermError(
@@ -150,6 +162,7 @@ def _group_blocks(
                     "coefs": list(coefs),
                     "dpars": [dp.dpar] * len(coefs),
                     "sp": sp,
+                    "cs": cs,
                     "cor": group.cor,
                     "cov": group.cov,
                     "by": group.by,
@@ -182,6 +195,20 @@ def _group_blocks(
                 levels, Jby = by_levels_of(block["by"], block["group"], factor, values)
                 extra.update(by=deparse(block["by"]), by_levels=levels, Jby=Jby)
             out.append(ByGroupBlock(**fields, Z=Z, **extra))
+        elif any(block["cs"]):
+            out.append(CsGroupBlock(**fields, Z=Z, cs=tuple(block["cs"])))
         else:
             out.append(GroupBlock(**fields, Z=Z))
     return tuple(out)
+
+
+def _check_cs_group(group: GroupTerm, source: str) -> None:
+    """Refuse ``gr()`` options that brms 2.18 cannot combine with a category-specific
+    group-level term (``gr(g, by = f)`` fails in its ``tidy_ranef``)."""
+    if group.by is not None or group.dist != "gaussian" or group.cov is not None:
+        raise FormulaTermError(
+            "A category-specific group-level term (cs(1) | g) cannot have the gr() options "
+            "by, dist or cov; use (cs(1) | g) with a plain grouping factor.",
+            source,
+            group.span,
+        )

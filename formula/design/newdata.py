@@ -47,6 +47,7 @@ from .newdata_ir import (
     parse_re_formula,
 )
 from .special.autocor import arma_nodes, arma_rows
+from .special.cs_groups import cs_repeat
 from .special.group_by import ByGroupBlock, by_factor
 from .special.measurement import is_me, me_arguments, me_group
 from .special.monotonic import group_matrix, is_mo, mo_argument, with_sp
@@ -343,6 +344,9 @@ def _encode_groups(
             z, _, assign, _ = group_matrix(
                 term.coefs, mm_values(term, values) if term.mm else values, n
             )
+            if term.cs:  # (cs(1) | g): each column once per threshold
+                nthres = design.fixed[0].thresholds
+                z, assign = cs_repeat(z, nthres), [a for a in assign for _ in range(nthres)]
             keep = [
                 j
                 for j, a in enumerate(assign)

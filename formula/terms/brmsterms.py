@@ -21,7 +21,7 @@ from ..syntax.parse import deparse, parse
 from .additions import ADDITION_OPTIONS, ADDITION_TERMS, addition_args, constant_value
 from .autocor import ArmaTerm, autocor_lines, model_arma
 from .bf import DPAR_NAMES, BrmsFormula, bf, from_bf_call, is_category_dpar_name, is_dpar_name
-from .category_specific import cs_terms, refuse_group_cs, split_cs
+from .category_specific import cs_terms, group_cs, split_cs
 from .data2_terms import CarTerm, FcorTerm, SarTerm, gr_cov, model_fcor, model_spatial
 from .multimembership import MmTerm, mmc_last, read_mm, refuse_mmc
 from .nlf import NlfTerms, model_nonlinear, unwrap_nlf
@@ -78,6 +78,8 @@ class GroupTerm:
     by: Node | None = None
     #: ``gr(g, dist = "student")``: the effects' distribution, ``"gaussian"`` or ``"student"``.
     dist: str = "gaussian"
+    #: ``(cs(1) | g)``: category specific, one effect per coefficient and ordinal threshold.
+    cs: bool = False
 
 
 @dataclass(frozen=True)
@@ -216,8 +218,8 @@ def _gr_options(
 
 
 def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
-    refuse_group_cs(bar.lhs, source)
-    coefs, inner_bars = expand(bar.lhs, source)
+    lhs, cs = group_cs(bar.lhs, bar.group, dpar, source)
+    coefs, inner_bars = expand(lhs, source)
     if inner_bars:
         raise FormulaTermError(
             "Group-level terms cannot be nested inside each other.", source, inner_bars[0].span
@@ -278,6 +280,7 @@ def _group_terms(bar: Bar, dpar: str, source: str) -> list[GroupTerm]:
                 cov=cov,
                 by=by,
                 dist=dist,
+                cs=cs,
             )
         )
     return out

@@ -8,13 +8,16 @@ column (``attr(, "int") <- FALSE``): ``cs(contact)`` gives the column ``contacty
 threshold, ``bcs_<column>[k]``, subtracted from the thresholds of its rows.
 
 Only the main formula's top-level terms are read here (joined by ``+``, or on the left of
-``-``); a ``cs()`` elsewhere (``cs(x):z``, inside a group-level term) is left for the term
-encoder, which refuses it.
+``-``); a ``cs()`` elsewhere (``cs(x):z``) is left for the term encoder, which refuses it.
+A group-level term of ``cs()`` calls, ``(cs(1) | g)``, is category specific as a whole
+(:func:`group_cs`): one varying effect per coefficient and threshold.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 from ..errors import FormulaTermError
 from ..syntax.ast import BinOp, Call, Node, Number, Paren, UnaryOp, strip_parens
@@ -26,8 +29,9 @@ __all__ = [
     "CS_CALLS",
     "CS_WARNING",
     "check_cs_family",
+    "cs_group_terms",
     "cs_terms",
-    "refuse_group_cs",
+    "group_cs",
     "split_cs",
 ]
 
@@ -148,6 +152,16 @@ def cs_terms(calls: tuple[Call, ...], dpar: str, source: str) -> TermList | None
     return terms if terms.terms else None
 
 
+def cs_group_terms(dpars: Sequence[Any]) -> TermList | None:
+    """The coefficients of the first category-specific group-level term ``(cs(1) | g)`` of
+    the parameters ``dpars`` (:class:`~.brmsterms.DparTerms`), or None without one."""
+    for dp in dpars:
+        for group in dp.groups:
+            if group.cs:
+                return group.coefs
+    return None
+
+
 def check_cs_family(cs: TermList | None, source: str, family: str, kind: str) -> None:
     """brms's ``check_cs`` of mu's category-specific terms ``cs`` (None: there are none):
     ``cs()`` needs an ordinal family; cumulative warns.
@@ -170,19 +184,50 @@ def check_cs_family(cs: TermList | None, source: str, family: str, kind: str) ->
         warnings.warn(CS_WARNING, UserWarning, stacklevel=user_stacklevel())
 
 
-def refuse_group_cs(lhs: Node, source: str) -> None:
-    """Refuse category-specific group-level terms such as ``(cs(1) | g)``, not supported yet.
+def group_cs(lhs: Node, group: Node, dpar: str, source: str) -> tuple[Node, bool]:
+    """The left-hand side of a group-level term with brms's ``cs()`` terms resolved.
+
+    brms 2.18 (``split_re_terms`` and ``terms_cs`` in R/formula-re.R, R/formula-cs.R) makes a
+    group-level term whose terms are all ``cs()`` calls category specific, with the formula
+    ``~ <their arguments joined by +>``: the intercept lives inside ``cs()``, so ``(cs(1) | g)``
+    and ``(cs(x) | g)`` (intercept and ``x``) are category specific and ``(1 + cs(x) | g)`` is
+    ``(cs(x) | g)``; ``cs(0 + x)`` has no intercept. Returns ``lhs`` and False for a term
+    without ``cs()``, else that formula and True.
 
     Raises
     ------
     FormulaTermError
-        When a top-level term of the group-level formula ``lhs`` is a ``cs()`` call.
+        brms's messages: for ``cs()`` mixed with other terms, for a parameter other than mu
+        and for a multi-membership grouping ``mm()``; and for a ``cs()`` call without exactly
+        one unnamed argument.
     """
-    _, calls = split_cs(lhs, source)
-    if calls:
+    kept, calls = split_cs(lhs, source)
+    if not calls:
+        return lhs, False
+    if expand(kept, source)[0].terms:
         raise FormulaTermError(
-            "Category-specific group-level terms such as (cs(1) | g) are not supported yet; "
-            "use (1 | g), or category-specific population-level effects cs(x).",
+            "Please specify category specific effects in separate group-level terms.",
+            source,
+            lhs.span,
+        )
+    if dpar:
+        raise FormulaTermError(
+            "Category specific effects are only supported for the main parameter 'mu'.",
             source,
             calls[0].span,
         )
+    inner = strip_parens(group)
+    if isinstance(inner, Call) and inner.func == "mm":
+        raise FormulaTermError(
+            "'cs' is not supported in multi-membership terms.", source, inner.span
+        )
+    for call in calls:
+        if len(call.args) != 1 or call.args[0].name is not None:
+            raise FormulaTermError(
+                f"{call.func}() takes one term, such as cs(1) or cs(x).", source, call.span
+            )
+    out = calls[0].args[0].value
+    for call in calls[1:]:
+        arg = call.args[0].value
+        out = BinOp("+", out, arg, span=out.span.merge(arg.span))
+    return out, True

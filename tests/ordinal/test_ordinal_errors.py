@@ -51,11 +51,10 @@ from brmsjax.formula.terms.category_specific import CS_WARNING
             "The term 'cs(temp):contact' is invalid in brms syntax.",
         ),
         (
-            "rating ~ temp + (cs(1) | judge)",
+            "rating ~ temp + (cs(1) + temp | judge)",
             fam.acat(),
             FormulaTermError,
-            "Category-specific group-level terms such as (cs(1) | g) are not supported yet; "
-            "use (1 | g), or category-specific population-level effects cs(x).",
+            "Please specify category specific effects in separate group-level terms.",
         ),
     ],
 )

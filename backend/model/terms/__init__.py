@@ -15,6 +15,8 @@
 - :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
 - :mod:`.missing`: ``mi()`` responses (missing responses ``Ymi``, latent responses ``Yl``).
 - :mod:`.measurement`: ``me()`` noise-free predictors (``meanme``, ``sdme``, ``zme``, ``Lme``).
+- :mod:`.cs_groups`: the effects of ``(cs(1) | g)`` terms, summed per threshold and subtracted
+  from the ordinal thresholds.
 - :mod:`.shrinkage`: brms's horseshoe, R2D2 and lasso priors on mu's ``b`` (their sites,
   transforms to ``b`` and densities).
 

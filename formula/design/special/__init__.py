@@ -10,6 +10,8 @@
 - :mod:`.missing`: ``y | mi()`` and ``y | mi(sdy)`` responses (brms's ``Jmi``, ``Jme``, ``noise``).
 - :mod:`.group_by`: group terms ``gr(g, by = f)`` with ``sd`` and ``cor`` per level of ``f``
   (brms's ``Nby``, ``Jby``).
+- :mod:`.cs_groups`: category-specific group terms ``(cs(1) | g)`` of ordinal models (one
+  effect per coefficient and threshold, ``r_g[a,Intercept[1]]``).
 
 ``gp()`` terms stay in :mod:`brmsjax.formula.design.gp` (the Design IR refers to their blocks,
 and these modules import the IR, so the IR never imports this package).
