@@ -45,10 +45,14 @@ from brmsjax.backend.model.terms.arma_latent import is_latent, plan_arma
 from brmsjax.backend.model.terms.cosy import plan_cosy
 from brmsjax.backend.model.terms.cs_groups import cs_dpars
 from brmsjax.backend.model.terms.gp import gp_data, gp_plan, marginal_gp, row_basis
-from brmsjax.backend.model.terms.measurement import plan_me
-from brmsjax.backend.model.terms.missing import missing_names, plan_missing
+from brmsjax.backend.model.terms.latent.measurement import plan_me
+from brmsjax.backend.model.terms.latent.missing import missing_names, plan_missing
+from brmsjax.backend.model.terms.latent.mv_missing import (
+    mi_columns,
+    mv_missing_names,
+    plan_mv_missing,
+)
 from brmsjax.backend.model.terms.monotonic import group_sp
-from brmsjax.backend.model.terms.mv_missing import mi_columns, mv_missing_names, plan_mv_missing
 from brmsjax.backend.model.terms.nlf import nlf_plans, plan_nlf
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood

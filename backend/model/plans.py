@@ -252,7 +252,7 @@ class Structure:
     #: whether ``L_lncor`` has an LKJ prior (``family_programs.logistic_normal``).
     lncor: int = 0
     lncor_lkj: bool = False
-    #: A ``mi()`` response's plan (``terms.missing.MissingPlan``), None without ``mi()``.
+    #: A ``mi()`` response's plan (``terms.latent.missing.MissingPlan``), None without ``mi()``.
     missing: Any = None
     me: tuple[int, int] = (0, 0)  # me() terms: (Mme, N) of the sites zme_1 and Lme_1
     mecor: bool = True  # set_mecor(FALSE): no Lme_1, the latent variables independent
@@ -266,7 +266,7 @@ class Structure:
     cosy: bool = False
     #: ``nlf(sigma ~ ...)``: the non-linearly predicted parameters (:mod:`.terms.nlf`).
     nlf: tuple[Any, ...] = ()
-    #: A multivariate model's ``mi()`` responses (``terms.mv_missing.MvMissingPlan``).
+    #: A multivariate model's ``mi()`` responses (``terms.latent.mv_missing.MvMissingPlan``).
     mv_missing: tuple[Any, ...] = ()
 
 

@@ -52,13 +52,13 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta, structure_group_effects
 from brmsjax.backend.model.prior_values import prepare_prior_args, structure_lprior
-from brmsjax.backend.model.terms import measurement as me_
-from brmsjax.backend.model.terms import missing as mi_
-from brmsjax.backend.model.terms import mv_missing as mv_mi
 from brmsjax.backend.model.terms.arma_latent import arma_err, arma_eta
 from brmsjax.backend.model.terms.cs_groups import subtract_cs
 from brmsjax.backend.model.terms.gp import gp_derive, gp_marginal_log_lik, gp_parts
 from brmsjax.backend.model.terms.joint import joint_log_lik
+from brmsjax.backend.model.terms.latent import measurement as me_
+from brmsjax.backend.model.terms.latent import missing as mi_
+from brmsjax.backend.model.terms.latent import mv_missing as mv_mi
 from brmsjax.backend.model.terms.monotonic import term_predictors
 from brmsjax.backend.model.terms.nlf import nlf_eta
 from brmsjax.backend.model.terms.nonlinear import nonlinear_eta

@@ -14,7 +14,7 @@ from scipy import stats
 import brmsjax as bj
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.model.lower import lower
-from brmsjax.backend.model.terms import mv_missing as mv_mi
+from brmsjax.backend.model.terms.latent import mv_missing as mv_mi
 from brmsjax.mv_api import mv_design_for, mv_priors
 
 from .test_mi_index_standata import CASES, formula, nhanes
