@@ -260,6 +260,9 @@ class Structure:
     car: str = ""
     #: ``cosy()``: one compound symmetry density per series (:mod:`.terms.cosy`).
     cosy: bool = False
+    #: ``ar(cov = TRUE)``: its ``(Kar, Kma)``, one ARMA covariance density per series
+    #: (:mod:`.terms.arcov`); None without.
+    arcov: tuple[int, int] | None = None
     #: A multivariate model's ``mi()`` responses (``terms.mv_missing.MvMissingPlan``).
     mv_missing: tuple[Any, ...] = ()
 

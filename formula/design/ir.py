@@ -19,6 +19,7 @@ import numpy as np
 from brmsjax.formula import names
 
 from .data2.ir import Data2Design
+from .ir_arcov import ArcovData
 from .ir_special import ArmaData, CosyData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, SpTerm
 
 if TYPE_CHECKING:
@@ -316,6 +317,8 @@ class Design:
     data2: Data2Design | None = None
     #: A ``cosy()`` term's series (:class:`~.ir_special.CosyData`; rows sorted as for ARMA).
     cosy: CosyData | None = None
+    #: An ARMA term with ``cov = TRUE`` (:class:`~.ir_arcov.ArcovData`; ``arma`` is then None).
+    arcov: ArcovData | None = None
 
     @property
     def N(self) -> int:
