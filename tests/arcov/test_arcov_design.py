@@ -38,6 +38,7 @@ FORMULAS = {
     "arma_student": "y ~ x + arma(t, g, cov = TRUE)",
     "ar_sigma": brmsjax.bf("y ~ x + ar(t, g, cov = TRUE)", "sigma ~ x"),
     "autocor": brmsjax.bf("y ~ x", autocor="~ arma(time = t, gr = g, cov = TRUE)"),
+    "arma_student_sigma": brmsjax.bf("y ~ x + arma(t, g, cov = TRUE)", "sigma ~ x"),
 }
 
 
@@ -128,23 +129,34 @@ DENSITY = [
         "gaussian",
         {"ar": np.array([-0.3]), "Intercept_sigma": -0.2, "b_sigma": np.array([0.4])},
     ),
+    (
+        "arma_student_sigma",
+        "student",
+        {
+            "ar": np.array([0.7]),
+            "ma": np.array([-0.5]),
+            "nu": 6.0,
+            "Intercept_sigma": 0.1,
+            "b_sigma": np.array([-0.6]),
+        },
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "family", "values"), DENSITY)
 def test_log_density_is_brms(case: str, family: str, values: dict[str, object]) -> None:
-    """brms's ``normal_time_hom``/``_het`` and ``student_t_time_hom`` per series."""
+    """brms's ``normal_time_hom``/``_het`` and ``student_t_time_hom``/``_het`` per series."""
     fam = get_family(family)
     formula = FORMULAS[case]
     priors = (
         PRIORS
-        if case != "ar_sigma"
+        if "sigma" not in case
         else [*PRIORS[:2], prior("normal(0, 1)", "Intercept", dpar="sigma")]
     )
     design = design_for(formula, data(), fam)
     lowered = lower(design, fam, resolve_priors(design, fam, priors))
     v: dict[str, object] = {"Intercept": 1.7, "b": np.array([0.3]), **values}
-    if case != "ar_sigma":
+    if "sigma" not in case:
         v["sigma"] = 0.8
     data_, prior_args = lowered.model_args
     with jax.enable_x64(True):
@@ -152,7 +164,7 @@ def test_log_density_is_brms(case: str, family: str, values: dict[str, object]) 
     sd = brmsjax.make_standata(formula, data(), family=family)
     X = np.asarray(sd["X"], float)[:, 1:]
     mu = v["Intercept"] + (X - X.mean(axis=0)) @ v["b"]
-    if case == "ar_sigma":
+    if "sigma" in case:
         Xs = np.asarray(sd["X_sigma"], float)[:, 1:]
         sigma = np.exp(v["Intercept_sigma"] + (Xs - Xs.mean(axis=0)) @ v["b_sigma"])
     else:
@@ -169,7 +181,7 @@ def test_log_density_is_brms(case: str, family: str, values: dict[str, object]) 
         else:
             target += stats.multivariate_t.logpdf(y[rows], mu[rows], cov, df=v["nu"])
     target += stats.norm.logpdf(v["Intercept"], 2, 2) + stats.norm.logpdf(v["b"][0], 0, 1)
-    if case == "ar_sigma":
+    if "sigma" in case:
         target += stats.norm.logpdf(v["Intercept_sigma"])
     else:
         target += stats.expon.logpdf(0.8)

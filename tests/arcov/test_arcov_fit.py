@@ -107,6 +107,18 @@ def test_new_data_response_draws_are_refused(fit: brmsjax.BrmsFit) -> None:
         fit.posterior_predict(newdata=simulated().iloc[:5])
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"shard_rows": True}, "cannot split their rows over devices"),
+        ({"algorithm": "meanfield", "batch_size": 10}, "would take batches of rows"),
+    ],
+)
+def test_row_splitting_fits_are_refused(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        brmsjax.brm(FORMULA, simulated(), chains=1, iter=50, **settings)  # type: ignore[arg-type]
+
+
 def _covariance(ar: float, ma: float, sigma: np.ndarray) -> np.ndarray:
     n = len(sigma)
     k = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
