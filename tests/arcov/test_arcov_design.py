@@ -22,7 +22,12 @@ from scipy import stats
 import brmsjax
 from brmsjax.api import design_for, get_family, resolve_priors
 from brmsjax.backend.model.lower import lower
-from brmsjax.backend.model.terms.arcov import arcov_data, arcov_matrix, arcov_pointwise
+from brmsjax.backend.model.terms.arcov import (
+    arcov_data,
+    arcov_log_lik,
+    arcov_matrix,
+    arcov_pointwise,
+)
 from brmsjax.backend.priors.user import prior
 from brmsjax.formula.errors import BrmsjaxError, ModelError
 from brmsjax.port import from_r
@@ -260,3 +265,28 @@ def test_porter_translates_cov_terms(code: str, expected: str) -> None:
     assert expected in call.to_python()
     standata = brmsjax.make_standata(call.formula, data(), family=call.family.name)
     assert list(standata["nobs_tg"]) == [7, 5, 5]
+
+
+@pytest.mark.parametrize("family", ["gaussian", "student"])
+@pytest.mark.parametrize(("ar", "ma"), [(0.97, None), (None, -0.95), (0.95, -0.9), (-0.9, 0.8)])
+def test_long_series_near_the_bounds(family: str, ar: float | None, ma: float | None) -> None:
+    """The innovations recursion equals the dense density on a long series (400 rows) and a
+    short one, with coefficients near +-1."""
+    rng = np.random.default_rng(9)
+    series = np.repeat([0, 1], [400, 3])
+    y = rng.normal(size=403)
+    sigma = np.exp(rng.normal(scale=0.2, size=403))
+    dpars: dict[str, object] = {"sigma": sigma, "nu": np.array([5.0])}
+    if ar is not None:
+        dpars["ar"] = np.array([ar])
+    if ma is not None:
+        dpars["ma"] = np.array([ma])
+    with jax.enable_x64(True):
+        got = float(arcov_log_lik(family, y, np.zeros(403), dpars, arcov_data(series)))
+    a, m = ar or 0.0, ma or 0.0
+    target = 0.0
+    for rows in (slice(0, 400), slice(400, 403)):
+        n = len(sigma[rows])
+        cov = _cov(n, a, m) * np.outer(sigma[rows], sigma[rows])
+        target += _density(family, y[rows], np.zeros(n), cov, 5.0)
+    assert got == pytest.approx(target, rel=1e-9)

@@ -158,10 +158,10 @@ def test_porter_code_runs() -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = call.run(simulated(), seed=1, iter=100, warmup=50, progress=False)
+        fit = call.run(simulated(G=6, T=5), seed=1, iter=60, warmup=30, progress=False)
     assert {"ar[1]", "ma[1]", "nu", "b_sigma_x"} <= set(fit.draws().columns)
-    assert fit.posterior_predict().shape == (50, 72)
-    assert fit.log_lik().shape == (50, 72)
+    assert fit.posterior_predict().shape == (30, 30)
+    assert np.isfinite(fit.log_lik()).all()
 
 
 @pytest.mark.slow

@@ -12,14 +12,16 @@ entries ``gamma_|i-j|`` of the ARMA(1, 1) process with unit innovations::
 (``ar = 0`` without an AR part, ``ma = 0`` without an MA part: AR(1) ``ar^k / (1 - ar^2)``,
 MA(1) ``1 + ma^2`` and ``ma``), and the residuals' covariance is ``D C D`` with
 ``D = diag(sigma)`` (sigma is the innovation sd, one per row when predicted: the ``_het``
-density). Every series' ``C`` is the leading block of the longest series' matrix, so one
-``M x M`` Cholesky factor ``L`` (``M = max(nobs_tg)``, brms's ``max_nobs_tg``) serves all:
-the leading block of ``L`` (and of ``L^-1``) is the factor (inverse) of the leading block. The
-rows are gathered into ``(G, M)`` series (padded, masked), so a series' ``z = L^-1 (e / sigma)``
-and ``log det C`` read only its ``n`` leading entries.
+density). brms builds ``chol_cor``, the Cholesky factor of the longest series' ``C``, and
+takes its leading block for each series (``O(M^3)`` per evaluation); brmsjax computes the same
+density in ``O(G M)`` with the innovations algorithm (the ``LDL'`` factorization of ``C``: the
+one-step prediction errors ``e`` of ``u = (y - mu) / sigma`` and their variances ``v``, with
+``u' C^-1 u = sum e^2 / v`` and ``log det C = sum log v``), run on the rows gathered into
+``(G, M)`` series (padded, masked; ``M = max(nobs_tg)``) with parallel scans.
 
 ``log_lik`` is brms's ``log_lik_<family>_time``: each row given its series' other rows
-(:func:`~.cosy.series_loo`), with ``C^-1 = L^-T diag(mask) L^-1`` per series.
+(:func:`~.cosy.series_loo`), with ``C^-1 u`` and ``diag(C^-1)`` from the same recursions run
+backwards; response draws run them forwards. :func:`arcov_matrix` is brms's ``C`` itself.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
-from jax.scipy.linalg import solve_triangular
 from jax.scipy.special import gammaln
 
 from brmsjax.formula.errors import ModelError
@@ -131,25 +132,67 @@ def _series(v: Array, d: Any, pad: float) -> Array:
     return jnp.where(d["mask"] > 0, jnp.take(v, d["index"], axis=-1), pad)
 
 
+def _linear_scan(a: Array, b: Array, reverse: bool = False) -> Array:
+    """``x_k = a_k x_(k-1) + b_k`` along the last axis (``x_(-1) = 0``; ``reverse``: from the
+    end, ``x_k = a_k x_(k+1) + b_k``), in parallel (:func:`jax.lax.associative_scan`)."""
+    a, b = jnp.broadcast_arrays(a, b)
+
+    def combine(x: tuple[Array, Array], y: tuple[Array, Array]) -> tuple[Array, Array]:
+        return y[0] * x[0], y[0] * x[1] + y[1]
+
+    return jax.lax.associative_scan(combine, (a, b), reverse=reverse, axis=a.ndim - 1)[1]
+
+
+def _innovation_parts(ar: Array, ma: Array, M: int) -> tuple[Array, Array]:
+    """The innovations algorithm of ``C`` (its ``LDL'`` factorization, Brockwell and Davis
+    5.3): the one-step prediction variances ``v`` ``(..., M)`` (``v_0 = gamma_0``,
+    ``v_k = 1 + ma^2 - ma^2 / v_(k-1)``) and the MA weights ``c_k = ma / v_(k-1)`` (``c_0 = 0``)
+    of the innovations ``e_k = u_k - ar u_(k-1) - c_k e_(k-1)``, whose variance is ``v_k``."""
+    g0 = (1.0 + ma**2 + 2.0 * ar * ma) / (1.0 - ar**2)
+
+    def step(v: Array, _: Any) -> tuple[Array, Array]:
+        v = 1.0 + ma**2 - ma**2 / v
+        return v, v
+
+    _, rest = jax.lax.scan(step, g0, None, length=M - 1)
+    v = jnp.concatenate([g0[..., None], jnp.moveaxis(rest, 0, -1)], axis=-1)
+    c = jnp.concatenate([jnp.zeros_like(g0)[..., None], ma[..., None] / v[..., :-1]], axis=-1)
+    return v, c
+
+
+def _shift(x: Array, step: int) -> Array:
+    """``x`` moved along the last axis by ``step`` (``1``: ``x_(k-1)``, ``-1``: ``x_(k+1)``),
+    zero filled."""
+    zero = jnp.zeros_like(x[..., :1])
+    return jnp.concatenate([zero, x[..., :-1]] if step > 0 else [x[..., 1:], zero], axis=-1)
+
+
 def _parts(y: Array, mu: Array, dpars: dict[str, Any], d: Any) -> tuple[Array, ...]:
-    """``L`` ``(..., M, M)``, ``z = L^-1 u`` ``(..., G, M)`` (masked), the sigmas ``(..., G, M)``
-    and ``u = e / sigma`` ``(..., G, M)``."""
-    M = d["mask"].shape[-1]
-    L = jnp.linalg.cholesky(arcov_matrix(_coef(dpars, "ar"), _coef(dpars, "ma"), M))
+    """Per series ``(..., G, M)``: the innovations ``e`` of ``u = (y - mu) / sigma`` (masked),
+    their variances ``v`` ``(..., 1, M)`` and weights ``c``, and the sigmas ``s``."""
+    ar, ma = jnp.broadcast_arrays(_coef(dpars, "ar"), _coef(dpars, "ma"))
+    v, c = _innovation_parts(ar, ma, d["mask"].shape[-1])
+    v, c = v[..., None, :], c[..., None, :]
     sigma = jnp.broadcast_to(jnp.asarray(dpars["sigma"]), mu.shape)
     s = _series(sigma, d, 1.0)
     u = _series(y - mu, d, 0.0) / s
-    z = jnp.swapaxes(solve_triangular(L, jnp.swapaxes(u, -1, -2), lower=True), -1, -2)
-    return L, z * d["mask"], s, u
+    w = u - ar[..., None, None] * _shift(u, 1)
+    e = w if "ma" not in dpars else _linear_scan(-c, w)
+    return e * d["mask"], v, c, s
 
 
 def arcov_log_lik(family: str, y: Array, mu: Array, dpars: dict[str, Any], d: Any) -> Array:
     """The joint log density of ``y`` (rows in series order), summed over the series;
-    ``dpars`` holds ``sigma``, ``nu`` (student) and the coefficients ``ar``/``ma``."""
-    L, z, s, _ = _parts(y, mu, dpars, d)
+    ``dpars`` holds ``sigma``, ``nu`` (student) and the coefficients ``ar``/``ma``.
+
+    ``u' C^-1 u = sum e_k^2 / v_k`` and ``log det C = sum log v_k`` over each series' rows
+    (:func:`_innovation_parts`): the Cholesky factor of brms's ``chol_cor`` has diagonal
+    ``sqrt(v)``, so this is brms's density in ``O(N)``.
+    """
+    e, v, _, s = _parts(y, mu, dpars, d)
     mask, n = d["mask"], d["nobs"]
-    q = jnp.sum(z * z, axis=-1)
-    half_log_det = mask @ jnp.log(jnp.diagonal(L)) + jnp.sum(mask * jnp.log(s), axis=-1)
+    q = jnp.sum(e * e / v, axis=-1)
+    half_log_det = jnp.sum(mask * (0.5 * jnp.log(v) + jnp.log(s)), axis=-1)
     if family == "gaussian":
         return jnp.sum(-0.5 * q - half_log_det - 0.5 * n * jnp.log(2 * jnp.pi))
     nu = jnp.reshape(jnp.asarray(dpars["nu"]), (-1,))[0]
@@ -172,15 +215,21 @@ def arcov_pointwise(family: str, y: Array, mu: Array, dpars: dict[str, Any], d: 
     """brms's pointwise ``log_lik`` ``(S, N)``: each ``y_i`` given its series' other rows.
 
     ``mu`` and ``dpars["sigma"]`` are ``(S, N)``; ``dpars["ar"]``/``["ma"]`` are ``(S, 1)``.
+    With ``e = A u`` (``A`` unit lower triangular, the innovations' recursion) ``C^-1 = A'
+    V^-1 A``; its product with ``u`` and its diagonal are reverse recursions over the
+    series' rows (``A``'s column ``i`` is ``1``, ``-(ar + c_(i+1))``, then times ``-c_k``).
     """
     yy = jnp.broadcast_to(y, mu.shape)
-    L, z, s, _ = _parts(yy, mu, dpars, d)
-    M = L.shape[-1]
-    Linv = solve_triangular(L, jnp.broadcast_to(jnp.eye(M), L.shape), lower=True)
+    e, v, c, s = _parts(yy, mu, dpars, d)
     mask = d["mask"]
-    cinv_u = jnp.einsum("ski,sgk->sgi", Linv, z) / s  # (C^-1 u) / sigma = Cov^-1 e
-    cbar = jnp.einsum("gk,ski->sgi", mask, Linv * Linv) / s**2  # diag(Cov^-1)
-    q = jnp.sum(z * z, axis=-1)
+    ar = jnp.asarray(_coef(dpars, "ar"))[..., None, None]
+    lead = ar + _shift(c, -1)  # -A[i + 1, i]
+    r = e / v
+    tail = _shift(_linear_scan(-_shift(c, -1), r, reverse=True), -1)
+    cinv_u = (r - lead * tail) / s  # C^-1 u / sigma = Cov^-1 (y - mu)
+    rr = _shift(_linear_scan(_shift(c, -1) ** 2, mask / v, reverse=True), -1)
+    cbar = (1.0 / v + lead**2 * rr) / s**2  # diag(Cov^-1)
+    q = jnp.sum(e * r, axis=-1)
     return series_loo(
         family,
         yy,
@@ -193,14 +242,17 @@ def arcov_pointwise(family: str, y: Array, mu: Array, dpars: dict[str, Any], d: 
 
 
 def arcov_draw(family: str, key: Array, mu: Array, dpars: dict[str, Any], d: Any) -> Array:
-    """Response draws ``(S, N)``: per series one multivariate normal (student) draw."""
+    """Response draws ``(S, N)``: per series one multivariate normal (student) draw, the
+    innovations' recursion run forward (``u_k = ar u_(k-1) + e_k + c_k e_(k-1)``)."""
     sigma = jnp.broadcast_to(jnp.asarray(dpars["sigma"]), mu.shape)
-    M = d["mask"].shape[-1]
-    G = d["index"].shape[0]
-    L = jnp.linalg.cholesky(arcov_matrix(_coef(dpars, "ar"), _coef(dpars, "ma"), M))
+    ar, ma = jnp.broadcast_arrays(_coef(dpars, "ar"), _coef(dpars, "ma"))
+    M, G = d["mask"].shape[-1], d["index"].shape[0]
+    v, c = _innovation_parts(ar, ma, M)
+    v, c = v[:, None, :], c[:, None, :]
     k1, k2 = jax.random.split(key)
-    w = jax.random.normal(k1, (mu.shape[0], G, M), dtype=mu.dtype)
-    eps = _rows(jnp.einsum("sik,sgk->sgi", L, w), d)
+    e = jnp.sqrt(v) * jax.random.normal(k1, (mu.shape[0], G, M), dtype=mu.dtype)
+    u = _linear_scan(jnp.broadcast_to(ar[:, None, None], e.shape), e + c * _shift(e, 1))
+    eps = _rows(u, d)
     if family == "student":
         nu = jnp.asarray(dpars["nu"])
         nu = jnp.reshape(nu if nu.ndim < 2 else nu[:, :1], (-1, 1))
