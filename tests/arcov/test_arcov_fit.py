@@ -67,10 +67,12 @@ def test_epred_is_brms_predictor(fit: brmsjax.BrmsFit) -> None:
     expected = d["b_Intercept"].to_numpy()[:, None] + d["b_x"].to_numpy()[:, None] * x
     np.testing.assert_allclose(fit.posterior_epred(), expected, rtol=1e-8)
     new = simulated().iloc[:7]
-    got = fit.posterior_epred(newdata=new)
-    np.testing.assert_allclose(
-        got, d["b_Intercept"].to_numpy()[:, None] + np.outer(d["b_x"], new["x"]), rtol=1e-8
-    )
+    expected = d["b_Intercept"].to_numpy()[:, None] + np.outer(d["b_x"], new["x"])
+    np.testing.assert_allclose(fit.posterior_epred(newdata=new), expected, rtol=1e-8)
+    # mu does not depend on time or gr: new data need not have them (as for cosy())
+    np.testing.assert_allclose(fit.posterior_epred(newdata=new[["x"]]), expected, rtol=1e-8)
+    effects = fit.conditional_effects()
+    assert effects is not None
 
 
 def test_log_lik_is_brms_loo_density(fit: brmsjax.BrmsFit) -> None:
