@@ -24,8 +24,8 @@ from brmsjax.backend.families.likelihood import pointwise_log_lik
 from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.registry import INV_LINKS, Family
 from brmsjax.backend.model.predictor import linear_predictors, mu_eta
+from brmsjax.backend.model.terms.arcov import series_function
 from brmsjax.backend.model.terms.autocor import arma_key, predict_arma
-from brmsjax.backend.model.terms.cosy import cosy_draw, cosy_pointwise
 from brmsjax.backend.model.terms.cs_groups import subtract_cs
 from brmsjax.backend.model.terms.fcor import fcor_draw, fcor_pointwise
 from brmsjax.backend.model.terms.nlf import nlf_eta
@@ -112,7 +112,9 @@ class PredictInputs:
         ``lagsar``/``errorsar`` draws); every quantity takes all rows at once.
     cosy
         A ``cosy()`` term's draws ``rho`` ``(S,)`` and the fitted rows' ``series``
-        (:mod:`~brmsjax.backend.model.terms.cosy`; empty for new data, refused as for fcor).
+        (:mod:`~brmsjax.backend.model.terms.cosy`; empty for new data, refused as for fcor);
+        for ``ar(cov = TRUE)`` its draws ``ar``/``ma`` ``(S, 1)`` and the series' data
+        (:func:`~brmsjax.backend.model.terms.arcov.arcov_data`) instead of ``rho``.
     """
 
     family: Family
@@ -159,7 +161,7 @@ class PredictInputs:
         if self.arma is not None:
             out["arma"] = {k: self.arma[k][rows] for k in ("ar", "ma", "err") if k in self.arma}
         if self.cosy is not None:
-            out["cosy"] = self.cosy["rho"][rows]
+            out["cosy"] = {k: self.cosy[k][rows] for k in ("rho", "ar", "ma") if k in self.cosy}
         return out
 
     def row_part(self, rows: np.ndarray) -> dict[str, Any]:
@@ -185,7 +187,7 @@ def _cosy_rows(cosy: Mapping[str, np.ndarray] | None) -> dict[str, Any]:
     """A ``cosy()`` term's series of the fitted rows (none for new data)."""
     if cosy is None or not cosy["series"].size:
         return {}
-    return {"cosy": {"series": cosy["series"], "nobs": cosy["nobs"]}}
+    return {"cosy": {k: v for k, v in cosy.items() if k not in ("rho", "ar", "ma")}}
 
 
 def _fcor_data(M: np.ndarray) -> dict[str, Any]:
@@ -320,10 +322,10 @@ def _chunk_function(
             if isinstance(family, Mixture) and dpar in family.mu_links:  # mu<k> on its scale
                 return INV_LINKS[family.mu_links[dpar]](dpars[dpar])
             return dpars[dpar] if dpar else family.epred(eta[""], dpars, d["addition"])
-        if "cosy" in d and what in ("predict", "log_lik"):
-            how = cosy_draw if what == "predict" else cosy_pointwise
+        if "cosy" in d and what in ("predict", "log_lik"):  # cosy(), ar(cov = TRUE)
+            how = series_function(what, "rho" in p["cosy"])
             first = rng if what == "predict" else d["y"]
-            return how(family.name, first, eta[""], {**dpars, "cosy": p["cosy"]}, d["cosy"])
+            return how(family.name, first, eta[""], {**dpars, **p["cosy"]}, d["cosy"])
         if "Lfcor" in d and what == "predict":
             return fcor_draw(family.name, rng, eta[""], dpars, d["Lfcor"])
         if "Lfcor" in d:
@@ -397,7 +399,8 @@ def chunks(
     if inputs.cosy is not None and what in ("predict", "log_lik"):
         if not inputs.cosy["series"].size:
             raise ModelError(
-                "Response draws and log_lik of a model with cosy() are computed for the fitted "
+                "Response draws and log_lik of a model with cosy() or ARMA terms with cov = TRUE "
+                "are computed for the fitted "
                 "rows only (their series); use posterior_epred for new data."
             )
         rc = n_rows  # the series' rows together

@@ -41,6 +41,7 @@ from brmsjax.backend.model.plans import (
 )
 from brmsjax.backend.model.prior_values import ParamPriorLike, lkj_args
 from brmsjax.backend.model.program import ModelProgram, program, trace_count
+from brmsjax.backend.model.terms.arcov import plan_arcov
 from brmsjax.backend.model.terms.arma_latent import is_latent, plan_arma
 from brmsjax.backend.model.terms.cosy import plan_cosy
 from brmsjax.backend.model.terms.cs_groups import cs_dpars
@@ -371,6 +372,7 @@ def lower(
         likelihood, marginalize = "plain", False
     arma, likelihood = plan_arma(design, family, plan.vector, data, likelihood)
     likelihood = plan_cosy(design, plan.vector, data, likelihood)  # cosy(): plain form
+    arcov, likelihood = plan_arcov(design, plan.vector, data, likelihood)  # ar(cov = TRUE)
     fcor = design.data2 is not None and design.data2.fcor is not None
     if fcor and design.data2 is not None and design.data2.fcor is not None:
         data["Lfcor"] = np.linalg.cholesky(np.asarray(design.data2.fcor, dtype=float))
@@ -431,6 +433,7 @@ def lower(
         sar=sar,
         car=car,
         cosy=design.cosy is not None,
+        arcov=arcov,
         mv_missing=mv_missing,
         mecor=design_mecor(design),
     )
@@ -443,7 +446,7 @@ def lower(
         named,
         smooths=tuple(sm.spec for sm in design.smooths),
         gps=tuple(gp_spec(b) for b in design.gps),
-        arma=arma,
+        arma=arcov or arma,  # ar[1], ma[1] of either formulation
         err=design.N if design.arma is not None and is_latent(family) else 0,
         cosy=design.cosy is not None,
         shrink=tuple((p.kind, p.n_b) for p in shrink),

@@ -266,6 +266,9 @@ class Structure:
     cosy: bool = False
     #: ``nlf(sigma ~ ...)``: the non-linearly predicted parameters (:mod:`.terms.nlf`).
     nlf: tuple[Any, ...] = ()
+    #: ``ar(cov = TRUE)``: its ``(Kar, Kma)``, one ARMA covariance density per series
+    #: (:mod:`.terms.arcov`); None without.
+    arcov: tuple[int, int] | None = None
     #: A multivariate model's ``mi()`` responses (``terms.latent.mv_missing.MvMissingPlan``).
     mv_missing: tuple[Any, ...] = ()
 

@@ -411,7 +411,7 @@ class ModelProgram:
 
         In the form ``Structure.likelihood`` names (:mod:`brmsjax.backend.model.forms`).
         """
-        if self.structure.fcor or self.structure.sar or self.structure.cosy:
+        if self.structure.fcor or self.structure.sar or self.structure.cosy or self.structure.arcov:
             eta = self.linear_predictors(params, data)
             mu, dp = self.mu_eta(eta), self.dpars(params, data, eta)
             return joint_log_lik(self.structure, self.family.name, data, mu, dp, params=params)

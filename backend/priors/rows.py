@@ -252,7 +252,7 @@ def mixture_rows(design: Design, family: Mixture) -> list[PriorRow]:
 def arma_classes(design: Design) -> tuple[tuple[str, int], ...]:
     """The ARMA coefficient classes of the model and their sizes: ``ar`` (``Kar``) and ``ma``
     (``Kma``) where the order is positive; brms 2.18's default priors are flat, unbounded."""
-    arma = design.arma
+    arma = design.arma if design.arma is not None else design.arcov  # cov = FALSE or TRUE
     if arma is None:
         return ()
     return tuple((cls, k) for cls, k in (("ar", arma.p), ("ma", arma.q)) if k)
@@ -260,10 +260,10 @@ def arma_classes(design: Design) -> tuple[tuple[str, int], ...]:
 
 def arma_prior_rows(design: Design, family: Family) -> list[tuple[PriorRow, int]]:
     """The ARMA class rows (brms 2.18's ``prior_ac``) with each class's size: ``ar``/``ma``
-    flat (on ``[-1, 1]`` with latent residuals) and, with latent residuals (families other
-    than gaussian and student), ``sderr`` with the sd's default prior."""
+    flat (on ``[-1, 1]`` with latent residuals or ``cov = TRUE``) and, with latent residuals
+    (families other than gaussian and student), ``sderr`` with the sd's default prior."""
     latent = design.arma is not None and family.name not in ARMA_FAMILIES
-    lb, ub = (-1.0, 1.0) if latent else (None, None)
+    lb, ub = (-1.0, 1.0) if latent or design.arcov is not None else (None, None)
     rows = [(PriorRow(c, spec=PriorSpec("flat"), lb=lb, ub=ub), k) for c, k in arma_classes(design)]
     if latent:
         sd_spec = family_scale_prior(

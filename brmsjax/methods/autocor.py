@@ -75,7 +75,7 @@ def check_arma_fit(design: Design, algorithm: str, batch_size: Any, shard_rows: 
     ModelError
         For ``shard_rows``, and for an approximation that takes batches or a subsample of rows.
     """
-    if design.arma is None:
+    if design.arma is None and design.arcov is None:  # cov = FALSE: lags; TRUE: series
         return
     from brmsjax.backend.infer.approx import BATCH_ROWS, HESSIAN_ROWS
 

@@ -20,6 +20,7 @@ from brmsjax.backend import new_levels as nl
 from brmsjax.backend import predict as bp
 from brmsjax.backend.families.compositional.logistic_normal import family_for_design
 from brmsjax.backend.model.family_programs.logistic_normal import lncor_cholesky
+from brmsjax.backend.model.terms.arcov import arcov_data
 from brmsjax.backend.model.terms.cosy import cosy_data
 from brmsjax.backend.model.terms.cs_groups import cs_dpars
 from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
@@ -395,10 +396,19 @@ def _me_draws(
 def _cosy(
     fit: FitLike, newdata: Any, rows: np.ndarray, incl_autocor: bool
 ) -> dict[str, np.ndarray] | None:
-    """A ``cosy()`` term's draws and the fitted rows' series (none for new data), else None."""
-    cosy = fit.design.cosy
-    if not incl_autocor or cosy is None:
+    """A ``cosy()`` term's draws and the fitted rows' series (none for new data), or an ARMA
+    term's with ``cov = TRUE`` (its ``ar``/``ma`` draws), else None."""
+    cosy, arcov = fit.design.cosy, fit.design.arcov
+    if not incl_autocor or (cosy is None and arcov is None):
         return None
+    if arcov is not None:
+        draws = {
+            k: fit.store.matrix([f"{k}[1]"])[rows]
+            for k, n in (("ar", arcov.p), ("ma", arcov.q))
+            if n
+        }
+        series = arcov_data(arcov.series) if newdata is None else {"series": np.zeros(0, np.int32)}
+        return {**draws, **series}
     series = cosy_data(cosy.series) if newdata is None else {"series": np.zeros(0, np.int32)}
     return {"rho": fit.store.matrix(["cosy"])[rows, 0], **series}
 

@@ -69,7 +69,7 @@ mi :: Formula terms :: f:y | mi() ~ x :: ``"y | mi() ~ mi(x)"``
 mm :: Formula terms :: f:y ~ (1 | mm(g, g2)) :: ``"y ~ (1 | mm(g1, g2))"``
 mmc :: Formula terms :: f:y ~ (1 + mmc(x, z) | mm(g, g2)) :: ``"(1 + mmc(x1, x2) | mm(g1, g2))"``
 gr :: Formula terms :: f:y ~ (1 | gr(g)) :: ``"y ~ (1 | gr(g))"``
-ar :: Formula terms :: f:y ~ x + ar(time = t, gr = g) :: ``"y ~ x + ar(time = t, gr = g, p = 2)"``
+ar :: Formula terms :: f:y ~ x + ar(time = t, gr = g) :: ``"y ~ x + ar(time = t, gr = g, p = 2)"`` or ``"y ~ x + ar(t, g, cov = TRUE)"``
 ma :: Formula terms :: f:y ~ x + ma(time = t, gr = g) :: ``"y ~ x + ma(time = t, gr = g)"``
 arma :: Formula terms :: f:y ~ x + arma(time = t, gr = g) :: ``"y ~ x + arma(time = t, gr = g)"``
 cosy :: Formula terms :: f:y ~ x + cosy(t, g) :: ``"y ~ x + cosy(t, g)"``

@@ -56,8 +56,9 @@ from .response import (
     _response,
     family_kind,
 )
+from .special.arcov import series_fields, series_rows
 from .special.autocor import arma_nodes, arma_rows
-from .special.cosy import cosy_nodes, cosy_rows
+from .special.cosy import cosy_nodes
 from .special.measurement import is_me, me_arguments, me_group
 from .special.missing import missing_data
 from .special.monotonic import build_sp, check_group_sp, is_mo, mo_argument, split_sp
@@ -380,11 +381,11 @@ def build_design(
     values, rows, eval_state = _evaluate(bt, frame, drop_levels=True)
     n = len(rows)
     arma = None
-    if bt.arma is not None:  # brms sorts the rows by group and time (order_data)
+    if bt.arma is not None and not bt.arma.cov:  # brms sorts rows by group, time (order_data)
         arma = arma_rows(bt, values, n, name, kind=kind)
         values = {k: subset_value(v, arma.order, False) for k, v in values.items()}
         rows, arma = rows[arma.order], replace(arma, order=np.arange(n))
-    cosy = None if bt.cosy is None else cosy_rows(bt, values, n, name)
+    cosy = series_rows(bt, values, n, name, kind)  # cosy(), ar(cov = TRUE): per-series
     if cosy is not None:  # sorted by group and time as for ARMA terms
         values = {k: subset_value(v, cosy.order, False) for k, v in values.items()}
         rows, cosy = rows[cosy.order], replace(cosy, order=np.arange(n))
@@ -461,7 +462,7 @@ def build_design(
         nlf=nlf_design(bt, values, n),
         missing=missing_data(bt, values, response.y, name),
         data2=extra or None,
-        cosy=cosy,
+        **series_fields(cosy),
     )
 
 

@@ -208,7 +208,8 @@ def encode_newdata(
         raise NewDataError("newdata has no rows; give at least one row.")
     frame = with_reserved_intercept(frame, bt)
     nodes = _required(bt, re_terms, response)
-    _check_columns(nodes + arma_nodes(bt), frame, bt)
+    lags = arma_nodes(bt) if design.arma is not None else []  # ar(cov = TRUE): as cosy()
+    _check_columns(nodes + lags, frame, bt)
     evaluator = Evaluator(frame, bt.source, design.state.eval_state)
     values: dict[str, Value] = {}
     group_vars = {deparse(v) for dp in bt.dpars for g in dp.groups for v in g.group_vars}

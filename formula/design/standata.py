@@ -144,6 +144,8 @@ def standata(
             out.update(design.data2.car.standata())  # brms's data_ac of car(M, gr)
         if not block.dpar and design.cosy is not None:  # brms's data_ac of cosy()
             out.update(design.cosy.standata())
+        if not block.dpar and design.arcov is not None:  # data_ac of ar(cov = TRUE)
+            out.update(design.arcov.standata())
         if not block.dpar and design.data2 is not None and design.data2.fcor is not None:
             out["Mfcor"], out["N_tg"] = design.data2.fcor, 1  # brms's data_ac of fcor(M)
     fixed = dict(design.fixed_dpars)

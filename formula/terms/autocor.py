@@ -8,12 +8,13 @@ argument matching: names first, then positions in the order of the formals):
 - ``ma(time = NA, gr = NA, q = 1, cov = FALSE)``
 - ``arma(time = NA, gr = NA, p = 1, q = 1, cov = FALSE)``
 
-``time`` and ``gr`` are data variables (``NA``: the row order and a single group). brmsjax
-implements brms's default ``cov = FALSE``: the "predicted residuals" formulation for gaussian
-and student, latent residuals ``err`` for the other families (``ar()`` only: brms asks for
-``cov = TRUE`` for their MA terms); ``cov = TRUE`` is refused with a message. The data are
-sorted by ``gr`` then ``time`` as brms does (see
-:mod:`brmsjax.formula.design.special.autocor`).
+``time`` and ``gr`` are data variables (``NA``: the row order and a single group). With brms's
+default ``cov = FALSE`` brmsjax fits the "predicted residuals" formulation for gaussian and
+student, latent residuals ``err`` for the other families (``ar()`` only: brms asks for
+``cov = TRUE`` for their MA terms). ``cov = TRUE`` (orders of at most one, as in brms) models
+each series' residual covariance matrix for gaussian and student
+(:mod:`brmsjax.formula.design.special.arcov`). The data are sorted by ``gr`` then ``time`` as
+brms does (see :mod:`brmsjax.formula.design.special.autocor`).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class ArmaTerm:
     p, q
         The AR and MA orders (brms's ``Kar`` and ``Kma``).
     cov
-        brms's ``cov`` (always False here: ``cov = TRUE`` is refused when read).
+        brms's ``cov``: True models each series' residual covariance matrix (p, q <= 1).
     label
         The term as written (``ar(time = year, p = 1)``).
     in_autocor
@@ -126,8 +127,8 @@ def read_arma(call: Call, source: str) -> ArmaTerm:
     ------
     FormulaTermError
         For an argument brms refuses (orders that are not non-negative whole numbers, both
-        orders zero, a ``time`` or ``gr`` that is not one variable), and for ``cov = TRUE``,
-        which brmsjax does not implement.
+        orders zero, a ``time`` or ``gr`` that is not one variable, ``cov = TRUE`` with an order
+        above one).
     """
     args = _match(call, source)
     time = series_variable(args.get("time"), "time", call, source)
@@ -147,13 +148,6 @@ def read_arma(call: Call, source: str) -> ArmaTerm:
         raise FormulaTermError(
             "Covariance formulation of ARMA structures is only possible for effects of "
             "maximal order one.",
-            source,
-            call.span,
-        )
-    if cov:
-        raise FormulaTermError(
-            f"{call.func}(cov = TRUE) is not supported yet in brmsjax; use brms's default "
-            "cov = FALSE.",
             source,
             call.span,
         )

@@ -102,8 +102,6 @@ ERRORS = {
                    "Moving-average order must be a non-negative integer."),
     "p and q zero": ("y ~ arma(t, g, p = 0, q = 0)", {}, "gaussian", FormulaError,
                      "At least one of 'p' and 'q' should be greater zero."),
-    "cov = TRUE": ("y ~ ar(t, g, cov = TRUE)", {}, "gaussian", FormulaError,
-                   "ar(cov = TRUE) is not supported yet in brmsjax"),
     "cov order 2": ("y ~ ar(t, g, p = 2, cov = TRUE)", {}, "gaussian", FormulaError,
                     "Covariance formulation of ARMA structures is only possible for effects of "
                     "maximal order one."),

@@ -33,7 +33,14 @@ from jax.scipy.stats import norm, t
 
 from brmsjax.formula.errors import ModelError
 
-__all__ = ["cosy_data", "cosy_draw", "cosy_log_lik", "cosy_pointwise", "plan_cosy"]
+__all__ = [
+    "cosy_data",
+    "cosy_draw",
+    "cosy_log_lik",
+    "cosy_pointwise",
+    "plan_cosy",
+    "series_loo",
+]
 
 
 def cosy_data(series: np.ndarray) -> dict[str, np.ndarray]:
@@ -109,15 +116,27 @@ def cosy_pointwise(family: str, y: Array, mu: Array, dpars: dict[str, Any], d: A
     J = d["series"]
     g = (u - c[:, J] * s1[:, J]) / ((1.0 - rho) * sigma)
     cbar = (1.0 - c[:, J]) / ((1.0 - rho) * sigma**2)
-    yloo = yy - g / cbar
+    return series_loo(family, yy, g=g, cbar=cbar, q=q[:, J], n=n[J], nu=dpars.get("nu"))
+
+
+def series_loo(
+    family: str, y: Array, *, g: Array, cbar: Array, q: Array, n: Array, nu: Any
+) -> Array:
+    """brms's ``log_lik_<family>_time`` of each row given its series' other rows ``(S, N)``.
+
+    Per row: ``g = (C^-1 e)_i``, ``cbar = (C^-1)_ii``, its series' ``q = e' C^-1 e`` and size
+    ``n``, and the student's ``nu`` (draws, or draws x rows whose first column is used).
+    Shared by ``cosy()`` and ``ar(cov = TRUE)`` (:mod:`.arcov`).
+    """
+    yloo = y - g / cbar
     if family == "gaussian":
-        return norm.logpdf(yy, yloo, jnp.sqrt(1 / cbar))
-    nu = jnp.asarray(dpars["nu"])
+        return norm.logpdf(y, yloo, jnp.sqrt(1 / cbar))
+    nu = jnp.asarray(nu)
     nu = nu if nu.ndim < 2 else nu[:, :1]
     nu = jnp.reshape(nu, (-1, 1))
-    beta = q[:, J] - g**2 / cbar
-    df = nu + n[J] - 1.0
-    return t.logpdf(yy, df, yloo, jnp.sqrt(1 / cbar * (nu + beta) / df))
+    beta = q - g**2 / cbar
+    df = nu + n - 1.0
+    return t.logpdf(y, df, yloo, jnp.sqrt(1 / cbar * (nu + beta) / df))
 
 
 def cosy_draw(family: str, key: Array, mu: Array, dpars: dict[str, Any], d: Any) -> Array:

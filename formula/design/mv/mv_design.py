@@ -45,7 +45,7 @@ _RESCOR_FAMILIES = ("gaussian", "student")
 
 def _refuse_special(resp: str, design: Design) -> None:
     what = None
-    if design.arma is not None:
+    if design.arma is not None or design.arcov is not None:
         what = "ARMA terms"
     elif design.nonlinear is not None or design.nlf:
         what = "non-linear formulas (nl = TRUE, nlf())"

@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DesignError
-from ...evaluate.variables import Evaluator, Factor, Value
+from ...evaluate.variables import Evaluator, Value
 from ...syntax.ast import Node
 from ...syntax.parse import deparse
 from ...terms.brmsterms import BrmsTerms
 from ..ir import ArmaData
+from .cosy import series_order
 
 __all__ = ["ARMA_FAMILIES", "arma_nodes", "check_arma_family", "arma_rows", "lag_counts"]
 
@@ -55,17 +56,6 @@ def arma_nodes(bt: BrmsTerms) -> list[Node]:
     if arma is None:
         return []
     return [n for n in (arma.time, arma.gr) if n is not None]
-
-
-def _key(value: Value, what: str) -> np.ndarray:
-    """Sort key of a ``time`` or ``gr`` variable: a factor's codes (R orders a factor by its
-    levels) or the numbers."""
-    if isinstance(value, Factor):
-        return np.asarray(value.codes, dtype=np.float64)
-    values = np.asarray(value.values, dtype=np.float64)
-    if values.ndim != 1:
-        raise DesignError(f"The {what} variable of an ARMA term must be a single column.")
-    return values
 
 
 def lag_counts(groups: np.ndarray, max_lag: int) -> np.ndarray:
@@ -112,14 +102,5 @@ def arma_rows(
         evaluator = Evaluator(frame if frame is not None else {}, bt.source)
         values = {deparse(node): evaluator.value(node) for node in arma_nodes(bt)}
     check_arma_family(arma.q, family, kind)
-    time = (
-        np.arange(n, dtype=np.float64)
-        if arma.time is None
-        else _key(values[deparse(arma.time)], "time")
-    )
-    group = np.zeros(n) if arma.gr is None else _key(values[deparse(arma.gr)], "gr")
-    order = np.lexsort((time, group))
-    t, g = time[order], group[order]
-    if np.any((t[1:] == t[:-1]) & (g[1:] == g[:-1])):
-        raise DesignError("Time points within groups must be unique.")
-    return ArmaData(arma.p, arma.q, lag_counts(g, max(arma.p, arma.q)), order)
+    order, series = series_order(arma, values, n, "an ARMA term")
+    return ArmaData(arma.p, arma.q, lag_counts(series, max(arma.p, arma.q)), order)

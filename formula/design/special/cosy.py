@@ -9,6 +9,7 @@ time repeated within a group, and each group is one series of the compound symme
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from ...syntax.parse import deparse
 from ...terms.brmsterms import BrmsTerms
 from ..ir_special import CosyData
 
-__all__ = ["COSY_FAMILIES", "cosy_nodes", "cosy_rows"]
+__all__ = ["COSY_FAMILIES", "cosy_nodes", "cosy_rows", "series_order"]
 
 #: Families whose cosy() terms brmsjax fits (brms's multivariate time-series densities).
 COSY_FAMILIES = frozenset({"gaussian", "student"})
@@ -32,14 +33,40 @@ def cosy_nodes(bt: BrmsTerms) -> list[Node]:
     return [n for n in (bt.cosy.time, bt.cosy.gr) if n is not None]
 
 
-def _key(value: Value, what: str) -> np.ndarray:
+def _key(value: Value, axis: str, what: str) -> np.ndarray:
     """Sort key: a factor's codes (R orders a factor by its levels) or the numbers."""
     if isinstance(value, Factor):
         return np.asarray(value.codes, dtype=np.float64)
     values = np.asarray(value.values, dtype=np.float64)
     if values.ndim != 1:
-        raise DesignError(f"The {what} variable of cosy() must be a single column.")
+        raise DesignError(f"The {axis} variable of {what} must be a single column.")
     return values
+
+
+def series_order(
+    term: Any, values: Mapping[str, Value], n: int, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The series order of ``n`` rows of a time-series term (``cosy()`` or ``ar(cov = TRUE)``,
+    whose ``time`` and ``gr`` are evaluated in ``values``) and each sorted row's 0-based series.
+
+    Raises
+    ------
+    DesignError
+        For a time point repeated within a group (brms's message), or a ``time`` or ``gr``
+        that is not one column.
+    """
+    time = (
+        np.arange(n, dtype=np.float64)
+        if term.time is None
+        else _key(values[deparse(term.time)], "time", what)
+    )
+    group = np.zeros(n) if term.gr is None else _key(values[deparse(term.gr)], "gr", what)
+    order = np.lexsort((time, group))
+    t, g = time[order], group[order]
+    if np.any((t[1:] == t[:-1]) & (g[1:] == g[:-1])):
+        raise DesignError("Time points within groups must be unique.")
+    series = np.concatenate([[0], np.cumsum(g[1:] != g[:-1])]).astype(np.int64)
+    return order, series
 
 
 def cosy_rows(bt: BrmsTerms, values: Mapping[str, Value], n: int, family: str) -> CosyData:
@@ -59,15 +86,5 @@ def cosy_rows(bt: BrmsTerms, values: Mapping[str, Value], n: int, family: str) -
             f"cosy() terms ({term.label}) are supported in brmsjax for the gaussian and student "
             f"families only, not for family '{family}' (brms fits them with latent residuals)."
         )
-    time = (
-        np.arange(n, dtype=np.float64)
-        if term.time is None
-        else _key(values[deparse(term.time)], "time")
-    )
-    group = np.zeros(n) if term.gr is None else _key(values[deparse(term.gr)], "gr")
-    order = np.lexsort((time, group))
-    t, g = time[order], group[order]
-    if np.any((t[1:] == t[:-1]) & (g[1:] == g[:-1])):
-        raise DesignError("Time points within groups must be unique.")
-    series = np.concatenate([[0], np.cumsum(g[1:] != g[:-1])]).astype(np.int64)
+    order, series = series_order(term, values, n, "cosy()")
     return CosyData(series, order)
