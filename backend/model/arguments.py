@@ -4,6 +4,7 @@
 the approximations (:mod:`brmsjax.backend.infer.approx`) and :func:`~brmsjax.backend.model.
 lower.lower` all take some of ``chains``, ``iter``, ``seed``, ``control`` and ``sample_prior``;
 each checks them here, so a bad value gets the same message whichever entry point saw it first.
+:func:`check_family` checks a design against the family ``lower`` is given.
 The module sits in ``model/`` rather than ``infer/`` because ``lower`` checks ``sample_prior``
 and ``model/`` never imports ``infer/``.
 """
@@ -15,9 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from brmsjax.backend.families.registry import Family
+from brmsjax.backend.priors.nonlinear import nlpars
+from brmsjax.formula.design.ir import Design
 from brmsjax.formula.errors import ModelError
+from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
 
-__all__ = ["CONTROL_DEFAULTS", "SAMPLE_PRIOR", "check_control", "check_int", "check_sample_prior"]
+__all__ = [
+    "CONTROL_DEFAULTS",
+    "SAMPLE_PRIOR",
+    "check_control",
+    "check_family",
+    "check_int",
+    "check_sample_prior",
+]
 
 #: brms's ``control`` settings that brmsjax honours, with brms's defaults.
 CONTROL_DEFAULTS: dict[str, Any] = {"adapt_delta": 0.8, "max_treedepth": 10}
@@ -69,3 +81,30 @@ def check_sample_prior(sample_prior: object) -> str:
     if not isinstance(sample_prior, str) or sample_prior not in SAMPLE_PRIOR:
         raise ModelError(f"sample_prior must be 'no', 'yes' or 'only', not {sample_prior!r}.")
     return sample_prior
+
+
+def check_family(design: Design, family: Family) -> None:
+    """Refuse a design whose addition data or predicted parameters the family lacks.
+
+    The design of :func:`~brmsjax.formula.design.design.build_design` is checked against its
+    family already; a design built for another family (or none) would otherwise lower with
+    the terms silently ignored or the parameters sampled without a likelihood.
+    """
+    summary = family_summary(family.name, family.link)
+    for term in addition_terms(design.response.addition):
+        if term not in family.ad:
+            raise ModelError(f"Argument '{term}' is not supported for family '{summary}'.")
+        if term not in family.implemented_additions:
+            raise ModelError(
+                f"Argument '{term}' of family '{summary}' is not supported yet in brmsjax "
+                "(brms allows it); remove it from the formula."
+            )
+    valid = {"", *family.dpars, *nlpars(design)}
+    valid |= set(getattr(family, "responses", ()))  # a multivariate model's mu predictors
+    predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
+    for dpar in predicted:
+        if dpar not in valid and not (family.kind == "categorical" and dpar.startswith("mu")):
+            raise ModelError(
+                f"The parameter '{dpar}' is not a valid distributional or non-linear "
+                "parameter. Did you forget to set 'nl = TRUE'?"
+            )

@@ -24,7 +24,7 @@ import numpy as np
 from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.families.registry import Family
-from brmsjax.backend.model.arguments import check_sample_prior
+from brmsjax.backend.model.arguments import check_family, check_sample_prior
 from brmsjax.backend.model.data_bounds import plan_data_bounds
 from brmsjax.backend.model.family_programs import logistic_normal as ln_
 from brmsjax.backend.model.family_programs.gev import GevProgram, tmp_name
@@ -62,12 +62,11 @@ from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
 )
-from brmsjax.backend.priors.nonlinear import check_nlpar_priors, nlpars
+from brmsjax.backend.priors.nonlinear import check_nlpar_priors
 from brmsjax.formula.design.gp import gp_spec
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.special.group_by import ByGroupBlock, by_info, group_dist
 from brmsjax.formula.errors import ModelError
-from brmsjax.formula.terms.family_terms.family_checks import addition_terms, family_summary
 from brmsjax.formula.terms.readers.mecor import design_mecor
 
 __all__ = [
@@ -211,7 +210,7 @@ def lower(
         The shared program for this structure with this fit's data and prior values.
     """
     check_sample_prior(sample_prior)
-    _check_family(design, family)
+    check_family(design, family)
     if family.kind == "multivariate":  # the joint likelihood has the plain form only
         likelihood, marginalize = "plain", False
     vectors: list[VectorPlan] = []
@@ -468,33 +467,6 @@ def lower(
     program_cls = ln_.program_class(family, design, program_cls)  # logistic_normal's Llncor
     prog = program(structure, family, program_cls)
     return LoweredModel(prog, data, prior_args, names, sample_prior)
-
-
-def _check_family(design: Design, family: Family) -> None:
-    """Refuse a design whose addition data or predicted parameters the family lacks.
-
-    The design of :func:`~brmsjax.formula.design.design.build_design` is checked against its
-    family already; a design built for another family (or none) would otherwise lower with
-    the terms silently ignored or the parameters sampled without a likelihood.
-    """
-    summary = family_summary(family.name, family.link)
-    for term in addition_terms(design.response.addition):
-        if term not in family.ad:
-            raise ModelError(f"Argument '{term}' is not supported for family '{summary}'.")
-        if term not in family.implemented_additions:
-            raise ModelError(
-                f"Argument '{term}' of family '{summary}' is not supported yet in brmsjax "
-                "(brms allows it); remove it from the formula."
-            )
-    valid = {"", *family.dpars, *nlpars(design)}
-    valid |= set(getattr(family, "responses", ()))  # a multivariate model's mu predictors
-    predicted = [b.dpar for b in design.fixed] + [d for g in design.groups for d in g.dpars]
-    for dpar in predicted:
-        if dpar not in valid and not (family.kind == "categorical" and dpar.startswith("mu")):
-            raise ModelError(
-                f"The parameter '{dpar}' is not a valid distributional or non-linear "
-                "parameter. Did you forget to set 'nl = TRUE'?"
-            )
 
 
 def rescor_plan(family: Family, priors: Mapping[str, Any], prior_args: dict[str, Any]) -> dict:

@@ -19,8 +19,16 @@ import numpy as np
 from brmsjax.formula import names
 
 from .data2.ir import Data2Design
-from .ir_arcov import ArcovData
-from .ir_special import ArmaData, CosyData, Nonlinear, SmoothBlock, SmoothSpec, SpBlock, SpTerm
+from .ir_special import (
+    ArcovData,
+    ArmaData,
+    CosyData,
+    Nonlinear,
+    SmoothBlock,
+    SmoothSpec,
+    SpBlock,
+    SpTerm,
+)
 
 if TYPE_CHECKING:
     from .gp import GpBlock
@@ -319,7 +327,7 @@ class Design:
     cosy: CosyData | None = None
     #: ``nlf(sigma ~ ...)``: parameters predicted non-linearly (:class:`~.special.nlf.NlfDpar`).
     nlf: tuple[Any, ...] = ()
-    #: An ARMA term with ``cov = TRUE`` (:class:`~.ir_arcov.ArcovData`; ``arma`` is then None).
+    #: An ARMA term with ``cov = TRUE`` (:class:`~.ir_special.ArcovData`; ``arma`` is then None).
     arcov: ArcovData | None = None
 
     @property

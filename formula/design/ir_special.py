@@ -1,4 +1,5 @@
-"""Design IR of brms's special terms: monotonic effects, smooths, ARMA, cosy() and non-linear mu.
+"""Design IR of brms's special terms: monotonic effects, smooths, ARMA (also ``cov = TRUE``), cosy()
+and non-linear mu.
 
 Split from :mod:`.ir` (which re-exports every class here) so that each stays small. Everything
 is frozen; arrays are never mutated after construction.
@@ -259,3 +260,25 @@ class CosyData:
             "nobs_tg": nobs,
             "end_tg": end.astype(np.int64),
         }
+
+
+@dataclass(frozen=True)
+class ArcovData(CosyData):
+    """The series of the rows of an ARMA term with ``cov = TRUE`` and its orders.
+
+    Attributes
+    ----------
+    series, order
+        As :class:`CosyData`: each sorted row's 0-based series, and the rows in
+        series order (``arange(N)`` for a Design, whose rows are sorted).
+    p, q
+        The AR and MA orders (brms's ``Kar``, ``Kma``; each 0 or 1).
+    """
+
+    p: int = 0
+    q: int = 0
+
+    def standata(self) -> dict[str, object]:
+        """brms's ``data_ac``: ``Kar``, ``Kma``, then the series' ``N_tg``, ``begin_tg``,
+        ``nobs_tg`` and ``end_tg``."""
+        return {"Kar": self.p, "Kma": self.q, **super().standata()}

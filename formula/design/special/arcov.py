@@ -17,8 +17,7 @@ from typing import Any
 from ...errors import DesignError
 from ...evaluate.variables import Value
 from ...terms.brmsterms import BrmsTerms
-from ..ir_arcov import ArcovData
-from ..ir_special import CosyData
+from ..ir_special import ArcovData, CosyData
 from .cosy import COSY_FAMILIES, cosy_rows, series_order
 
 __all__ = ["arcov_rows", "series_fields", "series_rows"]
@@ -55,7 +54,7 @@ def series_rows(
 ) -> CosyData | None:
     """The model's time-series covariance term's rows: a ``cosy()`` term's
     (:class:`~..ir_special.CosyData`), an ARMA term's with ``cov = TRUE``
-    (:class:`~..ir_arcov.ArcovData`), else None; brms allows one such term."""
+    (:class:`~..ir_special.ArcovData`), else None; brms allows one such term."""
     if bt.arma is not None and bt.arma.cov:
         return arcov_rows(bt, values, n, family, kind)
     return None if bt.cosy is None else cosy_rows(bt, values, n, family)
