@@ -30,6 +30,8 @@ CASES: dict[str, tuple[Any, Any]] = {
     ),
     "mix_icar": (bj.bf('y ~ x + car(W, gr = g, type = "icar")'), MIX),
     "mix_esicar": (bj.bf('y ~ x + car(W, gr = g, type = "esicar")'), MIX),
+    # mu2's own formula has no car(): one CAR structure, of mu1
+    "mix_mu1_only": (bj.bf("y ~ x + car(W, gr = g)", "mu2 ~ x"), MIX),
 }
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -15,6 +16,7 @@ from brmsjax.formula.design.design import DataWarning
 from brmsjax.port import BrmCall, from_r
 from tests.car_multi.car_multi_fixtures import CASES, case, data, data2
 
+LOCS = [f"L{i:02d}" for i in range(1, 17)]
 PRIOR_COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub"]
 
 
@@ -78,3 +80,33 @@ def test_porter_translates_and_builds(name: str, code: str, python: str) -> None
     assert python in text and 'data2={"W": W},' in text
     got = _standata(call.formula, call.family.resolve())
     _assert_standata(got, case(name)["standata"])
+
+
+def _with_subset() -> pd.DataFrame:
+    return data().assign(s=lambda d: np.arange(len(d)) % 4 > 0)
+
+
+@pytest.mark.parametrize(
+    ("formula", "frame", "extra", "message"),
+    [
+        (
+            bj.bf("y | subset(s) ~ x + car(W, gr = g)") + bj.bf("y2 ~ x") + bj.set_rescor(False),
+            _with_subset,
+            {},
+            "car() terms in multivariate models with subset() or index() are not supported",
+        ),
+        (
+            bj.bf("mvbind(y, y2) ~ x + (1 | gr(g, cov = A))") + bj.set_rescor(False),
+            data,
+            {"A": pd.DataFrame(np.eye(16), index=LOCS, columns=LOCS)},
+            "Multivariate models with gr(cov = ), fcor() and sar() terms are not supported yet",
+        ),
+    ],
+)
+def test_unsupported_multivariate_data2_terms_are_refused(
+    formula: object, frame: object, extra: dict, message: str
+) -> None:
+    with pytest.raises(bj.BrmsjaxError, match=re.escape(message)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            bj.make_standata(formula, frame(), data2={**data2(), **extra})

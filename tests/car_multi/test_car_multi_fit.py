@@ -68,6 +68,8 @@ def test_multivariate_car_recovers_each_response_field_and_predicts() -> None:
         "car_y2",
         "sdcar_y2",
     ]
+    cor = fit.summary().cor_pars  # brms's "Correlation Structures"
+    assert list(cor.index) == ["car_y", "sdcar_y", "car_y2", "sdcar_y2"]
     for resp, field in (("y", phi), ("y2", -phi)):
         rcar = [f"rcar_{resp}[{i}]" for i in range(1, 17)]
         assert [v for v in names if v.startswith(f"rcar_{resp}[")] == rcar
