@@ -269,7 +269,7 @@ def brm(
     prior = r_priors(prior)
     priors: Mapping[str, Any]
     if is_multivariate(formula):  # one design per response, joined (brmsjax.mv_api)
-        design, fam = mv_design_for(formula, data, fam)
+        design, fam = mv_design_for(formula, data, fam, data2)
         priors = mv_priors(design, fam, prior)
     else:
         design = design_for(formula, data, fam, data2)
@@ -444,7 +444,7 @@ def get_prior(
 ) -> pd.DataFrame:
     """brms's ``get_prior()``: the priors of every parameter class, coefficient and group."""
     if is_multivariate(formula):
-        return mv_get_prior(formula, data, family, r_priors(prior))
+        return mv_get_prior(formula, data, family, r_priors(prior), data2)
     fam = get_family(family)
     design = design_for(formula, data, fam, data2)
     fam = family_for_design(fam, design)  # logistic_normal's sigma<cat>
@@ -461,7 +461,7 @@ def make_standata(
     """brms's ``make_standata()``: the model's data with brms's field names and order
     (``data2`` as :func:`brm`'s)."""
     if is_multivariate(formula):
-        return mv_make_standata(formula, data, family)
+        return mv_make_standata(formula, data, family, data2)
     fam = get_family(family)
     design = design_for(formula, data, fam, data2)
     fam = family_for_design(fam, design)

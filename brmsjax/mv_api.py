@@ -34,11 +34,13 @@ __all__ = [
 ]
 
 
-def mv_design_for(formula: Any, data: Any, family: str | Family) -> tuple[Design, MvFamily]:
+def mv_design_for(
+    formula: Any, data: Any, family: str | Family, data2: Any = None
+) -> tuple[Design, MvFamily]:
     """The flat design of a multivariate formula and its :class:`MvFamily`, the responses
-    checked against their families."""
+    checked against their families (``data2`` as :func:`~brmsjax.api.brm`'s)."""
     fam = get_family(family)
-    design = build_mv_design(formula, data, family=fam)
+    design = build_mv_design(formula, data, family=fam, data2=data2)
     mv = design.mv
     members = [get_family(f) for f in mv.families]
     for d, f in zip(mv.designs, members, strict=True):
@@ -56,15 +58,19 @@ def mv_priors(design: Design, family: MvFamily, prior: Any) -> dict[str, Any]:
     return resolve_mv_priors(design, family, prior)
 
 
-def mv_get_prior(formula: Any, data: Any, family: str | Family, prior: Any) -> pd.DataFrame:
+def mv_get_prior(
+    formula: Any, data: Any, family: str | Family, prior: Any, data2: Any = None
+) -> pd.DataFrame:
     """brms's ``get_prior()`` of a multivariate model (with its ``resp`` column)."""
-    design, fam = mv_design_for(formula, data, family)
+    design, fam = mv_design_for(formula, data, family, data2)
     return mv_prior_table(design, fam, prior)
 
 
-def mv_make_standata(formula: Any, data: Any, family: str | Family) -> dict[str, Any]:
+def mv_make_standata(
+    formula: Any, data: Any, family: str | Family, data2: Any = None
+) -> dict[str, Any]:
     """brms's ``make_standata()`` of a multivariate model."""
-    design, fam = mv_design_for(formula, data, family)
+    design, fam = mv_design_for(formula, data, family, data2)
     return mv_standata(design, fam.members)
 
 

@@ -120,8 +120,9 @@ def _columns(model: ModelNames) -> Iterator[tuple[str, str, tuple[int, ...]]]:
                 yield g.r_name(lv, m), f"r_{g.id}", (lv_i, m)
     for gp in model.gps:
         yield from gp.latent_columns()
-    for i in range(model.rcar):  # car(): brms's rcar after zgp
-        yield f"rcar[{i + 1}]", "rcar", (i,)
+    for s, n in model.rcar:  # car(): brms's rcar (per structure: rcar_mu1) after zgp
+        for i in range(n):
+            yield f"rcar{s}[{i + 1}]", f"rcar{s}", (i,)
     for sm in model.smooths:
         start = 0
         for j, size in enumerate(sm.knots):

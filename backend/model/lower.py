@@ -57,7 +57,7 @@ from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nlf import nlf_plans, plan_nlf
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.backend.model.terms.smooth_terms import plan_smooths, smooth_likelihood
-from brmsjax.backend.model.terms.spatial import SPATIAL_SCALARS, plan_spatial
+from brmsjax.backend.model.terms.spatial import car_locations, plan_spatial, spatial_scalar
 from brmsjax.backend.model.transforms import (
     StanCorrCholeskyTransform,
     lkj_corr_cholesky_lpdf,
@@ -453,8 +453,8 @@ def lower(
         lncor=ln_.lncor_names(family, design),
         missing=missing_names(design),
         me=tuple(lb for b in design.fixed if b.sp is not None for lb in b.sp.me_labels),
-        spatial=tuple(v.name for v in vectors if v.name in SPATIAL_SCALARS),
-        rcar=0 if design.data2 is None or design.data2.car is None else design.data2.car.Nloc,
+        spatial=tuple(v.name for v in vectors if spatial_scalar(v.name)),
+        rcar=car_locations(design),
         tmp_dpars=tuple(d for d in family.tmp_dpars if d in aux),
         mv_missing=mv_missing_names(design),
         mecor=design_mecor(design),

@@ -21,6 +21,7 @@ from brmsjax.formula.design.gp import GpSpec
 from brmsjax.formula.design.ir import FixedSpec, GroupSpec, SmoothSpec
 
 __all__ = [
+    "CarPlans",
     "FixedPlan",
     "GpPlan",
     "GroupPlan",
@@ -34,6 +35,11 @@ __all__ = [
     "sfx",
     "zgp_site",
 ]
+
+
+#: ``car()``'s CAR structures as ``(type, suffix, dpar)``: ``("escar", "", "")`` of mu, or one
+#: per mixture component (``"_mu1"``, ``"mu1"``) or response (``"_y"``, ``"y"``).
+CarPlans = tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -258,10 +264,10 @@ class Structure:
     mecor: bool = True  # set_mecor(FALSE): no Lme_1, the latent variables independent
     #: ``fcor(M)``: the likelihood is one multivariate density (:mod:`.terms.fcor`).
     fcor: bool = False
-    #: ``sar()``'s type (``"lag"``/``"error"``: one multivariate density) and ``car()``'s type
-    #: (``"escar"``, ...: ``rcar`` in mu), ``""`` without them (:mod:`.terms.spatial`).
+    #: ``sar()``'s type (``"lag"``/``"error"``: one multivariate density; ``""`` without it)
+    #: and ``car()``'s structures (:data:`CarPlans`: ``rcar`` in mu; :mod:`.terms.spatial`).
     sar: str = ""
-    car: str = ""
+    car: CarPlans = ()
     #: ``cosy()``: one compound symmetry density per series (:mod:`.terms.cosy`).
     cosy: bool = False
     #: ``nlf(sigma ~ ...)``: the non-linearly predicted parameters (:mod:`.terms.nlf`).
@@ -359,10 +365,11 @@ class ModelNames:
     lncor: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # a mi() response's Ymi draws (``Ymi[3]``), in order
     me: tuple[str, ...] = ()  # the me() variables' labels (``meanme_mex``), in order
-    #: sar()/car() scalars in brms's order (``lagsar``, ``car``, ``rhocar``, ``sdcar``) and the
-    #: number of CAR locations (``rcar[1]``, ...).
+    #: sar()/car() scalars in brms's order (``lagsar``, ``car``, ``rhocar``, ``sdcar``; with a
+    #: CAR structure's suffix ``sdcar_mu1``) and each structure's ``(suffix, number of
+    #: locations)`` (``rcar_mu1[1]``, ...).
     spatial: tuple[str, ...] = ()
-    rcar: int = 0
+    rcar: tuple[tuple[str, int], ...] = ()
     #: Scalar dpars saved as brms's ``tmp_<dpar>`` among the dpars and, transformed, after
     #: ``lp__`` (gen_extreme_value's ``xi``, brms's ``compute_xi``).
     tmp_dpars: tuple[str, ...] = ()

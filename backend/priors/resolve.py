@@ -214,10 +214,9 @@ def resolve_priors(design: Design, family: Family, user: PriorsLike = None) -> R
     for row, size in [*arma_prior_rows(design, family), *spatial_rows(design, family)]:
         p = pick(row.key)
         spec = p.spec if p else _default(rows, row.key)
-        where = f"class '{row.class_}'"
-        out[row.class_] = ParamPrior(
-            row.class_, (check_bounds(spec, row.lb, row.ub, where),) * size
-        )
+        where = f"class '{row.class_}'{_of(row.dpar)}"
+        name = f"{row.class_}_{row.dpar}" if row.dpar else row.class_  # sdcar_mu1
+        out[name] = ParamPrior(name, (check_bounds(spec, row.lb, row.ub, where),) * size)
     if design.cosy is not None:  # cosy(): the compound symmetry correlation in [0, 1]
         p = pick(("cosy", "", "", "", "", ""))
         spec = check_bounds(p.spec if p else PriorSpec("flat"), 0.0, 1.0, "class 'cosy'")

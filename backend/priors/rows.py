@@ -17,6 +17,7 @@ from brmsjax.backend.families.mixture import Mixture, theta_mode, theta_names
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.priors.defaults import default_dpar_prior, family_scale_prior
 from brmsjax.backend.priors.parse import parse_prior
+from brmsjax.formula.design.data2.car_multi import car_structures
 from brmsjax.formula.design.ir import Design
 from brmsjax.formula.design.special.autocor import ARMA_FAMILIES
 from brmsjax.formula.design.special.group_by import group_dist
@@ -286,18 +287,20 @@ def spatial_rows(design: Design, family: Family) -> list[tuple[PriorRow, int]]:
         lo, hi = "min_eigenMsar", "max_eigenMsar"
         row = PriorRow(data2.sar.param, spec=PriorSpec("flat"), lb_shown=lo, ub_shown=hi)
         rows.append((row, 1))
-    if data2 is not None and data2.car is not None:
-        if data2.car.type == "escar":
-            rows.append((PriorRow("car", spec=PriorSpec("flat"), lb=0.0, ub=1.0), 1))
-        if data2.car.type == "bym2":
-            rows.append((PriorRow("rhocar", spec=PriorSpec("beta", (1.0, 1.0)), lb=0.0, ub=1.0), 1))
+    for s in car_structures(design):  # per mixture component: dpar mu1, ...
+        d = s.prior_dpar
+        if s.car.type == "escar":
+            rows.append((PriorRow("car", dpar=d, spec=PriorSpec("flat"), lb=0.0, ub=1.0), 1))
+        if s.car.type == "bym2":
+            beta = PriorSpec("beta", (1.0, 1.0))
+            rows.append((PriorRow("rhocar", dpar=d, spec=beta, lb=0.0, ub=1.0), 1))
         sd_spec = family_scale_prior(
             design.response.y,
             family.link,
             family_name=family.name,
             factor_like=design.response.levels is not None,
         )
-        rows.append((PriorRow("sdcar", spec=sd_spec, lb=0.0), 1))
+        rows.append((PriorRow("sdcar", dpar=d, spec=sd_spec, lb=0.0), 1))
     return rows
 
 

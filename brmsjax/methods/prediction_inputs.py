@@ -27,6 +27,7 @@ from brmsjax.backend.model.terms.monotonic import mo_coefficients, sp_columns
 from brmsjax.backend.model.terms.nlf import nlf_plans
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
 from brmsjax.core import FitError, FitLike
+from brmsjax.formula.design.data2.car_multi import car_structures
 from brmsjax.formula.design.design import as_frame
 from brmsjax.formula.design.ir import GroupSpec
 from brmsjax.formula.design.mv.mv_newdata import encode_mv_newdata
@@ -447,7 +448,8 @@ def spatial_sar(
 def car_group_draws(
     fit: FitLike, newdata: Any, rows: np.ndarray, n: int
 ) -> tuple[bp.GroupDraws, ...]:
-    """``car()``'s effects ``rcar[Jloc]`` of mu as one group-level block (none without it;
+    """``car()``'s effects ``rcar[Jloc]`` of mu as one group-level block per CAR structure
+    (``rcar_mu1`` of ``mu1``, ``rcar_y`` of response ``y``'s mu; none without ``car()``;
     ``incl_autocor = False`` leaves them out, as brms does).
 
     New data take the fitted locations by ``gr``'s values (brms's ``data_ac`` with the fit's
@@ -458,20 +460,22 @@ def car_group_draws(
     PredictionError
         With brms's messages: new data without ``gr``, or with locations the fit lacks.
     """
-    data2 = getattr(fit.design, "data2", None)
-    car = None if data2 is None else data2.car
-    if car is None:
-        return ()
-    r = fit.store.matrix([f"rcar[{i}]" for i in range(1, car.Nloc + 1)])[rows]
-    if newdata is None:
+    out = []
+    for s in car_structures(fit.design):
+        car = s.car
+        r = fit.store.matrix([f"rcar{s.suffix}[{i}]" for i in range(1, car.Nloc + 1)])[rows]
         J = np.asarray(car.Jloc, dtype=np.int64) - 1
-    else:
-        term = fit.design.state.terms.car
-        if term is None or term.gr is None or car.locations is None:
-            raise PredictionError("Cannot handle new data in CAR terms without a grouping factor.")
-        values = as_frame(newdata)[term.gr.name].to_numpy()
-        text = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
-        if any(t not in car.locations for t in text) or len(text) != n:
-            raise PredictionError("Cannot handle new locations in CAR models.")
-        J = np.array([car.locations.index(t) for t in text], dtype=np.int64)
-    return (bp.GroupDraws(("",), r[:, :, None], J, np.ones((len(J), 1))),)
+        if newdata is not None:
+            own = fit.design.mv.design(s.resp) if s.resp else fit.design
+            term = own.state.terms.car
+            if term is None or term.gr is None or car.locations is None:
+                raise PredictionError(
+                    "Cannot handle new data in CAR terms without a grouping factor."
+                )
+            values = as_frame(newdata)[term.gr.name].to_numpy()
+            text = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+            if any(t not in car.locations for t in text) or len(text) != n:
+                raise PredictionError("Cannot handle new locations in CAR models.")
+            J = np.array([car.locations.index(t) for t in text], dtype=np.int64)
+        out.append(bp.GroupDraws((s.dpar,), r[:, :, None], J, np.ones((len(J), 1))))
+    return tuple(out)

@@ -31,7 +31,9 @@ if TYPE_CHECKING:  # xarray is imported on first use (not when a fit starts)
     import xarray as xr
 
 #: brms's autocorrelation parameters ("Correlation Structures" of the summary; sar(), car()).
-AUTOCOR_PATTERN = re.compile(r"^((ar|ma)\[\d+\]|sderr|cosy|lagsar|errorsar|car|rhocar|sdcar)$")
+AUTOCOR_PATTERN = re.compile(
+    r"^((ar|ma)\[\d+\]|sderr|cosy|lagsar|errorsar|(car|rhocar|sdcar)(_\w+)?)$"
+)
 # Columns printed without decimals (brms's print_format ``no_digits``).
 NO_DIGITS = ("Bulk_ESS", "Tail_ESS")
 FOOTER = (

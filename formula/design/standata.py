@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .data2.car_multi import car_structures
 from .gp import gp_standata
 from .ir import Design, FixedBlock, SpBlock
 from .special.group_by import ByGroupBlock
@@ -140,8 +141,9 @@ def standata(
         if not block.dpar and design.data2 is not None and design.data2.sar is not None:
             sar = design.data2.sar  # brms's data_ac of sar(M)
             out["Msar"], out["eigenMsar"], out["N_tg"] = sar.M, sar.eigen, 1
-        if not block.dpar and design.data2 is not None and design.data2.car is not None:
-            out.update(design.data2.car.standata())  # brms's data_ac of car(M, gr)
+        for car in car_structures(design):  # brms's data_ac of car(M, gr) (per component)
+            if car.dpar == block.dpar:
+                out.update(car.standata())
         if not block.dpar and design.cosy is not None:  # brms's data_ac of cosy()
             out.update(design.cosy.standata())
         if not block.dpar and design.arcov is not None:  # data_ac of ar(cov = TRUE)

@@ -110,7 +110,12 @@ MODEL_ERRORS = [
     ("cnt ~ x + sar(Wr)", "poisson", {}, "SAR terms are not implemented for this family."),
     ("bf(y ~ x + sar(Wr), sigma ~ x)", "gaussian", {}, "SAR models are not implemented when"),
     ("y ~ x + sar(Wr)", "gaussian", {"shard_rows": True}, "Models with sar() terms cannot split"),
-    ("y ~ x + car(W, gr = g)", "mixture", {}, "car() in mixture and multivariate models"),
+    (
+        "bf(y ~ x, mu2 ~ car(W, gr = g))",
+        "mixture",
+        {},
+        "Explicit covariance terms can only be specified on 'mu'.",
+    ),
 ]
 
 

@@ -138,9 +138,9 @@ def _car_checks(p: dict, d: dict, phi: jax.Array) -> None:
     e1, e2 = d["edges1"], d["edges2"]
     pair = -0.5 * float(jnp.sum((phi[e1] - phi[e2]) ** 2))
     soft = stats.norm(0, 0.001 * len(W)).logpdf(float(jnp.sum(phi)))
-    icar = float(car_log_prior("icar", {"zcar": phi}, {"car": d}))
+    icar = float(car_log_prior((("icar", "", ""),), {"zcar": phi}, {"car": {"": d}}))
     assert icar == pytest.approx(pair + soft, rel=1e-10)
-    bym2 = float(car_log_prior("bym2", {"zcar": phi, "nszcar": phi}, {"car": d}))
+    bym2 = float(car_log_prior((("bym2", "", ""),), {"zcar": phi, "nszcar": phi}, {"car": {"": d}}))
     assert bym2 == pytest.approx(pair + soft + stats.norm.logpdf(np.asarray(phi)).sum())
 
 

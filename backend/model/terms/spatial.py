@@ -32,15 +32,19 @@ from jax import Array
 from jax.scipy.special import gammaln
 from jax.scipy.stats import norm, t
 
-from brmsjax.backend.model.plans import VectorPlan
+from brmsjax.backend.model.plans import CarPlans, VectorPlan
+from brmsjax.formula.design.data2.car_multi import car_structures
 from brmsjax.formula.errors import ModelError
 
 __all__ = [
     "SPATIAL_SCALARS",
+    "car_locations",
     "car_log_prior",
     "car_parts",
     "car_rcar",
+    "plan_car",
     "plan_spatial",
+    "spatial_scalar",
     "sar_draw",
     "sar_epred",
     "sar_log_lik",
@@ -51,6 +55,13 @@ __all__ = [
 
 #: The scalar parameters of sar() and car(), in brms's order of classes.
 SPATIAL_SCALARS = ("lagsar", "errorsar", "car", "rhocar", "sdcar")
+
+
+def spatial_scalar(name: str) -> bool:
+    """Whether ``name`` is a sar()/car() scalar, suffixed or not (``sdcar_mu1``)."""
+    return name in SPATIAL_SCALARS or name.partition("_")[0] in SPATIAL_SCALARS[2:]
+
+
 #: Families with SAR likelihoods in brms 2.18.
 SAR_FAMILIES = ("gaussian", "student")
 
@@ -63,22 +74,23 @@ def plan_spatial(
     vectors: list[VectorPlan],
     prior_args: dict[str, dict[str, np.ndarray]],
     data: dict[str, Any],
-) -> tuple[str, str]:
+) -> tuple[str, CarPlans]:
     """Plan the parameters and data of the design's ``sar()`` and ``car()`` terms.
 
-    Returns brms's ``(sar type, car type)`` (``""`` without the term). ``vector`` is the
-    planner's :meth:`~brmsjax.backend.model.fixed_terms.Planner.vector`.
+    Returns brms's sar type (``""`` without the term) and the CAR structures as
+    ``(type, suffix, dpar)`` (:data:`CarPlans`; one per mixture component or response
+    with ``car()``, suffixed ``_mu1`` or ``_y``). ``vector`` is the planner's
+    :meth:`~brmsjax.backend.model.fixed_terms.Planner.vector`.
 
     Raises
     ------
     ModelError
         For ``sar()`` with a family other than gaussian or student, with predicted ``sigma``
         or ``nu``, or with addition terms (brms's messages); for ``car()`` in non-linear
-        (brms's message), mixture or multivariate models.
+        models (brms's message).
     """
     data2 = design.data2
     sar = None if data2 is None else data2.sar
-    car = None if data2 is None else data2.car
     if sar is not None:
         if family.name not in SAR_FAMILIES:
             raise ModelError("SAR terms are not implemented for this family.")
@@ -96,60 +108,72 @@ def plan_spatial(
             prior_args[name]["ub"] = np.asarray(np.max(sar.eigen), dtype=float)
             vectors[i] = replace(vectors[i], ub_arg=True)
         data["sar"] = {"M": np.asarray(sar.M, dtype=float), "eigen": np.asarray(sar.eigen)}
-    if car is not None:
-        if design.nonlinear is not None:
-            raise ModelError("CAR terms are not implemented for non-linear models.")
-        if getattr(family, "components", None) or family.kind == "multivariate":
-            raise ModelError(
-                "car() in mixture and multivariate models (brms's CAR effects per component, "
-                "rcar_mu1, ...) is not supported yet in brmsjax; fit a single-component model."
-            )
-        n = car.Nloc
-        if car.type == "escar":
-            vector(name="car", size=1, scalar=True, natural=(0.0, 1.0))
-        if car.type == "bym2":
-            vector(name="rhocar", size=1, scalar=True, natural=(0.0, 1.0))
-        vector(name="sdcar", size=1, scalar=True, natural=(0.0, None))
-        sizes = {"escar": [("rcar", n)], "esicar": [("zcar", n - 1)], "icar": [("zcar", n)]}
-        for site, size in sizes.get(car.type, [("zcar", n), ("nszcar", n)]):
-            vector(name=site, size=size, scalar=False, natural=(None, None))
-        data["car"] = {
-            "Jloc": np.asarray(car.Jloc, dtype=np.int32) - 1,
-            "edges1": np.asarray(car.edges1, dtype=np.int32) - 1,
-            "edges2": np.asarray(car.edges2, dtype=np.int32) - 1,
-        }
-        if car.Nneigh is not None:
-            data["car"]["Nneigh"] = np.asarray(car.Nneigh, dtype=float)
-            data["car"]["eigen"] = np.asarray(car.eigen, dtype=float)
-        if car.scale is not None:
-            data["car"]["scale"] = np.asarray(car.scale, dtype=float)
-    return ("" if sar is None else sar.type), ("" if car is None else car.type)
+    structures = car_structures(design)
+    if structures and design.nonlinear is not None:
+        raise ModelError("CAR terms are not implemented for non-linear models.")
+    for s in structures:
+        plan_car(s.car, s.suffix, vector, data)
+    cars = tuple((s.car.type, s.suffix, s.dpar) for s in structures)
+    return ("" if sar is None else sar.type), cars
 
 
 # -- car()
 
 
-def car_rcar(kind: str, params: Mapping[str, Array], data: Any) -> dict[str, Array]:
-    """``{"rcar": ...}``: brms's ``rcar`` from the sampled sites (empty without ``car()``)."""
-    if not kind:
-        return {}
+def plan_car(car: Any, s: str, vector: Callable[..., None], data: dict[str, Any]) -> None:
+    """Plan one CAR structure's parameters (brms's names with the suffix ``s``: ``car_mu1``,
+    ``sdcar_mu1``, ``rcar_mu1``, ...) and its data ``data["car"][s]`` (0-based indices)."""
+    n = car.Nloc
+    if car.type == "escar":
+        vector(name=f"car{s}", size=1, scalar=True, natural=(0.0, 1.0))
+    if car.type == "bym2":
+        vector(name=f"rhocar{s}", size=1, scalar=True, natural=(0.0, 1.0))
+    vector(name=f"sdcar{s}", size=1, scalar=True, natural=(0.0, None))
+    sizes = {"escar": [("rcar", n)], "esicar": [("zcar", n - 1)], "icar": [("zcar", n)]}
+    for site, size in sizes.get(car.type, [("zcar", n), ("nszcar", n)]):
+        vector(name=f"{site}{s}", size=size, scalar=False, natural=(None, None))
+    d = data.setdefault("car", {})[s] = {
+        "Jloc": np.asarray(car.Jloc, dtype=np.int32) - 1,
+        "edges1": np.asarray(car.edges1, dtype=np.int32) - 1,
+        "edges2": np.asarray(car.edges2, dtype=np.int32) - 1,
+    }
+    if car.Nneigh is not None:
+        d["Nneigh"] = np.asarray(car.Nneigh, dtype=float)
+        d["eigen"] = np.asarray(car.eigen, dtype=float)
+    if car.scale is not None:
+        d["scale"] = np.asarray(car.scale, dtype=float)
+
+
+def car_locations(design: Any) -> tuple[tuple[str, int], ...]:
+    """``(suffix, Nloc)`` of each CAR structure: the draws ``rcar_mu1[1]``, ..."""
+    return tuple((s.suffix, s.car.Nloc) for s in car_structures(design))
+
+
+def car_rcar(cars: CarPlans, params: Mapping[str, Array], data: Any) -> dict[str, Array]:
+    """``{"rcar_mu1": ...}``: brms's ``rcar`` of each structure from its sampled sites
+    (empty without ``car()``)."""
+    return {f"rcar{s}": _rcar(kind, s, params, data["car"][s]) for kind, s, _ in cars}
+
+
+def _rcar(kind: str, s: str, params: Mapping[str, Array], d: Mapping[str, Array]) -> Array:
     if kind == "escar":
-        return {"rcar": params["rcar"]}
-    z, sd = params["zcar"], params["sdcar"]
+        return params[f"rcar{s}"]
+    z, sd = params[f"zcar{s}"], params[f"sdcar{s}"]
     if kind == "esicar":
-        return {"rcar": jnp.concatenate([z, -jnp.sum(z, keepdims=True)])}
+        return jnp.concatenate([z, -jnp.sum(z, keepdims=True)])
     if kind == "icar":
-        return {"rcar": z * sd}
-    rho = params["rhocar"]
-    scale = jnp.asarray(data["car"]["scale"], z.dtype)
-    return {"rcar": (jnp.sqrt(1 - rho) * params["nszcar"] + jnp.sqrt(rho / scale) * z) * sd}
+        return z * sd
+    rho = params[f"rhocar{s}"]
+    scale = jnp.asarray(d["scale"], z.dtype)
+    return (jnp.sqrt(1 - rho) * params[f"nszcar{s}"] + jnp.sqrt(rho / scale) * z) * sd
 
 
 def car_parts(structure: Any, params: Mapping[str, Array], data: Any) -> list[tuple[str, Array]]:
-    """``[("", rcar[Jloc])]``: the CAR effects' contribution to mu (none without ``car()``)."""
-    if not structure.car:
-        return []
-    return [("", jnp.take(params["rcar"], data["car"]["Jloc"]))]
+    """``[(dpar, rcar[Jloc])]``: each CAR structure's contribution to its predictor (mu,
+    ``mu1``, or a response's mu; none without ``car()``)."""
+    return [
+        (dpar, jnp.take(params[f"rcar{s}"], data["car"][s]["Jloc"])) for _, s, dpar in structure.car
+    ]
 
 
 def _phi_w_phi(phi: Array, e1: Array, e2: Array) -> Array:
@@ -174,19 +198,26 @@ def sparse_icar_lpdf(phi: Array, sdcar: Array, d: Mapping[str, Array]) -> Array:
     return 0.5 * ((phi.shape[0] - 1) * jnp.log(tau) - tau * quad)
 
 
-def car_log_prior(kind: str, params: Mapping[str, Array], data: Any) -> Array:
-    """brms's model-block density of the CAR effects (by ``type``)."""
-    d = data["car"]
+def car_log_prior(cars: CarPlans, params: Mapping[str, Array], data: Any) -> Array:
+    """brms's model-block density of the CAR effects: the sum over the structures of each
+    one's density by ``type``."""
+    return sum(
+        (_car_log_prior(kind, s, params, data["car"][s]) for kind, s, _ in cars),
+        start=jnp.zeros(()),
+    )
+
+
+def _car_log_prior(kind: str, s: str, params: Mapping[str, Array], d: Mapping[str, Any]) -> Array:
     e1, e2 = d["edges1"], d["edges2"]
     if kind == "escar":
-        return sparse_car_lpdf(params["rcar"], params["car"], params["sdcar"], d)
+        return sparse_car_lpdf(params[f"rcar{s}"], params[f"car{s}"], params[f"sdcar{s}"], d)
     if kind == "esicar":
-        return sparse_icar_lpdf(params["rcar"], params["sdcar"], d)
-    z = params["zcar"]
+        return sparse_icar_lpdf(params[f"rcar{s}"], params[f"sdcar{s}"], d)
+    z = params[f"zcar{s}"]
     n = z.shape[0]
     lp = -0.5 * jnp.sum((z[e1] - z[e2]) ** 2) + norm.logpdf(jnp.sum(z), 0.0, 0.001 * n)
     if kind == "bym2":
-        lp = lp + jnp.sum(norm.logpdf(params["nszcar"]))
+        lp = lp + jnp.sum(norm.logpdf(params[f"nszcar{s}"]))
     return lp
 
 

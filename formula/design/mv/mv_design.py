@@ -62,6 +62,8 @@ def _refuse_special(resp: str, design: Design) -> None:
         what = "categorical families"
     elif set(design.response.addition) - {"subset", "index"}:
         what = "addition terms (weights(), cens(), ...)"
+    elif (d2 := design.data2) is not None and (d2.lcov or d2.fcor is not None or d2.sar):
+        what = "gr(cov = ), fcor() and sar() terms"
     if what is not None:
         raise FormulaTermError(
             f"Multivariate models with {what} are not supported yet in brmsjax (response "
@@ -83,7 +85,7 @@ def rescor_of(rescor: bool | None, families: list[Any]) -> bool:
     return rescor
 
 
-def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
+def build_mv_design(formula: Any, data: Any, family: Any = None, data2: Any = None) -> Design:
     """The flat design of a multivariate formula (``Design.mv`` holds the responses).
 
     Parameters
@@ -95,6 +97,8 @@ def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
         A DataFrame or a dict of columns.
     family
         The family of every response without its own ``bf(family = )``.
+    data2
+        brms's ``data2`` (the ``car()`` terms' adjacency matrices).
 
     Raises
     ------
@@ -106,10 +110,10 @@ def build_mv_design(formula: Any, data: Any, family: Any = None) -> Design:
     if split is None:
         raise FormulaTermError("This formula has one response; use build_design().")
     with mi_responses(*response_labels(split[0])), multivariate_part():  # mi(x) may name them
-        return _build_mv_design(split, data, family)
+        return _build_mv_design(split, data, family, data2)
 
 
-def _build_mv_design(split: Any, data: Any, family: Any) -> Design:
+def _build_mv_design(split: Any, data: Any, family: Any, data2: Any = None) -> Design:
     parts, rescor_given = split
     frame = as_frame(data)
     if not len(frame):
@@ -132,7 +136,7 @@ def _build_mv_design(split: Any, data: Any, family: Any) -> Design:
     sub = frame.iloc[rows]
     designs = []
     for (resp, part), fam in zip(parts, families, strict=True):
-        d = build_design(replace(part, family=None), sub, family=fam)
+        d = build_design(replace(part, family=None), sub, family=fam, data2=data2)
         _refuse_special(resp, d)
         designs.append(d)
     responses = tuple(r for r, _ in parts)
@@ -173,7 +177,9 @@ def _build_mv_design(split: Any, data: Any, family: Any) -> Design:
     own = list(designs)  # the responses' own designs: a subsetted one on its rows only
     for k, ((_, part), fam) in enumerate(zip(parts, families, strict=True)):
         if subset is not None and (kept := subset.rows[k]) is not None:
-            own[k] = build_design(replace(part, family=None), sub.iloc[kept], family=fam)
+            own[k] = build_design(
+                replace(part, family=None), sub.iloc[kept], family=fam, data2=data2
+            )
     spec = MvSpec(responses, labels, tuple(own), tuple(families), rescor, lines, subset)
     y = np.column_stack([d.response.y for d in designs])
     return Design(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data2.car_multi import car_structures
 from ..ir import Design
 from ..standata import smooth_standata, sp_standata, standata
 from .ir_mv import split_dpar
@@ -70,6 +71,9 @@ def mv_standata(design: Design, families: Any = None) -> dict[str, Any]:
             out.update(smooth_standata(design, block, sfx))
             if block.offset is not None:
                 out[f"offsets{sfx}"] = take(block.offset)
+            for car in car_structures(design):  # brms's data_ac of car(M, gr)
+                if car.dpar == block.dpar:
+                    out.update(car.standata())
         for g in design.groups:
             if any(split_dpar(d, mv.responses)[0] == resp for d in g.dpars):
                 out[f"J_{g.id}_{resp}"] = take(g.J.astype(np.int64) + 1)

@@ -1,0 +1,1 @@
+"""Tests of ``car()`` per mixture component and per response (brms's suffixed CAR structures)."""
