@@ -11,7 +11,7 @@ Models (brms's default priors, 4 chains x (1000 warmup + 1000 draws) by default)
 
 Each model is fitted end to end with :func:`brmsjax.brm` (design, priors, lowering,
 compiling, sampling, draws, the summary) in the crossed marginal form (``new``:
-:mod:`brmsjax.backend.model.crossed`, asked for; InstEval: the form ``"auto"`` chooses) and with
+:mod:`brmsjax.backend.model.crossed`, asked for) and with
 the marginal forms switched off (``old``: ``lower(marginalize=False)``, brms's sampled group
 effects), side by side in one process, so the ratio holds on a shared machine. Printed per
 fit: seconds, the form, divergent transitions, mean leapfrog steps, the largest Rhat and
@@ -74,7 +74,7 @@ def fit(
     def spy(*args: Any, **kwargs: Any) -> Any:
         if form == "old":
             kwargs["marginalize"] = False
-        elif name != "insteval":  # asked for: "auto" keeps small models in the plain form
+        else:  # asked for: "auto" keeps small models and InstEval in the plain form
             kwargs["likelihood"] = "marginal"
         out = original(*args, **kwargs)
         chosen["form"] = out.forms["likelihood"]

@@ -10,7 +10,7 @@ import pytest
 
 from brmsjax.api import design_for
 from brmsjax.backend.families.registry import get_family
-from brmsjax.backend.model.crossed.data import DENSE_MAX, crossed_data
+from brmsjax.backend.model.crossed.data import AUTO_DENSE_MAX, DENSE_MAX, crossed_data
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.errors import ModelError
@@ -53,6 +53,18 @@ AUTO = {  # formula, data, options, likelihood
         PENICILLIN,
         {"marginalize": False},
         "plain",
+    ),
+    "dense block past AUTO_DENSE_MAX": (
+        "y ~ 1 + (1 | g) + (1 | h)",
+        pd.concat([wide(AUTO_DENSE_MAX + 44)] * 4, ignore_index=True),
+        {},
+        "plain",
+    ),
+    "dense block past AUTO_DENSE_MAX, asked for": (
+        "y ~ 1 + (1 | g) + (1 | h)",
+        pd.concat([wide(AUTO_DENSE_MAX + 44)] * 4, ignore_index=True),
+        {"likelihood": "marginal"},
+        "marginal",
     ),
     "dense block too large": (
         "y ~ 1 + (1 | g) + (1 | h)",

@@ -21,7 +21,15 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-__all__ = ["DENSE_MAX", "crossed_blocker", "crossed_data", "eliminated_index", "model_crossed_data"]
+__all__ = [
+    "AUTO_DENSE_MAX",
+    "DENSE_MAX",
+    "crossed_auto",
+    "crossed_blocker",
+    "crossed_data",
+    "eliminated_index",
+    "model_crossed_data",
+]
 
 #: Most effects of the IDs that are not eliminated (their Schur complement is factored
 #: densely, ``O(q2^3)`` per gradient, :mod:`.dense`); above it the model keeps its other
@@ -30,6 +38,11 @@ __all__ = ["DENSE_MAX", "crossed_blocker", "crossed_data", "eliminated_index", "
 #: 2.7 ms in the plain form, whose 4,100 sampled effects cost many more leapfrog steps per
 #: draw; Penicillin (q2 = 6) 0.19 ms against 0.20 ms.
 DENSE_MAX = 1536
+#: Most such effects for ``likelihood = "auto"`` to pick the crossed form (from ``DENSE_MAX``
+#: on it is only used when asked for): at the default 2,000 iterations per chain an
+#: ``O(q2^3)`` gradient of InstEval's size (0.2 CPU s) is not shown to beat the plain form's
+#: cheap gradients (2.7 ms) and longer trajectories.
+AUTO_DENSE_MAX = 256
 
 
 def eliminated_index(sizes: Sequence[tuple[int, int]]) -> int:
@@ -199,15 +212,26 @@ def crossed_blocker(groups: Sequence[Any]) -> str | None:
             return "a group-level term predicts a distributional parameter other than mu"
         if g.lcov:
             return "a group's levels have a known covariance (gr(cov = ))"
-    sizes = [(g.n_levels, g.M) for g in groups]
-    b = eliminated_index(sizes)
-    q2 = sum(n * m for k, (n, m) in enumerate(sizes) if k != b)
+    q2 = _dense_effects(groups)
     if q2 > DENSE_MAX:
         return (
             f"the group-level IDs besides the largest have {q2} effects, more than the "
             f"{DENSE_MAX} the crossed marginal form factors densely"
         )
     return None
+
+
+def _dense_effects(groups: Sequence[Any]) -> int:
+    """Effects of the IDs besides the eliminated one (``q2``)."""
+    sizes = [(g.n_levels, g.M) for g in groups]
+    b = eliminated_index(sizes)
+    return sum(n * m for k, (n, m) in enumerate(sizes) if k != b)
+
+
+def crossed_auto(groups: Sequence[Any]) -> bool:
+    """Whether ``likelihood = "auto"`` may pick the crossed form for these ``GroupPlan``s:
+    at most :data:`AUTO_DENSE_MAX` effects besides the eliminated ID's."""
+    return _dense_effects(groups) <= AUTO_DENSE_MAX
 
 
 def model_crossed_data(
