@@ -11,7 +11,7 @@ Models (brms's default priors, 4 chains x (1000 warmup + 1000 draws) by default)
 
 Each model is fitted end to end with :func:`brmsjax.brm` (design, priors, lowering,
 compiling, sampling, draws, the summary) in the crossed marginal form (``new``:
-:mod:`brmsjax.backend.model.crossed`, asked for; InstEval: the form ``"auto"`` chooses) and with
+:mod:`brmsjax.backend.model.crossed`, asked for) and with
 the marginal forms switched off (``old``: ``lower(marginalize=False)``, brms's sampled group
 effects), side by side in one process, so the ratio holds on a shared machine. Printed per
 fit: seconds, the form, divergent transitions, mean leapfrog steps, the largest Rhat and
@@ -20,7 +20,7 @@ smallest bulk ESS over the population-level and hyperparameters, and the largest
 ``b_`` and ``sigma`` from lme4's REML estimates in posterior sd. Run::
 
     python benchmarks/bench_crossed.py [--models penicillin star_nested] [--forms new old]
-        [--chains 4] [--iter 2000] [--json out.json]
+        [--chains 4] [--iter 2000] [--warmup 1000] [--json out.json]
 
 Results are in benchmarks/RESULTS.md ("Crossed and nested gaussian group terms").
 """
@@ -60,7 +60,9 @@ def model_data(name: str) -> pd.DataFrame:
     return star()
 
 
-def fit(name: str, form: str, chains: int, iter: int, seed: int) -> tuple[Any, float, str]:
+def fit(
+    name: str, form: str, chains: int, iter: int, seed: int, *, warmup: int | None = None
+) -> tuple[Any, float, str]:
     """Fit a model in a form (``new`` or ``old``); the fit, its seconds and the form's name."""
     import brmsjax.backend.model.lower as lowering
     from brmsjax import brm
@@ -72,7 +74,7 @@ def fit(name: str, form: str, chains: int, iter: int, seed: int) -> tuple[Any, f
     def spy(*args: Any, **kwargs: Any) -> Any:
         if form == "old":
             kwargs["marginalize"] = False
-        elif name != "insteval":  # asked for: "auto" keeps small models in the plain form
+        else:  # asked for: "auto" keeps small models and InstEval in the plain form
             kwargs["likelihood"] = "marginal"
         out = original(*args, **kwargs)
         chosen["form"] = out.forms["likelihood"]
@@ -83,7 +85,15 @@ def fit(name: str, form: str, chains: int, iter: int, seed: int) -> tuple[Any, f
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = brm(MODELS[name], data, chains=chains, iter=iter, seed=seed, progress=False)
+            out = brm(
+                MODELS[name],
+                data,
+                chains=chains,
+                iter=iter,
+                warmup=iter // 2 if warmup is None else warmup,
+                seed=seed,
+                progress=False,
+            )
             out.summary()
         seconds = time.perf_counter() - t0
     finally:
@@ -128,6 +138,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--forms", nargs="+", default=["new", "old"], choices=["new", "old"])
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--iter", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=None, help="default: iter // 2")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", default=None, help="also write the rows to this file")
     args = parser.parse_args(argv)
@@ -135,7 +146,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     for name in args.models:
         tables = {}
         for form in args.forms:
-            out, seconds, chosen = fit(name, form, args.chains, args.iter, args.seed)
+            out, seconds, chosen = fit(
+                name, form, args.chains, args.iter, args.seed, warmup=args.warmup
+            )
             tables[form], diag = summary(out)
             row = {"model": name, "form": form, "likelihood": chosen, "seconds": round(seconds, 1)}
             row.update(diag)

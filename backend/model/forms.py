@@ -390,6 +390,10 @@ def choose_forms(
     # several IDs (brmsjax.backend.model.crossed): below SUFF_MIN_ROWS rows compiling its
     # program costs more than sampling saves (Penicillin, 144 rows: 78 s against 49 s)
     crossed_pays = len(groups) < 2 or len(y) >= SUFF_MIN_ROWS
+    if len(groups) > 1 and crossed_pays:  # and a dense block of at most AUTO_DENSE_MAX
+        from brmsjax.backend.model.crossed.data import crossed_auto
+
+        crossed_pays = crossed_auto(groups)
     if likelihood == "marginal" or (
         likelihood == "auto" and marginalize and whole is None and crossed_pays
     ):

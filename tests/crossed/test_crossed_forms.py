@@ -10,7 +10,7 @@ import pytest
 
 from brmsjax.api import design_for
 from brmsjax.backend.families.registry import get_family
-from brmsjax.backend.model.crossed.data import DENSE_MAX, crossed_data
+from brmsjax.backend.model.crossed.data import AUTO_DENSE_MAX, DENSE_MAX, crossed_data
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.errors import ModelError
@@ -25,9 +25,11 @@ def forms(formula: str, data: pd.DataFrame, **kwargs: object) -> dict:
 
 
 def wide(levels: int) -> pd.DataFrame:
-    """Crossed ``g`` (``levels + 40`` levels, eliminated) and ``h`` (``levels``), 600 rows."""
-    k = np.arange(600)
-    y = np.random.default_rng(0).normal(size=600)
+    """Crossed ``g`` (``levels + 40`` levels, eliminated) and ``h`` (``levels``), at least
+    600 rows."""
+    n = max(600, levels + 40)
+    k = np.arange(n)
+    y = np.random.default_rng(0).normal(size=n)
     g, h = [f"g{v}" for v in k % (levels + 40)], [f"h{v}" for v in k % levels]
     return pd.DataFrame({"g": g, "h": h, "y": y})
 
@@ -51,6 +53,18 @@ AUTO = {  # formula, data, options, likelihood
         PENICILLIN,
         {"marginalize": False},
         "plain",
+    ),
+    "dense block past AUTO_DENSE_MAX": (
+        "y ~ 1 + (1 | g) + (1 | h)",
+        pd.concat([wide(AUTO_DENSE_MAX + 44)] * 4, ignore_index=True),
+        {},
+        "plain",
+    ),
+    "dense block past AUTO_DENSE_MAX, asked for": (
+        "y ~ 1 + (1 | g) + (1 | h)",
+        pd.concat([wide(AUTO_DENSE_MAX + 44)] * 4, ignore_index=True),
+        {"likelihood": "marginal"},
+        "marginal",
     ),
     "dense block too large": (
         "y ~ 1 + (1 | g) + (1 | h)",
@@ -91,5 +105,6 @@ def test_nested_coupling_is_one_entry_per_inner_level() -> None:
     np.testing.assert_array_equal(out["jb0"], np.arange(12))
     np.testing.assert_array_equal(out["jd0"], np.repeat(np.arange(3), 4))
     np.testing.assert_array_equal(out["V0"][:, 0, 0], np.full(12, 2.0))
-    np.testing.assert_array_equal(out["pair_a"], out["pair_b"])
-    np.testing.assert_array_equal(out["pair_ab"], np.repeat(np.arange(3), 4) * 4)
+    np.testing.assert_array_equal(out["pair_s"], np.arange(12))  # one pair per class
+    np.testing.assert_array_equal(out["pair_up"], np.repeat(np.arange(3), 4) * 4)  # diagonal
+    np.testing.assert_array_equal(out["pair_c"], np.full((1, 1, 12), 4.0))

@@ -7,4 +7,6 @@ conditional with each saved draw.
 - :mod:`.data`: the host statistics (``Z'WZ``, ``Z'We``, ``Z'WP`` by block) and the sparsity
   pattern of the block elimination, computed once in float64.
 - :mod:`.loglik`: the marginal log likelihood and the conditional draw of the effects.
+- :mod:`.dense`: the dense Schur complement's inverse and log determinant (a blocked
+  Gauss-Jordan elimination in XLA for large ones) and the effects' draw from it.
 """

@@ -21,13 +21,28 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-__all__ = ["DENSE_MAX", "crossed_blocker", "crossed_data", "eliminated_index", "model_crossed_data"]
+__all__ = [
+    "AUTO_DENSE_MAX",
+    "DENSE_MAX",
+    "crossed_auto",
+    "crossed_blocker",
+    "crossed_data",
+    "eliminated_index",
+    "model_crossed_data",
+]
 
 #: Most effects of the IDs that are not eliminated (their Schur complement is factored
-#: densely, ``O(q2^3)`` per gradient); above it the model keeps its other forms. Measured on
-#: the 2-core machine under load: lme4's InstEval (q2 = 1,142) took 5 s per gradient
-#: against 2.7 ms in the plain form; Penicillin (q2 = 6) 0.19 ms against 0.20 ms.
-DENSE_MAX = 256
+#: densely, ``O(q2^3)`` per gradient, :mod:`.dense`); above it the model keeps its other
+#: forms. Measured on the 2-core machine under load: lme4's InstEval (q2 = 1,142) took
+#: 0.5-0.7 s per gradient with the blocked elimination (5 s with the rank-one loop) against
+#: 2.7 ms in the plain form, whose 4,100 sampled effects cost many more leapfrog steps per
+#: draw; Penicillin (q2 = 6) 0.19 ms against 0.20 ms.
+DENSE_MAX = 1536
+#: Most such effects for ``likelihood = "auto"`` to pick the crossed form (from ``DENSE_MAX``
+#: on it is only used when asked for): at the default 2,000 iterations per chain an
+#: ``O(q2^3)`` gradient of InstEval's size (0.2 CPU s) is not shown to beat the plain form's
+#: cheap gradients (2.7 ms) and longer trajectories.
+AUTO_DENSE_MAX = 256
 
 
 def eliminated_index(sizes: Sequence[tuple[int, int]]) -> int:
@@ -71,9 +86,10 @@ def crossed_data(
         ``(q2, p)``; per dense ID ``k`` (in order, the eliminated one left out) ``V<k>``
         ``(E_k, M_b, M_k)`` with its pairs' levels ``jb<k>`` (eliminated) and ``jd<k>`` (of
         ``k``); and over the flattened coupling entries (ID by ID, pair by pair, column by
-        column) ``pair_a``, ``pair_b`` (entries sharing an eliminated level, ``a <= b``),
-        ``pair_ab`` (the flat ``(q2, q2)`` index of their product), ``pair_ba`` (its mirror;
-        ``q2 * q2``, out of range, on the diagonal) for the Schur complement.
+        column), the pairs of entries ``a <= b`` that share an eliminated level, for the Schur
+        complement (:func:`_pairs`): ``pair_s`` (that level), ``pair_up`` (the flat index of
+        ``(c_a, c_b)`` in the upper triangle of ``(q2, q2)``; the pairs sorted by it) and
+        ``pair_c`` ``(M_b, M_b, pairs)`` (the products ``V_a[m] V_b[n]``).
     """
     y = np.asarray(y, dtype=np.float64)
     N = len(y)
@@ -101,7 +117,7 @@ def crossed_data(
     out["GD"] = np.asarray((ZD.T @ WZD).toarray())
     out["ZeD"] = np.asarray(WZD.T @ e0)
     out["ZPD"] = np.asarray(WZD.T @ P)
-    flat_j, flat_c, offset = [], [], 0
+    flat_j, flat_c, flat_v, offset = [], [], [], 0
     for k in dense:
         Jk = np.asarray(groups[k][0], dtype=np.int64)
         Zk = np.asarray(groups[k][1], dtype=np.float64).reshape(N, -1)
@@ -114,8 +130,10 @@ def crossed_data(
         out[f"V{k}"], out[f"jb{k}"], out[f"jd{k}"] = V, jb.astype(np.int32), jd.astype(np.int32)
         flat_j.append(np.repeat(jb, Mk))
         flat_c.append((offset + jd[:, None] * Mk + np.arange(Mk)).ravel())
+        flat_v.append(np.transpose(V, (0, 2, 1)).reshape(-1, Mb))
         offset += Lk * Mk
-    out.update(_pairs(np.concatenate(flat_j), np.concatenate(flat_c), offset))
+    flat = (np.concatenate(flat_j), np.concatenate(flat_c), np.concatenate(flat_v))
+    out.update(_pairs(*flat, offset))
     return out
 
 
@@ -145,9 +163,18 @@ def _population_statistics(
     return out, e0
 
 
-def _pairs(j: np.ndarray, c: np.ndarray, q2: int) -> dict[str, np.ndarray]:
-    """The pairs ``a <= b`` of coupling entries that share an eliminated level ``j``, with the
-    flat indices of ``(c_a, c_b)`` and its mirror in the ``(q2, q2)`` dense block."""
+def _pairs(j: np.ndarray, c: np.ndarray, v: np.ndarray, q2: int) -> dict[str, np.ndarray]:
+    """The pairs ``a <= b`` of coupling entries (flattened, ``v`` ``(entries, M_b)`` their
+    couplings to the eliminated level ``j``, ``c`` their dense columns) that share an
+    eliminated level: that level, the flat upper-triangle index of ``(c_a, c_b)`` in the
+    ``(q2, q2)`` dense block, and the products ``v_a[m] v_b[n]``.
+
+    With ``W_j = A_b K_j^-1 A_b'`` per eliminated level, the Schur complement's correction in
+    the dense IDs' data coordinates is ``sum_j B_j' W_j B_j`` (``B_j`` the coupling row of
+    level ``j``): its entry ``(c_a, c_b)`` sums ``v_a' W_j v_b`` over the pairs, one weighted
+    sum and one sorted scatter per gradient (:mod:`.loglik`). Two entries of one level never
+    share a column, so a pair lands on the diagonal only when ``a == b``.
+    """
     order = np.argsort(j, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(j[order]) != 0])
     ends = np.r_[starts[1:], len(j)]
@@ -159,14 +186,15 @@ def _pairs(j: np.ndarray, c: np.ndarray, q2: int) -> dict[str, np.ndarray]:
         B.append(idx[ib])
     a = np.concatenate(A) if A else np.zeros(0, dtype=np.int64)
     bb = np.concatenate(B) if B else np.zeros(0, dtype=np.int64)
-    ab = c[a] * q2 + c[bb]
-    ba = np.where(a == bb, q2 * q2, c[bb] * q2 + c[a])
+    lo, hi = np.minimum(c[a], c[bb]), np.maximum(c[a], c[bb])
+    up = lo.astype(np.int64) * q2 + hi
+    sort = np.argsort(up, kind="stable")
+    a, bb, up = a[sort], bb[sort], up[sort]
     i32 = np.int32 if q2 * q2 < 2**31 - 1 else np.int64
     return {
-        "pair_a": a.astype(np.int32),
-        "pair_b": bb.astype(np.int32),
-        "pair_ab": ab.astype(i32),
-        "pair_ba": ba.astype(i32),
+        "pair_s": j[a].astype(np.int32),
+        "pair_up": up.astype(i32),
+        "pair_c": np.einsum("pm,pn->mnp", v[a], v[bb]),
     }
 
 
@@ -184,15 +212,26 @@ def crossed_blocker(groups: Sequence[Any]) -> str | None:
             return "a group-level term predicts a distributional parameter other than mu"
         if g.lcov:
             return "a group's levels have a known covariance (gr(cov = ))"
-    sizes = [(g.n_levels, g.M) for g in groups]
-    b = eliminated_index(sizes)
-    q2 = sum(n * m for k, (n, m) in enumerate(sizes) if k != b)
+    q2 = _dense_effects(groups)
     if q2 > DENSE_MAX:
         return (
             f"the group-level IDs besides the largest have {q2} effects, more than the "
             f"{DENSE_MAX} the crossed marginal form factors densely"
         )
     return None
+
+
+def _dense_effects(groups: Sequence[Any]) -> int:
+    """Effects of the IDs besides the eliminated one (``q2``)."""
+    sizes = [(g.n_levels, g.M) for g in groups]
+    b = eliminated_index(sizes)
+    return sum(n * m for k, (n, m) in enumerate(sizes) if k != b)
+
+
+def crossed_auto(groups: Sequence[Any]) -> bool:
+    """Whether ``likelihood = "auto"`` may pick the crossed form for these ``GroupPlan``s:
+    at most :data:`AUTO_DENSE_MAX` effects besides the eliminated ID's."""
+    return _dense_effects(groups) <= AUTO_DENSE_MAX
 
 
 def model_crossed_data(

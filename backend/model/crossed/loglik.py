@@ -13,10 +13,12 @@ block-diagonal, each level's block ``A_k`` with ``A_k A_k' = Sigma_k``), ``G = Z
 ``K`` is factored by block elimination (:mod:`.data`): the eliminated ID's block ``K_bb``
 is block-diagonal (a small Cholesky per level, written out elementwise over the levels as
 the one-term form does), and only the Schur complement ``S = K_dd - K_db K_bb^-1 K_bd`` of
-the other IDs (``q2`` effects) is factored densely. ``K_db K_bb^-1 K_bd`` is summed over the
-sparse pairs of coupling entries that share an eliminated level, so a gradient costs
-``O(pairs + q2^3)`` whatever the number of rows: a nested design (classes within schools)
-has a diagonal correction, a crossed one (plates x samples) a dense ``q2 x q2`` one. Then::
+the other IDs (``q2`` effects) is factored densely (:mod:`.dense`). ``K_db K_bb^-1 K_bd``
+is summed over the sparse pairs of coupling entries that share an eliminated level (the
+products of their data couplings precomputed, weighted by the level's ``A_b K_j^-1 A_b'``,
+one sorted scatter), so a gradient costs ``O(pairs + q2^3)`` whatever the number of rows:
+a nested design (classes within schools) has a diagonal correction, a crossed one (plates x
+samples; InstEval's 1.8 million pairs of students' lecturers) a dense ``q2 x q2`` one. Then::
 
     log|K| = sum_j log|K_bb,j| + log|S|
     h'K^-1 h = h_b'K_bb^-1 h_b + g'S^-1 g,     g = h_d - K_db K_bb^-1 h_b
@@ -36,6 +38,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from brmsjax.backend.model.crossed.data import eliminated_index
+from brmsjax.backend.model.crossed.dense import dense_draw, inverse_logdet
 from brmsjax.backend.model.marginal import _backward, _cholesky, _forward, _inverse_lower
 
 __all__ = ["crossed_effects", "crossed_log_lik", "marginal_model_log_lik"]
@@ -101,7 +104,6 @@ class _Parts:
         self.q2, self.offsets = off, offsets
         self.hd = jnp.concatenate(blocks)
         self.U, self.je, self.ce = jnp.concatenate(U), jnp.concatenate(je), jnp.concatenate(ce)
-        KD = self._dense_block(suff["GD"]) / var + jnp.eye(off)
         G = _inverse_lower(self.F)
         Kinv = jnp.stack(
             [
@@ -114,11 +116,14 @@ class _Parts:
                 for i in range(Mb)
             ]
         )  # (Mb, Mb, Lb)
-        Y = jnp.einsum("abe,eb->ea", Kinv[:, :, self.je], self.U)
-        vals = jnp.sum(Y[suff["pair_a"]] * self.U[suff["pair_b"]], axis=1)
-        T = jnp.zeros(off * off + 1, vals.dtype).at[suff["pair_ab"]].add(vals)
-        T = T.at[suff["pair_ba"]].add(vals)[:-1].reshape(off, off)
-        self.S = KD - T
+        # K_db K_bb^-1 K_bd = Lambda_d' T0 Lambda_d / var^2: T0 sums v_a' W_j v_b over the
+        # pairs of coupling entries sharing an eliminated level j (data.py's _pairs)
+        Wb = jnp.einsum("ma,abl,nb->mnl", Ab, Kinv, Ab)
+        vals = jnp.einsum("mnp,mnp->p", Wb[:, :, suff["pair_s"]], suff["pair_c"])
+        T0 = jnp.zeros(off * off, vals.dtype).at[suff["pair_up"]].add(vals, indices_are_sorted=True)
+        T0 = T0.reshape(off, off)
+        T0 = T0 + T0.T - jnp.diag(jnp.diag(T0))
+        self.S = self._dense_block(suff["GD"] - T0 / var) / var + jnp.eye(off)
 
     def _dense_block(self, GD: Array) -> Array:
         """``Lambda_d' G_dd Lambda_d`` block by block of the dense IDs."""
@@ -146,58 +151,12 @@ class _Parts:
         return jax.ops.segment_sum(per, self.je, num_segments=Lb).T
 
 
-def _gauss_jordan(S: Array) -> tuple[Array, Array]:
-    """``(S^-1, log|S|)`` of a symmetric positive definite ``S`` by Gauss-Jordan elimination
-    without pivoting (its pivots are the squared diagonal of the Cholesky factor).
-
-    A loop of ``q2`` rank-one updates in XLA, not a LAPACK call: on a CPU the LAPACK and
-    BLAS kernels come from a threaded OpenBLAS, and with chains in parallel threads on a
-    loaded 2-core machine one ``76 x 76`` factor took 100 ms instead of 1 ms.
-    """
-    n = S.shape[0]
-
-    def step(k: Array, carry: tuple[Array, Array]) -> tuple[Array, Array]:
-        A, logdet = carry
-        p = A[k, k]
-        row, col = A[k] / p, A[:, k]
-        A = A - jnp.outer(col, row)
-        A = A.at[k].set(row).at[:, k].set(-col / p).at[k, k].set(1.0 / p)
-        return A, logdet + jnp.log(p)
-
-    return jax.lax.fori_loop(0, n, step, (S, jnp.zeros((), S.dtype)))
-
-
-def _cholesky_loop(S: Array) -> Array:
-    """The lower Cholesky factor of ``S`` by ``q2`` rank-one updates (see
-    :func:`_gauss_jordan` for why not LAPACK)."""
-    n = S.shape[0]
-    idx = jnp.arange(n)
-
-    def step(k: Array, carry: tuple[Array, Array]) -> tuple[Array, Array]:
-        A, L = carry
-        col = jnp.where(idx >= k, A[:, k], 0.0) / jnp.sqrt(A[k, k])
-        return A - jnp.outer(col, col), L.at[:, k].set(col)
-
-    return jax.lax.fori_loop(0, n, step, (S, jnp.zeros_like(S)))[1]
-
-
-def _upper_solve(L: Array, v: Array) -> Array:
-    """``L^-T v`` for a lower triangular ``L``, by a loop (no LAPACK)."""
-    n = L.shape[0]
-
-    def step(i: Array, x: Array) -> Array:
-        k = n - 1 - i
-        return x.at[k].set((v[k] - L[:, k] @ x) / L[k, k])
-
-    return jax.lax.fori_loop(0, n, step, jnp.zeros_like(v))
-
-
 @jax.custom_vjp
 def _dense_part(S: Array, g: Array, var: Array) -> Array:
     """``-log|S| / 2 + g'S^-1 g / (2 var^2)`` with an analytic gradient.
 
     With ``w = S^-1 g``: ``dl/dS = -S^-1 / 2 - w w' / (2 var^2)``, ``dl/dg = w / var^2`` and
-    ``dl/dvar = -g'w / var^3``, from one inverse (:func:`_gauss_jordan`). Autodiff of a
+    ``dl/dvar = -g'w / var^3``, from one inverse (:func:`~.dense.inverse_logdet`). Autodiff of a
     Cholesky factor takes several triangular solves of ``(q2, q2)`` matrices (9x the
     factor's time at ``q2 = 300`` on a CPU) and compiles slower.
     """
@@ -205,7 +164,7 @@ def _dense_part(S: Array, g: Array, var: Array) -> Array:
 
 
 def _dense_fwd(S: Array, g: Array, var: Array) -> tuple[Array, tuple[Array, ...]]:
-    Sinv, logdet = _gauss_jordan(S)
+    Sinv, logdet = inverse_logdet(S)
     w = Sinv @ g
     quad = g @ w
     value = -0.5 * logdet + 0.5 * quad / (var * var)
@@ -261,9 +220,8 @@ def crossed_effects(
     Lb, Mb = sizes[p.b]
     fb = _forward(p.F, p.hb)
     g = p.hd - p.coupled(_backward(p.F, fb))
-    Sinv, _ = _gauss_jordan(p.S)
     eps = jax.random.normal(key, (p.q2 + Mb * Lb,), g.dtype)  # one draw: one threefry to compile
-    ud = Sinv @ g / var + _upper_solve(_cholesky_loop(p.S), eps[: p.q2])
+    ud = dense_draw(p.S, g, var, eps[: p.q2])
     eps_b = eps[p.q2 :].reshape(Mb, Lb)
     ub = _backward(p.F, _forward(p.F, p.hb / var - p.coupled_t(ud)) + eps_b)
     out: list[Array] = [jnp.zeros(())] * len(sizes)
