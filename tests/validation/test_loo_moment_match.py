@@ -83,8 +83,11 @@ def _exact_loo_elpd(df: pd.DataFrame, draws: pd.DataFrame, i: int) -> float:
         # lowest dependency versions PSIS -6.41 (k 1.29), split -6.75, no split -6.57
         (0.0, True, 0.1),
         (0.0, False, 0.3),
-        # exact -20.59: PSIS -13.49 (k 1.58), split -20.59 (k 0.64); no split is 1.2 off
-        (-3.0, True, 0.1),
+        # exact -20.59: PSIS -13.49 (k 1.58), split -20.59 (k 0.64); no split is 1.2 off.
+        # Since the one-off programs compile without LLVM's optimizations (other bits, so
+        # other chains at the same seed): PSIS -14.45, split -20.76 (Monte Carlo error of a
+        # k = 0.6 importance ratio over 1000 draws), so 0.25, against PSIS's error of 6.1
+        (-3.0, True, 0.25),
     ],
 )
 def test_moment_matching_reaches_exact_loo(outlier: float, split: bool, tol: float) -> None:
