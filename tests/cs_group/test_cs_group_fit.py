@@ -3,11 +3,14 @@ the draws, ranef/coef with brms's rules, new levels, the porter and recovery of 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import brmsjax as bj
+from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.port import from_r
 from tests.cs_group.test_cs_group_design import data
 from tests.cs_group.test_cs_group_model import _lpmf
@@ -17,7 +20,11 @@ FORMULA = "y ~ x + (cs(1) | g) + (1 | h)"
 
 @pytest.fixture(scope="module")
 def fit() -> bj.BrmsFit:
-    return bj.brm(FORMULA, data(), family="sratio", chains=1, iter=300, seed=3)
+    """A short run (its Rhat may exceed 1.05, e.g. under jax 0.8.0): the names, predictions
+    and rules checked with it hold for any draws."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplerWarning)
+        return bj.brm(FORMULA, data(), family="sratio", chains=1, iter=300, seed=3)
 
 
 def test_draw_names_are_brms(fit: bj.BrmsFit) -> None:
