@@ -33,11 +33,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
-from jax.scipy.special import gammaln
 
 from brmsjax.formula.errors import ModelError
 
-from .cosy import cosy_draw, cosy_pointwise, series_loo
+from .cosy import cosy_draw, cosy_pointwise, series_joint_lpdf, series_loo
 
 __all__ = [
     "arcov_data",
@@ -193,17 +192,7 @@ def arcov_log_lik(family: str, y: Array, mu: Array, dpars: dict[str, Any], d: An
     mask, n = d["mask"], d["nobs"]
     q = jnp.sum(e * e / v, axis=-1)
     half_log_det = jnp.sum(mask * (0.5 * jnp.log(v) + jnp.log(s)), axis=-1)
-    if family == "gaussian":
-        return jnp.sum(-0.5 * q - half_log_det - 0.5 * n * jnp.log(2 * jnp.pi))
-    nu = jnp.reshape(jnp.asarray(dpars["nu"]), (-1,))[0]
-    lp = (
-        gammaln((nu + n) / 2)
-        - gammaln(nu / 2)
-        - 0.5 * n * jnp.log(nu * jnp.pi)
-        - half_log_det
-        - 0.5 * (nu + n) * jnp.log1p(q / nu)
-    )
-    return jnp.sum(lp)
+    return series_joint_lpdf(family, q, half_log_det, n, dpars)
 
 
 def _rows(v: Array, d: Any) -> Array:

@@ -91,6 +91,16 @@ def cosy_log_lik(family: str, y: Array, mu: Array, dpars: dict[str, Any], d: Any
     G = n.shape[-1]
     log_sigma = jax.ops.segment_sum(jnp.log(sigma), d["series"], num_segments=G)
     half_log_det = log_sigma + 0.5 * ((n - 1.0) * jnp.log1p(-rho) + jnp.log1p((n - 1.0) * rho))
+    return series_joint_lpdf(family, q, half_log_det, n, dpars)
+
+
+def series_joint_lpdf(
+    family: str, q: Array, half_log_det: Array, n: Array, dpars: dict[str, Any]
+) -> Array:
+    """The multivariate normal (``gaussian``) or t (``student``, ``dpars["nu"]``) log density
+    summed over the series, from each series' quadratic form ``q = u' C^-1 u``, half log
+    determinant of ``C`` and row count ``n``: the tail shared by cosy() and the
+    ``cov = TRUE`` ar/ma/arma structures."""
     if family == "gaussian":
         return jnp.sum(-0.5 * q - half_log_det - 0.5 * n * jnp.log(2 * jnp.pi))
     nu = jnp.reshape(jnp.asarray(dpars["nu"]), (-1,))[0]
