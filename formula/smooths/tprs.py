@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .knots import MAX_KNOTS, sample_knots
 from .mgcv_c import hq_post, hq_pre_t, lanczos, matmult_tn, qt, r_mean, seq_sum
 
 __all__ = ["TprsBasis", "eta_const", "poly_powers", "tprs_predict", "tprs_setup"]
@@ -171,7 +172,9 @@ class TprsBasis:
         return tprs_predict(self, x)
 
 
-def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
+def tprs_setup(
+    x: np.ndarray, k: int, m: int = 0, max_knots: int = MAX_KNOTS, seed: int = 1
+) -> TprsBasis:
     """``smooth.construct.tp.smooth.spec`` + ``construct_tprs`` without knots.
 
     Parameters
@@ -182,6 +185,10 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
         Basis dimension (``bs.dim``), at least ``M + 1``.
     m
         Penalty order (``p.order``; 0 is mgcv's default for the dimension).
+    max_knots, seed
+        mgcv's ``xt = list(max.knots = , seed = )``: with more unique covariate values than
+        ``max_knots`` the basis is built on ``max_knots`` of them drawn at random under R's
+        ``set.seed(seed)`` (:mod:`.knots`) and evaluated at every row of ``x``.
 
     Raises
     ------
@@ -192,14 +199,8 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     n, d = x.shape
     shift = np.array([r_mean(x[:, c]) for c in range(d)])
     xc = x - shift
-    order = np.lexsort([np.arange(n)] + [xc[:, c] for c in range(d - 1, -1, -1)])
-    srt = xc[order]
-    keep = np.ones(n, dtype=bool)
-    keep[1:] = np.any(srt[1:] != srt[:-1], axis=1)
-    Xu = srt[keep]
-    pos = np.cumsum(keep) - 1
-    yxindex = np.empty(n, dtype=int)
-    yxindex[order] = pos
+    knots = sample_knots(xc, max_knots, seed)
+    Xu, yxindex = _strip(xc if knots is None else knots)
     if Xu.shape[0] < k:
         raise ValueError(
             "A term has fewer unique covariate combinations than specified maximum degrees "
@@ -225,9 +226,12 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     UZ[:nu, : k - M] = hq_post(U, Zh)[:, : k - M]
     for i in range(M):
         UZ[nu + M - 1 - i, k - 1 - i] = 1.0
-    X1 = hq_post(U * v, Zh)
-    X1[:, k - M :] = T
-    X = X1[yxindex]
+    if knots is None:
+        X1 = hq_post(U * v, Zh)
+        X1[:, k - M :] = T
+        X = X1[yxindex]
+    else:
+        X = _tps_times(xc, Xu, UZ, m, M)
     S = hq_pre_t(hq_post(np.diag(v), Zh), Zh)
     S[:, k - M :] = 0.0
     S[k - M :, :] = 0.0
@@ -243,15 +247,36 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     return TprsBasis(X, S, UZ, Xu, shift, m, M)
 
 
-def tprs_predict(basis: TprsBasis, x: np.ndarray) -> np.ndarray:
-    """``Predict.matrix.tprs.smooth``: the basis at new covariate values ``(n, d)``."""
-    x = np.asarray(x, dtype=float) - basis.shift
+def _strip(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``Xd_strip``: the unique rows of ``x`` sorted, and each row's index among them."""
+    n, d = x.shape
+    order = np.lexsort([np.arange(n)] + [x[:, c] for c in range(d - 1, -1, -1)])
+    srt = x[order]
+    keep = np.ones(n, dtype=bool)
+    keep[1:] = np.any(srt[1:] != srt[:-1], axis=1)
+    yxindex = np.empty(n, dtype=int)
+    yxindex[order] = np.cumsum(keep) - 1
+    return srt[keep], yxindex
+
+
+def _tps_times(x: np.ndarray, Xu: np.ndarray, UZ: np.ndarray, m: int, M: int) -> np.ndarray:
+    """``tps_g`` at each centred row of ``x`` times ``UZ`` as reference ``dgemv("T")`` sums:
+    ``b' UZ`` with ``b = [eta(|x - knot|), polynomials]``, added in order over the knots."""
     d = x.shape[1]
-    f = eta_const(basis.m, d)
-    diff2 = np.zeros((x.shape[0], basis.Xu.shape[0]))
+    diff2 = np.zeros((x.shape[0], Xu.shape[0]))
     for c in range(d):
-        diff = x[:, c][:, None] - basis.Xu[:, c][None, :]
+        diff = Xu[:, c][None, :] - x[:, c][:, None]
         diff2 += diff * diff
-    radial = _eta(diff2, basis.m, d, f)
-    poly = _poly(x, poly_powers(basis.M, basis.m, d))
-    return np.hstack([radial, poly]) @ basis.UZ
+    radial = _eta(diff2, m, d, eta_const(m, d))
+    b = np.hstack([radial, _poly(x, poly_powers(M, m, d))])
+    out = b[:, 0, None] * UZ[0][None, :]
+    for j in range(1, b.shape[1]):
+        out += b[:, j, None] * UZ[j][None, :]
+    return out
+
+
+def tprs_predict(basis: TprsBasis, x: np.ndarray) -> np.ndarray:
+    """``Predict.matrix.tprs.smooth`` (``predict_tprs``): the basis at new covariate values
+    ``(n, d)``, summed as mgcv's ``dgemv``."""
+    x = np.asarray(x, dtype=float) - basis.shift
+    return _tps_times(x, basis.Xu, basis.UZ, basis.m, basis.M)
