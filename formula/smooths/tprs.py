@@ -82,23 +82,43 @@ def eta_const(m: int, d: int) -> float:
 
 def _eta(r2: np.ndarray, m: int, d: int, f: float) -> np.ndarray:
     """``fast_eta`` on squared distances ``r2`` (0 where ``r2 <= 0``), multiplying in the C
-    order (and with the C library's ``log``) so that the basis has mgcv's bits."""
-    r2 = np.asarray(r2, dtype=float)
-    pos = r2 > 0
-    safe = np.where(pos, r2, 1.0)
+    order (and with the C library's ``log``) so that the basis has mgcv's bits. ``r2`` is
+    overwritten (the work is done in place: these are the largest arrays of the basis)."""
+    zero = r2 <= 0
+    r2[zero] = 1.0
     d2 = d // 2
-    out = np.full(safe.shape, f)
     if d % 2 == 0:
         # the C library's log, as mgcv (numpy's own log may round differently)
-        log = np.asarray(np.frompyfunc(math.log, 1, 1)(safe), dtype=float)
-        out = out * (log * 0.5)
+        out = np.asarray(np.frompyfunc(math.log, 1, 1)(r2), dtype=float)
+        out *= 0.5
+        out *= f
         for _ in range(m - d2):
-            out = out * safe
+            out *= r2
     else:
-        for _ in range(m - d2 - 1):
-            out = out * safe
-        out = out * np.sqrt(safe)
-    return np.where(pos, out, 0.0)
+        out = np.sqrt(r2)
+        if m - d2 - 1 > 0:
+            # ((f r) r ...) sqrt(r): the products in the C order
+            root = out
+            out = r2 * f
+            for _ in range(m - d2 - 2):
+                out *= r2
+            out *= root
+        else:
+            out *= f
+    out[zero] = 0.0
+    return out
+
+
+def _dist2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distances ``(len(a), len(b))`` between rows, summed over the covariates in order
+    as ``tpsE``/``tps_g`` (``r = 0; r += z * z``)."""
+    out = a[:, 0][:, None] - b[:, 0][None, :]
+    out *= out
+    for c in range(1, a.shape[1]):
+        diff = a[:, c][:, None] - b[:, c][None, :]
+        diff *= diff
+        out += diff
+    return out
 
 
 def poly_powers(M: int, m: int, d: int) -> np.ndarray:
@@ -209,11 +229,7 @@ def tprs_setup(
     m = default_order(d, m)
     M = null_space_dimension(d, m)
     f = eta_const(m, d)
-    diff2 = np.zeros((Xu.shape[0], Xu.shape[0]))
-    for c in range(d):
-        diff = Xu[:, c][:, None] - Xu[:, c][None, :]
-        diff2 += diff * diff
-    E = _eta(diff2, m, d, f)
+    E = _eta(_dist2(Xu, Xu), m, d, f)
     powers = poly_powers(M, m, d)
     T = _poly(Xu, powers)
     nu = Xu.shape[0]
@@ -261,18 +277,16 @@ def _strip(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _tps_times(x: np.ndarray, Xu: np.ndarray, UZ: np.ndarray, m: int, M: int) -> np.ndarray:
     """``tps_g`` at each centred row of ``x`` times ``UZ`` as reference ``dgemv("T")`` sums:
-    ``b' UZ`` with ``b = [eta(|x - knot|), polynomials]``, added in order over the knots."""
+    ``b' UZ`` with ``b = [eta(|knot - x|), polynomials]``, added in order over the knots
+    (one vectorized step per knot on contiguous rows of ``b'``)."""
     d = x.shape[1]
-    diff2 = np.zeros((x.shape[0], Xu.shape[0]))
-    for c in range(d):
-        diff = Xu[:, c][None, :] - x[:, c][:, None]
-        diff2 += diff * diff
-    radial = _eta(diff2, m, d, eta_const(m, d))
-    b = np.hstack([radial, _poly(x, poly_powers(M, m, d))])
-    out = b[:, 0, None] * UZ[0][None, :]
-    for j in range(1, b.shape[1]):
-        out += b[:, j, None] * UZ[j][None, :]
-    return out
+    bt = np.empty((Xu.shape[0] + M, x.shape[0]))
+    bt[: Xu.shape[0]] = _eta(_dist2(Xu, x), m, d, eta_const(m, d))
+    bt[Xu.shape[0] :] = _poly(x, poly_powers(M, m, d)).T
+    out = UZ[0][:, None] * bt[0][None, :]
+    for j in range(1, bt.shape[0]):
+        out += UZ[j][:, None] * bt[j][None, :]
+    return np.ascontiguousarray(out.T)
 
 
 def tprs_predict(basis: TprsBasis, x: np.ndarray) -> np.ndarray:
