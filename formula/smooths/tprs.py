@@ -80,16 +80,30 @@ def eta_const(m: int, d: int) -> float:
     return f
 
 
-def _eta(r2: np.ndarray, m: int, d: int, f: float) -> np.ndarray:
+def _clog(r2: np.ndarray, symmetric: bool) -> np.ndarray:
+    """The C library's ``log`` of each entry, as mgcv (numpy's own ``log`` rounds 1 in 10^4
+    results differently); of the upper triangle only, mirrored, for a symmetric ``r2``."""
+    if symmetric and r2.ndim == 2 and r2.shape[0] == r2.shape[1]:
+        upper = np.triu_indices(r2.shape[0])
+        out = np.empty_like(r2)
+        values = r2[upper]
+        out[upper] = np.fromiter(map(math.log, values.tolist()), float, values.size)
+        out.T[upper] = out[upper]
+        return out
+    flat = r2.ravel().tolist()
+    return np.fromiter(map(math.log, flat), float, len(flat)).reshape(r2.shape)
+
+
+def _eta(r2: np.ndarray, m: int, d: int, f: float, symmetric: bool = False) -> np.ndarray:
     """``fast_eta`` on squared distances ``r2`` (0 where ``r2 <= 0``), multiplying in the C
     order (and with the C library's ``log``) so that the basis has mgcv's bits. ``r2`` is
-    overwritten (the work is done in place: these are the largest arrays of the basis)."""
+    overwritten (the work is done in place: these are the largest arrays of the basis);
+    ``symmetric`` says it is a symmetric matrix (mgcv's ``E``)."""
     zero = r2 <= 0
     r2[zero] = 1.0
     d2 = d // 2
     if d % 2 == 0:
-        # the C library's log, as mgcv (numpy's own log may round differently)
-        out = np.asarray(np.frompyfunc(math.log, 1, 1)(r2), dtype=float)
+        out = _clog(r2, symmetric)
         out *= 0.5
         out *= f
         for _ in range(m - d2):
@@ -229,7 +243,7 @@ def tprs_setup(
     m = default_order(d, m)
     M = null_space_dimension(d, m)
     f = eta_const(m, d)
-    E = _eta(_dist2(Xu, Xu), m, d, f)
+    E = _eta(_dist2(Xu, Xu), m, d, f, symmetric=True)
     powers = poly_powers(M, m, d)
     T = _poly(Xu, powers)
     nu = Xu.shape[0]
