@@ -38,6 +38,7 @@ def _layout(lowered: LoweredModel) -> dict[str, slice] | None:
     smooths = structure.smooths
     if (
         len(smooths) != 1
+        or len(smooths[0].knots) != 1  # one penalty (t2(), "fs": one sds per part)
         or not smooths[0].centred
         or smooths[0].dpar
         or structure.groups

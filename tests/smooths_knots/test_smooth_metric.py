@@ -55,6 +55,7 @@ def _frame(n: int = 200, seed: int = 5) -> pd.DataFrame:
             "y": np.sin(x) * 3 + rng.normal(0, 0.5, n),
             "yb": (rng.uniform(size=n) < 0.5).astype(float),
             "x": x,
+            "x2": rng.normal(size=n),
             "g": [f"g{k}" for k in np.arange(n) % 8],
         }
     )
@@ -93,6 +94,7 @@ def test_boston_metric_has_brms_posterior_scales() -> None:
         ("y ~ x", "gaussian"),  # no smooth: the Laplace search
         ("y ~ s(x) + (1 | g)", "gaussian"),  # group terms
         ("yb ~ s(x)", "bernoulli"),  # not gaussian: brms's non-centred zs
+        ("y ~ t2(x, x2)", "gaussian"),  # three penalties, three sds
         ("bf(y ~ s(x), sigma ~ s(x))", "gaussian"),  # two smooths, one of sigma
     ],
 )
