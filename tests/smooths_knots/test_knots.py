@@ -144,3 +144,17 @@ def test_no_draw_below_max_knots() -> None:
 def test_xt_errors(formula: str, message: str) -> None:
     with pytest.raises(FormulaTermError, match=message.replace("(", r"\(").replace(")", r"\)")):
         build_design(formula, DATA.iloc[:50])
+
+
+def test_get_prior_keeps_the_xt_term() -> None:
+    """brms's prior rows of ``s(x, xt = list(...))``: the ``sds`` coef is the term as written
+    (``prior`` compared where it does not depend on the response's scale)."""
+    import brmsjax as bj
+
+    want = FIXTURE["get_prior_xt"]
+    got = bj.get_prior("y ~ s(x, xt = list(max.knots = 500, seed = 7))", data=DATA)
+    assert list(got["class"]) == want["class"]
+    assert list(got["coef"]) == want["coef"]
+    assert [p for c, p in zip(got["class"], got["prior"], strict=True) if c == "sds"] == [
+        p for c, p in zip(want["class"], want["prior"], strict=True) if c == "sds"
+    ]
