@@ -292,7 +292,13 @@ def _strip(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _tps_times(x: np.ndarray, Xu: np.ndarray, UZ: np.ndarray, m: int, M: int) -> np.ndarray:
     """``tps_g`` at each centred row of ``x`` times ``UZ`` as reference ``dgemv("T")`` sums:
     ``b' UZ`` with ``b = [eta(|knot - x|), polynomials]``, added in order over the knots
-    (one vectorized step per knot on contiguous rows of ``b'``)."""
+    (one vectorized step per knot on contiguous rows of ``b'``), in chunks of rows of about
+    32 MB of ``b`` each (new data may have millions of rows)."""
+    rows = max(1, (1 << 22) // (Xu.shape[0] + M))
+    if x.shape[0] > rows:
+        return np.vstack(
+            [_tps_times(x[i : i + rows], Xu, UZ, m, M) for i in range(0, x.shape[0], rows)]
+        )
     d = x.shape[1]
     bt = np.empty((Xu.shape[0] + M, x.shape[0]))
     bt[: Xu.shape[0]] = _eta(_dist2(Xu, x), m, d, eta_const(m, d))
