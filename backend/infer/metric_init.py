@@ -40,6 +40,7 @@ import scipy.optimize
 
 from brmsjax.backend.cache import compiled
 from brmsjax.backend.infer.nuts_programs import potential_fn
+from brmsjax.backend.infer.smooth_metric import smooth_moment_metric
 from brmsjax.backend.model.lower import LoweredModel
 
 __all__ = [
@@ -238,6 +239,9 @@ def laplace_inverse_mass(
         stops at its iteration limit (no mode: a funnel), or the Hessian is not positive
         definite (dense).
     """
+    moments = smooth_moment_metric(lowered, dense)  # no mode to search for: the funnel's neck
+    if moments is not None:
+        return moments
     value_and_grad = value_and_grad_fn(lowered, data, prior_args, start, options, key=key)
     with np.errstate(all="ignore"):
         mode = posterior_mode(value_and_grad, start)

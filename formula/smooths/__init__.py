@@ -38,9 +38,9 @@ linked to OpenBLAS or MKL may itself give other signs). This holds for ``tp`` (a
 ``quantile`` knots), ``re``, ``fs`` (LINPACK's QR and ``forwardsolve`` in ``nat.param(type =
 1)``), ``t2`` (``nat.param(type = 3)`` with R's ``colSums``/``mean``/``%*%``) and the
 ``ps`` (``splineDesign``'s recursion), ``cc`` (R's ``solve``: LAPACK's recursive LU; R's
-``^``), and penalties of any size. Not reproduced: R linked to another BLAS/LAPACK (its signs
-may differ from these), more than 2000 unique covariate values in ``tp`` (mgcv then samples
-knots; not implemented). The model
+``^``), and penalties of any size, and for thin plate smooths of more than ``max.knots`` unique
+covariate values, whose knots mgcv draws with R's generator (:mod:`.knots`, :mod:`.r_random`).
+Not reproduced: R linked to another BLAS/LAPACK (its signs may differ from these). The model
 is unchanged by the sign of a column whose coefficient has a symmetric prior; only that
 coefficient's draws change sign.
 """

@@ -61,21 +61,30 @@ class _Dsymv:
     triangle.
 
     Column ``j`` adds ``x[j] A[i, j]`` to ``y[i]`` for ``i < j`` and sets ``y[j]`` to
-    ``x[j] A[j, j]`` plus the running dot product of the column above the diagonal with ``x``.
-    Both running sums add whole contiguous rows (:func:`seq_sum` over axis 0): ``temp2`` over
-    the rows of the upper triangle, ``y`` over the rows of its transposed copy.
+    ``x[j] A[j, j]`` plus the running dot product ``temp2`` of the column above the diagonal
+    with ``x``. Both running sums add in the Fortran order, one vectorized step per index over
+    the triangle only: ``temp2[i + 1:] += A[i, i + 1:] x[i]`` for ``i = 0, 1, ...``, then
+    ``y = x diag(A) + temp2`` and ``y[:j] += x[j] A[:j, j]`` for ``j = 1, 2, ...`` (the
+    column read as a contiguous row of ``A'``).
     """
 
     def __init__(self, A: np.ndarray) -> None:
-        self.upper = np.triu(A, 1)
-        self.upper_t = np.ascontiguousarray(self.upper.T)
+        self.rows = np.ascontiguousarray(A)
+        # A[:j, j] as rows: A itself when it is exactly symmetric (mgcv's E), else A'
+        symmetric = A.shape[0] == A.shape[1] and bool(np.array_equal(A, A.T))
+        self.cols = self.rows if symmetric else np.ascontiguousarray(A.T)
         self.diag = np.diag(A).copy()
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        temp2 = seq_sum(self.upper * x[:, None], axis=0)
-        terms_t = self.upper_t * x[:, None]
-        terms_t[np.diag_indices_from(terms_t)] = x * self.diag + temp2
-        return seq_sum(terms_t, axis=0)
+        n = x.shape[0]
+        rows, cols = self.rows, self.cols
+        temp2 = np.zeros(n)
+        for i in range(n - 1):
+            temp2[i + 1 :] += rows[i, i + 1 :] * x[i]
+        y = x * self.diag + temp2
+        for j in range(1, n):
+            y[:j] += x[j] * cols[j, :j]
+        return y
 
 
 def lanczos(A: np.ndarray, m: int, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -96,29 +105,28 @@ def lanczos(A: np.ndarray, m: int, tol: float) -> tuple[np.ndarray, np.ndarray]:
         jran = (jran * ia + ic) % im
         b0[i] = float(jran) / float(im) - 0.5
     b0 = b0 / math.sqrt(float(seq_sum(b0 * b0)))
-    Q = np.zeros((n, n))
-    Q[:, 0] = b0
+    Q = [b0]  # the Lanczos vectors, one contiguous row each
     a = np.zeros(n)
     b = np.zeros(n)
     d = v = None
     pi = ni = 0
     j = 0
     while j < n:
-        q = Q[:, j]
+        q = Q[j]
         z = dsymv(q)
         xx = float(seq_sum(q * z))
         a[j] = xx
         if j == 0:
             z = z - xx * q
         else:
-            z = z - (xx * q + b[j - 1] * Q[:, j - 1])
+            z = z - (xx * q + b[j - 1] * Q[j - 1])
             for _ in range(2):  # mgcv's full re-orthogonalization, done twice
                 for i in range(j + 1):
-                    c = -float(seq_sum(z * Q[:, i]))
-                    z = z + c * Q[:, i]
+                    c = -float(seq_sum(z * Q[i]))
+                    z = z + c * Q[i]
         b[j] = math.sqrt(float(seq_sum(z * z)))
         if j < n - 1:
-            Q[:, j + 1] = z / b[j]
+            Q.append(z / b[j])
         if (j >= m and j % f_check == 0) or j == n - 1:
             d, v = dstedc(a[: j + 1], b[:j])
             d, v = d[::-1], v[:, ::-1]
@@ -146,7 +154,8 @@ def lanczos(A: np.ndarray, m: int, tol: float) -> tuple[np.ndarray, np.ndarray]:
     if d is None or v is None:  # pragma: no cover - n >= 1 always decomposes
         raise np.linalg.LinAlgError("Lanczos iteration did not run")
     idx = list(range(pi)) + [j - (ni + pi - k) for k in range(pi, pi + ni)]
-    U = seq_sum(Q[:, :j, None] * v[None, :j, idx], axis=1)
+    Qr = np.asarray(Q[:j])
+    U = seq_sum(Qr[:, :, None] * v[:j, idx][:, None, :], axis=0)
     return d[idx], U
 
 

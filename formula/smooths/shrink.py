@@ -56,10 +56,12 @@ class ShrinkBasis:
         return np.asarray(self.base.predict(x), dtype=float)
 
 
-def shrink_setup(bs: str, x: np.ndarray, k: int, m: int = 0) -> ShrinkBasis:
+def shrink_setup(
+    bs: str, x: np.ndarray, k: int, m: int = 0, knots_xt: tuple[int, int] = (2000, 1)
+) -> ShrinkBasis:
     """The ``bs = "cs"`` or ``"ts"`` basis of covariates ``x`` ``(n, d)`` with dimension ``k``
-    (penalty order ``m`` for ``"ts"``)."""
-    base: Any = cr_setup(x, k) if bs == "cs" else tprs_setup(x, k, m)
+    (penalty order ``m`` and ``xt``'s ``(max.knots, seed)`` for ``"ts"``)."""
+    base: Any = cr_setup(x, k) if bs == "cs" else tprs_setup(x, k, m, *knots_xt)
     S = np.asarray(base.S, dtype=float)
     S = (S + S.T) / 2
     values, vectors = r_eigen(S)

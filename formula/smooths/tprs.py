@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .knots import MAX_KNOTS, sample_knots
 from .mgcv_c import hq_post, hq_pre_t, lanczos, matmult_tn, qt, r_mean, seq_sum
 
 __all__ = ["TprsBasis", "eta_const", "poly_powers", "tprs_predict", "tprs_setup"]
@@ -79,25 +80,59 @@ def eta_const(m: int, d: int) -> float:
     return f
 
 
-def _eta(r2: np.ndarray, m: int, d: int, f: float) -> np.ndarray:
+def _clog(r2: np.ndarray, symmetric: bool) -> np.ndarray:
+    """The C library's ``log`` of each entry, as mgcv (numpy's own ``log`` rounds 1 in 10^4
+    results differently); of the upper triangle only, mirrored, for a symmetric ``r2``."""
+    if symmetric and r2.ndim == 2 and r2.shape[0] == r2.shape[1]:
+        upper = np.triu_indices(r2.shape[0])
+        out = np.empty_like(r2)
+        values = r2[upper]
+        out[upper] = np.fromiter(map(math.log, values.tolist()), float, values.size)
+        out.T[upper] = out[upper]
+        return out
+    flat = r2.ravel().tolist()
+    return np.fromiter(map(math.log, flat), float, len(flat)).reshape(r2.shape)
+
+
+def _eta(r2: np.ndarray, m: int, d: int, f: float, symmetric: bool = False) -> np.ndarray:
     """``fast_eta`` on squared distances ``r2`` (0 where ``r2 <= 0``), multiplying in the C
-    order (and with the C library's ``log``) so that the basis has mgcv's bits."""
-    r2 = np.asarray(r2, dtype=float)
-    pos = r2 > 0
-    safe = np.where(pos, r2, 1.0)
+    order (and with the C library's ``log``) so that the basis has mgcv's bits. ``r2`` is
+    overwritten (the work is done in place: these are the largest arrays of the basis);
+    ``symmetric`` says it is a symmetric matrix (mgcv's ``E``)."""
+    zero = r2 <= 0
+    r2[zero] = 1.0
     d2 = d // 2
-    out = np.full(safe.shape, f)
     if d % 2 == 0:
-        # the C library's log, as mgcv (numpy's own log may round differently)
-        log = np.asarray(np.frompyfunc(math.log, 1, 1)(safe), dtype=float)
-        out = out * (log * 0.5)
+        out = _clog(r2, symmetric)
+        out *= 0.5
+        out *= f
         for _ in range(m - d2):
-            out = out * safe
+            out *= r2
     else:
-        for _ in range(m - d2 - 1):
-            out = out * safe
-        out = out * np.sqrt(safe)
-    return np.where(pos, out, 0.0)
+        out = np.sqrt(r2)
+        if m - d2 - 1 > 0:
+            # ((f r) r ...) sqrt(r): the products in the C order
+            root = out
+            out = r2 * f
+            for _ in range(m - d2 - 2):
+                out *= r2
+            out *= root
+        else:
+            out *= f
+    out[zero] = 0.0
+    return out
+
+
+def _dist2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distances ``(len(a), len(b))`` between rows, summed over the covariates in order
+    as ``tpsE``/``tps_g`` (``r = 0; r += z * z``)."""
+    out = a[:, 0][:, None] - b[:, 0][None, :]
+    out *= out
+    for c in range(1, a.shape[1]):
+        diff = a[:, c][:, None] - b[:, c][None, :]
+        diff *= diff
+        out += diff
+    return out
 
 
 def poly_powers(M: int, m: int, d: int) -> np.ndarray:
@@ -171,7 +206,9 @@ class TprsBasis:
         return tprs_predict(self, x)
 
 
-def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
+def tprs_setup(
+    x: np.ndarray, k: int, m: int = 0, max_knots: int = MAX_KNOTS, seed: int = 1
+) -> TprsBasis:
     """``smooth.construct.tp.smooth.spec`` + ``construct_tprs`` without knots.
 
     Parameters
@@ -182,6 +219,10 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
         Basis dimension (``bs.dim``), at least ``M + 1``.
     m
         Penalty order (``p.order``; 0 is mgcv's default for the dimension).
+    max_knots, seed
+        mgcv's ``xt = list(max.knots = , seed = )``: with more unique covariate values than
+        ``max_knots`` the basis is built on ``max_knots`` of them drawn at random under R's
+        ``set.seed(seed)`` (:mod:`.knots`) and evaluated at every row of ``x``.
 
     Raises
     ------
@@ -192,14 +233,8 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     n, d = x.shape
     shift = np.array([r_mean(x[:, c]) for c in range(d)])
     xc = x - shift
-    order = np.lexsort([np.arange(n)] + [xc[:, c] for c in range(d - 1, -1, -1)])
-    srt = xc[order]
-    keep = np.ones(n, dtype=bool)
-    keep[1:] = np.any(srt[1:] != srt[:-1], axis=1)
-    Xu = srt[keep]
-    pos = np.cumsum(keep) - 1
-    yxindex = np.empty(n, dtype=int)
-    yxindex[order] = pos
+    knots = sample_knots(xc, max_knots, seed)
+    Xu, yxindex = _strip(xc if knots is None else knots)
     if Xu.shape[0] < k:
         raise ValueError(
             "A term has fewer unique covariate combinations than specified maximum degrees "
@@ -208,11 +243,7 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     m = default_order(d, m)
     M = null_space_dimension(d, m)
     f = eta_const(m, d)
-    diff2 = np.zeros((Xu.shape[0], Xu.shape[0]))
-    for c in range(d):
-        diff = Xu[:, c][:, None] - Xu[:, c][None, :]
-        diff2 += diff * diff
-    E = _eta(diff2, m, d, f)
+    E = _eta(_dist2(Xu, Xu), m, d, f, symmetric=True)
     powers = poly_powers(M, m, d)
     T = _poly(Xu, powers)
     nu = Xu.shape[0]
@@ -225,9 +256,12 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     UZ[:nu, : k - M] = hq_post(U, Zh)[:, : k - M]
     for i in range(M):
         UZ[nu + M - 1 - i, k - 1 - i] = 1.0
-    X1 = hq_post(U * v, Zh)
-    X1[:, k - M :] = T
-    X = X1[yxindex]
+    if knots is None:
+        X1 = hq_post(U * v, Zh)
+        X1[:, k - M :] = T
+        X = X1[yxindex]
+    else:
+        X = _tps_times(xc, Xu, UZ, m, M)
     S = hq_pre_t(hq_post(np.diag(v), Zh), Zh)
     S[:, k - M :] = 0.0
     S[k - M :, :] = 0.0
@@ -243,15 +277,40 @@ def tprs_setup(x: np.ndarray, k: int, m: int = 0) -> TprsBasis:
     return TprsBasis(X, S, UZ, Xu, shift, m, M)
 
 
-def tprs_predict(basis: TprsBasis, x: np.ndarray) -> np.ndarray:
-    """``Predict.matrix.tprs.smooth``: the basis at new covariate values ``(n, d)``."""
-    x = np.asarray(x, dtype=float) - basis.shift
+def _strip(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``Xd_strip``: the unique rows of ``x`` sorted, and each row's index among them."""
+    n, d = x.shape
+    order = np.lexsort([np.arange(n)] + [x[:, c] for c in range(d - 1, -1, -1)])
+    srt = x[order]
+    keep = np.ones(n, dtype=bool)
+    keep[1:] = np.any(srt[1:] != srt[:-1], axis=1)
+    yxindex = np.empty(n, dtype=int)
+    yxindex[order] = np.cumsum(keep) - 1
+    return srt[keep], yxindex
+
+
+def _tps_times(x: np.ndarray, Xu: np.ndarray, UZ: np.ndarray, m: int, M: int) -> np.ndarray:
+    """``tps_g`` at each centred row of ``x`` times ``UZ`` as reference ``dgemv("T")`` sums:
+    ``b' UZ`` with ``b = [eta(|knot - x|), polynomials]``, added in order over the knots
+    (one vectorized step per knot on contiguous rows of ``b'``), in chunks of rows of about
+    32 MB of ``b`` each (new data may have millions of rows)."""
+    rows = max(1, (1 << 22) // (Xu.shape[0] + M))
+    if x.shape[0] > rows:
+        return np.vstack(
+            [_tps_times(x[i : i + rows], Xu, UZ, m, M) for i in range(0, x.shape[0], rows)]
+        )
     d = x.shape[1]
-    f = eta_const(basis.m, d)
-    diff2 = np.zeros((x.shape[0], basis.Xu.shape[0]))
-    for c in range(d):
-        diff = x[:, c][:, None] - basis.Xu[:, c][None, :]
-        diff2 += diff * diff
-    radial = _eta(diff2, basis.m, d, f)
-    poly = _poly(x, poly_powers(basis.M, basis.m, d))
-    return np.hstack([radial, poly]) @ basis.UZ
+    bt = np.empty((Xu.shape[0] + M, x.shape[0]))
+    bt[: Xu.shape[0]] = _eta(_dist2(Xu, x), m, d, eta_const(m, d))
+    bt[Xu.shape[0] :] = _poly(x, poly_powers(M, m, d)).T
+    out = UZ[0][:, None] * bt[0][None, :]
+    for j in range(1, bt.shape[0]):
+        out += UZ[j][:, None] * bt[j][None, :]
+    return np.ascontiguousarray(out.T)
+
+
+def tprs_predict(basis: TprsBasis, x: np.ndarray) -> np.ndarray:
+    """``Predict.matrix.tprs.smooth`` (``predict_tprs``): the basis at new covariate values
+    ``(n, d)``, summed as mgcv's ``dgemv``."""
+    x = np.asarray(x, dtype=float) - basis.shift
+    return _tps_times(x, basis.Xu, basis.UZ, basis.m, basis.M)

@@ -113,9 +113,9 @@ def test_new_data_through_the_fitted_basis(case: str) -> None:
         ),
         ('y ~ s(x, bs = "zz")', "'zz' is not an mgcv basis; use one of tp, ts, cr"),
         (
-            "y ~ s(x, xt = 3)",
-            "The argument 'xt' of s() is not supported yet; s() takes the covariates, k, bs, m, "
-            "by, fx (TRUE or FALSE) and id.",
+            "y ~ s(x, pc = 3)",
+            "The argument 'pc' of s() is not supported yet; s() takes the covariates, k, bs, m, "
+            "by, fx (TRUE or FALSE), id and xt.",
         ),
         ("y ~ s(x, m = 1.5)", "The argument m of s() must be a whole number"),
         ('y ~ s(x, bs = "ps", m = 3)', 'The argument m of s(bs = "ps") is not supported yet'),

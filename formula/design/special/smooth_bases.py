@@ -145,9 +145,9 @@ def smooth_basis(term: Any, values: Mapping[str, Value]) -> Any:
         return t2_basis(term.margins, x)
     k = basis_dimension(term, x.shape[1])
     if term.bs in ("cs", "ts"):
-        return shrink_setup(term.bs, x, k, term.m)
-    if term.bs == "tp" and term.m:
-        return tprs_setup(x, k, term.m)
+        return shrink_setup(term.bs, x, k, term.m, term.knots_xt)
+    if term.bs == "tp":
+        return tprs_setup(x, k, term.m, *term.knots_xt)
     return basis_setup(term.bs, x, k)
 
 

@@ -71,6 +71,9 @@ class SmoothTerm:
         The penalty order of a ``"tp"``/``"ts"`` basis (0: mgcv's default).
     fx
         ``fx = TRUE``: an unpenalized smooth (every column in ``Xs``, no ``Zs``).
+    knots_xt
+        ``xt = list(max.knots = , seed = )`` of a ``"tp"``/``"ts"`` basis: above ``max.knots``
+        unique covariate values mgcv draws that many knots under ``set.seed(seed)``.
     """
 
     call: Call
@@ -82,6 +85,7 @@ class SmoothTerm:
     margins: tuple[tuple[str, int], ...] = ()
     m: int = 0
     fx: bool = False
+    knots_xt: tuple[int, int] = (2000, 1)
 
     @property
     def term(self) -> str:
@@ -115,6 +119,7 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
         return SmoothTerm(call, nodes, -1, "t2", t2_by, "t2", margins)
     covariates: list[Node] = []
     k, bs, m, fx = -1, "tp", 0, False
+    knots_xt: tuple[int, int] | None = None
     by: Node | None = None
     for arg in call.args:
         value = strip_parens(arg.value)
@@ -161,10 +166,12 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
             fx = _LOGICAL[value.name]
         elif arg.name == "id":  # mgcv's shared smoothing parameter: brms's data ignore it
             continue
+        elif arg.name == "xt":
+            knots_xt = _knots_xt(arg, source)
         else:
             raise FormulaTermError(
                 f"The argument '{arg.name}' of s() is not supported yet; s() takes the "
-                "covariates, k, bs, m, by, fx (TRUE or FALSE) and id.",
+                "covariates, k, bs, m, by, fx (TRUE or FALSE), id and xt.",
                 source,
                 arg.span,
             )
@@ -182,7 +189,38 @@ def smooth_term(call: Call, source: str) -> SmoothTerm:
             source,
             call.span,
         )
-    return SmoothTerm(call, tuple(covariates), k, bs, by, "s", (), m, fx)
+    if knots_xt is not None and bs not in ("tp", "ts"):
+        raise FormulaTermError(
+            f'The argument xt of s(bs = "{bs}") is not supported yet; brmsjax reads '
+            'xt = list(max.knots = , seed = ) of bs = "tp" and "ts".',
+            source,
+            call.span,
+        )
+    return SmoothTerm(call, tuple(covariates), k, bs, by, "s", (), m, fx, knots_xt or (2000, 1))
+
+
+def _knots_xt(arg: Any, source: str) -> tuple[int, int]:
+    """``xt = list(max.knots = , seed = )`` (mgcv's thin plate options; either may be left
+    out: 2000 and 1)."""
+    value = strip_parens(arg.value)
+    found = {"max.knots": 2000, "seed": 1}
+    message = (
+        "The argument xt of s() must be list(max.knots = , seed = ) with whole numbers "
+        "(mgcv's thin plate knot options)."
+    )
+    if not isinstance(value, Call) or value.func != "list":
+        raise FormulaTermError(message, source, arg.span)
+    for item in value.args:
+        number = strip_parens(item.value)
+        if (
+            item.name not in found
+            or not isinstance(number, Number)
+            or number.value != int(number.value)
+            or (item.name == "max.knots" and number.value < 1)
+        ):
+            raise FormulaTermError(message, source, item.span)
+        found[item.name] = int(number.value)
+    return found["max.knots"], found["seed"]
 
 
 def smooth_nodes(terms: TermList) -> list[Node]:
