@@ -53,6 +53,7 @@ from brmsjax.backend.model.terms.latent.mv_missing import (
     mv_missing_names,
     plan_mv_missing,
 )
+from brmsjax.backend.model.terms.latent.time_err import plan_time_err
 from brmsjax.backend.model.terms.monotonic import group_sp
 from brmsjax.backend.model.terms.nlf import nlf_plans, plan_nlf
 from brmsjax.backend.model.terms.nonlinear import nonlinear_plan
@@ -370,8 +371,9 @@ def lower(
             )
         likelihood, marginalize = "plain", False
     arma, likelihood = plan_arma(design, family, plan.vector, data, likelihood)
-    likelihood = plan_cosy(design, plan.vector, data, likelihood)  # cosy(): plain form
-    arcov, likelihood = plan_arcov(design, plan.vector, data, likelihood)  # ar(cov = TRUE)
+    latcov, natural, likelihood = plan_time_err(design, family, plan.vector, data, likelihood)
+    likelihood = plan_cosy(natural, plan.vector, data, likelihood)  # cosy(): plain form
+    arcov, likelihood = plan_arcov(natural, plan.vector, data, likelihood)  # ar(cov = TRUE)
     fcor = design.data2 is not None and design.data2.fcor is not None
     if fcor and design.data2 is not None and design.data2.fcor is not None:
         data["Lfcor"] = np.linalg.cholesky(np.asarray(design.data2.fcor, dtype=float))
@@ -431,8 +433,9 @@ def lower(
         fcor=fcor,
         sar=sar,
         car=car,
-        cosy=design.cosy is not None,
+        cosy=natural.cosy is not None,
         arcov=arcov,
+        latcov=latcov,
         mv_missing=mv_missing,
         mecor=design_mecor(design),
     )
@@ -445,8 +448,8 @@ def lower(
         named,
         smooths=tuple(sm.spec for sm in design.smooths),
         gps=tuple(gp_spec(b) for b in design.gps),
-        arma=arcov or arma,  # ar[1], ma[1] of either formulation
-        err=design.N if design.arma is not None and is_latent(family) else 0,
+        arma=arcov or (latcov[1:] if latcov else arma),  # ar[1], ma[1] of either formulation
+        err=design.N if (design.arma is not None and is_latent(family)) or latcov else 0,
         cosy=design.cosy is not None,
         shrink=tuple((p.kind, p.n_b) for p in shrink),
         rescor=tuple(family.responses) if isinstance(family, MvFamily) and family.rescor else (),

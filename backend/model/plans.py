@@ -275,6 +275,9 @@ class Structure:
     #: ``ar(cov = TRUE)``: its ``(Kar, Kma)``, one ARMA covariance density per series
     #: (:mod:`.terms.arcov`); None without.
     arcov: tuple[int, int] | None = None
+    #: ``ar(cov = TRUE)``/``cosy()`` with latent residuals: ``("arma", Kar, Kma)`` or
+    #: ``("cosy", 0, 0)`` (``err`` in mu; :mod:`.terms.latent.time_err`); None without.
+    latcov: tuple[str, int, int] | None = None
     #: A multivariate model's ``mi()`` responses (``terms.latent.mv_missing.MvMissingPlan``).
     mv_missing: tuple[Any, ...] = ()
 

@@ -357,7 +357,7 @@ class ModelProgram:
         if self.structure.nonlinear is not None:  # mu of a non-linear formula
             eta[""] = nonlinear_eta(self.structure.nonlinear, eta, data["C"])
         eta.update(nlf_eta(self.structure.nlf, eta, data))  # nlf(sigma ~ ...)
-        if self.structure.arma != (0, 0):
+        if self.structure.arma != (0, 0) or self.structure.latcov:
             eta[""] = arma_eta(eta[""], params, data)  # natural or latent residuals
         return eta
 
@@ -447,7 +447,7 @@ class ModelProgram:
         """
         params = self.assemble(self.constrain(u), prior_args, data)
         out = {vp.name: params[vp.name] for vp in self.structure.vectors}
-        out.update(car_rcar(self.structure.car, params, data), **arma_err(params))
+        out.update(car_rcar(self.structure.car, params, data), **arma_err(params, data))
         for fp in self.structure.fixed:
             s = sfx(fp.dpar)
             if fp.center or fp.thresholds:

@@ -263,7 +263,8 @@ def arma_prior_rows(design: Design, family: Family) -> list[tuple[PriorRow, int]
     """The ARMA class rows (brms 2.18's ``prior_ac``) with each class's size: ``ar``/``ma``
     flat (on ``[-1, 1]`` with latent residuals or ``cov = TRUE``) and, with latent residuals
     (families other than gaussian and student), ``sderr`` with the sd's default prior."""
-    latent = design.arma is not None and family.name not in ARMA_FAMILIES
+    series = (design.arma, design.arcov, design.cosy) != (None, None, None)  # cov: also TRUE
+    latent = series and family.name not in ARMA_FAMILIES
     lb, ub = (-1.0, 1.0) if latent or design.arcov is not None else (None, None)
     rows = [(PriorRow(c, spec=PriorSpec("flat"), lb=lb, ub=ub), k) for c, k in arma_classes(design)]
     if latent:

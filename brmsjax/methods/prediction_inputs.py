@@ -38,6 +38,7 @@ from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.formula.names import bcs_name, cor_name, fixed_draw_name, sd_name
 from brmsjax.methods.autocor import arma_draws, has_response, without_arma
 from brmsjax.methods.gp_predict import gp_group_draws
+from brmsjax.methods.latent_residuals.err_draws import is_latent_fit, latent_err_draws
 from brmsjax.mv_api import mv_mi_draws
 
 if TYPE_CHECKING:
@@ -320,6 +321,8 @@ def prediction_inputs(
     groups += mv_mi_draws(fit, nd, newdata, rows, b)  # mi(x) terms: bsp * Csp * Yl_x
     groups += gp_group_draws(fit, nd, rows, rng)
     groups += car_group_draws(fit, newdata, rows, nd.n) if incl_autocor else ()
+    if incl_autocor:  # ar(cov = TRUE), cosy() with latent residuals: err in mu
+        groups += latent_err_draws(fit, family, newdata, re_formula, rows=rows, rng=rng)
     inputs = bp.PredictInputs(
         family=family,
         b=b,
@@ -342,7 +345,7 @@ def prediction_inputs(
         C_nlf=dict(nd.C_nlf),
         fcor=_fcor(fit, newdata, incl_autocor),
         sar=spatial_sar(fit, newdata, incl_autocor, scalars, rows),
-        cosy=_cosy(fit, newdata, rows, incl_autocor),
+        cosy=None if is_latent_fit(fit, family) else _cosy(fit, newdata, rows, incl_autocor),
     )
     return inputs, int(rng.integers(0, 2**31 - 1))
 

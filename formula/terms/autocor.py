@@ -13,7 +13,8 @@ default ``cov = FALSE`` brmsjax fits the "predicted residuals" formulation for g
 student, latent residuals ``err`` for the other families (``ar()`` only: brms asks for
 ``cov = TRUE`` for their MA terms). ``cov = TRUE`` (orders of at most one, as in brms) models
 each series' residual covariance matrix for gaussian and student
-(:mod:`brmsjax.formula.design.special.arcov`). The data are sorted by ``gr`` then ``time`` as
+(:mod:`brmsjax.formula.design.special.arcov`), and correlated latent residuals ``err`` for the
+other families. The data are sorted by ``gr`` then ``time`` as
 brms does (see :mod:`brmsjax.formula.design.special.autocor`).
 """
 

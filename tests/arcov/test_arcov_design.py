@@ -88,7 +88,7 @@ ERRORS = [
     ("y ~ ma(t, g, q = 2, cov = TRUE)", data, "gaussian", REFERENCE["errors"]["q2"]),
     ("y ~ x + ar(t, g, cov = TRUE)", _repeated_time, "gaussian", "Time points within groups"),
     ("y ~ x + ar(t, g, cov = TRUE) + cosy(t, g)", data, "gaussian", "one time-series term"),
-    ("y ~ x + ar(t, g, cov = TRUE)", _counts, "poisson", "gaussian and student families only"),
+    ("y ~ x + ar(t, g, cov = TRUE)", _counts, "categorical", "only be specified on 'mu'"),
     ("y ~ x + ar(t, g, cov = 2)", data, "gaussian", "Argument 'cov' of ar() must be TRUE"),
 ]
 

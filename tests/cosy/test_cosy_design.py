@@ -81,10 +81,10 @@ def test_errors(formula: str, frame: object, message: str) -> None:
     assert message in str(err.value)
 
 
-def test_other_families_are_refused() -> None:
+def test_families_with_one_mu_per_category_are_refused() -> None:
     d = data().assign(y=lambda f: np.round(np.abs(f["y"])).astype(int))
-    with pytest.raises(BrmsjaxError, match=r"gaussian and student families only"):
-        brmsjax.make_standata("y ~ x + cosy(time, g)", d, family="poisson")
+    with pytest.raises(BrmsjaxError, match=r"can only be specified on 'mu'"):  # brms's message
+        brmsjax.make_standata("y ~ x + cosy(time, g)", d, family="categorical")
 
 
 PRIORS = [

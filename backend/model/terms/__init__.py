@@ -13,8 +13,10 @@
   likelihood, epred and draws) and ``car()`` (``rcar`` in mu, escar/esicar/icar/bym2 densities).
 - :mod:`.joint`: the summed log likelihood of the terms above whose density joins rows.
 - :mod:`.nonlinear`: ``nl = TRUE`` formulas evaluated from their syntax tree.
-- :mod:`.latent`: sampled latent variables: ``mi()`` responses and predictors (``Ymi``, ``Yl``)
-  and ``me()`` noise-free predictors (``meanme``, ``sdme``, ``zme``, ``Lme``).
+- :mod:`.latent`: sampled latent variables: ``mi()`` responses and predictors (``Ymi``, ``Yl``),
+  ``me()`` noise-free predictors (``meanme``, ``sdme``, ``zme``, ``Lme``) and the correlated
+  latent residuals of ``ar(cov = TRUE)``/``cosy()`` in families other than gaussian and
+  student (``zerr``, ``sderr``, ``err``).
 - :mod:`.cs_groups`: the effects of ``(cs(1) | g)`` terms, summed per threshold and subtracted
   from the ordinal thresholds.
 - :mod:`.shrinkage`: brms's horseshoe, R2D2 and lasso priors on mu's ``b`` (their sites,

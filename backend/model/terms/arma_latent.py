@@ -31,6 +31,7 @@ from brmsjax.formula.design.special.autocor import ARMA_FAMILIES
 from brmsjax.formula.errors import ModelError
 
 from .autocor import arma_data, arma_mu
+from .latent.time_err import time_err
 
 __all__ = ["arma_err", "arma_eta", "is_latent", "plan_arma"]
 
@@ -73,8 +74,14 @@ def plan_arma(
     return arma, "plain"
 
 
-def arma_err(params: Mapping[str, Array]) -> dict[str, Array]:
-    """``{"err": sderr * zerr}``, brms's latent residuals (empty without them)."""
+def arma_err(
+    params: Mapping[str, Array], data: Mapping[str, Any] | None = None
+) -> dict[str, Array]:
+    """``{"err": sderr * zerr}``, brms's latent residuals (empty without them); with a
+    ``cov = TRUE`` term (``data["latcov"]``) the correlated ones of
+    :func:`~.latent.time_err.time_err`."""
+    if data is not None and "latcov" in data:
+        return {"err": time_err(params, data["latcov"])}
     if "zerr" not in params:
         return {}
     return {"err": params["sderr"] * params["zerr"]}
@@ -82,7 +89,10 @@ def arma_err(params: Mapping[str, Array]) -> dict[str, Array]:
 
 def arma_eta(eta: Array, params: Mapping[str, Array], data: Mapping[str, Any]) -> Array:
     """mu with the ARMA part (rows in series order): brms's predicted residuals for gaussian
-    and student, else ``err`` plus the AR part on the lagged ``err``."""
+    and student, else ``err`` plus the AR part on the lagged ``err`` (``cov = TRUE``: the
+    correlated ``err`` alone)."""
+    if "latcov" in data:
+        return eta + time_err(params, data["latcov"])
     ar = params.get("ar")
     if "zerr" not in params:
         return arma_mu(eta, data["y"], ar=ar, ma=params.get("ma"), lags=data["arma"])

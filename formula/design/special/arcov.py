@@ -5,8 +5,8 @@ every ARMA term and models each group's residuals with one AR(1)/MA(1)/ARMA(1, 1
 matrix (consecutive rows of a series are one time step apart, whatever their ``time``
 values). brmsjax fits the gaussian and student families, whose likelihood is that
 multivariate density (brms's ``normal_time_hom``/``student_t_time_hom``, ``_het`` when sigma
-is predicted); brms fits the other families with latent residuals ``err``, which brmsjax
-refuses with a message.
+is predicted); the other families take latent residuals ``err`` with that correlation
+(:mod:`brmsjax.backend.model.terms.latent.time_err`), as for ``cosy()``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ...errors import DesignError
 from ...evaluate.variables import Value
 from ...terms.brmsterms import BrmsTerms
 from ..ir_special import ArcovData, CosyData
-from .cosy import COSY_FAMILIES, cosy_rows, series_order
+from .cosy import cosy_rows, series_order
 
 __all__ = ["arcov_rows", "series_fields", "series_rows"]
 
@@ -31,20 +31,11 @@ def arcov_rows(
     Raises
     ------
     DesignError
-        For a family with one mu per category (brms's message), a family other than gaussian
-        and student, or a time point repeated within a group (brms's message).
+        For a time point repeated within a group (brms's message).
     """
     arma = bt.arma
     if arma is None:  # pragma: no cover - callers check
         raise ValueError("The model has no ARMA term.")
-    if kind == "categorical" or family in {"multinomial", "dirichlet", "logistic_normal"}:
-        raise DesignError("Explicit covariance terms can only be specified on 'mu'.")
-    if family not in COSY_FAMILIES:
-        raise DesignError(
-            f"ARMA terms with cov = TRUE ({arma.label}) are supported in brmsjax for the "
-            f"gaussian and student families only, not for family '{family}' (brms fits them "
-            "with latent residuals); use cov = FALSE for ar() terms of this family."
-        )
     order, series = series_order(arma, values, n, "an ARMA term")
     return ArcovData(series, order, arma.p, arma.q)
 
@@ -54,7 +45,18 @@ def series_rows(
 ) -> CosyData | None:
     """The model's time-series covariance term's rows: a ``cosy()`` term's
     (:class:`~..ir_special.CosyData`), an ARMA term's with ``cov = TRUE``
-    (:class:`~..ir_special.ArcovData`), else None; brms allows one such term."""
+    (:class:`~..ir_special.ArcovData`), else None; brms allows one such term.
+
+    Raises
+    ------
+    DesignError
+        For a family with one mu per category or a mixture (brms's message).
+    """
+    if (bt.cosy is not None or (bt.arma is not None and bt.arma.cov)) and (
+        kind == "categorical"
+        or family in {"multinomial", "dirichlet", "logistic_normal", "mixture"}
+    ):
+        raise DesignError("Explicit covariance terms can only be specified on 'mu'.")
     if bt.arma is not None and bt.arma.cov:
         return arcov_rows(bt, values, n, family, kind)
     return None if bt.cosy is None else cosy_rows(bt, values, n, family)

@@ -22,7 +22,9 @@ from ..ir_special import CosyData
 
 __all__ = ["COSY_FAMILIES", "cosy_nodes", "cosy_rows", "series_order"]
 
-#: Families whose cosy() terms brmsjax fits (brms's multivariate time-series densities).
+#: Families whose cosy() terms (and ARMA terms with ``cov = TRUE``) are brms's multivariate
+#: time-series densities; the others take latent residuals ``err``
+#: (:mod:`brmsjax.backend.model.terms.latent.time_err`).
 COSY_FAMILIES = frozenset({"gaussian", "student"})
 
 
@@ -75,16 +77,10 @@ def cosy_rows(bt: BrmsTerms, values: Mapping[str, Value], n: int, family: str) -
     Raises
     ------
     DesignError
-        For a family other than gaussian and student, or a time point repeated within a
-        group (brms's message).
+        For a time point repeated within a group (brms's message).
     """
     term = bt.cosy
     if term is None:  # pragma: no cover - callers check
         raise ValueError("The model has no cosy() term.")
-    if family not in COSY_FAMILIES:
-        raise DesignError(
-            f"cosy() terms ({term.label}) are supported in brmsjax for the gaussian and student "
-            f"families only, not for family '{family}' (brms fits them with latent residuals)."
-        )
     order, series = series_order(term, values, n, "cosy()")
     return CosyData(series, order)

@@ -3,7 +3,8 @@
 ``y ~ x + cosy(time, g)`` gives the residuals of each group ``g`` one common correlation
 ``cosy`` (in ``[0, 1]``): within a group, ``Cor(e_i, e_j) = cosy`` for every ``i != j``. brms
 sorts the data by ``gr`` then ``time`` (as for ARMA terms) and fits gaussian and student
-models with a multivariate density per group (``normal_time_hom``, ``student_t_time_hom``).
+models with a multivariate density per group (``normal_time_hom``, ``student_t_time_hom``),
+the other families with correlated latent residuals ``err`` in mu.
 ``time`` and ``gr`` are data variables; ``NA`` means the row order and one group. The term is
 read here as brms's ``cosy()`` reads its arguments (names first, then positions).
 """
