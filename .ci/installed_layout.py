@@ -41,7 +41,23 @@ def main() -> None:
         for path in sorted(source.iterdir()):
             if path.is_file() and path.suffix in {".py", ".pyi", ".lark", ".typed"}:
                 (target / path.name).symlink_to(path)
+    unlisted = sorted(set(_package_folders(package_dir)) - set(config["packages"]))
+    if unlisted:
+        sys.exit(
+            "installed_layout: folders with an __init__.py missing from pyproject.toml's "
+            f"[tool.setuptools] packages (pip would not install them): {', '.join(unlisted)}"
+        )
     print(f"installed_layout: {LAYOUT.relative_to(ROOT)}")
+
+
+def _package_folders(package_dir: dict[str, str]) -> list[str]:
+    """Every importable package under the mapped source folders, as dotted names."""
+    names = []
+    for head, folder in package_dir.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            names.append(".".join([head, *rel.parts]))
+    return names
 
 
 if __name__ == "__main__":
