@@ -222,8 +222,10 @@ def brm(
         Split the data's rows over devices, for data too big for one device: True uses all
         devices, a number that many (host CPU devices, or several GPUs). All chains then
         run vectorized in one program, each device holding every chain and a slice of the
-        rows, and ``cores`` is not used; see :mod:`brmsjax.backend.infer.sharding`. The draws are
-        those of the unsharded fit up to the rounding of the summed log likelihood. Across
+        rows, and ``cores`` is not used; see :mod:`brmsjax.backend.infer.sharding`. The posterior
+        is the unsharded fit's; the draws are those of the unsharded sampler of the same per-row
+        model up to the rounding of the summed log likelihood (where the unsharded fit
+        integrates group effects out, the marginal form, the sharded one samples them). Across
         processes or hosts, after :func:`brmsjax.backend.infer.distributed.initialize`, True
         uses the devices of all processes (docs: "Beyond one machine").
 

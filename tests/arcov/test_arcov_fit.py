@@ -17,6 +17,12 @@ import brmsjax
 from brmsjax.backend.model.terms.arcov import arcov_data, arcov_draw, arcov_pointwise
 from brmsjax.formula.errors import ModelError
 from brmsjax.port import from_r
+from tests.autocor.series_fits import (
+    assert_epred_is_brms_predictor,
+    fit_series,
+    series_fit_tests,
+    series_frame,
+)
 
 AR, SIGMA = 0.6, 0.8
 
@@ -29,46 +35,18 @@ def simulated(G: int = 12, T: int = 6, seed: int = 1) -> pd.DataFrame:
     e[:, 0] = rng.normal(size=G) * SIGMA / np.sqrt(1 - AR**2)
     for t in range(1, T):
         e[:, t] = AR * e[:, t - 1] + SIGMA * rng.normal(size=G)
-    x = rng.normal(size=(G, T))
-    d = pd.DataFrame(
-        {
-            "y": (1 + 0.5 * x + e).ravel(),
-            "x": x.ravel(),
-            "time": np.tile(np.arange(T), G),
-            "g": np.repeat([f"s{k:02d}" for k in range(G)], T),
-        }
-    )
-    return d.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    return series_frame(e, rng.normal(size=(G, T)))
 
 
 FORMULA = "y ~ x + ar(time, g, cov = TRUE)"
-
-
-def _fit(data: pd.DataFrame, chains: int, iter: int) -> brmsjax.BrmsFit:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return brmsjax.brm(FORMULA, data, chains=chains, iter=iter, seed=4, progress=False)
-
-
-@pytest.fixture(scope="module")
-def fit() -> brmsjax.BrmsFit:
-    return _fit(simulated(), 1, 300)
-
-
-def test_names_and_summary(fit: brmsjax.BrmsFit) -> None:
-    assert list(fit.draws().columns)[:4] == ["b_Intercept", "b_x", "ar[1]", "sigma"]
-    assert list(fit.summary().cor_pars.index) == ["ar[1]"]
-    assert "Correlation Structures:" in str(fit.summary())
+fit, test_names_and_summary, test_new_data_response_draws_are_refused = series_fit_tests(
+    FORMULA, simulated, "ar[1]"
+)
 
 
 def test_epred_is_brms_predictor(fit: brmsjax.BrmsFit) -> None:
-    d = fit.draws()
-    x = fit.design.fixed[0].X[:, 1]  # the design's rows: sorted by g, then time
-    expected = d["b_Intercept"].to_numpy()[:, None] + d["b_x"].to_numpy()[:, None] * x
-    np.testing.assert_allclose(fit.posterior_epred(), expected, rtol=1e-8)
     new = simulated().iloc[:7]
-    expected = d["b_Intercept"].to_numpy()[:, None] + np.outer(d["b_x"], new["x"])
-    np.testing.assert_allclose(fit.posterior_epred(newdata=new), expected, rtol=1e-8)
+    expected = assert_epred_is_brms_predictor(fit, new)
     # mu does not depend on time or gr: new data need not have them (as for cosy())
     np.testing.assert_allclose(fit.posterior_epred(newdata=new[["x"]]), expected, rtol=1e-8)
     effects = fit.conditional_effects()
@@ -102,11 +80,6 @@ def test_response_draws_follow_the_ar_process(fit: brmsjax.BrmsFit) -> None:
     lag1 = np.mean(r[:, :, 1:] * r[:, :, :-1] * (1 - ar[:, :, None] ** 2))
     assert lag1 == pytest.approx(np.mean(ar), abs=0.06)
     assert np.mean(r**2 * (1 - ar[:, :, None] ** 2)) == pytest.approx(1.0, abs=0.06)
-
-
-def test_new_data_response_draws_are_refused(fit: brmsjax.BrmsFit) -> None:
-    with pytest.raises(ModelError, match=r"computed for the fitted rows only"):
-        fit.posterior_predict(newdata=simulated().iloc[:5])
 
 
 @pytest.mark.parametrize(
@@ -168,7 +141,7 @@ def test_porter_code_runs() -> None:
 
 @pytest.mark.slow
 def test_recovers_simulated_truth() -> None:
-    fit = _fit(simulated(G=40, T=10, seed=5), 2, 1000)
+    fit = fit_series(FORMULA, simulated(G=40, T=10, seed=5), 2, 1000)
     d = fit.draws()
     for name, truth in (("ar[1]", AR), ("sigma", SIGMA), ("b_x", 0.5)):
         lo, hi = np.quantile(d[name], [0.025, 0.975])

@@ -11,8 +11,13 @@ import pandas as pd
 import pytest
 
 import brmsjax
-from brmsjax.formula.errors import ModelError
 from brmsjax.port import from_r
+from tests.autocor.series_fits import (
+    assert_epred_is_brms_predictor,
+    fit_series,
+    series_fit_tests,
+    series_frame,
+)
 
 RHO, SIGMA = 0.6, 1.2
 G, T = 40, 5
@@ -24,50 +29,17 @@ def simulated(seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     w, z = rng.normal(size=G), rng.normal(size=(G, T))
     e = SIGMA * (np.sqrt(RHO) * w[:, None] + np.sqrt(1 - RHO) * z)
-    x = rng.normal(size=(G, T))
-    d = pd.DataFrame(
-        {
-            "y": (1 + 0.5 * x + e).ravel(),
-            "x": x.ravel(),
-            "time": np.tile(np.arange(T), G),
-            "g": np.repeat([f"s{k:02d}" for k in range(G)], T),
-        }
-    )
-    return d.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    return series_frame(e, rng.normal(size=(G, T)))
 
 
 FORMULA = "y ~ x + cosy(time, g)"
-
-
-def _fit(chains: int, iter: int, family: str = "gaussian") -> brmsjax.BrmsFit:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return brmsjax.brm(
-            FORMULA, simulated(), family=family, chains=chains, iter=iter, seed=4, progress=False
-        )
-
-
-@pytest.fixture(scope="module")
-def fit() -> brmsjax.BrmsFit:
-    return _fit(1, 300)
-
-
-def test_names_and_summary(fit: brmsjax.BrmsFit) -> None:
-    assert list(fit.draws().columns)[:4] == ["b_Intercept", "b_x", "cosy", "sigma"]
-    assert list(fit.summary().cor_pars.index) == ["cosy"]
-    assert "Correlation Structures:" in str(fit.summary())
+fit, test_names_and_summary, test_new_data_response_draws_are_refused = series_fit_tests(
+    FORMULA, simulated, "cosy"
+)
 
 
 def test_epred_is_brms_predictor(fit: brmsjax.BrmsFit) -> None:
-    d = fit.draws()
-    x = fit.design.fixed[0].X[:, 1]  # the design's rows: sorted by g, then time
-    expected = d["b_Intercept"].to_numpy()[:, None] + d["b_x"].to_numpy()[:, None] * x
-    np.testing.assert_allclose(fit.posterior_epred(), expected, rtol=1e-8)
-    new = simulated().iloc[:7]
-    got = fit.posterior_epred(newdata=new)
-    np.testing.assert_allclose(
-        got, d["b_Intercept"].to_numpy()[:, None] + np.outer(d["b_x"], new["x"]), rtol=1e-8
-    )
+    assert_epred_is_brms_predictor(fit, simulated().iloc[:7])
 
 
 def test_response_draws_correlate_within_series(fit: brmsjax.BrmsFit) -> None:
@@ -78,11 +50,6 @@ def test_response_draws_correlate_within_series(fit: brmsjax.BrmsFit) -> None:
     corr = np.mean(scaled[:, :, 0] * scaled[:, :, 1])
     assert corr == pytest.approx(np.mean(fit.draws()["cosy"]), abs=0.05)
     assert np.var(scaled) == pytest.approx(1.0, abs=0.05)
-
-
-def test_new_data_response_draws_are_refused(fit: brmsjax.BrmsFit) -> None:
-    with pytest.raises(ModelError, match=r"computed for the fitted rows only"):
-        fit.posterior_predict(newdata=simulated().iloc[:5])
 
 
 def test_loo(fit: brmsjax.BrmsFit) -> None:
@@ -100,7 +67,7 @@ def test_porter_code_runs() -> None:
 
 @pytest.mark.slow
 def test_recovers_simulated_truth() -> None:
-    fit = _fit(2, 1000)
+    fit = fit_series(FORMULA, simulated(), 2, 1000)
     d = fit.draws()
     for name, truth in (("cosy", RHO), ("sigma", SIGMA), ("b_x", 0.5)):
         lo, hi = np.quantile(d[name], [0.025, 0.975])

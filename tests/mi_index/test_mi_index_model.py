@@ -16,8 +16,9 @@ from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.model.terms.latent import mv_missing as mv_mi
 from brmsjax.mv_api import mv_design_for, mv_priors
+from tests.mi_mv.standata_table import formula
 
-from .test_mi_index_standata import CASES, formula, nhanes
+from .test_mi_index_standata import CASES, nhanes
 
 SE = CASES["mi_index"]["formula"].replace("age * mi(chl, idx)", "age + mi(chl, idx)")
 NOSE = CASES["mi_index_nose"]["formula"]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 import brmsjax as bj
+from tests.nonlinear.fixtures import recorded
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "nlf"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.json") if p.stem not in {"data", "stancode_errors"})
@@ -32,13 +33,11 @@ def data_set() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-@cache
 def case(case_id: str) -> dict[str, Any]:
     """One recorded case: formula, family, standata (names, values), get_prior rows."""
-    return json.loads((FIXTURES / f"{case_id}.json").read_text())  # type: ignore[no-any-return]
+    return recorded("nlf", case_id)
 
 
-@cache
 def stancode_errors() -> dict[str, Any]:
     """brms's Stan code lines of each case and brms's error messages."""
-    return json.loads((FIXTURES / "stancode_errors.json").read_text())  # type: ignore[no-any-return]
+    return recorded("nlf", "stancode_errors")

@@ -13,8 +13,7 @@ import pytest
 import brmsjax as bj
 from brmsjax.formula.terms.brmsterms import brms_terms
 from tests.nlf.fixtures import CASES, FAMILIES, case, data_set
-
-COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source"]
+from tests.nonlinear.fixtures import COLUMNS, assert_standata_equal
 
 
 def test_every_case_is_recorded() -> None:
@@ -25,20 +24,7 @@ def test_every_case_is_recorded() -> None:
 def test_standata_equals_brms(case_id: str) -> None:
     c = case(case_id)
     got = bj.make_standata(c["formula"], data_set(), family=FAMILIES[c["family"]])
-    assert list(got) == c["names"]
-    for key, expected in c["values"].items():
-        ours = got[key]
-        if isinstance(ours, pd.DataFrame):
-            assert list(ours.columns) == np.atleast_1d(expected["colnames"]).tolist()
-            ours = ours.to_numpy()
-        ref = expected["rows"] if isinstance(expected, dict) else expected
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1),
-            np.asarray(ref, dtype=float).reshape(-1),
-            rtol=0,
-            atol=1e-12,
-            err_msg=key,
-        )
+    assert_standata_equal(got, c)
 
 
 @pytest.mark.parametrize("case_id", CASES)

@@ -16,9 +16,8 @@ from brmsjax.backend.priors.resolve import prior_table, resolve_priors
 from brmsjax.formula.design.design import build_design
 from brmsjax.formula.design.standata import standata
 from brmsjax.formula.terms.brmsterms import brms_terms
-from tests.nonlinear.fixtures import CASES, case, data_set
+from tests.nonlinear.fixtures import CASES, COLUMNS, assert_standata_equal, case, data_set
 
-COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source"]
 FAMILIES = {
     "gaussian": bj.gaussian(),
     "bernoulli_identity": bj.bernoulli("identity"),
@@ -48,21 +47,7 @@ def test_every_case_is_recorded() -> None:
 def test_standata_equals_brms(case_id: str) -> None:
     design, family = _design(case_id)
     got = standata(design, family=family)  # type: ignore[arg-type]
-    want = case(case_id)
-    assert list(got) == want["names"]
-    for key, expected in want["values"].items():
-        ours = got[key]
-        if isinstance(ours, pd.DataFrame):
-            assert list(ours.columns) == np.atleast_1d(expected["colnames"]).tolist()
-            ours = ours.to_numpy()
-        ref = expected["rows"] if isinstance(expected, dict) else expected
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1),
-            np.asarray(ref, dtype=float).reshape(-1),
-            rtol=0,
-            atol=1e-12,
-            err_msg=key,
-        )
+    assert_standata_equal(got, case(case_id))
 
 
 @pytest.mark.parametrize("case_id", CASES)
