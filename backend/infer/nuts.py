@@ -29,7 +29,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from brmsjax.backend.cache import RUN_ONCE_OPTIONS, compiled, enable_persistent_cache
+from brmsjax.backend.cache import enable_persistent_cache
 from brmsjax.backend.infer.chunks import SamplingInterrupted, run_chunks
 from brmsjax.backend.infer.devices import ChainLayout, chain_layout
 from brmsjax.backend.infer.distributed import chunk_start
@@ -44,6 +44,7 @@ from brmsjax.backend.infer.nuts_programs import (
     options_for,
     programs,
 )
+from brmsjax.backend.infer.prepare import prepared_later
 from brmsjax.backend.infer.progress import FitProgress
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
 from brmsjax.backend.model.arguments import check_control, check_int
@@ -288,16 +289,12 @@ def _run(
     info = {"metric": "identity"}
     with jax.enable_x64(not float32):
         t0 = time.perf_counter()
-        prepare = compiled(
-            ("prepare", lowered.structure, float32),
-            lambda: jax.jit(lowered.program.prepare),
-            (prior_args,),
-            RUN_ONCE_OPTIONS if layout.platform == "cpu" else None,
-        )
-        prior_args = replicate(prepare(prior_args), layout)
+        # The other programs are traced with the prepared prior values' shapes while
+        # ``prepare`` compiles and runs on a thread of its own.
+        prior_shapes, prepared = prepared_later(lowered, prior_args, layout, float32)
         identity = _identity_mass(lowered.program.dim, settings.dense, chain_args[1].dtype)
         ones = np.ones(lowered.program.dim, dtype=chain_args[1].dtype)
-        start_args = (chain_args, (radius, target, data, prior_args, identity, ones))
+        start_args = (chain_args, (radius, target, data, prior_shapes, identity, ones))
 
         def metric() -> tuple[np.ndarray, np.ndarray]:
             t_mode = time.perf_counter()
@@ -307,7 +304,7 @@ def _run(
                     found = laplace_inverse_mass(
                         lowered,
                         data,
-                        prior_args,
+                        prepared(),
                         chain_args[1][0],
                         dense=settings.dense,
                         seed=int(chain_args[0][0]),
@@ -326,9 +323,10 @@ def _run(
             settings,
             float32,
             start_args,
-            advance_shared=(*lo_hi, target, data, prior_args, ones),
+            advance_shared=(*lo_hi, target, data, prior_shapes, ones),
             then=metric,
         )
+        prior_args = prepared()
         scale = replicate(scale, layout)
         start_args = (
             chain_args,
