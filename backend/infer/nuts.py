@@ -1,21 +1,22 @@
 """NUTS sampling of a lowered model with NumPyro, chains in parallel on host devices.
 
-Four compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior
-values; ``start`` and ``advance`` (:mod:`brmsjax.backend.infer.nuts_programs`, compiled at the
-same time on two threads) find a finite initial point per chain around the initial values
-(:mod:`brmsjax.backend.infer.inits`) and run warmup and sampling iterations, keeping each kept
-draw's coordinates; ``derive`` then computes the draws' quantities from them. NUTS's adaptation
-starts from the curvature of the posterior at its mode (:mod:`brmsjax.backend.infer.metric_init`,
-found on ``start``'s thread while ``advance`` compiles). All take the data and prior values as
-arguments and are kept per model structure, sampler settings and argument shapes
-(:func:`brmsjax.backend.cache.compiled`), so a refit with data of the same shapes traces and
-compiles nothing. ``advance`` runs in chunks of about a quarter second
-(:mod:`brmsjax.backend.infer.chunks`): the same program, with no host callbacks in it, so a
-progress bar can follow (:mod:`brmsjax.backend.infer.progress`, which shows compiling as a
-phase of its own) and Ctrl-C stops the run at the end of a chunk
-(:class:`SamplingInterrupted`). Chains are sharded over host devices (one chain per CPU core)
-and vectorized within a device (:func:`brmsjax.backend.infer.devices.map_chains`). This module
-is the driver: :func:`sample` checks brms's arguments, runs the programs and returns the draws.
+Four compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior values
+(compiled and run on a thread of its own while the others are traced,
+:mod:`brmsjax.backend.infer.prepare`); ``start`` and ``advance``
+(:mod:`brmsjax.backend.infer.nuts_programs`, compiled at the same time on two threads) find a
+finite initial point per chain around the initial values (:mod:`brmsjax.backend.infer.inits`) and
+run warmup and sampling iterations, keeping each kept draw's coordinates; ``derive`` then computes
+the draws' quantities from them. NUTS's adaptation starts from the curvature of the posterior at
+its mode (:mod:`brmsjax.backend.infer.metric_init`, found on ``start``'s thread while ``advance``
+compiles). All take the data and prior values as arguments and are kept per model structure,
+sampler settings and argument shapes (:func:`brmsjax.backend.cache.compiled`), so a refit with data
+of the same shapes traces and compiles nothing. ``advance`` runs in chunks of about a quarter
+second (:mod:`brmsjax.backend.infer.chunks`): the same program, with no host callbacks in it, so a
+progress bar can follow (:mod:`brmsjax.backend.infer.progress`, which shows compiling as a phase of
+its own) and Ctrl-C stops the run at the end of a chunk (:class:`SamplingInterrupted`). Chains are
+sharded over host devices (one chain per CPU core) and vectorized within a device
+(:func:`brmsjax.backend.infer.devices.map_chains`). This module is the driver: :func:`sample`
+checks brms's arguments, runs the programs and returns the draws.
 """
 
 from __future__ import annotations
