@@ -22,9 +22,14 @@ _ENV = "BRMSJAX_CACHE_DIR"
 # XLA:CPU's legacy emitters compile about twice as fast; used for programs that run once, and
 # for samplers whose steps are many small operations (brmsjax.backend.infer.nuts).
 ONE_OFF_OPTIONS: dict[str, Any] = {"xla_cpu_use_fusion_emitters": False}
+# Small samplers (brmsjax.backend.infer.nuts_programs): LLVM's code generation on one thread.
+# It otherwise splits the program into modules compiled on a thread pool, which costs 10-15%
+# more CPU (sleepstudy's sampler 2.31 -> 2.07 s), and on a CPU the other compile thread
+# already keeps the second core busy (benchmarks/RESULTS.md, "Third session").
+SAMPLER_OPTIONS: dict[str, Any] = {**ONE_OFF_OPTIONS, "xla_cpu_parallel_codegen_split_count": 1}
 # Programs that run once on a few numbers (the prior values' ``prepare``): LLVM without
 # optimizations compiles them in about half the time, before anything else can start.
-RUN_ONCE_OPTIONS: dict[str, Any] = {**ONE_OFF_OPTIONS, "xla_backend_optimization_level": 0}
+RUN_ONCE_OPTIONS: dict[str, Any] = {**SAMPLER_OPTIONS, "xla_backend_optimization_level": 0}
 _STATE: dict[str, Any] = {"done": False, "path": None}
 _FUNCTIONS: dict[Hashable, Any] = {}
 

@@ -1,21 +1,22 @@
 """NUTS sampling of a lowered model with NumPyro, chains in parallel on host devices.
 
-Four compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior
-values; ``start`` and ``advance`` (:mod:`brmsjax.backend.infer.nuts_programs`, compiled at the
-same time on two threads) find a finite initial point per chain around the initial values
-(:mod:`brmsjax.backend.infer.inits`) and run warmup and sampling iterations, keeping each kept
-draw's coordinates; ``derive`` then computes the draws' quantities from them. NUTS's adaptation
-starts from the curvature of the posterior at its mode (:mod:`brmsjax.backend.infer.metric_init`,
-found on ``start``'s thread while ``advance`` compiles). All take the data and prior values as
-arguments and are kept per model structure, sampler settings and argument shapes
-(:func:`brmsjax.backend.cache.compiled`), so a refit with data of the same shapes traces and
-compiles nothing. ``advance`` runs in chunks of about a quarter second
-(:mod:`brmsjax.backend.infer.chunks`): the same program, with no host callbacks in it, so a
-progress bar can follow (:mod:`brmsjax.backend.infer.progress`, which shows compiling as a
-phase of its own) and Ctrl-C stops the run at the end of a chunk
-(:class:`SamplingInterrupted`). Chains are sharded over host devices (one chain per CPU core)
-and vectorized within a device (:func:`brmsjax.backend.infer.devices.map_chains`). This module
-is the driver: :func:`sample` checks brms's arguments, runs the programs and returns the draws.
+Four compiled programs run a fit. ``prepare`` adds the prior truncation terms to the prior values
+(compiled and run on a thread of its own while the others are traced,
+:mod:`brmsjax.backend.infer.prepare`); ``start`` and ``advance``
+(:mod:`brmsjax.backend.infer.nuts_programs`, compiled at the same time on two threads) find a
+finite initial point per chain around the initial values (:mod:`brmsjax.backend.infer.inits`) and
+run warmup and sampling iterations, keeping each kept draw's coordinates; ``derive`` then computes
+the draws' quantities from them. NUTS's adaptation starts from the curvature of the posterior at
+its mode (:mod:`brmsjax.backend.infer.metric_init`, found on ``start``'s thread while ``advance``
+compiles). All take the data and prior values as arguments and are kept per model structure,
+sampler settings and argument shapes (:func:`brmsjax.backend.cache.compiled`), so a refit with data
+of the same shapes traces and compiles nothing. ``advance`` runs in chunks of about a quarter
+second (:mod:`brmsjax.backend.infer.chunks`): the same program, with no host callbacks in it, so a
+progress bar can follow (:mod:`brmsjax.backend.infer.progress`, which shows compiling as a phase of
+its own) and Ctrl-C stops the run at the end of a chunk (:class:`SamplingInterrupted`). Chains are
+sharded over host devices (one chain per CPU core) and vectorized within a device
+(:func:`brmsjax.backend.infer.devices.map_chains`). This module is the driver: :func:`sample`
+checks brms's arguments, runs the programs and returns the draws.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from brmsjax.backend.cache import RUN_ONCE_OPTIONS, compiled, enable_persistent_cache
+from brmsjax.backend.cache import enable_persistent_cache
 from brmsjax.backend.infer.chunks import SamplingInterrupted, run_chunks
 from brmsjax.backend.infer.devices import ChainLayout, chain_layout
 from brmsjax.backend.infer.distributed import chunk_start
@@ -44,6 +45,7 @@ from brmsjax.backend.infer.nuts_programs import (
     options_for,
     programs,
 )
+from brmsjax.backend.infer.prepare import prepared_later
 from brmsjax.backend.infer.progress import FitProgress
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
 from brmsjax.backend.model.arguments import check_control, check_int
@@ -288,16 +290,12 @@ def _run(
     info = {"metric": "identity"}
     with jax.enable_x64(not float32):
         t0 = time.perf_counter()
-        prepare = compiled(
-            ("prepare", lowered.structure, float32),
-            lambda: jax.jit(lowered.program.prepare),
-            (prior_args,),
-            RUN_ONCE_OPTIONS if layout.platform == "cpu" else None,
-        )
-        prior_args = replicate(prepare(prior_args), layout)
+        # The other programs are traced with the prepared prior values' shapes while
+        # ``prepare`` compiles and runs on a thread of its own.
+        prior_shapes, prepared = prepared_later(lowered, prior_args, layout, float32)
         identity = _identity_mass(lowered.program.dim, settings.dense, chain_args[1].dtype)
         ones = np.ones(lowered.program.dim, dtype=chain_args[1].dtype)
-        start_args = (chain_args, (radius, target, data, prior_args, identity, ones))
+        start_args = (chain_args, (radius, target, data, prior_shapes, identity, ones))
 
         def metric() -> tuple[np.ndarray, np.ndarray]:
             t_mode = time.perf_counter()
@@ -307,7 +305,7 @@ def _run(
                     found = laplace_inverse_mass(
                         lowered,
                         data,
-                        prior_args,
+                        prepared(),
                         chain_args[1][0],
                         dense=settings.dense,
                         seed=int(chain_args[0][0]),
@@ -326,9 +324,10 @@ def _run(
             settings,
             float32,
             start_args,
-            advance_shared=(*lo_hi, target, data, prior_args, ones),
+            advance_shared=(*lo_hi, target, data, prior_shapes, ones),
             then=metric,
         )
+        prior_args = prepared()
         scale = replicate(scale, layout)
         start_args = (
             chain_args,

@@ -30,7 +30,13 @@ from numpyro.infer.hmc import hmc
 from numpyro.infer.hmc_util import euclidean_kinetic_energy
 from numpyro.infer.util import ParamInfo
 
-from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS, compiled, lookup
+from brmsjax.backend.cache import (
+    ONE_OFF_OPTIONS,
+    RUN_ONCE_OPTIONS,
+    SAMPLER_OPTIONS,
+    compiled,
+    lookup,
+)
 from brmsjax.backend.infer.devices import ChainLayout, chain_sharding, map_chains
 from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.inits import INIT_TRIES
@@ -41,6 +47,7 @@ __all__ = [
     "DRAW_KEY",
     "DRAW_U",
     "FAST_ROWS",
+    "FAST_SUFF",
     "SMALL_ROWS",
     "WARMUP_STEPS",
     "Settings",
@@ -59,15 +66,23 @@ DRAW_U, DRAW_KEY = "draw_u", "draw_key"
 
 #: On a CPU, samplers of models whose log density is a function of summed statistics (the
 #: suffstat and marginal forms) or of at most this many rows are compiled with XLA's legacy
-#: emitters (``ONE_OFF_OPTIONS``): their steps are many small operations, which those
+#: emitters (``ONE_OFF_OPTIONS``; up to :data:`FAST_ROWS` rows with LLVM's code generation on
+#: one thread too, ``SAMPLER_OPTIONS``): their steps are many small operations, which those
 #: emitters compile about 30% faster with no slower steps (timings: benchmarks/RESULTS.md,
 #: "Timings moved from backend docstrings").
 SMALL_ROWS = 20_000
+#: Samplers of one-group or group-free summed forms whose statistics (``data["suff"]``) hold
+#: at most this many numbers compile without LLVM's optimizations too (``RUN_ONCE_OPTIONS``):
+#: a step costs about 1 ns more per floating-point operation of the gradient, which for these
+#: (sleepstudy's: about 3,300, 190 statistics) is 0.2 s over 4 x 2,000 iterations against
+#: 0.9 s less compiling; a per-row gradient of a few hundred rows (poisson, 300 rows: 23,000
+#: operations) would lose it again (benchmarks/RESULTS.md, "Third session").
+FAST_SUFF = 1_000
 #: Models of at most this many rows (or summed statistics) compile the programs that run once
 #: or a few hundred times on one point (``start``, ``derive``, the mode search's
 #: ``value_and_grad``) without LLVM's optimizations (``RUN_ONCE_OPTIONS``): about half the
 #: compile time, where a slower evaluation costs milliseconds (benchmarks/RESULTS.md,
-#: "Compile and import time"). The sampler keeps them.
+#: "Compile and import time"). The sampler keeps them, except as :data:`FAST_SUFF` says.
 FAST_ROWS = 2_000
 
 
@@ -270,8 +285,8 @@ def _derive_fn(prog: ModelProgram) -> Callable[..., Any]:
 def options_for(lowered: LoweredModel, layout: ChainLayout) -> tuple[Any, Any]:
     """XLA options of the sampler (``advance``) and of the programs that run once on a CPU.
 
-    :data:`SMALL_ROWS` and :data:`FAST_ROWS` say which models get the faster-compiling ones.
-    They count the data's real rows: a row-sharded model's padding
+    :data:`SMALL_ROWS`, :data:`FAST_SUFF` and :data:`FAST_ROWS` say which models get the
+    faster-compiling ones. They count the data's real rows: a row-sharded model's padding
     (:mod:`brmsjax.backend.infer.sharding`) must not move it to other options than the
     unsharded model's (1,999 rows on 3 devices are 2,001), which compile to other bits.
     """
@@ -280,8 +295,12 @@ def options_for(lowered: LoweredModel, layout: ChainLayout) -> tuple[Any, Any]:
     summed = lowered.program.structure.likelihood in ("suffstat", "marginal")
     mask = lowered.data.get(MASK)
     rows = np.shape(lowered.data["y"])[0] if mask is None else int(np.sum(mask))
-    advance = ONE_OFF_OPTIONS if summed or rows <= SMALL_ROWS else None
-    return advance, RUN_ONCE_OPTIONS if summed or rows <= FAST_ROWS else ONE_OFF_OPTIONS
+    small = summed or rows <= FAST_ROWS
+    advance = SAMPLER_OPTIONS if small else ONE_OFF_OPTIONS if rows <= SMALL_ROWS else None
+    if summed and len(lowered.data.get("J", {})) <= 1:
+        statistics = sum(np.size(a) for a in jax.tree.leaves(lowered.data.get("suff", {})))
+        advance = RUN_ONCE_OPTIONS if statistics <= FAST_SUFF else advance
+    return advance, RUN_ONCE_OPTIONS if small else ONE_OFF_OPTIONS
 
 
 def programs(

@@ -1,9 +1,11 @@
 """The sampler's programs: compile options by model size and platform, one trace of the model.
 
 ``options_for`` gives the one-off programs (``start``, ``derive``, the mode search's
-``value_and_grad``) LLVM without optimizations for small models or summed statistics, and the
-sampler the legacy emitters up to :data:`SMALL_ROWS` rows; ``potential_fn`` is one jitted
-potential per program, whose jaxpr JAX reuses in every program that calls it.
+``value_and_grad``) LLVM without optimizations for small models or summed statistics, the
+sampler the legacy emitters (and one code generation thread up to ``FAST_ROWS`` rows), and
+LLVM without optimizations where its summed statistics are few (``FAST_SUFF``);
+``potential_fn`` is one jitted potential per program, whose jaxpr JAX reuses in every
+program that calls it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import jax
 import numpy as np
 import pytest
 
-from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS, SAMPLER_OPTIONS
 from brmsjax.backend.families.registry import gaussian
 from brmsjax.backend.infer.devices import ChainLayout
 from brmsjax.backend.infer.inits import init_centre
-from brmsjax.backend.infer.nuts_programs import options_for, potential_fn
+from brmsjax.backend.infer.nuts_programs import FAST_SUFF, options_for, potential_fn
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.model.program import trace_count
 from tests.model.test_lower import default_priors, sleep_design
@@ -36,10 +38,10 @@ def sleep_rs():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("likelihood", "rows", "layout", "expected"),
     [
-        ("marginal", 180, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
-        ("marginal", 1_000_000, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
-        ("suffstat", 1_000_000, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
-        ("rows", 2_000, CPU, (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("marginal", 180, CPU, (RUN_ONCE_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("marginal", 1_000_000, CPU, (RUN_ONCE_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("suffstat", 1_000_000, CPU, (RUN_ONCE_OPTIONS, RUN_ONCE_OPTIONS)),
+        ("rows", 2_000, CPU, (SAMPLER_OPTIONS, RUN_ONCE_OPTIONS)),
         ("rows", 2_001, CPU, (ONE_OFF_OPTIONS, ONE_OFF_OPTIONS)),
         ("rows", 20_001, CPU, (None, ONE_OFF_OPTIONS)),
         ("marginal", 180, GPU, (None, None)),
@@ -50,6 +52,28 @@ def test_options_by_likelihood_rows_and_platform(sleep_rs, likelihood, rows, lay
     program = replace_program(sleep_rs.program, structure)
     lowered = replace(sleep_rs, program=program, data={**sleep_rs.data, "y": np.zeros(rows)})
     assert options_for(lowered, layout) == expected
+
+
+@pytest.mark.parametrize(
+    ("statistics", "groups", "expected"),
+    [
+        (None, 1, RUN_ONCE_OPTIONS),  # sleepstudy's own: 190 numbers
+        (FAST_SUFF, 1, RUN_ONCE_OPTIONS),
+        (FAST_SUFF + 1, 1, SAMPLER_OPTIONS),
+        (None, 2, SAMPLER_OPTIONS),  # crossed groups: a costlier step
+    ],
+)
+def test_sampler_without_llvm_optimizations_by_statistics(sleep_rs, statistics, groups, expected):  # type: ignore[no-untyped-def]
+    """The summed form's sampler compiles without LLVM's optimizations (half the compile
+    time) only where its statistics, hence the work of a step, are few."""
+    data = dict(sleep_rs.data)
+    assert data["suff"] and sum(np.size(a) for a in jax.tree.leaves(data["suff"])) == 190
+    if statistics is not None:
+        data["suff"] = {"ZZ": np.zeros(statistics)}
+    data["J"] = {str(k): data["J"]["1"] for k in range(1, groups + 1)}
+    lowered = replace(sleep_rs, data=data)
+    assert lowered.program.structure.likelihood == "marginal"
+    assert options_for(lowered, CPU)[0] == expected
 
 
 def replace_program(program, structure):  # type: ignore[no-untyped-def]
