@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import time
 import warnings
 from pathlib import Path
@@ -62,8 +63,10 @@ def model_data(name: str) -> pd.DataFrame:
 
 def fit(
     name: str, form: str, chains: int, iter: int, seed: int, *, warmup: int | None = None
-) -> tuple[Any, float, str]:
-    """Fit a model in a form (``new`` or ``old``); the fit, its seconds and the form's name."""
+) -> tuple[Any, float, dict[str, str]]:
+    """Fit a model in a form (``new``, ``old`` or ``auto``); the fit, its wall seconds and
+    ``form`` (the likelihood form), ``cpu_seconds`` (all threads) and ``load_average`` (1, 5
+    and 15 minutes, at the end)."""
     import brmsjax.backend.model.lower as lowering
     from brmsjax import brm
 
@@ -74,7 +77,7 @@ def fit(
     def spy(*args: Any, **kwargs: Any) -> Any:
         if form == "old":
             kwargs["marginalize"] = False
-        else:  # asked for: "auto" keeps small models and InstEval in the plain form
+        elif form == "new":  # asked for: "auto" keeps small models and InstEval in the plain form
             kwargs["likelihood"] = "marginal"
         out = original(*args, **kwargs)
         chosen["form"] = out.forms["likelihood"]
@@ -82,7 +85,7 @@ def fit(
 
     lowering.lower = functools.wraps(original)(spy)  # type: ignore[assignment]
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = brm(
@@ -96,9 +99,11 @@ def fit(
             )
             out.summary()
         seconds = time.perf_counter() - t0
+        chosen["cpu_seconds"] = str(round(time.process_time() - c0, 1))
     finally:
         lowering.lower = original
-    return out, seconds, chosen.get("form", "?")
+    chosen["load_average"] = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    return out, seconds, chosen
 
 
 def summary(fit: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -135,7 +140,9 @@ def lme4_distance(table: pd.DataFrame) -> float:
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
-    parser.add_argument("--forms", nargs="+", default=["new", "old"], choices=["new", "old"])
+    parser.add_argument(
+        "--forms", nargs="+", default=["new", "old"], choices=["new", "old", "auto"]
+    )
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--iter", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=None, help="default: iter // 2")
@@ -150,20 +157,23 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 name, form, args.chains, args.iter, args.seed, warmup=args.warmup
             )
             tables[form], diag = summary(out)
-            row = {"model": name, "form": form, "likelihood": chosen, "seconds": round(seconds, 1)}
+            row = {"model": name, "form": form, "likelihood": chosen["form"]}
+            row.update(
+                seconds=round(seconds, 1), **{k: v for k, v in chosen.items() if k != "form"}
+            )
             row.update(diag)
             if name == "insteval":
                 row["lme4_max_sd"] = round(float(lme4_distance(tables[form])), 3)
             rows.append(row)
             print(json.dumps(row), flush=True)
-        if {"new", "old"} <= set(tables):
-            new, old = tables["new"], tables["old"]
+        if len(set(tables) & {"new", "auto"}) and "old" in tables:
+            new, old = tables["auto" if "auto" in tables else "new"], tables["old"]
             dmean = float(np.max(np.abs(new["mean"] - old["mean"]) / old["sd"]))
             sd_ratio = new["sd"] / old["sd"]
             times = {r["form"]: r["seconds"] for r in rows if r["model"] == name}
             cmp = {
                 "model": name,
-                "old_over_new": round(times["old"] / times["new"], 2),
+                "old_over_new": round(times["old"] / times.get("auto", times.get("new", 1)), 2),
                 "max_dmean_sd": round(dmean, 3),
                 "sd_ratio_range": [round(float(v), 3) for v in (sd_ratio.min(), sd_ratio.max())],
             }

@@ -9,9 +9,13 @@ host statistics (wall seconds); ``value_and_grad`` of
 (the default above ``BLOCK_MIN``) and with the rank-one loop (``dense.BLOCK_MIN`` raised:
 the elimination of the first version); the dense part alone (``_dense_part``'s value and
 gradient) both ways; and the rest (the pair scatter and the block elimination of the
-students) with the dense part replaced by a linear stand-in. Run::
+students) with the dense part replaced by a linear stand-in. With ``--forms``, instead the
+gradient of the whole potential (priors included, at zero on the unconstrained space) of the
+lowered model in the hybrid form (students integrated out, lecturers and departments
+sampled: :mod:`~brmsjax.backend.model.crossed.hybrid`) and in the plain form, side by side.
+Run::
 
-    python benchmarks/bench_crossed_gradient.py [--repeats 3] [--json out.json]
+    python benchmarks/bench_crossed_gradient.py [--repeats 3] [--json out.json] [--forms]
 
 Results are in benchmarks/RESULTS.md ("InstEval in the crossed marginal form").
 """
@@ -52,10 +56,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--forms", action="store_true", help="hybrid against plain potential")
     args = parser.parse_args(argv)
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    if args.forms:
+        return _report(_forms(args.repeats), args.json)
     import jax.numpy as jnp
 
     from brmsjax.backend.model.crossed import dense, loglik
@@ -101,10 +108,43 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     finally:
         loglik._dense_part = original
     out["speedup"] = out["gradient_rank_one_loop"] / out["gradient_blocked"]
-    out = {k: round(v, 4) for k, v in out.items()}
+    return _report(out, args.json)
+
+
+def _report(out: dict[str, float], path: str | None) -> dict[str, float]:
+    out = {k: round(v, 5) for k, v in out.items()}
     print(json.dumps(out, indent=1))
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1))
+    if path:
+        Path(path).write_text(json.dumps(out, indent=1))
+    return out
+
+
+def _forms(repeats: int) -> dict[str, float]:
+    """CPU seconds of one ``value_and_grad`` of the potential in the hybrid and plain forms,
+    and the number of sampled coordinates of each."""
+    import jax
+    import jax.numpy as jnp
+
+    from brmsjax.api import design_for
+    from brmsjax.backend.families.registry import get_family
+    from brmsjax.backend.model.lower import lower
+    from brmsjax.backend.priors.resolve import resolve_priors
+
+    kinds = {"s": str, "d": str, "dept": str, "service": str}
+    df = pd.read_csv(DATA, dtype=kinds)
+    fam = get_family("gaussian")
+    design = design_for("y ~ service + (1 | s) + (1 | d) + (1 | dept)", df, fam)
+    out: dict[str, float] = {}
+    for form in ("hybrid", "plain"):
+        low = lower(design, fam, resolve_priors(design, fam, []), likelihood=form)
+        n = sum(int(np.prod(site.ushape)) for site in low.sites)
+        pot = jax.jit(
+            jax.value_and_grad(lambda u, low=low: low.program.potential(u, *low.model_args))
+        )
+        u = jnp.zeros(n)
+        out[f"gradient_{form}"] = _best(lambda pot=pot, u=u: pot(u), repeats)
+        out[f"coordinates_{form}"] = float(n)
+    out["plain_over_hybrid"] = out["gradient_plain"] / out["gradient_hybrid"]
     return out
 
 

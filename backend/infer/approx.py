@@ -313,7 +313,12 @@ def _summed(lowered: LoweredModel) -> bool:
     """Whether the likelihood uses statistics summed over all rows (the suffstat and marginal
     forms, which cost the same for any number of rows, and the glm form's linear part): such
     a likelihood cannot be batched."""
-    return getattr(lowered.structure, "likelihood", "plain") in ("suffstat", "marginal", "glm")
+    return getattr(lowered.structure, "likelihood", "plain") in (
+        "suffstat",
+        "marginal",
+        "glm",
+        "hybrid",
+    )
 
 
 def _batch(batch_size: int | None, n: int) -> int | None:

@@ -73,7 +73,7 @@ __all__ = [
     "suffstat_model_log_lik",
 ]
 
-LIKELIHOODS = ("auto", "plain", "suffstat", "marginal", "glm")
+LIKELIHOODS = ("auto", "plain", "suffstat", "marginal", "glm", "hybrid")
 GATHERS = ("auto", "onehot", "sorted", "index")
 #: The suffstat form is chosen when the rows hold at least SUFF_RATIO times the numbers the
 #: statistics hold (``N (p + M + 2) >= SUFF_RATIO * n_stats``) and N is at least
@@ -382,7 +382,7 @@ def choose_forms(
     if likelihood == "glm" and glm is not None:
         raise ModelError(f"The glm likelihood cannot be used here: {glm}.")
     y = np.asarray(data["y"], dtype=np.float64)
-    usable = blocker is None or whole is None
+    usable = (base := suffstat_blocker(family, fixed, groups[:1], addition, prior_only)) is None
     if family.name in LOG_RESPONSE and usable:  # gaussian on log y, see LOG_RESPONSE
         y = np.log(y)
     P = _population(data, fixed[0]) if usable else np.zeros((len(y), 0))
@@ -394,6 +394,13 @@ def choose_forms(
         from brmsjax.backend.model.crossed.data import crossed_auto
 
         crossed_pays = crossed_auto(groups)
+    if likelihood == "hybrid" or (likelihood == "auto" and len(groups) > 1):  # crossed.hybrid
+        from brmsjax.backend.model.crossed.hybrid import hybrid_forms
+
+        auto = marginalize and not (whole is None and crossed_pays)  # the crossed form wins
+        if hybrid_forms(data, y, P, fixed, groups, (likelihood, auto, base, SUFF_MIN_ROWS)):
+            _log_response_jacobian(family, data)
+            return "hybrid", gathers
     if likelihood == "marginal" or (
         likelihood == "auto" and marginalize and whole is None and crossed_pays
     ):

@@ -25,6 +25,7 @@ from brmsjax.backend.families.mixture import Mixture
 from brmsjax.backend.families.mv import MvFamily
 from brmsjax.backend.families.registry import Family
 from brmsjax.backend.model.arguments import check_family, check_sample_prior
+from brmsjax.backend.model.crossed.hybrid import eliminated_id
 from brmsjax.backend.model.data_bounds import plan_data_bounds
 from brmsjax.backend.model.family_programs import logistic_normal as ln_
 from brmsjax.backend.model.family_programs.gev import GevProgram, tmp_name
@@ -406,8 +407,9 @@ def lower(
         gather=gather,
         marginalize=marginalize,
     )
-    if form == "marginal":  # no group-effect coordinates are sampled, so none are centred
-        groups = [replace(g, centred=0) for g in groups]
+    if form in ("marginal", "hybrid"):  # no coordinates of the integrated-out IDs, none centred
+        out = eliminated_id(groups) if form == "hybrid" else None
+        groups = [replace(g, centred=0) if out in (None, g.id) else g for g in groups]
     structure = Structure(
         family=repr(family),
         fixed=tuple(fixed),

@@ -298,8 +298,11 @@ def model_sites(structure: Structure) -> tuple[Site, ...]:
             con = constraints.unit_interval if vp.ub_arg else con
             ushape = (vp.size - 1,) if vp.simplex else shape
             sites.append(Site(vp.name, shape, ushape, con))
+    # the hybrid form integrates out the ID with the most effects (crossed.hybrid.eliminated_id)
+    big = max(structure.groups, key=lambda g: g.n_levels * g.M) if structure.groups else None
+    out = big.id if big is not None and structure.likelihood == "hybrid" else None
     for g in structure.groups:
-        if structure.likelihood != "marginal":  # the marginal form integrates z out
+        if structure.likelihood != "marginal" and g.id != out:  # integrated out: no z
             sites.append(Site(f"z_{g.id}", (g.M, g.n_levels), (g.M, g.n_levels), constraints.real))
         if g.student and structure.likelihood != "marginal":  # brms's udf_k per level
             sites.append(Site(f"udf_{g.id}", (g.n_levels,), (g.n_levels,), constraints.positive))

@@ -23,6 +23,7 @@ from typing import Any
 import jax.numpy as jnp
 from jax import Array
 
+from brmsjax.backend.model.crossed.hybrid import eliminated_id, hybrid_effects
 from brmsjax.backend.model.crossed.loglik import crossed_effects
 from brmsjax.backend.model.forms import population_beta
 from brmsjax.backend.model.group_terms import effects_sqrt, group_map, student_scale
@@ -122,12 +123,18 @@ def structure_group_effects(
             return {h.id: r for h, r in zip(gs, rs, strict=True)}
         r = conditional_effects(beta, effects_sqrt(g, params, data), sigma, data["suff"], key)
         return {g.id: r}
-    out = {}
+    out, hybrid = {}, structure.likelihood == "hybrid"  # r_b: hybrid_effects below
     for g in structure.groups:
+        if hybrid and g.id == eliminated_id(structure.groups):
+            continue
         r = group_map(g, params, data)[0]
         if g.lcov:  # gr(g, cov = A): levels correlated as brms's Lcov_k z
             r = r @ jnp.asarray(data["Lcov"][str(g.id)]).T
         if g.student:  # gr(g, dist = "student"): brms's dfm_k per level
             r = r * student_scale(g, params)[None, :]
         out[g.id] = r.T
+    if hybrid and key is not None:  # the integrated-out ID's draw from its exact conditional
+        beta, sigma = population_beta(structure, params, data)
+        b = eliminated_id(structure.groups)
+        out[b] = hybrid_effects(structure.groups, params, data, beta, sigma, out, key)
     return out

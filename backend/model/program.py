@@ -422,9 +422,10 @@ class ModelProgram:
             return data["suff"].get("jacobian", 0.0) + suffstat_model_log_lik(
                 self.structure, params, data, self.group_effects(params, data)
             )
-        if self.structure.likelihood == "marginal":
+        if self.structure.likelihood in ("marginal", "hybrid"):  # hybrid: sampled IDs' r
             beta, sigma = population_beta(self.structure, params, data)
-            return marginal_model_log_lik(self.structure.groups, params, data, beta, sigma)
+            r = self.group_effects(params, data) if self.structure.likelihood == "hybrid" else None
+            return marginal_model_log_lik(self.structure.groups, params, data, beta, sigma, r)
         if self.structure.likelihood == "glm":
             return glm_model_log_lik(
                 self.structure, self.family.name, params, data, self.group_effects(params, data)

@@ -58,7 +58,7 @@ AUTO = {  # formula, data, options, likelihood
         "y ~ 1 + (1 | g) + (1 | h)",
         pd.concat([wide(AUTO_DENSE_MAX + 44)] * 4, ignore_index=True),
         {},
-        "plain",
+        "hybrid",  # tests/crossed/test_crossed_hybrid.py,
     ),
     "dense block past AUTO_DENSE_MAX, asked for": (
         "y ~ 1 + (1 | g) + (1 | h)",
@@ -70,7 +70,7 @@ AUTO = {  # formula, data, options, likelihood
         "y ~ 1 + (1 | g) + (1 | h)",
         pd.concat([wide(DENSE_MAX + 1)] * 4, ignore_index=True),
         {},
-        "plain",
+        "hybrid",
     ),
 }
 

@@ -248,7 +248,8 @@ BAD_REQUESTS = {
     "unknown form": (
         {"likelihood": "fast"},
         "gaussian",
-        "likelihood must be one of 'auto', 'plain', 'suffstat', 'marginal', 'glm', not 'fast'.",
+        "likelihood must be one of 'auto', 'plain', 'suffstat', 'marginal', 'glm', 'hybrid', "
+        "not 'fast'.",
     ),
     "marginal without groups": (
         {"likelihood": "marginal", "formula": "y ~ x"},

@@ -232,14 +232,25 @@ def crossed_effects(
     return out
 
 
-def marginal_model_log_lik(
-    groups: Sequence[Any], params: Mapping[str, Array], data: Any, beta: Array, sigma: Array
+def marginal_model_log_lik(  # noqa: PLR0917
+    groups: Sequence[Any],
+    params: Mapping[str, Array],
+    data: Any,
+    beta: Array,
+    sigma: Array,
+    sampled: Mapping[int, Array] | None = None,
 ) -> Array:
     """The marginal form's log likelihood: every group effect integrated out, of one ID
     (:func:`~brmsjax.backend.model.marginal.marginal_log_lik`) or of several
-    (:func:`crossed_log_lik`), plus ``suff["jacobian"]`` (a family sampled on log y)."""
+    (:func:`crossed_log_lik`), plus ``suff["jacobian"]`` (a family sampled on log y). With
+    ``sampled``, the hybrid form's (:mod:`.hybrid`): the effects of every ID but the
+    eliminated one are given, and only that one is integrated out."""
+    from brmsjax.backend.model.crossed.hybrid import hybrid_log_lik
     from brmsjax.backend.model.group_terms import effects_sqrt
     from brmsjax.backend.model.marginal import marginal_log_lik
+
+    if sampled is not None:
+        return hybrid_log_lik(groups, params, data, beta, sigma, sampled)
 
     jacobian = data["suff"].get("jacobian", 0.0)
     if len(groups) > 1:
