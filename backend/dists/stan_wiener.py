@@ -52,9 +52,9 @@ def _expm1_ratio(x: Array) -> Array:
     return jnp.where(small, 1.0 + 0.5 * x, jnp.expm1(safe) / safe)
 
 
-def _log_large_time(u: Array, w: Array) -> Array:
-    """``log f(u | w)`` by the large-time series (``u >= 1/2``)."""
-    m = jnp.maximum(jnp.minimum(w, 1.0 - w), _TINY)  # sin(k pi w) = +-sin(k pi m)
+def _log_large_time(u: Array, w: Array, w1: Array) -> Array:
+    """``log f(u | w)`` by the large-time series (``u >= 1/2``; ``w1 = 1 - w``)."""
+    m = jnp.maximum(jnp.minimum(w, w1), _TINY)  # sin(k pi w) = +-sin(k pi m)
     k = jnp.arange(2.0, _K_LARGE + 1.0)
     sign = jnp.where((w[..., None] > 0.5) & (k % 2 == 0), -1.0, 1.0)
     s1 = jnp.sin(math.pi * m)
@@ -87,29 +87,34 @@ def _log_small_time_m(u: Array, m: Array) -> Array:
     return log_sum - _HALF_LOG_2PI - 1.5 * jnp.log(u)
 
 
-def _log_standard(u: Array, w: Array) -> Array:
+def _log_standard(u: Array, w: Array, w1: Array) -> Array:
     """``log f(u | w)``, the density at the lower boundary of a driftless process between 0
-    and 1 started at ``w`` (``u > 0``, ``0 < w < 1``)."""
+    and 1 started at ``w`` (``u > 0``, ``0 < w < 1``, ``w1 = 1 - w`` as exact as given)."""
     large = u >= _U0
     u_large = jnp.where(large, u, _U0)
     u_small = jnp.where(large, _U0 * 0.5, u)
     low_w = w <= 0.5
     w_small = jnp.maximum(jnp.where(low_w, w, 0.5), _TINY)
-    m_small = jnp.maximum(jnp.where(low_w, 0.5, 1.0 - w), _TINY)
+    m_small = jnp.maximum(jnp.where(low_w, 0.5, w1), _TINY)
     small = jnp.where(
         low_w, _log_small_time_w(u_small, w_small), _log_small_time_m(u_small, m_small)
     )
-    return jnp.where(large, _log_large_time(u_large, w), small)
+    return jnp.where(large, _log_large_time(u_large, w, w1), small)
 
 
-def wiener_lower_lpdf(t: Array, v: Array, a: Array, w: Array) -> Array:
+def wiener_lower_lpdf(t: Array, v: Array, a: Array, w: Array, w1: Array | None = None) -> Array:
     """Log density of the decision time ``t > 0`` at the lower boundary (drift ``v``,
-    boundary separation ``a``, relative start ``w``); ``-inf`` where ``t <= 0``."""
-    t, v, a, w = jnp.broadcast_arrays(*(jnp.asarray(x, dtype=float) for x in (t, v, a, w)))
+    boundary separation ``a``, relative start ``w``); ``-inf`` where ``t <= 0``.
+
+    ``w1`` is ``1 - w`` where the caller has it without rounding (``beta`` itself when
+    ``w = 1 - beta``), which keeps the density of a start near the far boundary exact.
+    """
+    w1 = 1.0 - jnp.asarray(w, dtype=float) if w1 is None else w1
+    t, v, a, w, w1 = jnp.broadcast_arrays(*(jnp.asarray(x, dtype=float) for x in (t, v, a, w, w1)))
     inside = t > 0
     t_safe = jnp.where(inside, t, 1.0)
     a2 = a * a
-    log_f = _log_standard(t_safe / a2, w)
+    log_f = _log_standard(t_safe / a2, w, w1)
     out = -v * a * w - 0.5 * v * v * t_safe - jnp.log(a2) + log_f
     return jnp.where(inside, out, -jnp.inf)
 
@@ -118,7 +123,7 @@ def wiener_lpdf(y: Array, alpha: Array, tau: Array, beta: Array, delta: Array) -
     """Stan's ``wiener_lpdf(y | alpha, tau, beta, delta)``: the upper boundary's first passage
     time ``y`` (``-inf`` where ``y <= tau``)."""
     y, alpha, tau, beta, delta = (jnp.asarray(x, dtype=float) for x in (y, alpha, tau, beta, delta))
-    return wiener_lower_lpdf(y - tau, -delta, alpha, 1.0 - beta)
+    return wiener_lower_lpdf(y - tau, -delta, alpha, 1.0 - beta, beta)
 
 
 def wiener_diffusion_lpdf(  # noqa: PLR0917 - brms's Stan function's argument order
@@ -133,4 +138,4 @@ def wiener_diffusion_lpdf(  # noqa: PLR0917 - brms's Stan function's argument or
     # the lower-boundary density with (v, w) = (-delta, 1 - beta) for an upper response
     v = jnp.where(upper, -delta, delta)
     w = jnp.where(upper, 1.0 - beta, beta)
-    return wiener_lower_lpdf(y - tau, v, alpha, w)
+    return wiener_lower_lpdf(y - tau, v, alpha, w, jnp.where(upper, beta, 1.0 - beta))
