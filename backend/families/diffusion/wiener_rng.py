@@ -8,7 +8,10 @@ and the response time, by inversion:
    standardized process (drift ``v = delta * alpha`` towards the upper boundary of the unit
    interval, started at ``w = beta``; written with ``expm1`` so that no term overflows);
 2. the standardized decision time ``u = (rt - tau) / alpha^2`` given the boundary, solving
-   ``F_b(u) = p P_b`` by bisection, with ``F_b`` the boundary's defective CDF.
+   ``F_b(u) = p P_b`` (``p`` uniform, ``F_b`` the boundary's defective CDF) by 14 Newton steps
+   on ``-log(-log F_b)`` against ``log u``, kept inside a bracket (a step leaving it bisects);
+   they reach ``F_b`` within about 1e-14 of its target over drifts ``|v| <= 6`` and starts
+   ``0.01 <= w <= 0.99``. A draw costs about 25 microseconds on a loaded 2-core CPU.
 
 The CDF at the lower boundary has two series, as the density
 (:mod:`brmsjax.backend.dists.stan_wiener`):
@@ -141,9 +144,10 @@ def lower_cdf(u: Array, v: Array, w: Array) -> Array:
 
 
 def _invert(target: Array, s: _Series) -> Array:
-    """``u`` with ``F(u) = target``: Newton steps on ``log F`` against ``log u`` (concave where
-    the series' leading terms rule, so the steps converge from either side), each kept inside
-    the bracket that the evaluations so far give (a step leaving it bisects)."""
+    """``u`` with ``F(u) = target``: Newton steps on ``h = -log(-log F)`` against ``log u``
+    (``h`` is close to linear at small times, where ``log F ~ -w^2 / (2 u)``), at most 3 in
+    ``log u`` at a time, each kept inside the bracket that the evaluations so far give (a step
+    leaving it bisects)."""
     lam1 = 0.5 * (s.v * s.v + math.pi**2)
     h_target = -jnp.log(-jnp.log(target))
     hi = jnp.log(jnp.maximum(1.0, (50.0 + 2.0 * jnp.abs(s.v)) / lam1))
