@@ -7,7 +7,7 @@ zero-inflation zi, hurdle hu, ``P(y <= k) = F(thres_k - mu)`` for cumulative, th
 parameterizations of Gamma and weibull). The categorical family uses ``y ~ x`` with three
 categories; multinomial, dirichlet and logistic_normal ``cbind(y1, y2, y3) ~ x`` (with
 ``trials(n)``; logistic_normal's sds ``sigmay2``, ``sigmay3`` and correlation
-``lncor__y2__y3`` of the log ratios are checked too). Each
+``lncor__y2__y3`` of the log ratios are checked too); wiener ``y | dec(d) ~ x + (1 | g)``. Each
 data set is fitted with ``brmsjax.brm`` under brms's default priors, and the 90% central
 intervals of the population-level coefficients, the scalar family parameters and
 ``sd_g__Intercept`` are checked against the truth. The pooled count of covered intervals is
@@ -65,6 +65,8 @@ class Case:
     def formula(self) -> str:
         """The brms formula of the fit."""
         lhs = "y | trials(n)" if self.trials is not None else "y"
+        if self.family == "wiener":  # response times of the decisions d (1 upper, 0 lower)
+            lhs = "y | dec(d)"
         if self.family in MATRIX_FAMILIES:  # one column per category: y1, y2, y3
             lhs = lhs.replace("y", f"cbind({', '.join(MATRIX_COLUMNS)})", 1)
         cats = self.family == "categorical" or self.family in MATRIX_FAMILIES
@@ -145,6 +147,8 @@ CASES: tuple[Case, ...] = (
         for fam in ("sratio", "cratio", "acat")
     ),
     Case("exgaussian", _lin(1.0, 0.5, 0.5, sigma=1.0, beta=1.5)),
+    # drift mu; bs gamma(1, 1), ndt below min(y) (uniform(0, min_Y)), bias beta(1, 1)
+    Case("wiener", _lin(0.5, 0.6, 0.4, bs=1.3, ndt=0.3, bias=0.45)),
     # tan_half link: mu = 2 atan(eta) stays within (-pi, pi)
     Case("von_mises", _lin(0.3, 0.4, 0.3, kappa=4.0)),
     Case("frechet", _lin(1.0, 0.4, 0.4, nu=4.0)),
@@ -240,6 +244,12 @@ def simulate(case: Case, n_groups: int, n_per_group: int, seed: int) -> pd.DataF
         data["n"] = trials.astype(np.int64)
     key = jax.random.key(int(rng.integers(2**31)))
     y = np.asarray(family.rng(key, jnp.asarray(eta), dpars, addition), dtype=np.float64)
+    if family.name == "wiener":  # the times and their decisions, drawn together
+        from brmsjax.backend.families.diffusion.wiener_rng import wiener_draws
+
+        args = (dpars["bs"], dpars["ndt"], dpars["bias"], jnp.asarray(eta))
+        times, decisions = (np.asarray(a, dtype=np.float64) for a in wiener_draws(key, *args))
+        y, data["d"] = times, decisions.astype(np.int64)
     if case.family in MATRIX_FAMILIES:  # columns y1, y2, y3 first
         y = y.astype(np.int64) if family.name == "multinomial" else y
         for k, column in reversed(list(enumerate(MATRIX_COLUMNS))):

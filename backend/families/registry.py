@@ -54,6 +54,7 @@ from brmsjax.backend.families.registry_more import (
     logistic_normal,
     multinomial,
     shifted_lognormal,
+    wiener,
     zero_inflated_beta,
     zero_inflated_beta_binomial,
     zero_one_inflated_beta,
@@ -100,6 +101,7 @@ __all__ = [
     "student",
     "von_mises",
     "weibull",
+    "wiener",
     "zero_inflated_beta",
     "zero_inflated_beta_binomial",
     "zero_inflated_binomial",
@@ -421,6 +423,7 @@ _FAMILIES: dict[str, Callable[..., Family]] = {
         zero_inflated_beta,
         zero_inflated_beta_binomial,
         zero_one_inflated_beta,
+        wiener,
     )
 } | {"inverse.gaussian": inverse_gaussian}
 

@@ -1,5 +1,5 @@
 """Constructors of brms 2.18's further families (shifted_lognormal, inverse.gaussian, frechet,
-asym_laplace), with brms's arguments, default links and allowed links.
+asym_laplace, wiener, ...), with brms's arguments, default links and allowed links.
 
 :mod:`.registry` lists them in :func:`~.registry.get_family` and re-exports them. This module
 sits below it (no import back), so it keeps its own table of the links, bounds and default
@@ -24,6 +24,7 @@ from brmsjax.backend.families.continuous_more import (
     InverseGaussian,
     ShiftedLognormal,
 )
+from brmsjax.backend.families.diffusion.wiener import Wiener
 from brmsjax.backend.families.extreme_value import GenExtremeValue
 from brmsjax.formula.errors import ModelError
 
@@ -36,6 +37,7 @@ __all__ = [
     "logistic_normal",
     "multinomial",
     "shifted_lognormal",
+    "wiener",
     "zero_inflated_beta",
     "zero_inflated_beta_binomial",
     "zero_one_inflated_beta",
@@ -60,6 +62,8 @@ _DPARS: dict[str, tuple[tuple[str, ...], Bounds, str]] = {
     "zoi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
     "coi": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
     "xi": (("log1p", "identity"), (None, None), "normal(0, 2.5)"),
+    "bs": (_POS_LINKS, (0.0, None), "gamma(1, 1)"),
+    "bias": (_UNIT, (0.0, 1.0), "beta(1, 1)"),
 }
 
 
@@ -105,6 +109,26 @@ def shifted_lognormal(
         ("identity", "inverse"),
         sigma=link_sigma,
         ndt=link_ndt,
+    )
+
+
+def wiener(
+    link: str = "identity",
+    link_bs: str = "log",
+    link_ndt: str = "log",
+    link_bias: str = "logit",
+) -> Family:
+    """``wiener()``: response times ``y | dec(d)`` of a drift diffusion model with drift mu,
+    boundary separation bs (``gamma(1, 1)``), non-decision time ``0 < ndt < min(y)``
+    (``uniform(0, min_Y)``) and initial bias (``beta(1, 1)``)."""
+    return _make(
+        Wiener,
+        "wiener",
+        link,
+        ("identity", "log", "softplus"),
+        bs=link_bs,
+        ndt=link_ndt,
+        bias=link_bias,
     )
 
 

@@ -85,7 +85,7 @@ resp_trunc :: Formula terms :: f:y | trunc(lb = -10) ~ x :: ``"y | trunc(lb = 0)
 resp_rate :: Formula terms :: f:yc | rate(n) ~ x ; poisson :: ``"y | rate(t) ~ x"``
 resp_thres :: Formula terms :: f:yo | thres(3) ~ x ; cumulative :: ``"y | thres(3) ~ x"``
 resp_cat :: Formula terms :: f:yo | cat(4) ~ x ; cumulative :: ``"y | cat(4) ~ x"``
-resp_dec :: Formula terms :: - :: ``dec()`` belongs to the wiener family (not yet)
+resp_dec :: Formula terms :: f:yo | dec(c) ~ x ; wiener :: ``"rt | dec(resp) ~ x"`` with ``family=bj.wiener()``
 resp_mi :: Formula terms :: f:y | mi() ~ x :: ``"y | mi() ~ x"``
 resp_index :: Formula terms :: - ::
 resp_subset :: Formula terms :: - :: ``subset()`` of multivariate models (not yet)

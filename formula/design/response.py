@@ -4,8 +4,8 @@
 kind; the kind decides how the response is coded: numbers as they are, a factor by its codes
 from 1 (an R logical as 0/1), an ordinal response as an ordered factor or the integers 1, 2, ...
 with its categories, a categorical one by its levels. The addition terms ``weights()``,
-``trials()``, ``se()``, ``rate()``, ``cens()``, ``trunc()`` and ``thres()`` are checked and
-coded as brms's standata codes them. :mod:`.design` re-exports these names.
+``trials()``, ``se()``, ``rate()``, ``cens()``, ``trunc()``, ``thres()`` and ``dec()`` are
+checked and coded as brms's standata codes them. :mod:`.design` re-exports these names.
 """
 
 from __future__ import annotations
@@ -185,7 +185,26 @@ def _addition(
         )
     elif add.name == "thres":
         levels = _thres_levels(args[0], y, levels, name, kind)
+    elif add.name == "dec":
+        addition["dec"] = _decisions(args[0], values, len(y))
     return levels
+
+
+def _decisions(node: Node, values: Mapping[str, Value], n: int) -> np.ndarray:
+    """wiener's ``dec()`` as brms codes it: ``"lower"``/``"upper"`` (characters or factors) as
+    0/1, anything else as ``as.numeric(as.logical(x))`` (non-zero is 1)."""
+    value = values.get(deparse(node)) if constant_value(node) is None else None
+    if isinstance(value, Factor) and not value.logical:
+        labels = np.array(value.levels, dtype=object)[value.codes]
+        if not np.isin(labels, ("lower", "upper")).all():
+            raise DesignError(
+                "Decisions should be 'lower' or 'upper' when supplied as characters or factors."
+            )
+        return (labels == "upper").astype(np.float64)
+    if isinstance(value, Factor):
+        return value.codes.astype(np.float64)
+    x = _addition_array(node, values, n)
+    return np.where(np.isnan(x), np.nan, (x != 0).astype(np.float64))
 
 
 def _thres_levels(

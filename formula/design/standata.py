@@ -24,6 +24,7 @@ _ADDITION_ORDER = (
     "nthres",
     "se",
     "weights",
+    "dec",
     "denom",
     "cens",
     "rcens",

@@ -44,6 +44,7 @@ ADDITION_OPTIONS: dict[str, set[str]] = {
     "mi": set(),
     "subset": set(),
     "index": set(),
+    "dec": set(),
 }
 
 
@@ -72,6 +73,7 @@ _ADDITION_ARGS = {
     "mi": ("sdy",),
     "subset": ("x",),  # multivariate models only (formula/design/mv/mv_subset.py)
     "index": ("x",),
+    "dec": ("x",),  # wiener's decisions (formula/design/response.py)
 }
 
 

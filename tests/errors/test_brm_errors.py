@@ -25,7 +25,7 @@ ERRORS = [
         "hurdle_poisson, inverse.gaussian, logistic_normal, lognormal, multinomial, negbinomial, "
         "poisson, "
         "shifted_lognormal, "
-        "skew_normal, sratio, student, von_mises, weibull, zero_inflated_beta, "
+        "skew_normal, sratio, student, von_mises, weibull, wiener, zero_inflated_beta, "
         "zero_inflated_beta_binomial, zero_inflated_binomial, zero_inflated_negbinomial, "
         "zero_inflated_poisson, zero_one_inflated_beta.",
     ),

@@ -81,10 +81,12 @@ def _response(name: str) -> str:
 
 
 def _formula(name: str, term: str) -> str:
-    """``resp | term ~ x``, with ``trials(n)`` for the families that need it."""
+    """``resp | term ~ x``, with ``trials(n)`` (``dec(b)``) for the families that need it."""
     terms = [TERM_CALLS[term]]
     if type(get_family(name)).support in ("trials", "multinomial") and term != "trials":
         terms.append("trials(n)")
+    if name == "wiener" and term != "dec":  # brms requires wiener's decisions
+        terms.append(TERM_CALLS["dec"])
     return f"{_response(name)} | {' + '.join(terms)} ~ x"
 
 

@@ -78,7 +78,7 @@ ALL = (
     "hurdle_lognormal, hurdle_negbinomial, hurdle_poisson, inverse.gaussian, logistic_normal, "
     "lognormal, "
     "multinomial, negbinomial, poisson, shifted_lognormal, skew_normal, sratio, student, "
-    "von_mises, weibull, "
+    "von_mises, weibull, wiener, "
     "zero_inflated_beta, zero_inflated_beta_binomial, zero_inflated_binomial, "
     "zero_inflated_negbinomial, zero_inflated_poisson, zero_one_inflated_beta"
 )

@@ -63,6 +63,7 @@ FAMILIES = [
     "cratio",
     "acat",
     "exgaussian",
+    "wiener",
     "von_mises",
     "frechet",
     "inverse_gaussian",
@@ -79,8 +80,8 @@ def _big(family: str) -> pd.DataFrame:
 
 def test_cases_cover_every_family_once() -> None:
     assert list(CASES) == FAMILIES
-    assert len(fr.CASES) == 39
-    assert sum(len(c.truth) for c in fr.CASES) == 173
+    assert len(fr.CASES) == 40
+    assert sum(len(c.truth) for c in fr.CASES) == 179
     names = [f.lower().replace("inverse_gaussian", "inverse.gaussian") for f in FAMILIES]
     assert [c.make_family().name for c in fr.CASES] == names
 
@@ -126,6 +127,7 @@ def test_case_formula_and_checked_names(family: str, formula: str, truth: list[s
         ("sratio", ["y", "x", "g"], "int64"),
         ("zero_inflated_beta_binomial", ["y", "x", "g", "n"], "int64"),
         ("logistic_normal", ["y1", "y2", "y3", "x", "g"], "float64"),
+        ("wiener", ["y", "x", "g", "d"], "float64"),
     ],
 )
 def test_simulated_layout(family: str, columns: list[str], dtype: str) -> None:

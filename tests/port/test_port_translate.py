@@ -217,9 +217,14 @@ RUN_ERRORS = [
         "The brm() argument 'prior' names the R object 'bp'; pass it from Python",
     ),
     (
+        "brm(y ~ x, data = d, family = com_poisson('log'))",
+        {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})},
+        "The family 'com_poisson' is not available",
+    ),
+    (  # brms's message for a wiener model without its decisions
         "brm(y ~ x, data = d, family = wiener('identity'))",
         {"d": pd.DataFrame({"y": [1, 2], "x": [0.0, 1.0]})},
-        "The family 'wiener' is not available",
+        "Addition argument 'dec' is required for family 'wiener'.",
     ),
 ]
 
