@@ -22,7 +22,7 @@ spec <- switch(case,
   penicillin = list(f = diameter ~ 1 + (1 | plate) + (1 | sample), fam = gaussian(),
                     csv = "../../tests/fixtures/crossed/penicillin.csv"),
   star_nested = list(f = score ~ age + female + black + (1 | school/class), fam = gaussian(),
-                     csv = "../../shared/data/star1.csv"),
+                     csv = "../../../shared/data/star1.csv"),
   contra = list(f = use ~ age + urban + livch + (1 | district), fam = bernoulli(),
                 csv = "contraception.csv"))
 d <- read.csv(file.path(here, "data", spec$csv), stringsAsFactors = FALSE)
