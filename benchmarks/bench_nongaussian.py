@@ -22,7 +22,9 @@ Cases (data in benchmarks/data, from R's lme4, nlme and mlmRev; brms's shared re
   Orthodont (108 rows, 27 subjects);
 * ``exam_ln``: lognormal ``score ~ standLRT + sex + (1 | school)``, mlmRev's Exam (4,059 rows,
   65 schools; ``score = exp(normexam)``);
-* ``epil_pois``, ``cbpp_binom``, ``wine_cumul``: the brms reference cases.
+* ``epil_pois``, ``cbpp_binom``, ``wine_cumul``: the brms reference cases;
+* ``contra``: bernoulli ``use ~ age + urban + livch + (1 | district)``, mlmRev's Contraception
+  (1,934 rows, 60 districts; ``use`` as 0/1).
 
 Variants (``--variants``): ``new`` (the code as it is) and ``old`` (the rules before issue 20:
 a dense metric up to 64 coordinates whether or not group coordinates are sampled, lognormal
@@ -79,7 +81,27 @@ CASES: dict[str, tuple[str, str, str]] = {
         str(SHARED / "cbpp.csv"),
     ),
     "wine_cumul": ("rating ~ temp + contact + (1 | judge)", "cumulative", str(SHARED / "wine.csv")),
+    "contra": (
+        "use ~ age + urban + livch + (1 | district)",
+        "bernoulli",
+        str(HERE / "data" / "contraception.csv"),
+    ),
 }
+
+#: Columns read as text (R's factors and characters): grouseticks's ``YEAR`` (95, 96, 97) is a
+#: factor in lme4 and in fit_ng.R; read as numbers it would be one linear slope, a different
+#: model (whose fit had 111-264 divergent transitions and a posterior unlike brms's).
+DTYPES: dict[str, dict[str, type]] = {
+    "ticks": {"YEAR": str, "BROOD": str, "LOCATION": str},
+    "contra": {"urban": str, "livch": str, "district": str},
+}
+
+
+def frame(case: str) -> Any:
+    """The case's data, with its factor columns as text (:data:`DTYPES`)."""
+    import pandas as pd
+
+    return pd.read_csv(CASES[case][2], dtype=DTYPES.get(case))
 
 
 def _old_rules() -> None:
@@ -103,8 +125,6 @@ def _old_rules() -> None:
 
 def worker(case: str, variant: str, *, seed: int, chains: int, warmup: int, draws: int) -> None:
     """One cold fit in this process; prints the RESULT line."""
-    import pandas as pd
-
     if variant == "old":
         _old_rules()
     import arviz as az
@@ -115,11 +135,11 @@ def worker(case: str, variant: str, *, seed: int, chains: int, warmup: int, draw
     from brmsjax.backend.model.lower import lower
     from brmsjax.backend.priors.resolve import resolve_priors
 
-    formula, family, csv = CASES[case]
+    formula, family, _ = CASES[case]
     t0 = time.perf_counter()
-    frame = pd.read_csv(csv)
+    data = frame(case)
     fam = get_family(family)
-    design = design_for(formula, frame, fam)
+    design = design_for(formula, data, fam)
     lowered = lower(design, fam, resolve_priors(design, fam, None))
     res = sample(lowered, chains=chains, iter=warmup + draws, warmup=warmup, seed=seed)
     total = time.perf_counter() - t0
