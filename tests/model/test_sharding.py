@@ -22,7 +22,7 @@ import pytest
 
 from brmsjax.api import brm, design_for
 from brmsjax.backend import cache
-from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS
+from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS, SAMPLER_OPTIONS
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.infer.devices import ChainLayout
 from brmsjax.backend.infer.draws import to_draws
@@ -187,7 +187,7 @@ def test_padded_rows_keep_the_unsharded_compile_options() -> None:
     assert lowered.forms["likelihood"] == "plain"
     assert sharded.data["y"].shape == (FAST_ROWS + 1,)
     plain = options_for(lowered, ChainLayout("vectorized", 1, 2, jax.default_backend()))
-    assert options_for(sharded, layout) == plain == (ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS)
+    assert options_for(sharded, layout) == plain == (SAMPLER_OPTIONS, RUN_ONCE_OPTIONS)
 
 
 BAD_COUNTS = {"too many": 99, "zero": 0, "fraction": 2.5, "text": "all"}
