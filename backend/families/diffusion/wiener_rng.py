@@ -34,7 +34,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 from jax import Array
-from jax.scipy.special import erfcx
+from jax.scipy.special import erfc
 
 __all__ = ["lower_cdf", "prob_lower", "wiener_draws"]
 
@@ -104,6 +104,29 @@ def _series(v: Array, w: Array) -> _Series:
         lam_k=0.5 * (v[..., None] ** 2 + (math.pi * kl) ** 2),
         coef_k=coef,
     )
+
+
+def erfcx(x: Array) -> Array:
+    """The scaled complementary error function ``exp(x^2) erfc(x)``.
+
+    jax.scipy.special has it only from jax 0.8.1 on (brmsjax allows 0.8.0): up to ``|x| = 20``
+    from ``erfc`` (relative error a few ulp times ``x^2``), beyond that from the asymptotic
+    series ``1 / (x sqrt(pi)) sum_k (-1)^k (2k - 1)!! / (2 x^2)^k`` (8 terms: below 1e-16 there);
+    negative ``x`` by ``erfcx(-x) = 2 exp(x^2) - erfcx(x)``.
+    """
+    x = jnp.asarray(x)
+    ax = jnp.abs(x)
+    near = jnp.minimum(ax, 20.0)
+    small = jnp.exp(near * near) * erfc(near)
+    far = jnp.maximum(ax, 20.0)
+    inv = 1.0 / (2.0 * far * far)
+    term, total = jnp.ones_like(far), jnp.ones_like(far)
+    for k in range(1, 9):
+        term = -term * (2 * k - 1) * inv
+        total = total + term
+    large = total / (far * math.sqrt(math.pi))
+    pos = jnp.where(ax <= 20.0, small, large)
+    return jnp.where(x < 0, 2.0 * jnp.exp(jnp.minimum(x * x, 700.0)) - pos, pos)
 
 
 def _cdf_pdf_small(u: Array, s: _Series) -> tuple[Array, Array]:
