@@ -15,7 +15,9 @@ Cases (4 chains x (1000 + 1000), seed 2026, brms's default priors):
 * ``bernoulli``: ``y ~ x + (1 | g)``, 2,000 simulated rows in 40 groups;
 * ``poisson``: ``y ~ x + (1 | g)``, 300 simulated rows in 20 groups;
 * ``binomial``: ``incidence | trials(size) ~ period + (1 | herd)`` (lme4's cbpp, 56 rows);
-* ``cumulative``: ``rating ~ temp + contact + (1 | judge)`` (ordinal's wine, 72 rows).
+* ``cumulative``: ``rating ~ temp + contact + (1 | judge)`` (ordinal's wine, 72 rows);
+* ``ticks``, ``penicillin``, ``contra``, ``orth``, ``star_nested``: compare_ng_refs.py's
+  real-data models (issue 20), with the same data and formulas.
 
 Per case and tree the worker reports:
 
@@ -50,6 +52,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PREFIX = "RESULT "
 CASES = ("sleepstudy", "poisson", "bernoulli", "binomial", "cumulative")
+#: compare_ng_refs.py's real-data cases with brms 2.18 references, timed the same way.
+NG_CASES = ("ticks", "penicillin", "contra", "orth", "star_nested")
 
 
 def case_data(case: str) -> tuple[str, Any, str]:
@@ -85,7 +89,23 @@ def case_data(case: str) -> tuple[str, Any, str]:
         x = rng.normal(size=n)
         y = rng.poisson(np.exp(0.5 + 0.3 * x + rng.normal(0.0, 0.5, levels)[g]))
         return "y ~ x + (1 | g)", pd.DataFrame({"y": y, "x": x, "g": g}), "poisson"
+    if case in NG_CASES:
+        refs = _ng_refs()
+        formula, family, _ = refs.cases()[case]
+        return formula, refs.frame(case), family
     raise ValueError(f"unknown case {case!r}")
+
+
+def _ng_refs():  # noqa: ANN202 - a module loaded by path
+    """compare_ng_refs.py, whose cases (issue 20's real-data models) this script can time too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compare_ng_refs", HERE / "compare_ng_refs.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("compare_ng_refs")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _union(intervals: list[tuple[float, float]]) -> float:
@@ -209,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--tree", action="append", default=None, help="brmsjax checkout")
-    parser.add_argument("--case", nargs="+", default=list(CASES), choices=CASES)
+    parser.add_argument("--case", nargs="+", default=list(CASES), choices=CASES + NG_CASES)
     parser.add_argument("--reps", type=int, default=1, help="fits per case and tree")
     parser.add_argument("--out", default=None, help="append the rows as JSON lines here")
     args = parser.parse_args(argv)
