@@ -387,18 +387,18 @@ def choose_forms(
         y = np.log(y)
     P = _population(data, fixed[0]) if usable else np.zeros((len(y), 0))
     g = groups[0] if groups else None
-    # several IDs (brmsjax.backend.model.crossed): below SUFF_MIN_ROWS rows compiling its
-    # program costs more than sampling saves (Penicillin, 144 rows: 78 s against 49 s)
+    # several IDs (brmsjax.backend.model.crossed): below SUFF_MIN_ROWS rows the crossed form's
+    # dense factor and metric search cost more than they save; the hybrid form takes them
     crossed_pays = len(groups) < 2 or len(y) >= SUFF_MIN_ROWS
     if len(groups) > 1 and crossed_pays:  # and a dense block of at most AUTO_DENSE_MAX
         from brmsjax.backend.model.crossed.data import crossed_auto
 
         crossed_pays = crossed_auto(groups)
     if likelihood == "hybrid" or (likelihood == "auto" and len(groups) > 1):  # crossed.hybrid
-        from brmsjax.backend.model.crossed.hybrid import hybrid_forms
+        from brmsjax.backend.model.crossed.hybrid import HYBRID_MIN_ROWS, hybrid_forms
 
         auto = marginalize and not (whole is None and crossed_pays)  # the crossed form wins
-        if hybrid_forms(data, y, P, fixed, groups, (likelihood, auto, base, SUFF_MIN_ROWS)):
+        if hybrid_forms(data, y, P, fixed, groups, (likelihood, auto, base, HYBRID_MIN_ROWS)):
             _log_response_jacobian(family, data)
             return "hybrid", gathers
     if likelihood == "marginal" or (

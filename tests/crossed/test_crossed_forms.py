@@ -35,7 +35,12 @@ def wide(levels: int) -> pd.DataFrame:
 
 
 AUTO = {  # formula, data, options, likelihood
-    "Penicillin (144 rows)": ("diameter ~ 1 + (1 | plate) + (1 | sample)", PENICILLIN, {}, "plain"),
+    "Penicillin (144 rows): hybrid": (
+        "diameter ~ 1 + (1 | plate) + (1 | sample)",
+        PENICILLIN,
+        {},
+        "hybrid",  # below SUFF_MIN_ROWS rows (tests/crossed/test_crossed_hybrid.py)
+    ),
     "Penicillin, asked for": (
         "diameter ~ 1 + (1 | plate) + (1 | sample)",
         PENICILLIN,

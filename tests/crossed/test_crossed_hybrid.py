@@ -144,7 +144,25 @@ def test_hybrid_effects_follow_their_exact_conditional(case: str) -> None:
 
 
 AUTO = {  # formula, data, options, likelihood
-    "Penicillin (144 rows)": ("diameter ~ 1 + (1 | plate) + (1 | sample)", PENICILLIN, {}, "plain"),
+    "Penicillin (144 rows)": (
+        "diameter ~ 1 + (1 | plate) + (1 | sample)",
+        PENICILLIN,
+        {},
+        "hybrid",
+    ),
+    "nested, 144 rows": ("diameter ~ 1 + (1 | sample/plate)", PENICILLIN, {}, "hybrid"),
+    "Penicillin, marginalize = False": (
+        "diameter ~ 1 + (1 | plate) + (1 | sample)",
+        PENICILLIN,
+        {"marginalize": False},
+        "plain",
+    ),
+    "Penicillin, plain asked for": (
+        "diameter ~ 1 + (1 | plate) + (1 | sample)",
+        PENICILLIN,
+        {"likelihood": "plain"},
+        "plain",
+    ),
     "Penicillin, asked for": (
         "diameter ~ 1 + (1 | plate) + (1 | sample)",
         PENICILLIN,
@@ -188,6 +206,23 @@ AUTO = {  # formula, data, options, likelihood
 def test_auto_chooses_the_hybrid_form_past_the_crossed_forms_dense_block(case: str) -> None:
     formula, data, options, expected = AUTO[case]
     assert lowered(formula, data, **options).forms["likelihood"] == expected
+
+
+COORDINATES = {  # formula, each ID's centred coordinates, the sampled sites z_
+    # plates (24 x 6 rows) integrated out; samples (6 x 24 rows, sd 2.2 against sigma 0.56)
+    # are pinned down by their rows: centred (brmsjax.backend.model.geometry)
+    "Penicillin": ("diameter ~ 1 + (1 | plate) + (1 | sample)", {1: 0, 2: 1}, ["z_2"]),
+    "nested": ("diameter ~ 1 + (1 | sample/plate)", {1: 1, 2: 0}, ["z_1"]),
+}
+
+
+@pytest.mark.parametrize("case", COORDINATES, ids=list(COORDINATES))
+def test_auto_hybrid_samples_the_other_ids_by_the_centring_rule(case: str) -> None:
+    formula, centred, sites = COORDINATES[case]
+    model = lowered(formula, PENICILLIN)
+    assert model.forms["likelihood"] == "hybrid"
+    assert {g.id: g.centred for g in model.structure.groups} == centred
+    assert [s.name for s in model.sites if s.name.startswith("z_")] == sites
 
 
 REFUSED = {

@@ -241,7 +241,7 @@ GLM_CHOICES = {
     "binomial": ("k | trials(n) ~ x", "binomial", 300, 100, "glm"),
     "negbinomial": ("yc ~ x", "negbinomial", 300, 100, "plain"),
     "cens": ("yc | cens(c) ~ x", "poisson", 300, 100, "plain"),
-    "gaussian": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 300, 100, "plain"),
+    "gaussian": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 300, 100, "hybrid"),
 }
 
 

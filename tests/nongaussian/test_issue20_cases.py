@@ -50,8 +50,9 @@ def _load(name: str) -> ModuleType:
             [0],
             False,
         ),
-        # gaussian crossed 24 x 6: 24 rows per sample level, its intercepts centred
-        ("penicillin", ("Intercept",), [24, 6], "plain", [0, 1], False),
+        # gaussian crossed 24 x 6: plates integrated out (the hybrid form), 24 rows per
+        # sample level, its intercepts centred; 10 coordinates, a dense metric
+        ("penicillin", ("Intercept",), [24, 6], "hybrid", [0, 1], True),
         # gaussian nested, 6,511 rows: both terms integrated out
         (
             "star_nested",

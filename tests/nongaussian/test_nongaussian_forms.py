@@ -63,9 +63,9 @@ def lowered(
         ("y ~ x + (1 | g)", "lognormal", 12, "marginal", [0], True),
         ("y ~ x + (1 + x | g)", "lognormal", 12, "marginal", [0], True),
         ("y ~ x", "lognormal", 12, "plain", [], True),  # as gaussian's rule at 240 rows
-        # ... not where the gaussian model has none; the centring rule reads log y (g: 20
-        # rows per level with sd 0.6 against sigma 0.5; h: no effect)
-        ("y ~ x + (1 | g) + (1 | h)", "lognormal", 12, "plain", [1, 0], True),
+        # two IDs: g (the most effects) integrated out, h sampled by the centring rule,
+        # which reads log y (h: no effect, non-centred)
+        ("y ~ x + (1 | g) + (1 | h)", "lognormal", 12, "hybrid", [0, 0], True),
         ("bf(y ~ x + (1 | g), sigma ~ x)", "lognormal", 12, "plain", [1], True),  # 17 coords
         ("y | cens(cens) ~ x + (1 | g)", "lognormal", 12, "plain", [1], True),
         ("y ~ x + (1 | g)", "shifted_lognormal", 12, "plain", [0], True),
