@@ -7,6 +7,8 @@
 - :func:`log_density_at` is a lowered program's log density (likelihood and priors) at fixed
   parameter values, the number the design tests hold against a transcription of brms's Stan
   model block.
+- :func:`assembled_params` assembles a lowered program's parameters from given values, and
+  :func:`population_mu` is their population part of mu in numpy.
 - :func:`assert_count_predictions_and_loo` checks a count model's posterior_predict and loo.
 - :func:`load_bench` imports a script of benchmarks/ (not a package) for tests that reuse its
   cases, data and criteria.
@@ -118,6 +120,35 @@ def log_density_at(
     data_, prior_args = lowered.model_args
     with jax.enable_x64(True):
         return float(lowered.program.log_density(values, data_, prior_args))
+
+
+def assembled_params(model: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A lowered ``model``'s parameters assembled from the sampled sites that hold
+    ``values`` (its ``init_sites``); ``b`` is set after assembling (its site may be QR
+    coordinates)."""
+    import jax.numpy as jnp
+
+    prog = model.program
+    data, prior_args = model.model_args
+    sites = prog.init_sites(values, data)
+    params = prog.assemble({k: jnp.asarray(v) for k, v in sites.items()}, prior_args, data)
+    if "b" in values:
+        params["b"] = jnp.asarray(values["b"])
+    return params
+
+
+def population_mu(model: Any, values: Mapping[str, Any]) -> np.ndarray:
+    """mu's population part of a lowered ``model``'s rows at ``values``: ``X b`` plus the
+    ``Intercept`` (a centred model) and the offset (numpy, for dense references)."""
+    data = model.data
+    fp = model.structure.fixed[0]
+    rows = len(np.asarray(data["y"]))
+    mu = np.asarray(data["X"][""]) @ values["b"] if fp.n_b else np.zeros(rows)
+    if fp.center:
+        mu = mu + values["Intercept"]
+    if fp.offset:
+        mu = mu + np.asarray(data["offset"][""])
+    return mu
 
 
 def assert_count_predictions_and_loo(fit: Any, draws: int, rows: int) -> None:
