@@ -31,6 +31,7 @@ from brmsjax.backend.model.terms.arcov import (
 from brmsjax.backend.priors.user import prior
 from brmsjax.formula.errors import BrmsjaxError, ModelError
 from brmsjax.port import from_r
+from tests.helpers import assert_prior_rows_equal, assert_standata_values, log_density_at
 
 REFERENCE = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "arcov" / "arcov.json").read_text()
@@ -56,22 +57,15 @@ def test_standata_equals_brms(case: str) -> None:
     ref = REFERENCE["cases"][case]
     got = brmsjax.make_standata(FORMULAS[case], data(), family=ref["family"])
     assert list(got) == list(ref["standata"])
-    for key, value in ref["standata"].items():
-        ours = got[key].to_numpy() if isinstance(got[key], pd.DataFrame) else got[key]
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1),
-            np.asarray(value, dtype=float).reshape(-1),
-            err_msg=key,
-        )
+    assert_standata_values(got, ref["standata"])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_get_prior_equals_brms(case: str) -> None:
-    ref = pd.DataFrame(REFERENCE["cases"][case]["prior"])
-    table = brmsjax.get_prior(FORMULAS[case], data(), family=REFERENCE["cases"][case]["family"])
+    ref = REFERENCE["cases"][case]
+    table = brmsjax.get_prior(FORMULAS[case], data(), family=ref["family"])
     cols = ["prior", "class", "coef", "group", "dpar", "lb", "ub"]
-    got = table[cols].astype(str).replace({"nan": "", "None": ""}).to_dict("records")
-    assert got == ref[cols].astype(str).to_dict("records")
+    assert_prior_rows_equal(table, ref["prior"], cols)
 
 
 def _repeated_time() -> pd.DataFrame:
@@ -151,21 +145,16 @@ DENSITY = [
 @pytest.mark.parametrize(("case", "family", "values"), DENSITY)
 def test_log_density_is_brms(case: str, family: str, values: dict[str, object]) -> None:
     """brms's ``normal_time_hom``/``_het`` and ``student_t_time_hom``/``_het`` per series."""
-    fam = get_family(family)
     formula = FORMULAS[case]
     priors = (
         PRIORS
         if "sigma" not in case
         else [*PRIORS[:2], prior("normal(0, 1)", "Intercept", dpar="sigma")]
     )
-    design = design_for(formula, data(), fam)
-    lowered = lower(design, fam, resolve_priors(design, fam, priors))
     v: dict[str, object] = {"Intercept": 1.7, "b": np.array([0.3]), **values}
     if "sigma" not in case:
         v["sigma"] = 0.8
-    data_, prior_args = lowered.model_args
-    with jax.enable_x64(True):
-        got = float(lowered.program.log_density(v, data_, prior_args))
+    got = log_density_at(formula, data(), family, priors, v)
     sd = brmsjax.make_standata(formula, data(), family=family)
     X = np.asarray(sd["X"], float)[:, 1:]
     mu = v["Intercept"] + (X - X.mean(axis=0)) @ v["b"]

@@ -21,6 +21,7 @@ from scipy import stats
 import brmsjax as bj
 from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.formula.errors import BrmsjaxError
+from tests.helpers import assert_count_predictions_and_loo
 
 
 def simulate(n_series: int, n_per: int, ar: float, sderr: float, seed: int) -> pd.DataFrame:
@@ -78,10 +79,7 @@ def test_predictions_add_err(what: str) -> None:
 
 def test_predict_and_loo() -> None:
     fit, d = small_fit()
-    pp = np.asarray(fit.posterior_predict(seed=1))
-    assert pp.shape == (150, len(d))
-    assert np.all(pp >= 0) and np.all(pp == np.round(pp))
-    assert np.isfinite(fit.loo().estimates.loc["elpd_loo", "Estimate"])
+    assert_count_predictions_and_loo(fit, 150, len(d))
 
 
 def test_new_data_are_refused() -> None:

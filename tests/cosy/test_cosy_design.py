@@ -26,6 +26,7 @@ from brmsjax.backend.model.terms.cosy import cosy_data, cosy_pointwise
 from brmsjax.backend.priors.user import prior
 from brmsjax.formula.errors import BrmsjaxError, ModelError
 from brmsjax.port import from_r
+from tests.helpers import assert_case_prior_rows, assert_standata_values, log_density_at
 
 HERE = Path(__file__).parents[1] / "fixtures" / "cosy"
 REFERENCE = json.loads((HERE / "cases.json").read_text())
@@ -41,22 +42,13 @@ def test_standata_equals_brms(case: str) -> None:
     ref = REFERENCE[case]
     got = brmsjax.make_standata(ref["formula"], data(), family=ref["family"])
     assert list(got) == ref["standata_names"]
-    for key, value in ref["standata"].items():
-        ours = got[key].to_numpy() if isinstance(got[key], pd.DataFrame) else got[key]
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1, order="F"),  # R's as.vector
-            np.asarray(value, dtype=float).reshape(-1),
-            err_msg=key,
-        )
+    assert_standata_values(got, ref["standata"], order="F")  # R's as.vector
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_get_prior_equals_brms(case: str) -> None:
-    ref = pd.DataFrame(REFERENCE[case]["prior"])
-    table = brmsjax.get_prior(REFERENCE[case]["formula"], data(), family=REFERENCE[case]["family"])
     cols = ["prior", "class", "coef", "group", "lb", "ub"]
-    got = table[cols].astype(str).replace({"nan": "", "None": ""}).to_dict("records")
-    assert got == ref[cols].astype(str).to_dict("records")
+    assert_case_prior_rows(REFERENCE[case], data(), cols)
 
 
 def _repeated_time() -> pd.DataFrame:
@@ -101,16 +93,11 @@ def _series_cov(n: int, rho: float, sigma: float) -> np.ndarray:
 @pytest.mark.parametrize("family", ["gaussian", "student"])
 def test_log_density_is_brms(family: str) -> None:
     """brms's ``normal_time_hom`` / ``student_t_time_hom`` with ``cholesky_cor_cosy``."""
-    fam = get_family(family)
     formula = "y ~ x + cosy(time, g)"
-    design = design_for(formula, data(), fam)
-    lowered = lower(design, fam, resolve_priors(design, fam, PRIORS))
     v = {"Intercept": 1.7, "b": np.array([0.3]), "sigma": 0.8, "cosy": 0.45}
     if family == "student":
         v["nu"] = 6.0
-    data_, prior_args = lowered.model_args
-    with jax.enable_x64(True):
-        got = float(lowered.program.log_density(v, data_, prior_args))
+    got = log_density_at(formula, data(), family, PRIORS, v)
     sd = brmsjax.make_standata(formula, data(), family=family)
     X = np.asarray(sd["X"], float)[:, 1:]
     mu = v["Intercept"] + (X - X.mean(axis=0)) @ v["b"]

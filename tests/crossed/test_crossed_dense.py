@@ -20,7 +20,8 @@ from scipy import stats
 
 from brmsjax.backend.model.crossed import dense
 from brmsjax.backend.model.crossed.loglik import crossed_log_lik
-from tests.crossed.test_crossed_values import CASES, _dense, _params, _values, frame, lowered
+from tests.crossed.test_crossed_values import CASES, _dense, _values, frame, lowered
+from tests.helpers import assembled_params
 
 
 def spd(n: int, seed: int = 0) -> np.ndarray:
@@ -69,7 +70,7 @@ def _reference(model: Any, values: dict, per_id: list) -> float:
 def _crossed(model: Any, values: dict) -> float:
     data = model.model_args[0]
     with jax.enable_x64(True):
-        return float(model.program.log_lik(_params(model, values), data))
+        return float(model.program.log_lik(assembled_params(model, values), data))
 
 
 BLOCKED = ["three crossed", "correlated slopes on both", "weights, offset, no intercept"]

@@ -9,9 +9,7 @@ weights' constant), and the drawn ``r_b`` must follow ``N(Q^-1 h, Q^-1)`` with
 
 from __future__ import annotations
 
-import functools
 import re
-import warnings
 from typing import Any
 
 import jax
@@ -21,8 +19,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import brmsjax.backend.model.lower as lowering
-from brmsjax import brm
 from brmsjax.api import design_for
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.model.crossed.data import AUTO_DENSE_MAX, DENSE_MAX
@@ -30,6 +26,7 @@ from brmsjax.backend.model.crossed.hybrid import eliminated_id
 from brmsjax.backend.model.lower import LoweredModel, lower
 from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.errors import ModelError
+from tests.crossed.test_crossed_fits import assert_posteriors_agree, penicillin_fit
 from tests.crossed.test_crossed_forms import PENICILLIN, wide
 from tests.crossed.test_crossed_values import CASES, _cov, _values, frame
 
@@ -258,32 +255,10 @@ def test_hybrid_refusals_name_the_reason(case: str) -> None:
         lowered(formula, frame(), family, likelihood="hybrid")
 
 
-def _penicillin(monkeypatch: pytest.MonkeyPatch, form: dict[str, Any]) -> Any:
-    monkeypatch.setattr(lowering, "lower", functools.partial(lowering.lower, **form))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = brm(
-            "diameter ~ 1 + (1 | plate) + (1 | sample)",
-            PENICILLIN,
-            chains=4,
-            iter=2000,
-            seed=4,
-            progress=False,
-        )
-    monkeypatch.undo()
-    return fit
-
-
 @pytest.mark.slow
 def test_penicillin_hybrid_posterior_agrees_with_the_plain_form(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    new = _penicillin(monkeypatch, {"likelihood": "hybrid"})
-    old = _penicillin(monkeypatch, {"marginalize": False})
-    dn, do = new.draws(), old.draws()
-    assert list(dn.columns) == list(do.columns)  # every brms name, r_ included
-    cols = [c for c in dn.columns if c.startswith(("b_", "sd_", "sigma", "r_"))]
-    sd = do[cols].std()
-    assert np.all(np.abs(dn[cols].mean() - do[cols].mean()) / sd < 0.1)
-    np.testing.assert_allclose(dn[cols].std(), sd, rtol=0.1)
-    assert int(new.sampler_stats["divergent__"].sum()) == 0
+    new = penicillin_fit(monkeypatch, {"likelihood": "hybrid"})
+    old = penicillin_fit(monkeypatch, {"marginalize": False})
+    assert_posteriors_agree(new, old)

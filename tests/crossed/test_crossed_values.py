@@ -21,6 +21,7 @@ from brmsjax.api import design_for
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.model.lower import LoweredModel, lower
 from brmsjax.backend.priors.resolve import resolve_priors
+from tests.helpers import assembled_params, population_mu
 
 
 def frame(n: int = 150, seed: int = 0) -> pd.DataFrame:
@@ -97,26 +98,11 @@ def _values(
     return values
 
 
-def _params(model: LoweredModel, values: dict[str, Any]) -> dict[str, Any]:
-    prog = model.program
-    data, prior_args = model.model_args
-    sites = prog.init_sites(values, data)
-    params = prog.assemble({k: jnp.asarray(v) for k, v in sites.items()}, prior_args, data)
-    if "b" in values:
-        params["b"] = jnp.asarray(values["b"])
-    return params
-
-
 def _dense(model: LoweredModel, values: dict[str, Any], per_id: list) -> tuple[Any, ...]:
     """``(y - mu, Z, Sigma_u, w)``: the stacked design and block-diagonal prior covariance."""
     data = model.data
     y = np.asarray(data["y"], dtype=float)
-    fp = model.structure.fixed[0]
-    mu = np.asarray(data["X"][""]) @ values["b"] if fp.n_b else np.zeros_like(y)
-    if fp.center:
-        mu = mu + values["Intercept"]
-    if fp.offset:
-        mu = mu + np.asarray(data["offset"][""])
+    mu = population_mu(model, values)
     Zs, covs = [], []
     for g, (sd, rho) in zip(model.structure.groups, per_id, strict=True):
         J, Z = np.asarray(data["J"][str(g.id)]), np.asarray(data["Z"][str(g.id)])
@@ -143,7 +129,9 @@ def test_crossed_log_lik_is_the_mvn_density_of_all_rows(case: str) -> None:
     assert len(model.structure.groups) >= 2
     values = _values(model, per_id, np.random.default_rng(1))
     with jax.enable_x64(True):
-        ll = float(jax.jit(model.program.log_lik)(_params(model, values), model.model_args[0]))
+        ll = float(
+            jax.jit(model.program.log_lik)(assembled_params(model, values), model.model_args[0])
+        )
     e, Z, Sig, w = _dense(model, values, per_id)
     var = values["sigma"] ** 2
     ref = stats.multivariate_normal(np.zeros(len(e)), Z @ Sig @ Z.T + var * np.diag(1 / w)).logpdf(
@@ -164,7 +152,7 @@ def test_crossed_effects_follow_their_exact_conditional(case: str) -> None:
     data = model.model_args[0]
     gs = model.structure.groups
     with jax.enable_x64(True):
-        params = _params(model, values)
+        params = assembled_params(model, values)
 
         def draw(k: jax.Array) -> jax.Array:
             r = model.program.group_effects(params, data, k)

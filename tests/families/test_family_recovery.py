@@ -7,28 +7,14 @@ fits every family twice (400 rows, 20 groups) and pools the intervals.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import special, stats
 
+from tests.helpers import load_bench
 
-def _load() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "family_recovery.py"
-    spec = importlib.util.spec_from_file_location("brmsjax_bench_family_recovery", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-fr = _load()
+fr = load_bench("family_recovery")
 CASES = {c.family: c for c in fr.CASES}
 FAMILIES = [
     "gaussian",

@@ -7,12 +7,6 @@ References: brms 2.18.0's ``dmultinomial`` and ``ddirichlet`` on a grid, ``get_p
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -25,32 +19,18 @@ import brmsjax as bj
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.priors.resolve import prior_table
 from brmsjax.formula.design.design import build_design
-from brmsjax.formula.design.standata import standata
 from brmsjax.port import from_r
+from tests.families_multi.multi_fixtures import (
+    assert_prior_rows_equal,
+    assert_standata_equal,
+    families_fixture,
+)
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "families_multi"
-COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source"]
 FAMILIES = ["multinomial", "dirichlet"]
 
 
-@pytest.fixture
-def x64() -> Iterator[None]:
-    with jax.enable_x64(True):
-        yield
-
-
-@cache
-def fixture() -> dict[str, Any]:
-    return json.loads((FIXTURES / "families.json").read_text())
-
-
-@cache
-def fixture_data() -> pd.DataFrame:
-    return pd.DataFrame(json.loads((FIXTURES / "data.json").read_text())["columns"])
-
-
 def _grid(family: str) -> dict[str, np.ndarray]:
-    raw = fixture()[family]["density"]
+    raw = families_fixture()[family]["density"]
     return {k: np.asarray(v, dtype=np.float64) for k, v in raw.items()}
 
 
@@ -75,12 +55,7 @@ def test_log_density_equals_brms(family: str) -> None:
 
 @pytest.mark.parametrize(("family", "case"), [(f, c) for f in FAMILIES for c in range(3)])
 def test_get_prior_equals_brms(family: str, case: int) -> None:
-    ref = fixture()[family]["formulas"][case]
-    fam = get_family(family)
-    got = prior_table(build_design(ref["formula"], fixture_data(), family=fam), fam)
-    pd.testing.assert_frame_equal(
-        got.reset_index(drop=True), pd.DataFrame(ref["rows"], columns=COLUMNS)
-    )
+    assert_prior_rows_equal(family, families_fixture()[family]["formulas"][case])
 
 
 def test_categorical_mu_rows_follow_the_terms() -> None:
@@ -99,17 +74,7 @@ def test_categorical_mu_rows_follow_the_terms() -> None:
 
 @pytest.mark.parametrize(("family", "case"), [(f, c) for f in FAMILIES for c in range(2)])
 def test_standata_equals_brms(family: str, case: int) -> None:
-    ref = fixture()[family]["standata"][case]
-    fam = get_family(family)
-    got = standata(build_design(ref["formula"], fixture_data(), family=fam), family=fam)
-    assert list(got) == ref["names"]
-    for key, want in ref["values"].items():
-        ours = got[key]
-        ours = ours.to_numpy() if isinstance(ours, pd.DataFrame) else ours
-        assert list(np.shape(ours)) == list(np.atleast_1d(ref["dims"][key])) or np.size(ours) == 1
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1, order="F"), want, atol=1e-12, err_msg=key
-        )
+    assert_standata_equal(family, families_fixture()[family]["standata"][case])
 
 
 def test_multinomial_epred_and_draws() -> None:

@@ -8,11 +8,7 @@ code written out with scipy for the potential (``xi = scale_xi(tmp_xi, Y, mu, si
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jax
@@ -27,34 +23,19 @@ import brmsjax as bj
 from brmsjax.backend.families.extreme_value import scale_xi
 from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.model.lower import lower
-from brmsjax.backend.priors.resolve import prior_table, resolve_priors
+from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.design.design import build_design
-from brmsjax.formula.design.standata import standata
 from brmsjax.port import from_r
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "families_multi"
-COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source"]
-
-
-@pytest.fixture
-def x64() -> Iterator[None]:
-    with jax.enable_x64(True):
-        yield
-
-
-@cache
-def fixture() -> dict[str, Any]:
-    return json.loads((FIXTURES / "families.json").read_text())
-
-
-@cache
-def fixture_data() -> pd.DataFrame:
-    """The data set the fixtures were made with (tests/fixtures/families_multi/data.json)."""
-    return pd.DataFrame(json.loads((FIXTURES / "data.json").read_text())["columns"])
+from tests.families_multi.multi_fixtures import (
+    assert_prior_rows_equal,
+    assert_standata_equal,
+    families_fixture,
+    fixture_data,
+)
 
 
 def _grid() -> dict[str, np.ndarray]:
-    raw = fixture()["gen_extreme_value"]["density"]
+    raw = families_fixture()["gen_extreme_value"]["density"]
     return {k: np.asarray(v, dtype=np.float64) for k, v in raw.items()}
 
 
@@ -105,26 +86,14 @@ def test_outside_the_support() -> None:
 
 @pytest.mark.parametrize("case", range(4))
 def test_get_prior_equals_brms(case: int) -> None:
-    ref = fixture()["gen_extreme_value"]["formulas"][case]
-    fam = get_family("gen_extreme_value")
-    got = prior_table(build_design(ref["formula"], fixture_data(), family=fam), fam)
-    pd.testing.assert_frame_equal(
-        got.reset_index(drop=True), pd.DataFrame(ref["rows"], columns=COLUMNS)
-    )
+    ref = families_fixture()["gen_extreme_value"]["formulas"][case]
+    assert_prior_rows_equal("gen_extreme_value", ref)
 
 
 @pytest.mark.parametrize("case", range(2))
 def test_standata_equals_brms(case: int) -> None:
-    ref = fixture()["gen_extreme_value"]["standata"][case]
-    fam = get_family("gen_extreme_value")
-    got = standata(build_design(ref["formula"], fixture_data(), family=fam), family=fam)
-    assert list(got) == ref["names"]
-    for key, want in ref["values"].items():
-        ours = got[key]
-        ours = ours.to_numpy() if isinstance(ours, pd.DataFrame) else ours
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1, order="F"), want, atol=1e-12, err_msg=key
-        )
+    ref = families_fixture()["gen_extreme_value"]["standata"][case]
+    assert_standata_equal("gen_extreme_value", ref, dims=False)
 
 
 def _stan_lp(data: pd.DataFrame, icpt: float, b: float, sigma_part: Any, tmp_xi: float) -> float:

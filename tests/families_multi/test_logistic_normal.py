@@ -12,9 +12,7 @@ log ratios plus the Jacobian ``-sum(log(y))``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jax
@@ -27,29 +25,18 @@ from scipy import stats
 import brmsjax as bj
 from brmsjax.backend.families.compositional.logistic_normal import logistic_normal_lpdf
 from brmsjax.backend.families.registry import get_family
-from brmsjax.formula.design.design import build_design
-from brmsjax.formula.design.standata import standata
 from brmsjax.port import from_r
-
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-COLUMNS = ["prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source"]
-
-
-@pytest.fixture
-def x64() -> Iterator[None]:
-    with jax.enable_x64(True):
-        yield
+from tests.families_multi.multi_fixtures import (
+    COLUMNS,
+    FIXTURES,
+    assert_standata_equal,
+    fixture_data,
+)
 
 
 @cache
 def fixture() -> dict[str, Any]:
     return json.loads((FIXTURES / "logistic_normal" / "logistic_normal.json").read_text())
-
-
-@cache
-def fixture_data() -> pd.DataFrame:
-    raw = json.loads((FIXTURES / "families_multi" / "data.json").read_text())
-    return pd.DataFrame(raw["columns"])
 
 
 def _grid() -> dict[str, np.ndarray]:
@@ -120,17 +107,7 @@ def test_lncor_takes_an_lkj_prior() -> None:
 
 @pytest.mark.parametrize("case", [0, 1])
 def test_standata_equals_brms(case: int) -> None:
-    ref = fixture()["standata"][case]
-    fam = get_family("logistic_normal")
-    got = standata(build_design(ref["formula"], fixture_data(), family=fam), family=fam)
-    assert list(got) == ref["names"]
-    for key, want in ref["values"].items():
-        ours = got[key]
-        ours = ours.to_numpy() if isinstance(ours, pd.DataFrame) else ours
-        assert list(np.shape(ours)) == list(np.atleast_1d(ref["dims"][key])) or np.size(ours) == 1
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1, order="F"), want, atol=1e-12, err_msg=key
-        )
+    assert_standata_equal("logistic_normal", fixture()["standata"][case])
 
 
 def test_draws_have_normal_log_ratios() -> None:

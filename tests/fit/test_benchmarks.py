@@ -8,12 +8,10 @@ ratios; and the script must run end to end with tiny settings in fresh worker pr
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -21,23 +19,14 @@ import pytest
 from scipy import stats
 
 import brmsjax  # noqa: F401  (sets up host devices before JAX starts, when it can)
+from tests.helpers import BENCH, load_bench
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "benchmarks"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "brms"
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"brmsjax_bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-hw = _load("handwritten_numpyro")
-bench = _load("bench_sleepstudy")
+hw = load_bench("handwritten_numpyro")
+bench = load_bench("bench_sleepstudy")
 DATA = hw.load_sleepstudy()
 STANDATA = json.loads((FIXTURES / "sleep_rs.standata.json").read_text())
 DAYS = np.asarray(STANDATA["X"], dtype=float)[:, 1:]

@@ -7,10 +7,6 @@ replications of 300 classes.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -18,18 +14,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.helpers import load_bench
 
-def _load() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "coverage.py"
-    spec = importlib.util.spec_from_file_location("brmsjax_bench_coverage", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-cov = _load()
+cov = load_bench("coverage")
 TRUTH = cov.SEED_TRUTH
 OTHER = cov.Truth(
     gamma={

@@ -10,9 +10,6 @@ its data have series of unequal sizes (5, 8 and 11 rows) out of order.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import jax
 import numpy as np
 import pandas as pd
@@ -28,9 +25,9 @@ from brmsjax.backend.model.terms.latent.time_err import scale_time_err
 from brmsjax.backend.priors.user import prior
 from brmsjax.formula.errors import BrmsjaxError
 from brmsjax.port import from_r
+from tests.helpers import log_density_at, recorded_case_tests, recorded_reference
 
-HERE = Path(__file__).parents[1] / "fixtures" / "latent_arcov"
-REFERENCE = json.loads((HERE / "latent_arcov.json").read_text())
+REFERENCE = recorded_reference("latent_arcov")
 CASES = tuple(REFERENCE["cases"])
 
 
@@ -38,27 +35,7 @@ def data() -> pd.DataFrame:
     return pd.DataFrame(REFERENCE["data"])
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_standata_equals_brms(case: str) -> None:
-    ref = REFERENCE["cases"][case]
-    got = brmsjax.make_standata(ref["formula"], data(), family=ref["family"])
-    assert set(ref["standata"]) <= set(got)
-    for key, value in ref["standata"].items():
-        ours = got[key].to_numpy() if isinstance(got[key], pd.DataFrame) else got[key]
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype=float).reshape(-1),
-            np.asarray(value, dtype=float).reshape(-1),
-            err_msg=key,
-        )
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_get_prior_equals_brms(case: str) -> None:
-    ref = REFERENCE["cases"][case]
-    table = brmsjax.get_prior(ref["formula"], data(), family=ref["family"])
-    cols = ["prior", "class", "coef", "group", "lb", "ub"]
-    got = table[cols].astype(str).replace({"nan": "", "None": ""}).to_dict("records")
-    assert got == pd.DataFrame(ref["prior"])[cols].astype(str).to_dict("records")
+test_standata_equals_brms, test_get_prior_equals_brms = recorded_case_tests(REFERENCE, data)
 
 
 ERRORS = [
@@ -188,13 +165,8 @@ def _reference(case: str, v: dict) -> float:
 @pytest.mark.parametrize("case", CASES)
 def test_log_density_is_brms(case: str) -> None:
     ref = REFERENCE["cases"][case]
-    fam = get_family(ref["family"])
-    design = design_for(ref["formula"], data(), fam)
-    lowered = lower(design, fam, resolve_priors(design, fam, PRIORS + EXTRA.get(case, [])))
     v = _values(case)
-    data_, prior_args = lowered.model_args
-    with jax.enable_x64(True):
-        got = float(lowered.program.log_density(v, data_, prior_args))
+    got = log_density_at(ref["formula"], data(), ref["family"], PRIORS + EXTRA.get(case, []), v)
     assert got == pytest.approx(_reference(case, v), rel=1e-10)
 
 

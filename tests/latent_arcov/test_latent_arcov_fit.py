@@ -25,6 +25,7 @@ from brmsjax.backend.infer.diagnostics import SamplerWarning
 from brmsjax.backend.model.terms.arcov import arcov_data
 from brmsjax.backend.model.terms.latent.time_err import scale_time_err
 from brmsjax.formula.errors import BrmsjaxError
+from tests.helpers import assert_count_predictions_and_loo
 
 
 def simulate(n_series: int, n_per: int, coefs: dict[str, float], seed: int) -> pd.DataFrame:
@@ -97,10 +98,7 @@ def test_predictions_add_saved_err(what: str) -> None:
 
 def test_predict_and_loo() -> None:
     fit, d = small_fit()
-    pp = np.asarray(fit.posterior_predict(seed=1))
-    assert pp.shape == (150, len(d))
-    assert np.all(pp >= 0) and np.all(pp == np.round(pp))
-    assert np.isfinite(fit.loo().estimates.loc["elpd_loo", "Estimate"])
+    assert_count_predictions_and_loo(fit, 150, len(d))
 
 
 def test_new_data_draw_new_correlated_err() -> None:

@@ -69,8 +69,14 @@ def assert_standata(ref: dict[str, Any], data: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sd = bj.make_standata(formula(ref["formula"]), data)
-    assert list(sd) == list(ref["standata"])
-    for key, value in ref["standata"].items():
+    assert_standata_equal(sd, ref["standata"])
+
+
+def assert_standata_equal(sd: dict[str, Any], standata: dict[str, Any]) -> None:
+    """``sd`` (make_standata) has the recorded ``standata``'s names, in its order, and its
+    values (R's data frames, ``Inf`` and arrays in their recorded shape)."""
+    assert list(sd) == list(standata)
+    for key, value in standata.items():
         got = np.asarray(sd[key], dtype=float)
         want = _r_array(value)
         np.testing.assert_allclose(got.reshape(want.shape), want, err_msg=key)

@@ -7,7 +7,6 @@ import json
 import re
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,16 +14,11 @@ import pytest
 
 import brmsjax as bj
 from brmsjax.formula.errors import FormulaTermError
-from brmsjax.port.translate import r_formula
-from brmsjax.rcode.rparse import parse_r
+from tests.mi_mv.standata_table import assert_standata_equal, formula
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "mecor"
 CASES = json.loads((FIXTURES / "cases.json").read_text())
 DATA = pd.read_csv(FIXTURES / "data.csv")
-
-
-def formula(code: str) -> Any:
-    return r_formula(parse_r(code), code).formula
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -32,14 +26,7 @@ def test_standata_and_prior_rows_equal_brms(case: str) -> None:
     ref = CASES[case]
     f = formula(ref["formula"])
     sd = bj.make_standata(f, DATA)
-    assert list(sd) == list(ref["standata"])
-    for key, value in ref["standata"].items():
-        got = np.asarray(sd[key], dtype=float)
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            want = pd.DataFrame(value).to_numpy(dtype=float)
-        else:
-            want = np.asarray(value, dtype=float)
-        np.testing.assert_allclose(got.reshape(want.shape), want, err_msg=key)
+    assert_standata_equal(sd, ref["standata"])
     rows = [(r["prior"], r["class"], r["coef"]) for r in ref["prior"]]
     table = bj.get_prior(f, DATA)
     assert list(table[["prior", "class", "coef"]].itertuples(index=False, name=None)) == rows
@@ -75,14 +62,7 @@ GR_DATA = pd.read_csv(FIXTURES / "me_gr_data.csv")
 def test_me_gr_standata_and_prior_rows_equal_brms(case: str) -> None:
     ref = GR_CASES[case]
     sd = bj.make_standata(ref["formula"], GR_DATA)
-    assert list(sd) == list(ref["standata"])
-    for key, value in ref["standata"].items():
-        got = np.asarray(sd[key], dtype=float)
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            want = pd.DataFrame(value).to_numpy(dtype=float)
-        else:
-            want = np.asarray(value, dtype=float)
-        np.testing.assert_allclose(got.reshape(want.shape), want, err_msg=key)
+    assert_standata_equal(sd, ref["standata"])
     rows = [(r["prior"], r["class"], r["coef"], r["group"]) for r in ref["prior"]]
     table = bj.get_prior(ref["formula"], GR_DATA)
     cols = ["prior", "class", "coef", "group"]

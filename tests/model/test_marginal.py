@@ -21,6 +21,7 @@ from brmsjax.backend.families.registry import get_family
 from brmsjax.backend.model.lower import LoweredModel, lower
 from brmsjax.backend.model.marginal import UNROLL_MAX
 from brmsjax.backend.priors.resolve import resolve_priors
+from tests.helpers import assembled_params, population_mu
 
 
 def frame(n: int = 240, levels: int = 15, seed: int = 0) -> pd.DataFrame:
@@ -76,27 +77,11 @@ def _values(
     return values, sigma_mat
 
 
-def _params(model: LoweredModel, values: dict[str, Any]) -> dict[str, Any]:
-    """Assembled parameters; ``b`` is set after assembling (its site may be QR coordinates)."""
-    prog = model.program
-    data, prior_args = model.model_args
-    sites = prog.init_sites(values, data)
-    params = prog.assemble({k: jnp.asarray(v) for k, v in sites.items()}, prior_args, data)
-    if "b" in values:
-        params["b"] = jnp.asarray(values["b"])
-    return params
-
-
 def _reference(model: LoweredModel, values: dict[str, Any], sigma_mat: np.ndarray) -> float:
     """Sum over levels of the MVN log density of the rows, weighted as brms weights rows."""
     data = model.data
     y = np.asarray(data["y"], dtype=float)
-    fp = model.structure.fixed[0]
-    mu = np.asarray(data["X"][""]) @ values["b"] if fp.n_b else np.zeros_like(y)
-    if fp.center:
-        mu = mu + values["Intercept"]
-    if fp.offset:
-        mu = mu + np.asarray(data["offset"][""])
+    mu = population_mu(model, values)
     w = np.asarray(data["addition"].get("weights", np.ones_like(y)))
     J, Z = np.asarray(data["J"]["1"]), np.asarray(data["Z"]["1"])
     sigma = values["sigma"]
@@ -120,7 +105,7 @@ def test_marginal_log_lik_is_the_mvn_density_of_each_level(case: str) -> None:
     assert model.forms["likelihood"] == "marginal"
     values, sigma_mat = _values(model, sd, rho, np.random.default_rng(1))
     with jax.enable_x64(True):
-        ll = float(model.program.log_lik(_params(model, values), model.model_args[0]))
+        ll = float(model.program.log_lik(assembled_params(model, values), model.model_args[0]))
     assert ll == pytest.approx(_reference(model, values, sigma_mat), rel=1e-9, abs=1e-8)
 
 
@@ -139,7 +124,7 @@ def test_group_effects_follow_their_exact_conditional(case: str) -> None:
     values, sigma_mat = _values(model, sd, rho, np.random.default_rng(2))
     data = model.model_args[0]
     with jax.enable_x64(True):
-        params = _params(model, values)
+        params = assembled_params(model, values)
         keys = jax.random.split(jax.random.key(3), 4000)
         draws = np.asarray(
             jax.jit(jax.vmap(lambda k: model.program.group_effects(params, data, k)[1]))(keys)
@@ -170,7 +155,7 @@ def test_derive_needs_a_key_in_the_marginal_form() -> None:
     model = lowered("y ~ x1 + (1 | g)", frame())
     values, _ = _values(model, [2.0], None, np.random.default_rng(0))
     with pytest.raises(ValueError, match="pass a random key"):
-        model.program.group_effects(_params(model, values), model.model_args[0])
+        model.program.group_effects(assembled_params(model, values), model.model_args[0])
 
 
 @pytest.mark.parametrize(
@@ -190,7 +175,7 @@ def test_analytic_gradient_equals_autodiff_through_lapack(
     suff = {k: jnp.asarray(v) for k, v in data["suff"].items()}
     M = len(sd)
     with jax.enable_x64(True):
-        params = _params(model, values)
+        params = assembled_params(model, values)
         from brmsjax.backend.model.forms import population_beta
 
         beta, sigma = population_beta(model.structure, params, data)

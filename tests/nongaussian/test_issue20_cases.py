@@ -11,10 +11,7 @@ the fit had 1 divergent transition against brms's 6.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -24,16 +21,7 @@ from brmsjax.backend.infer.nuts import dense_metric
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.priors.resolve import resolve_priors
 from brmsjax.formula.design.design import DataWarning
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import load_bench
 
 
 @pytest.mark.parametrize(
@@ -73,7 +61,7 @@ def test_case_design_and_coordinates(
     centred: list[int],
     dense: bool,
 ) -> None:
-    compare = _load("compare_ng_refs")
+    compare = load_bench("compare_ng_refs")
     formula, family, _ = compare.cases()[case]
     fam = get_family(family)
     with warnings.catch_warnings():  # STAR: 32 rows with a missing value are left out
@@ -88,6 +76,6 @@ def test_case_design_and_coordinates(
 
 
 def test_ticks_reads_year_as_a_factor() -> None:
-    frame = _load("bench_nongaussian").frame("ticks")
+    frame = load_bench("bench_nongaussian").frame("ticks")
     assert sorted(frame["YEAR"].unique()) == ["95", "96", "97"]
     assert frame["BROOD"].iloc[0] == "501"

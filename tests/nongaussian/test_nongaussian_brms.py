@@ -9,25 +9,13 @@ divergent transitions than the table allows (0, except grouseticks: at most brms
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import warnings
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import brmsjax as bj
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import BENCH, load_bench
 
 
 @pytest.mark.slow
@@ -43,14 +31,14 @@ def _load(name: str) -> ModuleType:
     ],
 )
 def test_agrees_with_brms(case: str, form: str, divergent: int) -> None:
-    compare = _load("compare_ng_refs")
+    compare = load_bench("compare_ng_refs")
     formula, family, _ = compare.cases()[case]
     ref = json.loads((BENCH / "brms_refs" / "ng" / f"{case}.json").read_text())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = bj.brm(formula, compare.frame(case), family=family, chains=4, iter=2000, seed=2026)
     assert fit.model.forms["likelihood"] == form
-    n, bad = _load("compare_brms_refs").compare(
+    n, bad = load_bench("compare_brms_refs").compare(
         fit.draws(), {r["variable"]: r for r in ref["summary"]}
     )
     assert n >= 5

@@ -174,6 +174,22 @@ def _level_statistics(
     return gb, stats
 
 
+def _eliminated_block(
+    groups: Sequence[Any],
+    params: Mapping[str, Array],
+    data: Any,
+    beta: Array,
+    sampled: Mapping[int, Array],
+) -> tuple[dict[str, Array], Array]:
+    """The eliminated ID's one-term statistics (:func:`_level_statistics`) and the square
+    root ``A`` of its effects' covariance, which both :func:`hybrid_log_lik` and
+    :func:`hybrid_effects` start from."""
+    from brmsjax.backend.model.group_terms import effects_sqrt
+
+    gb, stats = _level_statistics(groups, beta, sampled, data)
+    return stats, effects_sqrt(gb, params, data)
+
+
 def hybrid_log_lik(  # noqa: PLR0917
     groups: Sequence[Any],
     params: Mapping[str, Array],
@@ -185,10 +201,7 @@ def hybrid_log_lik(  # noqa: PLR0917
     """The hybrid form's log likelihood (module docstring): ``sampled`` holds the effects
     ``(L_k, M_k)`` of every ID but the eliminated one, ``beta`` ``(Intercept, b)`` as ``P``'s
     columns."""
-    from brmsjax.backend.model.group_terms import effects_sqrt
-
-    gb, stats = _level_statistics(groups, beta, sampled, data)
-    A = effects_sqrt(gb, params, data)
+    stats, A = _eliminated_block(groups, params, data, beta, sampled)
     var = sigma * sigma
     nothing = jnp.zeros(0, stats["ee"].dtype)
     _, K, rhs = _level_inputs(nothing, A, sigma, stats)
@@ -222,10 +235,7 @@ def hybrid_effects(  # noqa: PLR0917
 ) -> Array:
     """A draw of the eliminated ID's effects ``(L_b, M_b)`` from their exact gaussian
     conditional given the sampled effects and the other parameters."""
-    from brmsjax.backend.model.group_terms import effects_sqrt
-
-    gb, stats = _level_statistics(groups, beta, sampled, data)
-    A = effects_sqrt(gb, params, data)
+    stats, A = _eliminated_block(groups, params, data, beta, sampled)
     return conditional_effects(jnp.zeros(0, stats["ee"].dtype), A, sigma, stats, key)
 
 
