@@ -1,12 +1,16 @@
-"""The mode search's program compiled beside the tracing.
+"""The mode search's program compiled beside the tracing, and ArviZ imported after ``derive``.
 
 ``mode_search_later`` compiles the ``value_and_grad`` program that the mode search
 (``laplace_inverse_mass``) then finds under the same key and argument signature, so ``start``'s
 compile thread no longer traces and compiles it; models whose first metric needs no mode search
-(group coordinates sampled) compile nothing.
+(group coordinates sampled) compile nothing. ``_then_arviz`` hands ``derive``'s result (or its
+error) to whoever waits for it before ArviZ is imported on the same thread.
 """
 
 from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
 
 import jax
 import numpy as np
@@ -17,6 +21,7 @@ from brmsjax.backend.families.registry import gaussian
 from brmsjax.backend.infer.devices import ChainLayout
 from brmsjax.backend.infer.inits import init_centre
 from brmsjax.backend.infer.metric_init import value_and_grad_fn
+from brmsjax.backend.infer.nuts_programs import _then_arviz
 from brmsjax.backend.infer.prepare import mode_search_later
 from brmsjax.backend.model.lower import lower
 from tests.model.test_lower import default_priors, sleep_design
@@ -52,3 +57,24 @@ def test_mode_program_compiled_beside_and_found_by_the_search(marginalize, compi
         want, want_grad = jax.value_and_grad(lowered.program.potential)(u, lowered.data, prepared)
     np.testing.assert_allclose(value, float(want), rtol=1e-12)
     np.testing.assert_allclose(grad, np.asarray(want_grad), rtol=1e-10, atol=1e-12)
+
+
+def _fails() -> None:
+    raise ValueError("derive failed")
+
+
+@pytest.mark.parametrize(
+    ("work", "expected"),
+    [(lambda: 42, 42), (_fails, ValueError)],
+)
+def test_derive_result_handed_over_before_arviz(work, expected) -> None:  # type: ignore[no-untyped-def]
+    done: Future[int] = Future()
+    after = threading.Event()
+    after.set()  # advance lowered
+    _then_arviz(done, work, after)
+    assert done.done()
+    if expected is ValueError:
+        with pytest.raises(ValueError, match="derive failed"):
+            done.result()
+    else:
+        assert done.result() == expected
