@@ -16,5 +16,5 @@
 - :mod:`.forms`, :mod:`.glm_forms`, :mod:`.marginal`: likelihood forms chosen from the model:
   the plain row-wise sum, sufficient statistics, the exponential-family (glm) sum, and gaussian
   group effects integrated out exactly; :mod:`.crossed` does so for several group-level IDs
-  (nested or crossed).
+  (nested or crossed); :mod:`.glm_families` holds the glm form of negbinomial.
 """

@@ -166,8 +166,8 @@ def glm_blocker(
     """Why the glm form (:mod:`brmsjax.backend.model.glm_forms`) cannot compute this model's
     likelihood, or None when it can.
 
-    It needs bernoulli(logit), binomial(logit) or poisson(log) (families whose only predicted
-    parameter is mu) and no addition terms but ``weights`` (and ``trials`` for binomial).
+    It needs bernoulli(logit), binomial(logit), poisson(log) or negbinomial(log) with mu the
+    only predicted parameter and no addition terms but ``weights`` (``trials`` for binomial).
     ``fixed`` and ``groups`` are the ``FixedPlan`` and ``GroupPlan`` of the structure.
     """
     from brmsjax.backend.model.glm_forms import GLM_FAMILIES  # glm_forms imports this module
@@ -175,7 +175,7 @@ def glm_blocker(
     if GLM_FAMILIES.get(family.name) != family.link:
         return (
             f"the family is {family.name}({family.link}), not bernoulli(logit), "
-            "binomial(logit) or poisson(log)"
+            "binomial(logit), poisson(log) or negbinomial(log)"
         )
     if prior_only:
         return "the likelihood is not evaluated (sample_prior = 'only')"
@@ -366,6 +366,7 @@ def choose_forms(
     suffstat or marginal form, its statistics go into ``data["suff"]``; with the glm form,
     into ``data["glm"]``.
     """
+    from brmsjax.backend.model.glm_families.negbinomial_glm import glm_min_rows
     from brmsjax.backend.model.glm_forms import GLM_MIN_ROWS  # glm_forms imports this module
 
     platform = jax.default_backend()
@@ -416,7 +417,7 @@ def choose_forms(
             n_levels=g.n_levels if g else 0,
             M=g.M if g else 0,
         )
-        least = GLM_MIN_ROWS.get(platform)
+        least = glm_min_rows(family.name, platform, GLM_MIN_ROWS)
         if (
             likelihood == "auto"
             and marginalize

@@ -32,6 +32,10 @@ as accurate as the plain one (tests/model/test_glm_forms.py). Below about 2,000 
 few hundred microseconds in either form, hence :data:`GLM_MIN_ROWS` on CPU; on accelerators the
 form is not measured yet and is chosen only on request. Timings: benchmarks/RESULTS.md, "glm
 form for bernoulli and poisson".
+
+negbinomial(log) with one shape for all rows is computed by
+:mod:`brmsjax.backend.model.glm_families.negbinomial_glm` from these statistics (poisson's)
+and its own.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ import numpy as np
 from jax import Array
 from scipy.special import gammaln
 
+from brmsjax.backend.model.glm_families.negbinomial_glm import (
+    nb_glm_data,
+    nb_glm_model_log_lik,
+)
 from brmsjax.backend.model.group_terms import gather_rows
 
 __all__ = [
@@ -56,7 +64,7 @@ __all__ = [
 ]
 
 #: The families (by name) of the glm form and the link each needs.
-GLM_FAMILIES = {"bernoulli": "logit", "binomial": "logit", "poisson": "log"}
+GLM_FAMILIES = {"bernoulli": "logit", "binomial": "logit", "poisson": "log", "negbinomial": "log"}
 #: Fewest rows for which ``likelihood="auto"`` chooses the glm form, per platform; None: never
 #: (not measured there). CPU: faster from 2,000 rows on (module docstring).
 GLM_MIN_ROWS: dict[str, int | None] = {
@@ -159,6 +167,8 @@ def glm_model_log_lik(
     ``params`` are the assembled parameters (plain ``b``), ``r`` the group effects by ID as
     ``(n_levels, M)``; the statistics are ``data["glm"]`` (:func:`glm_data`).
     """
+    if family == "negbinomial":  # brmsjax.backend.model.glm_families.negbinomial_glm
+        return nb_glm_model_log_lik(structure, params, data, r)
     fp = structure.fixed[0]
     stats = data["glm"]
     linear = stats["const"]
@@ -189,8 +199,8 @@ def model_glm_data(
 ) -> dict[str, Any]:
     """The glm form's statistics (:func:`glm_data`) of a lowered model's data."""
     addition = data["addition"]
-    return glm_data(
-        family,
+    stats = glm_data(
+        "poisson" if family == "negbinomial" else family,  # the same constant and linear part
         data["y"],
         data["X"][""] if fp.n_b else None,
         center=fp.center,
@@ -201,3 +211,6 @@ def model_glm_data(
             (str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels) for g in groups
         ],
     )
+    if family == "negbinomial":
+        stats.update(nb_glm_data(data["y"], addition.get("weights")))
+    return stats

@@ -167,44 +167,43 @@ def test_glm_statistics_give_the_scipy_log_likelihood(family: str) -> None:
     assert got == pytest.approx(expected, rel=1e-12)
 
 
+NOT_GLM = "not bernoulli(logit), binomial(logit), poisson(log) or negbinomial(log)."
 BAD_GLM = {  # (formula, family, lower() options, message)
     "gaussian": (
         "y ~ x + (1 | g)",
         "gaussian",
         {},
-        "the family is gaussian(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+        f"the family is gaussian(identity), {NOT_GLM}",
     ),
     "sigma formula": (
         "bf(y ~ x, sigma ~ x2)",
         "gaussian",
         {},
-        "the family is gaussian(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+        f"the family is gaussian(identity), {NOT_GLM}",
     ),
-    "negbinomial": (
-        "yc ~ x",
+    "negbinomial, shape predicted": (
+        "bf(yc ~ x, shape ~ x2)",
         "negbinomial",
         {},
-        "the family is negbinomial(log), not bernoulli(logit), binomial(logit) or poisson(log).",
+        "a distributional parameter other than mu is predicted.",
     ),
     "beta_binomial": (
         "k | trials(n) ~ x",
         "beta_binomial",
         {},
-        "the family is "
-        "beta_binomial(logit), not bernoulli(logit), binomial(logit) or "
-        "poisson(log).",
+        f"the family is beta_binomial(logit), {NOT_GLM}",
     ),
     "bernoulli probit": (
         "yb ~ x",
         "probit",
         {},
-        "the family is bernoulli(probit), not bernoulli(logit), binomial(logit) or poisson(log).",
+        f"the family is bernoulli(probit), {NOT_GLM}",
     ),
     "poisson identity": (
         "yc ~ x",
         "identity",
         {},
-        "the family is poisson(identity), not bernoulli(logit), binomial(logit) or poisson(log).",
+        f"the family is poisson(identity), {NOT_GLM}",
     ),
     "cens": ("yc | cens(c) ~ x", "poisson", {}, "the response has the addition term(s) cens."),
     "trunc": (
@@ -239,7 +238,6 @@ GLM_CHOICES = {
     "enough rows": ("yb ~ x + (1 | g)", "bernoulli", 300, 300, "glm"),
     "too few rows": ("yc ~ x + (1 | g)", "poisson", 299, 300, "plain"),
     "binomial": ("k | trials(n) ~ x", "binomial", 300, 100, "glm"),
-    "negbinomial": ("yc ~ x", "negbinomial", 300, 100, "plain"),
     "cens": ("yc | cens(c) ~ x", "poisson", 300, 100, "plain"),
     "gaussian": ("y ~ x + (1 | g) + (1 | h)", "gaussian", 300, 100, "hybrid"),
 }

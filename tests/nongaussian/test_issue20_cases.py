@@ -27,8 +27,9 @@ from tests.helpers import load_bench
 @pytest.mark.parametrize(
     ("case", "columns", "levels", "form", "centred", "dense"),
     [
-        # negbinomial, two terms (LOCATION's levels hold whole BROODs): brms's z for both
-        ("ticks", ("Intercept", "YEAR96", "YEAR97", "cHEIGHT"), [118, 63], "plain", [0, 0], False),
+        # negbinomial, two terms (LOCATION's levels hold whole BROODs): brms's z for both; the
+        # glm form (one shape): backend/model/glm_families/negbinomial_glm.py
+        ("ticks", ("Intercept", "YEAR96", "YEAR97", "cHEIGHT"), [118, 63], "glm", [0, 0], False),
         # bernoulli, 1,934 rows and 60 districts: weakly informed levels, non-centred
         (
             "contra",
