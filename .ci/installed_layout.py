@@ -39,7 +39,7 @@ def main() -> None:
         target = LAYOUT / Path(*parts)
         target.mkdir(parents=True, exist_ok=True)
         for path in sorted(source.iterdir()):
-            if path.is_file() and path.suffix in {".py", ".pyi", ".lark", ".typed"}:
+            if path.is_file() and path.suffix in {".py", ".pyi", ".lark", ".tables", ".typed"}:
                 (target / path.name).symlink_to(path)
     unlisted = sorted(set(_package_folders(package_dir)) - set(config["packages"]))
     if unlisted:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
@@ -41,6 +40,7 @@ from .ast import (
     strip_parens,
 )
 from .deparse import deparse, format_r_number, is_syntactic_name
+from .tables import load_parser
 
 __all__ = [
     "FORMULA_CALLS",
@@ -67,14 +67,8 @@ _ESCAPE = re.compile(
 
 @functools.cache
 def _parser() -> Lark:
-    """Load the grammar once (LALR, strict, with source positions)."""
-    return Lark.open(
-        str(Path(__file__).with_name("grammar.lark")),
-        parser="lalr",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
+    """Load the grammar once (LALR, strict, with source positions; see :mod:`.tables`)."""
+    return load_parser()
 
 
 def _is_blank(text: str) -> bool:
@@ -289,6 +283,8 @@ def _check_bracket_depth(text: str) -> None:
     Parentheses and calls both open a bracket, so ``I(I(...))`` counts as ``((...))``. The
     limit also keeps every later walk over the tree (the evaluator's included) shallow.
     """
+    if text.count("(") <= R_MAX_OPEN_BRACKETS:
+        return  # every '(' token is a '(' character: no need to lex
     depth = 0
     for token in _tokens(text):
         if token.value == "(":
@@ -355,17 +351,11 @@ def _is_operator(token: Token) -> bool:
     return not _ends_operand(token) and token.value not in ("(", ",", "=")
 
 
-@functools.cache
-def _lexer() -> Lark:
-    """A lexer-only twin of :func:`_parser` (built once; only error messages use it)."""
-    return Lark.open(str(Path(__file__).with_name("grammar.lark")), parser=None, lexer="basic")
-
-
 def _tokens(text: str) -> list[Token]:
     """The tokens of ``text`` (whitespace and comments dropped) up to the first bad character."""
     tokens: list[Token] = []
     try:
-        for token in _lexer().lex(text):
+        for token in _parser().lex(text):  # the parser's terminals, lexed one by one
             tokens.append(token)  # keeps the tokens read before a bad character
     except UnexpectedInput:
         pass
