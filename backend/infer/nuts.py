@@ -8,11 +8,9 @@ finite initial point per chain around the initial values (:mod:`brmsjax.backend.
 run warmup and sampling iterations, keeping each kept draw's coordinates; ``derive`` then computes
 the draws' quantities from them. NUTS's adaptation starts from the curvature of the posterior at
 its mode (:mod:`brmsjax.backend.infer.metric_init`, found on ``start``'s thread while ``advance``
-compiles, with a program compiled beside the tracing by
-:func:`~brmsjax.backend.infer.prepare.mode_search_later`). All take the data and prior values
-as arguments and are kept per model structure, sampler settings and argument shapes
-(:func:`brmsjax.backend.cache.compiled`), so a refit with data of the same shapes traces and
-compiles nothing. ``advance`` runs in chunks of about a quarter
+compiles). All take the data and prior values as arguments and are kept per model structure,
+sampler settings and argument shapes (:func:`brmsjax.backend.cache.compiled`), so a refit with data
+of the same shapes traces and compiles nothing. ``advance`` runs in chunks of about a quarter
 second (:mod:`brmsjax.backend.infer.chunks`): the same program, with no host callbacks in it, so a
 progress bar can follow (:mod:`brmsjax.backend.infer.progress`, which shows compiling as a phase of
 its own) and Ctrl-C stops the run at the end of a chunk (:class:`SamplingInterrupted`). Chains are
@@ -47,7 +45,7 @@ from brmsjax.backend.infer.nuts_programs import (
     options_for,
     programs,
 )
-from brmsjax.backend.infer.prepare import mode_search_later, prepared_later
+from brmsjax.backend.infer.prepare import prepared_later
 from brmsjax.backend.infer.progress import FitProgress
 from brmsjax.backend.infer.sharding import replicate, row_layout, shard_data
 from brmsjax.backend.model.arguments import check_control, check_int
@@ -298,22 +296,11 @@ def _run(
         identity = _identity_mass(lowered.program.dim, settings.dense, chain_args[1].dtype)
         ones = np.ones(lowered.program.dim, dtype=chain_args[1].dtype)
         start_args = (chain_args, (radius, target, data, prior_shapes, identity, ones))
-        start_options = options_for(lowered, layout)[1]
-        mode_program = mode_search_later(
-            lowered,
-            data,
-            prepared,
-            chain_args[1][0],
-            options=start_options,
-            layout=layout,
-            float32=float32,
-        )
 
         def metric() -> tuple[np.ndarray, np.ndarray]:
             t_mode = time.perf_counter()
             found = None
             if metric_applies(lowered):
-                mode_program()  # compiled beside the start trace (and cached: found there)
                 with jax.enable_x64(not float32):
                     found = laplace_inverse_mass(
                         lowered,
@@ -330,6 +317,7 @@ def _run(
             return (identity, ones) if found is None else _scaled(found.astype(identity.dtype))
 
         lo_hi = (np.int32(0), np.int32(settings.total))
+        start_options = options_for(lowered, layout)[1]
         start, advance, derive, (inverse_mass, scale) = programs(
             lowered,
             layout,

@@ -8,9 +8,7 @@ need only the shapes of its output to be traced: :func:`prepared_later` traces i
 shapes back at once and compiles and runs it on a thread of its own while ``start`` and
 ``advance`` are traced (Python, which holds the interpreter) on the caller's thread. On a
 machine with two cores that takes its compile off the fit's critical path
-(benchmarks/RESULTS.md, "Compile and import time", third session). The mode search's
-``value_and_grad`` program follows it on that thread (:func:`mode_search_later`; fourth
-session).
+(benchmarks/RESULTS.md, "Compile and import time", third session).
 """
 
 from __future__ import annotations
@@ -23,12 +21,10 @@ import jax
 
 from brmsjax.backend.cache import RUN_ONCE_OPTIONS, compiled, lookup
 from brmsjax.backend.infer.devices import ChainLayout
-from brmsjax.backend.infer.metric_init import applies as metric_applies
-from brmsjax.backend.infer.metric_init import value_and_grad_fn
 from brmsjax.backend.infer.sharding import replicate
 from brmsjax.backend.model.lower import LoweredModel
 
-__all__ = ["mode_search_later", "prepared_later"]
+__all__ = ["prepared_later"]
 
 PyTree = Any
 
@@ -59,36 +55,3 @@ def prepared_later(
     future = pool.submit(run)
     pool.shutdown(wait=False)
     return shapes, future.result
-
-
-def mode_search_later(
-    lowered: LoweredModel,
-    data: PyTree,
-    prepared: Callable[[], PyTree],
-    u: Any,
-    *,
-    options: dict[str, Any] | None,
-    layout: ChainLayout,
-    float32: bool,
-) -> Callable[[], None]:
-    """Compile the mode search's ``value_and_grad`` program on a thread of its own, once the
-    prior values are prepared; the returned function waits for it (and raises what it raised).
-
-    :func:`~brmsjax.backend.infer.metric_init.laplace_inverse_mass` then finds it compiled
-    (same key and argument signature) where it used to trace and compile it on ``start``'s
-    thread after ``start``'s compile, while ``advance`` compiled on the other: ``start``'s
-    thread then finishes first and compiles ``derive`` before ``advance`` is done, instead of
-    after it. Models whose first metric needs no mode search (:func:`metric_applies`, smooth
-    models) compile nothing here.
-    """
-    if not metric_applies(lowered) or lowered.program.structure.smooths:
-        return lambda: None
-
-    def run() -> None:
-        with jax.enable_x64(not float32):  # a thread-local setting
-            value_and_grad_fn(lowered, data, prepared(), u, options, key=layout)
-
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(run)
-    pool.shutdown(wait=False)
-    return future.result
