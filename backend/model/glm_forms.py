@@ -28,10 +28,14 @@ plain form's.
 
 Most of the gain is the exponential-family form itself (one softplus or exp per row, no
 per-row ``log choose`` or ``lgamma``), little of it the host statistics; in float32 the form is
-as accurate as the plain one (tests/model/test_glm_forms.py). Below about 2,000 rows a call costs a
-few hundred microseconds in either form, hence :data:`GLM_MIN_ROWS` on CPU; on accelerators the
+as accurate as the plain one (tests/model/test_glm_forms.py). The softplus's derivative reuses
+the value's ``exp`` (:func:`softplus`). On a CPU the form is chosen from the first row on
+(:data:`GLM_MIN_ROWS`): one NUTS step of one chain (CPU microseconds, value and gradient in
+parentheses) costs 5.7 (0.3) against 18.2 (2.6) in the plain form on lme4's cbpp (binomial,
+56 rows), 5.4 (1.9) against 5.8 (1.9) on a 300-row poisson model and 44 (16) against 75 (40) on
+mlmRev's Contraception (bernoulli, 1,934 rows), with no more compile time; on accelerators the
 form is not measured yet and is chosen only on request. Timings: benchmarks/RESULTS.md, "glm
-form for bernoulli and poisson".
+form for bernoulli and poisson" and "The glm form from the first row on".
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
@@ -53,14 +58,17 @@ __all__ = [
     "glm_log_lik",
     "glm_model_log_lik",
     "model_glm_data",
+    "softplus",
 ]
 
 #: The families (by name) of the glm form and the link each needs.
 GLM_FAMILIES = {"bernoulli": "logit", "binomial": "logit", "poisson": "log"}
 #: Fewest rows for which ``likelihood="auto"`` chooses the glm form, per platform; None: never
-#: (not measured there). CPU: faster from 2,000 rows on (module docstring).
+#: (not measured there). CPU: as fast or faster at every size measured, 56 to 100,000 rows,
+#: compiling included (module docstring; until issue 20 it was 2,000, from timings before the
+#: compile work of issue 20, when a few hundred microseconds of overhead hid the difference).
 GLM_MIN_ROWS: dict[str, int | None] = {
-    "cpu": 2000,
+    "cpu": 1,
     "gpu": None,
     "cuda": None,
     "rocm": None,
@@ -132,16 +140,36 @@ def glm_data(
     return out
 
 
+@jax.custom_jvp
+def softplus(eta: Array) -> Array:
+    """``log(1 + exp(eta))``, stable for any ``eta``, with a derivative that reuses its ``exp``.
+
+    Written out as ``max(eta, 0) + log1p(exp(-|eta|))`` (``jax.nn.softplus``, a
+    ``logaddexp``, costs about twice as much). Its derivative ``sigmoid(eta)`` is
+    ``1 / (1 + e)`` for ``eta >= 0`` and ``e / (1 + e)`` below, ``e = exp(-|eta|)`` the value's
+    own exponential: one division per row where JAX's derivative of the written-out form
+    takes two, plus the ``max``'s and ``abs``'s selects. The rule is plain JAX, so
+    forward-over-reverse (Hessian-vector products) works too.
+    """
+    return jnp.maximum(eta, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(eta)))
+
+
+@softplus.defjvp
+def _softplus_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (eta,), (dot,) = primals, tangents
+    e = jnp.exp(-jnp.abs(eta))
+    value = jnp.maximum(eta, 0.0) + jnp.log1p(e)
+    sigmoid = jnp.where(eta >= 0.0, 1.0, e) / (1.0 + e)
+    return value, sigmoid * dot
+
+
 def glm_log_lik(family: str, eta: Array, linear: Array, scale: Array | None) -> Array:
     """``linear - sum(scale * f(eta))``: the summed log likelihood from its linear part.
 
-    ``f`` is ``exp`` (poisson) or ``softplus`` (bernoulli, binomial); ``scale`` is
+    ``f`` is ``exp`` (poisson) or :func:`softplus` (bernoulli, binomial); ``scale`` is
     ``w n`` per row (None: all ones).
     """
-    if family == "poisson":
-        nonlin = jnp.exp(eta)
-    else:  # softplus, written out: jax.nn.softplus (logaddexp) costs about twice as much
-        nonlin = jnp.maximum(eta, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(eta)))
+    nonlin = jnp.exp(eta) if family == "poisson" else softplus(eta)
     if scale is not None:
         nonlin = nonlin * scale
     return linear - jnp.sum(nonlin)

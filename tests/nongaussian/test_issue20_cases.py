@@ -41,12 +41,13 @@ def _load(name: str) -> ModuleType:
     [
         # negbinomial, two terms (LOCATION's levels hold whole BROODs): brms's z for both
         ("ticks", ("Intercept", "YEAR96", "YEAR97", "cHEIGHT"), [118, 63], "plain", [0, 0], False),
-        # bernoulli, 1,934 rows and 60 districts: weakly informed levels, non-centred
+        # bernoulli, 1,934 rows and 60 districts: weakly informed levels, non-centred; the
+        # glm form (glm_forms.GLM_MIN_ROWS)
         (
             "contra",
             ("Intercept", "age", "urbanY", "livch1", "livch2", "livch3P"),
             [60],
-            "plain",
+            "glm",
             [0],
             False,
         ),

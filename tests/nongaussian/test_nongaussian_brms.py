@@ -38,7 +38,7 @@ def _load(name: str) -> ModuleType:
         ("orth", "plain", 0),  # distributional, correlated term, diagonal metric (brms: 33)
         ("ticks", "plain", 6),  # negbinomial, two terms (brms: 6 divergent; brmsjax had 1)
         ("penicillin", "plain", 0),  # gaussian crossed 24 x 6 (brms: 1 divergent)
-        ("contra", "plain", 0),  # bernoulli, 1,934 rows, one term
+        ("contra", "glm", 0),  # bernoulli, 1,934 rows, one term
         ("star_nested", "marginal", 0),  # gaussian nested, 6,511 rows (brms: 3,106 s)
     ],
 )
