@@ -30,11 +30,12 @@ Most of the gain is the exponential-family form itself (one softplus or exp per 
 per-row ``log choose`` or ``lgamma``), little of it the host statistics; in float32 the form is
 as accurate as the plain one (tests/model/test_glm_forms.py). The softplus's derivative reuses
 the value's ``exp`` (:func:`softplus`). On a CPU the form is chosen from the first row on
-(:data:`GLM_MIN_ROWS`): one NUTS step of one chain (CPU microseconds, value and gradient in
-parentheses) costs 5.7 (0.3) against 18.2 (2.6) in the plain form on lme4's cbpp (binomial,
-56 rows), 5.4 (1.9) against 5.8 (1.9) on a 300-row poisson model and 44 (16) against 75 (40) on
-mlmRev's Contraception (bernoulli, 1,934 rows), with no more compile time; on accelerators the
-form is not measured yet and is chosen only on request. Timings: benchmarks/RESULTS.md, "glm
+(:data:`GLM_MIN_ROWS`): one NUTS step of one chain (CPU microseconds on the 2-core machine
+under load, value and gradient in parentheses) costs 5.7 (0.3) against 18.2 (2.6) in the
+plain form on lme4's cbpp (binomial, 56 rows), 5.4 (1.9) against 5.8 (1.9) on a 300-row
+poisson model and 44 (16) against 75 (40) on mlmRev's Contraception (bernoulli, 1,934 rows),
+with no more compile time; on accelerators the form is not measured yet and is chosen only on
+request. Timings: benchmarks/RESULTS.md, "glm
 form for bernoulli and poisson" and "The glm form from the first row on".
 """
 
