@@ -42,6 +42,7 @@ form for bernoulli and poisson" and "The glm form from the first row on".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import jax
@@ -58,6 +59,8 @@ __all__ = [
     "glm_data",
     "glm_log_lik",
     "glm_model_log_lik",
+    "level_order_rows",
+    "level_sum_nonlin",
     "model_glm_data",
     "softplus",
 ]
@@ -176,6 +179,42 @@ def glm_log_lik(family: str, eta: Array, linear: Array, scale: Array | None) -> 
     return linear - jnp.sum(nonlin)
 
 
+@partial(jax.custom_jvp, nondiff_argnums=(0,))
+def level_sum_nonlin(family: str, base: Array, r: Array, rows: tuple[Array, ...]) -> Array:
+    """``sum(scale * f(eta))`` with ``eta = base + sum(r[J] * Z, axis=1)``, rows in level order.
+
+    ``rows`` is ``(J, Z, bounds, scale)``.
+    ``J`` is sorted (level ``j``'s rows are ``bounds[j]:bounds[j + 1]``), ``f`` is ``exp``
+    (poisson) or :func:`softplus`. The derivative's per-level sums
+    ``d/dr[j] = sum over level j's rows of scale f'(eta) Z`` come from one cumulative sum over
+    the rows, read at ``bounds``, instead of the gather's transpose, a scatter-add (XLA's is
+    serial on a CPU): on Contraception's 1,934 rows the value and gradient of this part cost
+    11.9 instead of 16.7 us (benchmarks/RESULTS.md). The JVP is plain JAX in the primal
+    values, so Hessian-vector products (forward over reverse) work.
+    """
+    J, Z, _, scale = rows
+    eta = base + jnp.sum(r.at[J].get(indices_are_sorted=True, mode="promise_in_bounds") * Z, 1)
+    return jnp.sum(scale * (jnp.exp(eta) if family == "poisson" else softplus(eta)))
+
+
+@level_sum_nonlin.defjvp
+def _level_sum_jvp(family: str, primals: tuple[Array, ...], tangents: tuple[Array, ...]) -> Any:
+    base, r, (J, Z, bounds, scale) = primals
+    dbase, dr = tangents[:2]
+    eta = base + jnp.sum(r.at[J].get(indices_are_sorted=True, mode="promise_in_bounds") * Z, 1)
+    if family == "poisson":
+        value = slope = jnp.exp(eta)
+    else:
+        e = jnp.exp(-jnp.abs(eta))
+        value = jnp.maximum(eta, 0.0) + jnp.log1p(e)
+        slope = jnp.where(eta >= 0.0, 1.0, e) / (1.0 + e)
+    s = scale * slope
+    cum = jnp.cumsum(s[:, None] * Z, axis=0)
+    cum = jnp.concatenate([jnp.zeros_like(cum[:1]), cum])
+    per_level = cum[bounds[1:]] - cum[bounds[:-1]]  # (L, M)
+    return jnp.sum(scale * value), jnp.sum(s * dbase) + jnp.sum(per_level * dr)
+
+
 def glm_model_log_lik(
     structure: Any,
     family: str,
@@ -186,24 +225,37 @@ def glm_model_log_lik(
     """A ``Structure``'s summed (weighted) log likelihood in the glm form.
 
     ``params`` are the assembled parameters (plain ``b``), ``r`` the group effects by ID as
-    ``(n_levels, M)``; the statistics are ``data["glm"]`` (:func:`glm_data`).
+    ``(n_levels, M)``; the statistics are ``data["glm"]`` (:func:`glm_data`), with group
+    terms also its rows in the first term's level order (``"rows"``,
+    :func:`level_order_rows`), whose nonlinear part :func:`level_sum_nonlin` sums.
     """
     fp = structure.fixed[0]
     stats = data["glm"]
     linear = stats["const"]
+    rows = stats.get("rows")
+    X, J, Z = (rows or data)["X"], (rows or data)["J"], (rows or data)["Z"]
     eta = jnp.zeros_like(data["y"])
     if fp.center:
         eta = eta + params["Intercept"]
         linear = linear + params["Intercept"] * stats["sy"]
     if fp.n_b:
-        eta = eta + data["X"][""] @ params["b"]
+        eta = eta + X[""] @ params["b"]
         linear = linear + stats["Xy"] @ params["b"]
     if fp.offset:
-        eta = eta + data["offset"][""]
-    for g in structure.groups:
+        eta = eta + (rows or data)["offset"][""]
+    for i, g in enumerate(structure.groups):
         key = str(g.id)
-        eta = eta + jnp.sum(gather_rows(r[g.id], data["J"][key], g.gather) * data["Z"][key], axis=1)
         linear = linear + jnp.sum(stats["Zy"][key] * r[g.id])
+        if rows is not None and i == 0:
+            continue  # summed by level_sum_nonlin
+        # in level order only the first term's J is sorted
+        how = g.gather if rows is None or g.gather == "onehot" else "index"
+        eta = eta + jnp.sum(gather_rows(r[g.id], J[key], how) * Z[key], axis=1)
+    if rows is not None:
+        g0 = structure.groups[0]
+        key = str(g0.id)
+        level_rows = (J[key], Z[key], rows["bounds"], jnp.asarray(rows["scale"], dtype=eta.dtype))
+        return linear - level_sum_nonlin(family, eta, r[g0.id], level_rows)
     addition = data["addition"]
     scale = None
     for name in ("weights", "trials"):
@@ -213,12 +265,43 @@ def glm_model_log_lik(
     return glm_log_lik(family, eta, linear, scale)
 
 
+def level_order_rows(data: Mapping[str, Any], fp: Any, groups: Sequence[Any]) -> dict[str, Any]:
+    """The per-row arrays of the glm form's ``eta`` with the rows in the first group term's
+    level order (stable), for :func:`level_sum_nonlin`.
+
+    ``X``, ``offset`` (by ``""`` as in the model's data), ``J`` and ``Z`` (by group ID),
+    ``scale`` (``weights() * trials()``, ones without) and ``bounds``, level ``j``'s rows
+    being ``bounds[j]:bounds[j + 1]``. The glm form sums over all rows, so their order is
+    free; the model's own rows keep theirs (pointwise log likelihoods).
+    """
+    first = str(groups[0].id)
+    J0 = np.asarray(data["J"][first], dtype=np.intp)
+    order = np.argsort(J0, kind="stable")
+    counts = np.bincount(J0, minlength=groups[0].n_levels)
+    addition = data["addition"]
+    scale = np.ones(len(J0))
+    for name in ("weights", "trials"):
+        if name in addition:
+            scale = scale * np.asarray(addition[name], dtype=np.float64)
+    rows: dict[str, Any] = {
+        "J": {str(g.id): np.asarray(data["J"][str(g.id)])[order] for g in groups},
+        "Z": {str(g.id): np.asarray(data["Z"][str(g.id)])[order] for g in groups},
+        "scale": scale[order],
+        "bounds": np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
+    }
+    if fp.n_b:
+        rows["X"] = {"": np.asarray(data["X"][""])[order]}
+    if fp.offset:
+        rows["offset"] = {"": np.asarray(data["offset"][""])[order]}
+    return rows
+
+
 def model_glm_data(
     data: Mapping[str, Any], family: str, fp: Any, groups: Sequence[Any]
 ) -> dict[str, Any]:
     """The glm form's statistics (:func:`glm_data`) of a lowered model's data."""
     addition = data["addition"]
-    return glm_data(
+    out = glm_data(
         family,
         data["y"],
         data["X"][""] if fp.n_b else None,
@@ -230,3 +313,6 @@ def model_glm_data(
             (str(g.id), data["J"][str(g.id)], data["Z"][str(g.id)], g.n_levels) for g in groups
         ],
     )
+    if groups:
+        out["rows"] = level_order_rows(data, fp, groups)
+    return out

@@ -92,6 +92,33 @@ def test_glm_potential_and_gradient_equal_the_plain_form(case: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "case",
+    [
+        "bernoulli, weights, (1 + x | g)",
+        "binomial, (1 + x | g)",
+        "poisson, weights, offset, two IDs",
+    ],
+)
+def test_glm_hessian_vector_products_equal_the_plain_form(case: str) -> None:
+    """Forward over reverse (the approximations' Hessian-vector products) through the level
+    sums' custom JVP (:func:`~brmsjax.backend.model.glm_forms.level_sum_nonlin`)."""
+    formula, family, kwargs = GLM_MODELS[case]
+    data = glm_frame(300)
+    plain = lowered(formula, data, family, likelihood="plain", **kwargs)
+    glm = lowered(formula, data, family, likelihood="glm", **kwargs)
+    assert "rows" in glm.data["glm"]
+    rng = np.random.default_rng(5)
+    u, v = rng.uniform(-1.0, 1.0, (2, plain.program.dim))
+    out = []
+    with jax.enable_x64(True):
+        for model in (plain, glm):
+            args = model.model_args
+            grad = jax.grad(lambda x, m=model, a=args: m.program.potential(x, *a))
+            out.append(np.asarray(jax.jvp(grad, (u,), (v,))[1]))
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-10, atol=1e-10 * np.max(np.abs(out[0])))
+
+
+@pytest.mark.parametrize(
     ("formula", "family"),
     [
         ("yb ~ x1 + x2 + x3 + (1 + x | g)", "bernoulli"),
