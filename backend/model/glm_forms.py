@@ -20,7 +20,10 @@ The form needs mu as the only predicted parameter (these families have no other)
 of group-level IDs, optional ``weights()``, ``trials()`` and offsets, and no other addition
 terms (:func:`~brmsjax.backend.model.forms.glm_blocker`). Its statistics are ``data["glm"]``
 (:func:`glm_data`): ``const``, ``sy`` (with a centred intercept), ``Xy`` (with slopes) and
-``Zy`` (per group ID, ``(L, M)``), no per-row arrays. They sum all rows, so the form must not
+``Zy`` (per group ID, ``(L, M)``), and with group terms ``rows``, the per-row arrays of
+``eta`` in the first term's level order (:func:`level_order_rows`: the row order of a sum is
+free, and in level order the gradient's per-level sums are one cumulative sum,
+:func:`level_sum_nonlin`, instead of a scatter-add). They sum all rows, so the form must not
 see a subset of the rows (mini-batches): ``likelihood="auto"`` chooses it only where
 ``marginalize`` allows (:func:`~brmsjax.backend.model.forms.choose_forms`), and the row-sharded
 program sums the plain form. Pointwise log likelihoods (brms's ``log_lik``, ``loo``) are the
@@ -33,10 +36,11 @@ the value's ``exp`` (:func:`softplus`). On a CPU the form is chosen from the fir
 (:data:`GLM_MIN_ROWS`): one NUTS step of one chain (CPU microseconds on the 2-core machine
 under load, value and gradient in parentheses) costs 5.7 (0.3) against 18.2 (2.6) in the
 plain form on lme4's cbpp (binomial, 56 rows), 5.4 (1.9) against 5.8 (1.9) on a 300-row
-poisson model and 44 (16) against 75 (40) on mlmRev's Contraception (bernoulli, 1,934 rows),
-with no more compile time; on accelerators the form is not measured yet and is chosen only on
-request. Timings: benchmarks/RESULTS.md, "glm
-form for bernoulli and poisson" and "The glm form from the first row on".
+poisson model and 44 (16) against 75 (40) on mlmRev's Contraception (bernoulli, 1,934 rows;
+with the level order the value and gradient cost 12.6), with no more compile time; on
+accelerators the form is not measured yet and is chosen only on request. Timings:
+benchmarks/RESULTS.md, "glm form for bernoulli and poisson" and "The glm form from the first
+row on a CPU".
 """
 
 from __future__ import annotations
