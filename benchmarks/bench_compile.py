@@ -118,13 +118,19 @@ def _union(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def worker(case: str) -> None:
-    """Fit one case in this (fresh) process and print its timings as a ``RESULT`` line."""
+def worker(case: str, likelihood: str | None = None) -> None:
+    """Fit one case in this (fresh) process and print its timings as a ``RESULT`` line.
+
+    ``likelihood`` forces :func:`~brmsjax.backend.model.lower.lower`'s likelihood form (None:
+    its ``"auto"`` rule), e.g. ``"glm"`` against ``"plain"`` for the glm form's row threshold.
+    """
     os.environ["BRMSJAX_CACHE_DIR"] = ""
     t0 = time.perf_counter()
     from brmsjax import brm
 
     import_s = time.perf_counter() - t0
+    if likelihood is not None:
+        _force_likelihood(likelihood)
     import brmsjax.backend.infer.metric_init
     import brmsjax.backend.infer.nuts_programs  # noqa: F401
     from brmsjax.backend import cache
@@ -150,6 +156,7 @@ def worker(case: str) -> None:
     sample = nuts.sample
 
     def keep(*args: Any, **kwargs: Any) -> Any:
+        results["likelihood"] = args[0].forms["likelihood"]  # the LoweredModel
         results["result"] = out = sample(*args, **kwargs)
         return out
 
@@ -170,6 +177,7 @@ def worker(case: str) -> None:
     fixed = fit.fixef()
     line = {
         "case": case,
+        "likelihood": results["likelihood"],
         "brmsjax": str(Path(sys.modules["brmsjax"].__file__ or "").parent),
         "import_s": import_s,
         "compile_s": _union(spans),
@@ -184,6 +192,18 @@ def worker(case: str) -> None:
         "estimates": {str(k): float(v) for k, v in fixed["Estimate"].items()},
     }
     print(PREFIX + json.dumps(line), flush=True)
+
+
+def _force_likelihood(likelihood: str) -> None:
+    """Make every ``lower()`` call of this process ask for ``likelihood``."""
+    import brmsjax.backend.model.lower as lower_module
+
+    original = lower_module.lower
+
+    def forced(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **{**kwargs, "likelihood": likelihood})
+
+    lower_module.lower = forced  # type: ignore[assignment]  # brm() imports it when called
 
 
 def _env(tree: Path, layout: Path) -> dict[str, str]:
@@ -232,15 +252,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--case", nargs="+", default=list(CASES), choices=CASES + NG_CASES)
     parser.add_argument("--reps", type=int, default=1, help="fits per case and tree")
     parser.add_argument("--out", default=None, help="append the rows as JSON lines here")
+    parser.add_argument(
+        "--likelihood",
+        nargs="+",
+        default=None,
+        help="likelihood forms to force, each measured in turn (default: lower()'s auto rule)",
+    )
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker)
+        worker(args.worker, args.likelihood[0] if args.likelihood else None)
         return
     trees = [Path(t).resolve() for t in (args.tree or [str(ROOT)])]
     scratch = Path(tempfile.mkdtemp(prefix="bench_compile_"))
     try:
         envs = {tree: _env(tree, scratch / str(i)) for i, tree in enumerate(trees)}
-        rows = measure(trees, envs, args.case, args.reps)
+        rows = measure(trees, envs, args.case, args.reps, args.likelihood)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if args.out:
@@ -250,10 +276,19 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def measure(
-    trees: list[Path], envs: dict[Path, dict[str, str]], cases: list[str], reps: int
+    trees: list[Path],
+    envs: dict[Path, dict[str, str]],
+    cases: list[str],
+    reps: int,
+    likelihoods: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Import times, then every case on every tree (interleaved); prints and returns rows."""
+    """Import times, then every case on every tree (interleaved); prints and returns rows.
+
+    With ``likelihoods``, each tree runs each case once per forced form, and the variants
+    (``<tree>:<form>``) take the trees' place in the table and the ratios.
+    """
     rows: list[dict[str, Any]] = []
+    forms: list[str | None] = list(likelihoods) if likelihoods else [None]
     for tree in trees:
         for statement in ("import brmsjax", "from brmsjax import brm"):
             best = min(import_seconds(envs[tree], statement) for _ in range(max(3, reps)))
@@ -261,18 +296,23 @@ def measure(
             print(f"{tree}: {statement}: {best:.2f} s (best of {max(3, reps)})", flush=True)
     for case in cases:
         for _ in range(reps):
-            for tree in trees:  # interleaved: the trees share the machine's load
-                row = _run([str(Path(__file__).resolve()), "--worker", case], envs[tree])
-                row["tree"] = str(tree)
+            for tree, form in [(t, f) for t in trees for f in forms]:  # interleaved
+                force = ["--likelihood", form] if form else []
+                worker_args = [str(Path(__file__).resolve()), "--worker", case, *force]
+                row = _run(worker_args, envs[tree])
+                row["tree"] = f"{tree}:{form}" if form else str(tree)
                 rows.append(row)
                 print(
-                    f"{tree}: {case}: compile {row['compile_s']:.2f} s ({row['programs']} "
+                    f"{row['tree']} ({row['likelihood']}): {case}: compile "
+                    f"{row['compile_s']:.2f} s ({row['programs']} "
                     f"programs: {_programs(row)}), startup {row['startup_s']:.2f} s, "
                     f"sample {row['sample_s']:.2f} s, fit {row['fit_s']:.2f} s "
                     f"(cpu {row['fit_cpu_s']:.2f} s, {row['startup_cpu_s']:.2f} s of it before "
                     f"sampling), divergent {row['divergent']}",
                     flush=True,
                 )
+    if likelihoods:
+        trees = [Path(f"{t}:{f}") for t in trees for f in forms]
     print("\nmedians:")
     for case in cases:
         for tree in trees:

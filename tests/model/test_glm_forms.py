@@ -15,7 +15,7 @@ import jax
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from brmsjax.backend.families.registry import bernoulli, get_family, poisson
 from brmsjax.backend.model import glm_forms
@@ -87,8 +87,35 @@ def test_glm_potential_and_gradient_equal_the_plain_form(case: str) -> None:
         u = rng.uniform(-1.5, 1.5, plain.program.dim)
         v_plain, g_plain = value_and_grad(plain, u)
         v_glm, g_glm = value_and_grad(glm, u)
-        assert v_glm == pytest.approx(v_plain, rel=1e-9)
-        np.testing.assert_allclose(g_glm, g_plain, rtol=1e-9, atol=1e-9 * np.max(np.abs(g_plain)))
+        assert v_glm == pytest.approx(v_plain, rel=1e-10)
+        np.testing.assert_allclose(g_glm, g_plain, rtol=1e-10, atol=1e-10 * np.max(np.abs(g_plain)))
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "bernoulli, weights, (1 + x | g)",
+        "binomial, (1 + x | g)",
+        "poisson, weights, offset, two IDs",
+    ],
+)
+def test_glm_hessian_vector_products_equal_the_plain_form(case: str) -> None:
+    """Forward over reverse (the approximations' Hessian-vector products) through the level
+    sums' custom JVP (:func:`~brmsjax.backend.model.glm_forms.level_sum_nonlin`)."""
+    formula, family, kwargs = GLM_MODELS[case]
+    data = glm_frame(300)
+    plain = lowered(formula, data, family, likelihood="plain", **kwargs)
+    glm = lowered(formula, data, family, likelihood="glm", **kwargs)
+    assert "rows" in glm.data["glm"]
+    rng = np.random.default_rng(5)
+    u, v = rng.uniform(-1.0, 1.0, (2, plain.program.dim))
+    out = []
+    with jax.enable_x64(True):
+        for model in (plain, glm):
+            args = model.model_args
+            grad = jax.grad(lambda x, m=model, a=args: m.program.potential(x, *a))
+            out.append(np.asarray(jax.jvp(grad, (u,), (v,))[1]))
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-10, atol=1e-10 * np.max(np.abs(out[0])))
 
 
 @pytest.mark.parametrize(
@@ -260,11 +287,64 @@ def test_automatic_glm_choice_without_marginalize(monkeypatch: pytest.MonkeyPatc
 
 
 def test_default_glm_rule() -> None:
-    """The measured rule (benchmarks/bench_gradient.py, module docstring of glm_forms)."""
+    """The measured rule (benchmarks/RESULTS.md, "glm form from the first row on a CPU")."""
     assert glm_forms.GLM_MIN_ROWS == {
-        "cpu": 2000,
+        "cpu": 1,
         "gpu": None,
         "cuda": None,
         "rocm": None,
         "tpu": None,
     }
+
+
+# (formula, family, rows, levels): the measured cases' sizes (cbpp 56 rows in 15 herds,
+# poisson 300 in 20, Contraception 1,934 in 60, bench_compile's bernoulli 2,000 in 40) and ten rows
+DEFAULT_GLM_CHOICES = {
+    "binomial, 56 rows": ("k | trials(n) ~ x + (1 | g)", "binomial", 56, 15),
+    "poisson, 300 rows": ("yc ~ x + (1 | g)", "poisson", 300, 20),
+    "bernoulli, 1,934 rows": ("yb ~ x1 + x2 + (1 | g)", "bernoulli", 1934, 60),
+    "bernoulli, 2,000 rows": ("yb ~ x + (1 | g)", "bernoulli", 2000, 40),
+    "poisson, 10 rows": ("yc ~ x", "poisson", 10, 2),
+}
+
+
+@pytest.mark.parametrize("case", DEFAULT_GLM_CHOICES, ids=list(DEFAULT_GLM_CHOICES))
+def test_default_rule_chooses_glm_on_a_cpu(case: str) -> None:
+    """On a CPU ``likelihood="auto"`` takes the glm form at every size it was measured at."""
+    formula, family, rows, levels = DEFAULT_GLM_CHOICES[case]
+    model = lowered(formula, glm_frame(rows, levels=levels), family)
+    expected = "glm" if jax.default_backend() == "cpu" else "plain"
+    assert model.forms["likelihood"] == expected
+
+
+SOFTPLUS_POINTS = np.array([-800.0, -40.0, -3.5, -1e-3, -1e-300, 0.0, 1e-300, 0.7, 12.0, 700.0])
+
+
+def test_softplus_value_and_derivatives_equal_the_written_out_form() -> None:
+    """The custom derivative (sigmoid from the value's exp) is JAX's of the plain expression,
+    and its own derivative (forward over reverse, as Hessian-vector products take it) is
+    ``sigmoid(eta) sigmoid(-eta)``."""
+
+    def plain(eta: jax.Array) -> jax.Array:
+        return jax.numpy.maximum(eta, 0.0) + jax.numpy.log1p(jax.numpy.exp(-jax.numpy.abs(eta)))
+
+    with jax.enable_x64(True):
+        eta = jax.numpy.asarray(SOFTPLUS_POINTS)
+        value = np.asarray(glm_forms.softplus(eta))
+        grad = np.asarray(jax.vmap(jax.grad(glm_forms.softplus))(eta))
+        second = np.asarray(jax.vmap(jax.grad(jax.grad(glm_forms.softplus)))(eta))
+        hvp = np.asarray(jax.jvp(jax.grad(lambda x: glm_forms.softplus(x).sum()), (eta,), (eta,)))
+        expected_value = np.asarray(plain(eta))
+        expected_grad = np.asarray(jax.vmap(jax.grad(plain))(eta))
+    sigmoid = special.expit(SOFTPLUS_POINTS)
+    curvature = sigmoid * special.expit(-SOFTPLUS_POINTS)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-15, atol=0.0)
+    np.testing.assert_allclose(value, np.logaddexp(0.0, SOFTPLUS_POINTS), rtol=1e-15, atol=0.0)
+    # at eta = 0 exactly JAX's derivative of the written-out form is 1/2 - 1/2 = 0 (its
+    # max's derivative at a tie is 1/2, its abs's is 1); sigmoid(0) = 1/2 is the right one
+    away = SOFTPLUS_POINTS != 0.0
+    np.testing.assert_allclose(grad[away], expected_grad[away], rtol=1e-15, atol=1e-300)
+    assert (expected_grad[~away], grad[~away]) == (0.0, 0.5)
+    np.testing.assert_allclose(grad, sigmoid, rtol=1e-15, atol=1e-300)
+    np.testing.assert_allclose(second, curvature, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(hvp[1], SOFTPLUS_POINTS * curvature, rtol=1e-12, atol=1e-300)

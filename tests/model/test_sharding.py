@@ -259,7 +259,7 @@ def test_brm_shard_rows_on_one_device() -> None:
 #: brm() calls: formula, family, and the likelihood form of the unsharded fit.
 BRM_MODELS = {
     "gaussian (1 | g)": ("y ~ x + (1 | g)", "gaussian", "marginal"),
-    "bernoulli (1 | g)": ("yb ~ x + (1 | g)", "bernoulli", "plain"),
+    "bernoulli (1 | g)": ("yb ~ x + (1 | g)", "bernoulli", "glm"),
 }
 
 
@@ -276,7 +276,8 @@ def test_brm_sharded_fit_equals_unsharded_fit(case: str) -> None:
     not, nor is ``lp__`` (one density has the ``z_1`` terms, the other has not).
 
     One device: bit for bit the draws of the unsharded sampler on the same (per-row) model,
-    which is brm()'s own unsharded fit where that takes the plain form (bernoulli). Four
+    which is brm()'s own unsharded fit where that takes the plain form (neither case here:
+    bernoulli takes the glm form, whose summed statistics sharding does not split). Four
     devices: the summed log likelihood differs in its last bits (another summation order),
     and over 100 warmup iterations NUTS's trajectories drift apart, so the draws differ
     while the posterior is the same.

@@ -30,12 +30,13 @@ from tests.helpers import load_bench
         # negbinomial, two terms (LOCATION's levels hold whole BROODs): brms's z for both; the
         # glm form (one shape): backend/model/glm_families/negbinomial_glm.py
         ("ticks", ("Intercept", "YEAR96", "YEAR97", "cHEIGHT"), [118, 63], "glm", [0, 0], False),
-        # bernoulli, 1,934 rows and 60 districts: weakly informed levels, non-centred
+        # bernoulli, 1,934 rows and 60 districts: weakly informed levels, non-centred; the
+        # glm form (glm_forms.GLM_MIN_ROWS)
         (
             "contra",
             ("Intercept", "age", "urbanY", "livch1", "livch2", "livch3P"),
             [60],
-            "plain",
+            "glm",
             [0],
             False,
         ),

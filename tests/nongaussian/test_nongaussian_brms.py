@@ -24,9 +24,9 @@ from tests.helpers import BENCH, load_bench
     [
         ("exam_ln", "marginal", 0),  # lognormal, one term: gaussian on log y, integrated out
         ("orth", "plain", 0),  # distributional, correlated term, diagonal metric (brms: 33)
-        ("ticks", "plain", 6),  # negbinomial, two terms (brms: 6 divergent; brmsjax had 1)
+        ("ticks", "glm", 6),  # negbinomial, two terms, one shape (brms: 6 divergent)
         ("penicillin", "hybrid", 0),  # gaussian crossed 24 x 6, plates integrated out (brms: 1)
-        ("contra", "plain", 0),  # bernoulli, 1,934 rows, one term
+        ("contra", "glm", 0),  # bernoulli, 1,934 rows, one term
         ("star_nested", "marginal", 0),  # gaussian nested, 6,511 rows (brms: 3,106 s)
     ],
 )

@@ -71,8 +71,9 @@ def lowered(
         ("y ~ x + (1 | g)", "shifted_lognormal", 12, "plain", [0], True),
         ("y ~ x + (1 | g)", "gaussian", 12, "marginal", [0], True),
         # sampled group coordinates: dense up to 24 coordinates (12 levels: 15), else diagonal
-        ("yb ~ x + (1 | g)", "bernoulli", 12, "plain", [0], True),
-        ("yb ~ x + (1 | g)", "bernoulli", 30, "plain", [0], False),
+        # (bernoulli: the glm form, glm_forms.GLM_MIN_ROWS)
+        ("yb ~ x + (1 | g)", "bernoulli", 12, "glm", [0], True),
+        ("yb ~ x + (1 | g)", "bernoulli", 30, "glm", [0], False),
         ("bf(y ~ x + (x | g), sigma ~ x)", "gaussian", 12, "plain", [0], False),
     ],
 )

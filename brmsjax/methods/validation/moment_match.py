@@ -106,7 +106,8 @@ class _Target:
         if lowered is None:
             raise _refuse("the fit holds no lowered model (a loaded fit); refit it first.")
         prog = lowered.program
-        if prog.structure.likelihood != "plain":
+        # the glm form samples every parameter and its density is the plain form's, exactly
+        if prog.structure.likelihood not in ("plain", "glm"):
             raise _refuse(
                 "moment matching needs every parameter as a coordinate of the plain "
                 f"likelihood; the '{prog.structure.likelihood}' form (gaussian models with "
