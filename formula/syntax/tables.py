@@ -5,11 +5,11 @@ mode's check that no two terminals can match the same text) takes most of a cold
 time, and the result never changes between runs. So the package ships that result,
 ``grammar.tables``, written by Lark's own :meth:`lark.Lark.save`. The syntax stays in the
 ``.lark`` files: the tables file is generated from them and begins with a key, the SHA-256 of
-the ``.lark`` files, the parser's options and Lark's version. :func:`load_parser` uses the
-tables only when that key matches the files beside it; otherwise (a grammar edited without
-regenerating, another Lark version, a missing file) it builds the parser from the ``.lark``
-files as before, so a stale file costs time, never correctness. ``tests/formula`` fails while
-the shipped file is stale. Regenerate it with::
+the ``.lark`` files and the parser's options, then Lark's version. :func:`load_parser` uses
+the tables only when that key matches the files beside it and the running Lark; otherwise
+(a grammar edited without regenerating, another Lark version, a missing file) it builds the
+parser from the ``.lark`` files as before, so a stale file costs time, never correctness.
+``tests/formula`` fails while the shipped file is stale. Regenerate it with::
 
     python -m brmsjax.formula.syntax.tables
 
@@ -26,7 +26,7 @@ from typing import Any
 import lark
 from lark import Lark
 
-__all__ = ["TABLES", "load_parser", "tables_key", "write_tables"]
+__all__ = ["TABLES", "grammar_key", "load_parser", "tables_key", "write_tables"]
 
 _HERE = Path(__file__).parent
 #: The grammar and the terminals it imports, in the order they enter the key.
@@ -42,20 +42,35 @@ OPTIONS: dict[str, Any] = {
 }
 
 
+def grammar_key() -> str:
+    """A hash of what the tables are built from: the ``.lark`` files and the parser's options.
+
+    Returns
+    -------
+    str
+        A hex SHA-256 digest; it changes whenever the grammar or the options change (then the
+        shipped file is stale and must be regenerated).
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{sorted(OPTIONS.items())!r}\n".encode())
+    for name in GRAMMAR_FILES:
+        digest.update(f"{name}\n".encode())
+        digest.update((_HERE / name).read_bytes())
+    return digest.hexdigest()
+
+
 def tables_key() -> bytes:
-    """The key the tables must carry: a hash of the ``.lark`` files, the options and Lark's version.
+    """The key the tables must carry to be loaded: :func:`grammar_key` and Lark's version.
+
+    Lark's serialized parsers are not promised to load under another Lark version, so tables
+    written by one version are only read by the same one (another one builds the parser).
 
     Returns
     -------
     bytes
-        A hex SHA-256 digest; it changes whenever anything the tables depend on changes.
+        ``b"<grammar key> lark <version>"``.
     """
-    digest = hashlib.sha256()
-    digest.update(f"lark {lark.__version__}\n{sorted(OPTIONS.items())!r}\n".encode())
-    for name in GRAMMAR_FILES:
-        digest.update(f"{name}\n".encode())
-        digest.update((_HERE / name).read_bytes())
-    return digest.hexdigest().encode("ascii")
+    return f"{grammar_key()} lark {lark.__version__}".encode("ascii")
 
 
 def _build() -> Lark:
@@ -63,8 +78,13 @@ def _build() -> Lark:
     return Lark.open(str(_HERE / "grammar.lark"), **OPTIONS)
 
 
-def load_parser() -> Lark:
+def load_parser(path: Path | None = None) -> Lark:
     """The formula parser: from the shipped tables when they match the grammar, else built.
+
+    Parameters
+    ----------
+    path
+        The tables file; None: :data:`TABLES`.
 
     Returns
     -------
@@ -72,7 +92,7 @@ def load_parser() -> Lark:
         An LALR parser with the options :data:`OPTIONS`, the same whichever way it was made.
     """
     try:
-        with TABLES.open("rb") as f:
+        with (TABLES if path is None else path).open("rb") as f:
             if f.readline().rstrip(b"\n") == tables_key():
                 return Lark.load(f)
     except FileNotFoundError:
@@ -80,19 +100,25 @@ def load_parser() -> Lark:
     return _build()
 
 
-def write_tables() -> Path:
+def write_tables(path: Path | None = None) -> Path:
     """Build the parser from the ``.lark`` files and write its tables, key first.
+
+    Parameters
+    ----------
+    path
+        Where to write them; None: :data:`TABLES`.
 
     Returns
     -------
     Path
         The file written (:data:`TABLES`).
     """
+    target = TABLES if path is None else path
     parser = _build()
-    with TABLES.open("wb") as f:
+    with target.open("wb") as f:
         f.write(tables_key() + b"\n")
         parser.save(f)
-    return TABLES
+    return target
 
 
 if __name__ == "__main__":

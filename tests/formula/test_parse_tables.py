@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import lark
 import pytest
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
@@ -48,20 +49,34 @@ def _error(parser: Lark, text: str) -> str:
     return "parsed"
 
 
+def _shipped_key() -> list[str]:
+    return tables.TABLES.read_bytes().split(b"\n", 1)[0].decode("ascii").split(" ")
+
+
 def test_shipped_tables_match_the_grammar() -> None:
-    key = tables.TABLES.read_bytes().split(b"\n", 1)[0]
-    assert key == tables.tables_key(), (
-        "grammar.tables is stale (the .lark files, the options or Lark's version changed): "
+    digest, word, version = _shipped_key()
+    assert digest == tables.grammar_key(), (
+        "grammar.tables is stale (the .lark files or the options changed): "
         "regenerate it with `python -m brmsjax.formula.syntax.tables`"
     )
+    assert word == "lark" and version.count(".") >= 1
 
 
-def test_the_parser_comes_from_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shipped_tables_load_under_their_lark_version_only() -> None:
+    """The shipped file is read under the Lark that wrote it; any other Lark builds the parser
+    (CI's lowest-versions run has another Lark than the one that wrote it)."""
+    same = _shipped_key()[2] == lark.__version__
+    assert (tables.load_parser().source_path == "<deserialized>") is same
+
+
+def test_the_parser_comes_from_the_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tables.write_tables(tmp_path / "grammar.tables")  # with the running Lark
     monkeypatch.setattr(tables, "_build", lambda: pytest.fail("built instead of loaded"))
-    parser = tables.load_parser()
+    parser = tables.load_parser(path)
     assert parser.source_path == "<deserialized>"
     for name, value in tables.OPTIONS.items():
         assert getattr(parser.options, name) == value
+    assert parser.parse(TEXTS[1]) == _built().parse(TEXTS[1])
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -94,7 +109,8 @@ def test_stale_or_missing_tables_fall_back_to_building(
 ) -> None:
     stale = tmp_path / "grammar.tables"
     if content is not None:
-        stale.write_bytes(content + tables.TABLES.read_bytes().split(b"\n", 1)[1])
+        written = tables.write_tables(tmp_path / "current.tables").read_bytes()
+        stale.write_bytes(content + written.split(b"\n", 1)[1])
     monkeypatch.setattr(tables, "TABLES", stale)
     parser = tables.load_parser()
     assert parser.source_path != "<deserialized>"
