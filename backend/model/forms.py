@@ -366,7 +366,6 @@ def choose_forms(
     suffstat or marginal form, its statistics go into ``data["suff"]``; with the glm form,
     into ``data["glm"]``.
     """
-    from brmsjax.backend.model.glm_families.negbinomial_glm import glm_min_rows
     from brmsjax.backend.model.glm_forms import GLM_MIN_ROWS  # glm_forms imports this module
 
     platform = jax.default_backend()
@@ -417,7 +416,7 @@ def choose_forms(
             n_levels=g.n_levels if g else 0,
             M=g.M if g else 0,
         )
-        least = glm_min_rows(family.name, platform, GLM_MIN_ROWS)
+        least = GLM_MIN_ROWS.get(platform)
         if (
             likelihood == "auto"
             and marginalize

@@ -73,6 +73,19 @@ GLM_MODELS: dict[str, tuple[str, str, dict[str, Any]]] = {
 }
 
 
+def pointwise_and_total(model: Any) -> tuple[dict[str, Any], np.ndarray, float]:
+    """A random point's (seed 2) parameters (with mu's linear predictor as ``"eta"``),
+    pointwise log likelihoods and summed log_lik."""
+    u = np.random.default_rng(2).uniform(-1.0, 1.0, model.program.dim)
+    with jax.enable_x64(True):
+        prog, (args, prior_args) = model.program, model.model_args
+        params = dict(prog.assemble(prog.constrain(u), prior_args, args))
+        pointwise = np.asarray(prog.pointwise(params, args))
+        total = float(prog.log_lik(params, args))
+        params["eta"] = np.asarray(prog.linear_predictors(params, args)[""])
+    return params, pointwise, total
+
+
 @pytest.mark.parametrize("case", GLM_MODELS, ids=list(GLM_MODELS))
 def test_glm_potential_and_gradient_equal_the_plain_form(case: str) -> None:
     formula, family, kwargs = GLM_MODELS[case]
@@ -140,12 +153,7 @@ def test_glm_pointwise_log_lik_is_the_plain_one() -> None:
         "binomial",
         likelihood="glm",
     )
-    u = np.random.default_rng(2).uniform(-1.0, 1.0, model.program.dim)
-    with jax.enable_x64(True):
-        prog, (args, prior_args) = model.program, model.model_args
-        params = prog.assemble(prog.constrain(u), prior_args, args)
-        pointwise = np.asarray(prog.pointwise(params, args))
-        total = float(prog.log_lik(params, args))
+    _, pointwise, total = pointwise_and_total(model)
     assert pointwise.shape == (200,)
     assert total == pytest.approx(float(np.sum(data["w"] * pointwise)), rel=1e-12)
 

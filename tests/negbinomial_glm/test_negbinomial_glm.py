@@ -20,7 +20,7 @@ from brmsjax.backend.model import glm_forms
 from brmsjax.backend.model.glm_families import negbinomial_glm as nb
 from brmsjax.formula.errors import ModelError
 from tests.model.test_forms import assert_same_potential, lowered, value_and_grad
-from tests.model.test_glm_forms import glm_frame
+from tests.model.test_glm_forms import glm_frame, pointwise_and_total
 
 
 def nb_frame(n: int, levels: int = 12, seed: int = 0) -> Any:
@@ -106,14 +106,14 @@ NB_CHOICES: dict[str, tuple[str, dict[str, Any], str]] = {
 @pytest.mark.parametrize("case", NB_CHOICES, ids=list(NB_CHOICES))
 def test_automatic_choice(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     formula, kwargs, expected = NB_CHOICES[case]
-    monkeypatch.setitem(nb.NB_GLM_MIN_ROWS, jax.default_backend(), 0)
+    monkeypatch.setitem(glm_forms.GLM_MIN_ROWS, jax.default_backend(), 1)
     model = lowered(formula, nb_frame(300), "negbinomial", **kwargs)
     assert model.forms["likelihood"] == expected
     assert ("glm" in model.data) == (expected == "glm")
 
 
 def test_not_chosen_where_not_measured(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(nb.NB_GLM_MIN_ROWS, jax.default_backend(), None)
+    monkeypatch.setitem(glm_forms.GLM_MIN_ROWS, jax.default_backend(), None)
     assert lowered("yn ~ x", nb_frame(300), "negbinomial").forms["likelihood"] == "plain"
 
 
@@ -131,14 +131,8 @@ def test_pointwise_log_lik_is_the_plain_one() -> None:
     formula = "yn | weights(w) ~ x1 + offset(o) + (1 | g) + (1 | h)"
     model = lowered(formula, data, "negbinomial")
     assert model.forms["likelihood"] == "glm"
-    u = np.random.default_rng(2).uniform(-1.0, 1.0, model.program.dim)
-    with jax.enable_x64(True):
-        prog, (args, prior_args) = model.program, model.model_args
-        params = prog.assemble(prog.constrain(u), prior_args, args)
-        pointwise = np.asarray(prog.pointwise(params, args))
-        total = float(prog.log_lik(params, args))
-        mu = np.exp(np.asarray(prog.linear_predictors(params, args)[""]))
-        phi = float(params["shape"])
+    params, pointwise, total = pointwise_and_total(model)
+    mu, phi = np.exp(params["eta"]), float(params["shape"])
     expected = stats.nbinom.logpmf(data["yn"], phi, phi / (mu + phi))
     np.testing.assert_allclose(pointwise, expected, rtol=1e-10)
     assert total == pytest.approx(float(np.sum(data["w"] * pointwise)), rel=1e-12)

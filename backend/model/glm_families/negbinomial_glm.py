@@ -27,7 +27,8 @@ addition terms but ``weights``; its statistics sum all rows, so mini-batch and r
 programs keep the plain form) and its statistics (``data["glm"]``, from
 :func:`~brmsjax.backend.model.glm_forms.glm_data` of poisson, whose constant is the same
 ``-sum(w lgamma(y + 1)) + sum(w y offset)``), plus ``u``, ``c`` and ``sw``. ``likelihood="auto"``
-chooses it from :data:`NB_GLM_MIN_ROWS` rows on. Pointwise log likelihoods (``log_lik``,
+chooses it as for the other glm families
+(:data:`~brmsjax.backend.model.glm_forms.GLM_MIN_ROWS`). Pointwise log likelihoods (``log_lik``,
 ``loo``) stay the plain form's. Timings: benchmarks/RESULTS.md, "negbinomial glm form".
 """
 
@@ -45,8 +46,6 @@ from brmsjax.backend.model.group_terms import gather_rows
 
 __all__ = [
     "NB_GLM_FAMILIES",
-    "NB_GLM_MIN_ROWS",
-    "glm_min_rows",
     "nb_glm_data",
     "nb_glm_log_lik",
     "nb_glm_model_log_lik",
@@ -54,25 +53,8 @@ __all__ = [
 
 #: The families (by name) of this form and the link each needs.
 NB_GLM_FAMILIES = {"negbinomial": "log"}
-#: Fewest rows for which ``likelihood="auto"`` chooses this form, per platform; None: never
-#: (not measured there). CPU: it removes two ``lgamma`` per row, faster at any size measured
-#: (benchmarks/RESULTS.md).
-NB_GLM_MIN_ROWS: dict[str, int | None] = {
-    "cpu": 0,
-    "gpu": None,
-    "cuda": None,
-    "rocm": None,
-    "tpu": None,
-}
 #: Fewest slots for the distinct response values (padded to a power of two from here).
 _MIN_SLOTS = 8
-
-
-def glm_min_rows(family: str, platform: str, default: Mapping[str, int | None]) -> int | None:
-    """Fewest rows from which ``likelihood="auto"`` chooses the glm form of ``family``:
-    :data:`NB_GLM_MIN_ROWS` for negbinomial, else ``default`` (``GLM_MIN_ROWS``)."""
-    table = NB_GLM_MIN_ROWS if family in NB_GLM_FAMILIES else default
-    return table.get(platform)
 
 
 def _slots(n: int) -> int:
