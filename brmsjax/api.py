@@ -37,6 +37,7 @@ from brmsjax.formula.terms.mv import MvFormula
 from brmsjax.formula.warn import user_stacklevel
 from brmsjax.methods.autocor import check_arma_fit, check_sar_fit
 from brmsjax.methods.refit import use_brm
+from brmsjax.methods.summary import fit_warnings
 from brmsjax.mv_api import is_multivariate, mv_design_for, mv_get_prior, mv_make_standata, mv_priors
 
 # A pandas DataFrame, a dict of columns, or any DataFrame narwhals reads (polars, pyarrow, ...).
@@ -378,7 +379,7 @@ def brm(
     if data2 is not None:
         brm_args["data2"] = data2
     fit = BrmsFit(draws, info, stats, design=design, model=lowered, data=data, brm_args=brm_args)
-    for message in fit.summary().warnings:
+    for message in fit_warnings(fit):
         warnings.warn(message, SamplerWarning, stacklevel=user_stacklevel())
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,10 +3,20 @@
 :func:`approximate_draws` runs brms's ``algorithm = "meanfield" | "fullrank" | "pathfinder" |
 "laplace"`` approximations and reports their settings as brms does; :func:`with_prior_draws`
 adds brms's ``prior_*`` draws of ``sample_prior = "yes"`` (:mod:`brmsjax.backend.priors.draws`).
+
+Importing this module (``from brmsjax import brm`` does) registers :func:`gc.freeze` to run at
+interpreter exit. Finalizing the interpreter runs full cyclic garbage collections over every
+object still alive (JAX's, pandas', NumPyro's and the fit's: a quarter of a million of them),
+which took 0.6-0.9 s of a cold fit's process; frozen objects are left out of those
+collections, and the process's memory goes back to the system anyway. Python does not promise
+to finalize objects that are alive at exit, so no guarantee is lost (benchmarks/RESULTS.md,
+2026-12-08 eighth session).
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
 from typing import Any
 
 import numpy as np
@@ -17,6 +27,8 @@ from brmsjax.backend.priors.draws import prior_draws
 from brmsjax.formula.design.ir import Design
 
 __all__ = ["approximate_draws", "with_prior_draws"]
+
+atexit.register(gc.freeze)
 
 
 def with_prior_draws(

@@ -16,7 +16,6 @@ structure, sampler settings and argument shapes (:func:`brmsjax.backend.cache.co
 
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,7 +38,6 @@ from brmsjax.backend.cache import (
     lookup,
 )
 from brmsjax.backend.infer.devices import ChainLayout, chain_sharding, map_chains
-from brmsjax.backend.infer.diagnostics import import_arviz
 from brmsjax.backend.infer.inits import INIT_TRIES
 from brmsjax.backend.infer.sharding import MASK
 from brmsjax.backend.model.lower import LoweredModel, ModelProgram
@@ -304,36 +302,6 @@ def options_for(lowered: LoweredModel, layout: ChainLayout) -> tuple[Any, Any]:
     return advance, RUN_ONCE_OPTIONS if small else ONE_OFF_OPTIONS
 
 
-def _then_arviz(done: Future[Any], work: Callable[[], Any], after: threading.Event) -> None:
-    """Run ``work`` into ``done``, then import ArviZ once ``after`` is set.
-
-    ArviZ's import holds the interpreter most of its 1.5 s of CPU: beside the tracing and
-    lowering of ``derive`` or ``advance`` on the other thread it slowed them by about as much.
-    ``after`` is set once ``advance`` is lowered: the import then overlaps XLA's compile (which
-    holds no interpreter) on a core that would otherwise idle, or the sampling.
-    """
-    try:
-        done.set_result(work())
-    except BaseException as err:  # handed to whoever waits for ``done``
-        done.set_exception(err)
-    after.wait()
-    import_arviz()
-
-
-class _Signalled:
-    """A jitted function whose ``lower`` sets ``event`` once done (its Python part: tracing
-    and lowering), for :func:`_then_arviz`."""
-
-    def __init__(self, jitted: Any, event: threading.Event) -> None:
-        self.jitted, self.event = jitted, event
-
-    def lower(self, *args: Any) -> Any:
-        try:
-            return self.jitted.lower(*args)
-        finally:
-            self.event.set()
-
-
 def programs(
     lowered: LoweredModel,
     layout: ChainLayout,
@@ -350,8 +318,7 @@ def programs(
     On a first run they are compiled on two threads (XLA releases the GIL while it compiles):
     ``advance`` is lowered against the shapes and shardings of ``start``'s output, known from
     ``start``'s trace; ``then`` runs on ``start``'s thread once ``start`` is compiled, and
-    ``derive`` is compiled after it, while ``advance`` still compiles or the chains run; ArviZ
-    is imported after ``derive`` once ``advance`` is lowered (:func:`_then_arviz`).
+    ``derive`` is compiled after it, while ``advance`` still compiles or the chains run.
     Programs compiled before for these shapes are reused.
     """
     prog = lowered.program
@@ -359,10 +326,9 @@ def programs(
     key = (prog.structure, layout, s, float32)
     advance_options, options = options_for(lowered, layout)
 
-    def advance(advance_args: tuple[Any, ...], lowered: threading.Event | None = None) -> Any:
+    def advance(advance_args: tuple[Any, ...]) -> Any:
         def build() -> Any:
-            jitted = map_chains(_advance_fn(prog, s), layout, donate=True)
-            return jitted if lowered is None else _Signalled(jitted, lowered)
+            return map_chains(_advance_fn(prog, s), layout, donate=True)
 
         with jax.enable_x64(not float32):
             return compiled(("advance", *key), build, advance_args, advance_options)
@@ -392,20 +358,12 @@ def programs(
             fn = compiled(("start", *key), lambda: start_jit, start_args, options)
         return fn, then()
 
-    advance_lowered = threading.Event()
-
-    def first_advance() -> Any:
-        try:
-            return advance((carry, advance_shared), advance_lowered)
-        finally:
-            advance_lowered.set()  # also where it failed or was compiled before
-
     pool = ThreadPoolExecutor(max_workers=2)
-    futures = (pool.submit(build_start), pool.submit(first_advance))
-    # Queued behind them, for whichever thread finishes first: ``derive``, then ArviZ for the
-    # summary's diagnostics (a slow import, about 1.5 s of CPU, needed after sampling only).
-    later: Future[Any] = Future()
-    pool.submit(_then_arviz, later, lambda: derive((draws, advance_shared[3:5])), advance_lowered)
+    futures = (pool.submit(build_start), pool.submit(lambda: advance((carry, advance_shared))))
+    # Queued behind them, for whichever thread finishes first. ArviZ is not imported here: a
+    # fit needs it only for the ESS columns of ``summary()`` (brm()'s R-hat check is NumPy's),
+    # and its 1.3 s of interpreter-holding import slowed the tracing and the chains beside it.
+    later: Future[Any] = pool.submit(derive, (draws, advance_shared[3:5]))
     pool.shutdown(wait=False)
     try:
         (start, extra), _ = (f.result() for f in futures)
