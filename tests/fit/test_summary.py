@@ -26,7 +26,13 @@ from brmsjax.backend.infer.diagnostics import (
 )
 from brmsjax.fit import BrmsFit
 from brmsjax.fit import group_spec as GroupInfo
-from brmsjax.methods.summary import ci_bounds, print_format, quantile_names, summary_table
+from brmsjax.methods.summary import (
+    ci_bounds,
+    fit_warnings,
+    print_format,
+    quantile_names,
+    summary_table,
+)
 from tests.fit.test_fit_methods import SLEEP_TRUTH, sleep_info, synthetic_fit
 
 COLS = ["Estimate", "Est.Error", "l-95% CI", "u-95% CI", "Rhat", "Bulk_ESS", "Tail_ESS"]
@@ -301,6 +307,9 @@ def test_unconverged_chains_warn_in_brms_order() -> None:
         divergence_message(7, 0.8),
         treedepth_message(4, 10),
     )
+    # brm() warns with fit_warnings (R-hat only, no tables): the same messages
+    assert fit_warnings(bad) == smry.warnings
+    assert fit_warnings(fit) == (divergence_message(7, 0.8), treedepth_message(4, 10))
     tail = str(smry).split("(at convergence, Rhat = 1).\n", 1)[1]
     assert tail == (
         "Warning messages:\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,44 @@ def test_public_names_import_what_they_need(code: str, loaded: list[str]) -> Non
     # a fit needs JAX, NumPyro and pandas, but not ArviZ, xarray or matplotlib until its
     # summary or plots are asked for
     assert _loaded(code) == loaded
+
+
+FIT = (
+    "import atexit, gc, warnings\n"
+    "import numpy as np, pandas as pd\n"
+    # registered before brmsjax's handler, so it runs after it (atexit runs last in, first out)
+    "atexit.register(lambda: print('frozen at exit', gc.get_freeze_count() > 0))\n"
+    "from brmsjax import brm\n"
+    "rng = np.random.default_rng(1)\n"
+    "df = pd.DataFrame({'x': rng.normal(size=30)}).assign(y=lambda d: d.x + rng.normal(size=30))\n"
+    "with warnings.catch_warnings():\n"
+    "    warnings.simplefilter('ignore')\n"
+    "    fit = brm('y ~ x', df, chains=2, iter=200, seed=1)\n"
+    "fit.draws()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "loaded"),
+    [
+        (FIT, ["jax", "jaxlib", "lark", "numpyro", "pandas", "scipy"]),
+        (FIT + "str(fit.summary())\n", sorted(HEAVY)),
+    ],
+)
+def test_a_fit_imports_arviz_only_for_its_summary(code: str, loaded: list[str]) -> None:
+    # brm()'s R-hat check is NumPy's; summary()'s ESS columns import ArviZ (and xarray, and
+    # ArviZ imports matplotlib)
+    env = dict(os.environ, BRMSJAX_CACHE_DIR="")
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env=env,
+    ).stdout.splitlines()
+    assert json.loads(out[-2]) == loaded
+    assert out[-1] == "frozen at exit True"
 
 
 def _type_checking_names(path: Path) -> dict[str, str]:
