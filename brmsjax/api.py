@@ -24,7 +24,7 @@ from brmsjax.backend.model.lower import ModelNames
 from brmsjax.backend.model.terms.shrinkage import shrink_standata
 from brmsjax.backend.priors.monotonic import con_simo
 from brmsjax.backend.priors.resolve import PriorsLike, prior_table, resolve_priors
-from brmsjax.brm_steps import approximate_draws, with_prior_draws
+from brmsjax.brm_steps import approximate_draws, frozen_heap, with_prior_draws
 from brmsjax.fit import BrmsFit, FitInfo, load
 from brmsjax.formula.design.design import as_frame, build_design
 from brmsjax.formula.design.design import model_matrix as _model_matrix
@@ -132,6 +132,7 @@ def fit_info(
     )
 
 
+@frozen_heap
 def brm(
     formula: FormulaLike,
     data: Data,
