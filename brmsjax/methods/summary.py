@@ -93,7 +93,7 @@ def summary_table(
     """The summary columns of brms for ``(chain, draw, var)`` draws.
 
     Columns are ``Estimate Est.Error l-95% CI u-95% CI Rhat Bulk_ESS Tail_ESS`` (the interval
-    labels follow ``prob``); R-hat and ESS come from ArviZ.
+    labels follow ``prob``); R-hat is ArviZ's computed in NumPy, ESS comes from ArviZ.
     """
     arr = np.asarray(x, dtype=np.float64)
     lo, hi = ci_bounds(prob)
