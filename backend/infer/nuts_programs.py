@@ -16,11 +16,13 @@ structure, sampler settings and argument shapes (:func:`brmsjax.backend.cache.co
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 import jax
@@ -219,8 +221,9 @@ def _stat_values(state: Any) -> tuple[jax.Array, ...]:
     )
 
 
-def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
-    """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers."""
+def _advance_fn(prog: ModelProgram, s: Settings, whole: bool = False) -> Callable[..., Any]:
+    """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers; with
+    ``whole``, their loop is one XLA:CPU kernel (:func:`_one_kernel`)."""
 
     def advance(carry: PyTree, shared: tuple[Any, ...]) -> PyTree:
         lo, hi, target, data, prior_args, scale = shared
@@ -261,9 +264,28 @@ def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
             b = lax.cond(keep, write, lambda a: a[1], (st, b, j))
             return st, b
 
-        return lax.fori_loop(lo, hi, body, (state, bufs))
+        loop = partial(lax.fori_loop, lo, hi, body)
+        return _one_kernel(loop, (state, bufs)) if whole else loop((state, bufs))
 
     return advance
+
+
+def _one_kernel(fn: Callable[[PyTree], PyTree], arg: PyTree) -> PyTree:
+    """``fn(arg)`` as a call that XLA:CPU compiles into one kernel (``xla_cpu_small_call``).
+
+    XLA:CPU's thunk runtime otherwise runs each operation of NUTS's loops as a task of its
+    own: with a cheap gradient that dispatch is most of a leapfrog step (a step of a
+    67-coordinate normal: about 5 CPU us per step against 0.9 us in one kernel); ticks'
+    sampling takes about 30% less CPU (benchmarks/RESULTS.md, "Eighth session"). The kernel
+    runs on one thread and cannot hold custom calls (LAPACK's, as the dense metric's
+    Cholesky factor): :func:`programs` uses it on small CPU models without them.
+    """
+    try:
+        from jax.experimental.xla_metadata import set_xla_metadata
+    except ImportError:  # pragma: no cover - older JAX
+        return fn(arg)
+    with set_xla_metadata(xla_cpu_small_call="true", inlineable="false"):
+        return jax.jit(fn)(arg)
 
 
 def _derive_fn(prog: ModelProgram) -> Callable[..., Any]:
@@ -320,6 +342,24 @@ def _then_arviz(done: Future[Any], work: Callable[[], Any], after: threading.Eve
     import_arviz()
 
 
+# Custom calls that the partitioner removes; any other one (LAPACK's) cannot be in a kernel.
+_NOT_IN_KERNEL = re.compile(r"custom_call @(?!Sharding|SPMD|xla\.sdy|local_xla\.sdy)")
+
+
+class _Kernel:
+    """A jitted sampler whose loop is one kernel (:func:`_one_kernel`), lowered as ``plain``
+    instead where it holds a custom call."""
+
+    def __init__(self, whole: Any, plain: Any) -> None:
+        self.whole, self.plain = whole, plain
+
+    def lower(self, *args: Any) -> Any:
+        if self.whole is self.plain:
+            return self.plain.lower(*args)
+        lowered = self.whole.lower(*args)
+        return self.plain.lower(*args) if _NOT_IN_KERNEL.search(lowered.as_text()) else lowered
+
+
 class _Signalled:
     """A jitted function whose ``lower`` sets ``event`` once done (its Python part: tracing
     and lowering), for :func:`_then_arviz`."""
@@ -359,9 +399,15 @@ def programs(
     key = (prog.structure, layout, s, float32)
     advance_options, options = options_for(lowered, layout)
 
+    # Small CPU samplers run as one kernel (:func:`_one_kernel`); larger ones keep the thunk
+    # runtime's threads for their gradient.
+    whole = advance_options in (SAMPLER_OPTIONS, RUN_ONCE_OPTIONS)
+
     def advance(advance_args: tuple[Any, ...], lowered: threading.Event | None = None) -> Any:
         def build() -> Any:
-            jitted = map_chains(_advance_fn(prog, s), layout, donate=True)
+            plain = map_chains(_advance_fn(prog, s), layout, donate=True)
+            fused = map_chains(_advance_fn(prog, s, True), layout, donate=True) if whole else plain
+            jitted = _Kernel(fused, plain)
             return jitted if lowered is None else _Signalled(jitted, lowered)
 
         with jax.enable_x64(not float32):

@@ -5,7 +5,8 @@
 sampler the legacy emitters (and one code generation thread up to ``FAST_ROWS`` rows), and
 LLVM without optimizations where its summed statistics are few (``FAST_SUFF``);
 ``potential_fn`` is one jitted potential per program, whose jaxpr JAX reuses in every
-program that calls it.
+program that calls it; small samplers run their loop as one XLA:CPU kernel where it holds no
+custom call.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -20,7 +22,13 @@ from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS, SAMPLER_OPT
 from brmsjax.backend.families.registry import gaussian
 from brmsjax.backend.infer.devices import ChainLayout
 from brmsjax.backend.infer.inits import init_centre
-from brmsjax.backend.infer.nuts_programs import FAST_SUFF, options_for, potential_fn
+from brmsjax.backend.infer.nuts_programs import (
+    FAST_SUFF,
+    _Kernel,
+    _one_kernel,
+    options_for,
+    potential_fn,
+)
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.model.program import trace_count
 from tests.model.test_lower import default_priors, sleep_design
@@ -107,3 +115,33 @@ def test_model_traced_once_for_programs_in_one_context(sleep_rs) -> None:  # typ
         jax.jit(jax.grad(lambda v, d, p: pot(v + 1.0, d, p))).trace(u, *args)
         jax.jit(jax.value_and_grad(pot)).trace(u, *args)
     assert (first - before, trace_count() - first) in ((0, 0), (1, 0))
+
+
+def _loop(x):  # type: ignore[no-untyped-def]
+    """NUTS-like small steps: a loop of elementwise special functions and a reduction."""
+    body = lambda i, c: c + 1e-3 * jax.scipy.special.gammaln(jnp.exp(c) + 1.0) - jnp.sum(c) * 1e-4  # noqa: E731
+    return jax.lax.fori_loop(0, 50, body, x)
+
+
+def _cholesky(x):  # type: ignore[no-untyped-def]
+    return jax.lax.fori_loop(0, 3, lambda i, c: jnp.linalg.cholesky(c @ c.T + jnp.eye(3)), x)
+
+
+@pytest.mark.parametrize(
+    ("fn", "arg", "one_kernel"),
+    [
+        (_loop, np.linspace(-1.0, 1.0, 7), True),
+        (_cholesky, np.eye(3), False),  # LAPACK's custom call: the thunk runtime's program
+    ],
+)
+def test_sampler_loop_is_one_kernel_without_custom_calls(fn, arg, one_kernel) -> None:  # type: ignore[no-untyped-def]
+    """``_Kernel`` lowers the one-kernel program (``xla_cpu_small_call``) unless it holds a
+    custom call, which that kernel cannot run; both give the same numbers to rounding."""
+    with jax.enable_x64(True):
+        plain = jax.jit(fn)
+        whole = jax.jit(lambda a: _one_kernel(fn, a))
+        lowered = _Kernel(whole, plain).lower(arg)
+        assert ("xla_cpu_small_call" in lowered.as_text()) is one_kernel
+        compiled = lowered.compile(SAMPLER_OPTIONS)
+        assert ("xla_cpu_small_call" in compiled.as_text()) is one_kernel
+        np.testing.assert_allclose(compiled(arg), plain(arg), rtol=1e-13, atol=1e-15)
