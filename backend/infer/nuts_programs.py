@@ -16,10 +16,12 @@ structure, sampler settings and argument shapes (:func:`brmsjax.backend.cache.co
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 import jax
@@ -217,8 +219,9 @@ def _stat_values(state: Any) -> tuple[jax.Array, ...]:
     )
 
 
-def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
-    """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers."""
+def _advance_fn(prog: ModelProgram, s: Settings, whole: bool = False) -> Callable[..., Any]:
+    """Per chain: NUTS iterations ``[lo, hi)``, writing kept draws into the buffers; with
+    ``whole``, their loop is one XLA:CPU kernel (:func:`_one_kernel`)."""
 
     def advance(carry: PyTree, shared: tuple[Any, ...]) -> PyTree:
         lo, hi, target, data, prior_args, scale = shared
@@ -259,9 +262,45 @@ def _advance_fn(prog: ModelProgram, s: Settings) -> Callable[..., Any]:
             b = lax.cond(keep, write, lambda a: a[1], (st, b, j))
             return st, b
 
-        return lax.fori_loop(lo, hi, body, (state, bufs))
+        loop = partial(lax.fori_loop, lo, hi, body)
+        if whole and not s.dense and not _custom_calls(prog, state.z * scale, data, prior_args):
+            return _one_kernel(loop, (state, bufs))
+        return loop((state, bufs))
 
     return advance
+
+
+def _one_kernel(fn: Callable[[PyTree], PyTree], arg: PyTree) -> PyTree:
+    """``fn(arg)`` as a call that XLA:CPU compiles into one kernel (``xla_cpu_small_call``).
+
+    XLA:CPU's thunk runtime otherwise runs each operation of NUTS's loops as a task of its
+    own: with a cheap gradient that dispatch is most of a leapfrog step (a step of a
+    67-coordinate normal: about 5 CPU us per step against 0.9 us in one kernel); ticks'
+    sampling takes about 30% less CPU (benchmarks/RESULTS.md, "Eighth session"). The kernel
+    runs on one thread and cannot hold custom calls (LAPACK's, as the dense metric's
+    Cholesky factor): :func:`programs` uses it on small CPU models without them.
+    """
+    try:
+        from jax.experimental.xla_metadata import set_xla_metadata
+    except ImportError:  # pragma: no cover - older JAX
+        return fn(arg)
+    with set_xla_metadata(xla_cpu_small_call="true", inlineable="false"):
+        return jax.jit(fn)(arg)
+
+
+# Custom calls that the partitioner removes; any other one (LAPACK's) cannot be in a kernel.
+_NOT_IN_KERNEL = re.compile(r"custom_call @(?!Sharding|SPMD|xla\.sdy|local_xla\.sdy)")
+
+
+def _custom_calls(prog: ModelProgram, *args: Any) -> bool:
+    """Whether the potential at ``args`` lowers to a custom call (LAPACK's: the marginal and
+    hybrid forms' Cholesky factors), which cannot be in :func:`_one_kernel`'s kernel.
+
+    Only the potential is lowered (its trace is :func:`potential_fn`'s, kept from ``start``),
+    not the sampler's loop a second time; the dense metric's own factor is ``Settings.dense``.
+    """
+    text = potential_fn(prog).trace(*args).lower().as_text()
+    return _NOT_IN_KERNEL.search(text) is not None
 
 
 def _derive_fn(prog: ModelProgram) -> Callable[..., Any]:
@@ -326,9 +365,13 @@ def programs(
     key = (prog.structure, layout, s, float32)
     advance_options, options = options_for(lowered, layout)
 
+    # Small CPU samplers run as one kernel (:func:`_one_kernel`); larger ones keep the thunk
+    # runtime's threads for their gradient.
+    whole = advance_options in (SAMPLER_OPTIONS, RUN_ONCE_OPTIONS)
+
     def advance(advance_args: tuple[Any, ...]) -> Any:
         def build() -> Any:
-            return map_chains(_advance_fn(prog, s), layout, donate=True)
+            return map_chains(_advance_fn(prog, s, whole), layout, donate=True)
 
         with jax.enable_x64(not float32):
             return compiled(("advance", *key), build, advance_args, advance_options)

@@ -5,7 +5,8 @@
 sampler the legacy emitters (and one code generation thread up to ``FAST_ROWS`` rows), and
 LLVM without optimizations where its summed statistics are few (``FAST_SUFF``);
 ``potential_fn`` is one jitted potential per program, whose jaxpr JAX reuses in every
-program that calls it.
+program that calls it; small samplers run their loop as one XLA:CPU kernel where it holds no
+custom call.
 """
 
 from __future__ import annotations
@@ -13,16 +14,25 @@ from __future__ import annotations
 from dataclasses import replace
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import brmsjax as bj
 from brmsjax.backend.cache import ONE_OFF_OPTIONS, RUN_ONCE_OPTIONS, SAMPLER_OPTIONS
 from brmsjax.backend.families.registry import gaussian
 from brmsjax.backend.infer.devices import ChainLayout
 from brmsjax.backend.infer.inits import init_centre
-from brmsjax.backend.infer.nuts_programs import FAST_SUFF, options_for, potential_fn
+from brmsjax.backend.infer.nuts_programs import (
+    FAST_SUFF,
+    _custom_calls,
+    _one_kernel,
+    options_for,
+    potential_fn,
+)
 from brmsjax.backend.model.lower import lower
 from brmsjax.backend.model.program import trace_count
+from tests.model.test_forms import lowered as forms_lowered
 from tests.model.test_lower import default_priors, sleep_design
 
 CPU = ChainLayout("parallel", 4, 1, "cpu")
@@ -107,3 +117,38 @@ def test_model_traced_once_for_programs_in_one_context(sleep_rs) -> None:  # typ
         jax.jit(jax.grad(lambda v, d, p: pot(v + 1.0, d, p))).trace(u, *args)
         jax.jit(jax.value_and_grad(pot)).trace(u, *args)
     assert (first - before, trace_count() - first) in ((0, 0), (1, 0))
+
+
+def _loop(x):  # type: ignore[no-untyped-def]
+    """NUTS-like small steps: a loop of elementwise special functions and a reduction."""
+    body = lambda i, c: c + 1e-3 * jax.scipy.special.gammaln(jnp.exp(c) + 1.0) - jnp.sum(c) * 1e-4  # noqa: E731
+    return jax.lax.fori_loop(0, 50, body, x)
+
+
+def test_one_kernel_runs_the_loop_as_one_call() -> None:
+    """``_one_kernel`` marks the loop ``xla_cpu_small_call``, which XLA:CPU keeps in the
+    compiled program, and gives the thunk runtime's numbers to rounding."""
+    arg = np.linspace(-1.0, 1.0, 7)
+    with jax.enable_x64(True):
+        lowered = jax.jit(lambda a: _one_kernel(_loop, a)).lower(arg)
+        assert "xla_cpu_small_call" in lowered.as_text()
+        compiled = lowered.compile(SAMPLER_OPTIONS)
+        assert "xla_cpu_small_call" in compiled.as_text()
+        np.testing.assert_allclose(compiled(arg), jax.jit(_loop)(arg), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("formula", "likelihood", "custom"),
+    [
+        ("Reaction ~ Days + (Days | Subject)", "marginal", True),  # LAPACK's Cholesky
+        ("Reaction ~ Days + (1 | Subject)", "plain", False),
+    ],
+)
+def test_custom_calls_of_the_potential(formula, likelihood, custom) -> None:  # type: ignore[no-untyped-def]
+    """The sampler's loop is one kernel only where the potential lowers to no custom call,
+    read off the potential alone (the loop is traced once)."""
+    model = forms_lowered(formula, bj.datasets.sleepstudy(), likelihood=likelihood)
+    prog = model.program
+    with jax.enable_x64(True):
+        u = np.asarray(init_centre(model), dtype=np.float64)
+        assert _custom_calls(prog, u, model.data, prog.prepare(model.prior_args)) is custom
