@@ -318,3 +318,78 @@ def test_reparam_off_keeps_brms_coordinates() -> None:
     )
     assert [g.centred for g in lowered.structure.groups] == [0]
     assert math.isfinite(lowered.program.dim)
+
+
+def intercept_data(levels: int, per: int, sd: float, family: str, seed: int = 2) -> pd.DataFrame:
+    """``y ~ x + (1 | g)`` simulated with ``levels`` levels of ``per`` rows, sd ``sd``."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(levels), per)
+    x = rng.normal(1.0, 1.0, levels * per)
+    eta = 0.5 + 0.3 * x + rng.normal(0.0, sd, levels)[g]
+    if family == "gaussian":
+        y: np.ndarray = rng.normal(eta, 1.0)
+    elif family == "bernoulli":
+        y = (rng.random(levels * per) < 1.0 / (1.0 + np.exp(-eta))).astype(int)
+    else:  # negbinomial, shape 3
+        y = rng.poisson(rng.gamma(3.0, np.exp(eta) / 3.0))
+    return pd.DataFrame({"y": y, "x": x, "g": g.astype(str)})
+
+
+def intercept_lowered(frame: pd.DataFrame, family: str, **kwargs: object) -> LoweredModel:
+    fam = get_family(family)
+    design = design_for("y ~ x + (1 | g)", frame, fam)
+    return lower(design, fam, resolve_priors(design, fam, None), marginalize=False, **kwargs)
+
+
+# levels, rows per level, sd of the intercepts, family: the median power lam_j (0: brms's z),
+# about I tau^2 / 4 / (1 + I tau^2 / 4) with tau^2 the moment estimate (PARTIAL_SD = 1/2)
+LEVEL_CENTRING = [
+    (100, 3, 0.3, "gaussian", 0.0),  # 3 * 0.09 / 4 = 0.07: below PARTIAL_MIN
+    (60, 4, 1.0, "gaussian", 0.483),  # 4 * 1.0 / 4 = 1: about 1/2
+    (60, 8, 1.0, "gaussian", 0.588),  # 8 / 4 = 2: about 2/3 (tau^2 estimated 0.7)
+    (60, 30, 1.0, "bernoulli", 0.462),  # 30 * 0.2 * tau^2 / 4
+    (60, 6, 0.8, "negbinomial", 0.371),  # weights mu / (1 + mu / phi), phi without groups
+]
+
+
+@pytest.mark.parametrize("case", LEVEL_CENTRING)
+def test_level_centring_choice(case: tuple[int, int, float, str, float]) -> None:
+    levels, per, sd, family, expected = case
+    lw = intercept_lowered(intercept_data(levels, per, sd, family), family)
+    (g,) = lw.structure.groups
+    assert (g.centred, g.partial) == (0, expected > 0)
+    if expected:
+        lam = np.asarray(lw.data["centring"]["1"])
+        assert lam.shape == (levels,) and np.all((lam > 0) & (lam < 1))
+        assert np.median(lam) == pytest.approx(expected, abs=1e-3)
+    brms = intercept_lowered(intercept_data(levels, per, sd, family), family, centred=0)
+    assert not brms.structure.groups[0].partial  # an explicit choice: no powers
+
+
+def test_level_centring_log_density_is_brms_plus_the_jacobian() -> None:
+    frame = intercept_data(60, 4, 1.0, "gaussian")
+    ours = intercept_lowered(frame, "gaussian")
+    assert ours.structure.groups[0].partial
+    ref = intercept_lowered(frame, "gaussian", reparam=False, centred=0)
+    data, prior_args = ours.model_args
+    u = np.random.default_rng(11).uniform(-1.5, 1.5, ours.program.dim)
+    with jax.enable_x64(True):
+        got, mapped, jac = fast_jit(partial(evaluate, ours, ref))(u, data, prior_args)
+    mapped = {k: np.asarray(x) for k, x in mapped.items()}
+    expected = brms_log_density(ref, np.asarray(data["y"]), mapped)
+    lam = np.asarray(data["centring"]["1"])
+    assert float(jac) == pytest.approx(-lam.sum() * np.log(float(mapped["sd_1"][0])), rel=1e-10)
+    assert float(got) == pytest.approx(expected + float(jac), rel=1e-12, abs=1e-10)
+
+
+def test_level_centring_init_values_map_to_brms_effects() -> None:
+    ours = intercept_lowered(intercept_data(60, 4, 1.0, "gaussian"), "gaussian")
+    z = np.random.default_rng(5).normal(size=(1, 60))
+    sd = np.array([0.4])
+    w = ours.program.site_value("z_1", z, ours.data, {"sd_1": sd})
+    lam = np.asarray(ours.data["centring"]["1"])
+    np.testing.assert_allclose(w, z * 0.4**lam, rtol=1e-12)
+    with jax.enable_x64(True):
+        params = {"sd_1": jnp.asarray(sd), "z_1": jnp.asarray(w)}
+        r = np.asarray(ours.program.group_effects(params, ours.data)[1])
+    np.testing.assert_allclose(r, (0.4 * z).T, rtol=1e-12)
