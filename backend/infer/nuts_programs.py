@@ -299,7 +299,8 @@ def _custom_calls(prog: ModelProgram, *args: Any) -> bool:
     Only the potential is lowered (its trace is :func:`potential_fn`'s, kept from ``start``),
     not the sampler's loop a second time; the dense metric's own factor is ``Settings.dense``.
     """
-    text = potential_fn(prog).trace(*args).lower().as_text()
+    jitted = cast(Any, potential_fn(prog))  # a jax.jit function: it has ``trace``
+    text = jitted.trace(*args).lower().as_text()
     return _NOT_IN_KERNEL.search(text) is not None
 
 
