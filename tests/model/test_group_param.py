@@ -342,13 +342,13 @@ def intercept_lowered(frame: pd.DataFrame, family: str, **kwargs: object) -> Low
 
 
 # levels, rows per level, sd of the intercepts, family: the median power lam_j (0: brms's z),
-# about I c / (1 + I c) with c = 0.49 tau^2, tau^2 the moment estimate (PARTIAL_SD = 0.7)
+# about I tau^2 / 4 / (1 + I tau^2 / 4) with tau^2 the moment estimate (PARTIAL_SD = 1/2)
 LEVEL_CENTRING = [
-    (100, 3, 0.3, "gaussian", 0.0),  # tau^2 estimated below the levels' noise: below PARTIAL_MIN
-    (60, 4, 1.0, "gaussian", 0.646),  # 4 * 0.49 = 1.96: about 2/3
-    (60, 8, 1.0, "gaussian", 0.737),  # 8 * 0.49 * 0.7 (tau^2 estimated 0.7): about 3/4
-    (60, 30, 1.0, "bernoulli", 0.627),  # 30 * 0.2 * 0.49 tau^2
-    (60, 6, 0.8, "negbinomial", 0.536),  # weights mu / (1 + mu / phi), phi without groups
+    (100, 3, 0.3, "gaussian", 0.0),  # 3 * 0.09 / 4 = 0.07: below PARTIAL_MIN
+    (60, 4, 1.0, "gaussian", 0.483),  # 4 * 1.0 / 4 = 1: about 1/2
+    (60, 8, 1.0, "gaussian", 0.588),  # 8 / 4 = 2: about 2/3 (tau^2 estimated 0.7)
+    (60, 30, 1.0, "bernoulli", 0.462),  # 30 * 0.2 * tau^2 / 4
+    (60, 6, 0.8, "negbinomial", 0.371),  # weights mu / (1 + mu / phi), phi without groups
 ]
 
 
