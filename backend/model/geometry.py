@@ -8,8 +8,6 @@ term when a model is lowered; the model, its priors and its posterior are unchan
 * :func:`centred_coordinates`: how many leading coordinates to sample centred (effects)
   rather than non-centred (standardized effects, brms's ``z``), from how well the data pin
   down each level's value compared with the spread of the levels.
-* :func:`level_centring`: for a varying intercept left non-centred, a power ``lam_j`` per
-  level between the two (partial centring), from the same comparison level by level.
 """
 
 from __future__ import annotations
@@ -21,25 +19,11 @@ import numpy as np
 
 from brmsjax.backend.families.registry import Family
 
-__all__ = [
-    "INFORMED",
-    "PARTIAL_MIN",
-    "PARTIAL_SD",
-    "centred_coordinates",
-    "level_centring",
-    "shear_matrix",
-]
+__all__ = ["INFORMED", "centred_coordinates", "shear_matrix"]
 
 #: Median ratio of the between-level variance to a level estimate's variance above which a
 #: coordinate is sampled centred (:func:`centred_coordinates`).
 INFORMED = 20.0
-#: Largest per-level power below which :func:`level_centring` keeps brms's non-centred ``z``.
-PARTIAL_MIN = 0.1
-#: The between-level sd at which :func:`level_centring` sets its powers, as a fraction of the
-#: moment estimate: the neck of the funnel (small ``sd``), where centring fails worse than
-#: non-centring does at large ``sd``, weighs more (ticks at 1.0: a chain stuck at 256 leapfrog
-#: steps per draw, bulk ESS 17; at 0.5: none in 3 seeds; benchmarks/RESULTS.md).
-PARTIAL_SD = 0.5
 
 #: Families whose mean link is canonical, with the variance function of the mean per trial:
 #: the working weights of :func:`_glm_working` are then ``trials * var(mu)``.
@@ -130,90 +114,6 @@ def _glm_working(family: Family, data: Mapping[str, Any]) -> tuple[np.ndarray, n
     return (y - trials * mu) / w, w
 
 
-def _working(
-    family: Family, data: Mapping[str, Any], g: Any
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Working residuals and weights of the population-level fit that the centring rules
-    read (see :func:`centred_coordinates`), or None where no rule applies."""
-    if set(g.dpars) != {""}:
-        return None
-    J = np.asarray(g.J)
-    if len(np.asarray(data["y"])) <= g.n_levels:
-        return None
-    if family.name in ("gaussian", "lognormal") and family.link == "identity":
-        resid, w = _gaussian_working(data, J, g.n_levels, log=family.name == "lognormal")
-    elif "weights" in data["addition"]:
-        return None
-    elif (family.name, family.link) in _CANONICAL:
-        resid, w = _glm_working(family, data)
-    elif (family.name, family.link) == ("negbinomial", "log"):
-        resid, w = _negbinomial_working(data)
-    else:
-        return None
-    if not np.all(np.isfinite(resid)) or not np.any(w > 0):
-        return None
-    return resid, w
-
-
-def _negbinomial_working(data: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Working residuals ``(y - mu) / mu`` and Fisher weights ``w = mu / (1 + mu / phi)`` of
-    the population-level negative binomial fit (log link; IRLS at the shape ``phi`` of the
-    moments ``sum((y - mu)^2 - mu) = sum(mu^2) / phi``, groups left out: ``phi`` is then
-    understated and so are the weights)."""
-    y = np.asarray(data["y"], dtype=float)
-    offset = np.asarray(data["offset"].get("", np.zeros(len(y))), dtype=float)
-    D = _population(data, len(y))
-    beta = _solve(D, np.ones(len(y)), np.log(y + 0.5) - offset)
-    phi = np.inf
-    for _ in range(_IRLS_STEPS):
-        mu = np.exp(np.clip(D @ beta + offset, -30.0, 30.0))
-        excess = float(np.sum((y - mu) ** 2 - mu))
-        phi = float(np.sum(mu**2)) / excess if excess > 0 else np.inf
-        w = np.maximum(mu / (1.0 + mu / phi), 1e-12)
-        new = _solve(D, w, np.log(mu) - offset + (y - mu) / mu)
-        done = np.max(np.abs(new - beta), initial=0.0) < 1e-8
-        beta = new
-        if done:
-            break
-    mu = np.exp(np.clip(D @ beta + offset, -30.0, 30.0))
-    w = np.maximum(mu / (1.0 + mu / phi), 1e-12)
-    return (y - mu) / mu, w
-
-
-def level_centring(family: Family, data: Mapping[str, Any], g: Any) -> np.ndarray | None:
-    """Per level, the power ``lam_j`` of a partly centred varying intercept, or None.
-
-    For a term with one coefficient (``(1 | g)``) that :func:`centred_coordinates` leaves
-    non-centred, the site holds ``w_j = sd^lam_j z_j`` (``r_j = sd^(1 - lam_j) w_j``):
-    ``lam = 0`` is brms's non-centred ``z``, ``lam = 1`` the centred effect (Papaspiliopoulos,
-    Roberts and Skold's partial non-centring). With ``I_j`` the level's Fisher information
-    (the sum of :func:`_working`'s weights) and ``tau^2`` the between-level variance by
-    moments (as :func:`centred_coordinates`), ``lam_j = I_j tau^2 / (1 + I_j tau^2)``, the
-    share of the data in the level's posterior precision: exact for a gaussian level mean
-    whose posterior then has ``w_j``'s scale independent of ``sd`` (no funnel for either
-    extreme), here at ``sd = PARTIAL_SD * tau`` (:data:`PARTIAL_SD`). None (brms's
-    coordinates) where no level gets ``lam_j`` of :data:`PARTIAL_MIN` or more, or the rules
-    do not apply (:func:`_working`).
-    """
-    if g.M != 1 or np.ndim(g.J) != 1:
-        return None
-    working = _working(family, data, g)
-    if working is None:
-        return None
-    resid, w = working
-    J = np.asarray(g.J)
-    x = np.asarray(g.Z, dtype=float)[:, 0]
-    info = np.bincount(J, w * x * x, g.n_levels)
-    ok = info > 1e-8 * max(info.max(initial=0.0), 1e-300)
-    if ok.sum() < 2:
-        return None
-    beta = np.bincount(J, w * x * resid, g.n_levels) / np.where(ok, info, 1.0)
-    tau2 = max(float(np.var(beta[ok], ddof=1) - np.mean(1.0 / info[ok])), 0.0)
-    tau2 = PARTIAL_SD**2 * tau2
-    lam = np.where(ok, info * tau2 / (1.0 + info * tau2), 0.0)
-    return lam if lam.max(initial=0.0) >= PARTIAL_MIN else None
-
-
 def centred_coordinates(
     family: Family, data: Mapping[str, Any], g: Any, shear: np.ndarray | None
 ) -> int:
@@ -224,9 +124,8 @@ def centred_coordinates(
     the likelihood is weak. The rule linearizes the model around a population-level fit
     (groups left out): residuals ``e_i`` and weights ``w_i``, for a gaussian mu with the
     identity link ``y`` (lognormal: ``log y``) less the least-squares fit and ``1 / sigma^2``
-    (the residual variance within the levels), for bernoulli and binomial with the logit link,
-    poisson or negbinomial with the log link the working residuals and Fisher weights of the
-    GLM fit (IRLS; negbinomial at the shape of :func:`_negbinomial_working`). Per
+    (the residual variance within the levels), for bernoulli and binomial with the logit link
+    or poisson with the log link the working residuals and Fisher weights of the GLM fit (IRLS). Per
     coefficient ``m``, in the sheared coordinates, and per level ``j``: the coefficient's
     weighted least-squares estimate from ``e`` (on the covariate centred within the level,
     or on the intercept) and its variance ``V_jm = 1 / sum_i w_i x_im^2``; the between-level
@@ -248,11 +147,20 @@ def centred_coordinates(
     4 chains x 1000), the non-centred term had 6 divergent transitions, 14.7 leapfrog
     steps per iteration and a least bulk ESS of 1,288; the centred one 0, 9.8 and 2,938.
     """
-    working = _working(family, data, g)
-    if working is None:
+    if set(g.dpars) != {""}:
         return 0
-    resid, w = working
     J = np.asarray(g.J)
+    n_rows = len(np.asarray(data["y"]))
+    if n_rows <= g.n_levels:
+        return 0
+    if family.name in ("gaussian", "lognormal") and family.link == "identity":
+        resid, w = _gaussian_working(data, J, g.n_levels, log=family.name == "lognormal")
+    elif (family.name, family.link) in _CANONICAL and "weights" not in data["addition"]:
+        resid, w = _glm_working(family, data)
+    else:
+        return 0
+    if not np.all(np.isfinite(resid)) or not np.any(w > 0):
+        return 0
     Z = np.asarray(g.Z, dtype=float)
     Z = Z @ np.linalg.inv(shear) if shear is not None else Z
     W = np.bincount(J, w, g.n_levels)

@@ -42,8 +42,7 @@ def group_map(
 
     ``r`` is ``(M, n_levels)``; ``z`` has the norm of brms's ``z = S^-1 r`` per level (it is
     brms's ``z`` up to an orthogonal map), and ``log_jac = log|det dz/dw|``:
-    ``-n_levels * sum(log diag(C11))`` for ``k`` leading centred coordinates, 0 when none;
-    ``-sum_j lam_j log sd`` for a partly centred intercept (``GroupPlan.partial``).
+    ``-n_levels * sum(log diag(C11))`` for ``k`` leading centred coordinates, 0 when none.
     """
     sd, w = jnp.asarray(params[f"sd_{g.id}"]), jnp.asarray(params[f"z_{g.id}"])
     if g.nby:  # gr(g, by = f): level j takes its by level's diag(sd) L (brms's scale_r_cor_by)
@@ -54,11 +53,6 @@ def group_map(
         return sd_j * w, jnp.asarray(params[f"z_{g.id}"]), jnp.zeros(())
     k = min(g.centred, g.M)
     L = params[f"L_{g.id}"] if g.cor else None
-    if g.partial:  # w_j = sd^lam_j z_j (level_centring): z = sd^-lam w, log|det| -sum lam log sd
-        lam = jnp.asarray(data["centring"][str(g.id)])
-        log_sd = jnp.log(sd)[:, None]
-        z = w * jnp.exp(-lam * log_sd)
-        return sd[:, None] * z, z, -jnp.sum(lam * log_sd)
     if not (g.shear or k):
         return sd[:, None] * (L @ w if L is not None else w), w, jnp.zeros(())
     S = sd[:, None] * L if L is not None else jnp.diag(sd)

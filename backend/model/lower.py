@@ -31,7 +31,7 @@ from brmsjax.backend.model.family_programs import logistic_normal as ln_
 from brmsjax.backend.model.family_programs.gev import GevProgram, tmp_name
 from brmsjax.backend.model.fixed_terms import Planner, n_thresholds, plan_shrinkage
 from brmsjax.backend.model.forms import choose_forms
-from brmsjax.backend.model.geometry import centred_coordinates, level_centring, shear_matrix
+from brmsjax.backend.model.geometry import centred_coordinates, shear_matrix
 from brmsjax.backend.model.mixture import MixtureProgram, plan_mixture
 from brmsjax.backend.model.plans import (
     GroupPlan,
@@ -317,9 +317,6 @@ def lower(
             ids = [h.id for h in design.groups]
             k = centred if isinstance(centred, int) else centred[ids.index(g.id)]
             k = min(max(int(k), 0), g.M)
-        lam = level_centring(family, data, g) if centred is None and reparam and not k else None
-        if lam is not None and not (mm or nby or student or lcov or sp):
-            data.setdefault("centring", {})[str(g.id)] = lam
         sd_plan = next(v for v in vectors if v.name == f"sd_{g.id}")
         cov = (
             shear is not None
@@ -339,7 +336,6 @@ def lower(
                 tuple((d, tuple(c)) for d, c in cols.items()),
                 shear=shear is not None,
                 centred=k,
-                partial=str(g.id) in data.get("centring", {}),
                 cov=cov,
                 sp=sp,
                 lcov=lcov,
@@ -413,9 +409,7 @@ def lower(
     )
     if form in ("marginal", "hybrid"):  # no coordinates of the integrated-out IDs, none centred
         out = eliminated_id(groups) if form == "hybrid" else None
-        groups = [
-            replace(g, centred=0, partial=False) if out in (None, g.id) else g for g in groups
-        ]
+        groups = [replace(g, centred=0) if out in (None, g.id) else g for g in groups]
     structure = Structure(
         family=repr(family),
         fixed=tuple(fixed),

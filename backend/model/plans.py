@@ -137,10 +137,6 @@ class GroupPlan:
     centred: int = 0
     gather: str = "index"
     cov: bool = False
-    #: A partly centred ``(1 | g)`` (``centred`` 0): the site holds ``sd^lam_j z_j`` per level
-    #: with the powers ``lam_j`` in ``data["centring"][id]``
-    #: (:func:`~brmsjax.backend.model.geometry.level_centring`).
-    partial: bool = False
     sp: tuple[tuple[int, str, int], ...] = ()
     lcov: bool = False
     #: A multi-membership term ``mm()``: ``J`` is ``(N, G)`` and ``Z`` ``(N, G, M)`` with the

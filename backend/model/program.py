@@ -128,7 +128,7 @@ class ModelProgram:
     def _model(self, data: PyTree, prior_args: PyTree) -> None:
         _TRACES[0] += 1
         values = {}
-        centred = {f"z_{g.id}" for g in self.structure.groups if g.centred or g.partial}
+        centred = {f"z_{g.id}" for g in self.structure.groups if g.centred}
         centred |= {f"zs_{sm.key}" for sm in self.structure.smooths if sm.centred}
         for s in self.sites:
             if s.name.startswith(("z_", "zs_", "zerr")) and s.name not in centred:
@@ -164,7 +164,7 @@ class ModelProgram:
                 numpyro.factor(f"udf_{g.id}_prior", udf_lpdf(g, params))
             if g.cov:
                 numpyro.factor(f"C_{g.id}_jacobian", params[f"C_{g.id}_log_jac"])
-            if g.centred or g.partial:
+            if g.centred:
                 # brms's std_normal(z) at the mapped z plus log|dz/dz_k| (MVN(0, Sigma) of r).
                 _, z, log_jac = group_map(g, params, data)
                 numpyro.factor(
@@ -238,7 +238,7 @@ class ModelProgram:
         """The sampled site's value for a parameter's value (``R b`` for a QR ``b`` site).
 
         A ``z_k`` value is brms's ``z``; where ``values`` holds ``sd_k`` (and ``L_k``), it is
-        mapped to the sampled coordinates of a sheared or (partly) centred group, so ``r_k`` is
+        mapped to the sampled coordinates of a sheared or centred group, so that ``r_k`` is
         brms's ``diag(sd) L z``; without them ``z`` is taken as the sampled value.
         """
         for fp in self.structure.fixed:
@@ -246,7 +246,7 @@ class ModelProgram:
                 return np.linalg.solve(np.asarray(data["qr_inv"][fp.dpar]), value)
         for g in self.structure.groups:
             sd = np.asarray((values or {}).get(f"sd_{g.id}", np.nan), dtype=float)
-            if name != f"z_{g.id}" or sd.shape != (g.M,) or not (g.shear or g.centred or g.partial):
+            if name != f"z_{g.id}" or sd.shape != (g.M,) or not (g.shear or g.centred):
                 continue
             L = np.asarray(values.get(f"L_{g.id}", np.eye(g.M)) if values else np.eye(g.M))
             S = sd[:, None] * L if g.cor else np.diag(sd)
@@ -254,7 +254,7 @@ class ModelProgram:
             C = np.linalg.cholesky((T @ S) @ (T @ S).T)
             w = np.linalg.solve(C, T @ S @ value)
             w[: g.centred] = C[: g.centred, : g.centred] @ w[: g.centred]
-            return w * sd[:, None] ** np.asarray(data["centring"][str(g.id)]) if g.partial else w
+            return w
         return value
 
     def init_sites(

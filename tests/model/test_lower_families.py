@@ -368,8 +368,7 @@ def hand_lprior(case: Case, v: dict[str, np.ndarray]) -> float:
 @pytest.mark.parametrize("name", CASES, ids=list(CASES))
 def test_log_density_equals_brms_by_hand(name: str) -> None:
     case = CASES[name]
-    # brms's coordinates (z as sampled; the other coordinates: tests/model/test_group_param.py)
-    lowered = lower(case.design(), get_family(case.family), case.resolved(), centred=0)
+    lowered = lower(case.design(), get_family(case.family), case.resolved())
     prog = lowered.program
 
     def evaluate(u: jax.Array, data: dict, prior_args: dict) -> tuple[dict, jax.Array]:
