@@ -87,12 +87,13 @@ def compiled(
     key: Hashable,
     build: Callable[[], Any],
     args: tuple[Any, ...],
-    options: dict[str, Any] | None = None,
+    options: dict[str, Any] | Callable[[Any], dict[str, Any] | None] | None = None,
 ) -> Any:
     """The compiled program for ``key`` and the signature of ``args``, compiled once.
 
     ``build()`` returns a jitted function; it is lowered with ``args`` and compiled with the XLA
-    ``options``, or without them where this XLA does not know an option.
+    ``options`` (or those that ``options(lowered)`` picks for the lowered program), or without
+    them where this XLA does not know an option.
     """
     import jax
 
@@ -100,8 +101,9 @@ def compiled(
     exe = _FUNCTIONS.get(full)
     if exe is None:
         lowered = build().lower(*args)
+        chosen = options(lowered) if callable(options) else options
         try:
-            exe = lowered.compile(options) if options else lowered.compile()
+            exe = lowered.compile(chosen) if chosen else lowered.compile()
         except jax.errors.JaxRuntimeError as err:
             if "compile option" not in str(err):
                 raise

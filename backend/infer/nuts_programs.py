@@ -85,6 +85,17 @@ FAST_SUFF = 1_000
 #: compile time, where a slower evaluation costs milliseconds (benchmarks/RESULTS.md,
 #: "Compile and import time"). The sampler keeps them, except as :data:`FAST_SUFF` says.
 FAST_ROWS = 2_000
+#: Samplers of models of at most this many rows run their loop as one XLA:CPU kernel
+#: (:func:`_one_kernel`) where the potential holds no custom call. Above it the gradient is
+#: most of a step and the kernel only costs compile time (contra, 1,934 rows: sampling 2.05 ->
+#: 2.40 s, compile 1.67 -> 2.38 s; ticks, 403 rows: sampling 4.54 -> 3.06 s; poisson, 300
+#: rows: compile 1.79 -> 1.48 s; benchmarks/RESULTS.md, "Eighth session").
+KERNEL_ROWS = 1_000
+_LEVEL = "xla_backend_optimization_level"
+#: The one kernel's compile options: LLVM's optimization level 1. At the default 3 LLVM takes
+#: 1-2 s more on the one large function (ticks' ``advance`` 2.06 -> 4.03 s) for no faster
+#: steps (ticks' sampling 3.38 s at 3, 3.06 s at 1).
+KERNEL_OPTIONS: dict[str, Any] = {**SAMPLER_OPTIONS, _LEVEL: 1}
 
 
 @dataclass(frozen=True)
@@ -304,6 +315,39 @@ def _custom_calls(prog: ModelProgram, *args: Any) -> bool:
     return _NOT_IN_KERNEL.search(text) is not None
 
 
+def one_kernel(lowered: LoweredModel, advance_options: dict[str, Any] | None) -> bool:
+    """Whether the sampler's loop is traced as one kernel (:func:`_one_kernel`, compiled with
+    :data:`KERNEL_OPTIONS`): small CPU samplers of summed forms or of at most
+    :data:`KERNEL_ROWS` rows; larger ones keep the thunk runtime's threads for their gradient.
+    """
+    small = _summed(lowered) or _rows(lowered) <= KERNEL_ROWS  # summed: no work per row
+    return advance_options in (SAMPLER_OPTIONS, RUN_ONCE_OPTIONS) and small
+
+
+def _kernel_options(options: dict[str, Any]) -> Callable[[Any], dict[str, Any]]:
+    """``options`` for a sampler lowered without the kernel (it holds a custom call), and
+    :data:`KERNEL_OPTIONS`' optimization level for one lowered with it."""
+
+    def choose(lowered: Any) -> dict[str, Any]:
+        if "xla_cpu_small_call" not in lowered.as_text():
+            return options
+        level = min(options.get("xla_backend_optimization_level", 3), KERNEL_OPTIONS[_LEVEL])
+        return {**KERNEL_OPTIONS, _LEVEL: level}
+
+    return choose
+
+
+def _summed(lowered: LoweredModel) -> bool:
+    """Whether the log density is a function of summed statistics (suffstat, marginal)."""
+    return lowered.program.structure.likelihood in ("suffstat", "marginal")
+
+
+def _rows(lowered: LoweredModel) -> int:
+    """The data's real rows (a row-sharded model's padding left out)."""
+    mask = lowered.data.get(MASK)
+    return np.shape(lowered.data["y"])[0] if mask is None else int(np.sum(mask))
+
+
 def _derive_fn(prog: ModelProgram) -> Callable[..., Any]:
     """Per chain: the saved quantities of every kept draw (:meth:`ModelProgram.derive`), from
     the coordinates and keys that ``advance`` kept. Outside the sampler, so that ``advance``
@@ -331,9 +375,7 @@ def options_for(lowered: LoweredModel, layout: ChainLayout) -> tuple[Any, Any]:
     """
     if layout.platform != "cpu":
         return None, None
-    summed = lowered.program.structure.likelihood in ("suffstat", "marginal")
-    mask = lowered.data.get(MASK)
-    rows = np.shape(lowered.data["y"])[0] if mask is None else int(np.sum(mask))
+    summed, rows = _summed(lowered), _rows(lowered)
     small = summed or rows <= FAST_ROWS
     advance = SAMPLER_OPTIONS if small else ONE_OFF_OPTIONS if rows <= SMALL_ROWS else None
     if summed and len(lowered.data.get("J", {})) <= 1:
@@ -366,16 +408,15 @@ def programs(
     key = (prog.structure, layout, s, float32)
     advance_options, options = options_for(lowered, layout)
 
-    # Small CPU samplers run as one kernel (:func:`_one_kernel`); larger ones keep the thunk
-    # runtime's threads for their gradient.
-    whole = advance_options in (SAMPLER_OPTIONS, RUN_ONCE_OPTIONS)
+    whole = one_kernel(lowered, advance_options)
+    sampler_options: Any = _kernel_options(advance_options) if whole else advance_options
 
     def advance(advance_args: tuple[Any, ...]) -> Any:
         def build() -> Any:
             return map_chains(_advance_fn(prog, s, whole), layout, donate=True)
 
         with jax.enable_x64(not float32):
-            return compiled(("advance", *key), build, advance_args, advance_options)
+            return compiled(("advance", *key), build, advance_args, sampler_options)
 
     def derive(derive_args: tuple[Any, ...]) -> Any:
         with jax.enable_x64(not float32):

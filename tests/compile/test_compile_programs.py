@@ -25,8 +25,12 @@ from brmsjax.backend.infer.devices import ChainLayout
 from brmsjax.backend.infer.inits import init_centre
 from brmsjax.backend.infer.nuts_programs import (
     FAST_SUFF,
+    KERNEL_OPTIONS,
+    KERNEL_ROWS,
     _custom_calls,
+    _kernel_options,
     _one_kernel,
+    one_kernel,
     options_for,
     potential_fn,
 )
@@ -152,3 +156,33 @@ def test_custom_calls_of_the_potential(formula, likelihood, custom) -> None:  # 
     with jax.enable_x64(True):
         u = np.asarray(init_centre(model), dtype=np.float64)
         assert _custom_calls(prog, u, model.data, prog.prepare(model.prior_args)) is custom
+
+
+@pytest.mark.parametrize(
+    ("likelihood", "rows", "expected"),
+    [
+        ("rows", KERNEL_ROWS, True),
+        ("rows", KERNEL_ROWS + 1, False),  # a per-row gradient: the kernel costs compile time
+        ("marginal", 1_000_000, True),  # summed statistics: no work per row
+    ],
+)
+def test_one_kernel_by_rows(sleep_rs, likelihood, rows, expected):  # type: ignore[no-untyped-def]
+    structure = replace(sleep_rs.program.structure, likelihood=likelihood)
+    program = replace_program(sleep_rs.program, structure)
+    lowered = replace(sleep_rs, program=program, data={**sleep_rs.data, "y": np.zeros(rows)})
+    assert one_kernel(lowered, options_for(lowered, CPU)[0]) is expected
+    assert not one_kernel(lowered, options_for(lowered, GPU)[0])
+
+
+@pytest.mark.parametrize("options", [SAMPLER_OPTIONS, RUN_ONCE_OPTIONS])
+def test_kernel_compile_options(options) -> None:  # type: ignore[no-untyped-def]
+    """The kernel compiles at LLVM's level 1 (or the options' lower one); a sampler lowered
+    without it (a custom call) keeps its options."""
+    arg = np.linspace(-1.0, 1.0, 7)
+    choose = _kernel_options(options)
+    with jax.enable_x64(True):
+        kernel = jax.jit(lambda a: _one_kernel(_loop, a)).lower(arg)
+        plain = jax.jit(_loop).lower(arg)
+    level = min(options.get("xla_backend_optimization_level", 3), 1)
+    assert choose(kernel) == {**KERNEL_OPTIONS, "xla_backend_optimization_level": level}
+    assert choose(plain) is options
