@@ -412,11 +412,19 @@ def programs(
     sampler_options: Any = _kernel_options(advance_options) if whole else advance_options
 
     def advance(advance_args: tuple[Any, ...]) -> Any:
-        def build() -> Any:
-            return map_chains(_advance_fn(prog, s, whole), layout, donate=True)
+        def build(kernel: bool) -> Callable[[], Any]:
+            return lambda: map_chains(_advance_fn(prog, s, kernel), layout, donate=True)
 
         with jax.enable_x64(not float32):
-            return compiled(("advance", *key), build, advance_args, sampler_options)
+            if whole:
+                try:
+                    return compiled(("advance", *key), build(True), advance_args, sampler_options)
+                except jax.errors.JaxRuntimeError as err:
+                    # An operation XLA:CPU cannot emit inside one kernel (multi-membership's
+                    # "Fusion kind not implemented on CPU"): the thunk runtime's program.
+                    if "not implemented" not in str(err).lower():
+                        raise
+            return compiled(("advance", *key), build(False), advance_args, advance_options)
 
     def derive(derive_args: tuple[Any, ...]) -> Any:
         with jax.enable_x64(not float32):

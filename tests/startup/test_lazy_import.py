@@ -30,16 +30,23 @@ PROBE = (
 )
 
 
-def _loaded(code: str) -> list[str]:
-    """The heavy packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+def _probe(code: str, timeout: int = 120, env: dict[str, str] | None = None) -> list[str]:
+    """The output lines of ``code`` then :data:`PROBE`'s list of the heavy packages in
+    ``sys.modules``, run in a fresh interpreter."""
     out = subprocess.run(
         [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
         capture_output=True,
         text=True,
         check=True,
-        timeout=120,
+        timeout=timeout,
+        env=env,
     )
-    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+    return out.stdout.strip().splitlines()
+
+
+def _loaded(code: str) -> list[str]:
+    """The heavy packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    return list(json.loads(_probe(code)[-1]))
 
 
 @pytest.mark.parametrize(
@@ -110,15 +117,7 @@ FIT = (
 def test_a_fit_imports_arviz_only_for_its_summary(code: str, loaded: list[str]) -> None:
     # brm()'s R-hat check is NumPy's; summary()'s ESS columns import ArviZ (and xarray, and
     # ArviZ imports matplotlib)
-    env = dict(os.environ, BRMSJAX_CACHE_DIR="")
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-        env=env,
-    ).stdout.splitlines()
+    out = _probe(code, 300, dict(os.environ, BRMSJAX_CACHE_DIR=""))
     assert json.loads(out[-2]) == loaded
     assert out[-1] == "frozen at exit True"
 
