@@ -156,18 +156,6 @@ def rhat_one_chain(x: np.ndarray) -> np.ndarray:
     draws). NaN where draws are non-finite
     or constant.
     """
-    from scipy import special, stats
-
-    def z_scale(a: np.ndarray) -> np.ndarray:
-        r = stats.rankdata(a, method="average").reshape(a.shape)
-        return special.ndtri((r - 0.375) / (a.size + 0.25))
-
-    def split_rhat(a: np.ndarray) -> float:
-        n = a.shape[1]
-        b = n * np.var(a.mean(axis=1), ddof=1)
-        w = np.mean(np.var(a, axis=1, ddof=1))
-        return float(np.sqrt(((n - 1) / n * w + b / n) / w))
-
     arr = np.asarray(x, dtype=np.float64)
     half = arr.shape[1] // 2
     out = np.full(arr.shape[2], np.nan)
@@ -176,8 +164,8 @@ def rhat_one_chain(x: np.ndarray) -> np.ndarray:
         if half < 2 or not np.all(np.isfinite(v)) or np.ptp(v) < np.finfo(float).eps:
             continue
         folded = np.abs(v - np.median(v))
-        bulk = split_rhat(z_scale(np.stack([v[:half], v[-half:]])))
-        out[k] = max(bulk, split_rhat(z_scale(np.stack([folded[:half], folded[-half:]]))))
+        bulk = _rhat(_z_scale(np.stack([v[:half], v[-half:]])))
+        out[k] = max(bulk, _rhat(_z_scale(np.stack([folded[:half], folded[-half:]]))))
     return out
 
 
